@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one vigil subcommand. Each is a small type that owns its flags
+// and usage text; main only dispatches to it.
+type command interface {
+	// Name is the word that selects the command on the command line.
+	Name() string
+	// Synopsis is the one-line summary shown by "vigil help".
+	Synopsis() string
+	// Run parses args (everything after the command name) and does the work.
+	Run(ctx context.Context, args []string) error
+}
+
+// errSilent marks an error whose message has already been printed.
+var errSilent = errors.New("silent")
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError reports bad usage (exit code 1) with a message.
+func usageError(format string, args ...any) error {
+	return &exitError{code: 1, err: fmt.Errorf(format, args...)}
+}
+
+// stdout and stderr are variables so tests can capture command output.
+var (
+	stdout io.Writer = os.Stdout
+	stderr io.Writer = os.Stderr
+	stdin  io.Reader = os.Stdin
+)
+
+// commands lists every subcommand; help and version are handled here too.
+func commands() []command {
+	return []command{
+		&versionCmd{},
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		printHelp(stderr)
+		return &exitError{code: 1, err: errSilent}
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			for _, c := range commands() {
+				if c.Name() == args[1] {
+					return c.Run(ctx, []string{"-h"})
+				}
+			}
+			return usageError("help: unknown command %q", args[1])
+		}
+		printHelp(stdout)
+		return nil
+	case "-version", "--version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.Name() == name {
+			return c.Run(ctx, args[1:])
+		}
+	}
+	return usageError("unknown command %q (run 'vigil help')", name)
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "vigil runs Elastic detection rules (EQL, KQL) over endpoint telemetry.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage:")
+	fmt.Fprintln(w, "  vigil <command> [flags] [arguments]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name() < cs[j].Name() })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-10s %s\n", c.Name(), c.Synopsis())
+	}
+	fmt.Fprintf(w, "  %-10s %s\n", "help", "show help for vigil or a command")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'vigil <command> -h' for a command's flags.")
+}
+
+// newFlagSet returns a flag set whose -h prints the usage text and the flags.
+func newFlagSet(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), strings.TrimSpace(usage))
+		fmt.Fprintln(fs.Output())
+		fmt.Fprintln(fs.Output(), "Flags:")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and converts -h into a successful exit and any other
+// flag error into a usage error (exit code 1).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &exitError{code: 0, err: errSilent}
+		}
+		return &exitError{code: 1, err: errSilent}
+	}
+	return nil
+}
