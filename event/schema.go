@@ -1,0 +1,119 @@
+package event
+
+import (
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Schema assigns each field path that a rule set references a slot, and
+// holds the key trie the decoder walks. Register every field (Slot) before
+// decoding; a Schema may be shared by decoders on several goroutines once
+// registration is done.
+type Schema struct {
+	mu    sync.Mutex
+	root  *node
+	names []string
+	index map[string]int
+}
+
+// node is one step of a dotted path in the key trie.
+type node struct {
+	slot int // -1 when no field ends here
+	kids map[string]*node
+}
+
+// NewSchema returns an empty schema.
+func NewSchema() *Schema {
+	return &Schema{root: &node{slot: -1}, index: make(map[string]int)}
+}
+
+// Slot returns the slot of a dotted field path, registering it if new. The
+// path is split on dots: "process.parent.name" and a document key
+// "process.parent.name" or nested objects reach the same slot.
+func (s *Schema) Slot(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := s.index[path]; ok {
+		return i
+	}
+	n := s.root
+	for seg := range strings.SplitSeq(path, ".") {
+		if n.kids == nil {
+			n.kids = make(map[string]*node)
+		}
+		k := n.kids[seg]
+		if k == nil {
+			k = &node{slot: -1}
+			n.kids[seg] = k
+		}
+		n = k
+	}
+	i := len(s.names)
+	if n.slot >= 0 {
+		// Another spelling of the same path (e.g. a repeated dot) already
+		// owns this trie node; share its slot.
+		i = n.slot
+	} else {
+		n.slot = i
+		s.names = append(s.names, path)
+	}
+	s.index[path] = i
+	return i
+}
+
+// Lookup returns the slot of a registered path without registering it.
+func (s *Schema) Lookup(path string) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.index[path]
+	return i, ok
+}
+
+// Len returns the number of slots.
+func (s *Schema) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.names)
+}
+
+// Name returns the path of a slot.
+func (s *Schema) Name(slot int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.names[slot]
+}
+
+// Fields returns the registered paths in sorted order.
+func (s *Schema) Fields() []string {
+	s.mu.Lock()
+	out := append([]string(nil), s.names...)
+	s.mu.Unlock()
+	sort.Strings(out)
+	return out
+}
+
+// child follows a possibly dotted key from n. It returns nil when no
+// registered field lies at or below the key.
+func (n *node) child(key []byte) *node {
+	if n.kids == nil {
+		return nil
+	}
+	for {
+		dot := -1
+		for i, c := range key {
+			if c == '.' {
+				dot = i
+				break
+			}
+		}
+		if dot < 0 {
+			return n.kids[string(key)]
+		}
+		n = n.kids[string(key[:dot])]
+		if n == nil || n.kids == nil && dot+1 < len(key) {
+			return nil
+		}
+		key = key[dot+1:]
+	}
+}

@@ -1,0 +1,139 @@
+package event
+
+import (
+	"strconv"
+	"time"
+)
+
+// ParseTime reads a timestamp as Elasticsearch's default date format does
+// (strict_date_optional_time||epoch_millis): ISO 8601 dates and date-times
+// with an optional fraction (up to nanoseconds) and zone (Z or ±hh:mm; none
+// means UTC), a space instead of the T, or epoch milliseconds as a number or
+// a string of digits. It returns nanoseconds since the Unix epoch.
+func ParseTime(v Value) (int64, bool) {
+	switch v.k {
+	case KindString:
+		return ParseTimeString(v.s)
+	case KindInt:
+		return int64(v.n) * int64(time.Millisecond), true
+	case KindFloat:
+		return int64(v.Float() * float64(time.Millisecond)), true
+	case KindArray:
+		if len(v.a) > 0 {
+			return ParseTime(v.a[0])
+		}
+	}
+	return 0, false
+}
+
+// ParseTimeString is ParseTime for a string.
+func ParseTimeString(s string) (int64, bool) {
+	if len(s) >= 10 && s[4] == '-' && s[7] == '-' {
+		return parseISO(s)
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return ms * int64(time.Millisecond), true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return int64(f * float64(time.Millisecond)), true
+	}
+	return 0, false
+}
+
+func digits(s string, n int) (int, bool) {
+	if len(s) < n {
+		return 0, false
+	}
+	v := 0
+	for i := 0; i < n; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+func parseISO(s string) (int64, bool) {
+	year, ok1 := digits(s, 4)
+	month, ok2 := digits(s[5:], 2)
+	day, ok3 := digits(s[8:], 2)
+	if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 || day > 31 {
+		return 0, false
+	}
+	var hour, min, sec, nsec int
+	rest := s[10:]
+	if len(rest) > 0 && (rest[0] == 'T' || rest[0] == ' ') {
+		rest = rest[1:]
+		var ok bool
+		if hour, ok = digits(rest, 2); !ok || hour > 23 {
+			return 0, false
+		}
+		rest = rest[2:]
+		if len(rest) >= 3 && rest[0] == ':' {
+			if min, ok = digits(rest[1:], 2); !ok || min > 59 {
+				return 0, false
+			}
+			rest = rest[3:]
+			if len(rest) >= 3 && rest[0] == ':' {
+				if sec, ok = digits(rest[1:], 2); !ok || sec > 60 {
+					return 0, false
+				}
+				rest = rest[3:]
+				if len(rest) > 0 && (rest[0] == '.' || rest[0] == ',') {
+					i := 1
+					scale := 100000000
+					for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+						nsec += int(rest[i]-'0') * scale
+						scale /= 10
+						i++
+					}
+					if i == 1 {
+						return 0, false
+					}
+					rest = rest[i:]
+				}
+			}
+		}
+	}
+	offset := 0
+	switch {
+	case rest == "" || rest == "Z" || rest == "z":
+	case rest[0] == '+' || rest[0] == '-':
+		z := rest[1:]
+		h, ok := digits(z, 2)
+		if !ok {
+			return 0, false
+		}
+		z = z[2:]
+		if len(z) > 0 && z[0] == ':' {
+			z = z[1:]
+		}
+		m := 0
+		if len(z) > 0 {
+			if m, ok = digits(z, 2); !ok || len(z) != 2 {
+				return 0, false
+			}
+		}
+		offset = h*3600 + m*60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return 0, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC)
+	return t.UnixNano() - int64(offset)*int64(time.Second), true
+}
+
+// FormatTime renders nanoseconds since the epoch as RFC 3339 in UTC with
+// millisecond precision, or more when the time has it, as Elasticsearch
+// prints dates.
+func FormatTime(ns int64) string {
+	t := time.Unix(0, ns).UTC()
+	if ns%int64(time.Millisecond) == 0 {
+		return t.Format("2006-01-02T15:04:05.000Z07:00")
+	}
+	return t.Format(time.RFC3339Nano)
+}
