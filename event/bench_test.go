@@ -1,0 +1,119 @@
+package event_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/synth"
+)
+
+// ruleFields are the fields a typical Windows rule set references.
+var ruleFields = []string{
+	"@timestamp", "event.category", "event.type", "event.action", "event.code", "event.dataset",
+	"host.os.type", "host.name", "user.name", "user.domain", "user.id",
+	"process.name", "process.executable", "process.args", "process.args_count", "process.command_line",
+	"process.pe.original_file_name", "process.parent.name", "process.parent.executable", "process.entity_id",
+	"process.code_signature.trusted", "process.code_signature.subject_name", "process.hash.sha256",
+	"destination.ip", "destination.port", "source.ip", "network.direction",
+	"file.name", "file.path", "file.extension", "registry.path", "registry.value", "registry.data.strings",
+	"data_stream.dataset", "winlog.event_data.ServiceFileName", "winlog.channel",
+}
+
+func sampleLines(n int) [][]byte {
+	data := synth.New(1, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).NDJSON(n)
+	return bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+}
+
+// BenchmarkDecode decodes ECS NDJSON into the fields a rule set references.
+func BenchmarkDecode(b *testing.B) {
+	lines := sampleLines(2000)
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	s := event.NewSchema()
+	for _, f := range ruleFields {
+		s.Slot(f)
+	}
+	ev := &event.Event{}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			if err := s.Decode(l, ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.N*len(lines))/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDecodeStdlib is the baseline: encoding/json into map[string]any.
+func BenchmarkDecodeStdlib(b *testing.B) {
+	lines := sampleLines(2000)
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			var m map[string]any
+			if err := json.Unmarshal(l, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkDecodeVsStdlib times both decoders on the same input in the same
+// run and reports the speed-up over encoding/json.
+func BenchmarkDecodeVsStdlib(b *testing.B) {
+	lines := sampleLines(2000)
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	s := event.NewSchema()
+	for _, f := range ruleFields {
+		s.Slot(f)
+	}
+	ev := &event.Event{}
+	var ours, std time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		for _, l := range lines {
+			_ = s.Decode(l, ev)
+		}
+		t1 := time.Now()
+		for _, l := range lines {
+			var m map[string]any
+			_ = json.Unmarshal(l, &m)
+		}
+		ours += t1.Sub(t0)
+		std += time.Since(t1)
+	}
+	mb := float64(size*b.N) / 1e6
+	b.ReportMetric(mb/ours.Seconds(), "vigil-MB/s")
+	b.ReportMetric(mb/std.Seconds(), "stdlib-MB/s")
+	b.ReportMetric(std.Seconds()/ours.Seconds(), "speedup-x")
+}
+
+// BenchmarkLoadDoc fills an event from a normalised Doc.
+func BenchmarkLoadDoc(b *testing.B) {
+	g := synth.New(2, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := event.NewSchema()
+	for _, f := range ruleFields {
+		s.Slot(f)
+	}
+	d := g.Doc()
+	ev := &event.Event{}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.LoadDoc(d, ev)
+	}
+}

@@ -1,0 +1,125 @@
+package event
+
+import (
+	"testing"
+	"time"
+)
+
+func TestDocJSON(t *testing.T) {
+	var d Doc
+	d.Set("process.name", Str("sc.exe"))
+	d.Set("@timestamp", Str("2026-01-01T00:00:00.000Z"))
+	d.Set("process.args", Array(Str("sc.exe"), Str(`\\host`)))
+	d.Set("process.pid", Int(42))
+	d.Set("host.os.type", Str("windows"))
+	d.Set("a", Int(1))
+	d.Set("a.b", Int(2))
+	d.Set("process.name", Str("SC.EXE")) // replaces
+	d.Append("related.user", Str("bob"))
+	d.AppendUnique("related.user", Str("bob"))
+	d.AppendUnique("related.user", Str("alice"))
+	d.SetStr("empty", "")
+	got := string(d.AppendJSON(nil))
+	want := `{"@timestamp":"2026-01-01T00:00:00.000Z","a":1,"a.b":2,"host":{"os":{"type":"windows"}},"process":{"args":["sc.exe","\\\\host"],"name":"SC.EXE","pid":42},"related":{"user":["bob","alice"]}}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	d.Delete("process.pid")
+	if _, ok := d.Get("process.pid"); ok {
+		t.Error("Delete left the key")
+	}
+	c := d.Clone()
+	d.Reset()
+	if c.GetStr("process.name") != "SC.EXE" || d.Len() != 0 {
+		t.Error("Clone or Reset wrong")
+	}
+}
+
+func TestDocIndexed(t *testing.T) {
+	var d Doc
+	for i := range 100 {
+		d.Set(string(rune('a'+i%26))+"."+string(rune('a'+i/26)), Int(int64(i)))
+	}
+	for i := range 100 {
+		v, ok := d.Get(string(rune('a'+i%26)) + "." + string(rune('a'+i/26)))
+		if !ok || v.Int() != int64(i) {
+			t.Fatalf("key %d: %v %v", i, v, ok)
+		}
+	}
+	d.Delete("a.a")
+	if v, _ := d.Get("b.a"); v.Int() != 1 || d.Len() != 99 {
+		t.Fatal("index broken after delete")
+	}
+}
+
+func TestLoadDoc(t *testing.T) {
+	s := NewSchema()
+	name := s.Slot("process.name")
+	args := s.Slot("process.args")
+	var d Doc
+	d.Set("process.name", Str("sc.exe"))
+	d.Set("process.args", Array(Str("a"), Str("b")))
+	d.Set("unused", Str("x"))
+	ev := &Event{Source: "f", Pos: 3}
+	s.LoadDoc(&d, ev)
+	if ev.Get(name).Str() != "sc.exe" || ev.Get(args).String() != "[a, b]" || ev.Source != "f" || ev.Pos != 3 {
+		t.Errorf("got %v %v %q %d", ev.Get(name), ev.Get(args), ev.Source, ev.Pos)
+	}
+	if string(ev.AppendJSON(nil)) != `{"process":{"args":["a","b"],"name":"sc.exe"},"unused":"x"}` {
+		t.Errorf("json %s", ev.AppendJSON(nil))
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	ms := func(s string) int64 {
+		tm, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm.UnixNano()
+	}
+	tests := []struct {
+		in   Value
+		want int64
+		ok   bool
+	}{
+		{Str("2021-04-27T04:07:34.160Z"), ms("2021-04-27T04:07:34.16Z"), true},
+		{Str("2021-04-27T04:07:34.1234567Z"), ms("2021-04-27T04:07:34.1234567Z"), true},
+		{Str("2021-04-27T04:07:34Z"), ms("2021-04-27T04:07:34Z"), true},
+		{Str("2021-04-27 04:07:34.160"), ms("2021-04-27T04:07:34.16Z"), true},
+		{Str("2021-04-27T06:07:34.160+02:00"), ms("2021-04-27T04:07:34.16Z"), true},
+		{Str("2021-04-27T01:07:34-0300"), ms("2021-04-27T04:07:34Z"), true},
+		{Str("2021-04-27"), ms("2021-04-27T00:00:00Z"), true},
+		{Str("1619496454160"), ms("2021-04-27T04:07:34.16Z"), true},
+		{Int(1619496454160), ms("2021-04-27T04:07:34.16Z"), true},
+		{Array(Str("2021-04-27")), ms("2021-04-27T00:00:00Z"), true},
+		{Str("2021-13-27"), 0, false},
+		{Str("yesterday"), 0, false},
+		{Str("2021-04-27T04:07:34.160Q"), 0, false},
+		{Null(), 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := ParseTime(tc.in)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("ParseTime(%v) = %d %v, want %d %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	if s := FormatTime(ms("2021-04-27T04:07:34.16Z")); s != "2021-04-27T04:07:34.160Z" {
+		t.Errorf("FormatTime = %s", s)
+	}
+}
+
+func TestValue(t *testing.T) {
+	if (Value{}).Exists() || Null().Exists() || Array().Exists() || Array(Null()).Exists() {
+		t.Error("missing/null/empty arrays must not exist")
+	}
+	if !Str("").Exists() || !Array(Null(), Int(0)).Exists() {
+		t.Error("empty string and arrays with a value exist")
+	}
+	if Int(3).Float() != 3 || Float(2.9).Int() != 2 || !Bool(true).Bool() {
+		t.Error("conversions")
+	}
+	if got := string(Array(Str("a\"\x01"), Float(1.5), Bool(false), Null()).AppendJSON(nil)); got != `["a\"\u0001",1.5,false,null]` {
+		t.Errorf("json %s", got)
+	}
+}
