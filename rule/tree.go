@@ -1,0 +1,440 @@
+package rule
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2/unstable"
+)
+
+// This file turns a TOML document into a tree of positioned values. go-toml's
+// unstable parser gives the syntax with byte ranges; the table semantics
+// (implicit tables, dotted keys, arrays of tables, no redefinition) are
+// applied here so that every value keeps the line and column of its key,
+// which the decoder needs to report wrong types where they are written.
+
+// kind is the TOML type of a value.
+type kind uint8
+
+const (
+	kString kind = iota + 1
+	kInteger
+	kFloat
+	kBool
+	kDatetime
+	kArray
+	kTable
+)
+
+// String returns the TOML name of the kind, as used in error messages.
+func (k kind) String() string {
+	switch k {
+	case kString:
+		return "string"
+	case kInteger:
+		return "integer"
+	case kFloat:
+		return "float"
+	case kBool:
+		return "boolean"
+	case kDatetime:
+		return "datetime"
+	case kArray:
+		return "array"
+	case kTable:
+		return "table"
+	}
+	return "invalid"
+}
+
+// tableKind records how a table came to exist; it decides whether it may be
+// extended later.
+type tableKind uint8
+
+const (
+	tImplicit     tableKind = iota // intermediate of a [a.b.c] header, may still be defined once
+	tHeader                        // defined by its own [header]
+	tDotted                        // created by a dotted key (a.b = 1); extended by dotted keys only
+	tInline                        // inline table { ... }; closed
+	tArrayElem                     // element of an array of tables
+	tInlineDotted                  // created by a dotted key inside an inline table
+)
+
+// value is one TOML value with the position of the key that introduced it
+// (for array elements: of the element itself).
+type value struct {
+	kind      kind
+	line, col int // key position (1-based)
+
+	str string
+	num int64
+	flt float64
+	bol bool
+	tim any // time.Time, or the raw text of a local date/time
+
+	arr []*value
+	aot bool // array created by [[header]]
+
+	tbl *table
+
+	// For strings: the raw token (with its quotes) and where it starts.
+	raw                []byte
+	rawLine, rawCol    int
+	rawOffset, rawSize int
+}
+
+// table is an ordered TOML table.
+type table struct {
+	kind tableKind
+	keys []string
+	m    map[string]*value
+}
+
+func newTable(k tableKind) *table { return &table{kind: k, m: map[string]*value{}} }
+
+func (t *table) get(key string) *value {
+	if t == nil {
+		return nil
+	}
+	return t.m[key]
+}
+
+func (t *table) set(key string, v *value) {
+	t.keys = append(t.keys, key)
+	t.m[key] = v
+}
+
+// syntaxError is a TOML syntax or semantic error with its position.
+type syntaxError struct {
+	line, col int
+	msg       string
+}
+
+func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e.col, e.msg) }
+
+// builder applies TOML table semantics to the parser's expressions.
+type builder struct {
+	p    *unstable.Parser
+	root *table
+	cur  *table
+}
+
+// parseTree parses data into a positioned tree. The error, if any, is a
+// *syntaxError.
+func parseTree(data []byte) (root *table, err error) {
+	b := &builder{p: &unstable.Parser{}, root: newTable(tHeader)}
+	b.cur = b.root
+	b.p.Reset(data)
+	defer func() {
+		// The unstable parser is not expected to panic, but a panic must not
+		// cross this package's boundary.
+		if r := recover(); r != nil {
+			root, err = nil, &syntaxError{line: 1, col: 1, msg: fmt.Sprintf("internal error: %v", r)}
+		}
+	}()
+	for b.p.NextExpression() {
+		e := b.p.Expression()
+		switch e.Kind {
+		case unstable.KeyValue:
+			err = b.keyValue(b.cur, e, tDotted)
+		case unstable.Table:
+			err = b.header(e, false)
+		case unstable.ArrayTable:
+			err = b.header(e, true)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if perr := b.p.Error(); perr != nil {
+		return nil, b.parserError(perr)
+	}
+	return b.root, nil
+}
+
+func (b *builder) parserError(err error) error {
+	var pe *unstable.ParserError
+	if errors.As(err, &pe) && pe.Highlight != nil {
+		sh := b.p.Shape(b.p.Range(pe.Highlight))
+		return &syntaxError{line: sh.Start.Line, col: sh.Start.Column, msg: pe.Message}
+	}
+	return &syntaxError{line: 1, col: 1, msg: err.Error()}
+}
+
+func (b *builder) errAt(n *unstable.Node, format string, args ...any) error {
+	line, col := b.pos(n)
+	return &syntaxError{line: line, col: col, msg: fmt.Sprintf(format, args...)}
+}
+
+func (b *builder) pos(n *unstable.Node) (line, col int) {
+	if n == nil || n.Raw.Length == 0 && n.Raw.Offset == 0 {
+		return 1, 1
+	}
+	sh := b.p.Shape(n.Raw)
+	return sh.Start.Line, sh.Start.Column
+}
+
+// keyParts returns the parts of a (dotted) key and the node of each part.
+func keyParts(it unstable.Iterator) (parts []string, nodes []*unstable.Node) {
+	for it.Next() {
+		n := it.Node()
+		parts = append(parts, string(n.Data))
+		nodes = append(nodes, n)
+	}
+	return parts, nodes
+}
+
+// header handles [a.b.c] and [[a.b.c]].
+func (b *builder) header(e *unstable.Node, array bool) error {
+	parts, nodes := keyParts(e.Key())
+	t := b.root
+	for i, k := range parts[:len(parts)-1] {
+		v := t.get(k)
+		switch {
+		case v == nil:
+			nt := newTable(tImplicit)
+			line, col := b.pos(nodes[i])
+			t.set(k, &value{kind: kTable, tbl: nt, line: line, col: col})
+			t = nt
+		case v.kind == kArray && v.aot:
+			t = v.arr[len(v.arr)-1].tbl
+		case v.kind == kTable && v.tbl.kind != tInline && v.tbl.kind != tInlineDotted:
+			t = v.tbl
+		default:
+			return b.errAt(nodes[i], "key %q is already defined as a %s", strings.Join(parts[:i+1], "."), describe(v))
+		}
+	}
+	last := parts[len(parts)-1]
+	lastNode := nodes[len(nodes)-1]
+	line, col := b.pos(lastNode)
+	v := t.get(last)
+	if array {
+		switch {
+		case v == nil:
+			nt := newTable(tArrayElem)
+			t.set(last, &value{kind: kArray, aot: true, line: line, col: col,
+				arr: []*value{{kind: kTable, tbl: nt, line: line, col: col}}})
+			b.cur = nt
+		case v.kind == kArray && v.aot:
+			nt := newTable(tArrayElem)
+			v.arr = append(v.arr, &value{kind: kTable, tbl: nt, line: line, col: col})
+			b.cur = nt
+		default:
+			return b.errAt(lastNode, "key %q is already defined as a %s", strings.Join(parts, "."), describe(v))
+		}
+		return nil
+	}
+	switch {
+	case v == nil:
+		nt := newTable(tHeader)
+		t.set(last, &value{kind: kTable, tbl: nt, line: line, col: col})
+		b.cur = nt
+	case v.kind == kTable && v.tbl.kind == tImplicit:
+		v.tbl.kind = tHeader
+		v.line, v.col = line, col
+		b.cur = v.tbl
+	case v.kind == kTable && v.tbl.kind == tHeader:
+		return b.errAt(lastNode, "table %q is already defined", strings.Join(parts, "."))
+	default:
+		return b.errAt(lastNode, "key %q is already defined as a %s", strings.Join(parts, "."), describe(v))
+	}
+	return nil
+}
+
+func describe(v *value) string {
+	switch {
+	case v.kind == kArray && v.aot:
+		return "array of tables"
+	case v.kind == kTable && v.tbl.kind == tInline:
+		return "inline table"
+	case v.kind == kTable && v.tbl.kind == tDotted:
+		return "table (by a dotted key)"
+	}
+	return v.kind.String()
+}
+
+// keyValue handles key = value inside t. dotted is the kind given to tables
+// created by the key's dotted parts (tDotted, or tInline inside inline tables).
+func (b *builder) keyValue(t *table, e *unstable.Node, dotted tableKind) error {
+	parts, nodes := keyParts(e.Key())
+	for i, k := range parts[:len(parts)-1] {
+		v := t.get(k)
+		switch {
+		case v == nil:
+			nt := newTable(dotted)
+			line, col := b.pos(nodes[i])
+			t.set(k, &value{kind: kTable, tbl: nt, line: line, col: col})
+			t = nt
+		case v.kind == kTable && v.tbl.kind == dotted:
+			t = v.tbl
+		default:
+			return b.errAt(nodes[i], "key %q is already defined as a %s", strings.Join(parts[:i+1], "."), describe(v))
+		}
+	}
+	last := parts[len(parts)-1]
+	lastNode := nodes[len(nodes)-1]
+	if v := t.get(last); v != nil {
+		return b.errAt(lastNode, "key %q is already defined", strings.Join(parts, "."))
+	}
+	line, col := b.pos(nodes[0])
+	v, err := b.value(e.Value(), line, col)
+	if err != nil {
+		return err
+	}
+	v.line, v.col = line, col
+	t.set(last, v)
+	return nil
+}
+
+// value converts a value node. Nodes without a position of their own
+// (arrays) take the one given.
+func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
+	if n.Raw.Length > 0 {
+		line, col = b.pos(n)
+	}
+	v := &value{line: line, col: col}
+	switch n.Kind {
+	case unstable.String:
+		v.kind = kString
+		v.str = string(n.Data)
+		v.raw = b.p.Raw(n.Raw)
+		v.rawLine, v.rawCol = line, col
+		v.rawOffset, v.rawSize = int(n.Raw.Offset), int(n.Raw.Length)
+	case unstable.Integer:
+		i, err := parseInteger(string(n.Data))
+		if err != nil {
+			return nil, b.errAt(n, "%v", err)
+		}
+		v.kind, v.num = kInteger, i
+	case unstable.Float:
+		f, err := parseFloat(string(n.Data))
+		if err != nil {
+			return nil, b.errAt(n, "%v", err)
+		}
+		v.kind, v.flt = kFloat, f
+	case unstable.Bool:
+		v.kind, v.bol = kBool, n.Data[0] == 't'
+	case unstable.DateTime, unstable.LocalDateTime, unstable.LocalDate, unstable.LocalTime:
+		v.kind = kDatetime
+		s := string(n.Data)
+		v.tim = s
+		if n.Kind == unstable.DateTime {
+			if t, err := parseDateTime(s); err == nil {
+				v.tim = t
+			} else {
+				return nil, b.errAt(n, "invalid datetime %q", s)
+			}
+		}
+	case unstable.Array:
+		v.kind = kArray
+		it := n.Children()
+		for it.Next() {
+			c := it.Node()
+			if c.Kind == unstable.Comment {
+				continue
+			}
+			cv, err := b.value(c, line, col)
+			if err != nil {
+				return nil, err
+			}
+			v.arr = append(v.arr, cv)
+		}
+	case unstable.InlineTable:
+		v.kind = kTable
+		v.tbl = newTable(tInline)
+		it := n.Children()
+		for it.Next() {
+			c := it.Node()
+			if c.Kind != unstable.KeyValue {
+				continue
+			}
+			if err := b.keyValue(v.tbl, c, tInlineDotted); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, b.errAt(n, "unexpected %s", n.Kind)
+	}
+	return v, nil
+}
+
+func parseInteger(s string) (int64, error) {
+	clean := strings.ReplaceAll(s, "_", "")
+	base := 10
+	switch {
+	case strings.HasPrefix(clean, "0x"):
+		base, clean = 16, clean[2:]
+	case strings.HasPrefix(clean, "0o"):
+		base, clean = 8, clean[2:]
+	case strings.HasPrefix(clean, "0b"):
+		base, clean = 2, clean[2:]
+	}
+	i, err := strconv.ParseInt(clean, base, 64)
+	if err != nil {
+		return 0, fmt.Errorf("integer %s is out of range", s)
+	}
+	return i, nil
+}
+
+func parseFloat(s string) (float64, error) {
+	switch strings.TrimLeft(s, "+-") {
+	case "inf":
+		if s[0] == '-' {
+			return math.Inf(-1), nil
+		}
+		return math.Inf(1), nil
+	case "nan":
+		return math.NaN(), nil
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	if err != nil {
+		return 0, fmt.Errorf("invalid float %s", s)
+	}
+	return f, nil
+}
+
+func parseDateTime(s string) (time.Time, error) {
+	s = strings.Replace(s, " ", "T", 1)
+	s = strings.Replace(s, "t", "T", 1)
+	s = strings.Replace(s, "z", "Z", 1)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("invalid datetime %q", s)
+}
+
+// plain converts a value to plain Go values: string, int64, float64, bool,
+// time.Time (or string for local dates and times), []any, map[string]any.
+func plain(v *value) any {
+	switch v.kind {
+	case kString:
+		return v.str
+	case kInteger:
+		return v.num
+	case kFloat:
+		return v.flt
+	case kBool:
+		return v.bol
+	case kDatetime:
+		return v.tim
+	case kArray:
+		out := make([]any, len(v.arr))
+		for i, e := range v.arr {
+			out[i] = plain(e)
+		}
+		return out
+	case kTable:
+		out := make(map[string]any, len(v.tbl.keys))
+		for _, k := range v.tbl.keys {
+			out[k] = plain(v.tbl.m[k])
+		}
+		return out
+	}
+	return nil
+}
