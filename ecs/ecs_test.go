@@ -1,0 +1,33 @@
+package ecs
+
+import "testing"
+
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		path, want string
+		ok         bool
+	}{
+		{"@timestamp", "date", true},
+		{"event.category", "keyword", true},
+		{"process.args", "keyword", true},
+		{"process.pid", "long", true},
+		{"destination.ip", "ip", true},
+		{"process.command_line", "wildcard", true},
+		{"process.command_line.text", "match_only_text", true},
+		{"no.such.field", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			got, ok := Lookup(tt.path)
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("Lookup(%q) = %q, %v; want %q, %v", tt.path, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	if Len() < 2000 {
+		t.Errorf("Len() = %d, want the whole ECS table", Len())
+	}
+	if typ, ok := LookupNonECS("process.Ext.ancestry"); !ok || typ != "keyword" {
+		t.Errorf("LookupNonECS(process.Ext.ancestry) = %q, %v", typ, ok)
+	}
+}
