@@ -123,3 +123,17 @@ func TestValue(t *testing.T) {
 		t.Errorf("json %s", got)
 	}
 }
+
+func TestMembers(t *testing.T) {
+	var got []string
+	err := Members([]byte(` {"a":1, "b\n":{"x":[1,"}"]},"c":"s"} `), func(k string, raw []byte) error {
+		got = append(got, k+"="+string(raw))
+		return nil
+	})
+	if err != nil || len(got) != 3 || got[0] != "a=1" || got[1] != "b\n={\"x\":[1,\"}\"]}" || got[2] != `c="s"` {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if err := Members([]byte(`{"a":}`), func(string, []byte) error { return nil }); err == nil {
+		t.Error("want an error for a bad document")
+	}
+}

@@ -1,0 +1,272 @@
+package alert
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+)
+
+// Alert is one detection: a rule and the events that matched it.
+type Alert struct {
+	ID        string // kibana.alert.uuid, deterministic
+	Rule      *rule.Rule
+	RuleName  string // the rule's name, or its rule_name_override value
+	Severity  string // after severity_mapping
+	RiskScore int    // after risk_score_mapping
+	// Time is when the alert was raised; OriginalTime is the time of the
+	// first event (ns since the epoch).
+	Time         time.Time
+	OriginalTime int64
+	// Events are the matching events in order; a sequence's missing-event
+	// stages are nil.
+	Events []*event.Event
+	// Keys are a sequence's join key values.
+	Keys []event.Value
+	// Threshold is set for threshold rules, whose alerts stand for a group
+	// of events rather than the events themselves.
+	Threshold *ThresholdResult
+	Reason    string
+	Host      string
+	User      string
+	// GroupID ties the events of a sequence together
+	// (kibana.alert.group.id).
+	GroupID string
+}
+
+// ThresholdResult is what a threshold rule found for one group.
+type ThresholdResult struct {
+	Terms       []Term
+	Count       int64
+	From        int64 // ns, earliest event in the group
+	Cardinality []CardinalityResult
+}
+
+// Term is one group-by field and its value.
+type Term struct {
+	Field string
+	Value event.Value
+}
+
+// CardinalityResult is a distinct count over a field.
+type CardinalityResult struct {
+	Field string
+	Value int64
+}
+
+// severityRank orders Kibana's severities.
+var severityRank = map[string]int{"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+// New builds the alert for rule r matched by events (in order; nil for a
+// missing-event stage) with optional join keys, raised at now.
+func New(f *Fields, r *rule.Rule, events []*event.Event, keys []event.Value, now time.Time) *Alert {
+	a := &Alert{Rule: r, Events: events, Keys: keys, Time: now, RuleName: r.Name,
+		Severity: r.Severity, RiskScore: r.RiskScore}
+	var firstEv *event.Event
+	for _, ev := range events {
+		if ev != nil {
+			firstEv = ev
+			break
+		}
+	}
+	if firstEv != nil {
+		a.OriginalTime = firstEv.Time
+		a.Host = f.Str(firstEv, "host.name")
+		a.User = f.Str(firstEv, "user.name")
+		a.applyMappings(f, firstEv)
+	}
+	a.ID = a.computeID(f)
+	if len(events) > 1 {
+		a.GroupID = a.ID[:32]
+	}
+	a.Reason = a.reason(f, firstEv)
+	return a
+}
+
+// NewThreshold builds the alert of a threshold rule for one group.
+func NewThreshold(f *Fields, r *rule.Rule, res *ThresholdResult, sample *event.Event, now time.Time) *Alert {
+	a := &Alert{Rule: r, Threshold: res, Time: now, RuleName: r.Name,
+		Severity: r.Severity, RiskScore: r.RiskScore, OriginalTime: res.From}
+	if sample != nil {
+		a.Host = f.Str(sample, "host.name")
+		a.User = f.Str(sample, "user.name")
+		a.applyMappings(f, sample)
+	}
+	for _, t := range res.Terms {
+		switch t.Field {
+		case "host.name":
+			a.Host = first(t.Value)
+		case "user.name":
+			a.User = first(t.Value)
+		}
+	}
+	h := sha256.New()
+	h.Write([]byte(r.ID))
+	for _, t := range res.Terms {
+		h.Write([]byte{0})
+		h.Write([]byte(t.Field))
+		h.Write([]byte{1})
+		h.Write([]byte(t.Value.String()))
+	}
+	h.Write([]byte{2})
+	h.Write(strconv.AppendInt(nil, res.From, 10))
+	a.ID = hex.EncodeToString(h.Sum(nil))
+	var b strings.Builder
+	b.WriteString(strconv.FormatInt(res.Count, 10))
+	b.WriteString(" events")
+	for i, t := range res.Terms {
+		if i == 0 {
+			b.WriteString(" with ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(t.Field + " " + t.Value.String())
+	}
+	b.WriteString(" created " + a.Severity + " alert " + a.RuleName + ".")
+	a.Reason = b.String()
+	return a
+}
+
+// applyMappings applies the rule's severity_mapping, risk_score_mapping and
+// rule_name_override from the event's values.
+func (a *Alert) applyMappings(f *Fields, ev *event.Event) {
+	r := a.Rule
+	best := 0
+	for _, m := range r.SeverityMapping {
+		v := f.Get(ev, m.Field)
+		if v.Each(func(e event.Value) bool { return first(e) == m.Value }) {
+			if rank := severityRank[m.Severity]; rank > best {
+				best = rank
+				a.Severity = m.Severity
+			}
+		}
+	}
+	for _, m := range r.RiskScoreMapping {
+		v := f.Get(ev, m.Field)
+		if v.Kind() == event.KindArray && len(v.Array()) > 0 {
+			v = v.Array()[0]
+		}
+		var n float64
+		var ok bool
+		switch v.Kind() {
+		case event.KindInt, event.KindFloat:
+			n, ok = v.Float(), true
+		case event.KindString:
+			p, err := strconv.ParseFloat(v.Str(), 64)
+			n, ok = p, err == nil
+		}
+		if ok && n >= 0 && n <= 100 {
+			a.RiskScore = int(n)
+		}
+	}
+	if r.RuleNameOverride != "" {
+		if s := f.Str(ev, r.RuleNameOverride); s != "" {
+			a.RuleName = s
+		}
+	}
+}
+
+// computeID hashes the rule id and the ids and indices of the events.
+func (a *Alert) computeID(f *Fields) string {
+	h := sha256.New()
+	h.Write([]byte(a.Rule.ID))
+	for _, ev := range a.Events {
+		h.Write([]byte{0})
+		if ev == nil {
+			h.Write([]byte("-"))
+			continue
+		}
+		h.Write([]byte(f.EventIndex(ev)))
+		h.Write([]byte{1})
+		h.Write([]byte(f.EventID(ev)))
+	}
+	for _, k := range a.Keys {
+		h.Write([]byte{2})
+		h.Write([]byte(k.String()))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// reason writes a sentence in the manner of Kibana's alert reasons.
+func (a *Alert) reason(f *Fields, ev *event.Event) string {
+	var b strings.Builder
+	cat := f.Str(ev, "event.category")
+	if cat == "" {
+		cat = "event"
+	} else {
+		cat += " event"
+	}
+	b.WriteString(cat)
+	parts := 0
+	add := func(label, val string) {
+		if val == "" {
+			return
+		}
+		if parts == 0 {
+			b.WriteString(" with ")
+		} else {
+			b.WriteString(", ")
+		}
+		parts++
+		b.WriteString(label)
+		b.WriteByte(' ')
+		b.WriteString(val)
+	}
+	addr := func(ip, port string) string {
+		if ip == "" || port == "" {
+			return ip
+		}
+		return ip + ":" + port
+	}
+	add("process", f.Str(ev, "process.name"))
+	add("parent process", f.Str(ev, "process.parent.name"))
+	add("file", f.Str(ev, "file.name"))
+	add("registry", f.Str(ev, "registry.path"))
+	add("source", addr(f.Str(ev, "source.ip"), f.Str(ev, "source.port")))
+	add("destination", addr(f.Str(ev, "destination.ip"), f.Str(ev, "destination.port")))
+	add("query", f.Str(ev, "dns.question.name"))
+	if a.User != "" {
+		b.WriteString(", by " + a.User)
+	}
+	if a.Host != "" {
+		b.WriteString(" on " + a.Host)
+	}
+	b.WriteString(" created " + a.Severity + " alert " + a.RuleName)
+	if len(a.Events) > 1 {
+		b.WriteString(" (sequence of " + strconv.Itoa(len(a.Events)) + " events)")
+	}
+	b.WriteByte('.')
+	return b.String()
+}
+
+// Tactics returns the ATT&CK tactic names of the rule.
+func (a *Alert) Tactics() []string {
+	var out []string
+	for _, t := range a.Rule.Threat {
+		if t.Tactic.Name != "" {
+			out = append(out, t.Tactic.Name)
+		}
+	}
+	return out
+}
+
+// Techniques returns the ATT&CK technique and sub-technique ids of the rule.
+func (a *Alert) Techniques() []string {
+	var out []string
+	for _, t := range a.Rule.Threat {
+		for _, te := range t.Technique {
+			out = append(out, te.ID)
+			for _, s := range te.Subtechnique {
+				out = append(out, s.ID)
+			}
+		}
+	}
+	return out
+}
+
+// SeverityRank returns 1 (low) to 4 (critical), 0 for anything else.
+func SeverityRank(s string) int { return severityRank[strings.ToLower(s)] }

@@ -1,0 +1,319 @@
+package alert
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+)
+
+// AppendJSON appends the alert document: the kibana.alert.* fields (dotted
+// keys, as Kibana stores them), then the source event's own fields. For a
+// sequence, the fields every event shares are kept at the top level and the
+// events themselves, in order, go under kibana.alert.group.events.
+func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
+	w := objWriter{buf: dst}
+	w.open()
+	w.str("@timestamp", a.Time.UTC().Format("2006-01-02T15:04:05.000Z"))
+	w.str("kibana.alert.uuid", a.ID)
+	w.str("kibana.alert.status", "active")
+	w.str("kibana.alert.workflow_status", "open")
+	w.num("kibana.alert.depth", 1)
+	w.str("kibana.alert.severity", a.Severity)
+	w.num("kibana.alert.risk_score", int64(a.RiskScore))
+	w.str("kibana.alert.reason", a.Reason)
+	if a.OriginalTime != 0 {
+		w.str("kibana.alert.original_time", event.FormatTime(a.OriginalTime))
+	}
+	if a.Rule.BuildingBlockType != "" {
+		w.str("kibana.alert.building_block_type", a.Rule.BuildingBlockType)
+	}
+	if a.GroupID != "" {
+		w.str("kibana.alert.group.id", a.GroupID)
+	}
+	a.writeRule(&w)
+	w.key("kibana.alert.ancestors")
+	w.buf = append(w.buf, '[')
+	n := 0
+	for _, ev := range a.Events {
+		if ev == nil {
+			continue
+		}
+		if n > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		n++
+		w.buf = append(w.buf, `{"id":`...)
+		w.buf = event.AppendJSONString(w.buf, f.EventID(ev))
+		w.buf = append(w.buf, `,"index":`...)
+		w.buf = event.AppendJSONString(w.buf, f.EventIndex(ev))
+		w.buf = append(w.buf, `,"depth":0,"type":"event"}`...)
+	}
+	w.buf = append(w.buf, ']')
+	if len(a.Keys) > 0 {
+		w.key("kibana.alert.group.keys")
+		w.buf = event.Array(a.Keys...).AppendJSON(w.buf)
+	}
+	if a.Threshold != nil {
+		a.writeThreshold(&w)
+	}
+	var docs [][]byte
+	for _, ev := range a.Events {
+		if ev != nil {
+			docs = append(docs, ev.AppendJSON(nil))
+		}
+	}
+	switch {
+	case len(a.Events) == 1 && len(docs) == 1:
+		w.source(docs[0], nil)
+	case len(docs) > 1:
+		w.source(docs[0], docs[1:])
+		w.key("kibana.alert.group.events")
+		w.buf = append(w.buf, '[')
+		i := 0
+		for _, ev := range a.Events {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			if ev == nil {
+				w.buf = append(w.buf, "null"...)
+			} else {
+				w.buf = ev.AppendJSON(w.buf)
+			}
+			i++
+		}
+		w.buf = append(w.buf, ']')
+	}
+	if !w.seen["event"] {
+		w.key("event")
+		w.buf = append(w.buf, `{"kind":"signal"}`...)
+	}
+	w.close()
+	return w.buf
+}
+
+func (a *Alert) writeRule(w *objWriter) {
+	r := a.Rule
+	w.str("kibana.alert.rule.rule_id", r.ID)
+	w.str("kibana.alert.rule.name", a.RuleName)
+	w.str("kibana.alert.rule.type", r.Type)
+	w.str("kibana.alert.rule.category", categoryOf(r.Type))
+	if r.Version > 0 {
+		w.num("kibana.alert.rule.version", int64(r.Version))
+	}
+	w.str("kibana.alert.rule.description", r.Description)
+	w.str("kibana.alert.rule.severity", r.Severity)
+	w.num("kibana.alert.rule.risk_score", int64(r.RiskScore))
+	w.str("kibana.alert.rule.language", r.Language)
+	w.str("kibana.alert.rule.query", r.Query)
+	w.strs("kibana.alert.rule.index", r.Index)
+	w.str("kibana.alert.rule.from", r.From)
+	w.str("kibana.alert.rule.interval", r.Interval)
+	w.num("kibana.alert.rule.max_signals", int64(r.MaxSignals))
+	w.strs("kibana.alert.rule.tags", r.Tags)
+	w.strs("kibana.alert.rule.author", r.Author)
+	w.str("kibana.alert.rule.license", r.License)
+	w.strs("kibana.alert.rule.references", r.References)
+	w.strs("kibana.alert.rule.false_positives", r.FalsePositives)
+	if r.Note != "" {
+		w.str("kibana.alert.rule.note", r.Note)
+	}
+	if len(r.Threat) > 0 {
+		w.key("kibana.alert.rule.threat")
+		w.buf = appendThreat(w.buf, r.Threat)
+	}
+}
+
+func categoryOf(typ string) string {
+	switch typ {
+	case "eql":
+		return "Event Correlation Rule"
+	case "query":
+		return "Custom Query Rule"
+	case "threshold":
+		return "Threshold Rule"
+	}
+	return typ
+}
+
+func (a *Alert) writeThreshold(w *objWriter) {
+	t := a.Threshold
+	w.key("kibana.alert.threshold_result")
+	w.buf = append(w.buf, `{"terms":[`...)
+	for i, term := range t.Terms {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = append(w.buf, `{"field":`...)
+		w.buf = event.AppendJSONString(w.buf, term.Field)
+		w.buf = append(w.buf, `,"value":`...)
+		w.buf = term.Value.AppendJSON(w.buf)
+		w.buf = append(w.buf, '}')
+	}
+	w.buf = append(w.buf, `],"count":`...)
+	w.buf = strconv.AppendInt(w.buf, t.Count, 10)
+	w.buf = append(w.buf, `,"from":`...)
+	w.buf = event.AppendJSONString(w.buf, event.FormatTime(t.From))
+	if len(t.Cardinality) > 0 {
+		w.buf = append(w.buf, `,"cardinality":[`...)
+		for i, c := range t.Cardinality {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.buf = append(w.buf, `{"field":`...)
+			w.buf = event.AppendJSONString(w.buf, c.Field)
+			w.buf = append(w.buf, `,"value":`...)
+			w.buf = strconv.AppendInt(w.buf, c.Value, 10)
+			w.buf = append(w.buf, '}')
+		}
+		w.buf = append(w.buf, ']')
+	}
+	w.buf = append(w.buf, '}')
+	for _, term := range t.Terms {
+		w.key(term.Field)
+		w.buf = term.Value.AppendJSON(w.buf)
+	}
+}
+
+func appendThreat(dst []byte, threats []rule.Threat) []byte {
+	entry := func(dst []byte, id, name, ref string) []byte {
+		dst = append(dst, `{"id":`...)
+		dst = event.AppendJSONString(dst, id)
+		dst = append(dst, `,"name":`...)
+		dst = event.AppendJSONString(dst, name)
+		dst = append(dst, `,"reference":`...)
+		dst = event.AppendJSONString(dst, ref)
+		return dst
+	}
+	dst = append(dst, '[')
+	for i, t := range threats {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"framework":`...)
+		dst = event.AppendJSONString(dst, t.Framework)
+		dst = append(dst, `,"tactic":`...)
+		dst = entry(dst, t.Tactic.ID, t.Tactic.Name, t.Tactic.Reference)
+		dst = append(dst, `},"technique":[`...)
+		for j, te := range t.Technique {
+			if j > 0 {
+				dst = append(dst, ',')
+			}
+			dst = entry(dst, te.ID, te.Name, te.Reference)
+			dst = append(dst, `,"subtechnique":[`...)
+			for k, s := range te.Subtechnique {
+				if k > 0 {
+					dst = append(dst, ',')
+				}
+				dst = entry(dst, s.ID, s.Name, s.Reference)
+				dst = append(dst, '}')
+			}
+			dst = append(dst, "]}"...)
+		}
+		dst = append(dst, "]}"...)
+	}
+	return append(dst, ']')
+}
+
+// objWriter writes the members of one JSON object, remembering the keys it
+// wrote so that a spliced source document cannot repeat them.
+type objWriter struct {
+	buf  []byte
+	n    int
+	seen map[string]bool
+}
+
+func (w *objWriter) open()  { w.buf = append(w.buf, '{'); w.seen = make(map[string]bool) }
+func (w *objWriter) close() { w.buf = append(w.buf, '}') }
+
+func (w *objWriter) key(k string) {
+	if w.n > 0 {
+		w.buf = append(w.buf, ',')
+	}
+	w.n++
+	w.seen[k] = true
+	w.buf = event.AppendJSONString(w.buf, k)
+	w.buf = append(w.buf, ':')
+}
+
+func (w *objWriter) str(k, v string) {
+	w.key(k)
+	w.buf = event.AppendJSONString(w.buf, v)
+}
+
+func (w *objWriter) num(k string, v int64) {
+	w.key(k)
+	w.buf = strconv.AppendInt(w.buf, v, 10)
+}
+
+func (w *objWriter) strs(k string, vs []string) {
+	if len(vs) == 0 {
+		return
+	}
+	w.key(k)
+	w.buf = append(w.buf, '[')
+	for i, v := range vs {
+		if i > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		w.buf = event.AppendJSONString(w.buf, v)
+	}
+	w.buf = append(w.buf, ']')
+}
+
+// source splices the members of the source document doc. With others (the
+// rest of a sequence), only members whose value is the same in every event
+// are kept. The source's @timestamp is replaced by the alert's (it is kept
+// as kibana.alert.original_time), its event object goes under
+// kibana.alert.original_event too, and its own kibana.* members are dropped.
+func (w *objWriter) source(doc []byte, others [][]byte) {
+	var otherMembers []map[string][]byte
+	for _, o := range others {
+		m := make(map[string][]byte)
+		_ = event.Members(o, func(k string, raw []byte) error {
+			m[k] = raw
+			return nil
+		})
+		otherMembers = append(otherMembers, m)
+	}
+	_ = event.Members(doc, func(k string, raw []byte) error {
+		if k == "@timestamp" || k == "event.kind" || k == "kibana" || len(k) > 7 && k[:7] == "kibana." || w.seen[k] {
+			return nil
+		}
+		for _, m := range otherMembers {
+			if !bytes.Equal(m[k], raw) {
+				return nil
+			}
+		}
+		if k == "event" {
+			if len(others) == 0 {
+				w.key("kibana.alert.original_event")
+				w.buf = append(w.buf, raw...)
+			}
+			w.key("event")
+			w.eventObject(raw)
+			return nil
+		}
+		w.key(k)
+		w.buf = append(w.buf, raw...)
+		return nil
+	})
+}
+
+// eventObject writes a source's event object with kind set to "signal", as
+// Kibana does for alerts (the original kind stays in original_event).
+func (w *objWriter) eventObject(raw []byte) {
+	w.buf = append(w.buf, `{"kind":"signal"`...)
+	_ = event.Members(raw, func(k string, v []byte) error {
+		if k == "kind" {
+			return nil
+		}
+		w.buf = append(w.buf, ',')
+		w.buf = event.AppendJSONString(w.buf, k)
+		w.buf = append(w.buf, ':')
+		w.buf = append(w.buf, v...)
+		return nil
+	})
+	w.buf = append(w.buf, '}')
+}
