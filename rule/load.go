@@ -24,6 +24,10 @@ func Parse(path string, data []byte) (*Rule, []Warning, error) {
 	}
 	d := &decoder{path: path}
 	r := d.document(root)
+	sort.SliceStable(d.warns, func(i, j int) bool {
+		a, b := d.warns[i], d.warns[j]
+		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+	})
 	if len(d.errs) > 0 {
 		return r, d.warns, d.errs
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
@@ -74,7 +75,7 @@ type value struct {
 	num int64
 	flt float64
 	bol bool
-	tim any // time.Time, or the raw text of a local date/time
+	tim any // time.Time, toml.LocalDate, toml.LocalTime or toml.LocalDateTime
 
 	arr []*value
 	aot bool // array created by [[header]]
@@ -319,16 +320,11 @@ func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
 	case unstable.Bool:
 		v.kind, v.bol = kBool, n.Data[0] == 't'
 	case unstable.DateTime, unstable.LocalDateTime, unstable.LocalDate, unstable.LocalTime:
-		v.kind = kDatetime
-		s := string(n.Data)
-		v.tim = s
-		if n.Kind == unstable.DateTime {
-			if t, err := parseDateTime(s); err == nil {
-				v.tim = t
-			} else {
-				return nil, b.errAt(n, "invalid datetime %q", s)
-			}
+		t, err := parseDateTime(n.Kind, n.Data)
+		if err != nil {
+			return nil, b.errAt(n, "invalid %s %q", strings.ToLower(n.Kind.String()), n.Data)
 		}
+		v.kind, v.tim = kDatetime, t
 	case unstable.Array:
 		v.kind = kArray
 		it := n.Children()
@@ -397,20 +393,37 @@ func parseFloat(s string) (float64, error) {
 	return f, nil
 }
 
-func parseDateTime(s string) (time.Time, error) {
-	s = strings.Replace(s, " ", "T", 1)
-	s = strings.Replace(s, "t", "T", 1)
-	s = strings.Replace(s, "z", "Z", 1)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
+// parseDateTime checks a date or time value as go-toml's decoder does and
+// converts it: an offset date-time to time.Time, local ones to go-toml's
+// LocalDate, LocalTime and LocalDateTime.
+func parseDateTime(k unstable.Kind, data []byte) (any, error) {
+	switch k {
+	case unstable.LocalDate:
+		var d toml.LocalDate
+		err := d.UnmarshalText(data)
+		return d, err
+	case unstable.LocalTime:
+		var t toml.LocalTime
+		err := t.UnmarshalText(data)
+		return t, err
+	case unstable.LocalDateTime:
+		var t toml.LocalDateTime
+		err := t.UnmarshalText(data)
+		return t, err
 	}
-	return time.Time{}, fmt.Errorf("invalid datetime %q", s)
+	// Offset date-times are rare in rules: let go-toml's decoder judge them.
+	var doc struct{ V time.Time }
+	src := make([]byte, 0, len(data)+4)
+	src = append(append(src, "V = "...), data...)
+	if err := toml.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	return doc.V, nil
 }
 
 // plain converts a value to plain Go values: string, int64, float64, bool,
-// time.Time (or string for local dates and times), []any, map[string]any.
+// time.Time (toml.LocalDate, LocalTime, LocalDateTime for local ones),
+// []any, map[string]any.
 func plain(v *value) any {
 	switch v.kind {
 	case kString:

@@ -1,0 +1,163 @@
+package rule
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedDir returns $VIGIL_SHARED, resolved against the repository root
+// when relative, or skips the test when it is not set.
+func sharedDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("VIGIL_SHARED")
+	if dir == "" {
+		tb.Skip("VIGIL_SHARED not set")
+	}
+	if !filepath.IsAbs(dir) {
+		root, err := os.Getwd()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+				break
+			}
+			parent := filepath.Dir(root)
+			if parent == root {
+				tb.Fatal("no go.mod above the test's directory")
+			}
+			root = parent
+		}
+		dir = filepath.Join(root, dir)
+	}
+	return dir
+}
+
+// corpusPaths returns the folders of active rules; a missing folder fails.
+func corpusPaths(tb testing.TB) []string {
+	tb.Helper()
+	base := filepath.Join(sharedDir(tb), "corpus", "detection-rules")
+	paths := []string{filepath.Join(base, "rules"), filepath.Join(base, "rules_building_block")}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			tb.Fatalf("corpus missing: %v", err)
+		}
+	}
+	return paths
+}
+
+// TestCorpus loads every active rule of Elastic's detection-rules corpus.
+// The counts are those of elastic/detection-rules at the commit in
+// $VIGIL_SHARED/README.md.
+func TestCorpus(t *testing.T) {
+	rules, warns, errs := LoadPaths(corpusPaths(t)...)
+	for _, err := range errs {
+		t.Error(err)
+	}
+	for _, w := range warns {
+		t.Logf("warning: %s", w)
+	}
+	byType := map[string]int{}
+	byLang := map[string]int{}
+	supported := 0
+	for _, r := range rules {
+		if strings.Contains(r.Path, "_deprecated/") {
+			t.Errorf("%s: deprecated rule loaded", r.Path)
+		}
+		byType[r.Type]++
+		byLang[r.Language]++
+		if r.Language == "kuery" {
+			byType["kuery/"+r.Type]++
+		}
+		if ok, _ := r.Support(); ok {
+			supported++
+		}
+		if r.Window() <= 0 || r.IntervalDuration() <= 0 {
+			t.Errorf("%s: window %v, interval %v", r.Path, r.Window(), r.IntervalDuration())
+		}
+		checkQueryPos(t, r)
+	}
+	want := map[string]int{
+		"all": 2068, "eql": 1024, "kuery": 729, "kuery/query": 454, "kuery/new_terms": 241,
+		"kuery/threshold": 28, "kuery/threat_match": 6, "esql": 209, "machine_learning": 106,
+		"supported": 1024 + 454 + 28,
+	}
+	got := map[string]int{
+		"all": len(rules), "eql": byLang["eql"], "kuery": byLang["kuery"], "kuery/query": byType["kuery/query"],
+		"kuery/new_terms": byType["kuery/new_terms"], "kuery/threshold": byType["kuery/threshold"],
+		"kuery/threat_match": byType["kuery/threat_match"], "esql": byLang["esql"],
+		"machine_learning": byType["machine_learning"], "supported": supported,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %d rules, want %d", k, got[k], w)
+		}
+	}
+	t.Logf("%d rules: by type %v, by language %v, %d supported", len(rules), byType, byLang, supported)
+}
+
+// checkQueryPos checks that the first character of every line of the query
+// is found where QueryPos says it is in the file.
+func checkQueryPos(t *testing.T, r *Rule) {
+	t.Helper()
+	if r.Query == "" {
+		return
+	}
+	data, err := os.ReadFile(r.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileLines := strings.Split(string(data), "\n")
+	for i, ql := range strings.Split(r.Query, "\n") {
+		if ql == "" {
+			continue
+		}
+		l, c := r.QueryPos(i+1, 1)
+		if l < 1 || l > len(fileLines) || c < 1 || c > len(fileLines[l-1]) {
+			t.Errorf("%s: query line %d maps to %d:%d, outside the file", r.Path, i+1, l, c)
+			return
+		}
+		got := fileLines[l-1][c-1]
+		if got != ql[0] && !(got == '\\' && (r.QueryStyle == Basic || r.QueryStyle == MultiLineBasic)) {
+			t.Errorf("%s: query line %d starts with %q, file has %q at %d:%d", r.Path, i+1, ql[0], got, l, c)
+			return
+		}
+	}
+}
+
+func BenchmarkLoadCorpus(b *testing.B) {
+	paths := corpusPaths(b)
+	var size int64
+	for _, p := range paths {
+		filepath.Walk(p, func(path string, fi os.FileInfo, err error) error {
+			if err == nil && !fi.IsDir() && strings.HasSuffix(path, ".toml") && !strings.Contains(path, "_deprecated") {
+				size += fi.Size()
+			}
+			return nil
+		})
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		rules, _, errs := LoadPaths(paths...)
+		if len(errs) > 0 || len(rules) == 0 {
+			b.Fatal(errs)
+		}
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	data, err := os.ReadFile("testdata/sample.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Parse("sample.toml", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
