@@ -137,3 +137,35 @@ func TestMembers(t *testing.T) {
 		t.Error("want an error for a bad document")
 	}
 }
+
+func TestOwn(t *testing.T) {
+	ev := &Event{}
+	src := []byte("hello")
+	a := ev.Own(src)
+	src[0] = 'j'
+	b := ev.OwnString(string(make([]byte, 5000)))
+	if string(a) != "hello" || len(b) != 5000 {
+		t.Fatalf("%q %d", a, len(b))
+	}
+	ev.Recycle()
+	if c := ev.Own([]byte("x")); string(c) != "x" {
+		t.Fatal(string(c))
+	}
+}
+
+func TestOwnDoc(t *testing.T) {
+	buf := []byte("sc.exe")
+	var d Doc
+	d.Set("process.name", Str(string(buf[:2])))
+	arr := []Value{Str("a"), Str("b")}
+	d.Set("process.args", Array(arr...))
+	ev := &Event{}
+	ev.OwnDoc(&d)
+	arr[0] = Str("changed")
+	if d.GetStr("process.name") != "sc" {
+		t.Fatal("string not owned")
+	}
+	if v, _ := d.Get("process.args"); v.String() != "[a, b]" {
+		t.Fatalf("array not owned: %v", v)
+	}
+}

@@ -10,6 +10,8 @@ type Event struct {
 	vals  []Value
 	arena []Value
 	buf   []byte
+	store []byte  // bytes the event owns across Decode/LoadDoc; see Own
+	vstor []Value // array elements the event owns; see OwnDoc
 
 	// Raw is the original JSON document, when the event was decoded from JSON.
 	Raw []byte
@@ -195,4 +197,73 @@ func (v Value) copyInto(block []byte, store []Value) (Value, []byte, []Value) {
 		v.a = arr
 	}
 	return v, block, store
+}
+
+// Own copies b into storage the event owns and returns the copy. Readers
+// that hand events to other goroutines use it to keep a record's bytes (a
+// JSON line, a normalised document's strings) alive with the event. The
+// storage survives Decode and LoadDoc and is released by Recycle; it never
+// moves, so earlier copies stay valid.
+func (e *Event) Own(b []byte) []byte {
+	if len(b) == 0 {
+		return b[:0:0]
+	}
+	if cap(e.store)-len(e.store) < len(b) {
+		e.store = make([]byte, 0, max(2*cap(e.store), len(b), 4096))
+	}
+	start := len(e.store)
+	e.store = append(e.store, b...)
+	return e.store[start:len(e.store):len(e.store)]
+}
+
+// OwnString is Own for a string.
+func (e *Event) OwnString(s string) string {
+	if s == "" {
+		return ""
+	}
+	b := e.Own(unsafe.Slice(unsafe.StringData(s), len(s)))
+	return unsafe.String(&b[0], len(b))
+}
+
+// Recycle clears the event, including the storage Own handed out, so that
+// a pool can reuse it. Nothing from the event may be in use afterwards.
+func (e *Event) Recycle() {
+	e.Reset(len(e.vals))
+	e.store = e.store[:0]
+	clear(e.vstor)
+	e.vstor = e.vstor[:0]
+}
+
+// OwnDoc copies the keys, strings and arrays of d into the event's own
+// storage, so that d no longer refers to a reader's buffers.
+func (e *Event) OwnDoc(d *Doc) {
+	for i := range d.fields {
+		f := &d.fields[i]
+		f.Key = e.OwnString(f.Key)
+		f.Value = e.ownValue(f.Value)
+	}
+	if d.index != nil {
+		clear(d.index)
+		for i, f := range d.fields {
+			d.index[f.Key] = i
+		}
+	}
+}
+
+func (e *Event) ownValue(v Value) Value {
+	switch v.k {
+	case KindString:
+		v.s = e.OwnString(v.s)
+	case KindArray:
+		n := len(v.a)
+		if cap(e.vstor)-len(e.vstor) < n {
+			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 64))
+		}
+		start := len(e.vstor)
+		for _, el := range v.a {
+			e.vstor = append(e.vstor, e.ownValue(el))
+		}
+		v.a = e.vstor[start:len(e.vstor):len(e.vstor)]
+	}
+	return v
 }
