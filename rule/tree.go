@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -119,9 +120,10 @@ func (e *syntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.line, e
 
 // builder applies TOML table semantics to the parser's expressions.
 type builder struct {
-	p    *unstable.Parser
-	root *table
-	cur  *table
+	p     *unstable.Parser
+	root  *table
+	cur   *table
+	lines []int // offsets where lines start
 }
 
 // parseTree parses data into a positioned tree. The error, if any, is a
@@ -130,6 +132,12 @@ func parseTree(data []byte) (root *table, err error) {
 	b := &builder{p: &unstable.Parser{}, root: newTable(tHeader)}
 	b.cur = b.root
 	b.p.Reset(data)
+	b.lines = append(b.lines, 0)
+	for i, c := range data {
+		if c == '\n' {
+			b.lines = append(b.lines, i+1)
+		}
+	}
 	defer func() {
 		// The unstable parser is not expected to panic, but a panic must not
 		// cross this package's boundary.
@@ -160,8 +168,8 @@ func parseTree(data []byte) (root *table, err error) {
 func (b *builder) parserError(err error) error {
 	var pe *unstable.ParserError
 	if errors.As(err, &pe) && pe.Highlight != nil {
-		sh := b.p.Shape(b.p.Range(pe.Highlight))
-		return &syntaxError{line: sh.Start.Line, col: sh.Start.Column, msg: pe.Message}
+		line, col := b.offsetPos(int(b.p.Range(pe.Highlight).Offset))
+		return &syntaxError{line: line, col: col, msg: pe.Message}
 	}
 	return &syntaxError{line: 1, col: 1, msg: err.Error()}
 }
@@ -175,8 +183,13 @@ func (b *builder) pos(n *unstable.Node) (line, col int) {
 	if n == nil || n.Raw.Length == 0 && n.Raw.Offset == 0 {
 		return 1, 1
 	}
-	sh := b.p.Shape(n.Raw)
-	return sh.Start.Line, sh.Start.Column
+	return b.offsetPos(int(n.Raw.Offset))
+}
+
+// offsetPos converts a byte offset to a 1-based line and byte column.
+func (b *builder) offsetPos(off int) (line, col int) {
+	i := sort.SearchInts(b.lines, off+1) - 1
+	return i + 1, off - b.lines[i] + 1
 }
 
 // keyParts returns the parts of a (dotted) key and the node of each part.
