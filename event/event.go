@@ -1,6 +1,9 @@
 package event
 
-import "unsafe"
+import (
+	"strings"
+	"unsafe"
+)
 
 // Event is one decoded document: the values of the schema's fields, the
 // original document for output, and where it came from. Readers reuse Events;
@@ -133,7 +136,7 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 func (e *Event) Clone() *Event {
 	c := &Event{
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
-		Index: e.Index, ID: e.ID,
+		Index: e.Index, ID: strings.Clone(e.ID),
 	}
 	// One block for all strings, one for all values.
 	size := len(e.Raw)

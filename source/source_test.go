@@ -1,0 +1,179 @@
+package source
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data := []byte(content)
+	if strings.HasSuffix(name, ".gz") {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write(data)
+		zw.Close()
+		data = b.Bytes()
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func doc(ts string, id int, extra string) string {
+	return fmt.Sprintf(`{"@timestamp":"2026-01-01T00:00:%s.000Z","n":%d%s}`+"\n", ts, id, extra)
+}
+
+type got struct {
+	ids    []int64
+	index  []string
+	errs   []string
+	source []string
+}
+
+func run(t *testing.T, paths []string, opt Options) (got, *Progress) {
+	t.Helper()
+	s := event.NewSchema()
+	n := s.Slot("n")
+	opt.Schema = s
+	inputs, errs := Expand(paths)
+	var g got
+	for _, e := range errs {
+		g.errs = append(g.errs, e.Error())
+	}
+	prog := new(Progress)
+	err := Read(context.Background(), inputs, opt, prog, func(err error) { g.errs = append(g.errs, err.Error()) }, func(ev *event.Event) error {
+		g.ids = append(g.ids, ev.Get(n).Int())
+		g.index = append(g.index, ev.Index)
+		g.source = append(g.source, filepath.Base(ev.Source))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, prog
+}
+
+func TestMergeOrderAcrossFiles(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.ndjson", doc("01", 1, "")+doc("03", 3, "")+doc("05", 5, ""))
+	write(t, dir, "sub/b.jsonl.gz", doc("02", 2, "")+doc("04", 4, "")+doc("06", 6, ""))
+	write(t, dir, "c.json", "["+strings.TrimSpace(doc("00", 0, ""))+",\n"+strings.TrimSpace(doc("07", 7, ""))+"]")
+	write(t, dir, "ignored.txt", "not read")
+	g, prog := run(t, []string{dir}, Options{})
+	if fmt.Sprint(g.ids) != "[0 1 2 3 4 5 6 7]" {
+		t.Errorf("order %v", g.ids)
+	}
+	if len(g.errs) != 0 || prog.Events.Load() != 8 || prog.Inputs.Load() != 3 {
+		t.Errorf("errs %v events %d inputs %d", g.errs, prog.Events.Load(), prog.Inputs.Load())
+	}
+}
+
+func TestReorderWindowAndLate(t *testing.T) {
+	dir := t.TempDir()
+	// 2 arrives 1 s after 3: within a 5 s window it is put in order; 1
+	// arrives 30 s late and is counted and passed on.
+	p := write(t, dir, "x.ndjson", doc("10", 10, "")+doc("13", 13, "")+doc("12", 12, "")+doc("50", 50, "")+doc("11", 11, "")+doc("51", 51, ""))
+	g, prog := run(t, []string{p}, Options{Lateness: 5 * time.Second})
+	if fmt.Sprint(g.ids) != "[10 12 13 11 50 51]" {
+		t.Errorf("order %v", g.ids)
+	}
+	if prog.Late.Load() != 1 || len(g.errs) != 1 || !strings.Contains(g.errs[0], "x.ndjson:line 5: event is older") {
+		t.Errorf("late %d errs %v", prog.Late.Load(), g.errs)
+	}
+}
+
+func TestBadLines(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "bad.ndjson", doc("01", 1, "")+"{not json\n\n"+doc("02", 2, "")+`{"n":3,}`+"\n"+doc("04", 4, ""))
+	g, prog := run(t, []string{p}, Options{})
+	if fmt.Sprint(g.ids) != "[1 2 4]" {
+		t.Errorf("ids %v", g.ids)
+	}
+	want := []string{
+		p + ":line 2: invalid JSON at byte 1: expected a string key",
+		p + ":line 5: invalid JSON at byte 7: expected a string key",
+	}
+	if fmt.Sprint(g.errs) != fmt.Sprint(want) || prog.BadRecords.Load() != 2 {
+		t.Errorf("errs %q", g.errs)
+	}
+}
+
+func TestIndexAndTimeFilter(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "i.ndjson",
+		doc("01", 1, `,"_index":"my-index"`)+
+			doc("02", 2, `,"data_stream":{"type":"logs","dataset":"endpoint.events.process","namespace":"default"}`)+
+			doc("03", 3, "")+
+			doc("09", 9, ""))
+	from := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC).UnixNano()
+	to := time.Date(2026, 1, 1, 0, 0, 5, 0, time.UTC).UnixNano()
+	g, prog := run(t, []string{p}, Options{Index: "fallback", From: from, To: to})
+	if fmt.Sprint(g.ids) != "[1 2 3]" || prog.Filtered.Load() != 1 {
+		t.Errorf("ids %v filtered %d", g.ids, prog.Filtered.Load())
+	}
+	if fmt.Sprint(g.index) != "[my-index logs-endpoint.events.process-default fallback]" {
+		t.Errorf("index %v", g.index)
+	}
+}
+
+func TestRawWinlog(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "w.ndjson",
+		`{"@timestamp":"2026-01-01T00:00:01Z","n":1,"winlog":{"channel":"Security","event_id":"4624"}}`+"\n"+
+			`{"@timestamp":"2026-01-01T00:00:02Z","n":2,"winlog":{"channel":"Security"},"event":{"category":["authentication"]}}`+"\n")
+	calls := 0
+	g, _ := run(t, []string{p}, Options{Winlog: func(line []byte, d *event.Doc) (string, error) {
+		calls++
+		d.Set("n", event.Int(100))
+		d.Set("@timestamp", event.Str("2026-01-01T00:00:01Z"))
+		return "logs-system.security-default", nil
+	}})
+	if calls != 1 || fmt.Sprint(g.ids) != "[100 2]" || g.index[0] != "logs-system.security-default" {
+		t.Errorf("calls %d ids %v index %v", calls, g.ids, g.index)
+	}
+}
+
+func TestExpandErrors(t *testing.T) {
+	dir := t.TempDir()
+	_, errs := Expand([]string{filepath.Join(dir, "missing.ndjson"), dir})
+	if len(errs) != 2 || !strings.Contains(errs[0].Error(), "no such file") || !strings.Contains(errs[1].Error(), "no .evtx, .json") {
+		t.Errorf("errs %v", errs)
+	}
+}
+
+func TestManyEventsManyFiles(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for f := range 7 {
+		var b strings.Builder
+		for i := range 1000 {
+			n := i*7 + f
+			fmt.Fprintf(&b, `{"@timestamp":%d,"n":%d}`+"\n", 1_700_000_000_000+n, n)
+		}
+		paths = append(paths, write(t, dir, fmt.Sprintf("f%d.ndjson", f), b.String()))
+	}
+	g, _ := run(t, paths, Options{Workers: 3})
+	if len(g.ids) != 7000 {
+		t.Fatalf("got %d events", len(g.ids))
+	}
+	for i, id := range g.ids {
+		if id != int64(i) {
+			t.Fatalf("event %d is %d", i, id)
+		}
+	}
+}
