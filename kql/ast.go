@@ -1,0 +1,296 @@
+package kql
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Pos is a position in the query: 1-based line and byte column, and the
+// 0-based byte offset.
+type Pos struct {
+	Line, Col, Offset int
+}
+
+// String formats the position as "line:col".
+func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
+
+// Node is a node of the syntax tree: *Or, *And, *Not, *Paren, *Match,
+// *Exists, *Range, *Nested, *FreeText, or *Value (the leaves of a value
+// list, and every field name).
+type Node interface {
+	// Pos is where the node starts, End just past where it ends.
+	Pos() Pos
+	End() Pos
+	// String returns the node in KQL syntax; parsing it gives the same tree.
+	String() string
+	node()
+}
+
+// Or is "a or b or c": true when any term is. Inside a Match's value list
+// its terms are values.
+type Or struct {
+	Terms []Node // two or more
+}
+
+// And is "a and b and c": true when every term is.
+type And struct {
+	Terms []Node // two or more
+}
+
+// Not is "not x".
+type Not struct {
+	NotPos Pos
+	X      Node
+}
+
+// Paren is a parenthesized query or value list, kept so that String gives
+// back the query as grouped.
+type Paren struct {
+	Lparen, Rparen Pos // Rparen is the position of ")"
+	X              Node
+}
+
+// Match is "field:value" or "field:(value list)": the field matches the
+// value. Value is a *Value or a tree of *Or, *And, *Not and *Paren whose
+// leaves are *Value. A lone unquoted * in a value list means the field
+// exists (Value.IsStar).
+type Match struct {
+	Field *Value
+	Value Node
+}
+
+// Exists is "field:*": the field has a value. "*:*" matches every document.
+type Exists struct {
+	Field *Value
+	Star  Pos
+}
+
+// RangeOp is a range comparison.
+type RangeOp uint8
+
+const (
+	Lt  RangeOp = iota + 1 // <
+	Lte                    // <=
+	Gt                     // >
+	Gte                    // >=
+)
+
+// String returns the operator as written.
+func (op RangeOp) String() string {
+	switch op {
+	case Lt:
+		return "<"
+	case Lte:
+		return "<="
+	case Gt:
+		return ">"
+	case Gte:
+		return ">="
+	}
+	return "?"
+}
+
+// Range is "field < value" (or <=, >, >=). The value is a number, a date
+// or a string; which one is decided by the field's type, not the syntax.
+type Range struct {
+	Field *Value
+	Op    RangeOp
+	OpPos Pos
+	Value *Value
+}
+
+// Nested is "field:{ query }": query on the objects of a nested field, with
+// field names relative to it.
+type Nested struct {
+	Field          *Value
+	Lbrace, Rbrace Pos
+	Query          Node
+}
+
+// FreeText is a value without a field ("error", "\"quick brown fox\""):
+// Kibana searches it in all fields (or the index's default fields). It is
+// rare in rules and worth flagging.
+type FreeText struct {
+	Value *Value
+}
+
+// Value is a literal as written in the query: a field name, or a value.
+type Value struct {
+	Start, Stop Pos // Stop is just past the last character of Raw
+
+	// Raw is the source text (with the quotes of a phrase, without
+	// trailing whitespace).
+	Raw string
+
+	// Text is the literal: quotes removed, escapes resolved, and for an
+	// unquoted value, surrounding whitespace trimmed as Kibana does. A
+	// wildcard * and an escaped \* are both "*" in Text: Stars tells them
+	// apart.
+	Text string
+
+	// Quoted is true for a "quoted phrase". Quoted values have no wildcards.
+	Quoted bool
+
+	// Wildcard is true when the unquoted value has an unescaped *; Stars
+	// holds the byte offsets of those *s in Text. (? is not a wildcard.)
+	Wildcard bool
+	Stars    []int
+}
+
+// IsStar reports whether the value is a lone unquoted * (in a field value:
+// the field exists; as a field: any field).
+func (v *Value) IsStar() bool { return v.Wildcard && v.Text == "*" }
+
+// Pattern splits an unquoted value at its wildcards: "a*b*" gives "a",
+// "b", "". A value without wildcards gives one part, Text.
+func (v *Value) Pattern() []string {
+	parts := make([]string, 0, len(v.Stars)+1)
+	last := 0
+	for _, s := range v.Stars {
+		parts = append(parts, v.Text[last:s])
+		last = s + 1
+	}
+	return append(parts, v.Text[last:])
+}
+
+func (n *Or) Pos() Pos       { return n.Terms[0].Pos() }
+func (n *And) Pos() Pos      { return n.Terms[0].Pos() }
+func (n *Not) Pos() Pos      { return n.NotPos }
+func (n *Paren) Pos() Pos    { return n.Lparen }
+func (n *Match) Pos() Pos    { return n.Field.Start }
+func (n *Exists) Pos() Pos   { return n.Field.Start }
+func (n *Range) Pos() Pos    { return n.Field.Start }
+func (n *Nested) Pos() Pos   { return n.Field.Start }
+func (n *FreeText) Pos() Pos { return n.Value.Start }
+func (v *Value) Pos() Pos    { return v.Start }
+
+func (n *Or) End() Pos       { return n.Terms[len(n.Terms)-1].End() }
+func (n *And) End() Pos      { return n.Terms[len(n.Terms)-1].End() }
+func (n *Not) End() Pos      { return n.X.End() }
+func (n *Paren) End() Pos    { return after(n.Rparen) }
+func (n *Match) End() Pos    { return n.Value.End() }
+func (n *Exists) End() Pos   { return after(n.Star) }
+func (n *Range) End() Pos    { return n.Value.End() }
+func (n *Nested) End() Pos   { return after(n.Rbrace) }
+func (n *FreeText) End() Pos { return n.Value.Stop }
+func (v *Value) End() Pos    { return v.Stop }
+
+func after(p Pos) Pos { return Pos{Line: p.Line, Col: p.Col + 1, Offset: p.Offset + 1} }
+
+func (*Or) node()       {}
+func (*And) node()      {}
+func (*Not) node()      {}
+func (*Paren) node()    {}
+func (*Match) node()    {}
+func (*Exists) node()   {}
+func (*Range) node()    {}
+func (*Nested) node()   {}
+func (*FreeText) node() {}
+func (*Value) node()    {}
+
+func (n *Or) String() string  { return join(n.Terms, " or ", orPrec) }
+func (n *And) String() string { return join(n.Terms, " and ", andPrec) }
+func (n *Not) String() string { return "not " + wrap(n.X) }
+func (n *Paren) String() string {
+	return "(" + n.X.String() + ")"
+}
+func (n *Match) String() string {
+	return n.Field.String() + ":" + wrap(n.Value)
+}
+func (n *Exists) String() string { return n.Field.String() + ":*" }
+func (n *Range) String() string {
+	return n.Field.String() + " " + n.Op.String() + " " + n.Value.String()
+}
+func (n *Nested) String() string {
+	return n.Field.String() + ":{ " + n.Query.String() + " }"
+}
+func (n *FreeText) String() string { return n.Value.String() }
+
+// String returns Raw, or for a value built by hand, Text quoted or escaped
+// so that it parses back to the same value.
+func (v *Value) String() string {
+	if v.Raw != "" {
+		return v.Raw
+	}
+	if v.Quoted {
+		return quote(v.Text)
+	}
+	return escapeUnquoted(v.Text, v.Stars)
+}
+
+// Precedences, to add the parentheses a hand-built tree needs. Parsed trees
+// carry their own Paren nodes.
+const (
+	orPrec = iota + 1
+	andPrec
+	notPrec
+)
+
+func prec(n Node) int {
+	switch n.(type) {
+	case *Or:
+		return orPrec
+	case *And:
+		return andPrec
+	case *Not:
+		return notPrec
+	}
+	return notPrec + 1
+}
+
+// wrap parenthesizes what may only follow "not" or "field:" in parentheses.
+func wrap(n Node) string {
+	if prec(n) <= notPrec {
+		return "(" + n.String() + ")"
+	}
+	return n.String()
+}
+
+func join(terms []Node, sep string, p int) string {
+	s := make([]string, len(terms))
+	for i, t := range terms {
+		if prec(t) <= p {
+			s[i] = "(" + t.String() + ")"
+		} else {
+			s[i] = t.String()
+		}
+	}
+	return strings.Join(s, sep)
+}
+
+// Walk calls fn for n and, when fn returns true, for each node below it in
+// source order: terms of Or and And, the X of Not and Paren, then for
+// Match, Exists, Range and Nested the field (a *Value) followed by the
+// value or query, and the value of FreeText.
+func Walk(n Node, fn func(Node) bool) {
+	if n == nil || !fn(n) {
+		return
+	}
+	switch n := n.(type) {
+	case *Or:
+		for _, t := range n.Terms {
+			Walk(t, fn)
+		}
+	case *And:
+		for _, t := range n.Terms {
+			Walk(t, fn)
+		}
+	case *Not:
+		Walk(n.X, fn)
+	case *Paren:
+		Walk(n.X, fn)
+	case *Match:
+		Walk(n.Field, fn)
+		Walk(n.Value, fn)
+	case *Exists:
+		Walk(n.Field, fn)
+	case *Range:
+		Walk(n.Field, fn)
+		Walk(n.Value, fn)
+	case *Nested:
+		Walk(n.Field, fn)
+		Walk(n.Query, fn)
+	case *FreeText:
+		Walk(n.Value, fn)
+	}
+}

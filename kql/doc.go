@@ -1,0 +1,40 @@
+// Package kql parses the Kibana Query Language (KQL, "kuery"), the language
+// of Elastic's query, threshold and new_terms detection rules.
+//
+// The grammar is Kibana's (kbn-es-query's kuery grammar), rule for rule:
+//
+//	query      = or-query | (empty: matches everything)
+//	or-query   = and-query { SPACE+ "or" SPACE+ and-query }
+//	and-query  = not-query { SPACE+ "and" SPACE+ not-query }
+//	not-query  = "not" SPACE+ sub-query | sub-query
+//	sub-query  = "(" or-query ")" | nested | expression
+//	nested     = field ":" "{" or-query "}"
+//	expression = field ("<" | "<=" | ">" | ">=") literal      range
+//	           | field ":" value-list                         match, exists (field:*)
+//	           | literal                                      free text (all fields)
+//	value-list = "(" or-values ")" | literal                   or/and/not over values
+//	field      = literal
+//	literal    = quoted | unquoted
+//
+// Keywords are case-insensitive; "and" binds tighter than "or", "not"
+// tighter than both. "or" and "and" need whitespace on both sides, "not"
+// after it (so "not(x)" is the value "not" followed by a syntax error, and
+// "not not x" is an error: write "not (not x)").
+//
+// An unquoted literal runs up to a special character \ ( ) : < > " * { }
+// (unless escaped with a backslash) or a keyword; it may contain spaces
+// ("quick brown fox" is one value) and is trimmed. "not" followed by a space
+// ends it even inside a word: "a:cannot be" is an error. Escapes are
+// \t \r \n, \ before a special character, \uXXXX, and \and \or \not; as in
+// Kibana, \n is checked first, so "\not" is a newline followed by "ot". An
+// unescaped * is a wildcard (matching any characters); ? is not a wildcard
+// in KQL. A lone * as a value means the field exists; fields may have
+// wildcards too (process.*:x).
+//
+// A quoted literal "..." is a phrase: no wildcards; \" and \\ are escapes,
+// as are \t \r \n and \uXXXX; any other backslash stands for itself, so
+// "C:\Windows" is C:\Windows.
+//
+// Parse gives a tree (Node) with positions, whose String method writes it
+// back in KQL; Walk visits it. Compilation to predicates lives elsewhere.
+package kql
