@@ -1,0 +1,145 @@
+package winlog
+
+import (
+	"strconv"
+	"time"
+	"unsafe"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// arena hands out strings and value slices that stay valid until reset.
+// It never moves memory it has handed out: when a chunk is full it starts
+// a new one, and reset keeps only the largest.
+type arena struct {
+	buf  []byte
+	vals []event.Value
+	// detached arenas allocate fresh memory after every reset, so that the
+	// strings of a finished document stay valid (see Normalize).
+	detached bool
+}
+
+func (a *arena) reset() {
+	if a.detached {
+		a.buf, a.vals = nil, nil
+		return
+	}
+	a.buf = a.buf[:0]
+	clear(a.vals)
+	a.vals = a.vals[:0]
+}
+
+func (a *arena) bytes(n int) []byte {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(2*cap(a.buf), n, 4096))
+	}
+	off := len(a.buf)
+	a.buf = a.buf[:off+n]
+	return a.buf[off : off+n : off+n]
+}
+
+// str returns b as a string whose bytes live in the arena.
+func (a *arena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	dst := a.bytes(len(b))
+	copy(dst, b)
+	return unsafe.String(&dst[0], len(dst))
+}
+
+// concat joins strings in the arena.
+func (a *arena) concat(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return ""
+	}
+	dst := a.bytes(n)[:0]
+	for _, p := range parts {
+		dst = append(dst, p...)
+	}
+	return unsafe.String(&dst[0], n)
+}
+
+// lower returns s in ASCII lower case, copying only when needed.
+func (a *arena) lower(s string) string {
+	i := 0
+	for i < len(s) && !(s[i] >= 'A' && s[i] <= 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	dst := a.bytes(len(s))
+	copy(dst, s)
+	for ; i < len(dst); i++ {
+		if c := dst[i]; c >= 'A' && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	return unsafe.String(&dst[0], len(dst))
+}
+
+// values returns a slice of n values in the arena, with len 0 and cap n.
+func (a *arena) values(n int) []event.Value {
+	if cap(a.vals)-len(a.vals) < n {
+		a.vals = make([]event.Value, 0, max(2*cap(a.vals), n, 256))
+	}
+	off := len(a.vals)
+	a.vals = a.vals[:off+n]
+	return a.vals[off : off : off+n]
+}
+
+// array copies vs into the arena as an array value.
+func (a *arena) array(vs []event.Value) event.Value {
+	dst := a.values(len(vs))
+	dst = append(dst, vs...)
+	return event.Array(dst...)
+}
+
+// strArray makes an array value of strings.
+func (a *arena) strArray(ss []string) event.Value {
+	dst := a.values(len(ss))
+	for _, s := range ss {
+		dst = append(dst, event.Str(s))
+	}
+	return event.Array(dst...)
+}
+
+// itoa formats an integer in the arena.
+func (a *arena) itoa(v int64) string {
+	var tmp [24]byte
+	return a.str(strconv.AppendInt(tmp[:0], v, 10))
+}
+
+// timeMillis formats ns as Elasticsearch's date processor does:
+// yyyy-MM-dd'T'HH:mm:ss.SSSZ in UTC, truncated to milliseconds.
+func (a *arena) timeMillis(ns int64) string {
+	var tmp [40]byte
+	t := time.Unix(0, ns).UTC()
+	return a.str(t.AppendFormat(tmp[:0], "2006-01-02T15:04:05.000Z"))
+}
+
+// timeNano formats ns as RFC 3339 with as many fraction digits as needed,
+// as Winlogbeat writes @timestamp.
+func (a *arena) timeNano(ns int64) string {
+	var tmp [40]byte
+	t := time.Unix(0, ns).UTC()
+	if ns%int64(time.Millisecond) == 0 {
+		return a.str(t.AppendFormat(tmp[:0], "2006-01-02T15:04:05.000Z"))
+	}
+	return a.str(t.AppendFormat(tmp[:0], time.RFC3339Nano))
+}
+
+func parseTime(s string) (int64, bool) { return event.ParseTimeString(s) }
+
+// bstr returns b as a string without copying; b must not change after.
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}

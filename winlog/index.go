@@ -1,0 +1,26 @@
+package winlog
+
+// Index names the data stream of a channel as Elastic Agent does, with the
+// "default" namespace: see the package documentation.
+func Index(channel string) string {
+	return kindIndex[channelKind(&Record{Channel: channel})]
+}
+
+// WinlogbeatIndex is the index name under which every normalised record is
+// also visible, so that rules whose index patterns list "winlogbeat-*"
+// (and not the Agent data streams) see the same events.
+const WinlogbeatIndex = "winlogbeat-8"
+
+var aliases = []string{WinlogbeatIndex}
+
+// Aliases returns the extra index names a record of index should match
+// when rules are routed by index pattern: every Windows record is also a
+// Winlogbeat record. The slice must not be modified.
+func Aliases(index string) []string {
+	for _, idx := range kindIndex {
+		if idx == index {
+			return aliases
+		}
+	}
+	return nil
+}

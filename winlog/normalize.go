@@ -1,0 +1,579 @@
+package winlog
+
+import (
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// ECSVersion is the ecs.version vigil writes.
+const ECSVersion = "8.17.0"
+
+// Channels with their own mappings.
+const (
+	ChannelSysmon        = "Microsoft-Windows-Sysmon/Operational"
+	ChannelSecurity      = "Security"
+	ChannelSystem        = "System"
+	ChannelApplication   = "Application"
+	ChannelPowerShellOp  = "Microsoft-Windows-PowerShell/Operational"
+	ChannelPowerShell    = "Windows PowerShell"
+	ChannelForwarded     = "ForwardedEvents"
+	providerSecurity     = "Microsoft-Windows-Security-Auditing"
+	providerEventlog     = "Microsoft-Windows-Eventlog"
+	maxEventDataKeyCache = 4096
+)
+
+// ErrNoChannel is returned for a record without a channel: nothing says
+// what it is or where it belongs.
+var ErrNoChannel = errors.New("winlog: record has no channel")
+
+// item is one event_data value while a record is mapped.
+type item struct {
+	name  string
+	value string
+	// val replaces value in the output when it is not missing (an array,
+	// for instance).
+	val  event.Value
+	gone bool
+	null bool
+}
+
+const (
+	relUser = iota
+	relIP
+	relHash
+	relHosts
+	numRel
+)
+
+// A Normalizer maps Windows records to ECS documents. It keeps buffers
+// between calls, so the strings of a document it built stay valid only
+// until its next Normalize call. A Normalizer is not safe for concurrent
+// use.
+type Normalizer struct {
+	a       arena
+	d       *event.Doc
+	r       *Record
+	items   []item
+	slot    [numNames]int16
+	keys    map[string]string
+	ukeys   map[string]string
+	codes   map[uint32]string
+	related [numRel][]event.Value
+	code    uint32
+	codeStr string
+}
+
+// NewNormalizer returns a Normalizer.
+func NewNormalizer() *Normalizer {
+	return &Normalizer{keys: map[string]string{}, ukeys: map[string]string{}, codes: map[uint32]string{}}
+}
+
+var pool = sync.Pool{New: func() any { return NewNormalizer() }}
+
+// Normalize maps rec to an ECS document in doc (which it resets) and
+// returns the index (data stream) the document belongs to. The document's
+// strings point into rec and into memory owned by the document. Use a
+// Normalizer to reuse memory across records.
+func Normalize(rec *Record, doc *event.Doc) (string, error) {
+	n := pool.Get().(*Normalizer)
+	n.a.detached = true
+	idx, err := n.Normalize(rec, doc)
+	n.a.reset()
+	n.a.detached = false
+	pool.Put(n)
+	return idx, err
+}
+
+// Normalize maps rec to an ECS document in doc (which it resets), exactly
+// as Elastic Agent (or Winlogbeat) and Elastic's ingest pipelines would,
+// and returns the index the document belongs to. The document's strings
+// point into rec and into n's buffers: they are valid until n's next call.
+func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
+	doc.Reset()
+	n.a.reset()
+	n.d, n.r = doc, rec
+	defer func() { n.d, n.r = nil, nil }()
+	if rec.Channel == "" {
+		return "", ErrNoChannel
+	}
+	n.load()
+	kind := channelKind(rec)
+	n.common(rec, kind)
+	switch kind {
+	case kindSysmon:
+		n.sysmon()
+	case kindSecurity:
+		if rec.Provider == providerSecurity || rec.Provider == providerEventlog {
+			n.security()
+		}
+		n.securityPost()
+	case kindPowerShellOp:
+		n.powershellOperational()
+	case kindPowerShell:
+		n.powershellClassic()
+	}
+	n.finish(kind)
+	return kindIndex[kind], nil
+}
+
+// load copies the record's event data into items and indexes the names
+// the mappings use.
+func (n *Normalizer) load() {
+	clear(n.slot[:])
+	clear(n.items)
+	n.items = n.items[:0]
+	for i := range n.related {
+		n.related[i] = n.related[i][:0]
+	}
+	for _, p := range n.r.EventData {
+		n.addItem(p.Name, p.Value, p.Null)
+		if len(p.Values) > 1 {
+			n.items[len(n.items)-1].val = n.a.strArray(p.Values)
+		}
+	}
+}
+
+func (n *Normalizer) addItem(name, value string, null bool) {
+	n.items = append(n.items, item{name: name, value: value, null: null})
+	if id, ok := edIndex[name]; ok {
+		if n.slot[id] == 0 {
+			n.slot[id] = int16(len(n.items))
+		} else {
+			// A later duplicate wins, as in a JSON object.
+			n.items[n.slot[id]-1].gone = true
+			n.slot[id] = int16(len(n.items))
+		}
+	}
+}
+
+// setItem sets (or adds) an event data item by name.
+func (n *Normalizer) setItem(name, value string) {
+	if id, ok := edIndex[name]; ok && n.slot[id] != 0 {
+		it := &n.items[n.slot[id]-1]
+		it.value, it.val, it.gone, it.null = value, event.Value{}, false, false
+		return
+	}
+	for i := range n.items {
+		if n.items[i].name == name && !n.items[i].gone {
+			n.items[i].value, n.items[i].val, n.items[i].null = value, event.Value{}, false
+			return
+		}
+	}
+	n.addItem(name, value, false)
+}
+
+// setItemValue sets an event data item to a non-string value.
+func (n *Normalizer) setItemValue(name string, v event.Value) {
+	n.setItem(name, "")
+	for i := len(n.items) - 1; i >= 0; i-- {
+		if n.items[i].name == name && !n.items[i].gone {
+			n.items[i].val = v
+			return
+		}
+	}
+}
+
+// item returns the event data item for a name constant, or nil.
+func (n *Normalizer) item(e int) *item {
+	if s := n.slot[e]; s != 0 {
+		if it := &n.items[s-1]; !it.gone && !it.null {
+			return it
+		}
+	}
+	return nil
+}
+
+// get returns the value of an event data item that is present.
+func (n *Normalizer) get(e int) (string, bool) {
+	if it := n.item(e); it != nil {
+		return it.value, true
+	}
+	return "", false
+}
+
+// val returns the value of an event data item, or "".
+func (n *Normalizer) val(e int) string {
+	v, _ := n.get(e)
+	return v
+}
+
+// drop removes an event data item from the output.
+func (n *Normalizer) drop(e int) {
+	if s := n.slot[e]; s != 0 {
+		n.items[s-1].gone = true
+	}
+}
+
+// rename moves a non-empty event data item to key, as the rename
+// processor does: nothing happens when key is already set.
+func (n *Normalizer) rename(e int, key string) bool {
+	it := n.item(e)
+	if it == nil || it.value == "" {
+		return false
+	}
+	if _, ok := n.d.Get(key); ok {
+		return false
+	}
+	n.d.Set(key, event.Str(it.value))
+	it.gone = true
+	return true
+}
+
+// copyItem copies a non-empty event data item to key.
+func (n *Normalizer) copyItem(e int, key string) {
+	if v, ok := n.get(e); ok && v != "" {
+		n.d.Set(key, event.Str(v))
+	}
+}
+
+// convertLong sets key to the item parsed as a decimal long.
+func (n *Normalizer) convertLong(e int, key string) (int64, bool) {
+	v, ok := n.get(e)
+	if !ok || v == "" {
+		return 0, false
+	}
+	i, ok := parseLong(v)
+	if ok {
+		n.d.Set(key, event.Int(i))
+	}
+	return i, ok
+}
+
+func (n *Normalizer) set(key, s string) { n.d.SetStr(key, s) }
+
+func (n *Normalizer) has(key string) bool {
+	_, ok := n.d.Get(key)
+	return ok
+}
+
+func (n *Normalizer) str(key string) string { return n.d.GetStr(key) }
+
+// rel adds s to related.<kind> unless it is there already.
+func (n *Normalizer) rel(kind int, s string) {
+	if s == "" {
+		return
+	}
+	for _, v := range n.related[kind] {
+		if v.Str() == s {
+			return
+		}
+	}
+	n.related[kind] = append(n.related[kind], event.Str(s))
+}
+
+// strArray is an array of string values in the arena.
+func (n *Normalizer) strArray(ss ...string) event.Value { return n.a.strArray(ss) }
+
+type kind uint8
+
+const (
+	kindOther kind = iota
+	kindSysmon
+	kindSecurity
+	kindSystem
+	kindApplication
+	kindPowerShellOp
+	kindPowerShell
+	numKinds
+)
+
+func channelKind(r *Record) kind {
+	switch c := r.Channel; {
+	case strings.EqualFold(c, ChannelSysmon):
+		return kindSysmon
+	case strings.EqualFold(c, ChannelSecurity):
+		return kindSecurity
+	case strings.EqualFold(c, ChannelSystem):
+		return kindSystem
+	case strings.EqualFold(c, ChannelApplication):
+		return kindApplication
+	case strings.EqualFold(c, ChannelPowerShellOp):
+		return kindPowerShellOp
+	case strings.EqualFold(c, ChannelPowerShell):
+		return kindPowerShell
+	}
+	return kindOther
+}
+
+var kindDataset = [numKinds]string{
+	kindOther:        "windows.forwarded",
+	kindSysmon:       "windows.sysmon_operational",
+	kindSecurity:     "system.security",
+	kindSystem:       "system.system",
+	kindApplication:  "system.application",
+	kindPowerShellOp: "windows.powershell_operational",
+	kindPowerShell:   "windows.powershell",
+}
+
+var kindIndex = func() (idx [numKinds]string) {
+	for k, ds := range kindDataset {
+		idx[k] = "logs-" + ds + "-default"
+	}
+	return idx
+}()
+
+var kindModule = [numKinds]string{
+	kindSysmon:       "sysmon",
+	kindSecurity:     "security",
+	kindSystem:       "system",
+	kindApplication:  "system",
+	kindPowerShellOp: "powershell",
+	kindPowerShell:   "powershell",
+}
+
+var (
+	valEvent   = event.Str("event")
+	valWindows = event.Str("windows")
+	valLogs    = event.Str("logs")
+	valDefault = event.Str("default")
+	valECS     = event.Str(ECSVersion)
+)
+
+// common sets the fields every record gets: what Winlogbeat or Elastic
+// Agent's winlog input writes before any pipeline runs, plus the host and
+// data stream fields the agent adds.
+func (n *Normalizer) common(r *Record, k kind) {
+	d := n.d
+	if r.Timestamp != "" && !r.HasTimeCreated {
+		d.Set("@timestamp", event.Str(r.Timestamp))
+	} else if r.HasTimeCreated {
+		d.Set("@timestamp", event.Str(n.a.timeNano(r.TimeCreated)))
+	}
+	if r.HasEventID {
+		n.code = r.EventID
+		s, ok := n.codes[r.EventID]
+		if !ok {
+			s = n.a.itoa(int64(r.EventID))
+			if !n.a.detached && len(n.codes) < 70000 {
+				s = strings.Clone(s)
+				n.codes[r.EventID] = s
+			}
+		}
+		n.codeStr = s
+		d.Set("event.code", event.Str(s))
+		d.Set("winlog.event_id", event.Str(s))
+	} else {
+		n.code, n.codeStr = 0, ""
+	}
+	d.Set("event.kind", valEvent)
+	n.set("event.provider", r.Provider)
+	if m := kindModule[k]; m != "" {
+		d.Set("event.module", event.Str(m))
+	}
+	ds := event.Str(kindDataset[k])
+	d.Set("event.dataset", ds)
+	d.Set("data_stream.type", valLogs)
+	d.Set("data_stream.dataset", ds)
+	d.Set("data_stream.namespace", valDefault)
+	d.Set("ecs.version", valECS)
+	if r.HasTimeCreated {
+		d.Set("event.created", event.Str(n.a.timeMillis(r.TimeCreated)))
+	}
+	if a := r.Action; a != "" {
+		d.Set("event.action", event.Str(a))
+	} else if t := r.Task; t != "" && !isDigits(t) {
+		d.Set("event.action", event.Str(t))
+	}
+	outcome := r.Outcome
+	if outcome == "" {
+		for _, kw := range r.Keywords {
+			switch kw {
+			case "Audit Success":
+				outcome = "success"
+			case "Audit Failure":
+				outcome = "failure"
+			}
+		}
+	}
+	if outcome != "" {
+		d.Set("event.outcome", event.Str(outcome))
+		d.Set("winlog.outcome", event.Str(outcome))
+	}
+	host := r.HostName
+	if host == "" {
+		host = r.Computer
+	}
+	n.set("host.name", host)
+	d.Set("host.os.type", valWindows)
+	d.Set("host.os.family", valWindows)
+	n.set("log.level", r.Level)
+	n.set("message", r.Message)
+
+	n.set("winlog.channel", r.Channel)
+	n.set("winlog.computer_name", r.Computer)
+	n.set("winlog.provider_name", r.Provider)
+	n.set("winlog.provider_guid", r.ProviderGUID)
+	if r.EventSource != "" && r.EventSource != r.Provider {
+		n.set("winlog.event_source", r.EventSource)
+	}
+	if r.HasRecordID {
+		d.Set("winlog.record_id", event.Str(n.a.itoa(int64(r.RecordID))))
+	}
+	n.set("winlog.task", r.Task)
+	n.set("winlog.opcode", r.Opcode)
+	if r.Version >= 0 {
+		d.Set("winlog.version", event.Int(int64(r.Version)))
+	}
+	if len(r.Keywords) > 0 {
+		d.Set("winlog.keywords", n.a.strArray(r.Keywords))
+	}
+	if r.HasProcess {
+		d.Set("winlog.process.pid", event.Int(int64(r.ProcessID)))
+		d.Set("winlog.process.thread.id", event.Int(int64(r.ThreadID)))
+	}
+	n.set("winlog.activity_id", r.ActivityID)
+	n.set("winlog.related_activity_id", r.RelatedActivityID)
+	n.set("winlog.user.identifier", r.User.Identifier)
+	n.set("winlog.user.name", r.User.Name)
+	n.set("winlog.user.domain", r.User.Domain)
+	n.set("winlog.user.type", r.User.Type)
+	if r.HasTimeCreated && k != kindSysmon && k != kindSecurity && k != kindPowerShell && k != kindPowerShellOp {
+		// Only the pipelines that parse winlog.time_created remove it.
+		d.Set("winlog.time_created", event.Str(n.a.timeNano(r.TimeCreated)))
+	}
+	for _, p := range r.UserData {
+		if p.Null {
+			continue
+		}
+		key := n.key("winlog.user_data.", p.Name)
+		if len(p.Values) > 1 {
+			d.Set(key, n.a.strArray(p.Values))
+		} else {
+			d.Set(key, event.Str(p.Value))
+		}
+	}
+}
+
+// finish writes the remaining event data and the related fields.
+func (n *Normalizer) finish(k kind) {
+	for i := range n.items {
+		it := &n.items[i]
+		if it.gone || it.null {
+			continue
+		}
+		if it.val.Kind() != event.KindMissing {
+			n.d.Set(n.key("winlog.event_data.", it.name), it.val)
+			continue
+		}
+		n.d.Set(n.key("winlog.event_data.", it.name), event.Str(it.value))
+	}
+	names := [numRel]string{"related.user", "related.ip", "related.hash", "related.hosts"}
+	for i, vs := range n.related {
+		if len(vs) > 0 {
+			n.d.Set(names[i], n.a.array(vs))
+		}
+	}
+}
+
+// key returns prefix+name for winlog.event_data. and winlog.user_data.,
+// cached so that common names cost nothing.
+func (n *Normalizer) key(prefix, name string) string {
+	cache := n.ukeys
+	if prefix == "winlog.event_data." {
+		if id, ok := edIndex[name]; ok {
+			return edKeys[id]
+		}
+		cache = n.keys
+	}
+	if k, ok := cache[name]; ok {
+		return k
+	}
+	k := n.a.concat(prefix, name)
+	if !n.a.detached && len(cache) < maxEventDataKeyCache {
+		k = strings.Clone(k)
+		cache[strings.Clone(name)] = k
+	}
+	return k
+}
+
+var edKeys = func() (ks [numNames]string) {
+	for i, n := range edNames {
+		ks[i] = "winlog.event_data." + n
+	}
+	return ks
+}()
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLong parses a decimal integer as Elasticsearch's convert processor
+// does (a leading sign allowed).
+func parseLong(s string) (int64, bool) {
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	v, ok := parseUint(s)
+	if !ok || v > 1<<63-1 {
+		return 0, false
+	}
+	if neg {
+		return -int64(v), true
+	}
+	return int64(v), true
+}
+
+// decodeLong parses an integer as Java's Long.decode does: an optional
+// sign, then 0x/0X/# for hex, a leading 0 for octal, or decimal.
+func decodeLong(s string) (int64, bool) {
+	neg := false
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	base := uint64(10)
+	switch {
+	case strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X"):
+		base, s = 16, s[2:]
+	case strings.HasPrefix(s, "#"):
+		base, s = 16, s[1:]
+	case len(s) > 1 && s[0] == '0':
+		base, s = 8, s[1:]
+	}
+	if s == "" || len(s) > 22 {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		var dgt uint64
+		switch {
+		case c >= '0' && c <= '9':
+			dgt = uint64(c - '0')
+		case c >= 'a' && c <= 'f':
+			dgt = uint64(c-'a') + 10
+		case c >= 'A' && c <= 'F':
+			dgt = uint64(c-'A') + 10
+		default:
+			return 0, false
+		}
+		if dgt >= base {
+			return 0, false
+		}
+		nv := v*base + dgt
+		if nv/base != v || nv > 1<<63 {
+			return 0, false
+		}
+		v = nv
+	}
+	if neg {
+		return -int64(v), true
+	}
+	if v > 1<<63-1 {
+		return 0, false
+	}
+	return int64(v), true
+}

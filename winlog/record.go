@@ -1,0 +1,100 @@
+package winlog
+
+import "time"
+
+// Record is one Windows event record as both sources give it: the raw
+// winlog JSON that Winlogbeat and Elastic Agent ship (DecodeJSON) and a
+// record parsed from an EVTX file (FromEVTX). Strings may point into the
+// buffer the record was decoded from; see DecodeJSON.
+type Record struct {
+	Channel      string
+	Provider     string // provider name
+	ProviderGUID string
+	EventSource  string // classic event source name, when it differs from Provider
+
+	EventID    uint32
+	HasEventID bool
+	Version    int // -1 when absent
+	// Level is the rendered level ("information", "warning", ...).
+	Level string
+	// Task and Opcode are rendered names when the source has them, else
+	// the number as text.
+	Task   string
+	Opcode string
+	// Keywords are rendered keyword names ("Audit Success").
+	Keywords []string
+
+	RecordID    uint64
+	HasRecordID bool
+	Computer    string
+
+	// TimeCreated is the record's creation time in nanoseconds since the
+	// epoch; HasTimeCreated reports whether it is known.
+	TimeCreated    int64
+	HasTimeCreated bool
+
+	ProcessID, ThreadID uint32
+	HasProcess          bool
+
+	ActivityID, RelatedActivityID string
+
+	// User is the record's security user (the SID in System/Security) and
+	// its resolved name, domain and type when the source resolved it.
+	User UserInfo
+
+	// EventData holds the <EventData> values in document order; UserData
+	// the <UserData> values (with the element name as "xml_name").
+	EventData []Param
+	UserData  []Param
+
+	// Message is the rendered message, when the source has it.
+	Message string
+
+	// Timestamp and HostName are the original "@timestamp" and "host.name"
+	// of a JSON record; Outcome its "event.outcome" (or "winlog.outcome").
+	Timestamp string
+	HostName  string
+	Outcome   string
+	// Action is the original "event.action" (Winlogbeat sets it to the
+	// task name).
+	Action string
+
+	// buf holds unescaped JSON strings; see DecodeJSON.
+	buf []byte
+}
+
+// UserInfo is the user a record runs as.
+type UserInfo struct {
+	Identifier, Name, Domain, Type string
+}
+
+// Param is one named value of EventData or UserData. Values holds all
+// values of a multi-valued item (Value is then the first one).
+type Param struct {
+	Name   string
+	Value  string
+	Values []string
+	// Null marks a JSON null value.
+	Null bool
+}
+
+// Reset empties the record for reuse, keeping its storage.
+func (r *Record) Reset() {
+	ed, ud, kw, buf := r.EventData[:0], r.UserData[:0], r.Keywords[:0], r.buf[:0]
+	clear(r.EventData[:cap(r.EventData)])
+	clear(r.UserData[:cap(r.UserData)])
+	*r = Record{Version: -1, EventData: ed, UserData: ud, Keywords: kw, buf: buf}
+}
+
+// EventDataValue returns the value of the named EventData item.
+func (r *Record) EventDataValue(name string) (string, bool) {
+	for i := range r.EventData {
+		if r.EventData[i].Name == name {
+			return r.EventData[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// Time returns TimeCreated as a time.Time in UTC.
+func (r *Record) Time() time.Time { return time.Unix(0, r.TimeCreated).UTC() }

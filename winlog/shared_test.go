@@ -1,0 +1,110 @@
+package winlog
+
+import (
+	"bufio"
+	"compress/gzip"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sharedDir returns the shared data directory named by VIGIL_SHARED
+// (relative paths are taken from the repository root), or skips the test.
+func sharedDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("VIGIL_SHARED")
+	if dir == "" {
+		tb.Skip("VIGIL_SHARED not set")
+	}
+	if !filepath.IsAbs(dir) {
+		wd, err := os.Getwd()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		root := wd
+		for {
+			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+				break
+			}
+			parent := filepath.Dir(root)
+			if parent == root {
+				tb.Fatalf("no go.mod above %s", wd)
+			}
+			root = parent
+		}
+		dir = filepath.Join(root, dir)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		tb.Fatalf("VIGIL_SHARED: %v", err)
+	}
+	return dir
+}
+
+// winlogFiles lists the raw winlog NDJSON files of the shared data.
+func winlogFiles(tb testing.TB) []string {
+	tb.Helper()
+	root := filepath.Join(sharedDir(tb), "data", "winlog")
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".ndjson.gz") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(files) == 0 {
+		tb.Fatalf("no .ndjson.gz files under %s", root)
+	}
+	return files
+}
+
+// eachLine calls fn with every line of a gzip NDJSON file.
+func eachLine(tb testing.TB, path string, fn func(line []byte, n int)) {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatalf("%s: %v", path, err)
+	}
+	r := bufio.NewReaderSize(gz, 1<<20)
+	n := 0
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			buf := append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull {
+				line, err = r.ReadSlice('\n')
+				buf = append(buf, line...)
+			}
+			line = buf
+		}
+		if len(line) > 0 {
+			n++
+			fn(trimNL(line), n)
+		}
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+	}
+}
+
+func trimNL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
