@@ -70,10 +70,10 @@ type nameEntry struct {
 // owned by one goroutine at a time: a worker while decoding, then the reader
 // of File.Next until it moves past the chunk, then it is recycled.
 type chunkState struct {
-	buf    []byte // the chunk, up to chunkSize bytes
-	index  int
-	offset int64
-	hdr    chunkHeader
+	buf     []byte // the chunk, up to chunkSize bytes
+	index   int
+	offset  int64
+	hdr     chunkHeader
 	err     error // *ChunkError, or nil
 	tailErr error // *RecordError that ended the records early, or nil
 

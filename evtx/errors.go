@@ -38,7 +38,9 @@ type binxmlError struct {
 	msg string
 }
 
-func (e *binxmlError) Error() string { return fmt.Sprintf("binxml at chunk offset %#x: %s", e.off, e.msg) }
+func (e *binxmlError) Error() string {
+	return fmt.Sprintf("binxml at chunk offset %#x: %s", e.off, e.msg)
+}
 
 func errAt(off int, format string, args ...any) error {
 	return &binxmlError{off: off, msg: fmt.Sprintf(format, args...)}

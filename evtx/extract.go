@@ -1,6 +1,9 @@
 package evtx
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // extract fills r from the record's content list.
 func (w *walker) extract(r *Record, root ref) error {
@@ -246,6 +249,27 @@ func (w *walker) leaves(r *Record, el int32, sc scope, prefix string, top bool) 
 	if !has {
 		if top && prefix == "" {
 			prefix = w.cs.names[w.cs.nodes[el].name].s
+		}
+		attrs := 0
+		for a := w.cs.nodes[el].attr; a >= 0; a = w.cs.nodes[a].next {
+			an := w.cs.names[w.cs.nodes[a].name].s
+			if an == "xmlns" || strings.HasPrefix(an, "xmlns:") {
+				continue
+			}
+			attrs++
+			start := len(w.cs.arena)
+			w.cs.arena = append(w.cs.arena, prefix...)
+			w.cs.arena = append(w.cs.arena, '.')
+			w.cs.arena = append(w.cs.arena, an...)
+			d := Data{Name: w.cs.str(start)}
+			var err error
+			if d.Value, err = w.text(w.cs.nodes[a].first, sc); err != nil {
+				return err
+			}
+			r.UserData = append(r.UserData, d)
+		}
+		if attrs > 0 && first < 0 {
+			return nil
 		}
 		d := Data{Name: prefix}
 		if err := w.value(&d, el, sc); err != nil {

@@ -23,7 +23,9 @@ type Record struct {
 
 	// UserData holds the leaf elements below <UserData><UserDataName>, named
 	// by their element name; deeper leaves are named by the path below
-	// UserDataName joined with ".".
+	// UserDataName joined with ".". Attributes of a leaf (other than xmlns)
+	// come out as "Leaf.Attribute"; a leaf with attributes and no content
+	// adds only those.
 	UserData     []Data
 	UserDataName string // name of the first child element of <UserData>, e.g. "LogFileCleared"
 
