@@ -1,0 +1,65 @@
+// Package sequence is the streaming runtime of EQL sequences and samples,
+// with Elasticsearch's semantics, plus the reorder buffer that puts events
+// in order before they are matched.
+//
+// It knows nothing of EQL syntax: package eql compiles a query into a Spec
+// (per-stage predicates and join-key getters) and runs it here.
+//
+// # Sequences
+//
+// A Matcher consumes events in order of time, tiebreaker and arrival and
+// emits each sequence as soon as it is decided. It follows Elasticsearch's
+// SequenceMatcher:
+//
+//   - One state machine per join key. The key of an event for a stage is the
+//     cartesian product of its key fields' values: an array field gives one
+//     key per distinct non-null element; a missing or null field (or an
+//     array of nulls) is the value null, which joins only when the field is
+//     optional (?field) and otherwise keeps the event out of the stage.
+//     Numbers compare by value (1234 equals 1234.0), strings exactly.
+//   - A hit at the first stage starts a partial sequence; a hit at stage s
+//     takes the latest partial sequence of its key at stage s-1 that is
+//     older than the hit and discards the older ones. In a stream that
+//     means one partial sequence per key and stage: a newer one replaces an
+//     older one.
+//   - maxspan is measured from the first event; a partial sequence too old
+//     to advance is discarded when a hit reaches it.
+//   - An until event discards the key's partial sequences, including one
+//     its own event extends, but a sequence it completes stands.
+//   - An event matching several stages is tried at the later stages first,
+//     so it never extends a sequence it has just started.
+//   - A completed sequence is emitted once. Sequences come out in order of
+//     their last event; sequences completed by the same event, in order of
+//     their join keys.
+//   - Missing-event stages ![...]: the positive stages are matched as above;
+//     a candidate is then rejected if an event of a middle missing stage
+//     with its key lies strictly between the positive events around it;
+//     leading and trailing missing stages are judged as Elasticsearch's
+//     TumblingWindow does, from the latest leading missing event before the
+//     first positive event and the first trailing one after the last, and
+//     maxspan. A candidate with trailing missing stages waits until a
+//     trailing event arrives, time (event times or Advance) passes beyond
+//     what could reject it, or Flush; results after it wait with it, so the
+//     output order stays that of Elasticsearch.
+//
+// Memory is bounded: a key's state is dropped when maxspan has passed for
+// all of it, and Options.MaxPending caps the keys held (the least recently
+// updated key is evicted) and the results waiting for a decision. Both are
+// counted in Stats.
+//
+// # Samples
+//
+// A Sampler collects, per join key and stage, the first events in arrival
+// order (as many as Elasticsearch fetches: stages + max_samples_per_key - 1)
+// and at Flush builds up to MaxSamplesPerKey samples per key, of distinct
+// events, keys in ascending order.
+//
+// # Order
+//
+// A Reorder buffer holds events for a configurable lateness and releases
+// them in order of time, tiebreaker and arrival; an event that arrives after
+// a later one has been released is counted and reported, then passed on out
+// of order or dropped, as configured.
+//
+// Head and tail pipes are a Pipe.
+package sequence

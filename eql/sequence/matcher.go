@@ -1,0 +1,710 @@
+package sequence
+
+import (
+	"math"
+	"slices"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// noTime marks an absent timestamp.
+const noTime = math.MinInt64
+
+// stage kinds
+const (
+	kindPositive = iota
+	kindLeading  // missing stage before the first positive stage
+	kindMiddle   // missing stage between two positive stages
+	kindTrailing // missing stage after the last positive stage
+)
+
+type stageInfo struct {
+	kind int
+	rank int // positive stages: index among the positive stages; middle: rank of the positive stage before
+}
+
+// Matcher runs one sequence query over a stream of events in order. It
+// holds, per join key, at most one partial sequence per stage (the newest:
+// an older one could only ever be chosen after it, which Elasticsearch's
+// matcher never does), so its state is bounded by the number of keys, which
+// Options.MaxPending caps. A Matcher is not safe for concurrent use.
+type Matcher struct {
+	spec    Spec
+	maxSpan int64
+	max     int // MaxPending
+	owned   bool
+
+	info     []stageInfo
+	pos      []int // stage index of each positive stage
+	between  []bool
+	missing  []int // indices of missing stages
+	p, g, e  int   // positive stages, groups (p-1), event slots per key
+	off      []int // first event slot of each group
+	hasLead  bool
+	hasTrail bool
+	hasMiss  bool
+
+	kb keyBuilder
+
+	tab   table
+	evs   []*event.Event // e slots per key: group g holds g+1 events at off[g]
+	meta  []partMeta     // g per key, with missing stages only
+	mis   []keyMissing   // per key, with missing stages only
+	parts []int32        // partials per key
+
+	now    int64
+	cur    *event.Event // owned copy of the event being pushed
+	curSrc *event.Event
+	done   []*cand // completions of the event being pushed
+	queue  []*cand // results in output order, waiting for a decision or for one before them
+	qhead  int
+
+	partials int
+	retained int
+	stats    Stats
+}
+
+// partMeta is what a partial sequence needs for missing-event stages.
+type partMeta struct {
+	lead     int64 // latest leading missing event before the first positive event
+	taint    int64 // first middle missing event after the partial's last event
+	rejected bool  // a middle missing event already rejects it
+}
+
+// keyMissing is a key's missing-event state.
+type keyMissing struct {
+	leadLatest, leadBelow int64 // the two latest timestamps of leading missing events
+	cands, tail           *cand // undecided results of the key, oldest first
+}
+
+// cand is a completed candidate sequence.
+type cand struct {
+	key               string
+	evs               []*event.Event
+	first, last, lead int64
+	state             uint8
+	next              *cand
+	ent               int32 // key entry while linked, -1 otherwise
+}
+
+const (
+	undecided uint8 = iota
+	accepted
+	rejected
+	dropped
+)
+
+// NewMatcher returns a matcher for spec, which must not change afterwards.
+func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
+	if err := spec.validate(); err != nil {
+		return nil, err
+	}
+	m := &Matcher{spec: *spec, maxSpan: int64(spec.MaxSpan), max: opt.MaxPending, owned: opt.Owned, now: noTime}
+	if m.max <= 0 {
+		m.max = DefaultMaxPending
+	}
+	m.kb.max = opt.MaxFanout
+	if m.kb.max <= 0 {
+		m.kb.max = DefaultMaxFanout
+	}
+	n := len(spec.Stages)
+	m.info = make([]stageInfo, n)
+	for i, st := range spec.Stages {
+		if !st.Missing {
+			m.info[i] = stageInfo{kind: kindPositive, rank: len(m.pos)}
+			m.pos = append(m.pos, i)
+		}
+	}
+	m.p = len(m.pos)
+	m.g = m.p - 1
+	m.between = make([]bool, m.p)
+	for i, st := range spec.Stages {
+		if !st.Missing {
+			continue
+		}
+		m.hasMiss = true
+		m.missing = append(m.missing, i)
+		switch {
+		case i < m.pos[0]:
+			m.info[i] = stageInfo{kind: kindLeading}
+			m.hasLead = true
+		case i > m.pos[m.p-1]:
+			m.info[i] = stageInfo{kind: kindTrailing}
+			m.hasTrail = true
+		default:
+			r := 0
+			for r+1 < m.p && m.pos[r+1] < i {
+				r++
+			}
+			m.info[i] = stageInfo{kind: kindMiddle, rank: r}
+			m.between[r+1] = true
+		}
+	}
+	m.off = make([]int, m.g)
+	for g := 1; g < m.g; g++ {
+		m.off[g] = m.off[g-1] + g
+	}
+	m.e = m.g * (m.g + 1) / 2
+	m.tab.init(m.max)
+	return m, nil
+}
+
+// own returns a copy of the event being pushed that the matcher may keep.
+func (m *Matcher) own() *event.Event {
+	if m.cur == nil {
+		if m.owned {
+			m.cur = m.curSrc
+		} else {
+			m.cur = m.curSrc.Clone()
+		}
+	}
+	return m.cur
+}
+
+// Push consumes the next event. Events must come in order of time, then
+// tiebreaker, then arrival (a Reorder puts them in order). Results that the
+// event decides are passed to emit, in output order.
+func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
+	if ev.Time > m.now {
+		m.now = ev.Time
+	}
+	m.expire()
+	m.cur, m.curSrc = nil, ev
+	t := ev.Time
+	for _, i := range m.missing {
+		st := &m.spec.Stages[i]
+		if !st.Match(ev) {
+			continue
+		}
+		n := m.kb.build(ev, st.Keys)
+		for k := 0; k < n; k++ {
+			m.missingHit(m.info[i], m.kb.key(k), t)
+		}
+	}
+	// Later stages first, so that an event never extends a partial
+	// sequence it has just created or advanced.
+	for r := m.p - 1; r >= 0; r-- {
+		st := &m.spec.Stages[m.pos[r]]
+		if !st.Match(ev) {
+			continue
+		}
+		n := m.kb.build(ev, st.Keys)
+		for k := 0; k < n; k++ {
+			m.positiveHit(r, m.kb.key(k), t)
+		}
+	}
+	// Until last: a partial sequence whose last event is an until event
+	// is dead (Elasticsearch rejects it at its next stage), but the until
+	// event may still complete a sequence.
+	if u := m.spec.Until; u != nil && u.Match(ev) {
+		n := m.kb.build(ev, u.Keys)
+		for k := 0; k < n; k++ {
+			m.cancel(m.kb.key(k))
+		}
+	}
+	m.stats.FanoutTruncated = m.kb.truncated
+	m.finish(emit)
+	m.cur, m.curSrc = nil, nil
+}
+
+// Advance tells the matcher that no event older than watermark (ns) will
+// come: it expires state that maxspan rules out and emits the results
+// this decides.
+func (m *Matcher) Advance(watermark int64, emit func(Result)) {
+	if watermark > m.now {
+		m.now = watermark
+	}
+	m.expire()
+	m.release(emit)
+}
+
+// Flush ends the input: results waiting for trailing missing events are
+// accepted, everything is emitted, and all state is dropped.
+func (m *Matcher) Flush(emit func(Result)) {
+	for _, c := range m.queue[m.qhead:] {
+		if c.state == undecided {
+			m.unlink(c)
+			c.state = accepted
+		}
+	}
+	m.release(emit)
+	m.reset()
+}
+
+// reset drops all state but keeps the counters.
+func (m *Matcher) reset() {
+	m.tab.init(m.max)
+	clear(m.evs)
+	m.evs = m.evs[:0]
+	m.meta = m.meta[:0]
+	m.mis = m.mis[:0]
+	m.parts = m.parts[:0]
+	clear(m.queue)
+	m.queue, m.qhead = m.queue[:0], 0
+	m.partials, m.retained = 0, 0
+	m.now = noTime
+}
+
+// expire drops keys whose newest state maxspan has ruled out.
+func (m *Matcher) expire() {
+	if m.maxSpan <= 0 || m.now == noTime {
+		return
+	}
+	limit := m.now - m.maxSpan
+	for {
+		i := m.tab.oldest()
+		if i < 0 || m.tab.ents[i].touch >= limit {
+			return
+		}
+		m.stats.Expired++
+		// Any undecided result of the key is past its deadline too.
+		if m.hasMiss {
+			for c := m.mis[i].cands; c != nil; c = c.next {
+				c.state = accepted
+				c.ent = -1
+			}
+			m.mis[i].cands, m.mis[i].tail = nil, nil
+		}
+		m.drop(i)
+	}
+}
+
+// slot returns the first event slot of group g of key i.
+func (m *Matcher) slot(i int32, g int) int { return int(i)*m.e + m.off[g] }
+
+// lookup returns the entry of a key, or -1.
+func (m *Matcher) lookup(key []byte) int32 { return m.tab.lookup(key) }
+
+// insert adds an entry for a key not present, evicting the oldest key
+// when the table is full.
+func (m *Matcher) insert(key []byte) int32 {
+	if m.tab.n >= m.max {
+		m.evict(m.tab.oldest())
+	}
+	i := m.tab.insert(key, m.now)
+	if need := (int(i) + 1) * m.e; need > len(m.evs) {
+		m.evs = append(m.evs, make([]*event.Event, need-len(m.evs))...)
+	}
+	if int(i) >= len(m.parts) {
+		m.parts = append(m.parts, make([]int32, int(i)+1-len(m.parts))...)
+	}
+	if m.hasMiss {
+		if need := (int(i) + 1) * m.g; need > len(m.meta) {
+			m.meta = append(m.meta, make([]partMeta, need-len(m.meta))...)
+		}
+		if int(i) >= len(m.mis) {
+			m.mis = append(m.mis, make([]keyMissing, int(i)+1-len(m.mis))...)
+		}
+		m.mis[i] = keyMissing{leadLatest: noTime, leadBelow: noTime}
+	}
+	return i
+}
+
+// evict drops the oldest key to make room.
+func (m *Matcher) evict(i int32) {
+	m.stats.Evictions++
+	m.stats.EvictedPartials += uint64(m.parts[i])
+	if m.hasMiss {
+		for c := m.mis[i].cands; c != nil; c = c.next {
+			c.state = dropped
+			c.ent = -1
+			m.stats.EvictedResults++
+		}
+		m.mis[i].cands, m.mis[i].tail = nil, nil
+	}
+	m.drop(i)
+}
+
+// drop removes key i and its partial sequences.
+func (m *Matcher) drop(i int32) {
+	for g := 0; g < m.g; g++ {
+		s := m.slot(i, g)
+		if m.evs[s] != nil {
+			m.partials--
+			m.retained -= g + 1
+			clear(m.evs[s : s+g+1])
+		}
+	}
+	m.parts[i] = 0
+	m.tab.remove(i)
+}
+
+// dropIfEmpty removes key i when it holds nothing any more.
+func (m *Matcher) dropIfEmpty(i int32) {
+	if m.parts[i] > 0 {
+		return
+	}
+	if m.hasMiss {
+		km := &m.mis[i]
+		if km.cands != nil || km.leadLatest != noTime {
+			return
+		}
+	}
+	m.tab.remove(i)
+}
+
+// leadBefore returns the latest leading missing event of key i strictly
+// before t, or noTime.
+func (m *Matcher) leadBefore(i int32, t int64) int64 {
+	if i < 0 {
+		return noTime
+	}
+	km := &m.mis[i]
+	if km.leadLatest != noTime && km.leadLatest < t {
+		return km.leadLatest
+	}
+	if km.leadBelow != noTime && km.leadBelow < t {
+		return km.leadBelow
+	}
+	return noTime
+}
+
+// missingHit records an event of missing stage with info si for a key.
+func (m *Matcher) missingHit(si stageInfo, key []byte, t int64) {
+	switch si.kind {
+	case kindLeading:
+		i := m.lookup(key)
+		if i < 0 {
+			i = m.insert(key)
+		}
+		km := &m.mis[i]
+		switch {
+		case km.leadLatest == noTime || t > km.leadLatest:
+			km.leadBelow, km.leadLatest = km.leadLatest, t
+		case t < km.leadLatest && (km.leadBelow == noTime || t > km.leadBelow):
+			km.leadBelow = t
+		}
+		m.tab.touch(i, m.now)
+	case kindMiddle:
+		i := m.lookup(key)
+		if i < 0 {
+			return
+		}
+		g := si.rank
+		s := m.slot(i, g)
+		if m.evs[s] == nil {
+			return
+		}
+		pm := &m.meta[int(i)*m.g+g]
+		if pm.taint == noTime && t > m.evs[s+g].Time {
+			pm.taint = t
+		}
+	case kindTrailing:
+		i := m.lookup(key)
+		if i < 0 {
+			return
+		}
+		km := &m.mis[i]
+		for c := km.cands; c != nil && c.last < t; c = km.cands {
+			km.cands = c.next
+			c.next, c.ent = nil, -1
+			m.decideTrailing(c, t)
+		}
+		if km.cands == nil {
+			km.tail = nil
+			m.dropIfEmpty(i)
+		}
+	}
+}
+
+// positiveHit matches an event of positive stage r (its rank) for a key.
+func (m *Matcher) positiveHit(r int, key []byte, t int64) {
+	if r == 0 {
+		lead := int64(noTime)
+		if m.hasLead {
+			lead = m.leadBefore(m.lookup(key), t)
+		}
+		if m.p == 1 {
+			c := &cand{evs: m.resultEvents(), first: t, last: t, lead: lead, ent: -1}
+			c.evs[m.pos[0]] = m.own()
+			c.key = string(key)
+			m.complete(c, -1)
+			return
+		}
+		i := m.lookup(key)
+		if i < 0 {
+			i = m.insert(key)
+		}
+		s := m.slot(i, 0)
+		if m.evs[s] != nil {
+			m.stats.Replaced++
+		} else {
+			m.parts[i]++
+			m.partials++
+			m.retained++
+		}
+		m.evs[s] = m.own()
+		if m.hasMiss {
+			m.meta[int(i)*m.g] = partMeta{lead: lead, taint: noTime}
+		}
+		m.tab.touch(i, m.now)
+		return
+	}
+	i := m.lookup(key)
+	if i < 0 {
+		return
+	}
+	g := r - 1
+	s := m.slot(i, g)
+	if m.evs[s] == nil {
+		return
+	}
+	// Take the partial sequence out of its group.
+	m.parts[i]--
+	m.partials--
+	first := m.evs[s].Time
+	var pm partMeta
+	if m.hasMiss {
+		pm = m.meta[int(i)*m.g+g]
+	}
+	if m.maxSpan > 0 && t-first > m.maxSpan {
+		m.stats.RejectedMaxSpan++
+		m.retained -= g + 1
+		clear(m.evs[s : s+g+1])
+		m.dropIfEmpty(i)
+		return
+	}
+	rej := pm.rejected || m.between[r] && pm.taint != noTime && pm.taint < t
+	if r == m.p-1 {
+		c := &cand{evs: m.resultEvents(), first: first, last: t, lead: pm.lead, ent: -1}
+		for j := 0; j <= g; j++ {
+			c.evs[m.pos[j]] = m.evs[s+j]
+		}
+		c.evs[m.pos[r]] = m.own()
+		m.retained -= g + 1
+		clear(m.evs[s : s+g+1])
+		c.key = m.tab.ents[i].key
+		if rej {
+			m.stats.RejectedMissing++
+		} else {
+			m.complete(c, i)
+		}
+		m.dropIfEmpty(i)
+		return
+	}
+	d := m.slot(i, r)
+	if m.evs[d] != nil {
+		m.stats.Replaced++
+		m.retained -= r + 1
+	} else {
+		m.parts[i]++
+	}
+	m.partials++
+	copy(m.evs[d:d+r], m.evs[s:s+g+1])
+	m.evs[d+r] = m.own()
+	m.retained++
+	clear(m.evs[s : s+g+1])
+	if m.hasMiss {
+		m.meta[int(i)*m.g+r] = partMeta{lead: pm.lead, taint: noTime, rejected: rej}
+	}
+	m.tab.touch(i, m.now)
+}
+
+// resultEvents returns a new events slice for a result.
+func (m *Matcher) resultEvents() []*event.Event {
+	return make([]*event.Event, len(m.spec.Stages))
+}
+
+// cancel drops the partial sequences of a key (until).
+func (m *Matcher) cancel(key []byte) {
+	i := m.lookup(key)
+	if i < 0 {
+		return
+	}
+	for g := 0; g < m.g; g++ {
+		s := m.slot(i, g)
+		if m.evs[s] != nil {
+			m.stats.Cancelled++
+			m.partials--
+			m.parts[i]--
+			m.retained -= g + 1
+			clear(m.evs[s : s+g+1])
+		}
+	}
+	m.dropIfEmpty(i)
+}
+
+// span reports whether b-a exceeds maxspan, where an absent bound counts
+// as exceeding (Elasticsearch's biggerThanMaxSpan).
+func (m *Matcher) span(a, b int64) bool {
+	if a == noTime || b == noTime {
+		return true
+	}
+	return m.maxSpan > 0 && b-a > m.maxSpan
+}
+
+// complete decides what it can about a candidate sequence at once and
+// queues it for output. i is its key's entry, or -1 if unknown.
+func (m *Matcher) complete(c *cand, i int32) {
+	m.retained += m.p
+	switch {
+	case !m.hasLead && !m.hasTrail:
+		c.state = accepted
+	case !m.hasTrail:
+		c.state = rejected
+		if m.span(c.lead, c.last) {
+			c.state = accepted
+		}
+	case m.hasLead && c.lead == noTime:
+		c.state = accepted
+	default:
+		// Waits for the first trailing missing event after it, or for
+		// time to pass beyond maxspan.
+		if m.pastDeadline(c) {
+			c.state = accepted
+			break
+		}
+		if i < 0 {
+			i = m.tab.lookup(keyBytes(c.key))
+			if i < 0 {
+				i = m.insert(keyBytes(c.key))
+			}
+		}
+		km := &m.mis[i]
+		if km.tail == nil {
+			km.cands = c
+		} else {
+			km.tail.next = c
+		}
+		km.tail = c
+		c.ent = i
+		m.tab.touch(i, m.now)
+	}
+	if c.state == rejected {
+		m.stats.RejectedMissing++
+		m.retained -= m.p
+		return
+	}
+	m.done = append(m.done, c)
+}
+
+// ref returns the timestamp a trailing missing event is measured from.
+func (m *Matcher) ref(c *cand) int64 {
+	if m.hasLead {
+		return c.lead
+	}
+	return c.first
+}
+
+// pastDeadline reports whether no trailing missing event still to come
+// could reject c.
+func (m *Matcher) pastDeadline(c *cand) bool {
+	return m.maxSpan > 0 && m.now != noTime && m.now-m.ref(c) > m.maxSpan
+}
+
+// decideTrailing decides c given its first trailing missing event at t.
+func (m *Matcher) decideTrailing(c *cand, t int64) {
+	if m.span(m.ref(c), t) {
+		c.state = accepted
+	} else {
+		c.state = rejected
+		m.stats.RejectedMissing++
+	}
+}
+
+// unlink removes an undecided candidate, which is the oldest of its key,
+// from its key's list.
+func (m *Matcher) unlink(c *cand) {
+	i := c.ent
+	if i < 0 {
+		return
+	}
+	km := &m.mis[i]
+	var prev *cand
+	for x := km.cands; x != nil; prev, x = x, x.next {
+		if x != c {
+			continue
+		}
+		if prev == nil {
+			km.cands = c.next
+		} else {
+			prev.next = c.next
+		}
+		if km.tail == c {
+			km.tail = prev
+		}
+		break
+	}
+	c.next, c.ent = nil, -1
+	m.dropIfEmpty(i)
+}
+
+// finish queues the completions of the pushed event in output order and
+// emits what is decided.
+func (m *Matcher) finish(emit func(Result)) {
+	if len(m.done) == 0 {
+		m.release(emit)
+		return
+	}
+	if len(m.done) > 1 {
+		slices.SortStableFunc(m.done, func(a, b *cand) int { return compareKeys(a.key, b.key) })
+	}
+	for _, c := range m.done {
+		if c.state == accepted && m.qhead == len(m.queue) {
+			m.emit(c, emit)
+			continue
+		}
+		m.queue = append(m.queue, c)
+	}
+	clear(m.done)
+	m.done = m.done[:0]
+	m.release(emit)
+}
+
+// release emits queued results from the front as they are decided.
+func (m *Matcher) release(emit func(Result)) {
+	for m.qhead < len(m.queue) {
+		c := m.queue[m.qhead]
+		if c.state == undecided {
+			switch {
+			case m.pastDeadline(c):
+				m.unlink(c)
+				c.state = accepted
+			case len(m.queue)-m.qhead > m.max:
+				m.unlink(c)
+				c.state = dropped
+				m.stats.EvictedResults++
+			default:
+				return
+			}
+		}
+		m.queue[m.qhead] = nil
+		m.qhead++
+		switch c.state {
+		case accepted:
+			m.emit(c, emit)
+		default:
+			m.retained -= m.p
+		}
+		if m.qhead == len(m.queue) {
+			m.queue, m.qhead = m.queue[:0], 0
+		} else if m.qhead > 1024 && m.qhead > len(m.queue)/2 {
+			n := copy(m.queue, m.queue[m.qhead:])
+			clear(m.queue[n:])
+			m.queue, m.qhead = m.queue[:n], 0
+		}
+	}
+}
+
+func (m *Matcher) emit(c *cand, emit func(Result)) {
+	m.stats.Results++
+	m.retained -= m.p
+	emit(Result{Keys: decodeKey(c.key), Events: c.evs})
+}
+
+// Stats returns the matcher's counters.
+func (m *Matcher) Stats() Stats {
+	s := m.stats
+	s.Keys = m.tab.n
+	s.Partials = m.partials
+	s.Undecided = len(m.queue) - m.qhead
+	s.Retained = m.retained
+	s.Bytes = m.tab.bytes() +
+		int64(cap(m.evs))*8 +
+		int64(cap(m.meta))*24 +
+		int64(cap(m.mis))*32 +
+		int64(cap(m.parts))*4 +
+		int64(cap(m.queue))*8 +
+		int64(s.Undecided)*int64(80+8*len(m.spec.Stages))
+	return s
+}

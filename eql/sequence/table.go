@@ -1,0 +1,139 @@
+package sequence
+
+import "unsafe"
+
+// table maps encoded join keys to dense entry numbers, reusing the numbers
+// of removed keys, and keeps the entries in a list ordered by when they
+// were last touched, so that the least recently used key is found in O(1)
+// for eviction and maxspan expiry. Entries hold no pointers besides the
+// key, so a million of them cost the garbage collector little.
+type table struct {
+	index    map[string]int32
+	ents     []entry
+	free     []int32
+	head     int32 // least recently touched, -1 when empty
+	tail     int32
+	n        int
+	keyBytes int64
+	deletes  int
+}
+
+type entry struct {
+	key        string
+	prev, next int32
+	touch      int64 // time of the last update, the matcher's clock
+}
+
+func (t *table) init(max int) {
+	t.index = make(map[string]int32)
+	clear(t.ents)
+	t.ents = t.ents[:0]
+	t.free = t.free[:0]
+	t.head, t.tail = -1, -1
+	t.n = 0
+	t.keyBytes = 0
+	t.deletes = 0
+}
+
+// keyBytes views a string as bytes without copying; the bytes must not be
+// modified.
+func keyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+func (t *table) lookup(key []byte) int32 {
+	if i, ok := t.index[string(key)]; ok {
+		return i
+	}
+	return -1
+}
+
+// insert adds a key that is not present and returns its entry number.
+func (t *table) insert(key []byte, now int64) int32 {
+	var i int32
+	if n := len(t.free); n > 0 {
+		i = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		i = int32(len(t.ents))
+		t.ents = append(t.ents, entry{})
+	}
+	k := string(key)
+	t.ents[i] = entry{key: k, prev: t.tail, next: -1, touch: now}
+	if t.tail >= 0 {
+		t.ents[t.tail].next = i
+	} else {
+		t.head = i
+	}
+	t.tail = i
+	t.index[k] = i
+	t.n++
+	t.keyBytes += int64(len(k))
+	return i
+}
+
+// touch records an update of entry i at now and makes it the newest.
+func (t *table) touch(i int32, now int64) {
+	e := &t.ents[i]
+	if now > e.touch {
+		e.touch = now
+	}
+	if t.tail == i {
+		return
+	}
+	t.unlink(i)
+	e.prev, e.next = t.tail, -1
+	t.ents[t.tail].next = i
+	t.tail = i
+}
+
+func (t *table) unlink(i int32) {
+	e := &t.ents[i]
+	if e.prev >= 0 {
+		t.ents[e.prev].next = e.next
+	} else {
+		t.head = e.next
+	}
+	if e.next >= 0 {
+		t.ents[e.next].prev = e.prev
+	} else {
+		t.tail = e.prev
+	}
+}
+
+// remove deletes entry i.
+func (t *table) remove(i int32) {
+	t.unlink(i)
+	e := &t.ents[i]
+	delete(t.index, e.key)
+	t.keyBytes -= int64(len(e.key))
+	*e = entry{prev: -1, next: -1}
+	t.free = append(t.free, i)
+	t.n--
+	t.deletes++
+	// Go maps do not shrink: after heavy churn, rebuild the index so that
+	// its size follows the live keys rather than the peak.
+	if t.deletes > 4*len(t.ents)+4096 {
+		t.rebuild()
+	}
+}
+
+func (t *table) rebuild() {
+	idx := make(map[string]int32, t.n)
+	for i := t.head; i >= 0; i = t.ents[i].next {
+		idx[t.ents[i].key] = i
+	}
+	t.index = idx
+	t.deletes = 0
+}
+
+// oldest returns the least recently touched entry, or -1.
+func (t *table) oldest() int32 { return t.head }
+
+// bytes estimates the table's memory: entries, free list, key strings and
+// the map (a Swiss table slot of 24 bytes plus a control byte, at a load
+// of about 7/8, doubled while growing).
+func (t *table) bytes() int64 {
+	return int64(cap(t.ents))*int64(unsafe.Sizeof(entry{})) +
+		int64(cap(t.free))*4 +
+		t.keyBytes +
+		int64(t.n)*2*25*8/7
+}
