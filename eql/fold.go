@@ -1,0 +1,176 @@
+package eql
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Case-insensitive comparison without allocation: ASCII bytes go through a
+// table, other runes through Unicode simple case folding (the orbit of
+// unicode.SimpleFold), as Lucene's case-insensitive queries match a code
+// point against its case variants.
+
+var lowerASCII = func() (t [256]byte) {
+	for i := range t {
+		c := byte(i)
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		t[i] = c
+	}
+	return
+}()
+
+// foldRune returns the canonical member of r's case-folding orbit: the
+// smallest rune that folds to it.
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		return rune(lowerASCII[r])
+	}
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < min {
+			min = f
+		}
+	}
+	// Keep ASCII canonical forms lower case (K, k and the Kelvin sign).
+	if min < utf8.RuneSelf {
+		return rune(lowerASCII[min])
+	}
+	return min
+}
+
+// isASCII reports whether s has only ASCII bytes.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFold reports whether s and t are equal under simple case folding.
+func equalFold(s, t string) bool {
+	for len(s) > 0 && len(t) > 0 {
+		a, b := s[0], t[0]
+		if a|b < utf8.RuneSelf {
+			if lowerASCII[a] != lowerASCII[b] {
+				return false
+			}
+			s, t = s[1:], t[1:]
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s)
+		q, m := utf8.DecodeRuneInString(t)
+		if r != q && foldRune(r) != foldRune(q) {
+			return false
+		}
+		s, t = s[n:], t[m:]
+	}
+	return len(s) == len(t)
+}
+
+// hasPrefixFold reports whether s begins with prefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	for len(prefix) > 0 {
+		if len(s) == 0 {
+			return false
+		}
+		a, b := s[0], prefix[0]
+		if a|b < utf8.RuneSelf {
+			if lowerASCII[a] != lowerASCII[b] {
+				return false
+			}
+			s, prefix = s[1:], prefix[1:]
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s)
+		q, m := utf8.DecodeRuneInString(prefix)
+		if r != q && foldRune(r) != foldRune(q) {
+			return false
+		}
+		s, prefix = s[n:], prefix[m:]
+	}
+	return true
+}
+
+// hasSuffixFold reports whether s ends with suffix, ignoring case.
+func hasSuffixFold(s, suffix string) bool {
+	for len(suffix) > 0 {
+		if len(s) == 0 {
+			return false
+		}
+		a, b := s[len(s)-1], suffix[len(suffix)-1]
+		if a|b < utf8.RuneSelf {
+			if lowerASCII[a] != lowerASCII[b] {
+				return false
+			}
+			s, suffix = s[:len(s)-1], suffix[:len(suffix)-1]
+			continue
+		}
+		r, n := utf8.DecodeLastRuneInString(s)
+		q, m := utf8.DecodeLastRuneInString(suffix)
+		if r != q && foldRune(r) != foldRune(q) {
+			return false
+		}
+		s, suffix = s[:len(s)-n], suffix[:len(suffix)-m]
+	}
+	return true
+}
+
+// indexFold returns the byte index of the first match of sub in s ignoring
+// case, or -1.
+func indexFold(s, sub string) int {
+	if sub == "" {
+		return 0
+	}
+	c0 := sub[0]
+	asciiFirst := c0 < utf8.RuneSelf
+	lc := lowerASCII[c0]
+	for i := 0; i < len(s); {
+		if asciiFirst {
+			// skip quickly to a candidate first byte
+			for i < len(s) && lowerASCII[s[i]] != lc && s[i] < utf8.RuneSelf {
+				i++
+			}
+			if i >= len(s) {
+				return -1
+			}
+		}
+		if hasPrefixFold(s[i:], sub) {
+			return i
+		}
+		_, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+	}
+	return -1
+}
+
+// containsFold reports whether sub occurs in s, ignoring case.
+func containsFold(s, sub string) bool { return indexFold(s, sub) >= 0 }
+
+// appendFold appends the canonical folded form of s to dst: two strings
+// are equal ignoring case exactly when their folded forms are equal. Set
+// lookups for in~ and : use it with a stack buffer.
+func appendFold(dst []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			dst = append(dst, lowerASCII[c])
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			dst = append(dst, c)
+		} else {
+			dst = utf8.AppendRune(dst, foldRune(r))
+		}
+		i += n
+	}
+	return dst
+}
+
+// foldString returns the canonical folded form of s.
+func foldString(s string) string { return string(appendFold(nil, s)) }

@@ -1,0 +1,593 @@
+package eql
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// argKind is what a function argument must be.
+type argKind uint8
+
+const (
+	argAny argKind = iota
+	argString
+	argNumber
+	argInt
+	argBool
+	argIP
+)
+
+// funcDef describes an Elasticsearch EQL function.
+type funcDef struct {
+	name     string // canonical spelling
+	min, max int    // max -1: variadic
+	fold     bool   // has a case-insensitive ~ form
+	args     func(i int) argKind
+	konst    func(i int) bool // arguments that must be constants
+	ret      Type
+	// impl computes the result for scalar arguments (arrays are mapped by
+	// the caller); absent optional arguments are missing values.
+	impl func(a []event.Value, fold bool) event.Value
+}
+
+func allOf(k argKind) func(int) argKind { return func(int) argKind { return k } }
+
+func kinds(ks ...argKind) func(int) argKind {
+	return func(i int) argKind {
+		if i < len(ks) {
+			return ks[i]
+		}
+		return ks[len(ks)-1]
+	}
+}
+
+func from(n int) func(int) bool { return func(i int) bool { return i >= n } }
+
+var funcs = map[string]*funcDef{}
+
+func init() {
+	for _, f := range []*funcDef{
+		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
+			impl: func(a []event.Value, _ bool) event.Value { return arith('+', a[0], a[1]) }},
+		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
+			impl: func(a []event.Value, _ bool) event.Value { return arith('-', a[0], a[1]) }},
+		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
+			impl: func(a []event.Value, _ bool) event.Value { return arith('*', a[0], a[1]) }},
+		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
+			impl: func(a []event.Value, _ bool) event.Value { return arith('/', a[0], a[1]) }},
+		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
+			impl: func(a []event.Value, _ bool) event.Value { return arith('%', a[0], a[1]) }},
+		{name: "between", min: 3, max: 4, fold: true, args: kinds(argString, argString, argString, argBool),
+			konst: func(i int) bool { return i == 3 }, ret: TString, impl: fnBetween},
+		{name: "cidrMatch", min: 2, max: -1, args: kinds(argIP, argString), konst: from(1), ret: TBool},
+		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: TString, impl: fnConcat},
+		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: fnEndsWith},
+		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: TInt, impl: fnIndexOf},
+		{name: "length", min: 1, max: 1, args: allOf(argString), ret: TInt, impl: fnLength},
+		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: TUnknown, impl: fnNumber},
+		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: fnStartsWith},
+		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: TString, impl: fnString},
+		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: fnStringContains},
+		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: TString, impl: fnSubstring},
+	} {
+		funcs[strings.ToLower(f.name)] = f
+	}
+}
+
+// FunctionNames returns the EQL functions, as Elasticsearch spells them.
+func FunctionNames() []string {
+	var out []string
+	for _, f := range funcs {
+		out = append(out, f.name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *compiler) compileCall(e *Call) *node {
+	def := funcs[strings.ToLower(e.Name)]
+	if def == nil {
+		msg := fmt.Sprintf("unknown function %q", e.Name)
+		if s := suggest(e.Name); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		c.errorf(e.Pos, "%s", msg)
+		for _, a := range e.Args {
+			c.compileValue(a)
+		}
+		return badNode(e)
+	}
+	var args []*node
+	bad := false
+	for _, a := range e.Args {
+		n := c.compileValue(a)
+		args = append(args, n)
+		bad = bad || n.bad
+	}
+	if e.Insensitive && !def.fold {
+		c.errorf(e.Pos, "function %s has no case-insensitive form %s~", def.name, def.name)
+		bad = true
+	}
+	switch {
+	case len(args) < def.min || def.max >= 0 && len(args) > def.max:
+		want := strconv.Itoa(def.min)
+		switch {
+		case def.max < 0:
+			want = "at least " + want
+		case def.max != def.min:
+			want = fmt.Sprintf("%d to %d", def.min, def.max)
+		}
+		c.errorf(e.Pos, "function %s takes %s arguments, found %d", def.name, want, len(args))
+		return badNode(e)
+	}
+	refs := 0
+	for i, a := range args {
+		refs += a.refs
+		if a.bad {
+			continue
+		}
+		if def.konst != nil && def.konst(i) && !a.isConst {
+			c.errorf(a.src.Position(), "argument %d of %s must be a constant, found %s", i+1, def.name, describe(a))
+			bad = true
+			continue
+		}
+		if !argOK(def.args(i), a.t) {
+			c.errorf(a.src.Position(), "argument %d of %s must be %s, found %s", i+1, def.name, argKindName(def.args(i)), describe(a))
+			bad = true
+		}
+	}
+	if bad {
+		return badNode(e)
+	}
+	n := &node{t: def.ret, refs: refs, src: e, args: args}
+	if def.name == "cidrMatch" {
+		var cidrs []string
+		for _, a := range args[1:] {
+			if a.val.Kind() != event.KindString {
+				c.errorf(a.src.Position(), "argument of cidrMatch must be a CIDR string, found %s", describe(a))
+				return badNode(e)
+			}
+			cidrs = append(cidrs, a.val.Str())
+		}
+		prefixes, err := parsePrefixes(cidrs)
+		if err != nil {
+			c.errorf(e.Pos, "cidrMatch: %v", err)
+			return badNode(e)
+		}
+		src := args[0].e
+		p := &cidrPred{prefixes: prefixes}
+		n.e = evalFunc(func(ev *event.Event) event.Value {
+			v := src.eval(ev)
+			if !v.Exists() {
+				return event.Null()
+			}
+			if v.Kind() == event.KindArray {
+				for _, x := range v.Array() {
+					if p.test(x) {
+						return event.Bool(true)
+					}
+				}
+				return event.Bool(false)
+			}
+			return event.Bool(p.test(v))
+		})
+		return fold(n)
+	}
+	if def.name == "number" && len(args) == 2 {
+		if b := args[1].val; b.Kind() == event.KindInt && (b.Int() < 2 || b.Int() > 36) {
+			c.errorf(args[1].src.Position(), "number: base must be from 2 to 36, found %d", b.Int())
+			return badNode(e)
+		}
+	}
+	if def.name == "add" || def.name == "subtract" || def.name == "multiply" || def.name == "divide" || def.name == "modulo" {
+		switch {
+		case args[0].t == TFloat || args[1].t == TFloat:
+			n.t = TFloat
+		case args[0].t == TInt && args[1].t == TInt:
+			n.t = TInt
+		}
+	}
+	evals := make([]evaluator, len(args))
+	for i, a := range args {
+		evals[i] = a.e
+	}
+	impl, insensitive, arity := def.impl, e.Insensitive, def.max
+	if arity < 0 {
+		arity = len(args)
+	}
+	n.e = evalFunc(func(ev *event.Event) event.Value {
+		var buf [4]event.Value
+		vals := buf[:0]
+		if arity > len(buf) {
+			vals = make([]event.Value, 0, arity)
+		}
+		hasArray := false
+		for _, x := range evals {
+			v := x.eval(ev)
+			hasArray = hasArray || v.Kind() == event.KindArray
+			vals = append(vals, v)
+		}
+		for len(vals) < arity {
+			vals = append(vals, event.Value{})
+		}
+		if hasArray {
+			return mapArgs(vals, func(a []event.Value) event.Value { return impl(a, insensitive) })
+		}
+		return impl(vals, insensitive)
+	})
+	return fold(n)
+}
+
+func argOK(k argKind, t Type) bool {
+	if t == TUnknown || t == TNull {
+		return true
+	}
+	switch k {
+	case argString:
+		return t == TString
+	case argNumber:
+		return t.isNumeric()
+	case argInt:
+		return t == TInt
+	case argBool:
+		return t == TBool
+	case argIP:
+		return t == TIP
+	}
+	return t != TObject
+}
+
+func argKindName(k argKind) string {
+	switch k {
+	case argString:
+		return "a string"
+	case argNumber:
+		return "a number"
+	case argInt:
+		return "an integer"
+	case argBool:
+		return "a boolean"
+	case argIP:
+		return "an ip field"
+	}
+	return "a value"
+}
+
+// suggest returns the function name closest to name, if close enough.
+func suggest(name string) string {
+	best, bestD := "", 3
+	for _, f := range funcs {
+		if d := levenshtein(strings.ToLower(name), strings.ToLower(f.name)); d < bestD {
+			best, bestD = f.name, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func isStr(v event.Value) bool { return v.Kind() == event.KindString }
+
+// lowerJava lower-cases s as Java's toLowerCase(Locale.ROOT) does for the
+// case-insensitive string functions; it allocates only when s changes.
+func lowerJava(s string) string {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 0x80 {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
+
+// fnBetween is between(source, left, right[, greedy]).
+func fnBetween(a []event.Value, fold bool) event.Value {
+	if a[0].IsNull() || a[1].IsNull() || a[2].IsNull() {
+		return event.Null()
+	}
+	if !isStr(a[0]) || !isStr(a[1]) || !isStr(a[2]) {
+		return event.Null()
+	}
+	s, left, right := a[0].Str(), a[1].Str(), a[2].Str()
+	greedy := a[3].Kind() == event.KindBool && a[3].Bool()
+	if s == "" || left == "" || right == "" {
+		return event.Str(s)
+	}
+	match := s
+	if fold {
+		match, left, right = lowerJava(s), lowerJava(left), lowerJava(right)
+		if len(match) != len(s) {
+			// lower-casing changed the width; search the original
+			match, left, right = s, a[1].Str(), a[2].Str()
+			return betweenFold(s, left, right, greedy)
+		}
+	}
+	i := strings.Index(match, left)
+	if i < 0 {
+		return event.Str("")
+	}
+	start := i + len(left)
+	var end int
+	if greedy {
+		end = strings.LastIndex(match, right)
+	} else {
+		end = strings.Index(match[start:], right)
+		if end >= 0 {
+			end += start
+		}
+	}
+	if end < 0 || end < start {
+		return event.Str("")
+	}
+	return event.Str(s[start:end])
+}
+
+func betweenFold(s, left, right string, greedy bool) event.Value {
+	i := indexFold(s, left)
+	if i < 0 {
+		return event.Str("")
+	}
+	start := i + prefixLenFold(s[i:], left)
+	end := -1
+	if greedy {
+		for j := len(s); j >= 0; j-- {
+			if j <= len(s) && hasPrefixFold(s[j:], right) {
+				end = j
+				break
+			}
+		}
+	} else if k := indexFold(s[start:], right); k >= 0 {
+		end = start + k
+	}
+	if end < start {
+		return event.Str("")
+	}
+	return event.Str(s[start:end])
+}
+
+func fnConcat(a []event.Value, _ bool) event.Value {
+	var b []byte
+	for _, v := range a {
+		switch v.Kind() {
+		case event.KindString, event.KindInt, event.KindFloat, event.KindBool:
+			b = appendScalar(b, v)
+		default:
+			return event.Null()
+		}
+	}
+	return event.Str(string(b))
+}
+
+func fnEndsWith(a []event.Value, fold bool) event.Value {
+	if !isStr(a[0]) || !isStr(a[1]) {
+		return event.Null()
+	}
+	if fold {
+		return event.Bool(hasSuffixFold(a[0].Str(), a[1].Str()))
+	}
+	return event.Bool(strings.HasSuffix(a[0].Str(), a[1].Str()))
+}
+
+func fnStartsWith(a []event.Value, fold bool) event.Value {
+	if !isStr(a[0]) || !isStr(a[1]) {
+		return event.Null()
+	}
+	if fold {
+		return event.Bool(hasPrefixFold(a[0].Str(), a[1].Str()))
+	}
+	return event.Bool(strings.HasPrefix(a[0].Str(), a[1].Str()))
+}
+
+func fnStringContains(a []event.Value, fold bool) event.Value {
+	if !isStr(a[0]) || !isStr(a[1]) {
+		return event.Null()
+	}
+	s, sub := a[0].Str(), a[1].Str()
+	if s == "" || sub == "" {
+		return event.Bool(false)
+	}
+	if fold {
+		return event.Bool(containsFold(s, sub))
+	}
+	return event.Bool(strings.Contains(s, sub))
+}
+
+// fnIndexOf is indexOf(source, substring[, start]): a UTF-16 index, or
+// null when not found.
+func fnIndexOf(a []event.Value, fold bool) event.Value {
+	if !isStr(a[0]) || !isStr(a[1]) {
+		return event.Null()
+	}
+	start := int64(0)
+	switch a[2].Kind() {
+	case event.KindInt, event.KindFloat:
+		start = a[2].Int()
+	case event.KindMissing, event.KindNull:
+	default:
+		return event.Null()
+	}
+	s, sub := a[0].Str(), a[1].Str()
+	if fold {
+		s, sub = lowerJava(s), lowerJava(sub)
+	}
+	n := u16len(s)
+	if start < 0 {
+		start = 0
+	}
+	if start >= int64(n) {
+		if sub == "" {
+			return event.Int(int64(n))
+		}
+		return event.Null()
+	}
+	from := u16ToByte(s, int(start))
+	i := strings.Index(s[from:], sub)
+	if i < 0 {
+		return event.Null()
+	}
+	return event.Int(int64(byteToU16(s, from+i)))
+}
+
+func fnLength(a []event.Value, _ bool) event.Value {
+	if !isStr(a[0]) {
+		return event.Null()
+	}
+	return event.Int(int64(u16len(a[0].Str())))
+}
+
+// fnNumber is number(string[, base]): a long, or a double in base 10 when
+// the text is not an integer; 0x selects base 16 when no base is given.
+func fnNumber(a []event.Value, _ bool) event.Value {
+	if !isStr(a[0]) {
+		return event.Null()
+	}
+	s := a[0].Str()
+	hex := strings.HasPrefix(s, "0x")
+	base := int64(10)
+	switch a[1].Kind() {
+	case event.KindInt:
+		base = a[1].Int()
+	case event.KindMissing, event.KindNull:
+		if hex {
+			base = 16
+		}
+	default:
+		return event.Null()
+	}
+	if hex && base == 16 {
+		s = s[2:]
+	}
+	if base == 10 {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return event.Int(i)
+		}
+		if f, ok := parseJavaDouble(s); ok {
+			return event.Float(f)
+		}
+		return event.Null()
+	}
+	if base < 2 || base > 36 {
+		return event.Null()
+	}
+	i, err := strconv.ParseInt(s, int(base), 64)
+	if err != nil {
+		return event.Null()
+	}
+	return event.Int(i)
+}
+
+// parseJavaDouble reads a number as Java's Double.valueOf does: surrounding
+// white space is ignored, a trailing d/D/f/F is allowed, and NaN and
+// Infinity are spelled so.
+func parseJavaDouble(s string) (float64, bool) {
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+	if s == "" {
+		return 0, false
+	}
+	switch s {
+	case "NaN", "+NaN", "-NaN":
+		f, _ := strconv.ParseFloat("NaN", 64)
+		return f, true
+	case "Infinity", "+Infinity":
+		f, _ := strconv.ParseFloat("Inf", 64)
+		return f, true
+	case "-Infinity":
+		f, _ := strconv.ParseFloat("-Inf", 64)
+		return f, true
+	}
+	if c := s[len(s)-1]; c == 'd' || c == 'D' || c == 'f' || c == 'F' {
+		s = s[:len(s)-1]
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || c == 'x' || c == 'X' || c == 'p' || c == 'P' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return 0, false
+		}
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+func fnString(a []event.Value, _ bool) event.Value {
+	switch a[0].Kind() {
+	case event.KindString:
+		return a[0]
+	case event.KindInt, event.KindFloat, event.KindBool:
+		return event.Str(string(appendScalar(nil, a[0])))
+	}
+	return event.Null()
+}
+
+// fnSubstring is substring(source, start[, end]) with Python slice
+// semantics (negative indexes count from the end), in UTF-16 units.
+func fnSubstring(a []event.Value, _ bool) event.Value {
+	if !isStr(a[0]) {
+		return event.Null()
+	}
+	s := a[0].Str()
+	if s == "" {
+		return a[0]
+	}
+	n := int64(u16len(s))
+	start, end := int64(0), n
+	switch a[1].Kind() {
+	case event.KindInt, event.KindFloat:
+		start = a[1].Int()
+	case event.KindMissing, event.KindNull:
+	default:
+		return event.Null()
+	}
+	switch a[2].Kind() {
+	case event.KindInt, event.KindFloat:
+		end = a[2].Int()
+	case event.KindMissing, event.KindNull:
+	default:
+		return event.Null()
+	}
+	if start < 0 {
+		start += n
+	}
+	if start < 0 {
+		start = 0
+	}
+	if end < 0 {
+		end += n
+	}
+	if end < 0 {
+		end = 0
+	} else if end > n {
+		end = n
+	}
+	if start >= end {
+		return event.Str("")
+	}
+	if isASCII(s) {
+		return event.Str(s[start:end])
+	}
+	return event.Str(s[u16ToByte(s, int(start)):u16ToByte(s, int(end))])
+}

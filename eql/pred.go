@@ -1,0 +1,539 @@
+package eql
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strings"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// Pred is a compiled condition on an event: the form both EQL and KQL
+// compile to. Predicates on a field hold when any element of an array value
+// does, and are false when the field is missing, as Elasticsearch's term,
+// wildcard and range queries are; Not is the complement (a missing field
+// satisfies Not(StringEquals(...))), as a bool query's must_not is.
+//
+// Preds are immutable and safe for concurrent use. Match does not allocate
+// for the field predicates below.
+type Pred interface {
+	Match(ev *event.Event) bool
+}
+
+// The constructors below are the predicate form's public API, for packages
+// (kql) that compile other languages to it. Slots come from the
+// event.Schema the events are decoded with.
+
+type constPred bool
+
+func (c constPred) Match(*event.Event) bool { return bool(c) }
+
+// True returns a predicate that always holds.
+func True() Pred { return constPred(true) }
+
+// False returns a predicate that never holds.
+func False() Pred { return constPred(false) }
+
+type andPred []Pred
+
+func (ps andPred) Match(ev *event.Event) bool {
+	for _, p := range ps {
+		if !p.Match(ev) {
+			return false
+		}
+	}
+	return true
+}
+
+type orPred []Pred
+
+func (ps orPred) Match(ev *event.Event) bool {
+	for _, p := range ps {
+		if p.Match(ev) {
+			return true
+		}
+	}
+	return false
+}
+
+// And returns the conjunction of ps, flattening nested Ands and dropping
+// constant true members.
+func And(ps ...Pred) Pred {
+	var out andPred
+	for _, p := range ps {
+		switch p := p.(type) {
+		case constPred:
+			if !p {
+				return False()
+			}
+			continue
+		case andPred:
+			out = append(out, p...)
+			continue
+		}
+		out = append(out, p)
+	}
+	switch len(out) {
+	case 0:
+		return True()
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+// Or returns the disjunction of ps, flattening nested Ors and dropping
+// constant false members.
+func Or(ps ...Pred) Pred {
+	var out orPred
+	for _, p := range ps {
+		switch p := p.(type) {
+		case constPred:
+			if p {
+				return True()
+			}
+			continue
+		case orPred:
+			out = append(out, p...)
+			continue
+		}
+		out = append(out, p)
+	}
+	switch len(out) {
+	case 0:
+		return False()
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+type notPred struct{ p Pred }
+
+func (n notPred) Match(ev *event.Event) bool { return !n.p.Match(ev) }
+
+// Not returns the complement of p.
+func Not(p Pred) Pred {
+	switch p := p.(type) {
+	case constPred:
+		return !p
+	case notPred:
+		return p.p
+	}
+	return notPred{p}
+}
+
+type existsPred struct{ slot int }
+
+func (p existsPred) Match(ev *event.Event) bool { return ev.Get(p.slot).Exists() }
+
+// Exists returns a predicate that holds when the field has a non-null value
+// (an array with at least one non-null element).
+func Exists(slot int) Pred { return existsPred{slot} }
+
+// strPred is a string test applied to a field's values with any-element
+// semantics. Numbers and booleans are tested in their keyword form, as
+// Elasticsearch indexes them in a keyword field.
+type strPred struct {
+	slot int
+	t    strTest
+}
+
+// strTest is a compiled string test.
+type strTest interface{ test(s string) bool }
+
+func (p *strPred) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	switch v.Kind() {
+	case event.KindString:
+		return p.t.test(v.Str())
+	case event.KindArray:
+		for _, e := range v.Array() {
+			if p.testScalar(e) {
+				return true
+			}
+		}
+		return false
+	case event.KindInt, event.KindFloat, event.KindBool:
+		return p.testScalar(v)
+	}
+	return false
+}
+
+func (p *strPred) testScalar(v event.Value) bool {
+	switch v.Kind() {
+	case event.KindString:
+		return p.t.test(v.Str())
+	case event.KindInt, event.KindFloat, event.KindBool:
+		var buf [32]byte
+		return p.t.test(string(appendScalar(buf[:0], v)))
+	}
+	return false
+}
+
+type eqTest string
+
+func (t eqTest) test(s string) bool { return s == string(t) }
+
+type eqFoldTest string
+
+func (t eqFoldTest) test(s string) bool { return equalFold(s, string(t)) }
+
+func (w *wildcard) test(s string) bool { return w.match(s) }
+
+// setTest is membership in a set of strings, folded when fold is set, plus
+// wildcard patterns tried in turn.
+type setTest struct {
+	set  map[string]struct{}
+	fold bool
+	wild []*wildcard
+}
+
+func (t *setTest) test(s string) bool {
+	if len(t.set) > 0 {
+		if t.fold {
+			var buf [128]byte
+			if _, ok := t.set[string(appendFold(buf[:0], s))]; ok {
+				return true
+			}
+		} else if _, ok := t.set[s]; ok {
+			return true
+		}
+	}
+	for _, w := range t.wild {
+		if w.match(s) {
+			return true
+		}
+	}
+	return false
+}
+
+type regexTest struct{ re *regexp.Regexp }
+
+func (t regexTest) test(s string) bool { return t.re.MatchString(s) }
+
+type prefixTest struct {
+	s    string
+	fold bool
+}
+
+func (t prefixTest) test(s string) bool {
+	if t.fold {
+		return hasPrefixFold(s, t.s)
+	}
+	return strings.HasPrefix(s, t.s)
+}
+
+type suffixTest struct {
+	s    string
+	fold bool
+}
+
+func (t suffixTest) test(s string) bool {
+	if t.fold {
+		return hasSuffixFold(s, t.s)
+	}
+	return strings.HasSuffix(s, t.s)
+}
+
+type containsTest struct {
+	s    string
+	fold bool
+}
+
+func (t containsTest) test(s string) bool {
+	if t.fold {
+		return containsFold(s, t.s)
+	}
+	return strings.Contains(s, t.s)
+}
+
+// StringEquals holds when the field equals value, ignoring case if fold.
+func StringEquals(slot int, value string, fold bool) Pred {
+	if fold {
+		return &strPred{slot, eqFoldTest(value)}
+	}
+	return &strPred{slot, eqTest(value)}
+}
+
+// Wildcard holds when the field matches a pattern in which * matches any
+// characters and ? one character; other characters are literal. The
+// pattern is rewritten to an equality, prefix, suffix or substring test
+// where it can be.
+func Wildcard(slot int, pattern string, fold bool) Pred {
+	if !hasWildcard(pattern) {
+		return StringEquals(slot, pattern, fold)
+	}
+	return &strPred{slot, compileWildcard(pattern, fold)}
+}
+
+// Prefix holds when the field starts with prefix.
+func Prefix(slot int, prefix string, fold bool) Pred {
+	return &strPred{slot, prefixTest{prefix, fold}}
+}
+
+// Suffix holds when the field ends with suffix.
+func Suffix(slot int, suffix string, fold bool) Pred {
+	return &strPred{slot, suffixTest{suffix, fold}}
+}
+
+// Contains holds when the field contains sub.
+func Contains(slot int, sub string, fold bool) Pred {
+	return &strPred{slot, containsTest{sub, fold}}
+}
+
+// StringIn holds when the field equals one of values (a set lookup).
+func StringIn(slot int, values []string, fold bool) Pred {
+	return WildcardIn(slot, values, fold, false)
+}
+
+// WildcardIn holds when the field matches one of patterns. With wildcards
+// false the patterns are plain values. Patterns without wildcards become a
+// set lookup; the others are tried in turn.
+func WildcardIn(slot int, patterns []string, fold, wildcards bool) Pred {
+	t := &setTest{set: map[string]struct{}{}, fold: fold}
+	for _, p := range patterns {
+		if wildcards && hasWildcard(p) {
+			w := compileWildcard(p, fold)
+			if w.kind == wcAll {
+				return &strPred{slot, w}
+			}
+			t.wild = append(t.wild, w)
+			continue
+		}
+		if fold {
+			p = foldString(p)
+		}
+		t.set[p] = struct{}{}
+	}
+	if len(t.set) == 1 && len(t.wild) == 0 {
+		for k := range t.set {
+			if fold {
+				return StringEquals(slot, k, true)
+			}
+			return StringEquals(slot, k, false)
+		}
+	}
+	if len(t.set) == 0 && len(t.wild) == 1 {
+		return &strPred{slot, t.wild[0]}
+	}
+	return &strPred{slot, t}
+}
+
+// Regex holds when the whole field value matches a Lucene regular
+// expression (Elasticsearch's regexp syntax).
+func Regex(slot int, pattern string, fold bool) (Pred, error) {
+	re, err := compileLucene(pattern, fold)
+	if err != nil {
+		return nil, err
+	}
+	return &strPred{slot, regexTest{re}}, nil
+}
+
+// cmpPred compares a field's values with a constant of the field's type.
+type cmpPred struct {
+	slot int
+	op   cmpOp
+	lit  event.Value
+	t    Type
+	// precomputed literal forms
+	ns   int64
+	addr netip.Addr
+}
+
+func (p *cmpPred) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	if v.Kind() == event.KindArray {
+		for _, e := range v.Array() {
+			if p.test(e) {
+				return true
+			}
+		}
+		return false
+	}
+	return p.test(v)
+}
+
+func (p *cmpPred) test(v event.Value) bool {
+	switch v.Kind() {
+	case event.KindMissing, event.KindNull, event.KindArray, event.KindObject:
+		return false
+	}
+	switch p.t {
+	case TDate:
+		ns, ok := timeOf(v)
+		return ok && p.op.holds(cmp3(ns, p.ns))
+	case TIP:
+		a, ok := ipOf(v)
+		return ok && p.op.holds(cmpResult(as16(a).Compare(p.addr)))
+	case TInt, TFloat:
+		if v.Kind() == event.KindInt && p.lit.Kind() == event.KindInt {
+			return p.op.holds(cmp3(v.Int(), p.lit.Int()))
+		}
+	}
+	return p.op.holds(compareScalars(v, p.lit, p.t, false))
+}
+
+// Compare holds when a value of the field compares with lit by op: as
+// numbers, strings (byte order), dates (t TDate: epoch milliseconds or ISO
+// strings), addresses (TIP) or versions (TVersion). With t TUnknown the
+// values' own kinds decide.
+func Compare(slot int, op CmpOp, lit event.Value, t Type) (Pred, error) {
+	p := &cmpPred{slot: slot, op: op, lit: lit, t: t}
+	switch t {
+	case TDate:
+		ns, ok := timeOf(lit)
+		if !ok {
+			return nil, fmt.Errorf("%s is not a date", lit)
+		}
+		p.ns = ns
+	case TIP:
+		a, ok := ipOf(lit)
+		if !ok {
+			return nil, fmt.Errorf("%q is not an IP address", lit.Str())
+		}
+		p.addr = as16(a)
+	}
+	if op == OpNeq {
+		p.op = OpEq
+		return Not(p), nil
+	}
+	return p, nil
+}
+
+// Range holds when a value of the field lies between lo and hi; a missing
+// bound (the zero Value) is open.
+func Range(slot int, lo, hi event.Value, loIncl, hiIncl bool, t Type) (Pred, error) {
+	var ps []Pred
+	if lo.Kind() != event.KindMissing {
+		op := OpGt
+		if loIncl {
+			op = OpGte
+		}
+		p, err := Compare(slot, op, lo, t)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	if hi.Kind() != event.KindMissing {
+		op := OpLt
+		if hiIncl {
+			op = OpLte
+		}
+		p, err := Compare(slot, op, hi, t)
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) == 2 {
+		// both bounds must hold for the same element
+		return &rangePred{slot: slot, lo: ps[0].(*cmpPred), hi: ps[1].(*cmpPred)}, nil
+	}
+	return And(ps...), nil
+}
+
+type rangePred struct {
+	slot   int
+	lo, hi *cmpPred
+}
+
+func (p *rangePred) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	if v.Kind() == event.KindArray {
+		for _, e := range v.Array() {
+			if p.lo.test(e) && p.hi.test(e) {
+				return true
+			}
+		}
+		return false
+	}
+	return p.lo.test(v) && p.hi.test(v)
+}
+
+// cidrPred holds when an address of the field lies in one of the prefixes.
+type cidrPred struct {
+	slot     int
+	prefixes []netip.Prefix
+}
+
+func (p *cidrPred) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	if v.Kind() == event.KindArray {
+		for _, e := range v.Array() {
+			if p.test(e) {
+				return true
+			}
+		}
+		return false
+	}
+	return p.test(v)
+}
+
+func (p *cidrPred) test(v event.Value) bool {
+	a, ok := ipOf(v)
+	if !ok {
+		return false
+	}
+	for _, pr := range p.prefixes {
+		if pr.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// CIDR holds when an address of the field lies in one of the prefixes
+// ("10.0.0.0/8", "fe80::/10"; a lone address is a /32 or /128).
+func CIDR(slot int, cidrs []string) (Pred, error) {
+	ps, err := parsePrefixes(cidrs)
+	if err != nil {
+		return nil, err
+	}
+	return &cidrPred{slot, ps}, nil
+}
+
+func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, c := range cidrs {
+		p, err := parsePrefix(c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// parsePrefix parses a CIDR block or a lone address, unmapping IPv4-mapped
+// IPv6 so that it contains plain IPv4 addresses.
+func parsePrefix(c string) (netip.Prefix, error) {
+	if !strings.Contains(c, "/") {
+		a, err := netip.ParseAddr(c)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not an IP address or CIDR block", c)
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(c)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a CIDR block", c)
+	}
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), nil
+}
+
+// valuePred holds when a general expression evaluates to true: the form of
+// conditions Elasticsearch runs as scripts (functions, arithmetic), where
+// null stays null and not(null) is null.
+type valuePred struct{ e evaluator }
+
+func (p valuePred) Match(ev *event.Event) bool {
+	v := p.e.eval(ev)
+	return v.Kind() == event.KindBool && v.Bool()
+}
