@@ -1,0 +1,249 @@
+package sequence
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// ReorderOptions configure a Reorder.
+type ReorderOptions struct {
+	// Tiebreaker returns the value that orders events with the same time
+	// (Elasticsearch's tiebreaker_field); nil means none. Numbers compare
+	// numerically, strings lexically; events without a value come after
+	// those with one, as in Elasticsearch.
+	Tiebreaker func(*event.Event) event.Value
+	// MaxBuffered caps the events held. When it is reached the oldest is
+	// released before its time and counted as forced. 0 means
+	// DefaultMaxBuffered.
+	MaxBuffered int
+	// DropLate drops events that arrive too late to be put in order
+	// instead of passing them on out of order. Either way they are counted
+	// and reported to OnLate.
+	DropLate bool
+	// OnLate, if set, is called with each event that arrived too late and
+	// the watermark it missed.
+	OnLate func(ev *event.Event, watermark int64)
+	// Owned says the caller does not reuse the events it pushes, so they
+	// need not be cloned.
+	Owned bool
+}
+
+// DefaultMaxBuffered is the default cap on the events a Reorder holds.
+const DefaultMaxBuffered = 1_000_000
+
+// ReorderStats are a Reorder's counters.
+type ReorderStats struct {
+	Buffered  int    // events held now
+	Released  uint64 // events released in order
+	Late      uint64 // events that arrived after a later event had been released
+	Dropped   uint64 // late events dropped (DropLate)
+	Forced    uint64 // events released early because MaxBuffered was reached
+	MaxSeen   int64  // latest event time seen (ns)
+	Watermark int64  // MaxSeen - lateness
+}
+
+// Reorder puts events that arrive slightly out of order back in order of
+// time, tiebreaker and arrival (ev.Seq, then the order of Push). It holds
+// each event until an event more than the lateness newer has been seen,
+// so an event may arrive up to the lateness late and still take its place
+// (Sysmon, for one, can log a network connection with a time up to ~2 s
+// before the start of the process that made it).
+//
+// An event that arrives after a later one has already been released cannot
+// be put in order. It is counted as late and reported to OnLate, then
+// passed on at once, out of order (a sequence can still use it: partial
+// sequences waiting for it are found), or dropped if DropLate is set.
+//
+// Released events belong to the receiver; a Matcher can keep them without
+// copying (Options.Owned).
+type Reorder struct {
+	lateness int64
+	opt      ReorderOptions
+	h        []item // min-heap by ordinal
+	arrival  uint64
+	maxSeen  int64
+	last     item // last released
+	released bool
+	stats    ReorderStats
+}
+
+type item struct {
+	ev  *event.Event
+	t   int64
+	tb  event.Value
+	seq uint64
+	arr uint64
+}
+
+// NewReorder returns a reorder buffer that accepts events up to lateness
+// late.
+func NewReorder(lateness time.Duration, opt ReorderOptions) *Reorder {
+	if lateness < 0 {
+		lateness = 0
+	}
+	if opt.MaxBuffered <= 0 {
+		opt.MaxBuffered = DefaultMaxBuffered
+	}
+	return &Reorder{lateness: int64(lateness), opt: opt, maxSeen: noTime}
+}
+
+// Watermark returns the time before which every event has been released:
+// no event older than it will be released in order any more. It is what a
+// Matcher's Advance takes. Before the first event it is math.MinInt64.
+func (r *Reorder) Watermark() int64 {
+	if r.maxSeen == noTime {
+		return noTime
+	}
+	if r.maxSeen < math.MinInt64+r.lateness {
+		return math.MinInt64
+	}
+	return r.maxSeen - r.lateness
+}
+
+// Push adds an event and passes to out the events that are now due, in
+// order.
+func (r *Reorder) Push(ev *event.Event, out func(*event.Event)) {
+	own := ev
+	if !r.opt.Owned {
+		own = ev.Clone()
+	}
+	it := item{ev: own, t: own.Time, seq: own.Seq, arr: r.arrival}
+	r.arrival++
+	if r.opt.Tiebreaker != nil {
+		it.tb = r.opt.Tiebreaker(own)
+	}
+	if r.released && less(&it, &r.last) {
+		r.stats.Late++
+		if r.opt.OnLate != nil {
+			r.opt.OnLate(own, r.Watermark())
+		}
+		if r.opt.DropLate {
+			r.stats.Dropped++
+			return
+		}
+		out(own)
+		return
+	}
+	if it.t > r.maxSeen {
+		r.maxSeen = it.t
+	}
+	r.push(it)
+	wm := r.Watermark()
+	for len(r.h) > 0 && r.h[0].t < wm {
+		r.pop(out)
+	}
+	for len(r.h) > r.opt.MaxBuffered {
+		r.stats.Forced++
+		r.pop(out)
+	}
+}
+
+// Flush releases every event held, in order.
+func (r *Reorder) Flush(out func(*event.Event)) {
+	for len(r.h) > 0 {
+		r.pop(out)
+	}
+}
+
+// Stats returns the counters.
+func (r *Reorder) Stats() ReorderStats {
+	s := r.stats
+	s.Buffered = len(r.h)
+	s.MaxSeen = r.maxSeen
+	s.Watermark = r.Watermark()
+	return s
+}
+
+func (r *Reorder) pop(out func(*event.Event)) {
+	it := r.h[0]
+	n := len(r.h) - 1
+	r.h[0] = r.h[n]
+	r.h[n] = item{}
+	r.h = r.h[:n]
+	r.down(0)
+	r.last, r.released = it, true
+	r.last.ev = nil
+	r.stats.Released++
+	out(it.ev)
+}
+
+func (r *Reorder) push(it item) {
+	r.h = append(r.h, it)
+	i := len(r.h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !less(&r.h[i], &r.h[p]) {
+			break
+		}
+		r.h[i], r.h[p] = r.h[p], r.h[i]
+		i = p
+	}
+}
+
+func (r *Reorder) down(i int) {
+	n := len(r.h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		c := l
+		if l+1 < n && less(&r.h[l+1], &r.h[l]) {
+			c = l + 1
+		}
+		if !less(&r.h[c], &r.h[i]) {
+			return
+		}
+		r.h[i], r.h[c] = r.h[c], r.h[i]
+		i = c
+	}
+}
+
+// less orders items by time, tiebreaker, ev.Seq and arrival.
+func less(a, b *item) bool {
+	if a.t != b.t {
+		return a.t < b.t
+	}
+	if c := compareTiebreakers(a.tb, b.tb); c != 0 {
+		return c < 0
+	}
+	if a.seq != b.seq {
+		return a.seq < b.seq
+	}
+	return a.arr < b.arr
+}
+
+// compareTiebreakers orders tiebreaker values: numbers numerically,
+// strings lexically, booleans false first; a missing or null value comes
+// last. For an array the first element counts.
+func compareTiebreakers(a, b event.Value) int {
+	if a.Kind() == event.KindArray {
+		a = first(a)
+	}
+	if b.Kind() == event.KindArray {
+		b = first(b)
+	}
+	an, bn := a.IsNull() || a.Kind() == event.KindObject, b.IsNull() || b.Kind() == event.KindObject
+	switch {
+	case an && bn:
+		return 0
+	case an:
+		return 1
+	case bn:
+		return -1
+	}
+	if a.Kind() == event.KindString && b.Kind() == event.KindString {
+		return strings.Compare(a.Str(), b.Str())
+	}
+	return compareValues(a, b)
+}
+
+func first(v event.Value) event.Value {
+	if a := v.Array(); len(a) > 0 {
+		return a[0]
+	}
+	return event.Value{}
+}
