@@ -199,10 +199,32 @@ func (n *Match) String() string {
 }
 func (n *Exists) String() string { return n.Field.String() + ":*" }
 func (n *Range) String() string {
-	return n.Field.String() + " " + n.Op.String() + " " + n.Value.String()
+	f := n.Field.String()
+	if endsLikeKeyword(f) {
+		return f + n.Op.String() + " " + n.Value.String()
+	}
+	return f + " " + n.Op.String() + " " + n.Value.String()
+}
+
+// endsLikeKeyword reports whether s ends with "not", or with whitespace and
+// "or" or "and": followed by a space, those would end the literal early.
+func endsLikeKeyword(s string) bool {
+	if hasFoldSuffix(s, "not") {
+		return true
+	}
+	for _, kw := range [...]string{"or", "and"} {
+		if hasFoldSuffix(s, kw) && len(s) > len(kw) && isSpaceByte(s[len(s)-len(kw)-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasFoldSuffix(s, kw string) bool {
+	return len(s) >= len(kw) && strings.EqualFold(s[len(s)-len(kw):], kw)
 }
 func (n *Nested) String() string {
-	return n.Field.String() + ":{ " + n.Query.String() + " }"
+	return n.Field.String() + ":{" + n.Query.String() + "}"
 }
 func (n *FreeText) String() string { return n.Value.String() }
 
