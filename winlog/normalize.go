@@ -400,6 +400,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 	d.Set("host.os.type", valWindows)
 	d.Set("host.os.family", valWindows)
 	n.set("log.level", r.Level)
+	n.set("winlog.level", r.Level)
 	n.set("message", r.Message)
 
 	n.set("winlog.channel", r.Channel)
@@ -430,7 +431,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 	n.set("winlog.user.name", r.User.Name)
 	n.set("winlog.user.domain", r.User.Domain)
 	n.set("winlog.user.type", r.User.Type)
-	if r.HasTimeCreated && k != kindSysmon && k != kindSecurity && k != kindPowerShell && k != kindPowerShellOp {
+	if r.HasTimeCreated && k != kindSysmon && k != kindPowerShell && k != kindPowerShellOp {
 		// Only the pipelines that parse winlog.time_created remove it.
 		d.Set("winlog.time_created", event.Str(n.a.timeNano(r.TimeCreated)))
 	}

@@ -1,0 +1,136 @@
+package winlog
+
+import (
+	"strconv"
+
+	"github.com/vigilsec/vigil/evtx"
+)
+
+// FromEVTX fills rec from a record read from an EVTX file, rendering what
+// Winlogbeat renders from the same record: level, task and opcode names,
+// the audit keywords, and "paramN" names for unnamed event data. Message
+// files are not available, so there is no rendered message, and tasks are
+// named only for Sysmon and Security auditing (others keep their number).
+// rec's strings point into r, which is valid only until the evtx.File
+// moves on: normalise rec before reading the next record.
+func FromEVTX(r *evtx.Record, rec *Record) {
+	rec.Reset()
+	s := &r.System
+	rec.Channel = s.Channel
+	rec.Provider = s.Provider
+	rec.ProviderGUID = s.ProviderGUID
+	rec.EventSource = s.EventSourceName
+	rec.EventID, rec.HasEventID = uint32(s.EventID), true
+	rec.Version = int(s.Version)
+	rec.Level = levelName(s.Level)
+	rec.Task = taskName(s)
+	rec.Opcode = opcodeName(s.Opcode)
+	if s.Keywords&keywordAuditSuccess != 0 {
+		rec.Keywords = append(rec.Keywords, "Audit Success")
+	}
+	if s.Keywords&keywordAuditFailure != 0 {
+		rec.Keywords = append(rec.Keywords, "Audit Failure")
+	}
+	rec.RecordID, rec.HasRecordID = s.RecordID, true
+	if rec.RecordID == 0 {
+		rec.RecordID = r.ID
+	}
+	rec.Computer = s.Computer
+	if !s.TimeCreated.IsZero() {
+		rec.TimeCreated, rec.HasTimeCreated = s.TimeCreated.UnixNano(), true
+	} else if !r.Written.IsZero() {
+		rec.TimeCreated, rec.HasTimeCreated = r.Written.UnixNano(), true
+	}
+	rec.ProcessID, rec.ThreadID, rec.HasProcess = s.ProcessID, s.ThreadID, true
+	rec.ActivityID = s.ActivityID
+	rec.RelatedActivityID = s.RelatedActivityID
+	rec.User.Identifier = s.UserID
+	for i, d := range r.EventData {
+		name := d.Name
+		if name == "" {
+			name = paramName(i + 1)
+		}
+		rec.EventData = append(rec.EventData, Param{Name: name, Value: d.Value, Values: d.Values})
+	}
+	if r.UserDataName != "" || len(r.UserData) > 0 {
+		for _, d := range r.UserData {
+			rec.UserData = append(rec.UserData, Param{Name: d.Name, Value: d.Value, Values: d.Values})
+		}
+		if r.UserDataName != "" {
+			rec.UserData = append(rec.UserData, Param{Name: "xml_name", Value: r.UserDataName})
+		}
+	}
+}
+
+const (
+	keywordAuditFailure = 0x10000000000000
+	keywordAuditSuccess = 0x20000000000000
+)
+
+var levelNames = [...]string{0: "information", 1: "critical", 2: "error", 3: "warning", 4: "information", 5: "verbose"}
+
+func levelName(l uint8) string {
+	if int(l) < len(levelNames) {
+		return levelNames[l]
+	}
+	return smallNumber(int(l))
+}
+
+var opcodeNames = map[uint8]string{
+	0: "Info", 1: "Start", 2: "Stop", 3: "DCStart", 4: "DCStop", 5: "Extension", 6: "Reply",
+	7: "Resume", 8: "Suspend", 9: "Send", 240: "Receive",
+}
+
+func opcodeName(o uint8) string {
+	if s, ok := opcodeNames[o]; ok {
+		return s
+	}
+	return smallNumber(int(o))
+}
+
+func taskName(s *evtx.System) string {
+	switch s.Provider {
+	case "Microsoft-Windows-Sysmon":
+		if t, ok := sysmonTasks[s.Task]; ok {
+			return t
+		}
+	case providerSecurity:
+		if t, ok := messageTable[smallNumber(int(s.Task))]; ok {
+			return t
+		}
+	}
+	if s.Task == 0 {
+		return "None"
+	}
+	return smallNumber(int(s.Task))
+}
+
+// numbers holds the decimal text of small numbers, so that naming tasks
+// and params does not allocate.
+var numbers = func() (ns [16384]string) {
+	for i := range ns {
+		ns[i] = strconv.Itoa(i)
+	}
+	return ns
+}()
+
+func smallNumber(i int) string {
+	if i >= 0 && i < len(numbers) {
+		return numbers[i]
+	}
+	return strconv.Itoa(i)
+}
+
+var paramNames = func() (ps [128]string) {
+	for i := range ps {
+		ps[i] = "param" + strconv.Itoa(i)
+	}
+	return ps
+}()
+
+func paramName(i int) string {
+	if i < len(paramNames) {
+		return paramNames[i]
+	}
+	return "param" + strconv.Itoa(i)
+}
