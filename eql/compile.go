@@ -427,6 +427,11 @@ func compatible(a, b Type) bool {
 	if a.isNumeric() && b.isNumeric() {
 		return true
 	}
+	if a.isNumeric() && b == TString || a == TString && b.isNumeric() {
+		// Elasticsearch coerces a number to the keyword field's string
+		// (and a numeric string to the number field's type).
+		return true
+	}
 	if a == b {
 		return true
 	}

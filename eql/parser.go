@@ -386,7 +386,6 @@ func (p *parser) parseStage(allowMissing bool) (st *Stage) {
 			st.By = p.parseJoinKeys()
 		}
 		if p.isKeyword("with") {
-			wpos := p.tok.pos
 			p.advance()
 			key := p.tok
 			if key.kind != tIdent || key.val != "runs" {
@@ -398,9 +397,6 @@ func (p *parser) parseStage(allowMissing bool) (st *Stage) {
 			v, err := strconv.Atoi(n.val)
 			if err != nil || v < 1 || v > 100 {
 				p.failf(n.pos, "runs must be an integer from 1 to 100, found %s", n.val)
-			}
-			if st.Missing {
-				p.failf(wpos, "a missing event stage cannot have 'with runs'")
 			}
 			st.Runs = v
 		}
@@ -735,7 +731,9 @@ func (p *parser) parseField(optional bool) *Field {
 			}
 			continue
 		case tLBracket:
-			p.failf(p.tok.pos, "array indexes are not supported by Elasticsearch EQL")
+			if p.peekKind() == tInt {
+				p.failf(p.tok.pos, "array indexes are not supported by Elasticsearch EQL")
+			}
 		}
 		break
 	}
