@@ -445,7 +445,7 @@ func unicodeEscape(s string) (rune, int, string) {
 	return r, end + 1, ""
 }
 
-// quotedIdent scans a `backtick quoted` identifier, `` being a literal
+// quotedIdent scans a `backtick quoted` identifier, “ being a literal
 // backtick.
 func (s *scanner) quotedIdent(p Pos) token {
 	var b strings.Builder
