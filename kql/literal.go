@@ -26,6 +26,7 @@ func (p *parser) literal() *Value {
 func (p *parser) quoted() *Value {
 	start := p.i
 	var b strings.Builder
+	escaped := false // b holds the text so far once an escape is seen
 	i := start + 1
 	for {
 		if i >= len(p.src) {
@@ -33,32 +34,41 @@ func (p *parser) quoted() *Value {
 		}
 		c := p.src[i]
 		if c == '"' {
-			i++
 			break
 		}
 		if c == '\\' && i+1 < len(p.src) {
+			var r rune
+			n := 0
 			switch d := p.src[i+1]; d {
 			case 't', 'r', 'n':
-				b.WriteByte(whitespaceEscape(d))
-				i += 2
-				continue
+				r, n = rune(whitespaceEscape(d)), 2
 			case '\\', '"':
-				b.WriteByte(d)
-				i += 2
-				continue
+				r, n = rune(d), 2
 			case 'u':
-				if r, n := p.unicodeEscape(i); n > 0 {
-					b.WriteRune(r)
-					i += n
-					continue
+				r, n = p.unicodeEscape(i)
+			}
+			if n > 0 {
+				if !escaped {
+					escaped = true
+					b.WriteString(p.src[start+1 : i])
 				}
+				b.WriteRune(r)
+				i += n
+				continue
 			}
 		}
-		b.WriteByte(c)
+		if escaped {
+			b.WriteByte(c)
+		}
 		i++
 	}
+	text := p.src[start+1 : i]
+	if escaped {
+		text = b.String()
+	}
+	i++
 	p.i = i
-	return &Value{Start: p.pos(start), Stop: p.pos(i), Raw: p.src[start:i], Text: b.String(), Quoted: true}
+	return &Value{Start: p.pos(start), Stop: p.pos(i), Raw: p.src[start:i], Text: text, Quoted: true}
 }
 
 func whitespaceEscape(d byte) byte {
@@ -116,22 +126,33 @@ func (p *parser) unquoted() *Value {
 	start := p.i
 	i := start
 	var b strings.Builder
+	escaped := false // b holds the text so far once an escape is seen
 	var stars []int
 	lastNonSpace := start // end of Raw without trailing whitespace
 	for i < len(p.src) {
 		c := p.src[i]
 		if c == '\\' {
+			if !escaped {
+				b.WriteString(p.src[start:i])
+			}
 			n := p.escapeAt(i, &b)
 			if n == 0 {
+				if !escaped {
+					b.Reset()
+				}
 				break // a lone backslash ends the literal; the caller reports it
 			}
+			escaped = true
 			i += n
 			lastNonSpace = i
 			continue
 		}
 		if c == '*' {
-			stars = append(stars, b.Len())
-			b.WriteByte('*')
+			stars = append(stars, i-start)
+			if escaped {
+				stars[len(stars)-1] = b.Len()
+				b.WriteByte('*')
+			}
 			i++
 			lastNonSpace = i
 			continue
@@ -139,21 +160,25 @@ func (p *parser) unquoted() *Value {
 		if isSpecial(c) || p.keywordAhead(i) {
 			break
 		}
-		if n := p.spaceAt(i); n > 0 {
-			b.WriteString(p.src[i : i+n])
-			i += n
-			continue
+		n := p.spaceAt(i)
+		if n == 0 {
+			_, n = utf8.DecodeRuneInString(p.src[i:])
+			lastNonSpace = i + n
 		}
-		_, n := utf8.DecodeRuneInString(p.src[i:])
-		b.WriteString(p.src[i : i+n])
+		if escaped {
+			b.WriteString(p.src[i : i+n])
+		}
 		i += n
-		lastNonSpace = i
 	}
 	if i == start {
 		return nil
 	}
 	p.i = i
-	text, stars := trimJS(b.String(), stars)
+	text := p.src[start:i]
+	if escaped {
+		text = b.String()
+	}
+	text, stars = trimJS(text, stars)
 	return &Value{
 		Start: p.pos(start), Stop: p.pos(lastNonSpace), Raw: p.src[start:lastNonSpace],
 		Text: text, Wildcard: len(stars) > 0, Stars: stars,
