@@ -32,7 +32,7 @@ event.category:process and
 	e := list[0]
 	line, col := r.QueryPos(e.Pos.Line, e.Pos.Col)
 	got := fmt.Sprintf("%s:%d:%d: kql: %s\n%s", r.Path, line, col, e.Msg, e.Snippet())
-	want := `rules/x.toml:7:29: kql: expected a value, "(" or "not", found ")"
+	want := `rules/x.toml:7:28: kql: expected a value, "(" or "not", found ")"
    |   process.name:(cmd.exe or ) and user.name:x
    |                            ^`
 	if got != want {
