@@ -173,7 +173,8 @@ func TestErrors(t *testing.T) {
 		{"unterminated string", head + "note = \"abc\nx = 1", `x.toml:8:12: basic strings cannot have new lines`},
 		{"duplicate key", head + "name = \"again\"", `x.toml:8:1: key "name" is already defined`},
 		{"table twice", head + "[rule.threshold]\n[rule.threshold]", `x.toml:9:7: table "rule.threshold" is already defined`},
-		{"append to static array", head + "tags = []\n[[rule.tags]]", `x.toml:9:8: key "rule.tags" is already defined as a array`},
+		{"redefine dotted table", head + "threshold.value = 1\n[rule.threshold]", `x.toml:9:7: key "rule.threshold" is already defined as a table (by a dotted key)`},
+		{"append to static array", head + "tags = []\n[[rule.tags]]", `x.toml:9:8: key "rule.tags" is already defined as an array`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Parse("x.toml", []byte(tc.src))

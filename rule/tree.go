@@ -219,7 +219,7 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 		case v.kind == kTable && v.tbl.kind != tInline && v.tbl.kind != tInlineDotted:
 			t = v.tbl
 		default:
-			return b.errAt(nodes[i], "key %q is already defined as a %s", strings.Join(parts[:i+1], "."), describe(v))
+			return b.errAt(nodes[i], "key %q is already defined as %s", strings.Join(parts[:i+1], "."), describe(v))
 		}
 	}
 	last := parts[len(parts)-1]
@@ -238,7 +238,7 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 			v.arr = append(v.arr, &value{kind: kTable, tbl: nt, line: line, col: col})
 			b.cur = nt
 		default:
-			return b.errAt(lastNode, "key %q is already defined as a %s", strings.Join(parts, "."), describe(v))
+			return b.errAt(lastNode, "key %q is already defined as %s", strings.Join(parts, "."), describe(v))
 		}
 		return nil
 	}
@@ -254,21 +254,24 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 	case v.kind == kTable && v.tbl.kind == tHeader:
 		return b.errAt(lastNode, "table %q is already defined", strings.Join(parts, "."))
 	default:
-		return b.errAt(lastNode, "key %q is already defined as a %s", strings.Join(parts, "."), describe(v))
+		return b.errAt(lastNode, "key %q is already defined as %s", strings.Join(parts, "."), describe(v))
 	}
 	return nil
 }
 
+// describe names what v is, with an article, for error messages.
 func describe(v *value) string {
 	switch {
 	case v.kind == kArray && v.aot:
-		return "array of tables"
-	case v.kind == kTable && v.tbl.kind == tInline:
-		return "inline table"
+		return "an array of tables"
+	case v.kind == kTable && (v.tbl.kind == tInline || v.tbl.kind == tInlineDotted):
+		return "an inline table"
 	case v.kind == kTable && v.tbl.kind == tDotted:
-		return "table (by a dotted key)"
+		return "a table (by a dotted key)"
+	case v.kind == kArray || v.kind == kInteger:
+		return "an " + v.kind.String()
 	}
-	return v.kind.String()
+	return "a " + v.kind.String()
 }
 
 // keyValue handles key = value inside t. dotted is the kind given to tables
@@ -286,7 +289,7 @@ func (b *builder) keyValue(t *table, e *unstable.Node, dotted tableKind) error {
 		case v.kind == kTable && v.tbl.kind == dotted:
 			t = v.tbl
 		default:
-			return b.errAt(nodes[i], "key %q is already defined as a %s", strings.Join(parts[:i+1], "."), describe(v))
+			return b.errAt(nodes[i], "key %q is already defined as %s", strings.Join(parts[:i+1], "."), describe(v))
 		}
 	}
 	last := parts[len(parts)-1]
