@@ -1,6 +1,6 @@
 // Package rule loads Elastic's detection rules in the detection-rules TOML
 // format, as the files are written in the elastic/detection-rules
-// repository: a [metadata] table, a [rule] table (rule_id, name, type,
+// repository: a [metadata] table, the rule table (rule_id, name, type,
 // language, query, index, from, interval, severity, risk_score, threat, ...)
 // and an optional [transform] table.
 //
