@@ -150,14 +150,15 @@ func keyNames(shared []Expr, stages []*Stage) []string {
 	return out
 }
 
-func (c *compiler) compileKeys(keys []Expr) []KeyFunc {
-	var out []KeyFunc
+func (c *compiler) compileKeys(keys []Expr) []Key {
+	var out []Key
 	for _, k := range keys {
 		n := c.compileValue(k)
 		if n.t == TObject && !n.bad {
 			c.errorf(k.Position(), "join key %s is an object field; join on a field with values", k)
 		}
-		out = append(out, keyFunc(n))
+		f, _ := k.(*Field)
+		out = append(out, Key{Get: keyFunc(n), Optional: f != nil && f.Optional, Name: k.String()})
 	}
 	return out
 }
@@ -171,7 +172,7 @@ func keyFunc(n *node) KeyFunc {
 	return e.eval
 }
 
-func (c *compiler) compileStage(st *Stage, shared []KeyFunc) *CompiledStage {
+func (c *compiler) compileStage(st *Stage, shared []Key) *CompiledStage {
 	cs := &CompiledStage{
 		Pred:     c.compileFilter(st.Filter),
 		Category: st.Filter.Category,
@@ -179,7 +180,7 @@ func (c *compiler) compileStage(st *Stage, shared []KeyFunc) *CompiledStage {
 		Missing:  st.Missing,
 		Stage:    st,
 	}
-	cs.Keys = append(append([]KeyFunc(nil), shared...), c.compileKeys(st.By)...)
+	cs.Keys = append(append([]Key(nil), shared...), c.compileKeys(st.By)...)
 	return cs
 }
 

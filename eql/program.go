@@ -25,6 +25,18 @@ type Options struct {
 // be an array (a multi-valued key) or missing.
 type KeyFunc func(ev *event.Event) event.Value
 
+// Key is one join key of a stage.
+type Key struct {
+	// Get returns the key's value for an event.
+	Get KeyFunc
+	// Optional is set for a ?field key: a missing value is then the key
+	// value null; otherwise an event without it takes no part in the stage,
+	// as in Elasticsearch.
+	Optional bool
+	// Name is the key expression as written.
+	Name string
+}
+
 // CompiledStage is one stage of a sequence or sample, compiled: what a
 // sequence or sample runtime needs to drive it.
 type CompiledStage struct {
@@ -32,9 +44,9 @@ type CompiledStage struct {
 	Pred Pred
 	// Category is the stage's category, "" for any.
 	Category string
-	// Keys are the join key extractors: the query's shared `by` keys
-	// first, then the stage's own.
-	Keys []KeyFunc
+	// Keys are the join keys: the query's shared `by` keys first, then
+	// the stage's own.
+	Keys []Key
 	// Runs is the `with runs=N` count; 1 when not given.
 	Runs int
 	// Missing marks a missing-event stage ![...].
