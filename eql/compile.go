@@ -82,12 +82,16 @@ func (c *compiler) errorf(p Pos, format string, args ...any) {
 
 // Compile checks a parsed query against opt.Schema and compiles it for
 // events decoded with s: every field it references is registered in s and
-// resolved to its slot now. It reports every error it finds as an
+// resolved to its slot now (a nil s checks the query without keeping the
+// slots). It reports every error it finds as an
 // *ErrorList: unknown fields and functions, wrong arity or argument types,
 // comparisons Elasticsearch rejects.
 func Compile(q *Query, s *event.Schema, opt Options) (*Program, error) {
 	if opt.CategoryField == "" {
 		opt.CategoryField = "event.category"
+	}
+	if s == nil {
+		s = event.NewSchema() // checking only
 	}
 	c := &compiler{src: q.Src, schema: s, opt: opt}
 	prog := &Program{Query: q, kind: q.Kind, Pipes: q.Pipes}
@@ -603,8 +607,7 @@ func (c *compiler) matcher(e *Match, pats []string) (strTest, bool) {
 			return false
 		}), true
 	}
-	p := WildcardIn(0, pats, fold, true).(*strPred)
-	return p.t, true
+	return patternTest(pats, fold, true), true
 }
 
 type multiTest func(s string) bool

@@ -113,7 +113,8 @@ func (l ErrorList) sorted() ErrorList {
 	sort.SliceStable(l, func(i, j int) bool { return l[i].Pos.Offset < l[j].Pos.Offset })
 	out := l[:0]
 	for i, e := range l {
-		if i > 0 && e.Pos.Offset == l[i-1].Pos.Offset && e.Msg == l[i-1].Msg {
+		// one error per position: the first explains, the rest cascade
+		if i > 0 && e.Pos.Offset == l[i-1].Pos.Offset {
 			continue
 		}
 		out = append(out, e)

@@ -121,7 +121,11 @@ func (c *compiler) compileCall(e *Call) *node {
 		case def.max != def.min:
 			want = fmt.Sprintf("%d to %d", def.min, def.max)
 		}
-		c.errorf(e.Pos, "function %s takes %s arguments, found %d", def.name, want, len(args))
+		noun := "arguments"
+		if want == "1" {
+			noun = "argument"
+		}
+		c.errorf(e.Pos, "function %s takes %s %s, found %d", def.name, want, noun, len(args))
 		return badNode(e)
 	}
 	refs := 0

@@ -241,6 +241,7 @@ func (p *parser) parseSequence() *Sequence {
 			p.parseJoinKeys()
 		}
 	}
+	nerr := len(*p.errs)
 	for p.tok.kind == tLBracket || p.tok.kind == tBang {
 		if st := p.parseStage(true); st != nil {
 			s.Stages = append(s.Stages, st)
@@ -253,7 +254,9 @@ func (p *parser) parseSequence() *Sequence {
 		}
 		s.Until = p.parseStage(false)
 	}
-	if len(s.Stages) < 2 {
+	if len(*p.errs) > nerr {
+		// a stage failed to parse: counting them would only cascade
+	} else if len(s.Stages) < 2 {
 		p.errorf(s.Pos, "a sequence needs at least 2 stages, found %d", len(s.Stages))
 	} else {
 		pos := 0
@@ -280,6 +283,7 @@ func (p *parser) parseSample() *Sample {
 		p.errorf(p.tok.pos, "a sample takes no 'with' parameters")
 		p.skipTo(func(t token) bool { return t.kind == tLBracket })
 	}
+	nerr := len(*p.errs)
 	for p.tok.kind == tLBracket || p.tok.kind == tBang {
 		if p.tok.kind == tBang {
 			p.errorf(p.tok.pos, "a sample cannot have missing events")
@@ -291,7 +295,7 @@ func (p *parser) parseSample() *Sample {
 			s.Stages = append(s.Stages, st)
 		}
 	}
-	if len(s.Stages) < 2 {
+	if len(s.Stages) < 2 && len(*p.errs) == nerr {
 		p.errorf(s.Pos, "a sample needs at least 2 stages, found %d", len(s.Stages))
 	}
 	p.checkKeyCounts(s.Stages, nil)

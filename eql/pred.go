@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
@@ -71,6 +73,9 @@ func And(ps ...Pred) Pred {
 		case andPred:
 			out = append(out, p...)
 			continue
+		case and2:
+			out = append(out, p.a, p.b)
+			continue
 		}
 		out = append(out, p)
 	}
@@ -79,9 +84,16 @@ func And(ps ...Pred) Pred {
 		return True()
 	case 1:
 		return out[0]
+	case 2:
+		return and2{out[0], out[1]}
 	}
 	return out
 }
+
+// and2 is a conjunction of two, the shape of `category where leaf`.
+type and2 struct{ a, b Pred }
+
+func (p and2) Match(ev *event.Event) bool { return p.a.Match(ev) && p.b.Match(ev) }
 
 // Or returns the disjunction of ps, flattening nested Ors and dropping
 // constant false members.
@@ -145,12 +157,22 @@ type strTest interface{ test(s string) bool }
 
 func (p *strPred) Match(ev *event.Event) bool {
 	v := ev.Get(p.slot)
-	switch v.Kind() {
-	case event.KindString:
+	if v.Kind() == event.KindString {
 		return p.t.test(v.Str())
+	}
+	return p.slow(v)
+}
+
+// slow handles arrays and non-string scalars.
+func (p *strPred) slow(v event.Value) bool {
+	switch v.Kind() {
 	case event.KindArray:
 		for _, e := range v.Array() {
-			if p.testScalar(e) {
+			if e.Kind() == event.KindString {
+				if p.t.test(e.Str()) {
+					return true
+				}
+			} else if p.testScalar(e) {
 				return true
 			}
 		}
@@ -172,6 +194,42 @@ func (p *strPred) testScalar(v event.Value) bool {
 	return false
 }
 
+// eqFoldPred is StringEquals with fold, the commonest EQL leaf (field :
+// "value"), specialised to avoid an indirect call per value.
+type eqFoldPred struct {
+	strPred
+	s string
+}
+
+func (p *eqFoldPred) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	if v.Kind() == event.KindString {
+		return equalFold(v.Str(), p.s)
+	}
+	return p.slow(v)
+}
+
+// eqPred is StringEquals without fold (field == "value", the category).
+type eqPred struct {
+	strPred
+	s string
+}
+
+func (p *eqPred) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	if v.Kind() == event.KindString {
+		return v.Str() == p.s
+	}
+	if v.Kind() == event.KindArray {
+		for _, e := range v.Array() {
+			if e.Kind() == event.KindString && e.Str() == p.s {
+				return true
+			}
+		}
+	}
+	return p.slow(v)
+}
+
 type eqTest string
 
 func (t eqTest) test(s string) bool { return s == string(t) }
@@ -185,13 +243,25 @@ func (w *wildcard) test(s string) bool { return w.match(s) }
 // setTest is membership in a set of strings, folded when fold is set, plus
 // wildcard patterns tried in turn.
 type setTest struct {
-	set  map[string]struct{}
-	fold bool
-	wild []*wildcard
+	set   map[string]struct{}
+	small []string // the set's members when there are few: a scan is faster
+	fold  bool
+	wild  []*wildcard
 }
 
+// smallSet is the size up to which a set is scanned rather than hashed.
+const smallSet = 8
+
 func (t *setTest) test(s string) bool {
-	if len(t.set) > 0 {
+	if t.small != nil {
+		for _, m := range t.small {
+			if len(m) == len(s) || t.fold {
+				if t.fold && equalFold(s, m) || !t.fold && s == m {
+					return true
+				}
+			}
+		}
+	} else if len(t.set) > 0 {
 		if t.fold {
 			var buf [128]byte
 			if _, ok := t.set[string(appendFold(buf[:0], s))]; ok {
@@ -252,9 +322,9 @@ func (t containsTest) test(s string) bool {
 // StringEquals holds when the field equals value, ignoring case if fold.
 func StringEquals(slot int, value string, fold bool) Pred {
 	if fold {
-		return &strPred{slot, eqFoldTest(value)}
+		return &eqFoldPred{strPred{slot, eqFoldTest(value)}, value}
 	}
-	return &strPred{slot, eqTest(value)}
+	return &eqPred{strPred{slot, eqTest(value)}, value}
 }
 
 // Wildcard holds when the field matches a pattern in which * matches any
@@ -292,12 +362,28 @@ func StringIn(slot int, values []string, fold bool) Pred {
 // false the patterns are plain values. Patterns without wildcards become a
 // set lookup; the others are tried in turn.
 func WildcardIn(slot int, patterns []string, fold, wildcards bool) Pred {
+	return predOfTest(slot, patternTest(patterns, fold, wildcards))
+}
+
+// predOfTest wraps a string test in the fastest predicate for it.
+func predOfTest(slot int, t strTest) Pred {
+	switch t := t.(type) {
+	case eqFoldTest:
+		return StringEquals(slot, string(t), true)
+	case eqTest:
+		return StringEquals(slot, string(t), false)
+	}
+	return &strPred{slot, t}
+}
+
+// patternTest compiles a list of values or wildcard patterns to one test.
+func patternTest(patterns []string, fold, wildcards bool) strTest {
 	t := &setTest{set: map[string]struct{}{}, fold: fold}
 	for _, p := range patterns {
 		if wildcards && hasWildcard(p) {
 			w := compileWildcard(p, fold)
 			if w.kind == wcAll {
-				return &strPred{slot, w}
+				return w
 			}
 			t.wild = append(t.wild, w)
 			continue
@@ -310,15 +396,22 @@ func WildcardIn(slot int, patterns []string, fold, wildcards bool) Pred {
 	if len(t.set) == 1 && len(t.wild) == 0 {
 		for k := range t.set {
 			if fold {
-				return StringEquals(slot, k, true)
+				return eqFoldTest(k)
 			}
-			return StringEquals(slot, k, false)
+			return eqTest(k)
 		}
 	}
 	if len(t.set) == 0 && len(t.wild) == 1 {
-		return &strPred{slot, t.wild[0]}
+		return t.wild[0]
 	}
-	return &strPred{slot, t}
+	if len(t.set) <= smallSet {
+		t.small = []string{}
+		for k := range t.set {
+			t.small = append(t.small, k)
+		}
+		sort.Strings(t.small)
+	}
+	return t
 }
 
 // Regex holds when the whole field value matches a Lucene regular
@@ -385,7 +478,7 @@ func Compare(slot int, op CmpOp, lit event.Value, t Type) (Pred, error) {
 	case TDate:
 		ns, ok := timeOf(lit)
 		if !ok {
-			return nil, fmt.Errorf("%s is not a date", lit)
+			return nil, fmt.Errorf("%s is not a date", litString(lit))
 		}
 		p.ns = ns
 	case TIP:
@@ -400,6 +493,13 @@ func Compare(slot int, op CmpOp, lit event.Value, t Type) (Pred, error) {
 		return Not(p), nil
 	}
 	return p, nil
+}
+
+func litString(v event.Value) string {
+	if v.Kind() == event.KindString {
+		return strconv.Quote(v.Str())
+	}
+	return v.String()
 }
 
 // Range holds when a value of the field lies between lo and hi; a missing

@@ -189,7 +189,7 @@ func (c *compiler) matchLeaf(e *Match) Pred {
 	if !ok {
 		return False()
 	}
-	return &strPred{x.field.slot, t}
+	return predOfTest(x.field.slot, t)
 }
 
 func (c *compiler) inLeaf(e *In) Pred {
