@@ -26,10 +26,11 @@ type Options struct {
 	// MaxWindow caps the events one input holds for reordering (default
 	// 200,000); beyond it the oldest are released early and counted.
 	MaxWindow int
-	// Winlog normalises a raw winlog.* JSON record (as Winlogbeat and
-	// Elastic Agent ship it before Elastic's pipelines) into ECS, returning
-	// its index. Nil leaves such records as they are.
-	Winlog func(line []byte, doc *event.Doc) (index string, err error)
+	// Winlog returns a function that normalises a raw winlog.* JSON record
+	// (as Winlogbeat and Elastic Agent ship it before Elastic's pipelines)
+	// into ECS and returns its index. It is called once per input, so the
+	// function may keep state. Nil leaves such records as they are.
+	Winlog func() WinlogFunc
 	// RawWinlog forces (true) or forbids (false) treating JSON records as
 	// raw winlog; nil detects it per record (see IsRawWinlog).
 	RawWinlog *bool
@@ -40,6 +41,9 @@ type Options struct {
 	// Workers bounds how many inputs decode at once (default 2).
 	Workers int
 }
+
+// WinlogFunc normalises one raw winlog JSON record into doc.
+type WinlogFunc func(line []byte, doc *event.Doc) (index string, err error)
 
 // config is Options resolved against the schema.
 type config struct {
@@ -87,7 +91,7 @@ func (c *config) isRawWinlog(ev *event.Event) bool {
 }
 
 // decodeJSON decodes one JSON document (owned by ev) into ev.
-func (c *config) decodeJSON(data []byte, ev *event.Event, path string, pos int64, unit string, names *indexNames) error {
+func (c *config) decodeJSON(data []byte, ev *event.Event, path string, pos int64, unit string, names *indexNames, winlog *WinlogFunc) error {
 	ev.Source, ev.Pos = path, pos
 	if err := c.opt.Schema.Decode(data, ev); err != nil {
 		return &RecordError{Path: path, Pos: pos, Unit: unit, Err: err}
@@ -98,7 +102,10 @@ func (c *config) decodeJSON(data []byte, ev *event.Event, path string, pos int64
 			d = new(event.Doc)
 		}
 		d.Reset()
-		index, err := c.opt.Winlog(data, d)
+		if *winlog == nil {
+			*winlog = c.opt.Winlog()
+		}
+		index, err := (*winlog)(data, d)
 		if err != nil {
 			return &RecordError{Path: path, Pos: pos, Unit: unit, Err: err}
 		}

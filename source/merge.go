@@ -16,6 +16,7 @@ import (
 // from another goroutine.
 type Progress struct {
 	Inputs     atomic.Int64 // inputs finished
+	Bytes      atomic.Int64 // bytes read from inputs (compressed size for .gz; EVTX counts at the end of a file)
 	Events     atomic.Int64 // events decoded (before the time filter)
 	BadRecords atomic.Int64 // records that could not be read
 	Filtered   atomic.Int64 // events outside --from/--to
@@ -168,13 +169,16 @@ func (c *config) produce(ctx context.Context, s *stream, tokens chan struct{}, p
 			r = &docReader{c: c, path: s.in.Path, dr: dr}
 		}
 	default:
-		r, err = openNDJSON(c, s.in)
+		r, err = openNDJSON(c, s.in, &prog.Bytes)
 	}
 	if err != nil {
 		report(&RecordError{Path: s.in.Path, Err: err})
 		return
 	}
 	defer r.close()
+	if s.in.Format == EVTX {
+		defer prog.Bytes.Add(s.in.Size)
+	}
 
 	w := window{}
 	var spare []*event.Event // events to reuse

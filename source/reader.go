@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/vigilsec/vigil/event"
 )
@@ -50,18 +51,31 @@ type reader interface {
 const maxLine = 64 << 20
 
 type ndjsonReader struct {
-	c     *config
-	path  string
-	f     io.Closer
-	br    *bufio.Reader
-	line  int64
-	long  []byte
-	array *json.Decoder // set when the file is a JSON array
-	arrN  int64
-	names indexNames
+	c      *config
+	path   string
+	f      io.Closer
+	br     *bufio.Reader
+	line   int64
+	long   []byte
+	array  *json.Decoder // set when the file is a JSON array
+	arrN   int64
+	names  indexNames
+	winlog WinlogFunc
 }
 
-func openNDJSON(c *config, in Input) (reader, error) {
+// countingReader adds what it reads to a progress counter.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func openNDJSON(c *config, in Input, bytesRead *atomic.Int64) (reader, error) {
 	var rc io.ReadCloser
 	if in.Path == "-" {
 		rc = io.NopCloser(c.opt.Stdin)
@@ -72,7 +86,7 @@ func openNDJSON(c *config, in Input) (reader, error) {
 		}
 		rc = f
 	}
-	br := bufio.NewReaderSize(rc, 1<<20)
+	br := bufio.NewReaderSize(countingReader{rc, bytesRead}, 1<<20)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -120,7 +134,7 @@ func (r *ndjsonReader) next(ev *event.Event) error {
 		if len(line) == 0 {
 			continue
 		}
-		return r.c.decodeJSON(ev.Own(line), ev, r.path, r.line, "line", &r.names)
+		return r.c.decodeJSON(ev.Own(line), ev, r.path, r.line, "line", &r.names, &r.winlog)
 	}
 }
 
@@ -135,7 +149,7 @@ func (r *ndjsonReader) nextElement(ev *event.Event) error {
 		r.array = json.NewDecoder(bytes.NewReader(nil))
 		return &RecordError{Path: r.path, Pos: r.arrN, Unit: "element", Err: fmt.Errorf("%w (rest of the file skipped)", err)}
 	}
-	return r.c.decodeJSON(ev.Own(raw), ev, r.path, r.arrN, "element", &r.names)
+	return r.c.decodeJSON(ev.Own(raw), ev, r.path, r.arrN, "element", &r.names, &r.winlog)
 }
 
 // readLine returns the next line without its newline; a line longer than

@@ -137,11 +137,13 @@ func TestRawWinlog(t *testing.T) {
 		`{"@timestamp":"2026-01-01T00:00:01Z","n":1,"winlog":{"channel":"Security","event_id":"4624"}}`+"\n"+
 			`{"@timestamp":"2026-01-01T00:00:02Z","n":2,"winlog":{"channel":"Security"},"event":{"category":["authentication"]}}`+"\n")
 	calls := 0
-	g, _ := run(t, []string{p}, Options{Winlog: func(line []byte, d *event.Doc) (string, error) {
-		calls++
-		d.Set("n", event.Int(100))
-		d.Set("@timestamp", event.Str("2026-01-01T00:00:01Z"))
-		return "logs-system.security-default", nil
+	g, _ := run(t, []string{p}, Options{Winlog: func() WinlogFunc {
+		return func(line []byte, d *event.Doc) (string, error) {
+			calls++
+			d.Set("n", event.Int(100))
+			d.Set("@timestamp", event.Str("2026-01-01T00:00:01Z"))
+			return "logs-system.security-default", nil
+		}
 	}})
 	if calls != 1 || fmt.Sprint(g.ids) != "[100 2]" || g.index[0] != "logs-system.security-default" {
 		t.Errorf("calls %d ids %v index %v", calls, g.ids, g.index)

@@ -55,6 +55,9 @@ var (
 // commands lists every subcommand; help and version are handled here too.
 func commands() []command {
 	return []command{
+		&eqlCmd{},
+		&huntCmd{},
+		&dumpCmd{},
 		&versionCmd{},
 	}
 }

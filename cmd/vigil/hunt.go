@@ -1,0 +1,371 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/source"
+	"github.com/vigilsec/vigil/winlog"
+)
+
+const huntUsage = `
+usage: vigil hunt [flags] PATH...
+
+Runs detection rules over event files and folders (read recursively):
+EVTX files, ECS NDJSON (.json, .jsonl, .ndjson, optionally .gz, or a JSON
+array), and raw winlog JSON as Winlogbeat and Elastic Agent ship it, which
+is normalised to ECS the way Elastic's ingest pipelines would. Events from
+all files are merged into one time order before rules see them.
+
+Rules come from --rules (detection-rules TOML files or folders, e.g. a
+checkout of elastic/detection-rules) or, without it, from the pack built
+into vigil. Each event is offered only to rules whose index patterns match
+its index: _index, else data_stream.type-dataset-namespace, else --index;
+EVTX and raw winlog records get the data stream Elastic Agent would use
+(logs-windows.sysmon_operational-default, logs-system.security-default, ...)
+and also answer to winlogbeat-*. Events with no index at all are offered to
+every rule.
+
+Exit status: 0 when the hunt ran (with or without alerts), 1 on bad usage
+or when no input could be read, 2 when --strict is set and a rule failed to
+load.
+`
+
+type huntCmd struct{}
+
+func (*huntCmd) Name() string     { return "hunt" }
+func (*huntCmd) Synopsis() string { return "run detection rules over EVTX and NDJSON files" }
+
+type huntFlags struct {
+	rules, ruleIDs, tags          stringList
+	format, output                string
+	from, to, minSeverity         string
+	index, timeField, input       string
+	lateness                      time.Duration
+	workers, maxPending           int
+	strict, buildingBlocks, quiet bool
+	progress                      string
+}
+
+func (c *huntCmd) Run(ctx context.Context, args []string) error {
+	fs := newFlagSet("hunt", huntUsage)
+	var f huntFlags
+	fs.Var(&f.rules, "rules", "rule `path` (TOML file or folder; repeatable); default: the built-in pack")
+	fs.Var(&f.ruleIDs, "rule-id", "run only the rule with this rule_id (repeatable)")
+	fs.Var(&f.tags, "tag", "run only rules with this tag, e.g. \"Tactic: Execution\" (repeatable)")
+	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl or csv")
+	fs.StringVar(&f.output, "output", "", "write alerts to `file` instead of standard output")
+	fs.StringVar(&f.from, "from", "", "only events at or after this `time` (RFC 3339 or YYYY-MM-DD)")
+	fs.StringVar(&f.to, "to", "", "only events before this `time`")
+	fs.StringVar(&f.minSeverity, "min-severity", "", "only alerts of at least this `severity` (low, medium, high, critical)")
+	fs.BoolVar(&f.buildingBlocks, "building-blocks", false, "show building-block alerts in the table (jsonl and csv always include them)")
+	fs.StringVar(&f.index, "index", "", "index `name` for events that carry none")
+	fs.StringVar(&f.timeField, "timestamp-field", "@timestamp", "event time `field`")
+	fs.StringVar(&f.input, "input", "auto", "JSON input form: auto (detect raw winlog records), ecs, or winlog")
+	fs.DurationVar(&f.lateness, "lateness", 5*time.Second, "reorder window per input for events slightly out of time order")
+	fs.IntVar(&f.workers, "workers", 2, "inputs decoded in parallel")
+	fs.IntVar(&f.maxPending, "max-pending", 0, "cap on pending state per sequence rule (0: default 100000)")
+	fs.BoolVar(&f.strict, "strict", false, "exit with status 2 if any rule fails to load")
+	fs.BoolVar(&f.quiet, "quiet", false, "no summary on stderr")
+	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError("hunt: no PATH given (run 'vigil hunt -h')")
+	}
+	h := &hunt{flags: f, started: time.Now()}
+	return h.run(ctx, fs.Args())
+}
+
+type hunt struct {
+	flags   huntFlags
+	started time.Time
+	eng     *engine.Engine
+	writer  alert.Writer
+	minSev  int
+	written atomic.Int64
+	bySev   map[string]int
+	byTac   map[string]int
+	byRule  map[string]int
+	hidden  int
+	failed  error
+	prog    source.Progress
+	errs    int
+}
+
+func (h *hunt) run(ctx context.Context, paths []string) error {
+	f := h.flags
+	if f.minSeverity != "" {
+		h.minSev = alert.SeverityRank(f.minSeverity)
+		if h.minSev == 0 {
+			return usageError("hunt: unknown severity %q (want low, medium, high or critical)", f.minSeverity)
+		}
+	}
+	var from, to int64
+	var ok bool
+	if f.from != "" {
+		if from, ok = event.ParseTimeString(f.from); !ok {
+			return usageError("hunt: --from %q is not a time (use RFC 3339 or YYYY-MM-DD)", f.from)
+		}
+	}
+	if f.to != "" {
+		if to, ok = event.ParseTimeString(f.to); !ok {
+			return usageError("hunt: --to %q is not a time (use RFC 3339 or YYYY-MM-DD)", f.to)
+		}
+	}
+	var raw *bool
+	switch f.input {
+	case "auto":
+	case "ecs", "winlog":
+		b := f.input == "winlog"
+		raw = &b
+	default:
+		return usageError("hunt: unknown --input %q (want auto, ecs or winlog)", f.input)
+	}
+
+	rules, ruleErr := h.selectRules()
+	if rules == nil {
+		return ruleErr
+	}
+	out := stdout
+	if f.output != "" {
+		file, err := os.Create(f.output)
+		if err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
+		}
+		defer file.Close()
+		out = file
+	}
+	var statuses []engine.Status
+	h.bySev, h.byTac, h.byRule = map[string]int{}, map[string]int{}, map[string]int{}
+	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending}, h.onAlert)
+	failedRules := h.reportStatuses(statuses)
+	if h.eng.Rules() == 0 {
+		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
+	}
+	w, err := alert.NewWriter(f.format, out, h.eng.Fields())
+	if err != nil {
+		return usageError("hunt: %v", err)
+	}
+	h.writer = w
+
+	inputs, expandErrs := source.Expand(paths)
+	for _, err := range expandErrs {
+		fmt.Fprintln(stderr, "vigil:", err)
+	}
+	if len(inputs) == 0 {
+		return &exitError{code: 1, err: errors.New("hunt: no readable input")}
+	}
+	opt := source.Options{
+		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, From: from, To: to,
+		Lateness: f.lateness, Winlog: winlogJSON, RawWinlog: raw, OpenEVTX: openEVTX,
+		Stdin: stdin, Workers: f.workers,
+	}
+	stopProgress := h.startProgress(inputs)
+	err = source.Read(ctx, inputs, opt, &h.prog, h.onReadError, func(ev *event.Event) error {
+		h.eng.Process(ev)
+		return h.failed
+	})
+	if err == nil || errors.Is(err, context.Canceled) {
+		h.eng.Flush()
+	}
+	stopProgress()
+	if cerr := h.writer.Close(); cerr != nil && h.failed == nil {
+		h.failed = cerr
+	}
+	if h.failed != nil {
+		return &exitError{code: 1, err: fmt.Errorf("hunt: writing alerts: %w", h.failed)}
+	}
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
+	}
+	if !f.quiet {
+		h.summary(len(inputs), failedRules)
+	}
+	if h.prog.Events.Load() == 0 && h.prog.BadRecords.Load() > 0 {
+		return &exitError{code: 1, err: errors.New("hunt: no input could be read")}
+	}
+	if f.strict && (failedRules > 0 || ruleErr != nil) {
+		return &exitError{code: 2, err: fmt.Errorf("hunt: %d rules failed to load (--strict)", failedRules)}
+	}
+	return nil
+}
+
+// selectRules loads the rules and applies --rule-id and --tag. It returns
+// nil rules with the error to stop on; a non-nil error with rules means
+// some rule files failed (reported already).
+func (h *hunt) selectRules() ([]*rule.Rule, error) {
+	rules, warns, errs := loadRules(h.flags.rules)
+	for _, w := range warns {
+		fmt.Fprintln(stderr, "vigil: warning:", w)
+	}
+	for _, err := range errs {
+		fmt.Fprintln(stderr, "vigil:", err)
+	}
+	var loadErr error
+	if len(errs) > 0 {
+		loadErr = fmt.Errorf("%d rule files failed to load", len(errs))
+	}
+	if len(h.flags.ruleIDs) > 0 || len(h.flags.tags) > 0 {
+		var keep []*rule.Rule
+		for _, r := range rules {
+			if len(h.flags.ruleIDs) > 0 && !slices.Contains(h.flags.ruleIDs, r.ID) {
+				continue
+			}
+			if len(h.flags.tags) > 0 && !slices.ContainsFunc(r.Tags, func(t string) bool {
+				return slices.ContainsFunc(h.flags.tags, func(want string) bool { return strings.EqualFold(t, want) })
+			}) {
+				continue
+			}
+			keep = append(keep, r)
+		}
+		rules = keep
+	}
+	if len(rules) == 0 {
+		if loadErr != nil {
+			return nil, &exitError{code: 1, err: fmt.Errorf("hunt: %w", loadErr)}
+		}
+		return nil, &exitError{code: 1, err: errors.New("hunt: no rules selected")}
+	}
+	return rules, loadErr
+}
+
+// reportStatuses prints rules that failed to compile and counts them;
+// unsupported rule types are summarised in one line.
+func (h *hunt) reportStatuses(statuses []engine.Status) int {
+	failed := 0
+	unsupported := map[string]int{}
+	for _, s := range statuses {
+		switch s.State {
+		case engine.Failed:
+			failed++
+			fmt.Fprintln(stderr, "vigil:", s.Err)
+			var qe engine.QueryErrors
+			if errors.As(s.Err, &qe) && len(qe) > 0 && qe[0].Snippet != "" {
+				fmt.Fprintln(stderr, qe[0].Snippet)
+			}
+		case engine.Unsupported:
+			unsupported[s.Reason]++
+		}
+	}
+	if len(unsupported) > 0 && !h.flags.quiet {
+		reasons := make([]string, 0, len(unsupported))
+		for r, n := range unsupported {
+			reasons = append(reasons, fmt.Sprintf("%d (%s)", n, r))
+		}
+		sort.Strings(reasons)
+		fmt.Fprintf(stderr, "vigil: rules not run: %s\n", strings.Join(reasons, "; "))
+	}
+	return failed
+}
+
+func (h *hunt) onReadError(err error) {
+	h.errs++
+	if h.errs <= 20 {
+		fmt.Fprintln(stderr, "vigil:", err)
+	} else if h.errs == 21 {
+		fmt.Fprintln(stderr, "vigil: more read errors follow; see the summary for counts")
+	}
+}
+
+func (h *hunt) onAlert(a *alert.Alert) {
+	if h.failed != nil {
+		return
+	}
+	if h.minSev > 0 && alert.SeverityRank(a.Severity) < h.minSev {
+		return
+	}
+	if a.Rule.BuildingBlockType != "" && h.flags.format == "table" && !h.flags.buildingBlocks {
+		h.hidden++
+		return
+	}
+	h.bySev[a.Severity]++
+	for _, t := range a.Tactics() {
+		h.byTac[t]++
+	}
+	h.byRule[a.RuleName]++
+	h.written.Add(1)
+	if err := h.writer.Write(a); err != nil {
+		h.failed = err
+	}
+}
+
+func (h *hunt) summary(inputs, failedRules int) {
+	w := stderr
+	took := time.Since(h.started)
+	events := h.prog.Events.Load()
+	rate := float64(events) / took.Seconds()
+	fmt.Fprintf(w, "\nvigil: %d files, %d events in %s (%.0f events/s), %d rules\n",
+		inputs, events, took.Round(time.Millisecond), rate, h.eng.Rules())
+	if n := h.prog.BadRecords.Load(); n > 0 {
+		fmt.Fprintf(w, "  unreadable records: %d\n", n)
+	}
+	if n := h.prog.Late.Load(); n > 0 {
+		fmt.Fprintf(w, "  events out of time order beyond --lateness %s: %d (judged out of order)\n", h.flags.lateness, n)
+	}
+	if n := h.prog.Filtered.Load(); n > 0 {
+		fmt.Fprintf(w, "  events outside --from/--to: %d\n", n)
+	}
+	if failedRules > 0 {
+		fmt.Fprintf(w, "  rules that failed to load: %d\n", failedRules)
+	}
+	var capped int64
+	for _, st := range h.eng.Stats() {
+		capped += st.Capped
+		if st.Capped > 0 {
+			fmt.Fprintf(w, "  max_signals capped %q: %d alerts withheld\n", st.Rule.Name, st.Capped)
+		}
+		if s := st.Sequence; s != nil && (s.Evictions > 0 || s.EvictedResults > 0) {
+			fmt.Fprintf(w, "  sequence state full for %q: %d keys evicted\n", st.Rule.Name, s.Evictions)
+		}
+	}
+	fmt.Fprintf(w, "  alerts: %d", h.written.Load())
+	for _, sev := range []string{"critical", "high", "medium", "low"} {
+		if n := h.bySev[sev]; n > 0 {
+			fmt.Fprintf(w, "  %s %d", sev, n)
+		}
+	}
+	fmt.Fprintln(w)
+	if h.hidden > 0 {
+		fmt.Fprintf(w, "  building-block alerts not shown: %d (use --building-blocks)\n", h.hidden)
+	}
+	printCounts(w, "by tactic", h.byTac, 0)
+	printCounts(w, "by rule", h.byRule, 15)
+}
+
+func printCounts(w io.Writer, title string, m map[string]int, limit int) {
+	if len(m) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	fmt.Fprintf(w, "  %s:\n", title)
+	for i, k := range keys {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(w, "    ... %d more\n", len(keys)-limit)
+			break
+		}
+		fmt.Fprintf(w, "    %6d  %s\n", m[k], k)
+	}
+}

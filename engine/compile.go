@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/eql/sequence"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+)
+
+// compile turns a supported rule into a live rule.
+func (e *Engine) compile(r *rule.Rule) (*liveRule, error) {
+	lr := &liveRule{
+		rule:     r,
+		patterns: newPatternSet(r.Indices()),
+		catSlot:  e.catSlot,
+		tsSlot:   -1,
+		limit:    newSignalLimiter(r.MaxSignals, r.IntervalDuration()),
+	}
+	if r.TimestampOverride != "" {
+		lr.tsSlot = e.schema.Slot(r.TimestampOverride)
+	}
+	// Fields alerts read from events (severity and risk mappings, the
+	// rule name override) must be decoded too.
+	for _, m := range r.SeverityMapping {
+		e.fields.Add(m.Field)
+	}
+	for _, m := range r.RiskScoreMapping {
+		e.fields.Add(m.Field)
+	}
+	e.fields.Add(r.RuleNameOverride)
+
+	var err error
+	switch r.Language {
+	case "eql":
+		err = e.compileEQL(lr)
+	case "kuery", "":
+		err = e.compileKQL(lr)
+	default:
+		return nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Type == "threshold" {
+		if r.Threshold == nil {
+			return nil, fmt.Errorf("%s:%d: threshold rule without [rule.threshold]", r.Path, r.Line)
+		}
+		if lr.kind != kindEvent {
+			return nil, fmt.Errorf("%s:%d: a threshold rule's query must be an event query", r.Path, r.Line)
+		}
+		window := r.Window()
+		if window <= 0 {
+			window = r.IntervalDuration()
+		}
+		lr.kind = kindThreshold
+		lr.thr = newThresholdState(r, e.schema, int64(window), e.opt.MaxGroups)
+		lr.onThresh = func(res *alert.ThresholdResult, sample *event.Event) {
+			e.raiseThreshold(lr, res, sample)
+		}
+	}
+	return lr, nil
+}
+
+func (e *Engine) compileEQL(lr *liveRule) error {
+	r := lr.rule
+	q, err := eql.Parse(r.Query)
+	if err != nil {
+		return eqlErrors(r, err)
+	}
+	opt := eql.Options{Schema: eql.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride}
+	p, err := eql.Compile(q, e.schema, opt)
+	if err != nil {
+		return eqlErrors(r, err)
+	}
+	if r.EventCategoryOverride != "" {
+		lr.catSlot = e.schema.Slot(r.EventCategoryOverride)
+	}
+	var cats []string
+	switch p.Kind() {
+	case eql.EventQuery:
+		lr.kind = kindEvent
+		lr.pred = p.Pred
+		if c := q.Event.Category; c != "" && c != "any" {
+			cats = []string{c}
+		}
+	case eql.SequenceQuery, eql.SampleQuery:
+		any := false
+		for _, st := range append(p.Stages, p.Until) {
+			if st == nil {
+				continue
+			}
+			if st.Category == "" || st.Category == "any" {
+				any = true
+			}
+			cats = append(cats, st.Category)
+		}
+		if any {
+			cats = nil
+		}
+		if err := e.compileStages(lr, p); err != nil {
+			return err
+		}
+	default:
+		return unsupportedError(fmt.Sprintf("EQL query kind %s", p.Kind()))
+	}
+	for _, c := range cats {
+		b := e.cats.bit(c)
+		if b == 0 {
+			lr.catMask = 0
+			break
+		}
+		lr.catMask |= b
+	}
+	return nil
+}
+
+// stageOf adapts a compiled EQL stage to the sequence runtime.
+func stageOf(cs *eql.CompiledStage) sequence.Stage {
+	st := sequence.Stage{Match: cs.Pred.Match, Missing: cs.Missing}
+	for _, k := range cs.Keys {
+		st.Keys = append(st.Keys, sequence.Key{Get: k.Get, Optional: k.Optional})
+	}
+	return st
+}
+
+func pipeOps(p *eql.Program) []sequence.PipeOp {
+	var ops []sequence.PipeOp
+	for _, pp := range p.Pipes {
+		ops = append(ops, sequence.PipeOp{Tail: pp.Name == "tail", N: pp.N})
+	}
+	return ops
+}
+
+func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
+	r := lr.rule
+	lr.pipe = sequence.NewPipe(pipeOps(p), func(res sequence.Result) {
+		lr.matched++
+		e.raise(lr, res.Events, res.Keys)
+	})
+	if p.Kind() == eql.SampleQuery {
+		spec := &sequence.SampleSpec{}
+		for _, cs := range p.Stages {
+			spec.Stages = append(spec.Stages, stageOf(cs))
+		}
+		s, err := sequence.NewSampler(spec, sequence.SampleOptions{MaxKeys: e.opt.MaxPending})
+		if err != nil {
+			return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
+		}
+		lr.kind, lr.sampler = kindSample, s
+		return nil
+	}
+	spec := &sequence.Spec{MaxSpan: p.MaxSpan}
+	for _, cs := range p.Stages {
+		runs := max(cs.Runs, 1)
+		for range runs {
+			spec.Stages = append(spec.Stages, stageOf(cs))
+		}
+	}
+	if p.Until != nil {
+		u := stageOf(p.Until)
+		spec.Until = &u
+	}
+	m, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: e.opt.MaxPending})
+	if err != nil {
+		return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
+	}
+	lr.kind, lr.seq = kindSequence, m
+	lr.onResult = lr.pipe.Push
+	return nil
+}
+
+// compileKQL compiles a kuery rule's query and filters.
+func (e *Engine) compileKQL(lr *liveRule) error {
+	return unsupportedError("KQL compilation is not wired into the engine yet")
+}

@@ -1,0 +1,238 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/eql/sequence"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+)
+
+// Options configure an Engine.
+type Options struct {
+	// Schema is the event schema rules register their fields in; a new one
+	// when nil. Decode events with Engine.Schema.
+	Schema *event.Schema
+	// Now stamps alerts (@timestamp); time.Now when nil.
+	Now func() time.Time
+	// Aliases gives extra index names an event's index answers to when
+	// rules are routed (e.g. winlogbeat-* for Windows data streams).
+	Aliases func(index string) []string
+	// MaxPending caps each sequence rule's pending state (join keys and
+	// undecided results); 0 is the sequence package's default.
+	MaxPending int
+	// MaxGroups caps each threshold rule's groups per window (default
+	// 100,000).
+	MaxGroups int
+	// NoIndex offers every event to every rule, without index routing or
+	// the category prefilter (for measuring what the rule index saves).
+	NoIndex bool
+	// Fields are extra fields to decode for alerts (e.g. for output).
+	Fields []string
+}
+
+// State is the outcome of loading one rule.
+type State string
+
+// Rule states.
+const (
+	OK          State = "ok"
+	Unsupported State = "unsupported"
+	Failed      State = "error"
+)
+
+// Status is what became of one rule.
+type Status struct {
+	Rule   *rule.Rule
+	State  State
+	Reason string // why a rule is unsupported
+	Err    error  // why a rule failed, positioned in its file
+}
+
+// RuleStats count one rule's work.
+type RuleStats struct {
+	Rule     *rule.Rule
+	Offered  int64 // events offered after routing
+	Matched  int64 // events matching (event and threshold rules) or results (sequences, samples)
+	Alerts   int64 // alerts emitted
+	Capped   int64 // alerts withheld by max_signals
+	Sequence *sequence.Stats
+}
+
+// Engine runs a compiled rule set. It is not safe for concurrent use:
+// feed it from one goroutine.
+type Engine struct {
+	opt     Options
+	schema  *event.Schema
+	fields  *alert.Fields
+	rules   []*liveRule
+	cats    categories
+	catSlot int
+	route   map[string][]*liveRule
+	emit    func(*alert.Alert)
+	now     func() time.Time
+	flushed bool
+}
+
+// New compiles rules. Rules that cannot run are reported in the returned
+// statuses (one per rule, in order) and left out; the engine runs the rest.
+// emit receives every alert.
+func New(rules []*rule.Rule, opt Options, emit func(*alert.Alert)) (*Engine, []Status) {
+	s := opt.Schema
+	if s == nil {
+		s = event.NewSchema()
+	}
+	e := &Engine{opt: opt, schema: s, emit: emit, now: opt.Now, route: make(map[string][]*liveRule)}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if opt.MaxGroups <= 0 {
+		e.opt.MaxGroups = 100_000
+	}
+	e.fields = alert.Register(s, opt.Fields...)
+	e.catSlot = s.Slot("event.category")
+	statuses := make([]Status, len(rules))
+	for i, r := range rules {
+		statuses[i] = Status{Rule: r, State: OK}
+		if ok, reason := r.Support(); !ok {
+			statuses[i].State, statuses[i].Reason = Unsupported, reason
+			continue
+		}
+		lr, err := e.compile(r)
+		if err != nil {
+			if u, ok := err.(unsupportedError); ok {
+				statuses[i].State, statuses[i].Reason = Unsupported, string(u)
+				continue
+			}
+			statuses[i].State, statuses[i].Err = Failed, err
+			continue
+		}
+		e.rules = append(e.rules, lr)
+	}
+	return e, statuses
+}
+
+// unsupportedError marks a rule that is valid but uses what vigil does not
+// run yet.
+type unsupportedError string
+
+func (u unsupportedError) Error() string { return string(u) }
+
+// Schema returns the schema events must be decoded with.
+func (e *Engine) Schema() *event.Schema { return e.schema }
+
+// Fields returns the resolver alerts use, for writers.
+func (e *Engine) Fields() *alert.Fields { return e.fields }
+
+// Rules returns the number of rules running.
+func (e *Engine) Rules() int { return len(e.rules) }
+
+// Process offers one event to the rules that can match it. Events must
+// come in time order; ev may be reused after Process returns.
+func (e *Engine) Process(ev *event.Event) {
+	var candidates []*liveRule
+	var mask uint64
+	if e.opt.NoIndex {
+		candidates = e.rules
+	} else {
+		candidates = e.routeFor(ev.Index)
+		mask = e.cats.mask(ev.Get(e.catSlot))
+	}
+	for _, r := range candidates {
+		if r.catMask != 0 && mask&r.catMask == 0 && !e.opt.NoIndex && r.catSlot == e.catSlot {
+			continue
+		}
+		r.offer(e, ev)
+	}
+}
+
+// routeFor returns the rules whose index patterns select index (or one of
+// its aliases), caching the answer per index name.
+func (e *Engine) routeFor(index string) []*liveRule {
+	if rs, ok := e.route[index]; ok {
+		return rs
+	}
+	names := []string{index}
+	if e.opt.Aliases != nil && index != "" {
+		names = append(names, e.opt.Aliases(index)...)
+	}
+	var rs []*liveRule
+	for _, r := range e.rules {
+		if index == "" {
+			// An event with no index at all is offered to every rule.
+			rs = append(rs, r)
+			continue
+		}
+		for _, n := range names {
+			if r.patterns.match(n) {
+				rs = append(rs, r)
+				break
+			}
+		}
+	}
+	if len(e.route) > 10_000 {
+		clear(e.route)
+	}
+	e.route[index] = rs
+	return rs
+}
+
+// Flush ends the stream: sequences decide what they were waiting for,
+// samples are built, threshold windows close.
+func (e *Engine) Flush() {
+	if e.flushed {
+		return
+	}
+	e.flushed = true
+	for _, r := range e.rules {
+		r.flush(e)
+	}
+}
+
+// Stats returns per-rule counters, in rule order.
+func (e *Engine) Stats() []RuleStats {
+	out := make([]RuleStats, 0, len(e.rules))
+	for _, r := range e.rules {
+		st := RuleStats{Rule: r.rule, Offered: r.offered, Matched: r.matched, Alerts: r.alerts, Capped: r.limit.capped}
+		if r.seq != nil {
+			s := r.seq.Stats()
+			st.Sequence = &s
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// raise builds and emits an alert, honouring max_signals.
+func (e *Engine) raise(r *liveRule, events []*event.Event, keys []event.Value) {
+	t := int64(0)
+	for _, ev := range events {
+		if ev != nil {
+			t = ev.Time
+			break
+		}
+	}
+	if !r.limit.allow(t) {
+		return
+	}
+	r.alerts++
+	e.emit(alert.New(e.fields, r.rule, events, keys, e.now()))
+}
+
+func (e *Engine) raiseThreshold(r *liveRule, res *alert.ThresholdResult, sample *event.Event) {
+	if !r.limit.allow(res.From) {
+		return
+	}
+	r.alerts++
+	e.emit(alert.NewThreshold(e.fields, r.rule, res, sample, e.now()))
+}
+
+// String describes the engine for logs.
+func (e *Engine) String() string {
+	return fmt.Sprintf("engine: %d rules, %d fields", len(e.rules), e.schema.Len())
+}
+
+var _ = eql.Parse
