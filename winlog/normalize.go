@@ -25,9 +25,9 @@ const (
 	maxEventDataKeyCache = 4096
 )
 
-// ErrNoChannel is returned for a record without a channel: nothing says
-// what it is or where it belongs.
-var ErrNoChannel = errors.New("winlog: record has no channel")
+// ErrNotARecord is returned for a record with neither a channel, a
+// provider nor an event id: nothing says what it is or where it belongs.
+var ErrNotARecord = errors.New("winlog: not a Windows event record: no channel, provider or event id")
 
 // item is one event_data value while a record is mapped.
 type item struct {
@@ -64,6 +64,7 @@ type Normalizer struct {
 	related [numRel][]event.Value
 	code    uint32
 	codeStr string
+	order   []int16
 }
 
 // NewNormalizer returns a Normalizer.
@@ -96,8 +97,8 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 	n.a.reset()
 	n.d, n.r = doc, rec
 	defer func() { n.d, n.r = nil, nil }()
-	if rec.Channel == "" {
-		return "", ErrNoChannel
+	if rec.Channel == "" && rec.Provider == "" && !rec.HasEventID {
+		return "", ErrNotARecord
 	}
 	n.load()
 	kind := channelKind(rec)
@@ -448,13 +449,23 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 }
 
-// finish writes the remaining event data and the related fields.
+// finish writes the remaining event data, sorted by name so that records
+// of one kind make documents of one shape, and the related fields.
 func (n *Normalizer) finish(k kind) {
+	order := n.order[:0]
 	for i := range n.items {
-		it := &n.items[i]
-		if it.gone || it.null {
-			continue
+		if it := &n.items[i]; !it.gone && !it.null {
+			order = append(order, int16(i))
 		}
+	}
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && n.items[order[j-1]].name > n.items[order[j]].name; j-- {
+			order[j-1], order[j] = order[j], order[j-1]
+		}
+	}
+	n.order = order
+	for _, i := range order {
+		it := &n.items[i]
 		if it.val.Kind() != event.KindMissing {
 			n.d.Set(n.key("winlog.event_data.", it.name), it.val)
 			continue
