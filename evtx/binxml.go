@@ -57,6 +57,9 @@ func (p *parser) spend(off int) error {
 	if p.cs.budget < 0 {
 		return errAt(off, "record too complex (work budget exceeded)")
 	}
+	if len(p.cs.nodes) >= maxChunkNodes {
+		return errAt(off, "chunk too complex (node limit exceeded)")
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -9,8 +10,11 @@ import (
 // Limits that bound the work and memory spent on hostile input.
 const (
 	maxDepth      = 64      // nesting of elements, template instances and BinXml values
-	recordBudget  = 1 << 18 // nodes parsed or visited while decoding one record
+	recordBudget  = 1 << 16 // nodes parsed or visited while decoding one record
 	maxValueCount = chunkSize / 4
+	maxChunkNodes = 1 << 17 // parsed nodes per chunk
+	maxArena      = 8 << 20 // bytes of rendered strings per chunk
+	maxRender     = 8 << 20 // bytes of one rendered value or XML document
 )
 
 // Node kinds of the parsed BinXml tree.
@@ -82,6 +86,7 @@ type chunkState struct {
 	names     []nameEntry
 	nameCache map[uint32]int32
 	templates map[uint32]int32 // definition offset -> first content node; -2 while parsing
+	binxml    map[uint32]int32 // BinXml value (offset<<16 | size) -> first content node
 
 	arena []byte   // rendered strings
 	strs  []string // backing store for Data.Values
@@ -100,6 +105,7 @@ func newChunkState() *chunkState {
 		buf:       make([]byte, chunkSize),
 		nameCache: make(map[uint32]int32, 64),
 		templates: make(map[uint32]int32, 32),
+		binxml:    make(map[uint32]int32, 32),
 		arena:     make([]byte, 0, 64<<10),
 	}
 }
@@ -110,6 +116,7 @@ func (cs *chunkState) reset() {
 	cs.names = cs.names[:0]
 	clear(cs.nameCache)
 	clear(cs.templates)
+	clear(cs.binxml)
 	cs.arena = cs.arena[:0]
 	cs.strs = cs.strs[:0]
 	cs.recs = cs.recs[:0]
@@ -139,7 +146,16 @@ func (cs *chunkState) strBytes(b []byte) string {
 // character (values often carry their terminator).
 func appendUTF16(dst, b []byte) []byte {
 	n := len(b) &^ 1
-	for i := 0; i < n; i += 2 {
+	i := 0
+	// fast path: four ASCII characters (no NUL) at a time
+	for ; i+8 <= n; i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		if v&0xff80ff80ff80ff80 != 0 || v&0xffff == 0 || v&0xffff0000 == 0 || v&0xffff00000000 == 0 || v>>48 == 0 {
+			break
+		}
+		dst = append(dst, byte(v), byte(v>>16), byte(v>>32), byte(v>>48))
+	}
+	for ; i < n; i += 2 {
 		c := uint16(b[i]) | uint16(b[i+1])<<8
 		switch {
 		case c == 0:

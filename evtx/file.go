@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -140,7 +141,7 @@ func (f *File) fetch() (*chunkState, error) {
 	}
 	if f.workers <= 1 {
 		if f.seq == nil {
-			f.seq = newChunkState()
+			f.seq = getChunkState()
 		}
 		for f.next < f.slots {
 			slot := f.next
@@ -183,12 +184,28 @@ func (f *File) load(cs *chunkState, slot int) bool {
 		n = rest
 	}
 	buf := cs.buf[:chunkSize]
-	got, err := f.r.ReadAt(buf[:n], cs.offset)
+	// Read the header first: empty slots and the unused tail of a chunk
+	// (past its free space offset) are not read at all.
+	h := min(n, chunkHeaderSize)
+	got, err := f.r.ReadAt(buf[:h], cs.offset)
 	if got < 8 || string(buf[:8]) != string(chunkMagic) {
 		return false
 	}
+	if int64(got) == h {
+		want := n
+		if got == chunkHeaderSize {
+			if free := int64(binary.LittleEndian.Uint32(buf[48:])); free >= chunkHeaderSize && free < n {
+				want = free
+			}
+		}
+		if want > h {
+			var m int
+			m, err = f.r.ReadAt(buf[h:want], cs.offset+h)
+			got += m
+		}
+	}
 	cs.buf = buf[:got]
-	if err != nil && err != io.EOF && int64(got) < n {
+	if err != nil && err != io.EOF {
 		cs.err = &ChunkError{File: f.name, Chunk: slot, Offset: cs.offset, Msg: "read: " + err.Error()}
 		return true
 	}
@@ -249,7 +266,7 @@ func (f *File) get() *chunkState {
 	case cs := <-f.free:
 		return cs
 	default:
-		return newChunkState()
+		return getChunkState()
 	}
 }
 
@@ -257,7 +274,27 @@ func (f *File) release(cs *chunkState) {
 	select {
 	case f.free <- cs:
 	default:
+		putChunkState(cs)
 	}
+}
+
+// statePool keeps chunk states across Files, so reading many small files
+// does not allocate a 64 KiB buffer and arenas per file.
+var statePool sync.Pool
+
+func getChunkState() *chunkState {
+	if cs, ok := statePool.Get().(*chunkState); ok {
+		return cs
+	}
+	return newChunkState()
+}
+
+func putChunkState(cs *chunkState) {
+	cs.reset()
+	if cap(cs.arena) > 1<<20 || cap(cs.nodes) > 1<<16 {
+		return // grown by an unusual chunk: let it go
+	}
+	statePool.Put(cs)
 }
 
 // Close stops the decoders and closes the file if it was opened by Open.
@@ -270,6 +307,15 @@ func (f *File) Close() error {
 	if f.started {
 		close(f.done)
 		f.wg.Wait()
+		if f.cur != nil {
+			putChunkState(f.cur)
+		}
+		for len(f.free) > 0 {
+			putChunkState(<-f.free)
+		}
+	}
+	if f.seq != nil {
+		putChunkState(f.seq)
 	}
 	f.cur, f.seq = nil, nil
 	if f.closer != nil {

@@ -11,12 +11,13 @@ type walker struct {
 	cs    *chunkState
 	p     parser
 	depth int
+	limit int // length past which rendering stops with errTooLarge
 }
 
 var errStop = errors.New("stop")
 
 func newWalker(cs *chunkState) walker {
-	return walker{cs: cs, p: parser{cs: cs, b: cs.buf[:cs.dataEnd()]}}
+	return walker{cs: cs, p: parser{cs: cs, b: cs.buf[:cs.dataEnd()]}, limit: maxRender}
 }
 
 // val returns the value a substitution refers to; out-of-range ids read as
@@ -35,12 +36,25 @@ func (w *walker) spend() error {
 	if w.cs.budget < 0 {
 		return errAt(0, "record too complex (work budget exceeded)")
 	}
+	if len(w.cs.arena) > maxArena {
+		return errAt(0, "chunk renders too much text")
+	}
 	return nil
 }
 
-// expandBinXml parses a BinXml value and returns its content list.
+var errTooLarge = errAt(0, "rendered value too large")
+
+// expandBinXml parses a BinXml value (once per chunk) and returns its
+// content list.
 func (w *walker) expandBinXml(v value) (int32, error) {
+	key := uint32(v.off)<<16 | uint32(v.size)&0xffff
+	if first, ok := w.cs.binxml[key]; ok {
+		return first, nil
+	}
 	first, _, err := w.p.parseFragment(int(v.off), int(v.off+v.size), false)
+	if err == nil {
+		w.cs.binxml[key] = first
+	}
 	return first, err
 }
 
@@ -159,6 +173,9 @@ func (w *walker) appendValue(dst []byte, v value, sep byte) []byte {
 // appendText renders content as text: values as they are, elements as XML.
 func (w *walker) appendText(dst []byte, first int32, sc scope) ([]byte, error) {
 	err := w.forEach(first, sc, func(n int32, sc scope) error {
+		if len(dst) > w.limit {
+			return errTooLarge
+		}
 		nd := &w.cs.nodes[n]
 		switch nd.kind {
 		case kText, kCDATA:

@@ -14,6 +14,7 @@ func (r *Record) AppendXML(dst []byte) []byte {
 		return dst
 	}
 	w := newWalker(r.cs)
+	w.limit = len(dst) + maxRender
 	r.cs.budget = recordBudget
 	out, err := w.appendXML(dst, r.root.node, r.root.sc)
 	if err != nil {
@@ -27,6 +28,9 @@ func (r *Record) AppendXML(dst []byte) []byte {
 // appendXML renders a content list as XML.
 func (w *walker) appendXML(dst []byte, first int32, sc scope) ([]byte, error) {
 	err := w.forEach(first, sc, func(n int32, sc scope) error {
+		if len(dst) > w.limit {
+			return errTooLarge
+		}
 		nd := &w.cs.nodes[n]
 		switch nd.kind {
 		case kElem:
