@@ -432,7 +432,7 @@ func compatible(a, b Type) bool {
 	if a.isNumeric() && b.isNumeric() {
 		return true
 	}
-	if a.isNumeric() && b == TString || a == TString && b.isNumeric() {
+	if (a.isNumeric() || a == TBool) && b == TString || a == TString && (b.isNumeric() || b == TBool) {
 		// Elasticsearch coerces a number to the keyword field's string
 		// (and a numeric string to the number field's type).
 		return true

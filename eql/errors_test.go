@@ -39,7 +39,7 @@ func TestErrors(t *testing.T) {
 		{"process where 1", "1:15: eql: a condition must be boolean, found 1 (integer)"},
 		{"process where a == 1 and b ==", "1:30: eql: expected an expression, found end of query"},
 		{"process where a === 1 and b == )", "1:19: eql: expected an expression, found '='\n1:32: eql: expected an expression, found ')'"},
-		{"sequence [process where true]", "1:1: eql: a sequence needs at least 2 stages, found 1"},
+		{"sequence [process where true]", "1:1: eql: a sequence needs at least 2 stages (with runs=N counting N), found 1"},
 		{"sequence with maxspan=10 [a where true] [b where true]", "1:23: eql: maxspan needs a time unit (ms, s, m, h, d), as in maxspan=10s"},
 		{"sequence with maxspan=10x [a where true] [b where true]", "1:25: eql: unknown time unit \"x\" (use ms, s, m, h or d)"},
 		{"sequence with maxspan=1m by a [a where true] [b where true]", "1:26: eql: write 'sequence by ...' before 'with maxspan', not after"},

@@ -256,8 +256,8 @@ func (p *parser) parseSequence() *Sequence {
 	}
 	if len(*p.errs) > nerr {
 		// a stage failed to parse: counting them would only cascade
-	} else if len(s.Stages) < 2 {
-		p.errorf(s.Pos, "a sequence needs at least 2 stages, found %d", len(s.Stages))
+	} else if n := countStages(s.Stages); n < 2 {
+		p.errorf(s.Pos, "a sequence needs at least 2 stages (with runs=N counting N), found %d", n)
 	} else {
 		pos := 0
 		for _, st := range s.Stages {
@@ -300,6 +300,15 @@ func (p *parser) parseSample() *Sample {
 	}
 	p.checkKeyCounts(s.Stages, nil)
 	return s
+}
+
+// countStages counts a sequence's stages, a stage `with runs=N` as N.
+func countStages(stages []*Stage) int {
+	n := 0
+	for _, st := range stages {
+		n += max(st.Runs, 1)
+	}
+	return n
 }
 
 // checkKeyCounts reports stages whose number of `by` keys differs from the
