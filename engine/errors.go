@@ -38,8 +38,11 @@ func (l QueryErrors) Error() string {
 // eqlErrors maps EQL errors to positions in the rule file.
 func eqlErrors(r *rule.Rule, err error) error {
 	var list eql.ErrorList
+	var plist *eql.ErrorList
 	var one *eql.Error
 	switch {
+	case errors.As(err, &plist):
+		list = *plist
 	case errors.As(err, &list):
 	case errors.As(err, &one):
 		list = eql.ErrorList{one}
