@@ -57,6 +57,7 @@ func commands() []command {
 	return []command{
 		&eqlCmd{},
 		&huntCmd{},
+		&rulesCmd{},
 		&dumpCmd{},
 		&versionCmd{},
 	}

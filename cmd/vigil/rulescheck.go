@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/rule"
+)
+
+const rulesUsage = `
+usage: vigil rules check [--format text|json] PATH...
+
+Loads detection-rules TOML files and folders (recursively; _deprecated
+folders are skipped) and compiles every rule as vigil hunt would. Each rule
+is reported as ok, unsupported (with the reason: a rule type or language
+vigil does not run) or error (with file:line:col), followed by a summary by
+rule type and language.
+
+The json format is one object:
+  {"rules":[{"path","rule_id","name","type","language","status","error"}],
+   "summary":{"total":N,"ok":N,"unsupported":N,"error":N,
+              "by_type":{"eql/eql":{"ok":N,...},...}}}
+
+Exit status: 0 when every rule is ok or unsupported, 2 when a rule has an
+error, 1 on bad usage.
+`
+
+type rulesCmd struct{}
+
+func (*rulesCmd) Name() string     { return "rules" }
+func (*rulesCmd) Synopsis() string { return "check detection rules: which load, run, or are unsupported" }
+
+func (c *rulesCmd) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "check" {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			newFlagSet("rules", rulesUsage).Usage()
+			return &exitError{code: 0, err: errSilent}
+		}
+		return usageError("rules: want 'vigil rules check PATH...' (run 'vigil rules -h')")
+	}
+	fs := newFlagSet("rules check", rulesUsage)
+	format := fs.String("format", "text", "output format: text or json")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usageError("rules check: unknown format %q (want text or json)", *format)
+	}
+	if fs.NArg() == 0 {
+		return usageError("rules check: no PATH given")
+	}
+	report := checkRules(fs.Args())
+	if *format == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(report); err != nil {
+			return err
+		}
+	} else {
+		report.printText()
+	}
+	if report.Summary.Error > 0 {
+		return &exitError{code: 2, err: errSilent}
+	}
+	return nil
+}
+
+// ruleReport is the outcome of checking one rule (or one file that did
+// not load).
+type ruleReport struct {
+	Path     string `json:"path"`
+	RuleID   string `json:"rule_id"`
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Language string `json:"language"`
+	Status   string `json:"status"`
+	Error    string `json:"error,omitempty"`
+}
+
+type statusCounts struct {
+	OK          int `json:"ok"`
+	Unsupported int `json:"unsupported"`
+	Error       int `json:"error"`
+}
+
+func (s *statusCounts) add(status string) {
+	switch status {
+	case "ok":
+		s.OK++
+	case "unsupported":
+		s.Unsupported++
+	default:
+		s.Error++
+	}
+}
+
+type checkSummary struct {
+	Total int `json:"total"`
+	statusCounts
+	ByType map[string]*statusCounts `json:"by_type"`
+}
+
+type checkReport struct {
+	Rules   []ruleReport `json:"rules"`
+	Summary checkSummary `json:"summary"`
+}
+
+// checkRules loads and compiles the rules under paths.
+func checkRules(paths []string) *checkReport {
+	rules, _, errs := rule.LoadPaths(paths...)
+	rep := &checkReport{Rules: []ruleReport{}, Summary: checkSummary{ByType: map[string]*statusCounts{}}}
+	for _, err := range errs {
+		rep.Rules = append(rep.Rules, ruleReport{Path: errPath(err), Status: "error", Error: err.Error()})
+	}
+	_, statuses := engine.New(rules, engine.Options{}, nil)
+	for _, s := range statuses {
+		r := s.Rule
+		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State)}
+		switch s.State {
+		case engine.Unsupported:
+			rr.Error = s.Reason
+		case engine.Failed:
+			rr.Error = s.Err.Error()
+		}
+		rep.Rules = append(rep.Rules, rr)
+	}
+	sort.SliceStable(rep.Rules, func(i, j int) bool { return rep.Rules[i].Path < rep.Rules[j].Path })
+	for _, rr := range rep.Rules {
+		rep.Summary.Total++
+		rep.Summary.add(rr.Status)
+		key := rr.Type + "/" + rr.Language
+		if rr.Type == "" {
+			key = "unreadable"
+		}
+		if rep.Summary.ByType[key] == nil {
+			rep.Summary.ByType[key] = &statusCounts{}
+		}
+		rep.Summary.ByType[key].add(rr.Status)
+	}
+	return rep
+}
+
+// errPath extracts the file of a load error.
+func errPath(err error) string {
+	var re *rule.Error
+	if errors.As(err, &re) {
+		return re.Path
+	}
+	var list rule.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return list[0].Path
+	}
+	s := err.Error()
+	if i := strings.Index(s, ":"); i > 0 {
+		return s[:i]
+	}
+	return ""
+}
+
+func (rep *checkReport) printText() {
+	for _, rr := range rep.Rules {
+		switch rr.Status {
+		case "ok":
+			fmt.Fprintf(stdout, "ok           %s  %s\n", rr.Path, rr.Name)
+		case "unsupported":
+			fmt.Fprintf(stdout, "unsupported  %s  %s (%s)\n", rr.Path, rr.Name, rr.Error)
+		default:
+			fmt.Fprintf(stdout, "error        %s\n", strings.ReplaceAll(rr.Error, "\n", "\n             "))
+		}
+	}
+	s := rep.Summary
+	fmt.Fprintf(stdout, "\n%d rules: %d ok, %d unsupported, %d errors\n", s.Total, s.OK, s.Unsupported, s.Error)
+	keys := make([]string, 0, len(s.ByType))
+	for k := range s.ByType {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := s.ByType[k]
+		fmt.Fprintf(stdout, "  %-24s %5d ok  %5d unsupported  %5d errors\n", k, c.OK, c.Unsupported, c.Error)
+	}
+}
