@@ -32,8 +32,10 @@ error, 1 on bad usage.
 
 type rulesCmd struct{}
 
-func (*rulesCmd) Name() string     { return "rules" }
-func (*rulesCmd) Synopsis() string { return "check detection rules: which load, run, or are unsupported" }
+func (*rulesCmd) Name() string { return "rules" }
+func (*rulesCmd) Synopsis() string {
+	return "check detection rules: which load, run, or are unsupported"
+}
 
 func (c *rulesCmd) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "check" {
