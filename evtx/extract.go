@@ -157,6 +157,9 @@ func (w *walker) eventData(r *Record, el int32, sc scope) error {
 		if nd.kind != kElem {
 			return nil
 		}
+		if w.omitted(nd.first, sc) {
+			return nil // Windows renders no element for a null optional value
+		}
 		var d Data
 		var err error
 		switch nd.tag {
@@ -245,6 +248,9 @@ func (w *walker) leaves(r *Record, el int32, sc scope, prefix string, top bool) 
 	has, err := w.hasElement(first, sc)
 	if err != nil {
 		return err
+	}
+	if !has && w.omitted(first, sc) && w.cs.nodes[el].attr < 0 {
+		return nil
 	}
 	if !has {
 		if top && prefix == "" {

@@ -73,6 +73,48 @@ func (w *walker) appendElementXML(dst []byte, el int32, sc scope) ([]byte, error
 	if err := w.spend(); err != nil {
 		return dst, err
 	}
+	// Windows renders an element whose content is an array substitution
+	// once per array element.
+	if first := w.cs.nodes[el].first; first >= 0 {
+		if nd := &w.cs.nodes[first]; nd.next < 0 && nd.kind == kSubst {
+			if v := w.val(sc, nd.sub); v.typ&vtArray != 0 {
+				return w.appendArrayElementXML(dst, el, sc, v)
+			}
+		}
+	}
+	if w.omitted(w.cs.nodes[el].first, sc) {
+		return dst, nil // an optional substitution of a null value: no element
+	}
+	return w.appendElementXMLWith(dst, el, sc, nil, false)
+}
+
+// appendArrayElementXML renders element el once per element of array v.
+func (w *walker) appendArrayElementXML(dst []byte, el int32, sc scope, v value) ([]byte, error) {
+	it := arrayIter{typ: v.typ &^ vtArray, b: w.data(v)}
+	n := 0
+	for {
+		e, ok := it.next()
+		if !ok {
+			break
+		}
+		n++
+		var err error
+		if dst, err = w.appendElementXMLWith(dst, el, sc, e, true); err != nil {
+			return dst, err
+		}
+		if len(dst) > w.limit {
+			return dst, errTooLarge
+		}
+	}
+	if n == 0 {
+		return w.appendElementXMLWith(dst, el, sc, nil, true)
+	}
+	return dst, nil
+}
+
+// appendElementXMLWith renders element el; with elem set, its content is
+// the array element of type typ in e instead of its children.
+func (w *walker) appendElementXMLWith(dst []byte, el int32, sc scope, e []byte, elem bool) ([]byte, error) {
 	name := w.cs.names[w.cs.nodes[el].name].s
 	dst = append(dst, '<')
 	dst = append(dst, name...)
@@ -104,21 +146,33 @@ func (w *walker) appendElementXML(dst []byte, el int32, sc scope) ([]byte, error
 		dst = append(dst, '"')
 	}
 	first := w.cs.nodes[el].first
-	if first < 0 {
-		return append(dst, "/>"...), nil
-	}
-	dst = append(dst, '>')
-	var err error
-	if dst, err = w.appendXML(dst, first, sc); err != nil {
-		return dst, err
+	if elem {
+		if len(e) == 0 {
+			return append(dst, "/>"...), nil
+		}
+		dst = append(dst, '>')
+		typ := w.val(sc, w.cs.nodes[first].sub).typ &^ vtArray
+		start := len(dst)
+		dst = appendScalar(dst, typ, e)
+		dst = w.escapeTail(dst, start, false)
+	} else {
+		if first < 0 {
+			return append(dst, "/>"...), nil
+		}
+		dst = append(dst, '>')
+		var err error
+		if dst, err = w.appendXML(dst, first, sc); err != nil {
+			return dst, err
+		}
 	}
 	dst = append(dst, '<', '/')
 	dst = append(dst, name...)
 	return append(dst, '>'), nil
 }
 
-// omitted reports whether an attribute value is a lone optional
-// substitution of a null value, which Windows leaves out.
+// omitted reports whether an attribute value or element content is a lone
+// optional substitution of a null value: Windows leaves out such
+// attributes and elements.
 func (w *walker) omitted(first int32, sc scope) bool {
 	if first < 0 {
 		return false
@@ -131,6 +185,11 @@ func (w *walker) omitted(first int32, sc scope) bool {
 func (w *walker) appendValueXML(dst []byte, v value, attr bool) []byte {
 	start := len(dst)
 	dst = w.appendValue(dst, v, ',')
+	return w.escapeTail(dst, start, attr)
+}
+
+// escapeTail XML-escapes dst[start:] in place.
+func (w *walker) escapeTail(dst []byte, start int, attr bool) []byte {
 	if !needsEscape(dst[start:], attr) {
 		return dst
 	}
