@@ -331,9 +331,17 @@ func (e *Unary) String() string {
 		return b.String()
 	}
 	b.WriteString(e.Op)
-	// "- -x" must not print as "--x"; a negative literal needs no space.
-	if u, ok := e.X.(*Unary); ok && u.Op != "not" {
-		b.WriteByte(' ')
+	// "- -x" must not print as "--x", nor "- 5" (an operator applied to a
+	// literal) as the literal "-5".
+	switch x := e.X.(type) {
+	case *Unary:
+		if x.Op != "not" {
+			b.WriteByte(' ')
+		}
+	case *Literal:
+		if x.Kind == LitInt || x.Kind == LitFloat {
+			b.WriteByte(' ')
+		}
 	}
 	wrap(&b, e.X, precUnary)
 	return b.String()

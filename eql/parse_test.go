@@ -126,6 +126,9 @@ until [process where event.type == "end"] by process.pid
 	`sequence with maxspan=500ms [a where true] [b where true]`,
 	`sample by host [any where uptime > 0] by os [any where port > 100] by op_sys`,
 	`sequence ![a where true] [b where true] ![c where true]`,
+	`process where - 5 == a and -5 == b and + 5 == c and - -5 == d and -(5) == e and 1 - -1 == f`,
+	"process where process.`any` == 1 and a.`in~`.b == 2 and `where` == 3",
+	`sequence with maxspan = 5 m [a where true] [b where true]`,
 }
 
 func TestRoundTrip(t *testing.T) {

@@ -364,7 +364,7 @@ func (p *parser) parseMaxSpan() *Duration {
 	}
 	d := &Duration{Pos: n.pos, Value: v}
 	unit := p.tok
-	if unit.kind != tIdent || unit.pos.Offset != n.end {
+	if unit.kind != tIdent {
 		p.failf(n.pos, "maxspan needs a time unit (ms, s, m, h, d), as in maxspan=%ss", n.val)
 	}
 	p.advance()

@@ -329,27 +329,33 @@ func allDigits(s string) bool {
 
 // validVersion reports whether s is a version Elasticsearch accepts:
 // numeric parts separated by dots, then optional -prerelease and +build of
-// [0-9A-Za-z-] identifiers.
+// [0-9A-Za-z-] identifiers. It does not allocate.
 func validVersion(s string) bool {
 	core, rest := s, ""
 	if i := strings.IndexAny(s, "-+"); i >= 0 {
 		core, rest = s[:i], s[i:]
 	}
-	for _, p := range strings.Split(core, ".") {
-		if !allDigits(p) {
+	for {
+		part, more, found := strings.Cut(core, ".")
+		if !allDigits(part) {
 			return false
 		}
+		if !found {
+			break
+		}
+		core = more
 	}
 	for rest != "" {
 		sep := rest[0]
 		rest = rest[1:]
 		part := rest
-		if i := strings.IndexAny(rest, "+"); i >= 0 && sep == '-' {
+		if i := strings.IndexByte(rest, '+'); i >= 0 && sep == '-' {
 			part, rest = rest[:i], rest[i:]
 		} else {
 			rest = ""
 		}
-		for _, id := range strings.Split(part, ".") {
+		for {
+			id, more, found := strings.Cut(part, ".")
 			if id == "" {
 				return false
 			}
@@ -359,6 +365,10 @@ func validVersion(s string) bool {
 					return false
 				}
 			}
+			if !found {
+				break
+			}
+			part = more
 		}
 	}
 	return true
