@@ -1,0 +1,218 @@
+package dsl
+
+import (
+	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/event"
+)
+
+// textPred matches the tokens of an analyzed (text) field: any of a set of
+// terms, any of a set of phrases, any of a set of patterns. The field's
+// value is tokenized as it is read, once per value per match, and nothing
+// is allocated: a value list of many phrases on one field
+// (script_block_text:("a b" or "c" or ...)) is one textPred and one pass
+// over the text (see Or).
+type textPred struct {
+	slot  int
+	terms []string // single tokens, lowercase (compared with equalLower)
+	// phrases of two or more tokens, lowercase.
+	phrases [][]string
+	globs   []*glob // patterns matched against each lowercased token
+
+	// With many terms and phrases, a map from a (first) token to what
+	// starts with it; built by finish.
+	index map[string]textEntry
+}
+
+// textEntry is what starts with one token: the token alone, and phrases
+// (their remaining tokens).
+type textEntry struct {
+	term  bool
+	rests [][]string
+}
+
+// indexMin is the number of terms and phrases from which a textPred looks
+// tokens up in a map instead of comparing each.
+const indexMin = 6
+
+func (p *textPred) finish() {
+	p.index = nil
+	if len(p.terms)+len(p.phrases) < indexMin {
+		return
+	}
+	p.index = map[string]textEntry{}
+	for _, t := range p.terms {
+		e := p.index[t]
+		e.term = true
+		p.index[t] = e
+	}
+	for _, ph := range p.phrases {
+		e := p.index[ph[0]]
+		e.rests = append(e.rests, ph[1:])
+		p.index[ph[0]] = e
+	}
+}
+
+func (p *textPred) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	switch v.Kind() {
+	case event.KindString:
+		return p.matchText(v.Str())
+	case event.KindArray:
+		for _, e := range v.Array() {
+			if e.Kind() == event.KindString && p.matchText(e.Str()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxLowerBuf bounds the stack buffer a token is lowercased into for a map
+// lookup: 255 UTF-16 units of up to 3 bytes each, lowercasing a few runes
+// to longer ones.
+const maxLowerBuf = 1024
+
+func (p *textPred) matchText(s string) bool {
+	t := tokenizer{s: s}
+	var buf [maxLowerBuf]byte
+	for {
+		start, end, ok := t.next()
+		if !ok {
+			return false
+		}
+		tok := s[start:end]
+		if p.index != nil {
+			low := appendLower(buf[:0], tok)
+			if e, ok := p.index[string(low)]; ok {
+				if e.term {
+					return true
+				}
+				for _, rest := range e.rests {
+					if followedBy(t, rest) {
+						return true
+					}
+				}
+			}
+		} else {
+			for _, q := range p.terms {
+				if equalLower(tok, q) {
+					return true
+				}
+			}
+			for _, ph := range p.phrases {
+				if equalLower(tok, ph[0]) && followedBy(t, ph[1:]) {
+					return true
+				}
+			}
+		}
+		for _, g := range p.globs {
+			if g.match(tok) {
+				return true
+			}
+		}
+	}
+}
+
+// followedBy reports whether the next tokens of t (a copy) are rest.
+func followedBy(t tokenizer, rest []string) bool {
+	for _, q := range rest {
+		start, end, ok := t.next()
+		if !ok || !equalLower(t.s[start:end], q) {
+			return false
+		}
+	}
+	return true
+}
+
+// textMatch returns the predicate of a match query on a text field: any
+// of the tokens of text (operator OR). No tokens match nothing.
+func textMatch(slot int, text string) eql.Pred {
+	toks := analyze(text)
+	if len(toks) == 0 {
+		return eql.False()
+	}
+	p := &textPred{slot: slot, terms: dedup(toks)}
+	p.finish()
+	return p
+}
+
+// textMatchAll is a match query with operator AND: every token.
+func textMatchAll(slot int, text string) eql.Pred {
+	toks := analyze(text)
+	if len(toks) == 0 {
+		return eql.False()
+	}
+	var ps []eql.Pred
+	for _, t := range dedup(toks) {
+		ps = append(ps, &textPred{slot: slot, terms: []string{t}})
+	}
+	return eql.And(ps...)
+}
+
+// textPhrase returns the predicate of a match_phrase query on a text
+// field: the tokens of text, in order and adjacent.
+func textPhrase(slot int, text string) eql.Pred {
+	toks := analyze(text)
+	switch len(toks) {
+	case 0:
+		return eql.False()
+	case 1:
+		return &textPred{slot: slot, terms: toks}
+	}
+	return &textPred{slot: slot, phrases: [][]string{toks}}
+}
+
+// textTerm returns the predicate of a term query on a text field: one
+// indexed token equals term exactly (the term is not analyzed, so a term
+// with upper case never matches).
+func textTerm(slot int, term string) eql.Pred {
+	if lower(term) != term || term == "" {
+		return eql.False()
+	}
+	return &textPred{slot: slot, terms: []string{term}}
+}
+
+// textGlob returns a predicate matching a pattern against each token.
+func textGlob(slot int, g *glob) eql.Pred {
+	return &textPred{slot: slot, globs: []*glob{g}}
+}
+
+func dedup(ss []string) []string {
+	seen := make(map[string]bool, len(ss))
+	out := ss[:0:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Or returns the disjunction of ps as eql.Or does, merging the text
+// predicates on one field into one, so that the field is tokenized once.
+func Or(ps ...eql.Pred) eql.Pred {
+	var out []eql.Pred
+	merged := map[int]*textPred{}
+	for _, p := range ps {
+		tp, ok := p.(*textPred)
+		if !ok {
+			out = append(out, p)
+			continue
+		}
+		m := merged[tp.slot]
+		if m == nil {
+			m = &textPred{slot: tp.slot}
+			merged[tp.slot] = m
+			out = append(out, m)
+		}
+		m.terms = append(m.terms, tp.terms...)
+		m.phrases = append(m.phrases, tp.phrases...)
+		m.globs = append(m.globs, tp.globs...)
+	}
+	for _, m := range merged {
+		m.terms = dedup(m.terms)
+		m.finish()
+	}
+	return eql.Or(out...)
+}
