@@ -125,8 +125,8 @@ func Compile(q *Query, s *event.Schema, opt Options) (*Program, error) {
 	return prog, nil
 }
 
-// Check parses nothing and evaluates nothing: it reports the errors
-// Compile would, without a schema of slots to fill.
+// Check reports the errors Compile would report for q, without keeping
+// the compiled program.
 func Check(q *Query, opt Options) error {
 	_, err := Compile(q, event.NewSchema(), opt)
 	return err

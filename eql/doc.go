@@ -110,7 +110,8 @@
 //     an array.
 //
 // Allocation: the field predicates (equality, wildcard, sets, ranges, IP,
-// CIDR, regex, exists) never allocate. Functions that build strings
-// (concat, string, the ~ forms of indexOf and between on non-lower-case
-// input) and functions or arithmetic applied to multi-valued fields do.
+// CIDR, regex, exists) and the functions and arithmetic on single values
+// do not allocate. Functions that build new strings (concat, string, the ~
+// forms of indexOf and between on input that is not lower case) and
+// functions or arithmetic applied to multi-valued fields do.
 package eql

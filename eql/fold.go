@@ -52,6 +52,9 @@ func isASCII(s string) bool {
 
 // equalFold reports whether s and t are equal under simple case folding.
 func equalFold(s, t string) bool {
+	if s == t {
+		return true
+	}
 	for len(s) > 0 && len(t) > 0 {
 		a, b := s[0], t[0]
 		if a|b < utf8.RuneSelf {

@@ -29,9 +29,69 @@ type funcDef struct {
 	args     func(i int) argKind
 	konst    func(i int) bool // arguments that must be constants
 	ret      Type
-	// impl computes the result for scalar arguments (arrays are mapped by
-	// the caller); absent optional arguments are missing values.
-	impl func(a []event.Value, fold bool) event.Value
+	// impl selects the implementation (callImpl) that computes the result
+	// for scalar arguments (arrays are mapped by the caller); absent
+	// optional arguments are missing values.
+	impl implID
+}
+
+// implID names a function implementation. callImpl dispatches on it with
+// static calls, so that the argument buffer stays on the stack.
+type implID uint8
+
+const (
+	implNone implID = iota
+	opAdd
+	opSub
+	opMul
+	opDiv
+	opMod
+	implBetween
+	implConcat
+	implEndsWith
+	implIndexOf
+	implLength
+	implNumber
+	implStartsWith
+	implString
+	implStringContains
+	implSubstring
+)
+
+func callImpl(id implID, a []event.Value, fold bool) event.Value {
+	switch id {
+	case opAdd:
+		return arith('+', a[0], a[1])
+	case opSub:
+		return arith('-', a[0], a[1])
+	case opMul:
+		return arith('*', a[0], a[1])
+	case opDiv:
+		return arith('/', a[0], a[1])
+	case opMod:
+		return arith('%', a[0], a[1])
+	case implBetween:
+		return fnBetween(a, fold)
+	case implConcat:
+		return fnConcat(a, fold)
+	case implEndsWith:
+		return fnEndsWith(a, fold)
+	case implIndexOf:
+		return fnIndexOf(a, fold)
+	case implLength:
+		return fnLength(a, fold)
+	case implNumber:
+		return fnNumber(a, fold)
+	case implStartsWith:
+		return fnStartsWith(a, fold)
+	case implString:
+		return fnString(a, fold)
+	case implStringContains:
+		return fnStringContains(a, fold)
+	case implSubstring:
+		return fnSubstring(a, fold)
+	}
+	return event.Null()
 }
 
 func allOf(k argKind) func(int) argKind { return func(int) argKind { return k } }
@@ -51,28 +111,23 @@ var funcs = map[string]*funcDef{}
 
 func init() {
 	for _, f := range []*funcDef{
-		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
-			impl: func(a []event.Value, _ bool) event.Value { return arith('+', a[0], a[1]) }},
-		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
-			impl: func(a []event.Value, _ bool) event.Value { return arith('-', a[0], a[1]) }},
-		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
-			impl: func(a []event.Value, _ bool) event.Value { return arith('*', a[0], a[1]) }},
-		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
-			impl: func(a []event.Value, _ bool) event.Value { return arith('/', a[0], a[1]) }},
-		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown,
-			impl: func(a []event.Value, _ bool) event.Value { return arith('%', a[0], a[1]) }},
+		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opAdd},
+		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opSub},
+		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opMul},
+		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opDiv},
+		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opMod},
 		{name: "between", min: 3, max: 4, fold: true, args: kinds(argString, argString, argString, argBool),
-			konst: func(i int) bool { return i == 3 }, ret: TString, impl: fnBetween},
+			konst: func(i int) bool { return i == 3 }, ret: TString, impl: implBetween},
 		{name: "cidrMatch", min: 2, max: -1, args: kinds(argIP, argString), konst: from(1), ret: TBool},
-		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: TString, impl: fnConcat},
-		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: fnEndsWith},
-		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: TInt, impl: fnIndexOf},
-		{name: "length", min: 1, max: 1, args: allOf(argString), ret: TInt, impl: fnLength},
-		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: TUnknown, impl: fnNumber},
-		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: fnStartsWith},
-		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: TString, impl: fnString},
-		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: fnStringContains},
-		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: TString, impl: fnSubstring},
+		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: TString, impl: implConcat},
+		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implEndsWith},
+		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: TInt, impl: implIndexOf},
+		{name: "length", min: 1, max: 1, args: allOf(argString), ret: TInt, impl: implLength},
+		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: TUnknown, impl: implNumber},
+		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implStartsWith},
+		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: TString, impl: implString},
+		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implStringContains},
+		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: TString, impl: implSubstring},
 	} {
 		funcs[strings.ToLower(f.name)] = f
 	}
@@ -219,9 +274,10 @@ func (c *compiler) compileCall(e *Call) *node {
 			vals = append(vals, event.Value{})
 		}
 		if hasArray {
-			return mapArgs(vals, func(a []event.Value) event.Value { return impl(a, insensitive) })
+			cp := append([]event.Value(nil), vals...)
+			return mapArgs(cp, func(a []event.Value) event.Value { return callImpl(impl, a, insensitive) })
 		}
-		return impl(vals, insensitive)
+		return callImpl(impl, vals, insensitive)
 	})
 	return fold(n)
 }
