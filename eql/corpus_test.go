@@ -43,6 +43,17 @@ func TestDetectionRulesCorpus(t *testing.T) {
 		if err == nil {
 			err = eql.Check(q, eql.Options{Schema: eql.ECSAndNonECS(), AllowUnknownFields: true})
 		}
+		if err == nil {
+			// printing is stable: what String prints parses and prints
+			// the same
+			printed := q.String()
+			q2, err2 := eql.Parse(printed)
+			if err2 != nil {
+				err = err2
+			} else if q2.String() != printed {
+				t.Errorf("%s: String is not stable:\n%s\n%s", path, printed, q2.String())
+			}
+		}
 		if err != nil {
 			failed++
 			rel, _ := filepath.Rel(root, path)

@@ -30,8 +30,8 @@ Runs an EQL query (Elasticsearch syntax and semantics) over ECS events in
 NDJSON files (one JSON object per line; .gz files are decompressed), or
 standard input when no FILE or "-" is given, and prints the matching events
 as NDJSON in time order: by the timestamp field, then the tiebreaker field,
-then input order, as Elasticsearch returns them. The head and tail pipes
-apply, then --size. Lines that are not JSON objects are reported with file
+then input order, as Elasticsearch returns them (events without a
+timestamp first). The head and tail pipes apply, then --size. Lines that are not JSON objects are reported with file
 and line number and skipped.
 
 Field types come from the ECS table built into vigil (and the non-ECS
