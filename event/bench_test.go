@@ -3,6 +3,7 @@ package event_test
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -115,5 +116,36 @@ func BenchmarkLoadDoc(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s.LoadDoc(d, ev)
+	}
+}
+
+// BenchmarkDocJSON writes a normalised document as nested JSON.
+func BenchmarkDocJSON(b *testing.B) {
+	d := synth.New(3, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Doc()
+	var buf []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = d.AppendJSON(buf[:0])
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+// BenchmarkClone copies a decoded event so that it can be retained.
+func BenchmarkClone(b *testing.B) {
+	lines := sampleLines(1)
+	s := event.NewSchema()
+	for _, f := range ruleFields {
+		s.Slot(f)
+	}
+	for i := range 1000 { // a schema as large as a whole rule set's
+		s.Slot("unused.field" + strconv.Itoa(i))
+	}
+	ev := &event.Event{}
+	if err := s.Decode(lines[0], ev); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = ev.Clone()
 	}
 }

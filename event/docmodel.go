@@ -3,6 +3,8 @@ package event
 import (
 	"slices"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // Doc is a document built field by field, as a normaliser builds an ECS
@@ -153,11 +155,28 @@ func (d *Doc) Delete(key string) {
 	}
 }
 
-// Clone returns a deep copy of the document.
+// Clone returns a deep copy of the document: one block for its strings,
+// one for its array elements.
 func (d *Doc) Clone() *Doc {
+	size, elems := 0, 0
+	for _, f := range d.fields {
+		b, n := f.Value.footprintOutside(nil)
+		size += len(f.Key) + b
+		elems += n
+	}
+	block := make([]byte, 0, size)
+	store := make([]Value, elems)
 	c := &Doc{fields: make([]Field, len(d.fields))}
 	for i, f := range d.fields {
-		c.fields[i] = Field{Key: strings.Clone(f.Key), Value: f.Value.clone()}
+		start := len(block)
+		block = append(block, f.Key...)
+		key := ""
+		if len(f.Key) > 0 {
+			key = unsafe.String(&block[start], len(f.Key))
+		}
+		var v Value
+		v, block, store = f.Value.copyInto(block, store, nil, nil)
+		c.fields[i] = Field{Key: key, Value: v}
 	}
 	if len(c.fields) > indexAt {
 		c.index = make(map[string]int, len(c.fields))
@@ -168,88 +187,97 @@ func (d *Doc) Clone() *Doc {
 	return c
 }
 
-func (v Value) clone() Value {
-	switch v.k {
-	case KindString:
-		v.s = strings.Clone(v.s)
-	case KindArray:
-		a := make([]Value, len(v.a))
-		for i, e := range v.a {
-			a[i] = e.clone()
-		}
-		v.a = a
-	}
-	return v
-}
+var orderPool = sync.Pool{New: func() any { return new([]int) }}
 
 // AppendJSON appends the document as a nested JSON object: keys are split
 // on dots and grouped, and objects' keys are sorted. A key that is both a
 // value and the prefix of other keys keeps the value under its own name and
 // the rest as dotted keys, so nothing is lost.
 func (d *Doc) AppendJSON(dst []byte) []byte {
-	order := make([]int, len(d.fields))
-	for i := range order {
-		order[i] = i
+	op := orderPool.Get().(*[]int)
+	order := (*op)[:0]
+	for i := range d.fields {
+		order = append(order, i)
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
 		return compareDotted(d.fields[a].Key, d.fields[b].Key)
 	})
-	keys := make([][]string, len(order))
-	for i, j := range order {
-		keys[i] = strings.Split(d.fields[j].Key, ".")
-	}
-	dst, _ = d.writeObject(dst, order, keys, 0, 0)
+	dst, _ = d.writeObject(dst, order, 0, 0)
+	*op = order
+	orderPool.Put(op)
 	return dst
 }
 
-// writeObject writes the fields order[from:] that share the first depth
-// segments with order[from], as one object. It returns where it stopped.
-func (d *Doc) writeObject(dst []byte, order []int, keys [][]string, from, depth int) ([]byte, int) {
+// segment returns the dotted segment of key that starts at byte off, and
+// whether it is the key's last.
+func segment(key string, off int) (string, bool) {
+	rest := key[off:]
+	if i := strings.IndexByte(rest, '.'); i >= 0 {
+		return rest[:i], false
+	}
+	return rest, true
+}
+
+// sharesPrefix reports whether key starts with the first n bytes of ref
+// and goes on past them.
+func sharesPrefix(key, ref string, n int) bool {
+	return len(key) > n && key[:n] == ref[:n]
+}
+
+// writeObject writes, as one object, the fields order[from:] that share
+// their first off bytes (whole segments and the dot after them) with
+// order[from]. It returns where it stopped.
+func (d *Doc) writeObject(dst []byte, order []int, from, off int) ([]byte, int) {
 	dst = append(dst, '{')
 	i := from
 	first := true
-	var prefix []string
-	if from < len(keys) {
-		prefix = keys[from][:depth]
+	var ref string
+	if from < len(order) {
+		ref = d.fields[order[from]].Key
 	}
-	for i < len(order) && hasPrefix(keys[i], prefix) {
+	for i < len(order) && sharesPrefix(d.fields[order[i]].Key, ref, off) {
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		seg := keys[i][depth]
-		if len(keys[i]) == depth+1 {
-			dst = AppendJSONString(dst, seg)
-			dst = append(dst, ':')
+		key := d.fields[order[i]].Key
+		seg, last := segment(key, off)
+		dst = AppendJSONString(dst, seg)
+		dst = append(dst, ':')
+		if last {
 			dst = d.fields[order[i]].Value.AppendJSON(dst)
 			i++
 			// Keys below a leaf go out dotted at this level.
-			for i < len(order) && len(keys[i]) > depth+1 && keys[i][depth] == seg && hasPrefix(keys[i], prefix) {
+			for i < len(order) {
+				k := d.fields[order[i]].Key
+				if !sharesPrefix(k, ref, off) || !strings.HasPrefix(k[off:], seg+".") {
+					break
+				}
 				dst = append(dst, ',')
-				dst = AppendJSONString(dst, strings.Join(keys[i][depth:], "."))
+				dst = AppendJSONString(dst, k[off:])
 				dst = append(dst, ':')
 				dst = d.fields[order[i]].Value.AppendJSON(dst)
 				i++
 			}
 			continue
 		}
-		dst = AppendJSONString(dst, seg)
-		dst = append(dst, ':')
-		dst, i = d.writeObject(dst, order, keys, i, depth+1)
+		dst, i = d.writeObject(dst, order, i, off+len(seg)+1)
 	}
 	return append(dst, '}'), i
 }
 
-func hasPrefix(k, prefix []string) bool {
-	if len(k) <= len(prefix) {
-		return false
-	}
-	for i, p := range prefix {
-		if k[i] != p {
-			return false
+// LoadDoc fills ev from a Doc: each field whose key the schema knows goes to
+// its slot. ev.Doc is set to d (not copied).
+func (s *Schema) LoadDoc(d *Doc, ev *Event) {
+	src, pos, seq := ev.Source, ev.Pos, ev.Seq
+	ev.Reset(len(s.names))
+	ev.Source, ev.Pos, ev.Seq = src, pos, seq
+	ev.Doc = d
+	for _, f := range d.fields {
+		if i, ok := s.index[f.Key]; ok {
+			ev.Add(i, f.Value)
 		}
 	}
-	return true
 }
 
 // compareDotted orders dotted keys segment by segment, so that keys sharing
@@ -279,19 +307,5 @@ func compareDotted(a, b string) int {
 			}
 		}
 		a, b = a[ia+1:], b[ib+1:]
-	}
-}
-
-// LoadDoc fills ev from a Doc: each field whose key the schema knows goes to
-// its slot. ev.Doc is set to d (not copied).
-func (s *Schema) LoadDoc(d *Doc, ev *Event) {
-	src, pos, seq := ev.Source, ev.Pos, ev.Seq
-	ev.Reset(len(s.names))
-	ev.Source, ev.Pos, ev.Seq = src, pos, seq
-	ev.Doc = d
-	for _, f := range d.fields {
-		if i, ok := s.index[f.Key]; ok {
-			ev.Add(i, f.Value)
-		}
 	}
 }

@@ -10,11 +10,12 @@ import (
 // values (and the strings in them) stay valid until the Event is decoded
 // into again. Clone makes a copy that owns its memory.
 type Event struct {
-	vals  []Value
-	arena []Value
-	buf   []byte
-	store []byte  // bytes the event owns across Decode/LoadDoc; see Own
-	vstor []Value // array elements the event owns; see OwnDoc
+	vals   []Value
+	arena  []Value
+	buf    []byte
+	sparse []slotValue // the values of a compact (cloned) event; see Clone
+	store  []byte      // bytes the event owns across Decode/LoadDoc; see Own
+	vstor  []Value     // array elements the event owns; see OwnDoc
 
 	// Raw is the original JSON document, when the event was decoded from JSON.
 	Raw []byte
@@ -42,11 +43,15 @@ func (e *Event) Get(slot int) Value {
 	if uint(slot) < uint(len(e.vals)) {
 		return e.vals[slot]
 	}
+	if e.sparse != nil {
+		return e.getSparse(slot)
+	}
 	return Value{}
 }
 
 // Set stores a value in a slot, growing the event if the schema grew.
 func (e *Event) Set(slot int, v Value) {
+	e.expand()
 	if slot >= len(e.vals) {
 		e.grow(slot + 1)
 	}
@@ -56,6 +61,7 @@ func (e *Event) Set(slot int, v Value) {
 // Add adds a value to a slot: the first value is stored as is, later ones
 // turn the slot into an array (arrays are flattened).
 func (e *Event) Add(slot int, v Value) {
+	e.expand()
 	if slot >= len(e.vals) {
 		e.grow(slot + 1)
 	}
@@ -100,6 +106,7 @@ func (e *Event) grow(n int) {
 
 // Reset clears the event for reuse with a schema of n slots.
 func (e *Event) Reset(n int) {
+	e.sparse = nil
 	if cap(e.vals) < n {
 		e.vals = make([]Value, n)
 	} else {
@@ -116,7 +123,12 @@ func (e *Event) Reset(n int) {
 }
 
 // NumSlots returns how many slots the event holds.
-func (e *Event) NumSlots() int { return len(e.vals) }
+func (e *Event) NumSlots() int {
+	if e.sparse != nil && len(e.sparse) > 0 {
+		return int(e.sparse[len(e.sparse)-1].slot) + 1
+	}
+	return len(e.vals)
+}
 
 // AppendJSON appends the event's document to dst: the original bytes when it
 // was decoded from JSON, the normalised document otherwise.
@@ -131,47 +143,120 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 }
 
 // Clone returns a deep copy of the event that shares no memory with it, so
-// it may be retained (e.g. by a pending sequence) while the original is
-// reused.
+// it may be retained (e.g. by a pending sequence or an alert) while the
+// original is reused. The copy keeps only the slots that hold a value, in a
+// compact form: cloning does not cost in proportion to the schema's size,
+// and strings that lie within the raw document are not copied twice. A
+// clone is meant to be read; Set and Add on it first expand it.
 func (e *Event) Clone() *Event {
 	c := &Event{
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
 		Index: e.Index, ID: strings.Clone(e.ID),
 	}
-	// One block for all strings, one for all values.
-	size := len(e.Raw)
-	nvals := len(e.vals)
-	for _, v := range e.vals {
-		s, n := v.footprint()
-		size += s
-		nvals += n
-	}
+	size, elems, n := len(e.Raw), 0, 0
+	e.each(func(_ int, v Value) {
+		b, m := v.footprintOutside(e.Raw)
+		size += b
+		elems += m
+		n++
+	})
 	block := make([]byte, 0, size)
 	if e.Raw != nil {
 		block = append(block, e.Raw...)
 		c.Raw = block[:len(e.Raw):len(e.Raw)]
 	}
-	store := make([]Value, nvals)
-	c.vals = store[:len(e.vals):len(e.vals)]
-	rest := store[len(e.vals):]
-	for i, v := range e.vals {
-		c.vals[i], block, rest = v.copyInto(block, rest)
-	}
+	store := make([]Value, elems)
+	c.sparse = make([]slotValue, 0, n)
+	e.each(func(slot int, v Value) {
+		var cv Value
+		cv, block, store = v.copyInto(block, store, e.Raw, c.Raw)
+		c.sparse = append(c.sparse, slotValue{slot: int32(slot), v: cv})
+	})
 	if e.Doc != nil {
 		c.Doc = e.Doc.Clone()
 	}
 	return c
 }
 
-// footprint returns the string bytes and array elements a value holds.
-func (v Value) footprint() (bytes, elems int) {
+// slotValue is one slot of a compact (cloned) event.
+type slotValue struct {
+	slot int32
+	v    Value
+}
+
+// each calls fn for every slot that holds a value, in slot order.
+func (e *Event) each(fn func(slot int, v Value)) {
+	if e.sparse != nil {
+		for _, sv := range e.sparse {
+			fn(int(sv.slot), sv.v)
+		}
+		return
+	}
+	for i, v := range e.vals {
+		if v.k != KindMissing {
+			fn(i, v)
+		}
+	}
+}
+
+// getSparse looks a slot up in a compact event.
+func (e *Event) getSparse(slot int) Value {
+	lo, hi := 0, len(e.sparse)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if int(e.sparse[m].slot) < slot {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(e.sparse) && int(e.sparse[lo].slot) == slot {
+		return e.sparse[lo].v
+	}
+	return Value{}
+}
+
+// expand turns a compact event back into the dense form.
+func (e *Event) expand() {
+	if e.sparse == nil {
+		return
+	}
+	sp := e.sparse
+	e.sparse = nil
+	for _, sv := range sp {
+		if int(sv.slot) >= len(e.vals) {
+			e.grow(int(sv.slot) + 1)
+		}
+		e.vals[sv.slot] = sv.v
+	}
+}
+
+// within reports whether s lies inside b, returning its offset.
+func within(s string, b []byte) (int, bool) {
+	if len(s) == 0 || len(b) == 0 {
+		return 0, false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	base := uintptr(unsafe.Pointer(&b[0]))
+	if p < base || p+uintptr(len(s)) > base+uintptr(len(b)) {
+		return 0, false
+	}
+	return int(p - base), true
+}
+
+// footprintOutside returns the string bytes (those not inside raw) and
+// array elements a value holds.
+func (v Value) footprintOutside(raw []byte) (bytes, elems int) {
 	switch v.k {
 	case KindString:
+		if _, ok := within(v.s, raw); ok {
+			return 0, 0
+		}
 		return len(v.s), 0
 	case KindArray:
 		elems = len(v.a)
 		for _, e := range v.a {
-			b, n := e.footprint()
+			b, n := e.footprintOutside(raw)
 			bytes += b
 			elems += n
 		}
@@ -179,12 +264,17 @@ func (v Value) footprint() (bytes, elems int) {
 	return bytes, elems
 }
 
-// copyInto copies the value's strings into block and its array elements
-// into store, returning the copy and what is left of both.
-func (v Value) copyInto(block []byte, store []Value) (Value, []byte, []Value) {
+// copyInto copies the value's strings into block (or re-points those inside
+// raw to the same place in rawCopy) and its array elements into store,
+// returning the copy and what is left of both.
+func (v Value) copyInto(block []byte, store []Value, raw, rawCopy []byte) (Value, []byte, []Value) {
 	switch v.k {
 	case KindString:
 		if len(v.s) == 0 {
+			return v, block, store
+		}
+		if off, ok := within(v.s, raw); ok {
+			v.s = unsafe.String(&rawCopy[off], len(v.s))
 			return v, block, store
 		}
 		start := len(block)
@@ -195,7 +285,7 @@ func (v Value) copyInto(block []byte, store []Value) (Value, []byte, []Value) {
 		arr := store[:n:n]
 		store = store[n:]
 		for i, e := range v.a {
-			arr[i], block, store = e.copyInto(block, store)
+			arr[i], block, store = e.copyInto(block, store, raw, rawCopy)
 		}
 		v.a = arr
 	}
