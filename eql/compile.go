@@ -507,7 +507,7 @@ func (c *compiler) compareNode(e *Binary, l, r *node) *node {
 
 // compareValues compares two values with any-element semantics for
 // arrays; null when either side is null.
-func compareValues(op cmpOp, a, b event.Value, t Type) event.Value {
+func compareValues(op CmpOp, a, b event.Value, t Type) event.Value {
 	if op == OpNeq {
 		return kleeneNot(compareValues(OpEq, a, b, t))
 	}
@@ -520,7 +520,7 @@ func compareValues(op cmpOp, a, b event.Value, t Type) event.Value {
 	return event.Null()
 }
 
-func anyCompare(op cmpOp, a, b event.Value, t Type) int {
+func anyCompare(op CmpOp, a, b event.Value, t Type) int {
 	if !a.Exists() || !b.Exists() {
 		return -1
 	}

@@ -427,7 +427,7 @@ func Regex(slot int, pattern string, fold bool) (Pred, error) {
 // cmpPred compares a field's values with a constant of the field's type.
 type cmpPred struct {
 	slot int
-	op   cmpOp
+	op   CmpOp
 	lit  event.Value
 	t    Type
 	// precomputed literal forms

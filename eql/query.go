@@ -131,7 +131,7 @@ func (c *compiler) compareLeaf(e *Binary) Pred {
 }
 
 // fieldLeaf compiles `field op constant` to a specialised predicate.
-func (c *compiler) fieldLeaf(e *Binary, f *fieldInfo, op cmpOp, lit event.Value) (Pred, bool) {
+func (c *compiler) fieldLeaf(e *Binary, f *fieldInfo, op CmpOp, lit event.Value) (Pred, bool) {
 	t := f.t
 	if t == TUnknown {
 		t = kindType(lit)

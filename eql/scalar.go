@@ -19,13 +19,12 @@ type cmpResult int8
 
 const incomparable cmpResult = 2
 
-// cmpOp is a comparison operator.
-type cmpOp uint8
+// CmpOp is a comparison operator, for Compare.
+type CmpOp uint8
 
-// Comparison operators, exported for predicates built by other packages
-// (KQL ranges).
+// Comparison operators.
 const (
-	OpEq cmpOp = iota
+	OpEq CmpOp = iota
 	OpNeq
 	OpLt
 	OpLte
@@ -33,12 +32,9 @@ const (
 	OpGte
 )
 
-// CmpOp is a comparison operator for FieldCompare.
-type CmpOp = cmpOp
+var cmpOpNames = map[string]CmpOp{"==": OpEq, "!=": OpNeq, "<": OpLt, "<=": OpLte, ">": OpGt, ">=": OpGte}
 
-var cmpOpNames = map[string]cmpOp{"==": OpEq, "!=": OpNeq, "<": OpLt, "<=": OpLte, ">": OpGt, ">=": OpGte}
-
-func (op cmpOp) String() string {
+func (op CmpOp) String() string {
 	for k, v := range cmpOpNames {
 		if v == op {
 			return k
@@ -48,7 +44,7 @@ func (op cmpOp) String() string {
 }
 
 // holds reports whether a comparison result satisfies op.
-func (op cmpOp) holds(c cmpResult) bool {
+func (op CmpOp) holds(c cmpResult) bool {
 	if c == incomparable {
 		return false
 	}
@@ -68,7 +64,7 @@ func (op cmpOp) holds(c cmpResult) bool {
 }
 
 // negate returns the operator of not(a op b).
-func (op cmpOp) negate() cmpOp {
+func (op CmpOp) negate() CmpOp {
 	switch op {
 	case OpEq:
 		return OpNeq
@@ -85,7 +81,7 @@ func (op cmpOp) negate() cmpOp {
 }
 
 // swap returns the operator of b op' a equivalent to a op b.
-func (op cmpOp) swap() cmpOp {
+func (op CmpOp) swap() CmpOp {
 	switch op {
 	case OpLt:
 		return OpGt
