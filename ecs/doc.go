@@ -6,8 +6,8 @@
 // The table is generated (fields_gen.go) by ./internal/gen from
 // ../shared/ecs/ecs_flat.yml, with the non-ECS fields that Elastic's
 // detection-rules repository validates queries against
-// (../shared/schemas/non-ecs-schema.json, endpoint_schemas) in a second
-// table. Regenerate with
+// (../shared/schemas/non-ecs-schema.json, the Elastic Defend process
+// schema and the Beats' fields.yml, e.g. winlog.*) in a second table. Regenerate with
 //
 //	VIGIL_SHARED=../shared go generate ./ecs
 //
@@ -23,8 +23,8 @@ func Lookup(path string) (string, bool) {
 }
 
 // LookupNonECS returns the type of a field that is not in ECS but that
-// Elastic's integrations and Elastic Defend define (the non-ECS schema of the
-// detection-rules repository), and whether it is known.
+// Elastic Defend, the Beats or Elastic's integrations define (the non-ECS
+// schemas of the detection-rules repository), and whether it is known.
 func LookupNonECS(path string) (string, bool) {
 	t, ok := nonECS[path]
 	return t, ok

@@ -27,7 +27,13 @@ func TestLookup(t *testing.T) {
 	if Len() < 2000 {
 		t.Errorf("Len() = %d, want the whole ECS table", Len())
 	}
-	if typ, ok := LookupNonECS("process.Ext.ancestry"); !ok || typ != "keyword" {
-		t.Errorf("LookupNonECS(process.Ext.ancestry) = %q, %v", typ, ok)
+	for path, want := range map[string]string{
+		"process.Ext.ancestry":          "keyword",
+		"winlog.computer_name":          "keyword",
+		"winlog.event_data.ServiceName": "keyword",
+	} {
+		if typ, ok := LookupNonECS(path); !ok || typ != want {
+			t.Errorf("LookupNonECS(%s) = %q, %v; want %q", path, typ, ok, want)
+		}
 	}
 }

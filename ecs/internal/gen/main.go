@@ -46,6 +46,9 @@ func main() {
 	if err := readFlatGz(filepath.Join(*shared, "schemas", "endpoint_schemas", "endpoint_process.json.gz"), nonECS); err != nil {
 		log.Fatal(err)
 	}
+	if err := readBeats(filepath.Join(*shared, "schemas", "beats_schemas", "v9.5.0.json.gz"), nonECS); err != nil {
+		log.Fatal(err)
+	}
 	for k := range nonECS {
 		if _, ok := ecsFields[k]; ok {
 			delete(nonECS, k)
@@ -202,4 +205,101 @@ func repoRoot() string {
 			return dir
 		}
 	}
+}
+
+// readBeats merges the fields of the Beats' fields.yml files (winlog.*,
+// okta.*, ...) that detection-rules keeps as one JSON tree: folders of
+// files, each a list of sections whose fields nest by "group". Fields
+// already known keep their type; aliases take their target's; the "array"
+// pseudo-type is left out.
+func readBeats(path string, out map[string]string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	var tree any
+	if err := json.NewDecoder(zr).Decode(&tree); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	beats := map[string]string{}
+	aliases := map[string]string{}
+	var flat func(fields any, prefix string)
+	flat = func(fields any, prefix string) {
+		list, _ := fields.([]any)
+		for _, x := range list {
+			fd, _ := x.(map[string]any)
+			name, ok := fd["name"].(string)
+			if !ok {
+				continue
+			}
+			name = prefix + name
+			typ, _ := fd["type"].(string)
+			if typ == "" {
+				typ = "keyword"
+			}
+			switch {
+			case typ == "group" || fd["fields"] != nil && typ == "object":
+				flat(fd["fields"], name+".")
+			case typ == "alias":
+				if p, ok := fd["path"].(string); ok {
+					aliases[name] = p
+				}
+			case typ == "array":
+			default:
+				if _, seen := beats[name]; !seen {
+					beats[name] = typ
+				}
+			}
+		}
+	}
+	var walk func(x any)
+	walk = func(x any) {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if files, ok := m[k].(map[string]any); ok && k == "files" {
+				names := make([]string, 0, len(files))
+				for n := range files {
+					names = append(names, n)
+				}
+				sort.Strings(names)
+				for _, n := range names {
+					sections, _ := files[n].([]any)
+					for _, s := range sections {
+						if sm, ok := s.(map[string]any); ok {
+							flat(sm["fields"], "")
+						}
+					}
+				}
+				continue
+			}
+			walk(m[k])
+		}
+	}
+	walk(tree)
+	for a, target := range aliases {
+		if t, ok := beats[target]; ok {
+			if _, seen := beats[a]; !seen {
+				beats[a] = t
+			}
+		}
+	}
+	for k, t := range beats {
+		if _, seen := out[k]; !seen {
+			out[k] = t
+		}
+	}
+	return nil
 }
