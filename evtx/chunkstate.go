@@ -2,6 +2,7 @@ package evtx
 
 import (
 	"encoding/binary"
+	"slices"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -146,6 +147,10 @@ func (cs *chunkState) strBytes(b []byte) string {
 // character (values often carry their terminator).
 func appendUTF16(dst, b []byte) []byte {
 	n := len(b) &^ 1
+	// at most 3 bytes of UTF-8 per UTF-16 unit (a surrogate pair makes 4 of 2 units)
+	dst = slices.Grow(dst, n/2*3)
+	out := dst[len(dst):cap(dst)]
+	j := 0
 	i := 0
 	// fast path: four ASCII characters (no NUL) at a time
 	for ; i+8 <= n; i += 8 {
@@ -153,17 +158,21 @@ func appendUTF16(dst, b []byte) []byte {
 		if v&0xff80ff80ff80ff80 != 0 || v&0xffff == 0 || v&0xffff0000 == 0 || v&0xffff00000000 == 0 || v>>48 == 0 {
 			break
 		}
-		dst = append(dst, byte(v), byte(v>>16), byte(v>>32), byte(v>>48))
+		o := out[j : j+4 : j+4]
+		o[0], o[1], o[2], o[3] = byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
+		j += 4
 	}
 	for ; i < n; i += 2 {
 		c := uint16(b[i]) | uint16(b[i+1])<<8
 		switch {
 		case c == 0:
-			return dst
+			return dst[:len(dst)+j]
 		case c < 0x80:
-			dst = append(dst, byte(c))
+			out[j] = byte(c)
+			j++
 		case c < 0x800:
-			dst = append(dst, byte(0xc0|c>>6), byte(0x80|c&0x3f))
+			out[j], out[j+1] = byte(0xc0|c>>6), byte(0x80|c&0x3f)
+			j += 2
 		case utf16.IsSurrogate(rune(c)):
 			r := utf8.RuneError
 			if c < 0xdc00 && i+3 < n {
@@ -173,12 +182,13 @@ func appendUTF16(dst, b []byte) []byte {
 					i += 2
 				}
 			}
-			dst = utf8.AppendRune(dst, r)
+			j += utf8.EncodeRune(out[j:], r)
 		default:
-			dst = append(dst, byte(0xe0|c>>12), byte(0x80|(c>>6)&0x3f), byte(0x80|c&0x3f))
+			out[j], out[j+1], out[j+2] = byte(0xe0|c>>12), byte(0x80|(c>>6)&0x3f), byte(0x80|c&0x3f)
+			j += 3
 		}
 	}
-	return dst
+	return dst[:len(dst)+j]
 }
 
 // appendUTF16All is appendUTF16 without stopping at NUL characters; NULs

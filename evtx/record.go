@@ -58,11 +58,20 @@ type System struct {
 }
 
 // Data is one named value of EventData or UserData.
+//
+// Values render as Windows' XML rendering shows them: integers in decimal,
+// HexInt32/HexInt64 and size_t as "0x" and lower-case hex, GUIDs as
+// {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}, SIDs as S-1-..., FILETIME and
+// SYSTEMTIME as RFC 3339 UTC with 7 fractional digits, binary as upper-case
+// hex, booleans as true/false. An element whose only content is an optional
+// substitution of a null value is left out, as Windows leaves it out.
 type Data struct {
 	Name  string
 	Value string
 	// Values is set when the value was an array substitution; Value is then
-	// the values joined by ",".
+	// the values joined by ",". Windows' XML shows such an element once per
+	// value (<Data>a</Data><Data>b</Data>, which Winlogbeat names param1,
+	// param2 when unnamed); AppendXML does the same.
 	Values []string
 }
 

@@ -29,7 +29,8 @@ export LC_ALL=C
 		if [ "$ref" = python ]; then
 			line="$(/usr/bin/python3 "$here/pyrefcount.py" "$f" | cut -f1,2)"
 		else
-			line="$(evtxexport -f xml "$f" 2>/dev/null | python3 "$here/refcount.py")"
+			# evtxexport exits non-zero on files it cannot read: count what it printed
+			line="$({ evtxexport -f xml "$f" 2>/dev/null || true; } | python3 "$here/refcount.py")"
 		fi
 		printf '%s\t%s\n' "$f" "$line"
 	done
