@@ -82,11 +82,9 @@ func (c *Compiler) Field(name string) Field {
 	}
 	f := Field{Name: name, Type: es, kind: kindOf(es)}
 	src := name
-	if ok {
-		if i := strings.LastIndexByte(name, '.'); i > 0 {
-			if pt, ok := c.types.FieldType(name[:i]); ok && isLeafType(pt) {
-				src = name[:i]
-			}
+	if i := strings.LastIndexByte(name, '.'); ok && i > 0 && multiFieldNames[name[i+1:]] {
+		if pt, ok := c.types.FieldType(name[:i]); ok && isLeafType(pt) {
+			src = name[:i]
 		}
 	}
 	f.Slot = c.schema.Slot(src)
@@ -103,6 +101,11 @@ func (c *Compiler) flattenedParent(name string) string {
 	}
 	return ""
 }
+
+// multiFieldNames are the names ECS and Elastic's integrations give
+// multi-fields (a known field below a known leaf field with another name
+// is taken as a field of its own).
+var multiFieldNames = map[string]bool{"text": true, "caseless": true, "keyword": true}
 
 func isLeafType(t string) bool {
 	switch kindOf(t) {

@@ -173,16 +173,16 @@ func (g *glob) matchRunes(s string) bool {
 }
 
 func (g *glob) runeEq(r, e rune) bool {
-	if r == e {
-		return true
-	}
 	if g.lower {
-		r = unicode.ToLower(r)
-		if r == e {
-			return true
+		if r < utf8.RuneSelf {
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+		} else {
+			r = unicode.ToLower(r)
 		}
 	}
-	return g.fold && foldRune(r) == foldRune(e)
+	return r == e || g.fold && foldRune(r) == foldRune(e)
 }
 
 // foldRune returns the smallest member of r's simple case-folding orbit.

@@ -333,8 +333,10 @@ func keywordString(v any) string {
 	case int:
 		return strconv.Itoa(v)
 	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1e7 {
-			return strconv.FormatFloat(v, 'f', 1, 64) // Java's Double.toString: 1.0
+		// Decoders of JSON give every number as a float64: an integral
+		// one is written as the integer it most likely was.
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return strconv.FormatInt(int64(v), 10)
 		}
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	case bool:
