@@ -206,9 +206,12 @@ func (t *luceneTranslator) simple() (string, error) {
 		return "(?:" + inner + ")", nil
 	case '<':
 		return "", t.errorf("intervals and named automata (<...>) are not supported")
-	case '*', '+', '?', '{', '}', ')', '|', '&', '>', ']':
+	case ')', '|', '&':
 		return "", t.errorf("unexpected %q", c)
 	}
+	// Anything else is a literal, as in Lucene, where a repetition
+	// operator with nothing before it (a leading *) and a lone ] } > are
+	// ordinary characters.
 	r, esc, err := t.char()
 	if err != nil {
 		return "", err
