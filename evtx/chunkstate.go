@@ -152,14 +152,23 @@ func appendUTF16(dst, b []byte) []byte {
 	out := dst[len(dst):cap(dst)]
 	j := 0
 	i := 0
-	// fast path: four ASCII characters (no NUL) at a time
-	for ; i+8 <= n; i += 8 {
-		v := binary.LittleEndian.Uint64(b[i:])
-		if v&0xff80ff80ff80ff80 != 0 || v&0xffff == 0 || v&0xffff0000 == 0 || v&0xffff00000000 == 0 || v>>48 == 0 {
+	// fast path: eight, then four ASCII characters (no NUL) at a time
+	const lo, hi, notASCII = 0x0001000100010001, 0x8000800080008000, 0xff80ff80ff80ff80
+	for ; i+16 <= n && j+8 <= len(out); i += 16 {
+		v1, v2 := binary.LittleEndian.Uint64(b[i:]), binary.LittleEndian.Uint64(b[i+8:])
+		// with all lanes below 0x80, lane-1 sets a lane's top bit only for a NUL
+		if (v1|v2)&notASCII != 0 || ((v1-lo)|(v2-lo))&hi != 0 {
 			break
 		}
-		o := out[j : j+4 : j+4]
-		o[0], o[1], o[2], o[3] = byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
+		binary.LittleEndian.PutUint64(out[j:], pack4(v1)|pack4(v2)<<32)
+		j += 8
+	}
+	for ; i+8 <= n && j+4 <= len(out); i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		if v&notASCII != 0 || (v-lo)&hi != 0 {
+			break
+		}
+		binary.LittleEndian.PutUint32(out[j:], uint32(pack4(v)))
 		j += 4
 	}
 	for ; i < n; i += 2 {
@@ -189,6 +198,12 @@ func appendUTF16(dst, b []byte) []byte {
 		}
 	}
 	return dst[:len(dst)+j]
+}
+
+// pack4 gathers the low bytes of four 16-bit lanes (all below 0x100).
+func pack4(v uint64) uint64 {
+	v = (v | v>>8) & 0x0000ffff0000ffff
+	return (v | v>>16) & 0xffffffff
 }
 
 // appendUTF16All is appendUTF16 without stopping at NUL characters; NULs

@@ -631,3 +631,17 @@ func TestNotEVTX(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendUTF16(t *testing.T) {
+	for _, s := range []string{"", "a", "abcd", "abcdefgh", "abcdefghijklmnopq", "0123456789abcdef\u00e9xyz",
+		"long ascii text that goes past sixteen characters € and then some more ASCII after it 😀!",
+		"abc\x00def", "abcdefgh\x00ijklmnop", "abcdefghijklmno\x00p", "\x7f\x01abcdefghijkl"} {
+		want := s
+		if k := strings.IndexByte(s, 0); k >= 0 {
+			want = s[:k]
+		}
+		if got := string(appendUTF16([]byte("pre:"), utf16le(s))); got != "pre:"+want {
+			t.Errorf("appendUTF16(%q) = %q", s, got)
+		}
+	}
+}
