@@ -88,6 +88,8 @@ func TestQuery(t *testing.T) {
 			[]doc{{"process.name": "CMD.EXE"}}, []doc{{"process.name": "cmd"}}},
 		{"term number on keyword", `{"term": {"event.code": 4688}}`,
 			[]doc{{"event.code": "4688"}}, []doc{{"event.code": "4688.0"}}},
+		{"match text dotted I", `{"match": {"message": "invoke"}}`, []doc{{"message": "\u0130nvoke x"}, {"message": "INVOKE"}}, []doc{{"message": "invoked"}}},
+		{"phrase text kelvin", `{"match_phrase": {"message": "kill it"}}`, []doc{{"message": "\u212aILL IT"}}, []doc{{"message": "kil it"}}},
 		{"term on text is a token", `{"term": {"message": "hello"}}`,
 			[]doc{{"message": "Hello World"}}, []doc{{"message": "helloworld"}}},
 		{"term upper case on text", `{"term": {"message": "Hello"}}`, nil, []doc{{"message": "Hello"}}},

@@ -1,6 +1,9 @@
 package dsl
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 )
@@ -21,6 +24,97 @@ type textPred struct {
 	// With many terms and phrases, a map from a (first) token to what
 	// starts with it; built by finish.
 	index map[string]textEntry
+
+	// keys, when set, are ASCII substrings one of which the text holds
+	// (ignoring case) if it can match: a token of each term and phrase.
+	// They are looked for before the text is tokenized.
+	keys []string
+}
+
+// maxKeys is the number of terms and phrases up to which a textPred
+// looks for their keys before tokenizing.
+const maxKeys = 4
+
+func longest(ss []string) string {
+	l := ss[0]
+	for _, s := range ss[1:] {
+		if len(s) > len(l) {
+			l = s
+		}
+	}
+	return l
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// mayMatch reports whether s holds one of the keys, ignoring ASCII case,
+// or a character that lowercases to ASCII (U+0130, U+212A), which the
+// search would miss.
+func (p *textPred) mayMatch(s string) bool {
+	for _, k := range p.keys {
+		if containsFoldASCII(s, k) {
+			return true
+		}
+	}
+	return strings.Contains(s, "\u0130") || strings.Contains(s, "\u212a")
+}
+
+// containsFoldASCII reports whether s contains the lowercase ASCII key,
+// ignoring case, looking for one byte of the key with IndexByte.
+func containsFoldASCII(s, key string) bool {
+	if key == "" {
+		return true
+	}
+	// Pivot on a byte that has no other case when there is one.
+	pv := len(key) - 1
+	for i := len(key) - 1; i >= 0; i-- {
+		if c := key[i]; c < 'a' || c > 'z' {
+			pv = i
+			break
+		}
+	}
+	lc := key[pv]
+	uc := lc
+	if 'a' <= lc && lc <= 'z' {
+		uc = lc - 'a' + 'A'
+	}
+	for from := pv; from < len(s); {
+		i := strings.IndexByte(s[from:], lc)
+		if uc != lc {
+			if j := strings.IndexByte(s[from:], uc); j >= 0 && (i < 0 || j < i) {
+				i = j
+			}
+		}
+		if i < 0 {
+			return false
+		}
+		at := from + i - pv
+		if at+len(key) <= len(s) && equalFoldASCII(s[at:at+len(key)], key) {
+			return true
+		}
+		from += i + 1
+	}
+	return false
+}
+
+func equalFoldASCII(s, lowerKey string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lowerKey[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // textEntry is what starts with one token: the token alone, and phrases
@@ -36,6 +130,20 @@ const indexMin = 6
 
 func (p *textPred) finish() {
 	p.index = nil
+	p.keys = nil
+	if len(p.globs) == 0 && len(p.terms)+len(p.phrases) <= maxKeys {
+		keys := append([]string(nil), p.terms...)
+		for _, ph := range p.phrases {
+			keys = append(keys, longest(ph))
+		}
+		ok := true
+		for _, k := range keys {
+			ok = ok && isASCII(k)
+		}
+		if ok {
+			p.keys = keys
+		}
+	}
 	if len(p.terms)+len(p.phrases) < indexMin {
 		return
 	}
@@ -73,6 +181,9 @@ func (p *textPred) Match(ev *event.Event) bool {
 const maxLowerBuf = 1024
 
 func (p *textPred) matchText(s string) bool {
+	if p.keys != nil && !p.mayMatch(s) {
+		return false
+	}
 	t := tokenizer{s: s}
 	var buf [maxLowerBuf]byte
 	for {
@@ -144,7 +255,7 @@ func textMatchAll(slot int, text string) eql.Pred {
 	}
 	var ps []eql.Pred
 	for _, t := range dedup(toks) {
-		ps = append(ps, &textPred{slot: slot, terms: []string{t}})
+		ps = append(ps, finished(&textPred{slot: slot, terms: []string{t}}))
 	}
 	return eql.And(ps...)
 }
@@ -157,9 +268,9 @@ func textPhrase(slot int, text string) eql.Pred {
 	case 0:
 		return eql.False()
 	case 1:
-		return &textPred{slot: slot, terms: toks}
+		return finished(&textPred{slot: slot, terms: toks})
 	}
-	return &textPred{slot: slot, phrases: [][]string{toks}}
+	return finished(&textPred{slot: slot, phrases: [][]string{toks}})
 }
 
 // textTerm returns the predicate of a term query on a text field: one
@@ -169,7 +280,12 @@ func textTerm(slot int, term string) eql.Pred {
 	if lower(term) != term || term == "" {
 		return eql.False()
 	}
-	return &textPred{slot: slot, terms: []string{term}}
+	return finished(&textPred{slot: slot, terms: []string{term}})
+}
+
+func finished(p *textPred) *textPred {
+	p.finish()
+	return p
 }
 
 // textGlob returns a predicate matching a pattern against each token.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/event"
 )
 
 func errorsAs(err error, list *ErrorList) bool { return errors.As(err, list) }
@@ -107,6 +109,53 @@ func FuzzEscape(f *testing.F) {
 		}
 		if v.Text != text || !reflect.DeepEqual(v.Stars, stars) {
 			t.Fatalf("escapeUnquoted(%q) = %s parses to %q stars %v, want stars %v", text, src, v.Text, v.Stars, stars)
+		}
+	})
+}
+
+// FuzzCompile checks that compiling any query that parses never panics,
+// that errors are positioned inside the query, and that the predicate can
+// be matched against events holding values of every kind.
+func FuzzCompile(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	for _, s := range []string{
+		`process.pid:abc`, `source.ip:10.0.0.0/8 or source.ip:* or source.ip:x*`, `@timestamp >= "now-30d/d"`,
+		`powershell.file.script_block_text:("a b" or c* or d) and message:x`, `a:{b:{c:d}}`, `process.*:x*`,
+		`user_agent.original:*S3 Browser* \u3000x*`, `@timestamp:2024-01-02`, `event.risk_score > 1.5`,
+	} {
+		f.Add(s)
+	}
+	values := []event.Value{
+		event.Str("a b"), event.Int(5), event.Float(1.5), event.Bool(true), event.Null(),
+		event.Str("2024-01-02T00:00:00Z"), event.Str("10.1.2.3"), event.Array(event.Str("x"), event.Int(1)),
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		n, err := Parse(q)
+		if err != nil {
+			return
+		}
+		s := event.NewSchema()
+		p, err := Compile(n, s, Options{Warn: func(*Error) {}})
+		if err != nil {
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %v is not a list of errors", err)
+			}
+			for _, e := range list {
+				if e.Pos.Offset < 0 || e.Pos.Offset > len(q) || e.Pos.Line < 1 || e.Pos.Col < 1 {
+					t.Fatalf("error at bad position %+v in %q", e.Pos, q)
+				}
+			}
+			return
+		}
+		for _, v := range values {
+			ev := &event.Event{}
+			for i := 0; i < s.Len(); i++ {
+				ev.Set(i, v)
+			}
+			p.Match(ev)
 		}
 	})
 }
