@@ -316,3 +316,35 @@ func (c *chunkBuilder) eventTemplate(data []string) func() {
 		c.end() // Event
 	}
 }
+
+// templateInstanceDyn is templateInstance for values that must be written
+// at their final chunk offset (BinXml values with inline names): each
+// value is written by a function and its size patched afterwards.
+func (c *chunkBuilder) templateInstanceDyn(def func(), types []byte, write []func()) {
+	c.u8(tokTemplate)
+	c.u8(1)
+	c.u32(0x1234)
+	defOff := uint32(c.pos() + 4)
+	c.u32(defOff)
+	c.u32(0)
+	c.buf = append(c.buf, make([]byte, 16)...)
+	sizeAt := c.pos()
+	c.u32(0)
+	start := c.pos()
+	c.fragment()
+	def()
+	c.eof()
+	binary.LittleEndian.PutUint32(c.buf[sizeAt:], uint32(c.pos()-start))
+	c.u32(uint32(len(types)))
+	desc := c.pos()
+	for _, t := range types {
+		c.u16(0)
+		c.u8(t)
+		c.u8(0)
+	}
+	for i, w := range write {
+		vs := c.pos()
+		w()
+		binary.LittleEndian.PutUint16(c.buf[desc+4*i:], uint16(c.pos()-vs))
+	}
+}

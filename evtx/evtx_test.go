@@ -645,3 +645,79 @@ func TestAppendUTF16(t *testing.T) {
 		}
 	}
 }
+
+// TestBinXmlValue covers BinXml (0x21) and EvtXml (0x23) values in
+// EventData: the nested XML becomes the Data's text.
+func TestBinXmlValue(t *testing.T) {
+	for _, typ := range []byte{vtBinXml, vtEvtXml} {
+		c := newChunkBuilder(1)
+		c.record(1, 0, func() {
+			c.fragment()
+			c.templateInstanceDyn(func() {
+				c.open("Event", false, true)
+				c.closeStart()
+				c.open("EventData", false, true)
+				c.closeStart()
+				c.open("Data", true, true)
+				c.attr("Name", false)
+				c.text("Nested")
+				c.closeStart()
+				c.subst(0, typ, false)
+				c.end()
+				c.end()
+				c.end()
+			}, []byte{typ}, []func(){func() {
+				c.fragment()
+				c.open("Foo", true, false)
+				c.attr("a", false)
+				c.text("1")
+				c.closeStart()
+				c.text("bar & baz")
+				c.end()
+				c.eof()
+			}})
+			c.eof()
+		})
+		recs, errs := readAll(t, fileBytes(0, 1, c.bytes(1)), 1)
+		if len(errs) > 0 || len(recs) != 1 {
+			t.Fatalf("type %#x: records %d, errors %v", typ, len(recs), errs)
+		}
+		want := []Data{{Name: "Nested", Value: `<Foo a="1">bar &amp; baz</Foo>`}}
+		if !equalData(recs[0].EventData, want) {
+			t.Errorf("type %#x: EventData = %q, want %q", typ, recs[0].EventData, want)
+		}
+		wantXML := `<Event><EventData><Data Name="Nested"><Foo a="1">bar &amp; baz</Foo></Data></EventData></Event>`
+		if got := string(recs[0].AppendXML(nil)); got != wantXML {
+			t.Errorf("type %#x: AppendXML = %s", typ, got)
+		}
+	}
+}
+
+// TestTemplateRecursion checks that a template whose definition
+// instantiates itself is an error, not a hang.
+func TestTemplateRecursion(t *testing.T) {
+	c := newChunkBuilder(1)
+	c.record(1, 0, func() {
+		c.fragment()
+		c.u8(tokTemplate)
+		c.u8(1)
+		c.u32(1)
+		defOff := uint32(c.pos() + 4)
+		c.u32(defOff)
+		c.u32(0)
+		c.buf = append(c.buf, make([]byte, 16)...)
+		sizeAt := c.pos()
+		c.u32(0)
+		start := c.pos()
+		c.fragment()
+		c.templateInstance(defOff, nil, nil) // instantiates the definition being parsed
+		c.eof()
+		binary.LittleEndian.PutUint32(c.buf[sizeAt:], uint32(c.pos()-start))
+		c.u32(0)
+		c.eof()
+	})
+	_, errs := readAll(t, fileBytes(0, 1, c.bytes(1)), 1)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "refers to itself") {
+		t.Errorf("errors %v", errs)
+	}
+}

@@ -31,11 +31,10 @@ type File struct {
 	wg      sync.WaitGroup
 	free    chan *chunkState
 
-	cur     *chunkState
-	pos     int  // next record of cur
-	tailed  bool // cur's tail error was delivered
-	closed  bool
-	errRead error
+	cur    *chunkState
+	pos    int  // next record of cur
+	tailed bool // cur's tail error was delivered
+	closed bool
 }
 
 type job struct {
@@ -90,12 +89,12 @@ func (f *File) Header() Header { return f.hdr }
 // Name returns the name given to Open or NewFile.
 func (f *File) Name() string { return f.name }
 
-// SetWorkers sets the number of chunks decoded in parallel: n <= 1 decodes
-// sequentially in the caller's goroutine. It must be called before the first
-// call to Next. The default is GOMAXPROCS.
+// SetWorkers sets the number of chunks decoded in parallel: 1 decodes
+// sequentially in the caller's goroutine, n <= 0 restores the default,
+// GOMAXPROCS. It must be called before the first call to Next.
 func (f *File) SetWorkers(n int) {
-	if n < 1 {
-		n = 1
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
 	}
 	if !f.started && f.seq == nil {
 		f.workers = n
@@ -136,9 +135,6 @@ func (f *File) Next() (*Record, error) {
 
 // fetch returns the next decoded chunk, releasing the current one.
 func (f *File) fetch() (*chunkState, error) {
-	if f.errRead != nil {
-		return nil, f.errRead
-	}
 	if f.workers <= 1 {
 		if f.seq == nil {
 			f.seq = getChunkState()
