@@ -36,5 +36,31 @@
 // "C:\Windows" is C:\Windows.
 //
 // Parse gives a tree (Node) with positions, whose String method writes it
-// back in KQL; Walk visits it. Compilation to predicates lives elsewhere.
+// back in KQL; Walk visits it.
+//
+// Compile turns a tree into an eql.Pred with the semantics of the
+// Elasticsearch query Kibana's detection engine builds from it. The engine
+// gives Kibana no field types (its data view has no fields), so:
+//
+//	field:value      match: exact and case-sensitive on keyword fields, any
+//	                 of the value's tokens on text fields; unquoted numbers,
+//	                 true and false are sent as JSON numbers and booleans
+//	                 (a keyword field is searched for "1" on field:1.0)
+//	field:"value"    match_phrase: exact on keyword fields, the tokens in
+//	                 order on text fields
+//	field:a*b        query_string {fields: [field], query: "a*b"}, all
+//	                 special characters escaped but whitespace: the value
+//	                 is split at whitespace into terms any of which may
+//	                 match, wildcard terms match whole keyword values
+//	                 (case-sensitively) or single tokens of text fields
+//	                 (lowercased); Options.KnownTypes makes a keyword field's
+//	                 value one wildcard query, as Discover does
+//	field:*          exists
+//	field < value    range, compared by the field's type (numbers, dates
+//	                 with date math, addresses, strings)
+//	field:{query}    nested, compiled on the values of field.sub together
+//
+// Field types come from ECS and the non-ECS schema (Options.Types); the
+// text analysis and the queries by field type are package dsl's.
+// CompileRule adds a rule's filters.
 package kql
