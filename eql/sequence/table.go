@@ -1,6 +1,9 @@
 package sequence
 
-import "unsafe"
+import (
+	"hash/maphash"
+	"unsafe"
+)
 
 // table maps encoded join keys to dense entry numbers, reusing the numbers
 // of removed keys, and keeps the entries in a list ordered by when they
@@ -8,7 +11,8 @@ import "unsafe"
 // for eviction and maxspan expiry. Entries hold no pointers besides the
 // key, so a million of them cost the garbage collector little.
 type table struct {
-	index    map[string]int32
+	index    map[khash]int32
+	seeds    [2]maphash.Seed
 	ents     []entry
 	free     []int32
 	head     int32 // least recently touched, -1 when empty
@@ -24,8 +28,20 @@ type entry struct {
 	touch      int64 // time of the last update, the matcher's clock
 }
 
+// khash is a 128-bit hash of an encoded key. The index is keyed by it
+// rather than by the key string so that a lookup compares 16 bytes held in
+// the map instead of following a pointer to the key's bytes (a cache miss
+// per event with many keys). The seeds are random per table, so collisions
+// (about n²/2¹²⁹) cannot be provoked.
+type khash [2]uint64
+
+func (t *table) hash(key []byte) khash {
+	return khash{maphash.Bytes(t.seeds[0], key), maphash.Bytes(t.seeds[1], key)}
+}
+
 func (t *table) init(max int) {
-	t.index = make(map[string]int32)
+	t.index = make(map[khash]int32)
+	t.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 	clear(t.ents)
 	t.ents = t.ents[:0]
 	t.free = t.free[:0]
@@ -40,7 +56,7 @@ func (t *table) init(max int) {
 func keyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func (t *table) lookup(key []byte) int32 {
-	if i, ok := t.index[string(key)]; ok {
+	if i, ok := t.index[t.hash(key)]; ok {
 		return i
 	}
 	return -1
@@ -64,7 +80,7 @@ func (t *table) insert(key []byte, now int64) int32 {
 		t.head = i
 	}
 	t.tail = i
-	t.index[k] = i
+	t.index[t.hash(key)] = i
 	t.n++
 	t.keyBytes += int64(len(k))
 	return i
@@ -103,7 +119,7 @@ func (t *table) unlink(i int32) {
 func (t *table) remove(i int32) {
 	t.unlink(i)
 	e := &t.ents[i]
-	delete(t.index, e.key)
+	delete(t.index, t.hash(keyBytes(e.key)))
 	t.keyBytes -= int64(len(e.key))
 	*e = entry{prev: -1, next: -1}
 	t.free = append(t.free, i)
@@ -117,9 +133,9 @@ func (t *table) remove(i int32) {
 }
 
 func (t *table) rebuild() {
-	idx := make(map[string]int32, t.n)
+	idx := make(map[khash]int32, t.n)
 	for i := t.head; i >= 0; i = t.ents[i].next {
-		idx[t.ents[i].key] = i
+		idx[t.hash(keyBytes(t.ents[i].key))] = i
 	}
 	t.index = idx
 	t.deletes = 0

@@ -1,0 +1,309 @@
+package sequence
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/synth"
+)
+
+// benchSetup decodes synthetic ECS events once (the pool) and prepares
+// 100,000 distinct process.entity_id values; the benchmark loop only sets
+// the key, category and time of a pooled event before pushing it, so what
+// it measures is the matcher.
+type benchSetup struct {
+	pool   []*event.Event
+	bufs   [][]byte // per pooled event: where its key text is written
+	keys   []event.Value
+	cat    int
+	key    int
+	spec   *Spec
+	labels []event.Value // process, network, other
+}
+
+func newBenchSetup(b *testing.B, nkeys int) *benchSetup {
+	b.Helper()
+	data := synth.New(7, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).NDJSON(4096)
+	schema := event.NewSchema()
+	s := &benchSetup{cat: schema.Slot("event.category"), key: schema.Slot("process.entity_id")}
+	name := schema.Slot("process.name")
+	schema.Slot("host.name")
+	schema.Slot("destination.ip")
+	for line := range bytes.Lines(data) {
+		e := &event.Event{}
+		if err := schema.Decode(bytes.TrimSpace(line), e); err != nil {
+			b.Fatal(err)
+		}
+		s.pool = append(s.pool, e)
+		s.bufs = append(s.bufs, []byte("{00000000-1D2E-6A5F-0B00-000000000000}"))
+	}
+	for i := range nkeys {
+		s.keys = append(s.keys, event.Str(fmt.Sprintf("{%08X-1D2E-6A5F-0B00-%012X}", uint32(i*7919), i)))
+	}
+	s.labels = []event.Value{event.Str("process"), event.Str("network"), event.Str("file")}
+	cat := s.cat
+	isCat := func(c string) func(*event.Event) bool {
+		return func(e *event.Event) bool {
+			v := e.Get(cat)
+			return v.Kind() == event.KindString && v.Str() == c
+		}
+	}
+	keyGet := func(e *event.Event) event.Value { return e.Get(s.key) }
+	proc, netw := isCat("process"), isCat("network")
+	s.spec = &Spec{
+		Stages: []Stage{
+			{Match: func(e *event.Event) bool { return proc(e) && e.Get(name).Kind() != event.KindMissing }, Keys: []Key{{Get: keyGet}}},
+			{Match: netw, Keys: []Key{{Get: keyGet}}},
+		},
+		MaxSpan: time.Minute,
+	}
+	return s
+}
+
+// setKey writes the text of key k into pooled event i's buffer, as a
+// decoder leaves the key in the event's own (cache-hot) bytes, and returns
+// it as a value; it equals s.keys[k].
+func (s *benchSetup) setKey(i, k int) event.Value {
+	const hex = "0123456789ABCDEF"
+	b := s.bufs[i]
+	x := uint32(k * 7919)
+	for j := 8; j >= 1; j-- {
+		b[j] = hex[x&15]
+		x >>= 4
+	}
+	y := uint64(k)
+	for j := 36; j >= 25; j-- {
+		b[j] = hex[y&15]
+		y >>= 4
+	}
+	return event.Str(unsafe.String(&b[0], len(b)))
+}
+
+// threadCPU returns the CPU time the calling thread has used.
+func threadCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkSequenceTwoStage runs `sequence by process.entity_id with
+// maxspan=1m [process where ...] [network where ...]` over pre-decoded
+// events with 100,000 distinct keys, one event per op. mix gives the share
+// of first-stage / second-stage / other events.
+func BenchmarkSequenceTwoStage(b *testing.B) {
+	for _, mix := range []struct {
+		name      string
+		proc, net int // percent
+		owned     bool
+	}{
+		{"half-process-half-network", 50, 50, false},
+		{"10pct-process-10pct-network", 10, 10, false},
+		{"no-match", 0, 0, false},
+		// Events handed over (a reader that allocates each event): no
+		// deep copy of the ~2 KB document per retained event.
+		{"half-process-half-network-owned", 50, 50, true},
+		{"10pct-process-10pct-network-owned", 10, 10, true},
+	} {
+		b.Run(mix.name, func(b *testing.B) {
+			s := newBenchSetup(b, 100_000)
+			m, err := NewMatcher(s.spec, Options{MaxPending: 200_000, Owned: mix.owned})
+			if err != nil {
+				b.Fatal(err)
+			}
+			// Pre-compute the event schedule.
+			const n = 1 << 16
+			rng := rand.New(rand.NewPCG(1, 2))
+			type step struct {
+				label, key int32
+			}
+			sched := make([]step, n)
+			for i := range sched {
+				p := rng.IntN(100)
+				l := int32(2)
+				switch {
+				case p < mix.proc:
+					l = 0
+				case p < mix.proc+mix.net:
+					l = 1
+				}
+				sched[i] = step{l, int32(rng.IntN(len(s.keys)))}
+			}
+			results := 0
+			emit := func(Result) { results++ }
+			b.ReportAllocs()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu0 := threadCPU()
+			i := 0
+			for b.Loop() {
+				st := sched[i&(n-1)]
+				e := s.pool[i%len(s.pool)]
+				e.Set(s.cat, s.labels[st.label])
+				e.Set(s.key, s.setKey(i%len(s.pool), int(st.key)))
+				e.Time = int64(i) * int64(time.Microsecond)
+				if mix.owned && st.label < 2 {
+					// A fresh event for the matcher to keep (it shares
+					// the pooled event's values, which the matcher
+					// reads only while the event is pushed).
+					c := new(event.Event)
+					*c = *e
+					e = c
+				}
+				m.Push(e, emit)
+				i++
+			}
+			cpu := threadCPU() - cpu0
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			if cpu > 0 {
+				// Throughput per second of this thread's CPU time: the
+				// machine is shared, so wall time overstates the cost.
+				b.ReportMetric(float64(b.N)/cpu.Seconds(), "events/cpu-s")
+			}
+			b.ReportMetric(float64(results)/float64(b.N), "results/event")
+		})
+	}
+}
+
+// BenchmarkPendingMemory holds 1,000,000 pending partial sequences (one
+// per key) and reports the bytes each costs besides its retained event:
+// the events are handed over (Options.Owned) and are all one object, so
+// they do not count.
+func BenchmarkPendingMemory(b *testing.B) {
+	const n = 1_000_000
+	keys := make([]event.Value, n)
+	for i := range keys {
+		keys[i] = event.Str(fmt.Sprintf("{%08X-1D2E-6A5F-0B00-%012X}", i*7919, i))
+	}
+	slot := testSchema.Slot("k")
+	spec := &Spec{Stages: []Stage{stage("a", "k"), stage("b", "k")}, MaxSpan: time.Hour}
+	e := ev{1, 0, "a", nil}.build(0)
+	var perSeq, estimate float64
+	for b.Loop() {
+		b.StopTimer()
+		heap := func() uint64 {
+			runtime.GC()
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			return ms.HeapAlloc
+		}
+		before := heap()
+		b.StartTimer()
+		m, err := NewMatcher(spec, Options{MaxPending: n, Owned: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range n {
+			e.Set(slot, keys[i])
+			e.Time = int64(i)
+			m.Push(e, func(Result) {})
+		}
+		b.StopTimer()
+		after := heap()
+		st := m.Stats()
+		if st.Partials != n {
+			b.Fatalf("%d partials", st.Partials)
+		}
+		perSeq = float64(after-before) / n
+		estimate = float64(st.Bytes) / n
+		runtime.KeepAlive(m)
+		b.StartTimer()
+	}
+	b.ReportMetric(perSeq, "bytes/pending")
+	b.ReportMetric(estimate, "estimated-bytes/pending")
+}
+
+// BenchmarkPendingMemoryCloned is BenchmarkPendingMemory with each event
+// cloned as the matcher does for callers that reuse events: the bytes per
+// pending sequence include the retained copy of a decoded ECS event.
+func BenchmarkPendingMemoryCloned(b *testing.B) {
+	const n = 1_000_000
+	s := newBenchSetup(b, n)
+	for b.Loop() {
+		b.StopTimer()
+		heap := func() uint64 {
+			runtime.GC()
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			return ms.HeapAlloc
+		}
+		before := heap()
+		b.StartTimer()
+		m, err := NewMatcher(s.spec, Options{MaxPending: n})
+		if err != nil {
+			b.Fatal(err)
+		}
+		raw := 0
+		for i := range n {
+			e := s.pool[i%len(s.pool)]
+			e.Set(s.cat, s.labels[0])
+			e.Set(s.key, s.keys[i])
+			e.Time = int64(i)
+			raw += len(e.Raw)
+			m.Push(e, func(Result) {})
+		}
+		b.StopTimer()
+		after := heap()
+		if st := m.Stats(); st.Partials != n {
+			b.Fatalf("%d partials", st.Partials)
+		}
+		b.ReportMetric(float64(after-before)/n, "bytes/pending")
+		b.ReportMetric(float64(raw)/n, "raw-json-bytes/event")
+		runtime.KeepAlive(m)
+		b.StartTimer()
+	}
+}
+
+// BenchmarkReorder pushes events that are out of order by up to 1 s
+// through a reorder buffer with a 2 s lateness.
+func BenchmarkReorder(b *testing.B) {
+	s := newBenchSetup(b, 1)
+	const n = 1 << 16
+	rng := rand.New(rand.NewPCG(3, 4))
+	jitter := make([]int64, n)
+	for i := range jitter {
+		jitter[i] = rng.Int64N(int64(time.Second))
+	}
+	r := NewReorder(2*time.Second, ReorderOptions{})
+	out := 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		e := s.pool[i%len(s.pool)]
+		e.Time = int64(i)*int64(10*time.Microsecond) - jitter[i&(n-1)]
+		r.Push(e, func(*event.Event) { out++ })
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkClone measures event.Clone on the benchmark's decoded events,
+// which a matcher pays for each event it retains from a caller that reuses
+// its events.
+func BenchmarkClone(b *testing.B) {
+	s := newBenchSetup(b, 1)
+	size := 0
+	for _, e := range s.pool {
+		size += len(e.Raw)
+	}
+	b.SetBytes(int64(size / len(s.pool)))
+	b.ReportAllocs()
+	var keep [1024]*event.Event
+	i := 0
+	for b.Loop() {
+		e := s.pool[i%len(s.pool)]
+		e.Time = int64(i) // a new event each time, not one Clone may reuse
+		keep[i&1023] = e.Clone()
+		i++
+	}
+}
