@@ -25,6 +25,14 @@ type textPred struct {
 	// starts with it; built by finish.
 	index map[string]textEntry
 
+	// With filter set (every indexed token is ASCII), lenMask has bit
+	// len%64 set for the length of each indexed token and firstMask the
+	// bit of its first byte: an ASCII token of the text that misses
+	// either cannot be in the index.
+	filter    bool
+	lenMask   uint64
+	firstMask [2]uint64
+
 	// keys, when set, are ASCII substrings one of which the text holds
 	// (ignoring case) if it can match: a token of each term and phrase.
 	// They are looked for before the text is tokenized.
@@ -158,6 +166,29 @@ func (p *textPred) finish() {
 		e.rests = append(e.rests, ph[1:])
 		p.index[ph[0]] = e
 	}
+	p.filter, p.lenMask, p.firstMask = true, 0, [2]uint64{}
+	for k := range p.index {
+		if !isASCII(k) || k == "" {
+			p.filter = false
+			return
+		}
+		p.lenMask |= 1 << (len(k) % 64)
+		p.firstMask[k[0]>>6] |= 1 << (k[0] & 63)
+	}
+}
+
+// mayStart reports whether tok may lowercase to an indexed token: a token
+// with non-ASCII bytes may (İ lowercases to i), an ASCII one only with an
+// indexed length and first byte.
+func (p *textPred) mayStart(tok string) bool {
+	if p.lenMask&(1<<(len(tok)%64)) == 0 && isASCII(tok) {
+		return false
+	}
+	c := tok[0]
+	if 'A' <= c && c <= 'Z' {
+		c += 'a' - 'A'
+	}
+	return c >= utf8.RuneSelf || p.firstMask[c>>6]&(1<<(c&63)) != 0
 }
 
 func (p *textPred) Match(ev *event.Event) bool {
@@ -193,6 +224,9 @@ func (p *textPred) matchText(s string) bool {
 		}
 		tok := s[start:end]
 		if p.index != nil {
+			if p.filter && !p.mayStart(tok) {
+				goto globs
+			}
 			low := appendLower(buf[:0], tok)
 			if e, ok := p.index[string(low)]; ok {
 				if e.term {
@@ -216,6 +250,7 @@ func (p *textPred) matchText(s string) bool {
 				}
 			}
 		}
+	globs:
 		for _, g := range p.globs {
 			if g.match(tok) {
 				return true

@@ -151,3 +151,38 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCorpusRules matches every KQL rule of the corpus (query and
+// filters) against a process event and a PowerShell script block event:
+// the cost of one event offered to all rules, without routing.
+func BenchmarkCorpusRules(b *testing.B) {
+	_, _, rules := corpusQueries(b)
+	s := event.NewSchema()
+	var preds []eql.Pred
+	for _, r := range rules {
+		if r == nil {
+			continue
+		}
+		p, err := CompileRule(r, s, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		preds = append(preds, p)
+	}
+	evs := make([]*event.Event, 2)
+	for i, doc := range []string{benchProcessEvent, scriptEvent(b)} {
+		evs[i] = &event.Event{}
+		if err := s.Decode([]byte(doc), evs[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, ev := range evs {
+			for _, p := range preds {
+				p.Match(ev)
+			}
+		}
+	}
+	b.ReportMetric(float64(len(preds)), "rules")
+}
