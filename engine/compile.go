@@ -7,6 +7,7 @@ import (
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -86,6 +87,9 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 		if c := q.Event.Category; c != "" && c != "any" {
 			cats = []string{c}
 		}
+		if req, ok := best(eqlRequirements(q.Event.Cond)); ok {
+			lr.reqs = []requirement{req}
+		}
 	case eql.SequenceQuery, eql.SampleQuery:
 		any := false
 		for _, st := range append(p.Stages, p.Until) {
@@ -102,6 +106,18 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 		}
 		if err := e.compileStages(lr, p); err != nil {
 			return err
+		}
+		lr.reqs = nil
+		for _, st := range append(p.Stages, p.Until) {
+			if st == nil {
+				continue
+			}
+			req, ok := best(eqlRequirements(st.Stage.Filter.Cond))
+			if !ok {
+				lr.reqs = nil // some stage can match any value: no filing
+				break
+			}
+			lr.reqs = append(lr.reqs, req)
 		}
 	default:
 		return unsupportedError(fmt.Sprintf("EQL query kind %s", p.Kind()))
@@ -172,7 +188,19 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 	return nil
 }
 
-// compileKQL compiles a kuery rule's query and filters.
+// compileKQL compiles a kuery rule's query and its filters.
 func (e *Engine) compileKQL(lr *liveRule) error {
-	return unsupportedError("KQL compilation is not wired into the engine yet")
+	r := lr.rule
+	p, err := kql.CompileRule(r, e.schema, kql.Options{})
+	if err != nil {
+		return err
+	}
+	lr.kind = kindEvent
+	lr.pred = p
+	if n, err := kql.Parse(r.Query); err == nil && n != nil {
+		if req, ok := best(kqlRequirements(n)); ok {
+			lr.reqs = []requirement{req}
+		}
+	}
+	return nil
 }

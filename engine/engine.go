@@ -71,7 +71,9 @@ type Engine struct {
 	rules   []*liveRule
 	cats    categories
 	catSlot int
-	route   map[string][]*liveRule
+	route   map[string]*routeSet
+	gen     uint64 // Process calls, to offer an event to a rule once
+	keyBuf  []byte
 	emit    func(*alert.Alert)
 	now     func() time.Time
 	flushed bool
@@ -85,7 +87,7 @@ func New(rules []*rule.Rule, opt Options, emit func(*alert.Alert)) (*Engine, []S
 	if s == nil {
 		s = event.NewSchema()
 	}
-	e := &Engine{opt: opt, schema: s, emit: emit, now: opt.Now, route: make(map[string][]*liveRule)}
+	e := &Engine{opt: opt, schema: s, emit: emit, now: opt.Now, route: make(map[string]*routeSet)}
 	if e.now == nil {
 		e.now = time.Now
 	}
@@ -133,25 +135,64 @@ func (e *Engine) Rules() int { return len(e.rules) }
 // Process offers one event to the rules that can match it. Events must
 // come in time order; ev may be reused after Process returns.
 func (e *Engine) Process(ev *event.Event) {
-	var candidates []*liveRule
-	var mask uint64
 	if e.opt.NoIndex {
-		candidates = e.rules
-	} else {
-		candidates = e.routeFor(ev.Index)
-		mask = e.cats.mask(ev.Get(e.catSlot))
-	}
-	for _, r := range candidates {
-		if r.catMask != 0 && mask&r.catMask == 0 && !e.opt.NoIndex && r.catSlot == e.catSlot {
-			continue
+		for _, r := range e.rules {
+			r.offer(e, ev)
 		}
-		r.offer(e, ev)
+		return
 	}
+	e.gen++
+	rs := e.routeFor(ev.Index)
+	mask := e.cats.mask(ev.Get(e.catSlot))
+	for _, r := range rs.always {
+		if r.wants(mask, e.catSlot) {
+			r.offer(e, ev)
+		}
+	}
+	for i := range rs.fields {
+		fi := &rs.fields[i]
+		v := ev.Get(fi.slot)
+		if v.Kind() == event.KindArray {
+			for _, el := range v.Array() {
+				e.offerByValue(fi, el, ev, mask)
+			}
+		} else {
+			e.offerByValue(fi, v, ev, mask)
+		}
+	}
+}
+
+// offerByValue offers ev to the rules filed under one of its values.
+func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) {
+	key, ok := valueKey(e.keyBuf[:0], v)
+	e.keyBuf = key
+	if !ok {
+		return
+	}
+	for _, r := range fi.byValue[string(key)] {
+		if r.gen != e.gen && r.wants(mask, e.catSlot) {
+			r.gen = e.gen
+			r.offer(e, ev)
+		}
+	}
+}
+
+// routeSet is the rules one index routes to: those always offered, and
+// those filed by the literal values a field must hold for them to match.
+type routeSet struct {
+	always []*liveRule
+	fields []fieldIndex
+}
+
+type fieldIndex struct {
+	field   string
+	slot    int
+	byValue map[string][]*liveRule
 }
 
 // routeFor returns the rules whose index patterns select index (or one of
 // its aliases), caching the answer per index name.
-func (e *Engine) routeFor(index string) []*liveRule {
+func (e *Engine) routeFor(index string) *routeSet {
 	if rs, ok := e.route[index]; ok {
 		return rs
 	}
@@ -159,17 +200,32 @@ func (e *Engine) routeFor(index string) []*liveRule {
 	if e.opt.Aliases != nil && index != "" {
 		names = append(names, e.opt.Aliases(index)...)
 	}
-	var rs []*liveRule
+	rs := &routeSet{}
+	byField := map[string]int{}
 	for _, r := range e.rules {
-		if index == "" {
-			// An event with no index at all is offered to every rule.
-			rs = append(rs, r)
+		selected := index == "" // no index at all: every rule
+		for _, n := range names {
+			if selected {
+				break
+			}
+			selected = r.patterns.match(n)
+		}
+		if !selected {
 			continue
 		}
-		for _, n := range names {
-			if r.patterns.match(n) {
-				rs = append(rs, r)
-				break
+		if len(r.reqs) == 0 {
+			rs.always = append(rs.always, r)
+			continue
+		}
+		for _, req := range r.reqs {
+			i, ok := byField[req.field]
+			if !ok {
+				i = len(rs.fields)
+				byField[req.field] = i
+				rs.fields = append(rs.fields, fieldIndex{field: req.field, slot: e.schema.Slot(req.field), byValue: map[string][]*liveRule{}})
+			}
+			for _, v := range req.values {
+				rs.fields[i].byValue[v] = append(rs.fields[i].byValue[v], r)
 			}
 		}
 	}

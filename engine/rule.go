@@ -35,7 +35,19 @@ type liveRule struct {
 	onResult func(sequence.Result) // built once: no closure per event
 	onThresh func(*alert.ThresholdResult, *event.Event)
 
+	// reqs file the rule in the rule index: the rule can only match an
+	// event holding one of a requirement's values (one per stage for
+	// sequences); none means it is offered every routed event.
+	reqs []requirement
+	gen  uint64
+
 	offered, matched, alerts int64
+}
+
+// wants applies the category prefilter: a rule whose queries all name
+// categories skips events of other categories.
+func (r *liveRule) wants(mask uint64, catSlot int) bool {
+	return r.catMask == 0 || r.catSlot != catSlot || mask&r.catMask != 0
 }
 
 // offer runs the rule on one event.

@@ -135,7 +135,7 @@ func (d *decoder) field(n *node, depth int) error {
 	switch d.data[d.pos] {
 	case '{':
 		if n.slot >= 0 && d.ev.vals[n.slot].k == KindMissing {
-			d.ev.vals[n.slot] = Value{k: KindObject}
+			d.ev.fill(n.slot, Value{k: KindObject})
 		}
 		if n.kids == nil {
 			return d.skip(depth)
@@ -166,7 +166,7 @@ func (d *decoder) array(n *node, depth int) error {
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
 		if n.slot >= 0 && d.ev.vals[n.slot].k == KindMissing {
-			d.ev.vals[n.slot] = Value{k: KindArray}
+			d.ev.fill(n.slot, Value{k: KindArray})
 		}
 		return nil
 	}

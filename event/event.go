@@ -1,6 +1,7 @@
 package event
 
 import (
+	"slices"
 	"strings"
 	"unsafe"
 )
@@ -14,6 +15,8 @@ type Event struct {
 	arena  []Value
 	buf    []byte
 	sparse []slotValue // the values of a compact (cloned) event; see Clone
+	cloned *Event      // the last clone, shared while the event is unchanged
+	filled []int32     // slots holding a value, in the order they were filled
 	store  []byte      // bytes the event owns across Decode/LoadDoc; see Own
 	vstor  []Value     // array elements the event owns; see OwnDoc
 
@@ -52,9 +55,19 @@ func (e *Event) Get(slot int) Value {
 // Set stores a value in a slot, growing the event if the schema grew.
 func (e *Event) Set(slot int, v Value) {
 	e.expand()
+	e.cloned = nil
 	if slot >= len(e.vals) {
 		e.grow(slot + 1)
 	}
+	if e.vals[slot].k == KindMissing && v.k != KindMissing {
+		e.filled = append(e.filled, int32(slot))
+	}
+	e.vals[slot] = v
+}
+
+// fill stores v in an empty slot.
+func (e *Event) fill(slot int, v Value) {
+	e.filled = append(e.filled, int32(slot))
 	e.vals[slot] = v
 }
 
@@ -62,12 +75,15 @@ func (e *Event) Set(slot int, v Value) {
 // turn the slot into an array (arrays are flattened).
 func (e *Event) Add(slot int, v Value) {
 	e.expand()
+	e.cloned = nil
 	if slot >= len(e.vals) {
 		e.grow(slot + 1)
 	}
 	old := e.vals[slot]
 	if old.k == KindMissing {
-		e.vals[slot] = v
+		if v.k != KindMissing {
+			e.fill(slot, v)
+		}
 		return
 	}
 	if old.k == KindArray && v.k != KindArray {
@@ -107,11 +123,18 @@ func (e *Event) grow(n int) {
 // Reset clears the event for reuse with a schema of n slots.
 func (e *Event) Reset(n int) {
 	e.sparse = nil
+	e.cloned = nil
+	// Clear only the slots that were filled: a schema may have thousands
+	// of slots and an event a few dozen values.
+	full := e.vals[:cap(e.vals)]
+	for _, i := range e.filled {
+		full[i] = Value{}
+	}
+	e.filled = e.filled[:0]
 	if cap(e.vals) < n {
 		e.vals = make([]Value, n)
 	} else {
 		e.vals = e.vals[:n]
-		clear(e.vals)
 	}
 	clear(e.arena)
 	e.arena = e.arena[:0]
@@ -144,11 +167,18 @@ func (e *Event) AppendJSON(dst []byte) []byte {
 
 // Clone returns a deep copy of the event that shares no memory with it, so
 // it may be retained (e.g. by a pending sequence or an alert) while the
-// original is reused. The copy keeps only the slots that hold a value, in a
+// original is reused. Clones must not be modified: while the event is not
+// changed (Decode, Set, Add, or a new Time or Index), Clone returns the same
+// copy again. The copy keeps only the slots that hold a value, in a
 // compact form: cloning does not cost in proportion to the schema's size,
 // and strings that lie within the raw document are not copied twice. A
 // clone is meant to be read; Set and Add on it first expand it.
 func (e *Event) Clone() *Event {
+	// Several consumers (one per sequence rule) often retain the same
+	// event: they share one copy while the event is unchanged.
+	if c := e.cloned; c != nil && c.Time == e.Time && c.Index == e.Index {
+		return c
+	}
 	c := &Event{
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
 		Index: e.Index, ID: strings.Clone(e.ID),
@@ -175,6 +205,7 @@ func (e *Event) Clone() *Event {
 	if e.Doc != nil {
 		c.Doc = e.Doc.Clone()
 	}
+	e.cloned = c
 	return c
 }
 
@@ -192,9 +223,12 @@ func (e *Event) each(fn func(slot int, v Value)) {
 		}
 		return
 	}
-	for i, v := range e.vals {
-		if v.k != KindMissing {
-			fn(i, v)
+	if !slices.IsSorted(e.filled) {
+		slices.Sort(e.filled)
+	}
+	for _, i := range e.filled {
+		if v := e.vals[i]; v.k != KindMissing {
+			fn(int(i), v)
 		}
 	}
 }

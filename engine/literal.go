@@ -1,0 +1,242 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/ecs"
+	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/kql"
+)
+
+// A requirement says that a condition can only hold when a field holds
+// (some element equal to) one of a few literal values, compared without
+// case. The rule index files rules under such values, so that an event is
+// offered only to the rules its values can satisfy.
+type requirement struct {
+	field  string
+	values []string // lower-cased
+}
+
+// broadFields hold the same few values in most events; requirements on them
+// select little and are used only when nothing better exists.
+var broadFields = map[string]int{
+	"host.os.type": 100, "host.os.family": 100, "host.os.platform": 100, "event.type": 90,
+	"event.category": 90, "event.kind": 90, "event.outcome": 80, "agent.type": 90,
+	"event.dataset": 70, "event.module": 70, "data_stream.dataset": 70, "event.provider": 60,
+	"winlog.channel": 60, "network.direction": 60, "network.transport": 60,
+}
+
+// best picks the most selective requirement.
+func best(reqs []requirement) (requirement, bool) {
+	var out requirement
+	score := 1 << 30
+	for _, r := range reqs {
+		s := broadFields[r.field]*1000 + len(r.values)
+		if s < score {
+			out, score = r, s
+		}
+	}
+	return out, score < 1<<30
+}
+
+// indexable reports whether a field's values compare as strings, so that a
+// lower-cased lookup can stand in for the rule's own comparison.
+func indexable(field string) bool {
+	t, ok := ecs.Lookup(field)
+	if !ok {
+		t, ok = ecs.LookupNonECS(field)
+	}
+	if !ok {
+		return true
+	}
+	switch t {
+	case "keyword", "constant_keyword", "wildcard":
+		return true
+	}
+	return false
+}
+
+// foldKey lower-cases s as the rule index compares values.
+func foldKey(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				dst = utf8.AppendRune(dst, unicode.ToLower(r))
+			}
+			return dst
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func fold(s string) string { return string(foldKey(nil, s)) }
+
+// valueKey renders one scalar of an event as the index compares it; ok is
+// false for values the index cannot use (floats, objects).
+func valueKey(dst []byte, v event.Value) ([]byte, bool) {
+	switch v.Kind() {
+	case event.KindString:
+		return foldKey(dst, v.Str()), true
+	case event.KindInt:
+		return strconv.AppendInt(dst, v.Int(), 10), true
+	case event.KindBool:
+		return strconv.AppendBool(dst, v.Bool()), true
+	}
+	return dst, false
+}
+
+// eqlRequirements returns the requirements an EQL condition implies.
+func eqlRequirements(e eql.Expr) []requirement {
+	switch x := e.(type) {
+	case *eql.Binary:
+		switch x.Op {
+		case "and":
+			return append(eqlRequirements(x.L), eqlRequirements(x.R)...)
+		case "or":
+			return unite(eqlRequirements(x.L), eqlRequirements(x.R))
+		case "==":
+			if f, lit, ok := fieldAndString(x.L, x.R); ok {
+				return one(f, lit)
+			}
+			if f, lit, ok := fieldAndString(x.R, x.L); ok {
+				return one(f, lit)
+			}
+		}
+	case *eql.Match:
+		if x.Op != ":" && x.Op != "like" && x.Op != "like~" {
+			return nil
+		}
+		return literalList(x.X, x.Patterns, true)
+	case *eql.In:
+		if x.Not {
+			return nil
+		}
+		return literalList(x.X, x.List, false)
+	}
+	return nil
+}
+
+func fieldAndString(a, b eql.Expr) (string, string, bool) {
+	f, ok := a.(*eql.Field)
+	if !ok {
+		return "", "", false
+	}
+	lit, ok := b.(*eql.Literal)
+	if !ok || lit.Kind != eql.LitString || !indexable(f.Name) {
+		return "", "", false
+	}
+	return f.Name, lit.Str, true
+}
+
+func one(field, value string) []requirement {
+	return []requirement{{field: field, values: []string{fold(value)}}}
+}
+
+// literalList handles `f : (...)`, `f like (...)` and `f in (...)`: a
+// requirement when every pattern is a string without wildcards.
+func literalList(x eql.Expr, list []eql.Expr, wildcards bool) []requirement {
+	f, ok := x.(*eql.Field)
+	if !ok || !indexable(f.Name) || len(list) == 0 {
+		return nil
+	}
+	r := requirement{field: f.Name}
+	for _, p := range list {
+		lit, ok := p.(*eql.Literal)
+		if !ok || lit.Kind != eql.LitString {
+			return nil
+		}
+		if wildcards && strings.ContainsAny(lit.Str, "*?") {
+			return nil
+		}
+		r.values = append(r.values, fold(lit.Str))
+	}
+	return []requirement{r}
+}
+
+// unite returns, for each field required on both sides of an or, the union
+// of the values.
+func unite(a, b []requirement) []requirement {
+	var out []requirement
+	for _, ra := range a {
+		for _, rb := range b {
+			if ra.field == rb.field {
+				out = append(out, requirement{field: ra.field, values: append(append([]string(nil), ra.values...), rb.values...)})
+			}
+		}
+	}
+	return out
+}
+
+// kqlRequirements returns the requirements a KQL query implies.
+func kqlRequirements(n kql.Node) []requirement {
+	switch x := n.(type) {
+	case *kql.And:
+		var out []requirement
+		for _, t := range x.Terms {
+			out = append(out, kqlRequirements(t)...)
+		}
+		return out
+	case *kql.Or:
+		if len(x.Terms) == 0 {
+			return nil
+		}
+		out := kqlRequirements(x.Terms[0])
+		for _, t := range x.Terms[1:] {
+			out = unite(out, kqlRequirements(t))
+		}
+		return out
+	case *kql.Paren:
+		return kqlRequirements(x.X)
+	case *kql.Match:
+		if x.Field == nil || x.Field.Wildcard || !indexable(x.Field.Text) {
+			return nil
+		}
+		vals, ok := kqlValues(x.Value)
+		if !ok {
+			return nil
+		}
+		return []requirement{{field: x.Field.Text, values: vals}}
+	}
+	return nil
+}
+
+// kqlValues collects the literal values of a match's value list when it is
+// a disjunction of plain values.
+func kqlValues(n kql.Node) ([]string, bool) {
+	switch x := n.(type) {
+	case *kql.Value:
+		if x.Wildcard {
+			return nil, false
+		}
+		return []string{fold(x.Text)}, true
+	case *kql.Paren:
+		return kqlValues(x.X)
+	case *kql.Or:
+		var out []string
+		for _, t := range x.Terms {
+			v, ok := kqlValues(t)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, v...)
+		}
+		return out, true
+	case *kql.And:
+		// a and b on one field: requiring either is enough.
+		for _, t := range x.Terms {
+			if v, ok := kqlValues(t); ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
