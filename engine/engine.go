@@ -218,14 +218,16 @@ func (e *Engine) routeFor(index string) *routeSet {
 			continue
 		}
 		for _, req := range r.reqs {
-			i, ok := byField[req.field]
-			if !ok {
-				i = len(rs.fields)
-				byField[req.field] = i
-				rs.fields = append(rs.fields, fieldIndex{field: req.field, slot: e.schema.Slot(req.field), byValue: map[string][]*liveRule{}})
-			}
-			for _, v := range req.values {
-				rs.fields[i].byValue[v] = append(rs.fields[i].byValue[v], r)
+			for _, a := range req {
+				i, ok := byField[a.field]
+				if !ok {
+					i = len(rs.fields)
+					byField[a.field] = i
+					rs.fields = append(rs.fields, fieldIndex{field: a.field, slot: e.schema.Slot(a.field), byValue: map[string][]*liveRule{}})
+				}
+				for _, v := range a.values {
+					rs.fields[i].byValue[v] = append(rs.fields[i].byValue[v], r)
+				}
 			}
 		}
 	}

@@ -12,11 +12,15 @@ import (
 	"github.com/vigilsec/vigil/kql"
 )
 
-// A requirement says that a condition can only hold when a field holds
-// (some element equal to) one of a few literal values, compared without
-// case. The rule index files rules under such values, so that an event is
+// A requirement says that a condition can only hold when some field of a
+// few holds (some element equal to) one of a few literal values, compared
+// without case: a disjunction of alternatives, each a field and its values.
+// The rule index files rules under those values, so that an event is
 // offered only to the rules its values can satisfy.
-type requirement struct {
+type requirement []alt
+
+// alt is one field and the values it may hold.
+type alt struct {
 	field  string
 	values []string // lower-cased
 }
@@ -30,17 +34,54 @@ var broadFields = map[string]int{
 	"winlog.channel": 60, "network.direction": 60, "network.transport": 60,
 }
 
+// score estimates how many events a requirement lets through: lower is
+// more selective.
+func (r requirement) score() int {
+	s := 0
+	for _, a := range r {
+		s += broadFields[a.field]*1000 + len(a.values) + 1
+	}
+	return s
+}
+
 // best picks the most selective requirement.
 func best(reqs []requirement) (requirement, bool) {
 	var out requirement
 	score := 1 << 30
 	for _, r := range reqs {
-		s := broadFields[r.field]*1000 + len(r.values)
-		if s < score {
+		if s := r.score(); s < score {
 			out, score = r, s
 		}
 	}
-	return out, score < 1<<30
+	return out, out != nil
+}
+
+// either is the requirement of a disjunction: one of the two sides' best
+// requirements must hold. Values of a field on both sides are merged.
+func either(a, b []requirement) []requirement {
+	ra, ok := best(a)
+	if !ok {
+		return nil
+	}
+	rb, ok := best(b)
+	if !ok {
+		return nil
+	}
+	out := append(requirement(nil), ra...)
+	for _, x := range rb {
+		merged := false
+		for i := range out {
+			if out[i].field == x.field {
+				out[i].values = append(append([]string(nil), out[i].values...), x.values...)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, x)
+		}
+	}
+	return []requirement{out}
 }
 
 // indexable reports whether a field's values compare as strings, so that a
@@ -102,7 +143,7 @@ func eqlRequirements(e eql.Expr) []requirement {
 		case "and":
 			return append(eqlRequirements(x.L), eqlRequirements(x.R)...)
 		case "or":
-			return unite(eqlRequirements(x.L), eqlRequirements(x.R))
+			return either(eqlRequirements(x.L), eqlRequirements(x.R))
 		case "==":
 			if f, lit, ok := fieldAndString(x.L, x.R); ok {
 				return one(f, lit)
@@ -138,7 +179,7 @@ func fieldAndString(a, b eql.Expr) (string, string, bool) {
 }
 
 func one(field, value string) []requirement {
-	return []requirement{{field: field, values: []string{fold(value)}}}
+	return []requirement{{{field: field, values: []string{fold(value)}}}}
 }
 
 // literalList handles `f : (...)`, `f like (...)` and `f in (...)`: a
@@ -148,7 +189,7 @@ func literalList(x eql.Expr, list []eql.Expr, wildcards bool) []requirement {
 	if !ok || !indexable(f.Name) || len(list) == 0 {
 		return nil
 	}
-	r := requirement{field: f.Name}
+	a := alt{field: f.Name}
 	for _, p := range list {
 		lit, ok := p.(*eql.Literal)
 		if !ok || lit.Kind != eql.LitString {
@@ -157,23 +198,9 @@ func literalList(x eql.Expr, list []eql.Expr, wildcards bool) []requirement {
 		if wildcards && strings.ContainsAny(lit.Str, "*?") {
 			return nil
 		}
-		r.values = append(r.values, fold(lit.Str))
+		a.values = append(a.values, fold(lit.Str))
 	}
-	return []requirement{r}
-}
-
-// unite returns, for each field required on both sides of an or, the union
-// of the values.
-func unite(a, b []requirement) []requirement {
-	var out []requirement
-	for _, ra := range a {
-		for _, rb := range b {
-			if ra.field == rb.field {
-				out = append(out, requirement{field: ra.field, values: append(append([]string(nil), ra.values...), rb.values...)})
-			}
-		}
-	}
-	return out
+	return []requirement{{a}}
 }
 
 // kqlRequirements returns the requirements a KQL query implies.
@@ -191,7 +218,7 @@ func kqlRequirements(n kql.Node) []requirement {
 		}
 		out := kqlRequirements(x.Terms[0])
 		for _, t := range x.Terms[1:] {
-			out = unite(out, kqlRequirements(t))
+			out = either(out, kqlRequirements(t))
 		}
 		return out
 	case *kql.Paren:
@@ -204,7 +231,7 @@ func kqlRequirements(n kql.Node) []requirement {
 		if !ok {
 			return nil
 		}
-		return []requirement{{field: x.Field.Text, values: vals}}
+		return []requirement{{{field: x.Field.Text, values: vals}}}
 	}
 	return nil
 }
