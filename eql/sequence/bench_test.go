@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"runtime"
 	"syscall"
 	"testing"
@@ -173,12 +175,15 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 	}
 }
 
+// pendingN is the number of pending sequences the memory benchmarks hold.
+var pendingN = 1_000_000
+
 // BenchmarkPendingMemory holds 1,000,000 pending partial sequences (one
 // per key) and reports the bytes each costs besides its retained event:
 // the events are handed over (Options.Owned) and are all one object, so
 // they do not count.
 func BenchmarkPendingMemory(b *testing.B) {
-	const n = 1_000_000
+	n := pendingN
 	keys := make([]event.Value, n)
 	for i := range keys {
 		keys[i] = event.Str(fmt.Sprintf("{%08X-1D2E-6A5F-0B00-%012X}", i*7919, i))
@@ -213,8 +218,8 @@ func BenchmarkPendingMemory(b *testing.B) {
 		if st.Partials != n {
 			b.Fatalf("%d partials", st.Partials)
 		}
-		perSeq = float64(after-before) / n
-		estimate = float64(st.Bytes) / n
+		perSeq = float64(after-before) / float64(n)
+		estimate = float64(st.Bytes) / float64(n)
 		runtime.KeepAlive(m)
 		b.StartTimer()
 	}
@@ -226,7 +231,7 @@ func BenchmarkPendingMemory(b *testing.B) {
 // cloned as the matcher does for callers that reuse events: the bytes per
 // pending sequence include the retained copy of a decoded ECS event.
 func BenchmarkPendingMemoryCloned(b *testing.B) {
-	const n = 1_000_000
+	n := pendingN
 	s := newBenchSetup(b, n)
 	for b.Loop() {
 		b.StopTimer()
@@ -257,8 +262,8 @@ func BenchmarkPendingMemoryCloned(b *testing.B) {
 		if st := m.Stats(); st.Partials != n {
 			b.Fatalf("%d partials", st.Partials)
 		}
-		b.ReportMetric(float64(after-before)/n, "bytes/pending")
-		b.ReportMetric(float64(raw)/n, "raw-json-bytes/event")
+		b.ReportMetric(float64(after-before)/float64(n), "bytes/pending")
+		b.ReportMetric(float64(raw)/float64(n), "raw-json-bytes/event")
 		runtime.KeepAlive(m)
 		b.StartTimer()
 	}
@@ -305,5 +310,13 @@ func BenchmarkClone(b *testing.B) {
 		e.Time = int64(i) // a new event each time, not one Clone may reuse
 		keep[i&1023] = e.Clone()
 		i++
+	}
+}
+
+func init() {
+	if s := os.Getenv("VIGIL_PENDING_N"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			pendingN = n
+		}
 	}
 }

@@ -99,7 +99,7 @@ func TestEndlessFirstStage(t *testing.T) {
 // TestAdversarialKeys: millions of distinct keys with a small cap keep the
 // heap bounded; the evictions are counted.
 func TestAdversarialKeys(t *testing.T) {
-	n := 2_000_000
+	n := 1_000_000
 	if testing.Short() {
 		n = 200_000
 	}

@@ -50,7 +50,6 @@ type Matcher struct {
 	evs   []*event.Event // e slots per key: group g holds g+1 events at off[g]
 	meta  []partMeta     // g per key, with missing stages only
 	mis   []keyMissing   // per key, with missing stages only
-	parts []int32        // partials per key
 
 	now    int64
 	cur    *event.Event // owned copy of the event being pushed
@@ -238,7 +237,6 @@ func (m *Matcher) reset() {
 	m.evs = m.evs[:0]
 	m.meta = m.meta[:0]
 	m.mis = m.mis[:0]
-	m.parts = m.parts[:0]
 	clear(m.queue)
 	m.queue, m.qhead = m.queue[:0], 0
 	m.partials, m.retained = 0, 0
@@ -275,18 +273,24 @@ func (m *Matcher) slot(i int32, g int) int { return int(i)*m.e + m.off[g] }
 // lookup returns the entry of a key, or -1.
 func (m *Matcher) lookup(key []byte) int32 { return m.tab.lookup(key) }
 
-// insert adds an entry for a key not present, evicting the oldest key
-// when the table is full.
-func (m *Matcher) insert(key []byte) int32 {
+// lookupOrInsert returns the entry of a key, adding one if needed.
+func (m *Matcher) lookupOrInsert(key []byte) int32 {
+	i, h := m.tab.find(key)
+	if i >= 0 {
+		return i
+	}
+	return m.insert(key, h)
+}
+
+// insert adds an entry for a key not present, whose hash is h, evicting
+// the oldest key when the table is full.
+func (m *Matcher) insert(key []byte, h khash) int32 {
 	if m.tab.n >= m.max {
 		m.evict(m.tab.oldest())
 	}
-	i := m.tab.insert(key, m.now)
+	i := m.tab.insert(key, h, m.now)
 	if need := (int(i) + 1) * m.e; need > len(m.evs) {
 		m.evs = append(m.evs, make([]*event.Event, need-len(m.evs))...)
-	}
-	if int(i) >= len(m.parts) {
-		m.parts = append(m.parts, make([]int32, int(i)+1-len(m.parts))...)
 	}
 	if m.hasMiss {
 		if need := (int(i) + 1) * m.g; need > len(m.meta) {
@@ -303,7 +307,11 @@ func (m *Matcher) insert(key []byte) int32 {
 // evict drops the oldest key to make room.
 func (m *Matcher) evict(i int32) {
 	m.stats.Evictions++
-	m.stats.EvictedPartials += uint64(m.parts[i])
+	for g := 0; g < m.g; g++ {
+		if m.evs[m.slot(i, g)] != nil {
+			m.stats.EvictedPartials++
+		}
+	}
 	if m.hasMiss {
 		for c := m.mis[i].cands; c != nil; c = c.next {
 			c.state = dropped
@@ -325,14 +333,15 @@ func (m *Matcher) drop(i int32) {
 			clear(m.evs[s : s+g+1])
 		}
 	}
-	m.parts[i] = 0
 	m.tab.remove(i)
 }
 
 // dropIfEmpty removes key i when it holds nothing any more.
 func (m *Matcher) dropIfEmpty(i int32) {
-	if m.parts[i] > 0 {
-		return
+	for g := 0; g < m.g; g++ {
+		if m.evs[m.slot(i, g)] != nil {
+			return
+		}
 	}
 	if m.hasMiss {
 		km := &m.mis[i]
@@ -363,10 +372,7 @@ func (m *Matcher) leadBefore(i int32, t int64) int64 {
 func (m *Matcher) missingHit(si stageInfo, key []byte, t int64) {
 	switch si.kind {
 	case kindLeading:
-		i := m.lookup(key)
-		if i < 0 {
-			i = m.insert(key)
-		}
+		i := m.lookupOrInsert(key)
 		km := &m.mis[i]
 		switch {
 		case km.leadLatest == noTime || t > km.leadLatest:
@@ -421,15 +427,11 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 			m.complete(c, -1)
 			return
 		}
-		i := m.lookup(key)
-		if i < 0 {
-			i = m.insert(key)
-		}
+		i := m.lookupOrInsert(key)
 		s := m.slot(i, 0)
 		if m.evs[s] != nil {
 			m.stats.Replaced++
 		} else {
-			m.parts[i]++
 			m.partials++
 			m.retained++
 		}
@@ -450,7 +452,6 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		return
 	}
 	// Take the partial sequence out of its group.
-	m.parts[i]--
 	m.partials--
 	first := m.evs[s].Time
 	var pm partMeta
@@ -486,8 +487,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	if m.evs[d] != nil {
 		m.stats.Replaced++
 		m.retained -= r + 1
-	} else {
-		m.parts[i]++
+		m.partials--
 	}
 	m.partials++
 	copy(m.evs[d:d+r], m.evs[s:s+g+1])
@@ -516,7 +516,6 @@ func (m *Matcher) cancel(key []byte) {
 		if m.evs[s] != nil {
 			m.stats.Cancelled++
 			m.partials--
-			m.parts[i]--
 			m.retained -= g + 1
 			clear(m.evs[s : s+g+1])
 		}
@@ -555,10 +554,7 @@ func (m *Matcher) complete(c *cand, i int32) {
 			break
 		}
 		if i < 0 {
-			i = m.tab.lookup(keyBytes(c.key))
-			if i < 0 {
-				i = m.insert(keyBytes(c.key))
-			}
+			i = m.lookupOrInsert(keyBytes(c.key))
 		}
 		km := &m.mis[i]
 		if km.tail == nil {
@@ -703,7 +699,6 @@ func (m *Matcher) Stats() Stats {
 		int64(cap(m.evs))*8 +
 		int64(cap(m.meta))*24 +
 		int64(cap(m.mis))*32 +
-		int64(cap(m.parts))*4 +
 		int64(cap(m.queue))*8 +
 		int64(s.Undecided)*int64(80+8*len(m.spec.Stages))
 	return s

@@ -55,15 +55,24 @@ func (t *table) init(max int) {
 // modified.
 func keyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
+// lookup returns the entry of a key, or -1.
 func (t *table) lookup(key []byte) int32 {
-	if i, ok := t.index[t.hash(key)]; ok {
-		return i
-	}
-	return -1
+	i, _ := t.find(key)
+	return i
 }
 
-// insert adds a key that is not present and returns its entry number.
-func (t *table) insert(key []byte, now int64) int32 {
+// find returns the entry of a key, or -1, and the key's hash for insert.
+func (t *table) find(key []byte) (int32, khash) {
+	h := t.hash(key)
+	if i, ok := t.index[h]; ok {
+		return i, h
+	}
+	return -1, h
+}
+
+// insert adds a key that is not present, whose hash is h, and returns its
+// entry number.
+func (t *table) insert(key []byte, h khash, now int64) int32 {
 	var i int32
 	if n := len(t.free); n > 0 {
 		i = t.free[n-1]
@@ -80,7 +89,7 @@ func (t *table) insert(key []byte, now int64) int32 {
 		t.head = i
 	}
 	t.tail = i
-	t.index[t.hash(key)] = i
+	t.index[h] = i
 	t.n++
 	t.keyBytes += int64(len(k))
 	return i
