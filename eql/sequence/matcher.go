@@ -46,10 +46,10 @@ type Matcher struct {
 
 	kb keyBuilder
 
-	tab   table
-	evs   []*event.Event // e slots per key: group g holds g+1 events at off[g]
-	meta  []partMeta     // g per key, with missing stages only
-	mis   []keyMissing   // per key, with missing stages only
+	tab  table
+	evs  []*event.Event // e slots per key: group g holds g+1 events at off[g]
+	meta []partMeta     // g per key, with missing stages only
+	mis  []keyMissing   // per key, with missing stages only
 
 	now    int64
 	cur    *event.Event // owned copy of the event being pushed
