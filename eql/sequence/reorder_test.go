@@ -2,6 +2,7 @@ package sequence
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -235,6 +236,59 @@ func TestPipe(t *testing.T) {
 		p.Flush()
 		if got := format(out); got != tc.want || done != tc.done {
 			t.Errorf("%v: got %q done=%v, want %q done=%v", tc.ops, got, done, tc.want, tc.done)
+		}
+	}
+}
+
+// TestReorderProperties: for random arrivals every event comes out exactly
+// once; what comes out in order is sorted, and each event that breaks the
+// order was counted late; events no more than the lateness late are never
+// late.
+func TestReorderProperties(t *testing.T) {
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 99))
+		lateness := time.Duration(rng.IntN(20)) * time.Millisecond
+		maxJitter := 1 + rng.IntN(40)
+		r := NewReorder(lateness, ReorderOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }})
+		n := 200
+		var out []*event.Event
+		emit := func(e *event.Event) { out = append(out, e) }
+		maxSent := int64(-1 << 62)
+		within := map[int64]bool{}
+		for i := range n {
+			ms := int64(i) + int64(rng.IntN(maxJitter)) - int64(maxJitter/2)
+			e := ev{i, ms, "", map[string]any{"tb": rng.IntN(3)}}.build(uint64(i))
+			// An event at most the lateness older than any seen
+			// before it is within the bound.
+			within[int64(i)] = maxSent-e.Time <= int64(lateness)
+			maxSent = max(maxSent, e.Time)
+			r.Push(e, emit)
+		}
+		r.Flush(emit)
+		if len(out) != n {
+			t.Fatalf("seed %d: %d events out of %d", seed, len(out), n)
+		}
+		seen := map[int64]bool{}
+		breaks := 0
+		var last *item
+		for _, e := range out {
+			id := e.Get(slotID).Int()
+			if seen[id] {
+				t.Fatalf("seed %d: event %d twice", seed, id)
+			}
+			seen[id] = true
+			it := &item{t: e.Time, tb: e.Get(slotTB), seq: e.Seq, arr: e.Seq}
+			if last != nil && less(it, last) {
+				breaks++
+				if within[id] {
+					t.Errorf("seed %d: event %d within the lateness came out of order", seed, id)
+				}
+				continue
+			}
+			last = it
+		}
+		if s := r.Stats(); int(s.Late) != breaks {
+			t.Errorf("seed %d: %d late, %d out of order", seed, s.Late, breaks)
 		}
 	}
 }
