@@ -61,5 +61,10 @@
 // a later one has been released is counted and reported, then passed on out
 // of order or dropped, as configured.
 //
+// Ordering by time cannot help an event whose timestamp is earlier than
+// that of the event it follows: Sysmon can log a network connection (event
+// 3) up to ~2 s before the start (event 1) of the process that made it, and
+// then `[process] -> [network]` does not match, here as in Elasticsearch.
+//
 // Head and tail pipes are a Pipe.
 package sequence

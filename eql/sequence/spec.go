@@ -70,8 +70,12 @@ type Result struct {
 	// Keys are the join key values (shared keys first, then the stage
 	// keys), nil when the query has no `by`.
 	Keys []event.Value
-	// Events holds one event per stage, nil for a missing-event stage. The
-	// events belong to the receiver.
+	// Events holds one event per stage, nil for a missing-event stage.
+	// They are the matcher's copies (or the caller's own events with
+	// Options.Owned), which it no longer uses; one event may appear in
+	// several results (a multi-valued key) and copies may be shared with
+	// other matchers (event.Clone shares a copy of an unchanged event), so
+	// treat them as read-only.
 	Events []*event.Event
 }
 
