@@ -83,7 +83,7 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 	switch p.Kind() {
 	case eql.EventQuery:
 		lr.kind = kindEvent
-		lr.pred = p.Pred
+		lr.pred = eql.Reorder(p.Pred, e.broad)
 		if c := q.Event.Category; c != "" && c != "any" {
 			cats = []string{c}
 		}
@@ -133,9 +133,16 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 	return nil
 }
 
+// broad reports whether a slot holds a field that has the same few values
+// in most events (see broadFields); tests of such fields run last.
+func (e *Engine) broad(slot int) bool {
+	_, ok := broadFields[e.schema.Name(slot)]
+	return ok
+}
+
 // stageOf adapts a compiled EQL stage to the sequence runtime.
-func stageOf(cs *eql.CompiledStage) sequence.Stage {
-	st := sequence.Stage{Match: cs.Pred.Match, Missing: cs.Missing}
+func (e *Engine) stageOf(cs *eql.CompiledStage) sequence.Stage {
+	st := sequence.Stage{Match: eql.Reorder(cs.Pred, e.broad).Match, Missing: cs.Missing}
 	for _, k := range cs.Keys {
 		st.Keys = append(st.Keys, sequence.Key{Get: k.Get, Optional: k.Optional})
 	}
@@ -159,7 +166,7 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 	if p.Kind() == eql.SampleQuery {
 		spec := &sequence.SampleSpec{}
 		for _, cs := range p.Stages {
-			spec.Stages = append(spec.Stages, stageOf(cs))
+			spec.Stages = append(spec.Stages, e.stageOf(cs))
 		}
 		s, err := sequence.NewSampler(spec, sequence.SampleOptions{MaxKeys: e.opt.MaxPending})
 		if err != nil {
@@ -172,11 +179,11 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 	for _, cs := range p.Stages {
 		runs := max(cs.Runs, 1)
 		for range runs {
-			spec.Stages = append(spec.Stages, stageOf(cs))
+			spec.Stages = append(spec.Stages, e.stageOf(cs))
 		}
 	}
 	if p.Until != nil {
-		u := stageOf(p.Until)
+		u := e.stageOf(p.Until)
 		spec.Until = &u
 	}
 	m, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: e.opt.MaxPending})
@@ -196,7 +203,7 @@ func (e *Engine) compileKQL(lr *liveRule) error {
 		return err
 	}
 	lr.kind = kindEvent
-	lr.pred = p
+	lr.pred = eql.Reorder(p, e.broad)
 	if n, err := kql.Parse(r.Query); err == nil && n != nil {
 		if req, ok := best(kqlRequirements(n)); ok {
 			lr.reqs = []requirement{req}

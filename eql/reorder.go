@@ -1,0 +1,63 @@
+package eql
+
+import "slices"
+
+// Reorder returns p with the members of every conjunction rearranged so
+// that tests of fields for which broad reports true run after the others.
+// Rules begin with conditions such as host.os.type == "windows" or
+// event.type == "start" that hold for most events; testing the selective
+// conditions first lets a conjunction fail sooner. Predicates have no side
+// effects, so the order does not change the result.
+func Reorder(p Pred, broad func(slot int) bool) Pred {
+	switch x := p.(type) {
+	case andPred:
+		out := make(andPred, len(x))
+		for i, c := range x {
+			out[i] = Reorder(c, broad)
+		}
+		slices.SortStableFunc(out, func(a, b Pred) int { return rank(a, broad) - rank(b, broad) })
+		return out
+	case and2:
+		a, b := Reorder(x.a, broad), Reorder(x.b, broad)
+		if rank(a, broad) > rank(b, broad) {
+			a, b = b, a
+		}
+		return and2{a, b}
+	case orPred:
+		out := make(orPred, len(x))
+		for i, c := range x {
+			out[i] = Reorder(c, broad)
+		}
+		return out
+	case notPred:
+		return notPred{Reorder(x.p, broad)}
+	}
+	return p
+}
+
+// rank is 1 for a test of a broad field, 0 otherwise.
+func rank(p Pred, broad func(int) bool) int {
+	if slot, ok := fieldOf(p); ok && broad(slot) {
+		return 1
+	}
+	return 0
+}
+
+// fieldOf returns the field a leaf predicate tests.
+func fieldOf(p Pred) (int, bool) {
+	switch x := p.(type) {
+	case *strPred:
+		return x.slot, true
+	case *eqPred:
+		return x.slot, true
+	case *eqFoldPred:
+		return x.slot, true
+	case existsPred:
+		return x.slot, true
+	case *cmpPred:
+		return x.slot, true
+	case *rangePred:
+		return x.slot, true
+	}
+	return 0, false
+}
