@@ -65,6 +65,8 @@
 // that of the event it follows: Sysmon can log a network connection (event
 // 3) up to ~2 s before the start (event 1) of the process that made it, and
 // then `[process] -> [network]` does not match, here as in Elasticsearch.
+// ReorderOptions.Delay can hold such events back in the order (not in
+// time) so that they do; this goes beyond Elasticsearch on purpose.
 //
 // Head and tail pipes are a Pipe.
 package sequence

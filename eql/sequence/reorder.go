@@ -29,6 +29,19 @@ type ReorderOptions struct {
 	// Owned says the caller does not reuse the events it pushes, so they
 	// need not be cloned.
 	Owned bool
+	// Delay, if set, returns how far to hold an event back in the order:
+	// the event sorts as if its time were Time+Delay (its Time does not
+	// change). It is for sources whose timestamps run early: Sysmon logs
+	// some network connections (event 3) up to ~2 s before the start of
+	// the process that made them, so delaying them by 2 s lets
+	// `[process] -> [network]` match, which strict time order (and
+	// Elasticsearch) would miss. Delays must not be negative; MaxDelay
+	// bounds them.
+	Delay func(*event.Event) time.Duration
+	// MaxDelay is the largest delay Delay returns; larger ones are cut to
+	// it. The watermark stays MaxDelay behind, so that it still bounds
+	// the Time of events to come.
+	MaxDelay time.Duration
 }
 
 // DefaultMaxBuffered is the default cap on the events a Reorder holds.
@@ -41,8 +54,8 @@ type ReorderStats struct {
 	Late      uint64 // events that arrived after a later event had been released
 	Dropped   uint64 // late events dropped (DropLate)
 	Forced    uint64 // events released early because MaxBuffered was reached
-	MaxSeen   int64  // latest event time seen (ns)
-	Watermark int64  // MaxSeen - lateness
+	MaxSeen   int64  // latest event time seen (ns), plus its delay
+	Watermark int64  // MaxSeen - lateness - MaxDelay
 }
 
 // Reorder puts events that arrive slightly out of order back in order of
@@ -61,6 +74,7 @@ type ReorderStats struct {
 // copying (Options.Owned).
 type Reorder struct {
 	lateness int64
+	maxDelay int64
 	opt      ReorderOptions
 	h        []item // min-heap by ordinal
 	arrival  uint64
@@ -87,18 +101,26 @@ func NewReorder(lateness time.Duration, opt ReorderOptions) *Reorder {
 	if opt.MaxBuffered <= 0 {
 		opt.MaxBuffered = DefaultMaxBuffered
 	}
-	return &Reorder{lateness: int64(lateness), opt: opt, maxSeen: noTime}
+	r := &Reorder{lateness: int64(lateness), opt: opt, maxSeen: noTime}
+	if opt.Delay != nil && opt.MaxDelay > 0 {
+		r.maxDelay = int64(opt.MaxDelay)
+	}
+	return r
 }
 
-// Watermark returns the time before which every event has been released:
-// no event older than it will be released in order any more. It is what a
-// Matcher's Advance takes. Before the first event it is math.MinInt64.
+// Watermark returns a time before which no event will be released in
+// order any more: the newest time seen less the lateness (and MaxDelay).
+// It is what a Matcher's Advance takes. Before the first event it is
+// math.MinInt64.
 func (r *Reorder) Watermark() int64 {
-	if r.maxSeen == noTime {
-		return noTime
-	}
-	if r.maxSeen < math.MinInt64+r.lateness {
-		return math.MinInt64
+	return r.due() - r.maxDelay
+}
+
+// due returns the sort time below which buffered events are released.
+func (r *Reorder) due() int64 {
+	// maxSeen - lateness - maxDelay, saturating at math.MinInt64.
+	if r.maxSeen == noTime || uint64(r.maxSeen)-(1<<63) < uint64(r.lateness)+uint64(r.maxDelay) {
+		return math.MinInt64 + r.maxDelay
 	}
 	return r.maxSeen - r.lateness
 }
@@ -111,6 +133,11 @@ func (r *Reorder) Push(ev *event.Event, out func(*event.Event)) {
 		own = ev.Clone()
 	}
 	it := item{ev: own, t: own.Time, seq: own.Seq, arr: r.arrival}
+	if r.maxDelay > 0 {
+		if d := min(int64(r.opt.Delay(own)), r.maxDelay); d > 0 {
+			it.t += d
+		}
+	}
 	r.arrival++
 	if r.opt.Tiebreaker != nil {
 		it.tb = r.opt.Tiebreaker(own)
@@ -131,8 +158,8 @@ func (r *Reorder) Push(ev *event.Event, out func(*event.Event)) {
 		r.maxSeen = it.t
 	}
 	r.push(it)
-	wm := r.Watermark()
-	for len(r.h) > 0 && r.h[0].t < wm {
+	due := r.due()
+	for len(r.h) > 0 && r.h[0].t < due {
 		r.pop(out)
 	}
 	for len(r.h) > r.opt.MaxBuffered {

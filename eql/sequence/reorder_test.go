@@ -292,3 +292,62 @@ func TestReorderProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestReorderDelay: Sysmon logs a network connection up to ~2 s before the
+// start of its process; delaying network events by 2 s in the order lets
+// `sequence by process.entity_id [process] [network]` match.
+func TestReorderDelay(t *testing.T) {
+	spec := &Spec{Stages: []Stage{stage("proc", "guid"), stage("net", "guid")}, MaxSpan: time.Minute}
+	g := func(s string) map[string]any { return map[string]any{"guid": s} }
+	arrivals := []ev{
+		{1, 8000, "net", g("A")}, // logged 1.5 s before its process started
+		{2, 9500, "proc", g("A")},
+		{3, 20000, "proc", g("B")},
+		{4, 20500, "net", g("B")},
+		{5, 25000, "net", g("C")}, // 3 s early: beyond the delay
+		{6, 28000, "proc", g("C")},
+		{7, 40000, "x", nil},
+	}
+	isNet := func(e *event.Event) time.Duration {
+		if e.Get(slotType).Str() == "net" {
+			return 2 * time.Second
+		}
+		return 0
+	}
+	for _, tc := range []struct {
+		name  string
+		delay func(*event.Event) time.Duration
+		want  string
+	}{
+		{"strict time order", nil, "3,4 [B]"},
+		{"network delayed 2s", isNet, "2,1 [A]; 3,4 [B]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := NewMatcher(spec, Options{Owned: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := NewReorder(time.Second, ReorderOptions{Delay: tc.delay, MaxDelay: 2 * time.Second})
+			var out []Result
+			emit := func(res Result) { out = append(out, res) }
+			feed := func(e *event.Event) { m.Push(e, emit) }
+			for i, e := range arrivals {
+				x := e.build(uint64(i))
+				r.Push(x, feed)
+				wm := r.Watermark()
+				if wm > x.Time {
+					t.Fatalf("watermark %d beyond the time of the event just pushed (%d)", wm, x.Time)
+				}
+				m.Advance(wm, emit)
+			}
+			r.Flush(feed)
+			m.Flush(emit)
+			if got := format(out); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			if s := r.Stats(); s.Late != 0 {
+				t.Errorf("late %d", s.Late)
+			}
+		})
+	}
+}
