@@ -163,3 +163,44 @@ func TestBenchEventsPlanted(t *testing.T) {
 		t.Error("plant not where expected")
 	}
 }
+
+// TestIndexChangesNoAlert checks the rule index against offering every
+// event to every rule: over synthetic events with planted matches, both
+// raise exactly the same alerts.
+func TestIndexChangesNoAlert(t *testing.T) {
+	rules := windowsRules(t)
+	evs := benchEvents(12_000)
+	ids := func(noIndex bool) map[string]int {
+		out := map[string]int{}
+		eng, _ := New(rules, Options{NoIndex: noIndex, Now: func() time.Time { return time.Unix(0, 0) }}, func(a *alert.Alert) { out[a.Rule.ID+" "+a.ID]++ })
+		s := eng.Schema()
+		ts := s.Slot("@timestamp")
+		ev := &event.Event{}
+		for i, be := range evs {
+			ev.Pos = int64(i)
+			if err := s.Decode(be.line, ev); err != nil {
+				t.Fatal(err)
+			}
+			ev.Time, _ = event.ParseTime(ev.Get(ts))
+			ev.Index = be.index
+			eng.Process(ev)
+		}
+		eng.Flush()
+		return out
+	}
+	with, without := ids(false), ids(true)
+	if len(with) == 0 {
+		t.Fatal("no alerts at all: the test proves nothing")
+	}
+	for k, n := range without {
+		if with[k] != n {
+			t.Errorf("alert %s: %d without the index, %d with it", k, n, with[k])
+		}
+	}
+	for k, n := range with {
+		if without[k] != n {
+			t.Errorf("alert %s: %d with the index, %d without it", k, n, without[k])
+		}
+	}
+	t.Logf("%d distinct alerts agree", len(with))
+}

@@ -169,7 +169,17 @@ func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, ma
 	if !ok {
 		return
 	}
-	for _, r := range fi.byValue[string(key)] {
+	e.offerTo(fi.byValue[string(key)], ev, mask)
+	if fi.byExt != nil {
+		if ext, ok := extOfValue(key); ok {
+			e.offerTo(fi.byExt[string(ext)], ev, mask)
+		}
+	}
+}
+
+// offerTo offers ev to rules that have not seen it yet.
+func (e *Engine) offerTo(rules []*liveRule, ev *event.Event, mask uint64) {
+	for _, r := range rules {
 		if r.gen != e.gen && r.wants(mask, e.catSlot) {
 			r.gen = e.gen
 			r.offer(e, ev)
@@ -188,6 +198,7 @@ type fieldIndex struct {
 	field   string
 	slot    int
 	byValue map[string][]*liveRule
+	byExt   map[string][]*liveRule // by file extension, for "*.ext" patterns
 }
 
 // routeFor returns the rules whose index patterns select index (or one of
@@ -225,8 +236,16 @@ func (e *Engine) routeFor(index string) *routeSet {
 					byField[a.field] = i
 					rs.fields = append(rs.fields, fieldIndex{field: a.field, slot: e.schema.Slot(a.field), byValue: map[string][]*liveRule{}})
 				}
+				fi := &rs.fields[i]
 				for _, v := range a.values {
-					rs.fields[i].byValue[v] = append(rs.fields[i].byValue[v], r)
+					if a.ext {
+						if fi.byExt == nil {
+							fi.byExt = map[string][]*liveRule{}
+						}
+						fi.byExt[v] = append(fi.byExt[v], r)
+					} else {
+						fi.byValue[v] = append(fi.byValue[v], r)
+					}
 				}
 			}
 		}

@@ -19,9 +19,11 @@ import (
 // offered only to the rules its values can satisfy.
 type requirement []alt
 
-// alt is one field and the values it may hold.
+// alt is one field and the values it may hold: whole values, or with ext
+// set, file extensions its value must end with ("*.exe" patterns).
 type alt struct {
 	field  string
+	ext    bool
 	values []string // lower-cased
 }
 
@@ -71,7 +73,7 @@ func either(a, b []requirement) []requirement {
 	for _, x := range rb {
 		merged := false
 		for i := range out {
-			if out[i].field == x.field {
+			if out[i].field == x.field && out[i].ext == x.ext {
 				out[i].values = append(append([]string(nil), out[i].values...), x.values...)
 				merged = true
 				break
@@ -189,18 +191,62 @@ func literalList(x eql.Expr, list []eql.Expr, wildcards bool) []requirement {
 	if !ok || !indexable(f.Name) || len(list) == 0 {
 		return nil
 	}
-	a := alt{field: f.Name}
+	whole, exts := alt{field: f.Name}, alt{field: f.Name, ext: true}
 	for _, p := range list {
 		lit, ok := p.(*eql.Literal)
 		if !ok || lit.Kind != eql.LitString {
 			return nil
 		}
 		if wildcards && strings.ContainsAny(lit.Str, "*?") {
-			return nil
+			ext, ok := extOfPattern(lit.Str)
+			if !ok {
+				return nil
+			}
+			exts.values = append(exts.values, ext)
+			continue
 		}
-		a.values = append(a.values, fold(lit.Str))
+		whole.values = append(whole.values, fold(lit.Str))
 	}
-	return []requirement{{a}}
+	var req requirement
+	if len(whole.values) > 0 {
+		req = append(req, whole)
+	}
+	if len(exts.values) > 0 {
+		req = append(req, exts)
+	}
+	return []requirement{req}
+}
+
+// extOfPattern returns the extension a "*.ext" pattern requires: a value
+// matching it ends with "." and ext (ext holds no wildcard or separator).
+func extOfPattern(p string) (string, bool) {
+	if !strings.HasPrefix(p, "*") {
+		return "", false
+	}
+	rest := p[1:]
+	dot := strings.LastIndexByte(rest, '.')
+	if dot < 0 || strings.ContainsAny(rest, "*?") {
+		return "", false
+	}
+	ext := rest[dot+1:]
+	if ext == "" || strings.ContainsAny(ext, `\/ `) {
+		return "", false
+	}
+	return fold(ext), true
+}
+
+// extOfValue returns the extension of a (lower-cased) value: what follows
+// its last dot, when no path separator follows that dot.
+func extOfValue(v []byte) ([]byte, bool) {
+	for i := len(v) - 1; i >= 0; i-- {
+		switch v[i] {
+		case '.':
+			return v[i+1:], true
+		case '\\', '/':
+			return nil, false
+		}
+	}
+	return nil, false
 }
 
 // kqlRequirements returns the requirements a KQL query implies.
@@ -227,41 +273,53 @@ func kqlRequirements(n kql.Node) []requirement {
 		if x.Field == nil || x.Field.Wildcard || !indexable(x.Field.Text) {
 			return nil
 		}
-		vals, ok := kqlValues(x.Value)
+		vals, ok := kqlValues(x.Field.Text, x.Value)
 		if !ok {
 			return nil
 		}
-		return []requirement{{{field: x.Field.Text, values: vals}}}
+		return []requirement{vals}
 	}
 	return nil
 }
 
-// kqlValues collects the literal values of a match's value list when it is
-// a disjunction of plain values.
-func kqlValues(n kql.Node) ([]string, bool) {
+// kqlValues collects the alternatives of a match's value list when it is a
+// disjunction of plain values and "*.ext" wildcards.
+func kqlValues(field string, n kql.Node) (requirement, bool) {
 	switch x := n.(type) {
 	case *kql.Value:
 		if x.Wildcard {
-			return nil, false
-		}
-		return []string{fold(x.Text)}, true
-	case *kql.Paren:
-		return kqlValues(x.X)
-	case *kql.Or:
-		var out []string
-		for _, t := range x.Terms {
-			v, ok := kqlValues(t)
+			parts := x.Pattern()
+			if len(parts) != 2 || parts[0] != "" || strings.ContainsAny(x.Text, " \t") {
+				return nil, false
+			}
+			ext, ok := extOfPattern("*" + parts[1])
 			if !ok {
 				return nil, false
 			}
-			out = append(out, v...)
+			return requirement{{field: field, ext: true, values: []string{ext}}}, true
+		}
+		return requirement{{field: field, values: []string{fold(x.Text)}}}, true
+	case *kql.Paren:
+		return kqlValues(field, x.X)
+	case *kql.Or:
+		var out requirement
+		for i, t := range x.Terms {
+			r, ok := kqlValues(field, t)
+			if !ok {
+				return nil, false
+			}
+			if i == 0 {
+				out = r
+				continue
+			}
+			out = either([]requirement{out}, []requirement{r})[0]
 		}
 		return out, true
 	case *kql.And:
 		// a and b on one field: requiring either is enough.
 		for _, t := range x.Terms {
-			if v, ok := kqlValues(t); ok {
-				return v, true
+			if r, ok := kqlValues(field, t); ok {
+				return r, true
 			}
 		}
 	}
