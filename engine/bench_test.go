@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/internal/cputime"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/cputime"
 	"github.com/vigilsec/vigil/internal/synth"
 	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/rule"
