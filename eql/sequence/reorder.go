@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
 )
@@ -79,17 +80,23 @@ type Reorder struct {
 	h        []item // min-heap by ordinal
 	arrival  uint64
 	maxSeen  int64
-	last     item // last released
 	released bool
-	stats    ReorderStats
+	// The last event released: its sort time, tiebreaker (strings copied
+	// to tbBuf, as the event is no longer ours), Seq and arrival.
+	lastT   int64
+	lastTB  event.Value
+	tbBuf   []byte
+	lastSeq uint64
+	lastArr uint64
+	stats   ReorderStats
 }
 
+// item is a buffered event. It is small so that the heap moves little; the
+// tiebreaker is read from the event only when times are equal.
 type item struct {
-	ev  *event.Event
-	t   int64
-	tb  event.Value
-	seq uint64
+	t   int64 // sort time: Time plus any delay
 	arr uint64
+	ev  *event.Event
 }
 
 // NewReorder returns a reorder buffer that accepts events up to lateness
@@ -132,17 +139,14 @@ func (r *Reorder) Push(ev *event.Event, out func(*event.Event)) {
 	if !r.opt.Owned {
 		own = ev.Clone()
 	}
-	it := item{ev: own, t: own.Time, seq: own.Seq, arr: r.arrival}
+	it := item{ev: own, t: own.Time, arr: r.arrival}
 	if r.maxDelay > 0 {
 		if d := min(int64(r.opt.Delay(own)), r.maxDelay); d > 0 {
 			it.t += d
 		}
 	}
 	r.arrival++
-	if r.opt.Tiebreaker != nil {
-		it.tb = r.opt.Tiebreaker(own)
-	}
-	if r.released && less(&it, &r.last) {
+	if r.released && r.beforeLast(&it) {
 		r.stats.Late++
 		if r.opt.OnLate != nil {
 			r.opt.OnLate(own, r.Watermark())
@@ -191,10 +195,38 @@ func (r *Reorder) pop(out func(*event.Event)) {
 	r.h[n] = item{}
 	r.h = r.h[:n]
 	r.down(0)
-	r.last, r.released = it, true
-	r.last.ev = nil
+	r.released = true
+	r.lastT, r.lastSeq, r.lastArr = it.t, it.ev.Seq, it.arr
+	if r.opt.Tiebreaker != nil {
+		v := r.opt.Tiebreaker(it.ev)
+		if v.Kind() == event.KindArray {
+			v = first(v)
+		}
+		if v.Kind() == event.KindString {
+			r.tbBuf = append(r.tbBuf[:0], v.Str()...)
+			v = event.Str(unsafe.String(unsafe.SliceData(r.tbBuf), len(r.tbBuf)))
+		}
+		r.lastTB = v
+	}
 	r.stats.Released++
 	out(it.ev)
+}
+
+// beforeLast reports whether an arriving event sorts before the last one
+// released.
+func (r *Reorder) beforeLast(it *item) bool {
+	if it.t != r.lastT {
+		return it.t < r.lastT
+	}
+	if r.opt.Tiebreaker != nil {
+		if c := compareTiebreakers(r.opt.Tiebreaker(it.ev), r.lastTB); c != 0 {
+			return c < 0
+		}
+	}
+	if it.ev.Seq != r.lastSeq {
+		return it.ev.Seq < r.lastSeq
+	}
+	return it.arr < r.lastArr
 }
 
 func (r *Reorder) push(it item) {
@@ -202,7 +234,7 @@ func (r *Reorder) push(it item) {
 	i := len(r.h) - 1
 	for i > 0 {
 		p := (i - 1) / 2
-		if !less(&r.h[i], &r.h[p]) {
+		if !r.less(&r.h[i], &r.h[p]) {
 			break
 		}
 		r.h[i], r.h[p] = r.h[p], r.h[i]
@@ -218,10 +250,10 @@ func (r *Reorder) down(i int) {
 			return
 		}
 		c := l
-		if l+1 < n && less(&r.h[l+1], &r.h[l]) {
+		if l+1 < n && r.less(&r.h[l+1], &r.h[l]) {
 			c = l + 1
 		}
-		if !less(&r.h[c], &r.h[i]) {
+		if !r.less(&r.h[c], &r.h[i]) {
 			return
 		}
 		r.h[i], r.h[c] = r.h[c], r.h[i]
@@ -230,15 +262,17 @@ func (r *Reorder) down(i int) {
 }
 
 // less orders items by time, tiebreaker, ev.Seq and arrival.
-func less(a, b *item) bool {
+func (r *Reorder) less(a, b *item) bool {
 	if a.t != b.t {
 		return a.t < b.t
 	}
-	if c := compareTiebreakers(a.tb, b.tb); c != 0 {
-		return c < 0
+	if r.opt.Tiebreaker != nil {
+		if c := compareTiebreakers(r.opt.Tiebreaker(a.ev), r.opt.Tiebreaker(b.ev)); c != 0 {
+			return c < 0
+		}
 	}
-	if a.seq != b.seq {
-		return a.seq < b.seq
+	if a.ev.Seq != b.ev.Seq {
+		return a.ev.Seq < b.ev.Seq
 	}
 	return a.arr < b.arr
 }

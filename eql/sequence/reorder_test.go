@@ -257,7 +257,14 @@ func TestReorderProperties(t *testing.T) {
 		within := map[int64]bool{}
 		for i := range n {
 			ms := int64(i) + int64(rng.IntN(maxJitter)) - int64(maxJitter/2)
-			e := ev{i, ms, "", map[string]any{"tb": rng.IntN(3)}}.build(uint64(i))
+			var tb any = rng.IntN(3)
+			switch rng.IntN(4) {
+			case 0:
+				tb = fmt.Sprint(tb) // strings sort after numbers
+			case 1:
+				tb = nil // no tiebreaker: last
+			}
+			e := ev{i, ms, "", map[string]any{"tb": tb}}.build(uint64(i))
 			// An event at most the lateness older than any seen
 			// before it is within the bound.
 			within[int64(i)] = maxSent-e.Time <= int64(lateness)
@@ -270,15 +277,24 @@ func TestReorderProperties(t *testing.T) {
 		}
 		seen := map[int64]bool{}
 		breaks := 0
-		var last *item
+		var last *event.Event
+		before := func(a, b *event.Event) bool {
+			if a.Time != b.Time {
+				return a.Time < b.Time
+			}
+			if c := compareTiebreakers(a.Get(slotTB), b.Get(slotTB)); c != 0 {
+				return c < 0
+			}
+			return a.Seq < b.Seq
+		}
 		for _, e := range out {
 			id := e.Get(slotID).Int()
 			if seen[id] {
 				t.Fatalf("seed %d: event %d twice", seed, id)
 			}
 			seen[id] = true
-			it := &item{t: e.Time, tb: e.Get(slotTB), seq: e.Seq, arr: e.Seq}
-			if last != nil && less(it, last) {
+			it := e
+			if last != nil && before(it, last) {
 				breaks++
 				if within[id] {
 					t.Errorf("seed %d: event %d within the lateness came out of order", seed, id)
