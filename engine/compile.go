@@ -140,16 +140,47 @@ func (e *Engine) broad(slot int) bool {
 	return ok
 }
 
-// stageOf adapts a compiled EQL stage to the sequence runtime.
-func (e *Engine) stageOf(cs *eql.CompiledStage) sequence.Stage {
-	st := sequence.Stage{Match: eql.Reorder(cs.Pred, e.broad).Match, Missing: cs.Missing}
+// Stage adapts a compiled EQL stage to the sequence runtime. With broad,
+// conjunctions test broad fields last (see eql.Reorder).
+func Stage(cs *eql.CompiledStage, broad func(slot int) bool) sequence.Stage {
+	p := cs.Pred
+	if broad != nil {
+		p = eql.Reorder(p, broad)
+	}
+	st := sequence.Stage{Match: p.Match, Missing: cs.Missing}
 	for _, k := range cs.Keys {
 		st.Keys = append(st.Keys, sequence.Key{Get: k.Get, Optional: k.Optional})
 	}
 	return st
 }
 
-func pipeOps(p *eql.Program) []sequence.PipeOp {
+// SequenceSpec is the runtime form of a compiled sequence query, with
+// `runs=N` stages repeated.
+func SequenceSpec(p *eql.Program, broad func(slot int) bool) *sequence.Spec {
+	spec := &sequence.Spec{MaxSpan: p.MaxSpan}
+	for _, cs := range p.Stages {
+		for range max(cs.Runs, 1) {
+			spec.Stages = append(spec.Stages, Stage(cs, broad))
+		}
+	}
+	if p.Until != nil {
+		u := Stage(p.Until, broad)
+		spec.Until = &u
+	}
+	return spec
+}
+
+// SampleSpec is the runtime form of a compiled sample query.
+func SampleSpec(p *eql.Program, perKey int, broad func(slot int) bool) *sequence.SampleSpec {
+	spec := &sequence.SampleSpec{MaxSamplesPerKey: perKey}
+	for _, cs := range p.Stages {
+		spec.Stages = append(spec.Stages, Stage(cs, broad))
+	}
+	return spec
+}
+
+// PipeOps are a program's head and tail pipes.
+func PipeOps(p *eql.Program) []sequence.PipeOp {
 	var ops []sequence.PipeOp
 	for _, pp := range p.Pipes {
 		ops = append(ops, sequence.PipeOp{Tail: pp.Name == "tail", N: pp.N})
@@ -159,34 +190,19 @@ func pipeOps(p *eql.Program) []sequence.PipeOp {
 
 func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 	r := lr.rule
-	lr.pipe = sequence.NewPipe(pipeOps(p), func(res sequence.Result) {
+	lr.pipe = sequence.NewPipe(PipeOps(p), func(res sequence.Result) {
 		lr.matched++
 		e.raise(lr, res.Events, res.Keys)
 	})
 	if p.Kind() == eql.SampleQuery {
-		spec := &sequence.SampleSpec{}
-		for _, cs := range p.Stages {
-			spec.Stages = append(spec.Stages, e.stageOf(cs))
-		}
-		s, err := sequence.NewSampler(spec, sequence.SampleOptions{MaxKeys: e.opt.MaxPending})
+		s, err := sequence.NewSampler(SampleSpec(p, 1, e.broad), sequence.SampleOptions{MaxKeys: e.opt.MaxPending})
 		if err != nil {
 			return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 		}
 		lr.kind, lr.sampler = kindSample, s
 		return nil
 	}
-	spec := &sequence.Spec{MaxSpan: p.MaxSpan}
-	for _, cs := range p.Stages {
-		runs := max(cs.Runs, 1)
-		for range runs {
-			spec.Stages = append(spec.Stages, e.stageOf(cs))
-		}
-	}
-	if p.Until != nil {
-		u := e.stageOf(p.Until)
-		spec.Until = &u
-	}
-	m, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: e.opt.MaxPending})
+	m, err := sequence.NewMatcher(SequenceSpec(p, e.broad), sequence.Options{MaxPending: e.opt.MaxPending})
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 	}

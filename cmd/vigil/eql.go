@@ -2,18 +2,17 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sort"
-	"strings"
+	"time"
 
+	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/source"
 )
 
 // eqlCmd runs one EQL query over NDJSON events, as Elasticsearch's EQL
@@ -27,22 +26,28 @@ const eqlUsage = `
 usage: vigil eql [flags] QUERY [FILE...]
 
 Runs an EQL query (Elasticsearch syntax and semantics) over ECS events in
-NDJSON files (one JSON object per line; .gz files are decompressed), or
-standard input when no FILE or "-" is given, and prints the matching events
-as NDJSON in time order: by the timestamp field, then the tiebreaker field,
-then input order, as Elasticsearch returns them (events without a
-timestamp first). The head and tail pipes apply, then --size. Lines that are not JSON objects are reported with file
-and line number and skipped.
+NDJSON files (one JSON object per line, or a JSON array; .gz files are
+decompressed; folders are read recursively), or standard input when no FILE
+or "-" is given. Events from all files are merged into one order: by the
+timestamp field, then the tiebreaker field, then input order, as
+Elasticsearch sorts them (events without a timestamp first).
+
+An event query prints the matching events as NDJSON. A sequence or sample
+query prints one line per result:
+  {"join_keys":[...],"events":[{...},{...}]}
+with the events in stage order ({"missing":true} for a missing-event stage).
+The head and tail pipes apply, then --size (results, as Elasticsearch's
+size). Lines that are not JSON objects are reported with file and line
+number and skipped.
 
 Field types come from the ECS table built into vigil (and the non-ECS
 fields of Elastic's detection rules); with --strict an unknown field is an
 error, as in Elasticsearch; with --schema=none no types are used.
 
-Sequence and sample queries are parsed and checked but not run yet.
-
 Examples:
   vigil eql 'process where process.name : "sc.exe"' events.ndjson
   vigil eql --size 0 'any where cidrMatch(source.ip, "10.0.0.0/8") | tail 5' a.ndjson b.ndjson.gz
+  vigil eql 'sequence by process.entity_id with maxspan=1m [process where true] [network where true]' logs/
 `
 
 func (c *eqlCmd) Run(ctx context.Context, args []string) error {
@@ -50,9 +55,12 @@ func (c *eqlCmd) Run(ctx context.Context, args []string) error {
 	tsField := fs.String("timestamp-field", "@timestamp", "the event `field` that orders events")
 	tieField := fs.String("tiebreaker-field", "", "the `field` that orders events with equal timestamps (e.g. event.sequence)")
 	catField := fs.String("category-field", "event.category", "the `field` holding the event category")
-	size := fs.Int("size", 10, "print at most `n` events, as Elasticsearch's size (default 10); 0 for no limit")
+	size := fs.Int("size", 10, "print at most `n` events or results, as Elasticsearch's size (default 10); 0 for no limit")
 	schemaName := fs.String("schema", "ecs", "field types: `ecs` (ECS and the detection rules' non-ECS fields) or none")
 	strict := fs.Bool("strict", false, "report fields the schema does not know as errors, as Elasticsearch does")
+	perKey := fs.Int("max-samples-per-key", 1, "samples per join key for sample queries")
+	maxPending := fs.Int("max-pending", 0, "cap on pending sequence state (0: default 100000)")
+	lateness := fs.Duration("lateness", 5*time.Second, "reorder window per input for events slightly out of time order")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -83,31 +91,55 @@ func (c *eqlCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return queryError(err)
 	}
-	if prog.Kind() != eql.EventQuery {
-		return fmt.Errorf("eql: %s queries are not supported yet: the query is valid, but the sequence and sample runtime is not wired into this command", prog.Kind())
-	}
-	r := &eqlRun{
-		prog:   prog,
-		schema: schema,
-		tsSlot: schema.Slot(*tsField),
-		tie:    -1,
-	}
+	r := &eqlRun{prog: prog, size: *size, tie: -1, out: bufio.NewWriter(stdout)}
 	if *tieField != "" {
 		r.tie = schema.Slot(*tieField)
 	}
+	switch prog.Kind() {
+	case eql.SequenceQuery:
+		m, err := sequence.NewMatcher(engine.SequenceSpec(prog, nil), sequence.Options{MaxPending: *maxPending})
+		if err != nil {
+			return err
+		}
+		r.seq = m
+	case eql.SampleQuery:
+		sm, err := sequence.NewSampler(engine.SampleSpec(prog, *perKey, nil), sequence.SampleOptions{MaxKeys: *maxPending})
+		if err != nil {
+			return err
+		}
+		r.sample = sm
+	}
+	r.pipe = sequence.NewPipe(engine.PipeOps(prog), r.result)
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	for _, name := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := r.file(ctx, name); err != nil {
-			return err
-		}
+	inputs, errs := source.Expand(files)
+	for _, err := range errs {
+		fmt.Fprintln(stderr, "vigil eql:", err)
 	}
-	return r.output(*size)
+	if len(inputs) == 0 {
+		return &exitError{code: 1, err: errors.New("eql: no readable input")}
+	}
+	var prog2 source.Progress
+	err = source.Read(ctx, inputs, source.Options{Schema: schema, TimeField: *tsField, Lateness: *lateness, Stdin: stdin}, &prog2,
+		func(err error) { fmt.Fprintln(stderr, "vigil eql: skipped:", err) },
+		r.event)
+	if err != nil && !errors.Is(err, errEnough) {
+		return &exitError{code: 1, err: fmt.Errorf("eql: %w", err)}
+	}
+	r.flushTies()
+	r.finish()
+	if err := r.out.Flush(); err != nil {
+		return err
+	}
+	if n := prog2.BadRecords.Load(); n > 0 {
+		fmt.Fprintf(stderr, "vigil eql: %d record(s) skipped\n", n)
+	}
+	return nil
 }
+
+// errEnough stops reading once a head limit is reached.
+var errEnough = errors.New("enough results")
 
 // queryError prints parse or check errors with their snippets.
 func queryError(err error) error {
@@ -119,136 +151,138 @@ func queryError(err error) error {
 	return err
 }
 
-// hit is a matching event, kept until the output is sorted.
-type hit struct {
-	time   int64
-	tieNum float64
-	tieStr string
-	tieOK  bool
-	seq    uint64
-	raw    []byte
-}
-
+// eqlRun runs one query over the merged event stream.
 type eqlRun struct {
 	prog   *eql.Program
-	schema *event.Schema
-	tsSlot int
+	seq    *sequence.Matcher
+	sample *sequence.Sampler
+	pipe   *sequence.Pipe
+	size   int
 	tie    int
-	seq    uint64
-	hits   []hit
-	bad    int
+	out    *bufio.Writer
+	n      int // results printed
+	// tailBuf holds results when the last pipe is tail and a size
+	// applies: the size then keeps the last ones.
+	tailBuf []sequence.Result
+
+	// ties holds the events that share the current timestamp, so that
+	// they can be ordered by the tiebreaker before matching.
+	ties []*event.Event
 }
 
-func (r *eqlRun) file(ctx context.Context, name string) error {
-	var in io.Reader
-	display := name
-	if name == "-" {
-		in, display = stdin, "stdin"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return &exitError{code: 1, err: err}
-		}
-		defer f.Close()
-		in = f
-		if strings.HasSuffix(name, ".gz") {
-			zr, err := gzip.NewReader(f)
-			if err != nil {
-				return &exitError{code: 1, err: fmt.Errorf("%s: %v", name, err)}
-			}
-			defer zr.Close()
-			in = zr
-		}
+// event receives the events in time order.
+func (r *eqlRun) event(ev *event.Event) error {
+	if len(r.ties) > 0 && ev.Time != r.ties[0].Time {
+		r.flushTies()
 	}
-	br := bufio.NewReaderSize(in, 1<<20)
-	var ev event.Event
-	line := int64(0)
-	for {
-		data, err := br.ReadBytes('\n')
-		if len(data) > 0 {
-			line++
-			data = bytes.TrimSpace(data)
-			if len(data) > 0 {
-				if line%4096 == 0 {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-				}
-				r.event(display, line, data, &ev)
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &exitError{code: 1, err: fmt.Errorf("%s: %v", display, err)}
-		}
+	if r.prog.Kind() == eql.EventQuery && !r.prog.Match(ev) {
+		return r.enough()
 	}
+	c := ev.Clone()
+	c.Seq = uint64(len(r.ties))
+	r.ties = append(r.ties, c)
+	return r.enough()
 }
 
-func (r *eqlRun) event(file string, line int64, data []byte, ev *event.Event) {
-	ev.Source, ev.Pos = file, line
-	if err := r.schema.Decode(data, ev); err != nil {
-		r.bad++
-		fmt.Fprintf(stderr, "%s:%d: skipped: %v\n", file, line, err)
-		return
-	}
-	r.seq++
-	if !r.prog.Match(ev) {
-		return
-	}
-	h := hit{seq: r.seq, raw: append([]byte(nil), data...)}
-	if ns, ok := event.ParseTime(ev.Get(r.tsSlot)); ok {
-		h.time = ns
-	}
-	if r.tie >= 0 {
-		switch v := ev.Get(r.tie); {
-		case v.IsNumber():
-			h.tieNum, h.tieOK = v.Float(), true
-		case v.Kind() == event.KindString:
-			h.tieStr, h.tieOK = strings.Clone(v.Str()), true
-		}
-	}
-	r.hits = append(r.hits, h)
-}
-
-func (r *eqlRun) output(size int) error {
-	sort.SliceStable(r.hits, func(i, j int) bool {
-		a, b := &r.hits[i], &r.hits[j]
-		if a.time != b.time {
-			return a.time < b.time
-		}
-		if a.tieOK != b.tieOK {
-			return a.tieOK
-		}
-		if a.tieOK {
-			if a.tieNum != b.tieNum {
-				return a.tieNum < b.tieNum
-			}
-			if a.tieStr != b.tieStr {
-				return a.tieStr < b.tieStr
-			}
-		}
-		return a.seq < b.seq
-	})
-	from, to := r.prog.ApplyPipes(len(r.hits))
-	if size > 0 && to-from > size {
-		if r.prog.LastPipeIsTail() {
-			from = to - size
-		} else {
-			to = from + size
-		}
-	}
-	w := bufio.NewWriter(stdout)
-	for _, h := range r.hits[from:to] {
-		w.Write(h.raw)
-		w.WriteByte('\n')
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if r.bad > 0 {
-		fmt.Fprintf(stderr, "vigil eql: %d line(s) skipped\n", r.bad)
+func (r *eqlRun) enough() error {
+	if r.pipe.Done() || r.size > 0 && r.n >= r.size && !r.prog.LastPipeIsTail() {
+		return errEnough
 	}
 	return nil
+}
+
+// flushTies orders the events of one timestamp by the tiebreaker (then
+// arrival) and passes them on.
+func (r *eqlRun) flushTies() {
+	if r.tie >= 0 {
+		sort.SliceStable(r.ties, func(i, j int) bool {
+			return tieLess(r.ties[i].Get(r.tie), r.ties[j].Get(r.tie))
+		})
+	}
+	for _, ev := range r.ties {
+		switch {
+		case r.seq != nil:
+			r.seq.Push(ev, r.pipe.Push)
+		case r.sample != nil:
+			r.sample.Push(ev)
+		default:
+			r.pipe.Push(sequence.Result{Events: []*event.Event{ev}})
+		}
+	}
+	clear(r.ties)
+	r.ties = r.ties[:0]
+}
+
+// tieLess orders tiebreaker values: present before missing, numbers
+// numerically, strings lexically.
+func tieLess(a, b event.Value) bool {
+	if a.Kind() == event.KindArray && len(a.Array()) > 0 {
+		a = a.Array()[0]
+	}
+	if b.Kind() == event.KindArray && len(b.Array()) > 0 {
+		b = b.Array()[0]
+	}
+	switch {
+	case a.IsNumber() && b.IsNumber():
+		return a.Float() < b.Float()
+	case a.Kind() == event.KindString && b.Kind() == event.KindString:
+		return a.Str() < b.Str()
+	}
+	return a.Exists() && !b.Exists()
+}
+
+func (r *eqlRun) finish() {
+	switch {
+	case r.seq != nil:
+		r.seq.Flush(r.pipe.Push)
+	case r.sample != nil:
+		r.sample.Flush(r.pipe.Push)
+	}
+	r.pipe.Flush()
+	if r.prog.LastPipeIsTail() && r.size > 0 {
+		// The size keeps the last results: print only those.
+		keep := r.tailBuf
+		if len(keep) > r.size {
+			keep = keep[len(keep)-r.size:]
+		}
+		for _, res := range keep {
+			r.print(res)
+		}
+	}
+}
+
+// result receives what passes the pipes, in output order.
+func (r *eqlRun) result(res sequence.Result) {
+	if r.prog.LastPipeIsTail() && r.size > 0 {
+		r.tailBuf = append(r.tailBuf, res)
+		return
+	}
+	if r.size > 0 && r.n >= r.size {
+		return
+	}
+	r.print(res)
+}
+
+func (r *eqlRun) print(res sequence.Result) {
+	r.n++
+	if r.prog.Kind() == eql.EventQuery {
+		r.out.Write(res.Events[0].AppendJSON(nil))
+		r.out.WriteByte('\n')
+		return
+	}
+	b := []byte(`{"join_keys":`)
+	b = event.Array(res.Keys...).AppendJSON(b)
+	b = append(b, `,"events":[`...)
+	for i, ev := range res.Events {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if ev == nil {
+			b = append(b, `{"missing":true}`...)
+			continue
+		}
+		b = ev.AppendJSON(b)
+	}
+	b = append(b, "]}\n"...)
+	r.out.Write(b)
 }

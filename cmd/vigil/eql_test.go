@@ -69,7 +69,7 @@ func TestEQLCommand(t *testing.T) {
 			if got := ids(out); got != tt.want {
 				t.Errorf("ids = %q, want %q\n%s", got, tt.want, out)
 			}
-			if !strings.Contains(errOut, "events.ndjson:3: skipped") {
+			if !strings.Contains(errOut, "events.ndjson:line 3: invalid JSON") {
 				t.Errorf("stderr %q does not report the bad line", errOut)
 			}
 		})
@@ -86,8 +86,26 @@ func TestEQLCommandErrors(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
 	}
-	_, _, err = runEQL(t, `sequence [process where true] [network where true]`, "FILE")
-	if err == nil || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("sequence: err = %v", err)
+}
+
+func TestEQLSequenceAndSample(t *testing.T) {
+	out, errOut, err := runEQL(t, `sequence by process.name with maxspan=1m [process where true] [network where true]`, "FILE")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	want := `{"join_keys":["sc.exe"],"events":[{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":"process"},"process":{"name":"sc.exe","args":["sc.exe","query"]},"id":1},{"@timestamp":"2024-01-01T00:00:01Z","event":{"category":"network"},"process":{"name":"sc.exe"},"destination":{"ip":"10.1.2.3"},"id":3}]}` + "\n"
+	if out != want {
+		t.Errorf("got  %s\nwant %s", out, want)
+	}
+	// A trailing missing event: no network event follows either process
+	// event (the network event 3 has the same time as 1, and a trailing
+	// missing event must come strictly later, as in Elasticsearch).
+	out, _, err = runEQL(t, `sequence with maxspan=1h [process where process.name : "SC.exe"] ![network where true]`, "FILE")
+	if err != nil || ids(out) != "1 2" || !strings.Contains(out, `{"missing":true}`) {
+		t.Errorf("missing-event sequence: %v %q", err, out)
+	}
+	out, _, err = runEQL(t, `sample by process.name [process where true] [network where true]`, "FILE")
+	if err != nil || ids(out) == "" || !strings.HasPrefix(out, `{"join_keys":["sc.exe"]`) {
+		t.Errorf("sample: %v %q", err, out)
 	}
 }
