@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigilsec/vigil/internal/testenv"
+)
+
+// TestRulesCheckCorpus checks every rule of Elastic's detection-rules
+// corpus: every EQL rule and every KQL query and threshold rule compiles;
+// ES|QL, machine learning, new_terms and threat_match rules are reported
+// unsupported with a reason; nothing is an error.
+func TestRulesCheckCorpus(t *testing.T) {
+	dir := testenv.Path(t, "corpus", "detection-rules")
+	var out bytes.Buffer
+	old := stdout
+	stdout = &out
+	err := (&rulesCmd{}).Run(context.Background(), []string{"check", "--format", "json", dir})
+	stdout = old
+	if err != nil {
+		t.Fatalf("rules check: %v", err)
+	}
+	var rep struct {
+		Rules   []ruleReport `json:"rules"`
+		Summary struct {
+			Total, OK, Unsupported, Error int
+			ByType                        map[string]statusCounts `json:"by_type"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("bad JSON: %v", err)
+	}
+	for _, r := range rep.Rules {
+		switch {
+		case r.Status == "error":
+			t.Errorf("%s: %s", r.Path, r.Error)
+		case r.Language == "eql" || r.Type == "query" || r.Type == "threshold":
+			if r.Status != "ok" {
+				t.Errorf("%s (%s/%s): %s %s", r.Path, r.Type, r.Language, r.Status, r.Error)
+			}
+		default:
+			if r.Status != "unsupported" || r.Error == "" {
+				t.Errorf("%s (%s): want unsupported with a reason, got %s %q", r.Path, r.Type, r.Status, r.Error)
+			}
+		}
+	}
+	want := map[string]statusCounts{
+		"eql/eql":            {OK: 1024},
+		"query/kuery":        {OK: 454},
+		"threshold/kuery":    {OK: 28},
+		"new_terms/kuery":    {Unsupported: 241},
+		"threat_match/kuery": {Unsupported: 6},
+		"esql/esql":          {Unsupported: 209},
+		"machine_learning/":  {Unsupported: 106},
+	}
+	for k, w := range want {
+		if got := rep.Summary.ByType[k]; got != w {
+			t.Errorf("%s: got %+v, want %+v", k, got, w)
+		}
+	}
+	if rep.Summary.Total != 2068 || rep.Summary.Error != 0 {
+		t.Errorf("summary %+v", rep.Summary)
+	}
+	t.Logf("rules check: %d rules, %d ok, %d unsupported, %d errors", rep.Summary.Total, rep.Summary.OK, rep.Summary.Unsupported, rep.Summary.Error)
+}
+
+func TestRulesCheckErrors(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bad.toml"), []byte("[rule]\nrule_id = \"x\"\nname = \"bad\"\ntype = \"eql\"\nlanguage = \"eql\"\nrisk_score = 1\nseverity = \"low\"\ndescription = \"d\"\nquery = 'process where startswth(process.name, \"a\")'\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "broken.toml"), []byte("[rule\n"), 0o644)
+	var out bytes.Buffer
+	old := stdout
+	stdout = &out
+	err := (&rulesCmd{}).Run(context.Background(), []string{"check", dir})
+	stdout = old
+	if exitCodeOf(err) != 2 {
+		t.Errorf("exit %d, want 2", exitCodeOf(err))
+	}
+	for _, want := range []string{"bad.toml:9:24: eql: unknown function \"startswth\"", "broken.toml:1:", "2 rules: 0 ok, 0 unsupported, 2 errors"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
