@@ -9,6 +9,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // TestDetectionRulesCorpus parses and compiles every EQL query of Elastic's
@@ -16,10 +17,7 @@ import (
 // rule must parse; fields outside the embedded schemas are allowed (the
 // rules also use integration fields), other check errors fail.
 func TestDetectionRulesCorpus(t *testing.T) {
-	root := filepath.Join(sharedDir(t), "corpus", "detection-rules")
-	if _, err := os.Stat(root); err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Path(t, "corpus", "detection-rules")
 	var n, failed int
 	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {

@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -140,6 +141,11 @@ type suite struct {
 	transform  func(doc map[string]any) error
 	tiebreaker string
 	idField    string
+	// dateMillis stores date fields as epoch milliseconds, as
+	// Elasticsearch's doc values hold them: samples join on those values
+	// (composite aggregations), so that one day written as dd-MM-yyyy in
+	// one index and yyyy-MM-dd in another is the same key.
+	dateMillis bool
 }
 
 var suites = []suite{
@@ -149,8 +155,8 @@ var suites = []suite{
 	{file: "test_queries_date_nanos.toml", data: []string{"endgame-140-nanos"}, dataFile: "endgame-140", transform: fileTimeToNanos, tiebreaker: "serial_event_id", idField: "serial_event_id"},
 	{file: "test_extra.toml", data: []string{"extra"}, tiebreaker: "sequence", idField: "sequence"},
 	{file: "test_missing_events.toml", data: []string{"missing-events"}, tiebreaker: "sequence", idField: "sequence"},
-	{file: "test_sample.toml", data: []string{"sample1", "sample2", "sample3"}, idField: "id"},
-	{file: "test_sample_multi.toml", data: []string{"sample-multi"}, idField: "id"},
+	{file: "test_sample.toml", data: []string{"sample1", "sample2", "sample3"}, idField: "id", dateMillis: true},
+	{file: "test_sample_multi.toml", data: []string{"sample-multi"}, idField: "id", dateMillis: true},
 }
 
 // Files returns the spec files the suite is made of.
@@ -341,9 +347,17 @@ func loadDataset(dir string, s suite) (*dataset, error) {
 		if err != nil {
 			return nil, err
 		}
-		nullValues, err := readMapping(mapping, ds.types)
+		types := eql.Fields{}
+		nullValues, err := readMapping(mapping, types)
 		if err != nil {
 			return nil, fmt.Errorf("%s.mapping: %v", name, err)
+		}
+		for k, v := range types {
+			ds.types[k] = v
+		}
+		var formats map[string]string
+		if s.dateMillis {
+			formats = dateFormats(mapping, types)
 		}
 		dataName := name
 		if s.dataFile != "" {
@@ -370,6 +384,15 @@ func loadDataset(dir string, s suite) (*dataset, error) {
 					doc[field] = nv
 				}
 			}
+			for field, format := range formats {
+				if v, ok := doc[field]; ok {
+					ms, err := dateToMillis(v, format)
+					if err != nil {
+						return nil, fmt.Errorf("%s.data: %s: %v", dataName, field, err)
+					}
+					doc[field] = ms
+				}
+			}
 			docs = append(docs, doc)
 		}
 	}
@@ -384,6 +407,63 @@ func loadDataset(dir string, s suite) (*dataset, error) {
 		ds.docs = append(ds.docs, b)
 	}
 	return ds, nil
+}
+
+// dateFormats returns the date fields of one index's mapping with their
+// format ("" for the default).
+func dateFormats(mapping []byte, types eql.Fields) map[string]string {
+	out := map[string]string{}
+	for field, t := range types {
+		if t == "date" {
+			out[field] = ""
+		}
+	}
+	// Formats are not kept in types; find them in the mapping text.
+	var m struct {
+		Properties map[string]struct {
+			Type   string `json:"type"`
+			Format string `json:"format"`
+		} `json:"properties"`
+	}
+	var lines []string
+	for _, l := range strings.Split(string(mapping), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			lines = append(lines, strings.ReplaceAll(l, "[runtime_random_keyword_type]", "keyword"))
+		}
+	}
+	if json.Unmarshal([]byte(strings.Join(lines, "\n")), &m) == nil {
+		for field, def := range m.Properties {
+			if def.Type == "date" {
+				out[field] = def.Format
+			}
+		}
+	}
+	return out
+}
+
+// dateToMillis parses a date field's value in its mapping format (the
+// default accepts ISO dates and epoch milliseconds) into epoch millis.
+func dateToMillis(v any, format string) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	s := fmt.Sprint(v)
+	layouts := map[string]string{"dd-MM-yyyy": "02-01-2006", "yyyy-MM-dd": "2006-01-02"}
+	if l, ok := layouts[format]; ok {
+		t, err := time.Parse(l, s)
+		if err != nil {
+			return nil, err
+		}
+		return t.UnixMilli(), nil
+	}
+	if format != "" {
+		return nil, fmt.Errorf("date format %q not supported", format)
+	}
+	ns, ok := event.ParseTimeString(s)
+	if !ok {
+		return nil, fmt.Errorf("not a date: %q", s)
+	}
+	return ns / int64(time.Millisecond), nil
 }
 
 // stripComments removes // comment lines (missing-events.data has them).
@@ -623,7 +703,7 @@ func (ds *dataset) run(c *Case, seq SequenceRunner) Result {
 // ones when the last pipe is tail.
 func limit(p *eql.Program, n, size int) (from, to int) {
 	from, to = p.ApplyPipes(n)
-	if size > 0 && to-from > size {
+	if to-from > size { // a size of 0 returns nothing, as in Elasticsearch
 		if p.LastPipeIsTail() {
 			from = to - size
 		} else {
