@@ -185,6 +185,9 @@ func (w *walker) omitted(first int32, sc scope) bool {
 func (w *walker) appendValueXML(dst []byte, v value, attr bool) []byte {
 	start := len(dst)
 	dst = w.appendValue(dst, v, ',')
+	if t := v.typ &^ vtArray; t != vtString && t != vtAnsi {
+		return dst // numbers, GUIDs, SIDs, times and hex need no escaping
+	}
 	return w.escapeTail(dst, start, attr)
 }
 
@@ -208,6 +211,13 @@ func needsEscape(b []byte, attr bool) bool {
 }
 
 func appendEscaped(dst []byte, s string, attr bool) []byte {
+	// copy the run before the first character that needs escaping at once
+	k := 0
+	for k < len(s) && s[k] != '<' && s[k] != '>' && s[k] != '&' && (s[k] != '"' || !attr) {
+		k++
+	}
+	dst = append(dst, s[:k]...)
+	s = s[k:]
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
