@@ -51,6 +51,25 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 		w.buf = append(w.buf, `,"depth":0,"type":"event"}`...)
 	}
 	w.buf = append(w.buf, ']')
+	// Where each event was read from: file and line or record number.
+	w.key("vigil.sources")
+	w.buf = append(w.buf, '[')
+	n = 0
+	for _, ev := range a.Events {
+		if ev == nil || ev.Source == "" {
+			continue
+		}
+		if n > 0 {
+			w.buf = append(w.buf, ',')
+		}
+		n++
+		w.buf = append(w.buf, `{"path":`...)
+		w.buf = event.AppendJSONString(w.buf, ev.Source)
+		w.buf = append(w.buf, `,"position":`...)
+		w.buf = strconv.AppendInt(w.buf, ev.Pos, 10)
+		w.buf = append(w.buf, '}')
+	}
+	w.buf = append(w.buf, ']')
 	if len(a.Keys) > 0 {
 		w.key("kibana.alert.group.keys")
 		w.buf = event.Array(a.Keys...).AppendJSON(w.buf)

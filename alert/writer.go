@@ -54,7 +54,7 @@ func (j *jsonlWriter) Write(a *Alert) error {
 func (j *jsonlWriter) Close() error { return j.w.Flush() }
 
 var csvHeader = []string{"original_time", "severity", "risk_score", "rule_id", "rule_name", "host", "user",
-	"events", "tactics", "techniques", "reason", "alert_id"}
+	"events", "tactics", "techniques", "reason", "alert_id", "source"}
 
 type csvWriter struct{ w *csv.Writer }
 
@@ -62,7 +62,7 @@ func (c *csvWriter) Write(a *Alert) error {
 	return c.w.Write([]string{
 		origTime(a), a.Severity, strconv.Itoa(a.RiskScore), a.Rule.ID, a.RuleName, a.Host, a.User,
 		strconv.Itoa(countEvents(a)), strings.Join(a.Tactics(), "; "), strings.Join(a.Techniques(), "; "),
-		a.Reason, a.ID,
+		a.Reason, a.ID, sourceOf(a),
 	})
 }
 
@@ -95,6 +95,16 @@ func origTime(a *Alert) string {
 		return "-"
 	}
 	return event.FormatTime(a.OriginalTime)
+}
+
+// sourceOf names where the alert's first event was read from.
+func sourceOf(a *Alert) string {
+	for _, ev := range a.Events {
+		if ev != nil && ev.Source != "" {
+			return ev.Source + ":" + strconv.FormatInt(ev.Pos, 10)
+		}
+	}
+	return ""
 }
 
 func countEvents(a *Alert) int {
