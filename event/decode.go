@@ -134,7 +134,7 @@ func (d *decoder) field(n *node, depth int) error {
 	}
 	switch d.data[d.pos] {
 	case '{':
-		if n.slot >= 0 && d.ev.vals[n.slot].k == KindMissing {
+		if n.slot >= 0 && !d.ev.has(n.slot) {
 			d.ev.fill(n.slot, Value{k: KindObject})
 		}
 		if n.kids == nil {
@@ -165,7 +165,7 @@ func (d *decoder) array(n *node, depth int) error {
 	d.ws()
 	if d.pos < len(d.data) && d.data[d.pos] == ']' {
 		d.pos++
-		if n.slot >= 0 && d.ev.vals[n.slot].k == KindMissing {
+		if n.slot >= 0 && !d.ev.has(n.slot) {
 			d.ev.fill(n.slot, Value{k: KindArray})
 		}
 		return nil

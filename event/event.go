@@ -11,14 +11,20 @@ import (
 // values (and the strings in them) stay valid until the Event is decoded
 // into again. Clone makes a copy that owns its memory.
 type Event struct {
-	vals   []Value
-	arena  []Value
-	buf    []byte
-	sparse []slotValue // the values of a compact (cloned) event; see Clone
-	cloned *Event      // the last clone, shared while the event is unchanged
-	filled []int32     // slots holding a value, in the order they were filled
-	store  []byte      // bytes the event owns across Decode/LoadDoc; see Own
-	vstor  []Value     // array elements the event owns; see OwnDoc
+	// A value's slot maps through idx to its place in cvals (0: no value),
+	// so an event costs two bytes per schema slot plus what it holds, and
+	// lookups stay one index away.
+	idx      []uint16
+	cvals    []Value
+	cslots   []int32 // the slot of each cvals entry
+	order    []int32 // scratch for each
+	arena    []Value
+	buf      []byte
+	sparse   []slotValue // the values of a compact (cloned) event; see Clone
+	cloned   *Event      // the last clone, shared while the event is unchanged
+	spareDoc *Doc        // a Doc to reuse; see NewDoc
+	store    []byte      // bytes the event owns across Decode/LoadDoc; see Own
+	vstor    []Value     // array elements the event owns; see OwnDoc
 
 	// Raw is the original JSON document, when the event was decoded from JSON.
 	Raw []byte
@@ -43,8 +49,11 @@ type Event struct {
 // Get returns the value in a slot; a slot the event has no value for is
 // missing.
 func (e *Event) Get(slot int) Value {
-	if uint(slot) < uint(len(e.vals)) {
-		return e.vals[slot]
+	if uint(slot) < uint(len(e.idx)) {
+		if i := e.idx[slot]; i != 0 {
+			return e.cvals[i-1]
+		}
+		return Value{}
 	}
 	if e.sparse != nil {
 		return e.getSparse(slot)
@@ -52,23 +61,32 @@ func (e *Event) Get(slot int) Value {
 	return Value{}
 }
 
+// has reports whether a slot holds a value.
+func (e *Event) has(slot int) bool {
+	return uint(slot) < uint(len(e.idx)) && e.idx[slot] != 0
+}
+
 // Set stores a value in a slot, growing the event if the schema grew.
 func (e *Event) Set(slot int, v Value) {
 	e.expand()
 	e.cloned = nil
-	if slot >= len(e.vals) {
+	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
-	if e.vals[slot].k == KindMissing && v.k != KindMissing {
-		e.filled = append(e.filled, int32(slot))
+	if i := e.idx[slot]; i != 0 {
+		e.cvals[i-1] = v
+		return
 	}
-	e.vals[slot] = v
+	if v.k != KindMissing {
+		e.fill(slot, v)
+	}
 }
 
 // fill stores v in an empty slot.
 func (e *Event) fill(slot int, v Value) {
-	e.filled = append(e.filled, int32(slot))
-	e.vals[slot] = v
+	e.cvals = append(e.cvals, v)
+	e.cslots = append(e.cslots, int32(slot))
+	e.idx[slot] = uint16(len(e.cvals))
 }
 
 // Add adds a value to a slot: the first value is stored as is, later ones
@@ -76,23 +94,24 @@ func (e *Event) fill(slot int, v Value) {
 func (e *Event) Add(slot int, v Value) {
 	e.expand()
 	e.cloned = nil
-	if slot >= len(e.vals) {
+	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
-	old := e.vals[slot]
-	if old.k == KindMissing {
+	i := e.idx[slot]
+	if i == 0 {
 		if v.k != KindMissing {
 			e.fill(slot, v)
 		}
 		return
 	}
+	old := e.cvals[i-1]
 	if old.k == KindArray && v.k != KindArray {
 		// Extend in place when the array is the last thing in the arena,
 		// as it is while the decoder reads an array of scalars.
 		n, l := len(old.a), len(e.arena)
 		if n > 0 && l >= n && &e.arena[l-n] == &old.a[0] {
 			e.arena = append(e.arena, v)
-			e.vals[slot] = Value{k: KindArray, a: e.arena[l-n : l+1 : l+1]}
+			e.cvals[i-1] = Value{k: KindArray, a: e.arena[l-n : l+1 : l+1]}
 			return
 		}
 	}
@@ -107,17 +126,21 @@ func (e *Event) Add(slot int, v Value) {
 	} else {
 		e.arena = append(e.arena, v)
 	}
-	e.vals[slot] = Value{k: KindArray, a: e.arena[start:len(e.arena):len(e.arena)]}
+	e.cvals[i-1] = Value{k: KindArray, a: e.arena[start:len(e.arena):len(e.arena)]}
 }
 
+// maxSlots is the number of slots an event can address (see idx).
+const maxSlots = 1<<16 - 1
+
 func (e *Event) grow(n int) {
-	if cap(e.vals) >= n {
-		e.vals = e.vals[:n]
+	n = min(n, maxSlots)
+	if cap(e.idx) >= n {
+		e.idx = e.idx[:n]
 		return
 	}
-	v := make([]Value, n, n+n/2)
-	copy(v, e.vals)
-	e.vals = v
+	v := make([]uint16, n, n+n/2)
+	copy(v, e.idx)
+	e.idx = v
 }
 
 // Reset clears the event for reuse with a schema of n slots.
@@ -126,20 +149,26 @@ func (e *Event) Reset(n int) {
 	e.cloned = nil
 	// Clear only the slots that were filled: a schema may have thousands
 	// of slots and an event a few dozen values.
-	full := e.vals[:cap(e.vals)]
-	for _, i := range e.filled {
-		full[i] = Value{}
+	full := e.idx[:cap(e.idx)]
+	for _, slot := range e.cslots {
+		full[slot] = 0
 	}
-	e.filled = e.filled[:0]
-	if cap(e.vals) < n {
-		e.vals = make([]Value, n)
+	e.cslots = e.cslots[:0]
+	clear(e.cvals)
+	e.cvals = e.cvals[:0]
+	n = min(n, maxSlots)
+	if cap(e.idx) < n {
+		e.idx = make([]uint16, n)
 	} else {
-		e.vals = e.vals[:n]
+		e.idx = e.idx[:n]
 	}
 	clear(e.arena)
 	e.arena = e.arena[:0]
 	e.buf = e.buf[:0]
 	e.Raw = nil
+	if e.Doc != nil {
+		e.spareDoc = e.Doc
+	}
 	e.Doc = nil
 	e.Time, e.Seq, e.Pos = 0, 0, 0
 	e.Source, e.Index, e.ID = "", "", ""
@@ -150,7 +179,7 @@ func (e *Event) NumSlots() int {
 	if e.sparse != nil && len(e.sparse) > 0 {
 		return int(e.sparse[len(e.sparse)-1].slot) + 1
 	}
-	return len(e.vals)
+	return len(e.idx)
 }
 
 // AppendJSON appends the event's document to dst: the original bytes when it
@@ -223,12 +252,15 @@ func (e *Event) each(fn func(slot int, v Value)) {
 		}
 		return
 	}
-	if !slices.IsSorted(e.filled) {
-		slices.Sort(e.filled)
+	order := e.order[:0]
+	for i := range e.cslots {
+		order = append(order, int32(i))
 	}
-	for _, i := range e.filled {
-		if v := e.vals[i]; v.k != KindMissing {
-			fn(int(i), v)
+	slices.SortFunc(order, func(a, b int32) int { return int(e.cslots[a] - e.cslots[b]) })
+	e.order = order
+	for _, i := range order {
+		if v := e.cvals[i]; v.k != KindMissing {
+			fn(int(e.cslots[i]), v)
 		}
 	}
 }
@@ -258,10 +290,12 @@ func (e *Event) expand() {
 	sp := e.sparse
 	e.sparse = nil
 	for _, sv := range sp {
-		if int(sv.slot) >= len(e.vals) {
+		if int(sv.slot) >= len(e.idx) {
 			e.grow(int(sv.slot) + 1)
 		}
-		e.vals[sv.slot] = sv.v
+		if int(sv.slot) < len(e.idx) && e.idx[sv.slot] == 0 {
+			e.fill(int(sv.slot), sv.v)
+		}
 	}
 }
 
@@ -355,7 +389,7 @@ func (e *Event) OwnString(s string) string {
 // Recycle clears the event, including the storage Own handed out, so that
 // a pool can reuse it. Nothing from the event may be in use afterwards.
 func (e *Event) Recycle() {
-	e.Reset(len(e.vals))
+	e.Reset(len(e.idx))
 	e.store = e.store[:0]
 	clear(e.vstor)
 	e.vstor = e.vstor[:0]
@@ -393,4 +427,16 @@ func (e *Event) ownValue(v Value) Value {
 		v.a = e.vstor[start:len(e.vstor):len(e.vstor)]
 	}
 	return v
+}
+
+// NewDoc returns an empty Doc for building this event's document, reusing
+// the one the event held before it was last reset.
+func (e *Event) NewDoc() *Doc {
+	d := e.spareDoc
+	e.spareDoc = nil
+	if d == nil {
+		return new(Doc)
+	}
+	d.Reset()
+	return d
 }

@@ -50,6 +50,12 @@ func (s *Schema) Slot(path string) int {
 		n = k
 	}
 	i := len(s.names)
+	if i >= maxSlots-1 && n.slot < 0 {
+		// Events address at most maxSlots slots; further fields share
+		// the last one, which no document fills.
+		s.index[path] = maxSlots - 1
+		return maxSlots - 1
+	}
 	if n.slot >= 0 {
 		// Another spelling of the same path (e.g. a repeated dot) already
 		// owns this trie node; share its slot.

@@ -23,8 +23,11 @@ type Options struct {
 	From, To int64
 	// Lateness is the per-input reorder window (default 5s).
 	Lateness time.Duration
-	// MaxWindow caps the events one input holds for reordering (default
-	// 200,000); beyond it the oldest are released early and counted.
+	// MaxWindow caps the events one input holds for reordering; beyond it
+	// the oldest are released early and counted (Progress.Overflow). The
+	// default shares a budget of 65,536 events among the inputs (at least
+	// 1,024 each), which bounds the memory of a merge. Inputs are mostly in
+	// order, so an early release rarely makes an event late.
 	MaxWindow int
 	// Winlog returns a function that normalises a raw winlog.* JSON record
 	// (as Winlogbeat and Elastic Agent ship it before Elastic's pipelines)
@@ -48,6 +51,7 @@ type WinlogFunc func(line []byte, doc *event.Doc) (index string, err error)
 // config is Options resolved against the schema.
 type config struct {
 	opt                                 Options
+	batch                               int // events per batch
 	tsSlot, idxSlot                     int
 	dsType, dsDataset, dsNamespace      int
 	wlChannel, evCategory, evModule     int
@@ -61,9 +65,7 @@ func newConfig(opt Options) *config {
 	if opt.Lateness == 0 {
 		opt.Lateness = 5 * time.Second
 	}
-	if opt.MaxWindow <= 0 {
-		opt.MaxWindow = 200_000
-	}
+
 	if opt.Workers <= 0 {
 		opt.Workers = 2
 	}
@@ -97,11 +99,7 @@ func (c *config) decodeJSON(data []byte, ev *event.Event, path string, pos int64
 		return &RecordError{Path: path, Pos: pos, Unit: unit, Err: err}
 	}
 	if c.opt.Winlog != nil && c.isRawWinlog(ev) {
-		d := ev.Doc
-		if d == nil {
-			d = new(event.Doc)
-		}
-		d.Reset()
+		d := ev.NewDoc()
 		if *winlog == nil {
 			*winlog = c.opt.Winlog()
 		}

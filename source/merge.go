@@ -24,6 +24,10 @@ type Progress struct {
 	Overflow   atomic.Int64 // events released early because a window was full
 }
 
+// windowBudget is the number of events all inputs together hold for
+// reordering by default.
+const windowBudget = 1 << 16
+
 // batchSize is how many events travel between goroutines at once.
 const batchSize = 256
 
@@ -39,7 +43,13 @@ func Read(ctx context.Context, inputs []Input, opt Options, prog *Progress, onEr
 	if prog == nil {
 		prog = new(Progress)
 	}
+	if opt.MaxWindow <= 0 {
+		opt.MaxWindow = max(1024, windowBudget/max(len(inputs), 1))
+	}
 	c := newConfig(opt)
+	// Batches shrink when there are many inputs, so that the events in
+	// flight between inputs and the merge stay near 8,192 in all.
+	c.batch = max(16, min(batchSize, 8192/(inFlight*max(len(inputs), 1))))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var errMu sync.Mutex
@@ -54,7 +64,7 @@ func Read(ctx context.Context, inputs []Input, opt Options, prog *Progress, onEr
 	streams := make([]*stream, len(inputs))
 	var wg sync.WaitGroup
 	for i, in := range inputs {
-		s := &stream{index: i, in: in, out: make(chan []*event.Event, inFlight), free: make(chan []*event.Event, inFlight+2)}
+		s := &stream{index: i, in: in, out: make(chan []*event.Event, inFlight)}
 		streams[i] = s
 		wg.Add(1)
 		go func() {
@@ -99,7 +109,6 @@ type stream struct {
 	index int
 	in    Input
 	out   chan []*event.Event
-	free  chan []*event.Event
 	batch []*event.Event
 	pos   int
 }
@@ -118,13 +127,50 @@ func (s *stream) fill(ctx context.Context) bool {
 	}
 }
 
+// recycle hands the events of a consumed batch, and the batch, back to
+// the pools every input draws from: an input that has finished lends its
+// events to the others.
 func (s *stream) recycle() {
-	select {
-	case s.free <- s.batch:
-	default:
+	for i, ev := range s.batch {
+		eventPool.Put(ev)
+		s.batch[i] = nil
 	}
+	batchPool.Put(s.batch[:0])
 	s.batch = nil
 }
+
+// The pools are free lists rather than sync.Pools: events keep large
+// buffers (their document, the strings they own), and a sync.Pool would
+// drop them at every garbage collection, which those very buffers cause.
+var (
+	eventPool = freeList[*event.Event]{c: make(chan *event.Event, 1<<16), new: func() *event.Event { return new(event.Event) }}
+	batchPool = freeList[[]*event.Event]{c: make(chan []*event.Event, 1<<10), new: func() []*event.Event { return make([]*event.Event, 0, batchSize) }}
+)
+
+// freeList is a bounded list of things to reuse.
+type freeList[T any] struct {
+	c   chan T
+	new func() T
+}
+
+func (f *freeList[T]) Get() T {
+	select {
+	case x := <-f.c:
+		return x
+	default:
+		return f.new()
+	}
+}
+
+func (f *freeList[T]) Put(x T) {
+	select {
+	case f.c <- x:
+	default:
+	}
+}
+
+// newBatch returns an empty batch.
+func newBatch() []*event.Event { return batchPool.Get()[:0] }
 
 func (s *stream) head() *event.Event { return s.batch[s.pos] }
 
@@ -181,10 +227,9 @@ func (c *config) produce(ctx context.Context, s *stream, tokens chan struct{}, p
 	}
 
 	w := window{}
-	var spare []*event.Event // events to reuse
 	lateReported := false
 	var released int64 = -1 << 63
-	batch := make([]*event.Event, 0, batchSize)
+	batch := newBatch()
 	send := func() bool {
 		if len(batch) == 0 {
 			return true
@@ -197,21 +242,13 @@ func (c *config) produce(ctx context.Context, s *stream, tokens chan struct{}, p
 			return false
 		}
 		tokens <- struct{}{}
-		select {
-		case b := <-s.free:
-			// The merge is done with these events: reuse them.
-			spare = append(spare, b...)
-			clear(b)
-			batch = b[:0]
-		default:
-			batch = make([]*event.Event, 0, batchSize)
-		}
+		batch = newBatch()
 		return true
 	}
 	release := func(ev *event.Event) bool {
 		released = ev.Time
 		batch = append(batch, ev)
-		if len(batch) == batchSize {
+		if len(batch) == c.batch {
 			return send()
 		}
 		return true
@@ -223,14 +260,8 @@ func (c *config) produce(ctx context.Context, s *stream, tokens chan struct{}, p
 		if ctx.Err() != nil {
 			return
 		}
-		var ev *event.Event
-		if n := len(spare); n > 0 {
-			ev = spare[n-1]
-			spare = spare[:n-1]
-			ev.Recycle()
-		} else {
-			ev = new(event.Event)
-		}
+		ev := eventPool.Get()
+		ev.Recycle()
 		err := r.next(ev)
 		if err == io.EOF {
 			break
@@ -242,13 +273,13 @@ func (c *config) produce(ctx context.Context, s *stream, tokens chan struct{}, p
 			if !errors.As(err, &re) || re.Pos == 0 {
 				break
 			}
-			spare = append(spare, ev)
+			eventPool.Put(ev)
 			continue
 		}
 		prog.Events.Add(1)
 		if !c.keep(ev) {
 			prog.Filtered.Add(1)
-			spare = append(spare, ev)
+			eventPool.Put(ev)
 			continue
 		}
 		if ev.Time < released {

@@ -86,14 +86,14 @@ func openNDJSON(c *config, in Input, bytesRead *atomic.Int64) (reader, error) {
 		}
 		rc = f
 	}
-	br := bufio.NewReaderSize(countingReader{rc, bytesRead}, 1<<20)
+	br := bufio.NewReaderSize(countingReader{rc, bytesRead}, 256<<10)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			rc.Close()
 			return nil, fmt.Errorf("%s: %w", in.Path, err)
 		}
-		br = bufio.NewReaderSize(zr, 1<<20)
+		br = bufio.NewReaderSize(zr, 256<<10)
 	}
 	r := &ndjsonReader{c: c, path: in.Path, f: rc, br: br}
 	// A file whose first character is '[' is a JSON array of documents.
@@ -198,11 +198,7 @@ type docReader struct {
 func (r *docReader) close() error { return r.dr.Close() }
 
 func (r *docReader) next(ev *event.Event) error {
-	d := ev.Doc
-	if d == nil {
-		d = new(event.Doc)
-	}
-	d.Reset()
+	d := ev.NewDoc()
 	index, pos, err := r.dr.Next(d)
 	if err != nil {
 		var re *RecordError

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -57,6 +58,7 @@ type huntFlags struct {
 	workers, maxPending           int
 	strict, buildingBlocks, quiet bool
 	progress                      string
+	cpuprofile, memprofile        string
 }
 
 func (c *huntCmd) Run(ctx context.Context, args []string) error {
@@ -80,11 +82,24 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 2 if any rule fails to load")
 	fs.BoolVar(&f.quiet, "quiet", false, "no summary on stderr")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
+	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
+	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usageError("hunt: no PATH given (run 'vigil hunt -h')")
+	}
+	if f.cpuprofile != "" {
+		pf, err := os.Create(f.cpuprofile)
+		if err != nil {
+			return usageError("hunt: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return usageError("hunt: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	h := &hunt{flags: f, started: time.Now()}
 	return h.run(ctx, fs.Args())
@@ -175,8 +190,16 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		Stdin: stdin, Workers: f.workers,
 	}
 	stopProgress := h.startProgress(inputs)
+	var total int64
+	for _, in := range inputs {
+		total += in.Size
+	}
 	err = source.Read(ctx, inputs, opt, &h.prog, h.onReadError, func(ev *event.Event) error {
 		h.eng.Process(ev)
+		if f.memprofile != "" && h.prog.Bytes.Load() > total/2 {
+			h.writeHeapProfile(f.memprofile)
+			f.memprofile = ""
+		}
 		return h.failed
 	})
 	if err == nil || errors.Is(err, context.Canceled) {
@@ -316,6 +339,9 @@ func (h *hunt) summary(inputs, failedRules int) {
 	if n := h.prog.Late.Load(); n > 0 {
 		fmt.Fprintf(w, "  events out of time order beyond --lateness %s: %d (judged out of order)\n", h.flags.lateness, n)
 	}
+	if n := h.prog.Overflow.Load(); n > 0 {
+		fmt.Fprintf(w, "  events released before their reorder window closed (window full): %d\n", n)
+	}
 	if n := h.prog.Filtered.Load(); n > 0 {
 		fmt.Fprintf(w, "  events outside --from/--to: %d\n", n)
 	}
@@ -367,5 +393,18 @@ func printCounts(w io.Writer, title string, m map[string]int, limit int) {
 			break
 		}
 		fmt.Fprintf(w, "    %6d  %s\n", m[k], k)
+	}
+}
+
+// writeHeapProfile writes a heap profile for performance work.
+func (h *hunt) writeHeapProfile(path string) {
+	pf, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(stderr, "vigil:", err)
+		return
+	}
+	defer pf.Close()
+	if err := pprof.WriteHeapProfile(pf); err != nil {
+		fmt.Fprintln(stderr, "vigil:", err)
 	}
 }
