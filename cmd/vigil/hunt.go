@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/source"
@@ -59,6 +60,7 @@ type huntFlags struct {
 	strict, buildingBlocks, quiet bool
 	progress                      string
 	cpuprofile, memprofile        string
+	sysmonDelay                   time.Duration
 }
 
 func (c *huntCmd) Run(ctx context.Context, args []string) error {
@@ -77,6 +79,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&f.timeField, "timestamp-field", "@timestamp", "event time `field`")
 	fs.StringVar(&f.input, "input", "auto", "JSON input form: auto (detect raw winlog records), ecs, or winlog")
 	fs.DurationVar(&f.lateness, "lateness", 5*time.Second, "reorder window per input for events slightly out of time order")
+	fs.DurationVar(&f.sysmonDelay, "sysmon-network-delay", 0, "let rules see Sysmon network events (event 3) this much later than their timestamp (e.g. 2s), because Sysmon stamps some connections before the start of the process that made them; 0 keeps Elasticsearch's strict time order")
 	fs.IntVar(&f.workers, "workers", 2, "inputs decoded in parallel")
 	fs.IntVar(&f.maxPending, "max-pending", 0, "cap on pending state per sequence rule (0: default 100000)")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 2 if any rule fails to load")
@@ -194,8 +197,14 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	for _, in := range inputs {
 		total += in.Size
 	}
+	process := h.eng.Process
+	var delayed *sequence.Reorder
+	if f.sysmonDelay > 0 {
+		delayed = sysmonDelay(h.eng.Schema(), f.sysmonDelay)
+		process = func(ev *event.Event) { delayed.Push(ev, h.eng.Process) }
+	}
 	err = source.Read(ctx, inputs, opt, &h.prog, h.onReadError, func(ev *event.Event) error {
-		h.eng.Process(ev)
+		process(ev)
 		if f.memprofile != "" && h.prog.Bytes.Load() > total/2 {
 			h.writeHeapProfile(f.memprofile)
 			f.memprofile = ""
@@ -203,6 +212,9 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		return h.failed
 	})
 	if err == nil || errors.Is(err, context.Canceled) {
+		if delayed != nil {
+			delayed.Flush(h.eng.Process)
+		}
 		h.eng.Flush()
 	}
 	stopProgress()
@@ -407,4 +419,20 @@ func (h *hunt) writeHeapProfile(path string) {
 	if err := pprof.WriteHeapProfile(pf); err != nil {
 		fmt.Fprintln(stderr, "vigil:", err)
 	}
+}
+
+// sysmonDelay returns a reorder stage that holds Sysmon network events
+// (event 3) back by d, so that a sequence [process] -> [network] sees the
+// connection after the process start even when Sysmon stamped it earlier.
+func sysmonDelay(s *event.Schema, d time.Duration) *sequence.Reorder {
+	channel, code := s.Slot("winlog.channel"), s.Slot("event.code")
+	return sequence.NewReorder(0, sequence.ReorderOptions{
+		MaxDelay: d,
+		Delay: func(ev *event.Event) time.Duration {
+			if ev.Get(code).Str() == "3" && ev.Get(channel).Str() == "Microsoft-Windows-Sysmon/Operational" {
+				return d
+			}
+			return 0
+		},
+	})
 }

@@ -175,3 +175,27 @@ func TestHuntFilters(t *testing.T) {
 		t.Errorf("--to before the shell: %d lines\n%s", n, out)
 	}
 }
+
+// TestHuntSysmonNetworkDelay: Sysmon stamped the connection 1.5 s before
+// the start of the process that made it. Strict time order (Elasticsearch)
+// misses the sequence; --sysmon-network-delay 2s finds it.
+func TestHuntSysmonNetworkDelay(t *testing.T) {
+	file := filepath.Join("testdata", "sysmon-skew.ndjson")
+	rule := "--rule-id=7a3c1f0e-5d2b-4c8e-9f61-0b2d4e6a8c10"
+	out, _, err := runHunt(t, "--format", "jsonl", rule, file)
+	if err != nil || len(alertDocs(t, out)) != 0 {
+		t.Errorf("strict order: %v, %d alerts", err, len(alertDocs(t, out)))
+	}
+	out, _, err = runHunt(t, "--format", "jsonl", "--sysmon-network-delay", "2s", rule, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := alertDocs(t, out)
+	if len(docs) != 1 || len(docs[0]["kibana.alert.group.events"].([]any)) != 2 {
+		t.Fatalf("with the delay: %d alerts\n%s", len(docs), out)
+	}
+	anc := docs[0]["kibana.alert.ancestors"].([]any)
+	if anc[0].(map[string]any)["id"] != "skew-p" || anc[1].(map[string]any)["id"] != "skew-n" {
+		t.Errorf("events out of sequence order: %v", anc)
+	}
+}
