@@ -5,47 +5,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// sharedDir returns $VIGIL_SHARED, resolved against the repository root
-// when relative, or skips the test when it is not set.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("VIGIL_SHARED")
-	if dir == "" {
-		tb.Skip("VIGIL_SHARED not set")
-	}
-	if !filepath.IsAbs(dir) {
-		root, err := os.Getwd()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				tb.Fatal("no go.mod above the test's directory")
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, dir)
-	}
-	return dir
-}
+	"github.com/vigilsec/vigil/internal/testenv"
+)
 
 // corpusPaths returns the folders of active rules; a missing folder fails.
 func corpusPaths(tb testing.TB) []string {
 	tb.Helper()
-	base := filepath.Join(sharedDir(tb), "corpus", "detection-rules")
-	paths := []string{filepath.Join(base, "rules"), filepath.Join(base, "rules_building_block")}
-	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			tb.Fatalf("corpus missing: %v", err)
-		}
+	return []string{
+		testenv.Path(tb, "corpus", "detection-rules", "rules"),
+		testenv.Path(tb, "corpus", "detection-rules", "rules_building_block"),
 	}
-	return paths
 }
 
 // TestCorpus loads every active rule of Elastic's detection-rules corpus.
