@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/eql/sequence"
@@ -122,6 +124,7 @@ type hunt struct {
 	failed  error
 	prog    source.Progress
 	errs    int
+	bar     *progressbar.ProgressBar // while the progress bar shows
 }
 
 func (h *hunt) run(ctx context.Context, paths []string) error {
@@ -308,6 +311,9 @@ func (h *hunt) reportStatuses(statuses []engine.Status) int {
 }
 
 func (h *hunt) onReadError(err error) {
+	if h.bar != nil {
+		h.bar.Clear() // the message goes above the bar, which redraws
+	}
 	h.errs++
 	if h.errs <= 20 {
 		fmt.Fprintln(stderr, "vigil:", err)

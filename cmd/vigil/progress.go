@@ -40,6 +40,7 @@ func (h *hunt) startProgress(inputs []source.Input) func() {
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionSetRenderBlankState(true),
 	)
+	h.bar = bar
 	done := make(chan struct{})
 	stopped := make(chan struct{})
 	go func() {
@@ -64,5 +65,6 @@ func (h *hunt) startProgress(inputs []source.Input) func() {
 		<-stopped
 		bar.Finish()
 		bar.Clear()
+		h.bar = nil
 	}
 }
