@@ -2,8 +2,6 @@ package event
 
 import (
 	"slices"
-	"strings"
-	"sync"
 	"unsafe"
 )
 
@@ -12,25 +10,31 @@ import (
 // a scalar or an array of scalars. It is rendered as nested JSON.
 type Doc struct {
 	fields []Field
-	index  map[string]int
+	// slots is an open-addressing table of field positions (plus one),
+	// by key hash, used while indexed: once the document has more than
+	// indexAt fields. It keeps its storage across Reset.
+	slots   []int32
+	indexed bool
+	// index is never set: lookups use slots. It stays only because
+	// Event.OwnDoc still rebuilds it when it is non-nil.
+	index map[string]int
 }
 
 // Field is one key of a Doc.
 type Field struct {
 	Key   string
 	Value Value
+	h     uint64 // keyHash(Key)
 }
 
-// indexAt is the number of fields above which Doc keeps a key index.
-const indexAt = 24
+// indexAt is the number of fields above which Doc indexes its keys.
+const indexAt = 16
 
 // Reset empties the document for reuse.
 func (d *Doc) Reset() {
 	clear(d.fields)
 	d.fields = d.fields[:0]
-	if d.index != nil {
-		clear(d.index)
-	}
+	d.indexed = false
 }
 
 // Len returns the number of fields.
@@ -39,31 +43,71 @@ func (d *Doc) Len() int { return len(d.fields) }
 // Fields returns the fields in insertion order. The slice is the Doc's own.
 func (d *Doc) Fields() []Field { return d.fields }
 
-func (d *Doc) find(key string) int {
-	if d.index != nil {
-		if i, ok := d.index[key]; ok {
-			return i
+// find returns the position of key, whose hash is h, or -1.
+func (d *Doc) find(key string, h uint64) int {
+	if !d.indexed {
+		for i := range d.fields {
+			if d.fields[i].h == h && d.fields[i].Key == key {
+				return i
+			}
 		}
 		return -1
 	}
-	for i := range d.fields {
-		if d.fields[i].Key == key {
-			return i
+	mask := uint64(len(d.slots) - 1)
+	for s := h & mask; ; s = (s + 1) & mask {
+		p := d.slots[s]
+		if p == 0 {
+			return -1
+		}
+		if f := &d.fields[p-1]; f.h == h && f.Key == key {
+			return int(p - 1)
 		}
 	}
-	return -1
 }
 
-func (d *Doc) add(key string, v Value) {
-	d.fields = append(d.fields, Field{Key: key, Value: v})
-	if d.index != nil {
-		d.index[key] = len(d.fields) - 1
-	} else if len(d.fields) > indexAt {
-		d.index = make(map[string]int, 2*indexAt)
-		for i, f := range d.fields {
-			d.index[f.Key] = i
-		}
+func (d *Doc) add(key string, h uint64, v Value) {
+	d.fields = append(d.fields, Field{Key: key, Value: v, h: h})
+	switch {
+	case d.indexed && 2*len(d.fields) <= len(d.slots):
+		d.slot(h, int32(len(d.fields)))
+	case len(d.fields) > indexAt:
+		d.reindex()
 	}
+}
+
+// slot enters field position p-1, whose key hash is h, in the table.
+func (d *Doc) slot(h uint64, p int32) {
+	mask := uint64(len(d.slots) - 1)
+	s := h & mask
+	for d.slots[s] != 0 {
+		s = (s + 1) & mask
+	}
+	d.slots[s] = p
+}
+
+// reindex rebuilds the key table, at most half full.
+func (d *Doc) reindex() {
+	if len(d.fields) <= indexAt {
+		d.indexed = false
+		return
+	}
+	n := len(d.slots)
+	if n < 4*indexAt {
+		n = 4 * indexAt
+	}
+	for n < 2*len(d.fields) {
+		n *= 2
+	}
+	if n > cap(d.slots) {
+		d.slots = make([]int32, n)
+	} else {
+		d.slots = d.slots[:n]
+		clear(d.slots)
+	}
+	for i := range d.fields {
+		d.slot(d.fields[i].h, int32(i+1))
+	}
+	d.indexed = true
 }
 
 // Set stores v at key, replacing any value there. A missing v deletes the
@@ -73,11 +117,12 @@ func (d *Doc) Set(key string, v Value) {
 		d.Delete(key)
 		return
 	}
-	if i := d.find(key); i >= 0 {
+	h := keyHash(key)
+	if i := d.find(key, h); i >= 0 {
 		d.fields[i].Value = v
 		return
 	}
-	d.add(key, v)
+	d.add(key, h, v)
 }
 
 // SetStr stores a string at key unless s is empty.
@@ -90,12 +135,13 @@ func (d *Doc) SetStr(key, s string) {
 // Append adds v to the array at key, creating it (or turning a scalar into
 // an array) as needed. Arrays in v are flattened.
 func (d *Doc) Append(key string, v Value) {
-	i := d.find(key)
+	h := keyHash(key)
+	i := d.find(key, h)
 	if i < 0 {
 		if v.k == KindArray {
-			d.add(key, Array(slices.Clone(v.a)...))
+			d.add(key, h, Array(slices.Clone(v.a)...))
 		} else {
-			d.add(key, Array(v))
+			d.add(key, h, Array(v))
 		}
 		return
 	}
@@ -128,7 +174,7 @@ func (d *Doc) AppendUnique(key string, v Value) {
 
 // Get returns the value at key.
 func (d *Doc) Get(key string) (Value, bool) {
-	if i := d.find(key); i >= 0 {
+	if i := d.find(key, keyHash(key)); i >= 0 {
 		return d.fields[i].Value, true
 	}
 	return Value{}, false
@@ -142,16 +188,13 @@ func (d *Doc) GetStr(key string) string {
 
 // Delete removes key, keeping the order of the others.
 func (d *Doc) Delete(key string) {
-	i := d.find(key)
+	i := d.find(key, keyHash(key))
 	if i < 0 {
 		return
 	}
 	d.fields = slices.Delete(d.fields, i, i+1)
-	if d.index != nil {
-		delete(d.index, key)
-		for j := i; j < len(d.fields); j++ {
-			d.index[d.fields[j].Key] = j
-		}
+	if d.indexed {
+		d.reindex()
 	}
 }
 
@@ -176,94 +219,10 @@ func (d *Doc) Clone() *Doc {
 		}
 		var v Value
 		v, block, store = f.Value.copyInto(block, store, nil, nil)
-		c.fields[i] = Field{Key: key, Value: v}
+		c.fields[i] = Field{Key: key, Value: v, h: f.h}
 	}
-	if len(c.fields) > indexAt {
-		c.index = make(map[string]int, len(c.fields))
-		for i, f := range c.fields {
-			c.index[f.Key] = i
-		}
-	}
+	c.reindex()
 	return c
-}
-
-var orderPool = sync.Pool{New: func() any { return new([]int) }}
-
-// AppendJSON appends the document as a nested JSON object: keys are split
-// on dots and grouped, and objects' keys are sorted. A key that is both a
-// value and the prefix of other keys keeps the value under its own name and
-// the rest as dotted keys, so nothing is lost.
-func (d *Doc) AppendJSON(dst []byte) []byte {
-	op := orderPool.Get().(*[]int)
-	order := (*op)[:0]
-	for i := range d.fields {
-		order = append(order, i)
-	}
-	slices.SortStableFunc(order, func(a, b int) int {
-		return compareDotted(d.fields[a].Key, d.fields[b].Key)
-	})
-	dst, _ = d.writeObject(dst, order, 0, 0)
-	*op = order
-	orderPool.Put(op)
-	return dst
-}
-
-// segment returns the dotted segment of key that starts at byte off, and
-// whether it is the key's last.
-func segment(key string, off int) (string, bool) {
-	rest := key[off:]
-	if i := strings.IndexByte(rest, '.'); i >= 0 {
-		return rest[:i], false
-	}
-	return rest, true
-}
-
-// sharesPrefix reports whether key starts with the first n bytes of ref
-// and goes on past them.
-func sharesPrefix(key, ref string, n int) bool {
-	return len(key) > n && key[:n] == ref[:n]
-}
-
-// writeObject writes, as one object, the fields order[from:] that share
-// their first off bytes (whole segments and the dot after them) with
-// order[from]. It returns where it stopped.
-func (d *Doc) writeObject(dst []byte, order []int, from, off int) ([]byte, int) {
-	dst = append(dst, '{')
-	i := from
-	first := true
-	var ref string
-	if from < len(order) {
-		ref = d.fields[order[from]].Key
-	}
-	for i < len(order) && sharesPrefix(d.fields[order[i]].Key, ref, off) {
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		key := d.fields[order[i]].Key
-		seg, last := segment(key, off)
-		dst = AppendJSONString(dst, seg)
-		dst = append(dst, ':')
-		if last {
-			dst = d.fields[order[i]].Value.AppendJSON(dst)
-			i++
-			// Keys below a leaf go out dotted at this level.
-			for i < len(order) {
-				k := d.fields[order[i]].Key
-				if !sharesPrefix(k, ref, off) || !strings.HasPrefix(k[off:], seg+".") {
-					break
-				}
-				dst = append(dst, ',')
-				dst = AppendJSONString(dst, k[off:])
-				dst = append(dst, ':')
-				dst = d.fields[order[i]].Value.AppendJSON(dst)
-				i++
-			}
-			continue
-		}
-		dst, i = d.writeObject(dst, order, i, off+len(seg)+1)
-	}
-	return append(dst, '}'), i
 }
 
 // LoadDoc fills ev from a Doc: each field whose key the schema knows goes to
@@ -277,35 +236,5 @@ func (s *Schema) LoadDoc(d *Doc, ev *Event) {
 		if i, ok := s.index[f.Key]; ok {
 			ev.Add(i, f.Value)
 		}
-	}
-}
-
-// compareDotted orders dotted keys segment by segment, so that keys sharing
-// a prefix are adjacent.
-func compareDotted(a, b string) int {
-	for {
-		ia := strings.IndexByte(a, '.')
-		ib := strings.IndexByte(b, '.')
-		sa, sb := a, b
-		if ia >= 0 {
-			sa = a[:ia]
-		}
-		if ib >= 0 {
-			sb = b[:ib]
-		}
-		if c := strings.Compare(sa, sb); c != 0 {
-			return c
-		}
-		if ia < 0 || ib < 0 {
-			switch {
-			case ia < 0 && ib < 0:
-				return 0
-			case ia < 0:
-				return -1
-			default:
-				return 1
-			}
-		}
-		a, b = a[ia+1:], b[ib+1:]
 	}
 }

@@ -2,6 +2,7 @@ package winlog
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -14,6 +15,9 @@ import (
 type arena struct {
 	buf  []byte
 	vals []event.Value
+	// scratch is working space that outlives reset, for building a
+	// string before it is copied in.
+	scratch []byte
 	// detached arenas allocate fresh memory after every reset, so that the
 	// strings of a finished document stay valid (see Normalize).
 	detached bool
@@ -83,6 +87,18 @@ func (a *arena) lower(s string) string {
 	return unsafe.String(&dst[0], len(dst))
 }
 
+// withoutSpaces returns s without ASCII white space (isSpace).
+func (a *arena) withoutSpaces(s string) string {
+	b := a.scratch[:0]
+	for i := 0; i < len(s); i++ {
+		if !isSpace(rune(s[i])) {
+			b = append(b, s[i])
+		}
+	}
+	a.scratch = b[:0]
+	return a.str(b)
+}
+
 // values returns a slice of n values in the arena, with len 0 and cap n.
 func (a *arena) values(n int) []event.Value {
 	if cap(a.vals)-len(a.vals) < n {
@@ -105,6 +121,20 @@ func (a *arena) strArray(ss []string) event.Value {
 	dst := a.values(len(ss))
 	for _, s := range ss {
 		dst = append(dst, event.Str(s))
+	}
+	return event.Array(dst...)
+}
+
+// fieldsArray makes an array value of the fields of s, as strings.Fields
+// splits them.
+func (a *arena) fieldsArray(s string) event.Value {
+	n := 0
+	for range strings.FieldsSeq(s) {
+		n++
+	}
+	dst := a.values(n)
+	for f := range strings.FieldsSeq(s) {
+		dst = append(dst, event.Str(f))
 	}
 	return event.Array(dst...)
 }

@@ -19,14 +19,25 @@ func SplitCommandLine(cmd string) []string {
 }
 
 func splitCommandLine(a *arena, cmd string, dst []string) []string {
-	var scratch [256]byte
 	for len(cmd) > 0 {
 		if cmd[0] == ' ' || cmd[0] == '\t' {
 			cmd = cmd[1:]
 			continue
 		}
+		// Without a double quote an argument is its text up to the next
+		// space or tab: backslashes are literal unless a quote follows.
+		end := 0
+		for end < len(cmd) && cmd[end] != ' ' && cmd[end] != '\t' && cmd[end] != '"' {
+			end++
+		}
+		if end == len(cmd) || cmd[end] != '"' {
+			dst = append(dst, cmd[:end])
+			cmd = cmd[end:]
+			continue
+		}
 		var arg []byte
-		arg, cmd = readNextArg(scratch[:0], cmd)
+		arg, cmd = readNextArg(a.scratch[:0], cmd)
+		a.scratch = arg[:0]
 		dst = append(dst, a.str(arg))
 	}
 	return dst

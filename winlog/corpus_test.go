@@ -19,7 +19,6 @@ func TestAllRecords(t *testing.T) {
 	var (
 		rec      Record
 		doc      event.Doc
-		enc      Encoder
 		out      []byte
 		total    int
 		rejected int
@@ -58,7 +57,7 @@ func TestAllRecords(t *testing.T) {
 				}
 			}
 			if total%50 == 0 {
-				out = enc.AppendJSON(out[:0], &doc)
+				out = doc.AppendJSON(out[:0])
 				if !json.Valid(out) {
 					t.Fatalf("%s:%d: invalid JSON output: %s", rel, ln, out)
 				}

@@ -2,6 +2,7 @@ package winlog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -608,36 +609,57 @@ func (d *jdecoder) str() (string, error) {
 		}
 		return unsafe.String(&d.data[start], j), nil
 	}
-	return d.unescape(start)
+	return d.unescape(start, start+j)
 }
 
-func (d *jdecoder) unescape(start int) (string, error) {
-	// Find the closing quote to size the output (escapes only shrink).
-	i := start
+// stringEnd returns the position of the quote that ends the string whose
+// first byte is at start, given the first quote at or after it, or -1.
+// A quote is escaped when an odd number of backslashes precede it.
+func (d *jdecoder) stringEnd(start, quote int) int {
 	for {
-		if i >= len(d.data) {
-			d.pos = len(d.data)
-			return "", d.fail("unterminated string")
+		k := quote
+		for k > start && d.data[k-1] == '\\' {
+			k--
 		}
-		c := d.data[i]
-		if c == '\\' {
-			i += 2
-			continue
+		if (quote-k)%2 == 0 {
+			return quote
 		}
-		if c == '"' {
+		j := bytes.IndexByte(d.data[quote+1:], '"')
+		if j < 0 {
+			return -1
+		}
+		quote += 1 + j
+	}
+}
+
+// unescape decodes a string with escapes, whose first byte is at start and
+// whose first quote is at quote.
+func (d *jdecoder) unescape(start, quote int) (string, error) {
+	end := d.stringEnd(start, quote)
+	if end < 0 {
+		d.pos = len(d.data)
+		return "", d.fail("unterminated string")
+	}
+	// Escapes only shrink: the output fits in end-start bytes.
+	out := d.alloc(end - start)[:0]
+	i := start
+	for i < end {
+		// Copy eight bytes at a time up to the next backslash.
+		for i+8 <= end {
+			w := binary.LittleEndian.Uint64(d.data[i:])
+			if x := w ^ ('\\' * 0x0101010101010101); (x-0x0101010101010101)&^x&0x8080808080808080 != 0 {
+				break
+			}
+			out = binary.LittleEndian.AppendUint64(out, w)
+			i += 8
+		}
+		j := bytes.IndexByte(d.data[i:end], '\\')
+		if j < 0 {
+			out = append(out, d.data[i:end]...)
 			break
 		}
-		i++
-	}
-	end := i
-	out := d.alloc(end - start)[:0]
-	for i = start; i < end; {
-		c := d.data[i]
-		if c != '\\' {
-			out = append(out, c)
-			i++
-			continue
-		}
+		out = append(out, d.data[i:i+j]...)
+		i += j
 		e := d.data[i+1]
 		i += 2
 		switch e {
@@ -754,17 +776,16 @@ func (d *jdecoder) skip(depth int) error {
 		}
 	case '"':
 		start := d.pos + 1
-		for i := start; i < len(d.data); i++ {
-			switch d.data[i] {
-			case '\\':
-				i++
-			case '"':
-				d.pos = i + 1
-				return nil
-			}
+		end := -1
+		if j := bytes.IndexByte(d.data[start:], '"'); j >= 0 {
+			end = d.stringEnd(start, start+j)
 		}
-		d.pos = len(d.data)
-		return d.fail("unterminated string")
+		if end < 0 {
+			d.pos = len(d.data)
+			return d.fail("unterminated string")
+		}
+		d.pos = end + 1
+		return nil
 	}
 	_, _, err := d.scalar()
 	return err

@@ -85,6 +85,7 @@
 //
 // Strings in a Record point into the line or EVTX record it came from; a
 // Normalizer's documents point into the Record and into the Normalizer's
-// buffers, valid until its next call. In the steady state decoding,
-// normalising and encoding (Encoder) allocate nothing per record.
+// buffers, valid until its next call. In the steady state decoding and
+// normalising allocate nothing per record, and neither does writing the
+// document as JSON with event.Doc.AppendJSON.
 package winlog

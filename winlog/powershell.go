@@ -211,12 +211,7 @@ func (n *Normalizer) removeKeySpaces() {
 		if it.gone || strings.IndexFunc(it.name, isSpace) < 0 {
 			continue
 		}
-		name := strings.Map(func(r rune) rune {
-			if isSpace(r) {
-				return -1
-			}
-			return r
-		}, it.name)
+		name := n.a.withoutSpaces(it.name)
 		value, val := it.value, it.val
 		it.gone = true
 		n.setItem(name, value)

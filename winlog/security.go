@@ -166,7 +166,7 @@ func (n *Normalizer) security() {
 	}
 	if codeIn(code, 4672, 4673, 4674, 4741, 4742, 4743) {
 		if it := n.item(ePrivilegeList); it != nil {
-			it.val = n.a.strArray(strings.Fields(it.value))
+			it.val = n.a.fieldsArray(it.value)
 		}
 	}
 	if v, ok := n.get(eOldTargetUserName); ok && v != "" {
@@ -300,7 +300,7 @@ func (n *Normalizer) securityMessages() {
 	if v, ok := n.get(eAccessMask); ok {
 		var buf [32]string
 		out := buf[:0]
-		for _, p := range strings.Fields(v) {
+		for p := range strings.FieldsSeq(v) {
 			p = strings.TrimSpace(strings.ReplaceAll(p, "%%", ""))
 			mask, ok := decodeLong(p)
 			if !ok {

@@ -606,7 +606,11 @@ func (n *Normalizer) dnsAnswers(results string) {
 			continue
 		}
 		if strings.HasPrefix(ans, "type:") {
-			f := strings.Fields(ans)
+			var fb [4]string
+			f := fb[:0]
+			for w := range strings.FieldsSeq(ans) {
+				f = append(f, w)
+			}
 			if len(f) < 2 || nt == len(types) {
 				continue
 			}

@@ -74,7 +74,6 @@ type dumper struct {
 	norm *winlog.Normalizer
 	rec  winlog.Record
 	doc  event.Doc
-	enc  winlog.Encoder
 	buf  []byte
 	bad  int
 }
@@ -136,7 +135,7 @@ func (d *dumper) emit(source string, pos uint64, isRecord bool) error {
 		}
 		return nil
 	}
-	d.buf = d.enc.AppendJSON(d.buf[:0], &d.doc)
+	d.buf = d.doc.AppendJSON(d.buf[:0])
 	d.buf = append(d.buf, '\n')
 	_, err := d.out.Write(d.buf)
 	return err

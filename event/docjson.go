@@ -1,0 +1,301 @@
+package event
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"unsafe"
+)
+
+// AppendJSON appends the document as a nested JSON object: keys are split
+// on dots and grouped, and objects' keys are sorted. A key that is both a
+// value and the prefix of other keys keeps the value under its own name and
+// the rest as dotted keys, so nothing is lost.
+//
+// Documents built the same way have the same keys in the same order (a
+// normaliser writes every Sysmon process creation alike), so the layout of
+// a sequence of keys — the output order of the fields and the braces,
+// commas and keys around their values — is computed once and cached
+// (jsonShape): writing a document is then copying that text and its
+// values. AppendJSON allocates nothing once its shape is cached.
+func (d *Doc) AppendJSON(dst []byte) []byte {
+	sh := d.shape()
+	prev := int32(0)
+	for _, st := range sh.steps {
+		dst = append(dst, sh.text[prev:st.cut]...)
+		prev = st.cut
+		dst = appendJSONValue(dst, d.fields[st.field].Value)
+	}
+	return append(dst, sh.text[prev:]...)
+}
+
+// jsonShape is how a document with a given sequence of keys is written:
+// for each field in output order, the text before its value.
+type jsonShape struct {
+	hash  uint64
+	keys  []string // the keys in insertion order (copies)
+	steps []jsonStep
+	text  string // text[steps[i-1].cut:steps[i].cut] precedes field steps[i].field; the rest ends the object
+}
+
+type jsonStep struct {
+	field int32 // position in the document
+	cut   int32 // end of the text before the field's value
+}
+
+// shapeCache holds the shapes of recent key sequences, two ways per set,
+// most recent first. A race between writers can only lose an entry.
+var shapeCache [1024]atomic.Pointer[jsonShape]
+
+// shape returns the layout of d's keys, from the cache or built.
+func (d *Doc) shape() *jsonShape {
+	h := uint64(len(d.fields))
+	for i := range d.fields {
+		h = bits.RotateLeft64(h, 11) ^ d.fields[i].h
+	}
+	h = mix(h, hashMul)
+	set := h & uint64(len(shapeCache)-1) &^ 1
+	for w := range uint64(2) {
+		if sh := shapeCache[set+w].Load(); sh != nil && sh.hash == h && d.hasKeys(sh.keys) {
+			return sh
+		}
+	}
+	sh := buildShape(d.fields)
+	sh.hash = h
+	if old := shapeCache[set].Load(); old != nil {
+		shapeCache[set+1].Store(old)
+	}
+	shapeCache[set].Store(sh)
+	return sh
+}
+
+// hasKeys reports whether d's keys are keys, in order.
+func (d *Doc) hasKeys(keys []string) bool {
+	if len(keys) != len(d.fields) {
+		return false
+	}
+	for i, k := range keys {
+		if d.fields[i].Key != k {
+			return false
+		}
+	}
+	return true
+}
+
+// buildShape lays out fields: sorted so that keys sharing a prefix are
+// adjacent, each key opening and closing the objects between it and the
+// previous one.
+func buildShape(fields []Field) *jsonShape {
+	sh := &jsonShape{keys: make([]string, len(fields)), steps: make([]jsonStep, len(fields))}
+	size := 0
+	for _, f := range fields {
+		size += len(f.Key)
+	}
+	block := make([]byte, 0, size)
+	for i, f := range fields {
+		block = append(block, f.Key...)
+		sh.keys[i] = unsafe.String(unsafe.SliceData(block[len(block)-len(f.Key):]), len(f.Key))
+		sh.steps[i].field = int32(i)
+	}
+	slices.SortFunc(sh.steps, func(a, b jsonStep) int {
+		return compareDotted(sh.keys[a.field], sh.keys[b.field])
+	})
+	var (
+		text []byte
+		open []string // segments of the open objects below the root
+		// leaf[i] is the last key segment written as a value in the
+		// object at depth i, if hasLeaf[i].
+		leaf    []string
+		hasLeaf []bool
+		first   = []bool{true}
+		segs    []string
+	)
+	key := func(k string) {
+		if top := len(first) - 1; first[top] {
+			first[top] = false
+		} else {
+			text = append(text, ',')
+		}
+		text = AppendJSONString(text, k)
+		text = append(text, ':')
+	}
+	leaf = append(leaf, "")
+	hasLeaf = append(hasLeaf, false)
+	text = append(text, '{')
+	for i := range sh.steps {
+		k := sh.keys[sh.steps[i].field]
+		segs = splitKey(segs[:0], k)
+		common := 0
+		for common < len(open) && common < len(segs)-1 && open[common] == segs[common] {
+			common++
+		}
+		for len(open) > common {
+			text = append(text, '}')
+			open = open[:len(open)-1]
+			first, leaf, hasLeaf = first[:len(first)-1], leaf[:len(leaf)-1], hasLeaf[:len(hasLeaf)-1]
+		}
+		depth := len(open)
+		if len(segs) > depth+1 && hasLeaf[depth] && leaf[depth] == segs[depth] {
+			// The prefix is a value at this level: the rest goes out
+			// dotted beside it.
+			off := 0
+			for _, s := range segs[:depth] {
+				off += len(s) + 1
+			}
+			key(k[off:])
+		} else {
+			for _, s := range segs[depth : len(segs)-1] {
+				key(s)
+				text = append(text, '{')
+				open = append(open, s)
+				first, leaf, hasLeaf = append(first, true), append(leaf, ""), append(hasLeaf, false)
+			}
+			key(segs[len(segs)-1])
+			leaf[len(leaf)-1], hasLeaf[len(hasLeaf)-1] = segs[len(segs)-1], true
+		}
+		sh.steps[i].cut = int32(len(text))
+	}
+	for range open {
+		text = append(text, '}')
+	}
+	text = append(text, '}')
+	sh.text = string(text)
+	return sh
+}
+
+func splitKey(dst []string, k string) []string {
+	for {
+		i := strings.IndexByte(k, '.')
+		if i < 0 {
+			return append(dst, k)
+		}
+		dst = append(dst, k[:i])
+		k = k[i+1:]
+	}
+}
+
+// compareDotted orders dotted keys segment by segment, so that keys sharing
+// a prefix are adjacent: it compares bytes, with '.' (the end of a
+// segment) below every other byte.
+func compareDotted(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		switch {
+		case ca == cb:
+			continue
+		case ca == '.':
+			return -1
+		case cb == '.', ca > cb:
+			return 1
+		}
+		return -1
+	}
+	return len(a) - len(b)
+}
+
+// appendJSONValue is Value.AppendJSON with a faster string writer.
+func appendJSONValue(dst []byte, v Value) []byte {
+	switch v.k {
+	case KindString:
+		return appendJSONString(dst, v.s)
+	case KindArray:
+		dst = append(dst, '[')
+		for i, e := range v.a {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONValue(dst, e)
+		}
+		return append(dst, ']')
+	}
+	return v.AppendJSON(dst)
+}
+
+// appendJSONString is AppendJSONString (the same bytes out) that looks for
+// bytes to escape eight at a time.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for {
+		i := plainJSON(s)
+		dst = append(dst, s[:i]...)
+		if i == len(s) {
+			return append(dst, '"')
+		}
+		switch c := s[i]; c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		s = s[i+1:]
+	}
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainJSON returns the length of the longest prefix of s that needs no
+// escaping in a JSON string: no control byte, '"' or '\\'.
+func plainJSON(s string) int {
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		q := w ^ ('"' * ones)
+		bs := w ^ ('\\' * ones)
+		// The classic "has a byte less than n" tests (n = 0x20, and 1
+		// for a zero byte of w^'"' and w^'\\'): exact as a whole, and
+		// bytes from 0x80 up never match, as w's high bits mask them.
+		if ((w-0x20*ones)|(q-ones)|(bs-ones))&^w&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c == '"' || c == '\\' {
+			return i
+		}
+	}
+	return i
+}
+
+// hashSeed makes key hashes differ between processes, so that inputs
+// cannot be made to collide in a document's key table.
+var hashSeed = rand.Uint64()
+
+const hashMul = 0x9e3779b97f4a7c15
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
+}
+
+// keyHash hashes a document key: every byte, eight at a time.
+func keyHash(s string) uint64 {
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	h := hashSeed ^ uint64(len(s))*hashMul
+	for len(b) > 8 {
+		h = mix(h^binary.LittleEndian.Uint64(b), 0xa0761d6478bd642f)
+		b = b[8:]
+	}
+	var w uint64
+	if len(s) >= 8 {
+		w = binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[len(s)-8:])
+	} else {
+		for i, c := range b {
+			w |= uint64(c) << (8 * i)
+		}
+	}
+	return mix(h^w^0xe7037ed1a0b428db, hashMul)
+}

@@ -1,0 +1,205 @@
+package event
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+	"unsafe"
+)
+
+func TestDocJSONLayout(t *testing.T) {
+	tests := []struct {
+		name string
+		keys []string
+		want string
+	}{
+		{"empty", nil, `{}`},
+		{"nested", []string{"b.c", "a", "b.d.e"}, `{"a":0,"b":{"c":0,"d":{"e":0}}}`},
+		{"leaf then longer keys", []string{"a", "a.b", "a.c.d"}, `{"a":0,"a.b":0,"a.c.d":0}`},
+		{"leaf inside object", []string{"a.b.c", "a.b", "a.d"}, `{"a":{"b":0,"b.c":0,"d":0}}`},
+		{"dot sorts before every byte", []string{"a-b", "a.c", "a\x00"}, `{"a":{"c":0},"a\u0000":0,"a-b":0}`},
+		{"segments compared whole", []string{"ab.x", "a.y", "a"}, `{"a":0,"a.y":0,"ab":{"x":0}}`},
+		{"empty key", []string{"", "x"}, `{"":0,"x":0}`},
+		{"empty segments", []string{"a.", ".b", "a..c"}, `{"":{"b":0},"a":{"":0,".c":0}}`},
+		{"escaped key", []string{`q"k.x`, `back\slash`}, `{"back\\slash":0,"q\"k":{"x":0}}`},
+		{"winlog", []string{"winlog.event_data.Image", "@timestamp", "winlog.channel", "event.code", "winlog.event_data.CommandLine"},
+			`{"@timestamp":0,"event":{"code":0},"winlog":{"channel":0,"event_data":{"CommandLine":0,"Image":0}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d Doc
+			for _, k := range tt.keys {
+				d.Set(k, Int(0))
+			}
+			// Twice: the first builds the shape, the second finds it.
+			for range 2 {
+				if got := string(d.AppendJSON(nil)); got != tt.want {
+					t.Errorf("got  %s\nwant %s", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestDocJSONShapeOrder checks that documents whose keys differ only in
+// order, or differ in one key, do not share a layout.
+func TestDocJSONShapeOrder(t *testing.T) {
+	var a, b, c Doc
+	a.Set("x.a", Int(1))
+	a.Set("x.b", Int(2))
+	b.Set("x.b", Int(2))
+	b.Set("x.a", Int(1))
+	c.Set("x.a", Int(1))
+	c.Set("x.c", Int(2))
+	want := `{"x":{"a":1,"b":2}}`
+	for range 2 {
+		if got := string(a.AppendJSON(nil)); got != want {
+			t.Errorf("a: %s", got)
+		}
+		if got := string(b.AppendJSON(nil)); got != want {
+			t.Errorf("b: %s", got)
+		}
+		if got := string(c.AppendJSON(nil)); got != `{"x":{"a":1,"c":2}}` {
+			t.Errorf("c: %s", got)
+		}
+	}
+}
+
+// TestDocJSONReusedKeyBuffer checks that a cached layout does not depend
+// on the memory of the keys it was built from.
+func TestDocJSONReusedKeyBuffer(t *testing.T) {
+	buf := []byte("k.aaaa")
+	var d Doc
+	d.Set(unsafe.String(&buf[0], len(buf)), Int(1))
+	if got := string(d.AppendJSON(nil)); got != `{"k":{"aaaa":1}}` {
+		t.Fatalf("got %s", got)
+	}
+	copy(buf, "k.bbbb")
+	d.Reset()
+	d.Set(unsafe.String(&buf[0], len(buf)), Int(1))
+	if got := string(d.AppendJSON(nil)); got != `{"k":{"bbbb":1}}` {
+		t.Fatalf("after the key's bytes changed: got %s", got)
+	}
+}
+
+func TestAppendJSONStringFast(t *testing.T) {
+	var inputs []string
+	for c := range 256 {
+		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17} {
+			pre := strings.Repeat("x", n)
+			inputs = append(inputs, pre+string(rune(c))+pre, pre+string([]byte{byte(c)}), string([]byte{byte(c)})+pre)
+		}
+	}
+	inputs = append(inputs, "", `C:\Windows\System32\cmd.exe /c "echo hi"`, "tab\there\nline\r\x7f\xff\xfeé😀")
+	for _, s := range inputs {
+		want := string(AppendJSONString(nil, s))
+		if got := string(appendJSONString(nil, s)); got != want {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+	}
+}
+
+func TestDocKeyTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var d Doc
+	model := map[string]int64{}
+	var order []string
+	for step := range 20000 {
+		if step%3000 == 0 {
+			d.Reset()
+			clear(model)
+			order = order[:0]
+		}
+		k := fmt.Sprintf("f.%d", rng.IntN(200))
+		switch op := rng.IntN(10); {
+		case op < 6:
+			v := int64(step)
+			if _, ok := model[k]; !ok {
+				order = append(order, k)
+			}
+			d.Set(k, Int(v))
+			model[k] = v
+		case op < 8:
+			d.Delete(k)
+			if _, ok := model[k]; ok {
+				delete(model, k)
+				for i, o := range order {
+					if o == k {
+						order = append(order[:i], order[i+1:]...)
+						break
+					}
+				}
+			}
+		default:
+			v, ok := d.Get(k)
+			w, wok := model[k]
+			if ok != wok || ok && v.Int() != w {
+				t.Fatalf("step %d: Get(%s) = %v %v, want %v %v", step, k, v, ok, w, wok)
+			}
+		}
+		if d.Len() != len(model) {
+			t.Fatalf("step %d: Len %d, want %d", step, d.Len(), len(model))
+		}
+	}
+	for i, f := range d.Fields() {
+		if f.Key != order[i] {
+			t.Fatalf("field %d is %s, want %s", i, f.Key, order[i])
+		}
+	}
+	c := d.Clone()
+	for k, w := range model {
+		if v, ok := c.Get(k); !ok || v.Int() != w {
+			t.Fatalf("clone: Get(%s) = %v %v, want %v", k, v, ok, w)
+		}
+	}
+}
+
+func FuzzDocJSON(f *testing.F) {
+	f.Add("process.name\nprocess.args\nprocess\n@timestamp")
+	f.Add("a.b.c\na.b\na\na-b\na..c\n.x\n\nq\"k.x")
+	f.Fuzz(func(t *testing.T, keys string) {
+		var d Doc
+		for i, k := range strings.Split(keys, "\n") {
+			d.Set(k, Int(int64(i)))
+		}
+		out := d.AppendJSON(nil)
+		if again := d.AppendJSON(nil); string(again) != string(out) {
+			t.Fatalf("cached layout differs:\n%s\n%s", out, again)
+		}
+		if !utf8.ValidString(keys) {
+			return
+		}
+		var v map[string]any
+		if err := json.Unmarshal(out, &v); err != nil {
+			t.Fatalf("invalid JSON %s: %v", out, err)
+		}
+		flat := map[string]any{}
+		flattenJSON("", v, flat, true)
+		if len(flat) != d.Len() {
+			t.Fatalf("%d fields out, %d in: %s", len(flat), d.Len(), out)
+		}
+		for _, fl := range d.Fields() {
+			if got, ok := flat[fl.Key]; !ok || got != float64(fl.Value.Int()) {
+				t.Fatalf("key %q: got %v in %s", fl.Key, got, out)
+			}
+		}
+	})
+}
+
+func flattenJSON(prefix string, v any, out map[string]any, root bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		out[prefix] = v
+		return
+	}
+	for k, e := range m {
+		key := k
+		if !root {
+			key = prefix + "." + k
+		}
+		flattenJSON(key, e, out, false)
+	}
+}
