@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/eql"
 )
 
 // glob is a compiled wildcard pattern: literal code points, * (any run of
@@ -277,3 +279,45 @@ func lowerElems(elems []rune) []rune {
 	}
 	return out
 }
+
+// Needs implements eql.Needer: a value the pattern matches holds one of its
+// literal runs (begins with the first, ends with the last), and a value
+// at all. Runs that the text of a number could hold are not used, as the
+// index renders floating-point numbers differently from this package.
+func (p *globPred) Needs(score func(eql.Need) int) ([]eql.Need, bool) {
+	best := eql.Need{Slot: p.slot, Op: eql.NeedExists}
+	bestScore := score(best)
+	consider := func(op eql.NeedOp, run []rune) {
+		lit := eql.FoldKeyword(string(run))
+		if len(run) == 0 || !strings.ContainsFunc(lit, notInNumber) {
+			return
+		}
+		n := eql.Need{Slot: p.slot, Op: op, Lit: lit}
+		if s := score(n); s < bestScore {
+			best, bestScore = n, s
+		}
+	}
+	elems := p.g.elems
+	start := 0
+	for i := 0; i <= len(elems); i++ {
+		if i < len(elems) && elems[i] != anyRun && elems[i] != anyOne {
+			continue
+		}
+		op := eql.NeedContains
+		switch {
+		case start == 0 && i == len(elems):
+			op = eql.NeedEqual
+		case start == 0:
+			op = eql.NeedPrefix
+		case i == len(elems):
+			op = eql.NeedSuffix
+		}
+		consider(op, elems[start:i])
+		start = i + 1
+	}
+	return []eql.Need{best}, true
+}
+
+// notInNumber reports whether r can occur in no folded text of a number
+// or boolean, in Go's or Java's notation (NaN, Infinity, 1e+21, 1.0E21).
+func notInNumber(r rune) bool { return !strings.ContainsRune("0123456789.e+-naifty", r) }

@@ -87,9 +87,7 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 		if c := q.Event.Category; c != "" && c != "any" {
 			cats = []string{c}
 		}
-		if req, ok := best(eqlRequirements(q.Event.Cond)); ok {
-			lr.reqs = []requirement{req}
-		}
+		lr.filings = []filing{e.filingOf(lr.pred, false)}
 	case eql.SequenceQuery, eql.SampleQuery:
 		any := false
 		for _, st := range append(p.Stages, p.Until) {
@@ -107,18 +105,7 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 		if err := e.compileStages(lr, p); err != nil {
 			return err
 		}
-		lr.reqs = nil
-		for _, st := range append(p.Stages, p.Until) {
-			if st == nil {
-				continue
-			}
-			req, ok := best(eqlRequirements(st.Stage.Filter.Cond))
-			if !ok {
-				lr.reqs = nil // some stage can match any value: no filing
-				break
-			}
-			lr.reqs = append(lr.reqs, req)
-		}
+		lr.filings = e.stageFilings(p)
 	default:
 		return unsupportedError(fmt.Sprintf("EQL query kind %s", p.Kind()))
 	}
@@ -131,6 +118,46 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 		lr.catMask |= b
 	}
 	return nil
+}
+
+// filingOf files a predicate under its best requirement, or always.
+func (e *Engine) filingOf(p eql.Pred, later bool) filing {
+	req, _ := e.requirementOf(p)
+	return filing{req: req, later: later}
+}
+
+// stageFilings files a sequence or sample. A sample, and a sequence's
+// first positive stage and the missing-event stages before it, file it
+// statically: their events change its state whatever it holds. The
+// sequence's other stages and until matter only while its matcher holds
+// partial sequences or undecided results, so they file it as later.
+func (e *Engine) stageFilings(p *eql.Program) []filing {
+	var static, later []filing
+	firstSeen := false
+	for _, cs := range p.Stages {
+		f := e.filingOf(cs.Pred, firstSeen && p.Kind() == eql.SequenceQuery)
+		if !cs.Missing {
+			firstSeen = true
+		}
+		if f.later {
+			later = append(later, f)
+		} else {
+			static = append(static, f)
+		}
+	}
+	if p.Until != nil {
+		later = append(later, e.filingOf(p.Until.Pred, true))
+	}
+	// One filing without a requirement makes the others of its kind moot.
+	compact := func(fs []filing) []filing {
+		for _, f := range fs {
+			if f.req == nil {
+				return []filing{f}
+			}
+		}
+		return fs
+	}
+	return append(compact(static), compact(later)...)
 }
 
 // broad reports whether a slot holds a field that has the same few values
@@ -202,7 +229,7 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 		lr.kind, lr.sampler = kindSample, s
 		return nil
 	}
-	m, err := sequence.NewMatcher(SequenceSpec(p, e.broad), sequence.Options{MaxPending: e.opt.MaxPending})
+	m, err := sequence.NewMatcher(SequenceSpec(p, e.broad), sequence.Options{MaxPending: e.opt.MaxPending, Snapshots: true})
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 	}
@@ -220,10 +247,6 @@ func (e *Engine) compileKQL(lr *liveRule) error {
 	}
 	lr.kind = kindEvent
 	lr.pred = eql.Reorder(p, e.broad)
-	if n, err := kql.Parse(r.Query); err == nil && n != nil {
-		if req, ok := best(kqlRequirements(n)); ok {
-			lr.reqs = []requirement{req}
-		}
-	}
+	lr.filings = []filing{e.filingOf(lr.pred, false)}
 	return nil
 }

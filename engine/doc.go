@@ -10,6 +10,19 @@
 // event has. Matches become alerts, capped at max_signals per rule interval
 // of event time.
 //
+// The rule index goes further: each rule is filed under a requirement
+// derived from its compiled predicate (eql.Needs), a few literals of which
+// some field of the event must equal, begin with, end with or contain
+// (compared without case), or a field it must hold, so that an event is
+// offered only to the rules its values can satisfy. Requirements are
+// necessary conditions, so the index loses no match (Options.NoIndex turns
+// it off, for comparison). A sequence is filed by its first stage (and the
+// missing-event stages before it) and by its later stages only while its
+// matcher holds partial sequences or undecided results: with nothing
+// pending, no other event can change it. Sequences keep the events of
+// their partial sequences as snapshots (event.Event.Snapshot: a copy of
+// the raw document) and decode them again only for an alert.
+//
 // Events must arrive in time order (package source merges files that way;
 // a service puts a reorder buffer in front). Time is event time throughout:
 // a rule's look-back (from/interval) sizes threshold windows and bounds how

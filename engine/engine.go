@@ -144,117 +144,51 @@ func (e *Engine) Process(ev *event.Event) {
 	e.gen++
 	rs := e.routeFor(ev.Index)
 	mask := e.cats.mask(ev.Get(e.catSlot))
-	for _, r := range rs.always {
-		if r.wants(mask, e.catSlot) {
-			r.offer(e, ev)
-		}
-	}
+	e.offerTo(rs.always, ev, mask)
 	for i := range rs.fields {
 		fi := &rs.fields[i]
 		v := ev.Get(fi.slot)
-		if v.Kind() == event.KindArray {
+		switch v.Kind() {
+		case event.KindMissing:
+			continue
+		case event.KindArray:
 			for _, el := range v.Array() {
 				e.offerByValue(fi, el, ev, mask)
 			}
-		} else {
+		default:
 			e.offerByValue(fi, v, ev, mask)
+		}
+		if fi.exists != nil && v.Exists() {
+			e.offerTo(fi.exists, ev, mask)
 		}
 	}
 }
 
 // offerByValue offers ev to the rules filed under one of its values.
 func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) {
-	key, ok := valueKey(e.keyBuf[:0], v)
+	key, ok := eql.AppendKeyword(e.keyBuf[:0], v)
 	e.keyBuf = key
 	if !ok {
 		return
 	}
-	e.offerTo(fi.byValue[string(key)], ev, mask)
-	if fi.byExt != nil {
-		if ext, ok := extOfValue(key); ok {
-			e.offerTo(fi.byExt[string(ext)], ev, mask)
-		}
+	if fi.exact != nil {
+		e.offerTo(fi.exact[string(key)], ev, mask)
+	}
+	if fi.lits != nil {
+		fi.lits.match(key, func(ents []entry) { e.offerTo(ents, ev, mask) })
 	}
 }
 
-// offerTo offers ev to rules that have not seen it yet.
-func (e *Engine) offerTo(rules []*liveRule, ev *event.Event, mask uint64) {
-	for _, r := range rules {
-		if r.gen != e.gen && r.wants(mask, e.catSlot) {
+// offerTo offers ev to rules that have not seen it yet; entries of later
+// stages only to rules whose sequences hold state.
+func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
+	for _, en := range ents {
+		r := en.r
+		if r.gen != e.gen && r.wants(mask, e.catSlot) && (!en.later || r.active()) {
 			r.gen = e.gen
 			r.offer(e, ev)
 		}
 	}
-}
-
-// routeSet is the rules one index routes to: those always offered, and
-// those filed by the literal values a field must hold for them to match.
-type routeSet struct {
-	always []*liveRule
-	fields []fieldIndex
-}
-
-type fieldIndex struct {
-	field   string
-	slot    int
-	byValue map[string][]*liveRule
-	byExt   map[string][]*liveRule // by file extension, for "*.ext" patterns
-}
-
-// routeFor returns the rules whose index patterns select index (or one of
-// its aliases), caching the answer per index name.
-func (e *Engine) routeFor(index string) *routeSet {
-	if rs, ok := e.route[index]; ok {
-		return rs
-	}
-	names := []string{index}
-	if e.opt.Aliases != nil && index != "" {
-		names = append(names, e.opt.Aliases(index)...)
-	}
-	rs := &routeSet{}
-	byField := map[string]int{}
-	for _, r := range e.rules {
-		selected := index == "" // no index at all: every rule
-		for _, n := range names {
-			if selected {
-				break
-			}
-			selected = r.patterns.match(n)
-		}
-		if !selected {
-			continue
-		}
-		if len(r.reqs) == 0 {
-			rs.always = append(rs.always, r)
-			continue
-		}
-		for _, req := range r.reqs {
-			for _, a := range req {
-				i, ok := byField[a.field]
-				if !ok {
-					i = len(rs.fields)
-					byField[a.field] = i
-					rs.fields = append(rs.fields, fieldIndex{field: a.field, slot: e.schema.Slot(a.field), byValue: map[string][]*liveRule{}})
-				}
-				fi := &rs.fields[i]
-				for _, v := range a.values {
-					if a.ext {
-						if fi.byExt == nil {
-							fi.byExt = map[string][]*liveRule{}
-						}
-						fi.byExt[v] = append(fi.byExt[v], r)
-					} else {
-						fi.byValue[v] = append(fi.byValue[v], r)
-					}
-				}
-			}
-		}
-	}
-	if len(e.route) > 10_000 {
-		clear(e.route)
-	}
-	e.route[index] = rs
-	return rs
 }
 
 // Flush ends the stream: sequences decide what they were waiting for,
@@ -296,7 +230,40 @@ func (e *Engine) raise(r *liveRule, events []*event.Event, keys []event.Value) {
 		return
 	}
 	r.alerts++
-	e.emit(alert.New(e.fields, r.rule, events, keys, e.now()))
+	e.emit(alert.New(e.fields, r.rule, e.restore(events), keys, e.now()))
+}
+
+// raiseEvent raises an event rule's alert, cloning the event only when
+// max_signals lets the alert through.
+func (e *Engine) raiseEvent(r *liveRule, ev *event.Event) {
+	if !r.limit.allow(ev.Time) {
+		return
+	}
+	r.alerts++
+	e.emit(alert.New(e.fields, r.rule, []*event.Event{ev.Clone()}, nil, e.now()))
+}
+
+// restore decodes again the events sequences kept as snapshots (see
+// sequence.Options.Snapshots).
+func (e *Engine) restore(events []*event.Event) []*event.Event {
+	var out []*event.Event
+	for i, ev := range events {
+		if ev == nil || !ev.IsSnapshot() {
+			continue
+		}
+		r, err := e.schema.Restore(ev)
+		if err != nil {
+			continue // cannot happen: the document was decoded before
+		}
+		if out == nil {
+			out = append([]*event.Event(nil), events...)
+		}
+		out[i] = r
+	}
+	if out == nil {
+		return events
+	}
+	return out
 }
 
 func (e *Engine) raiseThreshold(r *liveRule, res *alert.ThresholdResult, sample *event.Event) {
@@ -311,5 +278,3 @@ func (e *Engine) raiseThreshold(r *liveRule, res *alert.ThresholdResult, sample 
 func (e *Engine) String() string {
 	return fmt.Sprintf("engine: %d rules, %d fields", len(e.rules), e.schema.Len())
 }
-
-var _ = eql.Parse

@@ -1,31 +1,20 @@
 package engine
 
 import (
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/vigilsec/vigil/ecs"
 	"github.com/vigilsec/vigil/eql"
-	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/kql"
 )
 
-// A requirement says that a condition can only hold when some field of a
-// few holds (some element equal to) one of a few literal values, compared
-// without case: a disjunction of alternatives, each a field and its values.
-// The rule index files rules under those values, so that an event is
-// offered only to the rules its values can satisfy.
-type requirement []alt
-
-// alt is one field and the values it may hold: whole values, or with ext
-// set, file extensions its value must end with ("*.exe" patterns).
-type alt struct {
-	field  string
-	ext    bool
-	values []string // lower-cased
-}
+// A requirement says that a rule (or a sequence stage) can only match an
+// event when one of a few needs holds (eql.Needs): some value of a field
+// equals, begins with, ends with or contains a literal, compared without
+// case, or the field has a value at all. The rule index files rules under
+// their requirements, so that an event is offered only to the rules its
+// values can satisfy. Requirements are derived from the compiled
+// predicates, so they are necessary by construction: the index never loses
+// a match, whatever the language (EQL, KQL, query DSL filters).
+type requirement []eql.Need
 
 // broadFields hold the same few values in most events; requirements on them
 // select little and are used only when nothing better exists.
@@ -36,292 +25,103 @@ var broadFields = map[string]int{
 	"winlog.channel": 60, "network.direction": 60, "network.transport": 60,
 }
 
-// score estimates how many events a requirement lets through: lower is
-// more selective.
-func (r requirement) score() int {
+// broadValues are values of otherwise selective fields that most events of
+// a kind hold (event.action "start" for every process start).
+var broadValues = map[string]map[string]bool{
+	"event.action": setOf("start", "end", "exec", "fork", "creation", "deletion", "modification", "rename",
+		"open", "load", "change", "connection_attempted", "connection_accepted", "disconnect_received",
+		"lookup_requested", "lookup_result", "overwrite", "process_started", "executed", "exec_event"),
+}
+
+func setOf(vals ...string) map[string]bool {
+	m := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		m[v] = true
+	}
+	return m
+}
+
+// commonFragments occur in a large share of Windows paths and command
+// lines: a literal inside one of them selects little.
+var commonFragments = []string{
+	`c:\windows\system32\`, `c:\windows\syswow64\`, `c:\program files (x86)\`, `c:\program files\`,
+	`c:\programdata\`, `c:\users\`, `\appdata\local\temp\`, `\appdata\roaming\`, `\device\harddiskvolume`,
+	`\windows\temp\`, `.exe`, `.dll`, `.exe"`, `hklm\software\microsoft\windows\currentversion\`,
+	`hkey_local_machine\software\microsoft\windows\currentversion\`,
+	`\registry\machine\software\microsoft\windows\currentversion\`,
+	`hkey_users\`, `\registry\user\`, `\software\microsoft\windows\currentversion\`,
+	`\windowspowershell\v1.0\powershell.exe`,
+}
+
+// needScore estimates how many events a need lets through: lower is more
+// selective. Broad fields score highest, then bare presence of a field,
+// then short or common literals.
+func (e *Engine) needScore(n eql.Need) int {
+	name := e.schema.Name(n.Slot)
+	if n.Op == eql.NeedEqual && broadValues[name][n.Lit] {
+		return 60_000
+	}
+	if b, ok := broadFields[name]; ok {
+		if n.Op == eql.NeedEqual {
+			return b * 1000
+		}
+		return b*1000 + 500
+	}
+	switch n.Op {
+	case eql.NeedEqual:
+		return 1
+	case eql.NeedExists:
+		return 50_000
+	}
+	return literalScore(n.Op, n.Lit)
+}
+
+// literalScore rates a prefix, suffix or substring literal by its length
+// and by whether common path fragments contain it.
+func literalScore(op eql.NeedOp, lit string) int {
 	s := 0
-	for _, a := range r {
-		s += broadFields[a.field]*1000 + len(a.values) + 1
+	switch n := len(lit); {
+	case n >= 8:
+		s = 4
+	case n >= 5:
+		s = 12
+	case n >= 3:
+		s = 300
+	default:
+		s = 30_000
+	}
+	if op == eql.NeedContains {
+		s += 2 // anchored literals are a little more selective
+	}
+	for _, f := range commonFragments {
+		if strings.Contains(f, lit) {
+			return s + 20_000
+		}
 	}
 	return s
 }
 
-// best picks the most selective requirement.
-func best(reqs []requirement) (requirement, bool) {
-	var out requirement
-	score := 1 << 30
-	for _, r := range reqs {
-		if s := r.score(); s < score {
-			out, score = r, s
-		}
+// score is the estimate of a whole requirement: the sum of its needs'.
+func (e *Engine) score(r requirement) int {
+	s := 0
+	for _, n := range r {
+		s += e.needScore(n)
 	}
-	return out, out != nil
+	return s
 }
 
-// either is the requirement of a disjunction: one of the two sides' best
-// requirements must hold. Values of a field on both sides are merged.
-func either(a, b []requirement) []requirement {
-	ra, ok := best(a)
-	if !ok {
-		return nil
+// requirementOf returns the most selective requirement of a predicate, if
+// it has one.
+func (e *Engine) requirementOf(p eql.Pred) (requirement, bool) {
+	all := eql.Needs(p, e.needScore)
+	best, ok := eql.BestNeed(all, e.needScore)
+	if !ok || e.score(best) >= noFiling {
+		return nil, false
 	}
-	rb, ok := best(b)
-	if !ok {
-		return nil
-	}
-	out := append(requirement(nil), ra...)
-	for _, x := range rb {
-		merged := false
-		for i := range out {
-			if out[i].field == x.field && out[i].ext == x.ext {
-				out[i].values = append(append([]string(nil), out[i].values...), x.values...)
-				merged = true
-				break
-			}
-		}
-		if !merged {
-			out = append(out, x)
-		}
-	}
-	return []requirement{out}
+	return best, true
 }
 
-// indexable reports whether a field's values compare as strings, so that a
-// lower-cased lookup can stand in for the rule's own comparison.
-func indexable(field string) bool {
-	t, ok := ecs.Lookup(field)
-	if !ok {
-		t, ok = ecs.LookupNonECS(field)
-	}
-	if !ok {
-		return true
-	}
-	switch t {
-	case "keyword", "constant_keyword", "wildcard":
-		return true
-	}
-	return false
-}
-
-// foldKey lower-cases s as the rule index compares values.
-func foldKey(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			for _, r := range s[i:] {
-				dst = utf8.AppendRune(dst, unicode.ToLower(r))
-			}
-			return dst
-		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
-
-func fold(s string) string { return string(foldKey(nil, s)) }
-
-// valueKey renders one scalar of an event as the index compares it; ok is
-// false for values the index cannot use (floats, objects).
-func valueKey(dst []byte, v event.Value) ([]byte, bool) {
-	switch v.Kind() {
-	case event.KindString:
-		return foldKey(dst, v.Str()), true
-	case event.KindInt:
-		return strconv.AppendInt(dst, v.Int(), 10), true
-	case event.KindBool:
-		return strconv.AppendBool(dst, v.Bool()), true
-	}
-	return dst, false
-}
-
-// eqlRequirements returns the requirements an EQL condition implies.
-func eqlRequirements(e eql.Expr) []requirement {
-	switch x := e.(type) {
-	case *eql.Binary:
-		switch x.Op {
-		case "and":
-			return append(eqlRequirements(x.L), eqlRequirements(x.R)...)
-		case "or":
-			return either(eqlRequirements(x.L), eqlRequirements(x.R))
-		case "==":
-			if f, lit, ok := fieldAndString(x.L, x.R); ok {
-				return one(f, lit)
-			}
-			if f, lit, ok := fieldAndString(x.R, x.L); ok {
-				return one(f, lit)
-			}
-		}
-	case *eql.Match:
-		if x.Op != ":" && x.Op != "like" && x.Op != "like~" {
-			return nil
-		}
-		return literalList(x.X, x.Patterns, true)
-	case *eql.In:
-		if x.Not {
-			return nil
-		}
-		return literalList(x.X, x.List, false)
-	}
-	return nil
-}
-
-func fieldAndString(a, b eql.Expr) (string, string, bool) {
-	f, ok := a.(*eql.Field)
-	if !ok {
-		return "", "", false
-	}
-	lit, ok := b.(*eql.Literal)
-	if !ok || lit.Kind != eql.LitString || !indexable(f.Name) {
-		return "", "", false
-	}
-	return f.Name, lit.Str, true
-}
-
-func one(field, value string) []requirement {
-	return []requirement{{{field: field, values: []string{fold(value)}}}}
-}
-
-// literalList handles `f : (...)`, `f like (...)` and `f in (...)`: a
-// requirement when every pattern is a string without wildcards.
-func literalList(x eql.Expr, list []eql.Expr, wildcards bool) []requirement {
-	f, ok := x.(*eql.Field)
-	if !ok || !indexable(f.Name) || len(list) == 0 {
-		return nil
-	}
-	whole, exts := alt{field: f.Name}, alt{field: f.Name, ext: true}
-	for _, p := range list {
-		lit, ok := p.(*eql.Literal)
-		if !ok || lit.Kind != eql.LitString {
-			return nil
-		}
-		if wildcards && strings.ContainsAny(lit.Str, "*?") {
-			ext, ok := extOfPattern(lit.Str)
-			if !ok {
-				return nil
-			}
-			exts.values = append(exts.values, ext)
-			continue
-		}
-		whole.values = append(whole.values, fold(lit.Str))
-	}
-	var req requirement
-	if len(whole.values) > 0 {
-		req = append(req, whole)
-	}
-	if len(exts.values) > 0 {
-		req = append(req, exts)
-	}
-	return []requirement{req}
-}
-
-// extOfPattern returns the extension a "*.ext" pattern requires: a value
-// matching it ends with "." and ext (ext holds no wildcard or separator).
-func extOfPattern(p string) (string, bool) {
-	if !strings.HasPrefix(p, "*") {
-		return "", false
-	}
-	rest := p[1:]
-	dot := strings.LastIndexByte(rest, '.')
-	if dot < 0 || strings.ContainsAny(rest, "*?") {
-		return "", false
-	}
-	ext := rest[dot+1:]
-	if ext == "" || strings.ContainsAny(ext, `\/ `) {
-		return "", false
-	}
-	return fold(ext), true
-}
-
-// extOfValue returns the extension of a (lower-cased) value: what follows
-// its last dot, when no path separator follows that dot.
-func extOfValue(v []byte) ([]byte, bool) {
-	for i := len(v) - 1; i >= 0; i-- {
-		switch v[i] {
-		case '.':
-			return v[i+1:], true
-		case '\\', '/':
-			return nil, false
-		}
-	}
-	return nil, false
-}
-
-// kqlRequirements returns the requirements a KQL query implies.
-func kqlRequirements(n kql.Node) []requirement {
-	switch x := n.(type) {
-	case *kql.And:
-		var out []requirement
-		for _, t := range x.Terms {
-			out = append(out, kqlRequirements(t)...)
-		}
-		return out
-	case *kql.Or:
-		if len(x.Terms) == 0 {
-			return nil
-		}
-		out := kqlRequirements(x.Terms[0])
-		for _, t := range x.Terms[1:] {
-			out = either(out, kqlRequirements(t))
-		}
-		return out
-	case *kql.Paren:
-		return kqlRequirements(x.X)
-	case *kql.Match:
-		if x.Field == nil || x.Field.Wildcard || !indexable(x.Field.Text) {
-			return nil
-		}
-		vals, ok := kqlValues(x.Field.Text, x.Value)
-		if !ok {
-			return nil
-		}
-		return []requirement{vals}
-	}
-	return nil
-}
-
-// kqlValues collects the alternatives of a match's value list when it is a
-// disjunction of plain values and "*.ext" wildcards.
-func kqlValues(field string, n kql.Node) (requirement, bool) {
-	switch x := n.(type) {
-	case *kql.Value:
-		if x.Wildcard {
-			parts := x.Pattern()
-			if len(parts) != 2 || parts[0] != "" || strings.ContainsAny(x.Text, " \t") {
-				return nil, false
-			}
-			ext, ok := extOfPattern("*" + parts[1])
-			if !ok {
-				return nil, false
-			}
-			return requirement{{field: field, ext: true, values: []string{ext}}}, true
-		}
-		return requirement{{field: field, values: []string{fold(x.Text)}}}, true
-	case *kql.Paren:
-		return kqlValues(field, x.X)
-	case *kql.Or:
-		var out requirement
-		for i, t := range x.Terms {
-			r, ok := kqlValues(field, t)
-			if !ok {
-				return nil, false
-			}
-			if i == 0 {
-				out = r
-				continue
-			}
-			out = either([]requirement{out}, []requirement{r})[0]
-		}
-		return out, true
-	case *kql.And:
-		// a and b on one field: requiring either is enough.
-		for _, t := range x.Terms {
-			if r, ok := kqlValues(field, t); ok {
-				return r, true
-			}
-		}
-	}
-	return nil, false
-}
+// noFiling is the score from which filing a rule costs more than offering
+// it every event: a requirement on so many values or such common literals
+// that nearly every event meets it.
+const noFiling = 2_000_000

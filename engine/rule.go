@@ -35,13 +35,27 @@ type liveRule struct {
 	onResult func(sequence.Result) // built once: no closure per event
 	onThresh func(*alert.ThresholdResult, *event.Event)
 
-	// reqs file the rule in the rule index: the rule can only match an
-	// event holding one of a requirement's values (one per stage for
-	// sequences); none means it is offered every routed event.
-	reqs []requirement
-	gen  uint64
+	// filings say where the rule index files the rule: under the needs of
+	// requirements its events must meet, or always.
+	filings []filing
+	gen     uint64
 
 	offered, matched, alerts int64
+}
+
+// filing is one way the rule index reaches a rule: under the needs of a
+// requirement, or, with req nil, always. A sequence's first stage (and
+// leading missing-event stages) file it statically; its later stages and
+// until only while its matcher holds state (later): with nothing pending,
+// only an event of the first stage can change anything.
+type filing struct {
+	req   requirement
+	later bool
+}
+
+// active reports whether the rule takes events through its later filings.
+func (r *liveRule) active() bool {
+	return r.kind != kindSequence || r.seq.Active()
 }
 
 // wants applies the category prefilter: a rule whose queries all name
@@ -66,7 +80,7 @@ func (r *liveRule) offer(e *Engine, ev *event.Event) {
 	case kindEvent:
 		if r.pred.Match(ev) {
 			r.matched++
-			e.raise(r, []*event.Event{ev.Clone()}, nil)
+			e.raiseEvent(r, ev)
 		}
 	case kindSequence:
 		r.seq.Push(ev, r.onResult)

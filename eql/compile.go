@@ -598,21 +598,10 @@ func (c *compiler) matcher(e *Match, pats []string) (strTest, bool) {
 		if len(res) == 1 {
 			return res[0], true
 		}
-		return multiTest(func(s string) bool {
-			for _, r := range res {
-				if r.re.MatchString(s) {
-					return true
-				}
-			}
-			return false
-		}), true
+		return regexesTest(res), true
 	}
 	return patternTest(pats, fold, true), true
 }
-
-type multiTest func(s string) bool
-
-func (f multiTest) test(s string) bool { return f(s) }
 
 func (c *compiler) checkMatchSubject(e *Match, x *node) bool {
 	if x.bad {

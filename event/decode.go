@@ -44,6 +44,7 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 	if d.pos != len(d.data) {
 		return d.err("unexpected data after the JSON object")
 	}
+	ev.decoded = data
 	return nil
 }
 

@@ -22,6 +22,9 @@ type Event struct {
 	buf      []byte
 	sparse   []slotValue // the values of a compact (cloned) event; see Clone
 	cloned   *Event      // the last clone, shared while the event is unchanged
+	snap     *Event      // the last snapshot, likewise; see Snapshot
+	decoded  []byte      // the document Decode gave the values from, until they change; see Snapshot
+	snapshot bool        // the event is a snapshot: Raw without values
 	spareDoc *Doc        // a Doc to reuse; see NewDoc
 	store    []byte      // bytes the event owns across Decode/LoadDoc; see Own
 	vstor    []Value     // array elements the event owns; see OwnDoc
@@ -69,7 +72,7 @@ func (e *Event) has(slot int) bool {
 // Set stores a value in a slot, growing the event if the schema grew.
 func (e *Event) Set(slot int, v Value) {
 	e.expand()
-	e.cloned = nil
+	e.cloned, e.snap, e.decoded = nil, nil, nil
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
@@ -93,7 +96,7 @@ func (e *Event) fill(slot int, v Value) {
 // turn the slot into an array (arrays are flattened).
 func (e *Event) Add(slot int, v Value) {
 	e.expand()
-	e.cloned = nil
+	e.cloned, e.snap, e.decoded = nil, nil, nil
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
@@ -146,7 +149,7 @@ func (e *Event) grow(n int) {
 // Reset clears the event for reuse with a schema of n slots.
 func (e *Event) Reset(n int) {
 	e.sparse = nil
-	e.cloned = nil
+	e.cloned, e.snap, e.decoded, e.snapshot = nil, nil, nil, false
 	// Clear only the slots that were filled: a schema may have thousands
 	// of slots and an event a few dozen values.
 	full := e.idx[:cap(e.idx)]
@@ -210,7 +213,7 @@ func (e *Event) Clone() *Event {
 	}
 	c := &Event{
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
-		Index: e.Index, ID: strings.Clone(e.ID),
+		Index: e.Index, ID: strings.Clone(e.ID), snapshot: e.snapshot,
 	}
 	size, elems, n := len(e.Raw), 0, 0
 	e.each(func(_ int, v Value) {

@@ -42,6 +42,14 @@
 //     what could reject it, or Flush; results after it wait with it, so the
 //     output order stays that of Elasticsearch.
 //
+// A stage's filter is evaluated only when a hit could change something:
+// later positive stages and middle missing stages when partial sequences
+// wait for them, trailing missing stages when results wait for a decision,
+// until when partial sequences exist. While a matcher holds neither partial
+// sequences nor undecided results (Active reports false), only events of
+// its first positive stage and of the missing stages before it can change
+// it, so a caller may route it only those.
+//
 // Memory is bounded: a key's state is dropped when maxspan has passed for
 // all of it, and Options.MaxPending caps the keys held (the least recently
 // updated key is evicted) and the results waiting for a decision. Both are

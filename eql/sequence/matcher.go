@@ -28,10 +28,11 @@ type stageInfo struct {
 // matcher never does), so its state is bounded by the number of keys, which
 // Options.MaxPending caps. A Matcher is not safe for concurrent use.
 type Matcher struct {
-	spec    Spec
-	maxSpan int64
-	max     int // MaxPending
-	owned   bool
+	spec      Spec
+	maxSpan   int64
+	max       int // MaxPending
+	owned     bool
+	snapshots bool
 
 	info     []stageInfo
 	pos      []int // stage index of each positive stage
@@ -58,6 +59,7 @@ type Matcher struct {
 	qhead  int
 
 	partials int
+	inGroup  []int // partial sequences per group, for gating stages
 	retained int
 	stats    Stats
 }
@@ -67,7 +69,7 @@ func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
-	m := &Matcher{spec: *spec, maxSpan: int64(spec.MaxSpan), max: opt.MaxPending, owned: opt.Owned, now: noTime}
+	m := &Matcher{spec: *spec, maxSpan: int64(spec.MaxSpan), max: opt.MaxPending, owned: opt.Owned, snapshots: opt.Snapshots, now: noTime}
 	if m.max <= 0 {
 		m.max = DefaultMaxPending
 	}
@@ -109,6 +111,7 @@ func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
 		}
 	}
 	m.off = make([]int, m.g)
+	m.inGroup = make([]int, max(m.g, 1))
 	for g := 1; g < m.g; g++ {
 		m.off[g] = m.off[g-1] + g
 	}
@@ -120,9 +123,12 @@ func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
 // own returns a copy of the event being pushed that the matcher may keep.
 func (m *Matcher) own() *event.Event {
 	if m.cur == nil {
-		if m.owned {
+		switch {
+		case m.owned:
 			m.cur = m.curSrc
-		} else {
+		case m.snapshots:
+			m.cur = m.curSrc.Snapshot()
+		default:
 			m.cur = m.curSrc.Clone()
 		}
 	}
@@ -139,19 +145,31 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 	m.expire()
 	m.cur, m.curSrc = nil, ev
 	t := ev.Time
+	// Stages are gated: a stage's filter is not evaluated when no state
+	// exists that a hit could change (see Active).
 	for _, i := range m.missing {
+		si := m.info[i]
+		switch {
+		case si.kind == kindMiddle && m.inGroup[si.rank] == 0:
+			continue // no partial sequence to taint
+		case si.kind == kindTrailing && m.qhead == len(m.queue):
+			continue // no result waiting for a trailing event
+		}
 		st := &m.spec.Stages[i]
 		if !st.Match(ev) {
 			continue
 		}
 		n := m.kb.build(ev, st.Keys)
 		for k := 0; k < n; k++ {
-			m.missingHit(m.info[i], m.kb.key(k), t)
+			m.missingHit(si, m.kb.key(k), t)
 		}
 	}
 	// Later stages first, so that an event never extends a partial
 	// sequence it has just created or advanced.
 	for r := m.p - 1; r >= 0; r-- {
+		if r > 0 && m.inGroup[r-1] == 0 {
+			continue // no partial sequence to advance
+		}
 		st := &m.spec.Stages[m.pos[r]]
 		if !st.Match(ev) {
 			continue
@@ -164,7 +182,7 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 	// Until last: a partial sequence whose last event is an until event
 	// is dead (Elasticsearch rejects it at its next stage), but the until
 	// event may still complete a sequence.
-	if u := m.spec.Until; u != nil && u.Match(ev) {
+	if u := m.spec.Until; u != nil && m.partials > 0 && u.Match(ev) {
 		n := m.kb.build(ev, u.Keys)
 		for k := 0; k < n; k++ {
 			m.cancel(m.kb.key(k))
@@ -174,6 +192,14 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 	m.finish(emit)
 	m.cur, m.curSrc = nil, nil
 }
+
+// Active reports whether the matcher holds partial sequences or results
+// waiting for a decision. While it does not, only events of its first
+// positive stage and of missing-event stages before it can change its
+// state or produce results: Push evaluates no other stage, and a caller
+// that routes events may offer it only those (plus, as ever, any event
+// it likes).
+func (m *Matcher) Active() bool { return m.partials > 0 || m.qhead < len(m.queue) }
 
 // Advance tells the matcher that no event older than watermark (ns) will
 // come: it expires state that maxspan rules out and emits the results
@@ -209,6 +235,7 @@ func (m *Matcher) reset() {
 	clear(m.queue)
 	m.queue, m.qhead = m.queue[:0], 0
 	m.partials, m.retained = 0, 0
+	clear(m.inGroup)
 	m.now = noTime
 }
 
@@ -298,6 +325,7 @@ func (m *Matcher) drop(i int32) {
 		s := m.slot(i, g)
 		if m.evs[s] != nil {
 			m.partials--
+			m.inGroup[g]--
 			m.retained -= g + 1
 			clear(m.evs[s : s+g+1])
 		}
@@ -341,6 +369,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 			m.stats.Replaced++
 		} else {
 			m.partials++
+			m.inGroup[0]++
 			m.retained++
 		}
 		m.evs[s] = m.own()
@@ -361,6 +390,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	}
 	// Take the partial sequence out of its group.
 	m.partials--
+	m.inGroup[g]--
 	first := m.evs[s].Time
 	var pm partMeta
 	if m.hasMiss {
@@ -396,8 +426,10 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		m.stats.Replaced++
 		m.retained -= r + 1
 		m.partials--
+		m.inGroup[r]--
 	}
 	m.partials++
+	m.inGroup[r]++
 	copy(m.evs[d:d+r], m.evs[s:s+g+1])
 	m.evs[d+r] = m.own()
 	m.retained++
@@ -424,6 +456,7 @@ func (m *Matcher) cancel(key []byte) {
 		if m.evs[s] != nil {
 			m.stats.Cancelled++
 			m.partials--
+			m.inGroup[g]--
 			m.retained -= g + 1
 			clear(m.evs[s : s+g+1])
 		}

@@ -1,8 +1,12 @@
 package sequence
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigilsec/vigil/event"
 )
 
 func TestMatcher(t *testing.T) {
@@ -249,6 +253,96 @@ func TestUntil(t *testing.T) {
 			}
 			if s := m.Stats(); s.Keys != 0 || s.Partials != 0 || s.Retained != 0 {
 				t.Errorf("state left after Flush: %+v", s)
+			}
+		})
+	}
+}
+
+// TestGating checks that Push evaluates a stage's filter only when a hit
+// could change something, and what Active reports.
+func TestGating(t *testing.T) {
+	k := func(v any) map[string]any { return map[string]any{"k": v} }
+	type count map[string]int
+	counted := func(c count, name string, st Stage) Stage {
+		match := st.Match
+		st.Match = func(e *event.Event) bool { c[name]++; return match(e) }
+		return st
+	}
+	tests := []struct {
+		name   string
+		spec   func(c count) *Spec
+		evs    []ev
+		want   string // evaluations per stage, in order a, b, c, u, m (missing)
+		active []bool // Active after each event
+	}{
+		{
+			name: "later stages wait for a partial",
+			spec: func(c count) *Spec {
+				return &Spec{Stages: []Stage{counted(c, "a", stage("a", "k")), counted(c, "b", stage("b", "k")), counted(c, "c", stage("c", "k"))}}
+			},
+			evs:    []ev{{1, 1, "b", k(1)}, {2, 2, "c", k(1)}, {3, 3, "a", k(1)}, {4, 4, "c", k(1)}, {5, 5, "b", k(1)}, {6, 6, "c", k(1)}},
+			want:   "a=6 b=2 c=1",
+			active: []bool{false, false, true, true, true, false},
+		},
+		{
+			name: "until only with partials",
+			spec: func(c count) *Spec {
+				u := counted(c, "u", stage("u", "k"))
+				return &Spec{Stages: []Stage{counted(c, "a", stage("a", "k")), counted(c, "b", stage("b", "k"))}, Until: &u}
+			},
+			evs:    []ev{{1, 1, "u", k(1)}, {2, 2, "a", k(1)}, {3, 3, "u", k(1)}, {4, 4, "u", k(1)}},
+			want:   "a=4 b=1 u=2",
+			active: []bool{false, true, false, false},
+		},
+		{
+			name: "middle missing stage only with partials before it",
+			spec: func(c count) *Spec {
+				return &Spec{Stages: []Stage{counted(c, "a", stage("a", "k")), counted(c, "m", missing("m", "k")), counted(c, "b", stage("b", "k"))}}
+			},
+			evs:    []ev{{1, 1, "m", k(1)}, {2, 2, "a", k(1)}, {3, 3, "m", k(1)}, {4, 4, "b", k(1)}},
+			want:   "a=4 b=2 m=2",
+			active: []bool{false, true, true, false},
+		},
+		{
+			name: "trailing missing stage only with undecided results",
+			spec: func(c count) *Spec {
+				return &Spec{MaxSpan: time.Second, Stages: []Stage{counted(c, "a", stage("a", "k")), counted(c, "b", stage("b", "k")), counted(c, "m", missing("m", "k"))}}
+			},
+			evs:    []ev{{1, 1, "m", k(1)}, {2, 2, "a", k(1)}, {3, 3, "b", k(1)}, {4, 4, "m", k(1)}, {5, 5, "m", k(1)}},
+			want:   "a=5 b=1 m=1",
+			active: []bool{false, true, true, false, false},
+		},
+		{
+			name: "leading missing stage always",
+			spec: func(c count) *Spec {
+				return &Spec{MaxSpan: time.Second, Stages: []Stage{counted(c, "m", missing("m", "k")), counted(c, "a", stage("a", "k")), counted(c, "b", stage("b", "k"))}}
+			},
+			evs:    []ev{{1, 1, "m", k(1)}, {2, 2, "x", k(1)}, {3, 3, "b", k(1)}},
+			want:   "a=3 m=3",
+			active: []bool{false, false, false},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := count{}
+			m, err := NewMatcher(tc.spec(c), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, e := range tc.evs {
+				m.Push(e.build(uint64(i)), func(Result) {})
+				if got := m.Active(); got != tc.active[i] {
+					t.Errorf("after event %d: Active() = %v, want %v", e.id, got, tc.active[i])
+				}
+			}
+			var parts []string
+			for _, name := range []string{"a", "b", "c", "u", "m"} {
+				if n, ok := c[name]; ok {
+					parts = append(parts, fmt.Sprintf("%s=%d", name, n))
+				}
+			}
+			if got := strings.Join(parts, " "); got != tc.want {
+				t.Errorf("evaluations %s, want %s", got, tc.want)
 			}
 		})
 	}

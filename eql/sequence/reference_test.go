@@ -302,6 +302,36 @@ func checkReference(t *testing.T, seed uint64) {
 	if got := format(runStreaming(spec, evs, Options{Owned: true}, true)); got != want {
 		t.Errorf("seed %d (with Advance): %s\nevents %s\ngot  %q\nwant %q", seed, desc, describe(evs), got, want)
 	}
+	if got := format(runRouted(spec, evs)); got != want {
+		t.Errorf("seed %d (routed as Active allows): %s\nevents %s\ngot  %q\nwant %q", seed, desc, describe(evs), got, want)
+	}
+}
+
+// runRouted pushes only the events a rule index may limit a sequence to
+// (see Matcher.Active): all while the matcher is active, else those of
+// the first positive stage and the missing-event stages before it.
+func runRouted(spec *Spec, evs []*event.Event) []Result {
+	m, err := NewMatcher(spec, Options{Owned: true})
+	if err != nil {
+		panic(err)
+	}
+	first := 0
+	for spec.Stages[first].Missing {
+		first++
+	}
+	var out []Result
+	emit := func(r Result) { out = append(out, r) }
+	for _, e := range evs {
+		offer := m.Active()
+		for _, st := range spec.Stages[:first+1] {
+			offer = offer || st.Match(e)
+		}
+		if offer {
+			m.Push(e, emit)
+		}
+	}
+	m.Flush(emit)
+	return out
 }
 
 // FuzzAgainstReference is TestAgainstReference driven by the fuzzer.

@@ -57,6 +57,11 @@ type Options struct {
 	// not reuse them, so they are retained without being cloned (events
 	// released by a Reorder are owned this way).
 	Owned bool
+	// Snapshots retains events with event.Snapshot instead of Clone: a
+	// decoded event costs a copy of its JSON document, not of its values.
+	// Results then hold snapshots without values, which the caller
+	// restores with Schema.Restore before reading them.
+	Snapshots bool
 }
 
 // Defaults for Options.

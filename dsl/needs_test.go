@@ -1,0 +1,70 @@
+package dsl
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/event"
+)
+
+func TestGlobNeeds(t *testing.T) {
+	score := func(n eql.Need) int {
+		if n.Op == eql.NeedExists {
+			return 1000
+		}
+		return 100 - len(n.Lit)
+	}
+	tests := []struct {
+		query string // a query_string wildcard (? literal) or a wildcard query (Lucene syntax)
+		kql   bool
+		want  string
+	}{
+		{`*\AppData\Start?Menu\*`, true, `contains "\\appdata\\start?menu\\"`},
+		{`Start?Menu*`, true, `prefix "start?menu"`},
+		{`*\Start?Menu`, true, `suffix "\\start?menu"`},
+		{`a?b`, true, `== "a?b"`},
+		{`\*x*1.5`, false, `prefix "*x"`}, // a number's text could hold 1.5
+		{`\**1.5`, false, `prefix "*"`},
+		{`ab\*c*`, false, `prefix "ab*c"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			s := event.NewSchema()
+			c := New(s, Options{})
+			var p eql.Pred
+			var err error
+			if tc.kql {
+				p, err = c.QueryStringWildcard("file.path", splitStars(tc.query))
+			} else {
+				p, err = c.Wildcard("file.path", tc.query, false)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, ok := p.(*globPred)
+			if !ok {
+				t.Fatalf("compiled to %T, not a glob", p)
+			}
+			ns, ok := g.Needs(score)
+			if !ok || len(ns) != 1 {
+				t.Fatalf("needs %v, %v", ns, ok)
+			}
+			if got := fmt.Sprintf("%s %q", ns[0].Op, ns[0].Lit); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func splitStars(s string) []string {
+	var parts []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' {
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}

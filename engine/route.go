@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"github.com/vigilsec/vigil/eql"
+)
+
+// routeSet is the rule index for one index name: the rules its events are
+// offered to always, and those filed by field under the needs of their
+// requirements.
+type routeSet struct {
+	always []entry
+	fields []fieldIndex
+}
+
+// entry is one filing of a rule; later entries reach a sequence rule only
+// while its matcher holds state.
+type entry struct {
+	r     *liveRule
+	later bool
+}
+
+// fieldIndex files rules under one field: by whole value, by literals
+// the value begins with, ends with or contains, and by presence.
+type fieldIndex struct {
+	slot   int
+	exact  map[string][]entry
+	lits   *litIndex
+	exists []entry
+}
+
+// routeFor returns the rules whose index patterns select index (or one of
+// its aliases), caching the answer per index name.
+func (e *Engine) routeFor(index string) *routeSet {
+	if rs, ok := e.route[index]; ok {
+		return rs
+	}
+	names := []string{index}
+	if e.opt.Aliases != nil && index != "" {
+		names = append(names, e.opt.Aliases(index)...)
+	}
+	rs := &routeSet{}
+	byField := map[int]int{}
+	lits := map[int]*litBuilder{}
+	for _, r := range e.rules {
+		selected := index == "" // no index at all: every rule
+		for _, n := range names {
+			if selected {
+				break
+			}
+			selected = r.patterns.match(n)
+		}
+		if !selected {
+			continue
+		}
+		for _, f := range r.filings {
+			en := entry{r: r, later: f.later}
+			if f.req == nil {
+				rs.always = append(rs.always, en)
+				continue
+			}
+			for _, n := range f.req {
+				i, ok := byField[n.Slot]
+				if !ok {
+					i = len(rs.fields)
+					byField[n.Slot] = i
+					rs.fields = append(rs.fields, fieldIndex{slot: n.Slot})
+				}
+				fi := &rs.fields[i]
+				switch n.Op {
+				case eql.NeedEqual:
+					if fi.exact == nil {
+						fi.exact = map[string][]entry{}
+					}
+					fi.exact[n.Lit] = appendEntry(fi.exact[n.Lit], en)
+				case eql.NeedExists:
+					fi.exists = appendEntry(fi.exists, en)
+				default:
+					lb := lits[n.Slot]
+					if lb == nil {
+						lb = &litBuilder{}
+						lits[n.Slot] = lb
+					}
+					lb.add(n.Op, n.Lit, en)
+				}
+			}
+		}
+	}
+	for slot, lb := range lits {
+		rs.fields[byField[slot]].lits = lb.build()
+	}
+	if len(e.route) > 10_000 {
+		clear(e.route)
+	}
+	e.route[index] = rs
+	return rs
+}
+
+// appendEntry adds en unless the list ends with the same rule already
+// (a requirement may name one value twice).
+func appendEntry(list []entry, en entry) []entry {
+	if n := len(list); n > 0 && list[n-1] == en {
+		return list
+	}
+	return append(list, en)
+}

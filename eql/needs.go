@@ -1,0 +1,357 @@
+package eql
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// Needs: what a predicate requires of an event's values, for rule indexes
+// (an engine offers an event only to the rules whose needs it meets, as
+// the fastest Sigma engines file rules under literals). A Need is a
+// necessary condition, never a sufficient one: whenever a predicate holds,
+// every one of its needs holds, so an index built on them loses no match;
+// it may let through events the predicate then rejects.
+
+// NeedOp says how a field's value must relate to a Need's literal.
+type NeedOp uint8
+
+// Need operations. Literals are compared with values folded by
+// AppendKeyword, so case-sensitive tests are approximated by their
+// case-insensitive superset.
+const (
+	NeedEqual    NeedOp = iota // the value is the literal
+	NeedPrefix                 // the value begins with the literal
+	NeedSuffix                 // the value ends with the literal
+	NeedContains               // the literal occurs in the value
+	NeedExists                 // the field has a value (no literal)
+)
+
+var needOpNames = [...]string{"==", "prefix", "suffix", "contains", "exists"}
+
+func (op NeedOp) String() string { return needOpNames[op] }
+
+// Need is one condition on one field: a value (an element of an array
+// value) of field Slot relates to Lit by Op.
+type Need struct {
+	Slot int
+	Op   NeedOp
+	Lit  string // folded (see AppendKeyword); empty for NeedExists
+}
+
+// Holds reports whether a folded keyword value (see AppendKeyword) meets
+// the need (the field is known to hold it).
+func (n Need) Holds(folded string) bool {
+	switch n.Op {
+	case NeedEqual:
+		return folded == n.Lit
+	case NeedPrefix:
+		return strings.HasPrefix(folded, n.Lit)
+	case NeedSuffix:
+		return strings.HasSuffix(folded, n.Lit)
+	case NeedContains:
+		return strings.Contains(folded, n.Lit)
+	}
+	return true
+}
+
+// Needer is implemented by predicates of other packages (dsl) that can
+// state a necessary condition of their own: a disjunction of needs, one of
+// which holds whenever the predicate does; ok is false when there is none.
+type Needer interface {
+	Needs(score func(Need) int) (any []Need, ok bool)
+}
+
+// Needs returns necessary conditions of p in conjunctive form: whenever p
+// holds for an event, for each returned disjunction one of its needs
+// holds. None (nil) means p may hold for any event. score rates a need
+// (lower: fewer events meet it); where one of several needs must be picked
+// (the literal parts of a wildcard pattern, the conjuncts below an or),
+// the lowest total wins.
+func Needs(p Pred, score func(Need) int) [][]Need {
+	switch x := p.(type) {
+	case andPred:
+		var out [][]Need
+		for _, c := range x {
+			out = append(out, Needs(c, score)...)
+		}
+		return out
+	case and2:
+		return append(Needs(x.a, score), Needs(x.b, score)...)
+	case orPred:
+		var out []Need
+		for _, c := range x {
+			best, ok := BestNeed(Needs(c, score), score)
+			if !ok {
+				return nil
+			}
+			out = append(out, best...)
+		}
+		return [][]Need{dedupNeeds(out)}
+	case Needer:
+		if any, ok := x.Needs(score); ok {
+			return [][]Need{any}
+		}
+		return nil
+	}
+	if any, ok := leafNeeds(p, score); ok {
+		return [][]Need{any}
+	}
+	return nil
+}
+
+// BestNeed picks the disjunction with the lowest total score.
+func BestNeed(all [][]Need, score func(Need) int) ([]Need, bool) {
+	var best []Need
+	bestScore := 0
+	for _, d := range all {
+		s := 0
+		for _, n := range d {
+			s += score(n)
+		}
+		if best == nil || s < bestScore {
+			best, bestScore = d, s
+		}
+	}
+	return best, best != nil
+}
+
+func dedupNeeds(ns []Need) []Need {
+	seen := make(map[Need]bool, len(ns))
+	out := ns[:0]
+	for _, n := range ns {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// leafNeeds returns the disjunction a field predicate needs.
+func leafNeeds(p Pred, score func(Need) int) ([]Need, bool) {
+	switch x := p.(type) {
+	case *eqPred:
+		return []Need{equalNeed(x.slot, x.s)}, true
+	case *eqFoldPred:
+		return []Need{equalNeed(x.slot, x.s)}, true
+	case *strPred:
+		if ns, ok := testNeeds(x.slot, x.t, score); ok {
+			return ns, true
+		}
+		return []Need{{Slot: x.slot, Op: NeedExists}}, true
+	case existsPred:
+		return []Need{{Slot: x.slot, Op: NeedExists}}, true
+	case *cmpPred:
+		// false for a missing field, whatever the comparison
+		return []Need{{Slot: x.slot, Op: NeedExists}}, true
+	case *rangePred:
+		return []Need{{Slot: x.slot, Op: NeedExists}}, true
+	case *cidrPred:
+		return []Need{{Slot: x.slot, Op: NeedExists}}, true
+	}
+	return nil, false
+}
+
+func equalNeed(slot int, s string) Need {
+	return Need{Slot: slot, Op: NeedEqual, Lit: foldString(s)}
+}
+
+// testNeeds returns the disjunction a string test needs of a value.
+func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
+	switch x := t.(type) {
+	case eqTest:
+		return []Need{equalNeed(slot, string(x))}, true
+	case eqFoldTest:
+		return []Need{equalNeed(slot, string(x))}, true
+	case prefixTest:
+		return litNeed(slot, NeedPrefix, x.s)
+	case suffixTest:
+		return litNeed(slot, NeedSuffix, x.s)
+	case containsTest:
+		return litNeed(slot, NeedContains, x.s)
+	case *wildcard:
+		n, ok := wildcardNeed(slot, x.pattern, score)
+		if !ok {
+			return nil, false
+		}
+		return []Need{n}, true
+	case *setTest:
+		var out []Need
+		if t := x.small; t != nil {
+			for _, m := range t {
+				out = append(out, equalNeed(slot, m))
+			}
+		} else {
+			for m := range x.set {
+				out = append(out, equalNeed(slot, m))
+			}
+		}
+		for _, w := range x.wild {
+			n, ok := wildcardNeed(slot, w.pattern, score)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, n)
+		}
+		return dedupNeeds(out), len(out) > 0
+	case regexTest:
+		return regexNeeds(slot, x.re)
+	case regexesTest:
+		var out []Need
+		for _, r := range x {
+			ns, ok := regexNeeds(slot, r.re)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, ns...)
+		}
+		return dedupNeeds(out), len(out) > 0
+	}
+	return nil, false
+}
+
+func litNeed(slot int, op NeedOp, s string) ([]Need, bool) {
+	if s == "" {
+		return nil, false
+	}
+	return []Need{{Slot: slot, Op: op, Lit: foldString(s)}}, true
+}
+
+// wildcardNeed returns the best need a pattern with * and ? implies: the
+// whole value without wildcards, else one of its literal runs (the first
+// as a prefix, the last as a suffix, others as substrings); ok is false
+// for patterns without literal text (they need only a value: NeedExists is
+// returned then, with ok true).
+func wildcardNeed(slot int, pattern string, score func(Need) int) (Need, bool) {
+	if !hasWildcard(pattern) {
+		return equalNeed(slot, pattern), true
+	}
+	best := Need{Slot: slot, Op: NeedExists}
+	bestScore := score(best)
+	start := 0
+	for i := 0; i <= len(pattern); i++ {
+		if i < len(pattern) && pattern[i] != '*' && pattern[i] != '?' {
+			continue
+		}
+		if i > start {
+			op := NeedContains
+			switch {
+			case start == 0:
+				op = NeedPrefix
+			case i == len(pattern):
+				op = NeedSuffix
+			}
+			n := Need{Slot: slot, Op: op, Lit: foldString(pattern[start:i])}
+			if s := score(n); s < bestScore {
+				best, bestScore = n, s
+			}
+		}
+		start = i + 1
+	}
+	return best, true
+}
+
+// regexesTest is a match against several regexps (regex with a list).
+type regexesTest []regexTest
+
+func (t regexesTest) test(s string) bool {
+	for _, r := range t {
+		if r.re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// regexNeeds returns literals one of which occurs in every value the
+// (whole-value) regexp matches.
+func regexNeeds(slot int, re *regexp.Regexp) ([]Need, bool) {
+	r, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return nil, false
+	}
+	lits, ok := regexLits(r.Simplify())
+	if !ok {
+		return []Need{{Slot: slot, Op: NeedExists}}, true
+	}
+	out := make([]Need, 0, len(lits))
+	for _, l := range lits {
+		out = append(out, Need{Slot: slot, Op: NeedContains, Lit: l})
+	}
+	return dedupNeeds(out), true
+}
+
+// regexLits returns folded literals one of which occurs in every string r
+// matches; ok is false when there are none.
+func regexLits(r *syntax.Regexp) ([]string, bool) {
+	switch r.Op {
+	case syntax.OpLiteral:
+		if len(r.Rune) == 0 {
+			return nil, false
+		}
+		var b []byte
+		for _, c := range r.Rune {
+			if c == utf8.RuneError {
+				return nil, false
+			}
+			b = utf8.AppendRune(b, c)
+		}
+		return []string{foldString(string(b))}, true
+	case syntax.OpCapture, syntax.OpPlus:
+		return regexLits(r.Sub[0])
+	case syntax.OpRepeat:
+		if r.Min >= 1 {
+			return regexLits(r.Sub[0])
+		}
+	case syntax.OpConcat:
+		var best []string
+		bestLen := 0
+		for _, s := range r.Sub {
+			lits, ok := regexLits(s)
+			if !ok {
+				continue
+			}
+			// the shortest alternative bounds how selective a part is
+			short := len(lits[0])
+			for _, l := range lits {
+				short = min(short, len(l))
+			}
+			if best == nil || short > bestLen || short == bestLen && len(lits) < len(best) {
+				best, bestLen = lits, short
+			}
+		}
+		return best, best != nil
+	case syntax.OpAlternate:
+		var out []string
+		for _, s := range r.Sub {
+			lits, ok := regexLits(s)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, lits...)
+		}
+		return out, len(out) > 0
+	}
+	return nil, false
+}
+
+// AppendKeyword appends a scalar value as string tests see it (numbers and
+// booleans in their keyword form), folded as Need literals are; ok is false
+// for values without a keyword form (null, objects, arrays).
+func AppendKeyword(dst []byte, v event.Value) ([]byte, bool) {
+	switch v.Kind() {
+	case event.KindString:
+		return appendFold(dst, v.Str()), true
+	case event.KindInt, event.KindFloat, event.KindBool:
+		var buf [32]byte
+		return appendFold(dst, string(appendScalar(buf[:0], v))), true
+	}
+	return dst, false
+}
+
+// FoldKeyword folds s as AppendKeyword does.
+func FoldKeyword(s string) string { return foldString(s) }

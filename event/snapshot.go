@@ -1,0 +1,61 @@
+package event
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Snapshot returns a copy of the event that may be retained while the
+// original is reused, like Clone, but cheaper to make when the event was
+// decoded from JSON: if its values are exactly those Schema.Decode gave it
+// for Raw (no Set or Add since, Raw not replaced), the snapshot holds only
+// a copy of Raw and the metadata (Time, Seq, Source, Pos, Index, ID) and no
+// values at all; Schema.Restore decodes them again when they are needed.
+// Otherwise it is a Clone. Like clones, the snapshot of an unchanged event
+// is shared by every caller.
+//
+// A snapshot is for holding an event that will rarely be read (a partial
+// sequence waiting for its next stage): Get on it reports every field
+// missing, so only its metadata may be read before Restore.
+func (e *Event) Snapshot() *Event {
+	if !e.fromRaw() {
+		return e.Clone()
+	}
+	if c := e.snap; c != nil && c.Time == e.Time && c.Index == e.Index {
+		return c
+	}
+	c := &Event{
+		Raw:  bytes.Clone(e.Raw), // bytes.Clone does not zero before copying
+		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
+		Index: e.Index, ID: strings.Clone(e.ID), snapshot: true,
+	}
+	e.snap = c
+	return c
+}
+
+// IsSnapshot reports whether the event is a snapshot without values (see
+// Snapshot).
+func (e *Event) IsSnapshot() bool { return e.snapshot }
+
+// Restore returns the event a snapshot was taken of, decoded again from its
+// raw document with the schema (which must be the one the original was
+// decoded with, and must not have grown since if the values are to be the
+// same); any other event is returned as it is. The result owns its memory
+// (it shares the snapshot's copy of the document) and may be retained.
+func (s *Schema) Restore(snap *Event) (*Event, error) {
+	if !snap.snapshot {
+		return snap, nil
+	}
+	ev := &Event{Source: snap.Source, Pos: snap.Pos, Seq: snap.Seq}
+	if err := s.Decode(snap.Raw, ev); err != nil {
+		return nil, err
+	}
+	ev.Time, ev.Index, ev.ID = snap.Time, snap.Index, snap.ID
+	return ev, nil
+}
+
+// fromRaw reports whether the event's values are exactly those Decode gave
+// it for Raw.
+func (e *Event) fromRaw() bool {
+	return len(e.Raw) > 0 && len(e.decoded) == len(e.Raw) && &e.decoded[0] == &e.Raw[0]
+}
