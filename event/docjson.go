@@ -27,7 +27,7 @@ func (d *Doc) AppendJSON(dst []byte) []byte {
 	for _, st := range sh.steps {
 		dst = append(dst, sh.text[prev:st.cut]...)
 		prev = st.cut
-		dst = appendJSONValue(dst, d.fields[st.field].Value)
+		dst = appendJSONValue(dst, &d.fields[st.field].Value)
 	}
 	return append(dst, sh.text[prev:]...)
 }
@@ -198,17 +198,17 @@ func compareDotted(a, b string) int {
 }
 
 // appendJSONValue is Value.AppendJSON with a faster string writer.
-func appendJSONValue(dst []byte, v Value) []byte {
+func appendJSONValue(dst []byte, v *Value) []byte {
 	switch v.k {
 	case KindString:
 		return appendJSONString(dst, v.s)
 	case KindArray:
 		dst = append(dst, '[')
-		for i, e := range v.a {
+		for i := range v.a {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONValue(dst, e)
+			dst = appendJSONValue(dst, &v.a[i])
 		}
 		return append(dst, ']')
 	}

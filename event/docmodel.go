@@ -65,8 +65,16 @@ func (d *Doc) find(key string, h uint64) int {
 	}
 }
 
-func (d *Doc) add(key string, h uint64, v Value) {
-	d.fields = append(d.fields, Field{Key: key, Value: v, h: h})
+func (d *Doc) add(key string, h uint64, v *Value) {
+	// Fill the next field in place rather than copy a whole Field
+	// through the stack.
+	n := len(d.fields)
+	if n == cap(d.fields) {
+		d.fields = append(d.fields, Field{})
+	}
+	d.fields = d.fields[:n+1]
+	f := &d.fields[n]
+	f.Key, f.Value, f.h = key, *v, h
 	switch {
 	case d.indexed && 2*len(d.fields) <= len(d.slots):
 		d.slot(h, int32(len(d.fields)))
@@ -122,7 +130,7 @@ func (d *Doc) Set(key string, v Value) {
 		d.fields[i].Value = v
 		return
 	}
-	d.add(key, h, v)
+	d.add(key, h, &v)
 }
 
 // SetStr stores a string at key unless s is empty.
@@ -139,9 +147,11 @@ func (d *Doc) Append(key string, v Value) {
 	i := d.find(key, h)
 	if i < 0 {
 		if v.k == KindArray {
-			d.add(key, h, Array(slices.Clone(v.a)...))
+			a := Array(slices.Clone(v.a)...)
+			d.add(key, h, &a)
 		} else {
-			d.add(key, h, Array(v))
+			a := Array(v)
+			d.add(key, h, &a)
 		}
 		return
 	}

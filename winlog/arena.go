@@ -99,6 +99,24 @@ func (a *arena) withoutSpaces(s string) string {
 	return a.str(b)
 }
 
+// dropPercents returns s without "%%" (as strings.ReplaceAll(s, "%%", "")
+// does) for a look-up: the result may be in scratch space, valid only
+// until the arena's next use of it.
+func (a *arena) dropPercents(s string) string {
+	i := strings.Index(s, "%%")
+	if i < 0 {
+		return s
+	}
+	b := a.scratch[:0]
+	for ; i >= 0; i = strings.Index(s, "%%") {
+		b = append(b, s[:i]...)
+		s = s[i+2:]
+	}
+	b = append(b, s...)
+	a.scratch = b[:0]
+	return bstr(b)
+}
+
 // values returns a slice of n values in the arena, with len 0 and cap n.
 func (a *arena) values(n int) []event.Value {
 	if cap(a.vals)-len(a.vals) < n {
@@ -149,19 +167,55 @@ func (a *arena) itoa(v int64) string {
 // yyyy-MM-dd'T'HH:mm:ss.SSSZ in UTC, truncated to milliseconds.
 func (a *arena) timeMillis(ns int64) string {
 	var tmp [40]byte
-	t := time.Unix(0, ns).UTC()
-	return a.str(t.AppendFormat(tmp[:0], "2006-01-02T15:04:05.000Z"))
+	return a.str(appendTime(tmp[:0], ns, false))
 }
 
 // timeNano formats ns as RFC 3339 with as many fraction digits as needed,
 // as Winlogbeat writes @timestamp.
 func (a *arena) timeNano(ns int64) string {
 	var tmp [40]byte
+	return a.str(appendTime(tmp[:0], ns, ns%int64(time.Millisecond) != 0))
+}
+
+// appendTime appends ns in UTC as time.Time.AppendFormat does with
+// "2006-01-02T15:04:05.000Z" (nano false) or time.RFC3339Nano (nano true),
+// without parsing a layout each time.
+func appendTime(dst []byte, ns int64, nano bool) []byte {
 	t := time.Unix(0, ns).UTC()
-	if ns%int64(time.Millisecond) == 0 {
-		return a.str(t.AppendFormat(tmp[:0], "2006-01-02T15:04:05.000Z"))
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		if nano {
+			return t.AppendFormat(dst, time.RFC3339Nano)
+		}
+		return t.AppendFormat(dst, "2006-01-02T15:04:05.000Z")
 	}
-	return a.str(t.AppendFormat(tmp[:0], time.RFC3339Nano))
+	hour, minute, sec := t.Clock()
+	frac := t.Nanosecond()
+	dst = append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10))
+	if !nano {
+		ms := frac / 1e6
+		return append(dst, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+	}
+	if frac != 0 {
+		var digits [10]byte
+		digits[0] = '.'
+		for i := 9; i >= 1; i-- {
+			digits[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		n := 10
+		for digits[n-1] == '0' {
+			n--
+		}
+		dst = append(dst, digits[:n]...)
+	}
+	return append(dst, 'Z')
 }
 
 func parseTime(s string) (int64, bool) { return event.ParseTimeString(s) }

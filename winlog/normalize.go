@@ -38,7 +38,12 @@ type item struct {
 	val  event.Value
 	gone bool
 	null bool
+	// ed is the index in edNames of name, plus one, or 0.
+	ed uint8
 }
+
+// ed must hold every index in edNames plus one.
+var _ [255 - numNames]struct{}
 
 const (
 	relUser = iota
@@ -140,6 +145,7 @@ func (n *Normalizer) load() {
 func (n *Normalizer) addItem(name, value string, null bool) {
 	n.items = append(n.items, item{name: name, value: value, null: null})
 	if id, ok := edIndex[name]; ok {
+		n.items[len(n.items)-1].ed = id + 1
 		if n.slot[id] == 0 {
 			n.slot[id] = int16(len(n.items))
 		} else {
@@ -466,11 +472,17 @@ func (n *Normalizer) finish(k kind) {
 	n.order = order
 	for _, i := range order {
 		it := &n.items[i]
+		var key string
+		if it.ed != 0 {
+			key = edKeys[it.ed-1]
+		} else {
+			key = n.key("winlog.event_data.", it.name)
+		}
 		if it.val.Kind() != event.KindMissing {
-			n.d.Set(n.key("winlog.event_data.", it.name), it.val)
+			n.d.Set(key, it.val)
 			continue
 		}
-		n.d.Set(n.key("winlog.event_data.", it.name), event.Str(it.value))
+		n.d.Set(key, event.Str(it.value))
 	}
 	names := [numRel]string{"related.user", "related.ip", "related.hash", "related.hosts"}
 	for i, vs := range n.related {

@@ -270,14 +270,14 @@ func (n *Normalizer) setFlags(name string, v int64, flags []flagName) bool {
 
 func (n *Normalizer) securityMessages() {
 	if v, ok := n.get(eFailureReason); ok {
-		if s, ok := messageTable[strings.ReplaceAll(v, "%%", "")]; ok {
+		if s, ok := messageTable[n.a.dropPercents(v)]; ok {
 			n.d.Set("winlog.logon.failure.reason", event.Str(s))
 		}
 	}
 	if v, ok := n.get(eAuditPolicyChanges); ok {
 		var out []string
 		for p := range strings.SplitSeq(v, ",") {
-			if s, ok := messageTable[strings.TrimSpace(strings.ReplaceAll(p, "%%", ""))]; ok {
+			if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
 				out = append(out, s)
 			}
 		}
@@ -289,7 +289,7 @@ func (n *Normalizer) securityMessages() {
 		var buf [16]string
 		out := buf[:0]
 		for p := range strings.SplitSeq(v, " ") {
-			if s, ok := messageTable[strings.TrimSpace(strings.ReplaceAll(p, "%%", ""))]; ok {
+			if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
 				out = append(out, s)
 			}
 		}
@@ -301,7 +301,7 @@ func (n *Normalizer) securityMessages() {
 		var buf [32]string
 		out := buf[:0]
 		for p := range strings.FieldsSeq(v) {
-			p = strings.TrimSpace(strings.ReplaceAll(p, "%%", ""))
+			p = strings.TrimSpace(n.a.dropPercents(p))
 			mask, ok := decodeLong(p)
 			if !ok {
 				continue

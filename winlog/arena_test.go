@@ -1,0 +1,36 @@
+package winlog
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAppendTime(t *testing.T) {
+	times := []int64{0, 1, 999, 1000000, 1234567891, -1, -1000000, 1554314208628000000, 1554314208628123400,
+		1554314208000000001, 253402300799999999999 / 1000, -62135596800000000000 / 1000}
+	for i := range 2000 {
+		times = append(times, int64(i)*7919*1e12+int64(i)*104729)
+	}
+	for _, ns := range times {
+		tm := time.Unix(0, ns).UTC()
+		for _, c := range []struct {
+			nano   bool
+			layout string
+		}{{false, "2006-01-02T15:04:05.000Z"}, {true, time.RFC3339Nano}} {
+			want := tm.Format(c.layout)
+			if got := string(appendTime(nil, ns, c.nano)); got != want {
+				t.Fatalf("%d nano=%v: got %s, want %s", ns, c.nano, got, want)
+			}
+		}
+	}
+}
+
+func TestDropPercents(t *testing.T) {
+	var a arena
+	for _, s := range []string{"", "%", "%%", "%%%", "%%%%", "%%1833", " %%1833 %%1834 ", "a%%b%%%c%", "no percent"} {
+		if got, want := a.dropPercents(s), strings.ReplaceAll(s, "%%", ""); got != want {
+			t.Errorf("dropPercents(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
