@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -16,6 +17,7 @@ import (
 // from another goroutine.
 type Progress struct {
 	Inputs     atomic.Int64 // inputs finished
+	Failed     atomic.Int64 // inputs that could not be opened
 	Bytes      atomic.Int64 // bytes read from inputs (compressed size for .gz; EVTX counts at the end of a file)
 	Events     atomic.Int64 // events decoded (before the time filter)
 	BadRecords atomic.Int64 // records that could not be read
@@ -206,6 +208,7 @@ func (c *config) produce(ctx context.Context, s *stream, tokens chan struct{}, p
 	switch s.in.Format {
 	case EVTX:
 		if c.opt.OpenEVTX == nil {
+			prog.Failed.Add(1)
 			report(&RecordError{Path: s.in.Path, Err: errors.New("EVTX input is not supported by this command")})
 			return
 		}
@@ -218,7 +221,12 @@ func (c *config) produce(ctx context.Context, s *stream, tokens chan struct{}, p
 		r, err = openNDJSON(c, s.in, &prog.Bytes)
 	}
 	if err != nil {
-		report(&RecordError{Path: s.in.Path, Err: err})
+		prog.Failed.Add(1)
+		if strings.HasPrefix(err.Error(), s.in.Path+":") {
+			report(err) // already names the file
+		} else {
+			report(&RecordError{Path: s.in.Path, Err: err})
+		}
 		return
 	}
 	defer r.close()

@@ -123,13 +123,29 @@ func newFlagSet(name, usage string) *flag.FlagSet {
 }
 
 // parseFlags parses args and converts -h into a successful exit and any other
-// flag error into a usage error (exit code 1).
+// flag error into a usage error (exit code 1). Flags may come after
+// arguments (vigil hunt logs/ --format csv); "--" ends the flags.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return &exitError{code: 0, err: errSilent}
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return &exitError{code: 0, err: errSilent}
+			}
+			return &exitError{code: 1, err: errSilent}
 		}
-		return &exitError{code: 1, err: errSilent}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// A "--" that flag consumed leaves the rest as arguments.
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Re-parse nothing but the arguments so that fs.Args returns them.
+	return fs.Parse(append([]string{"--"}, positional...))
 }

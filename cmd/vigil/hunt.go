@@ -233,7 +233,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if !f.quiet {
 		h.summary(len(inputs), failedRules)
 	}
-	if h.prog.Events.Load() == 0 && h.prog.BadRecords.Load() > 0 {
+	if h.prog.Events.Load() == 0 && (h.prog.BadRecords.Load() > 0 || h.prog.Failed.Load() == int64(len(inputs))) {
 		return &exitError{code: 1, err: errors.New("hunt: no input could be read")}
 	}
 	if f.strict && (failedRules > 0 || ruleErr != nil) {
@@ -351,6 +351,9 @@ func (h *hunt) summary(inputs, failedRules int) {
 	rate := float64(events) / took.Seconds()
 	fmt.Fprintf(w, "\nvigil: %d files, %d events in %s (%.0f events/s), %d rules\n",
 		inputs, events, took.Round(time.Millisecond), rate, h.eng.Rules())
+	if n := h.prog.Failed.Load(); n > 0 {
+		fmt.Fprintf(w, "  files that could not be read: %d\n", n)
+	}
 	if n := h.prog.BadRecords.Load(); n > 0 {
 		fmt.Fprintf(w, "  unreadable records: %d\n", n)
 	}

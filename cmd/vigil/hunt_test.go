@@ -199,3 +199,19 @@ func TestHuntSysmonNetworkDelay(t *testing.T) {
 		t.Errorf("events out of sequence order: %v", anc)
 	}
 }
+
+func TestFlagsAfterArguments(t *testing.T) {
+	events := filepath.Join(testenv.Root(t), "examples")
+	out, _, err := runHunt(t, events, "--format", "csv", "--min-severity", "high")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 3 {
+		t.Errorf("flags after the path were not applied: %d lines\n%s", n, out)
+	}
+	// After "--", everything is an argument.
+	_, _, err = runHunt(t, "--", "--format")
+	if err == nil || !strings.Contains(err.Error(), "no readable input") {
+		t.Errorf("\"--format\" after -- must be a path: %v", err)
+	}
+}
