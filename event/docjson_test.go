@@ -2,8 +2,6 @@ package event
 
 import (
 	"encoding/json"
-	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -98,61 +96,6 @@ func TestAppendJSONStringFast(t *testing.T) {
 		want := string(AppendJSONString(nil, s))
 		if got := string(appendJSONString(nil, s)); got != want {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
-		}
-	}
-}
-
-func TestDocKeyTable(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	var d Doc
-	model := map[string]int64{}
-	var order []string
-	for step := range 20000 {
-		if step%3000 == 0 {
-			d.Reset()
-			clear(model)
-			order = order[:0]
-		}
-		k := fmt.Sprintf("f.%d", rng.IntN(200))
-		switch op := rng.IntN(10); {
-		case op < 6:
-			v := int64(step)
-			if _, ok := model[k]; !ok {
-				order = append(order, k)
-			}
-			d.Set(k, Int(v))
-			model[k] = v
-		case op < 8:
-			d.Delete(k)
-			if _, ok := model[k]; ok {
-				delete(model, k)
-				for i, o := range order {
-					if o == k {
-						order = append(order[:i], order[i+1:]...)
-						break
-					}
-				}
-			}
-		default:
-			v, ok := d.Get(k)
-			w, wok := model[k]
-			if ok != wok || ok && v.Int() != w {
-				t.Fatalf("step %d: Get(%s) = %v %v, want %v %v", step, k, v, ok, w, wok)
-			}
-		}
-		if d.Len() != len(model) {
-			t.Fatalf("step %d: Len %d, want %d", step, d.Len(), len(model))
-		}
-	}
-	for i, f := range d.Fields() {
-		if f.Key != order[i] {
-			t.Fatalf("field %d is %s, want %s", i, f.Key, order[i])
-		}
-	}
-	c := d.Clone()
-	for k, w := range model {
-		if v, ok := c.Get(k); !ok || v.Int() != w {
-			t.Fatalf("clone: Get(%s) = %v %v, want %v", k, v, ok, w)
 		}
 	}
 }

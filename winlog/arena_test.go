@@ -1,6 +1,7 @@
 package winlog
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,14 @@ func TestDropPercents(t *testing.T) {
 	for _, s := range []string{"", "%", "%%", "%%%", "%%%%", "%%1833", " %%1833 %%1834 ", "a%%b%%%c%", "no percent"} {
 		if got, want := a.dropPercents(s), strings.ReplaceAll(s, "%%", ""); got != want {
 			t.Errorf("dropPercents(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func TestSmallNumbers(t *testing.T) {
+	for i := -1; i < len(numbers)+2; i++ {
+		if got, want := smallNumber(i), strconv.Itoa(i); got != want {
+			t.Fatalf("smallNumber(%d) = %q", i, got)
 		}
 	}
 }

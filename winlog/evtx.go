@@ -50,7 +50,9 @@ func FromEVTX(r *evtx.Record, rec *Record) {
 		if name == "" {
 			name = paramName(i + 1)
 		}
-		rec.EventData = append(rec.EventData, Param{Name: name, Value: d.Value, Values: d.Values})
+		rec.EventData = append(rec.EventData, Param{})
+		p := &rec.EventData[len(rec.EventData)-1]
+		p.Name, p.Value, p.Values = name, d.Value, d.Values
 	}
 	if r.UserDataName != "" || len(r.UserData) > 0 {
 		for _, d := range r.UserData {
@@ -107,12 +109,27 @@ func taskName(s *evtx.System) string {
 
 // numbers holds the decimal text of small numbers, so that naming tasks
 // and params does not allocate.
-var numbers = func() (ns [16384]string) {
-	for i := range ns {
-		ns[i] = strconv.Itoa(i)
+var numbers [16384]string
+
+func init() {
+	// One block for all of them, filled in place: a string each would
+	// cost a process start-up thousands of allocations, and an array
+	// returned by value a large stack.
+	var block []byte
+	for i := range numbers {
+		block = strconv.AppendInt(block, int64(i), 10)
 	}
-	return ns
-}()
+	all := string(block)
+	off := 0
+	for i := range numbers {
+		n := 1
+		for v := i; v >= 10; v /= 10 {
+			n++
+		}
+		numbers[i] = all[off : off+n]
+		off += n
+	}
+}
 
 func smallNumber(i int) string {
 	if i >= 0 && i < len(numbers) {

@@ -143,9 +143,11 @@ func (n *Normalizer) load() {
 }
 
 func (n *Normalizer) addItem(name, value string, null bool) {
-	n.items = append(n.items, item{name: name, value: value, null: null})
+	n.items = append(n.items, item{})
+	it := &n.items[len(n.items)-1]
+	it.name, it.value, it.null = name, value, null
 	if id, ok := edIndex[name]; ok {
-		n.items[len(n.items)-1].ed = id + 1
+		it.ed = id + 1
 		if n.slot[id] == 0 {
 			n.slot[id] = int16(len(n.items))
 		} else {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
@@ -19,7 +20,7 @@ import (
 )
 
 const dumpUsage = `
-usage: vigil dump [--format ndjson] PATH...
+usage: vigil dump [--format ndjson] [--cpuprofile file] PATH...
 
 Prints one ECS document per Windows event record, as Elastic Agent and
 Elastic's ingest pipelines would index it: .evtx files are read natively,
@@ -39,6 +40,7 @@ func (*dumpCmd) Synopsis() string {
 func (c *dumpCmd) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("dump", dumpUsage)
 	format := fs.String("format", "ndjson", "output format (ndjson)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +49,17 @@ func (c *dumpCmd) Run(ctx context.Context, args []string) error {
 	}
 	if fs.NArg() == 0 {
 		return usageError("dump: no PATH given (run 'vigil dump -h')")
+	}
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return usageError("dump: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return usageError("dump: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	d := &dumper{
 		ctx:  ctx,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times Debian's evtxexport (libevtx-utils 20181227) against vigil's evtx
-# package (testdata/evtxcount) on the same EVTX files and prints the ratio.
+# package (testdata/evtxcount) and against vigil's whole EVTX -> ECS path
+# (vigil dump) on the same EVTX files and prints the ratios.
 #
 #   apt-get install libevtx-utils hyperfine
 #   VIGIL_SHARED=../shared bash evtx/testdata/compare-evtxexport.sh [large|all]
@@ -13,6 +14,14 @@
 # evtxcount -xml) and run single-threaded (evtxcount -workers 1); a third
 # run shows evtxcount with its default parallel chunk decoding, a fourth
 # evtxcount decoding the fields only (no XML), which is what vigil needs.
+# The last two are the end-to-end figure: `vigil dump` reads each file,
+# maps every record to ECS as Elastic's pipelines do and writes one NDJSON
+# document per record to /dev/null, once on one core (GOMAXPROCS=1, which
+# also makes the evtx reader decode sequentially) and once with the
+# default parallelism. Each tool runs as it is used: evtxexport once per
+# file (it takes one), vigil once for all of them; process start-up is
+# included on both sides. CPU time (user+system of all processes) is the
+# steadier figure on a shared machine.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -21,8 +30,10 @@ case "$shared" in /*) ;; *) shared="$repo/$shared" ;; esac
 root="$shared/data/evtx"
 mode="${1:-large}"
 
-bin="$(mktemp -d)/evtxcount"
-(cd "$repo" && go build -o "$bin" ./evtx/testdata/evtxcount)
+tmp="$(mktemp -d)"
+bin="$tmp/evtxcount"
+vigil="$tmp/vigil"
+(cd "$repo" && go build -o "$bin" ./evtx/testdata/evtxcount && go build -o "$vigil" ./cmd/vigil)
 
 list="$(mktemp)"
 skip="$(mktemp)"
@@ -33,17 +44,21 @@ awk -F'\t' '$2 == "reference-fails" {print $1}' "$here/reference-exceptions.tsv"
 	done) > "$list"
 echo "files: $(wc -l < "$list"), bytes: $(tr '\n' '\0' < "$list" | du -cb --files0-from=- | tail -1 | cut -f1)"
 
-export LIST="$list" BIN="$bin"
+export LIST="$list" BIN="$bin" VIGIL="$vigil"
 ref='while IFS= read -r f; do evtxexport -f xml "$f"; done < "$LIST" > /dev/null 2>&1'
 ours1='tr "\n" "\0" < "$LIST" | xargs -0 "$BIN" -xml -workers 1 > /dev/null 2>&1'
 oursN='tr "\n" "\0" < "$LIST" | xargs -0 "$BIN" -xml > /dev/null 2>&1'
 # fields only (System, EventData, UserData), no XML: the work the EVTX -> ECS pipeline needs
 oursF='tr "\n" "\0" < "$LIST" | xargs -0 "$BIN" -workers 1 > /dev/null 2>&1'
+# EVTX -> ECS NDJSON: the whole pipeline
+dump1='tr "\n" "\0" < "$LIST" | GOMAXPROCS=1 xargs -0 "$VIGIL" dump > /dev/null 2>&1'
+dumpN='tr "\n" "\0" < "$LIST" | xargs -0 "$VIGIL" dump > /dev/null 2>&1'
 if command -v hyperfine > /dev/null; then
 	json="$(mktemp)"
 	hyperfine --warmup 1 --min-runs 3 --export-json "$json" \
 		-n evtxexport "bash -c '$ref'" -n evtxcount-1 "bash -c '$ours1'" -n evtxcount-N "bash -c '$oursN'" \
-		-n evtxcount-fields "bash -c '$oursF'"
+		-n evtxcount-fields "bash -c '$oursF'" \
+		-n vigil-dump-1 "bash -c '$dump1'" -n vigil-dump-N "bash -c '$dumpN'"
 	python3 - "$json" <<'PY'
 import json, sys
 res = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
@@ -56,11 +71,15 @@ print(f"wall time: evtxexport / evtxcount (default workers): {wall['evtxexport']
 print(f"CPU time:  evtxexport / evtxcount (1 worker): {cpu['evtxexport'] / cpu['evtxcount-1']:.1f}x")
 print(f"wall time: evtxexport / evtxcount fields only (1 worker): {wall['evtxexport'] / wall['evtxcount-fields']:.1f}x")
 print(f"CPU time:  evtxexport / evtxcount fields only (1 worker): {cpu['evtxexport'] / cpu['evtxcount-fields']:.1f}x")
+print(f"wall time: evtxexport / vigil dump, EVTX -> ECS NDJSON (1 core): {wall['evtxexport'] / wall['vigil-dump-1']:.1f}x")
+print(f"CPU time:  evtxexport / vigil dump, EVTX -> ECS NDJSON (1 core): {cpu['evtxexport'] / cpu['vigil-dump-1']:.1f}x")
+print(f"wall time: evtxexport / vigil dump, EVTX -> ECS NDJSON (default parallelism): {wall['evtxexport'] / wall['vigil-dump-N']:.1f}x")
 PY
 else
-	for cmd in "$ref" "$ours1" "$oursN" "$oursF"; do
+	for cmd in "$ref" "$ours1" "$oursN" "$oursF" "$dump1" "$dumpN"; do
 		echo "== $cmd"
 		time bash -c "$cmd"
 	done
 fi
 tr '\n' '\0' < "$list" | xargs -0 "$bin" -workers 1 > /dev/null
+echo "vigil dump: $(tr '\n' '\0' < "$list" | xargs -0 "$vigil" dump | wc -l) ECS documents"
