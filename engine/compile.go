@@ -229,12 +229,15 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 		lr.kind, lr.sampler = kindSample, s
 		return nil
 	}
-	m, err := sequence.NewMatcher(SequenceSpec(p, e.broad), sequence.Options{MaxPending: e.opt.MaxPending, Snapshots: true})
+	m, err := sequence.NewMatcher(SequenceSpec(p, e.broad), sequence.Options{MaxPending: e.opt.MaxPending, Retain: e.retain})
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 	}
 	lr.kind, lr.seq = kindSequence, m
-	lr.onResult = lr.pipe.Push
+	lr.onResult = func(res sequence.Result) {
+		res.Events = e.restore(res.Events)
+		lr.pipe.Push(res)
+	}
 	return nil
 }
 

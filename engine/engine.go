@@ -74,6 +74,8 @@ type Engine struct {
 	route   map[string]*routeSet
 	gen     uint64 // Process calls, to offer an event to a rule once
 	keyBuf  []byte
+	hits    []int32 // scratch for literal matches
+	snaps   snapStore
 	emit    func(*alert.Alert)
 	now     func() time.Time
 	flushed bool
@@ -135,28 +137,31 @@ func (e *Engine) Rules() int { return len(e.rules) }
 // Process offers one event to the rules that can match it. Events must
 // come in time order; ev may be reused after Process returns.
 func (e *Engine) Process(ev *event.Event) {
+	e.gen++
+	e.sweep()
 	if e.opt.NoIndex {
 		for _, r := range e.rules {
 			r.offer(e, ev)
 		}
 		return
 	}
-	e.gen++
 	rs := e.routeFor(ev.Index)
 	mask := e.cats.mask(ev.Get(e.catSlot))
 	e.offerTo(rs.always, ev, mask)
 	for i := range rs.fields {
 		fi := &rs.fields[i]
 		v := ev.Get(fi.slot)
-		switch v.Kind() {
-		case event.KindMissing:
+		if v.Kind() == event.KindMissing {
 			continue
-		case event.KindArray:
-			for _, el := range v.Array() {
-				e.offerByValue(fi, el, ev, mask)
+		}
+		if fi.exact != nil || fi.lits != nil {
+			if v.Kind() == event.KindArray {
+				for _, el := range v.Array() {
+					e.offerByValue(fi, el, ev, mask)
+				}
+			} else {
+				e.offerByValue(fi, v, ev, mask)
 			}
-		default:
-			e.offerByValue(fi, v, ev, mask)
 		}
 		if fi.exists != nil && v.Exists() {
 			e.offerTo(fi.exists, ev, mask)
@@ -171,11 +176,14 @@ func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, ma
 	if !ok {
 		return
 	}
-	if fi.exact != nil {
+	if fi.exact != nil && fi.lens.has(len(key)) {
 		e.offerTo(fi.exact[string(key)], ev, mask)
 	}
 	if fi.lits != nil {
-		fi.lits.match(key, func(ents []entry) { e.offerTo(ents, ev, mask) })
+		e.hits = fi.lits.match(key, e.hits[:0])
+		for _, li := range e.hits {
+			e.offerTo(fi.lits.lits[li].ents, ev, mask)
+		}
 	}
 }
 
@@ -230,7 +238,7 @@ func (e *Engine) raise(r *liveRule, events []*event.Event, keys []event.Value) {
 		return
 	}
 	r.alerts++
-	e.emit(alert.New(e.fields, r.rule, e.restore(events), keys, e.now()))
+	e.emit(alert.New(e.fields, r.rule, events, keys, e.now()))
 }
 
 // raiseEvent raises an event rule's alert, cloning the event only when
@@ -243,8 +251,8 @@ func (e *Engine) raiseEvent(r *liveRule, ev *event.Event) {
 	e.emit(alert.New(e.fields, r.rule, []*event.Event{ev.Clone()}, nil, e.now()))
 }
 
-// restore decodes again the events sequences kept as snapshots (see
-// sequence.Options.Snapshots).
+// restore decodes again the events a sequence kept as snapshots (see
+// snapStore), as its results leave it.
 func (e *Engine) restore(events []*event.Event) []*event.Event {
 	var out []*event.Event
 	for i, ev := range events {

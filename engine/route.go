@@ -24,6 +24,7 @@ type entry struct {
 type fieldIndex struct {
 	slot   int
 	exact  map[string][]entry
+	lens   lengthSet // the lengths of the exact values
 	lits   *litIndex
 	exists []entry
 }
@@ -72,6 +73,7 @@ func (e *Engine) routeFor(index string) *routeSet {
 						fi.exact = map[string][]entry{}
 					}
 					fi.exact[n.Lit] = appendEntry(fi.exact[n.Lit], en)
+					fi.lens.add(len(n.Lit))
 				case eql.NeedExists:
 					fi.exists = appendEntry(fi.exists, en)
 				default:
@@ -102,4 +104,18 @@ func appendEntry(list []entry, en entry) []entry {
 		return list
 	}
 	return append(list, en)
+}
+
+// lengthSet is a set of byte lengths, to skip the lookup of values no
+// filed value is as long as; lengths from 255 on share one member.
+type lengthSet [4]uint64
+
+func (l *lengthSet) add(n int) {
+	n = min(n, 255)
+	l[n>>6] |= 1 << (n & 63)
+}
+
+func (l *lengthSet) has(n int) bool {
+	n = min(n, 255)
+	return l[n>>6]&(1<<(n&63)) != 0
 }

@@ -33,6 +33,28 @@ func (e *Event) Snapshot() *Event {
 	return c
 }
 
+// SnapshotTo is Snapshot without sharing, for callers that recycle
+// snapshots: it fills s, a snapshot of an earlier event that is no longer in
+// use anywhere (or nil, for a new one), reusing the memory of its document.
+// An event that Snapshot would clone is cloned, and s is left alone.
+func (e *Event) SnapshotTo(s *Event) *Event {
+	if !e.fromRaw() {
+		return e.Clone()
+	}
+	var raw []byte
+	if s != nil && s.snapshot {
+		raw = s.Raw[:0]
+	} else {
+		s = &Event{}
+	}
+	*s = Event{
+		Raw:  append(raw, e.Raw...),
+		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
+		Index: e.Index, ID: strings.Clone(e.ID), snapshot: true,
+	}
+	return s
+}
+
 // IsSnapshot reports whether the event is a snapshot without values (see
 // Snapshot).
 func (e *Event) IsSnapshot() bool { return e.snapshot }
@@ -41,13 +63,14 @@ func (e *Event) IsSnapshot() bool { return e.snapshot }
 // raw document with the schema (which must be the one the original was
 // decoded with, and must not have grown since if the values are to be the
 // same); any other event is returned as it is. The result owns its memory
-// (it shares the snapshot's copy of the document) and may be retained.
+// (a copy of the document, so that the snapshot may be recycled) and may be
+// retained.
 func (s *Schema) Restore(snap *Event) (*Event, error) {
 	if !snap.snapshot {
 		return snap, nil
 	}
 	ev := &Event{Source: snap.Source, Pos: snap.Pos, Seq: snap.Seq}
-	if err := s.Decode(snap.Raw, ev); err != nil {
+	if err := s.Decode(bytes.Clone(snap.Raw), ev); err != nil {
 		return nil, err
 	}
 	ev.Time, ev.Index, ev.ID = snap.Time, snap.Index, snap.ID

@@ -107,3 +107,35 @@ func BenchmarkSnapshot(b *testing.B) {
 		_ = ev.Snapshot()
 	}
 }
+
+func TestSnapshotTo(t *testing.T) {
+	s := NewSchema()
+	name := s.Slot("process.name")
+	ev := &Event{}
+	if err := s.Decode([]byte(`{"process":{"name":"first.exe"}}`), ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.Time = 1
+	a := ev.SnapshotTo(nil)
+	if !a.IsSnapshot() || a == ev.SnapshotTo(nil) {
+		t.Fatal("SnapshotTo(nil) must make a new snapshot each time")
+	}
+	restored, _ := s.Restore(a)
+	// Recycle a for the next event: what was restored must not change.
+	if err := s.Decode([]byte(`{"process":{"name":"second.exe"}}`), ev); err != nil {
+		t.Fatal(err)
+	}
+	ev.Time = 2
+	b := ev.SnapshotTo(a)
+	if b != a || b.Time != 2 {
+		t.Fatalf("SnapshotTo did not reuse the snapshot: %p %p time %d", a, b, b.Time)
+	}
+	got, _ := s.Restore(b)
+	if got.Get(name).Str() != "second.exe" || restored.Get(name).Str() != "first.exe" {
+		t.Errorf("restored %q and %q", restored.Get(name).Str(), got.Get(name).Str())
+	}
+	ev.Set(name, Str("changed"))
+	if c := ev.SnapshotTo(b); c.IsSnapshot() || c == b || c.Get(name).Str() != "changed" {
+		t.Error("a changed event must be cloned")
+	}
+}

@@ -28,11 +28,11 @@ type stageInfo struct {
 // matcher never does), so its state is bounded by the number of keys, which
 // Options.MaxPending caps. A Matcher is not safe for concurrent use.
 type Matcher struct {
-	spec      Spec
-	maxSpan   int64
-	max       int // MaxPending
-	owned     bool
-	snapshots bool
+	spec    Spec
+	maxSpan int64
+	max     int // MaxPending
+	owned   bool
+	retain  func(*event.Event) *event.Event
 
 	info     []stageInfo
 	pos      []int // stage index of each positive stage
@@ -69,7 +69,7 @@ func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
 	if err := spec.validate(); err != nil {
 		return nil, err
 	}
-	m := &Matcher{spec: *spec, maxSpan: int64(spec.MaxSpan), max: opt.MaxPending, owned: opt.Owned, snapshots: opt.Snapshots, now: noTime}
+	m := &Matcher{spec: *spec, maxSpan: int64(spec.MaxSpan), max: opt.MaxPending, owned: opt.Owned, retain: opt.Retain, now: noTime}
 	if m.max <= 0 {
 		m.max = DefaultMaxPending
 	}
@@ -126,8 +126,8 @@ func (m *Matcher) own() *event.Event {
 		switch {
 		case m.owned:
 			m.cur = m.curSrc
-		case m.snapshots:
-			m.cur = m.curSrc.Snapshot()
+		case m.retain != nil:
+			m.cur = m.retain(m.curSrc)
 		default:
 			m.cur = m.curSrc.Clone()
 		}
@@ -200,6 +200,25 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 // that routes events may offer it only those (plus, as ever, any event
 // it likes).
 func (m *Matcher) Active() bool { return m.partials > 0 || m.qhead < len(m.queue) }
+
+// Retained calls fn for each event the matcher holds (an event held
+// several times more than once), so that a caller recycling what
+// Options.Retain made knows what is still in use. Events of results already
+// emitted are not held. It must not be called during Push.
+func (m *Matcher) Retained(fn func(*event.Event)) {
+	for _, e := range m.evs {
+		if e != nil {
+			fn(e)
+		}
+	}
+	for _, c := range m.queue[m.qhead:] {
+		for _, e := range c.evs {
+			if e != nil {
+				fn(e)
+			}
+		}
+	}
+}
 
 // Advance tells the matcher that no event older than watermark (ns) will
 // come: it expires state that maxspan rules out and emits the results

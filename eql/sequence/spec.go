@@ -57,11 +57,12 @@ type Options struct {
 	// not reuse them, so they are retained without being cloned (events
 	// released by a Reorder are owned this way).
 	Owned bool
-	// Snapshots retains events with event.Snapshot instead of Clone: a
-	// decoded event costs a copy of its JSON document, not of its values.
-	// Results then hold snapshots without values, which the caller
-	// restores with Schema.Restore before reading them.
-	Snapshots bool
+	// Retain, when set, makes the copy of an event the matcher keeps,
+	// instead of Clone: event.Event.SnapshotTo, say, which copies only
+	// the raw document (results then hold snapshots, to be restored with
+	// Schema.Restore before they are read), from storage the caller
+	// recycles once Matcher.Retained no longer reports it.
+	Retain func(*event.Event) *event.Event
 }
 
 // Defaults for Options.
