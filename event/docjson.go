@@ -252,22 +252,31 @@ func plainJSON(s string) int {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		q := w ^ ('"' * ones)
-		bs := w ^ ('\\' * ones)
-		// The classic "has a byte less than n" tests (n = 0x20, and 1
-		// for a zero byte of w^'"' and w^'\\'): exact as a whole, and
-		// bytes from 0x80 up never match, as w's high bits mask them.
-		if ((w-0x20*ones)|(q-ones)|(bs-ones))&^w&highs != 0 {
+		if needsEscape(binary.LittleEndian.Uint64(b[i:])) {
 			break
 		}
 	}
-	for ; i < len(b); i++ {
-		if c := b[i]; c < 0x20 || c == '"' || c == '\\' {
-			return i
-		}
+	for ; i < len(b) && plainByte[b[i]]; i++ {
 	}
 	return i
+}
+
+// plainByte tells the bytes that a JSON string holds as they are.
+var plainByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// needsEscape reports whether any of the eight bytes of w is a control
+// byte, '"' or '\\': the classic "has a byte less than n" tests (n = 0x20,
+// and 1 for a zero byte of w^'"' and of w^'\\'), exact as a whole. Bytes
+// from 0x80 up never match: w's high bits mask them out.
+func needsEscape(w uint64) bool {
+	q := w ^ ('"' * ones)
+	bs := w ^ ('\\' * ones)
+	return ((w-0x20*ones)|(q-ones)|(bs-ones))&^w&highs != 0
 }
 
 // hashSeed makes key hashes differ between processes, so that inputs

@@ -37,7 +37,7 @@ func TestDropPercents(t *testing.T) {
 }
 
 func TestSmallNumbers(t *testing.T) {
-	for i := -1; i < len(numbers)+2; i++ {
+	for i := -1; i < maxNumber+2; i++ {
 		if got, want := smallNumber(i), strconv.Itoa(i); got != want {
 			t.Fatalf("smallNumber(%d) = %q", i, got)
 		}

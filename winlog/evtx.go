@@ -107,33 +107,38 @@ func taskName(s *evtx.System) string {
 	return smallNumber(int(s.Task))
 }
 
-// numbers holds the decimal text of small numbers, so that naming tasks
-// and params does not allocate.
-var numbers [16384]string
+// numberText holds the decimal text of 0 to maxNumber-1 one after the
+// other, so that naming tasks, levels and opcodes does not allocate:
+// smallNumber slices it. (A table of strings would cost a process start-up
+// a quarter of a megabyte of headers.)
+var numberText = func() string {
+	b := make([]byte, 0, numberOffset(maxNumber))
+	for i := range maxNumber {
+		b = strconv.AppendInt(b, int64(i), 10)
+	}
+	return string(b)
+}()
 
-func init() {
-	// One block for all of them, filled in place: a string each would
-	// cost a process start-up thousands of allocations, and an array
-	// returned by value a large stack.
-	var block []byte
-	for i := range numbers {
-		block = strconv.AppendInt(block, int64(i), 10)
+const maxNumber = 16384
+
+// numberOffset is where i starts in numberText.
+func numberOffset(i int) int {
+	switch {
+	case i < 10:
+		return i
+	case i < 100:
+		return 10 + (i-10)*2
+	case i < 1000:
+		return 190 + (i-100)*3
+	case i < 10000:
+		return 2890 + (i-1000)*4
 	}
-	all := string(block)
-	off := 0
-	for i := range numbers {
-		n := 1
-		for v := i; v >= 10; v /= 10 {
-			n++
-		}
-		numbers[i] = all[off : off+n]
-		off += n
-	}
+	return 38890 + (i-10000)*5
 }
 
 func smallNumber(i int) string {
-	if i >= 0 && i < len(numbers) {
-		return numbers[i]
+	if i >= 0 && i < maxNumber {
+		return numberText[numberOffset(i):numberOffset(i+1)]
 	}
 	return strconv.Itoa(i)
 }
