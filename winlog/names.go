@@ -276,14 +276,3 @@ var edNames = [numNames]string{
 	eDetailTotal:          "DetailTotal",
 	eDetailSequence:       "DetailSequence",
 }
-
-var edIndex = func() map[string]uint8 {
-	m := make(map[string]uint8, numNames)
-	for i, n := range edNames {
-		if n == "" {
-			panic("winlog: event data name missing for constant " + string(rune('0'+i)))
-		}
-		m[n] = uint8(i)
-	}
-	return m
-}()

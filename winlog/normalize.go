@@ -2,6 +2,8 @@ package winlog
 
 import (
 	"errors"
+	"maps"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -40,7 +42,29 @@ type item struct {
 	null bool
 	// ed is the index in edNames of name, plus one, or 0.
 	ed uint8
+	// key is the item's key in the document when known at load.
+	key string
 }
+
+// nameInfo is what a Normalizer knows of an event data name: its index in
+// edNames plus one (or 0), and its key in the document.
+type nameInfo struct {
+	ed  uint8
+	key string
+}
+
+// edInfo holds the nameInfo of every name in edNames; each Normalizer
+// starts from a copy and adds the other names it meets.
+var edInfo = func() map[string]nameInfo {
+	m := make(map[string]nameInfo, numNames)
+	for i, name := range edNames {
+		if name == "" {
+			panic("winlog: event data name missing for constant " + strconv.Itoa(i))
+		}
+		m[name] = nameInfo{ed: uint8(i + 1), key: "winlog.event_data." + name}
+	}
+	return m
+}()
 
 // ed must hold every index in edNames plus one.
 var _ [255 - numNames]struct{}
@@ -63,7 +87,7 @@ type Normalizer struct {
 	r       *Record
 	items   []item
 	slot    [numNames]int16
-	keys    map[string]string
+	names   map[string]nameInfo // event data names; see key
 	ukeys   map[string]string
 	codes   map[uint32]string
 	related [numRel][]event.Value
@@ -74,7 +98,7 @@ type Normalizer struct {
 
 // NewNormalizer returns a Normalizer.
 func NewNormalizer() *Normalizer {
-	return &Normalizer{keys: map[string]string{}, ukeys: map[string]string{}, codes: map[uint32]string{}}
+	return &Normalizer{names: maps.Clone(edInfo), ukeys: map[string]string{}, codes: map[uint32]string{}}
 }
 
 var pool = sync.Pool{New: func() any { return NewNormalizer() }}
@@ -146,8 +170,11 @@ func (n *Normalizer) addItem(name, value string, null bool) {
 	n.items = append(n.items, item{})
 	it := &n.items[len(n.items)-1]
 	it.name, it.value, it.null = name, value, null
-	if id, ok := edIndex[name]; ok {
-		it.ed = id + 1
+	if ni, ok := n.names[name]; ok {
+		it.ed, it.key = ni.ed, ni.key
+	}
+	if it.ed != 0 {
+		id := it.ed - 1
 		if n.slot[id] == 0 {
 			n.slot[id] = int16(len(n.items))
 		} else {
@@ -160,8 +187,8 @@ func (n *Normalizer) addItem(name, value string, null bool) {
 
 // setItem sets (or adds) an event data item by name.
 func (n *Normalizer) setItem(name, value string) {
-	if id, ok := edIndex[name]; ok && n.slot[id] != 0 {
-		it := &n.items[n.slot[id]-1]
+	if ni, ok := n.names[name]; ok && ni.ed != 0 && n.slot[ni.ed-1] != 0 {
+		it := &n.items[n.slot[ni.ed-1]-1]
 		it.value, it.val, it.gone, it.null = value, event.Value{}, false, false
 		return
 	}
@@ -474,10 +501,8 @@ func (n *Normalizer) finish(k kind) {
 	n.order = order
 	for _, i := range order {
 		it := &n.items[i]
-		var key string
-		if it.ed != 0 {
-			key = edKeys[it.ed-1]
-		} else {
+		key := it.key
+		if key == "" {
 			key = n.key("winlog.event_data.", it.name)
 		}
 		if it.val.Kind() != event.KindMissing {
@@ -497,30 +522,27 @@ func (n *Normalizer) finish(k kind) {
 // key returns prefix+name for winlog.event_data. and winlog.user_data.,
 // cached so that common names cost nothing.
 func (n *Normalizer) key(prefix, name string) string {
-	cache := n.ukeys
 	if prefix == "winlog.event_data." {
-		if id, ok := edIndex[name]; ok {
-			return edKeys[id]
+		if ni, ok := n.names[name]; ok {
+			return ni.key
 		}
-		cache = n.keys
+		k := n.a.concat(prefix, name)
+		if !n.a.detached && len(n.names) < numNames+maxEventDataKeyCache {
+			k = strings.Clone(k)
+			n.names[strings.Clone(name)] = nameInfo{key: k}
+		}
+		return k
 	}
-	if k, ok := cache[name]; ok {
+	if k, ok := n.ukeys[name]; ok {
 		return k
 	}
 	k := n.a.concat(prefix, name)
-	if !n.a.detached && len(cache) < maxEventDataKeyCache {
+	if !n.a.detached && len(n.ukeys) < maxEventDataKeyCache {
 		k = strings.Clone(k)
-		cache[strings.Clone(name)] = k
+		n.ukeys[strings.Clone(name)] = k
 	}
 	return k
 }
-
-var edKeys = func() (ks [numNames]string) {
-	for i, n := range edNames {
-		ks[i] = "winlog.event_data." + n
-	}
-	return ks
-}()
 
 func isDigits(s string) bool {
 	if s == "" {
