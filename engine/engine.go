@@ -74,7 +74,7 @@ type Engine struct {
 	route   map[string]*routeSet
 	gen     uint64 // Process calls, to offer an event to a rule once
 	keyBuf  []byte
-	hits    []int32 // scratch for literal matches
+	hits    []eql.LiteralHit // scratch for literal matches
 	snaps   snapStore
 	emit    func(*alert.Alert)
 	now     func() time.Time
@@ -181,8 +181,8 @@ func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, ma
 	}
 	if fi.lits != nil {
 		e.hits = fi.lits.match(key, e.hits[:0])
-		for _, li := range e.hits {
-			e.offerTo(fi.lits.lits[li].ents, ev, mask)
+		for _, h := range e.hits {
+			e.offerTo(fi.lits.lits[h.Lit].ents, ev, mask)
 		}
 	}
 }

@@ -1,20 +1,16 @@
 package engine
 
 import (
+	"unsafe"
+
 	"github.com/vigilsec/vigil/eql"
 )
 
-// litIndex finds, in one pass over a folded value, the literals it begins
-// with, ends with or contains: an Aho-Corasick automaton over the
-// literals' bytes, with a dense transition table whose columns are the
-// bytes the literals use (any other byte leads back to the start).
+// litIndex finds the literals a folded value begins with, ends with or
+// contains, in one pass (eql.Literals).
 type litIndex struct {
-	class  [256]uint16 // byte → column; 0 for bytes no literal holds
-	cols   int
-	next   []int32   // state*cols + column → state
-	out    [][]int32 // per state: the literals that end there
-	lits   []litEntry
-	minLen int // the shortest literal: shorter values cannot meet any
+	set  *eql.Literals
+	lits []litEntry
 }
 
 // litEntry is one literal and how a value must hold it.
@@ -53,96 +49,33 @@ func (b *litBuilder) add(op eql.NeedOp, s string, en entry) {
 
 // build compiles the automaton.
 func (b *litBuilder) build() *litIndex {
-	x := &litIndex{cols: 1, minLen: 1 << 30}
-	for _, k := range b.keys {
-		for i := 0; i < len(k.s); i++ {
-			if x.class[k.s[i]] == 0 {
-				x.class[k.s[i]] = uint16(x.cols)
-				x.cols++
-			}
-		}
+	x := &litIndex{}
+	strs := make([]string, len(b.keys))
+	for i, k := range b.keys {
+		strs[i] = k.s
+		x.lits = append(x.lits, litEntry{op: k.op, n: len(k.s), ents: b.ents[i]})
 	}
-	// The trie, with -1 for missing edges.
-	x.next = make([]int32, x.cols)
-	x.out = [][]int32{nil}
-	for i := range x.next {
-		x.next[i] = -1
-	}
-	for li, k := range b.keys {
-		x.lits = append(x.lits, litEntry{op: k.op, n: len(k.s), ents: b.ents[li]})
-		x.minLen = min(x.minLen, len(k.s))
-		s := int32(0)
-		for i := 0; i < len(k.s); i++ {
-			c := int32(x.class[k.s[i]])
-			t := x.next[s*int32(x.cols)+c]
-			if t < 0 {
-				t = int32(len(x.out))
-				x.out = append(x.out, nil)
-				for range x.cols {
-					x.next = append(x.next, -1)
-				}
-				x.next[s*int32(x.cols)+c] = t
-			}
-			s = t
-		}
-		x.out[s] = append(x.out[s], int32(li))
-	}
-	// Breadth first: failure links become transitions, and each state
-	// inherits the outputs of its failure state.
-	fail := make([]int32, len(x.out))
-	queue := []int32{}
-	for c := range x.cols {
-		t := x.next[c]
-		if t < 0 {
-			x.next[c] = 0
-			continue
-		}
-		fail[t] = 0
-		queue = append(queue, t)
-	}
-	for len(queue) > 0 {
-		s := queue[0]
-		queue = queue[1:]
-		for c := range x.cols {
-			i := s*int32(x.cols) + int32(c)
-			t := x.next[i]
-			f := x.next[fail[s]*int32(x.cols)+int32(c)]
-			if t < 0 {
-				x.next[i] = f
-				continue
-			}
-			fail[t] = f
-			if len(x.out[f]) > 0 {
-				x.out[t] = append(x.out[t][:len(x.out[t]):len(x.out[t])], x.out[f]...)
-			}
-			queue = append(queue, t)
-		}
-	}
+	x.set = eql.NewLiterals(strs)
 	return x
 }
 
 // match appends to hits the literals v meets, as indices into x.lits.
-func (x *litIndex) match(v []byte, hits []int32) []int32 {
-	if len(v) < x.minLen {
-		return hits
-	}
-	s, cols := int32(0), int32(x.cols)
-	for i := 0; i < len(v); i++ {
-		s = x.next[s*cols+int32(x.class[v[i]])]
-		for _, li := range x.out[s] {
-			l := &x.lits[li]
-			switch l.op {
-			case eql.NeedPrefix:
-				if i+1 != l.n {
-					continue
-				}
-			case eql.NeedSuffix:
-				if i != len(v)-1 {
-					continue
-				}
+func (x *litIndex) match(v []byte, hits []eql.LiteralHit) []eql.LiteralHit {
+	start := len(hits)
+	hits = x.set.Find(unsafe.String(unsafe.SliceData(v), len(v)), hits)
+	keep := hits[:start]
+	for _, h := range hits[start:] {
+		switch l := &x.lits[h.Lit]; l.op {
+		case eql.NeedPrefix:
+			if int(h.End) != l.n {
+				continue
 			}
-			hits = append(hits, li)
+		case eql.NeedSuffix:
+			if int(h.End) != len(v) {
+				continue
+			}
 		}
+		keep = append(keep, h)
 	}
-	return hits
+	return keep
 }

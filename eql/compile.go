@@ -593,7 +593,7 @@ func (c *compiler) matcher(e *Match, pats []string) (strTest, bool) {
 				c.errorf(e.Patterns[i].Position(), "%v", err)
 				return nil, false
 			}
-			res = append(res, regexTest{re})
+			res = append(res, newRegexTest(re))
 		}
 		if len(res) == 1 {
 			return res[0], true

@@ -285,6 +285,84 @@ func regexNeeds(slot int, re *regexp.Regexp) ([]Need, bool) {
 	return dedupNeeds(out), true
 }
 
+// newRegexTest analyses a compiled whole-value regexp for the checks that
+// spare running it: the lengths it can match and the literals it needs.
+func newRegexTest(re *regexp.Regexp) regexTest {
+	t := regexTest{re: re, maxRunes: -1}
+	r, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return t
+	}
+	r = r.Simplify()
+	t.minRunes, t.maxRunes = runeBounds(r)
+	if lits, ok := regexLits(r); ok && len(lits) <= 8 {
+		t.lits = lits
+	}
+	return t
+}
+
+// unbounded stands for no upper bound in runeBounds.
+const unbounded = -1
+
+// runeBounds returns the fewest and most runes a string r matches has.
+func runeBounds(r *syntax.Regexp) (lo, hi int) {
+	const big = 1 << 20
+	clamp := func(n int) int { return min(n, big) }
+	switch r.Op {
+	case syntax.OpLiteral:
+		return len(r.Rune), len(r.Rune)
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1, 1
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText,
+		syntax.OpEndText, syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return 0, 0
+	case syntax.OpCapture:
+		return runeBounds(r.Sub[0])
+	case syntax.OpStar:
+		return 0, unbounded
+	case syntax.OpPlus:
+		lo, _ := runeBounds(r.Sub[0])
+		return lo, unbounded
+	case syntax.OpQuest:
+		_, hi := runeBounds(r.Sub[0])
+		return 0, hi
+	case syntax.OpRepeat:
+		lo, hi := runeBounds(r.Sub[0])
+		lo = clamp(lo * r.Min)
+		if r.Max < 0 || hi == unbounded {
+			return lo, unbounded
+		}
+		return lo, clamp(hi * r.Max)
+	case syntax.OpConcat:
+		for _, s := range r.Sub {
+			l, h := runeBounds(s)
+			lo = clamp(lo + l)
+			if hi != unbounded {
+				if h == unbounded {
+					hi = unbounded
+				} else {
+					hi = clamp(hi + h)
+				}
+			}
+		}
+		return lo, hi
+	case syntax.OpAlternate:
+		for i, s := range r.Sub {
+			l, h := runeBounds(s)
+			if i == 0 {
+				lo, hi = l, h
+				continue
+			}
+			lo = min(lo, l)
+			if hi != unbounded && (h == unbounded || h > hi) {
+				hi = h
+			}
+		}
+		return lo, hi
+	}
+	return 0, unbounded
+}
+
 // regexLits returns folded literals one of which occurs in every string r
 // matches; ok is false when there are none.
 func regexLits(r *syntax.Regexp) ([]string, bool) {

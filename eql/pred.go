@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
 )
@@ -247,6 +248,77 @@ type setTest struct {
 	small []string // the set's members when there are few: a scan is faster
 	fold  bool
 	wild  []*wildcard
+	// With many patterns, pre finds which patterns' literal text (one
+	// run of each, folded) a value holds: only those are tried, and those
+	// without literal text (always).
+	pre    *Literals
+	preOf  []int32 // literal → pattern
+	always []int32
+}
+
+// preMin is the number of wildcard patterns from which a setTest looks
+// for their literal text first.
+const preMin = 4
+
+// prefilter sets up pre for the wildcard patterns.
+func (t *setTest) prefilter() {
+	if len(t.wild) < preMin {
+		return
+	}
+	longest := func(n Need) int {
+		if n.Op == NeedExists {
+			return 1 << 20
+		}
+		return 1000 - min(len(n.Lit), 999)
+	}
+	var lits []string
+	for i, w := range t.wild {
+		n, _ := wildcardNeed(0, w.pattern, longest)
+		if n.Op == NeedExists {
+			t.always = append(t.always, int32(i))
+			continue
+		}
+		lits = append(lits, n.Lit)
+		t.preOf = append(t.preOf, int32(i))
+	}
+	if len(lits) > 0 {
+		t.pre = NewLiterals(lits)
+	}
+}
+
+// testWild tries the patterns whose literal text s holds.
+func (t *setTest) testWild(s string) bool {
+	if t.pre == nil {
+		for _, w := range t.wild {
+			if w.match(s) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, i := range t.always {
+		if t.wild[i].match(s) {
+			return true
+		}
+	}
+	var buf [512]byte
+	f := appendFold(buf[:0], s)
+	var hb [32]LiteralHit
+	hits := t.pre.Find(unsafe.String(unsafe.SliceData(f), len(f)), hb[:0])
+	var seen [8]uint64 // patterns tried, when there are at most 512
+	for _, h := range hits {
+		i := t.preOf[h.Lit]
+		if i < 512 {
+			if seen[i>>6]&(1<<(i&63)) != 0 {
+				continue
+			}
+			seen[i>>6] |= 1 << (i & 63)
+		}
+		if t.wild[i].match(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // smallSet is the size up to which a set is scanned rather than hashed.
@@ -271,17 +343,37 @@ func (t *setTest) test(s string) bool {
 			return true
 		}
 	}
-	for _, w := range t.wild {
-		if w.match(s) {
-			return true
-		}
-	}
-	return false
+	return len(t.wild) > 0 && t.testWild(s)
 }
 
-type regexTest struct{ re *regexp.Regexp }
+// regexTest is a whole-value regexp, tried only on values of a length it
+// can match that hold one of the literals it needs.
+type regexTest struct {
+	re       *regexp.Regexp
+	minRunes int      // the fewest runes a match has
+	maxRunes int      // the most, or -1 for no bound
+	lits     []string // folded; a match holds one (none: no check)
+}
 
-func (t regexTest) test(s string) bool { return t.re.MatchString(s) }
+func (t regexTest) test(s string) bool {
+	// A string of n bytes has between n/4 and n runes.
+	if len(s) < t.minRunes || t.maxRunes >= 0 && len(s) > 4*t.maxRunes {
+		return false
+	}
+	if t.lits != nil {
+		found := false
+		for _, l := range t.lits {
+			if containsFold(s, l) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return t.re.MatchString(s)
+}
 
 type prefixTest struct {
 	s    string
@@ -411,6 +503,7 @@ func patternTest(patterns []string, fold, wildcards bool) strTest {
 		}
 		sort.Strings(t.small)
 	}
+	t.prefilter()
 	return t
 }
 
@@ -421,7 +514,7 @@ func Regex(slot int, pattern string, fold bool) (Pred, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &strPred{slot, regexTest{re}}, nil
+	return &strPred{slot, newRegexTest(re)}, nil
 }
 
 // cmpPred compares a field's values with a constant of the field's type.

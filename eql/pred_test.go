@@ -1,6 +1,8 @@
 package eql
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
@@ -110,5 +112,133 @@ func TestCompileDoesNotAllocateOnMatch(t *testing.T) {
 		if a := testing.AllocsPerRun(50, func() { p.Match(&ev) }); a != 0 {
 			t.Errorf("%s: Match allocates %v times", q, a)
 		}
+	}
+}
+
+// TestSetPrefilter compares a list of wildcard patterns tried through its
+// literal prefilter with trying each pattern in turn, on random patterns
+// and values (case variants and Unicode folding included).
+func TestSetPrefilter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []string{"a", "B", "\\", ".", "x", "K", "\u212a", "ſ", "s", "?", "*", "é", "É"}
+	word := func(n int, wild bool) string {
+		var b strings.Builder
+		for range 1 + rng.IntN(n) {
+			c := alphabet[rng.IntN(len(alphabet))]
+			if !wild && (c == "?" || c == "*") {
+				c = "a"
+			}
+			b.WriteString(c)
+		}
+		return b.String()
+	}
+	prefiltered := 0
+	for round := range 400 {
+		fold := round%2 == 0
+		var pats []string
+		for range preMin + rng.IntN(8) {
+			pats = append(pats, word(6, true))
+		}
+		t1 := patternTest(pats, fold, true)
+		st, ok := t1.(*setTest)
+		if !ok || st.pre == nil {
+			continue
+		}
+		prefiltered++
+		for range 60 {
+			v := word(10, false)
+			want := false
+			for _, p := range pats {
+				if compileWildcard(p, fold).match(v) {
+					want = true
+				}
+			}
+			if got := st.test(v); got != want {
+				t.Fatalf("patterns %q (fold %v) on %q: got %v, want %v", pats, fold, v, got, want)
+			}
+		}
+	}
+	if prefiltered < 100 {
+		t.Errorf("only %d pattern lists were prefiltered", prefiltered)
+	}
+}
+
+// TestWildcardGeneral compares patterns with ? against the backtracking
+// matcher, on random patterns and values (folding and broken UTF-8
+// included).
+func TestWildcardGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	alphabet := []string{"a", "B", "b", "\\", "K", "\u212a", "ſ", "S", "é", "É", "\xff", "\xe2\x82", "?", "*"}
+	word := func(n int, wild bool) string {
+		var b strings.Builder
+		for range rng.IntN(n + 1) {
+			c := alphabet[rng.IntN(len(alphabet))]
+			if !wild && (c == "?" || c == "*") {
+				c = "b"
+			}
+			b.WriteString(c)
+		}
+		return b.String()
+	}
+	checked := 0
+	for range 3000 {
+		p := word(7, true)
+		if !strings.Contains(p, "?") {
+			p += "?"
+		}
+		for _, fold := range []bool{false, true} {
+			w := compileWildcard(p, fold)
+			for range 30 {
+				v := word(9, false)
+				want := globMatch(p, v, fold)
+				if got := w.match(v); got != want {
+					t.Fatalf("%q (fold %v) on %q: got %v, want %v", p, fold, v, got, want)
+				}
+				if want {
+					checked++
+				}
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Errorf("only %d matches: the values are too unlike the patterns", checked)
+	}
+}
+
+// TestRegexChecks checks that a regexp's length and literal checks never
+// reject a value the regexp matches.
+func TestRegexChecks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	patterns := []string{
+		`[a-z0-9]\.exe`, `(foo|barbaz)[0-9]{2,3}`, `.*mimi[kK]atz.*`, `a{0,3}b+`, `(ab)*c?`,
+		`[^x]{5}`, `k.ſ`, `(é|E){2}x`, `.{1,2}`, `(a|bc|)d`, `x{2,}[0-9]+`, `a|b*`, `(a|b)\\.(c|d)`,
+	}
+	alphabet := []string{"a", "b", "c", "d", "x", "K", "\u212a", "ſ", "s", "é", "É", "0", "5", ".", "exe", "barbaz", "mimikatz"}
+	matched := 0
+	for _, p := range patterns {
+		for _, fold := range []bool{false, true} {
+			re, err := compileLucene(p, fold)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			rt := newRegexTest(re)
+			for range 3000 {
+				var b strings.Builder
+				for range rng.IntN(7) {
+					b.WriteString(alphabet[rng.IntN(len(alphabet))])
+				}
+				v := b.String()
+				want := re.MatchString(v)
+				if got := rt.test(v); got != want {
+					t.Fatalf("%s (fold %v) on %q: got %v, want %v (runes %d..%d, literals %q)", p, fold, v, got, want, rt.minRunes, rt.maxRunes, rt.lits)
+				}
+				if want {
+					matched++
+				}
+			}
+		}
+	}
+	if matched < 500 {
+		t.Errorf("only %d matches", matched)
 	}
 }

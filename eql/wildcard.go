@@ -13,7 +13,8 @@ import (
 type wildcard struct {
 	kind    wcKind
 	lit     string   // exact, prefix, suffix, contains
-	segs    []string // segmented: literal parts between stars
+	segs    []string // segmented: the parts between stars
+	runes   []int    // wcGeneral: the runes each part matches (? is one)
 	pattern string
 	fold    bool
 }
@@ -34,6 +35,10 @@ func compileWildcard(pattern string, fold bool) *wildcard {
 	w := &wildcard{pattern: pattern, fold: fold}
 	if strings.IndexByte(pattern, '?') >= 0 {
 		w.kind = wcGeneral
+		w.segs = strings.Split(pattern, "*")
+		for _, seg := range w.segs {
+			w.runes = append(w.runes, utf8.RuneCountInString(seg))
+		}
 		return w
 	}
 	stars := strings.Count(pattern, "*")
@@ -85,7 +90,93 @@ func (w *wildcard) match(s string) bool {
 	case wcSegments:
 		return w.matchSegments(s)
 	}
-	return globMatch(w.pattern, s, w.fold)
+	return w.matchGeneral(s)
+}
+
+// matchGeneral matches a pattern with ? in some of its star-separated
+// parts. Each part matches a fixed number of runes, so the first is
+// matched at the start, the last at the end, and each middle part at its
+// leftmost place after the one before: a later place would only leave
+// less room for the rest.
+func (w *wildcard) matchGeneral(s string) bool {
+	n := len(w.segs)
+	end, ok := w.matchAt(s, 0, w.segs[0])
+	if !ok {
+		return false
+	}
+	if n == 1 {
+		return end == len(s)
+	}
+	// The last part: as many runes back from the end as it matches.
+	start := len(s)
+	for range w.runes[n-1] {
+		if start <= end {
+			return false
+		}
+		_, size := utf8.DecodeLastRuneInString(s[:start])
+		start -= size
+	}
+	if start < end {
+		return false
+	}
+	if e, ok := w.matchAt(s, start, w.segs[n-1]); !ok || e != len(s) {
+		return false
+	}
+	// The middle parts, leftmost first, between the two.
+	mid := s[:start]
+	for _, seg := range w.segs[1 : n-1] {
+		if seg == "" {
+			continue
+		}
+		found := false
+		for i := end; i <= len(mid); {
+			if e, ok := w.matchAt(mid, i, seg); ok {
+				end, found = e, true
+				break
+			}
+			if i == len(mid) {
+				break
+			}
+			_, size := utf8.DecodeRuneInString(mid[i:])
+			i += size
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// matchAt matches part (literal runes and ?, no *) at byte offset i of s,
+// returning where the match ends.
+func (w *wildcard) matchAt(s string, i int, part string) (int, bool) {
+	for j := 0; j < len(part); {
+		if i >= len(s) {
+			return 0, false
+		}
+		pc, sc := part[j], s[i]
+		if pc|sc < utf8.RuneSelf {
+			if pc != '?' && pc != sc && (!w.fold || lowerASCII[pc] != lowerASCII[sc]) {
+				return 0, false
+			}
+			i++
+			j++
+			continue
+		}
+		sr, sn := utf8.DecodeRuneInString(s[i:])
+		if pc == '?' {
+			i += sn
+			j++
+			continue
+		}
+		pr, pn := utf8.DecodeRuneInString(part[j:])
+		if pr != sr && (!w.fold || foldRune(pr) != foldRune(sr)) {
+			return 0, false
+		}
+		i += sn
+		j += pn
+	}
+	return i, true
 }
 
 // matchSegments matches a*b*c: prefix a, suffix c, and b in order between.

@@ -1,0 +1,115 @@
+package eql
+
+// Literals finds in one pass which of a set of literals occur in a text:
+// an Aho-Corasick automaton with a dense transition table whose columns
+// are the bytes the literals use (any other byte leads back to the start).
+// Rule indexes use it to find the literals a value holds; lists of
+// wildcard patterns use it to try only the patterns whose literal text
+// occurs. A Literals is immutable and safe for concurrent use.
+type Literals struct {
+	class  [256]int32 // byte → column; 0 for bytes no literal holds
+	cols   int32
+	next   []int32   // state*cols + column → next state's state*cols<<1, | 1 if literals end there
+	out    [][]int32 // per state: the literals that end there
+	minLen int       // the shortest literal: shorter texts hold none
+}
+
+// LiteralHit is one occurrence of literal Lit ending before byte End.
+type LiteralHit struct {
+	Lit, End int32
+}
+
+// NewLiterals compiles a set of non-empty literals, numbered by position.
+func NewLiterals(lits []string) *Literals {
+	x := &Literals{cols: 1, minLen: 1 << 30}
+	for _, l := range lits {
+		for i := 0; i < len(l); i++ {
+			if x.class[l[i]] == 0 {
+				x.class[l[i]] = x.cols
+				x.cols++
+			}
+		}
+	}
+	// The trie, with -1 for missing edges.
+	x.next = make([]int32, x.cols)
+	x.out = [][]int32{nil}
+	for i := range x.next {
+		x.next[i] = -1
+	}
+	for li, l := range lits {
+		x.minLen = min(x.minLen, len(l))
+		s := int32(0)
+		for i := 0; i < len(l); i++ {
+			c := int32(x.class[l[i]])
+			t := x.next[s*x.cols+c]
+			if t < 0 {
+				t = int32(len(x.out))
+				x.out = append(x.out, nil)
+				for range x.cols {
+					x.next = append(x.next, -1)
+				}
+				x.next[s*x.cols+c] = t
+			}
+			s = t
+		}
+		x.out[s] = append(x.out[s], int32(li))
+	}
+	// Breadth first: failure links become transitions, and each state
+	// inherits the outputs of its failure state.
+	fail := make([]int32, len(x.out))
+	var queue []int32
+	for c := range x.cols {
+		if t := x.next[c]; t < 0 {
+			x.next[c] = 0
+		} else {
+			queue = append(queue, t)
+		}
+	}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		for c := range x.cols {
+			i := s*x.cols + c
+			t := x.next[i]
+			f := x.next[fail[s]*x.cols+c]
+			if t < 0 {
+				x.next[i] = f
+				continue
+			}
+			fail[t] = f
+			if len(x.out[f]) > 0 {
+				x.out[t] = append(x.out[t][:len(x.out[t]):len(x.out[t])], x.out[f]...)
+			}
+			queue = append(queue, t)
+		}
+	}
+	// Premultiply: a transition gives the next state's row, and its low
+	// bit whether literals end there, so that Find needs no other load
+	// for most bytes.
+	for i, t := range x.next {
+		v := t * x.cols << 1
+		if len(x.out[t]) > 0 {
+			v |= 1
+		}
+		x.next[i] = v
+	}
+	return x
+}
+
+// Find appends to hits every occurrence of a literal in text.
+func (x *Literals) Find(text string, hits []LiteralHit) []LiteralHit {
+	if len(text) < x.minLen {
+		return hits
+	}
+	next, class := x.next, &x.class
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		s = next[s>>1+class[text[i]]]
+		if s&1 != 0 {
+			for _, li := range x.out[s>>1/x.cols] {
+				hits = append(hits, LiteralHit{Lit: li, End: int32(i + 1)})
+			}
+		}
+	}
+	return hits
+}
