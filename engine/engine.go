@@ -72,13 +72,17 @@ type Engine struct {
 	cats    categories
 	catSlot int
 	route   map[string]*routeSet
-	gen     uint64 // Process calls, to offer an event to a rule once
-	keyBuf  []byte
-	hits    []eql.LiteralHit // scratch for literal matches
-	snaps   snapStore
-	emit    func(*alert.Alert)
-	now     func() time.Time
-	flushed bool
+	// the route of the last index seen: events come in runs of one index
+	lastIndex string
+	lastRoute *routeSet
+	gen       uint64 // Process calls, to offer an event to a rule once
+	keyBuf    []byte
+	hits      []eql.LiteralHit // scratch for literal matches
+	snaps     snapStore
+	tsMemo    []tsMemo // per slot: an override timestamp parsed for this event
+	emit      func(*alert.Alert)
+	now       func() time.Time
+	flushed   bool
 }
 
 // New compiles rules. Rules that cannot run are reported in the returned
@@ -154,7 +158,7 @@ func (e *Engine) Process(ev *event.Event) {
 		if v.Kind() == event.KindMissing {
 			continue
 		}
-		if fi.exact != nil || fi.lits != nil {
+		if fi.exact != nil || fi.lits != nil || fi.nums != nil {
 			if v.Kind() == event.KindArray {
 				for _, el := range v.Array() {
 					e.offerByValue(fi, el, ev, mask)
@@ -169,8 +173,37 @@ func (e *Engine) Process(ev *event.Event) {
 	}
 }
 
+// tsMemo is the parsed value of a timestamp_override field, for the event
+// of Process call gen: most rules override with the same field.
+type tsMemo struct {
+	gen uint64
+	t   int64
+	ok  bool
+}
+
+// overrideTime returns the time a timestamp_override field gives ev.
+func (e *Engine) overrideTime(ev *event.Event, slot int) (int64, bool) {
+	if slot >= len(e.tsMemo) {
+		e.tsMemo = append(e.tsMemo, make([]tsMemo, slot+1-len(e.tsMemo))...)
+	}
+	m := &e.tsMemo[slot]
+	if m.gen != e.gen {
+		m.t, m.ok = event.ParseTime(ev.Get(slot))
+		m.gen = e.gen
+	}
+	return m.t, m.ok
+}
+
 // offerByValue offers ev to the rules filed under one of its values.
 func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) {
+	if fi.nums != nil {
+		if f, ok := eql.NumberKey(v); ok {
+			e.offerTo(fi.nums[f], ev, mask)
+		}
+	}
+	if fi.exact == nil && fi.lits == nil {
+		return
+	}
 	key, ok := eql.AppendKeyword(e.keyBuf[:0], v)
 	e.keyBuf = key
 	if !ok {

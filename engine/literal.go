@@ -69,6 +69,11 @@ func (e *Engine) needScore(n eql.Need) int {
 	}
 	switch n.Op {
 	case eql.NeedEqual:
+		if n.Lit == "true" || n.Lit == "false" {
+			return 30_000 // a boolean: one of two values
+		}
+		return 1
+	case eql.NeedNumber:
 		return 1
 	case eql.NeedExists:
 		return 50_000

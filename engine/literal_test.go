@@ -44,6 +44,9 @@ func TestEQLRequirements(t *testing.T) {
 		{`any where event.action == "added-member-to-group"`, `event.action == "added-member-to-group"`},
 		{`process where process.name regex~ "mimikatz[0-9]*\\.exe"`, `process.name contains "mimikatz"`},
 		{`process where startsWith(process.command_line, "rundll32.exe javascript:")`, `process.command_line prefix "rundll32.exe javascript:"`},
+		{`network where destination.port == 445 and process.pid != 4`, `destination.port number "445"`},
+		{`process where process.parent.pid == 4 and process.executable : "?*"`, `process.parent.pid number "4"`},
+		{`process where process.code_signature.trusted == false`, `process.code_signature.trusted == "false"`},
 	}
 	e, _ := New(nil, Options{}, nil)
 	for _, tc := range tests {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strconv"
+
 	"github.com/vigilsec/vigil/eql"
 )
 
@@ -24,7 +26,8 @@ type entry struct {
 type fieldIndex struct {
 	slot   int
 	exact  map[string][]entry
-	lens   lengthSet // the lengths of the exact values
+	lens   lengthSet           // the lengths of the exact values
+	nums   map[float64][]entry // by numeric value (eql.NumberKey)
 	lits   *litIndex
 	exists []entry
 }
@@ -32,6 +35,15 @@ type fieldIndex struct {
 // routeFor returns the rules whose index patterns select index (or one of
 // its aliases), caching the answer per index name.
 func (e *Engine) routeFor(index string) *routeSet {
+	if e.lastRoute != nil && index == e.lastIndex {
+		return e.lastRoute
+	}
+	rs := e.routeOf(index)
+	e.lastIndex, e.lastRoute = index, rs
+	return rs
+}
+
+func (e *Engine) routeOf(index string) *routeSet {
 	if rs, ok := e.route[index]; ok {
 		return rs
 	}
@@ -76,6 +88,15 @@ func (e *Engine) routeFor(index string) *routeSet {
 					fi.lens.add(len(n.Lit))
 				case eql.NeedExists:
 					fi.exists = appendEntry(fi.exists, en)
+				case eql.NeedNumber:
+					f, err := strconv.ParseFloat(n.Lit, 64)
+					if err != nil {
+						panic("engine: bad number need " + n.Lit) // eql formats them
+					}
+					if fi.nums == nil {
+						fi.nums = map[float64][]entry{}
+					}
+					fi.nums[f] = appendEntry(fi.nums[f], en)
 				default:
 					lb := lits[n.Slot]
 					if lb == nil {
@@ -92,6 +113,7 @@ func (e *Engine) routeFor(index string) *routeSet {
 	}
 	if len(e.route) > 10_000 {
 		clear(e.route)
+		e.lastRoute = nil
 	}
 	e.route[index] = rs
 	return rs

@@ -68,7 +68,7 @@ func (r *liveRule) wants(mask uint64, catSlot int) bool {
 func (r *liveRule) offer(e *Engine, ev *event.Event) {
 	r.offered++
 	if r.tsSlot >= 0 {
-		if t, ok := event.ParseTime(ev.Get(r.tsSlot)); ok {
+		if t, ok := e.overrideTime(ev, r.tsSlot); ok {
 			saved := ev.Time
 			ev.Time = t
 			defer func() { ev.Time = saved }()

@@ -3,6 +3,7 @@ package eql
 import (
 	"regexp"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -28,9 +29,10 @@ const (
 	NeedSuffix                 // the value ends with the literal
 	NeedContains               // the literal occurs in the value
 	NeedExists                 // the field has a value (no literal)
+	NeedNumber                 // the value is a number (or numeric string) equal to Lit (see NumberKey)
 )
 
-var needOpNames = [...]string{"==", "prefix", "suffix", "contains", "exists"}
+var needOpNames = [...]string{"==", "prefix", "suffix", "contains", "exists", "number"}
 
 func (op NeedOp) String() string { return needOpNames[op] }
 
@@ -54,8 +56,24 @@ func (n Need) Holds(folded string) bool {
 		return strings.HasSuffix(folded, n.Lit)
 	case NeedContains:
 		return strings.Contains(folded, n.Lit)
+	case NeedNumber:
+		return false // see HoldsValue
 	}
 	return true
+}
+
+// HoldsValue reports whether a scalar value (an element of an array) meets
+// the need.
+func (n Need) HoldsValue(v event.Value) bool {
+	switch n.Op {
+	case NeedExists:
+		return v.Exists()
+	case NeedNumber:
+		f, ok := NumberKey(v)
+		return ok && strconv.FormatFloat(f, 'g', -1, 64) == n.Lit
+	}
+	k, ok := AppendKeyword(nil, v)
+	return ok && n.Holds(string(k))
 }
 
 // Needer is implemented by predicates of other packages (dsl) that can
@@ -146,6 +164,18 @@ func leafNeeds(p Pred, score func(Need) int) ([]Need, bool) {
 	case existsPred:
 		return []Need{{Slot: x.slot, Op: NeedExists}}, true
 	case *cmpPred:
+		if x.op == OpEq {
+			switch {
+			case x.lit.Kind() == event.KindBool && (x.t == TBool || x.t == TUnknown):
+				// only a boolean equals a boolean
+				return []Need{{Slot: x.slot, Op: NeedEqual, Lit: strconv.FormatBool(x.lit.Bool())}}, true
+			case (x.lit.Kind() == event.KindInt || x.lit.Kind() == event.KindFloat) &&
+				(x.t == TInt || x.t == TFloat || x.t == TUnknown):
+				if f, ok := NumberKey(x.lit); ok {
+					return []Need{{Slot: x.slot, Op: NeedNumber, Lit: strconv.FormatFloat(f, 'g', -1, 64)}}, true
+				}
+			}
+		}
 		// false for a missing field, whatever the comparison
 		return []Need{{Slot: x.slot, Op: NeedExists}}, true
 	case *rangePred:
@@ -429,6 +459,35 @@ func AppendKeyword(dst []byte, v event.Value) ([]byte, bool) {
 		return appendFold(dst, string(appendScalar(buf[:0], v))), true
 	}
 	return dst, false
+}
+
+// NumberKey returns the number a value holds as numeric comparisons see
+// it: an integer or float, or a string that parses as one; ok is false for
+// other values (and NaN, which equals nothing). Values equal as numbers
+// have equal keys (integers beyond 2⁵³ may share one).
+func NumberKey(v event.Value) (float64, bool) {
+	var f float64
+	switch v.Kind() {
+	case event.KindInt:
+		f = float64(v.Int())
+	case event.KindFloat:
+		f = v.Float()
+	case event.KindString:
+		n, ok := parseNumber(v.Str())
+		if !ok {
+			return 0, false
+		}
+		return NumberKey(n)
+	default:
+		return 0, false
+	}
+	if f != f {
+		return 0, false
+	}
+	if f == 0 {
+		f = 0 // -0 equals 0
+	}
+	return f, true
 }
 
 // FoldKeyword folds s as AppendKeyword does.

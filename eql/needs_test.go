@@ -56,7 +56,12 @@ func TestNeeds(t *testing.T) {
 		{`any where process.name regex~ "(foo|barbaz)\\.exe"`, `process.name contains ".exe"`},
 		{`any where process.name regex "(foolong|barbaz)[0-9]"`, `process.name contains "barbaz" | process.name contains "foolong"`},
 		{`any where process.name regex ".*"`, `process.name exists ""`},
-		{`any where process.pid == 4`, `process.pid exists ""`},
+		{`any where process.pid == 4`, `process.pid number "4"`},
+		{`any where process.pid == 4.5`, `process.pid number "4.5"`},
+		{`any where process.pid in (4, 8)`, `process.pid number "4" | process.pid number "8"`},
+		{`any where destination.port == 445`, `destination.port number "445"`},
+		{`any where process.code_signature.trusted == false`, `process.code_signature.trusted == "false"`},
+		{`any where process.pid != 4`, ``},
 		{`any where process.pid > 4 and process.name : "a"`, `process.name == "a" & process.pid exists ""`},
 		{`any where not process.name : "a.exe"`, ``},
 		{`any where process.name != "a.exe"`, ``},
@@ -90,7 +95,7 @@ func holds(ev *event.Event, n Need) bool {
 		vals = v.Array()
 	}
 	for _, x := range vals {
-		if k, ok := AppendKeyword(nil, x); ok && n.Holds(string(k)) {
+		if n.HoldsValue(x) {
 			return true
 		}
 	}
@@ -116,6 +121,9 @@ func TestNeedsNecessary(t *testing.T) {
 		`any where stringContains~(process.name, "Kelvin")`,
 		`any where process.pid == 4 or process.name : "?x*"`,
 		`any where process.name : "*ß*"`,
+		`any where process.pid == 4 or process.ppid == 4.0 or process.n == -0.0`,
+		`any where process.trusted == false or process.flag == true`,
+		`any where process.pid in (4, 12345678901234567)`,
 	}
 	docs := []string{
 		`{"process":{"name":"sc.exe"}}`,
@@ -135,6 +143,16 @@ func TestNeedsNecessary(t *testing.T) {
 		`{"process":{"name":"STRASSE","args":"x.PS1"}}`,
 		`{"process":{"name":"straße"}}`,
 		`{"process":{"name":"STRAẞE"}}`,
+		`{"process":{"pid":4.0}}`,
+		`{"process":{"pid":"4"}}`,
+		`{"process":{"ppid":"+4"}}`,
+		`{"process":{"ppid":[1, 4]}}`,
+		`{"process":{"n":0}}`,
+		`{"process":{"n":-0.0}}`,
+		`{"process":{"trusted":false}}`,
+		`{"process":{"flag":[false, true]}}`,
+		`{"process":{"pid":12345678901234567}}`,
+		`{"process":{"pid":"12345678901234567"}}`,
 	}
 	for _, q := range queries {
 		s := event.NewSchema()
