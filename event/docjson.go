@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -85,48 +86,62 @@ func (d *Doc) hasKeys(keys []string) bool {
 	return true
 }
 
+// shapeBuilder is the working space of buildShape, reused so that a
+// shape costs only its own memory.
+type shapeBuilder struct {
+	steps []jsonStep
+	text  []byte
+	segs  []string
+	open  []string // segments of the open objects below the root
+	// level[i] is the object at depth i: whether it has no member yet, and
+	// the last key segment written in it as a value, if any.
+	level []shapeLevel
+}
+
+type shapeLevel struct {
+	empty   bool
+	hasLeaf bool
+	leaf    string
+}
+
+var shapeBuilders = sync.Pool{New: func() any { return new(shapeBuilder) }}
+
 // buildShape lays out fields: sorted so that keys sharing a prefix are
 // adjacent, each key opening and closing the objects between it and the
 // previous one.
 func buildShape(fields []Field) *jsonShape {
-	sh := &jsonShape{keys: make([]string, len(fields)), steps: make([]jsonStep, len(fields))}
+	b := shapeBuilders.Get().(*shapeBuilder)
+	defer shapeBuilders.Put(b)
 	size := 0
 	for _, f := range fields {
 		size += len(f.Key)
 	}
 	block := make([]byte, 0, size)
+	keys := make([]string, len(fields))
+	b.steps = b.steps[:0]
 	for i, f := range fields {
 		block = append(block, f.Key...)
-		sh.keys[i] = unsafe.String(unsafe.SliceData(block[len(block)-len(f.Key):]), len(f.Key))
-		sh.steps[i].field = int32(i)
+		keys[i] = unsafe.String(unsafe.SliceData(block[len(block)-len(f.Key):]), len(f.Key))
+		b.steps = append(b.steps, jsonStep{field: int32(i)})
 	}
-	slices.SortFunc(sh.steps, func(a, b jsonStep) int {
-		return compareDotted(sh.keys[a.field], sh.keys[b.field])
+	slices.SortFunc(b.steps, func(x, y jsonStep) int {
+		return compareDotted(keys[x.field], keys[y.field])
 	})
-	var (
-		text []byte
-		open []string // segments of the open objects below the root
-		// leaf[i] is the last key segment written as a value in the
-		// object at depth i, if hasLeaf[i].
-		leaf    []string
-		hasLeaf []bool
-		first   = []bool{true}
-		segs    []string
-	)
+	text := append(b.text[:0], '{')
+	open := b.open[:0]
+	level := append(b.level[:0], shapeLevel{empty: true})
+	segs := b.segs
 	key := func(k string) {
-		if top := len(first) - 1; first[top] {
-			first[top] = false
+		if top := &level[len(level)-1]; top.empty {
+			top.empty = false
 		} else {
 			text = append(text, ',')
 		}
 		text = AppendJSONString(text, k)
 		text = append(text, ':')
 	}
-	leaf = append(leaf, "")
-	hasLeaf = append(hasLeaf, false)
-	text = append(text, '{')
-	for i := range sh.steps {
-		k := sh.keys[sh.steps[i].field]
+	for i := range b.steps {
+		k := keys[b.steps[i].field]
 		segs = splitKey(segs[:0], k)
 		common := 0
 		for common < len(open) && common < len(segs)-1 && open[common] == segs[common] {
@@ -134,11 +149,10 @@ func buildShape(fields []Field) *jsonShape {
 		}
 		for len(open) > common {
 			text = append(text, '}')
-			open = open[:len(open)-1]
-			first, leaf, hasLeaf = first[:len(first)-1], leaf[:len(leaf)-1], hasLeaf[:len(hasLeaf)-1]
+			open, level = open[:len(open)-1], level[:len(level)-1]
 		}
 		depth := len(open)
-		if len(segs) > depth+1 && hasLeaf[depth] && leaf[depth] == segs[depth] {
+		if l := &level[depth]; len(segs) > depth+1 && l.hasLeaf && l.leaf == segs[depth] {
 			// The prefix is a value at this level: the rest goes out
 			// dotted beside it.
 			off := 0
@@ -151,18 +165,24 @@ func buildShape(fields []Field) *jsonShape {
 				key(s)
 				text = append(text, '{')
 				open = append(open, s)
-				first, leaf, hasLeaf = append(first, true), append(leaf, ""), append(hasLeaf, false)
+				level = append(level, shapeLevel{empty: true})
 			}
 			key(segs[len(segs)-1])
-			leaf[len(leaf)-1], hasLeaf[len(hasLeaf)-1] = segs[len(segs)-1], true
+			l := &level[len(level)-1]
+			l.hasLeaf, l.leaf = true, segs[len(segs)-1]
 		}
-		sh.steps[i].cut = int32(len(text))
+		b.steps[i].cut = int32(len(text))
 	}
 	for range open {
 		text = append(text, '}')
 	}
 	text = append(text, '}')
-	sh.text = string(text)
+	sh := &jsonShape{keys: keys, steps: slices.Clone(b.steps), text: string(text)}
+	// Keep the working space, without references to these keys.
+	clear(segs[:cap(segs)])
+	clear(open[:cap(open)])
+	clear(level[:cap(level)])
+	b.text, b.open, b.level, b.segs = text, open[:0], level[:0], segs[:0]
 	return sh
 }
 

@@ -78,13 +78,13 @@ func levelName(l uint8) string {
 	return smallNumber(int(l))
 }
 
-var opcodeNames = map[uint8]string{
+var opcodeNames = [256]string{
 	0: "Info", 1: "Start", 2: "Stop", 3: "DCStart", 4: "DCStop", 5: "Extension", 6: "Reply",
 	7: "Resume", 8: "Suspend", 9: "Send", 240: "Receive",
 }
 
 func opcodeName(o uint8) string {
-	if s, ok := opcodeNames[o]; ok {
+	if s := opcodeNames[o]; s != "" {
 		return s
 	}
 	return smallNumber(int(o))
@@ -93,7 +93,7 @@ func opcodeName(o uint8) string {
 func taskName(s *evtx.System) string {
 	switch s.Provider {
 	case "Microsoft-Windows-Sysmon":
-		if t, ok := sysmonTasks[s.Task]; ok {
+		if t := sysmonTasks[s.Task&0xff]; t != "" && s.Task < 256 {
 			return t
 		}
 	case providerSecurity:

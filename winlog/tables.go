@@ -407,7 +407,7 @@ var trustAttributes = map[string]string{
 
 // sysmonTasks names Sysmon's tasks (task number = event id), as Windows
 // renders them, for records read from EVTX files.
-var sysmonTasks = map[uint16]string{
+var sysmonTasks = [256]string{
 	1: "Process Create (rule: ProcessCreate)", 2: "File creation time changed (rule: FileCreateTime)",
 	3: "Network connection detected (rule: NetworkConnect)", 4: "Sysmon service state changed",
 	5: "Process terminated (rule: ProcessTerminate)", 6: "Driver loaded (rule: DriverLoad)",

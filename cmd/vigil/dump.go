@@ -20,7 +20,7 @@ import (
 )
 
 const dumpUsage = `
-usage: vigil dump [--format ndjson] [--cpuprofile file] PATH...
+usage: vigil dump [--format ndjson] [--cpuprofile file] [--memprofile file] PATH...
 
 Prints one ECS document per Windows event record, as Elastic Agent and
 Elastic's ingest pipelines would index it: .evtx files are read natively,
@@ -41,6 +41,7 @@ func (c *dumpCmd) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("dump", dumpUsage)
 	format := fs.String("format", "ndjson", "output format (ndjson)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `file` (for performance work)")
+	memprofile := fs.String("memprofile", "", "write an allocation profile to `file` at the end (for performance work)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -74,6 +75,11 @@ func (c *dumpCmd) Run(ctx context.Context, args []string) error {
 	}
 	if err := d.out.Flush(); err != nil {
 		return err
+	}
+	if *memprofile != "" {
+		if err := writeAllocProfile(*memprofile); err != nil {
+			return err
+		}
 	}
 	if d.bad > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("dump: %d records or files could not be read", d.bad)}
@@ -241,4 +247,18 @@ func (d *dumper) jsonFile(path string) error {
 			return nil
 		}
 	}
+}
+
+// writeAllocProfile writes the allocations made so far (pprof's allocs
+// profile) for performance work.
+func writeAllocProfile(path string) error {
+	pf, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(pf, 0); err != nil {
+		pf.Close()
+		return err
+	}
+	return pf.Close()
 }
