@@ -2,7 +2,9 @@ package event
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 	"unsafe"
@@ -145,4 +147,36 @@ func flattenJSON(prefix string, v any, out map[string]any, root bool) {
 		}
 		flattenJSON(key, e, out, false)
 	}
+}
+
+// TestDocJSONConcurrent writes documents of many shapes from several
+// goroutines at once (run with -race): the layout cache is shared.
+func TestDocJSONConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var d Doc
+			var out []byte
+			for i := range 2000 {
+				d.Reset()
+				n := (i+g)%40 + 1
+				for j := range n {
+					d.Set("f."+strconv.Itoa((j*7+g)%97)+".v", Int(int64(j)))
+				}
+				out = d.AppendJSON(out[:0])
+				var v map[string]any
+				if err := json.Unmarshal(out, &v); err != nil {
+					t.Errorf("invalid JSON %s: %v", out, err)
+					return
+				}
+				if got := len(v["f"].(map[string]any)); got != n {
+					t.Errorf("%d fields out, %d in: %s", got, n, out)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
