@@ -21,8 +21,11 @@ type requirement []eql.Need
 var broadFields = map[string]int{
 	"host.os.type": 100, "host.os.family": 100, "host.os.platform": 100, "event.type": 90,
 	"event.category": 90, "event.kind": 90, "event.outcome": 80, "agent.type": 90,
-	"event.dataset": 70, "event.module": 70, "data_stream.dataset": 70, "event.provider": 60,
-	"winlog.channel": 60, "network.direction": 60, "network.transport": 60,
+	"network.direction": 60, "network.transport": 60,
+	// One value per integration: all of one source's events hold it, but
+	// a rule for another source selects none of them.
+	"event.dataset": 40, "event.module": 40, "data_stream.dataset": 40, "event.provider": 40,
+	"winlog.channel": 40,
 }
 
 // broadValues are values of otherwise selective fields that most events of
@@ -51,6 +54,8 @@ var commonFragments = []string{
 	`\registry\machine\software\microsoft\windows\currentversion\`,
 	`hkey_users\`, `\registry\user\`, `\software\microsoft\windows\currentversion\`,
 	`\windowspowershell\v1.0\powershell.exe`,
+	// security identifiers: every domain or local account's begins so
+	`s-1-5-21-`, `s-1-12-1-`,
 }
 
 // needScore estimates how many events a need lets through: lower is more
@@ -70,7 +75,7 @@ func (e *Engine) needScore(n eql.Need) int {
 	switch n.Op {
 	case eql.NeedEqual:
 		if n.Lit == "true" || n.Lit == "false" {
-			return 30_000 // a boolean: one of two values
+			return 20_000 // a boolean: one of two values
 		}
 		return 1
 	case eql.NeedNumber:

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/eql"
@@ -9,9 +10,14 @@ import (
 // litIndex finds the literals a folded value begins with, ends with or
 // contains, in one pass (eql.Literals).
 type litIndex struct {
-	set  *eql.Literals
+	set  *eql.Literals // nil: few literals, tested one by one
 	lits []litEntry
+	strs []string
 }
+
+// fewLits is the number of literals up to which testing each is cheaper
+// than a pass of the automaton.
+const fewLits = 3
 
 // litEntry is one literal and how a value must hold it.
 type litEntry struct {
@@ -50,19 +56,38 @@ func (b *litBuilder) add(op eql.NeedOp, s string, en entry) {
 // build compiles the automaton.
 func (b *litBuilder) build() *litIndex {
 	x := &litIndex{}
-	strs := make([]string, len(b.keys))
 	for i, k := range b.keys {
-		strs[i] = k.s
+		x.strs = append(x.strs, k.s)
 		x.lits = append(x.lits, litEntry{op: k.op, n: len(k.s), ents: b.ents[i]})
 	}
-	x.set = eql.NewLiterals(strs)
+	if len(x.strs) > fewLits {
+		x.set = eql.NewLiterals(x.strs)
+	}
 	return x
 }
 
 // match appends to hits the literals v meets, as indices into x.lits.
 func (x *litIndex) match(v []byte, hits []eql.LiteralHit) []eql.LiteralHit {
+	text := unsafe.String(unsafe.SliceData(v), len(v))
+	if x.set == nil {
+		for i, l := range x.strs {
+			var ok bool
+			switch x.lits[i].op {
+			case eql.NeedPrefix:
+				ok = strings.HasPrefix(text, l)
+			case eql.NeedSuffix:
+				ok = strings.HasSuffix(text, l)
+			default:
+				ok = strings.Contains(text, l)
+			}
+			if ok {
+				hits = append(hits, eql.LiteralHit{Lit: int32(i)})
+			}
+		}
+		return hits
+	}
 	start := len(hits)
-	hits = x.set.Find(unsafe.String(unsafe.SliceData(v), len(v)), hits)
+	hits = x.set.Find(text, hits)
 	keep := hits[:start]
 	for _, h := range hits[start:] {
 		switch l := &x.lits[h.Lit]; l.op {

@@ -41,17 +41,13 @@ func (e *Event) SnapshotTo(s *Event) *Event {
 	if !e.fromRaw() {
 		return e.Clone()
 	}
-	var raw []byte
-	if s != nil && s.snapshot {
-		raw = s.Raw[:0]
-	} else {
-		s = &Event{}
+	if s == nil || !s.snapshot {
+		s = &Event{snapshot: true}
 	}
-	*s = Event{
-		Raw:  append(raw, e.Raw...),
-		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
-		Index: e.Index, ID: strings.Clone(e.ID), snapshot: true,
-	}
+	// A snapshot has nothing but these: set them, not the whole struct.
+	s.Raw = append(s.Raw[:0], e.Raw...)
+	s.Time, s.Seq, s.Source, s.Pos = e.Time, e.Seq, e.Source, e.Pos
+	s.Index, s.ID = e.Index, strings.Clone(e.ID)
 	return s
 }
 
