@@ -276,6 +276,10 @@ func plainJSON(s string) int {
 			break
 		}
 	}
+	// The last few bytes: one more word, overlapping the ones checked.
+	if i < len(b) && len(b) >= 8 && i+8 > len(b) && !needsEscape(binary.LittleEndian.Uint64(b[len(b)-8:])) {
+		return len(b)
+	}
 	for ; i < len(b) && plainByte[b[i]]; i++ {
 	}
 	return i

@@ -28,7 +28,7 @@ type Field struct {
 }
 
 // indexAt is the number of fields above which Doc indexes its keys.
-const indexAt = 16
+const indexAt = 8
 
 // Reset empties the document for reuse.
 func (d *Doc) Reset() {
