@@ -45,6 +45,7 @@ func FromEVTX(r *evtx.Record, rec *Record) {
 	rec.ActivityID = s.ActivityID
 	rec.RelatedActivityID = s.RelatedActivityID
 	rec.User.Identifier = s.UserID
+	rec.ordered = true
 	for i, d := range r.EventData {
 		name := d.Name
 		if name == "" {

@@ -484,8 +484,11 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 }
 
-// finish writes the remaining event data, sorted by name so that records
-// of one kind make documents of one shape, and the related fields.
+// finish writes the remaining event data and the related fields. Records
+// of one kind must make documents of one shape (keys in the same order),
+// for Doc.AppendJSON caches the layout of each shape: EVTX records give
+// their event data in their template's order, JSON records in whatever
+// order their producer wrote, so those are sorted by name.
 func (n *Normalizer) finish(k kind) {
 	order := n.order[:0]
 	for i := range n.items {
@@ -493,7 +496,7 @@ func (n *Normalizer) finish(k kind) {
 			order = append(order, int16(i))
 		}
 	}
-	for i := 1; i < len(order); i++ {
+	for i := 1; i < len(order) && !n.r.ordered; i++ {
 		for j := i; j > 0 && n.items[order[j-1]].name > n.items[order[j]].name; j-- {
 			order[j-1], order[j] = order[j], order[j-1]
 		}

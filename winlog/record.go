@@ -61,6 +61,9 @@ type Record struct {
 
 	// buf holds unescaped JSON strings; see DecodeJSON.
 	buf []byte
+	// ordered reports that EventData comes in an order that records of one
+	// kind share (an EVTX template's).
+	ordered bool
 }
 
 // UserInfo is the user a record runs as.
