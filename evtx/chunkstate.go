@@ -91,6 +91,7 @@ type chunkState struct {
 
 	arena []byte   // rendered strings
 	strs  []string // backing store for Data.Values
+	data  []Data   // backing store for Record.EventData
 
 	recs []Record
 	errs []error // per record, aligned with recs
@@ -120,6 +121,7 @@ func (cs *chunkState) reset() {
 	clear(cs.binxml)
 	cs.arena = cs.arena[:0]
 	cs.strs = cs.strs[:0]
+	cs.data = cs.data[:0]
 	cs.recs = cs.recs[:0]
 	cs.errs = cs.errs[:0]
 	cs.err = nil

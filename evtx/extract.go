@@ -152,7 +152,11 @@ func (w *walker) time(first int32, sc scope) (time.Time, error) {
 }
 
 func (w *walker) eventData(r *Record, el int32, sc scope) error {
-	return w.forEach(w.cs.nodes[el].first, sc, func(n int32, sc scope) error {
+	// The items of all records of a chunk share one array (cs.data), so a
+	// record slot does not grow its own.
+	cs := w.cs
+	s0 := len(cs.data)
+	err := w.forEach(w.cs.nodes[el].first, sc, func(n int32, sc scope) error {
 		nd := &w.cs.nodes[n]
 		if nd.kind != kElem {
 			return nil
@@ -173,9 +177,16 @@ func (w *walker) eventData(r *Record, el int32, sc scope) error {
 		if err = w.value(&d, n, sc); err != nil {
 			return err
 		}
-		r.EventData = append(r.EventData, d)
+		cs.data = append(cs.data, d)
 		return nil
 	})
+	if len(r.EventData) == 0 {
+		r.EventData = cs.data[s0:len(cs.data):len(cs.data)]
+	} else { // a second <EventData>
+		r.EventData = append(r.EventData, cs.data[s0:]...)
+		cs.data = cs.data[:s0]
+	}
+	return err
 }
 
 // value sets d.Value (and d.Values for an array) from element el's content.
