@@ -37,7 +37,8 @@ func (d *Doc) AppendJSON(dst []byte) []byte {
 // for each field in output order, the text before its value.
 type jsonShape struct {
 	hash  uint64
-	keys  []string // the keys in insertion order (copies)
+	keys  string  // the keys in insertion order, one after the other
+	ends  []int32 // key i is keys[ends[i-1]:ends[i]]
 	steps []jsonStep
 	text  string // text[steps[i-1].cut:steps[i].cut] precedes field steps[i].field; the rest ends the object
 }
@@ -60,7 +61,7 @@ func (d *Doc) shape() *jsonShape {
 	h = mix(h, hashMul)
 	set := h & uint64(len(shapeCache)-1) &^ 1
 	for w := range uint64(2) {
-		if sh := shapeCache[set+w].Load(); sh != nil && sh.hash == h && d.hasKeys(sh.keys) {
+		if sh := shapeCache[set+w].Load(); sh != nil && sh.hash == h && d.hasKeys(sh) {
 			return sh
 		}
 	}
@@ -73,15 +74,17 @@ func (d *Doc) shape() *jsonShape {
 	return sh
 }
 
-// hasKeys reports whether d's keys are keys, in order.
-func (d *Doc) hasKeys(keys []string) bool {
-	if len(keys) != len(d.fields) {
+// hasKeys reports whether d's keys are sh's, in order.
+func (d *Doc) hasKeys(sh *jsonShape) bool {
+	if len(sh.ends) != len(d.fields) {
 		return false
 	}
-	for i, k := range keys {
-		if d.fields[i].Key != k {
+	start := int32(0)
+	for i, end := range sh.ends {
+		if d.fields[i].Key != sh.keys[start:end] {
 			return false
 		}
+		start = end
 	}
 	return true
 }
@@ -112,20 +115,21 @@ var shapeBuilders = sync.Pool{New: func() any { return new(shapeBuilder) }}
 func buildShape(fields []Field) *jsonShape {
 	b := shapeBuilders.Get().(*shapeBuilder)
 	defer shapeBuilders.Put(b)
+	var block strings.Builder
 	size := 0
 	for _, f := range fields {
 		size += len(f.Key)
 	}
-	block := make([]byte, 0, size)
-	keys := make([]string, len(fields))
+	block.Grow(size)
+	ends := make([]int32, len(fields))
 	b.steps = b.steps[:0]
 	for i, f := range fields {
-		block = append(block, f.Key...)
-		keys[i] = unsafe.String(unsafe.SliceData(block[len(block)-len(f.Key):]), len(f.Key))
+		block.WriteString(f.Key)
+		ends[i] = int32(block.Len())
 		b.steps = append(b.steps, jsonStep{field: int32(i)})
 	}
 	slices.SortFunc(b.steps, func(x, y jsonStep) int {
-		return compareDotted(keys[x.field], keys[y.field])
+		return compareDotted(fields[x.field].Key, fields[y.field].Key)
 	})
 	text := append(b.text[:0], '{')
 	open := b.open[:0]
@@ -141,7 +145,7 @@ func buildShape(fields []Field) *jsonShape {
 		text = append(text, ':')
 	}
 	for i := range b.steps {
-		k := keys[b.steps[i].field]
+		k := fields[b.steps[i].field].Key
 		segs = splitKey(segs[:0], k)
 		common := 0
 		for common < len(open) && common < len(segs)-1 && open[common] == segs[common] {
@@ -177,7 +181,7 @@ func buildShape(fields []Field) *jsonShape {
 		text = append(text, '}')
 	}
 	text = append(text, '}')
-	sh := &jsonShape{keys: keys, steps: slices.Clone(b.steps), text: string(text)}
+	sh := &jsonShape{keys: block.String(), ends: ends, steps: slices.Clone(b.steps), text: string(text)}
 	// Keep the working space, without references to these keys.
 	clear(segs[:cap(segs)])
 	clear(open[:cap(open)])

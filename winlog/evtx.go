@@ -2,6 +2,7 @@ package winlog
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/vigilsec/vigil/evtx"
 )
@@ -113,11 +114,13 @@ func taskName(s *evtx.System) string {
 // smallNumber slices it. (A table of strings would cost a process start-up
 // a quarter of a megabyte of headers.)
 var numberText = func() string {
-	b := make([]byte, 0, numberOffset(maxNumber))
+	var b strings.Builder
+	b.Grow(numberOffset(maxNumber))
+	var tmp [8]byte
 	for i := range maxNumber {
-		b = strconv.AppendInt(b, int64(i), 10)
+		b.Write(strconv.AppendInt(tmp[:0], int64(i), 10))
 	}
-	return string(b)
+	return b.String()
 }()
 
 const maxNumber = 16384
