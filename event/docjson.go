@@ -276,12 +276,15 @@ func plainJSON(s string) int {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
-		if needsEscape(binary.LittleEndian.Uint64(b[i:])) {
-			break
+		if m := escapeMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
 		}
 	}
 	// The last few bytes: one more word, overlapping the ones checked.
-	if i < len(b) && len(b) >= 8 && i+8 > len(b) && !needsEscape(binary.LittleEndian.Uint64(b[len(b)-8:])) {
+	if i < len(b) && len(b) >= 8 {
+		if m := escapeMask(binary.LittleEndian.Uint64(b[len(b)-8:])); m != 0 {
+			return len(b) - 8 + bits.TrailingZeros64(m)/8
+		}
 		return len(b)
 	}
 	for ; i < len(b) && plainByte[b[i]]; i++ {
@@ -297,14 +300,15 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
-// needsEscape reports whether any of the eight bytes of w is a control
-// byte, '"' or '\\': the classic "has a byte less than n" tests (n = 0x20,
-// and 1 for a zero byte of w^'"' and of w^'\\'), exact as a whole. Bytes
-// from 0x80 up never match: w's high bits mask them out.
-func needsEscape(w uint64) bool {
+// escapeMask has the high bit set of the bytes of w that are a control
+// byte, '"' or '\\' (the classic "has a byte less than n" tests: n = 0x20,
+// and 1 for a zero byte of w^'"' and of w^'\\'). Borrows can mark bytes
+// above a matching one too, but the lowest marked byte always matches, and
+// bytes from 0x80 up never do: w's high bits mask them out.
+func escapeMask(w uint64) uint64 {
 	q := w ^ ('"' * ones)
 	bs := w ^ ('\\' * ones)
-	return ((w-0x20*ones)|(q-ones)|(bs-ones))&^w&highs != 0
+	return ((w - 0x20*ones) | (q - ones) | (bs - ones)) &^ w & highs
 }
 
 // hashSeed makes key hashes differ between processes, so that inputs

@@ -3,6 +3,7 @@ package winlog
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -644,22 +645,31 @@ func (d *jdecoder) unescape(start, quote int) (string, error) {
 	out := d.alloc(end - start)[:0]
 	i := start
 	for i < end {
-		// Copy eight bytes at a time up to the next backslash.
-		for i+8 <= end {
+		if i+8 <= end {
+			// Eight bytes at a time up to the next backslash: the word is
+			// written whole (out has room: it never gets ahead of i) and
+			// cut after the bytes before the backslash.
 			w := binary.LittleEndian.Uint64(d.data[i:])
-			if x := w ^ ('\\' * 0x0101010101010101); (x-0x0101010101010101)&^x&0x8080808080808080 != 0 {
+			x := w ^ ('\\' * 0x0101010101010101)
+			m := (x - 0x0101010101010101) &^ x & 0x8080808080808080
+			n := len(out)
+			out = binary.LittleEndian.AppendUint64(out, w)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			k := bits.TrailingZeros64(m) / 8 // the first backslash
+			out = out[:n+k]
+			i += k
+		} else {
+			for i < end && d.data[i] != '\\' {
+				out = append(out, d.data[i])
+				i++
+			}
+			if i == end {
 				break
 			}
-			out = binary.LittleEndian.AppendUint64(out, w)
-			i += 8
 		}
-		j := bytes.IndexByte(d.data[i:end], '\\')
-		if j < 0 {
-			out = append(out, d.data[i:end]...)
-			break
-		}
-		out = append(out, d.data[i:i+j]...)
-		i += j
 		e := d.data[i+1]
 		i += 2
 		switch e {

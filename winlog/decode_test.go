@@ -1,0 +1,62 @@
+package winlog
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestDecodeJSONStrings checks unescaping against encoding/json: strings
+// with escapes at every position relative to the eight-byte words the
+// decoder reads, as encoding/json and Winlogbeat write them.
+func TestDecodeJSONStrings(t *testing.T) {
+	pieces := []string{`\`, `"`, "\n", "\r\n", "\t", "\x01", "é", "😀", "\u2028", "<&>", "a", "bc", "defghij", `C:\Windows\System32\`, `\\host\share`}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var inputs []string
+	for n := range 40 {
+		for _, p := range pieces {
+			inputs = append(inputs, strings.Repeat("x", n)+p, p+strings.Repeat("y", n), strings.Repeat("z", n)+p+strings.Repeat("w", n%9))
+		}
+	}
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		inputs = append(inputs, b.String())
+	}
+	var rec Record
+	for _, s := range inputs {
+		enc, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line := `{"winlog":{"channel":"Security","event_data":{"k":` + string(enc) + `,"next":"v"}}}`
+		if err := DecodeJSON([]byte(line), &rec); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if len(rec.EventData) != 2 || rec.EventData[0].Value != s || rec.EventData[1].Value != "v" {
+			t.Fatalf("%s: got %+v", line, rec.EventData)
+		}
+	}
+}
+
+func TestDecodeJSONStringErrors(t *testing.T) {
+	tests := []struct{ line, want string }{
+		{`{"message":"abc\`, "winlog: invalid JSON at byte 16: unterminated string"},
+		{`{"message":"abc\"}`, "winlog: invalid JSON at byte 18: unterminated string"},
+		{`{"message":"a\qb"}`, `winlog: invalid JSON at byte 13: invalid escape '\q'`},
+		{`{"message":"a\u12"}`, `winlog: invalid JSON at byte 13: invalid \u escape`},
+		{`{"other":"abc\\\"}`, "winlog: invalid JSON at byte 18: unterminated string"},
+	}
+	var rec Record
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			err := DecodeJSON([]byte(tt.line), &rec)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v, want %s", err, tt.want)
+			}
+		})
+	}
+}
