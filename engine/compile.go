@@ -83,11 +83,10 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 	switch p.Kind() {
 	case eql.EventQuery:
 		lr.kind = kindEvent
-		lr.pred = eql.Reorder(p.Pred, e.broad)
+		lr.pred, lr.filings = e.eventFiling(p.Pred)
 		if c := q.Event.Category; c != "" && c != "any" {
 			cats = []string{c}
 		}
-		lr.filings = []filing{e.filingOf(lr.pred, false)}
 	case eql.SequenceQuery, eql.SampleQuery:
 		any := false
 		for _, st := range append(p.Stages, p.Until) {
@@ -124,6 +123,19 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 func (e *Engine) filingOf(p eql.Pred, later bool) filing {
 	req, _ := e.requirementOf(p)
 	return filing{req: req, later: later}
+}
+
+// eventFiling files an event query under its best requirement and orders
+// its conjunctions for events the index offers it: tests of the fields the
+// requirement names run last, with those of broad fields, as the event
+// most likely meets them (that is how it reached the rule).
+func (e *Engine) eventFiling(p eql.Pred) (eql.Pred, []filing) {
+	f := e.filingOf(p, false)
+	filed := map[int]bool{}
+	for _, n := range f.req {
+		filed[n.Slot] = true
+	}
+	return eql.Reorder(p, func(slot int) bool { return filed[slot] || e.broad(slot) }), []filing{f}
 }
 
 // stageFilings files a sequence or sample. A sample, and a sequence's
@@ -249,7 +261,6 @@ func (e *Engine) compileKQL(lr *liveRule) error {
 		return err
 	}
 	lr.kind = kindEvent
-	lr.pred = eql.Reorder(p, e.broad)
-	lr.filings = []filing{e.filingOf(lr.pred, false)}
+	lr.pred, lr.filings = e.eventFiling(p)
 	return nil
 }
