@@ -12,6 +12,7 @@ type Literals struct {
 	next   []int32   // state*cols + column → next state's state*cols<<1, | 1 if literals end there
 	out    [][]int32 // per state: the literals that end there
 	minLen int       // the shortest literal: shorter texts hold none
+	start  [256]bool // the first bytes of literals: from the start state, others lead back to it
 }
 
 // LiteralHit is one occurrence of literal Lit ending before byte End.
@@ -38,6 +39,9 @@ func NewLiterals(lits []string) *Literals {
 	}
 	for li, l := range lits {
 		x.minLen = min(x.minLen, len(l))
+		if len(l) > 0 {
+			x.start[l[0]] = true
+		}
 		s := int32(0)
 		for i := 0; i < len(l); i++ {
 			c := int32(x.class[l[i]])
@@ -101,9 +105,17 @@ func (x *Literals) Find(text string, hits []LiteralHit) []LiteralHit {
 	if len(text) < x.minLen {
 		return hits
 	}
-	next, class := x.next, &x.class
+	next, class, start := x.next, &x.class, &x.start
 	s := int32(0)
 	for i := 0; i < len(text); i++ {
+		if s == 0 {
+			// In the start state: skip to a byte that begins a literal.
+			for !start[text[i]] {
+				if i++; i == len(text) {
+					return hits
+				}
+			}
+		}
 		s = next[s>>1+class[text[i]]]
 		if s&1 != 0 {
 			for _, li := range x.out[s>>1/x.cols] {
