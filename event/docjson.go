@@ -312,8 +312,14 @@ func escapeMask(w uint64) uint64 {
 }
 
 // hashSeed makes key hashes differ between processes, so that inputs
-// cannot be made to collide in a document's key table.
-var hashSeed = rand.Uint64()
+// cannot be made to collide in a document's key table. Each multiplication
+// takes a seeded operand from either side, so that no chosen input can
+// zero one and lose the seed.
+var (
+	hashSeed  = rand.Uint64()
+	hashSeed1 = rand.Uint64()
+	hashSeed2 = rand.Uint64()
+)
 
 const hashMul = 0x9e3779b97f4a7c15
 
@@ -322,21 +328,28 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-// keyHash hashes a document key: every byte, eight at a time.
+// keyHash hashes a document key: every byte, sixteen at a time (two words
+// per multiplication, as wyhash does).
 func keyHash(s string) uint64 {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
-	h := hashSeed ^ uint64(len(s))*hashMul
-	for len(b) > 8 {
-		h = mix(h^binary.LittleEndian.Uint64(b), 0xa0761d6478bd642f)
-		b = b[8:]
-	}
-	var w uint64
-	if len(s) >= 8 {
-		w = binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[len(s)-8:])
-	} else {
-		for i, c := range b {
-			w |= uint64(c) << (8 * i)
+	n := len(b)
+	h := hashSeed ^ uint64(n)*hashMul
+	var w0, w1 uint64
+	switch {
+	case n > 16:
+		for len(b) > 16 {
+			h = mix(binary.LittleEndian.Uint64(b)^hashSeed1, binary.LittleEndian.Uint64(b[8:])^h)
+			b = b[16:]
 		}
+		// The last sixteen bytes, overlapping those hashed.
+		b = unsafe.Slice(unsafe.StringData(s), n)[n-16:]
+		w0, w1 = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+	case n >= 8:
+		w0, w1 = binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[n-8:])
+	case n >= 4:
+		w0, w1 = uint64(binary.LittleEndian.Uint32(b)), uint64(binary.LittleEndian.Uint32(b[n-4:]))
+	case n > 0:
+		w0 = uint64(b[0])<<16 | uint64(b[n/2])<<8 | uint64(b[n-1])
 	}
-	return mix(h^w^0xe7037ed1a0b428db, hashMul)
+	return mix(mix(w0^hashSeed2, w1^h), hashMul)
 }

@@ -79,3 +79,25 @@ func BenchmarkDocSet(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(keys)), "ns/set")
 }
+
+// TestKeyHashBytes checks that every byte of a key counts: keys that
+// differ in one byte, at any position and length, hash apart.
+func TestKeyHashBytes(t *testing.T) {
+	for n := range 41 {
+		base := make([]byte, n)
+		for i := range base {
+			base[i] = byte('a' + i%26)
+		}
+		h := keyHash(string(base))
+		for i := range n {
+			k := append([]byte(nil), base...)
+			k[i] ^= 0x20
+			if keyHash(string(k)) == h {
+				t.Errorf("length %d: changing byte %d keeps the hash", n, i)
+			}
+		}
+		if n > 0 && keyHash(string(base[:n-1])) == h {
+			t.Errorf("length %d: a prefix has the same hash", n)
+		}
+	}
+}

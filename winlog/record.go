@@ -84,8 +84,9 @@ type Param struct {
 // Reset empties the record for reuse, keeping its storage.
 func (r *Record) Reset() {
 	ed, ud, kw, buf := r.EventData[:0], r.UserData[:0], r.Keywords[:0], r.buf[:0]
-	clear(r.EventData[:cap(r.EventData)])
-	clear(r.UserData[:cap(r.UserData)])
+	// Only the used part: what lies beyond was cleared when it was.
+	clear(r.EventData)
+	clear(r.UserData)
 	*r = Record{Version: -1, EventData: ed, UserData: ud, Keywords: kw, buf: buf}
 }
 
