@@ -28,7 +28,16 @@ func (d *Doc) AppendJSON(dst []byte) []byte {
 	for _, st := range sh.steps {
 		dst = append(dst, sh.text[prev:st.cut]...)
 		prev = st.cut
-		dst = appendJSONValue(dst, &d.fields[st.field].Value)
+		v := &d.fields[st.field].Value
+		if v.k != KindString {
+			dst = appendJSONValue(dst, v)
+		} else if plainJSON(v.s) == len(v.s) { // most strings
+			dst = append(dst, '"')
+			dst = append(dst, v.s...)
+			dst = append(dst, '"')
+		} else {
+			dst = appendJSONString(dst, v.s)
+		}
 	}
 	return append(dst, sh.text[prev:]...)
 }
