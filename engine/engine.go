@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/eql"
@@ -160,11 +161,11 @@ func (e *Engine) Process(ev *event.Event) {
 		}
 		if fi.exact != nil || fi.lits != nil || fi.nums != nil {
 			if v.Kind() == event.KindArray {
-				for _, el := range v.Array() {
-					e.offerByValue(fi, el, ev, mask)
+				for i, el := range v.Array() {
+					e.offerByValue(fi, i, el, ev, mask)
 				}
 			} else {
-				e.offerByValue(fi, v, ev, mask)
+				e.offerByValue(fi, 0, v, ev, mask)
 			}
 		}
 		if fi.exists != nil && v.Exists() {
@@ -194,8 +195,10 @@ func (e *Engine) overrideTime(ev *event.Event, slot int) (int64, bool) {
 	return m.t, m.ok
 }
 
-// offerByValue offers ev to the rules filed under one of its values.
-func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) {
+// offerByValue offers ev to the rules filed under one of its values,
+// element elem of the field's value. Strings are folded once per event,
+// shared with the rules' case-insensitive tests (event.Event.Folded).
+func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event.Event, mask uint64) {
 	if fi.nums != nil {
 		if f, ok := eql.NumberKey(v); ok {
 			e.offerTo(fi.nums[f], ev, mask)
@@ -204,13 +207,19 @@ func (e *Engine) offerByValue(fi *fieldIndex, v event.Value, ev *event.Event, ma
 	if fi.exact == nil && fi.lits == nil {
 		return
 	}
-	key, ok := eql.AppendKeyword(e.keyBuf[:0], v)
-	e.keyBuf = key
-	if !ok {
-		return
+	var key string
+	if v.Kind() == event.KindString {
+		key = ev.Folded(fi.slot, elem, v.Str(), eql.AppendFolded)
+	} else {
+		b, ok := eql.AppendKeyword(e.keyBuf[:0], v)
+		e.keyBuf = b
+		if !ok {
+			return
+		}
+		key = unsafe.String(unsafe.SliceData(b), len(b))
 	}
 	if fi.exact != nil && fi.lens.has(len(key)) {
-		e.offerTo(fi.exact[string(key)], ev, mask)
+		e.offerTo(fi.exact[key], ev, mask)
 	}
 	if fi.lits != nil {
 		e.hits = fi.lits.match(key, e.hits[:0])

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"strings"
-	"unsafe"
 
 	"github.com/vigilsec/vigil/eql"
 )
@@ -67,8 +66,7 @@ func (b *litBuilder) build() *litIndex {
 }
 
 // match appends to hits the literals v meets, as indices into x.lits.
-func (x *litIndex) match(v []byte, hits []eql.LiteralHit) []eql.LiteralHit {
-	text := unsafe.String(unsafe.SliceData(v), len(v))
+func (x *litIndex) match(text string, hits []eql.LiteralHit) []eql.LiteralHit {
 	if x.set == nil {
 		for i, l := range x.strs {
 			var ok bool
@@ -96,7 +94,7 @@ func (x *litIndex) match(v []byte, hits []eql.LiteralHit) []eql.LiteralHit {
 				continue
 			}
 		case eql.NeedSuffix:
-			if int(h.End) != len(v) {
+			if int(h.End) != len(text) {
 				continue
 			}
 		}

@@ -33,7 +33,7 @@ func TestLitIndex(t *testing.T) {
 		for range 50 {
 			v := word(12)
 			var got []int64
-			for _, h := range x.match([]byte(v), nil) {
+			for _, h := range x.match(v, nil) {
 				for _, en := range x.lits[h.Lit].ents {
 					got = append(got, en.r.offered)
 				}

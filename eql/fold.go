@@ -154,8 +154,11 @@ func indexFold(s, sub string) int {
 func containsFold(s, sub string) bool { return indexFold(s, sub) >= 0 }
 
 // appendFold appends the canonical folded form of s to dst: two strings
-// are equal ignoring case exactly when their folded forms are equal. Set
-// lookups for in~ and : use it with a stack buffer.
+// are equal ignoring case (equalFold) exactly when their folded forms are
+// equal, and one contains, begins or ends with another ignoring case
+// exactly when the folded forms do, byte for byte. A byte that is not
+// UTF-8 folds to U+FFFD, as equalFold decodes it. Set lookups, the rule
+// index and the per-event folded values (event.Event.Folded) use it.
 func appendFold(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -165,15 +168,15 @@ func appendFold(dst []byte, s string) []byte {
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, c)
-		} else {
-			dst = utf8.AppendRune(dst, foldRune(r))
-		}
+		dst = utf8.AppendRune(dst, foldRune(r))
 		i += n
 	}
 	return dst
 }
+
+// AppendFolded appends s folded as case-insensitive tests compare it (see
+// AppendKeyword); it is the fold to pass to event.Event.Folded.
+func AppendFolded(dst []byte, s string) []byte { return appendFold(dst, s) }
 
 // foldString returns the canonical folded form of s.
 func foldString(s string) string { return string(appendFold(nil, s)) }

@@ -203,6 +203,8 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 		return litNeed(slot, NeedSuffix, x.s)
 	case containsTest:
 		return litNeed(slot, NeedContains, x.s)
+	case containsFoldTest:
+		return litNeed(slot, NeedContains, x.s)
 	case *wildcard:
 		n, ok := wildcardNeed(slot, x.pattern, score)
 		if !ok {

@@ -151,26 +151,52 @@ func Exists(slot int) Pred { return existsPred{slot} }
 type strPred struct {
 	slot int
 	t    strTest
+	ft   foldedTest // t, when it is faster on folded values
+}
+
+// newStrPred makes a string predicate.
+func newStrPred(slot int, t strTest) *strPred {
+	p := &strPred{slot: slot, t: t}
+	if ft, ok := t.(foldedTest); ok && ft.wantsFolded() {
+		p.ft = ft
+	}
+	return p
 }
 
 // strTest is a compiled string test.
 type strTest interface{ test(s string) bool }
 
+// foldedTest is a string test that compares without case faster on the
+// value folded (appendFold): it gets both, the folded one from the event,
+// which folds each value at most once (event.Event.Folded).
+type foldedTest interface {
+	strTest
+	testFolded(s, folded string) bool
+	wantsFolded() bool
+}
+
 func (p *strPred) Match(ev *event.Event) bool {
 	v := ev.Get(p.slot)
 	if v.Kind() == event.KindString {
+		if p.ft != nil {
+			return p.ft.testFolded(v.Str(), ev.Folded(p.slot, 0, v.Str(), appendFold))
+		}
 		return p.t.test(v.Str())
 	}
-	return p.slow(v)
+	return p.slow(ev, v)
 }
 
 // slow handles arrays and non-string scalars.
-func (p *strPred) slow(v event.Value) bool {
+func (p *strPred) slow(ev *event.Event, v event.Value) bool {
 	switch v.Kind() {
 	case event.KindArray:
-		for _, e := range v.Array() {
+		for i, e := range v.Array() {
 			if e.Kind() == event.KindString {
-				if p.t.test(e.Str()) {
+				if p.ft != nil {
+					if p.ft.testFolded(e.Str(), ev.Folded(p.slot, i, e.Str(), appendFold)) {
+						return true
+					}
+				} else if p.t.test(e.Str()) {
 					return true
 				}
 			} else if p.testScalar(e) {
@@ -207,7 +233,7 @@ func (p *eqFoldPred) Match(ev *event.Event) bool {
 	if v.Kind() == event.KindString {
 		return equalFold(v.Str(), p.s)
 	}
-	return p.slow(v)
+	return p.slow(ev, v)
 }
 
 // eqPred is StringEquals without fold (field == "value", the category).
@@ -228,7 +254,7 @@ func (p *eqPred) Match(ev *event.Event) bool {
 			}
 		}
 	}
-	return p.slow(v)
+	return p.slow(ev, v)
 }
 
 type eqTest string
@@ -240,6 +266,10 @@ type eqFoldTest string
 func (t eqFoldTest) test(s string) bool { return equalFold(s, string(t)) }
 
 func (w *wildcard) test(s string) bool { return w.match(s) }
+
+func (w *wildcard) testFolded(s, f string) bool { return w.matchFolded(s, f) }
+
+func (w *wildcard) wantsFolded() bool { return w.folded != nil }
 
 // setTest is membership in a set of strings, folded when fold is set, plus
 // wildcard patterns tried in turn.
@@ -296,15 +326,21 @@ func (t *setTest) testWild(s string) bool {
 		}
 		return false
 	}
+	var buf [512]byte
+	f := appendFold(buf[:0], s)
+	return t.tryWild(s, unsafe.String(unsafe.SliceData(f), len(f)))
+}
+
+// tryWild tries the patterns whose literal text folded s, f, holds, and
+// those without literal text.
+func (t *setTest) tryWild(s, f string) bool {
 	for _, i := range t.always {
-		if t.wild[i].match(s) {
+		if t.wild[i].matchFolded(s, f) {
 			return true
 		}
 	}
-	var buf [512]byte
-	f := appendFold(buf[:0], s)
 	var hb [32]LiteralHit
-	hits := t.pre.Find(unsafe.String(unsafe.SliceData(f), len(f)), hb[:0])
+	hits := t.pre.Find(f, hb[:0])
 	var seen [8]uint64 // patterns tried, when there are at most 512
 	for _, h := range hits {
 		i := t.preOf[h.Lit]
@@ -314,7 +350,7 @@ func (t *setTest) testWild(s string) bool {
 			}
 			seen[i>>6] |= 1 << (i & 63)
 		}
-		if t.wild[i].match(s) {
+		if t.wild[i].matchFolded(s, f) {
 			return true
 		}
 	}
@@ -323,6 +359,44 @@ func (t *setTest) testWild(s string) bool {
 
 // smallSet is the size up to which a set is scanned rather than hashed.
 const smallSet = 8
+
+// testFolded is test with s folded: fold sets compare it with their
+// (folded) members, fold patterns match it byte for byte.
+func (t *setTest) testFolded(s, f string) bool {
+	if t.fold {
+		if t.small != nil {
+			for _, m := range t.small {
+				if m == f {
+					return true
+				}
+			}
+		} else if _, ok := t.set[f]; ok {
+			return true
+		}
+	} else if t.small != nil {
+		for _, m := range t.small {
+			if m == s {
+				return true
+			}
+		}
+	} else if _, ok := t.set[s]; ok {
+		return true
+	}
+	if len(t.wild) == 0 {
+		return false
+	}
+	if t.pre == nil {
+		for _, w := range t.wild {
+			if w.matchFolded(s, f) {
+				return true
+			}
+		}
+		return false
+	}
+	return t.tryWild(s, f)
+}
+
+func (t *setTest) wantsFolded() bool { return t.fold || t.pre != nil }
 
 func (t *setTest) test(s string) bool {
 	if t.small != nil {
@@ -411,12 +485,24 @@ func (t containsTest) test(s string) bool {
 	return strings.Contains(s, t.s)
 }
 
+// containsFoldTest is containsTest ignoring case, on folded values.
+type containsFoldTest struct {
+	s  string // as written
+	fs string // folded
+}
+
+func (t containsFoldTest) test(s string) bool { return containsFold(s, t.s) }
+
+func (t containsFoldTest) testFolded(_, f string) bool { return strings.Contains(f, t.fs) }
+
+func (t containsFoldTest) wantsFolded() bool { return true }
+
 // StringEquals holds when the field equals value, ignoring case if fold.
 func StringEquals(slot int, value string, fold bool) Pred {
 	if fold {
-		return &eqFoldPred{strPred{slot, eqFoldTest(value)}, value}
+		return &eqFoldPred{strPred{slot: slot, t: eqFoldTest(value)}, value}
 	}
-	return &eqPred{strPred{slot, eqTest(value)}, value}
+	return &eqPred{strPred{slot: slot, t: eqTest(value)}, value}
 }
 
 // Wildcard holds when the field matches a pattern in which * matches any
@@ -427,22 +513,25 @@ func Wildcard(slot int, pattern string, fold bool) Pred {
 	if !hasWildcard(pattern) {
 		return StringEquals(slot, pattern, fold)
 	}
-	return &strPred{slot, compileWildcard(pattern, fold)}
+	return newStrPred(slot, compileWildcard(pattern, fold))
 }
 
 // Prefix holds when the field starts with prefix.
 func Prefix(slot int, prefix string, fold bool) Pred {
-	return &strPred{slot, prefixTest{prefix, fold}}
+	return newStrPred(slot, prefixTest{prefix, fold})
 }
 
 // Suffix holds when the field ends with suffix.
 func Suffix(slot int, suffix string, fold bool) Pred {
-	return &strPred{slot, suffixTest{suffix, fold}}
+	return newStrPred(slot, suffixTest{suffix, fold})
 }
 
 // Contains holds when the field contains sub.
 func Contains(slot int, sub string, fold bool) Pred {
-	return &strPred{slot, containsTest{sub, fold}}
+	if fold {
+		return newStrPred(slot, containsFoldTest{sub, foldString(sub)})
+	}
+	return newStrPred(slot, containsTest{sub, fold})
 }
 
 // StringIn holds when the field equals one of values (a set lookup).
@@ -465,7 +554,7 @@ func predOfTest(slot int, t strTest) Pred {
 	case eqTest:
 		return StringEquals(slot, string(t), false)
 	}
-	return &strPred{slot, t}
+	return newStrPred(slot, t)
 }
 
 // patternTest compiles a list of values or wildcard patterns to one test.
@@ -514,7 +603,7 @@ func Regex(slot int, pattern string, fold bool) (Pred, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &strPred{slot, newRegexTest(re)}, nil
+	return newStrPred(slot, newRegexTest(re)), nil
 }
 
 // cmpPred compares a field's values with a constant of the field's type.

@@ -120,7 +120,7 @@ func TestCompileDoesNotAllocateOnMatch(t *testing.T) {
 // and values (case variants and Unicode folding included).
 func TestSetPrefilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	alphabet := []string{"a", "B", "\\", ".", "x", "K", "\u212a", "ſ", "s", "?", "*", "é", "É"}
+	alphabet := []string{"a", "B", "\\", ".", "x", "K", "\u212a", "ſ", "s", "?", "*", "é", "É", "\xff", "\ufffd"}
 	word := func(n int, wild bool) string {
 		var b strings.Builder
 		for range 1 + rng.IntN(n) {
@@ -155,6 +155,9 @@ func TestSetPrefilter(t *testing.T) {
 			}
 			if got := st.test(v); got != want {
 				t.Fatalf("patterns %q (fold %v) on %q: got %v, want %v", pats, fold, v, got, want)
+			}
+			if got := st.testFolded(v, foldString(v)); got != want {
+				t.Fatalf("patterns %q (fold %v) on %q folded: got %v, want %v", pats, fold, v, got, want)
 			}
 		}
 	}
@@ -193,6 +196,9 @@ func TestWildcardGeneral(t *testing.T) {
 				want := globMatch(p, v, fold)
 				if got := w.match(v); got != want {
 					t.Fatalf("%q (fold %v) on %q: got %v, want %v", p, fold, v, got, want)
+				}
+				if got := w.matchFolded(v, foldString(v)); got != want {
+					t.Fatalf("%q (fold %v) on %q folded: got %v, want %v", p, fold, v, got, want)
 				}
 				if want {
 					checked++

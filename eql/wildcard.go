@@ -12,9 +12,10 @@ import (
 // substring or equality test.
 type wildcard struct {
 	kind    wcKind
-	lit     string   // exact, prefix, suffix, contains
-	segs    []string // segmented: the parts between stars
-	runes   []int    // wcGeneral: the runes each part matches (? is one)
+	lit     string    // exact, prefix, suffix, contains
+	segs    []string  // segmented: the parts between stars
+	runes   []int     // wcGeneral: the runes each part matches (? is one)
+	folded  *wildcard // with fold: the folded pattern, for folded values
 	pattern string
 	fold    bool
 }
@@ -32,6 +33,25 @@ const (
 )
 
 func compileWildcard(pattern string, fold bool) *wildcard {
+	w := compileWildcardOnly(pattern, fold)
+	if fold && w.kind != wcAll {
+		// The same pattern folded, matched byte for byte against folded
+		// values (see matchFolded).
+		w.folded = compileWildcardOnly(foldString(pattern), false)
+	}
+	return w
+}
+
+// matchFolded matches s, given folded as f too: a pattern that ignores
+// case matches f with its folded form, byte for byte.
+func (w *wildcard) matchFolded(s, f string) bool {
+	if w.folded != nil {
+		return w.folded.match(f)
+	}
+	return w.match(s)
+}
+
+func compileWildcardOnly(pattern string, fold bool) *wildcard {
 	w := &wildcard{pattern: pattern, fold: fold}
 	if strings.IndexByte(pattern, '?') >= 0 {
 		w.kind = wcGeneral

@@ -132,6 +132,8 @@ func (w *witness) test(t strTest) (string, bool) {
 		return "zq" + w.fold(x.s, x.fold), true
 	case containsTest:
 		return "zq" + w.fold(x.s, x.fold) + "qz", true
+	case containsFoldTest:
+		return "zq" + w.recase(x.s) + "qz", true
 	case *wildcard:
 		return w.wildcard(x), true
 	case *setTest:

@@ -25,6 +25,9 @@ type Event struct {
 	snap     *Event      // the last snapshot, likewise; see Snapshot
 	decoded  []byte      // the document Decode gave the values from, until they change; see Snapshot
 	snapshot bool        // the event is a snapshot: Raw without values
+	ffirst   []int32     // per cvals entry: its first memoised folded string (see Folded)
+	fents    []foldEnt   // the memoised folded strings
+	fbuf     []byte      // their bytes
 	spareDoc *Doc        // a Doc to reuse; see NewDoc
 	store    []byte      // bytes the event owns across Decode/LoadDoc; see Own
 	vstor    []Value     // array elements the event owns; see OwnDoc
@@ -73,6 +76,9 @@ func (e *Event) has(slot int) bool {
 func (e *Event) Set(slot int, v Value) {
 	e.expand()
 	e.cloned, e.snap, e.decoded = nil, nil, nil
+	if len(e.fents) > 0 {
+		e.forgetFolded()
+	}
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
@@ -97,6 +103,9 @@ func (e *Event) fill(slot int, v Value) {
 func (e *Event) Add(slot int, v Value) {
 	e.expand()
 	e.cloned, e.snap, e.decoded = nil, nil, nil
+	if len(e.fents) > 0 {
+		e.forgetFolded()
+	}
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
@@ -150,6 +159,9 @@ func (e *Event) grow(n int) {
 func (e *Event) Reset(n int) {
 	e.sparse = nil
 	e.cloned, e.snap, e.decoded, e.snapshot = nil, nil, nil, false
+	if len(e.fents) > 0 {
+		e.forgetFolded()
+	}
 	// Clear only the slots that were filled: a schema may have thousands
 	// of slots and an event a few dozen values.
 	full := e.idx[:cap(e.idx)]
