@@ -373,10 +373,12 @@ var (
 // data stream fields the agent adds.
 func (n *Normalizer) common(r *Record, k kind) {
 	d := n.d
-	if r.Timestamp != "" && !r.HasTimeCreated {
+	created := "" // TimeCreated as Winlogbeat writes it
+	if r.HasTimeCreated {
+		created = n.a.timeNano(r.TimeCreated)
+		d.Set("@timestamp", event.Str(created))
+	} else if r.Timestamp != "" {
 		d.Set("@timestamp", event.Str(r.Timestamp))
-	} else if r.HasTimeCreated {
-		d.Set("@timestamp", event.Str(n.a.timeNano(r.TimeCreated)))
 	}
 	if r.HasEventID {
 		n.code = r.EventID
@@ -469,7 +471,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 	n.set("winlog.user.type", r.User.Type)
 	if r.HasTimeCreated && k != kindSysmon && k != kindPowerShell && k != kindPowerShellOp {
 		// Only the pipelines that parse winlog.time_created remove it.
-		d.Set("winlog.time_created", event.Str(n.a.timeNano(r.TimeCreated)))
+		d.Set("winlog.time_created", event.Str(created))
 	}
 	for _, p := range r.UserData {
 		if p.Null {
