@@ -283,22 +283,41 @@ const (
 // escaping in a JSON string: no control byte, '"' or '\\'.
 func plainJSON(s string) int {
 	b := unsafe.Slice(unsafe.StringData(s), len(s))
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		if m := escapeMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-			return i + bits.TrailingZeros64(m)/8
+	n := len(b)
+	switch {
+	case n >= 8:
+		i := 0
+		for ; i+8 <= n; i += 8 {
+			if m := escapeMask(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				return i + bits.TrailingZeros64(m)/8
+			}
+		}
+		// The last few bytes: one more word, overlapping the ones checked.
+		if i < n {
+			if m := escapeMask(binary.LittleEndian.Uint64(b[n-8:])); m != 0 {
+				return n - 8 + bits.TrailingZeros64(m)/8
+			}
+		}
+		return n
+	case n >= 4:
+		// The first and the last four bytes, overlapping: a byte to escape
+		// in both halves is found in the first.
+		w := uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+		m := escapeMask(w)
+		if m == 0 {
+			return n
+		}
+		if k := bits.TrailingZeros64(m) / 8; k < 4 {
+			return k
+		}
+		return n - 8 + bits.TrailingZeros64(m)/8
+	}
+	for i := range n {
+		if !plainByte[b[i]] {
+			return i
 		}
 	}
-	// The last few bytes: one more word, overlapping the ones checked.
-	if i < len(b) && len(b) >= 8 {
-		if m := escapeMask(binary.LittleEndian.Uint64(b[len(b)-8:])); m != 0 {
-			return len(b) - 8 + bits.TrailingZeros64(m)/8
-		}
-		return len(b)
-	}
-	for ; i < len(b) && plainByte[b[i]]; i++ {
-	}
-	return i
+	return n
 }
 
 // plainByte tells the bytes that a JSON string holds as they are.

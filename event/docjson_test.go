@@ -180,3 +180,23 @@ func TestDocJSONConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestPlainJSON checks the escape scan at every position of short and
+// long strings, against a byte-by-byte scan.
+func TestPlainJSON(t *testing.T) {
+	for c := range 256 {
+		for n := 1; n <= 20; n++ {
+			for p := range n {
+				b := []byte(strings.Repeat("a", n))
+				b[p] = byte(c)
+				want := n
+				if c < 0x20 || c == '"' || c == '\\' {
+					want = p
+				}
+				if got := plainJSON(string(b)); got != want {
+					t.Fatalf("%q: got %d, want %d", b, got, want)
+				}
+			}
+		}
+	}
+}
