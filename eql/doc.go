@@ -25,7 +25,14 @@
 //
 // The predicate form (Pred, And, Or, Not, Exists, StringEquals, Wildcard,
 // Prefix, Suffix, Contains, StringIn, WildcardIn, Regex, Compare, Range,
-// CIDR) is public so that package kql compiles to it too.
+// CIDR) is public so that package kql compiles to it too. Predicates are
+// analysed for rule indexes: Needs derives necessary conditions (literal
+// values, prefixes, suffixes, substrings, numbers a field must hold, or
+// its presence; Needer for other packages' predicates), Witness proposes
+// values under which a predicate holds (for tests), and Literals finds many
+// literals in one pass (lists of wildcard patterns use it to try only the
+// patterns whose literal text a value holds). Case-insensitive tests
+// compare values folded once per event (event.Event.Folded, AppendFolded).
 //
 // # Grammar
 //
