@@ -4,19 +4,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
-)
 
-// cpuTime returns the user+system CPU time the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/vigilsec/vigil/internal/cputime"
+)
 
 // benchFiles are real files of the shared corpus: Security 4688/5447 with
 // large records, Sysmon, and a file without templates (token 0x05).
@@ -44,14 +35,14 @@ func BenchmarkReadFile(b *testing.B) {
 				b.SetBytes(st.Size())
 				b.ReportAllocs()
 				records := 0
-				cpu0 := cpuTime()
+				cpu0 := cputime.Process()
 				for b.Loop() {
 					records += readFile(b, path, w.n)
 				}
 				b.ReportMetric(float64(records)/b.Elapsed().Seconds(), "records/s")
 				// CPU time of the process: on a shared machine the wall
 				// clock figure understates what one core does.
-				b.ReportMetric(float64(records)/(cpuTime()-cpu0).Seconds(), "records/cpu-s")
+				b.ReportMetric(float64(records)/(cputime.Process()-cpu0).Seconds(), "records/cpu-s")
 				b.ReportMetric(float64(records)/float64(b.N), "records/op")
 			})
 		}
