@@ -200,3 +200,16 @@ func TestPlainJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestDocJSONKeyEndingInDot: the writer before the layout cache looped for
+// ever on a key whose last segment is empty, as a raw winlog record with
+// an event_data member named "" makes ("winlog.event_data.").
+func TestDocJSONKeyEndingInDot(t *testing.T) {
+	var d Doc
+	d.Set("winlog.event_data.", Str("x"))
+	d.Set("winlog.channel", Str("Security"))
+	want := `{"winlog":{"channel":"Security","event_data":{"":"x"}}}`
+	if got := string(d.AppendJSON(nil)); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
