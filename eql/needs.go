@@ -327,10 +327,44 @@ func newRegexTest(re *regexp.Regexp) regexTest {
 	}
 	r = r.Simplify()
 	t.minRunes, t.maxRunes = runeBounds(r)
+	t.nonASCII = needsNonASCII(r)
 	if lits, ok := regexLits(r); ok && len(lits) <= 8 {
 		t.lits = lits
 	}
 	return t
+}
+
+// needsNonASCII reports whether every string r matches has a rune beyond
+// ASCII: it requires a character class (case variants included) of such
+// runes only.
+func needsNonASCII(r *syntax.Regexp) bool {
+	switch r.Op {
+	case syntax.OpCharClass:
+		for i := 0; i < len(r.Rune); i += 2 {
+			if r.Rune[i] < utf8.RuneSelf {
+				return false
+			}
+		}
+		return len(r.Rune) > 0
+	case syntax.OpCapture, syntax.OpPlus:
+		return needsNonASCII(r.Sub[0])
+	case syntax.OpRepeat:
+		return r.Min >= 1 && needsNonASCII(r.Sub[0])
+	case syntax.OpConcat:
+		for _, s := range r.Sub {
+			if needsNonASCII(s) {
+				return true
+			}
+		}
+	case syntax.OpAlternate:
+		for _, s := range r.Sub {
+			if !needsNonASCII(s) {
+				return false
+			}
+		}
+		return len(r.Sub) > 0
+	}
+	return false
 }
 
 // unbounded stands for no upper bound in runeBounds.

@@ -427,11 +427,15 @@ type regexTest struct {
 	minRunes int      // the fewest runes a match has
 	maxRunes int      // the most, or -1 for no bound
 	lits     []string // folded; a match holds one (none: no check)
+	nonASCII bool     // a match has a rune beyond ASCII
 }
 
 func (t regexTest) test(s string) bool {
 	// A string of n bytes has between n/4 and n runes.
 	if len(s) < t.minRunes || t.maxRunes >= 0 && len(s) > 4*t.maxRunes {
+		return false
+	}
+	if t.nonASCII && isASCII(s) {
 		return false
 	}
 	if t.lits != nil {

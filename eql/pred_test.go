@@ -217,9 +217,9 @@ func TestRegexChecks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	patterns := []string{
 		`[a-z0-9]\.exe`, `(foo|barbaz)[0-9]{2,3}`, `.*mimi[kK]atz.*`, `a{0,3}b+`, `(ab)*c?`,
-		`[^x]{5}`, `k.ſ`, `(é|E){2}x`, `.{1,2}`, `(a|bc|)d`, `x{2,}[0-9]+`, `a|b*`, `(a|b)\\.(c|d)`,
+		`[^x]{5}`, `k.ſ`, `(é|E){2}x`, `.{1,2}`, `(a|bc|)d`, `x{2,}[0-9]+`, `a|b*`, `(a|b)\\.(c|d)`, `.*[ʰ-˿ᴬ-ᶻ]+.*`, `a(é|ſ)`, `[é-ê]{0,2}x`,
 	}
-	alphabet := []string{"a", "b", "c", "d", "x", "K", "\u212a", "ſ", "s", "é", "É", "0", "5", ".", "exe", "barbaz", "mimikatz"}
+	alphabet := []string{"a", "b", "c", "d", "x", "K", "\u212a", "ſ", "s", "é", "É", "0", "5", ".", "exe", "barbaz", "mimikatz", "ʰ", "ᴬ"}
 	matched := 0
 	for _, p := range patterns {
 		for _, fold := range []bool{false, true} {
