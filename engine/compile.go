@@ -135,7 +135,27 @@ func (e *Engine) eventFiling(p eql.Pred) (eql.Pred, []filing) {
 	for _, n := range f.req {
 		filed[n.Slot] = true
 	}
-	return eql.Reorder(p, func(slot int) bool { return filed[slot] || e.broad(slot) }), []filing{f}
+	return eql.ReorderBy(p, func(c eql.Pred) int { return e.rank(c, filed) }), []filing{f}
+}
+
+// rank orders the members of a conjunction for evaluation: those whose
+// needs fewest events meet first, then tests of fields the index filed the
+// rule under and of broad fields (which most events pass), then members
+// with no needs (negations, mostly exclusions that hold, and scripts).
+func (e *Engine) rank(c eql.Pred, filed map[int]bool) int {
+	best, ok := eql.BestNeed(eql.Needs(c, e.needScore), e.needScore)
+	if !ok {
+		return 1 << 40
+	}
+	s := 0
+	for _, n := range best {
+		ns := e.needScore(n)
+		if filed[n.Slot] {
+			ns += 1 << 30
+		}
+		s += ns
+	}
+	return s
 }
 
 // stageFilings files a sequence or sample. A sample, and a sequence's
@@ -241,7 +261,9 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 		lr.kind, lr.sampler = kindSample, s
 		return nil
 	}
-	m, err := sequence.NewMatcher(SequenceSpec(p, e.broad), sequence.Options{MaxPending: e.opt.MaxPending, Retain: e.retain})
+	spec := SequenceSpec(p, e.broad)
+	e.rankStages(spec, p)
+	m, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: e.opt.MaxPending, Retain: e.retain})
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 	}
@@ -251,6 +273,23 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 		lr.pipe.Push(res)
 	}
 	return nil
+}
+
+// rankStages orders the conjunctions of a sequence's stage filters as
+// event rules' (see rank): the stages' events reach the rule through any of
+// its filings, so no field is known to hold.
+func (e *Engine) rankStages(spec *sequence.Spec, p *eql.Program) {
+	i := 0
+	for _, cs := range p.Stages {
+		pred := eql.ReorderBy(cs.Pred, func(c eql.Pred) int { return e.rank(c, nil) })
+		for range max(cs.Runs, 1) {
+			spec.Stages[i].Match = pred.Match
+			i++
+		}
+	}
+	if p.Until != nil {
+		spec.Until.Match = eql.ReorderBy(p.Until.Pred, func(c eql.Pred) int { return e.rank(c, nil) }).Match
+	}
 }
 
 // compileKQL compiles a kuery rule's query and its filters.

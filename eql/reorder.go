@@ -61,3 +61,53 @@ func fieldOf(p Pred) (int, bool) {
 	}
 	return 0, false
 }
+
+// ReorderBy returns p with the members of every conjunction sorted by
+// rank, lowest first (stably): a caller that can estimate how often each
+// member holds puts the ones that most often fail first. Predicates have
+// no side effects, so the order does not change the result.
+func ReorderBy(p Pred, rank func(Pred) int) Pred {
+	switch x := p.(type) {
+	case andPred:
+		type ranked struct {
+			p Pred
+			r int
+		}
+		rs := make([]ranked, len(x))
+		for i, c := range x {
+			c = ReorderBy(c, rank)
+			rs[i] = ranked{c, rank(c)}
+		}
+		slices.SortStableFunc(rs, func(a, b ranked) int { return cmpInt(a.r, b.r) })
+		out := make(andPred, len(x))
+		for i, r := range rs {
+			out[i] = r.p
+		}
+		return out
+	case and2:
+		a, b := ReorderBy(x.a, rank), ReorderBy(x.b, rank)
+		if rank(a) > rank(b) {
+			a, b = b, a
+		}
+		return and2{a, b}
+	case orPred:
+		out := make(orPred, len(x))
+		for i, c := range x {
+			out[i] = ReorderBy(c, rank)
+		}
+		return out
+	case notPred:
+		return notPred{ReorderBy(x.p, rank)}
+	}
+	return p
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
