@@ -14,11 +14,22 @@
 // run from the repository root.
 package ecs
 
+import (
+	"sort"
+	"sync"
+)
+
 //go:generate go run ./internal/gen -shared ${VIGIL_SHARED} -o fields_gen.go
+
+// The tables are built on first use.
+var (
+	fields = sync.OnceValue(fieldsTable)
+	nonECS = sync.OnceValue(nonECSTable)
+)
 
 // Lookup returns the ECS type of a field path, and whether ECS defines it.
 func Lookup(path string) (string, bool) {
-	t, ok := fields[path]
+	t, ok := fields()[path]
 	return t, ok
 }
 
@@ -26,12 +37,28 @@ func Lookup(path string) (string, bool) {
 // Elastic Defend, the Beats or Elastic's integrations define (the non-ECS
 // schemas of the detection-rules repository), and whether it is known.
 func LookupNonECS(path string) (string, bool) {
-	t, ok := nonECS[path]
+	t, ok := nonECS()[path]
 	return t, ok
 }
 
 // Len returns the number of ECS fields in the table.
-func Len() int { return len(fields) }
+func Len() int { return len(fields()) }
+
+// Fields returns every field path the tables know (ECS and non-ECS),
+// sorted. Callers use it to expand field patterns such as file.hash.*.
+func Fields() []string {
+	out := make([]string, 0, len(fields())+len(nonECS()))
+	for k := range fields() {
+		out = append(out, k)
+	}
+	for k := range nonECS() {
+		if _, dup := fields()[k]; !dup {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Version is the ECS version the table was generated from.
 const Version = ecsVersion

@@ -77,10 +77,13 @@ func writeMap(b *bytes.Buffer, name string, m map[string]string) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(b, "var %s = map[string]string{\n", name)
+	// A function rather than a map variable: the table is built the first
+	// time it is needed, not when every vigil command starts.
+	fmt.Fprintf(b, "func %sTable() map[string]string {\n\treturn map[string]string{\n", name)
 	for _, k := range keys {
-		fmt.Fprintf(b, "\t%q: %q,\n", k, m[k])
+		fmt.Fprintf(b, "\t\t%q: %q,\n", k, m[k])
 	}
+	fmt.Fprintln(b, "\t}")
 	fmt.Fprintln(b, "}")
 	fmt.Fprintln(b)
 }
