@@ -9,11 +9,12 @@ import (
 // A requirement says that a rule (or a sequence stage) can only match an
 // event when one of a few needs holds (eql.Needs): some value of a field
 // equals, begins with, ends with or contains a literal, compared without
-// case, or the field has a value at all. The rule index files rules under
-// their requirements, so that an event is offered only to the rules its
-// values can satisfy. Requirements are derived from the compiled
-// predicates, so they are necessary by construction: the index never loses
-// a match, whatever the language (EQL, KQL, query DSL filters).
+// case, equals a number, or the field has a value at all. The rule index
+// files rules under their requirements, so that an event is offered only
+// to the rules its values can satisfy. Requirements are derived from the
+// compiled predicates, so they are necessary by construction: the index
+// never loses a match, whatever the language (EQL, KQL, query DSL
+// filters).
 type requirement []eql.Need
 
 // broadFields hold the same few values in most events; requirements on them
