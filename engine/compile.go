@@ -22,6 +22,7 @@ func (e *Engine) compile(r *rule.Rule) (*liveRule, error) {
 	}
 	if r.TimestampOverride != "" {
 		lr.tsSlot = e.schema.Slot(r.TimestampOverride)
+		lr.tsNoFallback = r.TimestampOverrideFallbackDisabled
 	}
 	// Fields alerts read from events (severity and risk mappings, the
 	// rule name override) must be decoded too.

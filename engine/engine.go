@@ -73,17 +73,15 @@ type Engine struct {
 	cats    categories
 	catSlot int
 	route   map[string]*routeSet
-	// the route of the last index seen: events come in runs of one index
-	lastIndex string
-	lastRoute *routeSet
-	gen       uint64 // Process calls, to offer an event to a rule once
-	keyBuf    []byte
-	hits      []eql.LiteralHit // scratch for literal matches
-	snaps     snapStore
-	tsMemo    []tsMemo // per slot: an override timestamp parsed for this event
-	emit      func(*alert.Alert)
-	now       func() time.Time
-	flushed   bool
+	recent  [4]recentRoute // see routeFor
+	gen     uint64         // Process calls, to offer an event to a rule once
+	keyBuf  []byte
+	hits    []eql.LiteralHit // scratch for literal matches
+	snaps   snapStore
+	tsMemo  []tsMemo // per slot: an override timestamp parsed for this event
+	emit    func(*alert.Alert)
+	now     func() time.Time
+	flushed bool
 }
 
 // New compiles rules. Rules that cannot run are reported in the returned

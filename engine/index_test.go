@@ -29,3 +29,17 @@ func TestPatterns(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteRecent checks the routes of recent indexes against looking
+// each up, over a stream cycling through more indexes than are kept.
+func TestRouteRecent(t *testing.T) {
+	e, _ := New(nil, Options{}, nil)
+	names := []string{"a", "b", "c", "d", "e", "a", "a", "c", "e", "b", "d", "f", "a"}
+	for round := range 3 {
+		for _, n := range names {
+			if got, want := e.routeFor(n), e.routeOf(n); got != want {
+				t.Fatalf("round %d, index %q: route %p, want %p", round, n, got, want)
+			}
+		}
+	}
+}

@@ -35,12 +35,26 @@ type fieldIndex struct {
 // routeFor returns the rules whose index patterns select index (or one of
 // its aliases), caching the answer per index name.
 func (e *Engine) routeFor(index string) *routeSet {
-	if e.lastRoute != nil && index == e.lastIndex {
-		return e.lastRoute
+	// The routes of the last few indexes, most recent first: a stream
+	// mixes a few data streams.
+	for i := range e.recent {
+		if r := &e.recent[i]; r.rs != nil && r.index == index {
+			if i > 0 {
+				*r, e.recent[0] = e.recent[0], *r
+			}
+			return e.recent[0].rs
+		}
 	}
 	rs := e.routeOf(index)
-	e.lastIndex, e.lastRoute = index, rs
+	copy(e.recent[1:], e.recent[:len(e.recent)-1])
+	e.recent[0] = recentRoute{index, rs}
 	return rs
+}
+
+// recentRoute is a route looked up lately.
+type recentRoute struct {
+	index string
+	rs    *routeSet
 }
 
 func (e *Engine) routeOf(index string) *routeSet {
@@ -113,7 +127,7 @@ func (e *Engine) routeOf(index string) *routeSet {
 	}
 	if len(e.route) > 10_000 {
 		clear(e.route)
-		e.lastRoute = nil
+		clear(e.recent[:])
 	}
 	e.route[index] = rs
 	return rs

@@ -25,12 +25,15 @@ type liveRule struct {
 	catMask  uint64 // 0: no category prefilter
 	catSlot  int
 	tsSlot   int // timestamp_override, or -1
-	pred     eql.Pred
-	seq      *sequence.Matcher
-	pipe     *sequence.Pipe
-	sampler  *sequence.Sampler
-	thr      *thresholdState
-	limit    signalLimiter
+	// tsNoFallback is timestamp_override_fallback_disabled: events
+	// without the override field are not considered.
+	tsNoFallback bool
+	pred         eql.Pred
+	seq          *sequence.Matcher
+	pipe         *sequence.Pipe
+	sampler      *sequence.Sampler
+	thr          *thresholdState
+	limit        signalLimiter
 
 	onResult func(sequence.Result) // built once: no closure per event
 	onThresh func(*alert.ThresholdResult, *event.Event)
@@ -72,7 +75,7 @@ func (r *liveRule) offer(e *Engine, ev *event.Event) {
 			saved := ev.Time
 			ev.Time = t
 			defer func() { ev.Time = saved }()
-		} else if r.rule.TimestampOverrideFallbackDisabled {
+		} else if r.tsNoFallback {
 			return
 		}
 	}
