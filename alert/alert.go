@@ -36,6 +36,9 @@ type Alert struct {
 	// GroupID ties the events of a sequence together
 	// (kibana.alert.group.id).
 	GroupID string
+	// NewTerms are the values a new_terms rule saw for the first time in
+	// its history window, one per new_terms field (kibana.alert.new_terms).
+	NewTerms []event.Value
 }
 
 // ThresholdResult is what a threshold rule found for one group.
@@ -84,6 +87,17 @@ func New(f *Fields, r *rule.Rule, events []*event.Event, keys []event.Value, now
 		a.GroupID = a.ID[:32]
 	}
 	a.Reason = a.reason(f, firstEv)
+	return a
+}
+
+// NewTermsAlert builds the alert of a new_terms rule: ev is the first event
+// in which the combination terms (one value per new_terms field) appeared.
+// One event can bring several new combinations when its fields hold arrays;
+// each is an alert of its own, so the terms are part of the id.
+func NewTermsAlert(f *Fields, r *rule.Rule, ev *event.Event, terms []event.Value, now time.Time) *Alert {
+	a := New(f, r, []*event.Event{ev}, nil, now)
+	a.NewTerms = terms
+	a.ID = a.computeID(f)
 	return a
 }
 
@@ -187,6 +201,10 @@ func (a *Alert) computeID(f *Fields) string {
 	for _, k := range a.Keys {
 		h.Write([]byte{2})
 		h.Write([]byte(k.String()))
+	}
+	for _, t := range a.NewTerms {
+		h.Write([]byte{3})
+		h.Write([]byte(t.String()))
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

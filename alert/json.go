@@ -77,6 +77,10 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 	if a.Threshold != nil {
 		a.writeThreshold(&w)
 	}
+	if a.NewTerms != nil {
+		w.key("kibana.alert.new_terms")
+		w.buf = event.Array(a.NewTerms...).AppendJSON(w.buf)
+	}
 	var docs [][]byte
 	for _, ev := range a.Events {
 		if ev != nil {

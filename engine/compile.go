@@ -63,7 +63,42 @@ func (e *Engine) compile(r *rule.Rule) (*liveRule, error) {
 			e.raiseThreshold(lr, res, sample)
 		}
 	}
+	if r.Type == "new_terms" {
+		if err := e.compileNewTerms(lr); err != nil {
+			return nil, err
+		}
+	}
 	return lr, nil
+}
+
+// compileNewTerms makes an event query a new_terms rule (see
+// newTermsState).
+func (e *Engine) compileNewTerms(lr *liveRule) error {
+	r := lr.rule
+	nt := r.NewTerms
+	switch {
+	case nt == nil:
+		return fmt.Errorf("%s:%d: new_terms rule without [rule.new_terms]", r.Path, r.Line)
+	case lr.kind != kindEvent:
+		return fmt.Errorf("%s:%d: a new_terms rule's query must be an event query", r.Path, r.Line)
+	case len(nt.Value) == 0 || len(nt.Value) > 3:
+		return fmt.Errorf("%s:%d: new_terms rule with %d fields (want 1 to 3)", r.Path, r.Line, len(nt.Value))
+	}
+	for _, f := range nt.Value {
+		if f == "" {
+			return fmt.Errorf("%s:%d: new_terms rule with an empty field name", r.Path, r.Line)
+		}
+	}
+	history, err := nt.HistoryWindow()
+	if err != nil {
+		return fmt.Errorf("%s:%d: %w", r.Path, r.Line, err)
+	}
+	lr.kind = kindNewTerms
+	lr.nt = newNewTermsState(nt, e.schema, int64(history), e.opt.MaxTerms, e.opt.NewTermsBaseline)
+	lr.onTerms = func(ev *event.Event, terms []event.Value) {
+		e.raiseNewTerms(lr, ev, terms)
+	}
+	return nil
 }
 
 func (e *Engine) compileEQL(lr *liveRule) error {

@@ -28,6 +28,15 @@ type Options struct {
 	// MaxGroups caps each threshold rule's groups per window (default
 	// 100,000).
 	MaxGroups int
+	// MaxTerms caps the terms each new_terms rule remembers (default
+	// 1,000,000); terms last seen before the history window are forgotten
+	// first, and a term that finds no room alerts again when seen again.
+	MaxTerms int
+	// NewTermsBaseline makes the first history window of each new_terms
+	// rule's events a baseline: its terms are learnt without alerts, as if
+	// the rule had run on a cluster already holding that much history.
+	// Without it, as on a fresh cluster, every first sighting is new.
+	NewTermsBaseline bool
 	// NoIndex offers every event to every rule, without index routing or
 	// the category prefilter (for measuring what the rule index saves).
 	NoIndex bool
@@ -55,11 +64,14 @@ type Status struct {
 
 // RuleStats count one rule's work.
 type RuleStats struct {
-	Rule     *rule.Rule
-	Offered  int64 // events offered after routing
-	Matched  int64 // events matching (event and threshold rules) or results (sequences, samples)
-	Alerts   int64 // alerts emitted
-	Capped   int64 // alerts withheld by max_signals
+	Rule    *rule.Rule
+	Offered int64 // events offered after routing
+	Matched int64 // events matching (event and threshold rules) or results (sequences, samples)
+	Alerts  int64 // alerts emitted
+	Capped  int64 // alerts withheld by max_signals
+	// Overflow counts what a full state could not hold: threshold groups
+	// not started, new terms not remembered.
+	Overflow int64
 	Sequence *sequence.Stats
 }
 
@@ -98,6 +110,9 @@ func New(rules []*rule.Rule, opt Options, emit func(*alert.Alert)) (*Engine, []S
 	}
 	if opt.MaxGroups <= 0 {
 		e.opt.MaxGroups = 100_000
+	}
+	if opt.MaxTerms <= 0 {
+		e.opt.MaxTerms = 1_000_000
 	}
 	e.fields = alert.Register(s, opt.Fields...)
 	e.catSlot = s.Slot("event.category")
@@ -260,6 +275,12 @@ func (e *Engine) Stats() []RuleStats {
 			s := r.seq.Stats()
 			st.Sequence = &s
 		}
+		if r.thr != nil {
+			st.Overflow = r.thr.overflow
+		}
+		if r.nt != nil {
+			st.Overflow = r.nt.overflow
+		}
 		out = append(out, st)
 	}
 	return out
@@ -289,6 +310,15 @@ func (e *Engine) raiseEvent(r *liveRule, ev *event.Event) {
 	}
 	r.alerts++
 	e.emit(alert.New(e.fields, r.rule, []*event.Event{ev.Clone()}, nil, e.now()))
+}
+
+// raiseNewTerms raises a new_terms rule's alert for one new combination.
+func (e *Engine) raiseNewTerms(r *liveRule, ev *event.Event, terms []event.Value) {
+	if !r.limit.allow(ev.Time) {
+		return
+	}
+	r.alerts++
+	e.emit(alert.NewTermsAlert(e.fields, r.rule, ev.Clone(), terms, e.now()))
 }
 
 // restore decodes again the events a sequence kept as snapshots (see

@@ -15,6 +15,7 @@ const (
 	kindSequence
 	kindSample
 	kindThreshold
+	kindNewTerms
 )
 
 // liveRule is one compiled rule and its state.
@@ -33,10 +34,12 @@ type liveRule struct {
 	pipe         *sequence.Pipe
 	sampler      *sequence.Sampler
 	thr          *thresholdState
+	nt           *newTermsState
 	limit        signalLimiter
 
 	onResult func(sequence.Result) // built once: no closure per event
 	onThresh func(*alert.ThresholdResult, *event.Event)
+	onTerms  func(*event.Event, []event.Value)
 
 	// filings say where the rule index files the rule: under the needs of
 	// requirements its events must meet, or always.
@@ -93,6 +96,11 @@ func (r *liveRule) offer(e *Engine, ev *event.Event) {
 		if r.pred.Match(ev) {
 			r.matched++
 			r.thr.add(ev, r.onThresh)
+		}
+	case kindNewTerms:
+		if r.pred.Match(ev) {
+			r.matched++
+			r.nt.add(ev, r.onTerms)
 		}
 	}
 }

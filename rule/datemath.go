@@ -167,3 +167,21 @@ func (r *Rule) Window() time.Duration {
 func (r *Rule) LookBack() time.Duration {
 	return r.Window() - r.IntervalDuration()
 }
+
+// HistoryWindow returns how far back from a run's "now" a new_terms rule
+// looks for earlier sightings of a term: history_window_start as date math
+// ("now-7d" gives 7 days). Kibana's default for a missing start is 7 days
+// (the detection-rules schema requires it, so that is rare).
+func (nt *NewTerms) HistoryWindow() (time.Duration, error) {
+	if nt.HistoryWindowStart == "" {
+		return 7 * 24 * time.Hour, nil
+	}
+	d, err := ParseFrom(nt.HistoryWindowStart)
+	if err != nil {
+		return 0, err
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("history_window_start %q is not in the past", nt.HistoryWindowStart)
+	}
+	return d, nil
+}

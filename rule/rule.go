@@ -267,7 +267,7 @@ func (r *Rule) Support() (ok bool, reason string) {
 			return false, "eql rule with language " + quote(r.Language)
 		}
 		return true, ""
-	case "query", "threshold":
+	case "query", "threshold", "new_terms":
 		switch r.Language {
 		case "kuery":
 			return true, ""
@@ -275,8 +275,6 @@ func (r *Rule) Support() (ok bool, reason string) {
 			return false, r.Type + " rule in Lucene query syntax is not supported (only KQL)"
 		}
 		return false, r.Type + " rule with language " + quote(r.Language) + " is not supported"
-	case "new_terms":
-		return false, "new_terms rules need the history of each term over the history window; not supported"
 	case "esql":
 		return false, "ES|QL rules are not supported"
 	case "machine_learning":

@@ -60,6 +60,7 @@ type huntFlags struct {
 	lateness                      time.Duration
 	workers, maxPending           int
 	strict, buildingBlocks, quiet bool
+	newTermsBaseline              bool
 	progress                      string
 	cpuprofile, memprofile        string
 	sysmonDelay                   time.Duration
@@ -84,6 +85,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.DurationVar(&f.sysmonDelay, "sysmon-network-delay", 0, "let rules see Sysmon network events (event 3) this much later than their timestamp (e.g. 2s), because Sysmon stamps some connections before the start of the process that made them; 0 keeps Elasticsearch's strict time order")
 	fs.IntVar(&f.workers, "workers", 2, "inputs decoded in parallel")
 	fs.IntVar(&f.maxPending, "max-pending", 0, "cap on pending state per sequence rule (0: default 100000)")
+	fs.BoolVar(&f.newTermsBaseline, "new-terms-baseline", false, "new_terms rules learn the terms of their first history window (e.g. 7 days) of events without alerting, as on a cluster that already holds that history; by default every first sighting is new, as on a fresh cluster")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 2 if any rule fails to load")
 	fs.BoolVar(&f.quiet, "quiet", false, "no summary on stderr")
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
@@ -172,7 +174,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	var statuses []engine.Status
 	h.bySev, h.byTac, h.byRule = map[string]int{}, map[string]int{}, map[string]int{}
-	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending}, h.onAlert)
+	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline}, h.onAlert)
 	failedRules := h.reportStatuses(statuses)
 	if h.eng.Rules() == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
@@ -374,6 +376,9 @@ func (h *hunt) summary(inputs, failedRules int) {
 		capped += st.Capped
 		if st.Capped > 0 {
 			fmt.Fprintf(w, "  max_signals capped %q: %d alerts withheld\n", st.Rule.Name, st.Capped)
+		}
+		if st.Overflow > 0 {
+			fmt.Fprintf(w, "  state full for %q: %d groups or terms not kept\n", st.Rule.Name, st.Overflow)
 		}
 		if s := st.Sequence; s != nil && (s.Evictions > 0 || s.EvictedResults > 0) {
 			fmt.Fprintf(w, "  sequence state full for %q: %d keys evicted\n", st.Rule.Name, s.Evictions)

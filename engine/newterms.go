@@ -1,0 +1,158 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+)
+
+// newTermsState runs a new_terms rule: an event matching the query alerts
+// for each combination of its new_terms fields' values that no matching
+// event showed within the rule's history window before it. Kibana asks, at
+// each run, whether a term of the look-back window appears in the history
+// window [history_window_start, from) and alerts on the first document of
+// each new term; over a stream in time order that is "not seen since
+// t - history", and a term that alerted counts as seen from then on.
+//
+// Fields holding arrays give every combination of their values (at most
+// maxCombos per event), as Kibana does for multi-field new terms. An event
+// that lacks one of the fields has no term.
+type newTermsState struct {
+	slots   []int
+	history int64 // ns
+	// learnUntil, when set, is the end of the baseline: events before it
+	// only record their terms (see Options.NewTermsBaseline).
+	baseline   bool
+	learnUntil int64
+	seen       map[string]int64 // term key -> time last seen
+	max        int
+	overflow   int64
+	key        []byte
+	vals       [][]event.Value
+	pick       []int
+}
+
+// maxCombos bounds the term combinations taken from one event.
+const maxCombos = 100
+
+func newNewTermsState(nt *rule.NewTerms, s *event.Schema, history int64, max int, baseline bool) *newTermsState {
+	st := &newTermsState{history: history, seen: make(map[string]int64), max: max, baseline: baseline}
+	for _, f := range nt.Value {
+		st.slots = append(st.slots, s.Slot(f))
+	}
+	st.vals = make([][]event.Value, len(st.slots))
+	st.pick = make([]int, len(st.slots))
+	return st
+}
+
+// add records the terms of a matching event and calls emit with each
+// combination that is new; terms handed to emit are the caller's.
+func (st *newTermsState) add(ev *event.Event, emit func(ev *event.Event, terms []event.Value)) {
+	if st.baseline && st.learnUntil == 0 {
+		st.learnUntil = ev.Time + st.history
+	}
+	learning := st.baseline && ev.Time < st.learnUntil
+	for i, slot := range st.slots {
+		st.vals[i] = st.vals[i][:0]
+		ev.Get(slot).Each(func(v event.Value) bool {
+			if termValue(v) {
+				st.vals[i] = append(st.vals[i], v)
+			}
+			return false
+		})
+		if len(st.vals[i]) == 0 {
+			return
+		}
+	}
+	clear(st.pick)
+	for n := 0; n < maxCombos; n++ {
+		if st.observe(ev.Time) && !learning {
+			terms := make([]event.Value, len(st.slots))
+			for i, p := range st.pick {
+				terms[i] = ownValue(st.vals[i][p])
+			}
+			emit(ev, terms)
+		}
+		if !st.next() {
+			return
+		}
+	}
+}
+
+// next advances pick to the next combination, false after the last.
+func (st *newTermsState) next() bool {
+	for i := len(st.pick) - 1; i >= 0; i-- {
+		st.pick[i]++
+		if st.pick[i] < len(st.vals[i]) {
+			return true
+		}
+		st.pick[i] = 0
+	}
+	return false
+}
+
+// observe notes the current combination seen at t and reports whether it
+// is new: not seen in the history window before t.
+func (st *newTermsState) observe(t int64) bool {
+	k := st.key[:0]
+	for i, p := range st.pick {
+		k = appendTermKey(k, st.vals[i][p])
+	}
+	st.key = k
+	last, ok := st.seen[string(k)]
+	if ok {
+		if t > last {
+			st.seen[string(k)] = t
+		}
+		return t-last > st.history
+	}
+	if len(st.seen) >= st.max {
+		st.expire(t)
+	}
+	if len(st.seen) < st.max {
+		st.seen[string(k)] = t
+	} else {
+		st.overflow++ // cannot remember it: it will be new again
+	}
+	return true
+}
+
+// expire forgets terms last seen before the history window of t.
+func (st *newTermsState) expire(t int64) {
+	for k, last := range st.seen {
+		if t-last > st.history {
+			delete(st.seen, k)
+		}
+	}
+}
+
+// termValue reports whether a value can be a term: a scalar that exists.
+func termValue(v event.Value) bool {
+	switch v.Kind() {
+	case event.KindMissing, event.KindNull, event.KindObject, event.KindArray:
+		return false
+	}
+	return true
+}
+
+// appendTermKey appends a value to a term key: its kind, so that the
+// string "1" and the number 1 differ (numbers are one kind), and its
+// text.
+func appendTermKey(dst []byte, v event.Value) []byte {
+	k := byte(v.Kind())
+	if v.Kind() == event.KindFloat {
+		k = byte(event.KindInt) // 1 and 1.0 are one term
+	}
+	dst = append(dst, k)
+	dst = append(dst, v.String()...)
+	return append(dst, 0)
+}
+
+// ownValue copies a value out of the event's buffers.
+func ownValue(v event.Value) event.Value {
+	if v.Kind() == event.KindString {
+		return event.Str(strings.Clone(v.Str()))
+	}
+	return v
+}
