@@ -299,7 +299,7 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 	}
 	spec := SequenceSpec(p, e.broad)
 	e.rankStages(spec, p)
-	m, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: e.opt.MaxPending, Retain: e.retain})
+	m, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: e.opt.MaxPending, Retain: e.snaps.Retain})
 	if err != nil {
 		return fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 	}

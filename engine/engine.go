@@ -89,7 +89,7 @@ type Engine struct {
 	gen     uint64         // Process calls, to offer an event to a rule once
 	keyBuf  []byte
 	hits    []eql.LiteralHit // scratch for literal matches
-	snaps   snapStore
+	snaps   sequence.Snapshots
 	tsMemo  []tsMemo // per slot: an override timestamp parsed for this event
 	emit    func(*alert.Alert)
 	now     func() time.Time
@@ -156,7 +156,8 @@ func (e *Engine) Rules() int { return len(e.rules) }
 // come in time order; ev may be reused after Process returns.
 func (e *Engine) Process(ev *event.Event) {
 	e.gen++
-	e.sweep()
+	e.snaps.Next()
+	e.snaps.Sweep(e.eachMatcher)
 	if e.opt.NoIndex {
 		for _, r := range e.rules {
 			r.offer(e, ev)
@@ -321,8 +322,17 @@ func (e *Engine) raiseNewTerms(r *liveRule, ev *event.Event, terms []event.Value
 	e.emit(alert.NewTermsAlert(e.fields, r.rule, ev.Clone(), terms, e.now()))
 }
 
+// eachMatcher calls fn with every sequence matcher (for e.snaps.Sweep).
+func (e *Engine) eachMatcher(fn func(*sequence.Matcher)) {
+	for _, r := range e.rules {
+		if r.seq != nil {
+			fn(r.seq)
+		}
+	}
+}
+
 // restore decodes again the events a sequence kept as snapshots (see
-// snapStore), as its results leave it.
+// sequence.Snapshots), as its results leave it.
 func (e *Engine) restore(events []*event.Event) []*event.Event {
 	var out []*event.Event
 	for i, ev := range events {

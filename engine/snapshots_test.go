@@ -36,7 +36,7 @@ func TestSnapshotsRecycled(t *testing.T) {
 		eng, _ = New(rules, Options{Now: func() time.Time { return time.Unix(0, 0) }}, func(a *alert.Alert) {
 			out = append(out, string(a.AppendJSON(eng.Fields(), nil)))
 		})
-		eng.snaps.off = off
+		eng.snaps.Clones = off
 		s := eng.Schema()
 		ts := s.Slot("@timestamp")
 		ev := &event.Event{}
@@ -55,8 +55,8 @@ func TestSnapshotsRecycled(t *testing.T) {
 	}
 	got, eng := hunt(false)
 	want, _ := hunt(true)
-	if eng.snaps.reuse == 0 {
-		t.Fatalf("no snapshot was recycled (%d made): the test proves nothing", eng.snaps.made)
+	if eng.snaps.Reused == 0 {
+		t.Fatalf("no snapshot was recycled (%d made): the test proves nothing", eng.snaps.Made)
 	}
 	if len(got) != len(want) {
 		t.Fatalf("%d alerts with snapshots, %d with clones", len(got), len(want))
@@ -66,5 +66,5 @@ func TestSnapshotsRecycled(t *testing.T) {
 			t.Fatalf("alerts differ:\n snapshots %s\n clones    %s", got[i], want[i])
 		}
 	}
-	t.Logf("%d alerts agree; %d snapshots, %d in recycled memory", len(got), eng.snaps.made, eng.snaps.reuse)
+	t.Logf("%d alerts agree; %d snapshots, %d in recycled memory", len(got), eng.snaps.Made, eng.snaps.Reused)
 }
