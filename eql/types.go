@@ -2,6 +2,7 @@ package eql
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/vigilsec/vigil/ecs"
 )
@@ -99,6 +100,29 @@ func (e ecsTypes) FieldType(path string) (string, bool) {
 	}
 	return "", false
 }
+
+// Fields lists the fields the table knows, so that KQL and query DSL field
+// patterns (file.hash.*) expand to them as Elasticsearch expands them to
+// the fields of an index's mapping.
+func (e ecsTypes) Fields() []string {
+	if e.nonECS {
+		return allFields()
+	}
+	return ecsFields()
+}
+
+var (
+	allFields = sync.OnceValue(ecs.Fields)
+	ecsFields = sync.OnceValue(func() []string {
+		var out []string
+		for _, f := range ecs.Fields() {
+			if _, ok := ecs.Lookup(f); ok {
+				out = append(out, f)
+			}
+		}
+		return out
+	})
+)
 
 // ECS returns the Elastic Common Schema's field types, from the table
 // embedded in package ecs.
