@@ -39,6 +39,18 @@ type Alert struct {
 	// NewTerms are the values a new_terms rule saw for the first time in
 	// its history window, one per new_terms field (kibana.alert.new_terms).
 	NewTerms []event.Value
+	// Enrichments are the indicators a threat_match rule found for the
+	// event (threat.enrichments).
+	Enrichments []Enrichment
+}
+
+// Enrichment is one indicator that matched an event's value.
+type Enrichment struct {
+	Indicator []byte // JSON object: the indicator document at the rule's indicator path
+	Atomic    string // the value that matched
+	Field     string // the event's field that held it
+	ID, Index string // the indicator document's
+	Source    *event.Event
 }
 
 // ThresholdResult is what a threshold rule found for one group.

@@ -77,6 +77,27 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 	if a.Threshold != nil {
 		a.writeThreshold(&w)
 	}
+	if len(a.Enrichments) > 0 {
+		w.key("threat.enrichments")
+		w.buf = append(w.buf, '[')
+		for i, en := range a.Enrichments {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			w.buf = append(w.buf, `{"indicator":`...)
+			w.buf = append(w.buf, en.Indicator...)
+			w.buf = append(w.buf, `,"matched":{"atomic":`...)
+			w.buf = event.AppendJSONString(w.buf, en.Atomic)
+			w.buf = append(w.buf, `,"field":`...)
+			w.buf = event.AppendJSONString(w.buf, en.Field)
+			w.buf = append(w.buf, `,"id":`...)
+			w.buf = event.AppendJSONString(w.buf, en.ID)
+			w.buf = append(w.buf, `,"index":`...)
+			w.buf = event.AppendJSONString(w.buf, en.Index)
+			w.buf = append(w.buf, `,"type":"indicator_match_rule"}}`...)
+		}
+		w.buf = append(w.buf, ']')
+	}
 	if a.NewTerms != nil {
 		w.key("kibana.alert.new_terms")
 		w.buf = event.Array(a.NewTerms...).AppendJSON(w.buf)

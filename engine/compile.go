@@ -63,8 +63,16 @@ func (e *Engine) compile(r *rule.Rule) (*liveRule, error) {
 			e.raiseThreshold(lr, res, sample)
 		}
 	}
-	if r.Type == "new_terms" {
+	switch r.Type {
+	case "new_terms":
 		if err := e.compileNewTerms(lr); err != nil {
+			return nil, err
+		}
+	case "threat_match":
+		if lr.kind != kindEvent {
+			return nil, fmt.Errorf("%s:%d: a threat_match rule's query must be an event query", r.Path, r.Line)
+		}
+		if err := e.compileThreat(lr); err != nil {
 			return nil, err
 		}
 	}

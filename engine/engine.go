@@ -37,6 +37,9 @@ type Options struct {
 	// the rule had run on a cluster already holding that much history.
 	// Without it, as on a fresh cluster, every first sighting is new.
 	NewTermsBaseline bool
+	// MaxIndicators caps the indicator documents threat_match rules keep
+	// (default 1,000,000); more are counted and dropped.
+	MaxIndicators int
 	// NoIndex offers every event to every rule, without index routing or
 	// the category prefilter (for measuring what the rule index saves).
 	NoIndex bool
@@ -94,6 +97,13 @@ type Engine struct {
 	emit    func(*alert.Alert)
 	now     func() time.Time
 	flushed bool
+
+	// threat_match rules and their indicators (see threatState).
+	threats           []*liveRule
+	threatIndex       map[string]bool // index name -> some rule's threat index
+	threatNow         int64           // "now" of threat queries, ns
+	indicators        int64
+	indicatorOverflow int64
 }
 
 // New compiles rules. Rules that cannot run are reported in the returned
@@ -114,6 +124,10 @@ func New(rules []*rule.Rule, opt Options, emit func(*alert.Alert)) (*Engine, []S
 	if opt.MaxTerms <= 0 {
 		e.opt.MaxTerms = 1_000_000
 	}
+	if opt.MaxIndicators <= 0 {
+		e.opt.MaxIndicators = 1_000_000
+	}
+	e.threatIndex = map[string]bool{}
 	e.fields = alert.Register(s, opt.Fields...)
 	e.catSlot = s.Slot("event.category")
 	statuses := make([]Status, len(rules))
@@ -158,6 +172,9 @@ func (e *Engine) Process(ev *event.Event) {
 	e.gen++
 	e.snaps.Next()
 	e.snaps.Sweep(e.eachMatcher)
+	if len(e.threats) > 0 && e.isThreatIndex(ev.Index) {
+		e.AddIndicator(ev)
+	}
 	if e.opt.NoIndex {
 		for _, r := range e.rules {
 			r.offer(e, ev)
@@ -329,6 +346,18 @@ func (e *Engine) eachMatcher(fn func(*sequence.Matcher)) {
 			fn(r.seq)
 		}
 	}
+}
+
+// raiseThreat raises a threat_match rule's alert for a source event and
+// the indicators it matched.
+func (e *Engine) raiseThreat(r *liveRule, ev *event.Event, en []alert.Enrichment) {
+	if !r.limit.allow(ev.Time) {
+		return
+	}
+	r.alerts++
+	a := alert.New(e.fields, r.rule, []*event.Event{ev.Clone()}, nil, e.now())
+	a.Enrichments = en
+	e.emit(a)
 }
 
 // restore decodes again the events a sequence kept as snapshots (see

@@ -16,6 +16,7 @@ const (
 	kindSample
 	kindThreshold
 	kindNewTerms
+	kindThreat
 )
 
 // liveRule is one compiled rule and its state.
@@ -35,6 +36,7 @@ type liveRule struct {
 	sampler      *sequence.Sampler
 	thr          *thresholdState
 	nt           *newTermsState
+	threat       *threatState
 	limit        signalLimiter
 
 	onResult func(sequence.Result) // built once: no closure per event
@@ -101,6 +103,13 @@ func (r *liveRule) offer(e *Engine, ev *event.Event) {
 		if r.pred.Match(ev) {
 			r.matched++
 			r.nt.add(ev, r.onTerms)
+		}
+	case kindThreat:
+		if r.pred.Match(ev) {
+			r.matched++
+			if en := e.findIndicators(r.threat, ev); len(en) > 0 {
+				e.raiseThreat(r, ev, en)
+			}
 		}
 	}
 }

@@ -40,10 +40,11 @@ func runLines(t *testing.T, r *rule.Rule, opt Options, lines ...string) ([]*aler
 	s := eng.Schema()
 	ts := s.Slot("@timestamp")
 	for i, l := range lines {
-		ev := &event.Event{Pos: int64(i), Index: "logs-test-default"}
+		ev := &event.Event{Pos: int64(i)}
 		if err := s.Decode([]byte(l), ev); err != nil {
 			t.Fatalf("line %d: %v", i, err)
 		}
+		ev.Index = "logs-test-default"
 		ev.Time, _ = event.ParseTime(ev.Get(ts))
 		eng.Process(ev)
 	}

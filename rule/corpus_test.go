@@ -52,7 +52,7 @@ func TestCorpus(t *testing.T) {
 	want := map[string]int{
 		"all": 2068, "eql": 1024, "kuery": 729, "kuery/query": 454, "kuery/new_terms": 241,
 		"kuery/threshold": 28, "kuery/threat_match": 6, "esql": 209, "machine_learning": 106,
-		"supported": 1024 + 454 + 28 + 241,
+		"supported": 1024 + 454 + 28 + 241 + 6,
 	}
 	got := map[string]int{
 		"all": len(rules), "eql": byLang["eql"], "kuery": byLang["kuery"], "kuery/query": byType["kuery/query"],

@@ -267,7 +267,7 @@ func (r *Rule) Support() (ok bool, reason string) {
 			return false, "eql rule with language " + quote(r.Language)
 		}
 		return true, ""
-	case "query", "threshold", "new_terms":
+	case "query", "threshold", "new_terms", "threat_match":
 		switch r.Language {
 		case "kuery":
 			return true, ""
@@ -279,8 +279,6 @@ func (r *Rule) Support() (ok bool, reason string) {
 		return false, "ES|QL rules are not supported"
 	case "machine_learning":
 		return false, "machine learning rules read anomaly detection job results; not supported"
-	case "threat_match":
-		return false, "indicator match (threat_match) rules need threat intelligence indices; not supported"
 	case "":
 		return false, "rule has no type"
 	}

@@ -273,7 +273,7 @@ func TestSupport(t *testing.T) {
 		{"new_terms", "lucene", false, "new_terms rule in Lucene query syntax is not supported (only KQL)"},
 		{"esql", "esql", false, "ES|QL rules are not supported"},
 		{"machine_learning", "", false, "machine learning rules read anomaly detection job results; not supported"},
-		{"threat_match", "kuery", false, "indicator match (threat_match) rules need threat intelligence indices; not supported"},
+		{"threat_match", "kuery", true, ""},
 		{"saved_query", "kuery", false, `unknown rule type "saved_query"`},
 	} {
 		r := &Rule{Type: tc.typ, Language: tc.lang}

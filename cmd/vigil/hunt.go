@@ -54,6 +54,7 @@ func (*huntCmd) Synopsis() string { return "run detection rules over EVTX and ND
 
 type huntFlags struct {
 	rules, ruleIDs, tags          stringList
+	indicators                    stringList
 	format, output                string
 	from, to, minSeverity         string
 	index, timeField, input       string
@@ -85,6 +86,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.DurationVar(&f.sysmonDelay, "sysmon-network-delay", 0, "let rules see Sysmon network events (event 3) this much later than their timestamp (e.g. 2s), because Sysmon stamps some connections before the start of the process that made them; 0 keeps Elasticsearch's strict time order")
 	fs.IntVar(&f.workers, "workers", 2, "inputs decoded in parallel")
 	fs.IntVar(&f.maxPending, "max-pending", 0, "cap on pending state per sequence rule (0: default 100000)")
+	fs.Var(&f.indicators, "indicators", "threat intelligence indicator `path` (NDJSON/EVTX file or folder; repeatable) for indicator match rules, read before the hunt; documents without an index belong to "+indicatorIndex)
 	fs.BoolVar(&f.newTermsBaseline, "new-terms-baseline", false, "new_terms rules learn the terms of their first history window (e.g. 7 days) of events without alerting, as on a cluster that already holds that history; by default every first sighting is new, as on a fresh cluster")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 2 if any rule fails to load")
 	fs.BoolVar(&f.quiet, "quiet", false, "no summary on stderr")
@@ -197,6 +199,11 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		Lateness: f.lateness, Winlog: winlogJSON, RawWinlog: raw, OpenEVTX: openEVTX,
 		Stdin: stdin, Workers: f.workers,
 	}
+	if len(f.indicators) > 0 {
+		if err := h.loadIndicators(ctx, opt); err != nil {
+			return err
+		}
+	}
 	stopProgress := h.startProgress(inputs)
 	var total int64
 	for _, in := range inputs {
@@ -240,6 +247,35 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	if f.strict && (failedRules > 0 || ruleErr != nil) {
 		return &exitError{code: 2, err: fmt.Errorf("hunt: %d rules failed to load (--strict)", failedRules)}
+	}
+	return nil
+}
+
+// indicatorIndex is the index of indicator documents that name none.
+const indicatorIndex = "logs-ti_vigil.indicators-default"
+
+// loadIndicators reads the --indicators inputs into the engine's
+// indicator match rules, before the hunt.
+func (h *hunt) loadIndicators(ctx context.Context, opt source.Options) error {
+	inputs, errs := source.Expand(h.flags.indicators)
+	for _, err := range errs {
+		fmt.Fprintln(stderr, "vigil:", err)
+	}
+	if len(inputs) == 0 {
+		return &exitError{code: 1, err: errors.New("hunt: no readable --indicators input")}
+	}
+	opt.Index = indicatorIndex
+	opt.From, opt.To = 0, 0 // --from/--to select events, not indicators
+	var prog source.Progress
+	err := source.Read(ctx, inputs, opt, &prog, h.onReadError, func(ev *event.Event) error {
+		h.eng.AddIndicator(ev)
+		return nil
+	})
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("hunt: reading indicators: %w", err)}
+	}
+	if kept, _ := h.eng.IndicatorStats(); kept == 0 && !h.flags.quiet {
+		fmt.Fprintf(stderr, "vigil: warning: none of the %d indicator documents read is an indicator of a loaded threat_match rule (threat_index, threat_query)\n", prog.Events.Load())
 	}
 	return nil
 }
@@ -370,6 +406,13 @@ func (h *hunt) summary(inputs, failedRules int) {
 	}
 	if failedRules > 0 {
 		fmt.Fprintf(w, "  rules that failed to load: %d\n", failedRules)
+	}
+	if kept, over := h.eng.IndicatorStats(); kept > 0 || over > 0 || len(h.flags.indicators) > 0 {
+		fmt.Fprintf(w, "  threat indicators kept: %d", kept)
+		if over > 0 {
+			fmt.Fprintf(w, " (%d more dropped: the indicator store is full)", over)
+		}
+		fmt.Fprintln(w)
 	}
 	var capped int64
 	for _, st := range h.eng.Stats() {

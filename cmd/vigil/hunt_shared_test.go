@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,4 +89,59 @@ func TestHuntWinlogCorpus(t *testing.T) {
 		t.Errorf("only %d alerts over the winlog corpus", n)
 	}
 	t.Log(errOut)
+}
+
+// TestHuntThreatMatch runs the corpus's hash indicator match rule,
+// verbatim, with indicators given by --indicators and in the stream.
+func TestHuntThreatMatch(t *testing.T) {
+	ruleFile := testenv.Path(t, "corpus", "detection-rules", "rules", "threat_intel", "threat_intel_indicator_match_hash.toml")
+	dir := t.TempDir()
+	indicator := func(ts, id, sha string, extra string) string {
+		return `{"@timestamp":"` + ts + `","_id":"` + id + `","data_stream":{"type":"logs","dataset":"ti_abusech.malware","namespace":"default"},` +
+			`"event":{"kind":"enrichment","category":["threat"],"type":["indicator"],"module":"ti_abusech"},` +
+			`"threat":{"indicator":{"type":"file","file":{"hash":{"sha256":"` + sha + `"}}}}` + extra + `}`
+	}
+	file := func(ts, id, sha string) string {
+		return `{"@timestamp":"` + ts + `","event":{"id":"` + id + `","kind":"event","category":["file"],"type":["creation"],"ingested":"` + ts + `"},` +
+			`"data_stream":{"type":"logs","dataset":"endpoint.events.file","namespace":"default"},"host":{"name":"wks1","os":{"type":"windows"}},` +
+			`"file":{"path":"C:\\Users\\a\\x.exe","hash":{"sha256":"` + sha + `"}}}`
+	}
+	write := func(name string, lines ...string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	iocs := write("iocs.ndjson",
+		indicator("2024-05-01T00:00:00Z", "ioc-1", "aaaa", ""),
+		indicator("2024-05-01T00:00:00Z", "ioc-2", "bbbb", `,"labels":{"is_ioc_transform_source":"true"}`), // excluded by the threat query
+	)
+	events := write("events.ndjson",
+		file("2024-05-10T10:00:00Z", "f1", "aaaa"), // matches ioc-1
+		file("2024-05-10T10:00:01Z", "f2", "bbbb"), // ioc-2 is not an indicator
+		file("2024-05-10T10:00:02Z", "f3", "cccc"), // no indicator yet
+		indicator("2024-05-10T10:00:03Z", "ioc-3", "cccc", ""),
+		file("2024-05-10T10:00:04Z", "f4", "cccc"), // matches ioc-3, read from the stream
+		file("2024-08-10T10:00:00Z", "f5", "aaaa"), // ioc-1 is older than now-30d/d
+	)
+	out, errOut, err := runHunt(t, "--format", "jsonl", "--rules", ruleFile, "--indicators", iocs, events)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var got []string
+	for _, a := range alertDocs(t, out) {
+		id := a["event"].(map[string]any)["id"].(string)
+		for _, en := range a["threat.enrichments"].([]any) {
+			m := en.(map[string]any)["matched"].(map[string]any)
+			got = append(got, id+"~"+m["id"].(string)+":"+m["field"].(string))
+		}
+	}
+	want := "f1~ioc-1:file.hash.sha256 f4~ioc-3:file.hash.sha256"
+	if strings.Join(got, " ") != want {
+		t.Errorf("matches %v, want %s\n%s", got, want, errOut)
+	}
+	if !strings.Contains(errOut, "threat indicators kept: 2") {
+		t.Errorf("summary lacks the indicator count:\n%s", errOut)
+	}
 }

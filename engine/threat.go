@@ -1,0 +1,318 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/kql"
+)
+
+// threatState runs an indicator match (threat_match) rule. Its indicators
+// are documents of its threat_index that meet its threat_query and
+// threat_filters; they reach the engine through AddIndicator, or as events
+// of a threat index in the stream. A source event matching the rule's
+// query alerts when, for one of the rule's threat_mapping groups, an
+// indicator holds the value of each "mapping" entry's field in the
+// entry's indicator field (and not that of a negated entry's). The alert
+// carries the indicators found as threat.enrichments, as Kibana's do.
+//
+// The threat_query's date math ("@timestamp >= now-30d/d") is evaluated
+// twice: when an indicator arrives, with now at the indicator's own time,
+// so that only its other conditions decide whether it is kept; and when a
+// source event finds it, with now at the event's time, as a rule run at
+// that time would have seen the indicator index. An indicator newer than
+// the event counts: a feed fetched today finds last month's logs.
+type threatState struct {
+	pred     interface{ Match(*event.Event) bool }
+	patterns patternSet
+	path     string // threat_indicator_path
+	mappings []threatMapping
+}
+
+type threatMapping struct {
+	entries []threatEntry // positive entries first
+	lookup  map[string][]*indicator
+}
+
+type threatEntry struct {
+	field           string // the source event's field
+	evSlot, indSlot int
+	negate          bool
+}
+
+// indicator is one kept indicator document.
+type indicator struct {
+	ev  *event.Event
+	obj []byte // the object at the rule's indicator path, made on first use
+}
+
+// compileThreat readies a threat_match rule's indicator side.
+func (e *Engine) compileThreat(lr *liveRule) error {
+	r := lr.rule
+	if len(r.ThreatIndex) == 0 {
+		return fmt.Errorf("%s:%d: threat_match rule without threat_index", r.Path, r.Line)
+	}
+	if len(r.ThreatMapping) == 0 {
+		return fmt.Errorf("%s:%d: threat_match rule without threat_mapping", r.Path, r.Line)
+	}
+	pred, err := kql.CompileThreat(r, e.schema, kql.Options{Now: func() time.Time { return time.Unix(0, e.threatNow) }})
+	if err != nil {
+		return err
+	}
+	ts := &threatState{pred: pred, patterns: newPatternSet(r.ThreatIndex), path: r.ThreatIndicatorPath}
+	if ts.path == "" {
+		ts.path = "threat.indicator"
+	}
+	for i, m := range r.ThreatMapping {
+		var tm threatMapping
+		var negated []threatEntry
+		for _, en := range m.Entries {
+			if en.Field == "" || en.Value == "" {
+				return fmt.Errorf("%s:%d: threat_mapping %d: an entry without field or value", r.Path, r.Line, i+1)
+			}
+			if en.Type != "" && en.Type != "mapping" {
+				return unsupportedError(fmt.Sprintf("threat_mapping entry type %q", en.Type))
+			}
+			te := threatEntry{field: en.Field, evSlot: e.schema.Slot(en.Field), indSlot: e.schema.Slot(en.Value), negate: en.Negate}
+			if en.Negate {
+				negated = append(negated, te)
+			} else {
+				tm.entries = append(tm.entries, te)
+			}
+		}
+		if len(tm.entries) == 0 {
+			return fmt.Errorf("%s:%d: threat_mapping %d has no entry that is not negated", r.Path, r.Line, i+1)
+		}
+		tm.entries = append(tm.entries, negated...)
+		tm.lookup = map[string][]*indicator{}
+		ts.mappings = append(ts.mappings, tm)
+	}
+	lr.kind = kindThreat
+	lr.threat = ts
+	e.threats = append(e.threats, lr)
+	return nil
+}
+
+// selects reports whether one of the names is a threat index of the rule.
+func (ts *threatState) selects(names []string) bool {
+	for _, n := range names {
+		if ts.patterns.match(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// add files an indicator under its values of each mapping's first field.
+func (ts *threatState) add(ind *indicator) {
+	for i := range ts.mappings {
+		m := &ts.mappings[i]
+		ind.ev.Get(m.entries[0].indSlot).Each(func(v event.Value) bool {
+			if termValue(v) {
+				k := v.String()
+				m.lookup[k] = append(m.lookup[k], ind)
+			}
+			return false
+		})
+	}
+}
+
+// find returns the enrichments for a source event: each indicator that a
+// mapping group matches, once per indicator and matched field and value.
+func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrichment {
+	var out []alert.Enrichment
+	for i := range ts.mappings {
+		m := &ts.mappings[i]
+		first := m.entries[0]
+		ev.Get(first.evSlot).Each(func(v event.Value) bool {
+			if !termValue(v) {
+				return false
+			}
+			atomic := v.String()
+			for _, ind := range m.lookup[atomic] {
+				if !entriesHold(m.entries[1:], ev, ind.ev) {
+					continue
+				}
+				e.threatNow = ev.Time
+				if !ts.pred.Match(ind.ev) {
+					continue // outside the threat query's time range
+				}
+				dup := false
+				for _, o := range out {
+					if o.Field == first.field && o.Atomic == atomic && o.Source == ind.ev {
+						dup = true
+						break
+					}
+				}
+				if dup {
+					continue
+				}
+				if ind.obj == nil {
+					ind.obj = indicatorObject(ind.ev.Raw, ts.path)
+				}
+				out = append(out, alert.Enrichment{Indicator: ind.obj, Atomic: atomic, Field: first.field,
+					ID: e.fields.EventID(ind.ev), Index: e.fields.EventIndex(ind.ev), Source: ind.ev})
+			}
+			return false
+		})
+	}
+	return out
+}
+
+// entriesHold checks a mapping group's other entries between a source
+// event and an indicator: a positive entry needs a value in common, a
+// negated one none.
+func entriesHold(entries []threatEntry, ev, ind *event.Event) bool {
+	for _, en := range entries {
+		common := false
+		ev.Get(en.evSlot).Each(func(a event.Value) bool {
+			if !termValue(a) {
+				return false
+			}
+			ind.Get(en.indSlot).Each(func(b event.Value) bool {
+				common = termValue(b) && a.String() == b.String()
+				return common
+			})
+			return common
+		})
+		if common == en.negate {
+			return false
+		}
+	}
+	return true
+}
+
+// AddIndicator offers a document to the threat_match rules as an indicator:
+// each rule whose threat_index selects the document's index and whose
+// threat_query and threat_filters it meets keeps it. Events of a threat
+// index that come through Process are offered the same way. It reports
+// whether a rule kept the document.
+func (e *Engine) AddIndicator(ev *event.Event) bool {
+	if len(e.threats) == 0 {
+		return false
+	}
+	names := e.indexNames(ev.Index)
+	var ind *indicator
+	for _, r := range e.threats {
+		ts := r.threat
+		if !ts.selects(names) {
+			continue
+		}
+		e.threatNow = ev.Time
+		if !ts.pred.Match(ev) {
+			continue
+		}
+		if ind == nil {
+			if e.indicators >= int64(e.opt.MaxIndicators) {
+				e.indicatorOverflow++
+				return false
+			}
+			ind = &indicator{ev: ev.Clone()}
+			e.indicators++
+		}
+		ts.add(ind)
+	}
+	return ind != nil
+}
+
+// isThreatIndex reports whether some threat_match rule takes its
+// indicators from an index, caching the answer.
+func (e *Engine) isThreatIndex(index string) bool {
+	if ok, seen := e.threatIndex[index]; seen {
+		return ok
+	}
+	names := e.indexNames(index)
+	ok := false
+	for _, r := range e.threats {
+		if r.threat.selects(names) {
+			ok = true
+			break
+		}
+	}
+	if len(e.threatIndex) > 10_000 {
+		clear(e.threatIndex) // a stream of ever new index names
+	}
+	e.threatIndex[index] = ok
+	return ok
+}
+
+// indexNames returns an index name and its aliases.
+func (e *Engine) indexNames(index string) []string {
+	names := []string{index}
+	if e.opt.Aliases != nil && index != "" {
+		names = append(names, e.opt.Aliases(index)...)
+	}
+	return names
+}
+
+// IndicatorStats returns the number of indicator documents kept, and of
+// those refused because Options.MaxIndicators was reached.
+func (e *Engine) IndicatorStats() (kept, overflow int64) {
+	return e.indicators, e.indicatorOverflow
+}
+
+// indicatorObject returns, as JSON, the object at a dotted path of a
+// document, whether the document nests its keys or dots them (or mixes
+// both); "{}" when the path holds nothing.
+func indicatorObject(raw []byte, path string) []byte {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var doc map[string]any
+	if err := d.Decode(&doc); err != nil {
+		return []byte("{}")
+	}
+	flat := map[string]any{}
+	flatten("", doc, flat)
+	prefix := path + "."
+	obj := map[string]any{}
+	keys := make([]string, 0, len(flat))
+	for k := range flat {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		nest(obj, strings.Split(k[len(prefix):], "."), flat[k])
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return []byte("{}")
+	}
+	return out
+}
+
+// flatten writes the leaves of an object under their dotted paths; arrays
+// are leaves.
+func flatten(prefix string, v any, out map[string]any) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		out[prefix] = v
+		return
+	}
+	for k, x := range m {
+		if prefix != "" {
+			k = prefix + "." + k
+		}
+		flatten(k, x, out)
+	}
+}
+
+// nest sets a value at a path of nested objects.
+func nest(obj map[string]any, path []string, v any) {
+	for _, p := range path[:len(path)-1] {
+		next, ok := obj[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			obj[p] = next
+		}
+		obj = next
+	}
+	obj[path[len(path)-1]] = v
+}

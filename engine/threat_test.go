@@ -1,0 +1,166 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+)
+
+// indexed is a document and the index it belongs to.
+type indexed struct{ index, doc string }
+
+func threatRule() *rule.Rule {
+	return &rule.Rule{ID: "tm", Name: "indicator match", Type: "threat_match", Language: "kuery",
+		Severity: "high", RiskScore: 73, Interval: "1h", From: "now-65m", To: "now", MaxSignals: 100,
+		Index:               []string{"logs-endpoint.*"},
+		Query:               `file.hash.*:* or source.ip:*`,
+		ThreatIndex:         []string{"logs-ti_*"},
+		ThreatQuery:         `@timestamp >= "now-30d/d" and event.type:indicator`,
+		ThreatIndicatorPath: "threat.indicator",
+		ThreatMapping: []rule.ThreatMapping{
+			{Entries: []rule.ThreatMappingEntry{{Field: "file.hash.sha256", Type: "mapping", Value: "threat.indicator.file.hash.sha256"}}},
+			{Entries: []rule.ThreatMappingEntry{
+				{Field: "source.ip", Type: "mapping", Value: "threat.indicator.ip"},
+				{Field: "destination.port", Type: "mapping", Value: "threat.indicator.port"},
+				{Field: "host.name", Type: "mapping", Value: "threat.indicator.excluded_host", Negate: true},
+			}},
+		},
+	}
+}
+
+// runIndexed runs rules over documents of several indices; indicators go
+// through AddIndicator first.
+func runIndexed(t *testing.T, r *rule.Rule, indicators []indexed, docs ...indexed) ([]*alert.Alert, *Engine) {
+	t.Helper()
+	var out []*alert.Alert
+	eng, st := New([]*rule.Rule{r}, Options{Now: func() time.Time { return time.Unix(0, 0) }}, func(a *alert.Alert) { out = append(out, a) })
+	if st[0].State != OK {
+		t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
+	}
+	s := eng.Schema()
+	ts := s.Slot("@timestamp")
+	decode := func(i int, d indexed) *event.Event {
+		ev := &event.Event{Pos: int64(i)}
+		if err := s.Decode([]byte(d.doc), ev); err != nil {
+			t.Fatalf("%s: %v", d.doc, err)
+		}
+		ev.Index = d.index
+		ev.Time, _ = event.ParseTime(ev.Get(ts))
+		return ev
+	}
+	for i, d := range indicators {
+		eng.AddIndicator(decode(i, d))
+	}
+	for i, d := range docs {
+		eng.Process(decode(i, d))
+	}
+	eng.Flush()
+	return out, eng
+}
+
+func TestThreatMatch(t *testing.T) {
+	const ti = "logs-ti_custom.indicator-default"
+	const ep = "logs-endpoint.events.file-default"
+	indicators := []indexed{
+		{ti, `{"@timestamp":"2024-05-01T00:00:00Z","_id":"ind-1","event":{"type":"indicator"},"threat":{"indicator":{"type":"file","file":{"hash":{"sha256":"aaa"}}}}}`},
+		// Dotted keys, and a second hash value.
+		{ti, `{"@timestamp":"2024-05-02T00:00:00Z","_id":"ind-2","event.type":"indicator","threat.indicator.type":"file","threat.indicator.file.hash.sha256":["bbb","aaa"]}`},
+		// Not an indicator by the threat query.
+		{ti, `{"@timestamp":"2024-05-02T00:00:00Z","_id":"ind-3","event.type":"info","threat.indicator.file.hash.sha256":"ccc"}`},
+		// Not of a threat index.
+		{"logs-other-default", `{"@timestamp":"2024-05-02T00:00:00Z","_id":"ind-4","event.type":"indicator","threat.indicator.file.hash.sha256":"ddd"}`},
+		// An address and port, except on host h9.
+		{ti, `{"@timestamp":"2024-05-02T00:00:00Z","_id":"ind-5","event.type":"indicator","threat.indicator.ip":"10.9.9.9","threat.indicator.port":443,"threat.indicator.excluded_host":"h9"}`},
+	}
+	docs := []indexed{
+		{ep, `{"@timestamp":"2024-05-10T00:00:00Z","event.id":"e1","host.name":"h1","file.hash.sha256":"aaa"}`},                      // ind-1, ind-2
+		{ep, `{"@timestamp":"2024-05-10T00:00:01Z","event.id":"e2","host.name":"h1","file.hash.sha256":["zzz","bbb"]}`},              // ind-2
+		{ep, `{"@timestamp":"2024-05-10T00:00:02Z","event.id":"e3","host.name":"h1","file.hash.sha256":"ccc"}`},                      // not an indicator
+		{ep, `{"@timestamp":"2024-05-10T00:00:03Z","event.id":"e4","host.name":"h1","file.hash.sha256":"ddd"}`},                      // other index
+		{ep, `{"@timestamp":"2024-05-10T00:00:04Z","event.id":"e5","host.name":"h1","source.ip":"10.9.9.9","destination.port":443}`}, // ind-5
+		{ep, `{"@timestamp":"2024-05-10T00:00:05Z","event.id":"e6","host.name":"h1","source.ip":"10.9.9.9","destination.port":80}`},  // port differs
+		{ep, `{"@timestamp":"2024-05-10T00:00:06Z","event.id":"e7","host.name":"h9","source.ip":"10.9.9.9","destination.port":443}`}, // negated host
+		// Two months after the indicators: outside now-30d/d.
+		{ep, `{"@timestamp":"2024-07-10T00:00:00Z","event.id":"e8","host.name":"h1","file.hash.sha256":"aaa"}`},
+		// An indicator arriving in the stream finds later events.
+		{ti, `{"@timestamp":"2024-07-10T00:00:01Z","_id":"ind-6","event.type":"indicator","threat.indicator.file.hash.sha256":"eee"}`},
+		{ep, `{"@timestamp":"2024-07-10T00:00:02Z","event.id":"e9","host.name":"h1","file.hash.sha256":"eee"}`},
+	}
+	got, eng := runIndexed(t, threatRule(), indicators, docs...)
+	var summary []string
+	for _, a := range got {
+		var ms []string
+		for _, en := range a.Enrichments {
+			ms = append(ms, en.ID+":"+en.Field+"="+en.Atomic)
+		}
+		summary = append(summary, eng.Fields().EventID(a.Events[0])+" "+strings.Join(ms, ","))
+	}
+	want := []string{
+		"e1 ind-1:file.hash.sha256=aaa,ind-2:file.hash.sha256=aaa",
+		"e2 ind-2:file.hash.sha256=bbb",
+		"e5 ind-5:source.ip=10.9.9.9",
+		"e9 ind-6:file.hash.sha256=eee",
+	}
+	if g, w := strings.Join(summary, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("alerts:\n%s\nwant:\n%s", g, w)
+	}
+	if kept, _ := eng.IndicatorStats(); kept != 4 {
+		t.Errorf("%d indicators kept, want 4 (ind-1, ind-2, ind-5, ind-6)", kept)
+	}
+	if len(got) > 0 {
+		js := string(got[0].AppendJSON(eng.Fields(), nil))
+		for _, w := range []string{
+			`"threat.enrichments":[{"indicator":{"file":{"hash":{"sha256":"aaa"}},"type":"file"},"matched":{"atomic":"aaa","field":"file.hash.sha256","id":"ind-1","index":"logs-ti_custom.indicator-default","type":"indicator_match_rule"}}`,
+			`{"indicator":{"file":{"hash":{"sha256":["bbb","aaa"]}},"type":"file"}`,
+			`"kibana.alert.rule.type":"threat_match"`,
+		} {
+			if !strings.Contains(js, w) {
+				t.Errorf("alert lacks %s:\n%s", w, js)
+			}
+		}
+	}
+}
+
+func TestThreatMatchBounded(t *testing.T) {
+	r := threatRule()
+	var out []*alert.Alert
+	eng, _ := New([]*rule.Rule{r}, Options{MaxIndicators: 2}, func(a *alert.Alert) { out = append(out, a) })
+	s := eng.Schema()
+	for i, h := range []string{"a", "b", "c"} {
+		ev := &event.Event{}
+		if err := s.Decode([]byte(`{"@timestamp":"2024-05-01T00:00:00Z","event.type":"indicator","threat.indicator.file.hash.sha256":"`+h+`"}`), ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.Index, ev.Time = "logs-ti_x-default", time.Date(2024, 5, 1, 0, 0, i, 0, time.UTC).UnixNano()
+		eng.AddIndicator(ev)
+	}
+	if kept, over := eng.IndicatorStats(); kept != 2 || over != 1 {
+		t.Errorf("kept %d, overflow %d; want 2 and 1", kept, over)
+	}
+}
+
+func TestThreatMatchRuleErrors(t *testing.T) {
+	for _, tc := range []struct {
+		edit func(r *rule.Rule)
+		want string
+	}{
+		{func(r *rule.Rule) { r.ThreatIndex = nil }, "without threat_index"},
+		{func(r *rule.Rule) { r.ThreatMapping = nil }, "without threat_mapping"},
+		{func(r *rule.Rule) {
+			r.ThreatMapping = []rule.ThreatMapping{{Entries: []rule.ThreatMappingEntry{{Field: "a", Value: "b", Negate: true}}}}
+		}, "no entry that is not negated"},
+		{func(r *rule.Rule) { r.ThreatQuery = "a:(" }, "threat_query"},
+	} {
+		r := threatRule()
+		r.Path, r.Line = "x.toml", 1
+		tc.edit(r)
+		_, st := New([]*rule.Rule{r}, Options{}, func(*alert.Alert) {})
+		if st[0].State != Failed || !strings.Contains(st[0].Err.Error(), tc.want) {
+			t.Errorf("got %s %v, want an error with %q", st[0].State, st[0].Err, tc.want)
+		}
+	}
+}
