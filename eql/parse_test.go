@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // dump renders an expression fully parenthesised, without positions, to
@@ -161,13 +163,7 @@ func checkRoundTrip(t *testing.T, src string) {
 // TestRoundTripConformance round-trips every query of the Elasticsearch
 // suite.
 func TestRoundTripConformance(t *testing.T) {
-	dir := os.Getenv("VIGIL_SHARED")
-	if dir == "" {
-		t.Skip("VIGIL_SHARED not set")
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", dir)
-	}
+	dir := testenv.Shared(t)
 	files, err := filepath.Glob(filepath.Join(dir, "conformance", "eql", "elasticsearch", "*.toml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no spec files under %s: %v", dir, err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/cputime"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // benchFiles are real files of the shared corpus: Security 4688/5447 with
@@ -20,7 +21,7 @@ var benchFiles = []struct{ name, path string }{
 // BenchmarkReadFile reads every record of a file (all System fields,
 // EventData and UserData rendered) and reports records/s.
 func BenchmarkReadFile(b *testing.B) {
-	root := filepath.Join(sharedDir(b), "data", "evtx")
+	root := testenv.Path(b, "data", "evtx")
 	for _, bf := range benchFiles {
 		path := filepath.Join(root, bf.path)
 		st, err := os.Stat(path)

@@ -10,32 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// sharedDir returns $VIGIL_SHARED resolved against the repository root (the
-// directory holding go.mod), or skips the test when it is not set.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("VIGIL_SHARED")
-	if dir == "" {
-		tb.Skip("VIGIL_SHARED not set")
-	}
-	if filepath.IsAbs(dir) {
-		return dir
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, dir)
-		}
-		if filepath.Dir(d) == d {
-			tb.Fatalf("no go.mod above %s to resolve VIGIL_SHARED=%s", wd, dir)
-		}
-	}
-}
+	"github.com/vigilsec/vigil/internal/testenv"
+)
 
 // fileSummary is what the corpus test compares with the reference.
 type fileSummary struct {
@@ -141,7 +118,7 @@ func readTSV(tb testing.TB, name string) [][]string {
 // cannot read, and every disagreement, are listed with the reason in
 // testdata/reference-exceptions.tsv.
 func TestCorpus(t *testing.T) {
-	root := filepath.Join(sharedDir(t), "data", "evtx")
+	root := testenv.Path(t, "data", "evtx")
 	ref := map[string]refEntry{}
 	for _, row := range readTSV(t, "reference-counts.tsv") {
 		if len(row) < 3 {

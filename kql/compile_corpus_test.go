@@ -1,12 +1,11 @@
 package kql
 
 import (
-	"os"
-	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -14,14 +13,7 @@ import (
 // KQL rule of Elastic's detection rules, and the threat query of every
 // indicator match rule, and logs the warnings and counts.
 func TestCompileCorpus(t *testing.T) {
-	base := filepath.Join(sharedDir(t), "corpus", "detection-rules")
-	dirs := []string{filepath.Join(base, "rules"), filepath.Join(base, "rules_building_block")}
-	for _, d := range dirs {
-		if _, err := os.Stat(d); err != nil {
-			t.Fatalf("corpus missing: %v", err)
-		}
-	}
-	all, _, errs := rule.LoadPaths(dirs...)
+	all, _, errs := rule.LoadPaths(testenv.DetectionRules(t)...)
 	if len(errs) > 0 {
 		t.Fatalf("loading rules: %v", errs[0])
 	}

@@ -1,54 +1,18 @@
 package kql
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/rule"
 )
-
-// sharedDir returns $VIGIL_SHARED, resolved against the repository root
-// when relative, or skips the test when it is not set.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("VIGIL_SHARED")
-	if dir == "" {
-		tb.Skip("VIGIL_SHARED not set")
-	}
-	if !filepath.IsAbs(dir) {
-		root, err := os.Getwd()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				tb.Fatal("no go.mod above the test's directory")
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, dir)
-	}
-	return dir
-}
 
 // corpusQueries returns the KQL queries of the active detection rules
 // (query, threat_query), keyed by "path" or "path (threat_query)".
 func corpusQueries(tb testing.TB) (paths, queries []string, rules []*rule.Rule) {
 	tb.Helper()
-	base := filepath.Join(sharedDir(tb), "corpus", "detection-rules")
-	dirs := []string{filepath.Join(base, "rules"), filepath.Join(base, "rules_building_block")}
-	for _, d := range dirs {
-		if _, err := os.Stat(d); err != nil {
-			tb.Fatalf("corpus missing: %v", err)
-		}
-	}
-	all, _, errs := rule.LoadPaths(dirs...)
+	all, _, errs := rule.LoadPaths(testenv.DetectionRules(tb)...)
 	if len(errs) > 0 {
 		tb.Fatalf("loading rules: %v", errs[0])
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/evtx"
 	"github.com/vigilsec/vigil/internal/cputime"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // loadLines reads up to max lines of the shared corpus into memory.
@@ -97,7 +98,7 @@ type evtxFile struct {
 // loadEVTX reads the shared EVTX files into memory: all of them, or those
 // of at least minSize bytes.
 func loadEVTX(b testing.TB, minSize int64) ([]evtxFile, int64) {
-	root := filepath.Join(sharedDir(b), "data", "evtx")
+	root := testenv.Path(b, "data", "evtx")
 	var files []evtxFile
 	var size int64
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // conformanceFloor is the number of expected fields the ECS conformance
@@ -40,7 +41,7 @@ type goldenPair struct {
 }
 
 func goldenPairs(t *testing.T) []goldenPair {
-	root := filepath.Join(sharedDir(t), "ecs-golden", "elastic")
+	root := testenv.Path(t, "ecs-golden", "elastic")
 	var pairs []goldenPair
 	integ := filepath.Join(root, "integrations", "packages")
 	for _, p := range []string{

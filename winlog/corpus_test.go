@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // TestAllRecords decodes and normalises every record of the shared raw
@@ -30,7 +31,7 @@ func TestAllRecords(t *testing.T) {
 	byChannel := map[string]int{}
 	byIndex := map[string]int{}
 	for _, f := range files {
-		rel, _ := filepath.Rel(sharedDir(t), f)
+		rel, _ := filepath.Rel(testenv.Shared(t), f)
 		eachLine(t, f, func(line []byte, ln int) {
 			total++
 			if err := DecodeJSON(line, &rec); err != nil {

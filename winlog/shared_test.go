@@ -8,44 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// sharedDir returns the shared data directory named by VIGIL_SHARED
-// (relative paths are taken from the repository root), or skips the test.
-func sharedDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("VIGIL_SHARED")
-	if dir == "" {
-		tb.Skip("VIGIL_SHARED not set")
-	}
-	if !filepath.IsAbs(dir) {
-		wd, err := os.Getwd()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		root := wd
-		for {
-			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-				break
-			}
-			parent := filepath.Dir(root)
-			if parent == root {
-				tb.Fatalf("no go.mod above %s", wd)
-			}
-			root = parent
-		}
-		dir = filepath.Join(root, dir)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		tb.Fatalf("VIGIL_SHARED: %v", err)
-	}
-	return dir
-}
+	"github.com/vigilsec/vigil/internal/testenv"
+)
 
 // winlogFiles lists the raw winlog NDJSON files of the shared data.
 func winlogFiles(tb testing.TB) []string {
 	tb.Helper()
-	root := filepath.Join(sharedDir(tb), "data", "winlog")
+	root := testenv.Path(tb, "data", "winlog")
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {

@@ -57,3 +57,14 @@ func Root(tb testing.TB) string {
 		root = parent
 	}
 }
+
+// DetectionRules returns the rule folders of Elastic's detection-rules
+// corpus (rules and rules_building_block) and fails the test when one is
+// missing.
+func DetectionRules(tb testing.TB) []string {
+	tb.Helper()
+	return []string{
+		Path(tb, "corpus", "detection-rules", "rules"),
+		Path(tb, "corpus", "detection-rules", "rules_building_block"),
+	}
+}
