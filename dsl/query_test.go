@@ -3,12 +3,12 @@ package dsl
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testevent"
 )
 
 // tree decodes JSON into the tree form the rule loader gives: maps,
@@ -44,37 +44,9 @@ func numbers(v any) any {
 	return v
 }
 
-type doc map[string]any
-
-func toValue(v any) event.Value {
-	switch v := v.(type) {
-	case string:
-		return event.Str(v)
-	case int:
-		return event.Int(int64(v))
-	case float64:
-		return event.Float(v)
-	case bool:
-		return event.Bool(v)
-	case nil:
-		return event.Null()
-	case []any:
-		vs := make([]event.Value, len(v))
-		for i, e := range v {
-			vs[i] = toValue(e)
-		}
-		return event.Array(vs...)
-	}
-	panic(fmt.Sprintf("bad test value %T", v))
-}
-
-func (d doc) event(s *event.Schema) *event.Event {
-	ev := &event.Event{}
-	for k, v := range d {
-		ev.Set(s.Slot(k), toValue(v))
-	}
-	return ev
-}
+// doc is an event for tests: field paths and values (string, int, float64,
+// bool, nil, []any for arrays).
+type doc = testevent.Doc
 
 func TestQuery(t *testing.T) {
 	now := func() time.Time { return time.Date(2024, 3, 15, 12, 0, 0, 0, time.UTC) }
@@ -148,12 +120,12 @@ func TestQuery(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, d := range tt.yes {
-				if !p.Match(d.event(s)) {
+				if !p.Match(d.Event(s)) {
 					t.Errorf("%s does not match %v", tt.q, d)
 				}
 			}
 			for _, d := range tt.no {
-				if p.Match(d.event(s)) {
+				if p.Match(d.Event(s)) {
 					t.Errorf("%s matches %v", tt.q, d)
 				}
 			}
@@ -202,7 +174,7 @@ func TestFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	yes := doc{"file.path": `D:\Temp\x`, "user_agent.original": "curl", "event.kind": "enrichment"}
-	if !p.Match(yes.event(s)) {
+	if !p.Match(yes.Event(s)) {
 		t.Errorf("no match on %v", yes)
 	}
 	for _, d := range []doc{
@@ -210,7 +182,7 @@ func TestFilters(t *testing.T) {
 		{"file.path": `D:\Temp\x`, "event.kind": "enrichment"},
 		{"user_agent.original": "curl", "event.kind": "alert"},
 	} {
-		if p.Match(d.event(s)) {
+		if p.Match(d.Event(s)) {
 			t.Errorf("match on %v", d)
 		}
 	}

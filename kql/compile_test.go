@@ -1,48 +1,18 @@
 package kql
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testevent"
 )
 
 // doc is an event for tests: field paths and values (string, int, float64,
-// bool, []any for arrays).
-type doc map[string]any
-
-func toValue(v any) event.Value {
-	switch v := v.(type) {
-	case string:
-		return event.Str(v)
-	case int:
-		return event.Int(int64(v))
-	case float64:
-		return event.Float(v)
-	case bool:
-		return event.Bool(v)
-	case nil:
-		return event.Null()
-	case []any:
-		vs := make([]event.Value, len(v))
-		for i, e := range v {
-			vs[i] = toValue(e)
-		}
-		return event.Array(vs...)
-	}
-	panic(fmt.Sprintf("bad test value %T", v))
-}
-
-func (d doc) event(s *event.Schema) *event.Event {
-	ev := &event.Event{}
-	for k, v := range d {
-		ev.Set(s.Slot(k), toValue(v))
-	}
-	return ev
-}
+// bool, nil, []any for arrays).
+type doc = testevent.Doc
 
 var testNow = time.Date(2024, 3, 15, 12, 30, 0, 0, time.UTC)
 
@@ -177,12 +147,12 @@ func TestCompileMatch(t *testing.T) {
 				t.Fatalf("%s: %v", tt.query, err)
 			}
 			for _, d := range tt.yes {
-				if !p.Match(d.event(s)) {
+				if !p.Match(d.Event(s)) {
 					t.Errorf("%s does not match %v", tt.query, d)
 				}
 			}
 			for _, d := range tt.no {
-				if p.Match(d.event(s)) {
+				if p.Match(d.Event(s)) {
 					t.Errorf("%s matches %v", tt.query, d)
 				}
 			}
@@ -254,10 +224,10 @@ func TestCompileTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.Match(doc{"custom.n": "6", "custom.t": "say hello, world!"}.event(s)) {
+	if !p.Match(doc{"custom.n": "6", "custom.t": "say hello, world!"}.Event(s)) {
 		t.Error("no match")
 	}
-	if p.Match(doc{"custom.n": 5, "custom.t": "hello world"}.event(s)) {
+	if p.Match(doc{"custom.n": 5, "custom.t": "hello world"}.Event(s)) {
 		t.Error("match")
 	}
 }
