@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/jsonstring"
 )
 
 // maxDepth bounds JSON nesting so that hostile input cannot exhaust the stack.
@@ -350,46 +351,24 @@ func (d *decoder) unescape(start, i int) (string, error) {
 			}
 			e := d.data[i+1]
 			i += 2
-			switch e {
-			case '"', '\\', '/':
-				buf = appendGrow(buf, e, &off)
-			case 'b':
-				buf = appendGrow(buf, '\b', &off)
-			case 'f':
-				buf = appendGrow(buf, '\f', &off)
-			case 'n':
-				buf = appendGrow(buf, '\n', &off)
-			case 'r':
-				buf = appendGrow(buf, '\r', &off)
-			case 't':
-				buf = appendGrow(buf, '\t', &off)
-			case 'u':
-				r, ok := hex4(d.data, i)
-				if !ok {
-					d.pos = i - 2
-					return "", d.err("invalid \\u escape")
-				}
-				i += 4
-				if utf16.IsSurrogate(r) {
-					if r2, ok := hex4(d.data, i+2); ok && i+1 < len(d.data) && d.data[i] == '\\' && d.data[i+1] == 'u' {
-						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							r = dec
-							i += 6
-						} else {
-							r = utf8.RuneError
-						}
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				var tmp [4]byte
-				n := utf8.EncodeRune(tmp[:], r)
-				for _, b := range tmp[:n] {
-					buf = appendGrow(buf, b, &off)
-				}
-			default:
+			if b, ok := jsonstring.Escape(e); ok {
+				buf = appendGrow(buf, b, &off)
+				continue
+			}
+			if e != 'u' {
 				d.pos = i - 2
 				return "", d.err(fmt.Sprintf("invalid escape '\\%c'", e))
+			}
+			r, next, ok := jsonstring.Unicode(d.data, i)
+			if !ok {
+				d.pos = i - 2
+				return "", d.err("invalid \\u escape")
+			}
+			i = next
+			var tmp [4]byte
+			n := utf8.EncodeRune(tmp[:], r)
+			for _, b := range tmp[:n] {
+				buf = appendGrow(buf, b, &off)
 			}
 		default:
 			buf = appendGrow(buf, c, &off)
@@ -415,26 +394,6 @@ func appendGrow(buf []byte, c byte, off *int) []byte {
 	return append(nb, c)
 }
 
-func hex4(b []byte, i int) (rune, bool) {
-	if i+4 > len(b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
-}
-
 // skip passes over one JSON value at d.pos.
 func (d *decoder) skip(depth int) error {
 	if d.pos >= len(d.data) {
@@ -452,25 +411,13 @@ func (d *decoder) skip(depth int) error {
 }
 
 func (d *decoder) skipString() error {
-	i := d.pos + 1
-	for {
-		j := bytes.IndexByte(d.data[i:], '"')
-		if j < 0 {
-			d.pos = len(d.data)
-			return d.err("unterminated string")
-		}
-		i += j
-		// An odd run of backslashes before the quote escapes it.
-		bs := 0
-		for k := i - 1; k > d.pos && d.data[k] == '\\'; k-- {
-			bs++
-		}
-		if bs%2 == 0 {
-			d.pos = i + 1
-			return nil
-		}
-		i++
+	end := jsonstring.End(d.data, d.pos+1, d.pos+1)
+	if end < 0 {
+		d.pos = len(d.data)
+		return d.err("unterminated string")
 	}
+	d.pos = end + 1
+	return nil
 }
 
 // skipNested passes over an object or array, checking brackets and strings

@@ -5,9 +5,10 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/jsonstring"
 )
 
 // maxDepth bounds nesting in DecodeJSON so hostile input cannot exhaust
@@ -613,30 +614,10 @@ func (d *jdecoder) str() (string, error) {
 	return d.unescape(start, start+j)
 }
 
-// stringEnd returns the position of the quote that ends the string whose
-// first byte is at start, given the first quote at or after it, or -1.
-// A quote is escaped when an odd number of backslashes precede it.
-func (d *jdecoder) stringEnd(start, quote int) int {
-	for {
-		k := quote
-		for k > start && d.data[k-1] == '\\' {
-			k--
-		}
-		if (quote-k)%2 == 0 {
-			return quote
-		}
-		j := bytes.IndexByte(d.data[quote+1:], '"')
-		if j < 0 {
-			return -1
-		}
-		quote += 1 + j
-	}
-}
-
 // unescape decodes a string with escapes, whose first byte is at start and
 // whose first quote is at quote.
 func (d *jdecoder) unescape(start, quote int) (string, error) {
-	end := d.stringEnd(start, quote)
+	end := jsonstring.End(d.data, start, quote)
 	if end < 0 {
 		d.pos = len(d.data)
 		return "", d.fail("unterminated string")
@@ -672,73 +653,30 @@ func (d *jdecoder) unescape(start, quote int) (string, error) {
 		}
 		e := d.data[i+1]
 		i += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := hex4(d.data[:end], i)
-			if !ok {
-				d.pos = i - 2
-				return "", d.fail("invalid \\u escape")
-			}
-			i += 4
-			if utf16.IsSurrogate(r) {
-				r2, ok := hex4(d.data[:end], i+2)
-				if ok && d.data[i] == '\\' && d.data[i+1] == 'u' {
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						r = dec
-						i += 6
-					} else {
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			// A \uXXXX escape is 6 bytes and encodes to at most 4 (a
-			// surrogate pair is 12 bytes for 4), so out never outgrows
-			// its capacity.
-			out = utf8.AppendRune(out, r)
-		default:
+		if c, ok := jsonstring.Escape(e); ok {
+			out = append(out, c)
+			continue
+		}
+		if e != 'u' {
 			d.pos = i - 2
 			return "", d.fail("invalid escape '\\" + string(rune(e)) + "'")
 		}
+		r, next, ok := jsonstring.Unicode(d.data[:end], i)
+		if !ok {
+			d.pos = i - 2
+			return "", d.fail("invalid \\u escape")
+		}
+		i = next
+		// A \uXXXX escape is 6 bytes and encodes to at most 4 (a
+		// surrogate pair is 12 bytes for 4), so out never outgrows its
+		// capacity.
+		out = utf8.AppendRune(out, r)
 	}
 	d.pos = end + 1
 	if len(out) == 0 {
 		return "", nil
 	}
 	return unsafe.String(&out[0], len(out)), nil
-}
-
-func hex4(b []byte, i int) (rune, bool) {
-	if i < 0 || i+4 > len(b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
 }
 
 // skip passes over one JSON value, checking its syntax.
@@ -785,11 +723,7 @@ func (d *jdecoder) skip(depth int) error {
 			}
 		}
 	case '"':
-		start := d.pos + 1
-		end := -1
-		if j := bytes.IndexByte(d.data[start:], '"'); j >= 0 {
-			end = d.stringEnd(start, start+j)
-		}
+		end := jsonstring.End(d.data, d.pos+1, d.pos+1)
 		if end < 0 {
 			d.pos = len(d.data)
 			return d.fail("unterminated string")
