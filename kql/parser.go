@@ -272,53 +272,55 @@ func (p *parser) enter(off int) {
 	}
 }
 
-func (p *parser) orQuery() Node {
-	first := p.andQuery()
-	var terms []Node
-	for {
-		n := p.keywordAt(p.i, "or")
-		if n == 0 {
-			break
-		}
-		p.i += n
-		if terms == nil {
-			terms = []Node{first}
-		}
-		terms = append(terms, p.andQuery())
-	}
+func (p *parser) orQuery() Node { return p.or(p.andQuery) }
+
+func (p *parser) andQuery() Node { return p.and(p.notQuery) }
+
+// or parses operand ("or" operand)*.
+func (p *parser) or(operand func() Node) Node {
+	first, terms := p.chain("or", operand)
 	if terms == nil {
 		return first
 	}
 	return &Or{Terms: terms}
 }
 
-func (p *parser) andQuery() Node {
-	first := p.notQuery()
-	var terms []Node
-	for {
-		n := p.keywordAt(p.i, "and")
-		if n == 0 {
-			break
-		}
-		p.i += n
-		if terms == nil {
-			terms = []Node{first}
-		}
-		terms = append(terms, p.notQuery())
-	}
+// and parses operand ("and" operand)*.
+func (p *parser) and(operand func() Node) Node {
+	first, terms := p.chain("and", operand)
 	if terms == nil {
 		return first
 	}
 	return &And{Terms: terms}
 }
 
-func (p *parser) notQuery() Node {
+// chain parses operand (keyword operand)*, the operands of an "or" or an
+// "and". terms is nil when there is only the first operand.
+func (p *parser) chain(keyword string, operand func() Node) (first Node, terms []Node) {
+	first = operand()
+	for {
+		n := p.keywordAt(p.i, keyword)
+		if n == 0 {
+			return first, terms
+		}
+		p.i += n
+		if terms == nil {
+			terms = []Node{first}
+		}
+		terms = append(terms, operand())
+	}
+}
+
+func (p *parser) notQuery() Node { return p.not(p.subQuery) }
+
+// not parses operand with an optional "not" before it.
+func (p *parser) not(operand func() Node) Node {
 	if n := p.notAt(p.i); n > 0 {
 		pos := p.pos(p.i)
 		p.i += n
-		return &Not{NotPos: pos, X: p.subQuery()}
+		return &Not{NotPos: pos, X: operand()}
 	}
-	return p.subQuery()
+	return operand()
 }
 
 func (p *parser) subQuery() Node {
@@ -421,54 +423,11 @@ func (p *parser) valueParen() Node {
 	return &Paren{Lparen: p.pos(open), Rparen: p.pos(closing), X: x}
 }
 
-func (p *parser) orValues() Node {
-	first := p.andValues()
-	var terms []Node
-	for {
-		n := p.keywordAt(p.i, "or")
-		if n == 0 {
-			break
-		}
-		p.i += n
-		if terms == nil {
-			terms = []Node{first}
-		}
-		terms = append(terms, p.andValues())
-	}
-	if terms == nil {
-		return first
-	}
-	return &Or{Terms: terms}
-}
+func (p *parser) orValues() Node { return p.or(p.andValues) }
 
-func (p *parser) andValues() Node {
-	first := p.notValues()
-	var terms []Node
-	for {
-		n := p.keywordAt(p.i, "and")
-		if n == 0 {
-			break
-		}
-		p.i += n
-		if terms == nil {
-			terms = []Node{first}
-		}
-		terms = append(terms, p.notValues())
-	}
-	if terms == nil {
-		return first
-	}
-	return &And{Terms: terms}
-}
+func (p *parser) andValues() Node { return p.and(p.notValues) }
 
-func (p *parser) notValues() Node {
-	if n := p.notAt(p.i); n > 0 {
-		pos := p.pos(p.i)
-		p.i += n
-		return &Not{NotPos: pos, X: p.listOfValues()}
-	}
-	return p.listOfValues()
-}
+func (p *parser) notValues() Node { return p.not(p.listOfValues) }
 
 func (p *parser) listOfValues() Node {
 	if p.peek() == '(' {
