@@ -271,7 +271,9 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 		return d.object(t, depth)
 	case c == '[':
 		if t.id == jKeywords {
-			return d.keywords(depth)
+			var err error
+			d.rec.Keywords, err = d.stringArray(d.rec.Keywords, depth)
+			return err
 		}
 		return d.skip(depth)
 	}
@@ -404,41 +406,6 @@ func parseUint(s string) (uint64, bool) {
 	return v, true
 }
 
-func (d *jdecoder) keywords(depth int) error {
-	if depth > maxDepth {
-		return d.fail("nesting too deep")
-	}
-	d.pos++
-	d.ws()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		return nil
-	}
-	for {
-		d.ws()
-		if d.pos >= len(d.data) {
-			return d.fail("unterminated array")
-		}
-		if c := d.data[d.pos]; c == '{' || c == '[' {
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-		} else {
-			s, null, err := d.scalar()
-			if err != nil {
-				return err
-			}
-			if !null {
-				d.rec.Keywords = append(d.rec.Keywords, s)
-			}
-		}
-		end, err := d.next(']')
-		if err != nil || end {
-			return err
-		}
-	}
-}
-
 // params collects the members of an event_data or user_data object. A
 // nested object's members are kept with dotted names.
 func (d *jdecoder) params(dst *[]Param, prefix string, depth int) error {
@@ -481,42 +448,9 @@ func (d *jdecoder) params(dst *[]Param, prefix string, depth int) error {
 }
 
 func (d *jdecoder) paramArray(dst *[]Param, k string, depth int) error {
-	if depth > maxDepth {
-		return d.fail("nesting too deep")
-	}
-	d.pos++
-	var vals []string
-	d.ws()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		*dst = append(*dst, Param{Name: k, Null: true})
-		return nil
-	}
-	for {
-		d.ws()
-		if d.pos >= len(d.data) {
-			return d.fail("unterminated array")
-		}
-		if c := d.data[d.pos]; c == '{' || c == '[' {
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-		} else {
-			s, null, err := d.scalar()
-			if err != nil {
-				return err
-			}
-			if !null {
-				vals = append(vals, s)
-			}
-		}
-		end, err := d.next(']')
-		if err != nil {
-			return err
-		}
-		if end {
-			break
-		}
+	vals, err := d.stringArray(nil, depth)
+	if err != nil {
+		return err
 	}
 	p := Param{Name: k, Values: vals, Null: len(vals) == 0}
 	if len(vals) > 0 {
@@ -524,6 +458,44 @@ func (d *jdecoder) paramArray(dst *[]Param, k string, depth int) error {
 	}
 	*dst = append(*dst, p)
 	return nil
+}
+
+// stringArray appends the strings, numbers and booleans of the array at
+// d.pos to dst, as their text. Nulls are left out and nested objects and
+// arrays skipped.
+func (d *jdecoder) stringArray(dst []string, depth int) ([]string, error) {
+	if depth > maxDepth {
+		return dst, d.fail("nesting too deep")
+	}
+	d.pos++
+	d.ws()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		return dst, nil
+	}
+	for {
+		d.ws()
+		if d.pos >= len(d.data) {
+			return dst, d.fail("unterminated array")
+		}
+		if c := d.data[d.pos]; c == '{' || c == '[' {
+			if err := d.skip(depth + 1); err != nil {
+				return dst, err
+			}
+		} else {
+			s, null, err := d.scalar()
+			if err != nil {
+				return dst, err
+			}
+			if !null {
+				dst = append(dst, s)
+			}
+		}
+		end, err := d.next(']')
+		if err != nil || end {
+			return dst, err
+		}
+	}
 }
 
 // concat joins prefix and k with a dot in the record's buffer.
