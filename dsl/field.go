@@ -1,7 +1,7 @@
 package dsl
 
 import (
-	"path"
+	"github.com/vigilsec/vigil/internal/star"
 	"sort"
 	"strings"
 	"time"
@@ -160,7 +160,7 @@ func (c *Compiler) Expand(pattern string) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(name string) {
-		if !seen[name] && globName(pattern, name) {
+		if !seen[name] && star.Match(pattern, name) {
 			seen[name] = true
 			out = append(out, name)
 		}
@@ -181,15 +181,4 @@ func (c *Compiler) Expand(pattern string) []string {
 // field names with wildcards.
 type Lister interface {
 	Fields() []string
-}
-
-// globName matches a field name against a pattern whose * matches any
-// run of characters, dots included (as Kibana and Elasticsearch expand
-// field patterns).
-func globName(pattern, name string) bool {
-	// path.Match's * stops at /, not at dots, and there are no / in field
-	// names; escape what path.Match would read specially.
-	p := strings.NewReplacer(`\`, `\\`, `?`, `\?`, `[`, `\[`).Replace(pattern)
-	ok, err := path.Match(p, name)
-	return err == nil && ok
 }

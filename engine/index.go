@@ -1,6 +1,10 @@
 package engine
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/star"
+)
 
 // patternSet is a rule's index patterns as Elasticsearch resolves them: a
 // comma-separated list where * matches any run of characters and a leading
@@ -40,39 +44,14 @@ func (ps patternSet) match(index string) bool {
 		return true
 	}
 	for _, x := range ps.exclude {
-		if globMatch(x, index) {
+		if star.Match(x, index) {
 			return false
 		}
 	}
 	for _, p := range ps.include {
-		if globMatch(p, index) {
+		if star.Match(p, index) {
 			return true
 		}
 	}
 	return false
-}
-
-// globMatch matches s against a pattern whose only wildcard is *.
-func globMatch(pattern, s string) bool {
-	star := strings.IndexByte(pattern, '*')
-	if star < 0 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, pattern[:star]) {
-		return false
-	}
-	s = s[star:]
-	pattern = pattern[star+1:]
-	for {
-		star = strings.IndexByte(pattern, '*')
-		if star < 0 {
-			return strings.HasSuffix(s, pattern)
-		}
-		i := strings.Index(s, pattern[:star])
-		if i < 0 {
-			return false
-		}
-		s = s[i+star:]
-		pattern = pattern[star+1:]
-	}
 }
