@@ -105,7 +105,8 @@ func (r *liveRule) offer(e *Engine, ev *event.Event) {
 			r.nt.add(ev, r.onTerms)
 		}
 	case kindThreat:
-		if r.pred.Match(ev) {
+		// Without indicators nothing can match: skip the query.
+		if r.threat.indicators > 0 && r.pred.Match(ev) {
 			r.matched++
 			if en := e.findIndicators(r.threat, ev); len(en) > 0 {
 				e.raiseThreat(r, ev, en)

@@ -29,10 +29,11 @@ import (
 // that time would have seen the indicator index. An indicator newer than
 // the event counts: a feed fetched today finds last month's logs.
 type threatState struct {
-	pred     interface{ Match(*event.Event) bool }
-	patterns patternSet
-	path     string // threat_indicator_path
-	mappings []threatMapping
+	pred       interface{ Match(*event.Event) bool }
+	patterns   patternSet
+	path       string // threat_indicator_path
+	mappings   []threatMapping
+	indicators int // indicators kept
 }
 
 type threatMapping struct {
@@ -111,6 +112,7 @@ func (ts *threatState) selects(names []string) bool {
 
 // add files an indicator under its values of each mapping's first field.
 func (ts *threatState) add(ind *indicator) {
+	ts.indicators++
 	for i := range ts.mappings {
 		m := &ts.mappings[i]
 		ind.ev.Get(m.entries[0].indSlot).Each(func(v event.Value) bool {
