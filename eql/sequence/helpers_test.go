@@ -1,13 +1,13 @@
 package sequence
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testevent"
 )
 
 // The tests describe events as small records and build Specs by hand: a
@@ -34,33 +34,11 @@ func (e ev) build(seq uint64) *event.Event {
 	x.Set(slotID, event.Int(int64(e.id)))
 	x.Set(slotType, event.Str(e.typ))
 	for k, v := range e.fields {
-		x.Set(testSchema.Slot(k), toValue(v))
+		x.Set(testSchema.Slot(k), testevent.Value(v))
 	}
 	x.Time = e.ms * int64(time.Millisecond)
 	x.Seq = seq
 	return x
-}
-
-func toValue(v any) event.Value {
-	switch v := v.(type) {
-	case nil:
-		return event.Null()
-	case string:
-		return event.Str(v)
-	case int:
-		return event.Int(int64(v))
-	case float64:
-		return event.Float(v)
-	case bool:
-		return event.Bool(v)
-	case []any:
-		vs := make([]event.Value, len(v))
-		for i, e := range v {
-			vs[i] = toValue(e)
-		}
-		return event.Array(vs...)
-	}
-	panic(fmt.Sprintf("toValue: %T", v))
 }
 
 // key returns a join key reading field; "?field" makes it optional.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testevent"
 )
 
 func encode(t *testing.T, vs ...event.Value) string {
@@ -128,10 +129,10 @@ func TestKeyBuilder(t *testing.T) {
 			e := &event.Event{}
 			e.Reset(testSchema.Len())
 			if tc.k != nil || tc.name == "null required" {
-				e.Set(slot, toValue(tc.k))
+				e.Set(slot, testevent.Value(tc.k))
 			}
 			if tc.k2 != nil {
-				e.Set(slot2, toValue(tc.k2))
+				e.Set(slot2, testevent.Value(tc.k2))
 			}
 			b := keyBuilder{max: tc.max}
 			if b.max == 0 {
