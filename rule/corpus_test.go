@@ -9,20 +9,12 @@ import (
 	"github.com/vigilsec/vigil/internal/testenv"
 )
 
-// corpusPaths returns the folders of active rules; a missing folder fails.
-func corpusPaths(tb testing.TB) []string {
-	tb.Helper()
-	return []string{
-		testenv.Path(tb, "corpus", "detection-rules", "rules"),
-		testenv.Path(tb, "corpus", "detection-rules", "rules_building_block"),
-	}
-}
 
 // TestCorpus loads every active rule of Elastic's detection-rules corpus.
 // The counts are those of elastic/detection-rules at the commit in
 // $VIGIL_SHARED/README.md.
 func TestCorpus(t *testing.T) {
-	rules, warns, errs := LoadPaths(corpusPaths(t)...)
+	rules, warns, errs := LoadPaths(testenv.DetectionRules(t)...)
 	for _, err := range errs {
 		t.Error(err)
 	}
@@ -98,7 +90,7 @@ func checkQueryPos(t *testing.T, r *Rule) {
 }
 
 func BenchmarkLoadCorpus(b *testing.B) {
-	paths := corpusPaths(b)
+	paths := testenv.DetectionRules(b)
 	var size int64
 	for _, p := range paths {
 		filepath.Walk(p, func(path string, fi os.FileInfo, err error) error {
