@@ -9,7 +9,6 @@ import (
 	"github.com/vigilsec/vigil/internal/testenv"
 )
 
-
 // TestCorpus loads every active rule of Elastic's detection-rules corpus.
 // The counts are those of elastic/detection-rules at the commit in
 // $VIGIL_SHARED/README.md.
