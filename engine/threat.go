@@ -156,7 +156,7 @@ func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrich
 					continue
 				}
 				if ind.obj == nil {
-					ind.obj = indicatorObject(ind.ev.Raw, ts.path)
+					ind.obj = indicatorObject(ind.ev.AppendJSON(nil), ts.path)
 				}
 				out = append(out, alert.Enrichment{Indicator: ind.obj, Atomic: atomic, Field: first.field,
 					ID: e.fields.EventID(ind.ev), Index: e.fields.EventIndex(ind.ev), Source: ind.ev})
