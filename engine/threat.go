@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/kql"
 )
@@ -29,7 +30,7 @@ import (
 // that time would have seen the indicator index. An indicator newer than
 // the event counts: a feed fetched today finds last month's logs.
 type threatState struct {
-	pred       interface{ Match(*event.Event) bool }
+	pred       eql.Pred
 	patterns   patternSet
 	path       string // threat_indicator_path
 	mappings   []threatMapping
@@ -125,7 +126,7 @@ func (ts *threatState) add(ind *indicator) {
 	}
 }
 
-// find returns the enrichments for a source event: each indicator that a
+// findIndicators returns the enrichments for a source event: each indicator that a
 // mapping group matches, once per indicator and matched field and value.
 func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrichment {
 	var out []alert.Enrichment
