@@ -50,7 +50,7 @@ type Enrichment struct {
 	Atomic    string // the value that matched
 	Field     string // the event's field that held it
 	ID, Index string // the indicator document's
-	Source    *event.Event
+	Source    *event.Event // the indicator document itself
 }
 
 // ThresholdResult is what a threshold rule found for one group.
