@@ -46,10 +46,10 @@ type Alert struct {
 
 // Enrichment is one indicator that matched an event's value.
 type Enrichment struct {
-	Indicator []byte // JSON object: the indicator document at the rule's indicator path
-	Atomic    string // the value that matched
-	Field     string // the event's field that held it
-	ID, Index string // the indicator document's
+	Indicator []byte       // JSON object: the indicator document at the rule's indicator path
+	Atomic    string       // the value that matched
+	Field     string       // the event's field that held it
+	ID, Index string       // the indicator document's
 	Source    *event.Event // the indicator document itself
 }
 
