@@ -100,8 +100,7 @@ type Engine struct {
 
 	// threat_match rules and their indicators (see threatState).
 	threats           []*liveRule
-	threatIndex       map[string]bool // index name -> some rule's threat index
-	threatNow         int64           // "now" of threat queries, ns
+	threatNow         int64 // "now" of threat queries, ns
 	indicators        int64
 	indicatorOverflow int64
 }
@@ -127,7 +126,6 @@ func New(rules []*rule.Rule, opt Options, emit func(*alert.Alert)) (*Engine, []S
 	if opt.MaxIndicators <= 0 {
 		e.opt.MaxIndicators = 1_000_000
 	}
-	e.threatIndex = map[string]bool{}
 	e.fields = alert.Register(s, opt.Fields...)
 	e.catSlot = s.Slot("event.category")
 	statuses := make([]Status, len(rules))
@@ -172,7 +170,7 @@ func (e *Engine) Process(ev *event.Event) {
 	e.gen++
 	e.snaps.Next()
 	e.snaps.Sweep(e.eachMatcher)
-	if len(e.threats) > 0 && e.isThreatIndex(ev.Index) {
+	if len(e.threats) > 0 {
 		e.AddIndicator(ev)
 	}
 	if e.opt.NoIndex {

@@ -12,6 +12,9 @@ import (
 type routeSet struct {
 	always []entry
 	fields []fieldIndex
+	// threats are the indicator match rules whose threat_index selects
+	// the index: its events are their indicators (see AddIndicator).
+	threats []*liveRule
 }
 
 // entry is one filing of a rule; later entries reach a sequence rule only
@@ -66,6 +69,14 @@ func (e *Engine) routeOf(index string) *routeSet {
 		names = append(names, e.opt.Aliases(index)...)
 	}
 	rs := &routeSet{}
+	for _, r := range e.threats {
+		for _, n := range names {
+			if r.threat.patterns.match(n) {
+				rs.threats = append(rs.threats, r)
+				break
+			}
+		}
+	}
 	byField := map[int]int{}
 	lits := map[int]*litBuilder{}
 	for _, r := range e.rules {

@@ -101,16 +101,6 @@ func (e *Engine) compileThreat(lr *liveRule) error {
 	return nil
 }
 
-// selects reports whether one of the names is a threat index of the rule.
-func (ts *threatState) selects(names []string) bool {
-	for _, n := range names {
-		if ts.patterns.match(n) {
-			return true
-		}
-	}
-	return false
-}
-
 // add files an indicator under its values of each mapping's first field.
 func (ts *threatState) add(ind *indicator) {
 	ts.indicators++
@@ -130,6 +120,7 @@ func (ts *threatState) add(ind *indicator) {
 // mapping group matches, once per indicator and matched field and value.
 func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrichment {
 	var out []alert.Enrichment
+	e.threatNow = ev.Time // the threat query's now, for the indicators found
 	for i := range ts.mappings {
 		m := &ts.mappings[i]
 		first := m.entries[0]
@@ -142,7 +133,6 @@ func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrich
 				if !entriesHold(m.entries[1:], ev, ind.ev) {
 					continue
 				}
-				e.threatNow = ev.Time
 				if !ts.pred.Match(ind.ev) {
 					continue // outside the threat query's time range
 				}
@@ -200,13 +190,9 @@ func (e *Engine) AddIndicator(ev *event.Event) bool {
 	if len(e.threats) == 0 {
 		return false
 	}
-	names := e.indexNames(ev.Index)
 	var ind *indicator
-	for _, r := range e.threats {
+	for _, r := range e.routeFor(ev.Index).threats {
 		ts := r.threat
-		if !ts.selects(names) {
-			continue
-		}
 		e.threatNow = ev.Time
 		if !ts.pred.Match(ev) {
 			continue
@@ -222,36 +208,6 @@ func (e *Engine) AddIndicator(ev *event.Event) bool {
 		ts.add(ind)
 	}
 	return ind != nil
-}
-
-// isThreatIndex reports whether some threat_match rule takes its
-// indicators from an index, caching the answer.
-func (e *Engine) isThreatIndex(index string) bool {
-	if ok, seen := e.threatIndex[index]; seen {
-		return ok
-	}
-	names := e.indexNames(index)
-	ok := false
-	for _, r := range e.threats {
-		if r.threat.selects(names) {
-			ok = true
-			break
-		}
-	}
-	if len(e.threatIndex) > 10_000 {
-		clear(e.threatIndex) // a stream of ever new index names
-	}
-	e.threatIndex[index] = ok
-	return ok
-}
-
-// indexNames returns an index name and its aliases.
-func (e *Engine) indexNames(index string) []string {
-	names := []string{index}
-	if e.opt.Aliases != nil && index != "" {
-		names = append(names, e.opt.Aliases(index)...)
-	}
-	return names
 }
 
 // IndicatorStats returns the number of indicator documents kept, and of
