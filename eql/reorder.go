@@ -1,6 +1,9 @@
 package eql
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // Reorder returns p with the members of every conjunction rearranged so
 // that tests of fields for which broad reports true run after the others.
@@ -78,7 +81,7 @@ func ReorderBy(p Pred, rank func(Pred) int) Pred {
 			c = ReorderBy(c, rank)
 			rs[i] = ranked{c, rank(c)}
 		}
-		slices.SortStableFunc(rs, func(a, b ranked) int { return cmpInt(a.r, b.r) })
+		slices.SortStableFunc(rs, func(a, b ranked) int { return cmp.Compare(a.r, b.r) })
 		out := make(andPred, len(x))
 		for i, r := range rs {
 			out[i] = r.p
@@ -100,14 +103,4 @@ func ReorderBy(p Pred, rank func(Pred) int) Pred {
 		return notPred{ReorderBy(x.p, rank)}
 	}
 	return p
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

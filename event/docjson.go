@@ -248,8 +248,8 @@ func appendJSONValue(dst []byte, v *Value) []byte {
 	return v.AppendJSON(dst)
 }
 
-// appendJSONString is AppendJSONString (the same bytes out) that looks for
-// bytes to escape eight at a time.
+// appendJSONString is AppendJSONString: it looks for bytes to escape eight
+// at a time.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for {

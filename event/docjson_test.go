@@ -85,7 +85,7 @@ func TestDocJSONReusedKeyBuffer(t *testing.T) {
 	}
 }
 
-func TestAppendJSONStringFast(t *testing.T) {
+func TestAppendJSONString(t *testing.T) {
 	var inputs []string
 	for c := range 256 {
 		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17} {
@@ -95,11 +95,35 @@ func TestAppendJSONStringFast(t *testing.T) {
 	}
 	inputs = append(inputs, "", `C:\Windows\System32\cmd.exe /c "echo hi"`, "tab\there\nline\r\x7f\xff\xfeé😀")
 	for _, s := range inputs {
-		want := string(AppendJSONString(nil, s))
-		if got := string(appendJSONString(nil, s)); got != want {
+		want := string(refJSONString(nil, s))
+		if got := string(AppendJSONString(nil, s)); got != want {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
 	}
+}
+
+// refJSONString is the plain byte-by-byte escaper AppendJSONString must
+// agree with: ", \ and control characters escaped, every other byte
+// (invalid UTF-8 included) written as is.
+func refJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return append(dst, '"')
 }
 
 func FuzzDocJSON(f *testing.F) {

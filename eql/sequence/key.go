@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"strings"
@@ -157,11 +158,11 @@ func kindRank(v event.Value) int {
 func compareValues(a, b event.Value) int {
 	ra, rb := kindRank(a), kindRank(b)
 	if ra != rb {
-		return cmpInt(ra, rb)
+		return cmp.Compare(ra, rb)
 	}
 	switch ra {
 	case 1:
-		return cmpInt(int(a.Int()), int(b.Int()))
+		return cmp.Compare(int(a.Int()), int(b.Int()))
 	case 2:
 		if a.Kind() == event.KindInt && b.Kind() == event.KindInt {
 			x, y := a.Int(), b.Int()
@@ -183,16 +184,6 @@ func compareValues(a, b event.Value) int {
 		return 0
 	case 3:
 		return strings.Compare(a.Str(), b.Str())
-	}
-	return 0
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
 	}
 	return 0
 }
