@@ -52,6 +52,30 @@ type benchEvent struct {
 	index string
 }
 
+// decodeInto decodes be into ev with the engine's schema, as a reader
+// would: position pos, time from @timestamp, be's index.
+func decodeInto(tb testing.TB, eng *Engine, be benchEvent, pos int64, ev *event.Event) {
+	tb.Helper()
+	s := eng.Schema()
+	if err := s.Decode(be.line, ev); err != nil {
+		tb.Fatalf("%s: %v", be.line, err)
+	}
+	ev.Pos, ev.Index = pos, be.index
+	ev.Time, _ = event.ParseTime(ev.Get(s.Slot("@timestamp")))
+}
+
+// feed processes every event in order, reusing one event as readers do,
+// and ends the stream.
+func feed(tb testing.TB, eng *Engine, evs []benchEvent) {
+	tb.Helper()
+	ev := &event.Event{}
+	for i, be := range evs {
+		decodeInto(tb, eng, be, int64(i), ev)
+		eng.Process(ev)
+	}
+	eng.Flush()
+}
+
 // benchEvents returns n synthetic ECS events with a planted remote service
 // creation every 10,000 events.
 func benchEvents(n int) []benchEvent {
@@ -80,22 +104,10 @@ func benchEvents(n int) []benchEvent {
 // and the CPU time of the hunting thread.
 func huntOnce(tb testing.TB, rules []*rule.Rule, evs []benchEvent, noIndex bool) (alerts int, running int, took time.Duration) {
 	eng, _ := New(rules, Options{NoIndex: noIndex, Now: func() time.Time { return time.Unix(0, 0) }}, func(*alert.Alert) { alerts++ })
-	s := eng.Schema()
-	ts := s.Slot("@timestamp")
-	ev := &event.Event{}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	start := cputime.Thread()
-	for i, be := range evs {
-		ev.Pos = int64(i)
-		if err := s.Decode(be.line, ev); err != nil {
-			tb.Fatal(err)
-		}
-		ev.Time, _ = event.ParseTime(ev.Get(ts))
-		ev.Index = be.index
-		eng.Process(ev)
-	}
-	eng.Flush()
+	feed(tb, eng, evs)
 	return alerts, eng.Rules(), cputime.Thread() - start
 }
 
@@ -173,19 +185,7 @@ func TestIndexChangesNoAlert(t *testing.T) {
 	ids := func(noIndex bool) map[string]int {
 		out := map[string]int{}
 		eng, _ := New(rules, Options{NoIndex: noIndex, Now: func() time.Time { return time.Unix(0, 0) }}, func(a *alert.Alert) { out[a.Rule.ID+" "+a.ID]++ })
-		s := eng.Schema()
-		ts := s.Slot("@timestamp")
-		ev := &event.Event{}
-		for i, be := range evs {
-			ev.Pos = int64(i)
-			if err := s.Decode(be.line, ev); err != nil {
-				t.Fatal(err)
-			}
-			ev.Time, _ = event.ParseTime(ev.Get(ts))
-			ev.Index = be.index
-			eng.Process(ev)
-		}
-		eng.Flush()
+		feed(t, eng, evs)
 		return out
 	}
 	with, without := ids(false), ids(true)

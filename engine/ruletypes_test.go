@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -37,18 +36,11 @@ func runLines(t *testing.T, r *rule.Rule, opt Options, lines ...string) ([]*aler
 	if st[0].State != OK {
 		t.Fatalf("rule %s: %s %s %v", r.Name, st[0].State, st[0].Reason, st[0].Err)
 	}
-	s := eng.Schema()
-	ts := s.Slot("@timestamp")
+	evs := make([]benchEvent, len(lines))
 	for i, l := range lines {
-		ev := &event.Event{Pos: int64(i)}
-		if err := s.Decode([]byte(l), ev); err != nil {
-			t.Fatalf("line %d: %v", i, err)
-		}
-		ev.Index = "logs-test-default"
-		ev.Time, _ = event.ParseTime(ev.Get(ts))
-		eng.Process(ev)
+		evs[i] = benchEvent{[]byte(l), "logs-test-default"}
 	}
-	eng.Flush()
+	feed(t, eng, evs)
 	return out, eng
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -37,19 +36,7 @@ func TestSnapshotsRecycled(t *testing.T) {
 			out = append(out, string(a.AppendJSON(eng.Fields(), nil)))
 		})
 		eng.snaps.Clones = off
-		s := eng.Schema()
-		ts := s.Slot("@timestamp")
-		ev := &event.Event{}
-		for i, be := range evs {
-			ev.Pos = int64(i)
-			if err := s.Decode(be.line, ev); err != nil {
-				t.Fatal(err)
-			}
-			ev.Time, _ = event.ParseTime(ev.Get(ts))
-			ev.Index = be.index
-			eng.Process(ev)
-		}
-		eng.Flush()
+		feed(t, eng, evs)
 		slices.Sort(out)
 		return out, eng
 	}

@@ -41,24 +41,16 @@ func runIndexed(t *testing.T, r *rule.Rule, indicators []indexed, docs ...indexe
 	if st[0].State != OK {
 		t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
 	}
-	s := eng.Schema()
-	ts := s.Slot("@timestamp")
-	decode := func(i int, d indexed) *event.Event {
-		ev := &event.Event{Pos: int64(i)}
-		if err := s.Decode([]byte(d.doc), ev); err != nil {
-			t.Fatalf("%s: %v", d.doc, err)
-		}
-		ev.Index = d.index
-		ev.Time, _ = event.ParseTime(ev.Get(ts))
-		return ev
-	}
 	for i, d := range indicators {
-		eng.AddIndicator(decode(i, d))
+		ev := &event.Event{}
+		decodeInto(t, eng, benchEvent{[]byte(d.doc), d.index}, int64(i), ev)
+		eng.AddIndicator(ev)
 	}
+	evs := make([]benchEvent, len(docs))
 	for i, d := range docs {
-		eng.Process(decode(i, d))
+		evs[i] = benchEvent{[]byte(d.doc), d.index}
 	}
-	eng.Flush()
+	feed(t, eng, evs)
 	return out, eng
 }
 

@@ -52,11 +52,7 @@ func TestIndexChangesNoAlertPlanted(t *testing.T) {
 
 	// The stream: synthetic events, and after every 5th the next rule's
 	// witnesses, a microsecond apart.
-	type line struct {
-		doc   []byte
-		index string
-	}
-	var stream []line
+	var stream []benchEvent
 	g := synth.New(9, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	indexOf := map[string]string{}
 	for _, r := range rules {
@@ -66,7 +62,7 @@ func TestIndexChangesNoAlertPlanted(t *testing.T) {
 	for i := 0; next < len(ids) || i < 6000; i++ {
 		d := g.Doc()
 		ts, _ := d.Get("@timestamp")
-		stream = append(stream, line{d.AppendJSON(nil), "logs-" + d.GetStr("data_stream.dataset") + "-default"})
+		stream = append(stream, benchEvent{d.AppendJSON(nil), "logs-" + d.GetStr("data_stream.dataset") + "-default"})
 		if i%5 != 4 || next >= len(ids) {
 			continue
 		}
@@ -78,7 +74,7 @@ func TestIndexChangesNoAlertPlanted(t *testing.T) {
 				head += ","
 			}
 			doc = append([]byte(head), doc[1:]...)
-			stream = append(stream, line{doc, indexOf[ids[next]]})
+			stream = append(stream, benchEvent{doc, indexOf[ids[next]]})
 		}
 		next++
 	}
@@ -99,19 +95,7 @@ func TestIndexChangesNoAlertPlanted(t *testing.T) {
 			out[a.Rule.ID]++
 			alerts = append(alerts, string(a.AppendJSON(eng.Fields(), nil)))
 		})
-		es := eng.Schema()
-		ts := es.Slot("@timestamp")
-		ev := &event.Event{}
-		for i, l := range stream {
-			ev.Pos = int64(i)
-			if err := es.Decode(l.doc, ev); err != nil {
-				t.Fatalf("%s: %v", l.doc, err)
-			}
-			ev.Time, _ = event.ParseTime(ev.Get(ts))
-			ev.Index = l.index
-			eng.Process(ev)
-		}
-		eng.Flush()
+		feed(t, eng, stream)
 		slices.Sort(alerts)
 		return out, alerts
 	}
