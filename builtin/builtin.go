@@ -1,0 +1,39 @@
+package builtin
+
+import (
+	"embed"
+	"io/fs"
+	"strings"
+)
+
+//go:embed rules/*.toml
+var files embed.FS
+
+// testSuffix ends the names of rule test files, which sit beside the rules
+// (ruletest.Suffix) but are not rules.
+const testSuffix = ".test.toml"
+
+// Rules returns the embedded rule files, rooted at their folder; the test
+// files beside them are hidden.
+func Rules() fs.FS {
+	sub, err := fs.Sub(files, "rules")
+	if err != nil {
+		panic(err) // the folder is part of the binary
+	}
+	return rulesOnly{sub}
+}
+
+// rulesOnly hides test files from directory listings (and so from
+// fs.Glob and fs.WalkDir).
+type rulesOnly struct{ fs.FS }
+
+func (r rulesOnly) ReadDir(name string) ([]fs.DirEntry, error) {
+	ents, err := fs.ReadDir(r.FS, name)
+	out := ents[:0]
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), testSuffix) {
+			out = append(out, e)
+		}
+	}
+	return out, err
+}
