@@ -44,8 +44,9 @@ func LoadFile(path string) (*Rule, []Warning, error) {
 }
 
 // LoadPaths loads rule files and folders. Folders are walked recursively for
-// *.toml files, skipping folders named _deprecated (rules Elastic retired)
-// and hidden folders; files given by name are always loaded. Rules come out
+// *.toml files, skipping folders named _deprecated (rules Elastic retired),
+// hidden folders and rule tests (*.test.toml, see package ruletest); files
+// given by name are always loaded. Rules come out
 // sorted by path, so a load is deterministic. Files with errors are
 // skipped (their errors returned) and loading goes on. Warnings are folded
 // by key name over the whole load: one per unknown key, with its first
@@ -74,7 +75,7 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 				}
 				return nil
 			}
-			if strings.HasSuffix(d.Name(), ".toml") {
+			if strings.HasSuffix(d.Name(), ".toml") && !strings.HasSuffix(d.Name(), ".test.toml") {
 				files = append(files, path)
 			}
 			return nil

@@ -38,6 +38,9 @@ func (*rulesCmd) Synopsis() string {
 }
 
 func (c *rulesCmd) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "test" {
+		return rulesTest(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "check" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			newFlagSet("rules", rulesUsage).Usage()

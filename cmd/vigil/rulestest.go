@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vigilsec/vigil/ruletest"
+	"github.com/vigilsec/vigil/source"
+	"github.com/vigilsec/vigil/winlog"
+)
+
+const rulesTestUsage = `
+usage: vigil rules test [-v] PATH...
+
+Runs rule tests: every NAME.test.toml under the folders given (or given by
+name, or beside a rule file given by name) tests the rule NAME.toml beside
+it. Each [[test]] case feeds its events (inline JSON lines, ECS or raw
+winlog records, and event files: EVTX, NDJSON, raw winlog JSON) to an
+engine holding only that rule, and compares the alerts with the case's
+expectation: how many, which events, which field values.
+
+  [[test]]
+  name = "remote create"
+  events = '''
+  {"@timestamp":"2026-11-20T09:14:11Z","event.category":["process"],...}
+  '''
+  files = ["../../examples/lateral-movement.ndjson"]
+  alerts = 1
+  [[test.alert]]
+  events = [1]                       # inline event 1; "FILE:N" for files
+  fields = {"process.name" = "sc.exe"}
+
+Failed cases are printed with the rule, the case and what differed; rules
+without a test file are listed.
+
+Exit status: 0 when every case passed, 2 when a case failed or a test file
+could not be read, 1 on bad usage.
+`
+
+// rulesTest is "vigil rules test".
+func rulesTest(ctx context.Context, args []string) error {
+	fs := newFlagSet("rules test", rulesTestUsage)
+	verbose := fs.Bool("v", false, "also list the cases that passed")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usageError("rules test: no PATH given")
+	}
+	found, errs := ruletest.Discover(fs.Args())
+	runner := &ruletest.Runner{
+		Source:  source.Options{Winlog: winlogJSON, OpenEVTX: openEVTX},
+		Aliases: winlog.Aliases,
+	}
+	var results []ruletest.Result
+	for _, path := range found.Tests {
+		f, err := ruletest.Load(path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		results = append(results, runner.Run(ctx, f)...)
+	}
+	for _, err := range errs {
+		fmt.Fprintln(stdout, "ERROR", err)
+	}
+	s := ruletest.Report(stdout, results, *verbose)
+	for _, r := range found.Untested {
+		fmt.Fprintln(stdout, "no tests:", r)
+	}
+	fmt.Fprintf(stdout, "%d test files, %d cases, %d failed, %d rules without tests\n",
+		s.Files, s.Cases, s.Failed, len(found.Untested))
+	if s.Failed > 0 || len(errs) > 0 {
+		return &exitError{code: 2, err: errSilent}
+	}
+	if s.Cases == 0 {
+		return &exitError{code: 2, err: fmt.Errorf("rules test: no test cases under %v", fs.Args())}
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+package ruletest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/source"
+)
+
+// Runner runs test files, each case in an engine of its own that holds
+// only the rule under test.
+type Runner struct {
+	// Source configures reading the events as vigil hunt reads them: the
+	// raw winlog normaliser and the EVTX opener. Schema and Stdin are set
+	// per case.
+	Source source.Options
+	// Aliases are the engine's index aliases (engine.Options.Aliases).
+	Aliases func(index string) []string
+}
+
+// Result is the outcome of one case.
+type Result struct {
+	File     string // the test file
+	Rule     string // the rule's name, or its path when it did not load
+	Case     string
+	Want     int
+	Got      int      // alerts raised
+	Problems []string // what differed; empty when the case passed
+}
+
+// Passed reports whether the case met every expectation.
+func (r *Result) Passed() bool { return len(r.Problems) == 0 }
+
+// Run runs every case of f.
+func (r *Runner) Run(ctx context.Context, f *File) []Result {
+	rl, _, err := rule.LoadFile(f.Rule)
+	out := make([]Result, len(f.Cases))
+	for i := range f.Cases {
+		c := &f.Cases[i]
+		res := &out[i]
+		*res = Result{File: f.Path, Rule: f.Rule, Case: c.Name, Want: c.Want()}
+		if err != nil {
+			res.Problems = []string{"rule does not load: " + oneLine(err)}
+			continue
+		}
+		res.Rule = rl.Name
+		r.runCase(ctx, f, rl, c, res)
+	}
+	return out
+}
+
+// got is what a test needs of one alert, taken while its events are valid.
+type got struct {
+	refs   []string            // the events, as Expect.Events names them
+	fields map[string][]string // expected field -> values in the alert's events
+}
+
+func (r *Runner) runCase(ctx context.Context, f *File, rl *rule.Rule, c *Case, res *Result) {
+	var fieldNames []string
+	seen := map[string]bool{}
+	for _, x := range c.Expect {
+		for name := range x.Fields {
+			if !seen[name] {
+				seen[name] = true
+				fieldNames = append(fieldNames, name)
+			}
+		}
+	}
+	dir := filepath.Dir(f.Path)
+	var alerts []got
+	var eng *engine.Engine
+	emit := func(a *alert.Alert) {
+		g := got{fields: map[string][]string{}}
+		for _, ev := range a.Events {
+			if ev == nil {
+				continue
+			}
+			g.refs = append(g.refs, eventRef(dir, ev))
+			for _, name := range fieldNames {
+				eng.Fields().Get(ev, name).Each(func(v event.Value) bool {
+					if v.Exists() && !v.IsNull() {
+						g.fields[name] = append(g.fields[name], valueText(v))
+					}
+					return false
+				})
+			}
+		}
+		alerts = append(alerts, g)
+	}
+	now := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	var st []engine.Status
+	eng, st = engine.New([]*rule.Rule{rl}, engine.Options{
+		Aliases: r.Aliases, Fields: fieldNames, Now: func() time.Time { return now },
+	}, emit)
+	switch st[0].State {
+	case engine.Unsupported:
+		res.Problems = append(res.Problems, "rule does not run: "+st[0].Reason)
+		return
+	case engine.Failed:
+		res.Problems = append(res.Problems, "rule does not compile: "+oneLine(st[0].Err))
+		return
+	}
+
+	var inputs []source.Input
+	if len(c.events) > 0 {
+		inputs = append(inputs, source.Input{Path: "-", Format: source.NDJSON})
+	}
+	var paths []string
+	for _, p := range c.Files {
+		paths = append(paths, filepath.Join(dir, filepath.FromSlash(p)))
+	}
+	if len(paths) > 0 {
+		more, errs := source.Expand(paths)
+		inputs = append(inputs, more...)
+		for _, err := range errs {
+			res.Problems = append(res.Problems, "events: "+err.Error())
+		}
+	}
+	opt := r.Source
+	opt.Schema = eng.Schema()
+	opt.Stdin = strings.NewReader(strings.Join(c.events, "\n"))
+	onErr := func(err error) {
+		var re *source.RecordError
+		if errors.As(err, &re) && re.Path == "-" {
+			err = fmt.Errorf("inline event %d: %w", re.Pos, re.Err)
+		}
+		res.Problems = append(res.Problems, "events: "+err.Error())
+	}
+	err := source.Read(ctx, inputs, opt, nil, onErr, func(ev *event.Event) error {
+		eng.Process(ev)
+		return nil
+	})
+	if err != nil {
+		res.Problems = append(res.Problems, "events: "+err.Error())
+		return
+	}
+	eng.Flush()
+	res.Got = len(alerts)
+	res.Problems = append(res.Problems, compare(c, alerts)...)
+}
+
+// compare lists what differs between the expected alerts and those raised.
+func compare(c *Case, alerts []got) []string {
+	var out []string
+	if want := c.Want(); want != len(alerts) {
+		msg := fmt.Sprintf("want %d alerts, got %d", want, len(alerts))
+		if len(alerts) > 0 {
+			var evs []string
+			for _, g := range alerts {
+				evs = append(evs, "["+strings.Join(g.refs, " ")+"]")
+			}
+			msg += ", on events " + strings.Join(evs, " ")
+		}
+		out = append(out, msg)
+	}
+	for i, x := range c.Expect {
+		if i >= len(alerts) {
+			break
+		}
+		g := alerts[i]
+		if len(x.Events) > 0 {
+			if want := refsOf(x.Events); !sameRefs(want, g.refs) {
+				out = append(out, fmt.Sprintf("alert %d: want events [%s], got [%s]", i+1, strings.Join(want, " "), strings.Join(g.refs, " ")))
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(x.Fields)) {
+			want, _ := scalar(x.Fields[name])
+			vals := g.fields[name]
+			if !slices.Contains(vals, want) {
+				gotText := "missing"
+				if len(vals) > 0 {
+					gotText = strconv.Quote(strings.Join(vals, `", "`))
+				}
+				out = append(out, fmt.Sprintf("alert %d: %s: want %q, got %s", i+1, name, want, gotText))
+			}
+		}
+	}
+	return out
+}
+
+// eventRef names an event as Expect.Events does: the inline event's
+// number, or FILE:N with FILE relative to the test file's folder.
+func eventRef(dir string, ev *event.Event) string {
+	if ev.Source == "-" {
+		return strconv.FormatInt(ev.Pos, 10)
+	}
+	p := ev.Source
+	if rel, err := filepath.Rel(dir, p); err == nil {
+		p = rel
+	}
+	return filepath.ToSlash(p) + ":" + strconv.FormatInt(ev.Pos, 10)
+}
+
+func refsOf(refs []any) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i], _ = scalar(r)
+	}
+	return out
+}
+
+// sameRefs compares expected and actual event names; "FILE:N" also
+// matches by the file's base name.
+func sameRefs(want, got []string) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if want[i] == got[i] {
+			continue
+		}
+		j := strings.LastIndexByte(got[i], ':')
+		if j < 0 || want[i] != filepath.Base(got[i][:j])+got[i][j:] {
+			return false
+		}
+	}
+	return true
+}
+
+func valueText(v event.Value) string {
+	if v.Kind() == event.KindString {
+		return v.Str()
+	}
+	return v.String()
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
