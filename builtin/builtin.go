@@ -4,14 +4,12 @@ import (
 	"embed"
 	"io/fs"
 	"strings"
+
+	"github.com/vigilsec/vigil/rule"
 )
 
 //go:embed rules/*.toml
 var files embed.FS
-
-// testSuffix ends the names of rule test files, which sit beside the rules
-// (ruletest.Suffix) but are not rules.
-const testSuffix = ".test.toml"
 
 // Rules returns the embedded rule files, rooted at their folder; the test
 // files beside them are hidden.
@@ -31,7 +29,7 @@ func (r rulesOnly) ReadDir(name string) ([]fs.DirEntry, error) {
 	ents, err := fs.ReadDir(r.FS, name)
 	out := ents[:0]
 	for _, e := range ents {
-		if !strings.HasSuffix(e.Name(), testSuffix) {
+		if !strings.HasSuffix(e.Name(), rule.TestSuffix) {
 			out = append(out, e)
 		}
 	}

@@ -1,15 +1,17 @@
 package ruletest
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/vigilsec/vigil/rule"
 )
 
-// ruleExts are the endings of rule files that can have tests.
-var ruleExts = []string{".toml"}
+// Suffix ends the name of every test file: the tests of rules/x.toml are
+// in rules/x.test.toml.
+const Suffix = rule.TestSuffix
 
 // Found is what Discover finds under some paths.
 type Found struct {
@@ -17,53 +19,29 @@ type Found struct {
 	Untested []string // rule files with no test file beside them
 }
 
-// Discover finds test files under paths: a folder is walked (skipping
-// hidden and _deprecated folders, as rule loading does), a test file is
-// taken as it is, and a rule file stands for the test file beside it.
-// Paths that cannot be read are returned as errors.
+// Discover finds test files: a test file given by name is taken as it is;
+// every rule file given or found in a folder (as rule loading finds them)
+// stands for the test file beside it. A test file whose rule key names a
+// rule elsewhere is found only when given by name. Paths that cannot be
+// read are returned as errors.
 func Discover(paths []string) (Found, []error) {
 	var found Found
 	var errs []error
 	tests := map[string]bool{}
-	var rules []string
+	var rulePaths []string
 	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !fi.IsDir() {
-			if strings.HasSuffix(p, Suffix) {
-				tests[p] = true
-			} else {
-				rules = append(rules, p)
-			}
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
+		if strings.HasSuffix(p, Suffix) {
+			if _, err := os.Stat(p); err != nil {
 				errs = append(errs, err)
-				return nil
+				continue
 			}
-			name := d.Name()
-			if d.IsDir() {
-				if path != p && (name == "_deprecated" || strings.HasPrefix(name, ".")) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			switch {
-			case strings.HasSuffix(name, Suffix):
-				tests[path] = true
-			case isRule(name):
-				rules = append(rules, path)
-			}
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, err)
+			tests[p] = true
+			continue
 		}
+		rulePaths = append(rulePaths, p)
 	}
+	rules, rerrs := rule.Files(rulePaths...)
+	errs = append(errs, rerrs...)
 	for _, r := range rules {
 		t := strings.TrimSuffix(r, filepath.Ext(r)) + Suffix
 		if _, err := os.Stat(t); err == nil {
@@ -76,15 +54,5 @@ func Discover(paths []string) (Found, []error) {
 		found.Tests = append(found.Tests, t)
 	}
 	sort.Strings(found.Tests)
-	sort.Strings(found.Untested)
 	return found, errs
-}
-
-func isRule(name string) bool {
-	for _, ext := range ruleExts {
-		if strings.HasSuffix(name, ext) && !strings.HasSuffix(name, Suffix) {
-			return true
-		}
-	}
-	return false
 }

@@ -12,10 +12,6 @@ import (
 	"github.com/pelletier/go-toml/v2"
 )
 
-// Suffix ends the name of every test file: the tests of rules/x.toml are
-// in rules/x.test.toml.
-const Suffix = ".test.toml"
-
 // File is one test file: the rule it tests and its cases.
 type File struct {
 	Path string // the test file
