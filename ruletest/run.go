@@ -42,22 +42,58 @@ type Result struct {
 // Passed reports whether the case met every expectation.
 func (r *Result) Passed() bool { return len(r.Problems) == 0 }
 
-// Run runs every case of f.
+// Run runs every case of f: the rule is compiled once and each case gets
+// an engine of its own.
 func (r *Runner) Run(ctx context.Context, f *File) []Result {
-	rl, _, err := rule.LoadFile(f.Rule)
 	out := make([]Result, len(f.Cases))
 	for i := range f.Cases {
-		c := &f.Cases[i]
-		res := &out[i]
-		*res = Result{File: f.Path, Rule: f.Rule, Case: c.Name, Want: c.Want()}
-		if err != nil {
-			res.Problems = []string{"rule does not load: " + oneLine(err)}
-			continue
+		out[i] = Result{File: f.Path, Rule: f.Rule, Case: f.Cases[i].Name, Want: f.Cases[i].Want()}
+	}
+	fail := func(msg string) []Result {
+		for i := range out {
+			out[i].Problems = []string{msg}
 		}
-		res.Rule = rl.Name
-		r.runCase(ctx, f, rl, c, res)
+		return out
+	}
+	rl, _, err := rule.LoadFile(f.Rule)
+	if err != nil {
+		return fail("rule does not load: " + oneLine(err))
+	}
+	now := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	rs, st := engine.Compile([]*rule.Rule{rl}, engine.Options{
+		Aliases: r.Aliases, Fields: expectedFields(f), Now: func() time.Time { return now },
+	})
+	for i := range out {
+		out[i].Rule = rl.Name
+	}
+	switch st[0].State {
+	case engine.Unsupported:
+		return fail("rule does not run: " + st[0].Reason)
+	case engine.Failed:
+		return fail("rule does not compile: " + oneLine(st[0].Err))
+	}
+	for i := range f.Cases {
+		r.runCase(ctx, f, rs, &f.Cases[i], &out[i])
 	}
 	return out
+}
+
+// expectedFields lists the fields the cases of f check, so that the rule
+// set decodes them.
+func expectedFields(f *File) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, c := range f.Cases {
+		for _, x := range c.Expect {
+			for name := range x.Fields {
+				if !seen[name] {
+					seen[name] = true
+					names = append(names, name)
+				}
+			}
+		}
+	}
+	return names
 }
 
 // got is what a test needs of one alert, taken while its events are valid.
@@ -66,29 +102,26 @@ type got struct {
 	fields map[string][]string // expected field -> values in the alert's events
 }
 
-func (r *Runner) runCase(ctx context.Context, f *File, rl *rule.Rule, c *Case, res *Result) {
-	var fieldNames []string
-	seen := map[string]bool{}
+func (r *Runner) runCase(ctx context.Context, f *File, rs *engine.RuleSet, c *Case, res *Result) {
+	dir := filepath.Dir(f.Path)
+	var names []string // the fields this case checks
 	for _, x := range c.Expect {
 		for name := range x.Fields {
-			if !seen[name] {
-				seen[name] = true
-				fieldNames = append(fieldNames, name)
+			if !slices.Contains(names, name) {
+				names = append(names, name)
 			}
 		}
 	}
-	dir := filepath.Dir(f.Path)
 	var alerts []got
-	var eng *engine.Engine
-	emit := func(a *alert.Alert) {
+	eng := rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) {
 		g := got{fields: map[string][]string{}}
 		for _, ev := range a.Events {
 			if ev == nil {
 				continue
 			}
 			g.refs = append(g.refs, eventRef(dir, ev))
-			for _, name := range fieldNames {
-				eng.Fields().Get(ev, name).Each(func(v event.Value) bool {
+			for _, name := range names {
+				rs.Fields().Get(ev, name).Each(func(v event.Value) bool {
 					if v.Exists() && !v.IsNull() {
 						g.fields[name] = append(g.fields[name], valueText(v))
 					}
@@ -97,20 +130,7 @@ func (r *Runner) runCase(ctx context.Context, f *File, rl *rule.Rule, c *Case, r
 			}
 		}
 		alerts = append(alerts, g)
-	}
-	now := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	var st []engine.Status
-	eng, st = engine.New([]*rule.Rule{rl}, engine.Options{
-		Aliases: r.Aliases, Fields: fieldNames, Now: func() time.Time { return now },
-	}, emit)
-	switch st[0].State {
-	case engine.Unsupported:
-		res.Problems = append(res.Problems, "rule does not run: "+st[0].Reason)
-		return
-	case engine.Failed:
-		res.Problems = append(res.Problems, "rule does not compile: "+oneLine(st[0].Err))
-		return
-	}
+	}))
 
 	var inputs []source.Input
 	if len(c.events) > 0 {
@@ -128,7 +148,7 @@ func (r *Runner) runCase(ctx context.Context, f *File, rl *rule.Rule, c *Case, r
 		}
 	}
 	opt := r.Source
-	opt.Schema = eng.Schema()
+	opt.Schema = rs.Schema()
 	opt.Stdin = strings.NewReader(strings.Join(c.events, "\n"))
 	onErr := func(err error) {
 		var re *source.RecordError
