@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 
 	"github.com/vigilsec/vigil/ruletest"
 	"github.com/vigilsec/vigil/source"
@@ -10,7 +12,7 @@ import (
 )
 
 const rulesTestUsage = `
-usage: vigil rules test [-v] PATH...
+usage: vigil rules test [-v] [-run REGEXP] PATH...
 
 Runs rule tests: every NAME.test.toml under the folders given (or given by
 name, or beside a rule file given by name) tests the rule NAME.toml beside
@@ -31,7 +33,7 @@ expectation: how many, which events, which field values.
   fields = {"process.name" = "sc.exe"}
 
 Failed cases are printed with the rule, the case and what differed; rules
-without a test file are listed.
+without a test file are listed. -run keeps the cases whose name matches.
 
 Exit status: 0 when every case passed, 2 when a case failed or a test file
 could not be read, 1 on bad usage.
@@ -41,8 +43,13 @@ could not be read, 1 on bad usage.
 func rulesTest(ctx context.Context, args []string) error {
 	fs := newFlagSet("rules test", rulesTestUsage)
 	verbose := fs.Bool("v", false, "also list the cases that passed")
+	runPattern := fs.String("run", "", "run only the cases whose name matches this regular expression")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	sel, err := regexp.Compile(*runPattern)
+	if err != nil {
+		return usageError("rules test: -run: %v", err)
 	}
 	if fs.NArg() == 0 {
 		return usageError("rules test: no PATH given")
@@ -59,7 +66,10 @@ func rulesTest(ctx context.Context, args []string) error {
 			errs = append(errs, err)
 			continue
 		}
-		results = append(results, runner.Run(ctx, f)...)
+		f.Cases = slices.DeleteFunc(f.Cases, func(c ruletest.Case) bool { return !sel.MatchString(c.Name) })
+		if len(f.Cases) > 0 {
+			results = append(results, runner.Run(ctx, f)...)
+		}
 	}
 	for _, err := range errs {
 		fmt.Fprintln(stdout, "ERROR", err)

@@ -75,6 +75,18 @@ alerts = 0
 		t.Errorf("exit %d, output:\n%s", exitCodeOf(err), out)
 	}
 
+	// -run selects cases by name; no case selected is a failure too.
+	if err := os.WriteFile(filepath.Join(dir, "shell.test.toml"), []byte(test), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runRulesTest(t, "-run", "^right", dir)
+	if exitCodeOf(err) != 2 || !strings.Contains(out, "0 test files, 0 cases, 0 failed") {
+		t.Errorf("-run selecting nothing: exit %d\n%s", exitCodeOf(err), out)
+	}
+	if _, err := runRulesTest(t, "-run", "(", dir); exitCodeOf(err) != 1 {
+		t.Errorf("bad -run: exit %d, want 1", exitCodeOf(err))
+	}
+
 	if _, err := runRulesTest(t); exitCodeOf(err) != 1 {
 		t.Errorf("no path: exit %d, want 1", exitCodeOf(err))
 	}
