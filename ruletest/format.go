@@ -30,7 +30,7 @@ type Case struct {
 	// with # are left out; event N is the Nth document.
 	Events string `toml:"events"`
 	// Files are event files or folders (EVTX, NDJSON, raw winlog JSON),
-	// relative to the test file, read with the inline events in one time
+	// relative to the test file unless absolute, read with the inline events in one time
 	// order.
 	Files []string `toml:"files"`
 	// Alerts is the number of alerts expected; without it, the number of
@@ -88,12 +88,9 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, decodeError(path, err)
 	}
 	f := &File{Path: path, Cases: tf.Tests}
-	switch {
-	case filepath.IsAbs(tf.Rule):
-		f.Rule = tf.Rule
-	case tf.Rule != "":
-		f.Rule = filepath.Join(filepath.Dir(path), filepath.FromSlash(tf.Rule))
-	default:
+	if tf.Rule != "" {
+		f.Rule = resolve(filepath.Dir(path), tf.Rule)
+	} else {
 		f.Rule = strings.TrimSuffix(path, Suffix) + ".toml"
 	}
 	var errs []error

@@ -116,6 +116,23 @@ func TestRunPasses(t *testing.T) {
 	if results[0].Got != 1 || results[1].Got != 0 {
 		t.Errorf("alert counts %d %d", results[0].Got, results[1].Got)
 	}
+
+	// Events of a file found in a listed folder are named by the folder
+	// as listed, then the path below it; an absolute file as it is.
+	abs, err := filepath.Abs(filepath.Join("testdata", "rules", "events.ndjson"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err = Parse(testRule, []byte("[[test]]\nname = \"folder\"\nfiles = [\".\"]\n[[test.alert]]\nevents = [\"./events.ndjson:2\"]\n"+
+		"[[test]]\nname = \"absolute\"\nfiles = ['"+abs+"']\n[[test.alert]]\nevents = ['"+abs+":2']\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range (&Runner{}).Run(context.Background(), f) {
+		if !r.Passed() {
+			t.Errorf("%s: %v", r.Case, r.Problems)
+		}
+	}
 }
 
 // TestRunReportsDifferences checks that a case that does not hold says

@@ -119,7 +119,7 @@ func (r *Runner) runCase(ctx context.Context, f *File, rs *engine.RuleSet, c *Ca
 			if ev == nil {
 				continue
 			}
-			g.refs = append(g.refs, eventRef(dir, ev))
+			g.refs = append(g.refs, eventRef(dir, c.Files, ev))
 			for _, name := range names {
 				rs.Fields().Get(ev, name).Each(func(v event.Value) bool {
 					if v.Exists() && !v.IsNull() {
@@ -138,7 +138,7 @@ func (r *Runner) runCase(ctx context.Context, f *File, rs *engine.RuleSet, c *Ca
 	}
 	var paths []string
 	for _, p := range c.Files {
-		paths = append(paths, filepath.Join(dir, filepath.FromSlash(p)))
+		paths = append(paths, resolve(dir, p))
 	}
 	if len(paths) > 0 {
 		more, errs := source.Expand(paths)
@@ -168,6 +168,16 @@ func (r *Runner) runCase(ctx context.Context, f *File, rs *engine.RuleSet, c *Ca
 	eng.Flush()
 	res.Got = len(alerts)
 	res.Problems = append(res.Problems, compare(c, alerts)...)
+}
+
+// resolve returns path p of a test file in folder dir: absolute paths as
+// they are, relative ones from dir.
+func resolve(dir, p string) string {
+	p = filepath.FromSlash(p)
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
 }
 
 // compare lists what differs between the expected alerts and those raised.
@@ -210,16 +220,23 @@ func compare(c *Case, alerts []got) []string {
 }
 
 // eventRef names an event as Expect.Events does: the inline event's
-// number, or FILE:N with FILE relative to the test file's folder.
-func eventRef(dir string, ev *event.Event) string {
+// number, or FILE:N with FILE as the case's files list it (a file found in
+// a listed folder: the folder as listed, then the path below it).
+func eventRef(dir string, files []string, ev *event.Event) string {
+	pos := ":" + strconv.FormatInt(ev.Pos, 10)
 	if ev.Source == "-" {
-		return strconv.FormatInt(ev.Pos, 10)
+		return pos[1:]
 	}
-	p := ev.Source
-	if rel, err := filepath.Rel(dir, p); err == nil {
-		p = rel
+	for _, listed := range files {
+		r := resolve(dir, listed)
+		if ev.Source == r {
+			return listed + pos
+		}
+		if rel, err := filepath.Rel(r, ev.Source); err == nil && !strings.HasPrefix(rel, "..") {
+			return strings.TrimSuffix(listed, "/") + "/" + filepath.ToSlash(rel) + pos
+		}
 	}
-	return filepath.ToSlash(p) + ":" + strconv.FormatInt(ev.Pos, 10)
+	return filepath.ToSlash(ev.Source) + pos
 }
 
 func refsOf(refs []any) []string {
