@@ -31,12 +31,12 @@ type Runner struct {
 
 // Result is the outcome of one case.
 type Result struct {
-	File     string // the test file
-	Rule     string // the rule's name, or its path when it did not load
-	Case     string
-	Want     int
-	Got      int      // alerts raised
-	Problems []string // what differed; empty when the case passed
+	File     string   `json:"file"` // the test file
+	Rule     string   `json:"rule"` // the rule's name, or its path when it did not load
+	Case     string   `json:"case"`
+	Want     int      `json:"want"`
+	Got      int      `json:"got"`      // alerts raised
+	Problems []string `json:"problems"` // what differed; empty when the case passed
 }
 
 // Passed reports whether the case met every expectation.

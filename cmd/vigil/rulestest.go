@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -12,7 +13,7 @@ import (
 )
 
 const rulesTestUsage = `
-usage: vigil rules test [-v] [-run REGEXP] PATH...
+usage: vigil rules test [-v] [-run REGEXP] [--format text|json] PATH...
 
 Runs rule tests: every NAME.test.toml under the folders given (or given by
 name, or beside a rule file given by name) tests the rule NAME.toml beside
@@ -35,6 +36,11 @@ expectation: how many, which events, which field values.
 Failed cases are printed with the rule, the case and what differed; rules
 without a test file are listed. -run keeps the cases whose name matches.
 
+The json format is one object:
+  {"results":[{"file","rule","case","want","got","problems"}],
+   "errors":[...], "untested":[...],
+   "summary":{"files":N,"cases":N,"failed":N}}
+
 Exit status: 0 when every case passed, 2 when a case failed or a test file
 could not be read, 1 on bad usage.
 `
@@ -44,8 +50,12 @@ func rulesTest(ctx context.Context, args []string) error {
 	fs := newFlagSet("rules test", rulesTestUsage)
 	verbose := fs.Bool("v", false, "also list the cases that passed")
 	runPattern := fs.String("run", "", "run only the cases whose name matches this regular expression")
+	format := fs.String("format", "text", "output format: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usageError("rules test: unknown format %q (want text or json)", *format)
 	}
 	sel, err := regexp.Compile(*runPattern)
 	if err != nil {
@@ -71,15 +81,23 @@ func rulesTest(ctx context.Context, args []string) error {
 			results = append(results, runner.Run(ctx, f)...)
 		}
 	}
-	for _, err := range errs {
-		fmt.Fprintln(stdout, "ERROR", err)
+	var s ruletest.Summary
+	if *format == "json" {
+		s = ruletest.Summarize(results)
+		if err := writeTestJSON(results, errs, found.Untested, s); err != nil {
+			return err
+		}
+	} else {
+		for _, err := range errs {
+			fmt.Fprintln(stdout, "ERROR", err)
+		}
+		s = ruletest.Report(stdout, results, *verbose)
+		for _, r := range found.Untested {
+			fmt.Fprintln(stdout, "no tests:", r)
+		}
+		fmt.Fprintf(stdout, "%d test files, %d cases, %d failed, %d rules without tests\n",
+			s.Files, s.Cases, s.Failed, len(found.Untested))
 	}
-	s := ruletest.Report(stdout, results, *verbose)
-	for _, r := range found.Untested {
-		fmt.Fprintln(stdout, "no tests:", r)
-	}
-	fmt.Fprintf(stdout, "%d test files, %d cases, %d failed, %d rules without tests\n",
-		s.Files, s.Cases, s.Failed, len(found.Untested))
 	if s.Failed > 0 || len(errs) > 0 {
 		return &exitError{code: 2, err: errSilent}
 	}
@@ -87,4 +105,31 @@ func rulesTest(ctx context.Context, args []string) error {
 		return &exitError{code: 2, err: fmt.Errorf("rules test: no test cases under %v", fs.Args())}
 	}
 	return nil
+}
+
+// writeTestJSON writes the outcome of a rules test as one JSON object.
+func writeTestJSON(results []ruletest.Result, errs []error, untested []string, s ruletest.Summary) error {
+	out := struct {
+		Results  []ruletest.Result `json:"results"`
+		Errors   []string          `json:"errors"`
+		Untested []string          `json:"untested"`
+		Summary  ruletest.Summary  `json:"summary"`
+	}{Results: results, Errors: []string{}, Untested: untested, Summary: s}
+	if out.Results == nil {
+		out.Results = []ruletest.Result{}
+	}
+	if out.Untested == nil {
+		out.Untested = []string{}
+	}
+	for i := range out.Results {
+		if out.Results[i].Problems == nil {
+			out.Results[i].Problems = []string{}
+		}
+	}
+	for _, err := range errs {
+		out.Errors = append(out.Errors, err.Error())
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,24 @@ alerts = 0
 `
 	if out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+
+	out, err = runRulesTest(t, "--format", "json", dir)
+	var rep struct {
+		Results []struct {
+			Case     string
+			Want     int
+			Got      int
+			Problems []string
+		}
+		Summary struct{ Files, Cases, Failed int }
+	}
+	if jerr := json.Unmarshal([]byte(out), &rep); jerr != nil || exitCodeOf(err) != 2 {
+		t.Fatalf("json: exit %d, %v\n%s", exitCodeOf(err), jerr, out)
+	}
+	if len(rep.Results) != 1 || rep.Results[0].Got != 1 || len(rep.Results[0].Problems) != 1 ||
+		rep.Summary.Failed != 1 || rep.Summary.Cases != 1 {
+		t.Errorf("json report: %+v", rep)
 	}
 
 	// A test file that does not parse is an error too, named by position.
