@@ -135,7 +135,10 @@ func (c *Case) check(names map[string]bool) error {
 	if c.Alerts == nil && len(c.Expect) == 0 {
 		return errors.New("no expectation: set alerts = N or add [[test.alert]] entries")
 	}
-	if c.Alerts != nil && (*c.Alerts < 0 || *c.Alerts < len(c.Expect)) {
+	if c.Alerts != nil && *c.Alerts < 0 {
+		return fmt.Errorf("alerts = %d: want 0 or more", *c.Alerts)
+	}
+	if c.Alerts != nil && *c.Alerts < len(c.Expect) {
 		return fmt.Errorf("alerts = %d but %d [[test.alert]] entries", *c.Alerts, len(c.Expect))
 	}
 	for i, x := range c.Expect {

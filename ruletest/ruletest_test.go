@@ -55,6 +55,8 @@ func TestParseErrors(t *testing.T) {
 			`t.test.toml: test "a": no expectation: set alerts = N or add [[test.alert]] entries`},
 		{"fewer alerts than entries", "[[test]]\nname = \"a\"\n" + ev + "alerts = 0\n[[test.alert]]\n",
 			`t.test.toml: test "a": alerts = 0 but 1 [[test.alert]] entries`},
+		{"negative count", "[[test]]\nname = \"a\"\n" + ev + "alerts = -1\n",
+			`t.test.toml: test "a": alerts = -1: want 0 or more`},
 		{"event out of range", "[[test]]\nname = \"a\"\n" + ev + "[[test.alert]]\nevents = [2]\n",
 			`t.test.toml: test "a": alert 1: event 2: there are 1 inline events`},
 		{"bad file ref", "[[test]]\nname = \"a\"\n" + ev + "[[test.alert]]\nevents = [\"x.evtx\"]\n",
