@@ -73,6 +73,11 @@ func TestPackOnSharedRecordings(t *testing.T) {
 		})
 	}
 
+	// Every pack alert over the 200,806 winlog records is on a simulated
+	// attack today (at most 12 per rule: sc.exe and PsExec seen by both
+	// Sysmon and 4688); a rule that starts firing on everyday activity
+	// gives far more.
+	const noiseBudget = 15
 	t.Run("winlog corpus noise", func(t *testing.T) {
 		if testing.Short() {
 			t.Skip("reads the whole winlog corpus")
@@ -86,7 +91,7 @@ func TestPackOnSharedRecordings(t *testing.T) {
 			byRule[a["kibana.alert.rule.name"].(string)]++
 		}
 		for name, n := range byRule {
-			if n > 10 {
+			if n > noiseBudget {
 				t.Errorf("%s: %d alerts over the winlog corpus, more than a handful", name, n)
 			}
 		}
