@@ -14,6 +14,7 @@ import (
 
 const rulesUsage = `
 usage: vigil rules check [--format text|json] PATH...
+       vigil rules test [-v] [-run REGEXP] [--format text|json] PATH...  (see vigil rules test -h)
 
 Loads detection-rules TOML files and folders (recursively; _deprecated
 folders are skipped) and compiles every rule as vigil hunt would. Each rule

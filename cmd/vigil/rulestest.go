@@ -15,21 +15,23 @@ import (
 const rulesTestUsage = `
 usage: vigil rules test [-v] [-run REGEXP] [--format text|json] PATH...
 
-Runs rule tests: every NAME.test.toml under the folders given (or given by
-name, or beside a rule file given by name) tests the rule NAME.toml beside
-it. Each [[test]] case feeds its events (inline JSON lines, ECS or raw
-winlog records, and event files: EVTX, NDJSON, raw winlog JSON) to an
-engine holding only that rule, and compares the alerts with the case's
-expectation: how many, which events, which field values.
+Runs rule tests. The tests of a rule NAME.toml are in NAME.test.toml
+beside it: every rule under the folders given (or given by name) is run
+with the test file beside it, and test files may be given by name. Each
+[[test]] case feeds its events to an engine holding only that rule and
+compares the alerts with the case's expectation: how many, which events,
+which field values. Events are inline JSON lines (ECS, or raw winlog
+records as Winlogbeat ships them, normalised as vigil hunt does) and
+event files (files = ["x.evtx"], relative to the test file: EVTX,
+NDJSON, raw winlog JSON), read in one time order.
 
   [[test]]
   name = "remote create"
   events = '''
-  {"@timestamp":"2026-11-20T09:14:11Z","event.category":["process"],...}
+  {"@timestamp":"2026-11-20T09:14:11Z","event":{"category":["process"],"type":["start"]},...}
   '''
-  files = ["../../examples/lateral-movement.ndjson"]
-  alerts = 1
-  [[test.alert]]
+  alerts = 1                         # how many; 0 for a negative case
+  [[test.alert]]                     # the first alert, in time order
   events = [1]                       # inline event 1; "FILE:N" for files
   fields = {"process.name" = "sc.exe"}
 
