@@ -75,7 +75,7 @@ func TestHuntExamples(t *testing.T) {
 		"Service Control Manager Spawned a Shell":                  {"ev-0012"},
 		"Service Control Tool Run by a User Account":               {"ev-0005", "ev-0010", "ev-0013", "ev-0016"},
 		"Service ImagePath, FailureCommand or ServiceDll Modified": {"ev-0009", "ev-0015"},
-		"Remote Execution Tool Service Installed":                  {"ev-0017"},
+		"Remote Execution Tool Service Installed or Started":       {"ev-0017"},
 	}
 	for name, ids := range want {
 		got := byRule[name]
