@@ -21,6 +21,17 @@ func Rules() fs.FS {
 	return rulesOnly{sub}
 }
 
+// WithTests returns the embedded rule files and the test files beside them
+// (NAME.test.toml, see package ruletest), rooted at their folder, so that
+// vigil rules test can check the pack a binary carries.
+func WithTests() fs.FS {
+	sub, err := fs.Sub(files, "rules")
+	if err != nil {
+		panic(err) // the folder is part of the binary
+	}
+	return sub
+}
+
 // rulesOnly hides test files from directory listings (and so from
 // fs.Glob and fs.WalkDir).
 type rulesOnly struct{ fs.FS }

@@ -1,6 +1,7 @@
 package ruletest
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -55,4 +56,23 @@ func Discover(paths []string) (Found, []error) {
 	}
 	sort.Strings(found.Tests)
 	return found, errs
+}
+
+// DiscoverFS finds the rules of fsys (all its folders) and the test files
+// beside them, as Discover does on disk; names are those in fsys.
+func DiscoverFS(fsys fs.FS) (Found, error) {
+	var found Found
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(name, ".toml") || strings.HasSuffix(name, Suffix) {
+			return err
+		}
+		t := strings.TrimSuffix(name, ".toml") + Suffix
+		if _, err := fs.Stat(fsys, t); err == nil {
+			found.Tests = append(found.Tests, t)
+		} else {
+			found.Untested = append(found.Untested, name)
+		}
+		return nil
+	})
+	return found, err
 }

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/vigilsec/vigil/rule"
 )
 
 // File is one test file: the rule it tests and its cases.
@@ -19,6 +23,11 @@ type File struct {
 	// the test file, or the file beside it with the same stem.
 	Rule  string
 	Cases []Case
+
+	// fsys and root are set for a file read from a file system other than
+	// the operating system's (LoadFS): paths are root/name in fsys.
+	fsys fs.FS
+	root string
 }
 
 // Case is one [[test]]: events and the alerts they must raise.
@@ -75,6 +84,41 @@ func Load(path string) (*File, error) {
 		return nil, err
 	}
 	return Parse(path, data)
+}
+
+// LoadFS reads and checks a test file from fsys, such as the rule pack
+// embedded in the binary; its rule is read from fsys too. root prefixes the
+// paths shown (e.g. "builtin"). Cases in fsys cannot read event files.
+func LoadFS(fsys fs.FS, root, name string) (*File, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := Parse(path.Join(root, name), data)
+	if err != nil {
+		return nil, err
+	}
+	f.fsys, f.root = fsys, root
+	for _, c := range f.Cases {
+		if len(c.Files) > 0 {
+			return nil, fmt.Errorf("%s: test %q: event files cannot be read from %s", f.Path, c.Name, root)
+		}
+	}
+	return f, nil
+}
+
+// loadRule reads the rule under test.
+func (f *File) loadRule() (*rule.Rule, error) {
+	if f.fsys == nil {
+		r, _, err := rule.LoadFile(f.Rule)
+		return r, err
+	}
+	data, err := fs.ReadFile(f.fsys, strings.TrimPrefix(f.Rule, f.root+"/"))
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := rule.Parse(f.Rule, data)
+	return r, err
 }
 
 // Parse decodes a test file; path names it in errors and anchors its

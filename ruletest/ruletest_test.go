@@ -2,9 +2,11 @@ package ruletest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 var testRule = filepath.Join("testdata", "rules", "remote_sc.test.toml")
@@ -215,4 +217,43 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("a file without cases parsed")
 		}
 	})
+}
+
+func TestLoadFS(t *testing.T) {
+	rl, err := os.ReadFile(filepath.Join("testdata", "rules", "remote_sc.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests, err := os.ReadFile(testRule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline := []byte("[[test]]\nname = \"local only\"\nevents = '{\"@timestamp\":\"2026-11-20T09:14:00Z\",\"event\":{\"category\":[\"process\"]},\"process\":{\"name\":\"sc.exe\",\"args\":[\"\\\\\\\\FS02\"]}}'\nalerts = 1\n")
+	fsys := fstest.MapFS{
+		"a/remote_sc.toml":      {Data: rl},
+		"a/remote_sc.test.toml": {Data: inline},
+		"b/remote_sc.toml":      {Data: rl},
+		"b/remote_sc.test.toml": {Data: tests},
+		"c/untested.toml":       {Data: rl},
+	}
+	found, err := DiscoverFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(found.Tests, " ") != "a/remote_sc.test.toml b/remote_sc.test.toml" || strings.Join(found.Untested, " ") != "c/untested.toml" {
+		t.Errorf("found %v / %v", found.Tests, found.Untested)
+	}
+	f, err := LoadFS(fsys, "pack", "a/remote_sc.test.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := (&Runner{}).Run(context.Background(), f)
+	if len(res) != 1 || !res[0].Passed() || res[0].File != "pack/a/remote_sc.test.toml" || res[0].Rule != "Test Remote sc.exe" {
+		t.Errorf("%+v", res)
+	}
+	// Event files cannot be read from a file system other than the disk.
+	_, err = LoadFS(fsys, "pack", "b/remote_sc.test.toml")
+	if err == nil || err.Error() != `pack/b/remote_sc.test.toml: test "from a file": event files cannot be read from pack` {
+		t.Errorf("files in an embedded test: %v", err)
+	}
 }

@@ -55,7 +55,7 @@ func (r *Runner) Run(ctx context.Context, f *File) []Result {
 		}
 		return out
 	}
-	rl, _, err := rule.LoadFile(f.Rule)
+	rl, err := f.loadRule()
 	if err != nil {
 		return fail("rule does not load: " + oneLine(err))
 	}

@@ -35,6 +35,22 @@ func TestRulesTestBuiltin(t *testing.T) {
 	}
 }
 
+// TestRulesTestEmbedded runs the tests of the pack built into the binary,
+// as "vigil rules test" without a path does: the same cases as on disk.
+func TestRulesTestEmbedded(t *testing.T) {
+	out, err := runRulesTest(t)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	disk, err := runRulesTest(t, filepath.Join(testenv.Root(t), "builtin"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, disk)
+	}
+	if out != disk || !strings.Contains(out, " 0 failed, 0 rules without tests\n") {
+		t.Errorf("embedded:\n%s\non disk:\n%s", out, disk)
+	}
+}
+
 func TestRulesTestFailures(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(testenv.Root(t), "builtin", "rules", "services_spawning_shell.toml")
@@ -106,8 +122,8 @@ alerts = 0
 		t.Errorf("bad -run: exit %d, want 1", exitCodeOf(err))
 	}
 
-	if _, err := runRulesTest(t); exitCodeOf(err) != 1 {
-		t.Errorf("no path: exit %d, want 1", exitCodeOf(err))
+	if _, err := runRulesTest(t, "--format", "yaml"); exitCodeOf(err) != 1 {
+		t.Errorf("bad format: exit %d, want 1", exitCodeOf(err))
 	}
 }
 
