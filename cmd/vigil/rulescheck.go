@@ -14,6 +14,7 @@ import (
 
 const rulesUsage = `
 usage: vigil rules check [--format text|json] PATH...
+       vigil rules test [-v] [-run REGEXP] [--format text|json] PATH...  (see vigil rules test -h)
 
 Loads detection-rules TOML files and folders (recursively; _deprecated
 folders are skipped) and compiles every rule as vigil hunt would. Each rule
@@ -38,6 +39,9 @@ func (*rulesCmd) Synopsis() string {
 }
 
 func (c *rulesCmd) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "test" {
+		return rulesTest(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "check" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			newFlagSet("rules", rulesUsage).Usage()
