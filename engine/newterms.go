@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/eql"
@@ -77,6 +78,8 @@ func compileNewTerms(rs *RuleSet, c *compiled, q *query) (kind, error) {
 	}
 	return k, nil
 }
+
+func (k *newTermsKind) horizon() time.Duration { return time.Duration(k.history) }
 
 func (k *newTermsKind) newRunner(e *Engine, l *live) runner {
 	st := &newTermsState{newTermsKind: k, e: e, l: l, seen: make(map[string]int64)}
