@@ -66,6 +66,10 @@ const (
 type jnode struct {
 	id   int
 	kids map[string]*jnode
+	// path is the node's dotted path ("host" for the node above
+	// host.name); winlog is true for winlog and every node below it.
+	path   string
+	winlog bool
 }
 
 var jroot = buildTrie(map[string]int{
@@ -113,7 +117,11 @@ func buildTrie(paths map[string]int) *jnode {
 			}
 			k := n.kids[string(seg)]
 			if k == nil {
-				k = &jnode{}
+				k = &jnode{path: string(seg)}
+				if n != root {
+					k.path = n.path + "." + string(seg)
+				}
+				k.winlog = n.winlog || k.path == "winlog"
 				n.kids[string(seg)] = k
 			}
 			n = k
@@ -255,7 +263,10 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	c := d.data[d.pos]
 	switch {
 	case t == nil:
-		return d.skip(depth)
+		if n == nil || n.winlog || n == jroot && isWinlogKey(k) {
+			return d.skip(depth)
+		}
+		return d.shipper(d.path(n, k), depth)
 	case t.id == jEventData || t.id == jUserData:
 		if c != '{' {
 			return d.skip(depth)

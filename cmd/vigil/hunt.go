@@ -65,6 +65,7 @@ type huntFlags struct {
 	progress                      string
 	cpuprofile, memprofile        string
 	sysmonDelay                   time.Duration
+	fidelity                      fidelityFlags
 }
 
 func (c *huntCmd) Run(ctx context.Context, args []string) error {
@@ -93,6 +94,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
+	f.fidelity.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -194,6 +196,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if len(inputs) == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no readable input")}
 	}
+	h.flags.fidelity.checkHostID(rules, inputs)
 	opt := source.Options{
 		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, From: from, To: to,
 		Lateness: f.lateness, Winlog: winlogJSON, RawWinlog: raw, OpenEVTX: openEVTX,
@@ -295,6 +298,7 @@ func (h *hunt) selectRules() ([]*rule.Rule, error) {
 	if len(errs) > 0 {
 		loadErr = fmt.Errorf("%d rule files failed to load", len(errs))
 	}
+	rules = h.flags.fidelity.selectEnabled(rules)
 	if len(h.flags.ruleIDs) > 0 || len(h.flags.tags) > 0 {
 		var keep []*rule.Rule
 		for _, r := range rules {
@@ -407,6 +411,7 @@ func (h *hunt) summary(inputs, failedRules int) {
 	if failedRules > 0 {
 		fmt.Fprintf(w, "  rules that failed to load: %d\n", failedRules)
 	}
+	h.flags.fidelity.summary(w)
 	if kept, over := h.eng.IndicatorStats(); kept > 0 || over > 0 || len(h.flags.indicators) > 0 {
 		fmt.Fprintf(w, "  threat indicators kept: %d", kept)
 		if over > 0 {

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// agentRecord is a raw Sysmon process creation as Elastic Agent ships it,
+// before the ingest pipeline: the agent's host, agent, cloud, data_stream
+// and event fields beside winlog.*.
+func agentRecord(ts, guid, image, hostID string) string {
+	return `{"@timestamp":"` + ts + `","agent":{"id":"a1","type":"filebeat","version":"8.17.0"},` +
+		`"host":{"id":"` + hostID + `","name":"wks-7","hostname":"wks-7","ip":["10.0.0.7","fe80::1"],"mac":["00-50-56-C0-00-08"],"architecture":"x86_64","os":{"type":"windows","family":"windows","build":"19045.3803","name":"Windows 10 Pro"}},` +
+		`"cloud":{"provider":"aws","region":"eu-west-1"},"tags":["vip","lab"],"event":{"kind":"event","created":"2024-01-01T00:00:01.000Z"},` +
+		`"ecs":{"version":"8.0.0"},"data_stream":{"type":"logs","dataset":"windows.sysmon_operational","namespace":"prod"},` +
+		`"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":1,"provider_name":"Microsoft-Windows-Sysmon","computer_name":"WKS-7.corp.local",` +
+		`"event_data":{"UtcTime":"2024-01-01 00:00:00.000","ProcessGuid":"` + guid + `","ProcessId":"4242","Image":"` + image + `","CommandLine":"x","User":"CORP\\alice"}}}`
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDumpKeepsShipperFields dumps a raw winlog record that carries the
+// shipper's host, agent and cloud fields: they come out as they went in,
+// and the record's data stream keeps its namespace.
+func TestDumpKeepsShipperFields(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent.ndjson")
+	writeFile(t, path, agentRecord("2024-01-01T00:00:00.000Z", "{AB12CD34-0000-0000-0000-000000000001}", `C:\\Windows\\System32\\cmd.exe`, "8f4b3c2a-host-id")+"\n")
+	out, errOut, err := runDump(t, path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	for _, want := range []string{
+		`"host":{"architecture":"x86_64","hostname":"wks-7","id":"8f4b3c2a-host-id","ip":["10.0.0.7","fe80::1"],"mac":["00-50-56-C0-00-08"],"name":"wks-7","os":{"build":"19045.3803","family":"windows","name":"Windows 10 Pro","type":"windows"}}`,
+		`"agent":{"id":"a1","type":"filebeat","version":"8.17.0"}`,
+		`"cloud":{"provider":"aws","region":"eu-west-1"}`,
+		`"tags":["vip","lab"]`,
+		`"data_stream":{"dataset":"windows.sysmon_operational","namespace":"prod","type":"logs"}`,
+		`"process":{`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dump lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+const hostIDRule = `
+[metadata]
+creation_date = "2024/01/01"
+[rule]
+rule_id = "join-by-host-id"
+name = "Shell then tool on one host"
+description = "d"
+risk_score = 21
+severity = "low"
+type = "eql"
+language = "eql"
+index = ["logs-windows.sysmon_operational-*"]
+query = '''
+sequence by host.id with maxspan=1m
+  [process where process.name == "cmd.exe"]
+  [process where process.name == "whoami.exe"]
+'''
+`
+
+// TestHuntJoinByHostID hunts raw winlog records that carry host.id with a
+// sequence joined by host.id: it fires for the host whose records hold
+// both events, and host.id is in the alert.
+func TestHuntJoinByHostID(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "rules", "r.toml"), hostIDRule)
+	writeFile(t, filepath.Join(dir, "in", "agent.ndjson"), strings.Join([]string{
+		agentRecord("2024-01-01T00:00:00.000Z", "{AB12CD34-0000-0000-0000-000000000001}", `C:\\Windows\\System32\\cmd.exe`, "host-a"),
+		agentRecord("2024-01-01T00:00:05.000Z", "{AB12CD34-0000-0000-0000-000000000002}", `C:\\Windows\\System32\\whoami.exe`, "host-b"),
+		agentRecord("2024-01-01T00:00:09.000Z", "{AB12CD34-0000-0000-0000-000000000003}", `C:\\Windows\\System32\\whoami.exe`, "host-a"),
+	}, "\n")+"\n")
+	out, errOut, err := runHunt(t, "--format", "jsonl", "--input", "winlog", "--rules", filepath.Join(dir, "rules"), filepath.Join(dir, "in"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	docs := alertDocs(t, out)
+	if len(docs) != 1 {
+		t.Fatalf("%d alerts, want 1:\n%s\n%s", len(docs), out, errOut)
+	}
+	if !strings.Contains(out, `"id":"host-a"`) || strings.Contains(out, `"host-b"`) {
+		t.Errorf("the alert is not host-a's sequence:\n%s", out)
+	}
+}
+
+// TestHuntDisabledRules runs a rule written with enabled = false only
+// with --include-disabled, and the summary counts it either way.
+func TestHuntDisabledRules(t *testing.T) {
+	dir := t.TempDir()
+	on := strings.Replace(hostIDRule, "sequence by host.id with maxspan=1m", "sequence by host.name with maxspan=1m", 1)
+	off := strings.Replace(strings.Replace(on, `rule_id = "join-by-host-id"`, `rule_id = "off"`, 1), `name = "Shell then tool on one host"`, "name = \"Off\"\nenabled = false", 1)
+	writeFile(t, filepath.Join(dir, "rules", "on.toml"), on)
+	writeFile(t, filepath.Join(dir, "rules", "off.toml"), off)
+	writeFile(t, filepath.Join(dir, "in", "agent.ndjson"), strings.Join([]string{
+		agentRecord("2024-01-01T00:00:00.000Z", "{AB12CD34-0000-0000-0000-000000000001}", `C:\\Windows\\System32\\cmd.exe`, "host-a"),
+		agentRecord("2024-01-01T00:00:09.000Z", "{AB12CD34-0000-0000-0000-000000000003}", `C:\\Windows\\System32\\whoami.exe`, "host-a"),
+	}, "\n")+"\n")
+	for _, tc := range []struct {
+		flags   []string
+		alerts  int
+		summary string
+	}{
+		{nil, 1, "rules not run, enabled = false: 1 (use --include-disabled)"},
+		{[]string{"--include-disabled"}, 2, "rules with enabled = false run (--include-disabled): 1"},
+	} {
+		args := append([]string{"--format", "jsonl", "--input", "winlog", "--rules", filepath.Join(dir, "rules")}, tc.flags...)
+		out, errOut, err := runHunt(t, append(args, filepath.Join(dir, "in"))...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+		if n := len(alertDocs(t, out)); n != tc.alerts {
+			t.Errorf("%v: %d alerts, want %d", tc.flags, n, tc.alerts)
+		}
+		if !strings.Contains(errOut, tc.summary) {
+			t.Errorf("%v: summary lacks %q:\n%s", tc.flags, tc.summary, errOut)
+		}
+	}
+}
