@@ -8,24 +8,23 @@ import (
 	"github.com/vigilsec/vigil/rule"
 )
 
-// AppendJSON appends the alert document: the kibana.alert.* fields (dotted
-// keys, as Kibana stores them), then the source event's own fields. For a
-// sequence, the fields every event shares are kept at the top level and the
-// events themselves, in order, go under kibana.alert.group.events.
+// AppendJSON appends the alert document as Kibana writes it to
+// .alerts-security.alerts-*: the kibana.* fields (dotted keys, as Kibana
+// stores them), then the source event's own fields. For a sequence this is
+// the shell alert: the fields every event shares are kept at the top
+// level, and the events, in order, go under vigil.group.events; Kibana
+// writes each event as a building-block alert of its own (see
+// AppendDocuments).
 func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 	w := objWriter{buf: dst}
 	w.open()
-	w.str("@timestamp", a.Time.UTC().Format("2006-01-02T15:04:05.000Z"))
-	w.str("kibana.alert.uuid", a.ID)
-	w.str("kibana.alert.status", "active")
-	w.str("kibana.alert.workflow_status", "open")
-	w.num("kibana.alert.depth", 1)
-	w.str("kibana.alert.severity", a.Severity)
-	w.num("kibana.alert.risk_score", int64(a.RiskScore))
-	w.str("kibana.alert.reason", a.Reason)
-	if a.OriginalTime != 0 {
-		w.str("kibana.alert.original_time", event.FormatTime(a.OriginalTime))
+	seq := a.isSequence()
+	a.writeHeader(&w, a.ID, a.Reason, a.OriginalTime)
+	depth := int64(1)
+	if seq {
+		depth = 2
 	}
+	w.num("kibana.alert.depth", depth)
 	if a.Rule.BuildingBlockType != "" {
 		w.str("kibana.alert.building_block_type", a.Rule.BuildingBlockType)
 	}
@@ -44,34 +43,27 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 			w.buf = append(w.buf, ',')
 		}
 		n++
-		w.buf = append(w.buf, `{"id":`...)
-		w.buf = event.AppendJSONString(w.buf, f.EventID(ev))
-		w.buf = append(w.buf, `,"index":`...)
-		w.buf = event.AppendJSONString(w.buf, f.EventIndex(ev))
-		w.buf = append(w.buf, `,"depth":0,"type":"event"}`...)
+		w.buf = appendEventAncestor(w.buf, f, ev)
+	}
+	if seq {
+		// The shell's ancestors are also its building-block alerts.
+		for i, ev := range a.Events {
+			if ev == nil {
+				continue
+			}
+			w.buf = append(w.buf, `,{"id":`...)
+			w.buf = event.AppendJSONString(w.buf, a.buildingBlockID(i))
+			w.buf = append(w.buf, `,"index":"`+AlertsIndex+`","depth":1,"type":"signal","rule":`...)
+			w.buf = event.AppendJSONString(w.buf, RuleUUID(a.Rule))
+			w.buf = append(w.buf, '}')
+		}
 	}
 	w.buf = append(w.buf, ']')
 	// Where each event was read from: file and line or record number.
 	w.key("vigil.sources")
-	w.buf = append(w.buf, '[')
-	n = 0
-	for _, ev := range a.Events {
-		if ev == nil || ev.Source == "" {
-			continue
-		}
-		if n > 0 {
-			w.buf = append(w.buf, ',')
-		}
-		n++
-		w.buf = append(w.buf, `{"path":`...)
-		w.buf = event.AppendJSONString(w.buf, ev.Source)
-		w.buf = append(w.buf, `,"position":`...)
-		w.buf = strconv.AppendInt(w.buf, ev.Pos, 10)
-		w.buf = append(w.buf, '}')
-	}
-	w.buf = append(w.buf, ']')
+	w.buf = appendSources(w.buf, a.Events)
 	if len(a.Keys) > 0 {
-		w.key("kibana.alert.group.keys")
+		w.key("vigil.group.keys")
 		w.buf = event.Array(a.Keys...).AppendJSON(w.buf)
 	}
 	if a.Threshold != nil {
@@ -98,6 +90,9 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 		}
 		w.buf = append(w.buf, ']')
 	}
+	if a.Suppression != nil {
+		a.writeSuppression(&w)
+	}
 	if a.NewTerms != nil {
 		w.key("kibana.alert.new_terms")
 		w.buf = event.Array(a.NewTerms...).AppendJSON(w.buf)
@@ -113,7 +108,7 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 		w.source(docs[0], nil)
 	case len(docs) > 1:
 		w.source(docs[0], docs[1:])
-		w.key("kibana.alert.group.events")
+		w.key("vigil.group.events")
 		w.buf = append(w.buf, '[')
 		i := 0
 		for _, ev := range a.Events {
@@ -135,50 +130,6 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 	}
 	w.close()
 	return w.buf
-}
-
-func (a *Alert) writeRule(w *objWriter) {
-	r := a.Rule
-	w.str("kibana.alert.rule.rule_id", r.ID)
-	w.str("kibana.alert.rule.name", a.RuleName)
-	w.str("kibana.alert.rule.type", r.Type)
-	w.str("kibana.alert.rule.category", categoryOf(r.Type))
-	if r.Version > 0 {
-		w.num("kibana.alert.rule.version", int64(r.Version))
-	}
-	w.str("kibana.alert.rule.description", r.Description)
-	w.str("kibana.alert.rule.severity", r.Severity)
-	w.num("kibana.alert.rule.risk_score", int64(r.RiskScore))
-	w.str("kibana.alert.rule.language", r.Language)
-	w.str("kibana.alert.rule.query", r.Query)
-	w.strs("kibana.alert.rule.index", r.Index)
-	w.str("kibana.alert.rule.from", r.From)
-	w.str("kibana.alert.rule.interval", r.Interval)
-	w.num("kibana.alert.rule.max_signals", int64(r.MaxSignals))
-	w.strs("kibana.alert.rule.tags", r.Tags)
-	w.strs("kibana.alert.rule.author", r.Author)
-	w.str("kibana.alert.rule.license", r.License)
-	w.strs("kibana.alert.rule.references", r.References)
-	w.strs("kibana.alert.rule.false_positives", r.FalsePositives)
-	if r.Note != "" {
-		w.str("kibana.alert.rule.note", r.Note)
-	}
-	if len(r.Threat) > 0 {
-		w.key("kibana.alert.rule.threat")
-		w.buf = appendThreat(w.buf, r.Threat)
-	}
-}
-
-func categoryOf(typ string) string {
-	switch typ {
-	case "eql":
-		return "Event Correlation Rule"
-	case "query":
-		return "Custom Query Rule"
-	case "threshold":
-		return "Threshold Rule"
-	}
-	return typ
 }
 
 func (a *Alert) writeThreshold(w *objWriter) {
