@@ -25,7 +25,7 @@ type newTermsState struct {
 	// only record their terms (see Options.NewTermsBaseline).
 	baseline   bool
 	learnUntil int64
-	seen       map[string]int64 // term key -> time last seen
+	seen       termStore
 	max        int
 	overflow   int64
 	key        []byte
@@ -37,7 +37,7 @@ type newTermsState struct {
 const maxCombos = 100
 
 func newNewTermsState(nt *rule.NewTerms, s *event.Schema, history int64, max int, baseline bool) *newTermsState {
-	st := &newTermsState{history: history, seen: make(map[string]int64), max: max, baseline: baseline}
+	st := &newTermsState{history: history, seen: newTermStore(), max: max, baseline: baseline}
 	for _, f := range nt.Value {
 		st.slots = append(st.slots, s.Slot(f))
 	}
@@ -100,30 +100,31 @@ func (st *newTermsState) observe(t int64) bool {
 		k = appendTermKey(k, st.vals[i][p])
 	}
 	st.key = k
-	last, ok := st.seen[string(k)]
+	last, ok := st.seen.touch(k, t)
 	if ok {
-		if t > last {
-			st.seen[string(k)] = t
-		}
 		return t-last > st.history
 	}
-	if len(st.seen) >= st.max {
+	if st.seen.len() >= st.max {
 		st.expire(t)
 	}
-	if len(st.seen) < st.max {
-		st.seen[string(k)] = t
+	if st.seen.len() < st.max {
+		st.seen.add(k, t)
 	} else {
 		st.overflow++ // cannot remember it: it will be new again
 	}
 	return true
 }
 
-// expire forgets terms last seen before the history window of t.
+// expire forgets terms last seen before the history window of t, oldest
+// first, stopping at the first term still in the window: each call costs
+// the terms it forgets plus one.
 func (st *newTermsState) expire(t int64) {
-	for k, last := range st.seen {
-		if t-last > st.history {
-			delete(st.seen, k)
+	for {
+		last, ok := st.seen.oldest()
+		if !ok || t-last <= st.history {
+			return
 		}
+		st.seen.removeOldest()
 	}
 }
 
