@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/rule"
 )
 
 // BenchmarkNewTermsAtCapacity adds distinct terms, all within the history
@@ -15,26 +14,25 @@ import (
 // full every term overflows. Eviction must not scan the store per term.
 func BenchmarkNewTermsAtCapacity(b *testing.B) {
 	const max = 100_000
-	s := event.NewSchema()
-	st := newNewTermsState(&rule.NewTerms{Value: []string{"process.name"}}, s, int64(24*time.Hour), max, false)
-	slot := s.Slot("process.name")
+	k := &newTermsKind{slots: []int{0}, history: int64(24 * time.Hour), max: max}
+	st := k.newRunner(nil, nil).(*newTermsState)
 	names := make([]string, 2*max)
 	for i := range names {
 		names[i] = "p" + strconv.Itoa(i) + ".exe"
 	}
-	var ev event.Event
+	see := func(name string, t int64) {
+		st.vals[0] = append(st.vals[0][:0], event.Str(name))
+		clear(st.pick)
+		st.observe(t)
+	}
 	// Fill the store, then measure terms added at capacity.
 	for i := range max {
-		ev.Set(slot, event.Str(names[i]))
-		ev.Time = int64(i)
-		st.add(&ev, func(*event.Event, []event.Value) {})
+		see(names[i], int64(i))
 	}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		ev.Set(slot, event.Str(names[max+i%max]))
-		ev.Time = int64(max + i)
-		st.add(&ev, func(*event.Event, []event.Value) {})
+		see(names[max+i%max], int64(max+i))
 		i++
 	}
 	if st.overflow == 0 {

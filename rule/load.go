@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -120,7 +121,7 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 // or two files with one rule_id. Kibana keeps one rule per rule_id; so does
 // LoadPaths, the first by path.
 func duplicate(first, again *Rule) Warning {
-	msg := "rule_id " + quote(again.ID) + " is also in " + first.Path + "; this copy is skipped"
+	msg := "rule_id " + strconv.Quote(again.ID) + " is also in " + first.Path + "; this copy is skipped"
 	if sameFile(first.Path, again.Path) {
 		msg = "file loaded twice (also as " + first.Path + "); this copy is skipped"
 	}
