@@ -309,3 +309,26 @@ func (a *Alert) Techniques() []string {
 
 // SeverityRank returns 1 (low) to 4 (critical), 0 for anything else.
 func SeverityRank(s string) int { return severityRank[strings.ToLower(s)] }
+
+// Investigation returns the rule's investigation fields
+// (investigation_fields) that the alert's first event holds, as
+// "field=value", for output that shows them beside the alert.
+func (a *Alert) Investigation(f *Fields) []string {
+	var ev *event.Event
+	for _, e := range a.Events {
+		if e != nil {
+			ev = e
+			break
+		}
+	}
+	if ev == nil || f == nil {
+		return nil
+	}
+	var out []string
+	for _, name := range a.Rule.InvestigationFields {
+		if v := f.Get(ev, name); v.Exists() {
+			out = append(out, name+"="+v.String())
+		}
+	}
+	return out
+}

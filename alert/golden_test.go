@@ -215,3 +215,26 @@ func hasPrefixKey(keys map[string]bool, prefix string) bool {
 	}
 	return false
 }
+
+// TestTableInvestigationFields shows a rule's investigation fields under
+// its alert's row in the table.
+func TestTableInvestigationFields(t *testing.T) {
+	s := event.NewSchema()
+	f := Register(s, "host.id", "process.args")
+	ev := decode(t, s, `{"@timestamp":"2026-11-23T10:00:00.000Z","host":{"name":"WKS-1","id":"h-1"},"process":{"name":"sc.exe","args":["sc.exe","create"]}}`, 1)
+	r := testRule()
+	r.InvestigationFields = []string{"host.id", "process.args", "user.name"}
+	var buf bytes.Buffer
+	w, err := NewWriter("table", &buf, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(New(f, r, []*event.Event{ev}, nil, now)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	lines := strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
+	if len(lines) != 3 || strings.TrimSpace(lines[2]) != "host.id=h-1  process.args=[sc.exe, create]" {
+		t.Errorf("table:\n%s", buf.String())
+	}
+}

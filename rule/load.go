@@ -46,7 +46,9 @@ func LoadFile(path string) (*Rule, []Warning, error) {
 
 // LoadPaths loads rule files and folders. Folders are walked recursively for
 // *.toml files, skipping folders named _deprecated (rules Elastic retired)
-// and hidden folders; files given by name are always loaded. Rules come out
+// and hidden folders; files given by name are always loaded.
+// Detection-rules exceptions files among them (see IsExceptionsFile) are
+// skipped. Rules come out
 // sorted by path, so a load is deterministic. Files with errors are
 // skipped (their errors returned) and loading goes on. Warnings are folded
 // by key name over the whole load: one per unknown key, with its first
@@ -93,6 +95,9 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 	byID := map[string]*Rule{}
 	var dups []Warning
 	for _, f := range files {
+		if data, err := os.ReadFile(f); err == nil && IsExceptionsFile(data) {
+			continue // exception lists, loaded by package exception
+		}
 		r, w, err := LoadFile(f)
 		for _, x := range w {
 			if i, ok := byKey[x.Key]; ok {

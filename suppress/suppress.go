@@ -13,6 +13,11 @@ import (
 // Suppressor folds a rule's alerts into one per group and window. It is
 // not safe for concurrent use.
 type Suppressor struct {
+	// Admit, when set, is asked before an alert opens a group or leaves
+	// unsuppressed (an engine's max_signals budget: alerts folded into a
+	// kept one do not count, as in Kibana); an alert it refuses is dropped.
+	Admit func(a *alert.Alert) bool
+
 	kind      kind
 	fields    []string
 	slots     []int
@@ -102,7 +107,9 @@ func (s *Suppressor) Add(a *alert.Alert) {
 // addTo folds a into the group of terms, or opens it.
 func (s *Suppressor) addTo(a *alert.Alert, terms []alert.Term, t int64) {
 	if terms == nil {
-		s.emit(a)
+		if s.Admit == nil || s.Admit(a) {
+			s.emit(a)
+		}
 		return
 	}
 	k := s.key[:0]
@@ -119,6 +126,9 @@ func (s *Suppressor) addTo(a *alert.Alert, terms []alert.Term, t int64) {
 		sup.Start = min(sup.Start, t)
 		sup.End = max(sup.End, t)
 		s.suppresed++
+		return
+	}
+	if s.Admit != nil && !s.Admit(a) {
 		return
 	}
 	if len(s.groups) >= s.max {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,6 +129,134 @@ func TestHuntDisabledRules(t *testing.T) {
 		}
 		if !strings.Contains(errOut, tc.summary) {
 			t.Errorf("%v: summary lacks %q:\n%s", tc.flags, tc.summary, errOut)
+		}
+	}
+}
+
+// TestHuntExceptionsAndSuppression hunts with a rule that references an
+// exception list given by --exceptions (a Kibana export) and one in an
+// exceptions TOML among the rules, with a value list, and suppresses by
+// host: excepted events raise nothing, the rest fold into one alert per
+// host, and the summary says so.
+func TestHuntExceptionsAndSuppression(t *testing.T) {
+	dir := t.TempDir()
+	r := `
+[metadata]
+creation_date = "2024/01/01"
+[rule]
+rule_id = "sc-run"
+name = "Shell run"
+description = "d"
+risk_score = 21
+severity = "low"
+type = "eql"
+language = "eql"
+index = ["logs-windows.sysmon_operational-*"]
+query = 'process where process.name == "cmd.exe"'
+exceptions_list = [
+  {id = "a", list_id = "kibana-tuning", namespace_type = "single", type = "detection"},
+  {id = "b", list_id = "toml-tuning", namespace_type = "single", type = "detection"},
+]
+[rule.alert_suppression]
+group_by = ["host.id"]
+duration = {value = 1, unit = "h"}
+missing_fields_strategy = "suppress"
+`
+	writeFile(t, filepath.Join(dir, "rules", "r.toml"), r)
+	writeFile(t, filepath.Join(dir, "rules", "tuning_exceptions.toml"), `[metadata]
+creation_date = "2024/01/01"
+list_name = "toml tuning"
+rule_ids = ["sc-run"]
+rule_names = ["Shell run"]
+updated_date = "2024/01/01"
+
+[[exceptions]]
+[exceptions.container]
+description = "d"
+list_id = "toml-tuning"
+name = "toml tuning"
+namespace_type = "single"
+type = "detection"
+
+[[exceptions.items]]
+description = "d"
+list_id = "toml-tuning"
+item_id = "lab"
+name = "lab host"
+namespace_type = "single"
+type = "simple"
+
+[[exceptions.items.entries]]
+field = "host.id"
+operator = "included"
+type = "match"
+value = "lab"
+`)
+	writeFile(t, filepath.Join(dir, "kibana.ndjson"), `{"list_id":"kibana-tuning","type":"detection","namespace_type":"single","name":"k"}
+{"list_id":"kibana-tuning","item_id":"vips","namespace_type":"single","type":"simple","entries":[{"field":"host.id","type":"list","operator":"included","list":{"id":"vip-hosts","type":"keyword"}}]}
+{"exported_exception_list_count":1,"exported_exception_list_item_count":1}
+`)
+	writeFile(t, filepath.Join(dir, "vips.txt"), "vip\n")
+	var recs []string
+	for i, host := range []string{"a", "lab", "a", "vip", "b", "a"} {
+		recs = append(recs, agentRecord(fmt.Sprintf("2024-01-01T00:0%d:00.000Z", i), fmt.Sprintf("{AB12CD34-0000-0000-0000-00000000000%d}", i), `C:\\Windows\\System32\\cmd.exe`, host))
+	}
+	writeFile(t, filepath.Join(dir, "in", "agent.ndjson"), strings.Join(recs, "\n")+"\n")
+	out, errOut, err := runHunt(t, "--format", "jsonl", "--input", "winlog", "--rules", filepath.Join(dir, "rules"),
+		"--exceptions", filepath.Join(dir, "kibana.ndjson"), "--value-list", "vip-hosts="+filepath.Join(dir, "vips.txt"), filepath.Join(dir, "in"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	var got []string
+	for _, d := range alertDocs(t, out) {
+		host := d["host"].(map[string]any)["id"].(string)
+		got = append(got, fmt.Sprintf("%s+%v", host, d["kibana.alert.suppression.docs_count"]))
+	}
+	if want := "a+2 b+0"; strings.Join(got, " ") != want {
+		t.Errorf("alerts %v, want %s", got, want)
+	}
+	for _, want := range []string{`value list exceptions removed for "Shell run": 1 results`, `alerts suppressed for "Shell run": 2`} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("summary lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+// TestRulesCheckInEffect reports per rule whether it is disabled and which
+// of exceptions_list, alert_suppression and investigation_fields apply.
+func TestRulesCheckInEffect(t *testing.T) {
+	dir := t.TempDir()
+	base := strings.Replace(hostIDRule, "sequence by host.id with maxspan=1m\n  [process where process.name == \"cmd.exe\"]\n  [process where process.name == \"whoami.exe\"]", `process where process.name == "cmd.exe"`, 1)
+	writeFile(t, filepath.Join(dir, "rules", "a.toml"), strings.Replace(base, `rule_id = "join-by-host-id"`, "rule_id = \"a\"\nenabled = false\nexceptions_list = [{id = \"x\", list_id = \"tuning\", namespace_type = \"single\", type = \"detection\"}]\ninvestigation_fields = {field_names = [\"host.id\"]}", 1))
+	writeFile(t, filepath.Join(dir, "rules", "b.toml"), strings.Replace(base, `rule_id = "join-by-host-id"`, "rule_id = \"b\"\nexceptions_list = [{id = \"y\", list_id = \"elsewhere\", namespace_type = \"single\", type = \"detection\"}]", 1)+
+		"[rule.alert_suppression]\ngroup_by = [\"host.id\"]\n")
+	writeFile(t, filepath.Join(dir, "tuning.ndjson"), `{"list_id":"tuning","type":"detection","namespace_type":"single","name":"t"}`+"\n")
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{nil, []string{
+			`a.toml  Shell then tool on one host [disabled] [in effect: investigation_fields] [exceptions_list not in effect: no exception lists loaded (--exceptions)]`,
+			`b.toml  Shell then tool on one host [in effect: alert_suppression] [exceptions_list not in effect: no exception lists loaded (--exceptions)]`,
+			`2 rules: 2 ok, 0 unsupported, 0 errors; 1 disabled (enabled = false)`,
+		}},
+		{[]string{"--exceptions", filepath.Join(dir, "tuning.ndjson")}, []string{
+			`a.toml  Shell then tool on one host [disabled] [in effect: exceptions_list, investigation_fields]`,
+			`b.toml  Shell then tool on one host [in effect: alert_suppression] [exceptions_list not in effect: not loaded: elsewhere (single)]`,
+		}},
+	} {
+		var out bytes.Buffer
+		old := stdout
+		stdout = &out
+		err := (&rulesCmd{}).Run(context.Background(), append(append([]string{"check"}, tc.args...), filepath.Join(dir, "rules")))
+		stdout = old
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v: output lacks %q:\n%s", tc.args, want, out.String())
+			}
 		}
 	}
 }

@@ -178,7 +178,12 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	var statuses []engine.Status
 	h.bySev, h.byTac, h.byRule = map[string]int{}, map[string]int{}, map[string]int{}
-	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline}, h.onAlert)
+	exceptions, err := h.flags.fidelity.loadExceptions(f.rules)
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
+	}
+	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline, Exceptions: exceptions}, h.onAlert)
+	h.flags.fidelity.warnMissing(stderr, h.eng.RuleSet())
 	failedRules := h.reportStatuses(statuses)
 	if h.eng.Rules() == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
@@ -411,7 +416,7 @@ func (h *hunt) summary(inputs, failedRules int) {
 	if failedRules > 0 {
 		fmt.Fprintf(w, "  rules that failed to load: %d\n", failedRules)
 	}
-	h.flags.fidelity.summary(w)
+	h.flags.fidelity.summary(w, h.eng.Stats())
 	if kept, over := h.eng.IndicatorStats(); kept > 0 || over > 0 || len(h.flags.indicators) > 0 {
 		fmt.Fprintf(w, "  threat indicators kept: %d", kept)
 		if over > 0 {
