@@ -11,8 +11,10 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/exception"
+	"github.com/vigilsec/vigil/internal/star"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/source"
+	"github.com/vigilsec/vigil/winlog"
 )
 
 // fidelityFlags are the flags that make the fields of a rule file take
@@ -124,8 +126,9 @@ func exceptionFiles(paths []string, all bool) ([]string, error) {
 	return out, nil
 }
 
-// checkHostID notes the rules that join by host.id when an input is an
-// EVTX file: no shipper added host.id to its records, so those rules
+// checkHostID notes the rules that would see EVTX records (their index
+// patterns match a Windows data stream) and join by host.id, when an input
+// is an EVTX file: no shipper added host.id to its records, so those rules
 // cannot match them.
 func (f *fidelityFlags) checkHostID(rules []*rule.Rule, inputs []source.Input) {
 	evtx := false
@@ -136,10 +139,26 @@ func (f *fidelityFlags) checkHostID(rules []*rule.Rule, inputs []source.Input) {
 		return
 	}
 	for _, r := range rules {
-		if engine.JoinsBy(r, "host.id") {
+		if seesWindowsRecords(r) && engine.JoinsBy(r, "host.id") {
 			f.noHostID = append(f.noHostID, r.Name)
 		}
 	}
+}
+
+// seesWindowsRecords reports whether one of a rule's index patterns
+// matches an index normalised Windows records have.
+func seesWindowsRecords(r *rule.Rule) bool {
+	for _, p := range r.Indices() {
+		if strings.HasPrefix(p, "-") {
+			continue
+		}
+		for _, idx := range winlog.Indices() {
+			if star.Match(p, idx) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // warnMissing tells, once per list, of exception lists rules refer to
