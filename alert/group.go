@@ -105,7 +105,7 @@ func (a *Alert) AppendDocuments(f *Fields, dst []byte) []byte {
 // event: an alert of depth 1 whose only ancestor is the event.
 func (a *Alert) appendBuildingBlock(f *Fields, dst []byte, i int, ev *event.Event) []byte {
 	w := objWriter{buf: dst}
-	w.open()
+	w.openDoc()
 	a.writeHeader(&w, a.buildingBlockID(i), a.reasonFor(f, ev, f.Str(ev, "host.name"), f.Str(ev, "user.name"), 1), ev.Time)
 	w.num("kibana.alert.depth", 1)
 	w.str("kibana.alert.building_block_type", "default")
@@ -119,11 +119,7 @@ func (a *Alert) appendBuildingBlock(f *Fields, dst []byte, i int, ev *event.Even
 	w.key("vigil.sources")
 	w.buf = appendSources(w.buf, []*event.Event{ev})
 	w.source(ev.AppendJSON(nil), nil)
-	if !w.seen["event"] {
-		w.key("event")
-		w.buf = append(w.buf, `{"kind":"signal"}`...)
-	}
-	w.close()
+	w.closeAlert()
 	return w.buf
 }
 
@@ -131,19 +127,17 @@ func (a *Alert) appendBuildingBlock(f *Fields, dst []byte, i int, ev *event.Even
 func (a *Alert) writeSuppression(w *objWriter) {
 	s := a.Suppression
 	w.key("kibana.alert.suppression.terms")
-	w.buf = append(w.buf, '[')
-	for i, t := range s.Terms {
-		if i > 0 {
-			w.buf = append(w.buf, ',')
-		}
-		w.buf = append(w.buf, `{"field":`...)
-		w.buf = event.AppendJSONString(w.buf, t.Field)
-		w.buf = append(w.buf, `,"value":`...)
-		w.buf = t.Value.AppendJSON(w.buf)
-		w.buf = append(w.buf, '}')
-	}
-	w.buf = append(w.buf, ']')
+	w.buf = appendTerms(w.buf, s.Terms)
 	w.str("kibana.alert.suppression.start", event.FormatTime(s.Start))
 	w.str("kibana.alert.suppression.end", event.FormatTime(s.End))
 	w.num("kibana.alert.suppression.docs_count", s.DocsCount)
+}
+
+// appendTerms writes terms as [{"field":...,"value":...}].
+func appendTerms(dst []byte, terms []Term) []byte {
+	return appendObjects(dst, len(terms), func(o *objWriter, i int) {
+		o.str("field", terms[i].Field)
+		o.key("value")
+		o.buf = terms[i].Value.AppendJSON(o.buf)
+	})
 }

@@ -17,7 +17,7 @@ import (
 // AppendDocuments).
 func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 	w := objWriter{buf: dst}
-	w.open()
+	w.openDoc()
 	seq := a.isSequence()
 	a.writeHeader(&w, a.ID, a.Reason, a.OriginalTime)
 	depth := int64(1)
@@ -124,47 +124,38 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 		}
 		w.buf = append(w.buf, ']')
 	}
+	w.closeAlert()
+	return w.buf
+}
+
+// closeAlert ends an alert document, giving it event.kind "signal" when
+// no source event object did.
+func (w *objWriter) closeAlert() {
 	if !w.seen["event"] {
 		w.key("event")
 		w.buf = append(w.buf, `{"kind":"signal"}`...)
 	}
 	w.close()
-	return w.buf
 }
 
 func (a *Alert) writeThreshold(w *objWriter) {
 	t := a.Threshold
 	w.key("kibana.alert.threshold_result")
-	w.buf = append(w.buf, `{"terms":[`...)
-	for i, term := range t.Terms {
-		if i > 0 {
-			w.buf = append(w.buf, ',')
-		}
-		w.buf = append(w.buf, `{"field":`...)
-		w.buf = event.AppendJSONString(w.buf, term.Field)
-		w.buf = append(w.buf, `,"value":`...)
-		w.buf = term.Value.AppendJSON(w.buf)
-		w.buf = append(w.buf, '}')
-	}
-	w.buf = append(w.buf, `],"count":`...)
-	w.buf = strconv.AppendInt(w.buf, t.Count, 10)
-	w.buf = append(w.buf, `,"from":`...)
-	w.buf = event.AppendJSONString(w.buf, event.FormatTime(t.From))
+	r := objWriter{buf: w.buf}
+	r.open()
+	r.key("terms")
+	r.buf = appendTerms(r.buf, t.Terms)
+	r.num("count", t.Count)
+	r.str("from", event.FormatTime(t.From))
 	if len(t.Cardinality) > 0 {
-		w.buf = append(w.buf, `,"cardinality":[`...)
-		for i, c := range t.Cardinality {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.buf = append(w.buf, `{"field":`...)
-			w.buf = event.AppendJSONString(w.buf, c.Field)
-			w.buf = append(w.buf, `,"value":`...)
-			w.buf = strconv.AppendInt(w.buf, c.Value, 10)
-			w.buf = append(w.buf, '}')
-		}
-		w.buf = append(w.buf, ']')
+		r.key("cardinality")
+		r.buf = appendObjects(r.buf, len(t.Cardinality), func(o *objWriter, i int) {
+			o.str("field", t.Cardinality[i].Field)
+			o.num("value", t.Cardinality[i].Value)
+		})
 	}
-	w.buf = append(w.buf, '}')
+	r.close()
+	w.buf = r.buf
 	for _, term := range t.Terms {
 		w.key(term.Field)
 		w.buf = term.Value.AppendJSON(w.buf)
@@ -219,15 +210,20 @@ type objWriter struct {
 	seen map[string]bool
 }
 
-func (w *objWriter) open()  { w.buf = append(w.buf, '{'); w.seen = make(map[string]bool) }
-func (w *objWriter) close() { w.buf = append(w.buf, '}') }
+// open starts an object; openDoc starts an alert document, whose keys
+// are remembered (see source).
+func (w *objWriter) open()    { w.buf = append(w.buf, '{') }
+func (w *objWriter) openDoc() { w.open(); w.seen = make(map[string]bool) }
+func (w *objWriter) close()   { w.buf = append(w.buf, '}') }
 
 func (w *objWriter) key(k string) {
 	if w.n > 0 {
 		w.buf = append(w.buf, ',')
 	}
 	w.n++
-	w.seen[k] = true
+	if w.seen != nil {
+		w.seen[k] = true
+	}
 	w.buf = event.AppendJSONString(w.buf, k)
 	w.buf = append(w.buf, ':')
 }

@@ -167,18 +167,10 @@ func appendParameters(dst []byte, r *rule.Rule) []byte {
 		th.num("value", int64(t.Value))
 		if len(t.Cardinality) > 0 {
 			th.key("cardinality")
-			th.buf = append(th.buf, '[')
-			for i, c := range t.Cardinality {
-				if i > 0 {
-					th.buf = append(th.buf, ',')
-				}
-				th.buf = append(th.buf, `{"field":`...)
-				th.buf = event.AppendJSONString(th.buf, c.Field)
-				th.buf = append(th.buf, `,"value":`...)
-				th.buf = strconv.AppendInt(th.buf, int64(c.Value), 10)
-				th.buf = append(th.buf, '}')
-			}
-			th.buf = append(th.buf, ']')
+			th.buf = appendObjects(th.buf, len(t.Cardinality), func(o *objWriter, i int) {
+				o.str("field", t.Cardinality[i].Field)
+				o.num("value", int64(t.Cardinality[i].Value))
+			})
 		}
 		th.close()
 		p.buf = th.buf
@@ -242,86 +234,66 @@ func appendStrings(dst []byte, ss []string) []byte {
 	return append(dst, ']')
 }
 
-func appendExceptionsList(dst []byte, lists []rule.ExceptionList) []byte {
+// appendObjects writes a JSON array of n objects, each written by member.
+func appendObjects(dst []byte, n int, member func(o *objWriter, i int)) []byte {
 	dst = append(dst, '[')
-	for i, l := range lists {
+	for i := range n {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, `{"id":`...)
-		dst = event.AppendJSONString(dst, l.ID)
-		dst = append(dst, `,"list_id":`...)
-		dst = event.AppendJSONString(dst, l.ListID)
-		dst = append(dst, `,"namespace_type":`...)
-		dst = event.AppendJSONString(dst, l.NamespaceType)
-		dst = append(dst, `,"type":`...)
-		dst = event.AppendJSONString(dst, l.Type)
-		dst = append(dst, '}')
+		o := objWriter{buf: dst}
+		o.open()
+		member(&o, i)
+		o.close()
+		dst = o.buf
 	}
 	return append(dst, ']')
+}
+
+func appendExceptionsList(dst []byte, lists []rule.ExceptionList) []byte {
+	return appendObjects(dst, len(lists), func(o *objWriter, i int) {
+		l := lists[i]
+		o.str("id", l.ID)
+		o.str("list_id", l.ListID)
+		o.str("namespace_type", l.NamespaceType)
+		o.str("type", l.Type)
+	})
 }
 
 func appendSeverityMapping(dst []byte, ms []rule.SeverityMapping) []byte {
-	dst = append(dst, '[')
-	for i, m := range ms {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"field":`...)
-		dst = event.AppendJSONString(dst, m.Field)
-		dst = append(dst, `,"operator":`...)
-		dst = event.AppendJSONString(dst, m.Operator)
-		dst = append(dst, `,"value":`...)
-		dst = event.AppendJSONString(dst, m.Value)
-		dst = append(dst, `,"severity":`...)
-		dst = event.AppendJSONString(dst, m.Severity)
-		dst = append(dst, '}')
-	}
-	return append(dst, ']')
+	return appendObjects(dst, len(ms), func(o *objWriter, i int) {
+		m := ms[i]
+		o.str("field", m.Field)
+		o.str("operator", m.Operator)
+		o.str("value", m.Value)
+		o.str("severity", m.Severity)
+	})
 }
 
 func appendRiskScoreMapping(dst []byte, ms []rule.RiskScoreMapping) []byte {
-	dst = append(dst, '[')
-	for i, m := range ms {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"field":`...)
-		dst = event.AppendJSONString(dst, m.Field)
-		dst = append(dst, `,"operator":`...)
-		dst = event.AppendJSONString(dst, m.Operator)
-		dst = append(dst, `,"value":`...)
-		dst = event.AppendJSONString(dst, m.Value)
-		dst = append(dst, '}')
-	}
-	return append(dst, ']')
+	return appendObjects(dst, len(ms), func(o *objWriter, i int) {
+		m := ms[i]
+		o.str("field", m.Field)
+		o.str("operator", m.Operator)
+		o.str("value", m.Value)
+	})
 }
 
 func appendThreatMapping(dst []byte, ms []rule.ThreatMapping) []byte {
-	dst = append(dst, '[')
-	for i, m := range ms {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"entries":[`...)
-		for j, e := range m.Entries {
-			if j > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(dst, `{"field":`...)
-			dst = event.AppendJSONString(dst, e.Field)
-			dst = append(dst, `,"type":`...)
-			dst = event.AppendJSONString(dst, e.Type)
-			dst = append(dst, `,"value":`...)
-			dst = event.AppendJSONString(dst, e.Value)
+	return appendObjects(dst, len(ms), func(o *objWriter, i int) {
+		es := ms[i].Entries
+		o.key("entries")
+		o.buf = appendObjects(o.buf, len(es), func(o *objWriter, j int) {
+			e := es[j]
+			o.str("field", e.Field)
+			o.str("type", e.Type)
+			o.str("value", e.Value)
 			if e.Negate {
-				dst = append(dst, `,"negate":true`...)
+				o.key("negate")
+				o.buf = append(o.buf, "true"...)
 			}
-			dst = append(dst, '}')
-		}
-		dst = append(dst, "]}"...)
-	}
-	return append(dst, ']')
+		})
+	})
 }
 
 func (w *objWriter) optStr(k, v string) {
