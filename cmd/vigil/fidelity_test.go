@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // agentRecord is a raw Sysmon process creation as Elastic Agent ships it,
@@ -258,5 +260,24 @@ func TestRulesCheckInEffect(t *testing.T) {
 				t.Errorf("%v: output lacks %q:\n%s", tc.args, want, out.String())
 			}
 		}
+	}
+}
+
+// TestHuntMyFirstRuleDisabled: Elastic's "My First Rule" (enabled =
+// false, event.kind:event) raised 52% of the alerts over the EVTX attack
+// samples; it runs only with --include-disabled.
+func TestHuntMyFirstRuleDisabled(t *testing.T) {
+	r := filepath.Join(testenv.Path(t, "corpus", "detection-rules"), "rules", "cross-platform", "guided_onboarding_sample_rule.toml")
+	samples := filepath.Join(testenv.Path(t, "data", "evtx", "EVTX-ATTACK-SAMPLES"), "Lateral Movement")
+	_, errOut, err := runHunt(t, "--format", "jsonl", "--rules", r, samples)
+	if exitCodeOf(err) != 1 || !strings.Contains(err.Error(), "the 1 selected rules are written with enabled = false (use --include-disabled)") {
+		t.Errorf("without --include-disabled: %v\n%s", err, errOut)
+	}
+	out, errOut, err := runHunt(t, "--format", "jsonl", "--include-disabled", "--rules", r, samples)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if n := len(alertDocs(t, out)); n == 0 {
+		t.Error("My First Rule raised nothing with --include-disabled")
 	}
 }

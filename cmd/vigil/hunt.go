@@ -303,7 +303,6 @@ func (h *hunt) selectRules() ([]*rule.Rule, error) {
 	if len(errs) > 0 {
 		loadErr = fmt.Errorf("%d rule files failed to load", len(errs))
 	}
-	rules = h.flags.fidelity.selectEnabled(rules)
 	if len(h.flags.ruleIDs) > 0 || len(h.flags.tags) > 0 {
 		var keep []*rule.Rule
 		for _, r := range rules {
@@ -319,9 +318,13 @@ func (h *hunt) selectRules() ([]*rule.Rule, error) {
 		}
 		rules = keep
 	}
+	rules = h.flags.fidelity.selectEnabled(rules)
 	if len(rules) == 0 {
 		if loadErr != nil {
 			return nil, &exitError{code: 1, err: fmt.Errorf("hunt: %w", loadErr)}
+		}
+		if n := h.flags.fidelity.disabled; n > 0 {
+			return nil, &exitError{code: 1, err: fmt.Errorf("hunt: no rules selected: the %d selected rules are written with enabled = false (use --include-disabled)", n)}
 		}
 		return nil, &exitError{code: 1, err: errors.New("hunt: no rules selected")}
 	}
