@@ -146,9 +146,18 @@ func (d *jdecoder) shipperScalar() (event.Value, error) {
 
 // shipper writes the record's shipper fields that the mapping left unset,
 // as Elastic's pipelines keep what they do not overwrite: host.id, host.ip,
-// host.mac, host.os.*, agent.*, cloud.*, tags, the shipper's event.*.
+// host.mac, host.os.*, agent.*, cloud.*, tags, the shipper's event.*;
+// event.original is dropped unless tags hold "preserve_original_event",
+// as the pipelines drop it.
 func (n *Normalizer) shipper() {
+	preserve := false
+	if tags, ok := n.r.ShipperValue("tags"); ok {
+		preserve = tags.Each(func(v event.Value) bool { return v.Str() == "preserve_original_event" })
+	}
 	for _, f := range n.r.Shipper {
+		if f.Key == "event.original" && !preserve {
+			continue
+		}
 		if !n.has(f.Key) {
 			n.d.Set(f.Key, f.Value)
 		}

@@ -13,7 +13,7 @@ func TestShipperFields(t *testing.T) {
 	line := `{"@timestamp":"2024-01-01T00:00:00Z","host":{"name":"wks","id":"h-1","ip":["10.0.0.1",null,"::1"],"os":{"build":"19045"}},` +
 		`"host.mac":"00-11","agent.version":"8.17.0","event":{"kind":"alert","created":"2024-01-01T00:00:01Z","module":"x"},` +
 		`"ecs":{"version":"1.0.0"},"data_stream":{"namespace":"prod"},"cloud":{"instance":{"id":"i-1"}},"tags":["a","b"],` +
-		`"n":{"long":-5,"double":1.5,"yes":true,"nothing":null,"objs":[{"a":1}],"empty":[]},"log.offset":12,` +
+		`"event.original":"<Event/>","n":{"long":-5,"double":1.5,"yes":true,"nothing":null,"objs":[{"a":1}],"empty":[]},"log.offset":12,` +
 		`"winlog":{"channel":"System","event_id":"7036","api":"wineventlog","provider_name":"Service Control Manager"}}`
 	var rec Record
 	if err := DecodeJSON([]byte(line), &rec); err != nil {
@@ -54,6 +54,7 @@ func TestShipperFields(t *testing.T) {
 		{"n.empty", ``},
 		{"log.offset", `12`},
 		{"winlog.api", ``},
+		{"event.original", ``}, // no preserve_original_event tag
 	} {
 		v, ok := doc.Get(tc.key)
 		got := ""
@@ -91,5 +92,21 @@ func TestShipperReuse(t *testing.T) {
 	}
 	if len(first) != 3 {
 		t.Errorf("first tags %v", first)
+	}
+}
+
+// TestShipperKeepsOriginalWhenTagged keeps event.original when the
+// shipper's tags ask for it, as the pipelines do.
+func TestShipperKeepsOriginalWhenTagged(t *testing.T) {
+	var rec Record
+	if err := DecodeJSON([]byte(`{"winlog":{"channel":"System","event_id":"1"},"tags":["preserve_original_event"],"event":{"original":"<Event/>"}}`), &rec); err != nil {
+		t.Fatal(err)
+	}
+	var doc event.Doc
+	if _, err := NewNormalizer().Normalize(&rec, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := doc.Get("event.original"); v.Str() != "<Event/>" {
+		t.Errorf("event.original = %v", v)
 	}
 }
