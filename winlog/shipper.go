@@ -33,26 +33,7 @@ func (d *jdecoder) shipper(key string, depth int) error {
 	}
 	switch d.data[d.pos] {
 	case '{':
-		empty, err := d.objectStart(depth)
-		if err != nil || empty {
-			return err
-		}
-		for {
-			k, err := d.key()
-			if err != nil {
-				return err
-			}
-			if d.pos >= len(d.data) {
-				return d.fail("unexpected end of input")
-			}
-			if err := d.shipper(d.concat(key, k), depth+1); err != nil {
-				return err
-			}
-			end, err := d.next('}')
-			if err != nil || end {
-				return err
-			}
-		}
+		return d.members(depth, func(k string) error { return d.shipper(d.concat(key, k), depth+1) })
 	case '[':
 		return d.shipperArray(key, depth)
 	}
