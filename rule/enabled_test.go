@@ -86,3 +86,18 @@ func TestLoadPathsDuplicates(t *testing.T) {
 		t.Errorf("warnings:\n%s\nwant\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestLoadPathsSkipsExceptionsFiles: a detection-rules exceptions file
+// among rules is not a rule and not an error.
+func TestLoadPathsSkipsExceptionsFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "r.toml"), []byte(minimal+"type = \"query\"\nquery = \"a:b\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "x_exceptions.toml"), []byte("[metadata]\nlist_name = \"l\"\n\n[[exceptions]]\n[exceptions.container]\nlist_id = \"l\"\n"), 0o644)
+	rules, _, errs := LoadPaths(dir)
+	if len(rules) != 1 || len(errs) != 0 {
+		t.Errorf("%d rules, errors %v", len(rules), errs)
+	}
+	if IsExceptionsFile([]byte(minimal)) {
+		t.Error("a rule taken for an exceptions file")
+	}
+}

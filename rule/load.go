@@ -95,10 +95,15 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 	byID := map[string]*Rule{}
 	var dups []Warning
 	for _, f := range files {
-		if data, err := os.ReadFile(f); err == nil && IsExceptionsFile(data) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if IsExceptionsFile(data) {
 			continue // exception lists, loaded by package exception
 		}
-		r, w, err := LoadFile(f)
+		r, w, err := Parse(f, data)
 		for _, x := range w {
 			if i, ok := byKey[x.Key]; ok {
 				warns[i].Count++
