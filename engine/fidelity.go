@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/exception"
@@ -19,6 +22,9 @@ func (rs *RuleSet) applyExceptions(c *compiled, q *query) error {
 	// Fields the rule's alerts read: suppression's group_by and the
 	// investigation fields the output shows.
 	if as := c.rule.AlertSuppression; as != nil {
+		if err := checkSuppression(c.rule); err != nil {
+			return err
+		}
 		rs.fields.Add(as.GroupBy...)
 	}
 	rs.fields.Add(c.rule.InvestigationFields...)
@@ -120,4 +126,22 @@ func (e *Engine) deliver(l *live, t int64, build func() *alert.Alert) {
 	}
 	l.alerts++
 	e.sink.Alert(a)
+}
+
+// checkSuppression validates a rule's alert_suppression as Kibana does:
+// 1 to 5 group_by fields (threshold rules group by their threshold
+// fields and may name none), a duration in s, m or h, a known
+// missing_fields_strategy.
+func checkSuppression(r *rule.Rule) error {
+	as := r.AlertSuppression
+	n := len(as.GroupBy)
+	switch {
+	case r.Type != "threshold" && (n < 1 || n > 5):
+		return fmt.Errorf("%s:%d: alert_suppression.group_by has %d fields (want 1 to 5)", r.Path, r.Line, n)
+	case as.Duration != nil && (as.Duration.Value <= 0 || !strings.Contains("smh", as.Duration.Unit) || len(as.Duration.Unit) != 1):
+		return fmt.Errorf("%s:%d: alert_suppression.duration %d%q (want a positive count of s, m or h)", r.Path, r.Line, as.Duration.Value, as.Duration.Unit)
+	case as.MissingFieldsStrategy != "" && as.MissingFieldsStrategy != "suppress" && as.MissingFieldsStrategy != "doNotSuppress":
+		return fmt.Errorf("%s:%d: alert_suppression.missing_fields_strategy %q (want suppress or doNotSuppress)", r.Path, r.Line, as.MissingFieldsStrategy)
+	}
+	return nil
 }

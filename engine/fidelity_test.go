@@ -142,3 +142,21 @@ func TestSuppressionInEngine(t *testing.T) {
 		t.Errorf("suppressed %d, alerts %d; want 4 and 3", st.Suppressed, st.Alerts)
 	}
 }
+
+func TestSuppressionErrors(t *testing.T) {
+	for _, tc := range []struct {
+		as   rule.AlertSuppression
+		want string
+	}{
+		{rule.AlertSuppression{}, "x.toml:3: alert_suppression.group_by has 0 fields (want 1 to 5)"},
+		{rule.AlertSuppression{GroupBy: []string{"a", "b", "c", "d", "e", "f"}}, "x.toml:3: alert_suppression.group_by has 6 fields (want 1 to 5)"},
+		{rule.AlertSuppression{GroupBy: []string{"a"}, Duration: &rule.Duration{Value: 5, Unit: "d"}}, `x.toml:3: alert_suppression.duration 5"d" (want a positive count of s, m or h)`},
+		{rule.AlertSuppression{GroupBy: []string{"a"}, MissingFieldsStrategy: "drop"}, `x.toml:3: alert_suppression.missing_fields_strategy "drop" (want suppress or doNotSuppress)`},
+	} {
+		r := &rule.Rule{Path: "x.toml", Line: 3, ID: "q", Name: "q", Type: "query", Language: "kuery", Severity: "low", Query: "a:b", AlertSuppression: &tc.as}
+		_, st := Compile([]*rule.Rule{r}, Options{})
+		if st[0].State != Failed || st[0].Err.Error() != tc.want {
+			t.Errorf("%s %v, want %s", st[0].State, st[0].Err, tc.want)
+		}
+	}
+}
