@@ -134,6 +134,9 @@ func TestAlertSchema(t *testing.T) {
 			if err := json.Unmarshal(line, &doc); err != nil {
 				t.Fatal(err)
 			}
+			if k := repeatedKey(t, line); k != "" {
+				t.Errorf("%s: key %q written twice", name, k)
+			}
 			flat := map[string]any{}
 			testevent.Flatten("", doc, flat)
 			keys := map[string]bool{}
@@ -228,4 +231,29 @@ func emptyArray(v any) bool {
 		}
 	}
 	return true
+}
+
+// repeatedKey returns a top-level key a JSON object holds twice, or "".
+func repeatedKey(t *testing.T, doc []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := tok.(string)
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ""
 }

@@ -59,7 +59,6 @@ func (a *Alert) writeRule(w *objWriter) {
 	r := a.Rule
 	kind := ruleKinds[r.Type]
 	w.str("kibana.alert.rule.uuid", RuleUUID(r))
-	w.str("kibana.alert.rule.rule_id", r.ID)
 	w.str("kibana.alert.rule.name", a.RuleName)
 	w.str("kibana.alert.rule.type", r.Type)
 	w.str("kibana.alert.rule.rule_type_id", kind.typeID)
@@ -68,26 +67,12 @@ func (a *Alert) writeRule(w *objWriter) {
 	w.str("kibana.alert.rule.consumer", Consumer)
 	w.key("kibana.space_ids")
 	w.buf = append(w.buf, `["`+SpaceID+`"]`...)
-	w.num("kibana.alert.rule.version", int64(r.Version))
 	w.num("kibana.alert.rule.revision", int64(r.Revision))
 	w.key("kibana.alert.rule.enabled")
 	w.buf = strconv.AppendBool(w.buf, r.IsEnabled())
-	w.str("kibana.alert.rule.description", r.Description)
-	w.str("kibana.alert.rule.from", r.From)
-	w.str("kibana.alert.rule.to", r.To)
 	w.str("kibana.alert.rule.interval", r.Interval)
-	w.num("kibana.alert.rule.max_signals", int64(r.MaxSignals))
 	w.strs("kibana.alert.rule.tags", r.Tags)
-	w.strs("kibana.alert.rule.author", r.Author)
-	w.optStr("kibana.alert.rule.license", r.License)
-	w.strs("kibana.alert.rule.references", r.References)
-	w.strs("kibana.alert.rule.false_positives", r.FalsePositives)
-	w.optStr("kibana.alert.rule.note", r.Note)
-	w.optStr("kibana.alert.rule.rule_name_override", r.RuleNameOverride)
-	w.optStr("kibana.alert.rule.timestamp_override", r.TimestampOverride)
-	w.optStr("kibana.alert.rule.building_block_type", r.BuildingBlockType)
-	w.optStr("kibana.alert.rule.timeline_id", r.TimelineID)
-	w.optStr("kibana.alert.rule.timeline_title", r.TimelineTitle)
+	writeAttributes(w, "kibana.alert.rule.", r)
 	if len(r.Threat) > 0 {
 		w.key("kibana.alert.rule.threat")
 		w.buf = appendThreat(w.buf, r.Threat)
@@ -108,6 +93,28 @@ func (a *Alert) writeRule(w *objWriter) {
 	w.buf = appendParameters(w.buf, r)
 }
 
+// writeAttributes writes the rule attributes Kibana keeps both in the
+// rule's parameters and as top-level kibana.alert.rule.* copies, each
+// key behind prefix.
+func writeAttributes(w *objWriter, prefix string, r *rule.Rule) {
+	w.str(prefix+"rule_id", r.ID)
+	w.num(prefix+"version", int64(r.Version))
+	w.str(prefix+"description", r.Description)
+	w.str(prefix+"from", r.From)
+	w.str(prefix+"to", r.To)
+	w.num(prefix+"max_signals", int64(r.MaxSignals))
+	w.strs(prefix+"author", r.Author)
+	w.strs(prefix+"references", r.References)
+	w.strs(prefix+"false_positives", r.FalsePositives)
+	for _, kv := range [...][2]string{
+		{"license", r.License}, {"note", r.Note}, {"rule_name_override", r.RuleNameOverride},
+		{"timestamp_override", r.TimestampOverride}, {"building_block_type", r.BuildingBlockType},
+		{"timeline_id", r.TimelineID}, {"timeline_title", r.TimelineTitle},
+	} {
+		w.optStr(prefix+kv[0], kv[1])
+	}
+}
+
 // appendParameters writes the rule's parameters as Kibana stores them in
 // kibana.alert.rule.parameters: the detection rule's own fields, snake
 // case, with the query, its language, index patterns and type-specific
@@ -116,13 +123,7 @@ func (a *Alert) writeRule(w *objWriter) {
 func appendParameters(dst []byte, r *rule.Rule) []byte {
 	p := objWriter{buf: dst}
 	p.open()
-	p.strs("author", r.Author)
-	p.str("description", r.Description)
-	p.strs("false_positives", r.FalsePositives)
-	p.str("from", r.From)
-	p.str("to", r.To)
-	p.str("rule_id", r.ID)
-	p.num("max_signals", int64(r.MaxSignals))
+	writeAttributes(&p, "", r)
 	p.num("risk_score", int64(r.RiskScore))
 	p.key("risk_score_mapping")
 	p.buf = appendRiskScoreMapping(p.buf, r.RiskScoreMapping)
@@ -131,22 +132,13 @@ func appendParameters(dst []byte, r *rule.Rule) []byte {
 	p.buf = appendSeverityMapping(p.buf, r.SeverityMapping)
 	p.key("threat")
 	p.buf = appendThreat(p.buf, r.Threat)
-	p.strs("references", r.References)
-	p.num("version", int64(r.Version))
 	p.key("exceptions_list")
 	p.buf = appendExceptionsList(p.buf, r.ExceptionsList)
-	p.optStr("license", r.License)
-	p.optStr("note", r.Note)
 	p.optStr("setup", r.Setup)
-	p.optStr("building_block_type", r.BuildingBlockType)
-	p.optStr("rule_name_override", r.RuleNameOverride)
-	p.optStr("timestamp_override", r.TimestampOverride)
 	if r.TimestampOverrideFallbackDisabled {
 		p.key("timestamp_override_fallback_disabled")
 		p.buf = append(p.buf, "true"...)
 	}
-	p.optStr("timeline_id", r.TimelineID)
-	p.optStr("timeline_title", r.TimelineTitle)
 	p.plain("related_integrations", r.RelatedIntegrations)
 	p.plain("required_fields", r.RequiredFields)
 	p.str("type", r.Type)
@@ -261,21 +253,26 @@ func appendExceptionsList(dst []byte, lists []rule.ExceptionList) []byte {
 }
 
 func appendSeverityMapping(dst []byte, ms []rule.SeverityMapping) []byte {
-	return appendObjects(dst, len(ms), func(o *objWriter, i int) {
-		m := ms[i]
-		o.str("field", m.Field)
-		o.str("operator", m.Operator)
-		o.str("value", m.Value)
-		o.str("severity", m.Severity)
+	return appendMappings(dst, len(ms), func(i int) (string, string, string, string) {
+		return ms[i].Field, ms[i].Operator, ms[i].Value, ms[i].Severity
 	})
 }
 
 func appendRiskScoreMapping(dst []byte, ms []rule.RiskScoreMapping) []byte {
-	return appendObjects(dst, len(ms), func(o *objWriter, i int) {
-		m := ms[i]
-		o.str("field", m.Field)
-		o.str("operator", m.Operator)
-		o.str("value", m.Value)
+	return appendMappings(dst, len(ms), func(i int) (string, string, string, string) {
+		return ms[i].Field, ms[i].Operator, ms[i].Value, ""
+	})
+}
+
+// appendMappings writes severity or risk score mappings: field, operator,
+// value and, for severity mappings, the severity.
+func appendMappings(dst []byte, n int, at func(i int) (field, operator, value, severity string)) []byte {
+	return appendObjects(dst, n, func(o *objWriter, i int) {
+		field, operator, value, severity := at(i)
+		o.str("field", field)
+		o.str("operator", operator)
+		o.str("value", value)
+		o.optStr("severity", severity)
 	})
 }
 
