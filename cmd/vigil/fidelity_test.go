@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -260,6 +261,22 @@ func TestRulesCheckInEffect(t *testing.T) {
 				t.Errorf("%v: output lacks %q:\n%s", tc.args, want, out.String())
 			}
 		}
+	}
+	var out bytes.Buffer
+	old := stdout
+	stdout = &out
+	err := (&rulesCmd{}).Run(context.Background(), []string{"check", "--format", "json", filepath.Join(dir, "rules")})
+	stdout = old
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep checkReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	a := rep.Rules[0]
+	if !a.Disabled || strings.Join(a.InEffect, ",") != "investigation_fields" || a.NotInEffect["exceptions_list"] == "" || rep.Summary.Disabled != 1 {
+		t.Errorf("json report %+v, summary %+v", a, rep.Summary)
 	}
 }
 
