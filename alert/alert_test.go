@@ -95,7 +95,7 @@ func TestSequenceAlert(t *testing.T) {
 	if err := json.Unmarshal(doc, &m); err != nil {
 		t.Fatalf("invalid JSON %s: %v", doc, err)
 	}
-	if m["kibana.alert.group.id"] == nil || len(m["kibana.alert.group.events"].([]any)) != 2 {
+	if m["kibana.alert.group.id"] == nil || len(m["vigil.group.events"].([]any)) != 2 {
 		t.Errorf("group fields missing: %s", doc)
 	}
 	if m["host"].(map[string]any)["name"] != "WKS-1" {
@@ -104,7 +104,7 @@ func TestSequenceAlert(t *testing.T) {
 	if m["destination"] != nil {
 		t.Errorf("fields not shared by every event must not be at the top: %s", doc)
 	}
-	if len(m["kibana.alert.ancestors"].([]any)) != 2 {
+	if len(m["kibana.alert.ancestors"].([]any)) != 4 { // two events, two building blocks
 		t.Errorf("ancestors: %v", m["kibana.alert.ancestors"])
 	}
 	// Different event ids give different alert ids.

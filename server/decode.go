@@ -13,7 +13,7 @@ type decoder struct {
 	schema                          *event.Schema
 	tsSlot                          int
 	wlChannel, evCategory, evModule int
-	ecsVersion, evDataset, dsData   int
+	evIngested                      int
 	norm                            *winlog.Normalizer
 	rec                             winlog.Record
 }
@@ -22,7 +22,7 @@ func newDecoder(s *event.Schema) *decoder {
 	return &decoder{
 		schema: s, tsSlot: s.Slot("@timestamp"),
 		wlChannel: s.Slot("winlog.channel"), evCategory: s.Slot("event.category"), evModule: s.Slot("event.module"),
-		ecsVersion: s.Slot("ecs.version"), evDataset: s.Slot("event.dataset"), dsData: s.Slot("data_stream.dataset"),
+		evIngested: s.Slot("event.ingested"),
 		norm: winlog.NewNormalizer(),
 	}
 }
@@ -49,9 +49,11 @@ func (d *decoder) decode(src []byte, index string, ev *event.Event) error {
 }
 
 // rawWinlog reports whether a document is a raw Windows record no
-// pipeline has mapped: winlog.channel and none of the fields the pipelines
-// or agents add.
+// pipeline has mapped: winlog.channel and none of the fields only the
+// ingest pipelines add (event.category, event.module, event.ingested).
+// Shippers add ecs.version, data_stream.* and event.dataset themselves, so
+// those do not tell.
 func (d *decoder) rawWinlog(ev *event.Event) bool {
 	return ev.Get(d.wlChannel).Exists() && !ev.Get(d.evCategory).Exists() && !ev.Get(d.evModule).Exists() &&
-		!ev.Get(d.evDataset).Exists() && !ev.Get(d.dsData).Exists() && !ev.Get(d.ecsVersion).Exists()
+		!ev.Get(d.evIngested).Exists()
 }
