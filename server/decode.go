@@ -23,7 +23,7 @@ func newDecoder(s *event.Schema) *decoder {
 		schema: s, tsSlot: s.Slot("@timestamp"),
 		wlChannel: s.Slot("winlog.channel"), evCategory: s.Slot("event.category"), evModule: s.Slot("event.module"),
 		evIngested: s.Slot("event.ingested"),
-		norm: winlog.NewNormalizer(),
+		norm:       winlog.NewNormalizer(),
 	}
 }
 
