@@ -27,8 +27,9 @@ func newDecoder(s *event.Schema) *decoder {
 	}
 }
 
-// decode decodes a document (which ev then owns) sent to index.
-func (d *decoder) decode(src []byte, index string, ev *event.Event) error {
+// decode decodes a document (which ev then owns) sent to index with the
+// id the client gave it ("" for none).
+func (d *decoder) decode(src []byte, index, id string, ev *event.Event) error {
 	if err := d.schema.Decode(src, ev); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func (d *decoder) decode(src []byte, index string, ev *event.Event) error {
 		ev.OwnDoc(doc)
 		d.schema.LoadDoc(doc, ev)
 	}
-	ev.Index = index
+	ev.Index, ev.ID = index, id
 	ev.Time, _ = event.ParseTime(ev.Get(d.tsSlot))
 	return nil
 }
