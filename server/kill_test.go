@@ -244,4 +244,3 @@ func childAlertIDs(t testing.TB, url string) []string {
 	slices.Sort(ids)
 	return ids
 }
-
