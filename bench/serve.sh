@@ -26,7 +26,9 @@ pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 out=$("$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION")
 echo "$out"
-rate=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) acknowledged documents\/s/\1/p')
+acked=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) acknowledged documents\/s/\1/p')
+evald=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) evaluated documents\/s.*/\1/p')
+rate=$(( acked < evald ? acked : evald ))
 half=$(( ${rate:-2000} / 2 ))
 "$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION" -rate "$half"
 curl -s "http://127.0.0.1:$PORT/api/stats" ; echo
