@@ -15,7 +15,7 @@ type Config struct {
 	Listen  string // host:port (127.0.0.1:9200)
 	DataDir string // the log and the alert store (./vigil-data)
 
-	Durability   store.Durability // when an ingest request is acknowledged
+	Durability store.Durability // when an ingest request is acknowledged
 	// WALMaxBytes bounds the log: more is refused with 429 (8 GiB).
 	WALMaxBytes int64
 	// StateHorizon is the longest rule state rebuilt from the log after a
