@@ -212,6 +212,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		"log": map[string]any{"bytes": s.wal.Size(), "next_lsn": s.wal.Next(), "checkpoint": s.wal.Checkpointed(),
 			"backlog": len(s.pipe.queue)},
 	}
+	if w := s.webhook; w != nil {
+		out["webhook"] = map[string]int64{"sent": w.sent.Load(), "failed": w.failed.Load(), "dropped": w.dropped.Load(), "queued": int64(len(w.queue))}
+	}
 	if wm != minTime {
 		out["watermark"] = time.Unix(0, wm).UTC().Format(time.RFC3339Nano)
 		out["lag_seconds"] = time.Since(time.Unix(0, wm)).Seconds()

@@ -41,6 +41,11 @@ type Config struct {
 	Retention time.Duration // alerts older than this are deleted (0: kept)
 	MaxAlerts int           // the newest this many alerts are kept (0: all)
 
+	// Outputs besides the store: new alerts as JSON lines to a file ("-":
+	// standard output), and POSTed to a webhook URL.
+	OutputJSONL string
+	Webhook     string
+
 	// Version is the Elasticsearch version the root endpoint reports when
 	// the client does not say which it speaks.
 	Version string

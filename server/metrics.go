@@ -42,6 +42,11 @@ func newMetrics(s *Server) *metrics {
 		}
 		return 0
 	})
+	if w := s.webhook; w != nil {
+		counter("webhook_sent_total", "Alerts delivered to the webhook.", func() float64 { return float64(w.sent.Load()) })
+		counter("webhook_failed_total", "Alerts the webhook did not take after retries.", func() float64 { return float64(w.failed.Load()) })
+		counter("webhook_dropped_total", "Alerts dropped because the webhook queue was full.", func() float64 { return float64(w.dropped.Load()) })
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return &metrics{reg: reg, handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
 }

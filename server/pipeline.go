@@ -36,6 +36,7 @@ type pipeline struct {
 	statsReq chan chan []engine.RuleStats
 
 	pending []*alert.Alert // raised, not yet stored
+	outputs []output       // where new alerts go besides the store
 	marks   []mark         // records evaluated, in log order, for checkpoints
 	horizon int64          // ns of event time the rules' state reaches back
 
@@ -237,9 +238,17 @@ func (p *pipeline) store() {
 	}
 	p.st.alerts.Add(int64(len(recs)))
 	for attempt := 0; ; attempt++ {
-		n, err := p.alerts.Put(context.Background(), recs)
+		fresh, err := p.alerts.PutNew(context.Background(), recs)
 		if err == nil {
-			p.st.stored.Add(int64(n))
+			p.st.stored.Add(int64(len(fresh)))
+			for _, o := range p.outputs {
+				for _, i := range fresh {
+					o.Alert(p.pending[i])
+				}
+				if err := o.flush(); err != nil {
+					p.log.Error("alert output", "err", err)
+				}
+			}
 			break
 		}
 		p.st.storeErrors.Add(1)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/store"
@@ -33,6 +34,7 @@ type Server struct {
 	// are refused.
 	load    func() ([]*rule.Rule, error)
 	pipe    *pipeline
+	webhook *webhook // nil without Config.Webhook
 	metrics *metrics
 	handler http.Handler
 
@@ -76,6 +78,19 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 		return nil, err
 	}
 	s.pipe = newPipeline(&s.cfg, log, s.wal, s.alerts, s.rs)
+	if cfg.OutputJSONL != "" {
+		o, err := newJSONLOutput(cfg.OutputJSONL, s.rs.Fields(), log)
+		if err != nil {
+			s.wal.Close()
+			s.alerts.Close()
+			return nil, fmt.Errorf("alert output: %w", err)
+		}
+		s.pipe.outputs = append(s.pipe.outputs, o)
+	}
+	if cfg.Webhook != "" {
+		s.webhook = newWebhook(cfg.Webhook, func() *alert.Fields { rs, _ := s.RuleSet(); return rs.Fields() }, log)
+		s.pipe.outputs = append(s.pipe.outputs, s.webhook)
+	}
 	start := time.Now()
 	if err := s.pipe.replay(); err != nil {
 		s.wal.Close()
@@ -235,6 +250,11 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.cancel()
 	s.done.Wait()
+	for _, o := range s.pipe.outputs {
+		if err := o.close(); err != nil {
+			s.log.Error("closing an alert output", "err", err)
+		}
+	}
 	err := s.alerts.Close()
 	if werr := s.wal.Close(); err == nil {
 		err = werr

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -538,5 +539,69 @@ func TestReload(t *testing.T) {
 	ts.call(t, "GET", "/api/alerts?rule_id=extra", nil, nil, &page)
 	if page.Total == 0 {
 		t.Error("the rule added by the reload raised nothing")
+	}
+}
+
+// TestOutputs sends new alerts to a JSONL file and a webhook that fails
+// at first: each alert reaches both once, and a restart's replay sends
+// nothing again.
+func TestOutputs(t *testing.T) {
+	var mu sync.Mutex
+	calls, got := 0, map[string]int{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable) // retried
+			return
+		}
+		var doc map[string]any
+		json.NewDecoder(r.Body).Decode(&doc)
+		got[doc["kibana.alert.uuid"].(string)]++
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	jsonl := filepath.Join(dir, "alerts.jsonl")
+	cfg := Config{DataDir: dir, OutputJSONL: jsonl, Webhook: hook.URL}
+	rules := builtinRules(t)
+	docs := sample(t)
+	ts := start(t, cfg, rules)
+	var body bytes.Buffer
+	for _, d := range docs {
+		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
+	}
+	ts.call(t, "POST", "/_bulk", &body, nil, nil)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	ts.http.Close()
+	ts.Close() // delivers what is queued
+	ts = start(t, cfg, rules) // replays the log: nothing new
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	ts.http.Close()
+	ts.Close()
+	want := expected(t, rules, docs)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != len(want) {
+		t.Errorf("webhook got %d alerts, want %d", len(got), len(want))
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Errorf("webhook got %s %d times", id, n)
+		}
+	}
+	data, _ := os.ReadFile(jsonl)
+	lines := map[string]bool{}
+	for _, l := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var doc map[string]any
+		if err := json.Unmarshal(l, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if _, bb := doc["kibana.alert.group.index"]; !bb {
+			lines[doc["kibana.alert.uuid"].(string)] = true
+		}
+	}
+	if len(lines) != len(want) {
+		t.Errorf("JSONL output holds %d alerts, want %d", len(lines), len(want))
 	}
 }

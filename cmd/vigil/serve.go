@@ -72,6 +72,8 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key `file` (PEM)")
 	fs.DurationVar(&cfg.Retention, "retention", 0, "delete alerts older than this (0: keep)")
 	fs.IntVar(&cfg.MaxAlerts, "max-alerts", 0, "keep only the newest this many alerts (0: all)")
+	fs.StringVar(&cfg.OutputJSONL, "output", "", "also write new alerts as JSON lines to `file` (- for standard output)")
+	fs.StringVar(&cfg.Webhook, "webhook", "", "also POST each new alert (a JSON document) to this `URL`, with retries")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	var ff fidelityFlags
 	ff.register(fs)
