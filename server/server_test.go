@@ -574,7 +574,7 @@ func TestOutputs(t *testing.T) {
 	ts.call(t, "POST", "/_bulk", &body, nil, nil)
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)
 	ts.http.Close()
-	ts.Close() // delivers what is queued
+	ts.Close()                // delivers what is queued
 	ts = start(t, cfg, rules) // replays the log: nothing new
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)
 	ts.http.Close()
