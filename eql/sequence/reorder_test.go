@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/order"
 )
 
 var slotTB = testSchema.Slot("tb")
@@ -28,7 +29,7 @@ func TestReorder(t *testing.T) {
 	tests := []struct {
 		name     string
 		lateness time.Duration
-		opt      ReorderOptions
+		opt      order.BufferOptions
 		evs      []ev
 		want     string // released ids; "|" marks Flush
 		late     uint64
@@ -50,7 +51,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "ties: tiebreaker numeric, then arrival; no tiebreaker last",
 			lateness: time.Hour,
-			opt:      ReorderOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
+			opt:      order.BufferOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
 			evs: []ev{
 				{1, 5, "", tb(10)}, {2, 5, "", nil}, {3, 5, "", tb(2)}, {4, 5, "", tb(2.5)}, {5, 5, "", tb(10)}, {6, 1, "", tb(99)},
 			},
@@ -59,7 +60,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "ties: strings lexically",
 			lateness: time.Hour,
-			opt:      ReorderOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
+			opt:      order.BufferOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
 			evs:      []ev{{1, 5, "", tb("b")}, {2, 5, "", tb("a10")}, {3, 5, "", tb("a9")}},
 			want:     "| 2 3 1",
 		},
@@ -73,7 +74,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "too late: dropped and counted",
 			lateness: 10 * time.Millisecond,
-			opt:      ReorderOptions{DropLate: true},
+			opt:      order.BufferOptions{DropLate: true},
 			evs:      []ev{{1, 0, "", nil}, {2, 20, "", nil}, {3, 31, "", nil}, {4, 5, "", nil}, {5, 40, "", nil}},
 			want:     "1 2 | 3 5",
 			late:     1,
@@ -88,7 +89,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "full buffer releases the oldest early",
 			lateness: time.Hour,
-			opt:      ReorderOptions{MaxBuffered: 2},
+			opt:      order.BufferOptions{MaxBuffered: 2},
 			evs:      []ev{{3, 3, "", nil}, {1, 1, "", nil}, {2, 2, "", nil}, {4, 4, "", nil}, {0, 0, "", nil}},
 			want:     "1 2 0 | 3 4",
 			forced:   2,
@@ -102,7 +103,7 @@ func TestReorder(t *testing.T) {
 			opt.OnLate = func(e *event.Event, wm int64) {
 				reported = append(reported, fmt.Sprint(e.Get(slotID).Int()))
 			}
-			r := NewReorder(tc.lateness, opt)
+			r := order.NewBuffer(tc.lateness, opt)
 			var out []*event.Event
 			emit := func(e *event.Event) { out = append(out, e) }
 			scratch := &event.Event{}
@@ -130,7 +131,7 @@ func TestReorder(t *testing.T) {
 }
 
 func TestReorderWatermark(t *testing.T) {
-	r := NewReorder(2*time.Second, ReorderOptions{})
+	r := order.NewBuffer(2*time.Second, order.BufferOptions{})
 	if wm := r.Watermark(); wm != noTime {
 		t.Errorf("watermark before any event %d", wm)
 	}
@@ -138,7 +139,7 @@ func TestReorderWatermark(t *testing.T) {
 	if wm := r.Watermark(); wm != int64(8*time.Second) {
 		t.Errorf("watermark %d", wm)
 	}
-	huge := NewReorder(time.Duration(1<<62), ReorderOptions{})
+	huge := order.NewBuffer(time.Duration(1<<62), order.BufferOptions{})
 	e := ev{1, 0, "", nil}.build(0)
 	e.Time = -1 << 62
 	huge.Push(e, func(*event.Event) {})
@@ -192,7 +193,7 @@ func TestReorderThenMatch(t *testing.T) {
 				}
 				return
 			}
-			r := NewReorder(tc.lateness, ReorderOptions{DropLate: tc.drop})
+			r := order.NewBuffer(tc.lateness, order.BufferOptions{DropLate: tc.drop})
 			for i, e := range arrivals {
 				r.Push(e.build(uint64(i)), feed)
 				m.Advance(r.Watermark(), emit)
@@ -249,7 +250,7 @@ func TestReorderProperties(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		lateness := time.Duration(rng.IntN(20)) * time.Millisecond
 		maxJitter := 1 + rng.IntN(40)
-		r := NewReorder(lateness, ReorderOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }})
+		r := order.NewBuffer(lateness, order.BufferOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }})
 		n := 200
 		var out []*event.Event
 		emit := func(e *event.Event) { out = append(out, e) }
@@ -282,7 +283,7 @@ func TestReorderProperties(t *testing.T) {
 			if a.Time != b.Time {
 				return a.Time < b.Time
 			}
-			if c := compareTiebreakers(a.Get(slotTB), b.Get(slotTB)); c != 0 {
+			if c := order.CompareTiebreakers(a.Get(slotTB), b.Get(slotTB)); c != 0 {
 				return c < 0
 			}
 			return a.Seq < b.Seq
@@ -343,7 +344,7 @@ func TestReorderDelay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := NewReorder(time.Second, ReorderOptions{Delay: tc.delay, MaxDelay: 2 * time.Second})
+			r := order.NewBuffer(time.Second, order.BufferOptions{Delay: tc.delay, MaxDelay: 2 * time.Second})
 			var out []Result
 			emit := func(res Result) { out = append(out, res) }
 			feed := func(e *event.Event) { m.Push(e, emit) }

@@ -57,8 +57,9 @@ type Match struct {
 
 // SequenceRunner runs a compiled sequence or sample over a data set's
 // events, given in Elasticsearch's order (timestamp, tiebreaker, input
-// order), and returns every match in Elasticsearch's result order. The
-// runner applies the head and tail pipes and the case's size afterwards.
+// order), and returns the matches in Elasticsearch's result order with the
+// head and tail pipes and the case's size applied, as a search request
+// returns them.
 type SequenceRunner func(p *eql.Program, events []*event.Event, c *Case) ([]Match, error)
 
 // Status is a case's outcome.
@@ -664,9 +665,8 @@ func (ds *dataset) run(c *Case, seq SequenceRunner) Result {
 			res.Status, res.Reason = Fail, "run: "+err.Error()
 			return res
 		}
-		from, to := limit(prog, len(matches), c.Size)
 		var keys []string
-		for _, m := range matches[from:to] {
+		for _, m := range matches {
 			for _, ev := range m.Events {
 				if ev == nil {
 					ids = append(ids, -1)
