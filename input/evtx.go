@@ -19,7 +19,8 @@ type evtxReader struct {
 	count  int64 // bytes to count when done
 	n      *winlog.Normalizer
 	rec    winlog.Record
-	done   bool
+	done   bool // closed
+	failed bool // a fatal error was returned: the rest is EOF
 }
 
 // newEVTXReader reads an EVTX file of size bytes from ra; count is what to
@@ -49,6 +50,9 @@ func (r *evtxReader) Close() error {
 // Next returns the next record as ECS. Damaged chunks and records are
 // reported as non-fatal errors positioned by chunk or record.
 func (r *evtxReader) Next(ev *event.Event) error {
+	if r.failed {
+		return io.EOF
+	}
 	rec, err := r.f.Next()
 	if err != nil {
 		var ce *evtx.ChunkError
@@ -57,6 +61,7 @@ func (r *evtxReader) Next(ev *event.Event) error {
 		case errors.Is(err, io.EOF):
 			return io.EOF
 		case errors.As(err, &ce):
+			r.o.counters.Recovered.Add(int64(ce.Recovered))
 			return &RecordError{Path: r.st.path, Pos: int64(ce.Chunk) + 1, Unit: "chunk", Err: stripName(err, r.st.path)}
 		case errors.As(err, &re):
 			pos := int64(re.RecordID)
@@ -65,6 +70,7 @@ func (r *evtxReader) Next(ev *event.Event) error {
 			}
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: "record", Err: stripName(err, r.st.path)}
 		}
+		r.failed = true
 		return &RecordError{Path: r.st.path, Err: stripName(err, r.st.path), Fatal: true}
 	}
 	d := ev.NewDoc()

@@ -22,8 +22,9 @@ type Reader interface {
 // Counters count what readers read; a progress display may read them from
 // another goroutine.
 type Counters struct {
-	Bytes    atomic.Int64 // bytes read (compressed size for gzip; EVTX counts when the file is done)
-	BadTimes atomic.Int64 // events whose time could not be read or represented
+	Bytes     atomic.Int64 // bytes read (compressed size for gzip; EVTX counts when the file is done)
+	BadTimes  atomic.Int64 // events whose time could not be read or represented
+	Recovered atomic.Int64 // EVTX records read from chunks whose checksum failed
 }
 
 // Options configure readers. One Options may be shared by readers on

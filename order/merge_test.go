@@ -178,3 +178,58 @@ func TestManyEventsManyFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestWatermarkAdvances: Options.Advance receives a rising watermark that
+// no event passed on in order afterwards is older than.
+func TestWatermarkAdvances(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, dir, "a.ndjson", doc("01", 1, "")+doc("04", 4, "")+doc("06", 6, ""))
+	b := write(t, dir, "b.ndjson", doc("02", 2, "")+doc("03", 3, "")+doc("05", 5, ""))
+	s := event.NewSchema()
+	var prog Progress
+	var marks, times []int64
+	err := Read(context.Background(), []input.File{{Path: a}, {Path: b}}, input.NewOpener(input.Options{Schema: s, Counters: &prog.Counters}),
+		Options{Advance: func(wm int64) {
+			if len(marks) > 0 && wm <= marks[len(marks)-1] {
+				t.Errorf("watermark %d after %d", wm, marks[len(marks)-1])
+			}
+			marks = append(marks, wm)
+		}}, &prog, func(ev *event.Event) error {
+			if len(marks) > 0 && ev.Time < marks[len(marks)-1] {
+				t.Errorf("event at %d after watermark %d", ev.Time, marks[len(marks)-1])
+			}
+			times = append(times, ev.Time)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(marks) != 6 || marks[5] != times[5] {
+		t.Errorf("watermarks %v for times %v", marks, times)
+	}
+}
+
+// TestSysmonNetworkDelayByProvider: Sysmon network events are recognised
+// by provider name or channel and event code, in ECS or raw form.
+func TestSysmonNetworkDelayByProvider(t *testing.T) {
+	s := event.NewSchema()
+	delay := SysmonNetworkDelay(s, 2*time.Second)
+	for _, tc := range []struct {
+		doc  string
+		want time.Duration
+	}{
+		{`{"event":{"code":"3","provider":"Microsoft-Windows-Sysmon"}}`, 2 * time.Second},
+		{`{"event":{"code":"3"},"winlog":{"provider_name":"Microsoft-Windows-Sysmon"}}`, 2 * time.Second},
+		{`{"winlog":{"event_id":3,"channel":"Microsoft-Windows-Sysmon/Operational"}}`, 2 * time.Second},
+		{`{"event":{"code":"1","provider":"Microsoft-Windows-Sysmon"}}`, 0},
+		{`{"event":{"code":"3","provider":"Microsoft-Windows-Security-Auditing"}}`, 0},
+	} {
+		var ev event.Event
+		if err := s.Decode([]byte(tc.doc), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if got := delay(&ev); got != tc.want {
+			t.Errorf("%s: delay %v, want %v", tc.doc, got, tc.want)
+		}
+	}
+}

@@ -408,6 +408,9 @@ func (h *hunt) summary(inputs, failedRules int) {
 	if n := h.prog.BadRecords.Load(); n > 0 {
 		fmt.Fprintf(w, "  unreadable records: %d\n", n)
 	}
+	if n := h.prog.Recovered.Load(); n > 0 {
+		fmt.Fprintf(w, "  EVTX records recovered from chunks with a bad checksum: %d\n", n)
+	}
 	if n := h.prog.BadTimes.Load(); n > 0 {
 		fmt.Fprintf(w, "  events whose %s could not be read (kept, ordered as 1970-01-01): %d\n", h.flags.timeField, n)
 	}
