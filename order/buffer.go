@@ -300,30 +300,39 @@ func CompareTiebreakers(a, b event.Value) int {
 	case bn:
 		return -1
 	}
-	if a.Kind() == event.KindString && b.Kind() == event.KindString {
-		return strings.Compare(a.Str(), b.Str())
-	}
-	return compareScalars(a, b)
+	return CompareValues(a, b)
 }
 
-// compareScalars orders booleans (false first) before numbers (by value).
-func compareScalars(a, b event.Value) int {
-	ra, rb := scalarRank(a), scalarRank(b)
+// CompareValues orders values as Elasticsearch orders sort and composite
+// keys: missing or null first, then booleans (false before true), numbers
+// by value, strings byte-wise.
+func CompareValues(a, b event.Value) int {
+	ra, rb := kindRank(a), kindRank(b)
 	if ra != rb {
 		return cmp.Compare(ra, rb)
 	}
-	switch {
-	case ra == 2 && a.Kind() == event.KindInt && b.Kind() == event.KindInt:
+	switch ra {
+	case 1:
 		return cmp.Compare(a.Int(), b.Int())
-	case ra == 2:
-		return cmp.Compare(a.Float(), b.Float())
-	case ra == 1:
-		return cmp.Compare(a.Int(), b.Int())
+	case 2:
+		if a.Kind() == event.KindInt && b.Kind() == event.KindInt {
+			return cmp.Compare(a.Int(), b.Int())
+		}
+		x, y := a.Float(), b.Float()
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case 3:
+		return strings.Compare(a.Str(), b.Str())
 	}
 	return 0
 }
 
-func scalarRank(v event.Value) int {
+func kindRank(v event.Value) int {
 	switch v.Kind() {
 	case event.KindBool:
 		return 1
