@@ -33,6 +33,8 @@ func (o *Opener) newEVTXReader(name string, ra io.ReaderAt, size, count int64, c
 	return &evtxReader{o: o, st: recordState{path: name, unit: "record"}, f: f, closer: closer, count: count, n: winlog.NewNormalizer()}, nil
 }
 
+func (r *evtxReader) Unit() string { return "record" }
+
 func (r *evtxReader) Close() error {
 	if !r.done {
 		r.done = true

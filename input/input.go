@@ -17,6 +17,8 @@ type Reader interface {
 	Next(ev *event.Event) error
 	// Close releases the input.
 	Close() error
+	// Unit names what an event's Pos counts: "line" or "record".
+	Unit() string
 }
 
 // Counters count what readers read; a progress display may read them from

@@ -70,6 +70,8 @@ func firstNonSpace(br *bufio.Reader) byte {
 	}
 }
 
+func (r *jsonReader) Unit() string { return "line" }
+
 func (r *jsonReader) Close() error {
 	if r.closer == nil {
 		return nil

@@ -409,7 +409,7 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			m.prog.Late.Add(1)
 			if !lateReported {
 				lateReported = true
-				m.report(&input.RecordError{Path: s.file.Path, Pos: ev.Pos, Unit: "line", Err: fmt.Errorf(
+				m.report(&input.RecordError{Path: s.file.Path, Pos: ev.Pos, Unit: r.Unit(), Err: fmt.Errorf(
 					"event is older than events already passed on by more than the %s ordering window; such events are counted and passed on out of order", m.opt.Lateness)})
 			}
 		},
