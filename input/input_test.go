@@ -259,3 +259,36 @@ func TestEVTXByContent(t *testing.T) {
 		t.Errorf("%d records from the file, %d from the gzip stream", fromFile, fromStream)
 	}
 }
+
+// TestRecordDecoder decodes framed documents (Kafka records, _bulk lines)
+// as a file's lines are decoded: raw winlog mapped, index and time set,
+// errors positioned by record.
+func TestRecordDecoder(t *testing.T) {
+	s := event.NewSchema()
+	n := s.Slot("n")
+	d := NewOpener(Options{Schema: s, MaxRecord: 200}).NewRecordDecoder("topic/0")
+	var ev event.Event
+	for _, tc := range []struct {
+		pos  int64
+		doc  string
+		want string
+	}{
+		{7, `{"@timestamp":"2026-01-01T00:00:01Z","n":1,"data_stream":{"type":"logs","dataset":"x","namespace":"default"}}`, "1 logs-x-default 1767225601000000000"},
+		{8, `{"@timestamp":"2026-01-01T00:00:02Z","winlog":{"channel":"Security","event_id":"4624","provider_name":"Microsoft-Windows-Security-Auditing"}}`, "<nil> logs-system.security-default 1767225602000000000"},
+		{9, `{"n":`, "topic/0:record 9: invalid JSON"},
+		{10, `{"n":"` + strings.Repeat("x", 300) + `"}`, "topic/0:record 10: record longer than 0 MiB skipped"},
+	} {
+		ev.Recycle()
+		err := d.Decode(tc.pos, []byte(tc.doc), &ev)
+		got := fmt.Sprint(string(ev.Get(n).AppendJSON(nil)), " ", ev.Index, " ", ev.Time)
+		if ev.Get(n).IsNull() {
+			got = fmt.Sprint("<nil> ", ev.Index, " ", ev.Time)
+		}
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("record %d: got %q, want %q", tc.pos, got, tc.want)
+		}
+	}
+}

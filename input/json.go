@@ -146,7 +146,7 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 	o := r.o
 	ev.Source, ev.Pos = r.st.path, pos
 	if err := o.opt.Schema.Decode(data, ev); err != nil {
-		return &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err}
+		return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 	}
 	if o.isRawWinlog(ev) {
 		if r.winlog == nil {
@@ -155,7 +155,7 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 		d := ev.NewDoc()
 		index, err := r.winlog.normalize(data, d)
 		if err != nil {
-			return &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err}
+			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 		}
 		ev.OwnDoc(d)
 		o.opt.Schema.LoadDoc(d, ev)
