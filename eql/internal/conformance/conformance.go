@@ -17,9 +17,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +28,7 @@ import (
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/order"
 )
 
 // Case is one [[queries]] entry of a spec file.
@@ -733,19 +734,22 @@ func (ds *dataset) events(schema *event.Schema) ([]*event.Event, error) {
 		}
 		out = append(out, ev)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Time != b.Time {
-			return a.Time < b.Time
-		}
-		if tie >= 0 {
-			x, y := a.Get(tie), b.Get(tie)
-			if x.IsNumber() && y.IsNumber() && x.Float() != y.Float() {
-				return x.Float() < y.Float()
-			}
-		}
-		return a.Seq < b.Seq
-	})
+	// Elasticsearch's order: timestamp, tiebreaker, then input order, as
+	// the event-time buffer releases them (holding them all).
+	var opt order.BufferOptions
+	opt.Owned = true
+	opt.MaxBuffered = len(out) + 1
+	if tie >= 0 {
+		opt.Tiebreaker = func(ev *event.Event) event.Value { return ev.Get(tie) }
+	}
+	buf := order.NewBuffer(time.Duration(math.MaxInt64), opt)
+	sorted := make([]*event.Event, 0, len(out))
+	keep := func(ev *event.Event) { sorted = append(sorted, ev) }
+	for _, ev := range out {
+		buf.Push(ev, keep)
+	}
+	buf.Flush(keep)
+	out = sorted
 	return out, nil
 }
 
