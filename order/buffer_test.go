@@ -17,21 +17,20 @@ var (
 	slotTB     = testSchema.Slot("tb")
 )
 
-// ev describes an event: id, time in milliseconds, type and fields.
+// ev is a test event: id, time in milliseconds and other fields.
 type ev struct {
 	id     int
 	ms     int64
-	typ    string
+	typ    string // unused here; kept so tables read like sequence's
 	fields map[string]any
 }
 
 func (e ev) build(seq uint64) *event.Event {
-	x := &event.Event{}
-	x.Reset(testSchema.Len())
-	x.Set(slotID, event.Int(int64(e.id)))
+	d := testevent.Doc{"id": e.id}
 	for k, v := range e.fields {
-		x.Set(testSchema.Slot(k), testevent.Value(v))
+		d[k] = v
 	}
+	x := d.Event(testSchema)
 	x.Time = e.ms * int64(time.Millisecond)
 	x.Seq = seq
 	return x
