@@ -215,6 +215,24 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 	}
 }
 
+// FormatOf returns the name of the format of a file as its first bytes
+// say ("evtx", "gzip", "json"), or "" when it cannot be read or is none.
+func FormatOf(path string) string {
+	f, err := openFile(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	for _, fm := range formats {
+		if fm.is(head[:n]) {
+			return fm.name
+		}
+	}
+	return ""
+}
+
 func wrapOpen(name string, err error) error {
 	if _, ok := err.(*RecordError); ok {
 		return err

@@ -257,4 +257,3 @@ func (r *Rule) Indices() []string {
 	}
 	return DefaultIndex
 }
-

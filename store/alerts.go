@@ -306,19 +306,24 @@ type Change struct {
 	At     time.Time
 }
 
+// InvalidChange is a status change Kibana would refuse.
+type InvalidChange struct{ Msg string }
+
+func (e *InvalidChange) Error() string { return e.Msg }
+
 // Validate checks a change as Kibana would accept it.
 func (c Change) Validate() error {
 	switch c.Status {
 	case Open, Acknowledged:
 		if c.Reason != "" {
-			return fmt.Errorf("a reason goes only with status %q", Closed)
+			return &InvalidChange{fmt.Sprintf("a reason goes only with status %q", Closed)}
 		}
 	case Closed:
 		if c.Reason != "" && !closingReasons[c.Reason] {
-			return fmt.Errorf("unknown closing reason %q (want false_positive, duplicate, true_positive, benign_positive or other)", c.Reason)
+			return &InvalidChange{fmt.Sprintf("unknown closing reason %q (want false_positive, duplicate, true_positive, benign_positive or other)", c.Reason)}
 		}
 	default:
-		return fmt.Errorf("unknown status %q (want open, acknowledged or closed)", c.Status)
+		return &InvalidChange{fmt.Sprintf("unknown status %q (want open, acknowledged or closed)", c.Status)}
 	}
 	return nil
 }
