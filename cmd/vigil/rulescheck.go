@@ -14,6 +14,8 @@ import (
 
 const rulesUsage = `
 usage: vigil rules check [--format text|json] PATH...
+       vigil rules list [--rules PATH]... [--format table|json]
+       vigil rules coverage [--rules PATH]... [--navigator FILE]
 
 Loads detection-rules TOML files and folders (recursively; _deprecated
 folders are skipped) and compiles every rule as vigil hunt would. Each rule
@@ -38,12 +40,17 @@ func (*rulesCmd) Synopsis() string {
 }
 
 func (c *rulesCmd) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		if sub := rulesSubcommands[args[0]]; sub != nil {
+			return sub(ctx, args[1:])
+		}
+	}
 	if len(args) == 0 || args[0] != "check" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			newFlagSet("rules", rulesUsage).Usage()
 			return &exitError{code: 0, err: errSilent}
 		}
-		return usageError("rules: want 'vigil rules check PATH...' (run 'vigil rules -h')")
+		return usageError("rules: want 'vigil rules check|list|coverage' (run 'vigil rules -h')")
 	}
 	fs := newFlagSet("rules check", rulesUsage)
 	format := fs.String("format", "text", "output format: text or json")

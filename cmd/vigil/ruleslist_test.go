@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vigilsec/vigil/internal/testenv"
+)
+
+func runRules(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	oldOut, oldErr := stdout, stderr
+	stdout, stderr = &out, &errOut
+	defer func() { stdout, stderr = oldOut, oldErr }()
+	err := (&rulesCmd{}).Run(context.Background(), args)
+	return out.String(), errOut.String(), err
+}
+
+// TestRulesListJSON lists Elastic's Windows rules: one object per rule,
+// with the fields the table shows, and "unsupported" for rule types vigil
+// does not run (machine learning).
+func TestRulesListJSON(t *testing.T) {
+	dir := testenv.Path(t, "corpus", "detection-rules", "rules", "windows")
+	out, errOut, err := runRules(t, "list", "--rules", dir, "--format", "json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 100 {
+		t.Fatalf("%d rules listed", len(lines))
+	}
+	seen := map[string]int{}
+	for _, l := range lines {
+		var r ruleRow
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		if r.Name == "" || r.RuleID == "" || r.Type == "" || r.Severity == "" || r.Path == "" {
+			t.Errorf("incomplete row %q", l)
+		}
+		seen[r.Enabled]++
+		if r.Type == "machine_learning" && r.Enabled != "unsupported" {
+			t.Errorf("%s: machine learning rule enabled %q", r.Name, r.Enabled)
+		}
+	}
+	if seen["yes"] == 0 {
+		t.Errorf("no rule runnable: %v", seen)
+	}
+}
+
+func TestRulesListTable(t *testing.T) {
+	rules := filepath.Join(testenv.Root(t), "builtin", "rules")
+	out, errOut, err := runRules(t, "list", "--rules", rules)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	names, _ := filepath.Glob(filepath.Join(rules, "*.toml"))
+	if len(lines) != len(names)+1 {
+		t.Errorf("%d lines for %d rules:\n%s", len(lines), len(names), out)
+	}
+	if got := strings.Join(strings.Fields(lines[0]), " "); got != "NAME RULE ID TYPE LANGUAGE SEVERITY TACTICS TECHNIQUES ENABLED" {
+		t.Errorf("header %q", lines[0])
+	}
+	for _, l := range lines[1:] {
+		if !strings.Contains(l, "T1569.002") || strings.Contains(l, "T1569 ") {
+			t.Errorf("row without the seed's sub-technique alone: %q", l)
+		}
+	}
+}
+
+func TestFitColumns(t *testing.T) {
+	header := []string{"NAME", "ID", "TACTICS"}
+	rows := [][]string{{"Service Installed with a Suspicious Image Path", "3e9b5a27", "Execution, Persistence"}}
+	for _, tc := range []struct {
+		width int
+		want  string
+	}{
+		{0, "NAME                                            ID        TACTICS\nService Installed with a Suspicious Image Path  3e9b5a27  Execution, Persistence\n"},
+		{60, "NAME                        ID        TACTICS\nService Installed with a …  3e9b5a27  Execution, Persistence\n"},
+		{50, "NAME                      ID        TACTICS\nService Installed with …  3e9b5a27  Execution, Pe…\n"},
+	} {
+		var b bytes.Buffer
+		w := fitColumns(header, rows, tc.width, []int{0, 2}, []int{24, 12})
+		if err := writeColumns(&b, header, rows, w); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != tc.want {
+			t.Errorf("width %d:\n%s\nwant:\n%s", tc.width, b.String(), tc.want)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+			if tc.width > 0 && runeLen(l) > tc.width {
+				t.Errorf("width %d: line of %d: %q", tc.width, runeLen(l), l)
+			}
+		}
+	}
+}
+
+// TestRulesCoverageNavigator writes the coverage layer of the built-in
+// pack: the seed's technique is there with every rule that maps to it.
+func TestRulesCoverageNavigator(t *testing.T) {
+	layer := filepath.Join(t.TempDir(), "layer.json")
+	out, errOut, err := runRules(t, "coverage", "--navigator", layer)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, "Execution ") || !strings.Contains(out, "T1569.002") {
+		t.Errorf("matrix without the seed's technique:\n%s", out)
+	}
+	data, err := os.ReadFile(layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l struct {
+		Versions   struct{ Layer string }
+		Techniques []struct {
+			TechniqueID, Tactic, Comment string
+			Score                        int
+		}
+	}
+	if err := json.Unmarshal(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	if l.Versions.Layer != "4.5" {
+		t.Errorf("layer version %q", l.Versions.Layer)
+	}
+	list, _, err := runRules(t, "list", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Count(list, `"T1569.002"`)
+	found := false
+	for _, te := range l.Techniques {
+		if te.TechniqueID == "T1569.002" && te.Tactic == "execution" {
+			found = true
+			if te.Score != want || len(strings.Split(te.Comment, "; ")) != want {
+				t.Errorf("T1569.002: score %d, comment %q; want %d rules", te.Score, te.Comment, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no execution/T1569.002 in %s", data)
+	}
+}
+
+func TestRulesBadSubcommand(t *testing.T) {
+	_, _, err := runRules(t, "lst")
+	if exitCodeOf(err) != 1 || !strings.Contains(err.Error(), "check|list|coverage") {
+		t.Errorf("err %v", err)
+	}
+}
