@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/eql/sequence"
@@ -90,7 +88,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&f.newTermsBaseline, "new-terms-baseline", false, "new_terms rules learn the terms of their first history window (e.g. 7 days) of events without alerting, as on a cluster that already holds that history; by default every first sighting is new, as on a fresh cluster")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 2 if any rule fails to load")
 	fs.BoolVar(&f.quiet, "quiet", false, "no summary on stderr")
-	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
+	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr when it is a terminal: auto, or never (never into a file or pipe)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
 	if err := parseFlags(fs, args); err != nil {
@@ -128,7 +126,6 @@ type hunt struct {
 	failed  error
 	prog    source.Progress
 	errs    int
-	bar     *progressbar.ProgressBar // while the progress bar shows
 }
 
 func (h *hunt) run(ctx context.Context, paths []string) error {
@@ -165,7 +162,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if rules == nil {
 		return ruleErr
 	}
-	out := stdout
+	var out io.Writer = currentStdout{} // through the progress bar's guard
 	if f.output != "" {
 		file, err := os.Create(f.output)
 		if err != nil {
@@ -349,9 +346,6 @@ func (h *hunt) reportStatuses(statuses []engine.Status) int {
 }
 
 func (h *hunt) onReadError(err error) {
-	if h.bar != nil {
-		h.bar.Clear() // the message goes above the bar, which redraws
-	}
 	h.errs++
 	if h.errs <= 20 {
 		fmt.Fprintln(stderr, "vigil:", err)
