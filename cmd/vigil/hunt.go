@@ -63,6 +63,7 @@ type huntFlags struct {
 	progress                      string
 	cpuprofile, memprofile        string
 	sysmonDelay                   time.Duration
+	ux                            *huntUX // output, muting and report flags (huntflags.go)
 }
 
 func (c *huntCmd) Run(ctx context.Context, args []string) error {
@@ -71,7 +72,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.Var(&f.rules, "rules", "rule `path` (TOML file or folder; repeatable); default: the built-in pack")
 	fs.Var(&f.ruleIDs, "rule-id", "run only the rule with this rule_id (repeatable)")
 	fs.Var(&f.tags, "tag", "run only rules with this tag, e.g. \"Tactic: Execution\" (repeatable)")
-	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl or csv")
+	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, csv or timesketch")
 	fs.StringVar(&f.output, "output", "", "write alerts to `file` instead of standard output")
 	fs.StringVar(&f.from, "from", "", "only events at or after this `time` (RFC 3339 or YYYY-MM-DD)")
 	fs.StringVar(&f.to, "to", "", "only events before this `time`")
@@ -91,6 +92,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr when it is a terminal: auto, or never (never into a file or pipe)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
+	f.ux = registerHuntUX(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -178,16 +180,18 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if h.eng.Rules() == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
 	}
-	w, err := alert.NewWriter(f.format, out, h.eng.Fields())
+	w, err := f.ux.newWriter(f.format, out, h.eng.Fields())
 	if err != nil {
-		return usageError("hunt: %v", err)
+		return err
 	}
 	h.writer = w
+	f.ux.prepare(h.eng, statuses)
 
 	inputs, expandErrs := source.Expand(paths)
 	for _, err := range expandErrs {
 		fmt.Fprintln(stderr, "vigil:", err)
 	}
+	f.ux.missingPaths = len(expandErrs)
 	if len(inputs) == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no readable input")}
 	}
@@ -213,6 +217,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		process = func(ev *event.Event) { delayed.Push(ev, h.eng.Process) }
 	}
 	err = source.Read(ctx, inputs, opt, &h.prog, h.onReadError, func(ev *event.Event) error {
+		f.ux.observe(ev)
 		process(ev)
 		if f.memprofile != "" && h.prog.Bytes.Load() > total/2 {
 			h.writeHeapProfile(f.memprofile)
@@ -236,6 +241,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
 	}
+	f.ux.warn.print(stderr, f.lateness.String(), h.prog.Late.Load())
 	if !f.quiet {
 		h.summary(len(inputs), failedRules)
 	}
@@ -245,7 +251,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if f.strict && (failedRules > 0 || ruleErr != nil) {
 		return &exitError{code: 2, err: fmt.Errorf("hunt: %d rules failed to load (--strict)", failedRules)}
 	}
-	return nil
+	return f.ux.finish(paths)
 }
 
 // indicatorIndex is the index of indicator documents that name none.
@@ -282,6 +288,7 @@ func (h *hunt) loadIndicators(ctx context.Context, opt source.Options) error {
 // some rule files failed (reported already).
 func (h *hunt) selectRules() ([]*rule.Rule, error) {
 	rules, warns, errs := loadRules(h.flags.rules)
+	var err error
 	for _, w := range warns {
 		fmt.Fprintln(stderr, "vigil: warning:", w)
 	}
@@ -298,14 +305,20 @@ func (h *hunt) selectRules() ([]*rule.Rule, error) {
 			if len(h.flags.ruleIDs) > 0 && !slices.Contains(h.flags.ruleIDs, r.ID) {
 				continue
 			}
-			if len(h.flags.tags) > 0 && !slices.ContainsFunc(r.Tags, func(t string) bool {
-				return slices.ContainsFunc(h.flags.tags, func(want string) bool { return strings.EqualFold(t, want) })
-			}) {
+			if len(h.flags.tags) > 0 && !hasTag(r, h.flags.tags) {
 				continue
 			}
 			keep = append(keep, r)
 		}
 		rules = keep
+	}
+	selected := len(rules)
+	rules, h.flags.ux.muted, err = h.flags.ux.mute.apply(rules)
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) == 0 && selected > 0 {
+		return nil, &exitError{code: 1, err: errMuted}
 	}
 	if len(rules) == 0 {
 		if loadErr != nil {
@@ -347,11 +360,7 @@ func (h *hunt) reportStatuses(statuses []engine.Status) int {
 
 func (h *hunt) onReadError(err error) {
 	h.errs++
-	if h.errs <= 20 {
-		fmt.Fprintln(stderr, "vigil:", err)
-	} else if h.errs == 21 {
-		fmt.Fprintln(stderr, "vigil: more read errors follow; see the summary for counts")
-	}
+	h.flags.ux.warn.add(err)
 }
 
 func (h *hunt) onAlert(a *alert.Alert) {
@@ -370,6 +379,7 @@ func (h *hunt) onAlert(a *alert.Alert) {
 		h.byTac[t]++
 	}
 	h.byRule[a.RuleName]++
+	h.flags.ux.record(a)
 	h.written.Add(1)
 	if err := h.writer.Write(a); err != nil {
 		h.failed = err
@@ -433,6 +443,7 @@ func (h *hunt) summary(inputs, failedRules int) {
 	}
 	printCounts(w, "by tactic", h.byTac, 0)
 	printCounts(w, "by rule", h.byRule, 15)
+	h.flags.ux.summary(w)
 }
 
 func printCounts(w io.Writer, title string, m map[string]int, limit int) {

@@ -70,19 +70,15 @@ func (p *progressBar) draw() {
 	p.drawn = runeLen(line)
 }
 
-// resized reads the terminal's width again and redraws. A terminal that
-// reflows text may have wrapped the old line onto several rows when it
-// narrowed: those rows are erased too.
+// resized reads the terminal's width again and redraws the line to fit.
+// A terminal that reflows text when it narrows may have wrapped the old
+// line onto two rows; only the row the cursor is on is erased, since
+// moving up to erase the other would erase output on a terminal that does
+// not reflow.
 func (p *progressBar) resized() {
 	p.mu.Lock()
-	cols := p.size()
-	if p.drawn > 0 && cols > 0 && p.drawn > cols {
-		fmt.Fprintf(p.tty, "\x1b[%dA", (p.drawn-1)/cols)
-	}
-	if !p.midLine {
-		p.clearLocked()
-	}
-	p.width = lineWidth(cols)
+	p.clearLocked()
+	p.width = lineWidth(p.size())
 	p.mu.Unlock()
 	p.draw()
 }
