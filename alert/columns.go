@@ -19,10 +19,11 @@ type Column struct {
 	// Table layout: a fixed column keeps its width; a flexible one shrinks
 	// to Min with an ellipsis. Max caps a column when the width is not
 	// limited. Drop orders the default columns that give way first on a
-	// narrow terminal (0: never dropped).
-	Min, Max int
-	Fixed    bool
-	Drop     int
+	// narrow terminal (0: never dropped); Shrink orders the flexible
+	// columns that are narrowed first.
+	Min, Max     int
+	Fixed        bool
+	Drop, Shrink int
 }
 
 // cellContext is what a cell may need beyond the alert.
@@ -40,27 +41,27 @@ var Columns = []*Column{
 		value: func(a *Alert, _ *cellContext) string { return a.Severity }},
 	{Name: "risk_score", Header: "RISK", Aliases: []string{"risk"}, Fixed: true, Drop: 3,
 		value: func(a *Alert, _ *cellContext) string { return strconv.Itoa(a.RiskScore) }},
-	{Name: "rule_id", Header: "RULE ID", Min: 8, Max: 36,
+	{Name: "rule_id", Header: "RULE ID", Min: 8, Max: 36, Shrink: 6,
 		value: func(a *Alert, _ *cellContext) string { return a.Rule.ID }},
-	{Name: "rule_name", Header: "RULE", Aliases: []string{"rule"}, Min: 20, Max: 60,
+	{Name: "rule_name", Header: "RULE", Aliases: []string{"rule"}, Min: 20, Max: 60, Shrink: 9,
 		value: func(a *Alert, _ *cellContext) string { return a.RuleName }},
-	{Name: "host", Header: "HOST", Aliases: []string{"computer"}, Min: 8, Max: 30,
+	{Name: "host", Header: "HOST", Aliases: []string{"computer"}, Min: 8, Max: 30, Shrink: 4,
 		value: func(a *Alert, _ *cellContext) string { return a.Host }},
-	{Name: "user", Header: "USER", Min: 6, Max: 24, Drop: 4,
+	{Name: "user", Header: "USER", Min: 6, Max: 24, Drop: 4, Shrink: 3,
 		value: func(a *Alert, _ *cellContext) string { return a.User }},
 	{Name: "events", Header: "EVENTS", Fixed: true, Drop: 2,
 		value: func(a *Alert, _ *cellContext) string { return strconv.Itoa(countEvents(a)) }},
-	{Name: "tactics", Header: "TACTICS", Min: 10, Max: 40, Drop: 1,
+	{Name: "tactics", Header: "TACTICS", Min: 10, Max: 40, Drop: 1, Shrink: 2,
 		value: func(a *Alert, _ *cellContext) string { return strings.Join(a.Tactics(), ", ") }},
-	{Name: "techniques", Header: "TECHNIQUES", Min: 9, Max: 40,
+	{Name: "techniques", Header: "TECHNIQUES", Min: 9, Max: 40, Shrink: 5,
 		value: func(a *Alert, _ *cellContext) string { return strings.Join(a.Techniques(), ", ") }},
-	{Name: "reason", Header: "REASON", Min: 16, Max: 120,
+	{Name: "reason", Header: "REASON", Min: 16, Max: 120, Shrink: 7,
 		value: func(a *Alert, _ *cellContext) string { return a.Reason }},
-	{Name: "alert_id", Header: "ALERT ID", Aliases: []string{"id"}, Min: 8, Max: 64,
+	{Name: "alert_id", Header: "ALERT ID", Aliases: []string{"id"}, Min: 8, Max: 64, Shrink: 6,
 		value: func(a *Alert, _ *cellContext) string { return a.ID }},
-	{Name: "source", Header: "SOURCE", Min: 12, Max: 80,
+	{Name: "source", Header: "SOURCE", Min: 12, Max: 80, Shrink: 7,
 		value: func(a *Alert, _ *cellContext) string { return sourceOf(a) }},
-	{Name: "detail", Header: "DETAIL", Aliases: []string{"command"}, Min: 12, Max: 100,
+	{Name: "detail", Header: "DETAIL", Aliases: []string{"command"}, Min: 12, Max: 100, Shrink: 1,
 		value: func(a *Alert, c *cellContext) string { return Detail(c.f, a) }},
 }
 

@@ -1,7 +1,9 @@
 package alert
 
 import (
+	"cmp"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -105,9 +107,9 @@ func (t *tableWriter) layoutAndFlush() {
 // column is as wide as its widest cell (up to its Max). On a terminal,
 // default columns are dropped (in their Drop order; those named by
 // --columns never are) until the rest fit at twice their minimum width;
-// then the last column (DETAIL) is narrowed to three times its minimum,
-// then the widest flexible column, one column at a time, until the row
-// fits; the last column takes what room is left.
+// then flexible columns are narrowed in their Shrink order, first to a
+// comfortable width, then to their minimum, until the row fits; the last
+// column takes what room is left.
 func (t *tableWriter) layout() {
 	natural := func(c *Column, i int) int {
 		w := runeLen(c.Header)
@@ -157,26 +159,34 @@ func (t *tableWriter) layout() {
 		total += w[i] + 2
 	}
 	if width > 0 {
-		// The last column (DETAIL by default) gives way first, down to a
-		// width that still says something, then the widest of the others.
-		if last := len(w) - 1; last >= 0 && !t.cols[last].Fixed && total > width {
-			keep := max(3*least(t.cols[last], natural(t.cols[last], last)), runeLen(t.cols[last].Header))
-			cut := min(total-width, max(w[last]-keep, 0))
-			w[last] -= cut
-			total -= cut
+		// Columns give way in their Shrink order (DETAIL, then TACTICS,
+		// USER and HOST, the rule's name last).
+		order := make([]int, 0, len(t.cols))
+		for i, c := range t.cols {
+			if !c.Fixed {
+				order = append(order, i)
+			}
 		}
-		for total > width {
-			best, slack := -1, 0
-			for i, c := range t.cols {
-				if s := w[i] - least(c, natural(c, i)); !c.Fixed && s > slack {
-					best, slack = i, s
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(t.cols[a].Shrink, t.cols[b].Shrink) })
+		// Two passes: first to a comfortable width (DETAIL three times its
+		// minimum, the others twice), then to the minimum.
+		for pass := range 2 {
+			for _, i := range order {
+				if total <= width {
+					break
 				}
+				c := t.cols[i]
+				floor := least(c, natural(c, i))
+				if pass == 0 {
+					floor *= 2
+					if c.Name == "detail" {
+						floor = floor * 3 / 2
+					}
+				}
+				cut := min(total-width, max(w[i]-floor, 0))
+				w[i] -= cut
+				total -= cut
 			}
-			if best < 0 {
-				break // the fixed columns alone are wider: let it wrap
-			}
-			w[best]--
-			total--
 		}
 		if last := len(w) - 1; last >= 0 && !t.cols[last].Fixed && total < width {
 			w[last] += width - total

@@ -51,6 +51,10 @@ func (w *warnings) add(err error) {
 	k := kindOf(err)
 	if w.counts[k] == 0 {
 		w.example[k] = err.Error()
+		var re *source.RecordError
+		if errors.As(err, &re) && re.Pos > 0 {
+			w.example[k] = fmt.Sprintf("%s:%s %d", re.Path, re.Unit, re.Pos)
+		}
 	}
 	w.counts[k]++
 }
@@ -85,10 +89,8 @@ func (w *warnings) print(out io.Writer, window string, late int64) {
 		switch {
 		case k == "late":
 			fmt.Fprintf(out, "vigil: warning: %d %s arrived later than the %s ordering window (judged out of order)\n", n, plural(n, "event", "events"), window)
-		case n == 1:
-			fmt.Fprintf(out, "vigil: warning: %s\n", w.example[k])
 		default:
-			fmt.Fprintf(out, "vigil: warning: %d times: %s (first: %s)\n", n, k, w.example[k])
+			fmt.Fprintf(out, "vigil: warning: %d × %s (first: %s)\n", n, k, w.example[k])
 		}
 	}
 	fmt.Fprintln(out, "vigil: run with -v to see each warning")
