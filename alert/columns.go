@@ -24,6 +24,8 @@ type Column struct {
 	Min, Max     int
 	Fixed        bool
 	Drop, Shrink int
+	// cut shortens a cell to n runes (default: an ellipsis at the end).
+	cut func(s string, n int) string
 }
 
 // cellContext is what a cell may need beyond the alert.
@@ -45,7 +47,7 @@ var Columns = []*Column{
 		value: func(a *Alert, _ *cellContext) string { return a.Rule.ID }},
 	{Name: "rule_name", Header: "RULE", Aliases: []string{"rule"}, Min: 20, Max: 60, Shrink: 9,
 		value: func(a *Alert, _ *cellContext) string { return a.RuleName }},
-	{Name: "host", Header: "HOST", Aliases: []string{"computer"}, Min: 8, Max: 30, Shrink: 4,
+	{Name: "host", Header: "HOST", Aliases: []string{"computer"}, Min: 8, Max: 30, Shrink: 4, cut: cutHost,
 		value: func(a *Alert, _ *cellContext) string { return a.Host }},
 	{Name: "user", Header: "USER", Min: 6, Max: 24, Drop: 4, Shrink: 3,
 		value: func(a *Alert, _ *cellContext) string { return a.User }},
@@ -61,7 +63,7 @@ var Columns = []*Column{
 		value: func(a *Alert, _ *cellContext) string { return a.ID }},
 	{Name: "source", Header: "SOURCE", Min: 12, Max: 80, Shrink: 7,
 		value: func(a *Alert, _ *cellContext) string { return sourceOf(a) }},
-	{Name: "detail", Header: "DETAIL", Aliases: []string{"command"}, Min: 12, Max: 100, Shrink: 1,
+	{Name: "detail", Header: "DETAIL", Aliases: []string{"command"}, Min: 12, Max: 100, Shrink: 1, cut: cutDetail,
 		value: func(a *Alert, c *cellContext) string { return Detail(c.f, a) }},
 }
 
@@ -199,4 +201,29 @@ func eventDetail(f *Fields, ev *event.Event) string {
 		}
 	}
 	return ""
+}
+
+// cutHost drops the domain of a host name that does not fit:
+// "PC01.example.corp" is "PC01" before it is "PC01.ex…".
+func cutHost(s string, n int) string {
+	if runeLen(s) > n {
+		if i := strings.IndexByte(s, '.'); i > 0 {
+			s = s[:i]
+		}
+	}
+	return ellipsis(s, n)
+}
+
+// cutDetail keeps the end of a path that does not fit (the file name says
+// more than the drive), and the start of anything else, such as a command
+// line.
+func cutDetail(s string, n int) string {
+	if runeLen(s) <= n || n < 2 {
+		return ellipsis(s, n)
+	}
+	if !strings.ContainsAny(s, " \t") && strings.ContainsAny(s, `\/`) {
+		r := []rune(s)
+		return "…" + string(r[len(r)-n+1:])
+	}
+	return ellipsis(s, n)
 }

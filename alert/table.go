@@ -209,7 +209,12 @@ func (t *tableWriter) writeRow(r tableRow) {
 		if i > 0 {
 			b.WriteString("  ")
 		}
-		cell := ellipsis(c, t.widths[i])
+		var cell string
+		if cut := t.cols[i].cut; cut != nil {
+			cell = cut(c, t.widths[i])
+		} else {
+			cell = ellipsis(c, t.widths[i])
+		}
 		pad := t.widths[i] - runeLen(cell)
 		colour := ""
 		if t.opt.Colour && r.severity != "" && t.cols[i].Name == "severity" {

@@ -126,3 +126,23 @@ func TestDetail(t *testing.T) {
 		}
 	}
 }
+
+func TestCuts(t *testing.T) {
+	for _, tc := range []struct {
+		cut  func(string, int) string
+		s    string
+		n    int
+		want string
+	}{
+		{cutHost, "PC01.example.corp", 8, "PC01"},
+		{cutHost, "PC01.example.corp", 17, "PC01.example.corp"},
+		{cutHost, "WIN-77LTAPHIQ1R.example.corp", 8, "WIN-77L…"},
+		{cutDetail, `%SystemRoot%\PSEXESVC.exe`, 14, `…\PSEXESVC.exe`},
+		{cutDetail, `C:\Windows\system32\cmd.exe /c whoami`, 14, `C:\Windows\sy…`},
+		{cutDetail, `cmd.exe`, 14, `cmd.exe`},
+	} {
+		if got := tc.cut(tc.s, tc.n); got != tc.want || runeLen(got) > tc.n {
+			t.Errorf("cut(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
+		}
+	}
+}

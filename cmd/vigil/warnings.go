@@ -19,7 +19,8 @@ type warnings struct {
 	mu      sync.Mutex
 	verbose bool
 	counts  map[string]int
-	example map[string]string
+	example map[string]string // where the first of a kind was
+	first   map[string]string // the first of a kind in full
 }
 
 // numbers are what differs between two warnings of one kind.
@@ -46,10 +47,11 @@ func (w *warnings) add(err error) {
 		fmt.Fprintln(stderr, "vigil:", err)
 	}
 	if w.counts == nil {
-		w.counts, w.example = map[string]int{}, map[string]string{}
+		w.counts, w.example, w.first = map[string]int{}, map[string]string{}, map[string]string{}
 	}
 	k := kindOf(err)
 	if w.counts[k] == 0 {
+		w.first[k] = err.Error()
 		w.example[k] = err.Error()
 		var re *source.RecordError
 		if errors.As(err, &re) && re.Pos > 0 {
@@ -67,7 +69,7 @@ func (w *warnings) print(out io.Writer, window string, late int64) {
 	defer w.mu.Unlock()
 	if late > 0 {
 		if w.counts == nil {
-			w.counts, w.example = map[string]int{}, map[string]string{}
+			w.counts, w.example, w.first = map[string]int{}, map[string]string{}, map[string]string{}
 		}
 		w.counts["late"] = int(late)
 	}
@@ -88,7 +90,9 @@ func (w *warnings) print(out io.Writer, window string, late int64) {
 		n := w.counts[k]
 		switch {
 		case k == "late":
-			fmt.Fprintf(out, "vigil: warning: %d %s arrived later than the %s ordering window (judged out of order)\n", n, plural(n, "event", "events"), window)
+			fmt.Fprintf(out, "vigil: warning: %d %s arrived later than the %s ordering window\n", n, plural(n, "event", "events"), window)
+		case n == 1:
+			fmt.Fprintf(out, "vigil: warning: %s\n", w.first[k])
 		default:
 			fmt.Fprintf(out, "vigil: warning: %d × %s (first: %s)\n", n, k, w.example[k])
 		}
