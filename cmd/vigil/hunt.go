@@ -231,10 +231,12 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		}
 		h.eng.Flush()
 	}
-	stopProgress()
+	// The writer first: a table still holding its first rows writes them
+	// through the progress line's guard.
 	if cerr := h.writer.Close(); cerr != nil && h.failed == nil {
 		h.failed = cerr
 	}
+	stopProgress()
 	if h.failed != nil {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: writing alerts: %w", h.failed)}
 	}
@@ -450,16 +452,7 @@ func printCounts(w io.Writer, title string, m map[string]int, limit int) {
 	if len(m) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
+	keys := keysByCount(m)
 	fmt.Fprintf(w, "  %s:\n", title)
 	for i, k := range keys {
 		if limit > 0 && i == limit {

@@ -56,7 +56,7 @@ func columnNames() string {
 	return strings.Join(names, ", ")
 }
 
-// currentWriterIsStdout reports whether alerts go to standard output.
+// isStdout reports whether alerts go to standard output.
 func isStdout(w io.Writer) bool {
 	_, ok := w.(currentStdout)
 	return ok || w == stdout
@@ -219,3 +219,18 @@ func (u *huntUX) finish(paths []string) error {
 
 // errMuted is returned when the exclusions leave no rule to run.
 var errMuted = errors.New("hunt: every selected rule is excluded")
+
+// keysByCount returns the keys of m, the largest count first (ties by key).
+func keysByCount(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if m[keys[i]] != m[keys[j]] {
+			return m[keys[i]] > m[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}

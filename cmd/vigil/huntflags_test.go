@@ -257,20 +257,7 @@ func TestHuntNavigator(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	b, err := os.ReadFile(layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l struct {
-		Versions   struct{ Layer string }
-		Techniques []struct {
-			TechniqueID, Tactic, Comment string
-			Score                        int
-		}
-	}
-	if err := json.Unmarshal(b, &l); err != nil {
-		t.Fatal(err)
-	}
+	l := readLayer(t, layer)
 	want := map[string]int{}
 	for _, a := range alertDocs(t, out) {
 		seen := map[string]bool{}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -194,5 +195,46 @@ func TestProgressResize(t *testing.T) {
 	}
 	if narrow == 0 {
 		t.Error("no bar line fitted to 50 columns after the resize")
+	}
+}
+
+// huntOnTTY runs a hunt whose stdout is tty; stderr is captured.
+func huntOnTTY(t *testing.T, tty *os.File, args ...string) (string, error) {
+	t.Helper()
+	var errOut bytes.Buffer
+	oldOut, oldErr := stdout, stderr
+	stdout, stderr = tty, &errOut
+	defer func() { stdout, stderr = oldOut, oldErr }()
+	err := (&huntCmd{}).Run(t.Context(), args)
+	return errOut.String(), err
+}
+
+// TestHuntColourOnTerminal: severities are coloured when stdout is a
+// terminal, not with NO_COLOR set, and never in a file.
+func TestHuntColourOnTerminal(t *testing.T) {
+	events := filepath.Join(testenv.Root(t), "examples")
+	hunt := func(noColor string, args ...string) string {
+		t.Setenv("NO_COLOR", noColor)
+		tty, done := openPTY(t, 120)
+		errOut, err := huntOnTTY(t, tty, append([]string{"--progress", "never", "--quiet"}, args...)...)
+		raw := done()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, errOut)
+		}
+		return raw
+	}
+	if raw := hunt("", events); !strings.Contains(raw, "\x1b[1;31mhigh\x1b[0m") {
+		t.Errorf("no coloured severity on a terminal:\n%q", raw)
+	}
+	if raw := hunt("1", events); strings.Contains(raw, "\x1b[") {
+		t.Errorf("colour despite NO_COLOR:\n%q", raw)
+	}
+	out := filepath.Join(t.TempDir(), "alerts.txt")
+	if raw := hunt("", "--output", out, events); raw != "" {
+		t.Errorf("output on the terminal with --output: %q", raw)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), "TIME (UTC)") || !strings.Contains(string(b), "  high  ") || strings.Contains(string(b), "\x1b[") {
+		t.Errorf("file output without the alerts or with escape codes:\n%q", b)
 	}
 }

@@ -133,16 +133,7 @@ func lackedSummary(us []unreachable, limit int) string {
 	for _, u := range us {
 		count[strings.Join(u.lacked, " or ")]++
 	}
-	keys := make([]string, 0, len(count))
-	for k := range count {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if count[keys[i]] != count[keys[j]] {
-			return count[keys[i]] > count[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
+	keys := keysByCount(count)
 	if len(keys) > limit {
 		keys = append(keys[:limit], "...")
 	}

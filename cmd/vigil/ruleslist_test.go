@@ -12,14 +12,42 @@ import (
 	"github.com/vigilsec/vigil/internal/testenv"
 )
 
-func runRules(t *testing.T, args ...string) (string, string, error) {
+// runCmd runs a command with stdout and stderr captured.
+func runCmd(t *testing.T, c command, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	oldOut, oldErr := stdout, stderr
 	stdout, stderr = &out, &errOut
 	defer func() { stdout, stderr = oldOut, oldErr }()
-	err := (&rulesCmd{}).Run(context.Background(), args)
+	err := c.Run(context.Background(), args)
 	return out.String(), errOut.String(), err
+}
+
+func runRules(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	return runCmd(t, &rulesCmd{}, args...)
+}
+
+// navLayer is the part of a Navigator layer the tests read.
+type navLayer struct {
+	Versions   struct{ Layer string }
+	Techniques []struct {
+		TechniqueID, Tactic, Comment string
+		Score                        int
+	}
+}
+
+func readLayer(t *testing.T, path string) navLayer {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l navLayer
+	if err := json.Unmarshal(b, &l); err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // TestRulesListJSON lists Elastic's Windows rules: one object per rule,
@@ -113,20 +141,7 @@ func TestRulesCoverageNavigator(t *testing.T) {
 	if !strings.Contains(out, "Execution ") || !strings.Contains(out, "T1569.002") {
 		t.Errorf("matrix without the seed's technique:\n%s", out)
 	}
-	data, err := os.ReadFile(layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l struct {
-		Versions   struct{ Layer string }
-		Techniques []struct {
-			TechniqueID, Tactic, Comment string
-			Score                        int
-		}
-	}
-	if err := json.Unmarshal(data, &l); err != nil {
-		t.Fatal(err)
-	}
+	l := readLayer(t, layer)
 	if l.Versions.Layer != "4.5" {
 		t.Errorf("layer version %q", l.Versions.Layer)
 	}
@@ -145,7 +160,7 @@ func TestRulesCoverageNavigator(t *testing.T) {
 		}
 	}
 	if !found {
-		t.Errorf("no execution/T1569.002 in %s", data)
+		t.Errorf("no execution/T1569.002 in %+v", l)
 	}
 }
 

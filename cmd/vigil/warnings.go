@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 
@@ -76,17 +75,7 @@ func (w *warnings) print(out io.Writer, window string, late int64) {
 	if len(w.counts) == 0 || w.verbose {
 		return
 	}
-	kinds := make([]string, 0, len(w.counts))
-	for k := range w.counts {
-		kinds = append(kinds, k)
-	}
-	sort.Slice(kinds, func(i, j int) bool {
-		if w.counts[kinds[i]] != w.counts[kinds[j]] {
-			return w.counts[kinds[i]] > w.counts[kinds[j]]
-		}
-		return kinds[i] < kinds[j]
-	})
-	for _, k := range kinds {
+	for _, k := range keysByCount(w.counts) {
 		n := w.counts[k]
 		switch {
 		case k == "late":
