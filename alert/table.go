@@ -9,15 +9,14 @@ import (
 	"time"
 )
 
-// tableBlock is how many rows (or how long after the first) the table
-// waits for before it fixes its column widths for the rest of the run.
-const (
-	tableBlock     = 20
-	tableBlockWait = time.Second
-)
+// tableBlock is how many rows the table waits for (or, on a terminal,
+// WriterOptions.FirstRowsWait after the first) before it fixes its column
+// widths for the rest of the run.
+const tableBlock = 20
 
 // tableWriter writes alerts as aligned columns. Widths are computed once,
-// from the terminal's width and the first block of rows, and kept for the
+// from the terminal's width and the first block of rows (all of them when
+// there are fewer), and kept for the
 // whole run: later rows are cut to them with an ellipsis, so rows written
 // an hour apart still line up. Each row is one Write of a whole line.
 type tableWriter struct {
@@ -47,14 +46,14 @@ func newTableWriter(w io.Writer, f *Fields, opt WriterOptions) *tableWriter {
 }
 
 func (t *tableWriter) Write(a *Alert) error {
-	row := tableRow{cells: make([]string, len(t.cols)), severity: a.Severity}
-	for i, c := range t.cols {
-		row.cells[i] = cleanCell(c.value(a, &t.ctx))
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil {
 		return t.err
+	}
+	row := tableRow{cells: make([]string, len(t.cols)), severity: a.Severity}
+	for i, c := range t.cols { // the layout may drop columns: under the lock
+		row.cells[i] = cleanCell(c.value(a, &t.ctx))
 	}
 	if t.widths != nil {
 		t.writeRow(row)
@@ -63,8 +62,8 @@ func (t *tableWriter) Write(a *Alert) error {
 	t.pending = append(t.pending, row)
 	if len(t.pending) >= tableBlock {
 		t.layoutAndFlush()
-	} else if t.timer == nil {
-		t.timer = time.AfterFunc(tableBlockWait, func() {
+	} else if t.timer == nil && t.opt.FirstRowsWait > 0 {
+		t.timer = time.AfterFunc(t.opt.FirstRowsWait, func() {
 			t.mu.Lock()
 			defer t.mu.Unlock()
 			if t.widths == nil {

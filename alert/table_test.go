@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigilsec/vigil/event"
 )
@@ -145,4 +147,54 @@ func TestCuts(t *testing.T) {
 			t.Errorf("cut(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
 		}
 	}
+}
+
+// TestTableFirstRowsWait: on a terminal the first rows are not held for
+// long when no more come; elsewhere they wait for the block or Close.
+func TestTableFirstRowsWait(t *testing.T) {
+	f, alerts := tableAlerts(t, 2)
+	var b lockedBuffer
+	w, err := NewWriterOptions("table", &b, f, WriterOptions{Width: 80, FirstRowsWait: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(alerts[0])
+	deadline := time.Now().Add(10 * time.Second)
+	for b.String() == "" && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := strings.Count(b.String(), "\n"); n != 2 {
+		t.Errorf("%d lines before Close, want the header and the row", n)
+	}
+	w.Write(alerts[1])
+	w.Close()
+	if n := strings.Count(b.String(), "\n"); n != 3 {
+		t.Errorf("%d lines after Close", n)
+	}
+
+	var held bytes.Buffer
+	w, _ = NewWriterOptions("table", &held, f, WriterOptions{Width: 80})
+	w.Write(alerts[0])
+	time.Sleep(20 * time.Millisecond)
+	if held.Len() != 0 {
+		t.Errorf("rows written before the block or Close without FirstRowsWait: %q", held.String())
+	}
+	w.Close()
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

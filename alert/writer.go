@@ -27,6 +27,10 @@ type WriterOptions struct {
 	Width int
 	// Colour marks severities with colour (on a terminal only).
 	Colour bool
+	// FirstRowsWait bounds how long the table holds its first rows to
+	// fix its column widths (on a terminal, where someone waits for
+	// them); 0: until it has 20 rows or is closed.
+	FirstRowsWait time.Duration
 	// Location is the time zone of times in the table, CSV and
 	// timesketch formats; nil: UTC.
 	Location *time.Location

@@ -88,7 +88,7 @@ func (u *huntUX) newWriter(format string, out io.Writer, f *alert.Fields) (alert
 	}
 	if isStdout(out) {
 		if width, tty := terminal(stdout); tty {
-			opt.Width, opt.Colour = width, colourAllowed()
+			opt.Width, opt.Colour, opt.FirstRowsWait = width, colourAllowed(), time.Second
 		} else if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 			opt.Width = n
 		}
