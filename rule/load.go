@@ -43,15 +43,17 @@ func LoadFile(path string) (*Rule, []Warning, error) {
 	return Parse(path, data)
 }
 
-// LoadPaths loads rule files and folders. Folders are walked recursively for
-// *.toml files, skipping folders named _deprecated (rules Elastic retired)
-// and hidden folders; files given by name are always loaded. Rules come out
-// sorted by path, so a load is deterministic. Files with errors are
-// skipped (their errors returned) and loading goes on. Warnings are folded
-// by key name over the whole load: one per unknown key, with its first
-// position and a count.
-func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
-	var files []string
+// TestSuffix ends the names of rule test files (package ruletest), which
+// sit beside the rules in their folders but are not rules.
+const TestSuffix = ".test.toml"
+
+// Files expands rule files and folders into the rule files to load.
+// Folders are walked recursively for *.toml files, skipping folders named
+// _deprecated (rules Elastic retired), hidden folders and rule tests
+// (*.test.toml); files given by name are always taken. The files come out
+// sorted, without duplicates. Paths that cannot be read are returned as
+// errors and the rest is still expanded.
+func Files(paths ...string) (files []string, errs []error) {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -74,7 +76,7 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 				}
 				return nil
 			}
-			if strings.HasSuffix(d.Name(), ".toml") {
+			if strings.HasSuffix(d.Name(), ".toml") && !strings.HasSuffix(d.Name(), TestSuffix) {
 				files = append(files, path)
 			}
 			return nil
@@ -84,8 +86,16 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 		}
 	}
 	sort.Strings(files)
-	files = dedupe(files)
+	return dedupe(files), errs
+}
 
+// LoadPaths loads rule files and folders (see Files for which files).
+// Rules come out sorted by path, so a load is deterministic. Files with
+// errors are skipped (their errors returned) and loading goes on. Warnings
+// are folded by key name over the whole load: one per unknown key, with
+// its first position and a count.
+func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
+	files, errs := Files(paths...)
 	byKey := map[string]int{}
 	for _, f := range files {
 		r, w, err := LoadFile(f)

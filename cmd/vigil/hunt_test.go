@@ -69,12 +69,13 @@ func TestHuntExamples(t *testing.T) {
 		byRule[name] = append(byRule[name], strings.Join(ids, "+"))
 	}
 	want := map[string][]string{
-		"Remote Service Created with sc.exe":             {"ev-0005+ev-0006", "ev-0010+ev-0011"},
-		"Service Installed with a Suspicious Image Path": {"ev-0008"},
-		"Service Control Manager Spawned a Shell":        {"ev-0012"},
-		"Service Control Tool Run by a User Account":     {"ev-0005", "ev-0010", "ev-0013", "ev-0016"},
-		"Service ImagePath Modified in the Registry":     {"ev-0015"},
-		"PsExec Service Installed":                       {"ev-0017"},
+		"Remote Service Created with sc.exe":                       {"ev-0005+ev-0006", "ev-0010+ev-0011"},
+		"Service Created or Started on a Remote Host with sc.exe":  {"ev-0005", "ev-0010"},
+		"Service Installed with a Suspicious Image Path":           {"ev-0008"},
+		"Service Control Manager Spawned a Shell":                  {"ev-0012"},
+		"Service Control Tool Run by a User Account":               {"ev-0005", "ev-0010", "ev-0013", "ev-0016"},
+		"Service ImagePath, FailureCommand or ServiceDll Modified": {"ev-0009", "ev-0015"},
+		"Remote Execution Tool Service Installed or Started":       {"ev-0017"},
 	}
 	for name, ids := range want {
 		got := byRule[name]
@@ -164,7 +165,7 @@ func TestHuntFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 { // header + 2 high alerts
+	if len(lines) != 4 { // header + 3 high alerts
 		t.Errorf("min-severity high: %d lines\n%s", len(lines), out)
 	}
 	out, _, err = runHunt(t, "--format", "csv", "--rule-id", "c5d08e4a-2f9b-4a71-8e36-91b7f0c2d5e8", "--to", "2026-11-20T09:14:20.400Z", events)
@@ -206,7 +207,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 3 {
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 4 {
 		t.Errorf("flags after the path were not applied: %d lines\n%s", n, out)
 	}
 	// After "--", everything is an argument.

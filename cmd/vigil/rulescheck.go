@@ -14,6 +14,7 @@ import (
 
 const rulesUsage = `
 usage: vigil rules check [--format text|json] PATH...
+       vigil rules test [-v] [-run REGEXP] [--format text|json] PATH...  (see vigil rules test -h)
        vigil rules list [--rules PATH]... [--format table|json]
        vigil rules coverage [--rules PATH]... [--navigator FILE]
 
@@ -50,7 +51,7 @@ func (c *rulesCmd) Run(ctx context.Context, args []string) error {
 			newFlagSet("rules", rulesUsage).Usage()
 			return &exitError{code: 0, err: errSilent}
 		}
-		return usageError("rules: want 'vigil rules check|list|coverage' (run 'vigil rules -h')")
+		return usageError("rules: want 'vigil rules check|test|list|coverage' (run 'vigil rules -h')")
 	}
 	fs := newFlagSet("rules check", rulesUsage)
 	format := fs.String("format", "text", "output format: text or json")
@@ -126,7 +127,7 @@ func checkRules(paths []string) *checkReport {
 	for _, err := range errs {
 		rep.Rules = append(rep.Rules, ruleReport{Path: errPath(err), Status: "error", Error: err.Error()})
 	}
-	_, statuses := engine.New(rules, engine.Options{}, nil)
+	_, statuses := engine.Compile(rules, engine.Options{})
 	for _, s := range statuses {
 		r := s.Rule
 		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State)}

@@ -273,6 +273,7 @@ func writeLayer(path string, l *attack.Layer) error {
 
 // rulesSubcommands are the "vigil rules" subcommands other than check.
 var rulesSubcommands = map[string]func(context.Context, []string) error{
+	"test":     rulesTest,
 	"list":     rulesList,
 	"coverage": rulesCoverage,
 }
