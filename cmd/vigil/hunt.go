@@ -40,9 +40,15 @@ EVTX and raw winlog records get the data stream Elastic Agent would use
 and also answer to winlogbeat-*. Events with no index at all are offered to
 every rule.
 
-Exit status: 0 when the hunt ran (with or without alerts), 1 on bad usage
-or when no input could be read, 2 when --strict is set and a rule failed to
-load.
+Output: a table on a terminal fits its width (or $COLUMNS elsewhere), with
+a DETAIL column (command line, registry path, service image path, ...) and
+severities in colour (not with NO_COLOR). Read warnings are grouped into
+one line per kind after the hunt (-v prints each); --exclude-rule,
+--exclude-tag and --exclude-file mute rules by id, name or tag.
+
+Exit status: 0 when the hunt ran (with or without alerts), 1 on bad usage,
+when no input could be read or when a PATH could not be read (the others
+are still hunted), 2 when --strict is set and a rule failed to load.
 `
 
 type huntCmd struct{}

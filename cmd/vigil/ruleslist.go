@@ -125,15 +125,39 @@ func rulesList(_ context.Context, args []string) error {
 // writeRulesTable prints the rules list; with width > 0 the NAME and
 // ATT&CK columns shrink (with an ellipsis) so that a row fits.
 func writeRulesTable(rows []ruleRow, width int) error {
+	// Below 120 columns the table leaves out LANGUAGE and TACTICS (the
+	// type and the techniques say enough) and shows rule ids by their
+	// first 8 characters; --format json has everything.
+	narrow := width > 0 && width < 120
 	header := []string{"NAME", "RULE ID", "TYPE", "LANGUAGE", "SEVERITY", "TACTICS", "TECHNIQUES", "ENABLED"}
+	if narrow {
+		header = []string{"NAME", "RULE ID", "TYPE", "SEVERITY", "TECHNIQUES", "ENABLED"}
+	}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
+		techniques := orDash(strings.Join(leafTechniques(r.Techniques), " "))
+		if narrow {
+			cells[i] = []string{r.Name, shortID(r.RuleID), r.Type, r.Severity, techniques, r.Enabled}
+			continue
+		}
 		cells[i] = []string{r.Name, r.RuleID, r.Type, orDash(r.Language), r.Severity,
-			orDash(strings.Join(r.Tactics, ", ")), orDash(strings.Join(leafTechniques(r.Techniques), " ")), r.Enabled}
+			orDash(strings.Join(r.Tactics, ", ")), techniques, r.Enabled}
 	}
-	// NAME, TACTICS and TECHNIQUES give way, in that order.
-	widths := fitColumns(header, cells, width, []int{0, 5, 6}, []int{24, 12, 10})
+	// NAME, then TACTICS and TECHNIQUES give way (narrow: TECHNIQUES first).
+	shrink, least := []int{0, 5, 6}, []int{24, 12, 10}
+	if narrow {
+		shrink, least = []int{4, 0}, []int{9, 20}
+	}
+	widths := fitColumns(header, cells, width, shrink, least)
 	return writeColumns(stdout, header, cells, widths)
+}
+
+// shortID is the start of a rule id, as git shortens commit ids.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
 }
 
 // leafTechniques drops a technique id when one of its sub-techniques is

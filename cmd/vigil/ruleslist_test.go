@@ -184,3 +184,28 @@ func TestRulesBadSubcommand(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// TestRulesTableNarrow: below 120 columns the list leaves out LANGUAGE and
+// TACTICS and shortens rule ids, and every line fits.
+func TestRulesTableNarrow(t *testing.T) {
+	rows := []ruleRow{{Name: "Binary Copied into the Windows Folder over SMB then Installed as a Service",
+		RuleID: "e3d4f3af-bbb8-4469-ae6b-de110b21807b", Type: "eql", Language: "eql", Severity: "high",
+		Tactics: []string{"Lateral Movement", "Execution"}, Techniques: []string{"T1570", "T1021", "T1021.002", "T1569", "T1569.002"}, Enabled: "yes"}}
+	var out bytes.Buffer
+	old := stdout
+	stdout = &out
+	defer func() { stdout = old }()
+	if err := writeRulesTable(rows, 80); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME                               RULE ID   TYPE  SEVERITY  TECHNIQUES  ENABLED\n" +
+		"Binary Copied into the Windows F…  e3d4f3af  eql   high      T1570 T10…  yes\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if runeLen(l) > 80 {
+			t.Errorf("line of %d", runeLen(l))
+		}
+	}
+}
