@@ -125,14 +125,17 @@ func progressLine(st progressStatus, width int) string {
 	if st.Bytes > 0 {
 		pct = min(float64(st.BytesDone)/float64(st.Bytes), 1)
 	}
+	// Figures have fixed widths, so that the bar does not change length
+	// from one redraw to the next.
+	files := fmt.Sprint(st.Files)
 	parts := []string{
-		fmt.Sprintf("%3.0f%%", pct*100),                       // 0: always
-		"alerts " + compactCount(st.Alerts),                   // 1
-		"ETA " + eta(st),                                      // 2
-		fmt.Sprintf("files %d/%d", st.FilesDone, st.Files),    // 3
-		"events " + compactCount(st.Events),                   // 4
-		compactCount(eventRate(st)) + "/s",                    // 5
-		humanBytes(st.BytesDone) + "/" + humanBytes(st.Bytes), // 6
+		fmt.Sprintf("%3.0f%%", pct*100),                                       // 0: always
+		fmt.Sprintf("alerts %-5s", compactCount(st.Alerts)),                   // 1
+		fmt.Sprintf("ETA %-5s", eta(st)),                                      // 2
+		fmt.Sprintf("files %*d/%s", len(files), st.FilesDone, files),          // 3
+		fmt.Sprintf("events %-5s", compactCount(st.Events)),                   // 4
+		fmt.Sprintf("%5s/s", compactCount(eventRate(st))),                     // 5
+		fmt.Sprintf("%6s/%s", humanBytes(st.BytesDone), humanBytes(st.Bytes)), // 6
 	}
 	order := []int{0, 1, 3, 2, 4, 5, 6} // the order they are shown in
 	const minBar = 10

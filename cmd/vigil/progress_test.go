@@ -15,7 +15,7 @@ func TestProgressLineFits(t *testing.T) {
 			t.Errorf("terminal of %d columns: line of %d: %q", width, n, line)
 		}
 	}
-	if got, want := progressLine(st, 79), "[===>      ]   31%  alerts 40.3k  files 131/278  ETA 0:20  events 1.23M  137k/s"; got != want {
+	if got, want := progressLine(st, 79), "[=====>           ]   31%  alerts 40.3k  files 131/278  ETA 0:20   events 1.23M"; got != want {
 		t.Errorf("80 columns:\n%q\nwant\n%q", got, want)
 	}
 	if got, want := progressLine(st, 39), "[=====>           ]   31%  alerts 40.3k"; got != want {
@@ -158,5 +158,24 @@ func TestScreen(t *testing.T) {
 	s.feed("0123456789ab")
 	if len(s.wraps) != 1 {
 		t.Errorf("wraps %q", s.wraps)
+	}
+}
+
+// TestProgressLineSteady: the bar keeps its length while the figures grow
+// (it jumped by several columns from one redraw to the next).
+func TestProgressLineSteady(t *testing.T) {
+	at := -1
+	for i, st := range []progressStatus{
+		{Files: 278, Bytes: 36 << 20, Elapsed: 0},
+		{Files: 278, FilesDone: 3, Bytes: 36 << 20, BytesDone: 900, Events: 344, Alerts: 0, Elapsed: 300 * time.Millisecond},
+		{Files: 278, FilesDone: 131, Bytes: 36 << 20, BytesDone: 12 << 20, Events: 45_678, Alerts: 9, Elapsed: 4 * time.Second},
+		{Files: 278, FilesDone: 277, Bytes: 36 << 20, BytesDone: 35 << 20, Events: 1_234_567, Alerts: 40_312, Elapsed: 59 * time.Second},
+	} {
+		line := progressLine(st, 79)
+		end := strings.Index(line, "]")
+		if at >= 0 && end != at {
+			t.Errorf("status %d: bar ends at %d, before at %d: %q", i, end, at, line)
+		}
+		at = end
 	}
 }
