@@ -91,10 +91,18 @@ func (f *Fields) EventID(ev *event.Event) string {
 	if s := f.Str(ev, "event.id"); s != "" {
 		return s
 	}
+	// No id of its own: the document's content names it, so that the same
+	// document gets the same id whether a hunt read it from a file or a
+	// service received it (and again when the service replays its log);
+	// without the raw document (an EVTX record), where it was read.
 	h := sha256.New()
-	h.Write([]byte(ev.Source))
-	h.Write([]byte{0})
-	h.Write(strconv.AppendInt(nil, ev.Pos, 10))
+	if len(ev.Raw) > 0 {
+		h.Write(ev.Raw)
+	} else {
+		h.Write([]byte(ev.Source))
+		h.Write([]byte{0})
+		h.Write(strconv.AppendInt(nil, ev.Pos, 10))
+	}
 	return hex.EncodeToString(h.Sum(nil)[:10])
 }
 

@@ -34,6 +34,9 @@ type tableWriter struct {
 type tableRow struct {
 	cells    []string
 	severity string
+	// under is a line shown under the row: the rule's investigation
+	// fields (investigation_fields) with their values.
+	under string
 }
 
 func newTableWriter(w io.Writer, f *Fields, opt WriterOptions) *tableWriter {
@@ -52,6 +55,9 @@ func (t *tableWriter) Write(a *Alert) error {
 		return t.err
 	}
 	row := tableRow{cells: make([]string, len(t.cols)), severity: a.Severity}
+	if inv := a.Investigation(t.ctx.f); len(inv) > 0 {
+		row.under = cleanCell(strings.Join(inv, "  "))
+	}
 	for i, c := range t.cols { // the layout may drop columns: under the lock
 		row.cells[i] = cleanCell(c.value(a, &t.ctx))
 	}
@@ -231,6 +237,27 @@ func (t *tableWriter) writeRow(r tableRow) {
 		}
 	}
 	b.WriteByte('\n')
+	if r.under != "" {
+		// Under the rule's name, two columns further in.
+		indent, at := 2, 0
+		for i, c := range t.cols {
+			if c.Name == "rule_name" {
+				indent = at + 2
+				break
+			}
+			at += t.widths[i] + 2
+		}
+		if t.opt.Width > 0 && indent > t.opt.Width-20 {
+			indent = 2
+		}
+		room := 200
+		if t.opt.Width > 0 {
+			room = t.opt.Width - indent
+		}
+		b.WriteString(strings.Repeat(" ", indent))
+		b.WriteString(ellipsis(r.under, room))
+		b.WriteByte('\n')
+	}
 	_, t.err = io.WriteString(t.w, b.String())
 }
 

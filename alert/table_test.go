@@ -198,3 +198,22 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestTableInvestigationUnderRule: investigation fields go under the
+// rule's name and are cut to the width.
+func TestTableInvestigationUnderRule(t *testing.T) {
+	s := event.NewSchema()
+	f := Register(s, "host.id", "process.args")
+	ev := decode(t, s, `{"@timestamp":"2026-11-23T10:00:00.000Z","host":{"name":"WKS-1","id":"h-1"},"process":{"args":["sc.exe","\\\\FS02","create","svc","binPath=","`+strings.Repeat("x", 80)+`"]}}`, 1)
+	r := testRule()
+	r.InvestigationFields = []string{"host.id", "process.args"}
+	out := writeTable(t, f, []*Alert{New(f, r, []*event.Event{ev}, nil, now)}, WriterOptions{Width: 100})
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("table:\n%s", out)
+	}
+	col := strings.Index(lines[0], "RULE")
+	if !strings.HasPrefix(lines[2], strings.Repeat(" ", col+2)+"host.id=h-1  process.args=[sc.exe, ") || runeLen(lines[2]) != 100 || !strings.HasSuffix(lines[2], "…") {
+		t.Errorf("investigation line %q (RULE at %d)", lines[2], col)
+	}
+}

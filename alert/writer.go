@@ -94,8 +94,7 @@ type jsonlWriter struct {
 }
 
 func (j *jsonlWriter) Write(a *Alert) error {
-	j.buf = a.AppendJSON(j.f, j.buf[:0])
-	j.buf = append(j.buf, '\n')
+	j.buf = a.AppendDocuments(j.f, j.buf[:0])
 	_, err := j.w.Write(j.buf)
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/suppress"
 )
 
 // Engine runs a rule set over one stream of events: it holds the state of
@@ -44,8 +45,9 @@ type live struct {
 	run   runner
 	gen   uint64
 	limit signalLimiter
+	sup   *suppress.Suppressor // alert suppression, nil without
 
-	offered, matched, alerts int64
+	offered, matched, alerts, excepted int64
 }
 
 // NewEngine starts an engine over a new stream; its alerts go to sink
@@ -60,6 +62,7 @@ func (rs *RuleSet) NewEngine(sink alert.Sink) *Engine {
 		l.c = c
 		l.limit = newSignalLimiter(c.rule.MaxSignals, c.rule.IntervalDuration())
 		l.run = c.kind.newRunner(e, l)
+		l.sup = e.newSuppressor(l)
 		if _, ok := c.kind.(*threatKind); ok {
 			e.threats = append(e.threats, l)
 		}
@@ -228,6 +231,9 @@ func (e *Engine) Advance(watermark int64) {
 	e.watermark = watermark
 	for i := range e.live {
 		e.live[i].run.advance(watermark)
+		if sup := e.live[i].sup; sup != nil {
+			sup.Advance(watermark)
+		}
 	}
 }
 
@@ -243,6 +249,9 @@ func (e *Engine) Flush() {
 	e.flushed = true
 	for i := range e.live {
 		e.live[i].run.flush()
+		if sup := e.live[i].sup; sup != nil {
+			sup.Flush()
+		}
 	}
 }
 
@@ -251,7 +260,10 @@ func (e *Engine) Stats() []RuleStats {
 	out := make([]RuleStats, 0, len(e.live))
 	for i := range e.live {
 		l := &e.live[i]
-		st := RuleStats{Rule: l.c.rule, Offered: l.offered, Matched: l.matched, Alerts: l.alerts, Capped: l.limit.capped}
+		st := RuleStats{Rule: l.c.rule, Offered: l.offered, Matched: l.matched, Alerts: l.alerts, Capped: l.limit.capped, Excepted: l.excepted}
+		if l.sup != nil {
+			st.Suppressed, st.SuppressionOverflow = l.sup.Stats()
+		}
 		l.run.stats(&st)
 		out = append(out, st)
 	}
@@ -261,11 +273,7 @@ func (e *Engine) Stats() []RuleStats {
 // emit hands an alert to the sink, within the rule's max_signals budget
 // for event time t; build runs only when the alert goes out.
 func (e *Engine) emit(l *live, t int64, build func() *alert.Alert) {
-	if !l.limit.allow(t) {
-		return
-	}
-	l.alerts++
-	e.sink.Alert(build())
+	e.deliver(l, t, build)
 }
 
 // raise emits an alert of a rule's events (a sequence's or sample's,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -90,15 +91,28 @@ func Files(paths ...string) (files []string, errs []error) {
 }
 
 // LoadPaths loads rule files and folders (see Files for which files).
-// Rules come out sorted by path, so a load is deterministic. Files with
-// errors are skipped (their errors returned) and loading goes on. Warnings
-// are folded by key name over the whole load: one per unknown key, with
-// its first position and a count.
+// Detection-rules exceptions files among them (see IsExceptionsFile) are
+// skipped. Rules come out sorted by path, so a load is deterministic.
+// Files with errors are skipped (their errors returned) and loading goes
+// on. Warnings are folded by key name over the whole load: one per unknown
+// key, with its first position and a count. A rule_id met again (in
+// another file, or in the same file reached by two paths) is loaded once,
+// from the first path, with a warning naming both files.
 func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 	files, errs := Files(paths...)
 	byKey := map[string]int{}
+	byID := map[string]*Rule{}
+	var dups []Warning
 	for _, f := range files {
-		r, w, err := LoadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if IsExceptionsFile(data) {
+			continue // exception lists, loaded by package exception
+		}
+		r, w, err := Parse(f, data)
 		for _, x := range w {
 			if i, ok := byKey[x.Key]; ok {
 				warns[i].Count++
@@ -111,9 +125,35 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 			errs = append(errs, err)
 			continue
 		}
+		if first, ok := byID[r.ID]; ok && r.ID != "" {
+			dups = append(dups, duplicate(first, r))
+			continue
+		}
+		byID[r.ID] = r
 		rules = append(rules, r)
 	}
-	return rules, warns, errs
+	return rules, append(warns, dups...), errs
+}
+
+// duplicate is the warning for a rule whose rule_id an earlier file
+// already gave: the same file reached twice (two --rules paths overlap),
+// or two files with one rule_id. Kibana keeps one rule per rule_id; so does
+// LoadPaths, the first by path.
+func duplicate(first, again *Rule) Warning {
+	msg := "rule_id " + strconv.Quote(again.ID) + " is also in " + first.Path + "; this copy is skipped"
+	if sameFile(first.Path, again.Path) {
+		msg = "file loaded twice (also as " + first.Path + "); this copy is skipped"
+	}
+	return Warning{Path: again.Path, Line: again.Line, Key: "rule.rule_id", Msg: msg, Count: 1}
+}
+
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 func dedupe(sorted []string) []string {

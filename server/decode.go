@@ -13,7 +13,7 @@ type decoder struct {
 	schema                          *event.Schema
 	tsSlot                          int
 	wlChannel, evCategory, evModule int
-	ecsVersion, evDataset, dsData   int
+	evIngested                      int
 	norm                            *winlog.Normalizer
 	rec                             winlog.Record
 }
@@ -22,13 +22,14 @@ func newDecoder(s *event.Schema) *decoder {
 	return &decoder{
 		schema: s, tsSlot: s.Slot("@timestamp"),
 		wlChannel: s.Slot("winlog.channel"), evCategory: s.Slot("event.category"), evModule: s.Slot("event.module"),
-		ecsVersion: s.Slot("ecs.version"), evDataset: s.Slot("event.dataset"), dsData: s.Slot("data_stream.dataset"),
-		norm: winlog.NewNormalizer(),
+		evIngested: s.Slot("event.ingested"),
+		norm:       winlog.NewNormalizer(),
 	}
 }
 
-// decode decodes a document (which ev then owns) sent to index.
-func (d *decoder) decode(src []byte, index string, ev *event.Event) error {
+// decode decodes a document (which ev then owns) sent to index with the
+// id the client gave it ("" for none).
+func (d *decoder) decode(src []byte, index, id string, ev *event.Event) error {
 	if err := d.schema.Decode(src, ev); err != nil {
 		return err
 	}
@@ -43,15 +44,17 @@ func (d *decoder) decode(src []byte, index string, ev *event.Event) error {
 		ev.OwnDoc(doc)
 		d.schema.LoadDoc(doc, ev)
 	}
-	ev.Index = index
+	ev.Index, ev.ID = index, id
 	ev.Time, _ = event.ParseTime(ev.Get(d.tsSlot))
 	return nil
 }
 
 // rawWinlog reports whether a document is a raw Windows record no
-// pipeline has mapped: winlog.channel and none of the fields the pipelines
-// or agents add.
+// pipeline has mapped: winlog.channel and none of the fields only the
+// ingest pipelines add (event.category, event.module, event.ingested).
+// Shippers add ecs.version, data_stream.* and event.dataset themselves, so
+// those do not tell.
 func (d *decoder) rawWinlog(ev *event.Event) bool {
 	return ev.Get(d.wlChannel).Exists() && !ev.Get(d.evCategory).Exists() && !ev.Get(d.evModule).Exists() &&
-		!ev.Get(d.evDataset).Exists() && !ev.Get(d.dsData).Exists() && !ev.Get(d.ecsVersion).Exists()
+		!ev.Get(d.evIngested).Exists()
 }

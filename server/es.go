@@ -228,6 +228,11 @@ func (s *Server) accept(w http.ResponseWriter, items []item) {
 	for i := range items {
 		it := &items[i]
 		s.pipe.st.received.Add(1)
+		// An id the client gives names the event (as the document's _id
+		// in Elasticsearch); one made up here only answers the request:
+		// the event is then named by its content (alert.Fields.EventID),
+		// as a hunt over the same document names it.
+		given := it.id
 		if it.id == "" {
 			it.id = newID()
 		}
@@ -235,7 +240,7 @@ func (s *Server) accept(w http.ResponseWriter, items []item) {
 			s.pipe.st.rejected.Add(1)
 			continue
 		}
-		docs = append(docs, doc{index: it.index, source: it.source})
+		docs = append(docs, doc{index: it.index, id: given, source: it.source})
 	}
 	if len(docs) == 0 {
 		return

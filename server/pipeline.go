@@ -165,7 +165,7 @@ func (p *pipeline) process(j job) {
 	maxTime := int64(minTime)
 	for _, d := range j.docs {
 		ev := new(event.Event)
-		if err := p.dec.decode(d.source, d.index, ev); err != nil {
+		if err := p.dec.decode(d.source, d.index, d.id, ev); err != nil {
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 			continue

@@ -5,25 +5,29 @@ import (
 	"errors"
 )
 
-// doc is one accepted document: the index it was sent to and its source.
+// doc is one accepted document: the index it was sent to, the id the
+// client gave it ("" when it gave none) and its source.
 type doc struct {
 	index  string
+	id     string
 	source []byte
 }
 
 // encodeRecord makes the WAL record of an ingest request's accepted
-// documents: a count, then each document's index and source, each with
-// its length (uvarints).
+// documents: a count, then each document's index, id and source, each
+// with its length (uvarints).
 func encodeRecord(docs []doc) []byte {
 	n := binary.MaxVarintLen64
 	for _, d := range docs {
-		n += 2*binary.MaxVarintLen64 + len(d.index) + len(d.source)
+		n += 3*binary.MaxVarintLen64 + len(d.index) + len(d.id) + len(d.source)
 	}
 	b := make([]byte, 0, n)
 	b = binary.AppendUvarint(b, uint64(len(docs)))
 	for _, d := range docs {
 		b = binary.AppendUvarint(b, uint64(len(d.index)))
 		b = append(b, d.index...)
+		b = binary.AppendUvarint(b, uint64(len(d.id)))
+		b = append(b, d.id...)
 		b = binary.AppendUvarint(b, uint64(len(d.source)))
 		b = append(b, d.source...)
 	}
@@ -51,11 +55,12 @@ func decodeRecord(b []byte) ([]doc, error) {
 	}
 	for range count {
 		idx, ok1 := field()
-		src, ok2 := field()
-		if !ok1 || !ok2 {
+		id, ok2 := field()
+		src, ok3 := field()
+		if !ok1 || !ok2 || !ok3 {
 			return nil, errRecord
 		}
-		docs = append(docs, doc{index: string(idx), source: src})
+		docs = append(docs, doc{index: string(idx), id: string(id), source: src})
 	}
 	if len(b) != 0 {
 		return nil, errRecord

@@ -84,7 +84,32 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.done.Add(1)
 	go s.pipe.run(s.ctx, &s.done)
+	if cfg.Retention > 0 || cfg.MaxAlerts > 0 {
+		s.done.Add(1)
+		go s.retain(s.ctx, 5*time.Minute)
+	}
 	return s, nil
+}
+
+// retain applies the alert retention (Config.Retention, MaxAlerts) now and
+// every period until ctx ends.
+func (s *Server) retain(ctx context.Context, period time.Duration) {
+	defer s.done.Done()
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		n, err := s.alerts.Retain(ctx, time.Now(), s.cfg.Retention, s.cfg.MaxAlerts)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("alert retention", "err", err)
+		} else if n > 0 {
+			s.log.Info("alert retention", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // ingest appends documents to the log and queues them for the engine in

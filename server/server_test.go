@@ -79,7 +79,7 @@ func expected(t testing.TB, rules []*rule.Rule, docs []doc) []string {
 	var evs []*event.Event
 	for _, dc := range docs {
 		ev := new(event.Event)
-		if err := d.decode(dc.source, dc.index, ev); err != nil {
+		if err := d.decode(dc.source, dc.index, dc.id, ev); err != nil {
 			t.Fatal(err)
 		}
 		evs = append(evs, ev)
@@ -280,7 +280,7 @@ func TestBulkItems(t *testing.T) {
 // actions to a winlogbeat data stream with ?pipeline=, gzip on; they are
 // normalised to ECS as vigil hunt does.
 func TestShipperShape(t *testing.T) {
-	const raw = `{"@timestamp":"2026-11-20T09:14:20.480Z","host":{"name":"FS02","id":"5d1c7e4a-0000-4000-8000-000000000002"},"agent":{"type":"winlogbeat","version":"8.17.0"},"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","provider_name":"Microsoft-Windows-Sysmon","event_id":"1","computer_name":"FS02","record_id":"77","event_data":{"Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd.exe /c whoami","ParentImage":"C:\\Windows\\System32\\services.exe","ParentCommandLine":"C:\\Windows\\system32\\services.exe","ProcessGuid":"{6F1D2C3B-0002-6743-1B00-000000000B01}","ParentProcessGuid":"{6F1D2C3B-0002-6743-0100-000000000001}","ProcessId":"5120","ParentProcessId":"640","User":"NT AUTHORITY\\SYSTEM","UtcTime":"2026-11-20 09:14:20.480"}}}`
+	const raw = `{"@timestamp":"2026-11-20T09:14:20.480Z","host":{"name":"FS02","id":"5d1c7e4a-0000-4000-8000-000000000002"},"agent":{"type":"winlogbeat","version":"8.17.0"},"ecs":{"version":"8.0.0"},"event":{"code":"1","kind":"event","provider":"Microsoft-Windows-Sysmon"},"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","provider_name":"Microsoft-Windows-Sysmon","event_id":"1","computer_name":"FS02","record_id":"77","event_data":{"Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd.exe /c whoami","ParentImage":"C:\\Windows\\System32\\services.exe","ParentCommandLine":"C:\\Windows\\system32\\services.exe","ProcessGuid":"{6F1D2C3B-0002-6743-1B00-000000000B01}","ParentProcessGuid":"{6F1D2C3B-0002-6743-0100-000000000001}","ProcessId":"5120","ParentProcessId":"640","User":"NT AUTHORITY\\SYSTEM","UtcTime":"2026-11-20 09:14:20.480"}}}`
 	ts := start(t, Config{}, builtinRules(t))
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)

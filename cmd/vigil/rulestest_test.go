@@ -135,7 +135,7 @@ func TestRuleLoadingSkipsTests(t *testing.T) {
 	stdout = &out
 	err := run(context.Background(), []string{"rules", "check", filepath.Join(testenv.Root(t), "builtin", "rules")})
 	stdout = old
-	if err != nil || !strings.Contains(out.String(), "\n16 rules: 16 ok, 0 unsupported, 0 errors\n") {
+	if err != nil || !strings.Contains(out.String(), "\n16 rules: 16 ok, 0 unsupported, 0 errors") {
 		t.Errorf("%v\n%s", err, out.String())
 	}
 }

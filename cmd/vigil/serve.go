@@ -68,6 +68,8 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.Retention, "retention", 0, "delete alerts older than this (0: keep)")
 	fs.IntVar(&cfg.MaxAlerts, "max-alerts", 0, "keep only the newest this many alerts (0: all)")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	var ff fidelityFlags
+	ff.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -109,7 +111,15 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	for _, err := range errs {
 		log.Error("rule file not loaded", "err", err)
 	}
-	srv, err := server.New(cfg, loaded, engine.Options{Aliases: winlog.Aliases}, log)
+	loaded = ff.selectEnabled(loaded)
+	if ff.disabled > 0 && !ff.includeDisabled {
+		log.Info("rules written with enabled = false do not run (--include-disabled runs them)", "rules", ff.disabled)
+	}
+	exceptions, err := ff.loadExceptions(rules)
+	if err != nil {
+		return usageError("serve: %v", err)
+	}
+	srv, err := server.New(cfg, loaded, engine.Options{Aliases: winlog.Aliases, Exceptions: exceptions}, log)
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("serve: %w", err)}
 	}
