@@ -181,8 +181,9 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request) {
 	for _, st := range stats {
 		byID[st.Rule.Path+"\x00"+st.Rule.ID] = st
 	}
-	out := make([]ruleInfo, 0, len(s.statuses))
-	for _, st := range s.statuses {
+	_, statuses := s.RuleSet()
+	out := make([]ruleInfo, 0, len(statuses))
+	for _, st := range statuses {
 		rl := st.Rule
 		ri := ruleInfo{ID: rl.ID, Name: rl.Name, Type: rl.Type, Language: rl.Language, Severity: rl.Severity,
 			RiskScore: rl.RiskScore, Path: rl.Path, State: string(st.State), Reason: st.Reason}
@@ -220,4 +221,22 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 
 func writeAPIError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"error": msg, "status": status})
+}
+
+// reloadRules is POST /api/rules/_reload.
+func (s *Server) reloadRules(w http.ResponseWriter, r *http.Request) {
+	running, kept, err := s.Reload(r.Context())
+	var re *ReloadError
+	switch {
+	case errors.As(err, &re):
+		var failed []string
+		for _, st := range re.Failed {
+			failed = append(failed, st.Err.Error())
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": "rules failed to compile; the running rules are kept", "failed": failed})
+	case err != nil:
+		writeAPIError(w, http.StatusBadRequest, err.Error())
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"running": running, "kept_state": kept})
+	}
 }

@@ -15,9 +15,13 @@ type Config struct {
 	Listen  string // host:port (127.0.0.1:9200)
 	DataDir string // the log and the alert store (./vigil-data)
 
-	Durability   store.Durability // when an ingest request is acknowledged
-	WALMaxBytes  int64            // the log's bound: more is refused with 429 (1 GiB)
-	StateHorizon time.Duration    // the longest state rebuilt from the log after a restart (1h)
+	Durability store.Durability // when an ingest request is acknowledged
+	// WALMaxBytes bounds the log: more is refused with 429 (8 GiB).
+	WALMaxBytes int64
+	// StateHorizon is the longest rule state rebuilt from the log after a
+	// restart (10m): the log keeps that much input, so WALMaxBytes /
+	// StateHorizon bounds the sustained ingest rate.
+	StateHorizon time.Duration
 
 	Lateness    time.Duration // how late an event may come and still be put in order (5s)
 	IdleTimeout time.Duration // a quiet stream's event time moves on by the wall clock after this (30s)
@@ -56,9 +60,9 @@ func (c *Config) Defaults() {
 		c.DataDir = "vigil-data"
 	}
 	if c.WALMaxBytes <= 0 {
-		c.WALMaxBytes = 1 << 30
+		c.WALMaxBytes = 8 << 30
 	}
-	def(&c.StateHorizon, time.Hour)
+	def(&c.StateHorizon, 10*time.Minute)
 	def(&c.Lateness, 5*time.Second)
 	def(&c.IdleTimeout, 30*time.Second)
 	def(&c.ReadTimeout, time.Minute)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/store"
 )
 
@@ -48,11 +50,28 @@ type pipeline struct {
 	st stats
 }
 
-// job is one log record's documents, or a refresh request.
+// job is one log record's documents, or a refresh or reload request.
 type job struct {
 	lsn     uint64
 	docs    []doc
 	refresh chan struct{} // closed when everything before it is evaluated and stored
+	reload  *reloadJob
+}
+
+// reloadJob asks the pipeline to switch to new rules. Compiling happens on
+// the pipeline's goroutine: new rules add fields to the schema it decodes
+// with.
+type reloadJob struct {
+	rules []*rule.Rule
+	opt   engine.Options
+	done  chan reloadResult
+}
+
+type reloadResult struct {
+	rs       *engine.RuleSet
+	statuses []engine.Status
+	kept     int
+	err      error
 }
 
 // mark is an evaluated record and its latest event time.
@@ -144,6 +163,10 @@ func (p *pipeline) run(ctx context.Context, done *sync.WaitGroup) {
 }
 
 func (p *pipeline) handle(j job) {
+	if j.reload != nil {
+		j.reload.done <- p.reload(j.reload)
+		return
+	}
 	if j.refresh != nil {
 		p.buf.Flush(p.evaluate)
 		if p.maxSeen != minTime {
@@ -279,4 +302,32 @@ func (p *pipeline) ruleStats(ctx context.Context) ([]engine.RuleStats, bool) {
 	case <-ctx.Done():
 		return nil, false
 	}
+}
+
+// reload compiles rules against the running schema and, if every rule
+// compiles, switches the engine to them.
+func (p *pipeline) reload(j *reloadJob) reloadResult {
+	opt := j.opt
+	opt.Schema = p.rs.Schema()
+	rs, statuses := engine.Compile(j.rules, opt)
+	var failed []engine.Status
+	for _, st := range statuses {
+		if st.State == engine.Failed {
+			failed = append(failed, st)
+		}
+	}
+	if len(failed) > 0 {
+		return reloadResult{err: &ReloadError{Failed: failed}}
+	}
+	if rs.Len() == 0 {
+		return reloadResult{err: errors.New("no rule to run; the running rules are kept")}
+	}
+	kept := p.eng.Reload(rs)
+	p.rs = rs
+	h, unbounded := rs.Horizon()
+	if unbounded || h > p.cfg.StateHorizon {
+		h = p.cfg.StateHorizon
+	}
+	p.horizon = int64(h + p.cfg.Lateness)
+	return reloadResult{rs: rs, statuses: statuses, kept: kept}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,11 +25,16 @@ type Server struct {
 	log      *slog.Logger
 	wal      *store.WAL
 	alerts   *store.Alerts
+	opt      engine.Options
+	rulesMu  sync.Mutex // guards rs and statuses, which a reload replaces
 	rs       *engine.RuleSet
 	statuses []engine.Status
-	pipe     *pipeline
-	metrics  *metrics
-	handler  http.Handler
+	// load reads the rules again for a reload (SetLoader); nil: reloads
+	// are refused.
+	load    func() ([]*rule.Rule, error)
+	pipe    *pipeline
+	metrics *metrics
+	handler http.Handler
 
 	ctx    context.Context // the pipeline's
 	cancel context.CancelFunc
@@ -51,7 +57,7 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{cfg: cfg, log: log}
+	s := &Server{cfg: cfg, log: log, opt: opt}
 	s.rs, s.statuses = engine.Compile(rules, opt)
 	if s.rs.Len() == 0 {
 		return nil, errors.New("no rule to run")
@@ -129,7 +135,62 @@ func (s *Server) ingest(docs []doc) error {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // RuleSet returns the compiled rules and what became of each rule loaded.
-func (s *Server) RuleSet() (*engine.RuleSet, []engine.Status) { return s.rs, s.statuses }
+func (s *Server) RuleSet() (*engine.RuleSet, []engine.Status) {
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
+	return s.rs, s.statuses
+}
+
+// SetLoader sets how Reload reads the rules again.
+func (s *Server) SetLoader(load func() ([]*rule.Rule, error)) { s.load = load }
+
+// ReloadError is a reload refused because rules failed to compile; the
+// rules running before keep running.
+type ReloadError struct{ Failed []engine.Status }
+
+func (e *ReloadError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d rules failed to compile; the running rules are kept", len(e.Failed))
+	for _, st := range e.Failed {
+		fmt.Fprintf(&b, "\n%v", st.Err)
+	}
+	return b.String()
+}
+
+// Reload reads and compiles the rules again and switches the engine to
+// them, keeping the state of the rules that did not change (see
+// engine.Engine.Reload). If a rule fails to compile nothing changes and a
+// *ReloadError lists the failures. It returns how many rules run and how
+// many kept their state.
+func (s *Server) Reload(ctx context.Context) (running, kept int, err error) {
+	if s.load == nil {
+		return 0, 0, errors.New("this server cannot reload its rules")
+	}
+	rules, err := s.load()
+	if err != nil {
+		return 0, 0, err
+	}
+	res := make(chan reloadResult, 1)
+	select {
+	case s.pipe.queue <- job{reload: &reloadJob{rules: rules, opt: s.opt, done: res}}:
+	case <-ctx.Done():
+		return 0, 0, ctx.Err()
+	}
+	var r reloadResult
+	select {
+	case r = <-res:
+	case <-ctx.Done():
+		return 0, 0, ctx.Err()
+	}
+	if r.err != nil {
+		return 0, 0, r.err
+	}
+	s.rulesMu.Lock()
+	s.rs, s.statuses = r.rs, r.statuses
+	s.rulesMu.Unlock()
+	s.log.Info("rules reloaded", "running", r.rs.Len(), "kept state", r.kept)
+	return r.rs.Len(), r.kept, nil
+}
 
 // ListenAndServe serves on Config.Listen until ctx ends, then shuts down
 // gracefully: requests in flight finish, queued events are evaluated and

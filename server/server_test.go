@@ -498,3 +498,45 @@ func TestBackPressure(t *testing.T) {
 		t.Error("a full log never answered 429")
 	}
 }
+
+// TestReload reloads the rules through the API: a rule that fails to
+// compile leaves the running set alone; a good set keeps the state of the
+// rules that did not change.
+func TestReload(t *testing.T) {
+	rules := builtinRules(t)
+	ts := start(t, Config{}, rules)
+	var next []*rule.Rule
+	ts.SetLoader(func() ([]*rule.Rule, error) { return next, nil })
+	broken := *rules[0]
+	broken.ID, broken.Query = "broken", "process where startswth(process.name, \"sc\")"
+	next = append(slices.Clone(rules), &broken)
+	var res map[string]any
+	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != http.StatusUnprocessableEntity {
+		t.Fatalf("reload with a broken rule: %d %v", st, res)
+	}
+	if rs, _ := ts.RuleSet(); rs.Len() != len(rules) {
+		t.Errorf("%d rules run after a refused reload, want %d", rs.Len(), len(rules))
+	}
+	i := slices.IndexFunc(rules, func(r *rule.Rule) bool { return r.Name == "Service Control Manager Spawned a Shell" })
+	if i < 0 {
+		t.Fatal("no rule named Service Control Manager Spawned a Shell in the pack")
+	}
+	extra := *rules[i]
+	extra.ID, extra.Name = "extra", "an extra rule"
+	next = append(slices.Clone(rules), &extra)
+	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != 200 || res["running"] != float64(len(rules)+1) || res["kept_state"] != float64(len(rules)) {
+		t.Fatalf("reload: %d %v", st, res)
+	}
+	// The scenario still raises what it raises, plus the extra rule's.
+	var body bytes.Buffer
+	for _, d := range sample(t) {
+		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
+	}
+	ts.call(t, "POST", "/_bulk", &body, nil, nil)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	var page struct{ Total int }
+	ts.call(t, "GET", "/api/alerts?rule_id=extra", nil, nil, &page)
+	if page.Total == 0 {
+		t.Error("the rule added by the reload raised nothing")
+	}
+}

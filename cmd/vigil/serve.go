@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/server"
 	"github.com/vigilsec/vigil/store"
 	"github.com/vigilsec/vigil/winlog"
@@ -31,6 +34,8 @@ arrives; alerts are stored and served by the API:
 
 A request is acknowledged only once its events are in the write-ahead log
 under --data; after a crash the log is replayed and no alert is stored twice.
+SIGHUP or POST /api/rules/_reload reads the rules again; unchanged rules keep
+their state, and if a rule fails to compile the running rules are kept.
 
 Every flag can also be set in a TOML file (--config; keys are the flag names,
 e.g. listen = "0.0.0.0:9200", rules = ["rules/"]) or in the environment as
@@ -57,8 +62,8 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&durability, "durability", "request", "acknowledge ingest after the log is synced to disk (request) or once written, synced every second (async)")
 	fs.DurationVar(&cfg.Lateness, "lateness", 5*time.Second, "how late an event may arrive and still be put in time order")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Second, "after this long without events, event time moves on with the wall clock (so sequences and thresholds close)")
-	fs.DurationVar(&cfg.StateHorizon, "state-horizon", time.Hour, "the longest rule state rebuilt from the log after a restart (the log keeps that much input)")
-	fs.Int64Var(&cfg.WALMaxBytes, "log-max-bytes", 1<<30, "bound on the write-ahead log; ingest is refused with 429 beyond it")
+	fs.DurationVar(&cfg.StateHorizon, "state-horizon", 10*time.Minute, "the longest rule state rebuilt from the log after a restart: the log keeps that much input (older state, e.g. new terms history, restarts empty after a crash)")
+	fs.Int64Var(&cfg.WALMaxBytes, "log-max-bytes", 8<<30, "bound on the write-ahead log in bytes; ingest is refused with 429 beyond it (with --state-horizon it bounds the sustained rate)")
 	fs.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "largest request body in bytes (http.max_content_length)")
 	fs.Var(&apiKeys, "api-key", "accepted API `key` (id:key, or the base64 form clients send; repeatable)")
 	fs.Var(&users, "user", "accepted basic-auth `user:password` (repeatable)")
@@ -124,6 +129,23 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 		return &exitError{code: 1, err: fmt.Errorf("serve: %w", err)}
 	}
 	defer srv.Close()
+	srv.SetLoader(func() ([]*rule.Rule, error) {
+		loaded, _, errs := loadRules(rules)
+		if len(errs) > 0 {
+			return nil, fmt.Errorf("%d rule files could not be loaded, the first: %v", len(errs), errs[0])
+		}
+		return ff.selectEnabled(loaded), nil
+	})
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			if _, _, err := srv.Reload(ctx); err != nil {
+				log.Error("reload refused", "err", err)
+			}
+		}
+	}()
 	rs, statuses := srv.RuleSet()
 	bad := 0
 	for _, st := range statuses {
