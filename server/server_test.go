@@ -94,6 +94,17 @@ func expected(t testing.TB, rules []*rule.Rule, docs []doc) []string {
 	return ids
 }
 
+// testOptions are the engine options every test server uses.
+var testOptions = engine.Options{Aliases: winlog.Aliases}
+
+// testLog is quiet unless the tests run with -v.
+func testLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
 type testServer struct {
 	*Server
 	http *httptest.Server
@@ -105,11 +116,7 @@ func start(t testing.TB, cfg Config, rules []*rule.Rule) *testServer {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	s, err := New(cfg, rules, engine.Options{Aliases: winlog.Aliases}, log)
+	s, err := New(cfg, rules, testOptions, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
