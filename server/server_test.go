@@ -150,24 +150,28 @@ func (ts *testServer) call(t testing.TB, method, path string, body io.Reader, hd
 	return resp.StatusCode
 }
 
-// alertIDs lists every stored alert id, paging through the API.
+// alertIDs lists every stored alert id a query selects, paging through
+// the API a few at a time.
 func (ts *testServer) alertIDs(t testing.TB, query string) []string {
+	t.Helper()
+	return pagedAlertIDs(t, ts.url, query, 7)
+}
+
+// pagedAlertIDs pages through GET /api/alerts, sorted ids.
+func pagedAlertIDs(t testing.TB, url, query string, size int) []string {
 	t.Helper()
 	var ids []string
 	after := ""
 	for {
 		var page struct {
-			Total  int
 			Alerts []map[string]any
 			Next   string
 		}
-		path := "/api/alerts?size=7&" + query
+		u := fmt.Sprintf("%s/api/alerts?size=%d&%s", url, size, query)
 		if after != "" {
-			path += "&after=" + after
+			u += "&after=" + after
 		}
-		if st := ts.call(t, "GET", path, nil, nil, &page); st != 200 {
-			t.Fatalf("GET %s: %d", path, st)
-		}
+		getJSON(t, u, &page)
 		for _, a := range page.Alerts {
 			ids = append(ids, a["kibana.alert.uuid"].(string))
 		}
