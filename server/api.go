@@ -210,7 +210,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		},
 		"alerts": map[string]int64{"raised": st.alerts.Load(), "stored": st.stored.Load(), "store_errors": st.storeErrors.Load()},
 		"log": map[string]any{"bytes": s.wal.Size(), "next_lsn": s.wal.Next(), "checkpoint": s.wal.Checkpointed(),
-			"backlog": len(s.pipe.queue)},
+			"backlog": s.pipe.queue.len()},
 	}
 	if w := s.webhook; w != nil {
 		out["webhook"] = map[string]int64{"sent": w.sent.Load(), "failed": w.failed.Load(), "dropped": w.dropped.Load(), "queued": int64(len(w.queue))}
