@@ -431,15 +431,19 @@ func TestWorkflow(t *testing.T) {
 	}
 	var rules struct {
 		Rules []struct {
-			Name   string
-			State  string
-			Alerts int64
+			Name      string
+			State     string
+			Alerts    int64
+			LastAlert string `json:"last_alert"`
 		}
 	}
 	ts.call(t, "GET", "/api/rules", nil, auth, &rules)
 	n := int64(0)
 	for _, r := range rules.Rules {
 		n += r.Alerts
+		if (r.Alerts > 0) != (r.LastAlert != "") {
+			t.Errorf("rule %s: %d alerts, last alert %q", r.Name, r.Alerts, r.LastAlert)
+		}
 	}
 	if n == 0 || len(rules.Rules) == 0 {
 		t.Errorf("rules: %+v", rules)
