@@ -36,6 +36,7 @@ type pipeline struct {
 	statsReq chan chan []engine.RuleStats
 
 	pending []*alert.Alert // raised, not yet stored
+	free    []*event.Event // evaluated events, for reuse
 	outputs []output       // where new alerts go besides the store
 	marks   []mark         // records evaluated, in log order, for checkpoints
 	horizon int64          // ns of event time the rules' state reaches back
@@ -238,8 +239,9 @@ func (p *pipeline) publish(now time.Time) {
 func (p *pipeline) process(j job, now time.Time) {
 	maxTime := int64(minTime)
 	for _, d := range j.docs {
-		ev := new(event.Event)
+		ev := p.newEvent()
 		if err := p.dec.decode(int64(j.lsn), d.source, d.index, d.id, ev); err != nil {
+			p.free = append(p.free, ev)
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 			continue
@@ -256,6 +258,24 @@ func (p *pipeline) process(j job, now time.Time) {
 func (p *pipeline) evaluate(ev *event.Event) {
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
+	// The engine keeps copies of what it needs: the event's memory
+	// serves the next document.
+	if len(p.free) < maxFree {
+		p.free = append(p.free, ev)
+	}
+}
+
+// maxFree bounds the events kept for reuse.
+const maxFree = 4096
+
+// newEvent returns an event to decode into, reusing evaluated ones.
+func (p *pipeline) newEvent() *event.Event {
+	if n := len(p.free); n > 0 {
+		ev := p.free[n-1]
+		p.free = p.free[:n-1]
+		return ev
+	}
+	return new(event.Event)
 }
 
 // idle moves event time on by the wall clock when no document came for
