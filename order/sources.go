@@ -15,9 +15,10 @@ import (
 // events were sent to). Each source may send its events up to the
 // lateness out of order against its own newest event; an event is
 // evaluated once every active source has sent an event more than the
-// lateness newer, so one host's delay holds the others back only while it
-// keeps sending. A source that sent nothing for the idle timeout stops
-// holding anyone back. An event older than one already evaluated is late:
+// lateness newer (or as much wall-clock time has passed since it last
+// sent), so one host's delay holds the others back only while it keeps
+// sending. A source that sent nothing for the idle timeout stops holding
+// anyone back. An event older than one already evaluated is late:
 // it is evaluated at once (out of order) and counted against its source.
 // Buffered events are bounded: past max the oldest is evaluated early.
 type Sources struct {
@@ -89,16 +90,20 @@ func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), 
 	}
 }
 
-// Watermark is the time up to which no active source can still send an
-// event in order: the least of the active sources' newest event times less
-// the lateness. With no active source it is the newest time seen.
+// Watermark is the time up to which no source can still send an event in
+// order. A source's own watermark is its newest event time less the
+// lateness, moved on by the wall-clock time since it last sent: event time
+// goes on while a host is quiet, so one that sent a single event holds the
+// others back for the lateness, not for the idle timeout. Sources quiet
+// for the idle timeout do not count; with none left it is the newest time
+// seen.
 func (ss *Sources) Watermark(now time.Time) int64 {
 	w, newest, active := int64(math.MaxInt64), int64(math.MinInt64), false
 	for _, src := range ss.byKey {
 		newest = max(newest, src.maxSeen)
-		if now.Sub(src.lastArrival) < ss.idle {
+		if quiet := now.Sub(src.lastArrival); quiet < ss.idle {
 			active = true
-			w = min(w, src.maxSeen-ss.lateness)
+			w = min(w, src.maxSeen-ss.lateness+int64(max(quiet, 0)))
 		}
 	}
 	if !active {

@@ -37,15 +37,28 @@ func TestSources(t *testing.T) {
 		t.Fatalf("released %v while b was at 90", got)
 	}
 	push("b", 110, t0.Add(time.Second))
-	ss.Release(t0.Add(time.Second), out) // watermark min(120, 110) - 5 = 105
+	ss.Release(t0.Add(time.Second), out) // min(120 - 5 + 1 (a quiet for 1s), 110 - 5) = 105
 	if want := []string{"b@90", "a@100"}; !slices.Equal(got, want) {
 		t.Fatalf("released %v, want %v", got, want)
 	}
 	// b goes quiet: after the idle timeout only a counts.
 	push("a", 130, t0.Add(35*time.Second))
-	ss.Release(t0.Add(40*time.Second), out) // b idle, a at 130: 125
+	ss.Release(t0.Add(35*time.Second), out) // b idle, a at 130: 125
 	if want := []string{"b@90", "a@100", "b@110", "a@120"}; !slices.Equal(got, want) {
 		t.Fatalf("b quiet: released %v, want %v", got, want)
+	}
+	// A host that sends once holds the others back only until as much
+	// wall-clock time has passed as its event lacked: c at 126 with a at
+	// 140 holds back a@130 now, not 9 s later (c's watermark 121 + 9).
+	push("c", 126, t0.Add(36*time.Second))
+	push("a", 140, t0.Add(36*time.Second))
+	ss.Release(t0.Add(36*time.Second), out)
+	if got[len(got)-1] != "a@120" {
+		t.Fatalf("released %v while c was at 126", got)
+	}
+	ss.Release(t0.Add(45*time.Second), out)
+	if want := []string{"c@126", "a@130"}; !slices.Equal(got[len(got)-2:], want) {
+		t.Fatalf("released %v, want %v last", got, want)
 	}
 	// b sends something older than what was evaluated: late, at once.
 	push("b", 95, t0.Add(42*time.Second))
@@ -53,11 +66,11 @@ func TestSources(t *testing.T) {
 		t.Fatalf("late event: %d late, released %v", lates, got)
 	}
 	st := ss.Stats(t0.Add(42*time.Second), 10)
-	if len(st) != 2 || st[0].Source != "b" || st[0].Late != 1 {
+	if len(st) != 3 || st[0].Source != "b" || st[0].Late != 1 {
 		t.Errorf("stats %+v", st)
 	}
 	ss.Flush(out)
-	if got[len(got)-1] != "a@130" {
+	if got[len(got)-1] != "a@140" {
 		t.Errorf("flush left %v", got)
 	}
 }
