@@ -5,7 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/match"
 )
 
 // glob is a compiled wildcard pattern: literal code points, * (any run of
@@ -248,7 +248,7 @@ func starParts(parts []string) []rune {
 	return out
 }
 
-// eqlPattern returns the pattern in the syntax of eql.Wildcard (* and ?
+// eqlPattern returns the pattern in the syntax of match.Wildcard (* and ?
 // wildcards, everything else literal) when it can be written so: when no
 // literal * or ? would have to be.
 func eqlPattern(elems []rune) (string, bool) {
@@ -280,19 +280,19 @@ func lowerElems(elems []rune) []rune {
 	return out
 }
 
-// Needs implements eql.Needer: a value the pattern matches holds one of its
+// Needs implements match.Needer: a value the pattern matches holds one of its
 // literal runs (begins with the first, ends with the last), and a value
 // at all. Runs that the text of a number could hold are not used, as the
 // index renders floating-point numbers differently from this package.
-func (p *globPred) Needs(score func(eql.Need) int) ([]eql.Need, bool) {
-	best := eql.Need{Slot: p.slot, Op: eql.NeedExists}
+func (p *globPred) Needs(score func(match.Need) int) ([]match.Need, bool) {
+	best := match.Need{Slot: p.slot, Op: match.NeedExists}
 	bestScore := score(best)
-	consider := func(op eql.NeedOp, run []rune) {
-		lit := eql.FoldKeyword(string(run))
+	consider := func(op match.NeedOp, run []rune) {
+		lit := match.FoldKeyword(string(run))
 		if len(run) == 0 || !strings.ContainsFunc(lit, notInNumber) {
 			return
 		}
-		n := eql.Need{Slot: p.slot, Op: op, Lit: lit}
+		n := match.Need{Slot: p.slot, Op: op, Lit: lit}
 		if s := score(n); s < bestScore {
 			best, bestScore = n, s
 		}
@@ -303,19 +303,19 @@ func (p *globPred) Needs(score func(eql.Need) int) ([]eql.Need, bool) {
 		if i < len(elems) && elems[i] != anyRun && elems[i] != anyOne {
 			continue
 		}
-		op := eql.NeedContains
+		op := match.NeedContains
 		switch {
 		case start == 0 && i == len(elems):
-			op = eql.NeedEqual
+			op = match.NeedEqual
 		case start == 0:
-			op = eql.NeedPrefix
+			op = match.NeedPrefix
 		case i == len(elems):
-			op = eql.NeedSuffix
+			op = match.NeedSuffix
 		}
 		consider(op, elems[start:i])
 		start = i + 1
 	}
-	return []eql.Need{best}, true
+	return []match.Need{best}, true
 }
 
 // notInNumber reports whether r can occur in no folded text of a number

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 func TestGlobNeeds(t *testing.T) {
-	score := func(n eql.Need) int {
-		if n.Op == eql.NeedExists {
+	score := func(n match.Need) int {
+		if n.Op == match.NeedExists {
 			return 1000
 		}
 		return 100 - len(n.Lit)
@@ -32,7 +32,7 @@ func TestGlobNeeds(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			s := event.NewSchema()
 			c := New(s, Options{})
-			var p eql.Pred
+			var p match.Pred
 			var err error
 			if tc.kql {
 				p, err = c.QueryStringWildcard("file.path", splitStars(tc.query))

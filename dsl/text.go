@@ -4,8 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // textPred matches the tokens of an analyzed (text) field: any of a set of
@@ -272,10 +272,10 @@ func followedBy(t tokenizer, rest []string) bool {
 
 // textMatch returns the predicate of a match query on a text field: any
 // of the tokens of text (operator OR). No tokens match nothing.
-func textMatch(slot int, text string) eql.Pred {
+func textMatch(slot int, text string) match.Pred {
 	toks := analyze(text)
 	if len(toks) == 0 {
-		return eql.False()
+		return match.False()
 	}
 	p := &textPred{slot: slot, terms: dedup(toks)}
 	p.finish()
@@ -283,25 +283,25 @@ func textMatch(slot int, text string) eql.Pred {
 }
 
 // textMatchAll is a match query with operator AND: every token.
-func textMatchAll(slot int, text string) eql.Pred {
+func textMatchAll(slot int, text string) match.Pred {
 	toks := analyze(text)
 	if len(toks) == 0 {
-		return eql.False()
+		return match.False()
 	}
-	var ps []eql.Pred
+	var ps []match.Pred
 	for _, t := range dedup(toks) {
 		ps = append(ps, finished(&textPred{slot: slot, terms: []string{t}}))
 	}
-	return eql.And(ps...)
+	return match.And(ps...)
 }
 
 // textPhrase returns the predicate of a match_phrase query on a text
 // field: the tokens of text, in order and adjacent.
-func textPhrase(slot int, text string) eql.Pred {
+func textPhrase(slot int, text string) match.Pred {
 	toks := analyze(text)
 	switch len(toks) {
 	case 0:
-		return eql.False()
+		return match.False()
 	case 1:
 		return finished(&textPred{slot: slot, terms: toks})
 	}
@@ -311,9 +311,9 @@ func textPhrase(slot int, text string) eql.Pred {
 // textTerm returns the predicate of a term query on a text field: one
 // indexed token equals term exactly (the term is not analyzed, so a term
 // with upper case never matches).
-func textTerm(slot int, term string) eql.Pred {
+func textTerm(slot int, term string) match.Pred {
 	if lower(term) != term || term == "" {
-		return eql.False()
+		return match.False()
 	}
 	return finished(&textPred{slot: slot, terms: []string{term}})
 }
@@ -324,7 +324,7 @@ func finished(p *textPred) *textPred {
 }
 
 // textGlob returns a predicate matching a pattern against each token.
-func textGlob(slot int, g *glob) eql.Pred {
+func textGlob(slot int, g *glob) match.Pred {
 	return &textPred{slot: slot, globs: []*glob{g}}
 }
 
@@ -340,10 +340,10 @@ func dedup(ss []string) []string {
 	return out
 }
 
-// Or returns the disjunction of ps as eql.Or does, merging the text
+// Or returns the disjunction of ps as match.Or does, merging the text
 // predicates on one field into one, so that the field is tokenized once.
-func Or(ps ...eql.Pred) eql.Pred {
-	var out []eql.Pred
+func Or(ps ...match.Pred) match.Pred {
+	var out []match.Pred
 	merged := map[int]*textPred{}
 	for _, p := range ps {
 		tp, ok := p.(*textPred)
@@ -365,5 +365,5 @@ func Or(ps ...eql.Pred) eql.Pred {
 		m.terms = dedup(m.terms)
 		m.finish()
 	}
-	return eql.Or(out...)
+	return match.Or(out...)
 }

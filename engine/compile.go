@@ -8,6 +8,7 @@ import (
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -115,7 +116,7 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 	if err != nil {
 		return eqlErrors(r, err)
 	}
-	opt := eql.Options{Schema: eql.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride}
+	opt := eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride}
 	p, err := eql.Compile(q, e.schema, opt)
 	if err != nil {
 		return eqlErrors(r, err)
@@ -164,7 +165,7 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 }
 
 // filingOf files a predicate under its best requirement, or always.
-func (e *Engine) filingOf(p eql.Pred, later bool) filing {
+func (e *Engine) filingOf(p match.Pred, later bool) filing {
 	req, _ := e.requirementOf(p)
 	return filing{req: req, later: later}
 }
@@ -173,21 +174,21 @@ func (e *Engine) filingOf(p eql.Pred, later bool) filing {
 // its conjunctions for events the index offers it: tests of the fields the
 // requirement names run last, with those of broad fields, as the event
 // most likely meets them (that is how it reached the rule).
-func (e *Engine) eventFiling(p eql.Pred) (eql.Pred, []filing) {
+func (e *Engine) eventFiling(p match.Pred) (match.Pred, []filing) {
 	f := e.filingOf(p, false)
 	filed := map[int]bool{}
 	for _, n := range f.req {
 		filed[n.Slot] = true
 	}
-	return eql.ReorderBy(p, func(c eql.Pred) int { return e.rank(c, filed) }), []filing{f}
+	return match.SortConjuncts(p, func(c match.Pred) int { return e.rank(c, filed) }), []filing{f}
 }
 
 // rank orders the members of a conjunction for evaluation: those whose
 // needs fewest events meet first, then tests of fields the index filed the
 // rule under and of broad fields (which most events pass), then members
 // with no needs (negations, mostly exclusions that hold, and scripts).
-func (e *Engine) rank(c eql.Pred, filed map[int]bool) int {
-	best, ok := eql.BestNeed(eql.Needs(c, e.needScore), e.needScore)
+func (e *Engine) rank(c match.Pred, filed map[int]bool) int {
+	best, ok := match.BestNeed(match.Needs(c, e.needScore), e.needScore)
 	if !ok {
 		return 1 << 40
 	}
@@ -244,11 +245,11 @@ func (e *Engine) broad(slot int) bool {
 }
 
 // Stage adapts a compiled EQL stage to the sequence runtime. With broad,
-// conjunctions test broad fields last (see eql.Reorder).
+// conjunctions test broad fields last (see match.BroadLast).
 func Stage(cs *eql.CompiledStage, broad func(slot int) bool) sequence.Stage {
 	p := cs.Pred
 	if broad != nil {
-		p = eql.Reorder(p, broad)
+		p = match.BroadLast(p, broad)
 	}
 	st := sequence.Stage{Match: p.Match, Missing: cs.Missing}
 	for _, k := range cs.Keys {
@@ -325,14 +326,14 @@ func (e *Engine) compileStages(lr *liveRule, p *eql.Program) error {
 func (e *Engine) rankStages(spec *sequence.Spec, p *eql.Program) {
 	i := 0
 	for _, cs := range p.Stages {
-		pred := eql.ReorderBy(cs.Pred, func(c eql.Pred) int { return e.rank(c, nil) })
+		pred := match.SortConjuncts(cs.Pred, func(c match.Pred) int { return e.rank(c, nil) })
 		for range max(cs.Runs, 1) {
 			spec.Stages[i].Match = pred.Match
 			i++
 		}
 	}
 	if p.Until != nil {
-		spec.Until.Match = eql.ReorderBy(p.Until.Pred, func(c eql.Pred) int { return e.rank(c, nil) }).Match
+		spec.Until.Match = match.SortConjuncts(p.Until.Pred, func(c match.Pred) int { return e.rank(c, nil) }).Match
 	}
 }
 

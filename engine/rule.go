@@ -2,9 +2,9 @@ package engine
 
 import (
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -30,7 +30,7 @@ type liveRule struct {
 	// tsNoFallback is timestamp_override_fallback_disabled: events
 	// without the override field are not considered.
 	tsNoFallback bool
-	pred         eql.Pred
+	pred         match.Pred
 	seq          *sequence.Matcher
 	pipe         *sequence.Pipe
 	sampler      *sequence.Sampler

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
 )
 
 // threatState runs an indicator match (threat_match) rule. Its indicators
@@ -30,7 +30,7 @@ import (
 // that time would have seen the indicator index. An indicator newer than
 // the event counts: a feed fetched today finds last month's logs.
 type threatState struct {
-	pred       eql.Pred
+	pred       match.Pred
 	patterns   patternSet
 	path       string // threat_indicator_path
 	mappings   []threatMapping

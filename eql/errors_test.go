@@ -3,10 +3,12 @@ package eql
 import (
 	"errors"
 	"testing"
+
+	"github.com/vigilsec/vigil/match"
 )
 
 // testTypes is the schema of the error tests.
-var testTypes = Fields{"a": "keyword", "b": "keyword", "n": "long", "ip": "ip", "ts": "date", "d": "boolean", "x": "keyword", "y": "keyword"}
+var testTypes = match.Fields{"a": "keyword", "b": "keyword", "n": "long", "ip": "ip", "ts": "date", "d": "boolean", "x": "keyword", "y": "keyword"}
 
 func TestErrors(t *testing.T) {
 	tests := []struct{ query, want string }{

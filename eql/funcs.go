@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // argKind is what a function argument must be.
@@ -28,7 +29,7 @@ type funcDef struct {
 	fold     bool   // has a case-insensitive ~ form
 	args     func(i int) argKind
 	konst    func(i int) bool // arguments that must be constants
-	ret      Type
+	ret      match.Type
 	// impl selects the implementation (callImpl) that computes the result
 	// for scalar arguments (arrays are mapped by the caller); absent
 	// optional arguments are missing values.
@@ -111,23 +112,23 @@ var funcs = map[string]*funcDef{}
 
 func init() {
 	for _, f := range []*funcDef{
-		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opAdd},
-		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opSub},
-		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opMul},
-		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opDiv},
-		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opMod},
+		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opAdd},
+		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opSub},
+		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opMul},
+		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opDiv},
+		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opMod},
 		{name: "between", min: 3, max: 4, fold: true, args: kinds(argString, argString, argString, argBool),
-			konst: func(i int) bool { return i == 3 }, ret: TString, impl: implBetween},
-		{name: "cidrMatch", min: 2, max: -1, args: kinds(argIP, argString), konst: from(1), ret: TBool},
-		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: TString, impl: implConcat},
-		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implEndsWith},
-		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: TInt, impl: implIndexOf},
-		{name: "length", min: 1, max: 1, args: allOf(argString), ret: TInt, impl: implLength},
-		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: TUnknown, impl: implNumber},
-		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implStartsWith},
-		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: TString, impl: implString},
-		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implStringContains},
-		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: TString, impl: implSubstring},
+			konst: func(i int) bool { return i == 3 }, ret: match.TString, impl: implBetween},
+		{name: "cidrMatch", min: 2, max: -1, args: kinds(argIP, argString), konst: from(1), ret: match.TBool},
+		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: match.TString, impl: implConcat},
+		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: implEndsWith},
+		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: match.TInt, impl: implIndexOf},
+		{name: "length", min: 1, max: 1, args: allOf(argString), ret: match.TInt, impl: implLength},
+		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: match.TUnknown, impl: implNumber},
+		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: implStartsWith},
+		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: match.TString, impl: implString},
+		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: implStringContains},
+		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: match.TString, impl: implSubstring},
 	} {
 		funcs[strings.ToLower(f.name)] = f
 	}
@@ -207,18 +208,18 @@ func (c *compiler) compileCall(e *Call) *node {
 		var cidrs []string
 		for _, a := range args[1:] {
 			if a.val.Kind() != event.KindString {
-				c.errorf(a.src.Position(), "argument of cidrMatch must be a CIDR string, found %s", describe(a))
+				c.errorf(a.src.Position(), "argument of cidrMatch must be a match.CIDR string, found %s", describe(a))
 				return badNode(e)
 			}
 			cidrs = append(cidrs, a.val.Str())
 		}
-		prefixes, err := parsePrefixes(cidrs)
+		prefixes, err := match.ParseCIDRs(cidrs)
 		if err != nil {
 			c.errorf(e.Pos, "cidrMatch: %v", err)
 			return badNode(e)
 		}
 		src := args[0].e
-		p := &cidrPred{prefixes: prefixes}
+
 		n.e = evalFunc(func(ev *event.Event) event.Value {
 			v := src.eval(ev)
 			if !v.Exists() {
@@ -226,15 +227,15 @@ func (c *compiler) compileCall(e *Call) *node {
 			}
 			if v.Kind() == event.KindArray {
 				for _, x := range v.Array() {
-					if p.test(x) {
+					if prefixes.Contains(x) {
 						return event.Bool(true)
 					}
 				}
 				return event.Bool(false)
 			}
-			return event.Bool(p.test(v))
+			return event.Bool(prefixes.Contains(v))
 		})
-		return fold(n)
+		return precompute(n)
 	}
 	if def.name == "number" && len(args) == 2 {
 		if b := args[1].val; b.Kind() == event.KindInt && (b.Int() < 2 || b.Int() > 36) {
@@ -244,10 +245,10 @@ func (c *compiler) compileCall(e *Call) *node {
 	}
 	if def.name == "add" || def.name == "subtract" || def.name == "multiply" || def.name == "divide" || def.name == "modulo" {
 		switch {
-		case args[0].t == TFloat || args[1].t == TFloat:
-			n.t = TFloat
-		case args[0].t == TInt && args[1].t == TInt:
-			n.t = TInt
+		case args[0].t == match.TFloat || args[1].t == match.TFloat:
+			n.t = match.TFloat
+		case args[0].t == match.TInt && args[1].t == match.TInt:
+			n.t = match.TInt
 		}
 	}
 	evals := make([]evaluator, len(args))
@@ -279,26 +280,26 @@ func (c *compiler) compileCall(e *Call) *node {
 		}
 		return callImpl(impl, vals, insensitive)
 	})
-	return fold(n)
+	return precompute(n)
 }
 
-func argOK(k argKind, t Type) bool {
-	if t == TUnknown || t == TNull {
+func argOK(k argKind, t match.Type) bool {
+	if t == match.TUnknown || t == match.TNull {
 		return true
 	}
 	switch k {
 	case argString:
-		return t == TString
+		return t == match.TString
 	case argNumber:
-		return t.isNumeric()
+		return t.IsNumeric()
 	case argInt:
-		return t == TInt
+		return t == match.TInt
 	case argBool:
-		return t == TBool
+		return t == match.TBool
 	case argIP:
-		return t == TIP
+		return t == match.TIP
 	}
-	return t != TObject
+	return t != match.TObject
 }
 
 func argKindName(k argKind) string {
@@ -405,20 +406,20 @@ func fnBetween(a []event.Value, fold bool) event.Value {
 }
 
 func betweenFold(s, left, right string, greedy bool) event.Value {
-	i := indexFold(s, left)
+	i := match.IndexFold(s, left)
 	if i < 0 {
 		return event.Str("")
 	}
-	start := i + prefixLenFold(s[i:], left)
+	start := i + match.PrefixLenFold(s[i:], left)
 	end := -1
 	if greedy {
 		for j := len(s); j >= 0; j-- {
-			if j <= len(s) && hasPrefixFold(s[j:], right) {
+			if j <= len(s) && match.HasPrefixFold(s[j:], right) {
 				end = j
 				break
 			}
 		}
-	} else if k := indexFold(s[start:], right); k >= 0 {
+	} else if k := match.IndexFold(s[start:], right); k >= 0 {
 		end = start + k
 	}
 	if end < start {
@@ -432,7 +433,7 @@ func fnConcat(a []event.Value, _ bool) event.Value {
 	for _, v := range a {
 		switch v.Kind() {
 		case event.KindString, event.KindInt, event.KindFloat, event.KindBool:
-			b = appendScalar(b, v)
+			b = match.AppendScalar(b, v)
 		default:
 			return event.Null()
 		}
@@ -445,7 +446,7 @@ func fnEndsWith(a []event.Value, fold bool) event.Value {
 		return event.Null()
 	}
 	if fold {
-		return event.Bool(hasSuffixFold(a[0].Str(), a[1].Str()))
+		return event.Bool(match.HasSuffixFold(a[0].Str(), a[1].Str()))
 	}
 	return event.Bool(strings.HasSuffix(a[0].Str(), a[1].Str()))
 }
@@ -455,7 +456,7 @@ func fnStartsWith(a []event.Value, fold bool) event.Value {
 		return event.Null()
 	}
 	if fold {
-		return event.Bool(hasPrefixFold(a[0].Str(), a[1].Str()))
+		return event.Bool(match.HasPrefixFold(a[0].Str(), a[1].Str()))
 	}
 	return event.Bool(strings.HasPrefix(a[0].Str(), a[1].Str()))
 }
@@ -469,7 +470,7 @@ func fnStringContains(a []event.Value, fold bool) event.Value {
 		return event.Bool(false)
 	}
 	if fold {
-		return event.Bool(containsFold(s, sub))
+		return event.Bool(match.ContainsFold(s, sub))
 	}
 	return event.Bool(strings.Contains(s, sub))
 }
@@ -598,7 +599,7 @@ func fnString(a []event.Value, _ bool) event.Value {
 	case event.KindString:
 		return a[0]
 	case event.KindInt, event.KindFloat, event.KindBool:
-		return event.Str(string(appendScalar(nil, a[0])))
+		return event.Str(string(match.AppendScalar(nil, a[0])))
 	}
 	return event.Null()
 }
@@ -646,7 +647,7 @@ func fnSubstring(a []event.Value, _ bool) event.Value {
 	if start >= end {
 		return event.Str("")
 	}
-	if isASCII(s) {
+	if match.IsASCII(s) {
 		return event.Str(s[start:end])
 	}
 	return event.Str(s[u16ToByte(s, int(start)):u16ToByte(s, int(end))])

@@ -9,16 +9,16 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/dsl"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // Options configures Compile.
 type Options struct {
 	// Types gives the Elasticsearch type of fields; nil means
-	// eql.ECSAndNonECS(). Fields it does not know compile as keyword
+	// match.ECSAndNonECS(). Fields it does not know compile as keyword
 	// fields.
-	Types eql.FieldTypes
+	Types match.FieldTypes
 
 	// Now is the time date math in ranges ("@timestamp >= now-30d/d") is
 	// relative to, asked each time such a range is matched; nil means
@@ -55,7 +55,7 @@ type Options struct {
 // with (a value that is no number on a numeric field, a wildcard on an ip
 // field), and free text, which has no field to search; Compile returns
 // them as an ErrorList positioned on the query.
-func Compile(n Node, s *event.Schema, opt Options) (eql.Pred, error) {
+func Compile(n Node, s *event.Schema, opt Options) (match.Pred, error) {
 	c := &compiler{
 		dsl: dsl.New(s, dsl.Options{Types: opt.Types, Now: opt.Now}),
 		opt: opt,
@@ -69,7 +69,7 @@ func Compile(n Node, s *event.Schema, opt Options) (eql.Pred, error) {
 
 // CompileQuery parses and compiles a KQL query; errors carry the source
 // line for Snippet.
-func CompileQuery(query string, s *event.Schema, opt Options) (eql.Pred, error) {
+func CompileQuery(query string, s *event.Schema, opt Options) (match.Pred, error) {
 	n, err := Parse(query)
 	if err != nil {
 		return nil, err
@@ -93,11 +93,11 @@ type compiler struct {
 	errs   ErrorList
 }
 
-func (c *compiler) errorf(pos Pos, format string, args ...any) eql.Pred {
+func (c *compiler) errorf(pos Pos, format string, args ...any) match.Pred {
 	if len(c.errs) < maxErrors {
 		c.errs = append(c.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 	}
-	return eql.False()
+	return match.False()
 }
 
 func (c *compiler) warnf(pos Pos, format string, args ...any) {
@@ -106,24 +106,24 @@ func (c *compiler) warnf(pos Pos, format string, args ...any) {
 	}
 }
 
-func (c *compiler) node(n Node) eql.Pred {
+func (c *compiler) node(n Node) match.Pred {
 	switch n := n.(type) {
 	case nil:
-		return eql.True()
+		return match.True()
 	case *Or:
-		ps := make([]eql.Pred, len(n.Terms))
+		ps := make([]match.Pred, len(n.Terms))
 		for i, t := range n.Terms {
 			ps[i] = c.node(t)
 		}
 		return dsl.Or(ps...)
 	case *And:
-		ps := make([]eql.Pred, len(n.Terms))
+		ps := make([]match.Pred, len(n.Terms))
 		for i, t := range n.Terms {
 			ps[i] = c.node(t)
 		}
-		return eql.And(ps...)
+		return match.And(ps...)
 	case *Not:
-		return eql.Not(c.node(n.X))
+		return match.Not(c.node(n.X))
 	case *Paren:
 		return c.node(n.X)
 	case *Match:
@@ -133,7 +133,7 @@ func (c *compiler) node(n Node) eql.Pred {
 		return c.values(n.Field, n.Value)
 	case *Exists:
 		if n.Field.IsStar() {
-			return eql.True() // *:* is match_all
+			return match.True() // *:* is match_all
 		}
 		name := c.fieldName(n.Field)
 		p, err := c.dsl.Exists(name)
@@ -165,22 +165,22 @@ func (c *compiler) fieldName(f *Value) string {
 
 // values compiles a value list: or, and, not over values, each matched
 // against the field.
-func (c *compiler) values(field *Value, v Node) eql.Pred {
+func (c *compiler) values(field *Value, v Node) match.Pred {
 	switch v := v.(type) {
 	case *Or:
-		ps := make([]eql.Pred, len(v.Terms))
+		ps := make([]match.Pred, len(v.Terms))
 		for i, t := range v.Terms {
 			ps[i] = c.values(field, t)
 		}
 		return dsl.Or(ps...)
 	case *And:
-		ps := make([]eql.Pred, len(v.Terms))
+		ps := make([]match.Pred, len(v.Terms))
 		for i, t := range v.Terms {
 			ps[i] = c.values(field, t)
 		}
-		return eql.And(ps...)
+		return match.And(ps...)
 	case *Not:
-		return eql.Not(c.values(field, v.X))
+		return match.Not(c.values(field, v.X))
 	case *Paren:
 		return c.values(field, v.X)
 	case *Value:
@@ -190,9 +190,9 @@ func (c *compiler) values(field *Value, v Node) eql.Pred {
 }
 
 // value compiles field:value as the detection engine's query does.
-func (c *compiler) value(field, v *Value) eql.Pred {
+func (c *compiler) value(field, v *Value) match.Pred {
 	name := c.fieldName(field)
-	var p eql.Pred
+	var p match.Pred
 	var err error
 	switch {
 	case v.IsStar():
@@ -259,14 +259,14 @@ func literal(s string) (v any, ok bool) {
 // match query would be, as Lucene's query parser does without splitting
 // on whitespace. With Options.KnownTypes a keyword field gets a wildcard
 // query on the whole value instead.
-func (c *compiler) wildcard(name string, v *Value) (eql.Pred, error) {
+func (c *compiler) wildcard(name string, v *Value) (match.Pred, error) {
 	if c.opt.KnownTypes {
 		if f := c.dsl.Field(name); f.Type == "keyword" || f.Type == "constant_keyword" || f.Type == "wildcard" {
 			return c.dsl.QueryStringWildcard(name, v.Pattern())
 		}
 	}
 	terms := splitTerms(v)
-	var ps []eql.Pred
+	var ps []match.Pred
 	for i := 0; i < len(terms); i++ {
 		t := terms[i]
 		if t.stars == nil {
@@ -284,7 +284,7 @@ func (c *compiler) wildcard(name string, v *Value) (eql.Pred, error) {
 			ps = append(ps, p)
 			continue
 		}
-		var p eql.Pred
+		var p match.Pred
 		var err error
 		if t.loneStar() {
 			p, err = c.dsl.Exists(name)
@@ -357,7 +357,7 @@ func splitTerms(v *Value) []qsTerm {
 
 // rangeNode compiles field < value (and <=, >, >=): a range query, whose
 // bound Kibana sends as a number when it looks like one.
-func (c *compiler) rangeNode(n *Range) eql.Pred {
+func (c *compiler) rangeNode(n *Range) match.Pred {
 	name := c.fieldName(n.Field)
 	var bound any = n.Value.Text
 	if !n.Value.Quoted {
@@ -388,7 +388,7 @@ func (c *compiler) rangeNode(n *Range) eql.Pred {
 // satisfy the inner query; events here hold each sub-field's values of
 // all objects together, so the inner query is evaluated on those (a
 // superset of what the nested query matches).
-func (c *compiler) nested(n *Nested) eql.Pred {
+func (c *compiler) nested(n *Nested) match.Pred {
 	outer := c.prefix
 	c.prefix = c.prefix + n.Field.Text + "."
 	defer func() { c.prefix = outer }()

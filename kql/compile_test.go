@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/internal/testevent"
+	"github.com/vigilsec/vigil/match"
 )
 
 // doc is an event for tests: field paths and values (string, int, float64,
@@ -220,7 +220,7 @@ func TestCompileWarnings(t *testing.T) {
 // TestCompileTypes uses a caller's field types.
 func TestCompileTypes(t *testing.T) {
 	s := event.NewSchema()
-	p, err := CompileQuery(`custom.n > 5 and custom.t:"Hello World"`, s, Options{Types: eql.Layered{eql.Fields{"custom.n": "long", "custom.t": "text"}, eql.ECS()}})
+	p, err := CompileQuery(`custom.n > 5 and custom.t:"Hello World"`, s, Options{Types: match.Layered{match.Fields{"custom.n": "long", "custom.t": "text"}, match.ECS()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@
 // Parse gives a tree (Node) with positions, whose String method writes it
 // back in KQL; Walk visits it.
 //
-// Compile turns a tree into an eql.Pred with the semantics of the
+// Compile turns a tree into an match.Pred with the semantics of the
 // Elasticsearch query Kibana's detection engine builds from it. The engine
 // gives Kibana no field types (its data view has no fields), so:
 //

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/vigilsec/vigil/dsl"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -16,7 +16,7 @@ import (
 // them. Errors name the rule file and the position in it
 // ("rules/x.toml:12:31: kql: ..."), or the filter ("rules/x.toml: filter
 // 2: ...").
-func CompileRule(r *rule.Rule, s *event.Schema, opt Options) (eql.Pred, error) {
+func CompileRule(r *rule.Rule, s *event.Schema, opt Options) (match.Pred, error) {
 	if r.Language != "kuery" {
 		return nil, fmt.Errorf("%s: the rule's language is %q, not kuery", r.Path, r.Language)
 	}
@@ -26,14 +26,14 @@ func CompileRule(r *rule.Rule, s *event.Schema, opt Options) (eql.Pred, error) {
 // CompileThreat compiles the threat_query and threat_filters of an
 // indicator match (threat_match) rule: the condition on the indicator
 // documents of its threat_index.
-func CompileThreat(r *rule.Rule, s *event.Schema, opt Options) (eql.Pred, error) {
+func CompileThreat(r *rule.Rule, s *event.Schema, opt Options) (match.Pred, error) {
 	if r.ThreatLanguage != "" && r.ThreatLanguage != "kuery" {
 		return nil, fmt.Errorf("%s: the rule's threat_language is %q, not kuery", r.Path, r.ThreatLanguage)
 	}
 	return compileRule(r, r.ThreatQuery, r.ThreatFilters, true, s, opt)
 }
 
-func compileRule(r *rule.Rule, query string, filters []any, threat bool, s *event.Schema, opt Options) (eql.Pred, error) {
+func compileRule(r *rule.Rule, query string, filters []any, threat bool, s *event.Schema, opt Options) (match.Pred, error) {
 	var errs []error
 	where := func(e *Error) string {
 		if threat {
@@ -73,5 +73,5 @@ func compileRule(r *rule.Rule, query string, filters []any, threat bool, s *even
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return eql.And(p, fp), nil
+	return match.And(p, fp), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/source"
 )
 
@@ -81,7 +82,7 @@ func (c *eqlCmd) Run(ctx context.Context, args []string) error {
 	opt := eql.Options{CategoryField: *catField, AllowUnknownFields: !*strict}
 	switch *schemaName {
 	case "ecs":
-		opt.Schema = eql.ECSAndNonECS()
+		opt.Schema = match.ECSAndNonECS()
 	case "none":
 	default:
 		return usageError("eql: unknown --schema %q (use ecs or none)", *schemaName)

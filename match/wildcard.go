@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"strings"
@@ -87,24 +87,24 @@ func (w *wildcard) match(s string) bool {
 	switch w.kind {
 	case wcExact:
 		if w.fold {
-			return equalFold(s, w.lit)
+			return EqualFold(s, w.lit)
 		}
 		return s == w.lit
 	case wcAll:
 		return true
 	case wcPrefix:
 		if w.fold {
-			return hasPrefixFold(s, w.lit)
+			return HasPrefixFold(s, w.lit)
 		}
 		return strings.HasPrefix(s, w.lit)
 	case wcSuffix:
 		if w.fold {
-			return hasSuffixFold(s, w.lit)
+			return HasSuffixFold(s, w.lit)
 		}
 		return strings.HasSuffix(s, w.lit)
 	case wcContains:
 		if w.fold {
-			return containsFold(s, w.lit)
+			return ContainsFold(s, w.lit)
 		}
 		return strings.Contains(s, w.lit)
 	case wcSegments:
@@ -203,11 +203,11 @@ func (w *wildcard) matchAt(s string, i int, part string) (int, bool) {
 func (w *wildcard) matchSegments(s string) bool {
 	first, last := w.segs[0], w.segs[len(w.segs)-1]
 	if w.fold {
-		if !hasPrefixFold(s, first) {
+		if !HasPrefixFold(s, first) {
 			return false
 		}
-		s = s[prefixLenFold(s, first):]
-		if !hasSuffixFold(s, last) {
+		s = s[PrefixLenFold(s, first):]
+		if !HasSuffixFold(s, last) {
 			return false
 		}
 		s = s[:len(s)-suffixLenFold(s, last)]
@@ -223,11 +223,11 @@ func (w *wildcard) matchSegments(s string) bool {
 		}
 		var i int
 		if w.fold {
-			i = indexFold(s, seg)
+			i = IndexFold(s, seg)
 			if i < 0 {
 				return false
 			}
-			s = s[i+prefixLenFold(s[i:], seg):]
+			s = s[i+PrefixLenFold(s[i:], seg):]
 		} else {
 			i = strings.Index(s, seg)
 			if i < 0 {
@@ -239,9 +239,9 @@ func (w *wildcard) matchSegments(s string) bool {
 	return true
 }
 
-// prefixLenFold returns the byte length in s of a prefix that matched p
+// PrefixLenFold returns the byte length in s of a prefix that matched p
 // ignoring case (folded runes may differ in width).
-func prefixLenFold(s, p string) int {
+func PrefixLenFold(s, p string) int {
 	n := 0
 	for _, r := range p {
 		_ = r

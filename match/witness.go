@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"math/rand/v2"
@@ -59,7 +59,7 @@ func (w *witness) pred(p Pred) bool {
 			w.vals = saved
 		}
 		return false
-	case notPred, valuePred:
+	case notPred, Script:
 		return true // left to the caller's check
 	case existsPred:
 		w.add(x.slot, event.Str("x"))

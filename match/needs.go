@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"regexp"
@@ -492,7 +492,7 @@ func AppendKeyword(dst []byte, v event.Value) ([]byte, bool) {
 		return appendFold(dst, v.Str()), true
 	case event.KindInt, event.KindFloat, event.KindBool:
 		var buf [32]byte
-		return appendFold(dst, string(appendScalar(buf[:0], v))), true
+		return appendFold(dst, string(AppendScalar(buf[:0], v))), true
 	}
 	return dst, false
 }
@@ -509,7 +509,7 @@ func NumberKey(v event.Value) (float64, bool) {
 	case event.KindFloat:
 		f = v.Float()
 	case event.KindString:
-		n, ok := parseNumber(v.Str())
+		n, ok := ParseNumber(v.Str())
 		if !ok {
 			return 0, false
 		}
