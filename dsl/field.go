@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/internal/star"
 	"github.com/vigilsec/vigil/match"
 )
 
@@ -157,10 +156,11 @@ func (c *Compiler) Expand(pattern string) []string {
 	if !strings.Contains(pattern, "*") {
 		return []string{pattern}
 	}
+	g := match.CompileGlob(pattern, match.GlobStar, false)
 	seen := map[string]bool{}
 	var out []string
 	add := func(name string) {
-		if !seen[name] && star.Match(pattern, name) {
+		if !seen[name] && g.Match(name) {
 			seen[name] = true
 			out = append(out, name)
 		}

@@ -136,14 +136,14 @@ func (c *Compiler) MatchPhrase(field string, value any) (match.Pred, error) {
 // fields the pattern is matched against each token.
 func (c *Compiler) Wildcard(field, pattern string, caseInsensitive bool) (match.Pred, error) {
 	return c.forEach(field, func(f Field) (match.Pred, error) {
-		return c.glob(f, "wildcard", luceneWildcard(pattern), caseInsensitive, false)
+		return c.glob(f, "wildcard", pattern, caseInsensitive)
 	})
 }
 
 // Prefix is a prefix query.
 func (c *Compiler) Prefix(field, prefix string, caseInsensitive bool) (match.Pred, error) {
 	return c.forEach(field, func(f Field) (match.Pred, error) {
-		return c.glob(f, "prefix", append([]rune(prefix), anyRun), caseInsensitive, false)
+		return c.glob(f, "prefix", match.EscapeGlob(prefix)+"*", caseInsensitive)
 	})
 }
 
@@ -155,22 +155,36 @@ func (c *Compiler) Prefix(field, prefix string, caseInsensitive bool) (match.Pre
 // each token.
 func (c *Compiler) QueryStringWildcard(field string, parts []string) (match.Pred, error) {
 	return c.forEach(field, func(f Field) (match.Pred, error) {
-		return c.glob(f, "wildcard", starParts(parts), false, true)
+		if f.kind == kText {
+			// normalized as the field's search analyzer does
+			lower := make([]string, len(parts))
+			for i, p := range parts {
+				lower[i] = strings.ToLower(p)
+			}
+			parts = lower
+		}
+		return c.glob(f, "wildcard", starParts(parts), false)
 	})
 }
 
-func (c *Compiler) glob(f Field, what string, elems []rune, ci, normalize bool) (match.Pred, error) {
+// starParts writes literal parts with a * between each two, in Lucene's
+// wildcard syntax: KQL's wildcards ("a*b" is {"a", "b"}; ? is literal).
+func starParts(parts []string) string {
+	esc := make([]string, len(parts))
+	for i, p := range parts {
+		esc[i] = match.EscapeGlob(p)
+	}
+	return strings.Join(esc, "*")
+}
+
+// glob compiles a pattern in Lucene's wildcard syntax: on keyword fields
+// against the whole value, on text fields against each (lowercased) token.
+func (c *Compiler) glob(f Field, what string, pattern string, ci bool) (match.Pred, error) {
 	switch f.kind {
 	case kKeyword:
-		if pat, ok := eqlPattern(elems); ok {
-			return match.Wildcard(f.Slot, pat, ci), nil
-		}
-		return &globPred{slot: f.Slot, g: newGlob(elems, ci, false)}, nil
+		return match.WildcardGlob(f.Slot, match.CompileGlob(pattern, match.GlobLucene, ci)), nil
 	case kText:
-		if normalize {
-			elems = lowerElems(elems)
-		}
-		return textGlob(f.Slot, newGlob(elems, ci, true)), nil
+		return textGlob(f.Slot, match.CompileGlob(pattern, match.GlobLucene, ci)), nil
 	}
 	return nil, fmt.Errorf("can only use %s queries on keyword, text and wildcard fields - not on %s which is of type %s", what, f.Name, f.typeName())
 }
@@ -424,44 +438,4 @@ func boolValue(f Field, v any) (bool, error) {
 		}
 	}
 	return false, fmt.Errorf("Can't parse boolean value [%s], expected [true] or [false] (field %s is of type boolean)", keywordString(v), f.Name)
-}
-
-// globPred matches a field's values against a pattern match.Wildcard cannot
-// express (a literal * or ?), with the same any-element semantics.
-type globPred struct {
-	slot int
-	g    *glob
-}
-
-func (p *globPred) Match(ev *event.Event) bool {
-	v := ev.Get(p.slot)
-	if v.Kind() != event.KindArray {
-		return p.test(v)
-	}
-	for _, e := range v.Array() {
-		if p.test(e) {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *globPred) test(v event.Value) bool {
-	switch v.Kind() {
-	case event.KindString:
-		return p.g.match(v.Str())
-	case event.KindInt, event.KindFloat, event.KindBool:
-		var buf [32]byte
-		var b []byte
-		switch v.Kind() {
-		case event.KindInt:
-			b = strconv.AppendInt(buf[:0], v.Int(), 10)
-		case event.KindFloat:
-			b = strconv.AppendFloat(buf[:0], v.Float(), 'g', -1, 64)
-		default:
-			b = strconv.AppendBool(buf[:0], v.Bool())
-		}
-		return p.g.match(string(b))
-	}
-	return false
 }

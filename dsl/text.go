@@ -3,6 +3,7 @@ package dsl
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
@@ -19,7 +20,7 @@ type textPred struct {
 	terms []string // single tokens, lowercase (compared with equalLower)
 	// phrases of two or more tokens, lowercase.
 	phrases [][]string
-	globs   []*glob // patterns matched against each lowercased token
+	globs   []*match.Glob // patterns matched against each lowercased token
 
 	// With many terms and phrases, a map from a (first) token to what
 	// starts with it; built by finish.
@@ -251,9 +252,15 @@ func (p *textPred) matchText(s string) bool {
 			}
 		}
 	globs:
-		for _, g := range p.globs {
-			if g.match(tok) {
-				return true
+		if len(p.globs) > 0 {
+			// Patterns are lowercase (the analyzer's normalization):
+			// they match the lowercased token.
+			low := appendLower(buf[:0], tok)
+			lows := unsafe.String(unsafe.SliceData(low), len(low)) // buf outlives the loop below
+			for _, g := range p.globs {
+				if g.Match(lows) {
+					return true
+				}
 			}
 		}
 	}
@@ -324,8 +331,8 @@ func finished(p *textPred) *textPred {
 }
 
 // textGlob returns a predicate matching a pattern against each token.
-func textGlob(slot int, g *glob) match.Pred {
-	return &textPred{slot: slot, globs: []*glob{g}}
+func textGlob(slot int, g *match.Glob) match.Pred {
+	return &textPred{slot: slot, globs: []*match.Glob{g}}
 }
 
 func dedup(ss []string) []string {

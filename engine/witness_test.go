@@ -127,7 +127,7 @@ func witnessIndex(r *rule.Rule) string {
 	if len(ps.include) == 0 {
 		return "logs-x-default"
 	}
-	return strings.ReplaceAll(ps.include[0], "*", "x")
+	return strings.ReplaceAll(ps.include[0].String(), "*", "x")
 }
 
 // witnessDocs returns JSON documents (without @timestamp) that, in order,

@@ -268,11 +268,11 @@ type eqFoldTest string
 
 func (t eqFoldTest) test(s string) bool { return EqualFold(s, string(t)) }
 
-func (w *wildcard) test(s string) bool { return w.match(s) }
+func (g *Glob) test(s string) bool { return g.Match(s) }
 
-func (w *wildcard) testFolded(s, f string) bool { return w.matchFolded(s, f) }
+func (g *Glob) testFolded(s, f string) bool { return g.MatchFolded(s, f) }
 
-func (w *wildcard) wantsFolded() bool { return w.folded != nil }
+func (g *Glob) wantsFolded() bool { return g.folded != nil }
 
 // setTest is membership in a set of strings, folded when fold is set, plus
 // wildcard patterns tried in turn.
@@ -280,7 +280,7 @@ type setTest struct {
 	set   map[string]struct{}
 	small []string // the set's members when there are few: a scan is faster
 	fold  bool
-	wild  []*wildcard
+	wild  []*Glob
 	// With many patterns, pre finds which patterns' literal text (one
 	// run of each, folded) a value holds: only those are tried, and those
 	// without literal text (always).
@@ -306,7 +306,7 @@ func (t *setTest) prefilter() {
 	}
 	var lits []string
 	for i, w := range t.wild {
-		n, _ := wildcardNeed(0, w.pattern, longest)
+		n, _ := globNeed(0, w, longest)
 		if n.Op == NeedExists {
 			t.always = append(t.always, int32(i))
 			continue
@@ -323,7 +323,7 @@ func (t *setTest) prefilter() {
 func (t *setTest) testWild(s string) bool {
 	if t.pre == nil {
 		for _, w := range t.wild {
-			if w.match(s) {
+			if w.Match(s) {
 				return true
 			}
 		}
@@ -338,7 +338,7 @@ func (t *setTest) testWild(s string) bool {
 // those without literal text.
 func (t *setTest) tryWild(s, f string) bool {
 	for _, i := range t.always {
-		if t.wild[i].matchFolded(s, f) {
+		if t.wild[i].MatchFolded(s, f) {
 			return true
 		}
 	}
@@ -353,7 +353,7 @@ func (t *setTest) tryWild(s, f string) bool {
 			}
 			seen[i>>6] |= 1 << (i & 63)
 		}
-		if t.wild[i].matchFolded(s, f) {
+		if t.wild[i].MatchFolded(s, f) {
 			return true
 		}
 	}
@@ -390,7 +390,7 @@ func (t *setTest) testFolded(s, f string) bool {
 	}
 	if t.pre == nil {
 		for _, w := range t.wild {
-			if w.matchFolded(s, f) {
+			if w.MatchFolded(s, f) {
 				return true
 			}
 		}
@@ -517,10 +517,16 @@ func StringEquals(slot int, value string, fold bool) Pred {
 // pattern is rewritten to an equality, prefix, suffix or substring test
 // where it can be.
 func Wildcard(slot int, pattern string, fold bool) Pred {
-	if !hasWildcard(pattern) {
-		return StringEquals(slot, pattern, fold)
+	return WildcardGlob(slot, CompileGlob(pattern, GlobStarQuestion, fold))
+}
+
+// WildcardGlob holds when the field matches a compiled pattern, tested as
+// Wildcard tests it.
+func WildcardGlob(slot int, g *Glob) Pred {
+	if g.IsLiteral() {
+		return StringEquals(slot, g.Literal(), g.fold)
 	}
-	return newStrPred(slot, compileWildcard(pattern, fold))
+	return newStrPred(slot, g)
 }
 
 // Prefix holds when the field starts with prefix.
@@ -569,8 +575,8 @@ func patternTest(patterns []string, fold, wildcards bool) strTest {
 	t := &setTest{set: map[string]struct{}{}, fold: fold}
 	for _, p := range patterns {
 		if wildcards && hasWildcard(p) {
-			w := compileWildcard(p, fold)
-			if w.kind == wcAll {
+			w := CompileGlob(p, GlobStarQuestion, fold)
+			if w.MatchesAll() {
 				return w
 			}
 			t.wild = append(t.wild, w)

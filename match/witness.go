@@ -134,7 +134,7 @@ func (w *witness) test(t strTest) (string, bool) {
 		return "zq" + w.fold(x.s, x.fold) + "qz", true
 	case containsFoldTest:
 		return "zq" + w.recase(x.s) + "qz", true
-	case *wildcard:
+	case *Glob:
 		return w.wildcard(x), true
 	case *setTest:
 		n := len(x.wild)
@@ -181,19 +181,21 @@ func (w *witness) fold(s string, fold bool) string {
 }
 
 // wildcard instantiates a pattern: * as a short run, ? as one letter.
-func (w *witness) wildcard(x *wildcard) string {
+func (w *witness) wildcard(g *Glob) string {
 	var b strings.Builder
-	for _, r := range x.pattern {
-		switch r {
-		case '*':
+	for k, seg := range g.segs {
+		if k > 0 {
 			b.WriteString([]string{"", "q", "zq\\"}[w.rng.IntN(3)])
-		case '?':
-			b.WriteByte('c')
-		default:
-			if x.fold && w.rng.IntN(3) == 0 {
-				r = unicode.SimpleFold(r)
+		}
+		for j, r := range seg.text {
+			switch {
+			case r == '?' && seg.isOne(j):
+				b.WriteByte('c')
+			case g.fold && w.rng.IntN(3) == 0:
+				b.WriteRune(unicode.SimpleFold(r))
+			default:
+				b.WriteRune(r)
 			}
-			b.WriteRune(r)
 		}
 	}
 	return b.String()
