@@ -114,12 +114,12 @@ func (e *Engine) compileEQL(lr *liveRule) error {
 	r := lr.rule
 	q, err := eql.Parse(r.Query)
 	if err != nil {
-		return eqlErrors(r, err)
+		return r.QueryErrors("query", err)
 	}
 	opt := eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride}
 	p, err := eql.Compile(q, e.schema, opt)
 	if err != nil {
-		return eqlErrors(r, err)
+		return r.QueryErrors("query", err)
 	}
 	if r.EventCategoryOverride != "" {
 		lr.catSlot = e.schema.Slot(r.EventCategoryOverride)
@@ -340,7 +340,7 @@ func (e *Engine) rankStages(spec *sequence.Spec, p *eql.Program) {
 // compileKQL compiles a kuery rule's query and its filters.
 func (e *Engine) compileKQL(lr *liveRule) error {
 	r := lr.rule
-	p, err := kql.CompileRule(r, e.schema, kql.Options{})
+	p, err := compileKQLRule(r, e.schema, kql.Options{})
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func (e *Engine) compileThreat(lr *liveRule) error {
 	if len(r.ThreatMapping) == 0 {
 		return fmt.Errorf("%s:%d: threat_match rule without threat_mapping", r.Path, r.Line)
 	}
-	pred, err := kql.CompileThreat(r, e.schema, kql.Options{Now: func() time.Time { return time.Unix(0, e.threatNow) }})
+	pred, err := compileKQLThreat(r, e.schema, kql.Options{Now: func() time.Time { return time.Unix(0, e.threatNow) }})
 	if err != nil {
 		return err
 	}

@@ -170,7 +170,7 @@ func witnessDocs(t *testing.T, r *rule.Rule, s *event.Schema, rng *rand.Rand) []
 			return nil
 		}
 	default:
-		p, err := kql.CompileRule(r, s, kql.Options{})
+		p, err := compileKQLRule(r, s, kql.Options{})
 		if err != nil {
 			return nil
 		}

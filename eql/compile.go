@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/match"
 )
 
@@ -75,18 +76,18 @@ type compiler struct {
 	src    string
 	schema *event.Schema
 	opt    Options
-	errs   ErrorList
+	errs   srcpos.ErrorList
 }
 
-func (c *compiler) errorf(p Pos, format string, args ...any) {
-	c.errs.add(c.src, p, format, args...)
+func (c *compiler) errorf(p srcpos.Pos, format string, args ...any) {
+	c.errs.Addf(c.src, p, "eql: "+format, args...)
 }
 
 // Compile checks a parsed query against opt.Schema and compiles it for
 // events decoded with s: every field it references is registered in s and
 // resolved to its slot now (a nil s checks the query without keeping the
 // slots). It reports every error it finds as an
-// *ErrorList: unknown fields and functions, wrong arity or argument types,
+// srcpos.ErrorList: unknown fields and functions, wrong arity or argument types,
 // comparisons Elasticsearch rejects.
 func Compile(q *Query, s *event.Schema, opt Options) (*Program, error) {
 	if opt.CategoryField == "" {
@@ -121,7 +122,7 @@ func Compile(q *Query, s *event.Schema, opt Options) (*Program, error) {
 		}
 		prog.KeyNames = keyNames(sq.By, sq.Stages)
 	}
-	if err := c.errs.err(); err != nil {
+	if err := c.errs.Err(); err != nil {
 		return nil, err
 	}
 	return prog, nil

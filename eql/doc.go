@@ -5,7 +5,7 @@
 //
 // # Use
 //
-//	q, err := eql.Parse(src)                       // *ErrorList on failure
+//	q, err := eql.Parse(src)                       // a srcpos.ErrorList on failure
 //	p, err := eql.Compile(q, schema, eql.Options{Schema: match.ECS()})
 //	schema.Decode(doc, &ev)                        // event.Schema: fields now have slots
 //	if p.Match(&ev) { ... }                        // event queries
@@ -20,7 +20,7 @@
 // stage (its predicate with the category, its join keys, runs, whether it
 // is a missing event), the until stage and maxspan, for the runtime in
 // package eql/sequence. Errors carry line:col positions and a caret
-// snippet (ErrorList.Detailed); the parser reports several per query by
+// snippet (srcpos.ErrorList.Render); the parser reports several per query by
 // resynchronising at and/or operands, stages and pipes.
 //
 // The predicates are those of package match, which kql and dsl compile to

@@ -163,7 +163,7 @@ func BenchmarkCorpusRules(b *testing.B) {
 		if r == nil {
 			continue
 		}
-		p, err := CompileRule(r, s, Options{})
+		p, err := CompileFiltered(r.Query, r.Filters, s, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

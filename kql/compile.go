@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/dsl"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/match"
 )
 
@@ -38,7 +39,7 @@ type Options struct {
 	// a wildcard field name that names no known field (it matches
 	// nothing), a nested query (compiled on the parent's fields, without
 	// requiring a single object to satisfy it).
-	Warn func(*Error)
+	Warn func(*srcpos.Error)
 }
 
 // Compile compiles a parsed KQL query to a predicate over events decoded
@@ -54,15 +55,15 @@ type Options struct {
 // the field's type. Errors are those Elasticsearch would fail the search
 // with (a value that is no number on a numeric field, a wildcard on an ip
 // field), and free text, which has no field to search; Compile returns
-// them as an ErrorList positioned on the query.
+// them as an srcpos.ErrorList positioned on the query.
 func Compile(n Node, s *event.Schema, opt Options) (match.Pred, error) {
 	c := &compiler{
 		dsl: dsl.New(s, dsl.Options{Types: opt.Types, Now: opt.Now}),
 		opt: opt,
 	}
 	p := c.node(n)
-	if len(c.errs) > 0 {
-		return nil, c.errs
+	if err := c.errs.Err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -75,12 +76,9 @@ func CompileQuery(query string, s *event.Schema, opt Options) (match.Pred, error
 		return nil, err
 	}
 	p, err := Compile(n, s, opt)
-	if list, ok := err.(ErrorList); ok {
-		lines := strings.Split(query, "\n")
-		for _, e := range list {
-			if e.Pos.Line-1 < len(lines) {
-				e.Source = strings.TrimSuffix(lines[e.Pos.Line-1], "\r")
-			}
+	if list, ok := err.(srcpos.ErrorList); ok {
+		for i, e := range list {
+			list[i] = srcpos.NewError(query, e.Pos, e.Msg)
 		}
 	}
 	return p, err
@@ -90,19 +88,19 @@ type compiler struct {
 	dsl    *dsl.Compiler
 	opt    Options
 	prefix string // the path of the nested queries around, with a trailing dot
-	errs   ErrorList
+	errs   srcpos.ErrorList
 }
 
-func (c *compiler) errorf(pos Pos, format string, args ...any) match.Pred {
+func (c *compiler) errorf(pos srcpos.Pos, format string, args ...any) match.Pred {
 	if len(c.errs) < maxErrors {
-		c.errs = append(c.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+		c.errs = append(c.errs, &srcpos.Error{Pos: pos, Msg: "kql: " + fmt.Sprintf(format, args...)})
 	}
 	return match.False()
 }
 
-func (c *compiler) warnf(pos Pos, format string, args ...any) {
+func (c *compiler) warnf(pos srcpos.Pos, format string, args ...any) {
 	if c.opt.Warn != nil {
-		c.opt.Warn(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+		c.opt.Warn(&srcpos.Error{Pos: pos, Msg: "kql: " + fmt.Sprintf(format, args...)})
 	}
 }
 

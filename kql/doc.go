@@ -62,5 +62,8 @@
 //
 // Field types come from ECS and the non-ECS schema (Options.Types); the
 // text analysis and the queries by field type are package dsl's.
-// CompileRule adds a rule's filters.
+// It compiles to match.Pred and does not know the rule format:
+// CompileFiltered takes a query and a rule's filters (Kibana's query DSL),
+// and the engine maps its errors (a srcpos.ErrorList positioned in the
+// query, the "kql: " prefix in their messages) into the rule file.
 package kql

@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/source"
 )
@@ -144,9 +145,12 @@ var errEnough = errors.New("enough results")
 
 // queryError prints parse or check errors with their snippets.
 func queryError(err error) error {
-	var list *eql.ErrorList
+	var list srcpos.ErrorList
 	if errors.As(err, &list) {
-		fmt.Fprintln(stderr, list.Detailed("query"))
+		for _, e := range list {
+			e.Pos.File = "query"
+		}
+		fmt.Fprintln(stderr, list.Render())
 		return &exitError{code: 1, err: errSilent}
 	}
 	return err

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/source"
 	"github.com/vigilsec/vigil/winlog"
@@ -328,11 +328,7 @@ func (h *hunt) reportStatuses(statuses []engine.Status) int {
 		switch s.State {
 		case engine.Failed:
 			failed++
-			fmt.Fprintln(stderr, "vigil:", s.Err)
-			var qe engine.QueryErrors
-			if errors.As(s.Err, &qe) && len(qe) > 0 && qe[0].Snippet != "" {
-				fmt.Fprintln(stderr, qe[0].Snippet)
-			}
+			fmt.Fprintln(stderr, "vigil:", srcpos.Render(s.Err))
 		case engine.Unsupported:
 			unsupported[s.Reason]++
 		}
