@@ -30,69 +30,37 @@ type funcDef struct {
 	args     func(i int) argKind
 	konst    func(i int) bool // arguments that must be constants
 	ret      match.Type
-	// impl selects the implementation (callImpl) that computes the result
-	// for scalar arguments (arrays are mapped by the caller); absent
-	// optional arguments are missing values.
-	impl implID
+	// impl computes the result for scalar arguments (arrays are mapped
+	// by the caller; absent optional arguments are missing values); fold
+	// is set for the ~ form.
+	impl func(a callArgs, fold bool) event.Value
 }
 
-// implID names a function implementation. callImpl dispatches on it with
-// static calls, so that the argument buffer stays on the stack.
-type implID uint8
+// callArgs are the arguments of a call, held by value: a slice passed
+// through a function value (impl) would escape, and evaluating a function
+// would allocate.
+type callArgs struct {
+	v    [4]event.Value
+	n    int
+	more []event.Value // more than len(v) arguments (concat)
+}
 
-const (
-	implNone implID = iota
-	opAdd
-	opSub
-	opMul
-	opDiv
-	opMod
-	implBetween
-	implConcat
-	implEndsWith
-	implIndexOf
-	implLength
-	implNumber
-	implStartsWith
-	implString
-	implStringContains
-	implSubstring
-)
-
-func callImpl(id implID, a []event.Value, fold bool) event.Value {
-	switch id {
-	case opAdd:
-		return arith('+', a[0], a[1])
-	case opSub:
-		return arith('-', a[0], a[1])
-	case opMul:
-		return arith('*', a[0], a[1])
-	case opDiv:
-		return arith('/', a[0], a[1])
-	case opMod:
-		return arith('%', a[0], a[1])
-	case implBetween:
-		return fnBetween(a, fold)
-	case implConcat:
-		return fnConcat(a, fold)
-	case implEndsWith:
-		return fnEndsWith(a, fold)
-	case implIndexOf:
-		return fnIndexOf(a, fold)
-	case implLength:
-		return fnLength(a, fold)
-	case implNumber:
-		return fnNumber(a, fold)
-	case implStartsWith:
-		return fnStartsWith(a, fold)
-	case implString:
-		return fnString(a, fold)
-	case implStringContains:
-		return fnStringContains(a, fold)
-	case implSubstring:
-		return fnSubstring(a, fold)
+func argsOf(vals []event.Value) callArgs {
+	var c callArgs
+	if len(vals) > len(c.v) {
+		c.more = vals
+		return c
 	}
-	return event.Null()
+	c.n = copy(c.v[:], vals)
+	return c
+}
+
+// list returns the arguments.
+func (c *callArgs) list() []event.Value {
+	if c.more != nil {
+		return c.more
+	}
+	return c.v[:c.n]
 }
 
 func allOf(k argKind) func(int) argKind { return func(int) argKind { return k } }
@@ -108,27 +76,31 @@ func kinds(ks ...argKind) func(int) argKind {
 
 func from(n int) func(int) bool { return func(i int) bool { return i >= n } }
 
+func arithImpl(op byte) func(callArgs, bool) event.Value {
+	return func(c callArgs, _ bool) event.Value { return arith(op, c.v[0], c.v[1]) }
+}
+
 var funcs = map[string]*funcDef{}
 
 func init() {
 	for _, f := range []*funcDef{
-		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opAdd},
-		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opSub},
-		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opMul},
-		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opDiv},
-		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: opMod},
+		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('+')},
+		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('-')},
+		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('*')},
+		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('/')},
+		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('%')},
 		{name: "between", min: 3, max: 4, fold: true, args: kinds(argString, argString, argString, argBool),
-			konst: func(i int) bool { return i == 3 }, ret: match.TString, impl: implBetween},
+			konst: func(i int) bool { return i == 3 }, ret: match.TString, impl: fnBetween},
 		{name: "cidrMatch", min: 2, max: -1, args: kinds(argIP, argString), konst: from(1), ret: match.TBool},
-		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: match.TString, impl: implConcat},
-		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: implEndsWith},
-		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: match.TInt, impl: implIndexOf},
-		{name: "length", min: 1, max: 1, args: allOf(argString), ret: match.TInt, impl: implLength},
-		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: match.TUnknown, impl: implNumber},
-		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: implStartsWith},
-		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: match.TString, impl: implString},
-		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: implStringContains},
-		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: match.TString, impl: implSubstring},
+		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: match.TString, impl: fnConcat},
+		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: fnEndsWith},
+		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: match.TInt, impl: fnIndexOf},
+		{name: "length", min: 1, max: 1, args: allOf(argString), ret: match.TInt, impl: fnLength},
+		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: match.TUnknown, impl: fnNumber},
+		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: fnStartsWith},
+		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: match.TString, impl: fnString},
+		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: fnStringContains},
+		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: match.TString, impl: fnSubstring},
 	} {
 		funcs[strings.ToLower(f.name)] = f
 	}
@@ -260,25 +232,26 @@ func (c *compiler) compileCall(e *Call) *node {
 		arity = len(args)
 	}
 	n.e = evalFunc(func(ev *event.Event) event.Value {
-		var buf [4]event.Value
-		vals := buf[:0]
-		if arity > len(buf) {
-			vals = make([]event.Value, 0, arity)
+		var c callArgs
+		var vals []event.Value
+		if arity > len(c.v) {
+			c.more = make([]event.Value, arity)
+			vals = c.more
+		} else {
+			c.n = arity
+			vals = c.v[:arity]
 		}
 		hasArray := false
-		for _, x := range evals {
+		for i, x := range evals {
 			v := x.eval(ev)
 			hasArray = hasArray || v.Kind() == event.KindArray
-			vals = append(vals, v)
-		}
-		for len(vals) < arity {
-			vals = append(vals, event.Value{})
+			vals[i] = v
 		}
 		if hasArray {
 			cp := append([]event.Value(nil), vals...)
-			return mapArgs(cp, func(a []event.Value) event.Value { return callImpl(impl, a, insensitive) })
+			return mapArgs(cp, func(a []event.Value) event.Value { return impl(argsOf(a), insensitive) })
 		}
-		return callImpl(impl, vals, insensitive)
+		return impl(c, insensitive)
 	})
 	return precompute(n)
 }
@@ -364,7 +337,8 @@ func lowerJava(s string) string {
 }
 
 // fnBetween is between(source, left, right[, greedy]).
-func fnBetween(a []event.Value, fold bool) event.Value {
+func fnBetween(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if a[0].IsNull() || a[1].IsNull() || a[2].IsNull() {
 		return event.Null()
 	}
@@ -428,7 +402,8 @@ func betweenFold(s, left, right string, greedy bool) event.Value {
 	return event.Str(s[start:end])
 }
 
-func fnConcat(a []event.Value, _ bool) event.Value {
+func fnConcat(c callArgs, _ bool) event.Value {
+	a := c.list()
 	var b []byte
 	for _, v := range a {
 		switch v.Kind() {
@@ -441,7 +416,8 @@ func fnConcat(a []event.Value, _ bool) event.Value {
 	return event.Str(string(b))
 }
 
-func fnEndsWith(a []event.Value, fold bool) event.Value {
+func fnEndsWith(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
@@ -451,7 +427,8 @@ func fnEndsWith(a []event.Value, fold bool) event.Value {
 	return event.Bool(strings.HasSuffix(a[0].Str(), a[1].Str()))
 }
 
-func fnStartsWith(a []event.Value, fold bool) event.Value {
+func fnStartsWith(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
@@ -461,7 +438,8 @@ func fnStartsWith(a []event.Value, fold bool) event.Value {
 	return event.Bool(strings.HasPrefix(a[0].Str(), a[1].Str()))
 }
 
-func fnStringContains(a []event.Value, fold bool) event.Value {
+func fnStringContains(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
@@ -477,7 +455,8 @@ func fnStringContains(a []event.Value, fold bool) event.Value {
 
 // fnIndexOf is indexOf(source, substring[, start]): a UTF-16 index, or
 // null when not found.
-func fnIndexOf(a []event.Value, fold bool) event.Value {
+func fnIndexOf(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
@@ -511,7 +490,8 @@ func fnIndexOf(a []event.Value, fold bool) event.Value {
 	return event.Int(int64(byteToU16(s, from+i)))
 }
 
-func fnLength(a []event.Value, _ bool) event.Value {
+func fnLength(c callArgs, _ bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) {
 		return event.Null()
 	}
@@ -520,7 +500,8 @@ func fnLength(a []event.Value, _ bool) event.Value {
 
 // fnNumber is number(string[, base]): a long, or a double in base 10 when
 // the text is not an integer; 0x selects base 16 when no base is given.
-func fnNumber(a []event.Value, _ bool) event.Value {
+func fnNumber(c callArgs, _ bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) {
 		return event.Null()
 	}
@@ -594,7 +575,8 @@ func parseJavaDouble(s string) (float64, bool) {
 	return f, true
 }
 
-func fnString(a []event.Value, _ bool) event.Value {
+func fnString(c callArgs, _ bool) event.Value {
+	a := c.list()
 	switch a[0].Kind() {
 	case event.KindString:
 		return a[0]
@@ -606,7 +588,8 @@ func fnString(a []event.Value, _ bool) event.Value {
 
 // fnSubstring is substring(source, start[, end]) with Python slice
 // semantics (negative indexes count from the end), in UTF-16 units.
-func fnSubstring(a []event.Value, _ bool) event.Value {
+func fnSubstring(c callArgs, _ bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) {
 		return event.Null()
 	}
