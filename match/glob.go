@@ -84,6 +84,23 @@ func CompileGlob(pattern string, syntax GlobSyntax, fold bool) *Glob {
 	return g
 }
 
+// literalGlob returns the pattern of literal parts with a star between
+// each two (Prefix, Suffix, Contains).
+func literalGlob(parts []string, fold bool) *Glob {
+	segs := make([]globSeg, len(parts))
+	esc := make([]string, len(parts))
+	for i, p := range parts {
+		segs[i] = globSeg{text: p, runes: utf8.RuneCountInString(p)}
+		esc[i] = EscapeGlob(p)
+	}
+	g := newGlob(segs, fold)
+	g.src = strings.Join(esc, "*")
+	if fold && g.kind != globAll {
+		g.folded = newGlob(foldSegs(segs), false)
+	}
+	return g
+}
+
 // EscapeGlob escapes the wildcards and backslashes of s for GlobLucene:
 // CompileGlob(EscapeGlob(s), GlobLucene, fold) matches s alone.
 func EscapeGlob(s string) string {
@@ -234,7 +251,8 @@ func (g *Glob) MatchesAll() bool { return g.kind == globAll }
 // Literal returns the text of a pattern without wildcards.
 func (g *Glob) Literal() string { return g.lit }
 
-// String returns the pattern as written.
+// String returns the pattern as written (for the patterns of Prefix,
+// Suffix and Contains, in GlobLucene syntax).
 func (g *Glob) String() string { return g.src }
 
 // Match reports whether the pattern matches all of s.

@@ -197,14 +197,6 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 		return []Need{equalNeed(slot, string(x))}, true
 	case eqFoldTest:
 		return []Need{equalNeed(slot, string(x))}, true
-	case prefixTest:
-		return litNeed(slot, NeedPrefix, x.s)
-	case suffixTest:
-		return litNeed(slot, NeedSuffix, x.s)
-	case containsTest:
-		return litNeed(slot, NeedContains, x.s)
-	case containsFoldTest:
-		return litNeed(slot, NeedContains, x.s)
 	case *Glob:
 		n, ok := globNeed(slot, x, score)
 		if !ok {
@@ -244,13 +236,6 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 		return dedupNeeds(out), len(out) > 0
 	}
 	return nil, false
-}
-
-func litNeed(slot int, op NeedOp, s string) ([]Need, bool) {
-	if s == "" {
-		return nil, false
-	}
-	return []Need{{Slot: slot, Op: op, Lit: foldString(s)}}, true
 }
 
 // globNeed returns the best need a pattern implies: the whole value

@@ -456,54 +456,6 @@ func (t regexTest) test(s string) bool {
 	return t.re.MatchString(s)
 }
 
-type prefixTest struct {
-	s    string
-	fold bool
-}
-
-func (t prefixTest) test(s string) bool {
-	if t.fold {
-		return HasPrefixFold(s, t.s)
-	}
-	return strings.HasPrefix(s, t.s)
-}
-
-type suffixTest struct {
-	s    string
-	fold bool
-}
-
-func (t suffixTest) test(s string) bool {
-	if t.fold {
-		return HasSuffixFold(s, t.s)
-	}
-	return strings.HasSuffix(s, t.s)
-}
-
-type containsTest struct {
-	s    string
-	fold bool
-}
-
-func (t containsTest) test(s string) bool {
-	if t.fold {
-		return ContainsFold(s, t.s)
-	}
-	return strings.Contains(s, t.s)
-}
-
-// containsFoldTest is containsTest ignoring case, on folded values.
-type containsFoldTest struct {
-	s  string // as written
-	fs string // folded
-}
-
-func (t containsFoldTest) test(s string) bool { return ContainsFold(s, t.s) }
-
-func (t containsFoldTest) testFolded(_, f string) bool { return strings.Contains(f, t.fs) }
-
-func (t containsFoldTest) wantsFolded() bool { return true }
-
 // StringEquals holds when the field equals value, ignoring case if fold.
 func StringEquals(slot int, value string, fold bool) Pred {
 	if fold {
@@ -529,22 +481,20 @@ func WildcardGlob(slot int, g *Glob) Pred {
 	return newStrPred(slot, g)
 }
 
-// Prefix holds when the field starts with prefix.
+// Prefix holds when the field starts with prefix (every character of
+// which is literal).
 func Prefix(slot int, prefix string, fold bool) Pred {
-	return newStrPred(slot, prefixTest{prefix, fold})
+	return newStrPred(slot, literalGlob([]string{prefix, ""}, fold))
 }
 
 // Suffix holds when the field ends with suffix.
 func Suffix(slot int, suffix string, fold bool) Pred {
-	return newStrPred(slot, suffixTest{suffix, fold})
+	return newStrPred(slot, literalGlob([]string{"", suffix}, fold))
 }
 
 // Contains holds when the field contains sub.
 func Contains(slot int, sub string, fold bool) Pred {
-	if fold {
-		return newStrPred(slot, containsFoldTest{sub, foldString(sub)})
-	}
-	return newStrPred(slot, containsTest{sub, fold})
+	return newStrPred(slot, literalGlob([]string{"", sub, ""}, fold))
 }
 
 // StringIn holds when the field equals one of values (a set lookup).
