@@ -255,8 +255,11 @@ func (p *textPred) matchText(s string) bool {
 		if len(p.globs) > 0 {
 			// Patterns are lowercase (the analyzer's normalization):
 			// they match the lowercased token.
-			low := appendLower(buf[:0], tok)
-			lows := unsafe.String(unsafe.SliceData(low), len(low)) // buf outlives the loop below
+			lows := tok
+			if !isLowerASCII(tok) {
+				low := appendLower(buf[:0], tok)
+				lows = unsafe.String(unsafe.SliceData(low), len(low)) // buf outlives the loop below
+			}
 			for _, g := range p.globs {
 				if g.Match(lows) {
 					return true
@@ -373,4 +376,15 @@ func Or(ps ...match.Pred) match.Pred {
 		m.finish()
 	}
 	return match.Or(out...)
+}
+
+// isLowerASCII reports whether s is ASCII without upper-case letters:
+// lowercasing would not change it.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
