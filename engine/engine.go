@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"time"
 	"unsafe"
 
@@ -12,157 +11,87 @@ import (
 	"github.com/vigilsec/vigil/rule"
 )
 
-// Options configure an Engine.
-type Options struct {
-	// Schema is the event schema rules register their fields in; a new one
-	// when nil. Decode events with Engine.Schema.
-	Schema *event.Schema
-	// Now stamps alerts (@timestamp); time.Now when nil.
-	Now func() time.Time
-	// Aliases gives extra index names an event's index answers to when
-	// rules are routed (e.g. winlogbeat-* for Windows data streams).
-	Aliases func(index string) []string
-	// MaxPending caps each sequence rule's pending state (join keys and
-	// undecided results); 0 is the sequence package's default.
-	MaxPending int
-	// MaxGroups caps each threshold rule's groups per window (default
-	// 100,000).
-	MaxGroups int
-	// MaxTerms caps the terms each new_terms rule remembers (default
-	// 1,000,000); terms last seen before the history window are forgotten
-	// first, and a term that finds no room alerts again when seen again.
-	MaxTerms int
-	// NewTermsBaseline makes the first history window of each new_terms
-	// rule's events a baseline: its terms are learnt without alerts, as if
-	// the rule had run on a cluster already holding that much history.
-	// Without it, as on a fresh cluster, every first sighting is new.
-	NewTermsBaseline bool
-	// MaxIndicators caps the indicator documents threat_match rules keep
-	// (default 1,000,000); more are counted and dropped.
-	MaxIndicators int
-	// NoIndex offers every event to every rule, without index routing or
-	// the category prefilter (for measuring what the rule index saves).
-	NoIndex bool
-	// Fields are extra fields to decode for alerts (e.g. for output).
-	Fields []string
-}
-
-// State is the outcome of loading one rule.
-type State string
-
-// Rule states.
-const (
-	OK          State = "ok"
-	Unsupported State = "unsupported"
-	Failed      State = "error"
-)
-
-// Status is what became of one rule.
-type Status struct {
-	Rule   *rule.Rule
-	State  State
-	Reason string // why a rule is unsupported
-	Err    error  // why a rule failed, positioned in its file
-}
-
-// RuleStats count one rule's work.
-type RuleStats struct {
-	Rule    *rule.Rule
-	Offered int64 // events offered after routing
-	Matched int64 // events matching (event and threshold rules) or results (sequences, samples)
-	Alerts  int64 // alerts emitted
-	Capped  int64 // alerts withheld by max_signals
-	// Overflow counts what a full state could not hold: threshold groups
-	// not started, new terms not remembered.
-	Overflow int64
-	Sequence *sequence.Stats
-}
-
-// Engine runs a compiled rule set. It is not safe for concurrent use:
-// feed it from one goroutine.
+// Engine runs a rule set over one stream of events: it holds the state of
+// every rule for that stream (partial sequences, threshold windows, terms
+// seen, indicators, max_signals budgets). It is not safe for concurrent
+// use: feed it from one goroutine. Run several engines from one RuleSet to
+// evaluate several streams (or partitions of one) in parallel.
 type Engine struct {
-	opt     Options
-	schema  *event.Schema
-	fields  *alert.Fields
-	rules   []*liveRule
-	cats    categories
-	catSlot int
-	route   map[string]*routeSet
-	recent  [4]recentRoute // see routeFor
-	gen     uint64         // Process calls, to offer an event to a rule once
-	keyBuf  []byte
-	hits    []match.LiteralHit // scratch for literal matches
-	snaps   sequence.Snapshots
-	tsMemo  []tsMemo // per slot: an override timestamp parsed for this event
-	emit    func(*alert.Alert)
-	now     func() time.Time
-	flushed bool
+	rs     *RuleSet
+	sink   alert.Sink
+	now    func() time.Time
+	live   []live // per rule, by compiled.idx
+	recent [4]recentRoute
+	gen    uint64 // Process calls, to offer an event to a rule once
+	keyBuf []byte
+	hits   []match.LiteralHit // scratch for literal matches
+	snaps  sequence.Snapshots
+	tsMemo []tsMemo // per slot: an override timestamp parsed for this event
 
-	// threat_match rules and their indicators (see threatState).
-	threats           []*liveRule
-	threatNow         int64 // "now" of threat queries, ns
+	watermark int64
+	flushed   bool
+
+	// Indicators kept for threat_match rules (see AddIndicator).
+	threats           []*live
 	indicators        int64
 	indicatorOverflow int64
 }
 
-// New compiles rules. Rules that cannot run are reported in the returned
-// statuses (one per rule, in order) and left out; the engine runs the rest.
-// emit receives every alert.
-func New(rules []*rule.Rule, opt Options, emit func(*alert.Alert)) (*Engine, []Status) {
-	s := opt.Schema
-	if s == nil {
-		s = event.NewSchema()
-	}
-	e := &Engine{opt: opt, schema: s, emit: emit, now: opt.Now, route: make(map[string]*routeSet)}
-	if e.now == nil {
-		e.now = time.Now
-	}
-	if opt.MaxGroups <= 0 {
-		e.opt.MaxGroups = 100_000
-	}
-	if opt.MaxTerms <= 0 {
-		e.opt.MaxTerms = 1_000_000
-	}
-	if opt.MaxIndicators <= 0 {
-		e.opt.MaxIndicators = 1_000_000
-	}
-	e.fields = alert.Register(s, opt.Fields...)
-	e.catSlot = s.Slot("event.category")
-	statuses := make([]Status, len(rules))
-	for i, r := range rules {
-		statuses[i] = Status{Rule: r, State: OK}
-		if ok, reason := r.Support(); !ok {
-			statuses[i].State, statuses[i].Reason = Unsupported, reason
-			continue
-		}
-		lr, err := e.compile(r)
-		if err != nil {
-			if u, ok := err.(unsupportedError); ok {
-				statuses[i].State, statuses[i].Reason = Unsupported, string(u)
-				continue
-			}
-			statuses[i].State, statuses[i].Err = Failed, err
-			continue
-		}
-		e.rules = append(e.rules, lr)
-	}
-	return e, statuses
+// live is one rule's state in one engine: its runner and the counters
+// and alert budget every rule type shares.
+type live struct {
+	c     *compiled
+	run   runner
+	gen   uint64
+	limit signalLimiter
+
+	offered, matched, alerts int64
 }
 
-// unsupportedError marks a rule that is valid but uses what vigil does not
-// run yet.
-type unsupportedError string
+// NewEngine starts an engine over a new stream; its alerts go to sink
+// (alert.Discard when nil).
+func (rs *RuleSet) NewEngine(sink alert.Sink) *Engine {
+	if sink == nil {
+		sink = alert.Discard
+	}
+	e := &Engine{rs: rs, sink: sink, now: rs.opt.Now, live: make([]live, len(rs.rules)), watermark: minTime}
+	for i, c := range rs.rules {
+		l := &e.live[i]
+		l.c = c
+		l.limit = newSignalLimiter(c.rule.MaxSignals, c.rule.IntervalDuration())
+		l.run = c.kind.newRunner(e, l)
+		if _, ok := c.kind.(*threatKind); ok {
+			e.threats = append(e.threats, l)
+		}
+	}
+	return e
+}
 
-func (u unsupportedError) Error() string { return string(u) }
+// New compiles rules and starts one engine over them, for callers that
+// run a single stream: Compile(rules, opt) then NewEngine(emit).
+func New(rules []*rule.Rule, opt Options, emit func(*alert.Alert)) (*Engine, []Status) {
+	rs, statuses := Compile(rules, opt)
+	var sink alert.Sink
+	if emit != nil {
+		sink = alert.SinkFunc(emit)
+	}
+	return rs.NewEngine(sink), statuses
+}
+
+// minTime is the watermark before any Advance.
+const minTime = -1 << 63
+
+// RuleSet returns the rule set the engine runs.
+func (e *Engine) RuleSet() *RuleSet { return e.rs }
 
 // Schema returns the schema events must be decoded with.
-func (e *Engine) Schema() *event.Schema { return e.schema }
+func (e *Engine) Schema() *event.Schema { return e.rs.schema }
 
 // Fields returns the resolver alerts use, for writers.
-func (e *Engine) Fields() *alert.Fields { return e.fields }
+func (e *Engine) Fields() *alert.Fields { return e.rs.fields }
 
 // Rules returns the number of rules running.
-func (e *Engine) Rules() int { return len(e.rules) }
+func (e *Engine) Rules() int { return len(e.live) }
 
 // Process offers one event to the rules that can match it. Events must
 // come in time order; ev may be reused after Process returns.
@@ -173,14 +102,14 @@ func (e *Engine) Process(ev *event.Event) {
 	if len(e.threats) > 0 {
 		e.AddIndicator(ev)
 	}
-	if e.opt.NoIndex {
-		for _, r := range e.rules {
-			r.offer(e, ev)
+	if e.rs.opt.NoIndex {
+		for i := range e.live {
+			e.offer(&e.live[i], ev)
 		}
 		return
 	}
 	rs := e.routeFor(ev.Index)
-	mask := e.cats.mask(ev.Get(e.catSlot))
+	mask := e.rs.cats.mask(ev.Get(e.rs.catSlot))
 	e.offerTo(rs.always, ev, mask)
 	for i := range rs.fields {
 		fi := &rs.fields[i]
@@ -201,6 +130,23 @@ func (e *Engine) Process(ev *event.Event) {
 			e.offerTo(fi.exists, ev, mask)
 		}
 	}
+}
+
+// offer runs one rule on an event that routing selected for it, in the
+// rule's own time (timestamp_override).
+func (e *Engine) offer(l *live, ev *event.Event) {
+	c := l.c
+	l.offered++
+	if c.tsSlot >= 0 {
+		if t, ok := e.overrideTime(ev, c.tsSlot); ok {
+			saved := ev.Time
+			ev.Time = t
+			defer func() { ev.Time = saved }()
+		} else if c.tsNoFallback {
+			return
+		}
+	}
+	l.run.offer(ev)
 }
 
 // tsMemo is the parsed value of a timestamp_override field, for the event
@@ -259,16 +205,34 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 }
 
 // offerTo offers ev to rules that have not seen it yet; entries of later
-// stages only to rules whose sequences hold state.
+// stages only to rules whose runners take them now.
 func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 	for _, en := range ents {
-		r := en.r
-		if r.gen != e.gen && r.wants(mask, e.catSlot) && (!en.later || r.active()) {
-			r.gen = e.gen
-			r.offer(e, ev)
+		l := &e.live[en.r]
+		if l.gen != e.gen && l.c.wants(mask, e.rs.catSlot) && (!en.later || l.run.active()) {
+			l.gen = e.gen
+			e.offer(l, ev)
 		}
 	}
 }
+
+// Advance tells the engine that no event older than watermark (event
+// time, ns) will come: sequences expire what maxspan has closed and decide
+// missing-event stages, threshold windows that ended close. Process after
+// Advance must not be given older events. A stream that ends calls Flush
+// instead.
+func (e *Engine) Advance(watermark int64) {
+	if watermark <= e.watermark || e.flushed {
+		return
+	}
+	e.watermark = watermark
+	for i := range e.live {
+		e.live[i].run.advance(watermark)
+	}
+}
+
+// Watermark returns the last watermark given to Advance.
+func (e *Engine) Watermark() int64 { return e.watermark }
 
 // Flush ends the stream: sequences decide what they were waiting for,
 // samples are built, threshold windows close.
@@ -277,33 +241,36 @@ func (e *Engine) Flush() {
 		return
 	}
 	e.flushed = true
-	for _, r := range e.rules {
-		r.flush(e)
+	for i := range e.live {
+		e.live[i].run.flush()
 	}
 }
 
 // Stats returns per-rule counters, in rule order.
 func (e *Engine) Stats() []RuleStats {
-	out := make([]RuleStats, 0, len(e.rules))
-	for _, r := range e.rules {
-		st := RuleStats{Rule: r.rule, Offered: r.offered, Matched: r.matched, Alerts: r.alerts, Capped: r.limit.capped}
-		if r.seq != nil {
-			s := r.seq.Stats()
-			st.Sequence = &s
-		}
-		if r.thr != nil {
-			st.Overflow = r.thr.overflow
-		}
-		if r.nt != nil {
-			st.Overflow = r.nt.overflow
-		}
+	out := make([]RuleStats, 0, len(e.live))
+	for i := range e.live {
+		l := &e.live[i]
+		st := RuleStats{Rule: l.c.rule, Offered: l.offered, Matched: l.matched, Alerts: l.alerts, Capped: l.limit.capped}
+		l.run.stats(&st)
 		out = append(out, st)
 	}
 	return out
 }
 
-// raise builds and emits an alert, honouring max_signals.
-func (e *Engine) raise(r *liveRule, events []*event.Event, keys []event.Value) {
+// emit hands an alert to the sink, within the rule's max_signals budget
+// for event time t; build runs only when the alert goes out.
+func (e *Engine) emit(l *live, t int64, build func() *alert.Alert) {
+	if !l.limit.allow(t) {
+		return
+	}
+	l.alerts++
+	e.sink.Alert(build())
+}
+
+// raise emits an alert of a rule's events (a sequence's or sample's,
+// or one event's), which the alert may keep.
+func (e *Engine) raise(l *live, events []*event.Event, keys []event.Value) {
 	t := int64(0)
 	for _, ev := range events {
 		if ev != nil {
@@ -311,51 +278,24 @@ func (e *Engine) raise(r *liveRule, events []*event.Event, keys []event.Value) {
 			break
 		}
 	}
-	if !r.limit.allow(t) {
-		return
-	}
-	r.alerts++
-	e.emit(alert.New(e.fields, r.rule, events, keys, e.now()))
+	e.emit(l, t, func() *alert.Alert { return alert.New(e.rs.fields, l.c.rule, events, keys, e.now()) })
 }
 
-// raiseEvent raises an event rule's alert, cloning the event only when
+// raiseEvent raises a single event's alert, cloning the event only when
 // max_signals lets the alert through.
-func (e *Engine) raiseEvent(r *liveRule, ev *event.Event) {
-	if !r.limit.allow(ev.Time) {
-		return
-	}
-	r.alerts++
-	e.emit(alert.New(e.fields, r.rule, []*event.Event{ev.Clone()}, nil, e.now()))
-}
-
-// raiseNewTerms raises a new_terms rule's alert for one new combination.
-func (e *Engine) raiseNewTerms(r *liveRule, ev *event.Event, terms []event.Value) {
-	if !r.limit.allow(ev.Time) {
-		return
-	}
-	r.alerts++
-	e.emit(alert.NewTermsAlert(e.fields, r.rule, ev.Clone(), terms, e.now()))
+func (e *Engine) raiseEvent(l *live, ev *event.Event) {
+	e.emit(l, ev.Time, func() *alert.Alert {
+		return alert.New(e.rs.fields, l.c.rule, []*event.Event{ev.Clone()}, nil, e.now())
+	})
 }
 
 // eachMatcher calls fn with every sequence matcher (for e.snaps.Sweep).
 func (e *Engine) eachMatcher(fn func(*sequence.Matcher)) {
-	for _, r := range e.rules {
-		if r.seq != nil {
-			fn(r.seq)
+	for i := range e.live {
+		if r, ok := e.live[i].run.(*sequenceRunner); ok {
+			fn(r.m)
 		}
 	}
-}
-
-// raiseThreat raises a threat_match rule's alert for a source event and
-// the indicators it matched.
-func (e *Engine) raiseThreat(r *liveRule, ev *event.Event, en []alert.Enrichment) {
-	if !r.limit.allow(ev.Time) {
-		return
-	}
-	r.alerts++
-	a := alert.New(e.fields, r.rule, []*event.Event{ev.Clone()}, nil, e.now())
-	a.Enrichments = en
-	e.emit(a)
 }
 
 // restore decodes again the events a sequence kept as snapshots (see
@@ -366,7 +306,7 @@ func (e *Engine) restore(events []*event.Event) []*event.Event {
 		if ev == nil || !ev.IsSnapshot() {
 			continue
 		}
-		r, err := e.schema.Restore(ev)
+		r, err := e.rs.schema.Restore(ev)
 		if err != nil {
 			continue // cannot happen: the document was decoded before
 		}
@@ -381,15 +321,5 @@ func (e *Engine) restore(events []*event.Event) []*event.Event {
 	return out
 }
 
-func (e *Engine) raiseThreshold(r *liveRule, res *alert.ThresholdResult, sample *event.Event) {
-	if !r.limit.allow(res.From) {
-		return
-	}
-	r.alerts++
-	e.emit(alert.NewThreshold(e.fields, r.rule, res, sample, e.now()))
-}
-
 // String describes the engine for logs.
-func (e *Engine) String() string {
-	return fmt.Sprintf("engine: %d rules, %d fields", len(e.rules), e.schema.Len())
-}
+func (e *Engine) String() string { return e.rs.String() }

@@ -37,7 +37,7 @@ func TestRouteRecent(t *testing.T) {
 	names := []string{"a", "b", "c", "d", "e", "a", "a", "c", "e", "b", "d", "f", "a"}
 	for round := range 3 {
 		for _, n := range names {
-			if got, want := e.routeFor(n), e.routeOf(n); got != want {
+			if got, want := e.routeFor(n), e.rs.routeOf(n); got != want {
 				t.Fatalf("round %d, index %q: route %p, want %p", round, n, got, want)
 			}
 		}

@@ -62,8 +62,8 @@ var commonFragments = []string{
 // needScore estimates how many events a need lets through: lower is more
 // selective. Broad fields score highest, then bare presence of a field,
 // then short or common literals.
-func (e *Engine) needScore(n match.Need) int {
-	name := e.schema.Name(n.Slot)
+func (rs *RuleSet) needScore(n match.Need) int {
+	name := rs.schema.Name(n.Slot)
 	if n.Op == match.NeedEqual && broadValues[name][n.Lit] {
 		return 60_000
 	}
@@ -113,20 +113,20 @@ func literalScore(op match.NeedOp, lit string) int {
 }
 
 // score is the estimate of a whole requirement: the sum of its needs'.
-func (e *Engine) score(r requirement) int {
+func (rs *RuleSet) score(r requirement) int {
 	s := 0
 	for _, n := range r {
-		s += e.needScore(n)
+		s += rs.needScore(n)
 	}
 	return s
 }
 
 // requirementOf returns the most selective requirement of a predicate, if
 // it has one.
-func (e *Engine) requirementOf(p match.Pred) (requirement, bool) {
-	all := match.Needs(p, e.needScore)
-	best, ok := match.BestNeed(all, e.needScore)
-	if !ok || e.score(best) >= noFiling {
+func (rs *RuleSet) requirementOf(p match.Pred) (requirement, bool) {
+	all := match.Needs(p, rs.needScore)
+	best, ok := match.BestNeed(all, rs.needScore)
+	if !ok || rs.score(best) >= noFiling {
 		return nil, false
 	}
 	return best, true

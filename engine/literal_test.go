@@ -11,7 +11,7 @@ import (
 	"github.com/vigilsec/vigil/match"
 )
 
-func (e *Engine) reqString(r requirement) string {
+func (e *RuleSet) reqString(r requirement) string {
 	if r == nil {
 		return "always"
 	}
@@ -49,7 +49,7 @@ func TestEQLRequirements(t *testing.T) {
 		{`process where process.parent.pid == 4 and process.executable : "?*"`, `process.parent.pid number "4"`},
 		{`process where process.code_signature.trusted == false`, `process.code_signature.trusted == "false"`},
 	}
-	e, _ := New(nil, Options{}, nil)
+	e, _ := Compile(nil, Options{})
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
 			p, err := eql.CompileString(tc.query, e.schema, eql.Options{})
@@ -74,7 +74,7 @@ func TestKQLRequirements(t *testing.T) {
 		{`process.args:(-enc or -encodedcommand) and event.category:process`, `process.args == "-enc" | process.args == "-encodedcommand"`},
 		{`file.path:*\\AppData\\Roaming\\Microsoft\\Windows\\Start?Menu\\*`, `file.path contains "\\appdata\\roaming\\microsoft\\windows\\start?menu\\"`},
 	}
-	e, _ := New(nil, Options{}, nil)
+	e, _ := Compile(nil, Options{})
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
 			p, err := kql.CompileQuery(tc.query, e.schema, kql.Options{})
@@ -107,7 +107,7 @@ func TestSequenceFilings(t *testing.T) {
 		{`sample by host.id [process where process.name : "a"] [process where process.name : "b"]`,
 			`static process.name == "a"; static process.name == "b"`},
 	}
-	e, _ := New(nil, Options{}, nil)
+	e, _ := Compile(nil, Options{})
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
 			p, err := eql.CompileString(tc.query, e.schema, eql.Options{})

@@ -27,7 +27,7 @@ func TestLitIndex(t *testing.T) {
 		for i := range 1 + rng.IntN(12) {
 			n := match.Need{Op: ops[rng.IntN(3)], Lit: word(5)}
 			needs = append(needs, n)
-			b.add(n.Op, n.Lit, entry{r: &liveRule{offered: int64(i)}})
+			b.add(n.Op, n.Lit, entry{r: i})
 		}
 		x := b.build()
 		for range 50 {
@@ -35,7 +35,7 @@ func TestLitIndex(t *testing.T) {
 			var got []int64
 			for _, h := range x.match(v, nil) {
 				for _, en := range x.lits[h.Lit].ents {
-					got = append(got, en.r.offered)
+					got = append(got, int64(en.r))
 				}
 			}
 			var want []int64

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 
+	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -19,14 +22,13 @@ import (
 // maxCombos per event), as Kibana does for multi-field new terms. An event
 // that lacks one of the fields has no term.
 type newTermsState struct {
-	slots   []int
-	history int64 // ns
+	*newTermsKind
+	e *Engine
+	l *live
 	// learnUntil, when set, is the end of the baseline: events before it
 	// only record their terms (see Options.NewTermsBaseline).
-	baseline   bool
 	learnUntil int64
 	seen       map[string]int64 // term key -> time last seen
-	max        int
 	overflow   int64
 	key        []byte
 	vals       [][]event.Value
@@ -36,19 +38,76 @@ type newTermsState struct {
 // maxCombos bounds the term combinations taken from one event.
 const maxCombos = 100
 
-func newNewTermsState(nt *rule.NewTerms, s *event.Schema, history int64, max int, baseline bool) *newTermsState {
-	st := &newTermsState{history: history, seen: make(map[string]int64), max: max, baseline: baseline}
-	for _, f := range nt.Value {
-		st.slots = append(st.slots, s.Slot(f))
+// newTermsKind is a new_terms rule's compiled form.
+type newTermsKind struct {
+	r        *rule.Rule
+	pred     match.Pred
+	slots    []int
+	history  int64 // ns
+	baseline bool
+	max      int
+}
+
+// compileNewTerms makes a new_terms rule (see newTermsState).
+func compileNewTerms(rs *RuleSet, c *compiled, q *query) (kind, error) {
+	r := c.rule
+	nt := r.NewTerms
+	if nt == nil {
+		return nil, fmt.Errorf("%s:%d: new_terms rule without [rule.new_terms]", r.Path, r.Line)
 	}
-	st.vals = make([][]event.Value, len(st.slots))
-	st.pick = make([]int, len(st.slots))
+	pred, err := eventQuery(c, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(nt.Value) == 0 || len(nt.Value) > 3 {
+		return nil, fmt.Errorf("%s:%d: new_terms rule with %d fields (want 1 to 3)", r.Path, r.Line, len(nt.Value))
+	}
+	for _, f := range nt.Value {
+		if f == "" {
+			return nil, fmt.Errorf("%s:%d: new_terms rule with an empty field name", r.Path, r.Line)
+		}
+	}
+	history, err := nt.HistoryWindow()
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", r.Path, r.Line, err)
+	}
+	k := &newTermsKind{r: r, pred: pred, history: int64(history), max: rs.opt.MaxTerms, baseline: rs.opt.NewTermsBaseline}
+	for _, f := range nt.Value {
+		k.slots = append(k.slots, rs.schema.Slot(f))
+	}
+	return k, nil
+}
+
+func (k *newTermsKind) newRunner(e *Engine, l *live) runner {
+	st := &newTermsState{newTermsKind: k, e: e, l: l, seen: make(map[string]int64)}
+	st.vals = make([][]event.Value, len(k.slots))
+	st.pick = make([]int, len(k.slots))
 	return st
+}
+
+func (st *newTermsState) offer(ev *event.Event) {
+	if st.pred.Match(ev) {
+		st.l.matched++
+		st.add(ev)
+	}
+}
+
+func (st *newTermsState) advance(int64)       {}
+func (st *newTermsState) flush()              {}
+func (st *newTermsState) active() bool        { return true }
+func (st *newTermsState) stats(rs *RuleStats) { rs.Overflow = st.overflow }
+
+// raise emits the alert of one new combination of terms.
+func (st *newTermsState) raise(ev *event.Event, terms []event.Value) {
+	e := st.e
+	e.emit(st.l, ev.Time, func() *alert.Alert {
+		return alert.NewTermsAlert(e.rs.fields, st.r, ev.Clone(), terms, e.now())
+	})
 }
 
 // add records the terms of a matching event and calls emit with each
 // combination that is new; terms handed to emit are the caller's.
-func (st *newTermsState) add(ev *event.Event, emit func(ev *event.Event, terms []event.Value)) {
+func (st *newTermsState) add(ev *event.Event) {
 	if st.baseline && st.learnUntil == 0 {
 		st.learnUntil = ev.Time + st.history
 	}
@@ -72,7 +131,7 @@ func (st *newTermsState) add(ev *event.Event, emit func(ev *event.Event, terms [
 			for i, p := range st.pick {
 				terms[i] = ownValue(st.vals[i][p])
 			}
-			emit(ev, terms)
+			st.raise(ev, terms)
 		}
 		if !st.next() {
 			return

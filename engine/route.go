@@ -14,13 +14,13 @@ type routeSet struct {
 	fields []fieldIndex
 	// threats are the indicator match rules whose threat_index selects
 	// the index: its events are their indicators (see AddIndicator).
-	threats []*liveRule
+	threats []int
 }
 
 // entry is one filing of a rule; later entries reach a sequence rule only
 // while its matcher holds state.
 type entry struct {
-	r     *liveRule
+	r     int // compiled.idx
 	later bool
 }
 
@@ -48,7 +48,7 @@ func (e *Engine) routeFor(index string) *routeSet {
 			return e.recent[0].rs
 		}
 	}
-	rs := e.routeOf(index)
+	rs := e.rs.routeOf(index)
 	copy(e.recent[1:], e.recent[:len(e.recent)-1])
 	e.recent[0] = recentRoute{index, rs}
 	return rs
@@ -60,26 +60,40 @@ type recentRoute struct {
 	rs    *routeSet
 }
 
-func (e *Engine) routeOf(index string) *routeSet {
-	if rs, ok := e.route[index]; ok {
-		return rs
+// routeOf returns the route of an index, building it on first use. Engines
+// call it from their own goroutines.
+func (rs *RuleSet) routeOf(index string) *routeSet {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r, ok := rs.routes[index]; ok {
+		return r
 	}
+	r := rs.buildRoute(index)
+	if len(rs.routes) > 10_000 {
+		clear(rs.routes) // engines keep their recent routes; nothing else holds these
+	}
+	rs.routes[index] = r
+	return r
+}
+
+// buildRoute files the rules whose index patterns select index.
+func (rs *RuleSet) buildRoute(index string) *routeSet {
 	names := []string{index}
-	if e.opt.Aliases != nil && index != "" {
-		names = append(names, e.opt.Aliases(index)...)
+	if rs.opt.Aliases != nil && index != "" {
+		names = append(names, rs.opt.Aliases(index)...)
 	}
-	rs := &routeSet{}
-	for _, r := range e.threats {
+	route := &routeSet{}
+	for _, c := range rs.threats {
 		for _, n := range names {
-			if r.threat.patterns.match(n) {
-				rs.threats = append(rs.threats, r)
+			if c.kind.(*threatKind).patterns.match(n) {
+				route.threats = append(route.threats, c.idx)
 				break
 			}
 		}
 	}
 	byField := map[int]int{}
 	lits := map[int]*litBuilder{}
-	for _, r := range e.rules {
+	for _, r := range rs.rules {
 		selected := index == "" // no index at all: every rule
 		for _, n := range names {
 			if selected {
@@ -91,19 +105,19 @@ func (e *Engine) routeOf(index string) *routeSet {
 			continue
 		}
 		for _, f := range r.filings {
-			en := entry{r: r, later: f.later}
+			en := entry{r: r.idx, later: f.later}
 			if f.req == nil {
-				rs.always = append(rs.always, en)
+				route.always = append(route.always, en)
 				continue
 			}
 			for _, n := range f.req {
 				i, ok := byField[n.Slot]
 				if !ok {
-					i = len(rs.fields)
+					i = len(route.fields)
 					byField[n.Slot] = i
-					rs.fields = append(rs.fields, fieldIndex{slot: n.Slot})
+					route.fields = append(route.fields, fieldIndex{slot: n.Slot})
 				}
-				fi := &rs.fields[i]
+				fi := &route.fields[i]
 				switch n.Op {
 				case match.NeedEqual:
 					if fi.exact == nil {
@@ -134,14 +148,9 @@ func (e *Engine) routeOf(index string) *routeSet {
 		}
 	}
 	for slot, lb := range lits {
-		rs.fields[byField[slot]].lits = lb.build()
+		route.fields[byField[slot]].lits = lb.build()
 	}
-	if len(e.route) > 10_000 {
-		clear(e.route)
-		clear(e.recent[:])
-	}
-	e.route[index] = rs
-	return rs
+	return route
 }
 
 // appendEntry adds en unless the list ends with the same rule already

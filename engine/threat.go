@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
+	"github.com/vigilsec/vigil/rule"
 )
 
 // threatState runs an indicator match (threat_match) rule. Its indicators
@@ -30,16 +31,28 @@ import (
 // that time would have seen the indicator index. An indicator newer than
 // the event counts: a feed fetched today finds last month's logs.
 type threatState struct {
-	pred       match.Pred
-	patterns   patternSet
-	path       string // threat_indicator_path
-	mappings   []threatMapping
+	*threatKind
+	e   *Engine
+	l   *live
+	tq  match.Pred // the threat query, its date math at now
+	now int64      // the threat query's now, ns
+	// lookups file the indicators kept under their values of each
+	// mapping group's first field.
+	lookups    []map[string][]*indicator
 	indicators int // indicators kept
+}
+
+// threatKind is an indicator match rule's compiled form.
+type threatKind struct {
+	r        *rule.Rule
+	pred     match.Pred // the rule's query
+	patterns patternSet
+	path     string // threat_indicator_path
+	mappings []threatMapping
 }
 
 type threatMapping struct {
 	entries []threatEntry // positive entries first
-	lookup  map[string][]*indicator
 }
 
 type threatEntry struct {
@@ -54,34 +67,39 @@ type indicator struct {
 	obj []byte // the object at the rule's indicator path, made on first use
 }
 
-// compileThreat readies a threat_match rule's indicator side.
-func (e *Engine) compileThreat(lr *liveRule) error {
-	r := lr.rule
+// compileThreatMatch makes an indicator match rule: its query selects
+// source events, its threat_query (compiled per engine, whose now it
+// reads) the indicators.
+func compileThreatMatch(rs *RuleSet, c *compiled, q *query) (kind, error) {
+	r := c.rule
+	pred, err := eventQuery(c, q)
+	if err != nil {
+		return nil, err
+	}
 	if len(r.ThreatIndex) == 0 {
-		return fmt.Errorf("%s:%d: threat_match rule without threat_index", r.Path, r.Line)
+		return nil, fmt.Errorf("%s:%d: threat_match rule without threat_index", r.Path, r.Line)
 	}
 	if len(r.ThreatMapping) == 0 {
-		return fmt.Errorf("%s:%d: threat_match rule without threat_mapping", r.Path, r.Line)
+		return nil, fmt.Errorf("%s:%d: threat_match rule without threat_mapping", r.Path, r.Line)
 	}
-	pred, err := compileKQLThreat(r, e.schema, kql.Options{Now: func() time.Time { return time.Unix(0, e.threatNow) }})
-	if err != nil {
-		return err
+	if _, err := compileKQLThreat(r, rs.schema, kql.Options{Now: time.Now}); err != nil {
+		return nil, err
 	}
-	ts := &threatState{pred: pred, patterns: newPatternSet(r.ThreatIndex), path: r.ThreatIndicatorPath}
-	if ts.path == "" {
-		ts.path = "threat.indicator"
+	k := &threatKind{r: r, pred: pred, patterns: newPatternSet(r.ThreatIndex), path: r.ThreatIndicatorPath}
+	if k.path == "" {
+		k.path = "threat.indicator"
 	}
 	for i, m := range r.ThreatMapping {
 		var tm threatMapping
 		var negated []threatEntry
 		for _, en := range m.Entries {
 			if en.Field == "" || en.Value == "" {
-				return fmt.Errorf("%s:%d: threat_mapping %d: an entry without field or value", r.Path, r.Line, i+1)
+				return nil, fmt.Errorf("%s:%d: threat_mapping %d: an entry without field or value", r.Path, r.Line, i+1)
 			}
 			if en.Type != "" && en.Type != "mapping" {
-				return unsupportedError(fmt.Sprintf("threat_mapping entry type %q", en.Type))
+				return nil, unsupportedError(fmt.Sprintf("threat_mapping entry type %q", en.Type))
 			}
-			te := threatEntry{field: en.Field, evSlot: e.schema.Slot(en.Field), indSlot: e.schema.Slot(en.Value), negate: en.Negate}
+			te := threatEntry{field: en.Field, evSlot: rs.schema.Slot(en.Field), indSlot: rs.schema.Slot(en.Value), negate: en.Negate}
 			if en.Negate {
 				negated = append(negated, te)
 			} else {
@@ -89,27 +107,56 @@ func (e *Engine) compileThreat(lr *liveRule) error {
 			}
 		}
 		if len(tm.entries) == 0 {
-			return fmt.Errorf("%s:%d: threat_mapping %d has no entry that is not negated", r.Path, r.Line, i+1)
+			return nil, fmt.Errorf("%s:%d: threat_mapping %d has no entry that is not negated", r.Path, r.Line, i+1)
 		}
 		tm.entries = append(tm.entries, negated...)
-		tm.lookup = map[string][]*indicator{}
-		ts.mappings = append(ts.mappings, tm)
+		k.mappings = append(k.mappings, tm)
 	}
-	lr.kind = kindThreat
-	lr.threat = ts
-	e.threats = append(e.threats, lr)
-	return nil
+	return k, nil
 }
+
+func (k *threatKind) newRunner(e *Engine, l *live) runner {
+	ts := &threatState{threatKind: k, e: e, l: l}
+	pred, err := compileKQLThreat(k.r, e.rs.schema, kql.Options{Now: func() time.Time { return time.Unix(0, ts.now) }})
+	if err != nil {
+		panic("engine: a compiled threat query failed to compile again: " + err.Error()) // checked by compileThreatMatch
+	}
+	ts.tq = pred
+	for range k.mappings {
+		ts.lookups = append(ts.lookups, map[string][]*indicator{})
+	}
+	return ts
+}
+
+func (ts *threatState) offer(ev *event.Event) {
+	// Without indicators nothing can match: skip the query.
+	if ts.indicators > 0 && ts.pred.Match(ev) {
+		ts.l.matched++
+		if en := ts.find(ev); len(en) > 0 {
+			e := ts.e
+			e.emit(ts.l, ev.Time, func() *alert.Alert {
+				a := alert.New(e.rs.fields, ts.r, []*event.Event{ev.Clone()}, nil, e.now())
+				a.Enrichments = en
+				return a
+			})
+		}
+	}
+}
+
+func (ts *threatState) advance(int64)    {}
+func (ts *threatState) flush()           {}
+func (ts *threatState) active() bool     { return true }
+func (ts *threatState) stats(*RuleStats) {}
 
 // add files an indicator under its values of each mapping's first field.
 func (ts *threatState) add(ind *indicator) {
 	ts.indicators++
 	for i := range ts.mappings {
-		m := &ts.mappings[i]
+		m, lookup := &ts.mappings[i], ts.lookups[i]
 		ind.ev.Get(m.entries[0].indSlot).Each(func(v event.Value) bool {
 			if termValue(v) {
 				k := v.String()
-				m.lookup[k] = append(m.lookup[k], ind)
+				lookup[k] = append(lookup[k], ind)
 			}
 			return false
 		})
@@ -118,9 +165,10 @@ func (ts *threatState) add(ind *indicator) {
 
 // findIndicators returns the enrichments for a source event: each indicator that a
 // mapping group matches, once per indicator and matched field and value.
-func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrichment {
+func (ts *threatState) find(ev *event.Event) []alert.Enrichment {
 	var out []alert.Enrichment
-	e.threatNow = ev.Time // the threat query's now, for the indicators found
+	fields := ts.e.rs.fields
+	ts.now = ev.Time // the threat query's now, for the indicators found
 	for i := range ts.mappings {
 		m := &ts.mappings[i]
 		first := m.entries[0]
@@ -129,11 +177,11 @@ func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrich
 				return false
 			}
 			atomic := v.String()
-			for _, ind := range m.lookup[atomic] {
+			for _, ind := range ts.lookups[i][atomic] {
 				if !entriesHold(m.entries[1:], ev, ind.ev) {
 					continue
 				}
-				if !ts.pred.Match(ind.ev) {
+				if !ts.tq.Match(ind.ev) {
 					continue // outside the threat query's time range
 				}
 				dup := false
@@ -150,7 +198,7 @@ func (e *Engine) findIndicators(ts *threatState, ev *event.Event) []alert.Enrich
 					ind.obj = indicatorObject(ind.ev.AppendJSON(nil), ts.path)
 				}
 				out = append(out, alert.Enrichment{Indicator: ind.obj, Atomic: atomic, Field: first.field,
-					ID: e.fields.EventID(ind.ev), Index: e.fields.EventIndex(ind.ev), Source: ind.ev})
+					ID: fields.EventID(ind.ev), Index: fields.EventIndex(ind.ev), Source: ind.ev})
 			}
 			return false
 		})
@@ -191,14 +239,14 @@ func (e *Engine) AddIndicator(ev *event.Event) bool {
 		return false
 	}
 	var ind *indicator
-	for _, r := range e.routeFor(ev.Index).threats {
-		ts := r.threat
-		e.threatNow = ev.Time
-		if !ts.pred.Match(ev) {
+	for _, c := range e.routeFor(ev.Index).threats {
+		ts := e.live[c].run.(*threatState)
+		ts.now = ev.Time
+		if !ts.tq.Match(ev) {
 			continue
 		}
 		if ind == nil {
-			if e.indicators >= int64(e.opt.MaxIndicators) {
+			if e.indicators >= int64(e.rs.opt.MaxIndicators) {
 				e.indicatorOverflow++
 				return false
 			}

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -18,15 +20,23 @@ import (
 // already alerted; tumbling windows give the same alerts without the
 // overlap, once per group and window.
 type thresholdState struct {
+	*thresholdKind
+	e        *Engine
+	l        *live
+	start    int64 // current window start; 0 before the first event
+	groups   map[string]*thresholdGroup
+	overflow int64
+	key      []byte
+}
+
+// thresholdKind is a threshold rule's compiled form.
+type thresholdKind struct {
 	r         *rule.Rule
+	pred      match.Pred
 	window    int64 // ns
-	start     int64 // current window start; 0 before the first event
 	groupBy   []int // slots
 	cardSlots []int
-	groups    map[string]*thresholdGroup
 	maxGroups int
-	overflow  int64
-	key       []byte
 }
 
 type thresholdGroup struct {
@@ -40,24 +50,67 @@ type thresholdGroup struct {
 // maxDistinct bounds the distinct values remembered per group and field.
 const maxDistinct = 10_000
 
-func newThresholdState(r *rule.Rule, s *event.Schema, window int64, maxGroups int) *thresholdState {
-	t := &thresholdState{r: r, window: window, groups: make(map[string]*thresholdGroup), maxGroups: maxGroups}
+// compileThreshold makes a threshold rule: the query's matching events
+// counted per group in windows of the rule's look-back.
+func compileThreshold(rs *RuleSet, c *compiled, q *query) (kind, error) {
+	r := c.rule
+	if r.Threshold == nil {
+		return nil, fmt.Errorf("%s:%d: threshold rule without [rule.threshold]", r.Path, r.Line)
+	}
+	pred, err := eventQuery(c, q)
+	if err != nil {
+		return nil, err
+	}
+	window := r.Window()
+	if window <= 0 {
+		window = r.IntervalDuration()
+	}
+	k := &thresholdKind{r: r, pred: pred, window: int64(window), maxGroups: rs.opt.MaxGroups}
 	for _, f := range r.Threshold.Field {
 		if f != "" {
-			t.groupBy = append(t.groupBy, s.Slot(f))
+			k.groupBy = append(k.groupBy, rs.schema.Slot(f))
 		}
 	}
-	for _, c := range r.Threshold.Cardinality {
-		t.cardSlots = append(t.cardSlots, s.Slot(c.Field))
+	for _, cd := range r.Threshold.Cardinality {
+		k.cardSlots = append(k.cardSlots, rs.schema.Slot(cd.Field))
 	}
-	return t
+	return k, nil
+}
+
+func (k *thresholdKind) newRunner(e *Engine, l *live) runner {
+	return &thresholdState{thresholdKind: k, e: e, l: l, groups: make(map[string]*thresholdGroup)}
+}
+
+func (t *thresholdState) offer(ev *event.Event) {
+	if t.pred.Match(ev) {
+		t.l.matched++
+		t.add(ev)
+	}
+}
+
+// advance closes the window once the watermark passes its end.
+func (t *thresholdState) advance(wm int64) {
+	if t.start != 0 && wm >= t.start+t.window {
+		t.flush()
+		t.start = 0
+	}
+}
+
+func (t *thresholdState) active() bool { return true }
+
+func (t *thresholdState) stats(st *RuleStats) { st.Overflow = t.overflow }
+
+// raise emits the alert of a group that reached the threshold.
+func (t *thresholdState) raise(res *alert.ThresholdResult, sample *event.Event) {
+	e := t.e
+	e.emit(t.l, res.From, func() *alert.Alert { return alert.NewThreshold(e.rs.fields, t.r, res, sample, e.now()) })
 }
 
 // add counts a matching event, first closing the window if the event lies
 // beyond it.
-func (t *thresholdState) add(ev *event.Event, emit func(*alert.ThresholdResult, *event.Event)) {
+func (t *thresholdState) add(ev *event.Event) {
 	if t.start == 0 || ev.Time >= t.start+t.window {
-		t.flush(emit)
+		t.flush()
 		t.start = ev.Time - ev.Time%t.window
 	}
 	// A group-by field with several values puts the event in the group of
@@ -118,7 +171,7 @@ func firstValue(v event.Value) event.Value {
 }
 
 // flush raises the alerts of the current window and starts afresh.
-func (t *thresholdState) flush(emit func(*alert.ThresholdResult, *event.Event)) {
+func (t *thresholdState) flush() {
 	th := t.r.Threshold
 	keys := make([]string, 0, len(t.groups))
 	for k := range t.groups {
@@ -155,7 +208,7 @@ func (t *thresholdState) flush(emit func(*alert.ThresholdResult, *event.Event)) 
 				res.Terms = append(res.Terms, alert.Term{Field: f, Value: g.terms[i]})
 			}
 		}
-		emit(res, g.sample)
+		t.raise(res, g.sample)
 	}
 	clear(t.groups)
 }

@@ -134,7 +134,7 @@ func witnessIndex(r *rule.Rule) string {
 // make the rule fire, or nil when none were found.
 func witnessDocs(t *testing.T, r *rule.Rule, s *event.Schema, rng *rand.Rand) [][]byte {
 	t.Helper()
-	if ok, _ := r.Support(); !ok {
+	if ok, _ := Supported(r); !ok {
 		return nil
 	}
 	var stages []match.Pred

@@ -22,7 +22,6 @@ func TestCorpus(t *testing.T) {
 	}
 	byType := map[string]int{}
 	byLang := map[string]int{}
-	supported := 0
 	for _, r := range rules {
 		if strings.Contains(r.Path, "_deprecated/") {
 			t.Errorf("%s: deprecated rule loaded", r.Path)
@@ -32,9 +31,6 @@ func TestCorpus(t *testing.T) {
 		if r.Language == "kuery" {
 			byType["kuery/"+r.Type]++
 		}
-		if ok, _ := r.Support(); ok {
-			supported++
-		}
 		if r.Window() <= 0 || r.IntervalDuration() <= 0 {
 			t.Errorf("%s: window %v, interval %v", r.Path, r.Window(), r.IntervalDuration())
 		}
@@ -43,20 +39,19 @@ func TestCorpus(t *testing.T) {
 	want := map[string]int{
 		"all": 2068, "eql": 1024, "kuery": 729, "kuery/query": 454, "kuery/new_terms": 241,
 		"kuery/threshold": 28, "kuery/threat_match": 6, "esql": 209, "machine_learning": 106,
-		"supported": 1024 + 454 + 28 + 241 + 6,
 	}
 	got := map[string]int{
 		"all": len(rules), "eql": byLang["eql"], "kuery": byLang["kuery"], "kuery/query": byType["kuery/query"],
 		"kuery/new_terms": byType["kuery/new_terms"], "kuery/threshold": byType["kuery/threshold"],
 		"kuery/threat_match": byType["kuery/threat_match"], "esql": byLang["esql"],
-		"machine_learning": byType["machine_learning"], "supported": supported,
+		"machine_learning": byType["machine_learning"],
 	}
 	for k, w := range want {
 		if got[k] != w {
 			t.Errorf("%s: %d rules, want %d", k, got[k], w)
 		}
 	}
-	t.Logf("%d rules: by type %v, by language %v, %d supported", len(rules), byType, byLang, supported)
+	t.Logf("%d rules: by type %v, by language %v", len(rules), byType, byLang)
 }
 
 // checkQueryPos checks that the first character of every line of the query

@@ -257,32 +257,3 @@ func (r *Rule) Indices() []string {
 	}
 	return DefaultIndex
 }
-
-// Support reports whether vigil can run the rule, and why not. EQL rules,
-// and query and threshold rules in KQL (kuery), are supported.
-func (r *Rule) Support() (ok bool, reason string) {
-	switch r.Type {
-	case "eql":
-		if r.Language != "eql" {
-			return false, "eql rule with language " + quote(r.Language)
-		}
-		return true, ""
-	case "query", "threshold", "new_terms", "threat_match":
-		switch r.Language {
-		case "kuery":
-			return true, ""
-		case "lucene":
-			return false, r.Type + " rule in Lucene query syntax is not supported (only KQL)"
-		}
-		return false, r.Type + " rule with language " + quote(r.Language) + " is not supported"
-	case "esql":
-		return false, "ES|QL rules are not supported"
-	case "machine_learning":
-		return false, "machine learning rules read anomaly detection job results; not supported"
-	case "":
-		return false, "rule has no type"
-	}
-	return false, "unknown rule type " + quote(r.Type)
-}
-
-func quote(s string) string { return `"` + s + `"` }

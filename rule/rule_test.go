@@ -88,9 +88,6 @@ func TestParseSample(t *testing.T) {
 			t.Errorf("%s = %#v, want %#v", c.name, c.got, c.want)
 		}
 	}
-	if ok, reason := r.Support(); !ok {
-		t.Errorf("Support() = false, %q", reason)
-	}
 }
 
 const minimal = `
@@ -258,31 +255,6 @@ func TestLoadPaths(t *testing.T) {
 	}
 	if len(warns) != 1 || warns[0].Key != "rule.odd" || warns[0].Count != 2 {
 		t.Errorf("warns = %v", warns)
-	}
-}
-
-func TestSupport(t *testing.T) {
-	for _, tc := range []struct {
-		typ, lang string
-		ok        bool
-		reason    string
-	}{
-		{"eql", "eql", true, ""},
-		{"query", "kuery", true, ""},
-		{"threshold", "kuery", true, ""},
-		{"query", "lucene", false, "query rule in Lucene query syntax is not supported (only KQL)"},
-		{"new_terms", "kuery", true, ""},
-		{"new_terms", "lucene", false, "new_terms rule in Lucene query syntax is not supported (only KQL)"},
-		{"esql", "esql", false, "ES|QL rules are not supported"},
-		{"machine_learning", "", false, "machine learning rules read anomaly detection job results; not supported"},
-		{"threat_match", "kuery", true, ""},
-		{"saved_query", "kuery", false, `unknown rule type "saved_query"`},
-	} {
-		r := &Rule{Type: tc.typ, Language: tc.lang}
-		ok, reason := r.Support()
-		if ok != tc.ok || reason != tc.reason {
-			t.Errorf("%s/%s: Support() = %v, %q; want %v, %q", tc.typ, tc.lang, ok, reason, tc.ok, tc.reason)
-		}
 	}
 }
 

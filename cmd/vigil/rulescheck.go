@@ -120,7 +120,7 @@ func checkRules(paths []string) *checkReport {
 	for _, err := range errs {
 		rep.Rules = append(rep.Rules, ruleReport{Path: errPath(err), Status: "error", Error: err.Error()})
 	}
-	_, statuses := engine.New(rules, engine.Options{}, nil)
+	_, statuses := engine.Compile(rules, engine.Options{})
 	for _, s := range statuses {
 		r := s.Rule
 		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State)}

@@ -1,0 +1,105 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/eql/sequence"
+	"github.com/vigilsec/vigil/event"
+)
+
+// sequenceKind is an EQL sequence rule: a state machine per join key (see
+// package sequence), results through the program's head and tail pipes.
+type sequenceKind struct {
+	spec *sequence.Spec
+	ops  []sequence.PipeOp
+}
+
+// sampleKind is an EQL sample rule.
+type sampleKind struct {
+	spec *sequence.SampleSpec
+	ops  []sequence.PipeOp
+}
+
+// compileStages compiles a sequence or sample query, checking its runtime
+// form once so that engines can build theirs without errors.
+func compileStages(rs *RuleSet, c *compiled, p *eql.Program) (kind, error) {
+	r := c.rule
+	if p.Kind() == eql.SampleQuery {
+		spec := SampleSpec(p, 1, rs.broad)
+		if _, err := sequence.NewSampler(spec, sequence.SampleOptions{MaxKeys: rs.opt.MaxPending}); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
+		}
+		return &sampleKind{spec: spec, ops: PipeOps(p)}, nil
+	}
+	spec := SequenceSpec(p, rs.broad)
+	rs.rankStages(spec, p)
+	if _, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: rs.opt.MaxPending}); err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
+	}
+	return &sequenceKind{spec: spec, ops: PipeOps(p)}, nil
+}
+
+// newPipe makes the pipes a rule's results go through to become alerts.
+func newPipe(e *Engine, l *live, ops []sequence.PipeOp) *sequence.Pipe {
+	return sequence.NewPipe(ops, func(res sequence.Result) {
+		l.matched++
+		e.raise(l, res.Events, res.Keys)
+	})
+}
+
+type sequenceRunner struct {
+	m        *sequence.Matcher
+	pipe     *sequence.Pipe
+	onResult func(sequence.Result) // built once: no closure per event
+}
+
+func (k *sequenceKind) newRunner(e *Engine, l *live) runner {
+	m, err := sequence.NewMatcher(k.spec, sequence.Options{MaxPending: e.rs.opt.MaxPending, Retain: e.snaps.Retain})
+	if err != nil {
+		panic("engine: a compiled sequence failed to start: " + err.Error()) // checked by compileStages
+	}
+	r := &sequenceRunner{m: m, pipe: newPipe(e, l, k.ops)}
+	r.onResult = func(res sequence.Result) {
+		res.Events = e.restore(res.Events)
+		r.pipe.Push(res)
+	}
+	return r
+}
+
+func (r *sequenceRunner) offer(ev *event.Event) { r.m.Push(ev, r.onResult) }
+func (r *sequenceRunner) advance(wm int64)      { r.m.Advance(wm, r.onResult) }
+func (r *sequenceRunner) active() bool          { return r.m.Active() }
+
+func (r *sequenceRunner) flush() {
+	r.m.Flush(r.onResult)
+	r.pipe.Flush()
+}
+
+func (r *sequenceRunner) stats(st *RuleStats) {
+	s := r.m.Stats()
+	st.Sequence = &s
+}
+
+type sampleRunner struct {
+	s    *sequence.Sampler
+	pipe *sequence.Pipe
+}
+
+func (k *sampleKind) newRunner(e *Engine, l *live) runner {
+	s, err := sequence.NewSampler(k.spec, sequence.SampleOptions{MaxKeys: e.rs.opt.MaxPending})
+	if err != nil {
+		panic("engine: a compiled sample failed to start: " + err.Error()) // checked by compileStages
+	}
+	return &sampleRunner{s: s, pipe: newPipe(e, l, k.ops)}
+}
+
+func (r *sampleRunner) offer(ev *event.Event) { r.s.Push(ev) }
+func (r *sampleRunner) advance(int64)         {} // samples are built over the whole stream
+func (r *sampleRunner) active() bool          { return true }
+func (r *sampleRunner) stats(*RuleStats)      {}
+
+func (r *sampleRunner) flush() {
+	r.s.Flush(r.pipe.Push)
+	r.pipe.Flush()
+}
