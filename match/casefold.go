@@ -180,3 +180,23 @@ func AppendFolded(dst []byte, s string) []byte { return appendFold(dst, s) }
 
 // foldString returns the canonical folded form of s.
 func foldString(s string) string { return string(appendFold(nil, s)) }
+
+// PrefixLenFold returns the byte length in s of a prefix that matched p
+// ignoring case (folded runes may differ in width).
+func PrefixLenFold(s, p string) int {
+	n := 0
+	for range utf8.RuneCountInString(p) {
+		_, size := utf8.DecodeRuneInString(s[n:])
+		n += size
+	}
+	return n
+}
+
+func suffixLenFold(s, p string) int {
+	n := 0
+	for range utf8.RuneCountInString(p) {
+		_, size := utf8.DecodeLastRuneInString(s[:len(s)-n])
+		n += size
+	}
+	return n
+}

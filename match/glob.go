@@ -438,23 +438,3 @@ func (g *Glob) literalRuns(f func(lit string, first, last bool)) {
 		}
 	}
 }
-
-// PrefixLenFold returns the byte length in s of a prefix that matched p
-// ignoring case (folded runes may differ in width).
-func PrefixLenFold(s, p string) int {
-	n := 0
-	for range utf8.RuneCountInString(p) {
-		_, size := utf8.DecodeRuneInString(s[n:])
-		n += size
-	}
-	return n
-}
-
-func suffixLenFold(s, p string) int {
-	n := 0
-	for range utf8.RuneCountInString(p) {
-		_, size := utf8.DecodeLastRuneInString(s[:len(s)-n])
-		n += size
-	}
-	return n
-}

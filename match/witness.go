@@ -153,7 +153,7 @@ func (w *witness) test(t strTest) (string, bool) {
 			// map order is random: sort for determinism under a seed
 			sort.Strings(members)
 		}
-		return w.fold(members[i], x.fold), true
+		return w.maybeRecase(members[i], x.fold), true
 	case regexTest:
 		return w.regex(x)
 	case regexesTest:
@@ -165,7 +165,7 @@ func (w *witness) test(t strTest) (string, bool) {
 	return "", false
 }
 
-func (w *witness) fold(s string, fold bool) string {
+func (w *witness) maybeRecase(s string, fold bool) string {
 	if fold {
 		return w.recase(s)
 	}
