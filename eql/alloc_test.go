@@ -14,6 +14,7 @@ func TestCompileDoesNotAllocateOnMatch(t *testing.T) {
 		`network where destination.ip != "127.0.0.1" and cidrMatch(source.ip, "10.0.0.0/8")`,
 		`process where process.command_line regex~ ".*binpath.*" and process.pid > 4`,
 		`process where startsWith~(process.name, "SC") and endsWith(process.name, ".exe")`,
+		`process where between(process.name, "s", ".") == "c" and indexOf(process.name, "e") == 3 and length(substring(process.name, 1)) == 5`,
 	} {
 		s := event.NewSchema()
 		p, err := CompileString(q, s, Options{Schema: match.ECS()})

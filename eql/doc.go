@@ -114,6 +114,7 @@
 // Allocation: the field predicates (equality, wildcard, sets, ranges, IP,
 // CIDR, regex, exists) and the functions and arithmetic on single values
 // do not allocate. Functions that build new strings (concat, string, the ~
-// forms of indexOf and between on input that is not lower case) and
-// functions or arithmetic applied to multi-valued fields do.
+// forms of indexOf and between on input that is not lower case), between
+// with its fourth argument, and functions or arithmetic applied to
+// multi-valued fields do.
 package eql

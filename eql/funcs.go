@@ -31,16 +31,18 @@ type funcDef struct {
 	konst    func(i int) bool // arguments that must be constants
 	ret      match.Type
 	// impl computes the result for scalar arguments (arrays are mapped
-	// by the caller; absent optional arguments are missing values); fold
-	// is set for the ~ form.
+	// by the caller); fold is set for the ~ form. Absent optional
+	// arguments are missing values up to the third; a function that
+	// takes more checks the length of its argument list.
 	impl func(a callArgs, fold bool) event.Value
 }
 
 // callArgs are the arguments of a call, held by value: a slice passed
 // through a function value (impl) would escape, and evaluating a function
-// would allocate.
+// would allocate. Three fit inline (a fourth would cost more to copy on
+// every call than it saves: BenchmarkFunctions); more are in a slice.
 type callArgs struct {
-	v    [4]event.Value
+	v    [3]event.Value
 	n    int
 	more []event.Value // more than len(v) arguments (concat)
 }
@@ -228,7 +230,7 @@ func (c *compiler) compileCall(e *Call) *node {
 		evals[i] = a.e
 	}
 	impl, insensitive, arity := def.impl, e.Insensitive, def.max
-	if arity < 0 {
+	if arity < 0 || arity > len(callArgs{}.v) {
 		arity = len(args)
 	}
 	n.e = evalFunc(func(ev *event.Event) event.Value {
@@ -346,7 +348,7 @@ func fnBetween(c callArgs, fold bool) event.Value {
 		return event.Null()
 	}
 	s, left, right := a[0].Str(), a[1].Str(), a[2].Str()
-	greedy := a[3].Kind() == event.KindBool && a[3].Bool()
+	greedy := len(a) > 3 && a[3].Kind() == event.KindBool && a[3].Bool()
 	if s == "" || left == "" || right == "" {
 		return event.Str(s)
 	}
