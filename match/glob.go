@@ -20,7 +20,10 @@ type Glob struct {
 	kind globKind
 	lit  string    // exact, prefix, suffix, contains
 	segs []globSeg // the parts between stars
-	fold bool
+	// texts are the parts' texts, for globSegments (a tighter loop than
+	// over segs).
+	texts []string
+	fold  bool
 	// folded is, for a folding pattern, the pattern folded, matched byte
 	// for byte against folded values (see MatchFolded).
 	folded *Glob
@@ -225,6 +228,9 @@ func newGlob(segs []globSeg, fold bool) *Glob {
 		g.kind, g.lit = globContains, segs[1].text
 	default:
 		g.kind = globSegments
+		for _, s := range segs {
+			g.texts = append(g.texts, s.text)
+		}
 	}
 	return g
 }
@@ -385,7 +391,7 @@ func (g *Glob) matchAt(s string, i int, seg *globSeg) (int, bool) {
 
 // matchSegments matches a*b*c: prefix a, suffix c, and b in order between.
 func (g *Glob) matchSegments(s string) bool {
-	first, last := g.segs[0].text, g.segs[len(g.segs)-1].text
+	first, last := g.texts[0], g.texts[len(g.texts)-1]
 	if g.fold {
 		if !HasPrefixFold(s, first) {
 			return false
@@ -401,22 +407,22 @@ func (g *Glob) matchSegments(s string) bool {
 		}
 		s = s[len(first) : len(s)-len(last)]
 	}
-	for _, seg := range g.segs[1 : len(g.segs)-1] {
-		if seg.text == "" {
+	for _, seg := range g.texts[1 : len(g.texts)-1] {
+		if seg == "" {
 			continue
 		}
 		if g.fold {
-			i := IndexFold(s, seg.text)
+			i := IndexFold(s, seg)
 			if i < 0 {
 				return false
 			}
-			s = s[i+PrefixLenFold(s[i:], seg.text):]
+			s = s[i+PrefixLenFold(s[i:], seg):]
 		} else {
-			i := strings.Index(s, seg.text)
+			i := strings.Index(s, seg)
 			if i < 0 {
 				return false
 			}
-			s = s[i+len(seg.text):]
+			s = s[i+len(seg):]
 		}
 	}
 	return true
