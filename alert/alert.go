@@ -42,6 +42,9 @@ type Alert struct {
 	// Enrichments are the indicators a threat_match rule found for the
 	// event (threat.enrichments).
 	Enrichments []Enrichment
+	// Suppression is set on an alert that alert suppression kept for a
+	// group (kibana.alert.suppression.*).
+	Suppression *Suppression
 }
 
 // Enrichment is one indicator that matched an event's value.
@@ -223,6 +226,12 @@ func (a *Alert) computeID(f *Fields) string {
 
 // reason writes a sentence in the manner of Kibana's alert reasons.
 func (a *Alert) reason(f *Fields, ev *event.Event) string {
+	return a.reasonFor(f, ev, a.Host, a.User, len(a.Events))
+}
+
+// reasonFor writes the reason for an alert on ev by user on host, which
+// stands for n events.
+func (a *Alert) reasonFor(f *Fields, ev *event.Event, host, user string, n int) string {
 	var b strings.Builder
 	cat := f.Str(ev, "event.category")
 	if cat == "" {
@@ -259,15 +268,15 @@ func (a *Alert) reason(f *Fields, ev *event.Event) string {
 	add("source", addr(f.Str(ev, "source.ip"), f.Str(ev, "source.port")))
 	add("destination", addr(f.Str(ev, "destination.ip"), f.Str(ev, "destination.port")))
 	add("query", f.Str(ev, "dns.question.name"))
-	if a.User != "" {
-		b.WriteString(", by " + a.User)
+	if user != "" {
+		b.WriteString(", by " + user)
 	}
-	if a.Host != "" {
-		b.WriteString(" on " + a.Host)
+	if host != "" {
+		b.WriteString(" on " + host)
 	}
 	b.WriteString(" created " + a.Severity + " alert " + a.RuleName)
-	if len(a.Events) > 1 {
-		b.WriteString(" (sequence of " + strconv.Itoa(len(a.Events)) + " events)")
+	if n > 1 {
+		b.WriteString(" (sequence of " + strconv.Itoa(n) + " events)")
 	}
 	b.WriteByte('.')
 	return b.String()
@@ -300,3 +309,26 @@ func (a *Alert) Techniques() []string {
 
 // SeverityRank returns 1 (low) to 4 (critical), 0 for anything else.
 func SeverityRank(s string) int { return severityRank[strings.ToLower(s)] }
+
+// Investigation returns the rule's investigation fields
+// (investigation_fields) that the alert's first event holds, as
+// "field=value", for output that shows them beside the alert.
+func (a *Alert) Investigation(f *Fields) []string {
+	var ev *event.Event
+	for _, e := range a.Events {
+		if e != nil {
+			ev = e
+			break
+		}
+	}
+	if ev == nil || f == nil {
+		return nil
+	}
+	var out []string
+	for _, name := range a.Rule.InvestigationFields {
+		if v := f.Get(ev, name); v.Exists() {
+			out = append(out, name+"="+v.String())
+		}
+	}
+	return out
+}

@@ -16,6 +16,7 @@ var summaryFields = []string{
 	"process.name", "process.parent.name", "process.command_line", "process.executable",
 	"file.name", "file.path", "registry.path", "source.ip", "source.port", "destination.ip",
 	"destination.port", "dns.question.name", "winlog.channel", "winlog.event_id",
+	"winlog.record_id", "winlog.computer_name",
 }
 
 // Fields resolves the event fields alerts need to schema slots.
@@ -91,10 +92,28 @@ func (f *Fields) EventID(ev *event.Event) string {
 	if s := f.Str(ev, "event.id"); s != "" {
 		return s
 	}
+	// No id of its own: the event is named by what it is, so that it gets
+	// the same id whether a hunt read it (from EVTX or JSON) or a service
+	// received it, and again when the service replays its log. A Windows
+	// record is named by its computer, channel, record number and time; any
+	// other document by its content (the JSON read, or the normalised
+	// document); an event with neither by where it was read.
 	h := sha256.New()
-	h.Write([]byte(ev.Source))
-	h.Write([]byte{0})
-	h.Write(strconv.AppendInt(nil, ev.Pos, 10))
+	if rid := f.Str(ev, "winlog.record_id"); rid != "" {
+		h.Write([]byte(f.Str(ev, "winlog.computer_name")))
+		h.Write([]byte{0})
+		h.Write([]byte(f.Str(ev, "winlog.channel")))
+		h.Write([]byte{0})
+		h.Write([]byte(rid))
+		h.Write([]byte{0})
+		h.Write(strconv.AppendInt(nil, ev.Time, 10))
+	} else if len(ev.Raw) > 0 || ev.Doc != nil {
+		h.Write(ev.AppendJSON(nil))
+	} else {
+		h.Write([]byte(ev.Source))
+		h.Write([]byte{0})
+		h.Write(strconv.AppendInt(nil, ev.Pos, 10))
+	}
 	return hex.EncodeToString(h.Sum(nil)[:10])
 }
 

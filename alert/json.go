@@ -8,24 +8,23 @@ import (
 	"github.com/vigilsec/vigil/rule"
 )
 
-// AppendJSON appends the alert document: the kibana.alert.* fields (dotted
-// keys, as Kibana stores them), then the source event's own fields. For a
-// sequence, the fields every event shares are kept at the top level and the
-// events themselves, in order, go under kibana.alert.group.events.
+// AppendJSON appends the alert document as Kibana writes it to
+// .alerts-security.alerts-*: the kibana.* fields (dotted keys, as Kibana
+// stores them), then the source event's own fields. For a sequence this is
+// the shell alert: the fields every event shares are kept at the top
+// level, and the events, in order, go under vigil.group.events; Kibana
+// writes each event as a building-block alert of its own (see
+// AppendDocuments).
 func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 	w := objWriter{buf: dst}
-	w.open()
-	w.str("@timestamp", a.Time.UTC().Format("2006-01-02T15:04:05.000Z"))
-	w.str("kibana.alert.uuid", a.ID)
-	w.str("kibana.alert.status", "active")
-	w.str("kibana.alert.workflow_status", "open")
-	w.num("kibana.alert.depth", 1)
-	w.str("kibana.alert.severity", a.Severity)
-	w.num("kibana.alert.risk_score", int64(a.RiskScore))
-	w.str("kibana.alert.reason", a.Reason)
-	if a.OriginalTime != 0 {
-		w.str("kibana.alert.original_time", event.FormatTime(a.OriginalTime))
+	w.openDoc()
+	seq := a.isSequence()
+	a.writeHeader(&w, a.ID, a.Reason, a.OriginalTime)
+	depth := int64(1)
+	if seq {
+		depth = 2
 	}
+	w.num("kibana.alert.depth", depth)
 	if a.Rule.BuildingBlockType != "" {
 		w.str("kibana.alert.building_block_type", a.Rule.BuildingBlockType)
 	}
@@ -44,34 +43,27 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 			w.buf = append(w.buf, ',')
 		}
 		n++
-		w.buf = append(w.buf, `{"id":`...)
-		w.buf = event.AppendJSONString(w.buf, f.EventID(ev))
-		w.buf = append(w.buf, `,"index":`...)
-		w.buf = event.AppendJSONString(w.buf, f.EventIndex(ev))
-		w.buf = append(w.buf, `,"depth":0,"type":"event"}`...)
+		w.buf = appendEventAncestor(w.buf, f, ev)
+	}
+	if seq {
+		// The shell's ancestors are also its building-block alerts.
+		for i, ev := range a.Events {
+			if ev == nil {
+				continue
+			}
+			w.buf = append(w.buf, `,{"id":`...)
+			w.buf = event.AppendJSONString(w.buf, a.buildingBlockID(i))
+			w.buf = append(w.buf, `,"index":"`+AlertsIndex+`","depth":1,"type":"signal","rule":`...)
+			w.buf = event.AppendJSONString(w.buf, RuleUUID(a.Rule))
+			w.buf = append(w.buf, '}')
+		}
 	}
 	w.buf = append(w.buf, ']')
 	// Where each event was read from: file and line or record number.
 	w.key("vigil.sources")
-	w.buf = append(w.buf, '[')
-	n = 0
-	for _, ev := range a.Events {
-		if ev == nil || ev.Source == "" {
-			continue
-		}
-		if n > 0 {
-			w.buf = append(w.buf, ',')
-		}
-		n++
-		w.buf = append(w.buf, `{"path":`...)
-		w.buf = event.AppendJSONString(w.buf, ev.Source)
-		w.buf = append(w.buf, `,"position":`...)
-		w.buf = strconv.AppendInt(w.buf, ev.Pos, 10)
-		w.buf = append(w.buf, '}')
-	}
-	w.buf = append(w.buf, ']')
+	w.buf = appendSources(w.buf, a.Events)
 	if len(a.Keys) > 0 {
-		w.key("kibana.alert.group.keys")
+		w.key("vigil.group.keys")
 		w.buf = event.Array(a.Keys...).AppendJSON(w.buf)
 	}
 	if a.Threshold != nil {
@@ -98,6 +90,9 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 		}
 		w.buf = append(w.buf, ']')
 	}
+	if a.Suppression != nil {
+		a.writeSuppression(&w)
+	}
 	if a.NewTerms != nil {
 		w.key("kibana.alert.new_terms")
 		w.buf = event.Array(a.NewTerms...).AppendJSON(w.buf)
@@ -113,7 +108,7 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 		w.source(docs[0], nil)
 	case len(docs) > 1:
 		w.source(docs[0], docs[1:])
-		w.key("kibana.alert.group.events")
+		w.key("vigil.group.events")
 		w.buf = append(w.buf, '[')
 		i := 0
 		for _, ev := range a.Events {
@@ -129,91 +124,38 @@ func (a *Alert) AppendJSON(f *Fields, dst []byte) []byte {
 		}
 		w.buf = append(w.buf, ']')
 	}
+	w.closeAlert()
+	return w.buf
+}
+
+// closeAlert ends an alert document, giving it event.kind "signal" when
+// no source event object did.
+func (w *objWriter) closeAlert() {
 	if !w.seen["event"] {
 		w.key("event")
 		w.buf = append(w.buf, `{"kind":"signal"}`...)
 	}
 	w.close()
-	return w.buf
-}
-
-func (a *Alert) writeRule(w *objWriter) {
-	r := a.Rule
-	w.str("kibana.alert.rule.rule_id", r.ID)
-	w.str("kibana.alert.rule.name", a.RuleName)
-	w.str("kibana.alert.rule.type", r.Type)
-	w.str("kibana.alert.rule.category", categoryOf(r.Type))
-	if r.Version > 0 {
-		w.num("kibana.alert.rule.version", int64(r.Version))
-	}
-	w.str("kibana.alert.rule.description", r.Description)
-	w.str("kibana.alert.rule.severity", r.Severity)
-	w.num("kibana.alert.rule.risk_score", int64(r.RiskScore))
-	w.str("kibana.alert.rule.language", r.Language)
-	w.str("kibana.alert.rule.query", r.Query)
-	w.strs("kibana.alert.rule.index", r.Index)
-	w.str("kibana.alert.rule.from", r.From)
-	w.str("kibana.alert.rule.interval", r.Interval)
-	w.num("kibana.alert.rule.max_signals", int64(r.MaxSignals))
-	w.strs("kibana.alert.rule.tags", r.Tags)
-	w.strs("kibana.alert.rule.author", r.Author)
-	w.str("kibana.alert.rule.license", r.License)
-	w.strs("kibana.alert.rule.references", r.References)
-	w.strs("kibana.alert.rule.false_positives", r.FalsePositives)
-	if r.Note != "" {
-		w.str("kibana.alert.rule.note", r.Note)
-	}
-	if len(r.Threat) > 0 {
-		w.key("kibana.alert.rule.threat")
-		w.buf = appendThreat(w.buf, r.Threat)
-	}
-}
-
-func categoryOf(typ string) string {
-	switch typ {
-	case "eql":
-		return "Event Correlation Rule"
-	case "query":
-		return "Custom Query Rule"
-	case "threshold":
-		return "Threshold Rule"
-	}
-	return typ
 }
 
 func (a *Alert) writeThreshold(w *objWriter) {
 	t := a.Threshold
 	w.key("kibana.alert.threshold_result")
-	w.buf = append(w.buf, `{"terms":[`...)
-	for i, term := range t.Terms {
-		if i > 0 {
-			w.buf = append(w.buf, ',')
-		}
-		w.buf = append(w.buf, `{"field":`...)
-		w.buf = event.AppendJSONString(w.buf, term.Field)
-		w.buf = append(w.buf, `,"value":`...)
-		w.buf = term.Value.AppendJSON(w.buf)
-		w.buf = append(w.buf, '}')
-	}
-	w.buf = append(w.buf, `],"count":`...)
-	w.buf = strconv.AppendInt(w.buf, t.Count, 10)
-	w.buf = append(w.buf, `,"from":`...)
-	w.buf = event.AppendJSONString(w.buf, event.FormatTime(t.From))
+	r := objWriter{buf: w.buf}
+	r.open()
+	r.key("terms")
+	r.buf = appendTerms(r.buf, t.Terms)
+	r.num("count", t.Count)
+	r.str("from", event.FormatTime(t.From))
 	if len(t.Cardinality) > 0 {
-		w.buf = append(w.buf, `,"cardinality":[`...)
-		for i, c := range t.Cardinality {
-			if i > 0 {
-				w.buf = append(w.buf, ',')
-			}
-			w.buf = append(w.buf, `{"field":`...)
-			w.buf = event.AppendJSONString(w.buf, c.Field)
-			w.buf = append(w.buf, `,"value":`...)
-			w.buf = strconv.AppendInt(w.buf, c.Value, 10)
-			w.buf = append(w.buf, '}')
-		}
-		w.buf = append(w.buf, ']')
+		r.key("cardinality")
+		r.buf = appendObjects(r.buf, len(t.Cardinality), func(o *objWriter, i int) {
+			o.str("field", t.Cardinality[i].Field)
+			o.num("value", t.Cardinality[i].Value)
+		})
 	}
-	w.buf = append(w.buf, '}')
+	r.close()
+	w.buf = r.buf
 	for _, term := range t.Terms {
 		w.key(term.Field)
 		w.buf = term.Value.AppendJSON(w.buf)
@@ -268,15 +210,20 @@ type objWriter struct {
 	seen map[string]bool
 }
 
-func (w *objWriter) open()  { w.buf = append(w.buf, '{'); w.seen = make(map[string]bool) }
-func (w *objWriter) close() { w.buf = append(w.buf, '}') }
+// open starts an object; openDoc starts an alert document, whose keys
+// are remembered (see source).
+func (w *objWriter) open()    { w.buf = append(w.buf, '{') }
+func (w *objWriter) openDoc() { w.open(); w.seen = make(map[string]bool) }
+func (w *objWriter) close()   { w.buf = append(w.buf, '}') }
 
 func (w *objWriter) key(k string) {
 	if w.n > 0 {
 		w.buf = append(w.buf, ',')
 	}
 	w.n++
-	w.seen[k] = true
+	if w.seen != nil {
+		w.seen[k] = true
+	}
 	w.buf = event.AppendJSONString(w.buf, k)
 	w.buf = append(w.buf, ':')
 }

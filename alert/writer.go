@@ -33,7 +33,7 @@ func NewWriter(format string, w io.Writer, f *Fields) (Writer, error) {
 	case "table":
 		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 		fmt.Fprintln(tw, "TIME\tSEVERITY\tRISK\tRULE\tHOST\tUSER\tEVENTS\tTACTICS")
-		return &tableWriter{w: tw}, nil
+		return &tableWriter{w: tw, f: f}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }
@@ -45,8 +45,7 @@ type jsonlWriter struct {
 }
 
 func (j *jsonlWriter) Write(a *Alert) error {
-	j.buf = a.AppendJSON(j.f, j.buf[:0])
-	j.buf = append(j.buf, '\n')
+	j.buf = a.AppendDocuments(j.f, j.buf[:0])
 	_, err := j.w.Write(j.buf)
 	return err
 }
@@ -73,12 +72,18 @@ func (c *csvWriter) Close() error {
 
 type tableWriter struct {
 	w    *tabwriter.Writer
+	f    *Fields
 	rows int
 }
 
 func (t *tableWriter) Write(a *Alert) error {
 	_, err := fmt.Fprintf(t.w, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", origTime(a), a.Severity, a.RiskScore,
 		clip(a.RuleName, 60), clip(a.Host, 30), clip(a.User, 24), countEvents(a), clip(strings.Join(a.Tactics(), ", "), 40))
+	if inv := a.Investigation(t.f); err == nil && len(inv) > 0 {
+		// The rule's investigation fields, under the row (empty cells
+		// keep the columns aligned).
+		_, err = fmt.Fprintf(t.w, "\t\t\t  %s\t\t\t\t\n", clip(strings.Join(inv, "  "), 200))
+	}
 	t.rows++
 	// Flush in blocks so that a long hunt shows results as it goes while
 	// columns stay aligned within a block.

@@ -1,23 +1,8 @@
 // Package builtin holds the rule pack embedded in the vigil binary: the
-// team's own detections for remote service creation and service execution
-// (MITRE ATT&CK T1021, T1543.003, T1569.002), written in Elastic's
-// detection-rules TOML format. vigil hunt uses them when no --rules are
-// given.
+// team's own detections for service execution (MITRE ATT&CK T1569.002) and
+// its neighbourhood — Windows service creation and modification
+// (T1543.003), SMB admin shares (T1021.002) and lateral tool transfer
+// (T1570) — written in Elastic's detection-rules TOML format, each with its
+// tests (NAME.test.toml beside NAME.toml, run by vigil rules test). vigil
+// hunt uses the rules when no --rules are given.
 package builtin
-
-import (
-	"embed"
-	"io/fs"
-)
-
-//go:embed rules/*.toml
-var files embed.FS
-
-// Rules returns the embedded rule files, rooted at their folder.
-func Rules() fs.FS {
-	sub, err := fs.Sub(files, "rules")
-	if err != nil {
-		panic(err) // the folder is part of the binary
-	}
-	return sub
-}

@@ -46,6 +46,9 @@ func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := rs.applyExceptions(c, q); err != nil {
+		return nil, err
+	}
 	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
 		q.pred, c.filings = rs.eventFiling(q.pred)
 	} else {

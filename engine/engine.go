@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/json"
 	"time"
 	"unsafe"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/suppress"
 )
 
 // Engine runs a rule set over one stream of events: it holds the state of
@@ -20,7 +23,7 @@ type Engine struct {
 	rs     *RuleSet
 	sink   alert.Sink
 	now    func() time.Time
-	live   []live // per rule, by compiled.idx
+	live   []*live // per rule, by compiled.idx
 	recent [4]recentRoute
 	gen    uint64 // Process calls, to offer an event to a rule once
 	keyBuf []byte
@@ -44,8 +47,9 @@ type live struct {
 	run   runner
 	gen   uint64
 	limit signalLimiter
+	sup   *suppress.Suppressor // alert suppression, nil without
 
-	offered, matched, alerts int64
+	offered, matched, alerts, excepted int64
 }
 
 // NewEngine starts an engine over a new stream; its alerts go to sink
@@ -54,17 +58,65 @@ func (rs *RuleSet) NewEngine(sink alert.Sink) *Engine {
 	if sink == nil {
 		sink = alert.Discard
 	}
-	e := &Engine{rs: rs, sink: sink, now: rs.opt.Now, live: make([]live, len(rs.rules)), watermark: minTime}
+	e := &Engine{rs: rs, sink: sink, now: rs.opt.Now, watermark: minTime}
+	e.live = make([]*live, len(rs.rules))
+	backing := make([]live, len(rs.rules)) // one block, for locality
 	for i, c := range rs.rules {
-		l := &e.live[i]
-		l.c = c
-		l.limit = newSignalLimiter(c.rule.MaxSignals, c.rule.IntervalDuration())
-		l.run = c.kind.newRunner(e, l)
-		if _, ok := c.kind.(*threatKind); ok {
-			e.threats = append(e.threats, l)
-		}
+		e.live[i] = &backing[i]
+		e.start(e.live[i], c)
 	}
 	return e
+}
+
+// start readies a rule's state in the engine.
+func (e *Engine) start(l *live, c *compiled) {
+	l.c = c
+	l.limit = newSignalLimiter(c.rule.MaxSignals, c.rule.IntervalDuration())
+	l.run = c.kind.newRunner(e, l)
+	l.sup = e.newSuppressor(l)
+	if _, ok := c.kind.(*threatKind); ok {
+		e.threats = append(e.threats, l)
+	}
+}
+
+// Reload switches the engine to another rule set compiled against the same
+// schema (Options.Schema set to this engine's Schema), keeping the state
+// of every rule that did not change: its partial sequences, windows, terms
+// and counters go on as if nothing happened. A rule is unchanged when its
+// rule_id and everything its file says are the same. Rules that are new
+// or changed start afresh; rules no longer in the set are dropped. It
+// returns how many rules kept their state.
+func (e *Engine) Reload(rs *RuleSet) (kept int) {
+	if rs.schema != e.rs.schema {
+		panic("engine: Reload with a rule set compiled against another schema")
+	}
+	old := map[string]*live{}
+	for _, l := range e.live {
+		if fp := fingerprint(l.c.rule); fp != "" {
+			old[fp] = l
+		}
+	}
+	e.rs = rs
+	e.live = make([]*live, len(rs.rules))
+	e.threats = e.threats[:0]
+	clear(e.recent[:])
+	backing := make([]live, len(rs.rules))
+	for i, c := range rs.rules {
+		fp := fingerprint(c.rule)
+		if l, ok := old[fp]; ok && fp != "" && l.c.rule.ID == c.rule.ID {
+			delete(old, fp)
+			l.c = c
+			e.live[i] = l
+			if _, ok := c.kind.(*threatKind); ok {
+				e.threats = append(e.threats, l)
+			}
+			kept++
+			continue
+		}
+		e.live[i] = &backing[i]
+		e.start(e.live[i], c)
+	}
+	return kept
 }
 
 // New compiles rules and starts one engine over them, for callers that
@@ -103,8 +155,8 @@ func (e *Engine) Process(ev *event.Event) {
 		e.AddIndicator(ev)
 	}
 	if e.rs.opt.NoIndex {
-		for i := range e.live {
-			e.offer(&e.live[i], ev)
+		for _, l := range e.live {
+			e.offer(l, ev)
 		}
 		return
 	}
@@ -208,7 +260,7 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 // stages only to rules whose runners take them now.
 func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 	for _, en := range ents {
-		l := &e.live[en.r]
+		l := e.live[en.r]
 		if l.gen != e.gen && l.c.wants(mask, e.rs.catSlot) && (!en.later || l.run.active()) {
 			l.gen = e.gen
 			e.offer(l, ev)
@@ -226,8 +278,11 @@ func (e *Engine) Advance(watermark int64) {
 		return
 	}
 	e.watermark = watermark
-	for i := range e.live {
-		e.live[i].run.advance(watermark)
+	for _, l := range e.live {
+		l.run.advance(watermark)
+		if sup := l.sup; sup != nil {
+			sup.Advance(watermark)
+		}
 	}
 }
 
@@ -241,17 +296,22 @@ func (e *Engine) Flush() {
 		return
 	}
 	e.flushed = true
-	for i := range e.live {
-		e.live[i].run.flush()
+	for _, l := range e.live {
+		l.run.flush()
+		if sup := l.sup; sup != nil {
+			sup.Flush()
+		}
 	}
 }
 
 // Stats returns per-rule counters, in rule order.
 func (e *Engine) Stats() []RuleStats {
 	out := make([]RuleStats, 0, len(e.live))
-	for i := range e.live {
-		l := &e.live[i]
-		st := RuleStats{Rule: l.c.rule, Offered: l.offered, Matched: l.matched, Alerts: l.alerts, Capped: l.limit.capped}
+	for _, l := range e.live {
+		st := RuleStats{Rule: l.c.rule, Offered: l.offered, Matched: l.matched, Alerts: l.alerts, Capped: l.limit.capped, Excepted: l.excepted}
+		if l.sup != nil {
+			st.Suppressed, st.SuppressionOverflow = l.sup.Stats()
+		}
 		l.run.stats(&st)
 		out = append(out, st)
 	}
@@ -261,11 +321,7 @@ func (e *Engine) Stats() []RuleStats {
 // emit hands an alert to the sink, within the rule's max_signals budget
 // for event time t; build runs only when the alert goes out.
 func (e *Engine) emit(l *live, t int64, build func() *alert.Alert) {
-	if !l.limit.allow(t) {
-		return
-	}
-	l.alerts++
-	e.sink.Alert(build())
+	e.deliver(l, t, build)
 }
 
 // raise emits an alert of a rule's events (a sequence's or sample's,
@@ -291,8 +347,8 @@ func (e *Engine) raiseEvent(l *live, ev *event.Event) {
 
 // eachMatcher calls fn with every sequence matcher (for e.snaps.Sweep).
 func (e *Engine) eachMatcher(fn func(*sequence.Matcher)) {
-	for i := range e.live {
-		if r, ok := e.live[i].run.(*sequenceRunner); ok {
+	for _, l := range e.live {
+		if r, ok := l.run.(*sequenceRunner); ok {
 			fn(r.m)
 		}
 	}
@@ -323,3 +379,21 @@ func (e *Engine) restore(events []*event.Event) []*event.Event {
 
 // String describes the engine for logs.
 func (e *Engine) String() string { return e.rs.String() }
+
+// fingerprint identifies what a rule file says, for Reload: the rule
+// without where it stands in its file. A rule that uses exception lists
+// has none (it always starts afresh): the lists may have changed while
+// the rule did not.
+func fingerprint(r *rule.Rule) string {
+	if len(r.ExceptionsList) > 0 {
+		return ""
+	}
+	c := *r
+	c.Path, c.Line, c.QueryLine = "", 0, 0
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return string(sum[:])
+}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"time"
+
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
@@ -47,6 +49,10 @@ type kind interface {
 	// newRunner makes the rule's state for one engine; l is the rule's
 	// place in it (for counters and alerts).
 	newRunner(e *Engine, l *live) runner
+	// horizon is how far back in event time the rule's state reaches: an
+	// event older than the watermark by more cannot change what it
+	// raises. Negative: unbounded.
+	horizon() time.Duration
 }
 
 // runner is one rule's state in one engine.
@@ -104,6 +110,8 @@ type eventRunner struct {
 	pred match.Pred
 }
 
+func (k *eventKind) horizon() time.Duration { return 0 }
+
 func (k *eventKind) newRunner(e *Engine, l *live) runner {
 	return &eventRunner{e: e, l: l, pred: k.pred}
 }
@@ -127,4 +135,21 @@ func compileQuery(rs *RuleSet, c *compiled, q *query) (kind, error) {
 		return compileStages(rs, c, q.prog)
 	}
 	return &eventKind{pred: q.pred}, nil
+}
+
+// Horizon returns how far back in event time the rule set's state
+// reaches (the longest sequence maxspan, threshold window or new terms
+// history), and whether some rule's reaches back without bound (a sequence
+// without maxspan, a sample, indicators). A service keeps the input of
+// that long to rebuild the state after a restart.
+func (rs *RuleSet) Horizon() (d time.Duration, unbounded bool) {
+	for _, c := range rs.rules {
+		h := c.kind.horizon()
+		if h < 0 {
+			unbounded = true
+			continue
+		}
+		d = max(d, h)
+	}
+	return d, unbounded
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
@@ -28,7 +29,7 @@ type newTermsState struct {
 	// learnUntil, when set, is the end of the baseline: events before it
 	// only record their terms (see Options.NewTermsBaseline).
 	learnUntil int64
-	seen       map[string]int64 // term key -> time last seen
+	seen       termStore
 	overflow   int64
 	key        []byte
 	vals       [][]event.Value
@@ -78,8 +79,10 @@ func compileNewTerms(rs *RuleSet, c *compiled, q *query) (kind, error) {
 	return k, nil
 }
 
+func (k *newTermsKind) horizon() time.Duration { return time.Duration(k.history) }
+
 func (k *newTermsKind) newRunner(e *Engine, l *live) runner {
-	st := &newTermsState{newTermsKind: k, e: e, l: l, seen: make(map[string]int64)}
+	st := &newTermsState{newTermsKind: k, e: e, l: l, seen: newTermStore()}
 	st.vals = make([][]event.Value, len(k.slots))
 	st.pick = make([]int, len(k.slots))
 	return st
@@ -159,30 +162,31 @@ func (st *newTermsState) observe(t int64) bool {
 		k = appendTermKey(k, st.vals[i][p])
 	}
 	st.key = k
-	last, ok := st.seen[string(k)]
+	last, ok := st.seen.touch(k, t)
 	if ok {
-		if t > last {
-			st.seen[string(k)] = t
-		}
 		return t-last > st.history
 	}
-	if len(st.seen) >= st.max {
+	if st.seen.len() >= st.max {
 		st.expire(t)
 	}
-	if len(st.seen) < st.max {
-		st.seen[string(k)] = t
+	if st.seen.len() < st.max {
+		st.seen.add(k, t)
 	} else {
 		st.overflow++ // cannot remember it: it will be new again
 	}
 	return true
 }
 
-// expire forgets terms last seen before the history window of t.
+// expire forgets terms last seen before the history window of t, oldest
+// first, stopping at the first term still in the window: each call costs
+// the terms it forgets plus one.
 func (st *newTermsState) expire(t int64) {
-	for k, last := range st.seen {
-		if t-last > st.history {
-			delete(st.seen, k)
+	for {
+		last, ok := st.seen.oldest()
+		if !ok || t-last <= st.history {
+			return
 		}
+		st.seen.removeOldest()
 	}
 }
 

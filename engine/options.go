@@ -5,6 +5,7 @@ import (
 
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -42,6 +43,13 @@ type Options struct {
 	NoIndex bool
 	// Fields are extra fields to decode for alerts (e.g. for output).
 	Fields []string
+	// Exceptions holds the exception lists and value lists rules'
+	// exceptions_list references are resolved in; without it rules run
+	// without their exceptions.
+	Exceptions *exception.Store
+	// MaxSuppressionGroups caps each rule's open alert suppression groups
+	// (default 100,000); a full state emits its oldest group early.
+	MaxSuppressionGroups int
 }
 
 // State is the outcome of loading one rule.
@@ -73,4 +81,9 @@ type RuleStats struct {
 	// not started, new terms not remembered.
 	Overflow int64
 	Sequence *sequence.Stats
+	// Excepted counts results a value list exception removed; Suppressed
+	// the alerts folded into kept ones by alert suppression, and
+	// SuppressionOverflow the groups emitted early because the state was
+	// full.
+	Excepted, Suppressed, SuppressionOverflow int64
 }

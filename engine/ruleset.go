@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -47,6 +48,9 @@ type compiled struct {
 	// requirements its events must meet, or always.
 	filings []filing
 	staged  bool // some filing is later: the rule's runner says when it takes them
+	// exc is what the rule's exceptions compiled to (see
+	// applyExceptions); nil without.
+	exc *exception.Filter
 }
 
 // wants applies the category prefilter: a rule whose queries all name

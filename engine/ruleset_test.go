@@ -129,3 +129,52 @@ func TestAdvance(t *testing.T) {
 		t.Errorf("watermark %d", eng.Watermark())
 	}
 }
+
+// TestReload switches an engine to a new rule set in the middle of a
+// sequence: the unchanged rule finishes it, a changed rule starts afresh,
+// a new rule runs.
+func TestReload(t *testing.T) {
+	seqRule := func(id, name string) *rule.Rule {
+		return &rule.Rule{ID: id, Name: name, Type: "eql", Language: "eql", Interval: "5m", From: "now-6m",
+			MaxSignals: 100, Severity: "low", RiskScore: 21, Index: []string{"logs-test-*"},
+			Query: `sequence by host.name with maxspan=10m [authentication where event.outcome == "failure"] [authentication where event.outcome == "success"]`}
+	}
+	evRule := &rule.Rule{ID: "ev", Name: "success", Type: "query", Language: "kuery", Interval: "5m", From: "now-6m",
+		MaxSignals: 100, Severity: "low", RiskScore: 21, Index: []string{"logs-test-*"}, Query: `event.outcome:success`}
+	var got []string
+	sink := alert.SinkFunc(func(a *alert.Alert) { got = append(got, a.Rule.ID) })
+	rs1, _ := Compile([]*rule.Rule{seqRule("keep", "kept"), seqRule("change", "before")}, Options{})
+	eng := rs1.NewEngine(sink)
+	feedOne := func(m int, fields string) {
+		ev := &event.Event{}
+		decodeInto(t, eng, benchEvent{[]byte(doc(m, fields)), "logs-test-default"}, int64(m), ev)
+		eng.Process(ev)
+	}
+	feedOne(0, `"event.category":"authentication","event.outcome":"failure","host.name":"h1"`)
+	changed := seqRule("change", "after") // same id, other name: changed
+	rs2, st := Compile([]*rule.Rule{seqRule("keep", "kept"), changed, evRule}, Options{Schema: eng.Schema()})
+	for _, s := range st {
+		if s.State != OK {
+			t.Fatalf("%s: %s %v", s.Rule.ID, s.State, s.Err)
+		}
+	}
+	if kept := eng.Reload(rs2); kept != 1 {
+		t.Errorf("kept %d rules' state, want 1", kept)
+	}
+	feedOne(1, `"event.category":"authentication","event.outcome":"success","host.name":"h1"`)
+	eng.Flush()
+	slices.Sort(got)
+	if want := []string{"ev", "keep"}; !slices.Equal(got, want) {
+		t.Errorf("alerts %v, want %v (the kept sequence completes, the changed one lost its first event)", got, want)
+	}
+	if st := eng.Stats(); len(st) != 3 || st[0].Offered != 2 || st[1].Offered != 0 || st[2].Offered != 1 {
+		t.Errorf("stats after reload: %+v", st)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a rule set of another schema was accepted")
+		}
+	}()
+	rs3, _ := Compile(nil, Options{})
+	eng.Reload(rs3)
+}

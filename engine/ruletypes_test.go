@@ -192,7 +192,7 @@ func TestNewTermsMemoryBound(t *testing.T) {
 	if st.Overflow != 41 {
 		t.Errorf("overflow %d, want 41", st.Overflow)
 	}
-	if n := len(eng.live[0].run.(*newTermsState).seen); n > 10 {
+	if n := eng.live[0].run.(*newTermsState).seen.len(); n > 10 {
 		t.Errorf("%d terms kept, cap 10", n)
 	}
 	// Expired terms make room.

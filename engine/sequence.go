@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
@@ -47,6 +48,15 @@ func newPipe(e *Engine, l *live, ops []sequence.PipeOp) *sequence.Pipe {
 		e.raise(l, res.Events, res.Keys)
 	})
 }
+
+func (k *sequenceKind) horizon() time.Duration {
+	if k.spec.MaxSpan <= 0 {
+		return -1
+	}
+	return k.spec.MaxSpan
+}
+
+func (k *sampleKind) horizon() time.Duration { return -1 }
 
 type sequenceRunner struct {
 	m        *sequence.Matcher

@@ -115,6 +115,8 @@ func compileThreatMatch(rs *RuleSet, c *compiled, q *query) (kind, error) {
 	return k, nil
 }
 
+func (k *threatKind) horizon() time.Duration { return -1 } // indicators are kept until the store is full
+
 func (k *threatKind) newRunner(e *Engine, l *live) runner {
 	ts := &threatState{threatKind: k, e: e, l: l}
 	pred, err := compileKQLThreat(k.r, e.rs.schema, kql.Options{Now: func() time.Time { return time.Unix(0, ts.now) }})

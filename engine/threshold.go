@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
@@ -76,6 +77,8 @@ func compileThreshold(rs *RuleSet, c *compiled, q *query) (kind, error) {
 	}
 	return k, nil
 }
+
+func (k *thresholdKind) horizon() time.Duration { return time.Duration(k.window) }
 
 func (k *thresholdKind) newRunner(e *Engine, l *live) runner {
 	return &thresholdState{thresholdKind: k, e: e, l: l, groups: make(map[string]*thresholdGroup)}

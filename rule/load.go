@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/srcpos"
@@ -45,15 +46,17 @@ func LoadFile(path string) (*Rule, []Warning, error) {
 	return Parse(path, data)
 }
 
-// LoadPaths loads rule files and folders. Folders are walked recursively for
-// *.toml files, skipping folders named _deprecated (rules Elastic retired)
-// and hidden folders; files given by name are always loaded. Rules come out
-// sorted by path, so a load is deterministic. Files with errors are
-// skipped (their errors returned) and loading goes on. Warnings are folded
-// by key name over the whole load: one per unknown key, with its first
-// position and a count.
-func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
-	var files []string
+// TestSuffix ends the names of rule test files (package ruletest), which
+// sit beside the rules in their folders but are not rules.
+const TestSuffix = ".test.toml"
+
+// Files expands rule files and folders into the rule files to load.
+// Folders are walked recursively for *.toml files, skipping folders named
+// _deprecated (rules Elastic retired), hidden folders and rule tests
+// (*.test.toml); files given by name are always taken. The files come out
+// sorted, without duplicates. Paths that cannot be read are returned as
+// errors and the rest is still expanded.
+func Files(paths ...string) (files []string, errs []error) {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -76,7 +79,7 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 				}
 				return nil
 			}
-			if strings.HasSuffix(d.Name(), ".toml") {
+			if strings.HasSuffix(d.Name(), ".toml") && !strings.HasSuffix(d.Name(), TestSuffix) {
 				files = append(files, path)
 			}
 			return nil
@@ -86,11 +89,32 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 		}
 	}
 	sort.Strings(files)
-	files = dedupe(files)
+	return dedupe(files), errs
+}
 
+// LoadPaths loads rule files and folders (see Files for which files).
+// Detection-rules exceptions files among them (see IsExceptionsFile) are
+// skipped. Rules come out sorted by path, so a load is deterministic.
+// Files with errors are skipped (their errors returned) and loading goes
+// on. Warnings are folded by key name over the whole load: one per unknown
+// key, with its first position and a count. A rule_id met again (in
+// another file, or in the same file reached by two paths) is loaded once,
+// from the first path, with a warning naming both files.
+func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
+	files, errs := Files(paths...)
 	byKey := map[string]int{}
+	byID := map[string]*Rule{}
+	var dups []Warning
 	for _, f := range files {
-		r, w, err := LoadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if IsExceptionsFile(data) {
+			continue // exception lists, loaded by package exception
+		}
+		r, w, err := Parse(f, data)
 		for _, x := range w {
 			if i, ok := byKey[x.Key]; ok {
 				warns[i].Count++
@@ -103,9 +127,35 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 			errs = append(errs, err)
 			continue
 		}
+		if first, ok := byID[r.ID]; ok && r.ID != "" {
+			dups = append(dups, duplicate(first, r))
+			continue
+		}
+		byID[r.ID] = r
 		rules = append(rules, r)
 	}
-	return rules, warns, errs
+	return rules, append(warns, dups...), errs
+}
+
+// duplicate is the warning for a rule whose rule_id an earlier file
+// already gave: the same file reached twice (two --rules paths overlap),
+// or two files with one rule_id. Kibana keeps one rule per rule_id; so does
+// LoadPaths, the first by path.
+func duplicate(first, again *Rule) Warning {
+	msg := "rule_id " + strconv.Quote(again.ID) + " is also in " + first.Path + "; this copy is skipped"
+	if sameFile(first.Path, again.Path) {
+		msg = "file loaded twice (also as " + first.Path + "); this copy is skipped"
+	}
+	return Warning{Path: again.Path, Line: again.Line, Key: "rule.rule_id", Msg: msg, Count: 1}
+}
+
+func sameFile(a, b string) bool {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 func dedupe(sorted []string) []string {

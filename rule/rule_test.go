@@ -237,7 +237,7 @@ func TestLoadPaths(t *testing.T) {
 		}
 	}
 	good := minimal + "type = \"query\"\nquery = \"a:b\"\nodd = 1\n"
-	write("b/two.toml", good)
+	write("b/two.toml", strings.Replace(good, `rule_id = "x"`, `rule_id = "y"`, 1))
 	write("a/one.toml", good)
 	write("a/bad.toml", "[rule\n")
 	write("_deprecated/old.toml", good)

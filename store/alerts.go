@@ -115,38 +115,48 @@ func (s *Alerts) Close() error { return s.db.Close() }
 // Put stores alerts, ignoring those whose id is stored already, and
 // returns how many were new. New alerts are open.
 func (s *Alerts) Put(ctx context.Context, alerts []Alert) (int, error) {
+	fresh, err := s.PutNew(ctx, alerts)
+	return len(fresh), err
+}
+
+// PutNew stores alerts as Put does and returns the positions in alerts of
+// those that were new (a replay's are not).
+func (s *Alerts) PutNew(ctx context.Context, alerts []Alert) ([]int, error) {
 	if len(alerts) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer tx.Rollback()
 	st, err := tx.PrepareContext(ctx, `INSERT INTO alerts
 		(id, time, raised, rule_id, rule_name, severity, severity_rank, risk_score, host, user, reason, status, doc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) ON CONFLICT(id) DO NOTHING`)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer st.Close()
-	n := 0
+	var fresh []int
 	for i := range alerts {
 		a := &alerts[i]
 		if a.ID == "" {
-			return 0, fmt.Errorf("store: alert %d has no id", i)
+			return nil, fmt.Errorf("store: alert %d has no id", i)
 		}
 		sev := strings.ToLower(a.Severity)
 		res, err := st.ExecContext(ctx, a.ID, a.Time.UnixNano(), a.Raised.UnixNano(), a.RuleID, a.RuleName, sev,
 			severities[sev], a.RiskScore, a.Host, a.User, a.Reason, a.Doc)
 		if err != nil {
-			return 0, fmt.Errorf("store: alert %s: %w", a.ID, err)
+			return nil, fmt.Errorf("store: alert %s: %w", a.ID, err)
 		}
 		if k, _ := res.RowsAffected(); k > 0 {
-			n++
+			fresh = append(fresh, i)
 		}
 	}
-	return n, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return fresh, nil
 }
 
 // Query selects alerts. Empty fields select everything.
@@ -306,19 +316,24 @@ type Change struct {
 	At     time.Time
 }
 
+// InvalidChange is a status change Kibana would refuse.
+type InvalidChange struct{ Msg string }
+
+func (e *InvalidChange) Error() string { return e.Msg }
+
 // Validate checks a change as Kibana would accept it.
 func (c Change) Validate() error {
 	switch c.Status {
 	case Open, Acknowledged:
 		if c.Reason != "" {
-			return fmt.Errorf("a reason goes only with status %q", Closed)
+			return &InvalidChange{fmt.Sprintf("a reason goes only with status %q", Closed)}
 		}
 	case Closed:
 		if c.Reason != "" && !closingReasons[c.Reason] {
-			return fmt.Errorf("unknown closing reason %q (want false_positive, duplicate, true_positive, benign_positive or other)", c.Reason)
+			return &InvalidChange{fmt.Sprintf("unknown closing reason %q (want false_positive, duplicate, true_positive, benign_positive or other)", c.Reason)}
 		}
 	default:
-		return fmt.Errorf("unknown status %q (want open, acknowledged or closed)", c.Status)
+		return &InvalidChange{fmt.Sprintf("unknown status %q (want open, acknowledged or closed)", c.Status)}
 	}
 	return nil
 }

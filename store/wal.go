@@ -275,7 +275,10 @@ func syncDir(dir string) error {
 
 // Append writes a record and returns its LSN once it is as durable as the
 // log's Durability asks. Concurrent appends share one sync (group commit).
-func (l *WAL) Append(payload []byte) (uint64, error) {
+// written, if not nil, is called with the record's LSN as soon as it is
+// written, before it is durable, in LSN order across concurrent appends:
+// a consumer fed from it sees records in log order.
+func (l *WAL) Append(payload []byte, written func(lsn uint64)) (uint64, error) {
 	if len(payload) > maxRecord {
 		return 0, fmt.Errorf("wal: record of %d bytes (at most %d)", len(payload), maxRecord)
 	}
@@ -315,6 +318,9 @@ func (l *WAL) Append(payload []byte) (uint64, error) {
 	}
 	l.next++
 	l.written = l.next
+	if written != nil {
+		written(lsn)
+	}
 	l.size += n
 	l.segs[len(l.segs)-1].size += n
 	if l.opt.Durability == Async {

@@ -35,7 +35,7 @@ func TestWALAppendReplay(t *testing.T) {
 	dir := t.TempDir()
 	l := openWAL(t, dir, WALOptions{SegmentSize: 100})
 	for i := range 20 {
-		lsn, err := l.Append([]byte(fmt.Sprintf("batch %d", i)))
+		lsn, err := l.Append([]byte(fmt.Sprintf("batch %d", i)), nil)
 		if err != nil || lsn != uint64(i) {
 			t.Fatalf("Append %d = %d, %v", i, lsn, err)
 		}
@@ -54,7 +54,7 @@ func TestWALAppendReplay(t *testing.T) {
 		t.Fatalf("replay: %v %v", lsns, ps)
 	}
 	// Numbering goes on after reopening.
-	if lsn, err := l.Append([]byte("more")); err != nil || lsn != 20 {
+	if lsn, err := l.Append([]byte("more"), nil); err != nil || lsn != 20 {
 		t.Errorf("Append after reopen = %d, %v; want 20", lsn, err)
 	}
 }
@@ -72,7 +72,7 @@ func TestWALGroupCommit(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				p := fmt.Sprintf("w%d-%d", w, i)
-				lsn, err := l.Append([]byte(p))
+				lsn, err := l.Append([]byte(p), nil)
 				if err != nil {
 					t.Error(err)
 					return
@@ -134,7 +134,7 @@ func TestWALTornEnd(t *testing.T) {
 			dir := t.TempDir()
 			l := openWAL(t, dir, WALOptions{})
 			for _, p := range []string{"first", "second", "third"} {
-				if _, err := l.Append([]byte(p)); err != nil {
+				if _, err := l.Append([]byte(p), nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -153,7 +153,7 @@ func TestWALTornEnd(t *testing.T) {
 			if len(ps) != want || l.Torn == 0 {
 				t.Fatalf("replayed %v, torn %d bytes", ps, l.Torn)
 			}
-			if lsn, err := l.Append([]byte("fourth")); err != nil || lsn != uint64(want) {
+			if lsn, err := l.Append([]byte("fourth"), nil); err != nil || lsn != uint64(want) {
 				t.Fatalf("Append after the cut = %d, %v", lsn, err)
 			}
 			_, ps = replayAll(t, l)
@@ -170,7 +170,7 @@ func TestWALCheckpoint(t *testing.T) {
 	var err error
 	n := 0
 	for ; n < 100; n++ {
-		if _, err = l.Append([]byte(fmt.Sprintf("record %02d", n))); err != nil {
+		if _, err = l.Append([]byte(fmt.Sprintf("record %02d", n)), nil); err != nil {
 			break
 		}
 	}
@@ -184,7 +184,7 @@ func TestWALCheckpoint(t *testing.T) {
 	if l.Size() >= before {
 		t.Errorf("checkpoint freed nothing: %d -> %d bytes", before, l.Size())
 	}
-	if _, err := l.Append([]byte("after")); err != nil {
+	if _, err := l.Append([]byte("after"), nil); err != nil {
 		t.Fatalf("append after the checkpoint: %v", err)
 	}
 	l.Close()
@@ -203,7 +203,7 @@ func TestWALAsync(t *testing.T) {
 	dir := t.TempDir()
 	l := openWAL(t, dir, WALOptions{Durability: Async})
 	for i := range 10 {
-		if _, err := l.Append([]byte{byte(i)}); err != nil {
+		if _, err := l.Append([]byte{byte(i)}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -213,7 +213,7 @@ func TestWALAsync(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Append(nil); !errors.Is(err, ErrClosed) {
+	if _, err := l.Append(nil, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("append after close: %v", err)
 	}
 	l = openWAL(t, dir, WALOptions{})

@@ -66,6 +66,10 @@ const (
 type jnode struct {
 	id   int
 	kids map[string]*jnode
+	// path is the node's dotted path ("host" for the node above
+	// host.name); winlog is true for winlog and every node below it.
+	path   string
+	winlog bool
 }
 
 var jroot = buildTrie(map[string]int{
@@ -113,7 +117,11 @@ func buildTrie(paths map[string]int) *jnode {
 			}
 			k := n.kids[string(seg)]
 			if k == nil {
-				k = &jnode{}
+				k = &jnode{path: string(seg)}
+				if n != root {
+					k.path = n.path + "." + string(seg)
+				}
+				k.winlog = n.winlog || k.path == "winlog"
 				n.kids[string(seg)] = k
 			}
 			n = k
@@ -216,6 +224,12 @@ func (d *jdecoder) next(close byte) (bool, error) {
 }
 
 func (d *jdecoder) object(n *jnode, depth int) error {
+	return d.members(depth, func(k string) error { return d.member(n, k, depth+1) })
+}
+
+// members walks the object at d.pos, calling value for each member with
+// d.pos at its value, which value must consume.
+func (d *jdecoder) members(depth int, value func(k string) error) error {
 	empty, err := d.objectStart(depth)
 	if err != nil || empty {
 		return err
@@ -225,7 +239,10 @@ func (d *jdecoder) object(n *jnode, depth int) error {
 		if err != nil {
 			return err
 		}
-		if err := d.member(n, k, depth+1); err != nil {
+		if d.pos >= len(d.data) {
+			return d.fail("unexpected end of input")
+		}
+		if err := value(k); err != nil {
 			return err
 		}
 		end, err := d.next('}')
@@ -255,7 +272,10 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	c := d.data[d.pos]
 	switch {
 	case t == nil:
-		return d.skip(depth)
+		if n == nil || n.winlog || n == jroot && isWinlogKey(k) {
+			return d.skip(depth)
+		}
+		return d.shipper(d.path(n, k), depth)
 	case t.id == jEventData || t.id == jUserData:
 		if c != '{' {
 			return d.skip(depth)
@@ -409,42 +429,23 @@ func parseUint(s string) (uint64, bool) {
 // params collects the members of an event_data or user_data object. A
 // nested object's members are kept with dotted names.
 func (d *jdecoder) params(dst *[]Param, prefix string, depth int) error {
-	empty, err := d.objectStart(depth)
-	if err != nil || empty {
-		return err
-	}
-	for {
-		k, err := d.key()
-		if err != nil {
-			return err
-		}
+	return d.members(depth, func(k string) error {
 		if prefix != "" {
 			k = d.concat(prefix, k)
 		}
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input")
-		}
 		switch d.data[d.pos] {
 		case '{':
-			if err := d.params(dst, k, depth+1); err != nil {
-				return err
-			}
+			return d.params(dst, k, depth+1)
 		case '[':
-			if err := d.paramArray(dst, k, depth+1); err != nil {
-				return err
-			}
-		default:
-			s, null, err := d.scalar()
-			if err != nil {
-				return err
-			}
-			*dst = append(*dst, Param{Name: k, Value: s, Null: null})
+			return d.paramArray(dst, k, depth+1)
 		}
-		end, err := d.next('}')
-		if err != nil || end {
+		s, null, err := d.scalar()
+		if err != nil {
 			return err
 		}
-	}
+		*dst = append(*dst, Param{Name: k, Value: s, Null: null})
+		return nil
+	})
 }
 
 func (d *jdecoder) paramArray(dst *[]Param, k string, depth int) error {
@@ -661,22 +662,7 @@ func (d *jdecoder) skip(depth int) error {
 	}
 	switch d.data[d.pos] {
 	case '{':
-		empty, err := d.objectStart(depth)
-		if err != nil || empty {
-			return err
-		}
-		for {
-			if _, err := d.key(); err != nil {
-				return err
-			}
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			end, err := d.next('}')
-			if err != nil || end {
-				return err
-			}
-		}
+		return d.members(depth, func(string) error { return d.skip(depth + 1) })
 	case '[':
 		d.pos++
 		d.ws()

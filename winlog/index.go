@@ -24,3 +24,10 @@ func Aliases(index string) []string {
 	}
 	return nil
 }
+
+// Indices returns every index name a normalised record can have: the
+// data streams of Index, in the "default" namespace, and WinlogbeatIndex.
+func Indices() []string {
+	out := append([]string(nil), kindIndex[:]...)
+	return append(out, WinlogbeatIndex)
+}

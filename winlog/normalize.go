@@ -88,6 +88,7 @@ type Normalizer struct {
 	items   []item
 	slot    [numNames]int16
 	names   map[string]nameInfo // event data names; see key
+	indices map[nsKey]string    // data stream names in other namespaces; see index
 	ukeys   map[string]string
 	codes   map[uint32]string
 	related [numRel][]event.Value
@@ -145,8 +146,9 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 	case kindPowerShell:
 		n.powershellClassic()
 	}
+	n.shipper()
 	n.finish(kind)
-	return kindIndex[kind], nil
+	return n.index(kind), nil
 }
 
 // load copies the record's event data into items and indexes the names

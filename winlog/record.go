@@ -1,6 +1,10 @@
 package winlog
 
-import "time"
+import (
+	"time"
+
+	"github.com/vigilsec/vigil/event"
+)
 
 // Record is one Windows event record as both sources give it: the raw
 // winlog JSON that Winlogbeat and Elastic Agent ship (DecodeJSON) and a
@@ -59,8 +63,17 @@ type Record struct {
 	// task name).
 	Action string
 
+	// Shipper holds the fields of a JSON record outside winlog.* that
+	// DecodeJSON has no other place for (host.id, host.ip, agent.*,
+	// cloud.*, tags, data_stream.*, ...), dotted keys in input order: what
+	// the shipper added, which Elastic's pipelines keep unless they
+	// overwrite it. EVTX records have none.
+	Shipper []ShipperField
+
 	// buf holds unescaped JSON strings; see DecodeJSON.
 	buf []byte
+	// vals holds the elements of Shipper's arrays.
+	vals []event.Value
 	// ordered reports that EventData comes in an order that records of one
 	// kind share (an EVTX template's).
 	ordered bool
@@ -84,10 +97,13 @@ type Param struct {
 // Reset empties the record for reuse, keeping its storage.
 func (r *Record) Reset() {
 	ed, ud, kw, buf := r.EventData[:0], r.UserData[:0], r.Keywords[:0], r.buf[:0]
+	sh, vals := r.Shipper[:0], r.vals[:0]
 	// Only the used part: what lies beyond was cleared when it was.
 	clear(r.EventData)
 	clear(r.UserData)
-	*r = Record{Version: -1, EventData: ed, UserData: ud, Keywords: kw, buf: buf}
+	clear(r.Shipper)
+	clear(r.vals)
+	*r = Record{Version: -1, EventData: ed, UserData: ud, Keywords: kw, buf: buf, Shipper: sh, vals: vals}
 }
 
 // EventDataValue returns the value of the named EventData item.
@@ -102,3 +118,19 @@ func (r *Record) EventDataValue(name string) (string, bool) {
 
 // Time returns TimeCreated as a time.Time in UTC.
 func (r *Record) Time() time.Time { return time.Unix(0, r.TimeCreated).UTC() }
+
+// ShipperValue returns the value of a shipper field (see Shipper).
+func (r *Record) ShipperValue(key string) (event.Value, bool) {
+	for i := range r.Shipper {
+		if r.Shipper[i].Key == key {
+			return r.Shipper[i].Value, true
+		}
+	}
+	return event.Value{}, false
+}
+
+// ShipperField is one field of Record.Shipper.
+type ShipperField struct {
+	Key   string
+	Value event.Value
+}

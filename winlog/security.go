@@ -140,6 +140,11 @@ func (n *Normalizer) security() {
 	if code == 1102 {
 		n.userDataSubject()
 	}
+	// Every record with a SubjectLogonId takes its winlog.logon.id from
+	// it, 4624 included (whose new session is TargetLogonId): Elastic's
+	// system.security pipeline sets it unconditionally after the
+	// TargetLogonId copy of 4634/4647/4964, and Winlogbeat's 4624
+	// fixtures expect the subject's id (0x3e7, 0x0).
 	if v, ok := n.get(eSubjectLogonId); ok {
 		d.Set("winlog.logon.id", event.Str(v))
 	}

@@ -59,6 +59,7 @@ func commands() []command {
 		&huntCmd{},
 		&rulesCmd{},
 		&dumpCmd{},
+		&serveCmd{},
 		&versionCmd{},
 	}
 }

@@ -65,6 +65,7 @@ type huntFlags struct {
 	progress                      string
 	cpuprofile, memprofile        string
 	sysmonDelay                   time.Duration
+	fidelity                      fidelityFlags
 }
 
 func (c *huntCmd) Run(ctx context.Context, args []string) error {
@@ -93,6 +94,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
+	f.fidelity.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -176,7 +178,12 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	var statuses []engine.Status
 	h.bySev, h.byTac, h.byRule = map[string]int{}, map[string]int{}, map[string]int{}
-	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline}, h.onAlert)
+	exceptions, err := h.flags.fidelity.loadExceptions(f.rules)
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
+	}
+	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline, Exceptions: exceptions}, h.onAlert)
+	h.flags.fidelity.warnMissing(stderr, h.eng.RuleSet())
 	failedRules := h.reportStatuses(statuses)
 	if h.eng.Rules() == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
@@ -194,6 +201,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if len(inputs) == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no readable input")}
 	}
+	h.flags.fidelity.checkHostID(rules, inputs)
 	opt := source.Options{
 		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, From: from, To: to,
 		Lateness: f.lateness, Winlog: winlogJSON, RawWinlog: raw, OpenEVTX: openEVTX,
@@ -310,9 +318,13 @@ func (h *hunt) selectRules() ([]*rule.Rule, error) {
 		}
 		rules = keep
 	}
+	rules = h.flags.fidelity.selectEnabled(rules)
 	if len(rules) == 0 {
 		if loadErr != nil {
 			return nil, &exitError{code: 1, err: fmt.Errorf("hunt: %w", loadErr)}
+		}
+		if n := h.flags.fidelity.disabled; n > 0 {
+			return nil, &exitError{code: 1, err: fmt.Errorf("hunt: no rules selected: the %d selected rules are written with enabled = false (use --include-disabled)", n)}
 		}
 		return nil, &exitError{code: 1, err: errors.New("hunt: no rules selected")}
 	}
@@ -403,6 +415,7 @@ func (h *hunt) summary(inputs, failedRules int) {
 	if failedRules > 0 {
 		fmt.Fprintf(w, "  rules that failed to load: %d\n", failedRules)
 	}
+	h.flags.fidelity.summary(w, h.eng.Stats())
 	if kept, over := h.eng.IndicatorStats(); kept > 0 || over > 0 || len(h.flags.indicators) > 0 {
 		fmt.Fprintf(w, "  threat indicators kept: %d", kept)
 		if over > 0 {

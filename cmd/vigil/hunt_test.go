@@ -24,7 +24,9 @@ func runHunt(t *testing.T, args ...string) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-// alertDocs parses JSONL alerts.
+// alertDocs parses JSONL alerts, leaving out the building-block alerts
+// of sequences (those with kibana.alert.group.index): one document per
+// alert, as the table shows them.
 func alertDocs(t *testing.T, out string) []map[string]any {
 	t.Helper()
 	var docs []map[string]any
@@ -35,6 +37,9 @@ func alertDocs(t *testing.T, out string) []map[string]any {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(l), &m); err != nil {
 			t.Fatalf("bad alert line %q: %v", l, err)
+		}
+		if _, ok := m["kibana.alert.group.index"]; ok {
+			continue
 		}
 		docs = append(docs, m)
 	}
@@ -64,17 +69,20 @@ func TestHuntExamples(t *testing.T) {
 		name := a["kibana.alert.rule.name"].(string)
 		var ids []string
 		for _, anc := range a["kibana.alert.ancestors"].([]any) {
-			ids = append(ids, anc.(map[string]any)["id"].(string))
+			if anc := anc.(map[string]any); anc["type"] == "event" {
+				ids = append(ids, anc["id"].(string))
+			}
 		}
 		byRule[name] = append(byRule[name], strings.Join(ids, "+"))
 	}
 	want := map[string][]string{
-		"Remote Service Created with sc.exe":             {"ev-0005+ev-0006", "ev-0010+ev-0011"},
-		"Service Installed with a Suspicious Image Path": {"ev-0008"},
-		"Service Control Manager Spawned a Shell":        {"ev-0012"},
-		"Service Control Tool Run by a User Account":     {"ev-0005", "ev-0010", "ev-0013", "ev-0016"},
-		"Service ImagePath Modified in the Registry":     {"ev-0015"},
-		"PsExec Service Installed":                       {"ev-0017"},
+		"Remote Service Created with sc.exe":                       {"ev-0005+ev-0006", "ev-0010+ev-0011"},
+		"Service Created or Started on a Remote Host with sc.exe":  {"ev-0005", "ev-0010"},
+		"Service Installed with a Suspicious Image Path":           {"ev-0008"},
+		"Service Control Manager Spawned a Shell":                  {"ev-0012"},
+		"Service Control Tool Run by a User Account":               {"ev-0005", "ev-0010", "ev-0013", "ev-0016"},
+		"Service ImagePath, FailureCommand or ServiceDll Modified": {"ev-0009", "ev-0015"},
+		"Remote Execution Tool Service Installed or Started":       {"ev-0017"},
 	}
 	for name, ids := range want {
 		got := byRule[name]
@@ -103,7 +111,7 @@ func TestHuntSeedRule(t *testing.T) {
 		if a["kibana.alert.rule.rule_id"] != "d61cbcf8-1bc1-4cff-85ba-e7b21c5beedc" {
 			t.Errorf("rule id %v", a["kibana.alert.rule.rule_id"])
 		}
-		evs := a["kibana.alert.group.events"].([]any)
+		evs := a["vigil.group.events"].([]any)
 		if len(evs) != 2 {
 			t.Fatalf("sequence alert with %d events", len(evs))
 		}
@@ -164,7 +172,7 @@ func TestHuntFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 3 { // header + 2 high alerts
+	if len(lines) != 4 { // header + 3 high alerts
 		t.Errorf("min-severity high: %d lines\n%s", len(lines), out)
 	}
 	out, _, err = runHunt(t, "--format", "csv", "--rule-id", "c5d08e4a-2f9b-4a71-8e36-91b7f0c2d5e8", "--to", "2026-11-20T09:14:20.400Z", events)
@@ -191,7 +199,7 @@ func TestHuntSysmonNetworkDelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	docs := alertDocs(t, out)
-	if len(docs) != 1 || len(docs[0]["kibana.alert.group.events"].([]any)) != 2 {
+	if len(docs) != 1 || len(docs[0]["vigil.group.events"].([]any)) != 2 {
 		t.Fatalf("with the delay: %d alerts\n%s", len(docs), out)
 	}
 	anc := docs[0]["kibana.alert.ancestors"].([]any)
@@ -206,7 +214,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 3 {
+	if n := len(strings.Split(strings.TrimSpace(out), "\n")); n != 4 {
 		t.Errorf("flags after the path were not applied: %d lines\n%s", n, out)
 	}
 	// After "--", everything is an argument.

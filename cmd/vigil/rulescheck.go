@@ -14,17 +14,23 @@ import (
 )
 
 const rulesUsage = `
-usage: vigil rules check [--format text|json] PATH...
+usage: vigil rules check [--format text|json] [--exceptions PATH] [--value-list [ID=]PATH] PATH...
+       vigil rules test [-v] [-run REGEXP] [--format text|json] PATH...  (see vigil rules test -h)
 
 Loads detection-rules TOML files and folders (recursively; _deprecated
 folders are skipped) and compiles every rule as vigil hunt would. Each rule
 is reported as ok, unsupported (with the reason: a rule type or language
-vigil does not run) or error (with file:line:col), followed by a summary by
-rule type and language.
+vigil does not run) or error (with file:line:col), marked [disabled] when
+it is written with enabled = false (hunt skips it without
+--include-disabled), and with which of its exceptions_list,
+alert_suppression and investigation_fields are in effect (exceptions need
+their lists: --exceptions, or exceptions TOML files among the rules),
+followed by a summary by rule type and language.
 
 The json format is one object:
-  {"rules":[{"path","rule_id","name","type","language","status","error"}],
-   "summary":{"total":N,"ok":N,"unsupported":N,"error":N,
+  {"rules":[{"path","rule_id","name","type","language","status","error",
+             "disabled","in_effect":[...],"not_in_effect":{field: why}}],
+   "summary":{"total":N,"disabled":N,"ok":N,"unsupported":N,"error":N,
               "by_type":{"eql/eql":{"ok":N,...},...}}}
 
 Exit status: 0 when every rule is ok or unsupported, 2 when a rule has an
@@ -39,6 +45,9 @@ func (*rulesCmd) Synopsis() string {
 }
 
 func (c *rulesCmd) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "test" {
+		return rulesTest(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "check" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			newFlagSet("rules", rulesUsage).Usage()
@@ -48,6 +57,8 @@ func (c *rulesCmd) Run(ctx context.Context, args []string) error {
 	}
 	fs := newFlagSet("rules check", rulesUsage)
 	format := fs.String("format", "text", "output format: text or json")
+	var ff fidelityFlags
+	ff.register(fs)
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -57,7 +68,10 @@ func (c *rulesCmd) Run(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError("rules check: no PATH given")
 	}
-	report := checkRules(fs.Args())
+	report, err := checkRules(fs.Args(), &ff)
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("rules check: %w", err)}
+	}
 	if *format == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetEscapeHTML(false)
@@ -83,6 +97,14 @@ type ruleReport struct {
 	Language string `json:"language"`
 	Status   string `json:"status"`
 	Error    string `json:"error,omitempty"`
+	// Disabled marks enabled = false: hunt does not run the rule without
+	// --include-disabled.
+	Disabled bool `json:"disabled,omitempty"`
+	// InEffect lists which of exceptions_list, alert_suppression and
+	// investigation_fields the rule has and vigil applies; NotInEffect
+	// says why the others it has do not apply.
+	InEffect    []string          `json:"in_effect,omitempty"`
+	NotInEffect map[string]string `json:"not_in_effect,omitempty"`
 }
 
 type statusCounts struct {
@@ -103,7 +125,8 @@ func (s *statusCounts) add(status string) {
 }
 
 type checkSummary struct {
-	Total int `json:"total"`
+	Total    int `json:"total"`
+	Disabled int `json:"disabled"`
 	statusCounts
 	ByType map[string]*statusCounts `json:"by_type"`
 }
@@ -113,17 +136,24 @@ type checkReport struct {
 	Summary checkSummary `json:"summary"`
 }
 
-// checkRules loads and compiles the rules under paths.
-func checkRules(paths []string) *checkReport {
+// checkRules loads and compiles the rules under paths, with the exception
+// lists f loads.
+func checkRules(paths []string, f *fidelityFlags) (*checkReport, error) {
 	rules, _, errs := rule.LoadPaths(paths...)
 	rep := &checkReport{Rules: []ruleReport{}, Summary: checkSummary{ByType: map[string]*statusCounts{}}}
 	for _, err := range errs {
 		rep.Rules = append(rep.Rules, ruleReport{Path: errPath(err), Status: "error", Error: err.Error()})
 	}
-	_, statuses := engine.Compile(rules, engine.Options{})
+	store, err := f.loadExceptions(paths)
+	if err != nil {
+		return nil, err
+	}
+	rs, statuses := engine.Compile(rules, engine.Options{Exceptions: store})
 	for _, s := range statuses {
 		r := s.Rule
-		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State)}
+		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State),
+			Disabled: !r.IsEnabled()}
+		rr.InEffect, rr.NotInEffect = inEffect(r, s.State == engine.OK, rs, store)
 		switch s.State {
 		case engine.Unsupported:
 			rr.Error = s.Reason
@@ -135,6 +165,9 @@ func checkRules(paths []string) *checkReport {
 	sort.SliceStable(rep.Rules, func(i, j int) bool { return rep.Rules[i].Path < rep.Rules[j].Path })
 	for _, rr := range rep.Rules {
 		rep.Summary.Total++
+		if rr.Disabled {
+			rep.Summary.Disabled++
+		}
 		rep.Summary.add(rr.Status)
 		key := rr.Type + "/" + rr.Language
 		if rr.Type == "" {
@@ -145,7 +178,7 @@ func checkRules(paths []string) *checkReport {
 		}
 		rep.Summary.ByType[key].add(rr.Status)
 	}
-	return rep
+	return rep, nil
 }
 
 // errPath extracts the file of a load error.
@@ -165,7 +198,7 @@ func (rep *checkReport) printText() {
 	for _, rr := range rep.Rules {
 		switch rr.Status {
 		case "ok":
-			fmt.Fprintf(stdout, "ok           %s  %s\n", rr.Path, rr.Name)
+			fmt.Fprintf(stdout, "ok           %s  %s%s\n", rr.Path, rr.Name, rr.effects())
 		case "unsupported":
 			fmt.Fprintf(stdout, "unsupported  %s  %s (%s)\n", rr.Path, rr.Name, rr.Error)
 		default:
@@ -173,7 +206,7 @@ func (rep *checkReport) printText() {
 		}
 	}
 	s := rep.Summary
-	fmt.Fprintf(stdout, "\n%d rules: %d ok, %d unsupported, %d errors\n", s.Total, s.OK, s.Unsupported, s.Error)
+	fmt.Fprintf(stdout, "\n%d rules: %d ok, %d unsupported, %d errors; %d disabled (enabled = false)\n", s.Total, s.OK, s.Unsupported, s.Error, s.Disabled)
 	keys := make([]string, 0, len(s.ByType))
 	for k := range s.ByType {
 		keys = append(keys, k)
@@ -183,4 +216,25 @@ func (rep *checkReport) printText() {
 		c := s.ByType[k]
 		fmt.Fprintf(stdout, "  %-24s %5d ok  %5d unsupported  %5d errors\n", k, c.OK, c.Unsupported, c.Error)
 	}
+}
+
+// effects describes, after a rule's name, whether it is disabled and
+// which of its exceptions, suppression and investigation fields apply.
+func (rr *ruleReport) effects() string {
+	var b strings.Builder
+	if rr.Disabled {
+		b.WriteString(" [disabled]")
+	}
+	if len(rr.InEffect) > 0 {
+		b.WriteString(" [in effect: " + strings.Join(rr.InEffect, ", ") + "]")
+	}
+	keys := make([]string, 0, len(rr.NotInEffect))
+	for k := range rr.NotInEffect {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b.WriteString(" [" + k + " not in effect: " + rr.NotInEffect[k] + "]")
+	}
+	return b.String()
 }

@@ -1,0 +1,271 @@
+// Command serveload is a bounded loopback load generator for vigil serve:
+// it replays raw winlog records (re-stamped with the current time, as a
+// live fleet would send them) into _bulk and reports the sustained rate
+// and, with -rate, the latency from a request's acknowledgement to the
+// alert of a marker event in it being stored.
+//
+//	go run ./bench/serveload -url http://127.0.0.1:9200 -duration 60s
+//	go run ./bench/serveload -url http://127.0.0.1:9200 -duration 60s -rate 25000
+//
+// It only sends to the URL given (loopback), stops after -duration, and
+// sends at most -max-docs documents.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// record is a raw winlog line cut around its timestamps, so that the
+// current time can be put in cheaply.
+type record struct {
+	parts [][]byte // text between the timestamp values
+	kinds []byte   // 't' for @timestamp (RFC 3339), 'u' for Sysmon's UtcTime
+	index string
+}
+
+func main() {
+	url := flag.String("url", "http://127.0.0.1:9200", "vigil serve `URL` (loopback)")
+	corpus := flag.String("corpus", "../shared/data/winlog", "`folder` of raw winlog *.ndjson.gz")
+	duration := flag.Duration("duration", 30*time.Second, "how long to send")
+	rate := flag.Int("rate", 0, "documents per second (0: as fast as the server acknowledges)")
+	batch := flag.Int("batch", 500, "documents per bulk request")
+	conns := flag.Int("conns", 4, "concurrent requests")
+	maxDocs := flag.Int("max-docs", 20_000_000, "stop after this many documents")
+	flag.Parse()
+
+	recs, err := load(*corpus)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "serveload:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("serveload: %d records loaded; sending for %v, batch %d, %d connections, rate %s\n",
+		len(recs), *duration, *batch, *conns, rateName(*rate))
+
+	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *conns}}
+	var sent, acked, rejected atomic.Int64
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var markers atomic.Int64
+	deadline := time.Now().Add(*duration)
+	start := time.Now()
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range *conns {
+		wg.Go(func() {
+			var body bytes.Buffer
+			for time.Now().Before(deadline) && int(sent.Load()) < *maxDocs {
+				if *rate > 0 {
+					// Pace: the n-th document may go at start + n/rate.
+					due := start.Add(time.Duration(float64(sent.Load()) / float64(*rate) * float64(time.Second)))
+					if d := time.Until(due); d > 0 {
+						time.Sleep(d)
+					}
+				}
+				body.Reset()
+				now := time.Now().UTC()
+				for range *batch {
+					i := int(next.Add(1)-1) % len(recs)
+					recs[i].write(&body, now)
+				}
+				n := *batch
+				sent.Add(int64(n))
+				if post(client, *url+"/_bulk", &body, n) {
+					acked.Add(int64(n))
+				} else {
+					rejected.Add(int64(n))
+				}
+			}
+		})
+	}
+	if *rate > 0 {
+		// Once a second a marker, in a request of its own: a shell
+		// started by services.exe on a host of its own, which the
+		// service rules of every pack alert on. Its latency runs from the
+		// acknowledgement to the alert being found in the store.
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				var body bytes.Buffer
+				host := fmt.Sprintf("loadgen-%d", markers.Add(1))
+				writeMarker(&body, host, time.Now().UTC())
+				if post(client, *url+"/_bulk", &body, 1) {
+					acked := time.Now()
+					wg.Go(func() {
+						if d, found := waitAlert(client, *url, host, acked, 60*time.Second); found {
+							mu.Lock()
+							latencies = append(latencies, d)
+							mu.Unlock()
+						}
+					})
+				}
+				time.Sleep(time.Second)
+			}
+		})
+	}
+	evaluated0 := evaluated(client, *url)
+	wg.Wait()
+	took := time.Since(start)
+	ev := evaluated(client, *url) - evaluated0
+	fmt.Printf("serveload: sent %d, acknowledged %d, refused %d in %v: %.0f acknowledged documents/s\n",
+		sent.Load(), acked.Load(), rejected.Load(), took.Round(time.Millisecond), float64(acked.Load())/took.Seconds())
+	fmt.Printf("serveload: evaluated %d in the same time: %.0f evaluated documents/s (sustained: the lower of the two)\n",
+		ev, float64(ev)/took.Seconds())
+	if len(latencies) > 0 {
+		slices.Sort(latencies)
+		q := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
+		fmt.Printf("serveload: acknowledgement to stored alert, %d markers: p50 %v, p99 %v, max %v\n",
+			len(latencies), q(0.5).Round(time.Millisecond), q(0.99).Round(time.Millisecond), latencies[len(latencies)-1].Round(time.Millisecond))
+	}
+}
+
+func rateName(r int) string {
+	if r == 0 {
+		return "unbounded"
+	}
+	return fmt.Sprintf("%d/s", r)
+}
+
+// load reads the corpus' records and cuts them around their timestamps.
+func load(dir string) ([]record, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*", "*.ndjson.gz"))
+	if len(files) == 0 {
+		files, _ = filepath.Glob(filepath.Join(dir, "*.ndjson.gz"))
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no *.ndjson.gz under %s", dir)
+	}
+	var out []record
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return nil, err
+		}
+		zr, err := gzip.NewReader(fh)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+		sc := bufio.NewScanner(zr)
+		sc.Buffer(nil, 64<<20)
+		for sc.Scan() {
+			out = append(out, cut(bytes.Clone(sc.Bytes())))
+		}
+		fh.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %v", f, err)
+		}
+	}
+	return out, nil
+}
+
+// cut splits a line around the values of "@timestamp" and "UtcTime".
+func cut(line []byte) record {
+	// As a Winlogbeat 8 fleet ships them: raw records to its data stream.
+	r := record{index: "winlogbeat-8.17.0"}
+	type hit struct {
+		at, end int
+		kind    byte
+	}
+	var hits []hit
+	for _, k := range []struct {
+		key  string
+		kind byte
+	}{{`"@timestamp":"`, 't'}, {`"UtcTime":"`, 'u'}} {
+		if i := bytes.Index(line, []byte(k.key)); i >= 0 {
+			s := i + len(k.key)
+			if e := bytes.IndexByte(line[s:], '"'); e >= 0 {
+				hits = append(hits, hit{s, s + e, k.kind})
+			}
+		}
+	}
+	slices.SortFunc(hits, func(a, b hit) int { return a.at - b.at })
+	prev := 0
+	for _, h := range hits {
+		r.parts = append(r.parts, line[prev:h.at])
+		r.kinds = append(r.kinds, h.kind)
+		prev = h.end
+	}
+	r.parts = append(r.parts, line[prev:])
+	return r
+}
+
+// write appends the record's bulk action and document, stamped now.
+func (r *record) write(b *bytes.Buffer, now time.Time) {
+	fmt.Fprintf(b, "{\"create\":{\"_index\":%q}}\n", r.index)
+	for i, p := range r.parts {
+		b.Write(p)
+		if i < len(r.kinds) {
+			if r.kinds[i] == 'u' {
+				b.WriteString(now.Format("2006-01-02 15:04:05.000"))
+			} else {
+				b.WriteString(now.Format("2006-01-02T15:04:05.000Z"))
+			}
+		}
+	}
+	b.WriteByte('\n')
+}
+
+func writeMarker(b *bytes.Buffer, host string, now time.Time) {
+	ts := now.Format("2006-01-02T15:04:05.000Z")
+	fmt.Fprintf(b, "{\"create\":{\"_index\":\"winlogbeat-8.17.0\"}}\n")
+	fmt.Fprintf(b, `{"@timestamp":%q,"host":{"name":%q},"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","provider_name":"Microsoft-Windows-Sysmon","event_id":"1","computer_name":%q,"record_id":"%d","event_data":{"Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd.exe /c whoami","ParentImage":"C:\\Windows\\System32\\services.exe","ParentCommandLine":"C:\\Windows\\system32\\services.exe","ProcessGuid":"{6F1D2C3B-0002-6743-1B00-000000000B01}","ParentProcessGuid":"{6F1D2C3B-0002-6743-0100-000000000001}","ProcessId":"5120","ParentProcessId":"640","User":"NT AUTHORITY\\SYSTEM","UtcTime":%q}}}`+"\n",
+		ts, host, host, now.UnixNano(), now.Format("2006-01-02 15:04:05.000"))
+}
+
+// post sends a bulk request and reports whether every item was accepted.
+func post(c *http.Client, url string, body *bytes.Buffer, n int) bool {
+	resp, err := c.Post(url, "application/x-ndjson", bytes.NewReader(body.Bytes()))
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var res struct {
+		Errors bool
+		Items  []json.RawMessage
+	}
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&res) != nil {
+		io.Copy(io.Discard, resp.Body)
+		return false
+	}
+	return !res.Errors && len(res.Items) == n
+}
+
+// waitAlert polls the alert API until an alert of host is stored.
+func waitAlert(c *http.Client, url, host string, acked time.Time, limit time.Duration) (time.Duration, bool) {
+	for time.Since(acked) < limit {
+		resp, err := c.Get(url + "/api/alerts?size=1&host=" + host)
+		if err == nil {
+			var page struct{ Total int }
+			json.NewDecoder(resp.Body).Decode(&page)
+			resp.Body.Close()
+			if page.Total > 0 {
+				return time.Since(acked), true
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return 0, false
+}
+
+// evaluated reads the service's count of evaluated events.
+func evaluated(c *http.Client, url string) int64 {
+	resp, err := c.Get(url + "/api/stats")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var st struct{ Events map[string]int64 }
+	json.NewDecoder(resp.Body).Decode(&st)
+	return st.Events["evaluated"]
+}

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/vigilsec/vigil/store"
+)
+
+// Config configures a server. The zero value of a field means its default
+// (see Defaults).
+type Config struct {
+	Listen  string // host:port (127.0.0.1:9200)
+	DataDir string // the log and the alert store (./vigil-data)
+
+	Durability store.Durability // when an ingest request is acknowledged
+	// WALMaxBytes bounds the log: more is refused with 429 (8 GiB).
+	WALMaxBytes int64
+	// StateHorizon is the longest rule state rebuilt from the log after a
+	// restart (10m): the log keeps that much input, so WALMaxBytes /
+	// StateHorizon bounds the sustained ingest rate.
+	StateHorizon time.Duration
+
+	Lateness    time.Duration // how late an event may come and still be put in order (5s)
+	IdleTimeout time.Duration // a quiet stream's event time moves on by the wall clock after this (30s)
+	MaxBuffered int           // events held for ordering (65,536)
+	Backlog     int           // log records waiting for the engine before ingest waits (1,024)
+
+	MaxContentLength int64         // request body bound, as Elasticsearch's http.max_content_length (100 MB)
+	ReadTimeout      time.Duration // slow clients are cut off (60s)
+
+	// Authentication: API keys (Authorization: ApiKey base64(id:key) or
+	// the encoded key itself) and basic auth users (user -> password).
+	APIKeys   []string
+	Users     map[string]string
+	Insecure  bool // allow a non-loopback address without authentication
+	TLSCert   string
+	TLSKey    string
+	Retention time.Duration // alerts older than this are deleted (0: kept)
+	MaxAlerts int           // the newest this many alerts are kept (0: all)
+
+	// Outputs besides the store: new alerts as JSON lines to a file ("-":
+	// standard output), and POSTed to a webhook URL.
+	OutputJSONL string
+	Webhook     string
+
+	// Version is the Elasticsearch version the root endpoint reports when
+	// the client does not say which it speaks.
+	Version string
+}
+
+// Defaults fills the zero fields of c.
+func (c *Config) Defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:9200"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "vigil-data"
+	}
+	if c.WALMaxBytes <= 0 {
+		c.WALMaxBytes = 8 << 30
+	}
+	def(&c.StateHorizon, 10*time.Minute)
+	def(&c.Lateness, 5*time.Second)
+	def(&c.IdleTimeout, 30*time.Second)
+	def(&c.ReadTimeout, time.Minute)
+	if c.MaxBuffered <= 0 {
+		c.MaxBuffered = 65_536
+	}
+	if c.Backlog <= 0 {
+		c.Backlog = 1024
+	}
+	if c.MaxContentLength <= 0 {
+		c.MaxContentLength = 100 << 20
+	}
+	if c.Version == "" {
+		c.Version = "8.17.0"
+	}
+}
+
+// Check reports a configuration the server refuses: a non-loopback
+// address without authentication (unless Insecure), half a TLS pair.
+func (c *Config) Check() error {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("TLS needs both a certificate and a key")
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %v", c.Listen, err)
+	}
+	if len(c.APIKeys) == 0 && len(c.Users) == 0 && !c.Insecure && !loopback(host) {
+		return fmt.Errorf("listen address %q is not loopback and no API key or user is configured (add one, or --insecure)", c.Listen)
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

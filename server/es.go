@@ -1,0 +1,301 @@
+package server
+
+import (
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/store"
+)
+
+// The Elasticsearch side: what Beats, Elastic Agent and the official
+// clients call. Paths are matched here rather than by http.ServeMux,
+// whose patterns cannot hold both /{index}/_bulk and /_template/{name}.
+
+// serveES routes an Elasticsearch API request.
+func (s *Server) serveES(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if parts[0] == "" {
+		parts = nil
+	}
+	switch {
+	case len(parts) == 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		s.root(w, r)
+	case len(parts) == 1 && parts[0] == "_license":
+		s.license(w, r)
+	case len(parts) == 1 && parts[0] == "_bulk" && isWrite(r):
+		s.bulk(w, r, "")
+	case len(parts) == 2 && parts[1] == "_bulk" && isWrite(r) && !strings.HasPrefix(parts[0], "_"):
+		s.bulk(w, r, parts[0])
+	case (len(parts) == 2 || len(parts) == 3) && (parts[1] == "_doc" || parts[1] == "_create") && isWrite(r) && !strings.HasPrefix(parts[0], "_"):
+		id := ""
+		if len(parts) == 3 {
+			id = parts[2]
+		}
+		s.single(w, r, parts[0], parts[1], id)
+	case parts[len(parts)-1] == "_refresh" && len(parts) <= 2:
+		s.refresh(w, r)
+	case setupCall(parts):
+		s.setup(w, r, parts)
+	default:
+		writeESError(w, http.StatusNotFound, "resource_not_found_exception",
+			fmt.Sprintf("vigil does not serve %s %s", r.Method, r.URL.Path))
+	}
+}
+
+func isWrite(r *http.Request) bool { return r.Method == http.MethodPost || r.Method == http.MethodPut }
+
+// setupEndpoints are the calls shippers make to set a cluster up before
+// they send data; vigil accepts them and keeps nothing.
+var setupEndpoints = map[string]bool{
+	"_index_template": true, "_template": true, "_ingest": true, "_ilm": true, "_data_stream": true,
+	"_nodes": true, "_cluster": true, "_xpack": true, "_component_template": true, "_alias": true, "_aliases": true,
+}
+
+func setupCall(parts []string) bool {
+	if len(parts) == 0 {
+		return false
+	}
+	if setupEndpoints[parts[0]] {
+		return true
+	}
+	// PUT /<index> (create an index), GET /<index>/_mapping and the like.
+	return !strings.HasPrefix(parts[0], "_") && (len(parts) == 1 || parts[1] == "_mapping" || parts[1] == "_settings" || parts[1] == "_alias")
+}
+
+// setup answers setup calls: writes succeed, reads find what a writer
+// would have made (an empty, existing resource).
+func (s *Server) setup(w http.ResponseWriter, r *http.Request, parts []string) {
+	switch r.Method {
+	case http.MethodHead:
+		w.WriteHeader(http.StatusOK)
+		return
+	case http.MethodPut, http.MethodPost, http.MethodDelete:
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength))
+		writeJSON(w, http.StatusOK, map[string]any{"acknowledged": true})
+		return
+	}
+	switch {
+	case parts[0] == "_cluster":
+		writeJSON(w, http.StatusOK, map[string]any{"cluster_name": "vigil", "status": "green", "number_of_nodes": 1,
+			"number_of_data_nodes": 1, "active_shards_percent_as_number": 100.0, "timed_out": false})
+	case parts[0] == "_nodes":
+		writeJSON(w, http.StatusOK, map[string]any{"_nodes": map[string]int{"total": 1, "successful": 1, "failed": 0},
+			"cluster_name": "vigil", "nodes": map[string]any{"vigil": map[string]any{"name": "vigil",
+				"version": s.cfg.Version, "roles": []string{"master", "data", "ingest"}}}})
+	case parts[0] == "_xpack":
+		writeJSON(w, http.StatusOK, map[string]any{"build": map[string]any{}, "license": licenseDoc(),
+			"features": map[string]any{"ilm": map[string]bool{"available": true, "enabled": true}}})
+	case parts[0] == "_index_template":
+		writeJSON(w, http.StatusOK, map[string]any{"index_templates": []any{}})
+	case parts[0] == "_data_stream":
+		writeJSON(w, http.StatusOK, map[string]any{"data_streams": []any{}})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{})
+	}
+}
+
+var clientVersion = regexp.MustCompile(`(?:^|[ ,(])(?:es=|elasticsearch-py/|go-elasticsearch/|elastic-transport-python/|Beats/|Winlogbeat/|Filebeat/|elastic-agent/|Elastic-[A-Za-z]+/)(\d+)\.(\d+)`)
+
+// root answers GET / as an Elasticsearch node would, with a version no
+// older than the client's: clients and Beats refuse an older server.
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	version := s.cfg.Version
+	for _, h := range []string{r.Header.Get("X-Elastic-Client-Meta"), r.Header.Get("User-Agent")} {
+		if m := clientVersion.FindStringSubmatch(h); m != nil && (m[1] == "8" || m[1] == "9") {
+			version = m[1] + "." + m[2] + ".0"
+			break
+		}
+	}
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name": "vigil", "cluster_name": "vigil", "cluster_uuid": "dmlnaWwtc2VydmljZS0", "tagline": "You Know, for Search",
+		"version": map[string]any{"number": version, "build_flavor": "default", "build_type": "vigil",
+			"lucene_version": "9.12.0", "minimum_wire_compatibility_version": "7.17.0",
+			"minimum_index_compatibility_version": "7.0.0"},
+	})
+}
+
+func licenseDoc() map[string]any {
+	return map[string]any{"status": "active", "uid": "vigil", "type": "basic", "mode": "basic",
+		"issue_date_in_millis": 0, "max_nodes": 1000, "issued_to": "vigil", "issuer": "vigil"}
+}
+
+func (s *Server) license(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"license": licenseDoc()})
+}
+
+// readBody reads a request body within MaxContentLength, gunzipping it
+// when Content-Encoding says so.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+	body := io.Reader(http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength))
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, http.StatusBadRequest, fmt.Errorf("gzip body: %v", err)
+		}
+		// The decompressed body is bounded too: a small bomb must not
+		// exhaust memory.
+		body = io.LimitReader(zr, s.cfg.MaxContentLength+1)
+	}
+	b, err := io.ReadAll(body)
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe) || int64(len(b)) > s.cfg.MaxContentLength:
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes (http.max_content_length)", s.cfg.MaxContentLength)
+	case err != nil:
+		return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %v", err)
+	}
+	return b, 0, nil
+}
+
+// bulk is POST /_bulk and /{index}/_bulk.
+func (s *Server) bulk(w http.ResponseWriter, r *http.Request, defIndex string) {
+	start := time.Now()
+	body, status, err := s.readBody(w, r)
+	if err != nil {
+		writeESError(w, status, "parse_exception", err.Error())
+		return
+	}
+	items, err := parseBulk(body, defIndex)
+	if err != nil {
+		writeESError(w, http.StatusBadRequest, "illegal_argument_exception", err.Error())
+		return
+	}
+	s.accept(w, items)
+	out := make([]map[string]any, len(items))
+	failed := false
+	for i, it := range items {
+		res := map[string]any{"_index": it.index, "_id": it.id}
+		if it.err != nil {
+			failed = true
+			res["status"] = it.err.status
+			res["error"] = map[string]any{"type": it.err.typ, "reason": it.err.reason}
+		} else {
+			res["status"] = http.StatusCreated
+			res["result"] = "created"
+			res["_version"] = 1
+			res["_seq_no"] = 0
+			res["_primary_term"] = 1
+			res["_shards"] = map[string]int{"total": 1, "successful": 1, "failed": 0}
+		}
+		out[i] = map[string]any{it.action: res}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"took": time.Since(start).Milliseconds(), "errors": failed, "items": out})
+}
+
+// single is PUT|POST /{index}/_doc[/{id}] and /{index}/_create/{id}.
+func (s *Server) single(w http.ResponseWriter, r *http.Request, index, op, id string) {
+	body, status, err := s.readBody(w, r)
+	if err != nil {
+		writeESError(w, status, "parse_exception", err.Error())
+		return
+	}
+	action := "index"
+	if op == "_create" || r.URL.Query().Get("op_type") == "create" {
+		action = "create"
+	}
+	it := item{action: action, index: index, id: id, source: body}
+	if len(strings.TrimSpace(string(body))) == 0 || !json.Valid(body) || strings.TrimSpace(string(body))[0] != '{' {
+		writeESError(w, http.StatusBadRequest, "document_parsing_exception", "the document is not a JSON object")
+		return
+	}
+	items := []item{it}
+	s.accept(w, items)
+	if e := items[0].err; e != nil {
+		writeESError(w, e.status, e.typ, e.reason)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"_index": index, "_id": items[0].id, "_version": 1, "result": "created",
+		"_shards": map[string]int{"total": 1, "successful": 1, "failed": 0}, "_seq_no": 0, "_primary_term": 1})
+}
+
+// accept logs the sound items of a request and hands them to the engine;
+// it fails them all with 429 when the log is full.
+func (s *Server) accept(w http.ResponseWriter, items []item) {
+	var docs []doc
+	for i := range items {
+		it := &items[i]
+		s.pipe.st.received.Add(1)
+		// An id the client gives names the event (as the document's _id
+		// in Elasticsearch); one made up here only answers the request:
+		// the event is then named by its content (alert.Fields.EventID),
+		// as a hunt over the same document names it.
+		given := it.id
+		if it.id == "" {
+			it.id = newID()
+		}
+		if it.err != nil {
+			s.pipe.st.rejected.Add(1)
+			continue
+		}
+		docs = append(docs, doc{index: it.index, id: given, source: it.source})
+	}
+	if len(docs) == 0 {
+		return
+	}
+	err := s.ingest(docs)
+	if err == nil {
+		s.pipe.st.accepted.Add(int64(len(docs)))
+		return
+	}
+	st, typ := http.StatusServiceUnavailable, "unavailable_shards_exception"
+	if errors.Is(err, store.ErrFull) || errors.Is(err, errBacklog) {
+		st, typ = http.StatusTooManyRequests, "es_rejected_execution_exception"
+		w.Header().Set("Retry-After", "1")
+	} else {
+		s.log.Error("ingest", "err", err)
+	}
+	for i := range items {
+		if items[i].err == nil {
+			items[i].err = &itemError{st, typ, "not accepted: " + err.Error()}
+			s.pipe.st.rejected.Add(1)
+		}
+	}
+}
+
+// refresh is POST /_refresh: it returns once everything acknowledged so
+// far is evaluated as if no later event could come before it, and the
+// alerts are stored.
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
+	done := make(chan struct{})
+	select {
+	case s.pipe.queue <- job{refresh: done}:
+	case <-r.Context().Done():
+		return
+	}
+	select {
+	case <-done:
+		writeJSON(w, http.StatusOK, map[string]any{"_shards": map[string]int{"total": 1, "successful": 1, "failed": 0}})
+	case <-r.Context().Done():
+	}
+}
+
+func newID() string {
+	var b [15]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeESError writes an error as Elasticsearch does.
+func writeESError(w http.ResponseWriter, status int, typ, reason string) {
+	cause := map[string]any{"type": typ, "reason": reason}
+	writeJSON(w, status, map[string]any{"error": map[string]any{"root_cause": []any{cause}, "type": typ, "reason": reason}, "status": status})
+}

@@ -1,0 +1,52 @@
+package server
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"net/http"
+)
+
+// metrics exports the service's counters for Prometheus (GET /metrics).
+type metrics struct {
+	reg     *prometheus.Registry
+	handler http.Handler
+}
+
+func newMetrics(s *Server) *metrics {
+	reg := prometheus.NewRegistry()
+	st := &s.pipe.st
+	counter := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "vigil", Name: name, Help: help}, f))
+	}
+	gauge := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "vigil", Name: name, Help: help}, f))
+	}
+	counter("events_received_total", "Documents received in ingest requests.", func() float64 { return float64(st.received.Load()) })
+	counter("events_acknowledged_total", "Documents written to the log and acknowledged.", func() float64 { return float64(st.accepted.Load()) })
+	counter("events_rejected_total", "Documents refused (malformed, or the log or engine full).", func() float64 { return float64(st.rejected.Load()) })
+	counter("events_evaluated_total", "Events the rules evaluated.", func() float64 { return float64(st.evaluated.Load()) })
+	counter("events_late_total", "Events that came after the lateness window (still evaluated).", func() float64 { return float64(st.late.Load()) })
+	counter("events_undecodable_total", "Acknowledged documents that could not be decoded.", func() float64 { return float64(st.failed.Load()) })
+	counter("events_replayed_total", "Documents evaluated again from the log at start.", func() float64 { return float64(st.replayed.Load()) })
+	counter("alerts_raised_total", "Alerts the rules raised (replays included).", func() float64 { return float64(st.alerts.Load()) })
+	counter("alerts_stored_total", "Alerts newly stored.", func() float64 { return float64(st.stored.Load()) })
+	counter("alert_store_errors_total", "Failed writes to the alert store.", func() float64 { return float64(st.storeErrors.Load()) })
+	gauge("log_bytes", "Bytes in the write-ahead log.", func() float64 { return float64(s.wal.Size()) })
+	gauge("log_checkpoint", "The log's checkpoint (LSN).", func() float64 { return float64(s.wal.Checkpointed()) })
+	gauge("backlog_records", "Log records waiting for the engine.", func() float64 { return float64(len(s.pipe.queue)) })
+	gauge("watermark_seconds", "Event time up to which every event has been evaluated.", func() float64 {
+		if wm := st.watermark.Load(); wm != minTime {
+			return float64(wm) / 1e9
+		}
+		return 0
+	})
+	if w := s.webhook; w != nil {
+		counter("webhook_sent_total", "Alerts delivered to the webhook.", func() float64 { return float64(w.sent.Load()) })
+		counter("webhook_failed_total", "Alerts the webhook did not take after retries.", func() float64 { return float64(w.failed.Load()) })
+		counter("webhook_dropped_total", "Alerts dropped because the webhook queue was full.", func() float64 { return float64(w.dropped.Load()) })
+	}
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return &metrics{reg: reg, handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
+}

@@ -1,0 +1,342 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/eql/sequence"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/store"
+)
+
+// pipeline takes acknowledged documents to the engine and the engine's
+// alerts to the store. Documents reach it in log order (see ingest); one
+// goroutine (run) decodes them, orders them within the lateness window,
+// evaluates them and stores the alerts, then moves the log's checkpoint
+// to the oldest record whose events the rules' state may still need.
+type pipeline struct {
+	cfg    *Config
+	log    *slog.Logger
+	wal    *store.WAL
+	alerts *store.Alerts
+	rs     *engine.RuleSet
+	eng    *engine.Engine
+	dec    *decoder
+	buf    *sequence.Reorder
+	queue  chan job
+	// statsReq asks the pipeline's goroutine, which owns the engine, for
+	// its rules' counters.
+	statsReq chan chan []engine.RuleStats
+
+	pending []*alert.Alert // raised, not yet stored
+	outputs []output       // where new alerts go besides the store
+	marks   []mark         // records evaluated, in log order, for checkpoints
+	horizon int64          // ns of event time the rules' state reaches back
+
+	maxSeen      int64     // latest event time seen
+	lastArrival  time.Time // wall clock of the last document evaluated
+	advancedIdle bool      // the watermark moved by wall clock since then
+	lastCkpt     time.Time
+	// noCheckpoint is set when alerts could not be stored: the log must
+	// keep their events until a restart evaluates them again.
+	noCheckpoint bool
+
+	st stats
+}
+
+// job is one log record's documents, or a refresh or reload request.
+type job struct {
+	lsn     uint64
+	docs    []doc
+	refresh chan struct{} // closed when everything before it is evaluated and stored
+	reload  *reloadJob
+}
+
+// reloadJob asks the pipeline to switch to new rules. Compiling happens on
+// the pipeline's goroutine: new rules add fields to the schema it decodes
+// with.
+type reloadJob struct {
+	rules []*rule.Rule
+	opt   engine.Options
+	done  chan reloadResult
+}
+
+type reloadResult struct {
+	rs       *engine.RuleSet
+	statuses []engine.Status
+	kept     int
+	err      error
+}
+
+// mark is an evaluated record and its latest event time.
+type mark struct {
+	lsn     uint64
+	maxTime int64
+}
+
+// stats are the service's counters (read by the API and metrics).
+type stats struct {
+	received, accepted, rejected atomic.Int64 // documents
+	evaluated, late, failed      atomic.Int64 // events; failed: accepted but undecodable
+	alerts, stored               atomic.Int64
+	replayed                     atomic.Int64 // documents evaluated again from the log at start
+	watermark                    atomic.Int64
+	checkpoint                   atomic.Uint64
+	storeErrors                  atomic.Int64
+}
+
+func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
+	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newDecoder(rs.Schema()),
+		queue: make(chan job, cfg.Backlog), statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
+	p.eng = rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { p.pending = append(p.pending, a) }))
+	h, unbounded := rs.Horizon()
+	if unbounded || h > cfg.StateHorizon {
+		h = cfg.StateHorizon
+	}
+	p.horizon = int64(h + cfg.Lateness)
+	p.buf = sequence.NewReorder(cfg.Lateness, sequence.ReorderOptions{
+		Owned:       true,
+		MaxBuffered: cfg.MaxBuffered,
+		OnLate:      func(*event.Event, int64) { p.st.late.Add(1) },
+	})
+	p.st.watermark.Store(minTime)
+	return p
+}
+
+const minTime = -1 << 63
+
+// replay evaluates the log from its checkpoint, before the service takes
+// requests: the rules' state is rebuilt and alerts already stored are
+// raised again under the same ids, which the store ignores.
+func (p *pipeline) replay() error {
+	err := p.wal.Replay(func(lsn uint64, payload []byte) error {
+		docs, err := decodeRecord(payload)
+		if err != nil {
+			p.log.Error("log record unreadable, skipped", "lsn", lsn, "err", err)
+			return nil
+		}
+		p.st.replayed.Add(int64(len(docs)))
+		// The payload is reused by the log's reader: the events keep
+		// their sources, so copy them.
+		for i := range docs {
+			docs[i].source = append([]byte(nil), docs[i].source...)
+		}
+		p.process(job{lsn: lsn, docs: docs})
+		return nil
+	})
+	p.store()
+	return err
+}
+
+// run evaluates jobs until ctx ends; then it evaluates what is queued and
+// stores the alerts.
+func (p *pipeline) run(ctx context.Context, done *sync.WaitGroup) {
+	defer done.Done()
+	tick := time.NewTicker(p.cfg.IdleTimeout / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case j := <-p.queue:
+			p.handle(j)
+		case <-tick.C:
+			p.idle(time.Now())
+		case c := <-p.statsReq:
+			c <- p.eng.Stats()
+		case <-ctx.Done():
+			for {
+				select {
+				case j := <-p.queue:
+					p.handle(j)
+				default:
+					p.store()
+					return
+				}
+			}
+		}
+	}
+}
+
+func (p *pipeline) handle(j job) {
+	if j.reload != nil {
+		j.reload.done <- p.reload(j.reload)
+		return
+	}
+	if j.refresh != nil {
+		p.buf.Flush(p.evaluate)
+		if p.maxSeen != minTime {
+			p.eng.Advance(p.maxSeen + 1)
+		}
+		p.store()
+		close(j.refresh)
+		return
+	}
+	p.process(j)
+	p.eng.Advance(p.buf.Watermark())
+	p.st.watermark.Store(p.eng.Watermark())
+	p.store()
+	p.checkpoint(time.Now())
+}
+
+// process decodes and orders one record's documents.
+func (p *pipeline) process(j job) {
+	maxTime := int64(minTime)
+	for _, d := range j.docs {
+		ev := new(event.Event)
+		if err := p.dec.decode(d.source, d.index, d.id, ev); err != nil {
+			p.st.failed.Add(1)
+			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
+			continue
+		}
+		maxTime = max(maxTime, ev.Time)
+		p.maxSeen = max(p.maxSeen, ev.Time)
+		p.buf.Push(ev, p.evaluate)
+	}
+	p.marks = append(p.marks, mark{lsn: j.lsn, maxTime: maxTime})
+	p.lastArrival = time.Now()
+	p.advancedIdle = false
+}
+
+func (p *pipeline) evaluate(ev *event.Event) {
+	p.eng.Process(ev)
+	p.st.evaluated.Add(1)
+}
+
+// idle moves event time on by the wall clock when no document came for
+// IdleTimeout, so that sequences, thresholds and missing-event stages of
+// a quiet stream still close: the buffered events are evaluated and the
+// watermark becomes the latest event time plus the time since it came.
+func (p *pipeline) idle(now time.Time) {
+	if p.lastArrival.IsZero() || now.Sub(p.lastArrival) < p.cfg.IdleTimeout {
+		return
+	}
+	p.buf.Flush(p.evaluate)
+	if p.maxSeen != minTime {
+		p.eng.Advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
+		p.st.watermark.Store(p.eng.Watermark())
+	}
+	p.advancedIdle = true
+	p.store()
+	p.checkpoint(now)
+}
+
+// store writes the alerts raised so far.
+func (p *pipeline) store() {
+	if len(p.pending) == 0 {
+		return
+	}
+	fields := p.rs.Fields()
+	recs := make([]store.Alert, len(p.pending))
+	for i, a := range p.pending {
+		recs[i] = store.FromAlert(a, fields)
+	}
+	p.st.alerts.Add(int64(len(recs)))
+	for attempt := 0; ; attempt++ {
+		fresh, err := p.alerts.PutNew(context.Background(), recs)
+		if err == nil {
+			p.st.stored.Add(int64(len(fresh)))
+			for _, o := range p.outputs {
+				for _, i := range fresh {
+					o.Alert(p.pending[i])
+				}
+				if err := o.flush(); err != nil {
+					p.log.Error("alert output", "err", err)
+				}
+			}
+			break
+		}
+		p.st.storeErrors.Add(1)
+		p.log.Error("storing alerts", "alerts", len(recs), "attempt", attempt+1, "err", err)
+		if attempt == 4 {
+			// The log keeps the events (the checkpoint does not pass
+			// them): a restart raises these alerts again.
+			p.noCheckpoint = true
+			clear(p.pending)
+			p.pending = p.pending[:0]
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	clear(p.pending)
+	p.pending = p.pending[:0]
+}
+
+// checkpoint moves the log's checkpoint past the records whose events are
+// all older than the rules' horizon behind the watermark (and so stored,
+// evaluated, and unable to matter to any state), at most once a second.
+func (p *pipeline) checkpoint(now time.Time) {
+	if now.Sub(p.lastCkpt) < time.Second || len(p.pending) > 0 || p.noCheckpoint {
+		return
+	}
+	wm := p.eng.Watermark()
+	if wm == minTime {
+		return
+	}
+	limit := wm - p.horizon
+	i := 0
+	for i < len(p.marks) && p.marks[i].maxTime < limit {
+		i++
+	}
+	if i == 0 {
+		return
+	}
+	lsn := p.marks[i-1].lsn + 1
+	p.marks = append(p.marks[:0], p.marks[i:]...)
+	if err := p.wal.Checkpoint(lsn); err != nil {
+		p.log.Error("checkpoint", "lsn", lsn, "err", err)
+		return
+	}
+	p.st.checkpoint.Store(lsn)
+	p.lastCkpt = now
+}
+
+// ruleStats returns the engine's per-rule counters; false if ctx ended
+// first.
+func (p *pipeline) ruleStats(ctx context.Context) ([]engine.RuleStats, bool) {
+	c := make(chan []engine.RuleStats, 1)
+	select {
+	case p.statsReq <- c:
+	case <-ctx.Done():
+		return nil, false
+	}
+	select {
+	case st := <-c:
+		return st, true
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+// reload compiles rules against the running schema and, if every rule
+// compiles, switches the engine to them.
+func (p *pipeline) reload(j *reloadJob) reloadResult {
+	opt := j.opt
+	opt.Schema = p.rs.Schema()
+	rs, statuses := engine.Compile(j.rules, opt)
+	var failed []engine.Status
+	for _, st := range statuses {
+		if st.State == engine.Failed {
+			failed = append(failed, st)
+		}
+	}
+	if len(failed) > 0 {
+		return reloadResult{err: &ReloadError{Failed: failed}}
+	}
+	if rs.Len() == 0 {
+		return reloadResult{err: errors.New("no rule to run; the running rules are kept")}
+	}
+	kept := p.eng.Reload(rs)
+	p.rs = rs
+	h, unbounded := rs.Horizon()
+	if unbounded || h > p.cfg.StateHorizon {
+		h = p.cfg.StateHorizon
+	}
+	p.horizon = int64(h + p.cfg.Lateness)
+	return reloadResult{rs: rs, statuses: statuses, kept: kept}
+}
