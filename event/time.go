@@ -1,6 +1,7 @@
 package event
 
 import (
+	"math"
 	"strconv"
 	"time"
 )
@@ -9,15 +10,16 @@ import (
 // (strict_date_optional_time||epoch_millis): ISO 8601 dates and date-times
 // with an optional fraction (up to nanoseconds) and zone (Z or ±hh:mm; none
 // means UTC), a space instead of the T, or epoch milliseconds as a number or
-// a string of digits. It returns nanoseconds since the Unix epoch.
+// a string of digits. It returns nanoseconds since the Unix epoch; a time
+// that cannot be held so (before 1677-09-21 or after 2262-04-11) is not ok.
 func ParseTime(v Value) (int64, bool) {
 	switch v.k {
 	case KindString:
 		return ParseTimeString(v.s)
 	case KindInt:
-		return int64(v.n) * int64(time.Millisecond), true
+		return millis(int64(v.n))
 	case KindFloat:
-		return int64(v.Float() * float64(time.Millisecond)), true
+		return floatMillis(v.Float())
 	case KindArray:
 		if len(v.a) > 0 {
 			return ParseTime(v.a[0])
@@ -32,13 +34,37 @@ func ParseTimeString(s string) (int64, bool) {
 		return parseISO(s)
 	}
 	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return ms * int64(time.Millisecond), true
+		return millis(ms)
 	}
 	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return int64(f * float64(time.Millisecond)), true
+		return floatMillis(f)
 	}
 	return 0, false
 }
+
+// millis converts epoch milliseconds to nanoseconds, if they fit.
+func millis(ms int64) (int64, bool) {
+	const limit = math.MaxInt64 / int64(time.Millisecond)
+	if ms > limit || ms < -limit {
+		return 0, false
+	}
+	return ms * int64(time.Millisecond), true
+}
+
+// floatMillis is millis for a fractional number.
+func floatMillis(f float64) (int64, bool) {
+	ns := f * float64(time.Millisecond)
+	if !(ns > math.MinInt64 && ns < math.MaxInt64) { // NaN fails too
+		return 0, false
+	}
+	return int64(ns), true
+}
+
+// The times nanoseconds since the epoch can hold.
+var (
+	minTime = time.Unix(0, math.MinInt64).UTC()
+	maxTime = time.Unix(0, math.MaxInt64).UTC()
+)
 
 func digits(s string, n int) (int, bool) {
 	if len(s) < n {
@@ -123,8 +149,11 @@ func parseISO(s string) (int64, bool) {
 	default:
 		return 0, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC)
-	return t.UnixNano() - int64(offset)*int64(time.Second), true
+	t := time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC).Add(-time.Duration(offset) * time.Second)
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, false
+	}
+	return t.UnixNano(), true
 }
 
 // FormatTime renders nanoseconds since the epoch as RFC 3339 in UTC with

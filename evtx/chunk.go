@@ -1,6 +1,9 @@
 package evtx
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 var recordMagic = []byte{0x2a, 0x2a, 0x00, 0x00}
 
@@ -14,14 +17,34 @@ func (cs *chunkState) dataEnd() int {
 }
 
 // decodeChunk verifies the chunk in cs.buf and decodes all its records into
-// cs.recs (with cs.errs). A chunk that fails verification sets cs.err.
+// cs.recs (with cs.errs). A chunk that fails verification sets cs.err. When
+// only a checksum fails, the records whose own headers and sizes are sound
+// are still decoded, as other EVTX readers do by default, and counted in
+// the ChunkError.
 func (cs *chunkState) decodeChunk() {
 	hdr, msg := parseChunkHeader(cs.buf)
 	cs.hdr = hdr
 	if msg != "" {
-		cs.err = &ChunkError{File: cs.file, Chunk: cs.index, Offset: cs.offset, Msg: msg}
-		return
+		if msg != msgHeaderChecksum && msg != msgDataChecksum {
+			cs.err = &ChunkError{File: cs.file, Chunk: cs.index, Offset: cs.offset, Msg: msg}
+			return
+		}
+		defer func() {
+			n := 0
+			for _, err := range cs.errs {
+				if err == nil {
+					n++
+				}
+			}
+			cs.err = &ChunkError{File: cs.file, Chunk: cs.index, Offset: cs.offset, Recovered: n,
+				Msg: fmt.Sprintf("%s; %d records with sound headers recovered", msg, n)}
+		}()
 	}
+	cs.decodeRecords()
+}
+
+// decodeRecords decodes the records of a chunk whose header was read.
+func (cs *chunkState) decodeRecords() {
 	end := cs.dataEnd()
 	w := newWalker(cs)
 	for off := chunkHeaderSize; off+recordHeader <= end; {

@@ -3,13 +3,17 @@ package evtx
 import "fmt"
 
 // ChunkError reports a chunk that could not be used (bad magic in a slot that
-// claims to be a chunk, checksum mismatch, truncated data). The chunk's
-// records are skipped; the rest of the file is still read.
+// claims to be a chunk, truncated data), or one whose checksum failed. The
+// records of an unusable chunk are skipped; those of a chunk with a bad
+// checksum whose own headers and sizes are sound are still returned (before
+// the ChunkError) and counted in Recovered. The rest of the file is read
+// either way.
 type ChunkError struct {
-	File   string // file name as given to Open or NewFile
-	Chunk  int    // chunk index: position of the 64 KiB slot after the file header
-	Offset int64  // file offset of the chunk
-	Msg    string
+	File      string // file name as given to Open or NewFile
+	Chunk     int    // chunk index: position of the 64 KiB slot after the file header
+	Offset    int64  // file offset of the chunk
+	Msg       string
+	Recovered int // records read from a chunk whose checksum failed
 }
 
 func (e *ChunkError) Error() string {

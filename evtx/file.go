@@ -32,8 +32,8 @@ type File struct {
 	free    chan *chunkState
 
 	cur    *chunkState
-	pos    int  // next record of cur
-	tailed bool // cur's tail error was delivered
+	pos    int // next record of cur
+	tailed int // cur's errors delivered: 1 the chunk error, 2 the tail error too
 	closed bool
 }
 
@@ -116,12 +116,12 @@ func (f *File) Next() (*Record, error) {
 				f.pos++
 				return &cs.recs[i], cs.errs[i]
 			}
-			if cs.err != nil && !f.tailed {
-				f.tailed = true
+			if cs.err != nil && f.tailed == 0 {
+				f.tailed = 1
 				return nil, cs.err
 			}
-			if cs.tailErr != nil && !f.tailed {
-				f.tailed = true
+			if cs.tailErr != nil && f.tailed < 2 {
+				f.tailed = 2
 				return nil, cs.tailErr
 			}
 		}
@@ -129,7 +129,7 @@ func (f *File) Next() (*Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.cur, f.pos, f.tailed = cs, 0, false
+		f.cur, f.pos, f.tailed = cs, 0, 0
 	}
 }
 

@@ -88,6 +88,12 @@ type chunkHeader struct {
 // parseChunkHeader decodes and verifies a chunk header. b holds the chunk,
 // at least chunkHeaderSize bytes. The returned message is empty when the
 // header is usable.
+// The checksum failures a chunk's records can be recovered from.
+const (
+	msgHeaderChecksum = "chunk header checksum mismatch"
+	msgDataChecksum   = "event records checksum mismatch"
+)
+
 func parseChunkHeader(b []byte) (chunkHeader, string) {
 	if len(b) < chunkHeaderSize {
 		return chunkHeader{}, "truncated chunk header"
@@ -108,7 +114,7 @@ func parseChunkHeader(b []byte) (chunkHeader, string) {
 	}
 	crc := crc32.Update(crc32.ChecksumIEEE(b[:120]), crc32.IEEETable, b[128:chunkHeaderSize])
 	if crc != h.headerCRC {
-		return h, "chunk header checksum mismatch"
+		return h, msgHeaderChecksum
 	}
 	if h.freeSpaceOff < chunkHeaderSize || h.freeSpaceOff > chunkSize {
 		return h, "free space offset out of range"
@@ -117,7 +123,7 @@ func parseChunkHeader(b []byte) (chunkHeader, string) {
 		return h, "chunk truncated by end of file"
 	}
 	if crc32.ChecksumIEEE(b[chunkHeaderSize:h.freeSpaceOff]) != h.dataCRC {
-		return h, "event records checksum mismatch"
+		return h, msgDataChecksum
 	}
 	return h, ""
 }

@@ -14,17 +14,17 @@ import (
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/input"
+	"github.com/vigilsec/vigil/order"
 	"github.com/vigilsec/vigil/rule"
-	"github.com/vigilsec/vigil/source"
 )
 
 // Runner runs test files, each case in an engine of its own that holds
 // only the rule under test.
 type Runner struct {
-	// Source configures reading the events as vigil hunt reads them: the
-	// raw winlog normaliser and the EVTX opener. Schema and Stdin are set
-	// per case.
-	Source source.Options
+	// Input configures reading the events as vigil hunt reads them.
+	// Schema, Stdin and Warn are set per case.
+	Input input.Options
 	// Aliases are the engine's index aliases (engine.Options.Aliases).
 	Aliases func(index string) []string
 }
@@ -132,32 +132,33 @@ func (r *Runner) runCase(ctx context.Context, f *File, rs *engine.RuleSet, c *Ca
 		alerts = append(alerts, g)
 	}))
 
-	var inputs []source.Input
+	var inputs []input.File
 	if len(c.events) > 0 {
-		inputs = append(inputs, source.Input{Path: "-", Format: source.NDJSON})
+		inputs = append(inputs, input.File{Path: "-"})
 	}
 	var paths []string
 	for _, p := range c.Files {
 		paths = append(paths, resolve(dir, p))
 	}
 	if len(paths) > 0 {
-		more, errs := source.Expand(paths)
+		more, errs := input.Expand(paths)
 		inputs = append(inputs, more...)
 		for _, err := range errs {
 			res.Problems = append(res.Problems, "events: "+err.Error())
 		}
 	}
-	opt := r.Source
-	opt.Schema = rs.Schema()
-	opt.Stdin = strings.NewReader(strings.Join(c.events, "\n"))
 	onErr := func(err error) {
-		var re *source.RecordError
+		var re *input.RecordError
 		if errors.As(err, &re) && re.Path == "-" {
 			err = fmt.Errorf("inline event %d: %w", re.Pos, re.Err)
 		}
 		res.Problems = append(res.Problems, "events: "+err.Error())
 	}
-	err := source.Read(ctx, inputs, opt, nil, onErr, func(ev *event.Event) error {
+	opt := r.Input
+	opt.Schema = rs.Schema()
+	opt.Stdin = strings.NewReader(strings.Join(c.events, "\n"))
+	opt.Warn = onErr
+	err := order.Read(ctx, inputs, input.NewOpener(opt), order.Options{Report: onErr}, nil, func(ev *event.Event) error {
 		eng.Process(ev)
 		return nil
 	})

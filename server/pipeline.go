@@ -10,8 +10,8 @@ import (
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
-	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/order"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/store"
 )
@@ -29,7 +29,7 @@ type pipeline struct {
 	rs     *engine.RuleSet
 	eng    *engine.Engine
 	dec    *decoder
-	buf    *sequence.Reorder
+	buf    *order.Buffer
 	queue  chan job
 	// statsReq asks the pipeline's goroutine, which owns the engine, for
 	// its rules' counters.
@@ -101,7 +101,7 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 		h = cfg.StateHorizon
 	}
 	p.horizon = int64(h + cfg.Lateness)
-	p.buf = sequence.NewReorder(cfg.Lateness, sequence.ReorderOptions{
+	p.buf = order.NewBuffer(cfg.Lateness, order.BufferOptions{
 		Owned:       true,
 		MaxBuffered: cfg.MaxBuffered,
 		OnLate:      func(*event.Event, int64) { p.st.late.Add(1) },
@@ -123,11 +123,8 @@ func (p *pipeline) replay() error {
 			return nil
 		}
 		p.st.replayed.Add(int64(len(docs)))
-		// The payload is reused by the log's reader: the events keep
-		// their sources, so copy them.
-		for i := range docs {
-			docs[i].source = append([]byte(nil), docs[i].source...)
-		}
+		// The payload is reused by the log's reader; the decoder copies
+		// what the events keep.
 		p.process(job{lsn: lsn, docs: docs})
 		return nil
 	})
@@ -189,7 +186,7 @@ func (p *pipeline) process(j job) {
 	maxTime := int64(minTime)
 	for _, d := range j.docs {
 		ev := new(event.Event)
-		if err := p.dec.decode(d.source, d.index, d.id, ev); err != nil {
+		if err := p.dec.decode(int64(j.lsn), d.source, d.index, d.id, ev); err != nil {
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 			continue

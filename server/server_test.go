@@ -80,7 +80,7 @@ func expected(t testing.TB, rules []*rule.Rule, docs []doc) []string {
 	var evs []*event.Event
 	for _, dc := range docs {
 		ev := new(event.Event)
-		if err := d.decode(dc.source, dc.index, dc.id, ev); err != nil {
+		if err := d.decode(0, dc.source, dc.index, dc.id, ev); err != nil {
 			t.Fatal(err)
 		}
 		evs = append(evs, ev)

@@ -32,7 +32,7 @@ func TestDumpRawWinlog(t *testing.T) {
 {"@timestamp":"2021-04-27T04:07:35.000Z","winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":"1","provider_name":"Microsoft-Windows-Sysmon","computer_name":"WKS-1","event_data":{"UtcTime":"2021-04-27 04:07:35.000","ProcessGuid":"{AB12CD34-0000-0000-0000-000000000001}","Image":"C:\\Windows\\System32\\sc.exe","CommandLine":"sc.exe  \\\\FS02 create x binPath= y","User":"CORP\\alice"}}}
 `), 0o644)
 	out, errOut, err := runDump(t, path)
-	if err == nil || !strings.Contains(errOut, "sec.ndjson:2:") {
+	if err == nil || !strings.Contains(errOut, "sec.ndjson:line 2: invalid JSON") {
 		t.Errorf("the bad line is not reported: %v\n%s", err, errOut)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")

@@ -5,16 +5,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
-	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/eql/search"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/match"
-	"github.com/vigilsec/vigil/source"
+	"github.com/vigilsec/vigil/order"
 )
 
 // eqlCmd runs one EQL query over NDJSON events, as Elasticsearch's EQL
@@ -22,15 +22,16 @@ import (
 type eqlCmd struct{}
 
 func (*eqlCmd) Name() string     { return "eql" }
-func (*eqlCmd) Synopsis() string { return "run an EQL query over NDJSON events" }
+func (*eqlCmd) Synopsis() string { return "run an EQL query over EVTX and NDJSON events" }
 
 const eqlUsage = `
 usage: vigil eql [flags] QUERY [FILE...]
 
-Runs an EQL query (Elasticsearch syntax and semantics) over ECS events in
-NDJSON files (one JSON object per line, or a JSON array; .gz files are
-decompressed; folders are read recursively), or standard input when no FILE
-or "-" is given. Events from all files are merged into one order: by the
+Runs an EQL query (Elasticsearch syntax and semantics) over events in EVTX
+files or ECS NDJSON (one JSON object per line, or a JSON array; gzip is
+decompressed; raw winlog records are mapped to ECS; folders are read
+recursively; formats are recognised by content), or standard input when no
+FILE or "-" is given. Events from all files are merged into one order: by the
 timestamp field, then the tiebreaker field, then input order, as
 Elasticsearch sorts them (events without a timestamp first).
 
@@ -93,49 +94,58 @@ func (c *eqlCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return queryError(err)
 	}
-	r := &eqlRun{prog: prog, size: *size, tie: -1, out: bufio.NewWriter(stdout)}
+	sopt := search.Options{Size: *size, MaxPending: *maxPending, MaxSamplesPerKey: *perKey}
+	if *size == 0 {
+		sopt.Size = search.NoLimit
+	}
 	if *tieField != "" {
-		r.tie = schema.Slot(*tieField)
+		tie := schema.Slot(*tieField)
+		sopt.Tiebreaker = func(ev *event.Event) event.Value { return ev.Get(tie) }
 	}
-	switch prog.Kind() {
-	case eql.SequenceQuery:
-		m, err := sequence.NewMatcher(engine.SequenceSpec(prog, nil), sequence.Options{MaxPending: *maxPending})
-		if err != nil {
-			return err
-		}
-		r.seq = m
-	case eql.SampleQuery:
-		sm, err := sequence.NewSampler(engine.SampleSpec(prog, *perKey, nil), sequence.SampleOptions{MaxKeys: *maxPending})
-		if err != nil {
-			return err
-		}
-		r.sample = sm
+	out := bufio.NewWriter(stdout)
+	var line []byte
+	srch, err := search.New(prog, sopt, func(res sequence.Result) {
+		line = appendResult(line[:0], prog, res)
+		out.Write(line)
+	})
+	if err != nil {
+		return err
 	}
-	r.pipe = sequence.NewPipe(engine.PipeOps(prog), r.result)
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
-	inputs, errs := source.Expand(files)
+	inputs, errs := input.Expand(files)
 	for _, err := range errs {
 		fmt.Fprintln(stderr, "vigil eql:", err)
 	}
 	if len(inputs) == 0 {
 		return &exitError{code: 1, err: errors.New("eql: no readable input")}
 	}
-	var prog2 source.Progress
-	err = source.Read(ctx, inputs, source.Options{Schema: schema, TimeField: *tsField, Lateness: *lateness, Stdin: stdin}, &prog2,
-		func(err error) { fmt.Fprintln(stderr, "vigil eql: skipped:", err) },
-		r.event)
-	if err != nil && !errors.Is(err, errEnough) {
+	var rp order.Progress
+	report := func(err error) { fmt.Fprintln(stderr, "vigil eql: skipped:", err) }
+	op := input.NewOpener(input.Options{Schema: schema, TimeField: *tsField, Stdin: stdin, Warn: report, Counters: &rp.Counters})
+	err = order.Read(ctx, inputs, op, order.Options{Lateness: *lateness, Report: report}, &rp, func(ev *event.Event) error {
+		if !srch.Push(ev) {
+			return errEnough
+		}
+		return nil
+	})
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !errors.Is(err, errEnough) && !interrupted {
 		return &exitError{code: 1, err: fmt.Errorf("eql: %w", err)}
 	}
-	r.flushTies()
-	r.finish()
-	if err := r.out.Flush(); err != nil {
+	srch.Flush()
+	if err := out.Flush(); err != nil {
 		return err
 	}
-	if n := prog2.BadRecords.Load(); n > 0 {
+	if n := rp.BadRecords.Load(); n > 0 {
 		fmt.Fprintf(stderr, "vigil eql: %d record(s) skipped\n", n)
+	}
+	if interrupted {
+		return &exitError{code: 130, err: errors.New("eql: interrupted")}
+	}
+	if n := rp.Failed.Load(); n > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("eql: %d of %d inputs could not be read (or not to the end)", n, len(inputs))}
 	}
 	return nil
 }
@@ -156,126 +166,14 @@ func queryError(err error) error {
 	return err
 }
 
-// eqlRun runs one query over the merged event stream.
-type eqlRun struct {
-	prog   *eql.Program
-	seq    *sequence.Matcher
-	sample *sequence.Sampler
-	pipe   *sequence.Pipe
-	size   int
-	tie    int
-	out    *bufio.Writer
-	n      int // results printed
-	// tailBuf holds results when the last pipe is tail and a size
-	// applies: the size then keeps the last ones.
-	tailBuf []sequence.Result
-
-	// ties holds the events that share the current timestamp, so that
-	// they can be ordered by the tiebreaker before matching.
-	ties []*event.Event
-}
-
-// event receives the events in time order.
-func (r *eqlRun) event(ev *event.Event) error {
-	if len(r.ties) > 0 && ev.Time != r.ties[0].Time {
-		r.flushTies()
+// appendResult appends one result as an output line: the event of an event
+// query, else {"join_keys":[...],"events":[...]}.
+func appendResult(b []byte, prog *eql.Program, res sequence.Result) []byte {
+	if prog.Kind() == eql.EventQuery {
+		b = res.Events[0].AppendJSON(b)
+		return append(b, '\n')
 	}
-	if r.prog.Kind() == eql.EventQuery && !r.prog.Match(ev) {
-		return r.enough()
-	}
-	c := ev.Clone()
-	c.Seq = uint64(len(r.ties))
-	r.ties = append(r.ties, c)
-	return r.enough()
-}
-
-func (r *eqlRun) enough() error {
-	if r.pipe.Done() || r.size > 0 && r.n >= r.size && !r.prog.LastPipeIsTail() {
-		return errEnough
-	}
-	return nil
-}
-
-// flushTies orders the events of one timestamp by the tiebreaker (then
-// arrival) and passes them on.
-func (r *eqlRun) flushTies() {
-	if r.tie >= 0 {
-		sort.SliceStable(r.ties, func(i, j int) bool {
-			return tieLess(r.ties[i].Get(r.tie), r.ties[j].Get(r.tie))
-		})
-	}
-	for _, ev := range r.ties {
-		switch {
-		case r.seq != nil:
-			r.seq.Push(ev, r.pipe.Push)
-		case r.sample != nil:
-			r.sample.Push(ev)
-		default:
-			r.pipe.Push(sequence.Result{Events: []*event.Event{ev}})
-		}
-	}
-	clear(r.ties)
-	r.ties = r.ties[:0]
-}
-
-// tieLess orders tiebreaker values: present before missing, numbers
-// numerically, strings lexically.
-func tieLess(a, b event.Value) bool {
-	if a.Kind() == event.KindArray && len(a.Array()) > 0 {
-		a = a.Array()[0]
-	}
-	if b.Kind() == event.KindArray && len(b.Array()) > 0 {
-		b = b.Array()[0]
-	}
-	switch {
-	case a.IsNumber() && b.IsNumber():
-		return a.Float() < b.Float()
-	case a.Kind() == event.KindString && b.Kind() == event.KindString:
-		return a.Str() < b.Str()
-	}
-	return a.Exists() && !b.Exists()
-}
-
-func (r *eqlRun) finish() {
-	switch {
-	case r.seq != nil:
-		r.seq.Flush(r.pipe.Push)
-	case r.sample != nil:
-		r.sample.Flush(r.pipe.Push)
-	}
-	r.pipe.Flush()
-	if r.prog.LastPipeIsTail() && r.size > 0 {
-		// The size keeps the last results: print only those.
-		keep := r.tailBuf
-		if len(keep) > r.size {
-			keep = keep[len(keep)-r.size:]
-		}
-		for _, res := range keep {
-			r.print(res)
-		}
-	}
-}
-
-// result receives what passes the pipes, in output order.
-func (r *eqlRun) result(res sequence.Result) {
-	if r.prog.LastPipeIsTail() && r.size > 0 {
-		r.tailBuf = append(r.tailBuf, res)
-		return
-	}
-	if r.size > 0 && r.n >= r.size {
-		return
-	}
-	r.print(res)
-}
-
-func (r *eqlRun) print(res sequence.Result) {
-	r.n++
-	if r.prog.Kind() == eql.EventQuery {
-		r.out.Write(res.Events[0].AppendJSON(nil))
-		r.out.WriteByte('\n')
-		return
-	}
-	b := []byte(`{"join_keys":`)
+	b = append(b, `{"join_keys":`...)
 	b = event.Array(res.Keys...).AppendJSON(b)
 	b = append(b, `,"events":[`...)
 	for i, ev := range res.Events {
@@ -288,6 +186,5 @@ func (r *eqlRun) print(res sequence.Result) {
 		}
 		b = ev.AppendJSON(b)
 	}
-	b = append(b, "]}\n"...)
-	r.out.Write(b)
+	return append(b, "]}\n"...)
 }

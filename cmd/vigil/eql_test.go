@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 const eqlTestEvents = `{"@timestamp":"2024-01-01T00:00:02Z","event":{"category":["process"]},"process":{"name":"SC.exe","args":["sc.exe","\\\\host","create"]},"id":2}
@@ -108,5 +110,22 @@ func TestEQLSequenceAndSample(t *testing.T) {
 	out, _, err = runEQL(t, `sample by process.name [process where true] [network where true]`, "FILE")
 	if err != nil || !strings.HasPrefix(out, `{"join_keys":["sc.exe"]`) {
 		t.Errorf("sample: %v %q", err, out)
+	}
+}
+
+// TestEQLReadsEVTX: vigil eql reads EVTX files (it used to take NDJSON
+// only), mapped to ECS as hunt maps them.
+func TestEQLReadsEVTX(t *testing.T) {
+	dir := testenv.Path(t, "data", "evtx", "EVTX-to-MITRE-Attack", "TA0008-Lateral Movement", "T1021.002-SMB Windows Admin Shares")
+	var out, errOut bytes.Buffer
+	oldOut, oldErr := stdout, stderr
+	stdout, stderr = &out, &errOut
+	defer func() { stdout, stderr = oldOut, oldErr }()
+	err := (&eqlCmd{}).Run(context.Background(), []string{"--size", "0", `any where host.os.type == "windows" and event.code != null`, dir})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	if n := strings.Count(out.String(), "\n"); n < 10 {
+		t.Errorf("%d events from the EVTX files\n%s", n, errOut.String())
 	}
 }

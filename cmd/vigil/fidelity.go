@@ -11,9 +11,9 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/exception"
+	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
-	"github.com/vigilsec/vigil/source"
 	"github.com/vigilsec/vigil/winlog"
 )
 
@@ -130,10 +130,10 @@ func exceptionFiles(paths []string, all bool) ([]string, error) {
 // patterns match a Windows data stream) and join by host.id, when an input
 // is an EVTX file: no shipper added host.id to its records, so those rules
 // cannot match them.
-func (f *fidelityFlags) checkHostID(rules []*rule.Rule, inputs []source.Input) {
+func (f *fidelityFlags) checkHostID(rules []*rule.Rule, inputs []input.File) {
 	evtx := false
 	for _, in := range inputs {
-		evtx = evtx || in.Format == source.EVTX
+		evtx = evtx || input.FormatOf(in.Path) == "evtx"
 	}
 	if !evtx {
 		return

@@ -16,11 +16,11 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
-	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/order"
 	"github.com/vigilsec/vigil/rule"
-	"github.com/vigilsec/vigil/source"
 	"github.com/vigilsec/vigil/winlog"
 )
 
@@ -42,9 +42,15 @@ EVTX and raw winlog records get the data stream Elastic Agent would use
 and also answer to winlogbeat-*. Events with no index at all are offered to
 every rule.
 
+Files are recognised by content (EVTX, gzip, JSON), not by name; a folder
+walk takes *.evtx, *.json, *.jsonl and *.ndjson files (each optionally
+.gz) and skips anything that is not a regular file. The first interrupt
+(Ctrl-C) stops reading, judges the events already read, and prints the
+summary; a second one ends vigil at once.
+
 Exit status: 0 when the hunt ran (with or without alerts), 1 on bad usage
-or when no input could be read, 2 when --strict is set and a rule failed to
-load.
+or when an input could not be read, 2 when --strict is set and a rule
+failed to load, 130 when interrupted.
 `
 
 type huntCmd struct{}
@@ -128,7 +134,7 @@ type hunt struct {
 	byRule  map[string]int
 	hidden  int
 	failed  error
-	prog    source.Progress
+	prog    order.Progress
 	errs    int
 	bar     *progressbar.ProgressBar // while the progress bar shows
 }
@@ -167,15 +173,6 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if rules == nil {
 		return ruleErr
 	}
-	out := stdout
-	if f.output != "" {
-		file, err := os.Create(f.output)
-		if err != nil {
-			return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
-		}
-		defer file.Close()
-		out = file
-	}
 	var statuses []engine.Status
 	h.bySev, h.byTac, h.byRule = map[string]int{}, map[string]int{}, map[string]int{}
 	exceptions, err := h.flags.fidelity.loadExceptions(f.rules)
@@ -188,27 +185,43 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if h.eng.Rules() == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
 	}
+	if _, err := alert.NewWriter(f.format, io.Discard, h.eng.Fields()); err != nil {
+		return usageError("hunt: %v", err)
+	}
+
+	inputs, expandErrs := input.Expand(paths)
+	h.reportExpand(expandErrs)
+	if len(inputs) == 0 {
+		return &exitError{code: 1, err: errors.New("hunt: no readable input")}
+	}
+	h.flags.fidelity.checkHostID(rules, inputs)
+	// The output is created only now that rules and inputs are known, and
+	// never over an input.
+	out := stdout
+	if f.output != "" {
+		if err := refuseOutputOverInput(f.output, inputs, h.flags.indicators); err != nil {
+			return usageError("hunt: %v", err)
+		}
+		file, err := os.Create(f.output)
+		if err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
+		}
+		defer file.Close()
+		out = file
+	}
 	w, err := alert.NewWriter(f.format, out, h.eng.Fields())
 	if err != nil {
 		return usageError("hunt: %v", err)
 	}
 	h.writer = w
 
-	inputs, expandErrs := source.Expand(paths)
-	for _, err := range expandErrs {
-		fmt.Fprintln(stderr, "vigil:", err)
+	iopt := input.Options{
+		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, RawWinlog: raw,
+		Stdin: stdin, Warn: h.onReadError, Counters: &h.prog.Counters,
 	}
-	if len(inputs) == 0 {
-		return &exitError{code: 1, err: errors.New("hunt: no readable input")}
-	}
-	h.flags.fidelity.checkHostID(rules, inputs)
-	opt := source.Options{
-		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, From: from, To: to,
-		Lateness: f.lateness, Winlog: winlogJSON, RawWinlog: raw, OpenEVTX: openEVTX,
-		Stdin: stdin, Workers: f.workers,
-	}
+	oopt := order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers, Report: h.onReadError}
 	if len(f.indicators) > 0 {
-		if err := h.loadIndicators(ctx, opt); err != nil {
+		if err := h.loadIndicators(ctx, iopt, oopt); err != nil {
 			return err
 		}
 	}
@@ -217,24 +230,19 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	for _, in := range inputs {
 		total += in.Size
 	}
-	process := h.eng.Process
-	var delayed *sequence.Reorder
 	if f.sysmonDelay > 0 {
-		delayed = sysmonDelay(h.eng.Schema(), f.sysmonDelay)
-		process = func(ev *event.Event) { delayed.Push(ev, h.eng.Process) }
+		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.eng.Schema(), f.sysmonDelay), f.sysmonDelay
 	}
-	err = source.Read(ctx, inputs, opt, &h.prog, h.onReadError, func(ev *event.Event) error {
-		process(ev)
+	err = order.Read(ctx, inputs, input.NewOpener(iopt), oopt, &h.prog, func(ev *event.Event) error {
+		h.eng.Process(ev)
 		if f.memprofile != "" && h.prog.Bytes.Load() > total/2 {
 			h.writeHeapProfile(f.memprofile)
 			f.memprofile = ""
 		}
 		return h.failed
 	})
-	if err == nil || errors.Is(err, context.Canceled) {
-		if delayed != nil {
-			delayed.Flush(h.eng.Process)
-		}
+	interrupted := errors.Is(err, context.Canceled)
+	if err == nil || interrupted {
 		h.eng.Flush()
 	}
 	stopProgress()
@@ -244,14 +252,20 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if h.failed != nil {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: writing alerts: %w", h.failed)}
 	}
-	if err != nil {
+	if err != nil && !interrupted {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
 	}
 	if !f.quiet {
 		h.summary(len(inputs), failedRules)
 	}
+	if interrupted {
+		return &exitError{code: 130, err: errors.New("hunt: interrupted")}
+	}
 	if h.prog.Events.Load() == 0 && (h.prog.BadRecords.Load() > 0 || h.prog.Failed.Load() == int64(len(inputs))) {
 		return &exitError{code: 1, err: errors.New("hunt: no input could be read")}
+	}
+	if n := h.prog.Failed.Load(); n > 0 {
+		return &exitError{code: 1, err: fmt.Errorf("hunt: %d of %d inputs could not be read (or not to the end)", n, len(inputs))}
 	}
 	if f.strict && (failedRules > 0 || ruleErr != nil) {
 		return &exitError{code: 2, err: fmt.Errorf("hunt: %d rules failed to load (--strict)", failedRules)}
@@ -264,18 +278,17 @@ const indicatorIndex = "logs-ti_vigil.indicators-default"
 
 // loadIndicators reads the --indicators inputs into the engine's
 // indicator match rules, before the hunt.
-func (h *hunt) loadIndicators(ctx context.Context, opt source.Options) error {
-	inputs, errs := source.Expand(h.flags.indicators)
-	for _, err := range errs {
-		fmt.Fprintln(stderr, "vigil:", err)
-	}
+func (h *hunt) loadIndicators(ctx context.Context, iopt input.Options, oopt order.Options) error {
+	inputs, errs := input.Expand(h.flags.indicators)
+	h.reportExpand(errs)
 	if len(inputs) == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no readable --indicators input")}
 	}
-	opt.Index = indicatorIndex
-	opt.From, opt.To = 0, 0 // --from/--to select events, not indicators
-	var prog source.Progress
-	err := source.Read(ctx, inputs, opt, &prog, h.onReadError, func(ev *event.Event) error {
+	var prog order.Progress
+	iopt.Index = indicatorIndex
+	iopt.Counters = &prog.Counters
+	oopt.From, oopt.To = 0, 0 // --from/--to select events, not indicators
+	err := order.Read(ctx, inputs, input.NewOpener(iopt), oopt, &prog, func(ev *event.Event) error {
 		h.eng.AddIndicator(ev)
 		return nil
 	})
@@ -403,6 +416,12 @@ func (h *hunt) summary(inputs, failedRules int) {
 	if n := h.prog.BadRecords.Load(); n > 0 {
 		fmt.Fprintf(w, "  unreadable records: %d\n", n)
 	}
+	if n := h.prog.Recovered.Load(); n > 0 {
+		fmt.Fprintf(w, "  EVTX records recovered from chunks with a bad checksum: %d\n", n)
+	}
+	if n := h.prog.BadTimes.Load(); n > 0 {
+		fmt.Fprintf(w, "  events whose %s could not be read (kept, ordered as 1970-01-01): %d\n", h.flags.timeField, n)
+	}
 	if n := h.prog.Late.Load(); n > 0 {
 		fmt.Fprintf(w, "  events out of time order beyond --lateness %s: %d (judged out of order)\n", h.flags.lateness, n)
 	}
@@ -485,20 +504,4 @@ func (h *hunt) writeHeapProfile(path string) {
 	if err := pprof.WriteHeapProfile(pf); err != nil {
 		fmt.Fprintln(stderr, "vigil:", err)
 	}
-}
-
-// sysmonDelay returns a reorder stage that holds Sysmon network events
-// (event 3) back by d, so that a sequence [process] -> [network] sees the
-// connection after the process start even when Sysmon stamped it earlier.
-func sysmonDelay(s *event.Schema, d time.Duration) *sequence.Reorder {
-	channel, code := s.Slot("winlog.channel"), s.Slot("event.code")
-	return sequence.NewReorder(0, sequence.ReorderOptions{
-		MaxDelay: d,
-		Delay: func(ev *event.Event) time.Duration {
-			if ev.Get(code).Str() == "3" && ev.Get(channel).Str() == "Microsoft-Windows-Sysmon/Operational" {
-				return d
-			}
-			return 0
-		},
-	})
 }

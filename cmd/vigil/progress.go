@@ -8,13 +8,13 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/vigilsec/vigil/source"
+	"github.com/vigilsec/vigil/input"
 )
 
 // startProgress shows a progress bar on stderr while the hunt reads, when
 // stderr is a terminal (or --progress always). It returns the function that
 // stops it.
-func (h *hunt) startProgress(inputs []source.Input) func() {
+func (h *hunt) startProgress(inputs []input.File) func() {
 	show := false
 	switch h.flags.progress {
 	case "always":

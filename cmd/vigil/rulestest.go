@@ -10,7 +10,6 @@ import (
 
 	"github.com/vigilsec/vigil/builtin"
 	"github.com/vigilsec/vigil/ruletest"
-	"github.com/vigilsec/vigil/source"
 	"github.com/vigilsec/vigil/winlog"
 )
 
@@ -80,7 +79,6 @@ func rulesTest(ctx context.Context, args []string) error {
 		load = func(name string) (*ruletest.File, error) { return ruletest.LoadFS(pack, "builtin", name) }
 	}
 	runner := &ruletest.Runner{
-		Source:  source.Options{Winlog: winlogJSON, OpenEVTX: openEVTX},
 		Aliases: winlog.Aliases,
 	}
 	var results []ruletest.Result

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/internal/synth"
+	"github.com/vigilsec/vigil/order"
 )
 
 // benchSetup decodes synthetic ECS events once (the pool) and prepares
@@ -293,7 +294,7 @@ func BenchmarkReorder(b *testing.B) {
 			name = "owned"
 		}
 		b.Run(name, func(b *testing.B) {
-			r := NewReorder(2*time.Second, ReorderOptions{Owned: owned})
+			r := order.NewBuffer(2*time.Second, order.BufferOptions{Owned: owned})
 			out := 0
 			emit := func(*event.Event) { out++ }
 			b.ReportAllocs()

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/internal/conformance"
+	"github.com/vigilsec/vigil/eql/search"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/internal/testenv"
@@ -47,34 +47,21 @@ func TestConformance(t *testing.T) {
 }
 
 // runQuery is the conformance runner's SequenceRunner: it runs a compiled
-// sequence or sample, through the same adapters the engine uses, over the
+// sequence or sample through package search, as vigil eql does, over the
 // events, which are in Elasticsearch's order already.
 func runQuery(p *eql.Program, events []*event.Event, c *conformance.Case) ([]conformance.Match, error) {
 	var out []conformance.Match
-	emit := func(r sequence.Result) {
+	s, err := search.New(p, search.Options{Size: c.Size, MaxSamplesPerKey: c.MaxSamplesPerKey, Owned: true}, func(r sequence.Result) {
 		out = append(out, conformance.Match{Events: r.Events, Keys: r.Keys})
+	})
+	if err != nil {
+		return nil, err
 	}
-	switch p.Kind() {
-	case eql.SequenceQuery:
-		m, err := sequence.NewMatcher(engine.SequenceSpec(p, nil), sequence.Options{Owned: true})
-		if err != nil {
-			return nil, err
+	for _, ev := range events {
+		if !s.Push(ev) {
+			break
 		}
-		for _, ev := range events {
-			m.Push(ev, emit)
-		}
-		m.Flush(emit)
-	case eql.SampleQuery:
-		s, err := sequence.NewSampler(engine.SampleSpec(p, c.MaxSamplesPerKey, nil), sequence.SampleOptions{Owned: true})
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range events {
-			s.Push(ev)
-		}
-		s.Flush(emit)
-	default:
-		return nil, fmt.Errorf("not a sequence or sample: %v", p.Kind())
 	}
+	s.Flush()
 	return out, nil
 }

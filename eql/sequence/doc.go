@@ -1,6 +1,5 @@
 // Package sequence is the streaming runtime of EQL sequences and samples,
-// with Elasticsearch's semantics, plus the reorder buffer that puts events
-// in order before they are matched.
+// with Elasticsearch's semantics, and their head and tail pipes.
 //
 // It knows nothing of EQL syntax: package eql compiles a query into a Spec
 // (per-stage predicates and join-key getters) and runs it here.
@@ -64,16 +63,15 @@
 //
 // # Order
 //
-// A Reorder buffer holds events for a configurable lateness and releases
-// them in order of time, tiebreaker and arrival; an event that arrives after
-// a later one has been released is counted and reported, then passed on out
-// of order or dropped, as configured.
+// Events must arrive in order of time, tiebreaker and arrival; package
+// order's Buffer puts them so within a lateness window, and counts and
+// reports those that arrive too late.
 //
 // Ordering by time cannot help an event whose timestamp is earlier than
 // that of the event it follows: Sysmon can log a network connection (event
 // 3) up to ~2 s before the start (event 1) of the process that made it, and
 // then `[process] -> [network]` does not match, here as in Elasticsearch.
-// ReorderOptions.Delay can hold such events back in the order (not in
+// order.BufferOptions.Delay can hold such events back in the order (not in
 // time) so that they do; this goes beyond Elasticsearch on purpose.
 //
 // Head and tail pipes are a Pipe.

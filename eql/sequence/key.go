@@ -1,13 +1,12 @@
 package sequence
 
 import (
-	"cmp"
 	"encoding/binary"
 	"math"
-	"strings"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/order"
 )
 
 // A join key is encoded as the concatenation of its values, each a tag byte
@@ -130,7 +129,7 @@ func compareKeys(a, b string) int {
 		var va, vb event.Value
 		va, a = keyValue(a)
 		vb, b = keyValue(b)
-		if c := compareValues(va, vb); c != 0 {
+		if c := order.CompareValues(va, vb); c != 0 {
 			return c
 		}
 	}
@@ -141,51 +140,6 @@ func compareKeys(a, b string) int {
 		return -1
 	}
 	return 1
-}
-
-func kindRank(v event.Value) int {
-	switch v.Kind() {
-	case event.KindBool:
-		return 1
-	case event.KindInt, event.KindFloat:
-		return 2
-	case event.KindString:
-		return 3
-	}
-	return 0
-}
-
-func compareValues(a, b event.Value) int {
-	ra, rb := kindRank(a), kindRank(b)
-	if ra != rb {
-		return cmp.Compare(ra, rb)
-	}
-	switch ra {
-	case 1:
-		return cmp.Compare(int(a.Int()), int(b.Int()))
-	case 2:
-		if a.Kind() == event.KindInt && b.Kind() == event.KindInt {
-			x, y := a.Int(), b.Int()
-			switch {
-			case x < y:
-				return -1
-			case x > y:
-				return 1
-			}
-			return 0
-		}
-		x, y := a.Float(), b.Float()
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
-		}
-		return 0
-	case 3:
-		return strings.Compare(a.Str(), b.Str())
-	}
-	return 0
 }
 
 // keyBuilder computes the join keys of an event for a stage: the cartesian

@@ -136,7 +136,7 @@ func (m *Matcher) own() *event.Event {
 }
 
 // Push consumes the next event. Events must come in order of time, then
-// tiebreaker, then arrival (a Reorder puts them in order). Results that the
+// tiebreaker, then arrival (an order.Buffer puts them in order). Results that the
 // event decides are passed to emit, in output order.
 func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 	if ev.Time > m.now {

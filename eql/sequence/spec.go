@@ -55,7 +55,7 @@ type Options struct {
 	MaxFanout int
 	// Owned says that the caller hands events over to the matcher and does
 	// not reuse them, so they are retained without being cloned (events
-	// released by a Reorder are owned this way).
+	// released by an order.Buffer are owned this way).
 	Owned bool
 	// Retain, when set, makes the copy of an event the matcher keeps,
 	// instead of Clone: event.Event.SnapshotTo, say, which copies only

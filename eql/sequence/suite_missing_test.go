@@ -16,6 +16,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/order"
 )
 
 // sharedDir returns the shared data directory from VIGIL_SHARED, resolved
@@ -145,7 +146,7 @@ func TestSuiteMissingEvents(t *testing.T) {
 			// Feed the data through a reorder buffer that holds
 			// everything (infinite lateness), ordered by @timestamp
 			// and the tiebreaker `sequence`.
-			ro := NewReorder(time.Duration(1<<62), ReorderOptions{
+			ro := order.NewBuffer(time.Duration(1<<62), order.BufferOptions{
 				Tiebreaker: func(e *event.Event) event.Value { return e.Get(seqSlot) },
 			})
 			feed := func(e *event.Event) { m.Push(e, pipe.Push) }

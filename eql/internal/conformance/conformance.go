@@ -17,9 +17,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +28,7 @@ import (
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
+	"github.com/vigilsec/vigil/order"
 )
 
 // Case is one [[queries]] entry of a spec file.
@@ -57,8 +58,9 @@ type Match struct {
 
 // SequenceRunner runs a compiled sequence or sample over a data set's
 // events, given in Elasticsearch's order (timestamp, tiebreaker, input
-// order), and returns every match in Elasticsearch's result order. The
-// runner applies the head and tail pipes and the case's size afterwards.
+// order), and returns the matches in Elasticsearch's result order with the
+// head and tail pipes and the case's size applied, as a search request
+// returns them.
 type SequenceRunner func(p *eql.Program, events []*event.Event, c *Case) ([]Match, error)
 
 // Status is a case's outcome.
@@ -664,9 +666,8 @@ func (ds *dataset) run(c *Case, seq SequenceRunner) Result {
 			res.Status, res.Reason = Fail, "run: "+err.Error()
 			return res
 		}
-		from, to := limit(prog, len(matches), c.Size)
 		var keys []string
-		for _, m := range matches[from:to] {
+		for _, m := range matches {
 			for _, ev := range m.Events {
 				if ev == nil {
 					ids = append(ids, -1)
@@ -733,19 +734,22 @@ func (ds *dataset) events(schema *event.Schema) ([]*event.Event, error) {
 		}
 		out = append(out, ev)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Time != b.Time {
-			return a.Time < b.Time
-		}
-		if tie >= 0 {
-			x, y := a.Get(tie), b.Get(tie)
-			if x.IsNumber() && y.IsNumber() && x.Float() != y.Float() {
-				return x.Float() < y.Float()
-			}
-		}
-		return a.Seq < b.Seq
-	})
+	// Elasticsearch's order: timestamp, tiebreaker, then input order, as
+	// the event-time buffer releases them (holding them all).
+	var opt order.BufferOptions
+	opt.Owned = true
+	opt.MaxBuffered = len(out) + 1
+	if tie >= 0 {
+		opt.Tiebreaker = func(ev *event.Event) event.Value { return ev.Get(tie) }
+	}
+	buf := order.NewBuffer(time.Duration(math.MaxInt64), opt)
+	sorted := make([]*event.Event, 0, len(out))
+	keep := func(ev *event.Event) { sorted = append(sorted, ev) }
+	for _, ev := range out {
+		buf.Push(ev, keep)
+	}
+	buf.Flush(keep)
+	out = sorted
 	return out, nil
 }
 

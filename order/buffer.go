@@ -1,6 +1,7 @@
-package sequence
+package order
 
 import (
+	"cmp"
 	"math"
 	"strings"
 	"time"
@@ -9,8 +10,8 @@ import (
 	"github.com/vigilsec/vigil/event"
 )
 
-// ReorderOptions configure a Reorder.
-type ReorderOptions struct {
+// BufferOptions configure a Buffer.
+type BufferOptions struct {
 	// Tiebreaker returns the value that orders events with the same time
 	// (Elasticsearch's tiebreaker_field); nil means none. Numbers compare
 	// numerically, strings lexically; events without a value come after
@@ -45,11 +46,14 @@ type ReorderOptions struct {
 	MaxDelay time.Duration
 }
 
-// DefaultMaxBuffered is the default cap on the events a Reorder holds.
+// noTime marks the absence of a time.
+const noTime = math.MinInt64
+
+// DefaultMaxBuffered is the default cap on the events a Buffer holds.
 const DefaultMaxBuffered = 1_000_000
 
-// ReorderStats are a Reorder's counters.
-type ReorderStats struct {
+// BufferStats are a Buffer's counters.
+type BufferStats struct {
 	Buffered  int    // events held now
 	Released  uint64 // events released in order
 	Late      uint64 // events that arrived after a later event had been released
@@ -59,7 +63,7 @@ type ReorderStats struct {
 	Watermark int64  // MaxSeen - lateness - MaxDelay
 }
 
-// Reorder puts events that arrive slightly out of order back in order of
+// Buffer puts events that arrive slightly out of order back in order of
 // time, tiebreaker and arrival (ev.Seq, then the order of Push). It holds
 // each event until an event more than the lateness newer has been seen,
 // so an event may arrive up to the lateness late and still take its place
@@ -73,10 +77,10 @@ type ReorderStats struct {
 //
 // Released events belong to the receiver; a Matcher can keep them without
 // copying (Options.Owned).
-type Reorder struct {
+type Buffer struct {
 	lateness int64
 	maxDelay int64
-	opt      ReorderOptions
+	opt      BufferOptions
 	h        []item // min-heap by ordinal
 	arrival  uint64
 	maxSeen  int64
@@ -88,7 +92,7 @@ type Reorder struct {
 	tbBuf   []byte
 	lastSeq uint64
 	lastArr uint64
-	stats   ReorderStats
+	stats   BufferStats
 }
 
 // item is a buffered event. It is small so that the heap moves little; the
@@ -99,16 +103,16 @@ type item struct {
 	ev  *event.Event
 }
 
-// NewReorder returns a reorder buffer that accepts events up to lateness
+// NewBuffer returns an event-time buffer that accepts events up to lateness
 // late.
-func NewReorder(lateness time.Duration, opt ReorderOptions) *Reorder {
+func NewBuffer(lateness time.Duration, opt BufferOptions) *Buffer {
 	if lateness < 0 {
 		lateness = 0
 	}
 	if opt.MaxBuffered <= 0 {
 		opt.MaxBuffered = DefaultMaxBuffered
 	}
-	r := &Reorder{lateness: int64(lateness), opt: opt, maxSeen: noTime}
+	r := &Buffer{lateness: int64(lateness), opt: opt, maxSeen: noTime}
 	if opt.Delay != nil && opt.MaxDelay > 0 {
 		r.maxDelay = int64(opt.MaxDelay)
 	}
@@ -117,14 +121,14 @@ func NewReorder(lateness time.Duration, opt ReorderOptions) *Reorder {
 
 // Watermark returns a time before which no event will be released in
 // order any more: the newest time seen less the lateness (and MaxDelay).
-// It is what a Matcher's Advance takes. Before the first event it is
+// It is what a Matcher's or an engine's Advance takes. Before the first event it is
 // math.MinInt64.
-func (r *Reorder) Watermark() int64 {
+func (r *Buffer) Watermark() int64 {
 	return r.due() - r.maxDelay
 }
 
 // due returns the sort time below which buffered events are released.
-func (r *Reorder) due() int64 {
+func (r *Buffer) due() int64 {
 	// maxSeen - lateness - maxDelay, saturating at math.MinInt64.
 	if r.maxSeen == noTime || uint64(r.maxSeen)-(1<<63) < uint64(r.lateness)+uint64(r.maxDelay) {
 		return math.MinInt64 + r.maxDelay
@@ -134,7 +138,7 @@ func (r *Reorder) due() int64 {
 
 // Push adds an event and passes to out the events that are now due, in
 // order.
-func (r *Reorder) Push(ev *event.Event, out func(*event.Event)) {
+func (r *Buffer) Push(ev *event.Event, out func(*event.Event)) {
 	own := ev
 	if !r.opt.Owned {
 		own = ev.Clone()
@@ -173,14 +177,14 @@ func (r *Reorder) Push(ev *event.Event, out func(*event.Event)) {
 }
 
 // Flush releases every event held, in order.
-func (r *Reorder) Flush(out func(*event.Event)) {
+func (r *Buffer) Flush(out func(*event.Event)) {
 	for len(r.h) > 0 {
 		r.pop(out)
 	}
 }
 
 // Stats returns the counters.
-func (r *Reorder) Stats() ReorderStats {
+func (r *Buffer) Stats() BufferStats {
 	s := r.stats
 	s.Buffered = len(r.h)
 	s.MaxSeen = r.maxSeen
@@ -188,7 +192,7 @@ func (r *Reorder) Stats() ReorderStats {
 	return s
 }
 
-func (r *Reorder) pop(out func(*event.Event)) {
+func (r *Buffer) pop(out func(*event.Event)) {
 	it := r.h[0]
 	n := len(r.h) - 1
 	r.h[0] = r.h[n]
@@ -214,12 +218,12 @@ func (r *Reorder) pop(out func(*event.Event)) {
 
 // beforeLast reports whether an arriving event sorts before the last one
 // released.
-func (r *Reorder) beforeLast(it *item) bool {
+func (r *Buffer) beforeLast(it *item) bool {
 	if it.t != r.lastT {
 		return it.t < r.lastT
 	}
 	if r.opt.Tiebreaker != nil {
-		if c := compareTiebreakers(r.opt.Tiebreaker(it.ev), r.lastTB); c != 0 {
+		if c := CompareTiebreakers(r.opt.Tiebreaker(it.ev), r.lastTB); c != 0 {
 			return c < 0
 		}
 	}
@@ -229,7 +233,7 @@ func (r *Reorder) beforeLast(it *item) bool {
 	return it.arr < r.lastArr
 }
 
-func (r *Reorder) push(it item) {
+func (r *Buffer) push(it item) {
 	r.h = append(r.h, it)
 	i := len(r.h) - 1
 	for i > 0 {
@@ -242,7 +246,7 @@ func (r *Reorder) push(it item) {
 	}
 }
 
-func (r *Reorder) down(i int) {
+func (r *Buffer) down(i int) {
 	n := len(r.h)
 	for {
 		l := 2*i + 1
@@ -262,12 +266,12 @@ func (r *Reorder) down(i int) {
 }
 
 // less orders items by time, tiebreaker, ev.Seq and arrival.
-func (r *Reorder) less(a, b *item) bool {
+func (r *Buffer) less(a, b *item) bool {
 	if a.t != b.t {
 		return a.t < b.t
 	}
 	if r.opt.Tiebreaker != nil {
-		if c := compareTiebreakers(r.opt.Tiebreaker(a.ev), r.opt.Tiebreaker(b.ev)); c != 0 {
+		if c := CompareTiebreakers(r.opt.Tiebreaker(a.ev), r.opt.Tiebreaker(b.ev)); c != 0 {
 			return c < 0
 		}
 	}
@@ -277,10 +281,10 @@ func (r *Reorder) less(a, b *item) bool {
 	return a.arr < b.arr
 }
 
-// compareTiebreakers orders tiebreaker values: numbers numerically,
+// CompareTiebreakers orders tiebreaker values as Elasticsearch does: numbers numerically,
 // strings lexically, booleans false first; a missing or null value comes
 // last. For an array the first element counts.
-func compareTiebreakers(a, b event.Value) int {
+func CompareTiebreakers(a, b event.Value) int {
 	if a.Kind() == event.KindArray {
 		a = first(a)
 	}
@@ -296,10 +300,48 @@ func compareTiebreakers(a, b event.Value) int {
 	case bn:
 		return -1
 	}
-	if a.Kind() == event.KindString && b.Kind() == event.KindString {
+	return CompareValues(a, b)
+}
+
+// CompareValues orders values as Elasticsearch orders sort and composite
+// keys: missing or null first, then booleans (false before true), numbers
+// by value, strings byte-wise.
+func CompareValues(a, b event.Value) int {
+	ra, rb := kindRank(a), kindRank(b)
+	if ra != rb {
+		return cmp.Compare(ra, rb)
+	}
+	switch ra {
+	case 1:
+		return cmp.Compare(a.Int(), b.Int())
+	case 2:
+		if a.Kind() == event.KindInt && b.Kind() == event.KindInt {
+			return cmp.Compare(a.Int(), b.Int())
+		}
+		x, y := a.Float(), b.Float()
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case 3:
 		return strings.Compare(a.Str(), b.Str())
 	}
-	return compareValues(a, b)
+	return 0
+}
+
+func kindRank(v event.Value) int {
+	switch v.Kind() {
+	case event.KindBool:
+		return 1
+	case event.KindInt, event.KindFloat:
+		return 2
+	case event.KindString:
+		return 3
+	}
+	return 0
 }
 
 func first(v event.Value) event.Value {

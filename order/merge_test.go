@@ -1,4 +1,4 @@
-package source
+package order
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/input"
 )
 
 func write(t *testing.T, dir, name, content string) string {
@@ -46,17 +47,23 @@ type got struct {
 }
 
 func run(t *testing.T, paths []string, opt Options) (got, *Progress) {
+	return runInput(t, paths, input.Options{}, opt)
+}
+
+func runInput(t *testing.T, paths []string, iopt input.Options, opt Options) (got, *Progress) {
 	t.Helper()
 	s := event.NewSchema()
 	n := s.Slot("n")
-	opt.Schema = s
-	inputs, errs := Expand(paths)
+	iopt.Schema = s
+	inputs, errs := input.Expand(paths)
 	var g got
 	for _, e := range errs {
 		g.errs = append(g.errs, e.Error())
 	}
 	prog := new(Progress)
-	err := Read(context.Background(), inputs, opt, prog, func(err error) { g.errs = append(g.errs, err.Error()) }, func(ev *event.Event) error {
+	iopt.Counters = &prog.Counters
+	opt.Report = func(err error) { g.errs = append(g.errs, err.Error()) }
+	err := Read(context.Background(), inputs, input.NewOpener(iopt), opt, prog, func(ev *event.Event) error {
 		g.ids = append(g.ids, ev.Get(n).Int())
 		g.index = append(g.index, ev.Index)
 		g.source = append(g.source, filepath.Base(ev.Source))
@@ -122,7 +129,7 @@ func TestIndexAndTimeFilter(t *testing.T) {
 			doc("09", 9, ""))
 	from := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC).UnixNano()
 	to := time.Date(2026, 1, 1, 0, 0, 5, 0, time.UTC).UnixNano()
-	g, prog := run(t, []string{p}, Options{Index: "fallback", From: from, To: to})
+	g, prog := runInput(t, []string{p}, input.Options{Index: "fallback"}, Options{From: from, To: to})
 	if fmt.Sprint(g.ids) != "[1 2 3]" || prog.Filtered.Load() != 1 {
 		t.Errorf("ids %v filtered %d", g.ids, prog.Filtered.Load())
 	}
@@ -134,25 +141,17 @@ func TestIndexAndTimeFilter(t *testing.T) {
 func TestRawWinlog(t *testing.T) {
 	dir := t.TempDir()
 	p := write(t, dir, "w.ndjson",
-		`{"@timestamp":"2026-01-01T00:00:01Z","n":1,"winlog":{"channel":"Security","event_id":"4624"}}`+"\n"+
+		`{"@timestamp":"2026-01-01T00:00:01Z","n":1,"winlog":{"channel":"Security","event_id":"4624","provider_name":"Microsoft-Windows-Security-Auditing"}}`+"\n"+
 			`{"@timestamp":"2026-01-01T00:00:02Z","n":2,"winlog":{"channel":"Security"},"event":{"category":["authentication"]}}`+"\n")
-	calls := 0
-	g, _ := run(t, []string{p}, Options{Winlog: func() WinlogFunc {
-		return func(line []byte, d *event.Doc) (string, error) {
-			calls++
-			d.Set("n", event.Int(100))
-			d.Set("@timestamp", event.Str("2026-01-01T00:00:01Z"))
-			return "logs-system.security-default", nil
-		}
-	}})
-	if calls != 1 || fmt.Sprint(g.ids) != "[100 2]" || g.index[0] != "logs-system.security-default" {
-		t.Errorf("calls %d ids %v index %v", calls, g.ids, g.index)
+	g, _ := run(t, []string{p}, Options{})
+	if len(g.index) != 2 || g.index[0] != "logs-system.security-default" || g.index[1] != "" {
+		t.Errorf("index %v errs %v", g.index, g.errs)
 	}
 }
 
 func TestExpandErrors(t *testing.T) {
 	dir := t.TempDir()
-	_, errs := Expand([]string{filepath.Join(dir, "missing.ndjson"), dir})
+	_, errs := input.Expand([]string{filepath.Join(dir, "missing.ndjson"), dir})
 	if len(errs) != 2 || !strings.Contains(errs[0].Error(), "no such file") || !strings.Contains(errs[1].Error(), "no .evtx, .json") {
 		t.Errorf("errs %v", errs)
 	}
@@ -176,6 +175,61 @@ func TestManyEventsManyFiles(t *testing.T) {
 	for i, id := range g.ids {
 		if id != int64(i) {
 			t.Fatalf("event %d is %d", i, id)
+		}
+	}
+}
+
+// TestWatermarkAdvances: Options.Advance receives a rising watermark that
+// no event passed on in order afterwards is older than.
+func TestWatermarkAdvances(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, dir, "a.ndjson", doc("01", 1, "")+doc("04", 4, "")+doc("06", 6, ""))
+	b := write(t, dir, "b.ndjson", doc("02", 2, "")+doc("03", 3, "")+doc("05", 5, ""))
+	s := event.NewSchema()
+	var prog Progress
+	var marks, times []int64
+	err := Read(context.Background(), []input.File{{Path: a}, {Path: b}}, input.NewOpener(input.Options{Schema: s, Counters: &prog.Counters}),
+		Options{Advance: func(wm int64) {
+			if len(marks) > 0 && wm <= marks[len(marks)-1] {
+				t.Errorf("watermark %d after %d", wm, marks[len(marks)-1])
+			}
+			marks = append(marks, wm)
+		}}, &prog, func(ev *event.Event) error {
+			if len(marks) > 0 && ev.Time < marks[len(marks)-1] {
+				t.Errorf("event at %d after watermark %d", ev.Time, marks[len(marks)-1])
+			}
+			times = append(times, ev.Time)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(marks) != 6 || marks[5] != times[5] {
+		t.Errorf("watermarks %v for times %v", marks, times)
+	}
+}
+
+// TestSysmonNetworkDelayByProvider: Sysmon network events are recognised
+// by provider name or channel and event code, in ECS or raw form.
+func TestSysmonNetworkDelayByProvider(t *testing.T) {
+	s := event.NewSchema()
+	delay := SysmonNetworkDelay(s, 2*time.Second)
+	for _, tc := range []struct {
+		doc  string
+		want time.Duration
+	}{
+		{`{"event":{"code":"3","provider":"Microsoft-Windows-Sysmon"}}`, 2 * time.Second},
+		{`{"event":{"code":"3"},"winlog":{"provider_name":"Microsoft-Windows-Sysmon"}}`, 2 * time.Second},
+		{`{"winlog":{"event_id":3,"channel":"Microsoft-Windows-Sysmon/Operational"}}`, 2 * time.Second},
+		{`{"event":{"code":"1","provider":"Microsoft-Windows-Sysmon"}}`, 0},
+		{`{"event":{"code":"3","provider":"Microsoft-Windows-Security-Auditing"}}`, 0},
+	} {
+		var ev event.Event
+		if err := s.Decode([]byte(tc.doc), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if got := delay(&ev); got != tc.want {
+			t.Errorf("%s: delay %v, want %v", tc.doc, got, tc.want)
 		}
 	}
 }

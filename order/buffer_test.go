@@ -1,4 +1,4 @@
-package sequence
+package order
 
 import (
 	"fmt"
@@ -8,9 +8,33 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testevent"
 )
 
-var slotTB = testSchema.Slot("tb")
+var (
+	testSchema = event.NewSchema()
+	slotID     = testSchema.Slot("id")
+	slotTB     = testSchema.Slot("tb")
+)
+
+// ev is a test event: id, time in milliseconds and other fields.
+type ev struct {
+	id     int
+	ms     int64
+	typ    string // unused here; kept so tables read like sequence's
+	fields map[string]any
+}
+
+func (e ev) build(seq uint64) *event.Event {
+	d := testevent.Doc{"id": e.id}
+	for k, v := range e.fields {
+		d[k] = v
+	}
+	x := d.Event(testSchema)
+	x.Time = e.ms * int64(time.Millisecond)
+	x.Seq = seq
+	return x
+}
 
 func ids(evs []*event.Event) string {
 	var b strings.Builder
@@ -23,12 +47,12 @@ func ids(evs []*event.Event) string {
 	return b.String()
 }
 
-func TestReorder(t *testing.T) {
+func TestBuffer(t *testing.T) {
 	tb := func(v any) map[string]any { return map[string]any{"tb": v} }
 	tests := []struct {
 		name     string
 		lateness time.Duration
-		opt      ReorderOptions
+		opt      BufferOptions
 		evs      []ev
 		want     string // released ids; "|" marks Flush
 		late     uint64
@@ -50,7 +74,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "ties: tiebreaker numeric, then arrival; no tiebreaker last",
 			lateness: time.Hour,
-			opt:      ReorderOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
+			opt:      BufferOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
 			evs: []ev{
 				{1, 5, "", tb(10)}, {2, 5, "", nil}, {3, 5, "", tb(2)}, {4, 5, "", tb(2.5)}, {5, 5, "", tb(10)}, {6, 1, "", tb(99)},
 			},
@@ -59,7 +83,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "ties: strings lexically",
 			lateness: time.Hour,
-			opt:      ReorderOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
+			opt:      BufferOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }},
 			evs:      []ev{{1, 5, "", tb("b")}, {2, 5, "", tb("a10")}, {3, 5, "", tb("a9")}},
 			want:     "| 2 3 1",
 		},
@@ -73,7 +97,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "too late: dropped and counted",
 			lateness: 10 * time.Millisecond,
-			opt:      ReorderOptions{DropLate: true},
+			opt:      BufferOptions{DropLate: true},
 			evs:      []ev{{1, 0, "", nil}, {2, 20, "", nil}, {3, 31, "", nil}, {4, 5, "", nil}, {5, 40, "", nil}},
 			want:     "1 2 | 3 5",
 			late:     1,
@@ -88,7 +112,7 @@ func TestReorder(t *testing.T) {
 		{
 			name:     "full buffer releases the oldest early",
 			lateness: time.Hour,
-			opt:      ReorderOptions{MaxBuffered: 2},
+			opt:      BufferOptions{MaxBuffered: 2},
 			evs:      []ev{{3, 3, "", nil}, {1, 1, "", nil}, {2, 2, "", nil}, {4, 4, "", nil}, {0, 0, "", nil}},
 			want:     "1 2 0 | 3 4",
 			forced:   2,
@@ -102,7 +126,7 @@ func TestReorder(t *testing.T) {
 			opt.OnLate = func(e *event.Event, wm int64) {
 				reported = append(reported, fmt.Sprint(e.Get(slotID).Int()))
 			}
-			r := NewReorder(tc.lateness, opt)
+			r := NewBuffer(tc.lateness, opt)
 			var out []*event.Event
 			emit := func(e *event.Event) { out = append(out, e) }
 			scratch := &event.Event{}
@@ -129,8 +153,8 @@ func TestReorder(t *testing.T) {
 	}
 }
 
-func TestReorderWatermark(t *testing.T) {
-	r := NewReorder(2*time.Second, ReorderOptions{})
+func TestBufferWatermark(t *testing.T) {
+	r := NewBuffer(2*time.Second, BufferOptions{})
 	if wm := r.Watermark(); wm != noTime {
 		t.Errorf("watermark before any event %d", wm)
 	}
@@ -138,7 +162,7 @@ func TestReorderWatermark(t *testing.T) {
 	if wm := r.Watermark(); wm != int64(8*time.Second) {
 		t.Errorf("watermark %d", wm)
 	}
-	huge := NewReorder(time.Duration(1<<62), ReorderOptions{})
+	huge := NewBuffer(time.Duration(1<<62), BufferOptions{})
 	e := ev{1, 0, "", nil}.build(0)
 	e.Time = -1 << 62
 	huge.Push(e, func(*event.Event) {})
@@ -147,109 +171,16 @@ func TestReorderWatermark(t *testing.T) {
 	}
 }
 
-// TestReorderThenMatch runs a two-stage sequence over events that arrive
-// out of order: within the lateness the reorder buffer restores the order
-// the sequence needs; beyond it the late event is passed on and still
-// completes the partial sequence waiting for it.
-func TestReorderThenMatch(t *testing.T) {
-	spec := &Spec{Stages: []Stage{stage("proc", "guid"), stage("net", "guid")}, MaxSpan: time.Minute}
-	g := func(s string) map[string]any { return map[string]any{"guid": s} }
-	arrivals := []ev{
-		{2, 10000, "net", g("A")}, // arrives before its process, 1 s later in time
-		{1, 9000, "proc", g("A")},
-		{3, 20000, "proc", g("B")},
-		{5, 25000, "x", nil},
-		{6, 30000, "y", nil},
-		{4, 24000, "net", g("B")}, // arrives after x, which is later in time
-	}
-	for _, tc := range []struct {
-		name     string
-		lateness time.Duration // < 0: no reorder buffer
-		drop     bool
-		want     string
-		late     uint64
-	}{
-		{"no reorder", -1, false, "3,4 [B]", 0},
-		{"2s lateness, late passed on", 2 * time.Second, false, "1,2 [A]; 3,4 [B]", 1},
-		{"2s lateness, late dropped", 2 * time.Second, true, "1,2 [A]", 1},
-		{"5s lateness", 5 * time.Second, false, "1,2 [A]; 3,4 [B]", 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := NewMatcher(spec, Options{Owned: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var out []Result
-			emit := func(res Result) { out = append(out, res) }
-			feed := func(e *event.Event) { m.Push(e, emit) }
-			if tc.lateness < 0 {
-				for i, e := range arrivals {
-					feed(e.build(uint64(i)))
-				}
-				m.Flush(emit)
-				if got := format(out); got != tc.want {
-					t.Errorf("got %q, want %q", got, tc.want)
-				}
-				return
-			}
-			r := NewReorder(tc.lateness, ReorderOptions{DropLate: tc.drop})
-			for i, e := range arrivals {
-				r.Push(e.build(uint64(i)), feed)
-				m.Advance(r.Watermark(), emit)
-			}
-			r.Flush(feed)
-			m.Flush(emit)
-			if got := format(out); got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-			if s := r.Stats(); s.Late != tc.late {
-				t.Errorf("late %d, want %d", s.Late, tc.late)
-			}
-		})
-	}
-}
-
-func TestPipe(t *testing.T) {
-	res := func(id int) Result {
-		return Result{Events: []*event.Event{ev{id, 0, "", nil}.build(0)}}
-	}
-	for _, tc := range []struct {
-		ops  []PipeOp
-		want string
-		done bool
-	}{
-		{nil, "1; 2; 3; 4; 5", false},
-		{[]PipeOp{{N: 2}}, "1; 2", true},
-		{[]PipeOp{{Tail: true, N: 2}}, "4; 5", false},
-		{[]PipeOp{{Tail: true, N: 3}, {N: 1}}, "3", false},
-		{[]PipeOp{{N: 4}, {Tail: true, N: 2}}, "3; 4", true},
-		{[]PipeOp{{N: 0}}, "", true},
-		{[]PipeOp{{Tail: true, N: 0}}, "", false},
-		{[]PipeOp{{Tail: true, N: 9}}, "1; 2; 3; 4; 5", false},
-	} {
-		var out []Result
-		p := NewPipe(tc.ops, func(r Result) { out = append(out, r) })
-		for i := 1; i <= 5; i++ {
-			p.Push(res(i))
-		}
-		done := p.Done()
-		p.Flush()
-		if got := format(out); got != tc.want || done != tc.done {
-			t.Errorf("%v: got %q done=%v, want %q done=%v", tc.ops, got, done, tc.want, tc.done)
-		}
-	}
-}
-
 // TestReorderProperties: for random arrivals every event comes out exactly
 // once; what comes out in order is sorted, and each event that breaks the
 // order was counted late; events no more than the lateness late are never
 // late.
-func TestReorderProperties(t *testing.T) {
+func TestBufferProperties(t *testing.T) {
 	for seed := range uint64(300) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		lateness := time.Duration(rng.IntN(20)) * time.Millisecond
 		maxJitter := 1 + rng.IntN(40)
-		r := NewReorder(lateness, ReorderOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }})
+		r := NewBuffer(lateness, BufferOptions{Tiebreaker: func(e *event.Event) event.Value { return e.Get(slotTB) }})
 		n := 200
 		var out []*event.Event
 		emit := func(e *event.Event) { out = append(out, e) }
@@ -282,7 +213,7 @@ func TestReorderProperties(t *testing.T) {
 			if a.Time != b.Time {
 				return a.Time < b.Time
 			}
-			if c := compareTiebreakers(a.Get(slotTB), b.Get(slotTB)); c != 0 {
+			if c := CompareTiebreakers(a.Get(slotTB), b.Get(slotTB)); c != 0 {
 				return c < 0
 			}
 			return a.Seq < b.Seq
@@ -306,64 +237,5 @@ func TestReorderProperties(t *testing.T) {
 		if s := r.Stats(); int(s.Late) != breaks {
 			t.Errorf("seed %d: %d late, %d out of order", seed, s.Late, breaks)
 		}
-	}
-}
-
-// TestReorderDelay: Sysmon logs a network connection up to ~2 s before the
-// start of its process; delaying network events by 2 s in the order lets
-// `sequence by process.entity_id [process] [network]` match.
-func TestReorderDelay(t *testing.T) {
-	spec := &Spec{Stages: []Stage{stage("proc", "guid"), stage("net", "guid")}, MaxSpan: time.Minute}
-	g := func(s string) map[string]any { return map[string]any{"guid": s} }
-	arrivals := []ev{
-		{1, 8000, "net", g("A")}, // logged 1.5 s before its process started
-		{2, 9500, "proc", g("A")},
-		{3, 20000, "proc", g("B")},
-		{4, 20500, "net", g("B")},
-		{5, 25000, "net", g("C")}, // 3 s early: beyond the delay
-		{6, 28000, "proc", g("C")},
-		{7, 40000, "x", nil},
-	}
-	isNet := func(e *event.Event) time.Duration {
-		if e.Get(slotType).Str() == "net" {
-			return 2 * time.Second
-		}
-		return 0
-	}
-	for _, tc := range []struct {
-		name  string
-		delay func(*event.Event) time.Duration
-		want  string
-	}{
-		{"strict time order", nil, "3,4 [B]"},
-		{"network delayed 2s", isNet, "2,1 [A]; 3,4 [B]"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := NewMatcher(spec, Options{Owned: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := NewReorder(time.Second, ReorderOptions{Delay: tc.delay, MaxDelay: 2 * time.Second})
-			var out []Result
-			emit := func(res Result) { out = append(out, res) }
-			feed := func(e *event.Event) { m.Push(e, emit) }
-			for i, e := range arrivals {
-				x := e.build(uint64(i))
-				r.Push(x, feed)
-				wm := r.Watermark()
-				if wm > x.Time {
-					t.Fatalf("watermark %d beyond the time of the event just pushed (%d)", wm, x.Time)
-				}
-				m.Advance(wm, emit)
-			}
-			r.Flush(feed)
-			m.Flush(emit)
-			if got := format(out); got != tc.want {
-				t.Errorf("got %q, want %q", got, tc.want)
-			}
-			if s := r.Stats(); s.Late != 0 {
-				t.Errorf("late %d", s.Late)
-			}
-		})
 	}
 }

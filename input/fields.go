@@ -1,0 +1,126 @@
+package input
+
+import (
+	"fmt"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// Opener opens inputs with one set of Options resolved against the schema.
+// It is safe for use by several goroutines.
+type Opener struct {
+	opt                             Options
+	tsSlot, idxSlot                 int
+	dsType, dsDataset, dsNamespace  int
+	wlChannel, evCategory, evModule int
+	evIngested                      int
+	counters                        *Counters
+}
+
+// NewOpener resolves opt.
+func NewOpener(opt Options) *Opener {
+	if opt.TimeField == "" {
+		opt.TimeField = "@timestamp"
+	}
+	if opt.MaxRecord <= 0 {
+		opt.MaxRecord = DefaultMaxRecord
+	}
+	if opt.MaxStreamEVTX <= 0 {
+		opt.MaxStreamEVTX = 1 << 30
+	}
+	if opt.Schema == nil {
+		opt.Schema = event.NewSchema()
+	}
+	c := opt.Counters
+	if c == nil {
+		c = new(Counters)
+	}
+	s := opt.Schema
+	return &Opener{
+		opt: opt, counters: c,
+		tsSlot: s.Slot(opt.TimeField), idxSlot: s.Slot("_index"),
+		dsType: s.Slot("data_stream.type"), dsDataset: s.Slot("data_stream.dataset"), dsNamespace: s.Slot("data_stream.namespace"),
+		wlChannel: s.Slot("winlog.channel"), evCategory: s.Slot("event.category"), evModule: s.Slot("event.module"),
+		evIngested: s.Slot("event.ingested"),
+	}
+}
+
+// isRawWinlog reports whether a decoded JSON event is a raw Windows record
+// that Elastic's ingest pipelines have not mapped yet.
+func (o *Opener) isRawWinlog(ev *event.Event) bool {
+	if o.opt.RawWinlog != nil {
+		return *o.opt.RawWinlog
+	}
+	// Shippers add ecs.version, data_stream.* and event.dataset to the raw
+	// records they send (Winlogbeat 8, Elastic Agent): only the fields the
+	// ingest pipelines add say a record was mapped.
+	return ev.Get(o.wlChannel).Exists() && !ev.Get(o.evCategory).Exists() && !ev.Get(o.evModule).Exists() &&
+		!ev.Get(o.evIngested).Exists()
+}
+
+// recordState is what a reader keeps per input for finishing events.
+type recordState struct {
+	path     string
+	names    indexNames
+	badTimes int
+	unit     string
+}
+
+// indexNames interns index names per reader, so that events do not hold
+// strings pointing into their own storage and building the name of a data
+// stream does not allocate per event.
+type indexNames struct {
+	m   map[string]string
+	buf []byte
+}
+
+func (n *indexNames) intern(b []byte) string {
+	if s, ok := n.m[string(b)]; ok {
+		return s
+	}
+	if n.m == nil || len(n.m) > 4096 {
+		n.m = make(map[string]string)
+	}
+	s := string(b)
+	n.m[s] = s
+	return s
+}
+
+// finish sets the event's time and index. A time field that is present but
+// cannot be read or represented leaves the time 0 and the field as it was;
+// it is counted and the first few per input are reported.
+func (o *Opener) finish(ev *event.Event, st *recordState) {
+	v := ev.Get(o.tsSlot)
+	var ok bool
+	ev.Time, ok = event.ParseTime(v)
+	if !ok && v.Exists() && !v.IsNull() {
+		o.counters.BadTimes.Add(1)
+		st.badTimes++
+		if st.badTimes <= maxTimeWarnings && o.opt.Warn != nil {
+			msg := fmt.Sprintf("%s %s is not a time between the years 1678 and 2262; the event keeps it and is ordered as 1970-01-01", o.opt.TimeField, v.AppendJSON(nil))
+			if st.badTimes == maxTimeWarnings {
+				msg += " (further bad times in this input are only counted)"
+			}
+			o.opt.Warn(&RecordError{Path: st.path, Pos: ev.Pos, Unit: st.unit, Err: fmt.Errorf("%s", msg)})
+		}
+	}
+	if ev.Index != "" {
+		return
+	}
+	if v := ev.Get(o.idxSlot); v.Kind() == event.KindString {
+		ev.Index = st.names.intern([]byte(v.Str()))
+		return
+	}
+	t, ds, ns := ev.Get(o.dsType), ev.Get(o.dsDataset), ev.Get(o.dsNamespace)
+	if t.Kind() == event.KindString && ds.Kind() == event.KindString && ns.Kind() == event.KindString {
+		b := append(st.names.buf[:0], t.Str()...)
+		b = append(b, '-')
+		b = append(b, ds.Str()...)
+		b = append(b, '-')
+		b = append(b, ns.Str()...)
+		st.names.buf = b
+		ev.Index = st.names.intern(b)
+		return
+	}
+	ev.Index = o.opt.Index
+}

@@ -1,0 +1,294 @@
+package input
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+func gz(s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte(s))
+	zw.Close()
+	return b.Bytes()
+}
+
+// readAll reads a stream and returns the values of field n and every
+// error, in order.
+func readAll(t *testing.T, data []byte, opt Options) (ns []string, errs []string) {
+	t.Helper()
+	s := event.NewSchema()
+	n := s.Slot("n")
+	opt.Schema = s
+	opt.Warn = func(err error) { errs = append(errs, "warn: "+err.Error()) }
+	r, err := NewOpener(opt).NewReader("in", bytes.NewReader(data))
+	if err != nil {
+		return nil, []string{err.Error()}
+	}
+	defer r.Close()
+	var ev event.Event
+	for i := 0; ; i++ {
+		if i > 1000 {
+			t.Fatal("the reader does not end")
+		}
+		ev.Recycle()
+		err := r.Next(&ev)
+		if err == io.EOF {
+			return ns, errs
+		}
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		ns = append(ns, string(ev.Get(n).AppendJSON(nil)))
+	}
+}
+
+func lines(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, `{"@timestamp":"2026-01-01T00:00:0%dZ","n":%d}`+"\n", i%10, i)
+	}
+	return b.String()
+}
+
+func TestFormatByContent(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"ndjson", []byte(lines(2)), "[1 2] []"},
+		{"gzip ndjson", gz(lines(2)), "[1 2] []"},
+		{"json array", []byte(` [ {"n":1}, {"n":"a]}"} ,{"n":3,"o":[{"x":"\"]"}]} ]`), `[1 "a]}" 3] []`},
+		{"gzip json array", gz(`[{"n":1}]`), "[1] []"},
+		{"empty array", []byte(`[]`), "[] []"},
+		{"empty", nil, "[] []"},
+		{"text", []byte("hello"), `[] [in: not EVTX, gzip or JSON (starts with "hello")]`},
+		{"broken array", []byte(`[{"n":1} {"n":2}]`), `[1] [in:line 1: invalid JSON array: unexpected '{' after an element (rest of the input skipped)]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns, errs := readAll(t, tc.data, Options{})
+			if got := fmt.Sprint(ns, errs); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestDamagedGzipEndsInput: a truncated stream, a bad checksum and junk
+// after the stream each end the input with one error instead of repeating
+// it forever.
+func TestDamagedGzipEndsInput(t *testing.T) {
+	good := gz(lines(3))
+	badCRC := bytes.Clone(good)
+	badCRC[len(badCRC)-8] ^= 0xff
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"truncated", good[:len(good)-12], "damaged gzip data: unexpected EOF"},
+		{"bad checksum", badCRC, "damaged gzip data: gzip: invalid checksum"},
+		{"junk after the stream", append(bytes.Clone(good), "junk!junk"...), "damaged gzip data"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := readAll(t, tc.data, Options{})
+			if len(errs) != 1 || !strings.Contains(errs[0], tc.want) || !strings.Contains(errs[0], "rest of the input skipped") {
+				t.Errorf("errors %q, want one containing %q", errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestRecordCap: a line and an array element beyond the cap are skipped
+// and reported by line; the records after them are read.
+func TestRecordCap(t *testing.T) {
+	long := `{"n":2,"pad":"` + strings.Repeat("x", 300) + `"}`
+	for _, tc := range []struct {
+		name string
+		data string
+		want string
+	}{
+		{"line", `{"n":1}` + "\n" + long + "\n" + `{"n":3}` + "\n", "[1 3] [in:line 2: record longer than 0 MiB skipped]"},
+		{"array element", "[{\"n\":1},\n" + long + ",\n{\"n\":3}]", "[1 3] [in:line 2: record longer than 0 MiB skipped]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns, errs := readAll(t, []byte(tc.data), Options{MaxRecord: 256})
+			if got := fmt.Sprint(ns, errs); got != tc.want {
+				t.Errorf("got %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestByteOrderMarkOnLineOne: a UTF-8 BOM does not make line 1 unreadable.
+func TestByteOrderMarkOnLineOne(t *testing.T) {
+	for _, data := range [][]byte{
+		append([]byte("\ufeff"), lines(2)...),
+		gz("\ufeff" + lines(2)),
+		[]byte("\ufeff[{\"n\":1},{\"n\":2}]"),
+	} {
+		ns, errs := readAll(t, data, Options{})
+		if fmt.Sprint(ns, errs) != "[1 2] []" {
+			t.Errorf("%q: got %v %v", data[:8], ns, errs)
+		}
+	}
+}
+
+// TestInvalidUTF8BecomesReplacement: invalid bytes become U+FFFD, as
+// Elasticsearch indexes them, so that documents and alerts are valid UTF-8.
+func TestInvalidUTF8BecomesReplacement(t *testing.T) {
+	s := event.NewSchema()
+	n := s.Slot("n")
+	r, err := NewOpener(Options{Schema: s}).NewReader("in", bytes.NewReader([]byte("{\"n\":\"a\xffb\xc3\"}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev event.Event
+	if err := r.Next(&ev); err != nil {
+		t.Fatal(err)
+	}
+	if got := ev.Get(n).Str(); got != "a\ufffdb\ufffd" {
+		t.Errorf("value %q", got)
+	}
+	if doc := ev.AppendJSON(nil); !utf8.Valid(doc) {
+		t.Errorf("document %q is not valid UTF-8", doc)
+	}
+}
+
+// TestBadTimestamps: times outside what nanoseconds since 1970 can hold
+// (before 1678, after 2262, a zero FILETIME's 1601) and unreadable ones
+// are counted, the first few reported by line, and the field kept.
+func TestBadTimestamps(t *testing.T) {
+	data := `{"@timestamp":"1601-01-01T00:00:00Z","n":1}
+{"@timestamp":"2263-01-01T00:00:00Z","n":2}
+{"@timestamp":"yesterday","n":3}
+{"@timestamp":"1677-01-01T00:00:00Z","n":4}
+{"@timestamp":99999999999999999,"n":5}
+{"@timestamp":"2026-01-01T00:00:00Z","n":6}
+`
+	var c Counters
+	s := event.NewSchema()
+	ts := s.Slot("@timestamp")
+	var warns []string
+	r, err := NewOpener(Options{Schema: s, Counters: &c, Warn: func(err error) { warns = append(warns, err.Error()) }}).NewReader("in", strings.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	var ev event.Event
+	for {
+		ev.Recycle()
+		if err := r.Next(&ev); err != nil {
+			break
+		}
+		if ev.Time != 0 && ev.Get(ts).Str() != "2026-01-01T00:00:00Z" {
+			t.Errorf("line %d: time %d", ev.Pos, ev.Time)
+		}
+		kept = append(kept, string(ev.Get(ts).AppendJSON(nil)))
+	}
+	if c.BadTimes.Load() != 5 {
+		t.Errorf("%d bad times, want 5", c.BadTimes.Load())
+	}
+	want := []string{
+		`in:line 1: @timestamp "1601-01-01T00:00:00Z" is not a time between the years 1678 and 2262; the event keeps it and is ordered as 1970-01-01`,
+		`in:line 2: @timestamp "2263-01-01T00:00:00Z" is not a time between the years 1678 and 2262; the event keeps it and is ordered as 1970-01-01`,
+		`in:line 3: @timestamp "yesterday" is not a time between the years 1678 and 2262; the event keeps it and is ordered as 1970-01-01 (further bad times in this input are only counted)`,
+	}
+	if strings.Join(warns, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s", strings.Join(warns, "\n"))
+	}
+	if kept[0] != `"1601-01-01T00:00:00Z"` || kept[2] != `"yesterday"` || kept[4] != "99999999999999999" {
+		t.Errorf("original values not kept: %v", kept)
+	}
+}
+
+// TestEVTXByContent: an EVTX file is recognised by its magic whatever its
+// name, from a file and from a stream.
+func TestEVTXByContent(t *testing.T) {
+	src := filepath.Join("..", "evtx", "testdata")
+	entries, _ := os.ReadDir(src)
+	var path string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".evtx") {
+			path = filepath.Join(src, e.Name())
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("no EVTX test file")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	misnamed := filepath.Join(t.TempDir(), "log.txt")
+	os.WriteFile(misnamed, data, 0o644)
+	count := func(r Reader, err error) int {
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		n := 0
+		var ev event.Event
+		for {
+			ev.Recycle()
+			err := r.Next(&ev)
+			if err == io.EOF {
+				return n
+			}
+			if err == nil {
+				n++
+			}
+		}
+	}
+	op := NewOpener(Options{})
+	fromFile := count(op.Open(misnamed))
+	fromStream := count(op.NewReader("stream", bytes.NewReader(gz(string(data)))))
+	if fromFile == 0 || fromFile != fromStream {
+		t.Errorf("%d records from the file, %d from the gzip stream", fromFile, fromStream)
+	}
+}
+
+// TestRecordDecoder decodes framed documents (Kafka records, _bulk lines)
+// as a file's lines are decoded: raw winlog mapped, index and time set,
+// errors positioned by record.
+func TestRecordDecoder(t *testing.T) {
+	s := event.NewSchema()
+	n := s.Slot("n")
+	d := NewOpener(Options{Schema: s, MaxRecord: 200}).NewRecordDecoder("topic/0")
+	var ev event.Event
+	for _, tc := range []struct {
+		pos  int64
+		doc  string
+		want string
+	}{
+		{7, `{"@timestamp":"2026-01-01T00:00:01Z","n":1,"data_stream":{"type":"logs","dataset":"x","namespace":"default"}}`, "1 logs-x-default 1767225601000000000"},
+		{8, `{"@timestamp":"2026-01-01T00:00:02Z","winlog":{"channel":"Security","event_id":"4624","provider_name":"Microsoft-Windows-Security-Auditing"}}`, "<nil> logs-system.security-default 1767225602000000000"},
+		{9, `{"n":`, "topic/0:record 9: invalid JSON"},
+		{10, `{"n":"` + strings.Repeat("x", 300) + `"}`, "topic/0:record 10: record longer than 0 MiB skipped"},
+	} {
+		ev.Recycle()
+		err := d.Decode(tc.pos, []byte(tc.doc), &ev)
+		got := fmt.Sprint(string(ev.Get(n).AppendJSON(nil)), " ", ev.Index, " ", ev.Time)
+		if ev.Get(n).IsNull() {
+			got = fmt.Sprint("<nil> ", ev.Index, " ", ev.Time)
+		}
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("record %d: got %q, want %q", tc.pos, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/winlog"
+)
+
+// jsonReader reads JSON documents: one per line, or the elements of an
+// array.
+type jsonReader struct {
+	o      *Opener
+	st     recordState
+	closer io.Closer
+	lines  *lineSplitter
+	array  *arraySplitter
+	done   bool
+	fixed  []byte // a record with invalid UTF-8 replaced
+	winlog *winlogJSON
+}
+
+// utf8BOM is the byte-order mark some Windows tools write at the start of
+// a text file.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// newJSONReader reads JSON from br, whose first bytes have been sniffed.
+func (o *Opener) newJSONReader(name string, br *bufio.Reader, closer io.Closer) (Reader, error) {
+	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
+		br.Discard(3)
+	}
+	r := &jsonReader{o: o, st: recordState{path: name, unit: "line"}, closer: closer}
+	if c := firstNonSpace(br); c == '[' {
+		r.array = &arraySplitter{br: br, max: o.opt.MaxRecord}
+		if err := r.array.start(); err != nil {
+			r.done = true
+			return nil, &RecordError{Path: name, Pos: 1, Unit: "line", Err: err, Fatal: true}
+		}
+		return r, nil
+	}
+	r.lines = &lineSplitter{br: br, max: o.opt.MaxRecord}
+	return r, nil
+}
+
+// firstNonSpace returns the first byte after white space without
+// consuming it (0 at the end of the stream).
+func firstNonSpace(br *bufio.Reader) byte {
+	for i := 1; ; i++ {
+		b, err := br.Peek(i)
+		if len(b) < i {
+			return 0
+		}
+		switch c := b[i-1]; c {
+		case ' ', '\t', '\r', '\n':
+			if err != nil {
+				return 0
+			}
+			if i == br.Size() {
+				// Only white space in a whole buffer: drop it.
+				br.Discard(i)
+				i = 0
+			}
+		default:
+			return c
+		}
+	}
+}
+
+func (r *jsonReader) Unit() string { return "line" }
+
+func (r *jsonReader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
+}
+
+// Next decodes the next document into ev.
+func (r *jsonReader) Next(ev *event.Event) error {
+	for {
+		if r.done {
+			return io.EOF
+		}
+		var rec []byte
+		var pos int64
+		var err error
+		if r.array != nil {
+			rec, err = r.array.next()
+			pos = r.array.line
+		} else {
+			rec, err = r.lines.next()
+			pos = r.lines.line
+		}
+		var tl errTooLong
+		switch {
+		case err == nil:
+		case err == io.EOF:
+			r.done = true
+			return io.EOF
+		case errors.As(err, &tl):
+			return &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err}
+		default:
+			// A read error of the stream, or an array that cannot be
+			// split further: it would repeat, so the input ends here.
+			r.done = true
+			if r.array == nil {
+				pos++
+			} else {
+				pos = r.array.cur
+			}
+			return &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err, Fatal: true}
+		}
+		rec = bytes.TrimSpace(rec)
+		if len(rec) == 0 {
+			continue
+		}
+		if !utf8.Valid(rec) {
+			// As Elasticsearch indexes it: invalid bytes become U+FFFD.
+			r.fixed = appendValidUTF8(r.fixed[:0], rec)
+			rec = r.fixed
+		}
+		return r.decode(ev.Own(rec), ev, pos)
+	}
+}
+
+// appendValidUTF8 appends b with each invalid byte replaced by U+FFFD.
+func appendValidUTF8(dst, b []byte) []byte {
+	for len(b) > 0 {
+		c, size := utf8.DecodeRune(b)
+		if c == utf8.RuneError && size == 1 {
+			dst = utf8.AppendRune(dst, utf8.RuneError)
+		} else {
+			dst = append(dst, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return dst
+}
+
+// decode decodes one JSON document (owned by ev) into ev.
+func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
+	o := r.o
+	ev.Source, ev.Pos = r.st.path, pos
+	if err := o.opt.Schema.Decode(data, ev); err != nil {
+		return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
+	}
+	if o.isRawWinlog(ev) {
+		if r.winlog == nil {
+			r.winlog = &winlogJSON{n: winlog.NewNormalizer()}
+		}
+		d := ev.NewDoc()
+		index, err := r.winlog.normalize(data, d)
+		if err != nil {
+			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
+		}
+		ev.OwnDoc(d)
+		o.opt.Schema.LoadDoc(d, ev)
+		ev.Index = index
+	}
+	o.finish(ev, &r.st)
+	return nil
+}
+
+// winlogJSON maps raw winlog JSON records of one input to ECS.
+type winlogJSON struct {
+	n   *winlog.Normalizer
+	rec winlog.Record
+}
+
+func (w *winlogJSON) normalize(data []byte, doc *event.Doc) (string, error) {
+	if err := winlog.DecodeJSON(data, &w.rec); err != nil {
+		return "", err
+	}
+	return w.n.Normalize(&w.rec, doc)
+}

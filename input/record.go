@@ -1,0 +1,36 @@
+package input
+
+import (
+	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// RecordDecoder decodes single JSON documents that arrive already framed,
+// such as Kafka records or the documents of a _bulk request, with the same
+// mapping, index and time rules as a file. It is not safe for concurrent
+// use: one per stream (it keeps the stream's raw winlog mapping state and
+// index names).
+type RecordDecoder struct {
+	r jsonReader
+}
+
+// NewRecordDecoder returns a decoder whose errors name the stream name.
+func (o *Opener) NewRecordDecoder(name string) *RecordDecoder {
+	return &RecordDecoder{r: jsonReader{o: o, st: recordState{path: name, unit: "record"}}}
+}
+
+// Decode decodes one document into ev (recycled by the caller); pos is its
+// position in the stream (an offset, a record number) for messages. The
+// document is copied into ev. Invalid UTF-8 becomes U+FFFD and a document
+// longer than Options.MaxRecord is refused, as for files.
+func (d *RecordDecoder) Decode(pos int64, data []byte, ev *event.Event) error {
+	if len(data) > d.r.o.opt.MaxRecord {
+		return &RecordError{Path: d.r.st.path, Pos: pos, Unit: "record", Err: errTooLong{d.r.o.opt.MaxRecord}}
+	}
+	if !utf8.Valid(data) {
+		d.r.fixed = appendValidUTF8(d.r.fixed[:0], data)
+		data = d.r.fixed
+	}
+	return d.r.decode(ev.Own(data), ev, pos)
+}

@@ -1,0 +1,241 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// A format is one kind of input, recognised by its first bytes.
+type format struct {
+	name string
+	// is reports whether head (up to 8 bytes; fewer at the end of a
+	// short input) starts an input of this format.
+	is func(head []byte) bool
+	// open returns a reader of the stream br (whose head has only been
+	// peeked). src is the stream's random access and size when it is a
+	// file, else nil; closer closes the underlying input.
+	open func(o *Opener, name string, br *bufio.Reader, src *randomAccess, closer io.Closer) (Reader, error)
+}
+
+// randomAccess is a file's random access, for formats that need it.
+type randomAccess struct {
+	r    io.ReaderAt
+	size int64
+}
+
+// formats are tried in order; JSON comes last as the most lenient. (It is
+// set in init because gzip's reader recognises what it holds through it.)
+var formats []format
+
+func init() {
+	formats = []format{
+		{name: "evtx", is: isEVTX, open: openEVTX},
+		{name: "gzip", is: isGzip, open: openGzip},
+		{name: "json", is: isJSON, open: openJSON},
+	}
+}
+
+func isEVTX(h []byte) bool { return bytes.HasPrefix(h, []byte("ElfFile\x00")) }
+func isGzip(h []byte) bool { return len(h) >= 2 && h[0] == 0x1f && h[1] == 0x8b }
+
+// isJSON accepts an object or an array (after an optional byte-order mark
+// and white space) and an empty or all-blank input.
+func isJSON(h []byte) bool {
+	h = bytes.TrimPrefix(h, utf8BOM)
+	h = bytes.TrimLeft(h, " \t\r\n")
+	return len(h) == 0 || h[0] == '{' || h[0] == '['
+}
+
+func openEVTX(o *Opener, name string, br *bufio.Reader, src *randomAccess, closer io.Closer) (Reader, error) {
+	if src == nil {
+		// A stream: EVTX needs random access, so it is held in memory.
+		data, err := io.ReadAll(io.LimitReader(br, o.opt.MaxStreamEVTX+1))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(data)) > o.opt.MaxStreamEVTX {
+			return nil, fmt.Errorf("EVTX stream larger than %d MiB", o.opt.MaxStreamEVTX>>20)
+		}
+		return o.newEVTXReader(name, bytes.NewReader(data), int64(len(data)), 0, closer)
+	}
+	// The bytes peeked so far have been counted already.
+	return o.newEVTXReader(name, src.r, src.size, src.size-int64(br.Buffered()), closer)
+}
+
+func openGzip(o *Opener, name string, br *bufio.Reader, _ *randomAccess, closer io.Closer) (Reader, error) {
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, err
+	}
+	// What is inside is recognised again (JSON, or EVTX held in memory).
+	return o.sniff(name, bufio.NewReaderSize(gzipErrors{zr}, 256<<10), nil, closer, 1)
+}
+
+// gzipErrors says that a read error comes from damaged gzip data.
+type gzipErrors struct{ r io.Reader }
+
+func (g gzipErrors) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("damaged gzip data: %w", err)
+	}
+	return n, err
+}
+
+func openJSON(o *Opener, name string, br *bufio.Reader, _ *randomAccess, closer io.Closer) (Reader, error) {
+	return o.newJSONReader(name, br, closer)
+}
+
+// sniff picks the format of br by its first bytes.
+func (o *Opener) sniff(name string, br *bufio.Reader, src *randomAccess, closer io.Closer, depth int) (Reader, error) {
+	head, err := br.Peek(8)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	for _, f := range formats {
+		if !f.is(head) || depth > 0 && f.name == "gzip" {
+			continue
+		}
+		return f.open(o, name, br, src, closer)
+	}
+	return nil, fmt.Errorf("not EVTX, gzip or JSON (starts with %q)", head)
+}
+
+// NewReader reads a stream whose format is recognised by content, such as
+// an HTTP request body or a Kafka record; name identifies it in messages.
+// Close does not close r.
+func (o *Opener) NewReader(name string, r io.Reader) (Reader, error) {
+	br := bufio.NewReaderSize(countingReader{r, &o.counters.Bytes}, 256<<10)
+	rd, err := o.sniff(name, br, nil, nil, 0)
+	if err != nil {
+		return nil, wrapOpen(name, err)
+	}
+	return rd, nil
+}
+
+// Open opens a file ("-" is Options.Stdin) and recognises its format by
+// content.
+func (o *Opener) Open(path string) (Reader, error) {
+	return o.OpenContext(context.Background(), path)
+}
+
+// OpenContext is Open for an input whose reading must end when ctx is
+// done even if it blocks, as standard input or a named pipe can: Next then
+// returns an error.
+func (o *Opener) OpenContext(ctx context.Context, path string) (Reader, error) {
+	if path == "-" {
+		if o.opt.Stdin == nil {
+			return nil, &RecordError{Path: path, Err: errors.New("no standard input")}
+		}
+		return o.NewReader(path, newCtxReader(ctx, o.opt.Stdin))
+	}
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var src *randomAccess
+	var r io.Reader = f
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		src = &randomAccess{r: f, size: st.Size()}
+	} else if ctx.Done() != nil {
+		// A pipe or device may block: closing it ends a read.
+		stop := context.AfterFunc(ctx, func() { f.Close() })
+		r = f
+		defer func() {
+			if err != nil {
+				stop()
+			}
+		}()
+	}
+	br := bufio.NewReaderSize(countingReader{r, &o.counters.Bytes}, 256<<10)
+	rd, err := o.sniff(path, br, src, f, 0)
+	if err != nil {
+		f.Close()
+		return nil, wrapOpen(path, err)
+	}
+	return rd, nil
+}
+
+// ctxReader reads from r on its own goroutine so that a Read can end when
+// ctx is done even if r blocks (standard input). The goroutine is left
+// blocked in r; it ends with the process or when r yields.
+type ctxReader struct {
+	ctx  context.Context
+	r    io.Reader
+	req  chan []byte
+	resp chan ctxRead
+	buf  []byte // the goroutine's buffer, when no read was abandoned
+}
+
+type ctxRead struct {
+	n   int
+	err error
+}
+
+func newCtxReader(ctx context.Context, r io.Reader) io.Reader {
+	if ctx.Done() == nil {
+		return r
+	}
+	c := &ctxReader{ctx: ctx, r: r, req: make(chan []byte), resp: make(chan ctxRead, 1)}
+	go func() {
+		for p := range c.req {
+			n, err := c.r.Read(p)
+			c.resp <- ctxRead{n, err}
+		}
+	}()
+	return c
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	// The goroutine reads into its own buffer, as p may be reused
+	// after an abandoned Read.
+	if len(c.buf) < len(p) {
+		c.buf = make([]byte, len(p))
+	}
+	buf := c.buf[:len(p)]
+	select {
+	case c.req <- buf:
+	case <-c.ctx.Done():
+		return 0, c.ctx.Err()
+	}
+	select {
+	case res := <-c.resp:
+		return copy(p, buf[:res.n]), res.err
+	case <-c.ctx.Done():
+		c.buf = nil // the goroutine may still write to it
+		return 0, c.ctx.Err()
+	}
+}
+
+// FormatOf returns the name of the format of a file as its first bytes
+// say ("evtx", "gzip", "json"), or "" when it cannot be read or is none.
+func FormatOf(path string) string {
+	f, err := openFile(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	for _, fm := range formats {
+		if fm.is(head[:n]) {
+			return fm.name
+		}
+	}
+	return ""
+}
+
+func wrapOpen(name string, err error) error {
+	if _, ok := err.(*RecordError); ok {
+		return err
+	}
+	return &RecordError{Path: name, Err: err}
+}

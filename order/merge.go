@@ -1,0 +1,466 @@
+package order
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/input"
+)
+
+// Options configure Read.
+type Options struct {
+	// From and To keep only events with From <= time < To (ns since the
+	// epoch; 0 means unbounded). Events without a time are dropped when
+	// either is set.
+	From, To int64
+	// Lateness is the per-input event-time window (default 5s): an input
+	// may be out of time order by this much and still be merged in order.
+	Lateness time.Duration
+	// MaxWindow caps the events one input holds for reordering; beyond it
+	// the oldest are released early and counted (Progress.Overflow). The
+	// default shares a budget of 65,536 events among the inputs (at least
+	// 1,024 each), which bounds the memory of a merge. Inputs are mostly in
+	// order, so an early release rarely makes an event late.
+	MaxWindow int
+	// Workers bounds how many inputs decode at once (default 2).
+	Workers int
+	// MaxOpen bounds how many inputs are open at once (default: a quarter
+	// of the process's file descriptor limit, at least 16). Inputs are
+	// opened when the merge needs them and closed as soon as they are
+	// read.
+	MaxOpen int
+	// Delay, if set, holds events back in the merged order by what it
+	// returns (at most MaxDelay): an event sorts as if its time were
+	// Time+Delay. It is for sources whose clocks run early for some
+	// events; SysmonNetworkDelay is one.
+	Delay    func(*event.Event) time.Duration
+	MaxDelay time.Duration
+	// Advance, if set, receives the watermark of the merged stream each
+	// time it moves forward: no event older than it will be passed on
+	// in order any more (late events still may, counted). It is what an
+	// engine's Advance takes.
+	Advance func(watermark int64)
+	// Report receives every problem: files that cannot be opened,
+	// records that cannot be read, late events (once per input), and the
+	// Warn notes of the input layer. Nil drops them.
+	Report func(error)
+}
+
+// Progress counts reading as it happens; a progress display may read it
+// from another goroutine. Its Counters are the ones to give the
+// input.Opener.
+type Progress struct {
+	input.Counters
+	Inputs     atomic.Int64 // inputs finished
+	Failed     atomic.Int64 // inputs that could not be opened or read to the end
+	Events     atomic.Int64 // events decoded (before the time filter)
+	BadRecords atomic.Int64 // records that could not be read
+	Filtered   atomic.Int64 // events outside From/To
+	Late       atomic.Int64 // events older than their input had already released
+	Overflow   atomic.Int64 // events released early because a window was full
+}
+
+// windowBudget is the number of events all inputs together hold for
+// reordering by default.
+const windowBudget = 1 << 16
+
+// batchSize is how many events travel between goroutines at once.
+const batchSize = 256
+
+// inFlight is how many batches an input may have ready ahead of the merge.
+const inFlight = 4
+
+// Read reads the inputs through op and calls fn with every event in time
+// order (ties: input order, then position). fn must not keep ev: Clone it.
+// A record that cannot be read, and an input that cannot be opened, are
+// reported and the rest goes on.
+//
+// When ctx is done, reading stops at the next record of every input; the
+// events already read are still merged and passed to fn, and Read returns
+// ctx.Err(). When fn returns an error, Read stops at once and returns it.
+func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options, prog *Progress, fn func(*event.Event) error) error {
+	if prog == nil {
+		prog = new(Progress)
+	}
+	if opt.MaxWindow <= 0 {
+		opt.MaxWindow = max(1024, windowBudget/max(len(files), 1))
+	}
+	if opt.Lateness == 0 {
+		opt.Lateness = 5 * time.Second
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 2
+	}
+	if opt.MaxOpen <= 0 {
+		opt.MaxOpen = defaultMaxOpen()
+	}
+	var errMu sync.Mutex
+	report := func(err error) {
+		if opt.Report == nil {
+			return
+		}
+		errMu.Lock()
+		defer errMu.Unlock()
+		opt.Report(err)
+	}
+	m := &merger{
+		opt: opt, op: op, prog: prog, report: report,
+		// Batches shrink when there are many inputs, so that the events
+		// in flight between inputs and the merge stay near 8,192 in all.
+		batch:  max(16, min(batchSize, 8192/(inFlight*max(len(files), 1)))),
+		tokens: make(chan struct{}, opt.Workers),
+		slots:  make(chan struct{}, opt.MaxOpen),
+	}
+	// abort stops everything at once (fn failed, or Read returned).
+	abort, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	streams := make([]*stream, len(files))
+	m.waiting.Store(int64(len(files)))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		s := &stream{index: i, file: f, out: make(chan []*event.Event, inFlight)}
+		streams[i] = s
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(s.out)
+			m.produce(ctx, abort, s)
+		}()
+	}
+	defer wg.Wait()
+	defer cancel()
+
+	emit, flush := m.output(fn)
+	h := &streamHeap{}
+	for _, s := range streams {
+		if s.fill(abort) {
+			heap.Push(h, s)
+		}
+	}
+	for h.Len() > 0 {
+		s := (*h)[0]
+		ev := s.batch[s.pos]
+		if err := emit(ev); err != nil {
+			return err
+		}
+		s.pos++
+		if s.pos == len(s.batch) {
+			s.recycle()
+			if !s.fill(abort) {
+				heap.Pop(h)
+				continue
+			}
+		}
+		heap.Fix(h, 0)
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// merger is the state of one Read shared by its inputs.
+type merger struct {
+	opt     Options
+	op      *input.Opener
+	prog    *Progress
+	report  func(error)
+	batch   int
+	tokens  chan struct{} // decoding inputs
+	slots   chan struct{} // open inputs
+	waiting atomic.Int64  // inputs waiting for a slot
+}
+
+// output returns what the merge passes each event to, through the delay
+// stage if there is one and with watermarks, and what ends the stream.
+func (m *merger) output(fn func(*event.Event) error) (emit func(*event.Event) error, flush func() error) {
+	last := int64(noTime)
+	advance := func(wm int64) {
+		if m.opt.Advance != nil && wm > last {
+			last = wm
+			m.opt.Advance(wm)
+		}
+	}
+	if m.opt.Delay == nil || m.opt.MaxDelay <= 0 {
+		emit = func(ev *event.Event) error {
+			if err := fn(ev); err != nil {
+				return err
+			}
+			advance(ev.Time)
+			return nil
+		}
+		return emit, func() error { return nil }
+	}
+	d := NewBuffer(0, BufferOptions{Delay: m.opt.Delay, MaxDelay: m.opt.MaxDelay})
+	var failed error
+	out := func(ev *event.Event) {
+		if failed == nil {
+			failed = fn(ev)
+		}
+	}
+	emit = func(ev *event.Event) error {
+		d.Push(ev, out)
+		advance(d.Watermark())
+		return failed
+	}
+	flush = func() error {
+		d.Flush(out)
+		return failed
+	}
+	return emit, flush
+}
+
+// stream is one input as the merge sees it.
+type stream struct {
+	index int
+	file  input.File
+	out   chan []*event.Event
+	batch []*event.Event
+	pos   int
+}
+
+// fill waits for the stream's next batch; false when the stream is done.
+func (s *stream) fill(abort context.Context) bool {
+	select {
+	case b, ok := <-s.out:
+		if !ok {
+			return false
+		}
+		s.batch, s.pos = b, 0
+		return true
+	case <-abort.Done():
+		return false
+	}
+}
+
+// recycle hands the events of a consumed batch, and the batch, back to
+// the pools every input draws from: an input that has finished lends its
+// events to the others.
+func (s *stream) recycle() {
+	for i, ev := range s.batch {
+		eventPool.Put(ev)
+		s.batch[i] = nil
+	}
+	batchPool.Put(s.batch[:0])
+	s.batch = nil
+}
+
+// The pools are free lists rather than sync.Pools: events keep large
+// buffers (their document, the strings they own), and a sync.Pool would
+// drop them at every garbage collection, which those very buffers cause.
+var (
+	eventPool = freeList[*event.Event]{c: make(chan *event.Event, 1<<16), new: func() *event.Event { return new(event.Event) }}
+	batchPool = freeList[[]*event.Event]{c: make(chan []*event.Event, 1<<10), new: func() []*event.Event { return make([]*event.Event, 0, batchSize) }}
+)
+
+// freeList is a bounded list of things to reuse.
+type freeList[T any] struct {
+	c   chan T
+	new func() T
+}
+
+func (f *freeList[T]) Get() T {
+	select {
+	case x := <-f.c:
+		return x
+	default:
+		return f.new()
+	}
+}
+
+func (f *freeList[T]) Put(x T) {
+	select {
+	case f.c <- x:
+	default:
+	}
+}
+
+// newBatch returns an empty batch.
+func newBatch() []*event.Event { return batchPool.Get()[:0] }
+
+func (s *stream) head() *event.Event { return s.batch[s.pos] }
+
+type streamHeap []*stream
+
+func (h streamHeap) Len() int { return len(h) }
+func (h streamHeap) Less(i, j int) bool {
+	a, b := h[i].head(), h[j].head()
+	if a.Time != b.Time {
+		return a.Time < b.Time
+	}
+	if h[i].index != h[j].index {
+		return h[i].index < h[j].index
+	}
+	return a.Pos < b.Pos
+}
+func (h streamHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *streamHeap) Push(x any)   { *h = append(*h, x.(*stream)) }
+func (h *streamHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// keep applies the time filter.
+func (m *merger) keep(ev *event.Event) bool {
+	from, to := m.opt.From, m.opt.To
+	if from == 0 && to == 0 {
+		return true
+	}
+	if ev.Time == 0 {
+		return false
+	}
+	return (from == 0 || ev.Time >= from) && (to == 0 || ev.Time < to)
+}
+
+// produce reads one input, puts it in order within its window and sends
+// batches. It holds a worker token only while decoding and an open slot
+// only while the input is open, never while waiting for the merge (unless
+// nobody waits for a slot), so that inputs cannot deadlock one another.
+func (m *merger) produce(ctx, abort context.Context, s *stream) {
+	defer m.prog.Inputs.Add(1)
+	// Wait for an open slot (Read counted every input as waiting).
+	select {
+	case m.slots <- struct{}{}:
+		m.waiting.Add(-1)
+	case <-abort.Done():
+		m.waiting.Add(-1)
+		return
+	case <-ctx.Done():
+		m.waiting.Add(-1)
+		return
+	}
+	open := true
+	release := func() {
+		if open {
+			open = false
+			<-m.slots
+		}
+	}
+	defer release()
+	r, err := m.op.OpenContext(ctx, s.file.Path)
+	if err != nil {
+		m.prog.Failed.Add(1)
+		m.report(err)
+		return
+	}
+	closed := false
+	closeInput := func() {
+		if !closed {
+			closed = true
+			r.Close()
+			release()
+		}
+	}
+	defer closeInput()
+
+	batch := newBatch()
+	var spill [][]*event.Event // batches held while others wait for a slot
+	aborted := false
+	send := func() {
+		if aborted {
+			return
+		}
+		if len(batch) > 0 {
+			spill = append(spill, batch)
+			batch = newBatch()
+		}
+		if len(spill) == 1 {
+			select {
+			case s.out <- spill[0]:
+				spill = spill[:0]
+				return
+			default:
+			}
+		}
+		if open && m.waiting.Load() > 0 {
+			// Blocking here while holding an open input could
+			// deadlock the merge, which may be waiting for an input
+			// that cannot open: hold the batches instead.
+			return
+		}
+		for len(spill) > 0 {
+			<-m.tokens // never wait for the merge while holding a token
+			select {
+			case s.out <- spill[0]:
+				m.tokens <- struct{}{}
+				spill = spill[1:]
+			case <-abort.Done():
+				m.tokens <- struct{}{}
+				aborted = true
+				return
+			}
+		}
+		spill = nil
+	}
+	lateReported := false
+	buf := NewBuffer(m.opt.Lateness, BufferOptions{
+		Owned:       true,
+		MaxBuffered: m.opt.MaxWindow,
+		OnLate: func(ev *event.Event, _ int64) {
+			m.prog.Late.Add(1)
+			if !lateReported {
+				lateReported = true
+				m.report(&input.RecordError{Path: s.file.Path, Pos: ev.Pos, Unit: r.Unit(), Err: fmt.Errorf(
+					"event is older than events already passed on by more than the %s ordering window; such events are counted and passed on out of order", m.opt.Lateness)})
+			}
+		},
+	})
+	pass := func(ev *event.Event) {
+		batch = append(batch, ev)
+		if len(batch) >= m.batch {
+			send()
+		}
+	}
+	m.tokens <- struct{}{}
+	for !aborted && ctx.Err() == nil {
+		ev := eventPool.Get()
+		ev.Recycle()
+		err := r.Next(ev)
+		if err == io.EOF {
+			eventPool.Put(ev)
+			break
+		}
+		if err != nil {
+			eventPool.Put(ev)
+			if ctx.Err() != nil {
+				break // interrupted: not a fault of the input
+			}
+			var re *input.RecordError
+			if errors.As(err, &re) && !re.Fatal && re.Pos > 0 {
+				m.prog.BadRecords.Add(1)
+				m.report(err)
+				continue
+			}
+			m.prog.Failed.Add(1)
+			m.report(err)
+			break
+		}
+		m.prog.Events.Add(1)
+		if !m.keep(ev) {
+			m.prog.Filtered.Add(1)
+			eventPool.Put(ev)
+			continue
+		}
+		buf.Push(ev, pass)
+	}
+	closeInput()
+	buf.Flush(pass)
+	m.prog.Overflow.Add(int64(buf.Stats().Forced))
+	send()
+	<-m.tokens
+}
+
+// defaultMaxOpen is a quarter of the soft limit on open files (Go raises
+// it to the hard limit at start), at least 16 and at most 4,096.
+func defaultMaxOpen() int {
+	return max(16, min(4096, openFileLimit()/4))
+}
