@@ -98,7 +98,10 @@ func literalGlob(parts []string, fold bool) *Glob {
 	}
 	g := newGlob(segs, fold)
 	g.src = strings.Join(esc, "*")
-	if fold && g.kind != globAll {
+	// A prefix or suffix ignoring case is decided at the first differing
+	// rune of the value as it is, sooner than the value can be folded; a
+	// substring is found faster in the folded value.
+	if fold && g.kind == globContains {
 		g.folded = newGlob(foldSegs(segs), false)
 	}
 	return g
