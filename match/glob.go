@@ -33,8 +33,8 @@ type Glob struct {
 // globSeg is a part of a pattern between two stars.
 type globSeg struct {
 	text string
-	// literalQ, when the part has both a wildcard ? and a literal one,
-	// marks the bytes of text that are a literal '?'.
+	// literalQ, when the part has a literal ?, marks the bytes of text
+	// that are one; nil means every '?' is a wildcard.
 	literalQ []bool
 	ones     int // wildcard ?s in text
 	runes    int // the runes the part matches
@@ -42,7 +42,7 @@ type globSeg struct {
 
 // isOne reports whether byte j of the part is a wildcard ?.
 func (s *globSeg) isOne(j int) bool {
-	return s.text[j] == '?' && s.ones > 0 && (s.literalQ == nil || !s.literalQ[j])
+	return s.text[j] == '?' && (s.literalQ == nil || !s.literalQ[j])
 }
 
 type globKind uint8
@@ -130,11 +130,7 @@ func parseGlob(p string, syntax GlobSyntax) []globSeg {
 	var lq []bool // literal ? marks of cur, when it has any
 	ones := 0
 	flush := func() {
-		s := globSeg{text: string(cur), ones: ones, runes: utf8.RuneCount(cur)}
-		if ones > 0 && lq != nil {
-			s.literalQ = lq
-		}
-		segs = append(segs, s)
+		segs = append(segs, globSeg{text: string(cur), literalQ: lq, ones: ones, runes: utf8.RuneCount(cur)})
 		cur, lq, ones = nil, nil, 0
 	}
 	literalQ := func() {
@@ -310,7 +306,7 @@ func (g *Glob) MatchFolded(s, f string) bool {
 // the one before: a later place would only leave less room for the rest.
 func (g *Glob) matchGeneral(s string) bool {
 	n := len(g.segs)
-	end, ok := g.matchAt(s, 0, &g.segs[0])
+	end, ok := g.matchAt(s, 0, g.segs[0].text, g.segs[0].literalQ)
 	if !ok {
 		return false
 	}
@@ -330,7 +326,7 @@ func (g *Glob) matchGeneral(s string) bool {
 	if start < end {
 		return false
 	}
-	if e, ok := g.matchAt(s, start, last); !ok || e != len(s) {
+	if e, ok := g.matchAt(s, start, last.text, last.literalQ); !ok || e != len(s) {
 		return false
 	}
 	// The middle parts, leftmost first, between the two.
@@ -342,7 +338,7 @@ func (g *Glob) matchGeneral(s string) bool {
 		}
 		found := false
 		for i := end; i <= len(mid); {
-			if e, ok := g.matchAt(mid, i, seg); ok {
+			if e, ok := g.matchAt(mid, i, seg.text, seg.literalQ); ok {
 				end, found = e, true
 				break
 			}
@@ -359,17 +355,16 @@ func (g *Glob) matchGeneral(s string) bool {
 	return true
 }
 
-// matchAt matches a part (literal runes and ?, no *) at byte offset i of
-// s, returning where the match ends.
-func (g *Glob) matchAt(s string, i int, seg *globSeg) (int, bool) {
-	part := seg.text
+// matchAt matches a part (literal runes and ?, no *; lq its literal ?
+// marks) at byte offset i of s, returning where the match ends.
+func (g *Glob) matchAt(s string, i int, part string, lq []bool) (int, bool) {
 	for j := 0; j < len(part); {
 		if i >= len(s) {
 			return 0, false
 		}
 		pc, sc := part[j], s[i]
 		if pc|sc < utf8.RuneSelf {
-			if pc != sc && (pc != '?' || !seg.isOne(j)) && (!g.fold || lowerASCII[pc] != lowerASCII[sc]) {
+			if pc != sc && (pc != '?' || lq != nil && lq[j]) && (!g.fold || lowerASCII[pc] != lowerASCII[sc]) {
 				return 0, false
 			}
 			i++
@@ -377,7 +372,7 @@ func (g *Glob) matchAt(s string, i int, seg *globSeg) (int, bool) {
 			continue
 		}
 		sr, sn := utf8.DecodeRuneInString(s[i:])
-		if pc == '?' && seg.isOne(j) {
+		if pc == '?' && (lq == nil || !lq[j]) {
 			i += sn
 			j++
 			continue
