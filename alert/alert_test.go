@@ -149,11 +149,15 @@ func TestWriters(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := buf.String()
-		if !strings.Contains(out, "WKS-1") || !strings.Contains(out, "2026-11-23T10:00:00.000Z") {
+		wantTime := "2026-11-23T10:00:00.000Z"
+		if format == "table" {
+			wantTime = "2026-11-23 10:00:00"
+		}
+		if !strings.Contains(out, "WKS-1") || !strings.Contains(out, wantTime) {
 			t.Errorf("%s output lacks host or time:\n%s", format, out)
 		}
 	}
-	if _, err := NewWriter("xml", nil, f); err == nil || err.Error() != `unknown format "xml" (want table, jsonl, csv)` {
+	if _, err := NewWriter("xml", nil, f); err == nil || err.Error() != `unknown format "xml" (want table, jsonl, csv, timesketch)` {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -7,9 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-
-	"github.com/vigilsec/vigil/event"
+	"time"
 )
 
 // Writer writes alerts in one output format.
@@ -19,21 +17,72 @@ type Writer interface {
 	Close() error
 }
 
-// Formats lists the output formats NewWriter accepts.
-var Formats = []string{"table", "jsonl", "csv"}
+// WriterOptions shape the table and CSV formats.
+type WriterOptions struct {
+	// Columns are the table's or CSV's columns; nil: the format's default.
+	Columns []*Column
+	// ExplicitColumns says the user chose Columns: none is dropped to fit.
+	ExplicitColumns bool
+	// Width is the terminal's width for the table; 0: not limited.
+	Width int
+	// Colour marks severities with colour (on a terminal only).
+	Colour bool
+	// FirstRowsWait bounds how long the table holds its first rows to
+	// fix its column widths (on a terminal, where someone waits for
+	// them); 0: until it has 20 rows or is closed.
+	FirstRowsWait time.Duration
+	// Location is the time zone of times in the table, CSV and
+	// timesketch formats; nil: UTC.
+	Location *time.Location
+}
 
-// NewWriter returns a writer for format ("table", "jsonl" or "csv").
-func NewWriter(format string, w io.Writer, f *Fields) (Writer, error) {
-	switch format {
-	case "jsonl", "json", "ndjson":
+func (o WriterOptions) location() *time.Location {
+	if o.Location == nil {
+		return time.UTC
+	}
+	return o.Location
+}
+
+// format is one output format: its names and its constructor.
+type format struct {
+	names []string
+	new   func(w io.Writer, f *Fields, opt WriterOptions) (Writer, error)
+}
+
+// formats is the table of output formats; adding one is one entry here.
+var formats = []format{
+	{[]string{"table"}, func(w io.Writer, f *Fields, opt WriterOptions) (Writer, error) {
+		return newTableWriter(w, f, opt), nil
+	}},
+	{[]string{"jsonl", "json", "ndjson"}, func(w io.Writer, f *Fields, _ WriterOptions) (Writer, error) {
 		return &jsonlWriter{w: bufio.NewWriterSize(w, 64<<10), f: f}, nil
-	case "csv":
-		cw := csv.NewWriter(w)
-		return &csvWriter{w: cw}, cw.Write(csvHeader)
-	case "table":
-		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-		fmt.Fprintln(tw, "TIME\tSEVERITY\tRISK\tRULE\tHOST\tUSER\tEVENTS\tTACTICS")
-		return &tableWriter{w: tw, f: f}, nil
+	}},
+	{[]string{"csv"}, newCSVWriter},
+	{[]string{"timesketch"}, func(w io.Writer, f *Fields, opt WriterOptions) (Writer, error) {
+		return &timesketchWriter{w: bufio.NewWriterSize(w, 64<<10), f: f, ctx: cellContext{f: f, loc: opt.location()}}, nil
+	}},
+}
+
+// Formats lists the output formats NewWriter accepts.
+var Formats = []string{"table", "jsonl", "csv", "timesketch"}
+
+// NewWriter returns a writer for format ("table", "jsonl", "csv" or
+// "timesketch") with default options.
+func NewWriter(format string, w io.Writer, f *Fields) (Writer, error) {
+	return NewWriterOptions(format, w, f, WriterOptions{})
+}
+
+// NewWriterOptions returns a writer for format shaped by opt.
+func NewWriterOptions(format string, w io.Writer, f *Fields, opt WriterOptions) (Writer, error) {
+	if f != nil {
+		f.Add(detailFields...)
+	}
+	for _, ft := range formats {
+		for _, n := range ft.names {
+			if n == format {
+				return ft.new(w, f, opt)
+			}
+		}
 	}
 	return nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 }
@@ -52,54 +101,40 @@ func (j *jsonlWriter) Write(a *Alert) error {
 
 func (j *jsonlWriter) Close() error { return j.w.Flush() }
 
-var csvHeader = []string{"original_time", "severity", "risk_score", "rule_id", "rule_name", "host", "user",
-	"events", "tactics", "techniques", "reason", "alert_id", "source"}
+type csvWriter struct {
+	w    *csv.Writer
+	cols []*Column
+	ctx  cellContext
+	rec  []string
+}
 
-type csvWriter struct{ w *csv.Writer }
+func newCSVWriter(w io.Writer, f *Fields, opt WriterOptions) (Writer, error) {
+	cols := opt.Columns
+	if cols == nil {
+		cols, _ = ParseColumns("", DefaultCSVColumns)
+	}
+	c := &csvWriter{w: csv.NewWriter(w), cols: cols, ctx: cellContext{f: f, loc: opt.location()},
+		rec: make([]string, len(cols))}
+	for i, col := range cols {
+		c.rec[i] = col.Name
+	}
+	return c, c.w.Write(c.rec)
+}
 
 func (c *csvWriter) Write(a *Alert) error {
-	return c.w.Write([]string{
-		origTime(a), a.Severity, strconv.Itoa(a.RiskScore), a.Rule.ID, a.RuleName, a.Host, a.User,
-		strconv.Itoa(countEvents(a)), strings.Join(a.Tactics(), "; "), strings.Join(a.Techniques(), "; "),
-		a.Reason, a.ID, sourceOf(a),
-	})
+	for i, col := range c.cols {
+		v := col.value(a, &c.ctx)
+		if col.Name == "tactics" || col.Name == "techniques" {
+			v = strings.ReplaceAll(v, ", ", "; ")
+		}
+		c.rec[i] = v
+	}
+	return c.w.Write(c.rec)
 }
 
 func (c *csvWriter) Close() error {
 	c.w.Flush()
 	return c.w.Error()
-}
-
-type tableWriter struct {
-	w    *tabwriter.Writer
-	f    *Fields
-	rows int
-}
-
-func (t *tableWriter) Write(a *Alert) error {
-	_, err := fmt.Fprintf(t.w, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", origTime(a), a.Severity, a.RiskScore,
-		clip(a.RuleName, 60), clip(a.Host, 30), clip(a.User, 24), countEvents(a), clip(strings.Join(a.Tactics(), ", "), 40))
-	if inv := a.Investigation(t.f); err == nil && len(inv) > 0 {
-		// The rule's investigation fields, under the row (empty cells
-		// keep the columns aligned).
-		_, err = fmt.Fprintf(t.w, "\t\t\t  %s\t\t\t\t\n", clip(strings.Join(inv, "  "), 200))
-	}
-	t.rows++
-	// Flush in blocks so that a long hunt shows results as it goes while
-	// columns stay aligned within a block.
-	if err == nil && t.rows%50 == 0 {
-		err = t.w.Flush()
-	}
-	return err
-}
-
-func (t *tableWriter) Close() error { return t.w.Flush() }
-
-func origTime(a *Alert) string {
-	if a.OriginalTime == 0 {
-		return "-"
-	}
-	return event.FormatTime(a.OriginalTime)
 }
 
 // sourceOf names where the alert's first event was read from.
@@ -123,20 +158,4 @@ func countEvents(a *Alert) int {
 		}
 	}
 	return n
-}
-
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
-			return ' '
-		}
-		return r
-	}, s)
-	if s == "" {
-		return "-"
-	}
-	if len([]rune(s)) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }

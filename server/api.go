@@ -162,12 +162,14 @@ type ruleInfo struct {
 	Reason    string `json:"reason,omitempty"`
 	Error     string `json:"error,omitempty"`
 
-	Offered   int64   `json:"events_offered"`
-	Matched   int64   `json:"matched"`
-	Alerts    int64   `json:"alerts"`
-	Capped    int64   `json:"capped_by_max_signals"`
-	Overflow  int64   `json:"state_overflow"`
-	LastAlert *string `json:"last_alert,omitempty"`
+	Offered    int64   `json:"events_offered"`
+	Matched    int64   `json:"matched"`
+	Alerts     int64   `json:"alerts"`
+	Suppressed int64   `json:"suppressed"`
+	Excepted   int64   `json:"excepted"`
+	Capped     int64   `json:"capped_by_max_signals"`
+	Overflow   int64   `json:"state_overflow"`
+	LastAlert  *string `json:"last_alert,omitempty"`
 }
 
 // rules is GET /api/rules: every rule loaded, what became of it, and the
@@ -176,6 +178,10 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request) {
 	stats, ok := s.pipe.ruleStats(r.Context())
 	if !ok {
 		return
+	}
+	last, err := s.alerts.LastAlerts(r.Context())
+	if err != nil {
+		s.log.Error("alert store", "err", err)
 	}
 	byID := map[string]engine.RuleStats{}
 	for _, st := range stats {
@@ -192,6 +198,11 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request) {
 		}
 		if rs, ok := byID[rl.Path+"\x00"+rl.ID]; ok {
 			ri.Offered, ri.Matched, ri.Alerts, ri.Capped, ri.Overflow = rs.Offered, rs.Matched, rs.Alerts, rs.Capped, rs.Overflow
+			ri.Suppressed, ri.Excepted = rs.Suppressed, rs.Excepted
+		}
+		if t, ok := last[rl.ID]; ok {
+			ts := t.Format(time.RFC3339Nano)
+			ri.LastAlert = &ts
 		}
 		out = append(out, ri)
 	}
@@ -210,7 +221,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		},
 		"alerts": map[string]int64{"raised": st.alerts.Load(), "stored": st.stored.Load(), "store_errors": st.storeErrors.Load()},
 		"log": map[string]any{"bytes": s.wal.Size(), "next_lsn": s.wal.Next(), "checkpoint": s.wal.Checkpointed(),
-			"backlog": len(s.pipe.queue)},
+			"backlog": s.pipe.queue.len()},
 	}
 	if w := s.webhook; w != nil {
 		out["webhook"] = map[string]int64{"sent": w.sent.Load(), "failed": w.failed.Load(), "dropped": w.dropped.Load(), "queued": int64(len(w.queue))}

@@ -270,11 +270,7 @@ func (s *Server) accept(w http.ResponseWriter, items []item) {
 // alerts are stored.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	done := make(chan struct{})
-	select {
-	case s.pipe.queue <- job{refresh: done}:
-	case <-r.Context().Done():
-		return
-	}
+	s.pipe.queue.push(job{refresh: done})
 	select {
 	case <-done:
 		writeJSON(w, http.StatusOK, map[string]any{"_shards": map[string]int{"total": 1, "successful": 1, "failed": 0}})

@@ -220,27 +220,8 @@ func getJSON(t testing.TB, url string, out any) {
 	}
 }
 
+// childAlertIDs lists every alert id a server stores.
 func childAlertIDs(t testing.TB, url string) []string {
-	var ids []string
-	after := ""
-	for {
-		var page struct {
-			Alerts []map[string]any
-			Next   string
-		}
-		u := url + "/api/alerts?size=1000"
-		if after != "" {
-			u += "&after=" + after
-		}
-		getJSON(t, u, &page)
-		for _, a := range page.Alerts {
-			ids = append(ids, a["kibana.alert.uuid"].(string))
-		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
-	}
-	slices.Sort(ids)
-	return ids
+	t.Helper()
+	return pagedAlertIDs(t, url, "", 1000)
 }

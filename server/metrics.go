@@ -35,7 +35,7 @@ func newMetrics(s *Server) *metrics {
 	counter("alert_store_errors_total", "Failed writes to the alert store.", func() float64 { return float64(st.storeErrors.Load()) })
 	gauge("log_bytes", "Bytes in the write-ahead log.", func() float64 { return float64(s.wal.Size()) })
 	gauge("log_checkpoint", "The log's checkpoint (LSN).", func() float64 { return float64(s.wal.Checkpointed()) })
-	gauge("backlog_records", "Log records waiting for the engine.", func() float64 { return float64(len(s.pipe.queue)) })
+	gauge("backlog_records", "Log records waiting for the engine.", func() float64 { return float64(s.pipe.queue.len()) })
 	gauge("watermark_seconds", "Event time up to which every event has been evaluated.", func() float64 {
 		if wm := st.watermark.Load(); wm != minTime {
 			return float64(wm) / 1e9

@@ -30,7 +30,7 @@ type pipeline struct {
 	eng    *engine.Engine
 	dec    *decoder
 	buf    *order.Buffer
-	queue  chan job
+	queue  jobQueue
 	// statsReq asks the pipeline's goroutine, which owns the engine, for
 	// its rules' counters.
 	statsReq chan chan []engine.RuleStats
@@ -75,6 +75,43 @@ type reloadResult struct {
 	err      error
 }
 
+// jobQueue takes jobs to the pipeline's goroutine. Pushing never blocks:
+// log records are pushed under the log's lock (to keep log order), and the
+// pipeline takes that lock to checkpoint, so a blocking queue could
+// deadlock. Its size is bounded by the log's (every record in it is in the
+// log) and, softly, by Config.Backlog, which ingest checks before
+// appending.
+type jobQueue struct {
+	mu   sync.Mutex
+	jobs []job
+	wake chan struct{} // capacity 1: jobs are waiting
+}
+
+func (q *jobQueue) push(j job) {
+	q.mu.Lock()
+	q.jobs = append(q.jobs, j)
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// take returns every waiting job, oldest first.
+func (q *jobQueue) take() []job {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	js := q.jobs
+	q.jobs = nil
+	return js
+}
+
+func (q *jobQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.jobs)
+}
+
 // mark is an evaluated record and its latest event time.
 type mark struct {
 	lsn     uint64
@@ -94,7 +131,7 @@ type stats struct {
 
 func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
 	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newDecoder(rs.Schema()),
-		queue: make(chan job, cfg.Backlog), statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
+		queue: jobQueue{wake: make(chan struct{}, 1)}, statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
 	p.eng = rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { p.pending = append(p.pending, a) }))
 	h, unbounded := rs.Horizon()
 	if unbounded || h > cfg.StateHorizon {
@@ -140,22 +177,22 @@ func (p *pipeline) run(ctx context.Context, done *sync.WaitGroup) {
 	defer tick.Stop()
 	for {
 		select {
-		case j := <-p.queue:
-			p.handle(j)
+		case <-p.queue.wake:
+			for _, j := range p.queue.take() {
+				p.handle(j)
+			}
 		case <-tick.C:
 			p.idle(time.Now())
 		case c := <-p.statsReq:
 			c <- p.eng.Stats()
 		case <-ctx.Done():
-			for {
-				select {
-				case j := <-p.queue:
+			for js := p.queue.take(); len(js) > 0; js = p.queue.take() {
+				for _, j := range js {
 					p.handle(j)
-				default:
-					p.store()
-					return
 				}
 			}
+			p.store()
+			return
 		}
 	}
 }

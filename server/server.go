@@ -137,11 +137,11 @@ func (s *Server) retain(ctx context.Context, period time.Duration) {
 // log order; it returns when they are as durable as Config.Durability
 // asks.
 func (s *Server) ingest(docs []doc) error {
-	if len(s.pipe.queue) >= cap(s.pipe.queue) {
+	if s.pipe.queue.len() >= s.cfg.Backlog {
 		return errBacklog
 	}
 	_, err := s.wal.Append(encodeRecord(docs), func(lsn uint64) {
-		s.pipe.queue <- job{lsn: lsn, docs: docs}
+		s.pipe.queue.push(job{lsn: lsn, docs: docs})
 	})
 	return err
 }
@@ -186,11 +186,7 @@ func (s *Server) Reload(ctx context.Context) (running, kept int, err error) {
 		return 0, 0, err
 	}
 	res := make(chan reloadResult, 1)
-	select {
-	case s.pipe.queue <- job{reload: &reloadJob{rules: rules, opt: s.opt, done: res}}:
-	case <-ctx.Done():
-		return 0, 0, ctx.Err()
-	}
+	s.pipe.queue.push(job{reload: &reloadJob{rules: rules, opt: s.opt, done: res}})
 	var r reloadResult
 	select {
 	case r = <-res:

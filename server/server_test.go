@@ -94,6 +94,17 @@ func expected(t testing.TB, rules []*rule.Rule, docs []doc) []string {
 	return ids
 }
 
+// testOptions are the engine options every test server uses.
+var testOptions = engine.Options{Aliases: winlog.Aliases}
+
+// testLog is quiet unless the tests run with -v.
+func testLog() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
 type testServer struct {
 	*Server
 	http *httptest.Server
@@ -105,11 +116,7 @@ func start(t testing.TB, cfg Config, rules []*rule.Rule) *testServer {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	s, err := New(cfg, rules, engine.Options{Aliases: winlog.Aliases}, log)
+	s, err := New(cfg, rules, testOptions, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,24 +150,28 @@ func (ts *testServer) call(t testing.TB, method, path string, body io.Reader, hd
 	return resp.StatusCode
 }
 
-// alertIDs lists every stored alert id, paging through the API.
+// alertIDs lists every stored alert id a query selects, paging through
+// the API a few at a time.
 func (ts *testServer) alertIDs(t testing.TB, query string) []string {
+	t.Helper()
+	return pagedAlertIDs(t, ts.url, query, 7)
+}
+
+// pagedAlertIDs pages through GET /api/alerts, sorted ids.
+func pagedAlertIDs(t testing.TB, url, query string, size int) []string {
 	t.Helper()
 	var ids []string
 	after := ""
 	for {
 		var page struct {
-			Total  int
 			Alerts []map[string]any
 			Next   string
 		}
-		path := "/api/alerts?size=7&" + query
+		u := fmt.Sprintf("%s/api/alerts?size=%d&%s", url, size, query)
 		if after != "" {
-			path += "&after=" + after
+			u += "&after=" + after
 		}
-		if st := ts.call(t, "GET", path, nil, nil, &page); st != 200 {
-			t.Fatalf("GET %s: %d", path, st)
-		}
+		getJSON(t, u, &page)
 		for _, a := range page.Alerts {
 			ids = append(ids, a["kibana.alert.uuid"].(string))
 		}
@@ -420,15 +431,19 @@ func TestWorkflow(t *testing.T) {
 	}
 	var rules struct {
 		Rules []struct {
-			Name   string
-			State  string
-			Alerts int64
+			Name      string
+			State     string
+			Alerts    int64
+			LastAlert string `json:"last_alert"`
 		}
 	}
 	ts.call(t, "GET", "/api/rules", nil, auth, &rules)
 	n := int64(0)
 	for _, r := range rules.Rules {
 		n += r.Alerts
+		if (r.Alerts > 0) != (r.LastAlert != "") {
+			t.Errorf("rule %s: %d alerts, last alert %q", r.Name, r.Alerts, r.LastAlert)
+		}
 	}
 	if n == 0 || len(rules.Rules) == 0 {
 		t.Errorf("rules: %+v", rules)

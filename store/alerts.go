@@ -299,6 +299,26 @@ func decodeCursor(c string) (int64, string, error) {
 	return 0, "", fmt.Errorf("store: bad cursor %q", c)
 }
 
+// LastAlerts returns, per rule id, when its newest stored alert was
+// raised.
+func (s *Alerts) LastAlerts(ctx context.Context) (map[string]time.Time, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT rule_id, MAX(raised) FROM alerts GROUP BY rule_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var id string
+		var t int64
+		if err := rows.Scan(&id, &t); err != nil {
+			return nil, err
+		}
+		out[id] = time.Unix(0, t).UTC()
+	}
+	return out, rows.Err()
+}
+
 // Get returns one alert.
 func (s *Alerts) Get(ctx context.Context, id string) (Alert, error) {
 	a, err := scanAlert(s.db.QueryRowContext(ctx, selectAlert+" WHERE id = ?", id))

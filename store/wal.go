@@ -2,6 +2,7 @@ package store
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -148,7 +149,7 @@ func (l *WAL) load() error {
 		}
 		l.segs = append(l.segs, segment{first: first, path: filepath.Join(l.dir, e.Name())})
 	}
-	slices.SortFunc(l.segs, func(a, b segment) int { return cmpU64(a.first, b.first) })
+	slices.SortFunc(l.segs, func(a, b segment) int { return cmp.Compare(a.first, b.first) })
 	l.next = l.checkpoint
 	for i := range l.segs {
 		s := &l.segs[i]
@@ -182,16 +183,6 @@ func fileSize(path string) int64 {
 		return 0
 	}
 	return fi.Size()
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // scanSegment calls fn with each sound record of a segment file; it
@@ -331,16 +322,7 @@ func (l *WAL) Append(payload []byte, written func(lsn uint64)) (uint64, error) {
 	// that came meanwhile); the others wait for a sync that covers them.
 	for l.synced <= lsn && l.err == nil {
 		if l.pending == 0 {
-			l.pending = 1
-			upTo := l.written
-			err := l.flushAndSync()
-			l.pending = 0
-			if err != nil {
-				l.err = err
-			} else {
-				l.synced = max(l.synced, upTo)
-			}
-			l.cond.Broadcast()
+			l.syncWritten()
 			break
 		}
 		l.cond.Wait()
@@ -349,6 +331,21 @@ func (l *WAL) Append(payload []byte, written func(lsn uint64)) (uint64, error) {
 		return 0, l.err
 	}
 	return lsn, nil
+}
+
+// syncWritten makes everything written so far durable, for every appender
+// waiting on it; call it with the lock held and no sync under way.
+func (l *WAL) syncWritten() {
+	l.pending = 1
+	upTo := l.written
+	err := l.flushAndSync()
+	l.pending = 0
+	if err != nil {
+		l.err = err
+	} else {
+		l.synced = max(l.synced, upTo)
+	}
+	l.cond.Broadcast()
 }
 
 // flushAndSync writes the buffer and syncs the segment without holding
@@ -391,16 +388,7 @@ func (l *WAL) Sync() error {
 	if l.synced >= l.written || l.err != nil {
 		return l.err
 	}
-	l.pending = 1
-	upTo := l.written
-	err := l.flushAndSync()
-	l.pending = 0
-	if err != nil {
-		l.err = err
-	} else {
-		l.synced = max(l.synced, upTo)
-	}
-	l.cond.Broadcast()
+	l.syncWritten()
 	return l.err
 }
 

@@ -129,10 +129,13 @@ func newFlagSet(name, usage string) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseQuietly(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
 				return &exitError{code: 0, err: errSilent}
 			}
+			// The error and one hint, not the whole usage.
+			fmt.Fprintf(fs.Output(), "vigil %s: %v\nRun 'vigil %s -h' for the flags.\n", fs.Name(), err, fs.Name())
 			return &exitError{code: 1, err: errSilent}
 		}
 		rest := fs.Args()
@@ -149,4 +152,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	// Re-parse nothing but the arguments so that fs.Args returns them.
 	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+// parseQuietly parses args without the flag package's own printing (it
+// prints the error and the whole usage); parseFlags prints instead.
+func parseQuietly(fs *flag.FlagSet, args []string) error {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	defer func() { fs.SetOutput(out); fs.Usage = usage }()
+	return fs.Parse(args)
 }

@@ -26,6 +26,7 @@ func (*eqlCmd) Synopsis() string { return "run an EQL query over EVTX and NDJSON
 
 const eqlUsage = `
 usage: vigil eql [flags] QUERY [FILE...]
+       vigil eql [flags] --query-file FILE [FILE...]
 
 Runs an EQL query (Elasticsearch syntax and semantics) over events in EVTX
 files or ECS NDJSON (one JSON object per line, or a JSON array; gzip is
@@ -50,6 +51,7 @@ error, as in Elasticsearch; with --schema=none no types are used.
 Examples:
   vigil eql 'process where process.name : "sc.exe"' events.ndjson
   vigil eql --size 0 'any where cidrMatch(source.ip, "10.0.0.0/8") | tail 5' a.ndjson b.ndjson.gz
+  vigil eql --kql 'event.category : process and process.name : "sc.exe"' events.ndjson
   vigil eql 'sequence by process.entity_id with maxspan=1m [process where true] [network where true]' logs/
 `
 
@@ -64,22 +66,12 @@ func (c *eqlCmd) Run(ctx context.Context, args []string) error {
 	perKey := fs.Int("max-samples-per-key", 1, "samples per join key for sample queries")
 	maxPending := fs.Int("max-pending", 0, "cap on pending sequence state (0: default 100000)")
 	lateness := fs.Duration("lateness", 5*time.Second, "reorder window per input for events slightly out of time order")
+	query := registerEQLQuery(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() < 1 {
-		fs.Usage()
-		return usageError("eql: a QUERY is required")
-	}
 	if *size < 0 {
 		return usageError("eql: --size must not be negative")
-	}
-	src := fs.Arg(0)
-	files := fs.Args()[1:]
-
-	q, err := eql.Parse(src)
-	if err != nil {
-		return queryError(err)
 	}
 	opt := eql.Options{CategoryField: *catField, AllowUnknownFields: !*strict}
 	switch *schemaName {
@@ -90,9 +82,9 @@ func (c *eqlCmd) Run(ctx context.Context, args []string) error {
 		return usageError("eql: unknown --schema %q (use ecs or none)", *schemaName)
 	}
 	schema := event.NewSchema()
-	prog, err := eql.Compile(q, schema, opt)
+	prog, files, err := query.compile(fs.Args(), schema, opt)
 	if err != nil {
-		return queryError(err)
+		return err
 	}
 	sopt := search.Options{Size: *size, MaxPending: *maxPending, MaxSamplesPerKey: *perKey}
 	if *size == 0 {

@@ -13,7 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
@@ -48,9 +47,15 @@ walk takes *.evtx, *.json, *.jsonl and *.ndjson files (each optionally
 (Ctrl-C) stops reading, judges the events already read, and prints the
 summary; a second one ends vigil at once.
 
+Output: a table on a terminal fits its width (or $COLUMNS elsewhere), with
+a DETAIL column (command line, registry path, service image path, ...) and
+severities in colour (not with NO_COLOR). Read warnings are grouped into
+one line per kind after the hunt (-v prints each); --exclude-rule,
+--exclude-tag and --exclude-file mute rules by id, name or tag.
+
 Exit status: 0 when the hunt ran (with or without alerts), 1 on bad usage
-or when an input could not be read, 2 when --strict is set and a rule
-failed to load, 130 when interrupted.
+or when an input or PATH could not be read (the others are still hunted),
+2 when --strict is set and a rule failed to load, 130 when interrupted.
 `
 
 type huntCmd struct{}
@@ -71,6 +76,7 @@ type huntFlags struct {
 	progress                      string
 	cpuprofile, memprofile        string
 	sysmonDelay                   time.Duration
+	ux                            *huntUX // output, muting and report flags (huntflags.go)
 	fidelity                      fidelityFlags
 }
 
@@ -80,7 +86,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.Var(&f.rules, "rules", "rule `path` (TOML file or folder; repeatable); default: the built-in pack")
 	fs.Var(&f.ruleIDs, "rule-id", "run only the rule with this rule_id (repeatable)")
 	fs.Var(&f.tags, "tag", "run only rules with this tag, e.g. \"Tactic: Execution\" (repeatable)")
-	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl or csv")
+	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, csv or timesketch")
 	fs.StringVar(&f.output, "output", "", "write alerts to `file` instead of standard output")
 	fs.StringVar(&f.from, "from", "", "only events at or after this `time` (RFC 3339 or YYYY-MM-DD)")
 	fs.StringVar(&f.to, "to", "", "only events before this `time`")
@@ -97,9 +103,10 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.BoolVar(&f.newTermsBaseline, "new-terms-baseline", false, "new_terms rules learn the terms of their first history window (e.g. 7 days) of events without alerting, as on a cluster that already holds that history; by default every first sighting is new, as on a fresh cluster")
 	fs.BoolVar(&f.strict, "strict", false, "exit with status 2 if any rule fails to load")
 	fs.BoolVar(&f.quiet, "quiet", false, "no summary on stderr")
-	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr: auto (when it is a terminal), always, never")
+	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr when it is a terminal: auto, or never (never into a file or pipe)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
+	f.ux = registerHuntUX(fs)
 	f.fidelity.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -136,7 +143,6 @@ type hunt struct {
 	failed  error
 	prog    order.Progress
 	errs    int
-	bar     *progressbar.ProgressBar // while the progress bar shows
 }
 
 func (h *hunt) run(ctx context.Context, paths []string) error {
@@ -185,19 +191,22 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if h.eng.Rules() == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
 	}
-	if _, err := alert.NewWriter(f.format, io.Discard, h.eng.Fields()); err != nil {
-		return usageError("hunt: %v", err)
+	// Formats, columns and time zone are checked before anything is
+	// created.
+	if _, err := f.ux.newWriter(f.format, io.Discard, h.eng.Fields()); err != nil {
+		return err
 	}
 
 	inputs, expandErrs := input.Expand(paths)
 	h.reportExpand(expandErrs)
+	f.ux.missingPaths = len(expandErrs)
 	if len(inputs) == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no readable input")}
 	}
 	h.flags.fidelity.checkHostID(rules, inputs)
 	// The output is created only now that rules and inputs are known, and
 	// never over an input.
-	out := stdout
+	var out io.Writer = currentStdout{} // through the progress line's guard
 	if f.output != "" {
 		if err := refuseOutputOverInput(f.output, inputs, h.flags.indicators); err != nil {
 			return usageError("hunt: %v", err)
@@ -209,11 +218,12 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		defer file.Close()
 		out = file
 	}
-	w, err := alert.NewWriter(f.format, out, h.eng.Fields())
+	w, err := f.ux.newWriter(f.format, out, h.eng.Fields())
 	if err != nil {
-		return usageError("hunt: %v", err)
+		return err
 	}
 	h.writer = w
+	f.ux.prepare(h.eng, statuses)
 
 	iopt := input.Options{
 		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, RawWinlog: raw,
@@ -234,6 +244,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.eng.Schema(), f.sysmonDelay), f.sysmonDelay
 	}
 	err = order.Read(ctx, inputs, input.NewOpener(iopt), oopt, &h.prog, func(ev *event.Event) error {
+		f.ux.observe(ev)
 		h.eng.Process(ev)
 		if f.memprofile != "" && h.prog.Bytes.Load() > total/2 {
 			h.writeHeapProfile(f.memprofile)
@@ -245,16 +256,19 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if err == nil || interrupted {
 		h.eng.Flush()
 	}
-	stopProgress()
+	// The writer first: a table still holding its first rows writes them
+	// through the progress line's guard.
 	if cerr := h.writer.Close(); cerr != nil && h.failed == nil {
 		h.failed = cerr
 	}
+	stopProgress()
 	if h.failed != nil {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: writing alerts: %w", h.failed)}
 	}
 	if err != nil && !interrupted {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
 	}
+	f.ux.warn.print(stderr, f.lateness.String(), h.prog.Late.Load())
 	if !f.quiet {
 		h.summary(len(inputs), failedRules)
 	}
@@ -270,7 +284,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if f.strict && (failedRules > 0 || ruleErr != nil) {
 		return &exitError{code: 2, err: fmt.Errorf("hunt: %d rules failed to load (--strict)", failedRules)}
 	}
-	return nil
+	return f.ux.finish(paths)
 }
 
 // indicatorIndex is the index of indicator documents that name none.
@@ -306,6 +320,7 @@ func (h *hunt) loadIndicators(ctx context.Context, iopt input.Options, oopt orde
 // some rule files failed (reported already).
 func (h *hunt) selectRules() ([]*rule.Rule, error) {
 	rules, warns, errs := loadRules(h.flags.rules)
+	var err error
 	for _, w := range warns {
 		fmt.Fprintln(stderr, "vigil: warning:", w)
 	}
@@ -322,14 +337,20 @@ func (h *hunt) selectRules() ([]*rule.Rule, error) {
 			if len(h.flags.ruleIDs) > 0 && !slices.Contains(h.flags.ruleIDs, r.ID) {
 				continue
 			}
-			if len(h.flags.tags) > 0 && !slices.ContainsFunc(r.Tags, func(t string) bool {
-				return slices.ContainsFunc(h.flags.tags, func(want string) bool { return strings.EqualFold(t, want) })
-			}) {
+			if len(h.flags.tags) > 0 && !hasTag(r, h.flags.tags) {
 				continue
 			}
 			keep = append(keep, r)
 		}
 		rules = keep
+	}
+	selected := len(rules)
+	rules, h.flags.ux.muted, err = h.flags.ux.mute.apply(rules)
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) == 0 && selected > 0 {
+		return nil, &exitError{code: 1, err: errMuted}
 	}
 	rules = h.flags.fidelity.selectEnabled(rules)
 	if len(rules) == 0 {
@@ -370,15 +391,8 @@ func (h *hunt) reportStatuses(statuses []engine.Status) int {
 }
 
 func (h *hunt) onReadError(err error) {
-	if h.bar != nil {
-		h.bar.Clear() // the message goes above the bar, which redraws
-	}
 	h.errs++
-	if h.errs <= 20 {
-		fmt.Fprintln(stderr, "vigil:", err)
-	} else if h.errs == 21 {
-		fmt.Fprintln(stderr, "vigil: more read errors follow; see the summary for counts")
-	}
+	h.flags.ux.warn.add(err)
 }
 
 func (h *hunt) onAlert(a *alert.Alert) {
@@ -397,6 +411,7 @@ func (h *hunt) onAlert(a *alert.Alert) {
 		h.byTac[t]++
 	}
 	h.byRule[a.RuleName]++
+	h.flags.ux.record(a)
 	h.written.Add(1)
 	if err := h.writer.Write(a); err != nil {
 		h.failed = err
@@ -467,22 +482,14 @@ func (h *hunt) summary(inputs, failedRules int) {
 	}
 	printCounts(w, "by tactic", h.byTac, 0)
 	printCounts(w, "by rule", h.byRule, 15)
+	h.flags.ux.summary(w)
 }
 
 func printCounts(w io.Writer, title string, m map[string]int, limit int) {
 	if len(m) == 0 {
 		return
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if m[keys[i]] != m[keys[j]] {
-			return m[keys[i]] > m[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
+	keys := keysByCount(m)
 	fmt.Fprintf(w, "  %s:\n", title)
 	for i, k := range keys {
 		if limit > 0 && i == limit {

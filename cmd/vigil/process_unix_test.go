@@ -91,7 +91,8 @@ func TestManyFilesBoundedOpen(t *testing.T) {
 // from a pipe that never ends), judges the events already read, prints the
 // summary and exits with status 130.
 func TestInterruptFlushesAndExits130(t *testing.T) {
-	cmd := vigilProcess(t, "hunt", "--format", "jsonl", "--progress", "never", "-")
+	// -v: each warning as it comes (they are otherwise grouped at the end).
+	cmd := vigilProcess(t, "hunt", "--format", "jsonl", "--progress", "never", "-v", "-")
 	stdinW, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +113,10 @@ func TestInterruptFlushesAndExits130(t *testing.T) {
 	stdinW.Write([]byte(`{"@timestamp":"not a time","event":{"category":"process"}}` + "\n"))
 	sc := bufio.NewScanner(errR)
 	var stderrText strings.Builder
+	// A hang guard, not a timing assertion: a child that never warns is
+	// killed, which ends the scan below.
+	watchdog := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	defer watchdog.Stop()
 	for sc.Scan() {
 		stderrText.WriteString(sc.Text() + "\n")
 		if strings.Contains(sc.Text(), "is not a time") {

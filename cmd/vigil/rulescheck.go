@@ -16,6 +16,8 @@ import (
 const rulesUsage = `
 usage: vigil rules check [--format text|json] [--exceptions PATH] [--value-list [ID=]PATH] PATH...
        vigil rules test [-v] [-run REGEXP] [--format text|json] PATH...  (see vigil rules test -h)
+       vigil rules list [--rules PATH]... [--format table|json]
+       vigil rules coverage [--rules PATH]... [--navigator FILE]
 
 Loads detection-rules TOML files and folders (recursively; _deprecated
 folders are skipped) and compiles every rule as vigil hunt would. Each rule
@@ -45,15 +47,17 @@ func (*rulesCmd) Synopsis() string {
 }
 
 func (c *rulesCmd) Run(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "test" {
-		return rulesTest(ctx, args[1:])
+	if len(args) > 0 {
+		if sub := rulesSubcommands[args[0]]; sub != nil {
+			return sub(ctx, args[1:])
+		}
 	}
 	if len(args) == 0 || args[0] != "check" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			newFlagSet("rules", rulesUsage).Usage()
 			return &exitError{code: 0, err: errSilent}
 		}
-		return usageError("rules: want 'vigil rules check PATH...' (run 'vigil rules -h')")
+		return usageError("rules: want 'vigil rules check|test|list|coverage' (run 'vigil rules -h')")
 	}
 	fs := newFlagSet("rules check", rulesUsage)
 	format := fs.String("format", "text", "output format: text or json")
