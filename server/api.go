@@ -217,11 +217,15 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		"events": map[string]int64{
 			"received": st.received.Load(), "acknowledged": st.accepted.Load(), "rejected": st.rejected.Load(),
 			"evaluated": st.evaluated.Load(), "late": st.late.Load(), "undecodable": st.failed.Load(),
-			"replayed": st.replayed.Load(),
+			"evaluated_early": st.forced.Load(),
+			"replayed":        st.replayed.Load(),
 		},
 		"alerts": map[string]int64{"raised": st.alerts.Load(), "stored": st.stored.Load(), "store_errors": st.storeErrors.Load()},
 		"log": map[string]any{"bytes": s.wal.Size(), "next_lsn": s.wal.Next(), "checkpoint": s.wal.Checkpointed(),
 			"backlog": s.pipe.queue.len()},
+	}
+	if src := s.pipe.sourceStats.Load(); src != nil {
+		out["sources"] = *src // the 50 lagging most
 	}
 	if w := s.webhook; w != nil {
 		out["webhook"] = map[string]int64{"sent": w.sent.Load(), "failed": w.failed.Load(), "dropped": w.dropped.Load(), "queued": int64(len(w.queue))}

@@ -11,7 +11,6 @@ import (
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/order"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/store"
 )
@@ -29,7 +28,7 @@ type pipeline struct {
 	rs     *engine.RuleSet
 	eng    *engine.Engine
 	dec    *decoder
-	buf    *order.Buffer
+	src    *sources // per-source ordering
 	queue  jobQueue
 	// statsReq asks the pipeline's goroutine, which owns the engine, for
 	// its rules' counters.
@@ -42,7 +41,9 @@ type pipeline struct {
 
 	maxSeen      int64     // latest event time seen
 	lastArrival  time.Time // wall clock of the last document evaluated
-	advancedIdle bool      // the watermark moved by wall clock since then
+	lastPublish  time.Time
+	sourceStats  atomic.Pointer[[]sourceStat]
+	advancedIdle bool // the watermark moved by wall clock since then
 	lastCkpt     time.Time
 	// noCheckpoint is set when alerts could not be stored: the log must
 	// keep their events until a restart evaluates them again.
@@ -125,6 +126,7 @@ type stats struct {
 	alerts, stored               atomic.Int64
 	replayed                     atomic.Int64 // documents evaluated again from the log at start
 	watermark                    atomic.Int64
+	forced                       atomic.Int64 // events evaluated early: the ordering buffer was full
 	checkpoint                   atomic.Uint64
 	storeErrors                  atomic.Int64
 }
@@ -138,11 +140,7 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 		h = cfg.StateHorizon
 	}
 	p.horizon = int64(h + cfg.Lateness)
-	p.buf = order.NewBuffer(cfg.Lateness, order.BufferOptions{
-		Owned:       true,
-		MaxBuffered: cfg.MaxBuffered,
-		OnLate:      func(*event.Event, int64) { p.st.late.Add(1) },
-	})
+	p.src = newSources(rs.Schema(), cfg.Lateness, cfg.IdleTimeout, cfg.MaxBuffered)
 	p.st.watermark.Store(minTime)
 	return p
 }
@@ -162,7 +160,9 @@ func (p *pipeline) replay() error {
 		p.st.replayed.Add(int64(len(docs)))
 		// The payload is reused by the log's reader; the decoder copies
 		// what the events keep.
-		p.process(job{lsn: lsn, docs: docs})
+		now := time.Now()
+		p.process(job{lsn: lsn, docs: docs}, now)
+		p.eng.Advance(p.src.release(now, p.evaluate))
 		return nil
 	})
 	p.store()
@@ -203,7 +203,7 @@ func (p *pipeline) handle(j job) {
 		return
 	}
 	if j.refresh != nil {
-		p.buf.Flush(p.evaluate)
+		p.src.flush(p.evaluate)
 		if p.maxSeen != minTime {
 			p.eng.Advance(p.maxSeen + 1)
 		}
@@ -211,15 +211,30 @@ func (p *pipeline) handle(j job) {
 		close(j.refresh)
 		return
 	}
-	p.process(j)
-	p.eng.Advance(p.buf.Watermark())
+	now := time.Now()
+	p.process(j, now)
+	p.eng.Advance(p.src.release(now, p.evaluate))
 	p.st.watermark.Store(p.eng.Watermark())
 	p.store()
-	p.checkpoint(time.Now())
+	p.checkpoint(now)
+	p.publish(now)
 }
 
-// process decodes and orders one record's documents.
-func (p *pipeline) process(j job) {
+// publish makes the sources' progress readable by the API, at most once a
+// second, and forgets sources long quiet.
+func (p *pipeline) publish(now time.Time) {
+	if now.Sub(p.lastPublish) < time.Second {
+		return
+	}
+	p.lastPublish = now
+	p.src.forget(now, false)
+	st := p.src.stats(now, 50)
+	p.sourceStats.Store(&st)
+	p.st.forced.Store(p.src.forced)
+}
+
+// process decodes and orders one record's documents, which arrived at now.
+func (p *pipeline) process(j job, now time.Time) {
 	maxTime := int64(minTime)
 	for _, d := range j.docs {
 		ev := new(event.Event)
@@ -230,10 +245,10 @@ func (p *pipeline) process(j job) {
 		}
 		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)
-		p.buf.Push(ev, p.evaluate)
+		p.src.push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
 	}
 	p.marks = append(p.marks, mark{lsn: j.lsn, maxTime: maxTime})
-	p.lastArrival = time.Now()
+	p.lastArrival = now
 	p.advancedIdle = false
 }
 
@@ -250,7 +265,7 @@ func (p *pipeline) idle(now time.Time) {
 	if p.lastArrival.IsZero() || now.Sub(p.lastArrival) < p.cfg.IdleTimeout {
 		return
 	}
-	p.buf.Flush(p.evaluate)
+	p.src.flush(p.evaluate)
 	if p.maxSeen != minTime {
 		p.eng.Advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
 		p.st.watermark.Store(p.eng.Watermark())
