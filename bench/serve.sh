@@ -13,7 +13,7 @@ SHARED="${VIGIL_SHARED:-../shared}"
 DURATION="${DURATION:-60s}"
 PORT="${PORT:-19201}"
 tmp=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'pkill -P $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/vigil" ./cmd/vigil
 go build -o "$tmp/serveload" ./bench/serveload
 rules=()
@@ -23,6 +23,8 @@ for d in "$SHARED/corpus/detection-rules/rules" "$SHARED/corpus/detection-rules/
 /usr/bin/time -v -o "$tmp/time.txt" "$tmp/vigil" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" \
   --durability "${DURABILITY:-request}" "${rules[@]}" --log-level warn &
 pid=$!
+sleep 0.5
+pgrep -P $pid >/dev/null || { echo "vigil serve did not start (port $PORT taken?)"; exit 1; }
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 out=$("$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION")
 echo "$out"
@@ -32,5 +34,6 @@ rate=$(( acked < evald ? acked : evald ))
 half=$(( ${rate:-2000} / 2 ))
 "$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION" -rate "$half"
 curl -s "http://127.0.0.1:$PORT/api/stats" ; echo
-kill -INT $pid; wait $pid || true
+# $pid is /usr/bin/time, which does not pass signals on: interrupt vigil.
+pkill -INT -P $pid; wait $pid || true
 grep -E "Maximum resident|User time|System time|Elapsed" "$tmp/time.txt"

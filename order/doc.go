@@ -4,7 +4,9 @@
 // into one time order with a window per input (Read), watermarks (the time
 // before which nothing more comes in order, for an engine's Advance), and
 // per-source delays for sources whose clocks run early
-// (SysmonNetworkDelay).
+// (SysmonNetworkDelay), and event time per source for a stream that mixes
+// many senders (Sources: each host late by up to the lateness against its
+// own newest event, quiet hosts holding no one back).
 //
 // Data flow of Read: each input (package input) is opened lazily, when
 // the merge needs it, with a bounded number open at once; a goroutine per

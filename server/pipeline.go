@@ -11,6 +11,7 @@ import (
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/order"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/store"
 )
@@ -28,7 +29,7 @@ type pipeline struct {
 	rs     *engine.RuleSet
 	eng    *engine.Engine
 	dec    *decoder
-	src    *sources // per-source ordering
+	src    *order.Sources // event time per source
 	queue  jobQueue
 	// statsReq asks the pipeline's goroutine, which owns the engine, for
 	// its rules' counters.
@@ -42,7 +43,7 @@ type pipeline struct {
 	maxSeen      int64     // latest event time seen
 	lastArrival  time.Time // wall clock of the last document evaluated
 	lastPublish  time.Time
-	sourceStats  atomic.Pointer[[]sourceStat]
+	sourceStats  atomic.Pointer[[]order.SourceStat]
 	advancedIdle bool // the watermark moved by wall clock since then
 	lastCkpt     time.Time
 	// noCheckpoint is set when alerts could not be stored: the log must
@@ -140,7 +141,7 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 		h = cfg.StateHorizon
 	}
 	p.horizon = int64(h + cfg.Lateness)
-	p.src = newSources(rs.Schema(), cfg.Lateness, cfg.IdleTimeout, cfg.MaxBuffered)
+	p.src = order.NewSources(rs.Schema(), cfg.Lateness, cfg.IdleTimeout, cfg.MaxBuffered)
 	p.st.watermark.Store(minTime)
 	return p
 }
@@ -162,7 +163,7 @@ func (p *pipeline) replay() error {
 		// what the events keep.
 		now := time.Now()
 		p.process(job{lsn: lsn, docs: docs}, now)
-		p.eng.Advance(p.src.release(now, p.evaluate))
+		p.eng.Advance(p.src.Release(now, p.evaluate))
 		return nil
 	})
 	p.store()
@@ -203,7 +204,7 @@ func (p *pipeline) handle(j job) {
 		return
 	}
 	if j.refresh != nil {
-		p.src.flush(p.evaluate)
+		p.src.Flush(p.evaluate)
 		if p.maxSeen != minTime {
 			p.eng.Advance(p.maxSeen + 1)
 		}
@@ -213,7 +214,7 @@ func (p *pipeline) handle(j job) {
 	}
 	now := time.Now()
 	p.process(j, now)
-	p.eng.Advance(p.src.release(now, p.evaluate))
+	p.eng.Advance(p.src.Release(now, p.evaluate))
 	p.st.watermark.Store(p.eng.Watermark())
 	p.store()
 	p.checkpoint(now)
@@ -227,10 +228,10 @@ func (p *pipeline) publish(now time.Time) {
 		return
 	}
 	p.lastPublish = now
-	p.src.forget(now, false)
-	st := p.src.stats(now, 50)
+	p.src.Forget(now, false)
+	st := p.src.Stats(now, 50)
 	p.sourceStats.Store(&st)
-	p.st.forced.Store(p.src.forced)
+	p.st.forced.Store(p.src.Forced)
 }
 
 // process decodes and orders one record's documents, which arrived at now.
@@ -245,7 +246,7 @@ func (p *pipeline) process(j job, now time.Time) {
 		}
 		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)
-		p.src.push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
+		p.src.Push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
 	}
 	p.marks = append(p.marks, mark{lsn: j.lsn, maxTime: maxTime})
 	p.lastArrival = now
@@ -265,7 +266,7 @@ func (p *pipeline) idle(now time.Time) {
 	if p.lastArrival.IsZero() || now.Sub(p.lastArrival) < p.cfg.IdleTimeout {
 		return
 	}
-	p.src.flush(p.evaluate)
+	p.src.Flush(p.evaluate)
 	if p.maxSeen != minTime {
 		p.eng.Advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
 		p.st.watermark.Store(p.eng.Watermark())

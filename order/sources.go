@@ -1,4 +1,4 @@
-package server
+package order
 
 import (
 	"container/heap"
@@ -9,7 +9,8 @@ import (
 	"github.com/vigilsec/vigil/event"
 )
 
-// sources puts the events of many sources into one time order. A source is
+// Sources puts the events of many sources into one time order (vigil
+// serve: many hosts sending at once). A source is
 // a host (host.id, else host.name, else agent.id, else the index the
 // events were sent to). Each source may send its events up to the
 // lateness out of order against its own newest event; an event is
@@ -19,17 +20,17 @@ import (
 // holding anyone back. An event older than one already evaluated is late:
 // it is evaluated at once (out of order) and counted against its source.
 // Buffered events are bounded: past max the oldest is evaluated early.
-type sources struct {
+type Sources struct {
 	lateness int64
 	idle     time.Duration
 	max      int
 	slots    [3]int // host.id, host.name, agent.id
 	byKey    map[string]*source
-	buf      eventHeap
+	buf      sourceHeap
 	seq      uint64
 	released int64 // time of the last event evaluated in order
 
-	forced int64 // events evaluated before their time because max was reached
+	Forced int64 // events evaluated before their time because max was reached
 }
 
 // source is one sender's progress.
@@ -43,13 +44,15 @@ type source struct {
 // maxSources bounds the sources remembered; the quietest go first.
 const maxSources = 100_000
 
-func newSources(s *event.Schema, lateness, idle time.Duration, max int) *sources {
-	return &sources{lateness: int64(lateness), idle: idle, max: max, byKey: map[string]*source{}, released: minTime,
+// NewSources orders events of many sources with lateness per source;
+// sources quiet for idle hold no one back; at most max events wait.
+func NewSources(s *event.Schema, lateness, idle time.Duration, max int) *Sources {
+	return &Sources{lateness: int64(lateness), idle: idle, max: max, byKey: map[string]*source{}, released: math.MinInt64,
 		slots: [3]int{s.Slot("host.id"), s.Slot("host.name"), s.Slot("agent.id")}}
 }
 
 // keyOf names an event's source.
-func (ss *sources) keyOf(ev *event.Event) string {
+func (ss *Sources) keyOf(ev *event.Event) string {
 	for _, slot := range ss.slots {
 		if v := ev.Get(slot); v.Kind() == event.KindString && v.Str() != "" {
 			return v.Str()
@@ -58,16 +61,16 @@ func (ss *sources) keyOf(ev *event.Event) string {
 	return ev.Index
 }
 
-// push takes an event that arrived at now; late events and those the
+// Push takes an event that arrived at now; late events and those the
 // bound pushes out go to out at once.
-func (ss *sources) push(ev *event.Event, now time.Time, out func(*event.Event), late func()) {
+func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), late func()) {
 	key := ss.keyOf(ev)
 	src := ss.byKey[key]
 	if src == nil {
 		if len(ss.byKey) >= maxSources {
-			ss.forget(now, true)
+			ss.Forget(now, true)
 		}
-		src = &source{key: key, maxSeen: minTime}
+		src = &source{key: key, maxSeen: math.MinInt64}
 		ss.byKey[key] = src
 	}
 	src.maxSeen = max(src.maxSeen, ev.Time)
@@ -81,16 +84,16 @@ func (ss *sources) push(ev *event.Event, now time.Time, out func(*event.Event), 
 	ss.seq++
 	heap.Push(&ss.buf, queued{ev: ev, seq: ss.seq})
 	if ss.buf.Len() > ss.max {
-		ss.forced++
+		ss.Forced++
 		ss.pop(out)
 	}
 }
 
-// watermark is the time up to which no active source can still send an
+// Watermark is the time up to which no active source can still send an
 // event in order: the least of the active sources' newest event times less
 // the lateness. With no active source it is the newest time seen.
-func (ss *sources) watermark(now time.Time) int64 {
-	w, newest, active := int64(math.MaxInt64), int64(minTime), false
+func (ss *Sources) Watermark(now time.Time) int64 {
+	w, newest, active := int64(math.MaxInt64), int64(math.MinInt64), false
 	for _, src := range ss.byKey {
 		newest = max(newest, src.maxSeen)
 		if now.Sub(src.lastArrival) < ss.idle {
@@ -104,32 +107,32 @@ func (ss *sources) watermark(now time.Time) int64 {
 	return w
 }
 
-// release evaluates the buffered events up to the watermark and returns
+// Release evaluates the buffered events up to the watermark and returns
 // the watermark.
-func (ss *sources) release(now time.Time, out func(*event.Event)) int64 {
-	w := ss.watermark(now)
+func (ss *Sources) Release(now time.Time, out func(*event.Event)) int64 {
+	w := ss.Watermark(now)
 	for ss.buf.Len() > 0 && ss.buf[0].ev.Time <= w {
 		ss.pop(out)
 	}
 	return w
 }
 
-// flush evaluates every buffered event.
-func (ss *sources) flush(out func(*event.Event)) {
+// Flush evaluates every buffered event.
+func (ss *Sources) Flush(out func(*event.Event)) {
 	for ss.buf.Len() > 0 {
 		ss.pop(out)
 	}
 }
 
-func (ss *sources) pop(out func(*event.Event)) {
+func (ss *Sources) pop(out func(*event.Event)) {
 	q := heap.Pop(&ss.buf).(queued)
 	ss.released = max(ss.released, q.ev.Time)
 	out(q.ev)
 }
 
-// forget drops sources quiet for ten idle timeouts (or, with all, the
+// Forget drops sources quiet for ten idle timeouts (or, with all, the
 // quietest tenth when the table is full).
-func (ss *sources) forget(now time.Time, full bool) {
+func (ss *Sources) Forget(now time.Time, full bool) {
 	if full {
 		all := make([]*source, 0, len(ss.byKey))
 		for _, s := range ss.byKey {
@@ -148,8 +151,8 @@ func (ss *sources) forget(now time.Time, full bool) {
 	}
 }
 
-// sourceStat is one source as /api/stats shows it.
-type sourceStat struct {
+// SourceStat is one source's progress.
+type SourceStat struct {
 	Source      string  `json:"source"`
 	Watermark   string  `json:"watermark"`
 	LagSeconds  float64 `json:"lag_seconds"`
@@ -157,17 +160,17 @@ type sourceStat struct {
 	LastArrival string  `json:"last_arrival"`
 }
 
-// stats lists the n sources whose event time lags the wall clock most.
-func (ss *sources) stats(now time.Time, n int) []sourceStat {
+// Stats lists the n sources whose event time lags the wall clock most.
+func (ss *Sources) Stats(now time.Time, n int) []SourceStat {
 	all := make([]*source, 0, len(ss.byKey))
 	for _, s := range ss.byKey {
 		all = append(all, s)
 	}
 	slices.SortFunc(all, func(a, b *source) int { return int(min(max(a.maxSeen-b.maxSeen, -1), 1)) })
-	out := make([]sourceStat, 0, min(n, len(all)))
+	out := make([]SourceStat, 0, min(n, len(all)))
 	for _, s := range all[:min(n, len(all))] {
 		wm := time.Unix(0, s.maxSeen-ss.lateness).UTC()
-		out = append(out, sourceStat{Source: s.key, Watermark: wm.Format(time.RFC3339Nano), LagSeconds: now.Sub(wm).Seconds(),
+		out = append(out, SourceStat{Source: s.key, Watermark: wm.Format(time.RFC3339Nano), LagSeconds: now.Sub(wm).Seconds(),
 			Late: s.late, LastArrival: s.lastArrival.UTC().Format(time.RFC3339Nano)})
 	}
 	return out
@@ -180,18 +183,18 @@ type queued struct {
 	seq uint64
 }
 
-type eventHeap []queued
+type sourceHeap []queued
 
-func (h eventHeap) Len() int { return len(h) }
-func (h eventHeap) Less(i, j int) bool {
+func (h sourceHeap) Len() int { return len(h) }
+func (h sourceHeap) Less(i, j int) bool {
 	if h[i].ev.Time != h[j].ev.Time {
 		return h[i].ev.Time < h[j].ev.Time
 	}
 	return h[i].seq < h[j].seq
 }
-func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *eventHeap) Push(x any)   { *h = append(*h, x.(queued)) }
-func (h *eventHeap) Pop() any {
+func (h sourceHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *sourceHeap) Push(x any)   { *h = append(*h, x.(queued)) }
+func (h *sourceHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
 	old[len(old)-1] = queued{}
