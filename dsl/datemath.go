@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // dateExpr is a date in Elasticsearch's default format
@@ -275,7 +275,7 @@ func timeMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // dateBound is one side of a date range.
 type dateBound struct {
 	e    *dateExpr
-	op   eql.CmpOp
+	op   match.CmpOp
 	incl bool
 }
 
@@ -293,13 +293,13 @@ func (p *nowRangePred) Match(ev *event.Event) bool {
 	hasLo, hasHi := false, false
 	for _, b := range p.bounds {
 		switch b.op {
-		case eql.OpGt: // > the last instant of the rounded unit
+		case match.OpGt: // > the last instant of the rounded unit
 			lo, hasLo = b.e.eval(now, true)+1, true
-		case eql.OpGte:
+		case match.OpGte:
 			lo, hasLo = b.e.eval(now, false), true
-		case eql.OpLt:
+		case match.OpLt:
 			hi, hasHi = b.e.eval(now, false)-1, true
-		case eql.OpLte:
+		case match.OpLte:
 			hi, hasHi = b.e.eval(now, true), true
 		}
 	}

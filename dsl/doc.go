@@ -1,10 +1,10 @@
-// Package dsl compiles Elasticsearch's query DSL to eql.Pred, the predicate
+// Package dsl compiles Elasticsearch's query DSL to match.Pred, the predicate
 // form vigil's rules run as: the filters of detection rules (Kibana
 // filters: query DSL plus meta), and the field-level queries that KQL
 // becomes (package kql builds on them).
 //
 // Each query has the semantics Elasticsearch gives it for the field's type
-// (from eql.ECSAndNonECS() unless Options.Types says otherwise):
+// (from match.ECSAndNonECS() unless Options.Types says otherwise):
 //
 //   - keyword, constant_keyword and wildcard fields (and fields of unknown
 //     type): exact, case-sensitive values; match and match_phrase are term

@@ -1,21 +1,20 @@
 package dsl
 
 import (
-	"github.com/vigilsec/vigil/internal/star"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // Options configures a Compiler.
 type Options struct {
 	// Types gives the Elasticsearch type of fields; nil means
-	// eql.ECSAndNonECS(). Fields it does not know are compiled as keyword
+	// match.ECSAndNonECS(). Fields it does not know are compiled as keyword
 	// fields.
-	Types eql.FieldTypes
+	Types match.FieldTypes
 
 	// Now gives the time that date math ("now-30d/d") in a range is
 	// relative to. It is called each time such a range is matched against
@@ -29,7 +28,7 @@ type Options struct {
 // is not safe for concurrent use; the predicates it returns are.
 type Compiler struct {
 	schema *event.Schema
-	types  eql.FieldTypes
+	types  match.FieldTypes
 	now    func() time.Time
 }
 
@@ -37,7 +36,7 @@ type Compiler struct {
 func New(s *event.Schema, opt Options) *Compiler {
 	c := &Compiler{schema: s, types: opt.Types, now: opt.Now}
 	if c.types == nil {
-		c.types = eql.ECSAndNonECS()
+		c.types = match.ECSAndNonECS()
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -122,20 +121,20 @@ func kindOf(es string) kind {
 	case "text", "match_only_text":
 		return kText
 	}
-	switch eql.TypeOf(es) {
-	case eql.TInt:
+	switch match.TypeOf(es) {
+	case match.TInt:
 		return kInt
-	case eql.TFloat:
+	case match.TFloat:
 		return kFloat
-	case eql.TBool:
+	case match.TBool:
 		return kBool
-	case eql.TDate:
+	case match.TDate:
 		return kDate
-	case eql.TIP:
+	case match.TIP:
 		return kIP
-	case eql.TVersion:
+	case match.TVersion:
 		return kVersion
-	case eql.TString:
+	case match.TString:
 		return kKeyword
 	}
 	return kOther
@@ -157,10 +156,11 @@ func (c *Compiler) Expand(pattern string) []string {
 	if !strings.Contains(pattern, "*") {
 		return []string{pattern}
 	}
+	g := match.CompileGlob(pattern, match.GlobStar, false)
 	seen := map[string]bool{}
 	var out []string
 	add := func(name string) {
-		if !seen[name] && star.Match(pattern, name) {
+		if !seen[name] && g.Match(name) {
 			seen[name] = true
 			out = append(out, name)
 		}

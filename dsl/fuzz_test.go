@@ -49,27 +49,3 @@ func FuzzAnalyze(f *testing.F) {
 		}
 	})
 }
-
-// FuzzWildcard checks that a Lucene pattern without wildcards matches
-// itself unescaped, and that matching never panics.
-func FuzzWildcard(f *testing.F) {
-	for _, s := range []string{`a\*b?c*`, `?:\\Windows\\*`, `**`, `\`, "é?*"} {
-		f.Add(s, "abc", true)
-	}
-	f.Fuzz(func(t *testing.T, pattern, s string, fold bool) {
-		g := newGlob(luceneWildcard(pattern), fold, false)
-		g.match(s)
-		if !utf8.ValidString(pattern) {
-			return
-		}
-		var lit []rune
-		for _, r := range pattern {
-			if r != '*' && r != '?' && r != '\\' {
-				lit = append(lit, r)
-			}
-		}
-		if !newGlob(lit, fold, false).match(string(lit)) {
-			t.Fatalf("%q does not match itself", string(lit))
-		}
-	})
-}

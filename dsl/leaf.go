@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // The field-level queries below are Elasticsearch's, with the semantics
@@ -19,11 +19,11 @@ import (
 // position, which callers add.
 
 // forEach compiles fn for each field a name expands to and ORs the results.
-func (c *Compiler) forEach(name string, fn func(Field) (eql.Pred, error)) (eql.Pred, error) {
+func (c *Compiler) forEach(name string, fn func(Field) (match.Pred, error)) (match.Pred, error) {
 	if !strings.Contains(name, "*") {
 		return fn(c.Field(name))
 	}
-	var ps []eql.Pred
+	var ps []match.Pred
 	for _, n := range c.Expand(name) {
 		p, err := fn(c.Field(n))
 		if err != nil {
@@ -39,16 +39,16 @@ func (c *Compiler) forEach(name string, fn func(Field) (eql.Pred, error)) (eql.P
 // caseInsensitive; on text fields it is one token, which the analyzer
 // lowercased; numbers, booleans, dates and addresses are parsed by the
 // field's type.
-func (c *Compiler) Term(field string, value any, caseInsensitive bool) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
+func (c *Compiler) Term(field string, value any, caseInsensitive bool) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
 		return c.term(f, value, caseInsensitive)
 	})
 }
 
-func (c *Compiler) term(f Field, value any, ci bool) (eql.Pred, error) {
+func (c *Compiler) term(f Field, value any, ci bool) (match.Pred, error) {
 	switch f.kind {
 	case kKeyword, kVersion:
-		return eql.StringEquals(f.Slot, keywordString(value), ci), nil
+		return match.StringEquals(f.Slot, keywordString(value), ci), nil
 	case kText:
 		s := keywordString(value)
 		if ci {
@@ -58,21 +58,21 @@ func (c *Compiler) term(f Field, value any, ci bool) (eql.Pred, error) {
 	case kInt, kFloat:
 		lit, err := numberLit(f, value, false)
 		if err != nil || lit.Kind() == event.KindMissing {
-			return eql.False(), err
+			return match.False(), err
 		}
-		return eql.Compare(f.Slot, eql.OpEq, lit, eql.TypeOf(f.Type))
+		return match.Compare(f.Slot, match.OpEq, lit, match.TypeOf(f.Type))
 	case kBool:
 		b, err := boolValue(f, value)
 		if err != nil {
 			return nil, err
 		}
-		return eql.StringEquals(f.Slot, strconv.FormatBool(b), false), nil
+		return match.StringEquals(f.Slot, strconv.FormatBool(b), false), nil
 	case kDate:
 		s := keywordString(value)
 		return c.dateRange(f, Range{Gte: s, Lte: s})
 	case kIP:
 		s := keywordString(value)
-		p, err := eql.CIDR(f.Slot, []string{s})
+		p, err := match.CIDR(f.Slot, []string{s})
 		if err != nil {
 			return nil, fmt.Errorf("'%s' is not an IP string literal (field %s is of type ip)", s, f.Name)
 		}
@@ -82,19 +82,19 @@ func (c *Compiler) term(f Field, value any, ci bool) (eql.Pred, error) {
 }
 
 // Terms is a terms query: the field holds one of values.
-func (c *Compiler) Terms(field string, values []any) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
+func (c *Compiler) Terms(field string, values []any) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
 		if f.kind == kKeyword || f.kind == kVersion {
 			ss := make([]string, len(values))
 			for i, v := range values {
 				ss[i] = keywordString(v)
 			}
 			if len(ss) == 0 {
-				return eql.False(), nil
+				return match.False(), nil
 			}
-			return eql.StringIn(f.Slot, ss, false), nil
+			return match.StringIn(f.Slot, ss, false), nil
 		}
-		var ps []eql.Pred
+		var ps []match.Pred
 		for _, v := range values {
 			p, err := c.term(f, v, false)
 			if err != nil {
@@ -108,8 +108,8 @@ func (c *Compiler) Terms(field string, values []any) (eql.Pred, error) {
 
 // Match is a match query: on text fields any of the value's tokens (every
 // one with and), elsewhere a term query on the value.
-func (c *Compiler) Match(field string, value any, and bool) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
+func (c *Compiler) Match(field string, value any, and bool) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
 		if f.kind == kText {
 			if and {
 				return textMatchAll(f.Slot, keywordString(value)), nil
@@ -122,8 +122,8 @@ func (c *Compiler) Match(field string, value any, and bool) (eql.Pred, error) {
 
 // MatchPhrase is a match_phrase query: on text fields the value's tokens
 // in order and adjacent, elsewhere a term query on the value.
-func (c *Compiler) MatchPhrase(field string, value any) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
+func (c *Compiler) MatchPhrase(field string, value any) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
 		if f.kind == kText {
 			return textPhrase(f.Slot, keywordString(value)), nil
 		}
@@ -134,16 +134,16 @@ func (c *Compiler) MatchPhrase(field string, value any) (eql.Pred, error) {
 // Wildcard is a wildcard query in Lucene's syntax: * matches any
 // characters, ? one, a backslash escapes the next character. On text
 // fields the pattern is matched against each token.
-func (c *Compiler) Wildcard(field, pattern string, caseInsensitive bool) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
-		return c.glob(f, "wildcard", luceneWildcard(pattern), caseInsensitive, false)
+func (c *Compiler) Wildcard(field, pattern string, caseInsensitive bool) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
+		return c.glob(f, "wildcard", pattern, caseInsensitive)
 	})
 }
 
 // Prefix is a prefix query.
-func (c *Compiler) Prefix(field, prefix string, caseInsensitive bool) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
-		return c.glob(f, "prefix", append([]rune(prefix), anyRun), caseInsensitive, false)
+func (c *Compiler) Prefix(field, prefix string, caseInsensitive bool) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
+		return c.glob(f, "prefix", match.EscapeGlob(prefix)+"*", caseInsensitive)
 	})
 }
 
@@ -153,32 +153,46 @@ func (c *Compiler) Prefix(field, prefix string, caseInsensitive bool) (eql.Pred,
 // * wildcards. The pattern is normalized as the field's search analyzer
 // does (text fields: lowercased) and, on text fields, matched against
 // each token.
-func (c *Compiler) QueryStringWildcard(field string, parts []string) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
-		return c.glob(f, "wildcard", starParts(parts), false, true)
+func (c *Compiler) QueryStringWildcard(field string, parts []string) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
+		if f.kind == kText {
+			// normalized as the field's search analyzer does
+			lower := make([]string, len(parts))
+			for i, p := range parts {
+				lower[i] = strings.ToLower(p)
+			}
+			parts = lower
+		}
+		return c.glob(f, "wildcard", starParts(parts), false)
 	})
 }
 
-func (c *Compiler) glob(f Field, what string, elems []rune, ci, normalize bool) (eql.Pred, error) {
+// starParts writes literal parts with a * between each two, in Lucene's
+// wildcard syntax: KQL's wildcards ("a*b" is {"a", "b"}; ? is literal).
+func starParts(parts []string) string {
+	esc := make([]string, len(parts))
+	for i, p := range parts {
+		esc[i] = match.EscapeGlob(p)
+	}
+	return strings.Join(esc, "*")
+}
+
+// glob compiles a pattern in Lucene's wildcard syntax: on keyword fields
+// against the whole value, on text fields against each (lowercased) token.
+func (c *Compiler) glob(f Field, what string, pattern string, ci bool) (match.Pred, error) {
 	switch f.kind {
 	case kKeyword:
-		if pat, ok := eqlPattern(elems); ok {
-			return eql.Wildcard(f.Slot, pat, ci), nil
-		}
-		return &globPred{slot: f.Slot, g: newGlob(elems, ci, false)}, nil
+		return match.WildcardGlob(f.Slot, match.CompileGlob(pattern, match.GlobLucene, ci)), nil
 	case kText:
-		if normalize {
-			elems = lowerElems(elems)
-		}
-		return textGlob(f.Slot, newGlob(elems, ci, true)), nil
+		return textGlob(f.Slot, match.CompileGlob(pattern, match.GlobLucene, ci)), nil
 	}
 	return nil, fmt.Errorf("can only use %s queries on keyword, text and wildcard fields - not on %s which is of type %s", what, f.Name, f.typeName())
 }
 
 // Exists is an exists query: the field has a value.
-func (c *Compiler) Exists(field string) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
-		return eql.Exists(f.Slot), nil
+func (c *Compiler) Exists(field string) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
+		return match.Exists(f.Slot), nil
 	})
 }
 
@@ -191,33 +205,33 @@ type Range struct {
 // (with date math), addresses, versions, or strings in byte order for
 // keyword fields. On a field of unknown type, a bound that is a number
 // compares numerically.
-func (c *Compiler) Range(field string, r Range) (eql.Pred, error) {
-	return c.forEach(field, func(f Field) (eql.Pred, error) {
+func (c *Compiler) Range(field string, r Range) (match.Pred, error) {
+	return c.forEach(field, func(f Field) (match.Pred, error) {
 		return c.rangeOf(f, r)
 	})
 }
 
-func (c *Compiler) rangeOf(f Field, r Range) (eql.Pred, error) {
+func (c *Compiler) rangeOf(f Field, r Range) (match.Pred, error) {
 	if f.kind == kDate {
 		return c.dateRange(f, r)
 	}
-	var t eql.Type
+	var t match.Type
 	switch f.kind {
 	case kKeyword, kBool:
-		t = eql.TString
+		t = match.TString
 		if f.Type == "" {
-			t = eql.TUnknown
+			t = match.TUnknown
 		}
 	case kInt, kFloat, kIP, kVersion:
-		t = eql.TypeOf(f.Type)
+		t = match.TypeOf(f.Type)
 	default:
 		return nil, fmt.Errorf("range queries on field %s of type %s are not supported", f.Name, f.typeName())
 	}
 	lit := func(v any) (event.Value, error) {
 		switch t {
-		case eql.TInt, eql.TFloat:
+		case match.TInt, match.TFloat:
 			return numberLit(f, v, true)
-		case eql.TUnknown:
+		case match.TUnknown:
 			if n, ok := v.(int64); ok {
 				return event.Int(n), nil
 			}
@@ -259,9 +273,9 @@ func (c *Compiler) rangeOf(f Field, r Range) (eql.Pred, error) {
 		return nil, err
 	}
 	if lo.Kind() == event.KindMissing && hi.Kind() == event.KindMissing {
-		return eql.Exists(f.Slot), nil
+		return match.Exists(f.Slot), nil
 	}
-	p, err := eql.Range(f.Slot, lo, hi, loIncl, hiIncl, t)
+	p, err := match.Range(f.Slot, lo, hi, loIncl, hiIncl, t)
 	if err != nil {
 		return nil, fmt.Errorf("%v (field %s is of type %s)", err, f.Name, f.typeName())
 	}
@@ -270,10 +284,10 @@ func (c *Compiler) rangeOf(f Field, r Range) (eql.Pred, error) {
 
 // dateRange compiles a range on a date field. Bounds relative to now are
 // computed when the predicate is matched.
-func (c *Compiler) dateRange(f Field, r Range) (eql.Pred, error) {
+func (c *Compiler) dateRange(f Field, r Range) (match.Pred, error) {
 	var bounds []dateBound
 	dynamic := false
-	add := func(v any, op eql.CmpOp) error {
+	add := func(v any, op match.CmpOp) error {
 		if v == nil {
 			return nil
 		}
@@ -295,14 +309,14 @@ func (c *Compiler) dateRange(f Field, r Range) (eql.Pred, error) {
 	}
 	for _, b := range []struct {
 		v  any
-		op eql.CmpOp
-	}{{r.Gt, eql.OpGt}, {r.Gte, eql.OpGte}, {r.Lt, eql.OpLt}, {r.Lte, eql.OpLte}} {
+		op match.CmpOp
+	}{{r.Gt, match.OpGt}, {r.Gte, match.OpGte}, {r.Lt, match.OpLt}, {r.Lte, match.OpLte}} {
 		if err := add(b.v, b.op); err != nil {
 			return nil, err
 		}
 	}
 	if len(bounds) == 0 {
-		return eql.Exists(f.Slot), nil
+		return match.Exists(f.Slot), nil
 	}
 	if dynamic {
 		return &nowRangePred{slot: f.Slot, bounds: bounds, now: c.now}, nil
@@ -310,17 +324,17 @@ func (c *Compiler) dateRange(f Field, r Range) (eql.Pred, error) {
 	var lo, hi event.Value
 	for _, b := range bounds {
 		switch b.op {
-		case eql.OpGt:
+		case match.OpGt:
 			lo = event.Str(event.FormatTime(b.e.eval(zeroTime, true) + 1))
-		case eql.OpGte:
+		case match.OpGte:
 			lo = event.Str(event.FormatTime(b.e.eval(zeroTime, false)))
-		case eql.OpLt:
+		case match.OpLt:
 			hi = event.Str(event.FormatTime(b.e.eval(zeroTime, false) - 1))
-		case eql.OpLte:
+		case match.OpLte:
 			hi = event.Str(event.FormatTime(b.e.eval(zeroTime, true)))
 		}
 	}
-	return eql.Range(f.Slot, lo, hi, true, true, eql.TDate)
+	return match.Range(f.Slot, lo, hi, true, true, match.TDate)
 }
 
 // keywordString is a value as a keyword field indexes it.
@@ -424,44 +438,4 @@ func boolValue(f Field, v any) (bool, error) {
 		}
 	}
 	return false, fmt.Errorf("Can't parse boolean value [%s], expected [true] or [false] (field %s is of type boolean)", keywordString(v), f.Name)
-}
-
-// globPred matches a field's values against a pattern eql.Wildcard cannot
-// express (a literal * or ?), with the same any-element semantics.
-type globPred struct {
-	slot int
-	g    *glob
-}
-
-func (p *globPred) Match(ev *event.Event) bool {
-	v := ev.Get(p.slot)
-	if v.Kind() != event.KindArray {
-		return p.test(v)
-	}
-	for _, e := range v.Array() {
-		if p.test(e) {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *globPred) test(v event.Value) bool {
-	switch v.Kind() {
-	case event.KindString:
-		return p.g.match(v.Str())
-	case event.KindInt, event.KindFloat, event.KindBool:
-		var buf [32]byte
-		var b []byte
-		switch v.Kind() {
-		case event.KindInt:
-			b = strconv.AppendInt(buf[:0], v.Int(), 10)
-		case event.KindFloat:
-			b = strconv.AppendFloat(buf[:0], v.Float(), 'g', -1, 64)
-		default:
-			b = strconv.AppendBool(buf[:0], v.Bool())
-		}
-		return p.g.match(string(b))
-	}
-	return false
 }

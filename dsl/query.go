@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // Query compiles an Elasticsearch query, as a tree of maps, slices,
@@ -17,7 +17,7 @@ import (
 // must_not), term, terms, match, match_phrase, wildcard, prefix, exists,
 // range, match_all and match_none. Other queries are errors naming the
 // query and where it is in the tree.
-func (c *Compiler) Query(q any) (eql.Pred, error) {
+func (c *Compiler) Query(q any) (match.Pred, error) {
 	return c.query(q, "")
 }
 
@@ -46,7 +46,7 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func (c *Compiler) query(q any, path string) (eql.Pred, error) {
+func (c *Compiler) query(q any, path string) (match.Pred, error) {
 	m, ok := q.(map[string]any)
 	if !ok {
 		return nil, errAt(path, "a query must be an object, not %s", describe(q))
@@ -60,9 +60,9 @@ func (c *Compiler) query(q any, path string) (eql.Pred, error) {
 		case "bool":
 			return c.boolQuery(body, p)
 		case "match_all":
-			return eql.True(), nil
+			return match.True(), nil
 		case "match_none":
-			return eql.False(), nil
+			return match.False(), nil
 		case "term", "terms", "match", "match_phrase", "wildcard", "prefix", "exists", "range":
 			pred, err := c.fieldQuery(typ, body, p)
 			if err != nil {
@@ -89,16 +89,16 @@ func clauses(v any) []any {
 	return []any{v}
 }
 
-func (c *Compiler) boolQuery(body any, path string) (eql.Pred, error) {
+func (c *Compiler) boolQuery(body any, path string) (match.Pred, error) {
 	m, ok := body.(map[string]any)
 	if !ok {
 		return nil, errAt(path, "bool must be an object, not %s", describe(body))
 	}
-	var must, should, not []eql.Pred
+	var must, should, not []match.Pred
 	msm := any(nil)
 	for _, k := range sortedKeys(m) {
 		v := m[k]
-		var dst *[]eql.Pred
+		var dst *[]match.Pred
 		switch k {
 		case "must", "filter":
 			dst = &must
@@ -135,17 +135,17 @@ func (c *Compiler) boolQuery(body any, path string) (eql.Pred, error) {
 	}
 	ps := must
 	for _, p := range not {
-		ps = append(ps, eql.Not(p))
+		ps = append(ps, match.Not(p))
 	}
 	switch {
 	case need > len(should):
-		return eql.False(), nil
+		return match.False(), nil
 	case need == 1:
 		ps = append(ps, Or(should...))
 	case need > 1:
 		ps = append(ps, &atLeast{n: need, ps: should})
 	}
-	return eql.And(ps...), nil
+	return match.And(ps...), nil
 }
 
 // minimumShouldMatch resolves minimum_should_match against n clauses:
@@ -185,7 +185,7 @@ func minimumShouldMatch(v any, n int) (int, error) {
 // atLeast holds when at least n of ps do.
 type atLeast struct {
 	n  int
-	ps []eql.Pred
+	ps []match.Pred
 }
 
 func (p *atLeast) Match(ev *event.Event) bool {
@@ -205,7 +205,7 @@ func (p *atLeast) Match(ev *event.Event) bool {
 }
 
 // fieldQuery compiles the queries whose body names one field.
-func (c *Compiler) fieldQuery(typ string, body any, path string) (eql.Pred, error) {
+func (c *Compiler) fieldQuery(typ string, body any, path string) (match.Pred, error) {
 	m, ok := body.(map[string]any)
 	if !ok {
 		return nil, errAt(path, "%s must be an object, not %s", typ, describe(body))
@@ -356,7 +356,7 @@ func options(params any, key, path string, allowed ...string) (queryOptions, err
 	return queryOptions{value: v, params: m}, nil
 }
 
-func (c *Compiler) rangeQuery(field string, params any, path string) (eql.Pred, error) {
+func (c *Compiler) rangeQuery(field string, params any, path string) (match.Pred, error) {
 	m, ok := params.(map[string]any)
 	if !ok {
 		return nil, errAt(path, "range needs an object of bounds, not %s", describe(params))
@@ -427,8 +427,8 @@ func (e *FilterError) Unwrap() error { return e.Err }
 // meta.disabled is true is skipped, one whose meta.negate is true is
 // negated, and the result is the conjunction of the others, as Kibana's
 // buildEsQuery puts them in filter and must_not.
-func (c *Compiler) Filters(filters []any) (eql.Pred, error) {
-	var ps []eql.Pred
+func (c *Compiler) Filters(filters []any) (match.Pred, error) {
+	var ps []match.Pred
 	for i, f := range filters {
 		p, err := c.filter(f)
 		if err != nil {
@@ -438,10 +438,10 @@ func (c *Compiler) Filters(filters []any) (eql.Pred, error) {
 			ps = append(ps, p)
 		}
 	}
-	return eql.And(ps...), nil
+	return match.And(ps...), nil
 }
 
-func (c *Compiler) filter(f any) (eql.Pred, error) {
+func (c *Compiler) filter(f any) (match.Pred, error) {
 	m, ok := f.(map[string]any)
 	if !ok {
 		return nil, fmt.Errorf("a filter must be an object, not %s", describe(f))
@@ -475,7 +475,7 @@ func (c *Compiler) filter(f any) (eql.Pred, error) {
 		return nil, err
 	}
 	if negate {
-		p = eql.Not(p)
+		p = match.Not(p)
 	}
 	return p, nil
 }

@@ -3,9 +3,10 @@ package dsl
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // textPred matches the tokens of an analyzed (text) field: any of a set of
@@ -19,7 +20,7 @@ type textPred struct {
 	terms []string // single tokens, lowercase (compared with equalLower)
 	// phrases of two or more tokens, lowercase.
 	phrases [][]string
-	globs   []*glob // patterns matched against each lowercased token
+	globs   []*match.Glob // patterns matched against each lowercased token
 
 	// With many terms and phrases, a map from a (first) token to what
 	// starts with it; built by finish.
@@ -251,9 +252,18 @@ func (p *textPred) matchText(s string) bool {
 			}
 		}
 	globs:
-		for _, g := range p.globs {
-			if g.match(tok) {
-				return true
+		if len(p.globs) > 0 {
+			// Patterns are lowercase (the analyzer's normalization):
+			// they match the lowercased token.
+			lows := tok
+			if !isLowerASCII(tok) {
+				low := appendLower(buf[:0], tok)
+				lows = unsafe.String(unsafe.SliceData(low), len(low)) // buf outlives the loop below
+			}
+			for _, g := range p.globs {
+				if g.Match(lows) {
+					return true
+				}
 			}
 		}
 	}
@@ -272,10 +282,10 @@ func followedBy(t tokenizer, rest []string) bool {
 
 // textMatch returns the predicate of a match query on a text field: any
 // of the tokens of text (operator OR). No tokens match nothing.
-func textMatch(slot int, text string) eql.Pred {
+func textMatch(slot int, text string) match.Pred {
 	toks := analyze(text)
 	if len(toks) == 0 {
-		return eql.False()
+		return match.False()
 	}
 	p := &textPred{slot: slot, terms: dedup(toks)}
 	p.finish()
@@ -283,25 +293,25 @@ func textMatch(slot int, text string) eql.Pred {
 }
 
 // textMatchAll is a match query with operator AND: every token.
-func textMatchAll(slot int, text string) eql.Pred {
+func textMatchAll(slot int, text string) match.Pred {
 	toks := analyze(text)
 	if len(toks) == 0 {
-		return eql.False()
+		return match.False()
 	}
-	var ps []eql.Pred
+	var ps []match.Pred
 	for _, t := range dedup(toks) {
 		ps = append(ps, finished(&textPred{slot: slot, terms: []string{t}}))
 	}
-	return eql.And(ps...)
+	return match.And(ps...)
 }
 
 // textPhrase returns the predicate of a match_phrase query on a text
 // field: the tokens of text, in order and adjacent.
-func textPhrase(slot int, text string) eql.Pred {
+func textPhrase(slot int, text string) match.Pred {
 	toks := analyze(text)
 	switch len(toks) {
 	case 0:
-		return eql.False()
+		return match.False()
 	case 1:
 		return finished(&textPred{slot: slot, terms: toks})
 	}
@@ -311,9 +321,9 @@ func textPhrase(slot int, text string) eql.Pred {
 // textTerm returns the predicate of a term query on a text field: one
 // indexed token equals term exactly (the term is not analyzed, so a term
 // with upper case never matches).
-func textTerm(slot int, term string) eql.Pred {
+func textTerm(slot int, term string) match.Pred {
 	if lower(term) != term || term == "" {
-		return eql.False()
+		return match.False()
 	}
 	return finished(&textPred{slot: slot, terms: []string{term}})
 }
@@ -324,8 +334,8 @@ func finished(p *textPred) *textPred {
 }
 
 // textGlob returns a predicate matching a pattern against each token.
-func textGlob(slot int, g *glob) eql.Pred {
-	return &textPred{slot: slot, globs: []*glob{g}}
+func textGlob(slot int, g *match.Glob) match.Pred {
+	return &textPred{slot: slot, globs: []*match.Glob{g}}
 }
 
 func dedup(ss []string) []string {
@@ -340,10 +350,10 @@ func dedup(ss []string) []string {
 	return out
 }
 
-// Or returns the disjunction of ps as eql.Or does, merging the text
+// Or returns the disjunction of ps as match.Or does, merging the text
 // predicates on one field into one, so that the field is tokenized once.
-func Or(ps ...eql.Pred) eql.Pred {
-	var out []eql.Pred
+func Or(ps ...match.Pred) match.Pred {
+	var out []match.Pred
 	merged := map[int]*textPred{}
 	for _, p := range ps {
 		tp, ok := p.(*textPred)
@@ -365,5 +375,16 @@ func Or(ps ...eql.Pred) eql.Pred {
 		m.terms = dedup(m.terms)
 		m.finish()
 	}
-	return eql.Or(out...)
+	return match.Or(out...)
+}
+
+// isLowerASCII reports whether s is ASCII without upper-case letters:
+// lowercasing would not change it.
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }

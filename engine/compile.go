@@ -6,6 +6,7 @@ import (
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -75,7 +76,7 @@ func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
 
 // eventQuery returns the predicate of a rule type that takes only event
 // queries, or an error naming the type.
-func eventQuery(c *compiled, q *query) (eql.Pred, error) {
+func eventQuery(c *compiled, q *query) (match.Pred, error) {
 	if q.prog != nil && q.prog.Kind() != eql.EventQuery {
 		r := c.rule
 		return nil, fmt.Errorf("%s:%d: a %s rule's query must be an event query", r.Path, r.Line, r.Type)
@@ -89,12 +90,12 @@ func (rs *RuleSet) compileEQL(c *compiled) (*query, []string, error) {
 	r := c.rule
 	q, err := eql.Parse(r.Query)
 	if err != nil {
-		return nil, nil, eqlErrors(r, err)
+		return nil, nil, r.QueryErrors("query", err)
 	}
-	opt := eql.Options{Schema: eql.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride}
+	opt := eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride}
 	p, err := eql.Compile(q, rs.schema, opt)
 	if err != nil {
-		return nil, nil, eqlErrors(r, err)
+		return nil, nil, r.QueryErrors("query", err)
 	}
 	if r.EventCategoryOverride != "" {
 		c.catSlot = rs.schema.Slot(r.EventCategoryOverride)
@@ -122,7 +123,7 @@ func (rs *RuleSet) compileEQL(c *compiled) (*query, []string, error) {
 }
 
 // filingOf files a predicate under its best requirement, or always.
-func (rs *RuleSet) filingOf(p eql.Pred, later bool) filing {
+func (rs *RuleSet) filingOf(p match.Pred, later bool) filing {
 	req, _ := rs.requirementOf(p)
 	return filing{req: req, later: later}
 }
@@ -131,21 +132,21 @@ func (rs *RuleSet) filingOf(p eql.Pred, later bool) filing {
 // its conjunctions for events the index offers it: tests of the fields the
 // requirement names run last, with those of broad fields, as the event
 // most likely meets them (that is how it reached the rule).
-func (rs *RuleSet) eventFiling(p eql.Pred) (eql.Pred, []filing) {
+func (rs *RuleSet) eventFiling(p match.Pred) (match.Pred, []filing) {
 	f := rs.filingOf(p, false)
 	filed := map[int]bool{}
 	for _, n := range f.req {
 		filed[n.Slot] = true
 	}
-	return eql.ReorderBy(p, func(c eql.Pred) int { return rs.rank(c, filed) }), []filing{f}
+	return match.SortConjuncts(p, func(c match.Pred) int { return rs.rank(c, filed) }), []filing{f}
 }
 
 // rank orders the members of a conjunction for evaluation: those whose
 // needs fewest events meet first, then tests of fields the index filed the
 // rule under and of broad fields (which most events pass), then members
 // with no needs (negations, mostly exclusions that hold, and scripts).
-func (rs *RuleSet) rank(c eql.Pred, filed map[int]bool) int {
-	best, ok := eql.BestNeed(eql.Needs(c, rs.needScore), rs.needScore)
+func (rs *RuleSet) rank(c match.Pred, filed map[int]bool) int {
+	best, ok := match.BestNeed(match.Needs(c, rs.needScore), rs.needScore)
 	if !ok {
 		return 1 << 40
 	}
@@ -202,11 +203,11 @@ func (rs *RuleSet) broad(slot int) bool {
 }
 
 // Stage adapts a compiled EQL stage to the sequence runtime. With broad,
-// conjunctions test broad fields last (see eql.Reorder).
+// conjunctions test broad fields last (see match.BroadLast).
 func Stage(cs *eql.CompiledStage, broad func(slot int) bool) sequence.Stage {
 	p := cs.Pred
 	if broad != nil {
-		p = eql.Reorder(p, broad)
+		p = match.BroadLast(p, broad)
 	}
 	st := sequence.Stage{Match: p.Match, Missing: cs.Missing}
 	for _, k := range cs.Keys {
@@ -255,20 +256,20 @@ func PipeOps(p *eql.Program) []sequence.PipeOp {
 func (rs *RuleSet) rankStages(spec *sequence.Spec, p *eql.Program) {
 	i := 0
 	for _, cs := range p.Stages {
-		pred := eql.ReorderBy(cs.Pred, func(c eql.Pred) int { return rs.rank(c, nil) })
+		pred := match.SortConjuncts(cs.Pred, func(c match.Pred) int { return rs.rank(c, nil) })
 		for range max(cs.Runs, 1) {
 			spec.Stages[i].Match = pred.Match
 			i++
 		}
 	}
 	if p.Until != nil {
-		spec.Until.Match = eql.ReorderBy(p.Until.Pred, func(c eql.Pred) int { return rs.rank(c, nil) }).Match
+		spec.Until.Match = match.SortConjuncts(p.Until.Pred, func(c match.Pred) int { return rs.rank(c, nil) }).Match
 	}
 }
 
 // compileKQL compiles a kuery rule's query and its filters.
 func (rs *RuleSet) compileKQL(c *compiled) (*query, error) {
-	p, err := kql.CompileRule(c.rule, rs.schema, kql.Options{})
+	p, err := compileKQLRule(c.rule, rs.schema, kql.Options{})
 	if err != nil {
 		return nil, err
 	}

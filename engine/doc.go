@@ -11,7 +11,7 @@
 // of event time.
 //
 // The rule index goes further: each rule is filed under a requirement
-// derived from its compiled predicate (eql.Needs), a few literals of which
+// derived from its compiled predicate (match.Needs), a few literals of which
 // some field of the event must equal, begin with, end with or contain
 // (compared without case), or a field it must hold, so that an event is
 // offered only to the rules its values can satisfy. Requirements are

@@ -7,9 +7,9 @@ import (
 	"unsafe"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/suppress"
 )
@@ -27,7 +27,7 @@ type Engine struct {
 	recent [4]recentRoute
 	gen    uint64 // Process calls, to offer an event to a rule once
 	keyBuf []byte
-	hits   []eql.LiteralHit // scratch for literal matches
+	hits   []match.LiteralHit // scratch for literal matches
 	snaps  sequence.Snapshots
 	tsMemo []tsMemo // per slot: an override timestamp parsed for this event
 
@@ -227,7 +227,7 @@ func (e *Engine) overrideTime(ev *event.Event, slot int) (int64, bool) {
 // shared with the rules' case-insensitive tests (event.Event.Folded).
 func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event.Event, mask uint64) {
 	if fi.nums != nil {
-		if f, ok := eql.NumberKey(v); ok {
+		if f, ok := match.NumberKey(v); ok {
 			e.offerTo(fi.nums[f], ev, mask)
 		}
 	}
@@ -236,9 +236,9 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	}
 	var key string
 	if v.Kind() == event.KindString {
-		key = ev.Folded(fi.slot, elem, v.Str(), eql.AppendFolded)
+		key = ev.Folded(fi.slot, elem, v.Str(), match.AppendFolded)
 	} else {
-		b, ok := eql.AppendKeyword(e.keyBuf[:0], v)
+		b, ok := match.AppendKeyword(e.keyBuf[:0], v)
 		e.keyBuf = b
 		if !ok {
 			return

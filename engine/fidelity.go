@@ -7,6 +7,7 @@ import (
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/exception"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/suppress"
 )
@@ -40,19 +41,19 @@ func (rs *RuleSet) applyExceptions(c *compiled, q *query) error {
 	if f.Search == nil {
 		return nil
 	}
-	keep := eql.Not(f.Search)
+	keep := match.Not(f.Search)
 	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
-		q.pred = eql.And(q.pred, keep)
+		q.pred = match.And(q.pred, keep)
 		if q.prog != nil {
 			q.prog.Pred = q.pred
 		}
 		return nil
 	}
 	for _, st := range q.prog.Stages {
-		st.Pred = eql.And(st.Pred, keep)
+		st.Pred = match.And(st.Pred, keep)
 	}
 	if u := q.prog.Until; u != nil {
-		u.Pred = eql.And(u.Pred, keep)
+		u.Pred = match.And(u.Pred, keep)
 	}
 	return nil
 }

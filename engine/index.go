@@ -3,7 +3,7 @@ package engine
 import (
 	"strings"
 
-	"github.com/vigilsec/vigil/internal/star"
+	"github.com/vigilsec/vigil/match"
 )
 
 // patternSet is a rule's index patterns as Elasticsearch resolves them: a
@@ -11,8 +11,8 @@ import (
 // "-" excludes what earlier patterns included. A remote-cluster prefix
 // ("cluster:logs-*") is matched against the local name.
 type patternSet struct {
-	include []string
-	exclude []string
+	include []*match.Glob
+	exclude []*match.Glob
 	all     bool // no patterns: the rule sees every event
 }
 
@@ -28,9 +28,9 @@ func newPatternSet(patterns []string) patternSet {
 				part = part[i+1:]
 			}
 			if strings.HasPrefix(part, "-") {
-				ps.exclude = append(ps.exclude, part[1:])
+				ps.exclude = append(ps.exclude, match.CompileGlob(part[1:], match.GlobStar, false))
 			} else {
-				ps.include = append(ps.include, part)
+				ps.include = append(ps.include, match.CompileGlob(part, match.GlobStar, false))
 			}
 		}
 	}
@@ -44,12 +44,12 @@ func (ps patternSet) match(index string) bool {
 		return true
 	}
 	for _, x := range ps.exclude {
-		if star.Match(x, index) {
+		if x.Match(index) {
 			return false
 		}
 	}
 	for _, p := range ps.include {
-		if star.Match(p, index) {
+		if p.Match(index) {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -39,7 +40,7 @@ type ruleType struct {
 // query is a rule's compiled query: an event query's predicate, or an EQL
 // sequence or sample.
 type query struct {
-	pred eql.Pred     // event query (nil for sequences and samples)
+	pred match.Pred   // event query (nil for sequences and samples)
 	prog *eql.Program // EQL program (nil for KQL)
 }
 
@@ -101,12 +102,12 @@ func quote(s string) string { return `"` + s + `"` }
 
 // eventKind is a custom query or EQL event query rule: each matching event
 // alerts.
-type eventKind struct{ pred eql.Pred }
+type eventKind struct{ pred match.Pred }
 
 type eventRunner struct {
 	e    *Engine
 	l    *live
-	pred eql.Pred
+	pred match.Pred
 }
 
 func (k *eventKind) horizon() time.Duration { return 0 }

@@ -3,11 +3,11 @@ package engine
 import (
 	"strings"
 
-	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/match"
 )
 
 // A requirement says that a rule (or a sequence stage) can only match an
-// event when one of a few needs holds (eql.Needs): some value of a field
+// event when one of a few needs holds (match.Needs): some value of a field
 // equals, begins with, ends with or contains a literal, compared without
 // case, equals a number, or the field has a value at all. The rule index
 // files rules under their requirements, so that an event is offered only
@@ -15,7 +15,7 @@ import (
 // compiled predicates, so they are necessary by construction: the index
 // never loses a match, whatever the language (EQL, KQL, query DSL
 // filters).
-type requirement []eql.Need
+type requirement []match.Need
 
 // broadFields hold the same few values in most events; requirements on them
 // select little and are used only when nothing better exists.
@@ -62,26 +62,26 @@ var commonFragments = []string{
 // needScore estimates how many events a need lets through: lower is more
 // selective. Broad fields score highest, then bare presence of a field,
 // then short or common literals.
-func (rs *RuleSet) needScore(n eql.Need) int {
+func (rs *RuleSet) needScore(n match.Need) int {
 	name := rs.schema.Name(n.Slot)
-	if n.Op == eql.NeedEqual && broadValues[name][n.Lit] {
+	if n.Op == match.NeedEqual && broadValues[name][n.Lit] {
 		return 60_000
 	}
 	if b, ok := broadFields[name]; ok {
-		if n.Op == eql.NeedEqual {
+		if n.Op == match.NeedEqual {
 			return b * 1000
 		}
 		return b*1000 + 500
 	}
 	switch n.Op {
-	case eql.NeedEqual:
+	case match.NeedEqual:
 		if n.Lit == "true" || n.Lit == "false" {
 			return 20_000 // a boolean: one of two values
 		}
 		return 1
-	case eql.NeedNumber:
+	case match.NeedNumber:
 		return 1
-	case eql.NeedExists:
+	case match.NeedExists:
 		return 50_000
 	}
 	return literalScore(n.Op, n.Lit)
@@ -89,7 +89,7 @@ func (rs *RuleSet) needScore(n eql.Need) int {
 
 // literalScore rates a prefix, suffix or substring literal by its length
 // and by whether common path fragments contain it.
-func literalScore(op eql.NeedOp, lit string) int {
+func literalScore(op match.NeedOp, lit string) int {
 	s := 0
 	switch n := len(lit); {
 	case n >= 8:
@@ -101,7 +101,7 @@ func literalScore(op eql.NeedOp, lit string) int {
 	default:
 		s = 30_000
 	}
-	if op == eql.NeedContains {
+	if op == match.NeedContains {
 		s += 2 // anchored literals are a little more selective
 	}
 	for _, f := range commonFragments {
@@ -123,9 +123,9 @@ func (rs *RuleSet) score(r requirement) int {
 
 // requirementOf returns the most selective requirement of a predicate, if
 // it has one.
-func (rs *RuleSet) requirementOf(p eql.Pred) (requirement, bool) {
-	all := eql.Needs(p, rs.needScore)
-	best, ok := eql.BestNeed(all, rs.needScore)
+func (rs *RuleSet) requirementOf(p match.Pred) (requirement, bool) {
+	all := match.Needs(p, rs.needScore)
+	best, ok := match.BestNeed(all, rs.needScore)
 	if !ok || rs.score(best) >= noFiling {
 		return nil, false
 	}

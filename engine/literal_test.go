@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
 )
 
 func (e *RuleSet) reqString(r requirement) string {
@@ -55,7 +56,7 @@ func TestEQLRequirements(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := e.filingOf(eql.Reorder(p.Pred, e.broad), false)
+			f := e.filingOf(match.BroadLast(p.Pred, e.broad), false)
 			if got := e.reqString(f.req); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
@@ -138,7 +139,7 @@ func TestLiteralScore(t *testing.T) {
 		{`evil.exe`, `.exe`},
 	}
 	for _, tc := range tests {
-		b, w := literalScore(eql.NeedContains, tc.better), literalScore(eql.NeedContains, tc.worse)
+		b, w := literalScore(match.NeedContains, tc.better), literalScore(match.NeedContains, tc.worse)
 		if b >= w {
 			t.Errorf("%q scores %d, not below %q's %d", tc.better, b, tc.worse, w)
 		}

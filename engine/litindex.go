@@ -3,13 +3,13 @@ package engine
 import (
 	"strings"
 
-	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/match"
 )
 
 // litIndex finds the literals a folded value begins with, ends with or
-// contains, in one pass (eql.Literals).
+// contains, in one pass (match.Literals).
 type litIndex struct {
-	set  *eql.Literals // nil: few literals, tested one by one
+	set  *match.Literals // nil: few literals, tested one by one
 	lits []litEntry
 	strs []string
 }
@@ -20,8 +20,8 @@ const fewLits = 3
 
 // litEntry is one literal and how a value must hold it.
 type litEntry struct {
-	op   eql.NeedOp // NeedPrefix, NeedSuffix or NeedContains
-	n    int        // its length in bytes
+	op   match.NeedOp // NeedPrefix, NeedSuffix or NeedContains
+	n    int          // its length in bytes
 	ents []entry
 }
 
@@ -33,11 +33,11 @@ type litBuilder struct {
 }
 
 type litKey struct {
-	op eql.NeedOp
+	op match.NeedOp
 	s  string
 }
 
-func (b *litBuilder) add(op eql.NeedOp, s string, en entry) {
+func (b *litBuilder) add(op match.NeedOp, s string, en entry) {
 	if b.idx == nil {
 		b.idx = map[litKey]int{}
 	}
@@ -60,26 +60,26 @@ func (b *litBuilder) build() *litIndex {
 		x.lits = append(x.lits, litEntry{op: k.op, n: len(k.s), ents: b.ents[i]})
 	}
 	if len(x.strs) > fewLits {
-		x.set = eql.NewLiterals(x.strs)
+		x.set = match.NewLiterals(x.strs)
 	}
 	return x
 }
 
 // match appends to hits the literals v meets, as indices into x.lits.
-func (x *litIndex) match(text string, hits []eql.LiteralHit) []eql.LiteralHit {
+func (x *litIndex) match(text string, hits []match.LiteralHit) []match.LiteralHit {
 	if x.set == nil {
 		for i, l := range x.strs {
 			var ok bool
 			switch x.lits[i].op {
-			case eql.NeedPrefix:
+			case match.NeedPrefix:
 				ok = strings.HasPrefix(text, l)
-			case eql.NeedSuffix:
+			case match.NeedSuffix:
 				ok = strings.HasSuffix(text, l)
 			default:
 				ok = strings.Contains(text, l)
 			}
 			if ok {
-				hits = append(hits, eql.LiteralHit{Lit: int32(i)})
+				hits = append(hits, match.LiteralHit{Lit: int32(i)})
 			}
 		}
 		return hits
@@ -89,11 +89,11 @@ func (x *litIndex) match(text string, hits []eql.LiteralHit) []eql.LiteralHit {
 	keep := hits[:start]
 	for _, h := range hits[start:] {
 		switch l := &x.lits[h.Lit]; l.op {
-		case eql.NeedPrefix:
+		case match.NeedPrefix:
 			if int(h.End) != l.n {
 				continue
 			}
-		case eql.NeedSuffix:
+		case match.NeedSuffix:
 			if int(h.End) != len(text) {
 				continue
 			}

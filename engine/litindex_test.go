@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/match"
 )
 
 // TestLitIndex compares the automaton with testing each literal in turn,
@@ -20,12 +20,12 @@ func TestLitIndex(t *testing.T) {
 		}
 		return string(b)
 	}
-	ops := []eql.NeedOp{eql.NeedPrefix, eql.NeedSuffix, eql.NeedContains}
+	ops := []match.NeedOp{match.NeedPrefix, match.NeedSuffix, match.NeedContains}
 	for round := range 300 {
 		var b litBuilder
-		var needs []eql.Need
+		var needs []match.Need
 		for i := range 1 + rng.IntN(12) {
-			n := eql.Need{Op: ops[rng.IntN(3)], Lit: word(5)}
+			n := match.Need{Op: ops[rng.IntN(3)], Lit: word(5)}
 			needs = append(needs, n)
 			b.add(n.Op, n.Lit, entry{r: i})
 		}

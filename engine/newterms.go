@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -42,7 +42,7 @@ const maxCombos = 100
 // newTermsKind is a new_terms rule's compiled form.
 type newTermsKind struct {
 	r        *rule.Rule
-	pred     eql.Pred
+	pred     match.Pred
 	slots    []int
 	history  int64 // ns
 	baseline bool

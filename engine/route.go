@@ -3,7 +3,7 @@ package engine
 import (
 	"strconv"
 
-	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/match"
 )
 
 // routeSet is the rule index for one index name: the rules its events are
@@ -30,7 +30,7 @@ type fieldIndex struct {
 	slot   int
 	exact  map[string][]entry
 	lens   lengthSet           // the lengths of the exact values
-	nums   map[float64][]entry // by numeric value (eql.NumberKey)
+	nums   map[float64][]entry // by numeric value (match.NumberKey)
 	lits   *litIndex
 	exists []entry
 }
@@ -119,15 +119,15 @@ func (rs *RuleSet) buildRoute(index string) *routeSet {
 				}
 				fi := &route.fields[i]
 				switch n.Op {
-				case eql.NeedEqual:
+				case match.NeedEqual:
 					if fi.exact == nil {
 						fi.exact = map[string][]entry{}
 					}
 					fi.exact[n.Lit] = appendEntry(fi.exact[n.Lit], en)
 					fi.lens.add(len(n.Lit))
-				case eql.NeedExists:
+				case match.NeedExists:
 					fi.exists = appendEntry(fi.exists, en)
-				case eql.NeedNumber:
+				case match.NeedNumber:
 					f, err := strconv.ParseFloat(n.Lit, 64)
 					if err != nil {
 						panic("engine: bad number need " + n.Lit) // eql formats them

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -34,8 +34,8 @@ type threatState struct {
 	*threatKind
 	e   *Engine
 	l   *live
-	tq  eql.Pred // the threat query, its date math at now
-	now int64    // the threat query's now, ns
+	tq  match.Pred // the threat query, its date math at now
+	now int64      // the threat query's now, ns
 	// lookups file the indicators kept under their values of each
 	// mapping group's first field.
 	lookups    []map[string][]*indicator
@@ -45,7 +45,7 @@ type threatState struct {
 // threatKind is an indicator match rule's compiled form.
 type threatKind struct {
 	r        *rule.Rule
-	pred     eql.Pred // the rule's query
+	pred     match.Pred // the rule's query
 	patterns patternSet
 	path     string // threat_indicator_path
 	mappings []threatMapping
@@ -82,7 +82,7 @@ func compileThreatMatch(rs *RuleSet, c *compiled, q *query) (kind, error) {
 	if len(r.ThreatMapping) == 0 {
 		return nil, fmt.Errorf("%s:%d: threat_match rule without threat_mapping", r.Path, r.Line)
 	}
-	if _, err := kql.CompileThreat(r, rs.schema, kql.Options{Now: time.Now}); err != nil {
+	if _, err := compileKQLThreat(r, rs.schema, kql.Options{Now: time.Now}); err != nil {
 		return nil, err
 	}
 	k := &threatKind{r: r, pred: pred, patterns: newPatternSet(r.ThreatIndex), path: r.ThreatIndicatorPath}
@@ -119,7 +119,7 @@ func (k *threatKind) horizon() time.Duration { return -1 } // indicators are kep
 
 func (k *threatKind) newRunner(e *Engine, l *live) runner {
 	ts := &threatState{threatKind: k, e: e, l: l}
-	pred, err := kql.CompileThreat(k.r, e.rs.schema, kql.Options{Now: func() time.Time { return time.Unix(0, ts.now) }})
+	pred, err := compileKQLThreat(k.r, e.rs.schema, kql.Options{Now: func() time.Time { return time.Unix(0, ts.now) }})
 	if err != nil {
 		panic("engine: a compiled threat query failed to compile again: " + err.Error()) // checked by compileThreatMatch
 	}

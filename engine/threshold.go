@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -33,7 +33,7 @@ type thresholdState struct {
 // thresholdKind is a threshold rule's compiled form.
 type thresholdKind struct {
 	r         *rule.Rule
-	pred      eql.Pred
+	pred      match.Pred
 	window    int64 // ns
 	groupBy   []int // slots
 	cardSlots []int

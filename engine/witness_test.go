@@ -13,11 +13,12 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/internal/synth"
 	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
 // TestIndexChangesNoAlertPlanted plants, among synthetic events, events
-// that every Windows rule of the corpus matches (eql.Witness: for each
+// that every Windows rule of the corpus matches (match.Witness: for each
 // stage of a sequence, with shared join keys; enough for a threshold),
 // in an index the rule selects, and checks that the rule index raises
 // exactly the alerts that offering every event to every rule raises (of
@@ -126,7 +127,7 @@ func witnessIndex(r *rule.Rule) string {
 	if len(ps.include) == 0 {
 		return "logs-x-default"
 	}
-	return strings.ReplaceAll(ps.include[0], "*", "x")
+	return strings.ReplaceAll(ps.include[0].String(), "*", "x")
 }
 
 // witnessDocs returns JSON documents (without @timestamp) that, in order,
@@ -136,17 +137,17 @@ func witnessDocs(t *testing.T, r *rule.Rule, s *event.Schema, rng *rand.Rand) []
 	if ok, _ := Supported(r); !ok {
 		return nil
 	}
-	var stages []eql.Pred
+	var stages []match.Pred
 	var keys [][]string // per stage: the join key fields
 	switch r.Language {
 	case "eql":
-		p, err := eql.CompileString(r.Query, s, eql.Options{Schema: eql.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride})
+		p, err := eql.CompileString(r.Query, s, eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride})
 		if err != nil {
 			return nil
 		}
 		switch p.Kind() {
 		case eql.EventQuery:
-			stages = []eql.Pred{p.Pred}
+			stages = []match.Pred{p.Pred}
 		case eql.SequenceQuery:
 			for _, cs := range p.Stages {
 				if cs.Missing {
@@ -169,11 +170,11 @@ func witnessDocs(t *testing.T, r *rule.Rule, s *event.Schema, rng *rand.Rand) []
 			return nil
 		}
 	default:
-		p, err := kql.CompileRule(r, s, kql.Options{})
+		p, err := compileKQLRule(r, s, kql.Options{})
 		if err != nil {
 			return nil
 		}
-		stages = []eql.Pred{p}
+		stages = []match.Pred{p}
 		if r.Type == "new_terms" && r.NewTerms != nil {
 			// The new_terms fields need values (the query's, if it
 			// tests them) for the event to have a term.
@@ -203,13 +204,13 @@ func witnessDocs(t *testing.T, r *rule.Rule, s *event.Schema, rng *rand.Rand) []
 	return nil
 }
 
-// witnessTry builds one event per stage from eql.Witness, gives the join
+// witnessTry builds one event per stage from match.Witness, gives the join
 // keys of a sequence shared values, and checks that each stage matches
 // its event.
-func witnessTry(stages []eql.Pred, keys [][]string, s *event.Schema, rng *rand.Rand) ([][]byte, bool) {
+func witnessTry(stages []match.Pred, keys [][]string, s *event.Schema, rng *rand.Rand) ([][]byte, bool) {
 	vals := make([]map[int][]event.Value, len(stages))
 	for i, p := range stages {
-		v, ok := eql.Witness(p, rng)
+		v, ok := match.Witness(p, rng)
 		if !ok {
 			return nil, false
 		}

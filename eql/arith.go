@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // Arithmetic as Elasticsearch does it (Java semantics): integers stay
@@ -18,21 +19,21 @@ func (c *compiler) compileArith(e *Binary) *node {
 		return badNode(e)
 	}
 	for _, x := range []*node{l, r} {
-		if !x.t.isNumeric() && x.t != TUnknown && x.t != TNull {
+		if !x.t.IsNumeric() && x.t != match.TUnknown && x.t != match.TNull {
 			c.errorf(e.Pos, "'%s' needs numbers, found %s", e.Op, describe(x))
 			return badNode(e)
 		}
 	}
-	t := TUnknown
+	t := match.TUnknown
 	switch {
-	case l.t == TFloat || r.t == TFloat:
-		t = TFloat
-	case l.t == TInt && r.t == TInt:
-		t = TInt
+	case l.t == match.TFloat || r.t == match.TFloat:
+		t = match.TFloat
+	case l.t == match.TInt && r.t == match.TInt:
+		t = match.TInt
 	}
 	op := e.Op[0]
 	le, re := l.e, r.e
-	return fold(&node{t: t, refs: l.refs + r.refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
+	return precompute(&node{t: t, refs: l.refs + r.refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
 		return arith(op, le.eval(ev), re.eval(ev))
 	})})
 }

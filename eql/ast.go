@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // QueryKind tells an event query from a sequence or a sample.
@@ -41,7 +43,7 @@ type Query struct {
 
 // EventFilter is `category where condition`; Category is "" for `any`.
 type EventFilter struct {
-	Pos      Pos
+	Pos      srcpos.Pos
 	Category string
 	// Quoted records that the category was written as a string.
 	Quoted bool
@@ -50,7 +52,7 @@ type EventFilter struct {
 
 // Sequence is `sequence [by keys] [with maxspan=N] stages... [until stage]`.
 type Sequence struct {
-	Pos     Pos
+	Pos     srcpos.Pos
 	By      []Expr
 	MaxSpan *Duration
 	Stages  []*Stage
@@ -59,7 +61,7 @@ type Sequence struct {
 
 // Sample is `sample [by keys] stages...`.
 type Sample struct {
-	Pos    Pos
+	Pos    srcpos.Pos
 	By     []Expr
 	Stages []*Stage
 }
@@ -67,7 +69,7 @@ type Sample struct {
 // Stage is one bracketed term of a sequence or sample: `[filter] [by keys]
 // [with runs=N]`, or a missing event `![filter] [by keys]`.
 type Stage struct {
-	Pos     Pos
+	Pos     srcpos.Pos
 	Filter  *EventFilter
 	By      []Expr
 	Runs    int // 0 when not given
@@ -76,7 +78,7 @@ type Stage struct {
 
 // Duration is a maxspan value as written (e.g. 30 "s") and its length.
 type Duration struct {
-	Pos   Pos
+	Pos   srcpos.Pos
 	Value int64
 	Unit  string // ms, s, m, h, d
 	D     time.Duration
@@ -84,7 +86,7 @@ type Duration struct {
 
 // Pipe is `| head N` or `| tail N`.
 type Pipe struct {
-	Pos  Pos
+	Pos  srcpos.Pos
 	Name string // "head" or "tail"
 	N    int
 }
@@ -92,7 +94,7 @@ type Pipe struct {
 // Expr is an expression node: *Literal, *Field, *Unary, *Binary, *Match,
 // *In or *Call.
 type Expr interface {
-	Position() Pos
+	Position() srcpos.Pos
 	String() string
 	exprNode()
 }
@@ -111,7 +113,7 @@ const (
 
 // Literal is a constant: null, true/false, an integer, a float or a string.
 type Literal struct {
-	Pos   Pos
+	Pos   srcpos.Pos
 	Kind  LitKind
 	Bool  bool
 	Int   int64
@@ -125,7 +127,7 @@ type Literal struct {
 
 // Field is a field reference; Optional for `?field`.
 type Field struct {
-	Pos      Pos
+	Pos      srcpos.Pos
 	Name     string // the dotted path
 	Parts    []string
 	Optional bool
@@ -133,14 +135,14 @@ type Field struct {
 
 // Unary is `-x`, `+x` or `not x`.
 type Unary struct {
-	Pos Pos
+	Pos srcpos.Pos
 	Op  string // "-", "+", "not"
 	X   Expr
 }
 
 // Binary is a binary operator: and, or, == != < <= > >=, + - * / %.
 type Binary struct {
-	Pos  Pos // of the operator
+	Pos  srcpos.Pos // of the operator
 	Op   string
 	L, R Expr
 }
@@ -148,7 +150,7 @@ type Binary struct {
 // Match is `x : pattern(s)`, `x like/like~ pattern(s)` and
 // `x regex/regex~ pattern(s)`. List records the parenthesised form.
 type Match struct {
-	Pos      Pos // of the operator
+	Pos      srcpos.Pos // of the operator
 	Op       string
 	X        Expr
 	Patterns []Expr
@@ -157,7 +159,7 @@ type Match struct {
 
 // In is `x in (...)`, `x in~ (...)`, `x not in (...)`, `x not in~ (...)`.
 type In struct {
-	Pos         Pos // of the operator
+	Pos         srcpos.Pos // of the operator
 	X           Expr
 	List        []Expr
 	Not         bool
@@ -166,19 +168,19 @@ type In struct {
 
 // Call is a function call; Name is as written, without the ~.
 type Call struct {
-	Pos         Pos
+	Pos         srcpos.Pos
 	Name        string
 	Insensitive bool
 	Args        []Expr
 }
 
-func (e *Literal) Position() Pos { return e.Pos }
-func (e *Field) Position() Pos   { return e.Pos }
-func (e *Unary) Position() Pos   { return e.Pos }
-func (e *Binary) Position() Pos  { return e.L.Position() }
-func (e *Match) Position() Pos   { return e.X.Position() }
-func (e *In) Position() Pos      { return e.X.Position() }
-func (e *Call) Position() Pos    { return e.Pos }
+func (e *Literal) Position() srcpos.Pos { return e.Pos }
+func (e *Field) Position() srcpos.Pos   { return e.Pos }
+func (e *Unary) Position() srcpos.Pos   { return e.Pos }
+func (e *Binary) Position() srcpos.Pos  { return e.L.Position() }
+func (e *Match) Position() srcpos.Pos   { return e.X.Position() }
+func (e *In) Position() srcpos.Pos      { return e.X.Position() }
+func (e *Call) Position() srcpos.Pos    { return e.Pos }
 
 func (*Literal) exprNode() {}
 func (*Field) exprNode()   {}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 var fuzzDocs = []string{
@@ -37,7 +38,7 @@ const benchEvent = `{"@timestamp":"2024-05-01T12:00:00.000Z","event":{"category"
 func benchProgram(b *testing.B, query string) (*Program, *event.Event) {
 	b.Helper()
 	s := event.NewSchema()
-	p, err := CompileString(query, s, Options{Schema: ECS()})
+	p, err := CompileString(query, s, Options{Schema: match.ECS()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func BenchmarkParseCompile(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(src)))
 	for b.Loop() {
-		if _, err := CompileString(src, event.NewSchema(), Options{Schema: ECS()}); err != nil {
+		if _, err := CompileString(src, event.NewSchema(), Options{Schema: match.ECS()}); err != nil {
 			b.Fatal(err)
 		}
 	}

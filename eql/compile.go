@@ -1,10 +1,13 @@
 package eql
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/match"
 )
 
 // evaluator computes an expression's value for an event: the general
@@ -27,7 +30,7 @@ func (c constEval) eval(*event.Event) event.Value { return c.v }
 
 // node is a compiled expression with what the checker knows about it.
 type node struct {
-	t       Type
+	t       match.Type
 	isConst bool
 	val     event.Value // when isConst
 	e       evaluator
@@ -41,7 +44,7 @@ type node struct {
 type fieldInfo struct {
 	name   string
 	slot   int
-	t      Type
+	t      match.Type
 	esType string
 }
 
@@ -50,41 +53,41 @@ func constNode(v event.Value, src Expr) *node {
 }
 
 func badNode(src Expr) *node {
-	return &node{t: TUnknown, bad: true, isConst: true, val: event.Null(), e: constEval{event.Null()}, src: src}
+	return &node{t: match.TUnknown, bad: true, isConst: true, val: event.Null(), e: constEval{event.Null()}, src: src}
 }
 
-func kindType(v event.Value) Type {
+func kindType(v event.Value) match.Type {
 	switch v.Kind() {
 	case event.KindNull, event.KindMissing:
-		return TNull
+		return match.TNull
 	case event.KindBool:
-		return TBool
+		return match.TBool
 	case event.KindInt:
-		return TInt
+		return match.TInt
 	case event.KindFloat:
-		return TFloat
+		return match.TFloat
 	case event.KindString:
-		return TString
+		return match.TString
 	}
-	return TUnknown
+	return match.TUnknown
 }
 
 type compiler struct {
 	src    string
 	schema *event.Schema
 	opt    Options
-	errs   ErrorList
+	errs   srcpos.ErrorList
 }
 
-func (c *compiler) errorf(p Pos, format string, args ...any) {
-	c.errs.add(c.src, p, format, args...)
+func (c *compiler) errorf(p srcpos.Pos, format string, args ...any) {
+	c.errs.Addf(c.src, p, "eql: "+format, args...)
 }
 
 // Compile checks a parsed query against opt.Schema and compiles it for
 // events decoded with s: every field it references is registered in s and
 // resolved to its slot now (a nil s checks the query without keeping the
 // slots). It reports every error it finds as an
-// *ErrorList: unknown fields and functions, wrong arity or argument types,
+// srcpos.ErrorList: unknown fields and functions, wrong arity or argument types,
 // comparisons Elasticsearch rejects.
 func Compile(q *Query, s *event.Schema, opt Options) (*Program, error) {
 	if opt.CategoryField == "" {
@@ -119,7 +122,7 @@ func Compile(q *Query, s *event.Schema, opt Options) (*Program, error) {
 		}
 		prog.KeyNames = keyNames(sq.By, sq.Stages)
 	}
-	if err := c.errs.err(); err != nil {
+	if err := c.errs.Err(); err != nil {
 		return nil, err
 	}
 	return prog, nil
@@ -158,7 +161,7 @@ func (c *compiler) compileKeys(keys []Expr) []Key {
 	var out []Key
 	for _, k := range keys {
 		n := c.compileValue(k)
-		if n.t == TObject && !n.bad {
+		if n.t == match.TObject && !n.bad {
 			c.errorf(k.Position(), "join key %s is an object field; join on a field with values", k)
 		}
 		f, _ := k.(*Field)
@@ -189,19 +192,19 @@ func (c *compiler) compileStage(st *Stage, shared []Key) *CompiledStage {
 }
 
 // compileFilter compiles `category where condition`.
-func (c *compiler) compileFilter(f *EventFilter) Pred {
+func (c *compiler) compileFilter(f *EventFilter) match.Pred {
 	cond := c.compileBool(f.Cond)
 	if f.Category == "" && !f.Quoted {
 		return cond
 	}
 	slot := c.schema.Slot(c.opt.CategoryField)
-	return And(StringEquals(slot, f.Category, false), cond)
+	return match.And(match.StringEquals(slot, f.Category, false), cond)
 }
 
 // field resolves a field reference. An optional field the schema does not
 // know is null.
 func (c *compiler) field(f *Field) *node {
-	t, es, known := c.lookupField(f.Name)
+	t, es, known := match.LookupType(c.opt.Schema, f.Name)
 	if !known {
 		if f.Optional {
 			return constNode(event.Null(), f)
@@ -272,8 +275,9 @@ func (c *compiler) compileValue(e Expr) *node {
 	return badNode(e)
 }
 
-// fold evaluates a node without fields at compile time.
-func fold(n *node) *node {
+// precompute evaluates a node without fields at compile time (constant
+// folding; "fold" elsewhere means case folding).
+func precompute(n *node) *node {
 	if n.isConst || n.refs > 0 || n.field != nil || n.bad {
 		return n
 	}
@@ -282,8 +286,8 @@ func fold(n *node) *node {
 	}
 	v := n.e.eval(&event.Event{})
 	out := constNode(v, n.src)
-	if out.t == TNull && n.t != TUnknown {
-		out.t = TNull
+	if out.t == match.TNull && n.t != match.TUnknown {
+		out.t = match.TNull
 	}
 	return out
 }
@@ -320,16 +324,16 @@ func hasFieldBelow(e Expr) bool {
 func (c *compiler) compileUnary(e *Unary) *node {
 	x := c.compileValue(e.X)
 	if e.Op == "not" {
-		if !x.bad && x.t != TBool && x.t != TUnknown && x.t != TNull {
+		if !x.bad && x.t != match.TBool && x.t != match.TUnknown && x.t != match.TNull {
 			c.errorf(e.X.Position(), "'not' needs a boolean, found %s", describe(x))
 			return badNode(e)
 		}
 		xe := x.e
-		return fold(&node{t: TBool, e: evalFunc(func(ev *event.Event) event.Value {
+		return precompute(&node{t: match.TBool, e: evalFunc(func(ev *event.Event) event.Value {
 			return kleeneNot(xe.eval(ev))
 		}), refs: x.refs, src: e})
 	}
-	if !x.bad && !x.t.isNumeric() && x.t != TUnknown && x.t != TNull {
+	if !x.bad && !x.t.IsNumeric() && x.t != match.TUnknown && x.t != match.TNull {
 		c.errorf(e.Pos, "unary %s needs a number, found %s", e.Op, describe(x))
 		return badNode(e)
 	}
@@ -337,7 +341,7 @@ func (c *compiler) compileUnary(e *Unary) *node {
 		return x
 	}
 	xe := x.e
-	return fold(&node{t: x.t, e: evalFunc(func(ev *event.Event) event.Value {
+	return precompute(&node{t: x.t, e: evalFunc(func(ev *event.Event) event.Value {
 		return negate(xe.eval(ev))
 	}), refs: x.refs, src: e})
 }
@@ -363,7 +367,7 @@ func truth(v event.Value) int {
 func (c *compiler) compileLogic(e *Binary) *node {
 	l, r := c.compileValue(e.L), c.compileValue(e.R)
 	for _, x := range []*node{l, r} {
-		if !x.bad && x.t != TBool && x.t != TUnknown && x.t != TNull {
+		if !x.bad && x.t != match.TBool && x.t != match.TUnknown && x.t != match.TNull {
 			c.errorf(x.src.Position(), "'%s' needs booleans, found %s", e.Op, describe(x))
 		}
 	}
@@ -400,39 +404,39 @@ func (c *compiler) compileLogic(e *Binary) *node {
 			return event.Null()
 		}
 	}
-	return fold(&node{t: TBool, e: f, refs: l.refs + r.refs, src: e})
+	return precompute(&node{t: match.TBool, e: f, refs: l.refs + r.refs, src: e})
 }
 
 func isNullLit(n *node) bool { return n.isConst && n.val.IsNull() && !n.bad }
 
 // compareType picks the type that decides how two sides compare: a field's
 // ip, date or version type wins.
-func compareType(l, r *node) Type {
-	for _, t := range []Type{l.t, r.t} {
+func compareType(l, r *node) match.Type {
+	for _, t := range []match.Type{l.t, r.t} {
 		switch t {
-		case TIP, TDate, TVersion:
+		case match.TIP, match.TDate, match.TVersion:
 			return t
 		}
 	}
-	if l.t == TString || r.t == TString {
-		return TString
+	if l.t == match.TString || r.t == match.TString {
+		return match.TString
 	}
-	return TUnknown
+	return match.TUnknown
 }
 
 // compatible reports whether Elasticsearch would let the two types be
 // compared.
-func compatible(a, b Type) bool {
-	if a == TUnknown || b == TUnknown || a == TNull || b == TNull {
+func compatible(a, b match.Type) bool {
+	if a == match.TUnknown || b == match.TUnknown || a == match.TNull || b == match.TNull {
 		return true
 	}
-	if a == TObject || b == TObject {
+	if a == match.TObject || b == match.TObject {
 		return false
 	}
-	if a.isNumeric() && b.isNumeric() {
+	if a.IsNumeric() && b.IsNumeric() {
 		return true
 	}
-	if (a.isNumeric() || a == TBool) && b == TString || a == TString && (b.isNumeric() || b == TBool) {
+	if (a.IsNumeric() || a == match.TBool) && b == match.TString || a == match.TString && (b.IsNumeric() || b == match.TBool) {
 		// Elasticsearch coerces a number to the keyword field's string
 		// (and a numeric string to the number field's type).
 		return true
@@ -441,18 +445,18 @@ func compatible(a, b Type) bool {
 		return true
 	}
 	switch {
-	case a == TDate || b == TDate:
+	case a == match.TDate || b == match.TDate:
 		o := b
-		if b == TDate {
+		if b == match.TDate {
 			o = a
 		}
-		return o == TString || o.isNumeric()
-	case a == TIP || b == TIP, a == TVersion || b == TVersion:
+		return o == match.TString || o.IsNumeric()
+	case a == match.TIP || b == match.TIP, a == match.TVersion || b == match.TVersion:
 		o := b
-		if b == TIP || b == TVersion {
+		if b == match.TIP || b == match.TVersion {
 			o = a
 		}
-		return o == TString
+		return o == match.TString
 	}
 	return false
 }
@@ -483,33 +487,33 @@ func (c *compiler) compareNode(e *Binary, l, r *node) *node {
 	if !c.checkCompare(e, l, r) {
 		return badNode(e)
 	}
-	op := cmpOpNames[e.Op]
+	op, _ := match.ParseCmpOp(e.Op)
 	refs := l.refs + r.refs
 	// == null and != null test for absence, as Elasticsearch rewrites them
 	// to IsNull and IsNotNull.
-	if (op == OpEq || op == OpNeq) && (isNullLit(l) || isNullLit(r)) {
+	if (op == match.OpEq || op == match.OpNeq) && (isNullLit(l) || isNullLit(r)) {
 		x := l
 		if isNullLit(l) {
 			x = r
 		}
 		xe := x.e
-		want := op == OpEq
-		return fold(&node{t: TBool, refs: refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
+		want := op == match.OpEq
+		return precompute(&node{t: match.TBool, refs: refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
 			return event.Bool(!xe.eval(ev).Exists() == want)
 		})})
 	}
 	t := compareType(l, r)
 	le, re := l.e, r.e
-	return fold(&node{t: TBool, refs: refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
+	return precompute(&node{t: match.TBool, refs: refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
 		return compareValues(op, le.eval(ev), re.eval(ev), t)
 	})})
 }
 
 // compareValues compares two values with any-element semantics for
 // arrays; null when either side is null.
-func compareValues(op CmpOp, a, b event.Value, t Type) event.Value {
-	if op == OpNeq {
-		return kleeneNot(compareValues(OpEq, a, b, t))
+func compareValues(op match.CmpOp, a, b event.Value, t match.Type) event.Value {
+	if op == match.OpNeq {
+		return kleeneNot(compareValues(match.OpEq, a, b, t))
 	}
 	switch r := anyCompare(op, a, b, t); r {
 	case 1:
@@ -520,7 +524,7 @@ func compareValues(op CmpOp, a, b event.Value, t Type) event.Value {
 	return event.Null()
 }
 
-func anyCompare(op CmpOp, a, b event.Value, t Type) int {
+func anyCompare(op match.CmpOp, a, b event.Value, t match.Type) int {
 	if !a.Exists() || !b.Exists() {
 		return -1
 	}
@@ -551,7 +555,7 @@ func anyCompare(op CmpOp, a, b event.Value, t Type) int {
 	if a.Kind() == event.KindObject || b.Kind() == event.KindObject {
 		return 0
 	}
-	if op.holds(compareScalars(a, b, t, false)) {
+	if op.Holds(match.CompareScalars(a, b, t, false)) {
 		return 1
 	}
 	return 0
@@ -559,7 +563,9 @@ func anyCompare(op CmpOp, a, b event.Value, t Type) int {
 
 // isStringish reports whether a type can hold strings for `:`, like,
 // regex and the string functions.
-func isStringish(t Type) bool { return t == TString || t == TUnknown || t == TNull }
+func isStringish(t match.Type) bool {
+	return t == match.TString || t == match.TUnknown || t == match.TNull
+}
 
 // patterns checks the constant patterns of a Match and returns them.
 func (c *compiler) patterns(e *Match) ([]string, bool) {
@@ -583,24 +589,22 @@ func (c *compiler) patterns(e *Match) ([]string, bool) {
 
 // matcher builds the string test of a Match: wildcard patterns for : and
 // like, Lucene regexps for regex.
-func (c *compiler) matcher(e *Match, pats []string) (strTest, bool) {
+func (c *compiler) matcher(e *Match, pats []string) (match.StringTest, bool) {
 	fold := e.Op == ":" || strings.HasSuffix(e.Op, "~")
 	if strings.HasPrefix(e.Op, "regex") {
-		var res []regexTest
-		for i, p := range pats {
-			re, err := compileLucene(p, fold)
-			if err != nil {
-				c.errorf(e.Patterns[i].Position(), "%v", err)
-				return nil, false
+		t, err := match.RegexTest(pats, fold)
+		if err != nil {
+			var pe *match.PatternError
+			if errors.As(err, &pe) {
+				c.errorf(e.Patterns[pe.Index].Position(), "%v", pe.Err)
+			} else {
+				c.errorf(e.Pos, "%v", err)
 			}
-			res = append(res, newRegexTest(re))
+			return match.StringTest{}, false
 		}
-		if len(res) == 1 {
-			return res[0], true
-		}
-		return regexesTest(res), true
+		return t, true
 	}
-	return patternTest(pats, fold, true), true
+	return match.WildcardTest(pats, fold), true
 }
 
 func (c *compiler) checkMatchSubject(e *Match, x *node) bool {
@@ -629,8 +633,8 @@ func (c *compiler) matchNode(e *Match, x *node, pats []string, ok bool) *node {
 		return badNode(e)
 	}
 	xe := x.e
-	return fold(&node{t: TBool, refs: x.refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
-		return anyString(xe.eval(ev), t.test)
+	return precompute(&node{t: match.TBool, refs: x.refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
+		return anyString(xe.eval(ev), t.Test)
 	})})
 }
 
@@ -644,7 +648,7 @@ func anyString(v event.Value, test func(string) bool) event.Value {
 		return event.Bool(test(v.Str()))
 	case event.KindInt, event.KindFloat, event.KindBool:
 		var buf [32]byte
-		return event.Bool(test(string(appendScalar(buf[:0], v))))
+		return event.Bool(test(string(match.AppendScalar(buf[:0], v))))
 	case event.KindArray:
 		res := event.Null()
 		for _, x := range v.Array() {
@@ -700,7 +704,7 @@ func (c *compiler) inNode(e *In, x *node, vals []event.Value, ok bool) *node {
 	fold := e.Insensitive
 	xe := x.e
 	not := e.Not
-	return fold2(&node{t: TBool, refs: x.refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
+	return precompute(&node{t: match.TBool, refs: x.refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
 		v := xe.eval(ev)
 		if !v.Exists() {
 			return event.Null()
@@ -719,10 +723,8 @@ func (c *compiler) inNode(e *In, x *node, vals []event.Value, ok bool) *node {
 	})})
 }
 
-func fold2(n *node) *node { return fold(n) }
-
 // anyEqual reports whether an element of v equals lit.
-func anyEqual(v, lit event.Value, t Type, fold bool) bool {
+func anyEqual(v, lit event.Value, t match.Type, fold bool) bool {
 	if v.Kind() == event.KindArray {
 		for _, x := range v.Array() {
 			if anyEqual(x, lit, t, fold) {
@@ -734,5 +736,5 @@ func anyEqual(v, lit event.Value, t Type, fold bool) bool {
 	if !v.Exists() {
 		return false
 	}
-	return compareScalars(v, lit, t, fold) == 0
+	return match.CompareScalars(v, lit, t, fold) == 0
 }

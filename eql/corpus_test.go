@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/pelletier/go-toml/v2"
-
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/internal/testenv"
+	"github.com/vigilsec/vigil/match"
 )
 
 // TestDetectionRulesCorpus parses and compiles every EQL query of Elastic's
@@ -39,7 +39,7 @@ func TestDetectionRulesCorpus(t *testing.T) {
 		n++
 		q, err := eql.Parse(rule.Rule.Query)
 		if err == nil {
-			err = eql.Check(q, eql.Options{Schema: eql.ECSAndNonECS(), AllowUnknownFields: true})
+			err = eql.Check(q, eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true})
 		}
 		if err == nil {
 			// printing is stable: what String prints parses and prints

@@ -5,8 +5,8 @@
 //
 // # Use
 //
-//	q, err := eql.Parse(src)                       // *ErrorList on failure
-//	p, err := eql.Compile(q, schema, eql.Options{Schema: eql.ECS()})
+//	q, err := eql.Parse(src)                       // a srcpos.ErrorList on failure
+//	p, err := eql.Compile(q, schema, eql.Options{Schema: match.ECS()})
 //	schema.Decode(doc, &ev)                        // event.Schema: fields now have slots
 //	if p.Match(&ev) { ... }                        // event queries
 //	for _, st := range p.Stages { st.Pred, st.Keys, st.Runs, st.Missing } // sequences, samples
@@ -14,25 +14,20 @@
 // Parse returns the whole syntax tree (*Query) for every form of the
 // language; Query.String prints it back in a form that parses to the same
 // tree. Compile resolves every field to a slot of the event.Schema, checks
-// types against a FieldTypes (the ECS table of package ecs, a per-dataset
+// types against a match.FieldTypes (the ECS table of package ecs, a per-dataset
 // map, both layered, or nil for no checks) and builds a Program: for an
-// event query one Pred; for a sequence or sample one CompiledStage per
+// event query one match.Pred; for a sequence or sample one CompiledStage per
 // stage (its predicate with the category, its join keys, runs, whether it
 // is a missing event), the until stage and maxspan, for the runtime in
 // package eql/sequence. Errors carry line:col positions and a caret
-// snippet (ErrorList.Detailed); the parser reports several per query by
+// snippet (srcpos.ErrorList.Render); the parser reports several per query by
 // resynchronising at and/or operands, stages and pipes.
 //
-// The predicate form (Pred, And, Or, Not, Exists, StringEquals, Wildcard,
-// Prefix, Suffix, Contains, StringIn, WildcardIn, Regex, Compare, Range,
-// CIDR) is public so that package kql compiles to it too. Predicates are
-// analysed for rule indexes: Needs derives necessary conditions (literal
-// values, prefixes, suffixes, substrings, numbers a field must hold, or
-// its presence; Needer for other packages' predicates), Witness proposes
-// values under which a predicate holds (for tests), and Literals finds many
-// literals in one pass (lists of wildcard patterns use it to try only the
-// patterns whose literal text a value holds). Case-insensitive tests
-// compare values folded once per event (event.Event.Folded, AppendFolded).
+// The predicates are those of package match, which kql and dsl compile to
+// as well; this package is the EQL language: scanner, parser, syntax tree,
+// checker, the function table (funcs.go) and the compiler to match.Pred.
+// Conditions that need a script (functions, arithmetic) compile to a
+// match.Script.
 //
 // # Grammar
 //
@@ -119,6 +114,7 @@
 // Allocation: the field predicates (equality, wildcard, sets, ranges, IP,
 // CIDR, regex, exists) and the functions and arithmetic on single values
 // do not allocate. Functions that build new strings (concat, string, the ~
-// forms of indexOf and between on input that is not lower case) and
-// functions or arithmetic applied to multi-valued fields do.
+// forms of indexOf and between on input that is not lower case), between
+// with its fourth argument, and functions or arithmetic applied to
+// multi-valued fields do.
 package eql

@@ -3,10 +3,13 @@ package eql
 import (
 	"errors"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/match"
 )
 
 // testTypes is the schema of the error tests.
-var testTypes = Fields{"a": "keyword", "b": "keyword", "n": "long", "ip": "ip", "ts": "date", "d": "boolean", "x": "keyword", "y": "keyword"}
+var testTypes = match.Fields{"a": "keyword", "b": "keyword", "n": "long", "ip": "ip", "ts": "date", "d": "boolean", "x": "keyword", "y": "keyword"}
 
 func TestErrors(t *testing.T) {
 	tests := []struct{ query, want string }{
@@ -25,6 +28,7 @@ func TestErrors(t *testing.T) {
 		{"process where a == 1 | head", "1:28: eql: the head pipe needs a positive integer, found end of query"},
 		{"process where a == 1 | count", "1:24: eql: the count pipe is not supported by Elasticsearch EQL (only head and tail are)"},
 		{"process where foo(a)", "1:15: eql: unknown function \"foo\""},
+		{"process where a == \"é\" and foo(a)", "1:29: eql: unknown function \"foo\""}, // columns count bytes
 		{"process where startswth(a, \"b\")", "1:15: eql: unknown function \"startswth\" (did you mean \"startsWith\"?)"},
 		{"process where length(a, 1)", "1:15: eql: function length takes 1 argument, found 2"},
 		{"process where length~(a)", "1:15: eql: function length has no case-insensitive form length~"},
@@ -69,9 +73,9 @@ func TestErrors(t *testing.T) {
 			if got := err.Error(); got != tt.want {
 				t.Errorf("error:\n%s\nwant:\n%s", got, tt.want)
 			}
-			var list *ErrorList
+			var list srcpos.ErrorList
 			if !errors.As(err, &list) {
-				t.Errorf("error is %T, not *ErrorList", err)
+				t.Errorf("error is %T, not srcpos.ErrorList", err)
 			}
 		})
 	}
@@ -79,14 +83,17 @@ func TestErrors(t *testing.T) {
 
 func TestErrorSnippet(t *testing.T) {
 	_, err := CompileString("process where true and\n  startswth(a, \"x\")", nil, Options{Schema: testTypes})
-	var list *ErrorList
+	var list srcpos.ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("err = %v", err)
 	}
 	want := "rule.toml:2:3: eql: unknown function \"startswth\" (did you mean \"startsWith\"?)\n" +
 		"   |   startswth(a, \"x\")\n" +
 		"   |   ^"
-	if got := list.Detailed("rule.toml"); got != want {
-		t.Errorf("Detailed:\n%s\nwant:\n%s", got, want)
+	for _, e := range list {
+		e.Pos.File = "rule.toml"
+	}
+	if got := list.Render(); got != want {
+		t.Errorf("Render:\n%s\nwant:\n%s", got, want)
 	}
 }

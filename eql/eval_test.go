@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // evalCase is a query run over one JSON event.
@@ -13,7 +14,7 @@ type evalCase struct {
 	want  bool
 }
 
-func runCases(t *testing.T, types FieldTypes, cases []evalCase) {
+func runCases(t *testing.T, types match.FieldTypes, cases []evalCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.query+" "+tc.doc, func(t *testing.T) {
@@ -28,7 +29,7 @@ func runCases(t *testing.T, types FieldTypes, cases []evalCase) {
 	}
 }
 
-func matchDoc(query, doc string, types FieldTypes) (bool, error) {
+func matchDoc(query, doc string, types match.FieldTypes) (bool, error) {
 	s := event.NewSchema()
 	p, err := CompileString(query, s, Options{Schema: types, AllowUnknownFields: true})
 	if err != nil {
@@ -338,7 +339,7 @@ func TestFunctions(t *testing.T) {
 }
 
 func TestTypedFields(t *testing.T) {
-	types := Fields{"ip": "ip", "ts": "date", "v": "version", "n": "long", "k": "keyword"}
+	types := match.Fields{"ip": "ip", "ts": "date", "v": "version", "n": "long", "k": "keyword"}
 	runCases(t, types, []evalCase{
 		{`any where ip == "10.0.0.1"`, `{"ip":"10.0.0.1"}`, true},
 		{`any where ip == "10.0.0.1"`, `{"ip":"::ffff:10.0.0.1"}`, true},
@@ -366,7 +367,7 @@ func TestTypedFields(t *testing.T) {
 }
 
 func TestOptionalFields(t *testing.T) {
-	types := Fields{"known": "keyword"}
+	types := match.Fields{"known": "keyword"}
 	runCases(t, types, []evalCase{
 		{`any where ?unknown == null`, `{"unknown":"x"}`, true},
 		{`any where ?unknown == ?other`, `{}`, true},

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // argKind is what a function argument must be.
@@ -28,70 +29,40 @@ type funcDef struct {
 	fold     bool   // has a case-insensitive ~ form
 	args     func(i int) argKind
 	konst    func(i int) bool // arguments that must be constants
-	ret      Type
-	// impl selects the implementation (callImpl) that computes the result
-	// for scalar arguments (arrays are mapped by the caller); absent
-	// optional arguments are missing values.
-	impl implID
+	ret      match.Type
+	// impl computes the result for scalar arguments (arrays are mapped
+	// by the caller); fold is set for the ~ form. Absent optional
+	// arguments are missing values up to the third; a function that
+	// takes more checks the length of its argument list.
+	impl func(a callArgs, fold bool) event.Value
 }
 
-// implID names a function implementation. callImpl dispatches on it with
-// static calls, so that the argument buffer stays on the stack.
-type implID uint8
+// callArgs are the arguments of a call, held by value: a slice passed
+// through a function value (impl) would escape, and evaluating a function
+// would allocate. Three fit inline (a fourth would cost more to copy on
+// every call than it saves: BenchmarkFunctions); more are in a slice.
+type callArgs struct {
+	v    [3]event.Value
+	n    int
+	more []event.Value // more than len(v) arguments (concat)
+}
 
-const (
-	implNone implID = iota
-	opAdd
-	opSub
-	opMul
-	opDiv
-	opMod
-	implBetween
-	implConcat
-	implEndsWith
-	implIndexOf
-	implLength
-	implNumber
-	implStartsWith
-	implString
-	implStringContains
-	implSubstring
-)
-
-func callImpl(id implID, a []event.Value, fold bool) event.Value {
-	switch id {
-	case opAdd:
-		return arith('+', a[0], a[1])
-	case opSub:
-		return arith('-', a[0], a[1])
-	case opMul:
-		return arith('*', a[0], a[1])
-	case opDiv:
-		return arith('/', a[0], a[1])
-	case opMod:
-		return arith('%', a[0], a[1])
-	case implBetween:
-		return fnBetween(a, fold)
-	case implConcat:
-		return fnConcat(a, fold)
-	case implEndsWith:
-		return fnEndsWith(a, fold)
-	case implIndexOf:
-		return fnIndexOf(a, fold)
-	case implLength:
-		return fnLength(a, fold)
-	case implNumber:
-		return fnNumber(a, fold)
-	case implStartsWith:
-		return fnStartsWith(a, fold)
-	case implString:
-		return fnString(a, fold)
-	case implStringContains:
-		return fnStringContains(a, fold)
-	case implSubstring:
-		return fnSubstring(a, fold)
+func argsOf(vals []event.Value) callArgs {
+	var c callArgs
+	if len(vals) > len(c.v) {
+		c.more = vals
+		return c
 	}
-	return event.Null()
+	c.n = copy(c.v[:], vals)
+	return c
+}
+
+// list returns the arguments.
+func (c *callArgs) list() []event.Value {
+	if c.more != nil {
+		return c.more
+	}
+	return c.v[:c.n]
 }
 
 func allOf(k argKind) func(int) argKind { return func(int) argKind { return k } }
@@ -107,27 +78,31 @@ func kinds(ks ...argKind) func(int) argKind {
 
 func from(n int) func(int) bool { return func(i int) bool { return i >= n } }
 
+func arithImpl(op byte) func(callArgs, bool) event.Value {
+	return func(c callArgs, _ bool) event.Value { return arith(op, c.v[0], c.v[1]) }
+}
+
 var funcs = map[string]*funcDef{}
 
 func init() {
 	for _, f := range []*funcDef{
-		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opAdd},
-		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opSub},
-		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opMul},
-		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opDiv},
-		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: TUnknown, impl: opMod},
+		{name: "add", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('+')},
+		{name: "subtract", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('-')},
+		{name: "multiply", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('*')},
+		{name: "divide", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('/')},
+		{name: "modulo", min: 2, max: 2, args: allOf(argNumber), ret: match.TUnknown, impl: arithImpl('%')},
 		{name: "between", min: 3, max: 4, fold: true, args: kinds(argString, argString, argString, argBool),
-			konst: func(i int) bool { return i == 3 }, ret: TString, impl: implBetween},
-		{name: "cidrMatch", min: 2, max: -1, args: kinds(argIP, argString), konst: from(1), ret: TBool},
-		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: TString, impl: implConcat},
-		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implEndsWith},
-		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: TInt, impl: implIndexOf},
-		{name: "length", min: 1, max: 1, args: allOf(argString), ret: TInt, impl: implLength},
-		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: TUnknown, impl: implNumber},
-		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implStartsWith},
-		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: TString, impl: implString},
-		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: TBool, impl: implStringContains},
-		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: TString, impl: implSubstring},
+			konst: func(i int) bool { return i == 3 }, ret: match.TString, impl: fnBetween},
+		{name: "cidrMatch", min: 2, max: -1, args: kinds(argIP, argString), konst: from(1), ret: match.TBool},
+		{name: "concat", min: 1, max: -1, args: allOf(argAny), ret: match.TString, impl: fnConcat},
+		{name: "endsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: fnEndsWith},
+		{name: "indexOf", min: 2, max: 3, fold: true, args: kinds(argString, argString, argNumber), ret: match.TInt, impl: fnIndexOf},
+		{name: "length", min: 1, max: 1, args: allOf(argString), ret: match.TInt, impl: fnLength},
+		{name: "number", min: 1, max: 2, args: kinds(argString, argInt), konst: func(i int) bool { return i == 1 }, ret: match.TUnknown, impl: fnNumber},
+		{name: "startsWith", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: fnStartsWith},
+		{name: "string", min: 1, max: 1, args: allOf(argAny), ret: match.TString, impl: fnString},
+		{name: "stringContains", min: 2, max: 2, fold: true, args: allOf(argString), ret: match.TBool, impl: fnStringContains},
+		{name: "substring", min: 2, max: 3, args: kinds(argString, argNumber), ret: match.TString, impl: fnSubstring},
 	} {
 		funcs[strings.ToLower(f.name)] = f
 	}
@@ -207,18 +182,18 @@ func (c *compiler) compileCall(e *Call) *node {
 		var cidrs []string
 		for _, a := range args[1:] {
 			if a.val.Kind() != event.KindString {
-				c.errorf(a.src.Position(), "argument of cidrMatch must be a CIDR string, found %s", describe(a))
+				c.errorf(a.src.Position(), "argument of cidrMatch must be a match.CIDR string, found %s", describe(a))
 				return badNode(e)
 			}
 			cidrs = append(cidrs, a.val.Str())
 		}
-		prefixes, err := parsePrefixes(cidrs)
+		prefixes, err := match.ParseCIDRs(cidrs)
 		if err != nil {
 			c.errorf(e.Pos, "cidrMatch: %v", err)
 			return badNode(e)
 		}
 		src := args[0].e
-		p := &cidrPred{prefixes: prefixes}
+
 		n.e = evalFunc(func(ev *event.Event) event.Value {
 			v := src.eval(ev)
 			if !v.Exists() {
@@ -226,15 +201,15 @@ func (c *compiler) compileCall(e *Call) *node {
 			}
 			if v.Kind() == event.KindArray {
 				for _, x := range v.Array() {
-					if p.test(x) {
+					if prefixes.Contains(x) {
 						return event.Bool(true)
 					}
 				}
 				return event.Bool(false)
 			}
-			return event.Bool(p.test(v))
+			return event.Bool(prefixes.Contains(v))
 		})
-		return fold(n)
+		return precompute(n)
 	}
 	if def.name == "number" && len(args) == 2 {
 		if b := args[1].val; b.Kind() == event.KindInt && (b.Int() < 2 || b.Int() > 36) {
@@ -244,10 +219,10 @@ func (c *compiler) compileCall(e *Call) *node {
 	}
 	if def.name == "add" || def.name == "subtract" || def.name == "multiply" || def.name == "divide" || def.name == "modulo" {
 		switch {
-		case args[0].t == TFloat || args[1].t == TFloat:
-			n.t = TFloat
-		case args[0].t == TInt && args[1].t == TInt:
-			n.t = TInt
+		case args[0].t == match.TFloat || args[1].t == match.TFloat:
+			n.t = match.TFloat
+		case args[0].t == match.TInt && args[1].t == match.TInt:
+			n.t = match.TInt
 		}
 	}
 	evals := make([]evaluator, len(args))
@@ -255,50 +230,51 @@ func (c *compiler) compileCall(e *Call) *node {
 		evals[i] = a.e
 	}
 	impl, insensitive, arity := def.impl, e.Insensitive, def.max
-	if arity < 0 {
+	if arity < 0 || arity > len(callArgs{}.v) {
 		arity = len(args)
 	}
 	n.e = evalFunc(func(ev *event.Event) event.Value {
-		var buf [4]event.Value
-		vals := buf[:0]
-		if arity > len(buf) {
-			vals = make([]event.Value, 0, arity)
+		var c callArgs
+		var vals []event.Value
+		if arity > len(c.v) {
+			c.more = make([]event.Value, arity)
+			vals = c.more
+		} else {
+			c.n = arity
+			vals = c.v[:arity]
 		}
 		hasArray := false
-		for _, x := range evals {
+		for i, x := range evals {
 			v := x.eval(ev)
 			hasArray = hasArray || v.Kind() == event.KindArray
-			vals = append(vals, v)
-		}
-		for len(vals) < arity {
-			vals = append(vals, event.Value{})
+			vals[i] = v
 		}
 		if hasArray {
 			cp := append([]event.Value(nil), vals...)
-			return mapArgs(cp, func(a []event.Value) event.Value { return callImpl(impl, a, insensitive) })
+			return mapArgs(cp, func(a []event.Value) event.Value { return impl(argsOf(a), insensitive) })
 		}
-		return callImpl(impl, vals, insensitive)
+		return impl(c, insensitive)
 	})
-	return fold(n)
+	return precompute(n)
 }
 
-func argOK(k argKind, t Type) bool {
-	if t == TUnknown || t == TNull {
+func argOK(k argKind, t match.Type) bool {
+	if t == match.TUnknown || t == match.TNull {
 		return true
 	}
 	switch k {
 	case argString:
-		return t == TString
+		return t == match.TString
 	case argNumber:
-		return t.isNumeric()
+		return t.IsNumeric()
 	case argInt:
-		return t == TInt
+		return t == match.TInt
 	case argBool:
-		return t == TBool
+		return t == match.TBool
 	case argIP:
-		return t == TIP
+		return t == match.TIP
 	}
-	return t != TObject
+	return t != match.TObject
 }
 
 func argKindName(k argKind) string {
@@ -363,7 +339,8 @@ func lowerJava(s string) string {
 }
 
 // fnBetween is between(source, left, right[, greedy]).
-func fnBetween(a []event.Value, fold bool) event.Value {
+func fnBetween(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if a[0].IsNull() || a[1].IsNull() || a[2].IsNull() {
 		return event.Null()
 	}
@@ -371,7 +348,7 @@ func fnBetween(a []event.Value, fold bool) event.Value {
 		return event.Null()
 	}
 	s, left, right := a[0].Str(), a[1].Str(), a[2].Str()
-	greedy := a[3].Kind() == event.KindBool && a[3].Bool()
+	greedy := len(a) > 3 && a[3].Kind() == event.KindBool && a[3].Bool()
 	if s == "" || left == "" || right == "" {
 		return event.Str(s)
 	}
@@ -405,20 +382,20 @@ func fnBetween(a []event.Value, fold bool) event.Value {
 }
 
 func betweenFold(s, left, right string, greedy bool) event.Value {
-	i := indexFold(s, left)
+	i := match.IndexFold(s, left)
 	if i < 0 {
 		return event.Str("")
 	}
-	start := i + prefixLenFold(s[i:], left)
+	start := i + match.PrefixLenFold(s[i:], left)
 	end := -1
 	if greedy {
 		for j := len(s); j >= 0; j-- {
-			if j <= len(s) && hasPrefixFold(s[j:], right) {
+			if j <= len(s) && match.HasPrefixFold(s[j:], right) {
 				end = j
 				break
 			}
 		}
-	} else if k := indexFold(s[start:], right); k >= 0 {
+	} else if k := match.IndexFold(s[start:], right); k >= 0 {
 		end = start + k
 	}
 	if end < start {
@@ -427,12 +404,13 @@ func betweenFold(s, left, right string, greedy bool) event.Value {
 	return event.Str(s[start:end])
 }
 
-func fnConcat(a []event.Value, _ bool) event.Value {
+func fnConcat(c callArgs, _ bool) event.Value {
+	a := c.list()
 	var b []byte
 	for _, v := range a {
 		switch v.Kind() {
 		case event.KindString, event.KindInt, event.KindFloat, event.KindBool:
-			b = appendScalar(b, v)
+			b = match.AppendScalar(b, v)
 		default:
 			return event.Null()
 		}
@@ -440,27 +418,30 @@ func fnConcat(a []event.Value, _ bool) event.Value {
 	return event.Str(string(b))
 }
 
-func fnEndsWith(a []event.Value, fold bool) event.Value {
+func fnEndsWith(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
 	if fold {
-		return event.Bool(hasSuffixFold(a[0].Str(), a[1].Str()))
+		return event.Bool(match.HasSuffixFold(a[0].Str(), a[1].Str()))
 	}
 	return event.Bool(strings.HasSuffix(a[0].Str(), a[1].Str()))
 }
 
-func fnStartsWith(a []event.Value, fold bool) event.Value {
+func fnStartsWith(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
 	if fold {
-		return event.Bool(hasPrefixFold(a[0].Str(), a[1].Str()))
+		return event.Bool(match.HasPrefixFold(a[0].Str(), a[1].Str()))
 	}
 	return event.Bool(strings.HasPrefix(a[0].Str(), a[1].Str()))
 }
 
-func fnStringContains(a []event.Value, fold bool) event.Value {
+func fnStringContains(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
@@ -469,14 +450,15 @@ func fnStringContains(a []event.Value, fold bool) event.Value {
 		return event.Bool(false)
 	}
 	if fold {
-		return event.Bool(containsFold(s, sub))
+		return event.Bool(match.ContainsFold(s, sub))
 	}
 	return event.Bool(strings.Contains(s, sub))
 }
 
 // fnIndexOf is indexOf(source, substring[, start]): a UTF-16 index, or
 // null when not found.
-func fnIndexOf(a []event.Value, fold bool) event.Value {
+func fnIndexOf(c callArgs, fold bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) || !isStr(a[1]) {
 		return event.Null()
 	}
@@ -510,7 +492,8 @@ func fnIndexOf(a []event.Value, fold bool) event.Value {
 	return event.Int(int64(byteToU16(s, from+i)))
 }
 
-func fnLength(a []event.Value, _ bool) event.Value {
+func fnLength(c callArgs, _ bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) {
 		return event.Null()
 	}
@@ -519,7 +502,8 @@ func fnLength(a []event.Value, _ bool) event.Value {
 
 // fnNumber is number(string[, base]): a long, or a double in base 10 when
 // the text is not an integer; 0x selects base 16 when no base is given.
-func fnNumber(a []event.Value, _ bool) event.Value {
+func fnNumber(c callArgs, _ bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) {
 		return event.Null()
 	}
@@ -593,19 +577,21 @@ func parseJavaDouble(s string) (float64, bool) {
 	return f, true
 }
 
-func fnString(a []event.Value, _ bool) event.Value {
+func fnString(c callArgs, _ bool) event.Value {
+	a := c.list()
 	switch a[0].Kind() {
 	case event.KindString:
 		return a[0]
 	case event.KindInt, event.KindFloat, event.KindBool:
-		return event.Str(string(appendScalar(nil, a[0])))
+		return event.Str(string(match.AppendScalar(nil, a[0])))
 	}
 	return event.Null()
 }
 
 // fnSubstring is substring(source, start[, end]) with Python slice
 // semantics (negative indexes count from the end), in UTF-16 units.
-func fnSubstring(a []event.Value, _ bool) event.Value {
+func fnSubstring(c callArgs, _ bool) event.Value {
+	a := c.list()
 	if !isStr(a[0]) {
 		return event.Null()
 	}
@@ -646,7 +632,7 @@ func fnSubstring(a []event.Value, _ bool) event.Value {
 	if start >= end {
 		return event.Str("")
 	}
-	if isASCII(s) {
+	if match.IsASCII(s) {
 		return event.Str(s[start:end])
 	}
 	return event.Str(s[u16ToByte(s, int(start)):u16ToByte(s, int(end))])

@@ -7,20 +7,21 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // testScore prefers long literals, then equality, and uses presence last.
-func testScore(n Need) int {
+func testScore(n match.Need) int {
 	switch n.Op {
-	case NeedEqual:
+	case match.NeedEqual:
 		return 1
-	case NeedExists:
+	case match.NeedExists:
 		return 1000
 	}
 	return 100 - min(len(n.Lit), 50)
 }
 
-func needsString(s *event.Schema, cnf [][]Need) string {
+func needsString(s *event.Schema, cnf [][]match.Need) string {
 	var ds []string
 	for _, d := range cnf {
 		var parts []string
@@ -77,7 +78,7 @@ func TestNeeds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := needsString(s, Needs(p.Pred, testScore)); got != tc.want {
+			if got := needsString(s, match.Needs(p.Pred, testScore)); got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
 		})
@@ -85,9 +86,9 @@ func TestNeeds(t *testing.T) {
 }
 
 // holds reports whether an event meets a need, as a rule index sees it.
-func holds(ev *event.Event, n Need) bool {
+func holds(ev *event.Event, n match.Need) bool {
 	v := ev.Get(n.Slot)
-	if n.Op == NeedExists {
+	if n.Op == match.NeedExists {
 		return v.Exists()
 	}
 	vals := []event.Value{v}
@@ -160,7 +161,7 @@ func TestNeedsNecessary(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		cnf := Needs(p.Pred, testScore)
+		cnf := match.Needs(p.Pred, testScore)
 		matched := 0
 		for _, doc := range docs {
 			ev := &event.Event{}
@@ -177,7 +178,7 @@ func TestNeedsNecessary(t *testing.T) {
 					ok = ok || holds(ev, n)
 				}
 				if !ok {
-					t.Errorf("%s matches %s, but no need of %s holds", q, doc, needsString(s, [][]Need{d}))
+					t.Errorf("%s matches %s, but no need of %s holds", q, doc, needsString(s, [][]match.Need{d}))
 				}
 			}
 		}

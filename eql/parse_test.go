@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/internal/testenv"
 )
 
@@ -234,7 +235,7 @@ func FuzzScanner(f *testing.F) {
 	f.Add(`"\u{`)
 	f.Add("/* x")
 	f.Fuzz(func(t *testing.T, src string) {
-		var errs ErrorList
+		var errs srcpos.ErrorList
 		s := newScanner(src, &errs)
 		for i := 0; ; i++ {
 			tok := s.next()
@@ -261,8 +262,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		q, err := Parse(src)
 		if err != nil {
-			var list *ErrorList
-			if e, ok := err.(*ErrorList); !ok || len(*e) == 0 {
+			var list *srcpos.ErrorList
+			if e, ok := err.(*srcpos.ErrorList); !ok || len(*e) == 0 {
 				t.Fatalf("Parse error is %T %v", err, list)
 			}
 			return

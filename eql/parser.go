@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // maxNesting bounds expression nesting so that hostile input cannot exhaust
@@ -12,15 +14,15 @@ import (
 const maxNesting = 256
 
 // Parse parses an EQL query: an event query, a sequence or a sample, with
-// optional head and tail pipes. On failure it returns an *ErrorList holding
+// optional head and tail pipes. On failure it returns a srcpos.ErrorList holding
 // every error it found, each with a position.
 func Parse(src string) (*Query, error) {
-	var errs ErrorList
+	var errs srcpos.ErrorList
 	p := &parser{src: src, errs: &errs}
 	p.sc = newScanner(src, &errs)
 	p.advance()
 	q := p.parseStatement()
-	if err := errs.err(); err != nil {
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	q.Src = src
@@ -29,7 +31,7 @@ func Parse(src string) (*Query, error) {
 
 // ParseExpr parses a lone condition, as found after `where`.
 func ParseExpr(src string) (Expr, error) {
-	var errs ErrorList
+	var errs srcpos.ErrorList
 	p := &parser{src: src, errs: &errs}
 	p.sc = newScanner(src, &errs)
 	p.advance()
@@ -40,7 +42,7 @@ func ParseExpr(src string) (Expr, error) {
 			p.failf(p.tok.pos, "unexpected %s after the expression", p.tok.describe())
 		}
 	}, func() {})
-	if err := errs.err(); err != nil {
+	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	return x, nil
@@ -51,7 +53,7 @@ type parser struct {
 	sc    *scanner
 	tok   token
 	prev  token
-	errs  *ErrorList
+	errs  *srcpos.ErrorList
 	depth int
 }
 
@@ -64,12 +66,12 @@ func (p *parser) advance() {
 	p.tok = p.sc.next()
 }
 
-func (p *parser) errorf(pos Pos, format string, args ...any) {
-	p.errs.add(p.src, pos, format, args...)
+func (p *parser) errorf(pos srcpos.Pos, format string, args ...any) {
+	p.errs.Addf(p.src, pos, "eql: "+format, args...)
 }
 
 // failf records an error and unwinds to the nearest recovery point.
-func (p *parser) failf(pos Pos, format string, args ...any) {
+func (p *parser) failf(pos srcpos.Pos, format string, args ...any) {
 	p.errorf(pos, format, args...)
 	panic(bailout{})
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // Options configure Compile.
@@ -13,7 +14,7 @@ type Options struct {
 	// know are errors (unless AllowUnknownFields), and ?optional fields it
 	// does not know are null, as in Elasticsearch. Nil: no field checks,
 	// comparisons follow the values' own kinds.
-	Schema FieldTypes
+	Schema match.FieldTypes
 	// AllowUnknownFields makes fields the schema does not know untyped
 	// instead of errors.
 	AllowUnknownFields bool
@@ -41,7 +42,7 @@ type Key struct {
 // sequence or sample runtime needs to drive it.
 type CompiledStage struct {
 	// Pred is the stage's condition, its event category included.
-	Pred Pred
+	Pred match.Pred
 	// Category is the stage's category, "" for any.
 	Category string
 	// Keys are the join keys: the query's shared `by` keys first, then
@@ -64,7 +65,7 @@ type Program struct {
 	kind  QueryKind
 
 	// Pred is an event query's condition, its category included.
-	Pred Pred
+	Pred match.Pred
 	// Head and Tail are the limits of the `| head N` and `| tail N`
 	// pipes, in order (Pipes).
 	Pipes []*Pipe

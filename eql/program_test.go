@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 func TestCompileSequence(t *testing.T) {
@@ -14,7 +15,7 @@ func TestCompileSequence(t *testing.T) {
   ![file where true] by ?process.entity_id
   [network where true] by process.entity_id
 until [process where event.type == "end"] by process.entity_id
-| tail 2`, s, Options{Schema: ECS(), CategoryField: "event.category"})
+| tail 2`, s, Options{Schema: match.ECS(), CategoryField: "event.category"})
 	if err != nil {
 		t.Fatal(err)
 	}

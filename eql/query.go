@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // Query-form compilation. Elasticsearch runs most of an EQL condition as a
@@ -22,14 +23,14 @@ import (
 //   - not length(a) > 1 is length(a) <= 1, null (false) when a is missing.
 
 // compileBool compiles a condition to a predicate.
-func (c *compiler) compileBool(e Expr) Pred {
+func (c *compiler) compileBool(e Expr) match.Pred {
 	switch e := e.(type) {
 	case *Binary:
 		switch e.Op {
 		case "and":
-			return And(c.compileBool(e.L), c.compileBool(e.R))
+			return match.And(c.compileBool(e.L), c.compileBool(e.R))
 		case "or":
-			return Or(c.compileBool(e.L), c.compileBool(e.R))
+			return match.Or(c.compileBool(e.L), c.compileBool(e.R))
 		case "==", "!=", "<", "<=", ">", ">=":
 			return c.compareLeaf(e)
 		}
@@ -48,9 +49,9 @@ func (c *compiler) compileBool(e Expr) Pred {
 	case *Literal:
 		switch e.Kind {
 		case LitBool:
-			return constPred(e.Bool)
+			return match.Const(e.Bool)
 		case LitNull:
-			return False()
+			return match.False()
 		}
 	}
 	n := c.compileValue(e)
@@ -58,111 +59,112 @@ func (c *compiler) compileBool(e Expr) Pred {
 }
 
 // predOf turns a value node into a predicate that holds when it is true.
-func (c *compiler) predOf(n *node) Pred {
+func (c *compiler) predOf(n *node) match.Pred {
 	if n.bad {
-		return False()
+		return match.False()
 	}
-	if n.t != TBool && n.t != TUnknown && n.t != TNull {
+	if n.t != match.TBool && n.t != match.TUnknown && n.t != match.TNull {
 		c.errorf(n.src.Position(), "a condition must be boolean, found %s", describe(n))
-		return False()
+		return match.False()
 	}
 	if n.isConst {
-		return constPred(n.val.Kind() == event.KindBool && n.val.Bool())
+		return match.Const(n.val.Kind() == event.KindBool && n.val.Bool())
 	}
 	if n.field != nil {
 		// a boolean field as a condition: a term query for true
-		return &cmpPred{slot: n.field.slot, op: OpEq, lit: event.Bool(true), t: TUnknown}
+		p, _ := match.Compare(n.field.slot, match.OpEq, event.Bool(true), match.TUnknown)
+		return p
 	}
-	return valuePred{n.e}
+	return scriptPred{n.e}
 }
 
-func (c *compiler) compileNot(x Expr) Pred {
+func (c *compiler) compileNot(x Expr) match.Pred {
 	switch x := x.(type) {
 	case *Unary:
 		if x.Op == "not" {
 			return c.compileBool(x.X)
 		}
 	case *Binary:
-		if op, ok := cmpOpNames[x.Op]; ok {
-			return c.compareLeaf(&Binary{Pos: x.Pos, Op: op.negate().String(), L: x.L, R: x.R})
+		if op, ok := match.ParseCmpOp(x.Op); ok {
+			return c.compareLeaf(&Binary{Pos: x.Pos, Op: op.Negate().String(), L: x.L, R: x.R})
 		}
 	}
 	p := c.compileBool(x)
-	if vp, ok := p.(valuePred); ok {
-		inner := vp.e
-		return valuePred{evalFunc(func(ev *event.Event) event.Value {
+	if sp, ok := p.(scriptPred); ok {
+		inner := sp.e
+		return scriptPred{evalFunc(func(ev *event.Event) event.Value {
 			return kleeneNot(inner.eval(ev))
 		})}
 	}
-	return Not(p)
+	return match.Not(p)
 }
 
-func (c *compiler) compareLeaf(e *Binary) Pred {
+func (c *compiler) compareLeaf(e *Binary) match.Pred {
 	l, r := c.compileValue(e.L), c.compileValue(e.R)
 	n := c.compareNode(e, l, r)
 	if n.bad || n.isConst {
 		return c.predOf(n)
 	}
-	op := cmpOpNames[e.Op]
+	op, _ := match.ParseCmpOp(e.Op)
 	switch {
-	case (op == OpEq || op == OpNeq) && (isNullLit(l) || isNullLit(r)):
+	case (op == match.OpEq || op == match.OpNeq) && (isNullLit(l) || isNullLit(r)):
 		x := l
 		if isNullLit(l) {
 			x = r
 		}
 		if x.field != nil {
-			if op == OpEq {
-				return Not(Exists(x.field.slot))
+			if op == match.OpEq {
+				return match.Not(match.Exists(x.field.slot))
 			}
-			return Exists(x.field.slot)
+			return match.Exists(x.field.slot)
 		}
 	case l.field != nil && r.isConst:
 		if p, ok := c.fieldLeaf(e, l.field, op, r.val); ok {
 			return p
 		}
-		return False()
+		return match.False()
 	case r.field != nil && l.isConst:
-		if p, ok := c.fieldLeaf(e, r.field, op.swap(), l.val); ok {
+		if p, ok := c.fieldLeaf(e, r.field, op.Swap(), l.val); ok {
 			return p
 		}
-		return False()
+		return match.False()
 	}
 	return c.predOf(n)
 }
 
 // fieldLeaf compiles `field op constant` to a specialised predicate.
-func (c *compiler) fieldLeaf(e *Binary, f *fieldInfo, op CmpOp, lit event.Value) (Pred, bool) {
+func (c *compiler) fieldLeaf(e *Binary, f *fieldInfo, op match.CmpOp, lit event.Value) (match.Pred, bool) {
 	t := f.t
-	if t == TUnknown {
+	if t == match.TUnknown {
 		t = kindType(lit)
 	}
 	switch t {
-	case TIP:
-		if lit.Kind() == event.KindString && strings.Contains(lit.Str(), "/") && (op == OpEq || op == OpNeq) {
-			p, err := CIDR(f.slot, []string{lit.Str()})
+	case match.TIP:
+		if lit.Kind() == event.KindString && strings.Contains(lit.Str(), "/") && (op == match.OpEq || op == match.OpNeq) {
+			p, err := match.CIDR(f.slot, []string{lit.Str()})
 			if err != nil {
 				c.errorf(e.Pos, "%v", err)
 				return nil, false
 			}
-			if op == OpNeq {
-				return Not(p), true
+			if op == match.OpNeq {
+				return match.Not(p), true
 			}
 			return p, true
 		}
-	case TString:
+	case match.TString:
 		if lit.Kind() != event.KindString {
 			var buf [32]byte
-			lit = event.Str(string(appendScalar(buf[:0], lit)))
+			lit = event.Str(string(match.AppendScalar(buf[:0], lit)))
 		}
 		switch op {
-		case OpEq:
-			return StringEquals(f.slot, lit.Str(), false), true
-		case OpNeq:
-			return Not(StringEquals(f.slot, lit.Str(), false)), true
+		case match.OpEq:
+			return match.StringEquals(f.slot, lit.Str(), false), true
+		case match.OpNeq:
+			return match.Not(match.StringEquals(f.slot, lit.Str(), false)), true
 		}
-	case TInt, TFloat:
+	case match.TInt, match.TFloat:
 		if lit.Kind() == event.KindString {
-			n, ok := parseNumber(lit.Str())
+			n, ok := match.ParseNumber(lit.Str())
 			if !ok {
 				c.errorf(e.Pos, "cannot compare numeric field %s with %q", f.name, lit.Str())
 				return nil, false
@@ -170,7 +172,7 @@ func (c *compiler) fieldLeaf(e *Binary, f *fieldInfo, op CmpOp, lit event.Value)
 			lit = n
 		}
 	}
-	p, err := Compare(f.slot, op, lit, t)
+	p, err := match.Compare(f.slot, op, lit, t)
 	if err != nil {
 		c.errorf(e.Pos, "%s: %v", f.name, err)
 		return nil, false
@@ -178,7 +180,7 @@ func (c *compiler) fieldLeaf(e *Binary, f *fieldInfo, op CmpOp, lit event.Value)
 	return p, true
 }
 
-func (c *compiler) matchLeaf(e *Match) Pred {
+func (c *compiler) matchLeaf(e *Match) match.Pred {
 	x := c.compileValue(e.X)
 	pats, ok := c.patterns(e)
 	n := c.matchNode(e, x, pats, ok)
@@ -187,21 +189,21 @@ func (c *compiler) matchLeaf(e *Match) Pred {
 	}
 	t, ok := c.matcher(e, pats)
 	if !ok {
-		return False()
+		return match.False()
 	}
-	return predOfTest(x.field.slot, t)
+	return t.Pred(x.field.slot)
 }
 
-func (c *compiler) inLeaf(e *In) Pred {
+func (c *compiler) inLeaf(e *In) match.Pred {
 	x := c.compileValue(e.X)
 	vals, ok := c.inList(e, x)
 	n := c.inNode(e, x, vals, ok)
 	if n.bad || n.isConst || x.field == nil {
 		return c.predOf(n)
 	}
-	var p Pred
+	var p match.Pred
 	strs := make([]string, 0, len(vals))
-	allStrings := x.field.t == TString || x.field.t == TUnknown
+	allStrings := x.field.t == match.TString || x.field.t == match.TUnknown
 	for _, v := range vals {
 		if v.Kind() != event.KindString {
 			allStrings = false
@@ -209,26 +211,26 @@ func (c *compiler) inLeaf(e *In) Pred {
 		strs = append(strs, v.Str())
 	}
 	if allStrings {
-		p = StringIn(x.field.slot, strs, e.Insensitive)
+		p = match.StringIn(x.field.slot, strs, e.Insensitive)
 	} else {
-		var ps []Pred
+		var ps []match.Pred
 		for _, v := range vals {
 			if v.IsNull() {
 				continue
 			}
-			lp, ok := c.fieldLeaf(&Binary{Pos: e.Pos, Op: "==", L: e.X, R: e.X}, x.field, OpEq, v)
+			lp, ok := c.fieldLeaf(&Binary{Pos: e.Pos, Op: "==", L: e.X, R: e.X}, x.field, match.OpEq, v)
 			if !ok {
-				return False()
+				return match.False()
 			}
 			if e.Insensitive && v.Kind() == event.KindString {
-				lp = StringEquals(x.field.slot, v.Str(), true)
+				lp = match.StringEquals(x.field.slot, v.Str(), true)
 			}
 			ps = append(ps, lp)
 		}
-		p = Or(ps...)
+		p = match.Or(ps...)
 	}
 	if e.Not {
-		return Not(p)
+		return match.Not(p)
 	}
 	return p
 }
@@ -236,7 +238,7 @@ func (c *compiler) inLeaf(e *In) Pred {
 // callLeaf compiles the functions Elasticsearch turns into queries when
 // their first argument is a field and the rest constants: cidrMatch,
 // startsWith, endsWith and stringContains.
-func (c *compiler) callLeaf(e *Call) (Pred, bool) {
+func (c *compiler) callLeaf(e *Call) (match.Pred, bool) {
 	name := strings.ToLower(e.Name)
 	switch name {
 	case "cidrmatch", "startswith", "endswith", "stringcontains":
@@ -264,20 +266,33 @@ func (c *compiler) callLeaf(e *Call) (Pred, bool) {
 		for _, a := range args[1:] {
 			cidrs = append(cidrs, a.val.Str())
 		}
-		p, err := CIDR(slot, cidrs)
+		p, err := match.CIDR(slot, cidrs)
 		if err != nil {
-			return False(), true // reported by compileCall
+			return match.False(), true // reported by compileCall
 		}
 		return p, true
 	case "startswith":
-		return Prefix(slot, s, e.Insensitive), true
+		return match.Prefix(slot, s, e.Insensitive), true
 	case "endswith":
-		return Suffix(slot, s, e.Insensitive), true
+		return match.Suffix(slot, s, e.Insensitive), true
 	case "stringcontains":
 		if s == "" {
 			return c.predOf(n), true
 		}
-		return Contains(slot, s, e.Insensitive), true
+		return match.Contains(slot, s, e.Insensitive), true
 	}
 	return c.predOf(n), true
 }
+
+// scriptPred holds when a general expression evaluates to true: the form
+// of conditions Elasticsearch runs as scripts (functions, arithmetic),
+// where null stays null and not(null) is null.
+type scriptPred struct{ e evaluator }
+
+func (p scriptPred) Match(ev *event.Event) bool {
+	v := p.e.eval(ev)
+	return v.Kind() == event.KindBool && v.Bool()
+}
+
+// Script implements match.Script.
+func (scriptPred) Script() {}

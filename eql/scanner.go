@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // tokKind is the kind of a lexical token.
@@ -69,7 +71,7 @@ var keywords = map[string]bool{
 // identifiers the name; for keywords the keyword; otherwise the text.
 type token struct {
 	kind tokKind
-	pos  Pos
+	pos  srcpos.Pos
 	end  int // byte offset after the token
 	val  string
 	raw  bool // a """raw""" string
@@ -97,18 +99,18 @@ type scanner struct {
 	src  string
 	off  int
 	line int
-	col  int // column of src[off], 1-based, in runes
-	errs *ErrorList
+	col  int // column of src[off], 1-based, in bytes
+	errs *srcpos.ErrorList
 }
 
-func newScanner(src string, errs *ErrorList) *scanner {
+func newScanner(src string, errs *srcpos.ErrorList) *scanner {
 	return &scanner{src: src, line: 1, col: 1, errs: errs}
 }
 
-func (s *scanner) pos() Pos { return Pos{Offset: s.off, Line: s.line, Col: s.col} }
+func (s *scanner) pos() srcpos.Pos { return srcpos.Pos{Offset: s.off, Line: s.line, Col: s.col} }
 
-func (s *scanner) errorf(p Pos, format string, args ...any) {
-	s.errs.add(s.src, p, format, args...)
+func (s *scanner) errorf(p srcpos.Pos, format string, args ...any) {
+	s.errs.Addf(s.src, p, "eql: "+format, args...)
 }
 
 // advance moves past n bytes, keeping line and column.
@@ -120,7 +122,7 @@ func (s *scanner) advance(n int) {
 			s.line++
 			s.col = 1
 		} else {
-			s.col++
+			s.col += size
 		}
 		s.off += size
 	}
@@ -296,7 +298,7 @@ func (s *scanner) next() token {
 
 // number scans an integer or a decimal number (with optional fraction and
 // exponent), as Elasticsearch's EQL lexer does.
-func (s *scanner) number(p Pos) token {
+func (s *scanner) number(p srcpos.Pos) token {
 	i := s.off
 	for i < len(s.src) && isDigit(s.src[i]) {
 		i++
@@ -328,7 +330,7 @@ func (s *scanner) number(p Pos) token {
 }
 
 // str scans a "string" with escapes or a """raw string""".
-func (s *scanner) str(p Pos) token {
+func (s *scanner) str(p srcpos.Pos) token {
 	if strings.HasPrefix(s.src[s.off:], `"""`) {
 		j := strings.Index(s.src[s.off+3:], `"""`)
 		if j < 0 {
@@ -406,10 +408,10 @@ func (s *scanner) str(p Pos) token {
 
 // posAt returns the position of byte offset i (≥ s.off) on the current line
 // or after it.
-func (s *scanner) posAt(i int) Pos {
+func (s *scanner) posAt(i int) srcpos.Pos {
 	p := s.pos()
-	for _, r := range s.src[s.off:i] {
-		if r == '\n' {
+	for j := s.off; j < i; j++ {
+		if s.src[j] == '\n' {
 			p.Line++
 			p.Col = 1
 		} else {
@@ -447,7 +449,7 @@ func unicodeEscape(s string) (rune, int, string) {
 
 // quotedIdent scans a `backtick quoted` identifier, “ being a literal
 // backtick.
-func (s *scanner) quotedIdent(p Pos) token {
+func (s *scanner) quotedIdent(p srcpos.Pos) token {
 	var b strings.Builder
 	i := s.off + 1
 	for i < len(s.src) {

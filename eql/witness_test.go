@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // TestWitness checks that witnesses of typical conditions make events the
@@ -23,12 +24,12 @@ func TestWitness(t *testing.T) {
 	for _, q := range queries {
 		t.Run(q, func(t *testing.T) {
 			s := event.NewSchema()
-			p, err := CompileString(q, s, Options{Schema: ECSAndNonECS(), AllowUnknownFields: true})
+			p, err := CompileString(q, s, Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for try := range 20 {
-				vals, ok := Witness(p.Pred, rng)
+				vals, ok := match.Witness(p.Pred, rng)
 				if !ok {
 					continue
 				}

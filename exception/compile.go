@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -15,11 +15,11 @@ type Filter struct {
 	// Search holds for an event an exception item without value list
 	// entries excepts: the rule must not see it (Kibana adds these items
 	// to the rule's search as a negated filter). Nil when there are none.
-	Search eql.Pred
+	Search match.Pred
 	// After holds for an event an item with a value list entry excepts:
 	// checked on the events of the rule's results, as Kibana checks value
 	// lists after the search. Nil when there are none.
-	After eql.Pred
+	After match.Pred
 	// Items counts the items compiled; Missing names the referenced lists
 	// that are not loaded.
 	Items   int
@@ -30,7 +30,7 @@ type Filter struct {
 // to predicates over events of schema.
 func (s *Store) Compile(refs []rule.ExceptionList, schema *event.Schema) (*Filter, error) {
 	f := &Filter{}
-	var search, after []eql.Pred
+	var search, after []match.Pred
 	for _, ref := range refs {
 		k := key{ref.ListID, namespaceOf(ref.NamespaceType)}
 		if _, ok := s.lists[k]; !ok && len(s.items[k]) == 0 {
@@ -51,25 +51,25 @@ func (s *Store) Compile(refs []rule.ExceptionList, schema *event.Schema) (*Filte
 		}
 	}
 	if len(search) > 0 {
-		f.Search = eql.Or(search...)
+		f.Search = match.Or(search...)
 	}
 	if len(after) > 0 {
-		f.After = eql.Or(after...)
+		f.After = match.Or(after...)
 	}
 	return f, nil
 }
 
 // item compiles the entries of an item (ANDed) under a nested path
 // prefix; list reports whether one of them is a value list entry.
-func (s *Store) item(es []Entry, prefix string, schema *event.Schema) (eql.Pred, bool, error) {
-	ps := make([]eql.Pred, 0, len(es))
+func (s *Store) item(es []Entry, prefix string, schema *event.Schema) (match.Pred, bool, error) {
+	ps := make([]match.Pred, 0, len(es))
 	list := false
 	for _, e := range es {
 		field := e.Field
 		if prefix != "" {
 			field = prefix + "." + field
 		}
-		var p eql.Pred
+		var p match.Pred
 		switch e.Type {
 		case "nested":
 			sub, l, err := s.item(e.Entries, field, schema)
@@ -93,7 +93,7 @@ func (s *Store) item(es []Entry, prefix string, schema *event.Schema) (eql.Pred,
 			list = true
 		case "exists":
 			slot, _ := fieldSlot(field, schema)
-			p = eql.Exists(slot)
+			p = match.Exists(slot)
 		case "match":
 			slot, fold := fieldSlot(field, schema)
 			p = newTerms(slot, []string{e.Value}, fold)
@@ -102,16 +102,16 @@ func (s *Store) item(es []Entry, prefix string, schema *event.Schema) (eql.Pred,
 			p = newTerms(slot, e.Values, fold)
 		case "wildcard":
 			slot, fold := fieldSlot(field, schema)
-			p = eql.Wildcard(slot, e.Value, fold)
+			p = match.Wildcard(slot, e.Value, fold)
 		default:
 			return nil, false, fmt.Errorf("entry %q: unknown type %q", field, e.Type)
 		}
 		if e.Operator == "excluded" {
-			p = eql.Not(p)
+			p = match.Not(p)
 		}
 		ps = append(ps, p)
 	}
-	return eql.And(ps...), list, nil
+	return match.And(ps...), list, nil
 }
 
 // fieldSlot resolves a field; Elastic Defend's "x.caseless" names x

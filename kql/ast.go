@@ -1,26 +1,18 @@
 package kql
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
-
-// Pos is a position in the query: 1-based line and byte column, and the
-// 0-based byte offset.
-type Pos struct {
-	Line, Col, Offset int
-}
-
-// String formats the position as "line:col".
-func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
 
 // Node is a node of the syntax tree: *Or, *And, *Not, *Paren, *Match,
 // *Exists, *Range, *Nested, *FreeText, or *Value (the leaves of a value
 // list, and every field name).
 type Node interface {
 	// Pos is where the node starts, End just past where it ends.
-	Pos() Pos
-	End() Pos
+	Pos() srcpos.Pos
+	End() srcpos.Pos
 	// String returns the node in KQL syntax; parsing it gives the same tree.
 	String() string
 	node()
@@ -39,14 +31,14 @@ type And struct {
 
 // Not is "not x".
 type Not struct {
-	NotPos Pos
+	NotPos srcpos.Pos
 	X      Node
 }
 
 // Paren is a parenthesized query or value list, kept so that String gives
 // back the query as grouped.
 type Paren struct {
-	Lparen, Rparen Pos // Rparen is the position of ")"
+	Lparen, Rparen srcpos.Pos // Rparen is the position of ")"
 	X              Node
 }
 
@@ -62,7 +54,7 @@ type Match struct {
 // Exists is "field:*": the field has a value. "*:*" matches every document.
 type Exists struct {
 	Field *Value
-	Star  Pos
+	Star  srcpos.Pos
 }
 
 // RangeOp is a range comparison.
@@ -95,7 +87,7 @@ func (op RangeOp) String() string {
 type Range struct {
 	Field *Value
 	Op    RangeOp
-	OpPos Pos
+	OpPos srcpos.Pos
 	Value *Value
 }
 
@@ -103,7 +95,7 @@ type Range struct {
 // field names relative to it.
 type Nested struct {
 	Field          *Value
-	Lbrace, Rbrace Pos
+	Lbrace, Rbrace srcpos.Pos
 	Query          Node
 }
 
@@ -116,7 +108,7 @@ type FreeText struct {
 
 // Value is a literal as written in the query: a field name, or a value.
 type Value struct {
-	Start, Stop Pos // Stop is just past the last character of Raw
+	Start, Stop srcpos.Pos // Stop is just past the last character of Raw
 
 	// Raw is the source text (with the quotes of a phrase, without
 	// trailing whitespace).
@@ -153,29 +145,31 @@ func (v *Value) Pattern() []string {
 	return append(parts, v.Text[last:])
 }
 
-func (n *Or) Pos() Pos       { return n.Terms[0].Pos() }
-func (n *And) Pos() Pos      { return n.Terms[0].Pos() }
-func (n *Not) Pos() Pos      { return n.NotPos }
-func (n *Paren) Pos() Pos    { return n.Lparen }
-func (n *Match) Pos() Pos    { return n.Field.Start }
-func (n *Exists) Pos() Pos   { return n.Field.Start }
-func (n *Range) Pos() Pos    { return n.Field.Start }
-func (n *Nested) Pos() Pos   { return n.Field.Start }
-func (n *FreeText) Pos() Pos { return n.Value.Start }
-func (v *Value) Pos() Pos    { return v.Start }
+func (n *Or) Pos() srcpos.Pos       { return n.Terms[0].Pos() }
+func (n *And) Pos() srcpos.Pos      { return n.Terms[0].Pos() }
+func (n *Not) Pos() srcpos.Pos      { return n.NotPos }
+func (n *Paren) Pos() srcpos.Pos    { return n.Lparen }
+func (n *Match) Pos() srcpos.Pos    { return n.Field.Start }
+func (n *Exists) Pos() srcpos.Pos   { return n.Field.Start }
+func (n *Range) Pos() srcpos.Pos    { return n.Field.Start }
+func (n *Nested) Pos() srcpos.Pos   { return n.Field.Start }
+func (n *FreeText) Pos() srcpos.Pos { return n.Value.Start }
+func (v *Value) Pos() srcpos.Pos    { return v.Start }
 
-func (n *Or) End() Pos       { return n.Terms[len(n.Terms)-1].End() }
-func (n *And) End() Pos      { return n.Terms[len(n.Terms)-1].End() }
-func (n *Not) End() Pos      { return n.X.End() }
-func (n *Paren) End() Pos    { return after(n.Rparen) }
-func (n *Match) End() Pos    { return n.Value.End() }
-func (n *Exists) End() Pos   { return after(n.Star) }
-func (n *Range) End() Pos    { return n.Value.End() }
-func (n *Nested) End() Pos   { return after(n.Rbrace) }
-func (n *FreeText) End() Pos { return n.Value.Stop }
-func (v *Value) End() Pos    { return v.Stop }
+func (n *Or) End() srcpos.Pos       { return n.Terms[len(n.Terms)-1].End() }
+func (n *And) End() srcpos.Pos      { return n.Terms[len(n.Terms)-1].End() }
+func (n *Not) End() srcpos.Pos      { return n.X.End() }
+func (n *Paren) End() srcpos.Pos    { return after(n.Rparen) }
+func (n *Match) End() srcpos.Pos    { return n.Value.End() }
+func (n *Exists) End() srcpos.Pos   { return after(n.Star) }
+func (n *Range) End() srcpos.Pos    { return n.Value.End() }
+func (n *Nested) End() srcpos.Pos   { return after(n.Rbrace) }
+func (n *FreeText) End() srcpos.Pos { return n.Value.Stop }
+func (v *Value) End() srcpos.Pos    { return v.Stop }
 
-func after(p Pos) Pos { return Pos{Line: p.Line, Col: p.Col + 1, Offset: p.Offset + 1} }
+func after(p srcpos.Pos) srcpos.Pos {
+	return srcpos.Pos{Line: p.Line, Col: p.Col + 1, Offset: p.Offset + 1}
+}
 
 func (*Or) node()       {}
 func (*And) node()      {}

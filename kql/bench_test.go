@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 )
 
 // A process start event as Elastic Defend ships it (trimmed).
@@ -19,7 +19,7 @@ const benchKeywordRule = `event.category:process and host.os.type:windows and ev
   process.parent.name:(winword.exe or excel.exe or outlook.exe or powerpnt.exe) and
   not user.name:(SYSTEM or "LOCAL SERVICE") and not process.parent.executable:C\:\\Windows\\CCM\\*`
 
-func compileBench(b *testing.B, query, doc string) (eql.Pred, *event.Event) {
+func compileBench(b *testing.B, query, doc string) (match.Pred, *event.Event) {
 	b.Helper()
 	s := event.NewSchema()
 	p, err := CompileQuery(query, s, Options{})
@@ -158,12 +158,12 @@ func BenchmarkCompile(b *testing.B) {
 func BenchmarkCorpusRules(b *testing.B) {
 	_, _, rules := corpusQueries(b)
 	s := event.NewSchema()
-	var preds []eql.Pred
+	var preds []match.Pred
 	for _, r := range rules {
 		if r == nil {
 			continue
 		}
-		p, err := CompileRule(r, s, Options{})
+		p, err := CompileFiltered(r.Query, r.Filters, s, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,16 +9,17 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/dsl"
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/match"
 )
 
 // Options configures Compile.
 type Options struct {
 	// Types gives the Elasticsearch type of fields; nil means
-	// eql.ECSAndNonECS(). Fields it does not know compile as keyword
+	// match.ECSAndNonECS(). Fields it does not know compile as keyword
 	// fields.
-	Types eql.FieldTypes
+	Types match.FieldTypes
 
 	// Now is the time date math in ranges ("@timestamp >= now-30d/d") is
 	// relative to, asked each time such a range is matched; nil means
@@ -38,7 +39,7 @@ type Options struct {
 	// a wildcard field name that names no known field (it matches
 	// nothing), a nested query (compiled on the parent's fields, without
 	// requiring a single object to satisfy it).
-	Warn func(*Error)
+	Warn func(*srcpos.Error)
 }
 
 // Compile compiles a parsed KQL query to a predicate over events decoded
@@ -54,33 +55,30 @@ type Options struct {
 // the field's type. Errors are those Elasticsearch would fail the search
 // with (a value that is no number on a numeric field, a wildcard on an ip
 // field), and free text, which has no field to search; Compile returns
-// them as an ErrorList positioned on the query.
-func Compile(n Node, s *event.Schema, opt Options) (eql.Pred, error) {
+// them as an srcpos.ErrorList positioned on the query.
+func Compile(n Node, s *event.Schema, opt Options) (match.Pred, error) {
 	c := &compiler{
 		dsl: dsl.New(s, dsl.Options{Types: opt.Types, Now: opt.Now}),
 		opt: opt,
 	}
 	p := c.node(n)
-	if len(c.errs) > 0 {
-		return nil, c.errs
+	if err := c.errs.Err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
 
 // CompileQuery parses and compiles a KQL query; errors carry the source
 // line for Snippet.
-func CompileQuery(query string, s *event.Schema, opt Options) (eql.Pred, error) {
+func CompileQuery(query string, s *event.Schema, opt Options) (match.Pred, error) {
 	n, err := Parse(query)
 	if err != nil {
 		return nil, err
 	}
 	p, err := Compile(n, s, opt)
-	if list, ok := err.(ErrorList); ok {
-		lines := strings.Split(query, "\n")
-		for _, e := range list {
-			if e.Pos.Line-1 < len(lines) {
-				e.Source = strings.TrimSuffix(lines[e.Pos.Line-1], "\r")
-			}
+	if list, ok := err.(srcpos.ErrorList); ok {
+		for i, e := range list {
+			list[i] = srcpos.NewError(query, e.Pos, e.Msg)
 		}
 	}
 	return p, err
@@ -90,40 +88,40 @@ type compiler struct {
 	dsl    *dsl.Compiler
 	opt    Options
 	prefix string // the path of the nested queries around, with a trailing dot
-	errs   ErrorList
+	errs   srcpos.ErrorList
 }
 
-func (c *compiler) errorf(pos Pos, format string, args ...any) eql.Pred {
+func (c *compiler) errorf(pos srcpos.Pos, format string, args ...any) match.Pred {
 	if len(c.errs) < maxErrors {
-		c.errs = append(c.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+		c.errs = append(c.errs, &srcpos.Error{Pos: pos, Msg: "kql: " + fmt.Sprintf(format, args...)})
 	}
-	return eql.False()
+	return match.False()
 }
 
-func (c *compiler) warnf(pos Pos, format string, args ...any) {
+func (c *compiler) warnf(pos srcpos.Pos, format string, args ...any) {
 	if c.opt.Warn != nil {
-		c.opt.Warn(&Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+		c.opt.Warn(&srcpos.Error{Pos: pos, Msg: "kql: " + fmt.Sprintf(format, args...)})
 	}
 }
 
-func (c *compiler) node(n Node) eql.Pred {
+func (c *compiler) node(n Node) match.Pred {
 	switch n := n.(type) {
 	case nil:
-		return eql.True()
+		return match.True()
 	case *Or:
-		ps := make([]eql.Pred, len(n.Terms))
+		ps := make([]match.Pred, len(n.Terms))
 		for i, t := range n.Terms {
 			ps[i] = c.node(t)
 		}
 		return dsl.Or(ps...)
 	case *And:
-		ps := make([]eql.Pred, len(n.Terms))
+		ps := make([]match.Pred, len(n.Terms))
 		for i, t := range n.Terms {
 			ps[i] = c.node(t)
 		}
-		return eql.And(ps...)
+		return match.And(ps...)
 	case *Not:
-		return eql.Not(c.node(n.X))
+		return match.Not(c.node(n.X))
 	case *Paren:
 		return c.node(n.X)
 	case *Match:
@@ -133,7 +131,7 @@ func (c *compiler) node(n Node) eql.Pred {
 		return c.values(n.Field, n.Value)
 	case *Exists:
 		if n.Field.IsStar() {
-			return eql.True() // *:* is match_all
+			return match.True() // *:* is match_all
 		}
 		name := c.fieldName(n.Field)
 		p, err := c.dsl.Exists(name)
@@ -165,22 +163,22 @@ func (c *compiler) fieldName(f *Value) string {
 
 // values compiles a value list: or, and, not over values, each matched
 // against the field.
-func (c *compiler) values(field *Value, v Node) eql.Pred {
+func (c *compiler) values(field *Value, v Node) match.Pred {
 	switch v := v.(type) {
 	case *Or:
-		ps := make([]eql.Pred, len(v.Terms))
+		ps := make([]match.Pred, len(v.Terms))
 		for i, t := range v.Terms {
 			ps[i] = c.values(field, t)
 		}
 		return dsl.Or(ps...)
 	case *And:
-		ps := make([]eql.Pred, len(v.Terms))
+		ps := make([]match.Pred, len(v.Terms))
 		for i, t := range v.Terms {
 			ps[i] = c.values(field, t)
 		}
-		return eql.And(ps...)
+		return match.And(ps...)
 	case *Not:
-		return eql.Not(c.values(field, v.X))
+		return match.Not(c.values(field, v.X))
 	case *Paren:
 		return c.values(field, v.X)
 	case *Value:
@@ -190,9 +188,9 @@ func (c *compiler) values(field *Value, v Node) eql.Pred {
 }
 
 // value compiles field:value as the detection engine's query does.
-func (c *compiler) value(field, v *Value) eql.Pred {
+func (c *compiler) value(field, v *Value) match.Pred {
 	name := c.fieldName(field)
-	var p eql.Pred
+	var p match.Pred
 	var err error
 	switch {
 	case v.IsStar():
@@ -259,14 +257,14 @@ func literal(s string) (v any, ok bool) {
 // match query would be, as Lucene's query parser does without splitting
 // on whitespace. With Options.KnownTypes a keyword field gets a wildcard
 // query on the whole value instead.
-func (c *compiler) wildcard(name string, v *Value) (eql.Pred, error) {
+func (c *compiler) wildcard(name string, v *Value) (match.Pred, error) {
 	if c.opt.KnownTypes {
 		if f := c.dsl.Field(name); f.Type == "keyword" || f.Type == "constant_keyword" || f.Type == "wildcard" {
 			return c.dsl.QueryStringWildcard(name, v.Pattern())
 		}
 	}
 	terms := splitTerms(v)
-	var ps []eql.Pred
+	var ps []match.Pred
 	for i := 0; i < len(terms); i++ {
 		t := terms[i]
 		if t.stars == nil {
@@ -284,7 +282,7 @@ func (c *compiler) wildcard(name string, v *Value) (eql.Pred, error) {
 			ps = append(ps, p)
 			continue
 		}
-		var p eql.Pred
+		var p match.Pred
 		var err error
 		if t.loneStar() {
 			p, err = c.dsl.Exists(name)
@@ -357,7 +355,7 @@ func splitTerms(v *Value) []qsTerm {
 
 // rangeNode compiles field < value (and <=, >, >=): a range query, whose
 // bound Kibana sends as a number when it looks like one.
-func (c *compiler) rangeNode(n *Range) eql.Pred {
+func (c *compiler) rangeNode(n *Range) match.Pred {
 	name := c.fieldName(n.Field)
 	var bound any = n.Value.Text
 	if !n.Value.Quoted {
@@ -388,7 +386,7 @@ func (c *compiler) rangeNode(n *Range) eql.Pred {
 // satisfy the inner query; events here hold each sub-field's values of
 // all objects together, so the inner query is evaluated on those (a
 // superset of what the nested query matches).
-func (c *compiler) nested(n *Nested) eql.Pred {
+func (c *compiler) nested(n *Nested) match.Pred {
 	outer := c.prefix
 	c.prefix = c.prefix + n.Field.Text + "."
 	defer func() { c.prefix = outer }()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/rule"
 )
@@ -19,7 +20,7 @@ func TestCompileCorpus(t *testing.T) {
 	}
 	s := event.NewSchema()
 	var warnings []string
-	opt := Options{Warn: func(e *Error) { warnings = append(warnings, e.Error()) }}
+	opt := Options{Warn: func(e *srcpos.Error) { warnings = append(warnings, e.Error()) }}
 	byType := map[string]int{}
 	compiled, threats, filters := 0, 0, 0
 	for _, r := range all {
@@ -27,8 +28,8 @@ func TestCompileCorpus(t *testing.T) {
 			continue
 		}
 		before := len(warnings)
-		if _, err := CompileRule(r, s, opt); err != nil {
-			t.Errorf("%v", err)
+		if _, err := CompileFiltered(r.Query, r.Filters, s, opt); err != nil {
+			t.Errorf("%s: %v", r.Path, err)
 			continue
 		}
 		for i := before; i < len(warnings); i++ {
@@ -38,8 +39,8 @@ func TestCompileCorpus(t *testing.T) {
 		byType[r.Type]++
 		filters += len(r.Filters)
 		if r.Type == "threat_match" && r.ThreatQuery != "" {
-			if _, err := CompileThreat(r, s, opt); err != nil {
-				t.Errorf("%v", err)
+			if _, err := CompileFiltered(r.ThreatQuery, r.ThreatFilters, s, opt); err != nil {
+				t.Errorf("%s: threat: %v", r.Path, err)
 				continue
 			}
 			threats++

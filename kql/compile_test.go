@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/internal/testevent"
+	"github.com/vigilsec/vigil/match"
 )
 
 // doc is an event for tests: field paths and values (string, int, float64,
@@ -162,20 +163,20 @@ func TestCompileMatch(t *testing.T) {
 
 func TestCompileErrors(t *testing.T) {
 	tests := []struct{ query, want string }{
-		{`process.pid:abc`, `1:13: For input string: "abc" (field process.pid is of type long)`},
-		{`process.pid:4*`, `1:13: can only use wildcard queries on keyword, text and wildcard fields - not on process.pid which is of type long`},
-		{`process.pid < x`, `1:15: For input string: "x" (field process.pid is of type long)`},
-		{`gen_ai.request.seed:3000000000`, `1:21: Value [3000000000] is out of range for an integer`},
-		{`source.ip:10.0.0.*`, `1:11: can only use wildcard queries on keyword, text and wildcard fields - not on source.ip which is of type ip`},
-		{`source.ip:foo`, `1:11: 'foo' is not an IP string literal (field source.ip is of type ip)`},
-		{`process.code_signature.trusted:yes`, `1:32: Can't parse boolean value [yes], expected [true] or [false] (field process.code_signature.trusted is of type boolean)`},
-		{`@timestamp:yesterday`, `1:12: failed to parse date "yesterday": want strict_date_optional_time or epoch_millis (field @timestamp is of type date)`},
-		{`@timestamp > "now-1x"`, `1:14: bad date math "now-1x": want a unit (y, M, w, d, h, H, m, s) after -1 (field @timestamp is of type date)`},
-		{`hello`, `1:1: free text (hello, a value without a field) is not supported: name the field to search`},
-		{`a:b and "quick fox"`, `1:9: free text ("quick fox", a value without a field) is not supported: name the field to search`},
-		{`*:x`, `1:1: a value searched in all fields (*:value) is not supported: name the field`},
-		{`a:null`, `1:3: an unquoted null is no value to match (write "null" for the string)`},
-		{`process.pid:a or process.pid:b`, "1:13: For input string: \"a\" (field process.pid is of type long)\n1:30: For input string: \"b\" (field process.pid is of type long)"},
+		{`process.pid:abc`, `1:13: kql: For input string: "abc" (field process.pid is of type long)`},
+		{`process.pid:4*`, `1:13: kql: can only use wildcard queries on keyword, text and wildcard fields - not on process.pid which is of type long`},
+		{`process.pid < x`, `1:15: kql: For input string: "x" (field process.pid is of type long)`},
+		{`gen_ai.request.seed:3000000000`, `1:21: kql: Value [3000000000] is out of range for an integer`},
+		{`source.ip:10.0.0.*`, `1:11: kql: can only use wildcard queries on keyword, text and wildcard fields - not on source.ip which is of type ip`},
+		{`source.ip:foo`, `1:11: kql: 'foo' is not an IP string literal (field source.ip is of type ip)`},
+		{`process.code_signature.trusted:yes`, `1:32: kql: Can't parse boolean value [yes], expected [true] or [false] (field process.code_signature.trusted is of type boolean)`},
+		{`@timestamp:yesterday`, `1:12: kql: failed to parse date "yesterday": want strict_date_optional_time or epoch_millis (field @timestamp is of type date)`},
+		{`@timestamp > "now-1x"`, `1:14: kql: bad date math "now-1x": want a unit (y, M, w, d, h, H, m, s) after -1 (field @timestamp is of type date)`},
+		{`hello`, `1:1: kql: free text (hello, a value without a field) is not supported: name the field to search`},
+		{`a:b and "quick fox"`, `1:9: kql: free text ("quick fox", a value without a field) is not supported: name the field to search`},
+		{`*:x`, `1:1: kql: a value searched in all fields (*:value) is not supported: name the field`},
+		{`a:null`, `1:3: kql: an unquoted null is no value to match (write "null" for the string)`},
+		{`process.pid:a or process.pid:b`, "1:13: kql: For input string: \"a\" (field process.pid is of type long)\n1:30: kql: For input string: \"b\" (field process.pid is of type long)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -192,7 +193,7 @@ func TestCompileErrors(t *testing.T) {
 
 func TestCompileErrorSnippet(t *testing.T) {
 	_, err := CompileQuery("event.category:process and\n  process.pid:abc", event.NewSchema(), Options{})
-	list, ok := err.(ErrorList)
+	list, ok := err.(srcpos.ErrorList)
 	if !ok || len(list) != 1 {
 		t.Fatalf("err = %v", err)
 	}
@@ -204,13 +205,13 @@ func TestCompileErrorSnippet(t *testing.T) {
 
 func TestCompileWarnings(t *testing.T) {
 	var got []string
-	opt := Options{Warn: func(e *Error) { got = append(got, e.Error()) }}
+	opt := Options{Warn: func(e *srcpos.Error) { got = append(got, e.Error()) }}
 	if _, err := CompileQuery(`x.*.y:a and n:{m:1}`, event.NewSchema(), opt); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		"1:1: field pattern x.*.y names no known field: it matches nothing",
-		"1:13: nested query on n is evaluated on the values of all its objects together, not object by object",
+		"1:1: kql: field pattern x.*.y names no known field: it matches nothing",
+		"1:13: kql: nested query on n is evaluated on the values of all its objects together, not object by object",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -220,7 +221,7 @@ func TestCompileWarnings(t *testing.T) {
 // TestCompileTypes uses a caller's field types.
 func TestCompileTypes(t *testing.T) {
 	s := event.NewSchema()
-	p, err := CompileQuery(`custom.n > 5 and custom.t:"Hello World"`, s, Options{Types: eql.Layered{eql.Fields{"custom.n": "long", "custom.t": "text"}, eql.ECS()}})
+	p, err := CompileQuery(`custom.n > 5 and custom.t:"Hello World"`, s, Options{Types: match.Layered{match.Fields{"custom.n": "long", "custom.t": "text"}, match.ECS()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/rule"
 )
@@ -42,7 +43,7 @@ func TestCorpus(t *testing.T) {
 	for i, q := range queries {
 		n, err := Parse(q)
 		if err != nil {
-			var list ErrorList
+			var list srcpos.ErrorList
 			if r := rules[i]; r != nil && errorsAs(err, &list) {
 				for _, e := range list {
 					l, c := r.QueryPos(e.Pos.Line, e.Pos.Col)

@@ -38,7 +38,7 @@
 // Parse gives a tree (Node) with positions, whose String method writes it
 // back in KQL; Walk visits it.
 //
-// Compile turns a tree into an eql.Pred with the semantics of the
+// Compile turns a tree into an match.Pred with the semantics of the
 // Elasticsearch query Kibana's detection engine builds from it. The engine
 // gives Kibana no field types (its data view has no fields), so:
 //
@@ -62,5 +62,8 @@
 //
 // Field types come from ECS and the non-ECS schema (Options.Types); the
 // text analysis and the queries by field type are package dsl's.
-// CompileRule adds a rule's filters.
+// It compiles to match.Pred and does not know the rule format:
+// CompileFiltered takes a query and a rule's filters (Kibana's query DSL),
+// and the engine maps its errors (a srcpos.ErrorList positioned in the
+// query, the "kql: " prefix in their messages) into the rule file.
 package kql

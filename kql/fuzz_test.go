@@ -9,9 +9,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
-func errorsAs(err error, list *ErrorList) bool { return errors.As(err, list) }
+func errorsAs(err error, list *srcpos.ErrorList) bool { return errors.As(err, list) }
 
 func typeName(n Node) string { return fmt.Sprintf("%T", n) }
 
@@ -31,7 +32,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, q string) {
 		n, err := Parse(q)
 		if err != nil {
-			var list ErrorList
+			var list srcpos.ErrorList
 			if !errors.As(err, &list) || len(list) == 0 || len(list) > maxErrors {
 				t.Fatalf("error %v is not a list of 1 to %d errors", err, maxErrors)
 			}
@@ -137,9 +138,9 @@ func FuzzCompile(f *testing.F) {
 			return
 		}
 		s := event.NewSchema()
-		p, err := Compile(n, s, Options{Warn: func(*Error) {}})
+		p, err := Compile(n, s, Options{Warn: func(*srcpos.Error) {}})
 		if err != nil {
-			var list ErrorList
+			var list srcpos.ErrorList
 			if !errors.As(err, &list) || len(list) == 0 {
 				t.Fatalf("error %v is not a list of errors", err)
 			}

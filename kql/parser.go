@@ -6,11 +6,13 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // Parse parses a KQL query. An empty (or all-whitespace) query gives a nil
 // Node: Kibana matches every document then. On syntax errors Parse returns
-// a nil Node and an ErrorList with up to 10 errors: after an error it skips
+// a nil Node and an srcpos.ErrorList with up to 10 errors: after an error it skips
 // to the next "and" or "or" at the same depth and goes on.
 func Parse(query string) (Node, error) {
 	p := &parser{src: query, lines: []int{0}}
@@ -36,7 +38,7 @@ type parser struct {
 	i     int   // offset of the next byte
 	lines []int // offsets where lines start
 	depth int   // open ( and { on the way to here
-	errs  ErrorList
+	errs  srcpos.ErrorList
 }
 
 // bail is panicked with to abandon the current top-level term after an
@@ -127,7 +129,7 @@ func (p *parser) record(off int, format string, args ...any) {
 	if j := strings.IndexByte(line, '\n'); j >= 0 {
 		line = line[:j]
 	}
-	p.errs = append(p.errs, &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Source: strings.TrimSuffix(line, "\r")})
+	p.errs = append(p.errs, &srcpos.Error{Pos: pos, Msg: "kql: " + fmt.Sprintf(format, args...), Text: strings.TrimSuffix(line, "\r"), TextCol: pos.Col})
 }
 
 // fail records an error and abandons the current term.
@@ -137,9 +139,9 @@ func (p *parser) fail(off int, format string, args ...any) {
 	panic(bail{})
 }
 
-func (p *parser) pos(off int) Pos {
+func (p *parser) pos(off int) srcpos.Pos {
 	line := sort.SearchInts(p.lines, off+1) - 1
-	return Pos{Line: line + 1, Col: off - p.lines[line] + 1, Offset: off}
+	return srcpos.Pos{Line: line + 1, Col: off - p.lines[line] + 1, Offset: off}
 }
 
 func (p *parser) eof() bool { return p.i >= len(p.src) }

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // dump writes a tree as an S-expression without positions. Values are
@@ -170,17 +172,17 @@ func stripPos(n Node) Node {
 	Walk(n, func(x Node) bool {
 		switch x := x.(type) {
 		case *Not:
-			x.NotPos = Pos{}
+			x.NotPos = srcpos.Pos{}
 		case *Paren:
-			x.Lparen, x.Rparen = Pos{}, Pos{}
+			x.Lparen, x.Rparen = srcpos.Pos{}, srcpos.Pos{}
 		case *Exists:
-			x.Star = Pos{}
+			x.Star = srcpos.Pos{}
 		case *Range:
-			x.OpPos = Pos{}
+			x.OpPos = srcpos.Pos{}
 		case *Nested:
-			x.Lbrace, x.Rbrace = Pos{}, Pos{}
+			x.Lbrace, x.Rbrace = srcpos.Pos{}, srcpos.Pos{}
 		case *Value:
-			x.Start, x.Stop = Pos{}, Pos{}
+			x.Start, x.Stop = srcpos.Pos{}, srcpos.Pos{}
 		}
 		return true
 	})
@@ -247,33 +249,33 @@ func TestErrors(t *testing.T) {
 	for _, tc := range []struct {
 		in, want string
 	}{
-		{`a:`, `1:3: expected a value, "(" or "{" after ":", found end of input`},
-		{`a:b and `, `1:9: expected a field, a value, "(" or "not", found end of input`},
-		{`a:b and c:d or `, `1:16: expected a field, a value, "(" or "not", found end of input`},
-		{`a:b c:d`, `1:6: expected "and", "or" or end of input, found ":"`},
-		{`a:(b or c`, `1:10: expected ")" to close "(" at 1:3, found end of input`},
-		{`(a:b`, `1:5: expected ")" to close "(" at 1:1, found end of input`},
-		{`a:{b:c`, `1:7: expected "}" to close "{" at 1:3, found end of input`},
-		{`a:"b`, `1:3: unterminated quoted string`},
-		{`a:b)`, `1:4: expected "and", "or" or end of input, found ")"`},
-		{`a < `, `1:5: expected a value after "<", found end of input`},
-		{`a:b\c`, `1:4: expected "and", "or" or end of input, found "\" ("\c" is not an escape: escape only \ ( ) : < > " * { } and the words and, or, not; or quote the value)`},
-		{`a:cannot be`, `1:6: expected "and", "or" or end of input, found "not"`},
-		{`not not a:b`, `1:5: expected a field, a value, "(" or "not", found "not"`},
-		{`not(a:b)`, `1:4: expected "and", "or" or end of input, found "("`},
-		{`a:b and(c:d)`, `1:8: expected "and", "or" or end of input, found "("`},
-		{`a:(b or )`, `1:9: expected a value, "(" or "not", found ")"`},
-		{`:b`, `1:1: expected a field, a value, "(" or "not", found ":"`},
-		{`a:b and :c`, `1:9: expected a field, a value, "(" or "not", found ":"`},
-		{`a:"x" "y"`, `1:7: expected "and", "or" or end of input, found '"'`},
-		{"a:b and\n  c:(d or ", "2:11: expected a value, \"(\" or \"not\", found end of input"},
-		{"a:b and\n  c:(d or", "2:10: expected \")\" to close \"(\" at 2:5, found end of input"},
+		{`a:`, `1:3: kql: expected a value, "(" or "{" after ":", found end of input`},
+		{`a:b and `, `1:9: kql: expected a field, a value, "(" or "not", found end of input`},
+		{`a:b and c:d or `, `1:16: kql: expected a field, a value, "(" or "not", found end of input`},
+		{`a:b c:d`, `1:6: kql: expected "and", "or" or end of input, found ":"`},
+		{`a:(b or c`, `1:10: kql: expected ")" to close "(" at 1:3, found end of input`},
+		{`(a:b`, `1:5: kql: expected ")" to close "(" at 1:1, found end of input`},
+		{`a:{b:c`, `1:7: kql: expected "}" to close "{" at 1:3, found end of input`},
+		{`a:"b`, `1:3: kql: unterminated quoted string`},
+		{`a:b)`, `1:4: kql: expected "and", "or" or end of input, found ")"`},
+		{`a < `, `1:5: kql: expected a value after "<", found end of input`},
+		{`a:b\c`, `1:4: kql: expected "and", "or" or end of input, found "\" ("\c" is not an escape: escape only \ ( ) : < > " * { } and the words and, or, not; or quote the value)`},
+		{`a:cannot be`, `1:6: kql: expected "and", "or" or end of input, found "not"`},
+		{`not not a:b`, `1:5: kql: expected a field, a value, "(" or "not", found "not"`},
+		{`not(a:b)`, `1:4: kql: expected "and", "or" or end of input, found "("`},
+		{`a:b and(c:d)`, `1:8: kql: expected "and", "or" or end of input, found "("`},
+		{`a:(b or )`, `1:9: kql: expected a value, "(" or "not", found ")"`},
+		{`:b`, `1:1: kql: expected a field, a value, "(" or "not", found ":"`},
+		{`a:b and :c`, `1:9: kql: expected a field, a value, "(" or "not", found ":"`},
+		{`a:"x" "y"`, `1:7: kql: expected "and", "or" or end of input, found '"'`},
+		{"a:b and\n  c:(d or ", "2:11: kql: expected a value, \"(\" or \"not\", found end of input"},
+		{"a:b and\n  c:(d or", "2:10: kql: expected \")\" to close \"(\" at 2:5, found end of input"},
 		// Several errors, one per term.
-		{`a:(b or ) and c:d and e:) and f:"g`, "1:9: expected a value, \"(\" or \"not\", found \")\"\n" +
-			"1:25: expected a value, \"(\" or \"{\" after \":\", found \")\"\n" +
-			"1:33: unterminated quoted string"},
-		{`(a:(b or ) and c:d) and e:f and :g`, "1:10: expected a value, \"(\" or \"not\", found \")\"\n" +
-			"1:33: expected a field, a value, \"(\" or \"not\", found \":\""},
+		{`a:(b or ) and c:d and e:) and f:"g`, "1:9: kql: expected a value, \"(\" or \"not\", found \")\"\n" +
+			"1:25: kql: expected a value, \"(\" or \"{\" after \":\", found \")\"\n" +
+			"1:33: kql: unterminated quoted string"},
+		{`(a:(b or ) and c:d) and e:f and :g`, "1:10: kql: expected a value, \"(\" or \"not\", found \")\"\n" +
+			"1:33: kql: expected a field, a value, \"(\" or \"not\", found \":\""},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			n, err := Parse(tc.in)
@@ -286,9 +288,9 @@ func TestErrors(t *testing.T) {
 			if err.Error() != tc.want {
 				t.Errorf("Parse(%q) error:\n%s\nwant:\n%s", tc.in, err, tc.want)
 			}
-			var list ErrorList
+			var list srcpos.ErrorList
 			if !errors.As(err, &list) || len(list) == 0 {
-				t.Fatalf("error is %T, want ErrorList", err)
+				t.Fatalf("error is %T, want srcpos.ErrorList", err)
 			}
 		})
 	}
@@ -296,7 +298,7 @@ func TestErrors(t *testing.T) {
 
 func TestErrorSnippet(t *testing.T) {
 	_, err := Parse("a:b and\n\tc:(d or é) and e:")
-	var list ErrorList
+	var list srcpos.ErrorList
 	if !errors.As(err, &list) {
 		t.Fatal(err)
 	}
@@ -305,7 +307,7 @@ func TestErrorSnippet(t *testing.T) {
 	if got != want {
 		t.Errorf("Snippet:\n%s\nwant:\n%s", got, want)
 	}
-	if list[0].Error() != `2:20: expected a value, "(" or "{" after ":", found end of input` {
+	if list[0].Error() != `2:20: kql: expected a value, "(" or "{" after ":", found end of input` {
 		t.Errorf("Error() = %s", list[0])
 	}
 }
@@ -313,7 +315,7 @@ func TestErrorSnippet(t *testing.T) {
 func TestTooManyErrors(t *testing.T) {
 	q := strings.Repeat("a: and ", 20) + "b:c"
 	_, err := Parse(q)
-	var list ErrorList
+	var list srcpos.ErrorList
 	if !errors.As(err, &list) || len(list) != maxErrors {
 		t.Fatalf("got %d errors, want %d: %v", len(list), maxErrors, err)
 	}

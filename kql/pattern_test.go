@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // TestFieldPatternFreshSchema checks that a field pattern expands to the
@@ -21,7 +22,7 @@ func TestFieldPatternFreshSchema(t *testing.T) {
 	} {
 		s := event.NewSchema()
 		var warns []string
-		p, err := CompileQuery(tc.query, s, Options{Warn: func(e *Error) { warns = append(warns, e.Msg) }})
+		p, err := CompileQuery(tc.query, s, Options{Warn: func(e *srcpos.Error) { warns = append(warns, e.Msg) }})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.query, err)
 		}

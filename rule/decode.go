@@ -4,19 +4,21 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // decoder maps the positioned tree onto the Rule model. It collects every
 // type error of a file rather than stopping at the first.
 type decoder struct {
 	path    string
-	errs    ErrorList
+	errs    srcpos.ErrorList
 	warns   []Warning
 	unknown map[string]bool // unknown keys already warned about, by key path without indices
 }
 
 func (d *decoder) errorf(v *value, key, format string, args ...any) {
-	d.errs = append(d.errs, &Error{Path: d.path, Line: v.line, Col: v.col, Key: key, Msg: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, keyError(d.path, v.line, v.col, key, fmt.Sprintf(format, args...)))
 }
 
 func (d *decoder) typeError(v *value, key, want string) {
@@ -192,7 +194,7 @@ func (d *decoder) document(root *table) *Rule {
 	}
 	if ruleTable == nil {
 		if root.get("rule") == nil {
-			d.errs = append(d.errs, &Error{Path: d.path, Line: 1, Col: 1, Msg: "missing [rule] table"})
+			d.errs = append(d.errs, keyError(d.path, 1, 1, "", "missing [rule] table"))
 		}
 		return r
 	}
@@ -430,13 +432,13 @@ func (d *decoder) queryPosition(v *value, r *Rule) {
 func (d *decoder) defaults(t *table, r *Rule) {
 	for _, k := range []string{"rule_id", "name", "type"} {
 		if t.get(k) == nil {
-			d.errs = append(d.errs, &Error{Path: d.path, Line: r.Line, Key: "rule", Msg: "missing required key " + strconv.Quote(k)})
+			d.errs = append(d.errs, keyError(d.path, r.Line, 0, "rule", "missing required key "+strconv.Quote(k)))
 		}
 	}
 	switch r.Type {
 	case "query", "eql", "esql", "threshold", "new_terms", "threat_match":
 		if t.get("query") == nil {
-			d.errs = append(d.errs, &Error{Path: d.path, Line: r.Line, Key: "rule", Msg: "missing required key \"query\" for a " + r.Type + " rule"})
+			d.errs = append(d.errs, keyError(d.path, r.Line, 0, "rule", "missing required key \"query\" for a "+r.Type+" rule"))
 		}
 	}
 	if r.Language == "" {

@@ -5,7 +5,8 @@
 // and an optional [transform] table.
 //
 // Loading is strict about types and lenient about keys: a key of the wrong
-// type is an error that names the file, line, column and key,
+// type is an error (a srcpos.Error, the shape of every positioned error in
+// vigil) that names the file, line, column and key,
 //
 //	rules/x.toml:14:1: rule.risk_score: expected integer, got string
 //
@@ -16,6 +17,7 @@
 // Kibana's defaults are applied (from "now-6m", interval "5m", max_signals
 // 100); Rule.Has tells what the file wrote. Rule.LookBack and Rule.Window
 // give the schedule's date math as durations, Rule.QueryPos maps a position
-// in the query back to the file, and Rule.Support tells which rules vigil
+// in the query back to the file (Rule.QueryErrors maps a query parser's
+// errors, keeping their snippets), and Rule.Support tells which rules vigil
 // can run.
 package rule

@@ -1,59 +1,24 @@
 package rule
 
 import (
+	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
-// Error is a problem in one rule file: malformed TOML, or a key of the wrong
-// type. Line and Col are 1-based; Col is 0 when unknown. Key is the dotted
-// path of the offending key ("rule.risk_score", "rule.threat[0].tactic.id"),
-// empty for syntax errors.
-type Error struct {
-	Path      string
-	Line, Col int
-	Key, Msg  string
-}
+// The errors of a rule file are srcpos errors positioned in the file
+// (Pos.File is its path; a column of 0 is unknown): malformed TOML, or a
+// key of the wrong type, whose dotted path ("rule.risk_score",
+// "rule.threat[0].tactic.id") begins the message. Parse returns them as a
+// srcpos.ErrorList, in file order.
 
-// Error formats the error as "path:line:col: key: msg".
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Path)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-		if e.Col > 0 {
-			fmt.Fprintf(&b, ":%d", e.Col)
-		}
+// keyError returns the error of a key at line:col of a file.
+func keyError(path string, line, col int, key, msg string) *srcpos.Error {
+	if key != "" {
+		msg = key + ": " + msg
 	}
-	b.WriteString(": ")
-	if e.Key != "" {
-		b.WriteString(e.Key)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// ErrorList is the list of errors found in one file, in file order. It is
-// returned as a single error by Parse; errors.As finds it.
-type ErrorList []*Error
-
-// Error prints one error per line.
-func (l ErrorList) Error() string {
-	s := make([]string, len(l))
-	for i, e := range l {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "\n")
-}
-
-// Unwrap lets errors.As and errors.Is see each error of the list.
-func (l ErrorList) Unwrap() []error {
-	out := make([]error, len(l))
-	for i, e := range l {
-		out[i] = e
-	}
-	return out
+	return &srcpos.Error{Pos: srcpos.Pos{File: path, Line: line, Col: col}, Msg: msg}
 }
 
 // Warning is something tolerated but worth telling: an unknown key. Count is
@@ -66,12 +31,43 @@ type Warning struct {
 	Count     int
 }
 
-// String formats the warning like an Error, with the count of further
+// String formats the warning like an error, with the count of further
 // occurrences when there are any.
 func (w Warning) String() string {
-	s := (&Error{Path: w.Path, Line: w.Line, Col: w.Col, Key: w.Key, Msg: w.Msg}).Error()
+	s := keyError(w.Path, w.Line, w.Col, w.Key, w.Msg).Error()
 	if w.Count > 1 {
 		s += fmt.Sprintf(" (%d occurrences)", w.Count)
 	}
 	return s
+}
+
+// QueryErrors maps the errors a query parser reported for the rule's
+// query key ("query", "threat_query"), as a srcpos.ErrorList positioned in
+// the query, into the rule file, keeping their snippets: positions in
+// "query" become file positions (see QueryPos); the others name the key
+// and the position in its query. Errors without a position, and other
+// errors, are prefixed by the file's path.
+func (r *Rule) QueryErrors(key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var list srcpos.ErrorList
+	if !errors.As(err, &list) {
+		return &srcpos.Error{Pos: srcpos.Pos{File: r.Path}, Msg: err.Error()}
+	}
+	out := make(srcpos.ErrorList, len(list))
+	for i, e := range list {
+		switch {
+		case !e.Pos.IsValid():
+			out[i] = e.At(srcpos.Pos{File: r.Path})
+		case key == "query":
+			line, col := r.QueryPos(e.Pos.Line, e.Pos.Col)
+			out[i] = e.At(srcpos.Pos{File: r.Path, Offset: e.Pos.Offset, Line: line, Col: col})
+		default:
+			m := e.At(srcpos.Pos{File: r.Path})
+			m.Msg = key + " " + e.Pos.String() + ": " + e.Msg
+			out[i] = m
+		}
+	}
+	return out
 }

@@ -8,20 +8,22 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 // Parse decodes one detection-rules TOML document; path is used in
 // positions and errors. It returns the rule even when there are errors (as
 // far as it could be decoded), the warnings (unknown keys, once per key
-// name), and an error that is an ErrorList of *Error.
+// name), and an error that is a srcpos.ErrorList (see errors.go).
 func Parse(path string, data []byte) (*Rule, []Warning, error) {
 	root, err := parseTree(data)
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
-			return nil, nil, ErrorList{{Path: path, Line: se.line, Col: se.col, Msg: se.msg}}
+			return nil, nil, srcpos.ErrorList{keyError(path, se.line, se.col, "", se.msg)}
 		}
-		return nil, nil, ErrorList{{Path: path, Msg: err.Error()}}
+		return nil, nil, srcpos.ErrorList{keyError(path, 0, 0, "", err.Error())}
 	}
 	d := &decoder{path: path}
 	r := d.document(root)

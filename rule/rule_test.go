@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 )
 
 func TestParseSample(t *testing.T) {
@@ -181,9 +183,9 @@ func TestErrors(t *testing.T) {
 			if err.Error() != tc.want {
 				t.Errorf("error:\n%s\nwant:\n%s", err, tc.want)
 			}
-			var list ErrorList
+			var list srcpos.ErrorList
 			if !errors.As(err, &list) {
-				t.Errorf("error is %T, want ErrorList", err)
+				t.Errorf("error is %T, want srcpos.ErrorList", err)
 			}
 		})
 	}

@@ -12,6 +12,8 @@ import (
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
+	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/order"
 )
 
@@ -74,7 +76,7 @@ func (c *eqlCmd) Run(ctx context.Context, args []string) error {
 	opt := eql.Options{CategoryField: *catField, AllowUnknownFields: !*strict}
 	switch *schemaName {
 	case "ecs":
-		opt.Schema = eql.ECSAndNonECS()
+		opt.Schema = match.ECSAndNonECS()
 	case "none":
 	default:
 		return usageError("eql: unknown --schema %q (use ecs or none)", *schemaName)
@@ -145,9 +147,12 @@ var errEnough = errors.New("enough results")
 
 // queryError prints parse or check errors with their snippets.
 func queryError(err error) error {
-	var list *eql.ErrorList
+	var list srcpos.ErrorList
 	if errors.As(err, &list) {
-		fmt.Fprintln(stderr, list.Detailed("query"))
+		for _, e := range list {
+			e.Pos.File = "query"
+		}
+		fmt.Fprintln(stderr, list.Render())
 		return &exitError{code: 1, err: errSilent}
 	}
 	return err

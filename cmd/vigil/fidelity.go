@@ -12,7 +12,7 @@ import (
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/input"
-	"github.com/vigilsec/vigil/internal/star"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/winlog"
 )
@@ -152,8 +152,9 @@ func seesWindowsRecords(r *rule.Rule) bool {
 		if strings.HasPrefix(p, "-") {
 			continue
 		}
+		g := match.CompileGlob(p, match.GlobStar, false)
 		for _, idx := range winlog.Indices() {
-			if star.Match(p, idx) {
+			if g.Match(idx) {
 				return true
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/order"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/winlog"
@@ -373,11 +374,7 @@ func (h *hunt) reportStatuses(statuses []engine.Status) int {
 		switch s.State {
 		case engine.Failed:
 			failed++
-			fmt.Fprintln(stderr, "vigil:", s.Err)
-			var qe engine.QueryErrors
-			if errors.As(s.Err, &qe) && len(qe) > 0 && qe[0].Snippet != "" {
-				fmt.Fprintln(stderr, qe[0].Snippet)
-			}
+			fmt.Fprintln(stderr, "vigil:", srcpos.Render(s.Err))
 		case engine.Unsupported:
 			unsupported[s.Reason]++
 		}

@@ -8,25 +8,26 @@ import (
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
 // fieldNeeds returns what fields a rule's events must have: for each
 // returned set, some event the rule needs has one of its fields (a
 // sequence needs every stage but its missing-event ones). It is derived
-// from the query's necessary conditions (eql.Needs), so a rule one of
+// from the query's necessary conditions (match.Needs), so a rule one of
 // whose sets no input event ever had cannot have matched. nil: the query
 // is not one vigil can analyse (or needs nothing in particular).
 func fieldNeeds(r *rule.Rule) [][]string {
 	s := event.NewSchema()
-	var preds []eql.Pred
+	var preds []match.Pred
 	switch r.Language {
 	case "eql":
 		q, err := eql.Parse(r.Query)
 		if err != nil {
 			return nil
 		}
-		p, err := eql.Compile(q, s, eql.Options{Schema: eql.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride})
+		p, err := eql.Compile(q, s, eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride})
 		if err != nil {
 			return nil
 		}
@@ -39,7 +40,7 @@ func fieldNeeds(r *rule.Rule) [][]string {
 			}
 		}
 	case "kuery":
-		p, err := kql.CompileRule(r, s, kql.Options{})
+		p, err := kql.CompileFiltered(r.Query, r.Filters, s, kql.Options{})
 		if err != nil {
 			return nil
 		}
@@ -47,10 +48,10 @@ func fieldNeeds(r *rule.Rule) [][]string {
 	default:
 		return nil
 	}
-	score := func(eql.Need) int { return 1 }
+	score := func(match.Need) int { return 1 }
 	var out [][]string
 	for _, p := range preds {
-		for _, any := range eql.Needs(p, score) {
+		for _, any := range match.Needs(p, score) {
 			var names []string
 			for _, n := range any {
 				name := s.Name(n.Slot)

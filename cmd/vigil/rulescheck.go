@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -161,7 +162,7 @@ func checkRules(paths []string, f *fidelityFlags) (*checkReport, error) {
 		case engine.Unsupported:
 			rr.Error = s.Reason
 		case engine.Failed:
-			rr.Error = s.Err.Error()
+			rr.Error = srcpos.Render(s.Err)
 		}
 		rep.Rules = append(rep.Rules, rr)
 	}
@@ -186,13 +187,9 @@ func checkRules(paths []string, f *fidelityFlags) (*checkReport, error) {
 
 // errPath extracts the file of a load error.
 func errPath(err error) string {
-	var re *rule.Error
-	if errors.As(err, &re) {
-		return re.Path
-	}
-	var list rule.ErrorList
+	var list srcpos.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
-		return list[0].Path
+		return list[0].Pos.File
 	}
 	s := err.Error()
 	if i := strings.Index(s, ":"); i > 0 {

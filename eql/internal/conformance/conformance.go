@@ -25,9 +25,9 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
-
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/order"
 )
 
@@ -338,18 +338,18 @@ func isWord(c byte) bool {
 type dataset struct {
 	s     suite
 	docs  [][]byte
-	types eql.Fields
+	types match.Fields
 }
 
 func loadDataset(dir string, s suite) (*dataset, error) {
-	ds := &dataset{s: s, types: eql.Fields{}}
+	ds := &dataset{s: s, types: match.Fields{}}
 	var docs []map[string]any
 	for _, name := range s.data {
 		mapping, err := os.ReadFile(filepath.Join(dir, "data", name+".mapping"))
 		if err != nil {
 			return nil, err
 		}
-		types := eql.Fields{}
+		types := match.Fields{}
 		nullValues, err := readMapping(mapping, types)
 		if err != nil {
 			return nil, fmt.Errorf("%s.mapping: %v", name, err)
@@ -413,7 +413,7 @@ func loadDataset(dir string, s suite) (*dataset, error) {
 
 // dateFormats returns the date fields of one index's mapping with their
 // format ("" for the default).
-func dateFormats(mapping []byte, types eql.Fields) map[string]string {
+func dateFormats(mapping []byte, types match.Fields) map[string]string {
 	out := map[string]string{}
 	for field, t := range types {
 		if t == "date" {
@@ -484,7 +484,7 @@ func stripComments(b []byte) []byte {
 // readMapping adds a .mapping file's field types to types and returns the
 // null_value of fields that have one. The random keyword type placeholder
 // becomes keyword; aliases take their target's type.
-func readMapping(data []byte, types eql.Fields) (map[string]any, error) {
+func readMapping(data []byte, types match.Fields) (map[string]any, error) {
 	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
 		if strings.HasPrefix(l, "#") {
@@ -539,7 +539,7 @@ func readMapping(data []byte, types eql.Fields) (map[string]any, error) {
 
 // inferTypes maps the fields of doc that types lacks, by their first
 // value's JSON type.
-func inferTypes(prefix string, doc map[string]any, types eql.Fields) {
+func inferTypes(prefix string, doc map[string]any, types match.Fields) {
 	for k, v := range doc {
 		path := prefix + k
 		if obj, ok := v.(map[string]any); ok {

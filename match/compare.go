@@ -1,23 +1,23 @@
-package eql
+package match
 
 import (
 	"math"
 	"net/netip"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/event"
 )
 
-// Scalar comparisons by type, shared by the specialised predicates and the
-// general evaluator.
+// Scalar comparisons by type, shared by the specialised predicates and
+// the general evaluators of front ends (EQL's scripts).
 
-// cmpResult is the outcome of comparing two scalars: -1, 0, 1, or
-// incomparable (the values do not have comparable types).
-type cmpResult int8
+// Order is the outcome of comparing two scalars: -1, 0, 1, or
+// Incomparable (the values do not have comparable types).
+type Order int8
 
-const incomparable cmpResult = 2
+// Incomparable is the Order of values whose types do not compare.
+const Incomparable Order = 2
 
 // CmpOp is a comparison operator, for Compare.
 type CmpOp uint8
@@ -32,20 +32,29 @@ const (
 	OpGte
 )
 
-var cmpOpNames = map[string]CmpOp{"==": OpEq, "!=": OpNeq, "<": OpLt, "<=": OpLte, ">": OpGt, ">=": OpGte}
+var cmpOpNames = [...]string{OpEq: "==", OpNeq: "!=", OpLt: "<", OpLte: "<=", OpGt: ">", OpGte: ">="}
 
 func (op CmpOp) String() string {
-	for k, v := range cmpOpNames {
-		if v == op {
-			return k
-		}
+	if int(op) < len(cmpOpNames) {
+		return cmpOpNames[op]
 	}
 	return "?"
 }
 
-// holds reports whether a comparison result satisfies op.
-func (op CmpOp) holds(c cmpResult) bool {
-	if c == incomparable {
+// ParseCmpOp returns the operator written s ("==", "!=", "<", "<=", ">",
+// ">=").
+func ParseCmpOp(s string) (CmpOp, bool) {
+	for op, name := range cmpOpNames {
+		if name == s {
+			return CmpOp(op), true
+		}
+	}
+	return 0, false
+}
+
+// Holds reports whether a comparison result satisfies op.
+func (op CmpOp) Holds(c Order) bool {
+	if c == Incomparable {
 		return false
 	}
 	switch op {
@@ -63,8 +72,8 @@ func (op CmpOp) holds(c cmpResult) bool {
 	return c >= 0
 }
 
-// negate returns the operator of not(a op b).
-func (op CmpOp) negate() CmpOp {
+// Negate returns the operator of not(a op b).
+func (op CmpOp) Negate() CmpOp {
 	switch op {
 	case OpEq:
 		return OpNeq
@@ -80,8 +89,8 @@ func (op CmpOp) negate() CmpOp {
 	return OpLt
 }
 
-// swap returns the operator of b op' a equivalent to a op b.
-func (op CmpOp) swap() CmpOp {
+// Swap returns the operator of b op' a equivalent to a op b.
+func (op CmpOp) Swap() CmpOp {
 	switch op {
 	case OpLt:
 		return OpGt
@@ -95,7 +104,7 @@ func (op CmpOp) swap() CmpOp {
 	return op
 }
 
-func cmp3[T int64 | float64 | string](a, b T) cmpResult {
+func cmp3[T int64 | float64 | string](a, b T) Order {
 	switch {
 	case a < b:
 		return -1
@@ -105,16 +114,16 @@ func cmp3[T int64 | float64 | string](a, b T) cmpResult {
 	return 0
 }
 
-func cmpFloat(a, b float64) cmpResult {
+func cmpFloat(a, b float64) Order {
 	if math.IsNaN(a) || math.IsNaN(b) {
-		return incomparable
+		return Incomparable
 	}
 	return cmp3(a, b)
 }
 
-// compareScalars compares two non-null scalars of a field of type t (the
+// CompareScalars compares two non-null scalars of a field of type t (the
 // left side's type; TUnknown compares by the values' own kinds).
-func compareScalars(a, b event.Value, t Type, fold bool) cmpResult {
+func CompareScalars(a, b event.Value, t Type, fold bool) Order {
 	switch t {
 	case TIP:
 		return compareIP(a, b)
@@ -122,15 +131,15 @@ func compareScalars(a, b event.Value, t Type, fold bool) cmpResult {
 		return compareDate(a, b)
 	case TVersion:
 		if a.Kind() == event.KindString && b.Kind() == event.KindString {
-			return cmpResult(compareVersion(a.Str(), b.Str()))
+			return Order(compareVersion(a.Str(), b.Str()))
 		}
-		return incomparable
+		return Incomparable
 	}
 	ak, bk := a.Kind(), b.Kind()
 	switch {
 	case ak == event.KindString && bk == event.KindString:
 		if fold {
-			if equalFold(a.Str(), b.Str()) {
+			if EqualFold(a.Str(), b.Str()) {
 				return 0
 			}
 			return cmp3(foldString(a.Str()), foldString(b.Str()))
@@ -148,18 +157,18 @@ func compareScalars(a, b event.Value, t Type, fold bool) cmpResult {
 	switch {
 	case t == TString && bk == event.KindString && (ak == event.KindInt || ak == event.KindFloat || ak == event.KindBool):
 		var buf [32]byte
-		return cmp3(string(appendScalar(buf[:0], a)), b.Str())
-	case t.isNumeric() && ak == event.KindString && (bk == event.KindInt || bk == event.KindFloat):
-		if n, ok := parseNumber(a.Str()); ok {
-			return compareScalars(n, b, TUnknown, false)
+		return cmp3(string(AppendScalar(buf[:0], a)), b.Str())
+	case t.IsNumeric() && ak == event.KindString && (bk == event.KindInt || bk == event.KindFloat):
+		if n, ok := ParseNumber(a.Str()); ok {
+			return CompareScalars(n, b, TUnknown, false)
 		}
 	}
-	return incomparable
+	return Incomparable
 }
 
-// appendScalar appends a scalar's text as Elasticsearch would index it in a
+// AppendScalar appends a scalar's text as Elasticsearch would index it in a
 // keyword field.
-func appendScalar(dst []byte, v event.Value) []byte {
+func AppendScalar(dst []byte, v event.Value) []byte {
 	switch v.Kind() {
 	case event.KindString:
 		return append(dst, v.Str()...)
@@ -173,7 +182,7 @@ func appendScalar(dst []byte, v event.Value) []byte {
 	return dst
 }
 
-func parseNumber(s string) (event.Value, bool) {
+func ParseNumber(s string) (event.Value, bool) {
 	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return event.Int(i), true
 	}
@@ -195,13 +204,13 @@ func ipOf(v event.Value) (netip.Addr, bool) {
 	return a.Unmap(), true
 }
 
-func compareIP(a, b event.Value) cmpResult {
+func compareIP(a, b event.Value) Order {
 	x, ok1 := ipOf(a)
 	y, ok2 := ipOf(b)
 	if !ok1 || !ok2 {
-		return incomparable
+		return Incomparable
 	}
-	return cmpResult(as16(x).Compare(as16(y)))
+	return Order(as16(x).Compare(as16(y)))
 }
 
 // as16 maps IPv4 into IPv6 so that addresses order as Elasticsearch stores
@@ -223,11 +232,11 @@ func timeOf(v event.Value) (int64, bool) {
 	return 0, false
 }
 
-func compareDate(a, b event.Value) cmpResult {
+func compareDate(a, b event.Value) Order {
 	x, ok1 := timeOf(a)
 	y, ok2 := timeOf(b)
 	if !ok1 || !ok2 {
-		return incomparable
+		return Incomparable
 	}
 	return cmp3(x, y)
 }
@@ -427,64 +436,3 @@ func appendJavaDouble(dst []byte, f float64) []byte {
 	dst = append(dst, 'E')
 	return strconv.AppendInt(dst, int64(exp), 10)
 }
-
-// UTF-16 indexing: Elasticsearch's string functions count Java chars
-// (UTF-16 code units). These helpers convert between UTF-16 indexes and
-// byte offsets; an index inside a surrogate pair rounds up to the rune's
-// end.
-
-// u16len returns the length of s in UTF-16 code units.
-func u16len(s string) int {
-	if isASCII(s) {
-		return len(s)
-	}
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
-
-// u16ToByte returns the byte offset of UTF-16 index i in s (0 ≤ i ≤ len).
-func u16ToByte(s string, i int) int {
-	if i <= 0 {
-		return 0
-	}
-	n := 0
-	for off, r := range s {
-		if n >= i {
-			return off
-		}
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return len(s)
-}
-
-// byteToU16 returns the UTF-16 index of byte offset b in s.
-func byteToU16(s string, b int) int {
-	n := 0
-	for off, r := range s {
-		if off >= b {
-			break
-		}
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	if b > len(s) {
-		return n
-	}
-	return n
-}
-
-var _ = utf8.RuneSelf

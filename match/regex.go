@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"regexp"
@@ -197,16 +197,8 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 		return []Need{equalNeed(slot, string(x))}, true
 	case eqFoldTest:
 		return []Need{equalNeed(slot, string(x))}, true
-	case prefixTest:
-		return litNeed(slot, NeedPrefix, x.s)
-	case suffixTest:
-		return litNeed(slot, NeedSuffix, x.s)
-	case containsTest:
-		return litNeed(slot, NeedContains, x.s)
-	case containsFoldTest:
-		return litNeed(slot, NeedContains, x.s)
-	case *wildcard:
-		n, ok := wildcardNeed(slot, x.pattern, score)
+	case *Glob:
+		n, ok := globNeed(slot, x, score)
 		if !ok {
 			return nil, false
 		}
@@ -223,7 +215,7 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 			}
 		}
 		for _, w := range x.wild {
-			n, ok := wildcardNeed(slot, w.pattern, score)
+			n, ok := globNeed(slot, w, score)
 			if !ok {
 				return nil, false
 			}
@@ -246,44 +238,29 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 	return nil, false
 }
 
-func litNeed(slot int, op NeedOp, s string) ([]Need, bool) {
-	if s == "" {
-		return nil, false
-	}
-	return []Need{{Slot: slot, Op: op, Lit: foldString(s)}}, true
-}
-
-// wildcardNeed returns the best need a pattern with * and ? implies: the
-// whole value without wildcards, else one of its literal runs (the first
-// as a prefix, the last as a suffix, others as substrings); ok is false
-// for patterns without literal text (they need only a value: NeedExists is
-// returned then, with ok true).
-func wildcardNeed(slot int, pattern string, score func(Need) int) (Need, bool) {
-	if !hasWildcard(pattern) {
-		return equalNeed(slot, pattern), true
+// globNeed returns the best need a pattern implies: the whole value
+// without wildcards, else one of its literal runs (the first as a prefix,
+// the last as a suffix, others as substrings), else (no literal text) a
+// value (NeedExists). ok is always true.
+func globNeed(slot int, g *Glob, score func(Need) int) (Need, bool) {
+	if g.IsLiteral() {
+		return equalNeed(slot, g.Literal()), true
 	}
 	best := Need{Slot: slot, Op: NeedExists}
 	bestScore := score(best)
-	start := 0
-	for i := 0; i <= len(pattern); i++ {
-		if i < len(pattern) && pattern[i] != '*' && pattern[i] != '?' {
-			continue
+	g.literalRuns(func(lit string, first, last bool) {
+		op := NeedContains
+		switch {
+		case first:
+			op = NeedPrefix
+		case last:
+			op = NeedSuffix
 		}
-		if i > start {
-			op := NeedContains
-			switch {
-			case start == 0:
-				op = NeedPrefix
-			case i == len(pattern):
-				op = NeedSuffix
-			}
-			n := Need{Slot: slot, Op: op, Lit: foldString(pattern[start:i])}
-			if s := score(n); s < bestScore {
-				best, bestScore = n, s
-			}
+		n := Need{Slot: slot, Op: op, Lit: foldString(lit)}
+		if s := score(n); s < bestScore {
+			best, bestScore = n, s
 		}
-		start = i + 1
-	}
+	})
 	return best, true
 }
 
@@ -492,7 +469,7 @@ func AppendKeyword(dst []byte, v event.Value) ([]byte, bool) {
 		return appendFold(dst, v.Str()), true
 	case event.KindInt, event.KindFloat, event.KindBool:
 		var buf [32]byte
-		return appendFold(dst, string(appendScalar(buf[:0], v))), true
+		return appendFold(dst, string(AppendScalar(buf[:0], v))), true
 	}
 	return dst, false
 }
@@ -509,7 +486,7 @@ func NumberKey(v event.Value) (float64, bool) {
 	case event.KindFloat:
 		f = v.Float()
 	case event.KindString:
-		n, ok := parseNumber(v.Str())
+		n, ok := ParseNumber(v.Str())
 		if !ok {
 			return 0, false
 		}

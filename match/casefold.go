@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"unicode"
@@ -40,8 +40,8 @@ func foldRune(r rune) rune {
 	return min
 }
 
-// isASCII reports whether s has only ASCII bytes.
-func isASCII(s string) bool {
+// IsASCII reports whether s has only ASCII bytes.
+func IsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
@@ -50,8 +50,8 @@ func isASCII(s string) bool {
 	return true
 }
 
-// equalFold reports whether s and t are equal under simple case folding.
-func equalFold(s, t string) bool {
+// EqualFold reports whether s and t are equal under simple case folding.
+func EqualFold(s, t string) bool {
 	if s == t {
 		return true
 	}
@@ -74,8 +74,8 @@ func equalFold(s, t string) bool {
 	return len(s) == len(t)
 }
 
-// hasPrefixFold reports whether s begins with prefix, ignoring case.
-func hasPrefixFold(s, prefix string) bool {
+// HasPrefixFold reports whether s begins with prefix, ignoring case.
+func HasPrefixFold(s, prefix string) bool {
 	for len(prefix) > 0 {
 		if len(s) == 0 {
 			return false
@@ -98,8 +98,8 @@ func hasPrefixFold(s, prefix string) bool {
 	return true
 }
 
-// hasSuffixFold reports whether s ends with suffix, ignoring case.
-func hasSuffixFold(s, suffix string) bool {
+// HasSuffixFold reports whether s ends with suffix, ignoring case.
+func HasSuffixFold(s, suffix string) bool {
 	for len(suffix) > 0 {
 		if len(s) == 0 {
 			return false
@@ -122,9 +122,9 @@ func hasSuffixFold(s, suffix string) bool {
 	return true
 }
 
-// indexFold returns the byte index of the first match of sub in s ignoring
+// IndexFold returns the byte index of the first match of sub in s ignoring
 // case, or -1.
-func indexFold(s, sub string) int {
+func IndexFold(s, sub string) int {
 	if sub == "" {
 		return 0
 	}
@@ -141,7 +141,7 @@ func indexFold(s, sub string) int {
 				return -1
 			}
 		}
-		if hasPrefixFold(s[i:], sub) {
+		if HasPrefixFold(s[i:], sub) {
 			return i
 		}
 		_, n := utf8.DecodeRuneInString(s[i:])
@@ -150,14 +150,14 @@ func indexFold(s, sub string) int {
 	return -1
 }
 
-// containsFold reports whether sub occurs in s, ignoring case.
-func containsFold(s, sub string) bool { return indexFold(s, sub) >= 0 }
+// ContainsFold reports whether sub occurs in s, ignoring case.
+func ContainsFold(s, sub string) bool { return IndexFold(s, sub) >= 0 }
 
 // appendFold appends the canonical folded form of s to dst: two strings
-// are equal ignoring case (equalFold) exactly when their folded forms are
+// are equal ignoring case (EqualFold) exactly when their folded forms are
 // equal, and one contains, begins or ends with another ignoring case
 // exactly when the folded forms do, byte for byte. A byte that is not
-// UTF-8 folds to U+FFFD, as equalFold decodes it. Set lookups, the rule
+// UTF-8 folds to U+FFFD, as EqualFold decodes it. Set lookups, the rule
 // index and the per-event folded values (event.Event.Folded) use it.
 func appendFold(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
@@ -180,3 +180,23 @@ func AppendFolded(dst []byte, s string) []byte { return appendFold(dst, s) }
 
 // foldString returns the canonical folded form of s.
 func foldString(s string) string { return string(appendFold(nil, s)) }
+
+// PrefixLenFold returns the byte length in s of a prefix that matched p
+// ignoring case (folded runes may differ in width).
+func PrefixLenFold(s, p string) int {
+	n := 0
+	for range utf8.RuneCountInString(p) {
+		_, size := utf8.DecodeRuneInString(s[n:])
+		n += size
+	}
+	return n
+}
+
+func suffixLenFold(s, p string) int {
+	n := 0
+	for range utf8.RuneCountInString(p) {
+		_, size := utf8.DecodeLastRuneInString(s[:len(s)-n])
+		n += size
+	}
+	return n
+}

@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"strings"
@@ -29,7 +29,8 @@ var typeNames = [...]string{"unknown", "null", "boolean", "integer", "float", "s
 
 func (t Type) String() string { return typeNames[t] }
 
-func (t Type) isNumeric() bool { return t == TInt || t == TFloat }
+// IsNumeric reports whether t is TInt or TFloat.
+func (t Type) IsNumeric() bool { return t == TInt || t == TFloat }
 
 // TypeOf maps an Elasticsearch field type name to a Type.
 func TypeOf(esType string) Type {
@@ -133,19 +134,21 @@ func ECS() FieldTypes { return ecsTypes{} }
 // process.Ext.*, integration fields, ...).
 func ECSAndNonECS() FieldTypes { return ecsTypes{nonECS: true} }
 
-// lookupField resolves a field's type. Known reports whether the schema
-// knows it (always true with no schema).
-func (c *compiler) lookupField(name string) (t Type, esType string, known bool) {
-	if c.opt.Schema == nil {
+// LookupType resolves the type of a field in ft. Known reports whether ft
+// knows the field (always true with a nil ft, where every field is
+// TUnknown); a field below a flattened or object field is known, of type
+// TUnknown.
+func LookupType(ft FieldTypes, name string) (t Type, esType string, known bool) {
+	if ft == nil {
 		return TUnknown, "", true
 	}
-	es, ok := c.opt.Schema.FieldType(name)
+	es, ok := ft.FieldType(name)
 	if !ok {
 		// "process.command_line.text" style multi-fields or object
 		// prefixes are the schema's business; a field below a flattened
 		// or object field is of unknown type.
 		for i := strings.LastIndexByte(name, '.'); i > 0; i = strings.LastIndexByte(name[:i], '.') {
-			if pt, ok := c.opt.Schema.FieldType(name[:i]); ok && (pt == "flattened" || pt == "object") {
+			if pt, ok := ft.FieldType(name[:i]); ok && (pt == "flattened" || pt == "object") {
 				return TUnknown, "", true
 			}
 		}

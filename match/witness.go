@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"math/rand/v2"
@@ -59,7 +59,7 @@ func (w *witness) pred(p Pred) bool {
 			w.vals = saved
 		}
 		return false
-	case notPred, valuePred:
+	case notPred, Script:
 		return true // left to the caller's check
 	case existsPred:
 		w.add(x.slot, event.Str("x"))
@@ -126,15 +126,7 @@ func (w *witness) test(t strTest) (string, bool) {
 		return string(x), true
 	case eqFoldTest:
 		return w.recase(string(x)), true
-	case prefixTest:
-		return w.fold(x.s, x.fold) + "zq", true
-	case suffixTest:
-		return "zq" + w.fold(x.s, x.fold), true
-	case containsTest:
-		return "zq" + w.fold(x.s, x.fold) + "qz", true
-	case containsFoldTest:
-		return "zq" + w.recase(x.s) + "qz", true
-	case *wildcard:
+	case *Glob:
 		return w.wildcard(x), true
 	case *setTest:
 		n := len(x.wild)
@@ -161,7 +153,7 @@ func (w *witness) test(t strTest) (string, bool) {
 			// map order is random: sort for determinism under a seed
 			sort.Strings(members)
 		}
-		return w.fold(members[i], x.fold), true
+		return w.maybeRecase(members[i], x.fold), true
 	case regexTest:
 		return w.regex(x)
 	case regexesTest:
@@ -173,7 +165,7 @@ func (w *witness) test(t strTest) (string, bool) {
 	return "", false
 }
 
-func (w *witness) fold(s string, fold bool) string {
+func (w *witness) maybeRecase(s string, fold bool) string {
 	if fold {
 		return w.recase(s)
 	}
@@ -181,19 +173,21 @@ func (w *witness) fold(s string, fold bool) string {
 }
 
 // wildcard instantiates a pattern: * as a short run, ? as one letter.
-func (w *witness) wildcard(x *wildcard) string {
+func (w *witness) wildcard(g *Glob) string {
 	var b strings.Builder
-	for _, r := range x.pattern {
-		switch r {
-		case '*':
+	for k, seg := range g.segs {
+		if k > 0 {
 			b.WriteString([]string{"", "q", "zq\\"}[w.rng.IntN(3)])
-		case '?':
-			b.WriteByte('c')
-		default:
-			if x.fold && w.rng.IntN(3) == 0 {
-				r = unicode.SimpleFold(r)
+		}
+		for j, r := range seg.text {
+			switch {
+			case r == '?' && seg.isOne(j):
+				b.WriteByte('c')
+			case g.fold && w.rng.IntN(3) == 0:
+				b.WriteRune(unicode.SimpleFold(r))
+			default:
+				b.WriteRune(r)
 			}
-			b.WriteRune(r)
 		}
 	}
 	return b.String()

@@ -1,4 +1,4 @@
-package eql
+package match
 
 import (
 	"fmt"
@@ -37,6 +37,9 @@ func True() Pred { return constPred(true) }
 
 // False returns a predicate that never holds.
 func False() Pred { return constPred(false) }
+
+// Const returns True() or False().
+func Const(b bool) Pred { return constPred(b) }
 
 type andPred []Pred
 
@@ -216,7 +219,7 @@ func (p *strPred) testScalar(v event.Value) bool {
 		return p.t.test(v.Str())
 	case event.KindInt, event.KindFloat, event.KindBool:
 		var buf [32]byte
-		return p.t.test(string(appendScalar(buf[:0], v)))
+		return p.t.test(string(AppendScalar(buf[:0], v)))
 	}
 	return false
 }
@@ -231,7 +234,7 @@ type eqFoldPred struct {
 func (p *eqFoldPred) Match(ev *event.Event) bool {
 	v := ev.Get(p.slot)
 	if v.Kind() == event.KindString {
-		return equalFold(v.Str(), p.s)
+		return EqualFold(v.Str(), p.s)
 	}
 	return p.slow(ev, v)
 }
@@ -263,13 +266,13 @@ func (t eqTest) test(s string) bool { return s == string(t) }
 
 type eqFoldTest string
 
-func (t eqFoldTest) test(s string) bool { return equalFold(s, string(t)) }
+func (t eqFoldTest) test(s string) bool { return EqualFold(s, string(t)) }
 
-func (w *wildcard) test(s string) bool { return w.match(s) }
+func (g *Glob) test(s string) bool { return g.Match(s) }
 
-func (w *wildcard) testFolded(s, f string) bool { return w.matchFolded(s, f) }
+func (g *Glob) testFolded(s, f string) bool { return g.MatchFolded(s, f) }
 
-func (w *wildcard) wantsFolded() bool { return w.folded != nil }
+func (g *Glob) wantsFolded() bool { return g.folded != nil }
 
 // setTest is membership in a set of strings, folded when fold is set, plus
 // wildcard patterns tried in turn.
@@ -277,7 +280,7 @@ type setTest struct {
 	set   map[string]struct{}
 	small []string // the set's members when there are few: a scan is faster
 	fold  bool
-	wild  []*wildcard
+	wild  []*Glob
 	// With many patterns, pre finds which patterns' literal text (one
 	// run of each, folded) a value holds: only those are tried, and those
 	// without literal text (always).
@@ -303,7 +306,7 @@ func (t *setTest) prefilter() {
 	}
 	var lits []string
 	for i, w := range t.wild {
-		n, _ := wildcardNeed(0, w.pattern, longest)
+		n, _ := globNeed(0, w, longest)
 		if n.Op == NeedExists {
 			t.always = append(t.always, int32(i))
 			continue
@@ -320,7 +323,7 @@ func (t *setTest) prefilter() {
 func (t *setTest) testWild(s string) bool {
 	if t.pre == nil {
 		for _, w := range t.wild {
-			if w.match(s) {
+			if w.Match(s) {
 				return true
 			}
 		}
@@ -335,7 +338,7 @@ func (t *setTest) testWild(s string) bool {
 // those without literal text.
 func (t *setTest) tryWild(s, f string) bool {
 	for _, i := range t.always {
-		if t.wild[i].matchFolded(s, f) {
+		if t.wild[i].MatchFolded(s, f) {
 			return true
 		}
 	}
@@ -350,7 +353,7 @@ func (t *setTest) tryWild(s, f string) bool {
 			}
 			seen[i>>6] |= 1 << (i & 63)
 		}
-		if t.wild[i].matchFolded(s, f) {
+		if t.wild[i].MatchFolded(s, f) {
 			return true
 		}
 	}
@@ -387,7 +390,7 @@ func (t *setTest) testFolded(s, f string) bool {
 	}
 	if t.pre == nil {
 		for _, w := range t.wild {
-			if w.matchFolded(s, f) {
+			if w.MatchFolded(s, f) {
 				return true
 			}
 		}
@@ -402,7 +405,7 @@ func (t *setTest) test(s string) bool {
 	if t.small != nil {
 		for _, m := range t.small {
 			if len(m) == len(s) || t.fold {
-				if t.fold && equalFold(s, m) || !t.fold && s == m {
+				if t.fold && EqualFold(s, m) || !t.fold && s == m {
 					return true
 				}
 			}
@@ -435,13 +438,13 @@ func (t regexTest) test(s string) bool {
 	if len(s) < t.minRunes || t.maxRunes >= 0 && len(s) > 4*t.maxRunes {
 		return false
 	}
-	if t.nonASCII && isASCII(s) {
+	if t.nonASCII && IsASCII(s) {
 		return false
 	}
 	if t.lits != nil {
 		found := false
 		for _, l := range t.lits {
-			if containsFold(s, l) {
+			if ContainsFold(s, l) {
 				found = true
 				break
 			}
@@ -452,54 +455,6 @@ func (t regexTest) test(s string) bool {
 	}
 	return t.re.MatchString(s)
 }
-
-type prefixTest struct {
-	s    string
-	fold bool
-}
-
-func (t prefixTest) test(s string) bool {
-	if t.fold {
-		return hasPrefixFold(s, t.s)
-	}
-	return strings.HasPrefix(s, t.s)
-}
-
-type suffixTest struct {
-	s    string
-	fold bool
-}
-
-func (t suffixTest) test(s string) bool {
-	if t.fold {
-		return hasSuffixFold(s, t.s)
-	}
-	return strings.HasSuffix(s, t.s)
-}
-
-type containsTest struct {
-	s    string
-	fold bool
-}
-
-func (t containsTest) test(s string) bool {
-	if t.fold {
-		return containsFold(s, t.s)
-	}
-	return strings.Contains(s, t.s)
-}
-
-// containsFoldTest is containsTest ignoring case, on folded values.
-type containsFoldTest struct {
-	s  string // as written
-	fs string // folded
-}
-
-func (t containsFoldTest) test(s string) bool { return containsFold(s, t.s) }
-
-func (t containsFoldTest) testFolded(_, f string) bool { return strings.Contains(f, t.fs) }
-
-func (t containsFoldTest) wantsFolded() bool { return true }
 
 // StringEquals holds when the field equals value, ignoring case if fold.
 func StringEquals(slot int, value string, fold bool) Pred {
@@ -514,28 +469,32 @@ func StringEquals(slot int, value string, fold bool) Pred {
 // pattern is rewritten to an equality, prefix, suffix or substring test
 // where it can be.
 func Wildcard(slot int, pattern string, fold bool) Pred {
-	if !hasWildcard(pattern) {
-		return StringEquals(slot, pattern, fold)
-	}
-	return newStrPred(slot, compileWildcard(pattern, fold))
+	return WildcardGlob(slot, CompileGlob(pattern, GlobStarQuestion, fold))
 }
 
-// Prefix holds when the field starts with prefix.
+// WildcardGlob holds when the field matches a compiled pattern, tested as
+// Wildcard tests it.
+func WildcardGlob(slot int, g *Glob) Pred {
+	if g.IsLiteral() {
+		return StringEquals(slot, g.Literal(), g.fold)
+	}
+	return newStrPred(slot, g)
+}
+
+// Prefix holds when the field starts with prefix (every character of
+// which is literal).
 func Prefix(slot int, prefix string, fold bool) Pred {
-	return newStrPred(slot, prefixTest{prefix, fold})
+	return newStrPred(slot, literalGlob([]string{prefix, ""}, fold))
 }
 
 // Suffix holds when the field ends with suffix.
 func Suffix(slot int, suffix string, fold bool) Pred {
-	return newStrPred(slot, suffixTest{suffix, fold})
+	return newStrPred(slot, literalGlob([]string{"", suffix}, fold))
 }
 
 // Contains holds when the field contains sub.
 func Contains(slot int, sub string, fold bool) Pred {
-	if fold {
-		return newStrPred(slot, containsFoldTest{sub, foldString(sub)})
-	}
-	return newStrPred(slot, containsTest{sub, fold})
+	return newStrPred(slot, literalGlob([]string{"", sub, ""}, fold))
 }
 
 // StringIn holds when the field equals one of values (a set lookup).
@@ -566,8 +525,8 @@ func patternTest(patterns []string, fold, wildcards bool) strTest {
 	t := &setTest{set: map[string]struct{}{}, fold: fold}
 	for _, p := range patterns {
 		if wildcards && hasWildcard(p) {
-			w := compileWildcard(p, fold)
-			if w.kind == wcAll {
+			w := CompileGlob(p, GlobStarQuestion, fold)
+			if w.MatchesAll() {
 				return w
 			}
 			t.wild = append(t.wild, w)
@@ -599,6 +558,52 @@ func patternTest(patterns []string, fold, wildcards bool) strTest {
 	t.prefilter()
 	return t
 }
+
+// StringTest is a compiled test of one string, for front ends that apply
+// a pattern list outside a field predicate (EQL's `:` on an expression) as
+// well as to a field.
+type StringTest struct{ t strTest }
+
+// WildcardTest compiles patterns (* and ? wildcards, as Wildcard) to one
+// test that holds when any of them matches.
+func WildcardTest(patterns []string, fold bool) StringTest {
+	return StringTest{patternTest(patterns, fold, true)}
+}
+
+// RegexTest compiles Lucene regular expressions (as Regex) to one test
+// that holds when any of them matches the whole value. A pattern that does
+// not compile gives a *PatternError.
+func RegexTest(patterns []string, fold bool) (StringTest, error) {
+	var res regexesTest
+	for i, p := range patterns {
+		re, err := compileLucene(p, fold)
+		if err != nil {
+			return StringTest{}, &PatternError{Index: i, Err: err}
+		}
+		res = append(res, newRegexTest(re))
+	}
+	if len(res) == 1 {
+		return StringTest{res[0]}, nil
+	}
+	return StringTest{res}, nil
+}
+
+// PatternError is a pattern of a list that does not compile.
+type PatternError struct {
+	Index int // in the list
+	Err   error
+}
+
+func (e *PatternError) Error() string { return e.Err.Error() }
+
+func (e *PatternError) Unwrap() error { return e.Err }
+
+// Test reports whether s passes the test.
+func (t StringTest) Test(s string) bool { return t.t.test(s) }
+
+// Pred returns the test as a predicate on a field (any element of an
+// array, numbers and booleans in their keyword form).
+func (t StringTest) Pred(slot int) Pred { return predOfTest(slot, t.t) }
 
 // Regex holds when the whole field value matches a Lucene regular
 // expression (Elasticsearch's regexp syntax).
@@ -642,16 +647,16 @@ func (p *cmpPred) test(v event.Value) bool {
 	switch p.t {
 	case TDate:
 		ns, ok := timeOf(v)
-		return ok && p.op.holds(cmp3(ns, p.ns))
+		return ok && p.op.Holds(cmp3(ns, p.ns))
 	case TIP:
 		a, ok := ipOf(v)
-		return ok && p.op.holds(cmpResult(as16(a).Compare(p.addr)))
+		return ok && p.op.Holds(Order(as16(a).Compare(p.addr)))
 	case TInt, TFloat:
 		if v.Kind() == event.KindInt && p.lit.Kind() == event.KindInt {
-			return p.op.holds(cmp3(v.Int(), p.lit.Int()))
+			return p.op.Holds(cmp3(v.Int(), p.lit.Int()))
 		}
 	}
-	return p.op.holds(compareScalars(v, p.lit, p.t, false))
+	return p.op.Holds(CompareScalars(v, p.lit, p.t, false))
 }
 
 // Compare holds when a value of the field compares with lit by op: as
@@ -742,7 +747,7 @@ func (p *rangePred) Match(ev *event.Event) bool {
 // cidrPred holds when an address of the field lies in one of the prefixes.
 type cidrPred struct {
 	slot     int
-	prefixes []netip.Prefix
+	prefixes CIDRs
 }
 
 func (p *cidrPred) Match(ev *event.Event) bool {
@@ -758,12 +763,20 @@ func (p *cidrPred) Match(ev *event.Event) bool {
 	return p.test(v)
 }
 
-func (p *cidrPred) test(v event.Value) bool {
+func (p *cidrPred) test(v event.Value) bool { return p.prefixes.Contains(v) }
+
+// CIDRs is a list of address prefixes, for CIDR tests that front ends run
+// outside a field predicate (EQL's cidrMatch on an expression).
+type CIDRs []netip.Prefix
+
+// Contains reports whether v is an address string within one of the
+// prefixes.
+func (c CIDRs) Contains(v event.Value) bool {
 	a, ok := ipOf(v)
 	if !ok {
 		return false
 	}
-	for _, pr := range p.prefixes {
+	for _, pr := range c {
 		if pr.Contains(a) {
 			return true
 		}
@@ -774,15 +787,16 @@ func (p *cidrPred) test(v event.Value) bool {
 // CIDR holds when an address of the field lies in one of the prefixes
 // ("10.0.0.0/8", "fe80::/10"; a lone address is a /32 or /128).
 func CIDR(slot int, cidrs []string) (Pred, error) {
-	ps, err := parsePrefixes(cidrs)
+	ps, err := ParseCIDRs(cidrs)
 	if err != nil {
 		return nil, err
 	}
 	return &cidrPred{slot, ps}, nil
 }
 
-func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
+// ParseCIDRs parses CIDR blocks or lone addresses (a /32 or /128).
+func ParseCIDRs(cidrs []string) (CIDRs, error) {
+	var out CIDRs
 	for _, c := range cidrs {
 		p, err := parsePrefix(c)
 		if err != nil {
@@ -814,12 +828,13 @@ func parsePrefix(c string) (netip.Prefix, error) {
 	return p.Masked(), nil
 }
 
-// valuePred holds when a general expression evaluates to true: the form of
-// conditions Elasticsearch runs as scripts (functions, arithmetic), where
-// null stays null and not(null) is null.
-type valuePred struct{ e evaluator }
-
-func (p valuePred) Match(ev *event.Event) bool {
-	v := p.e.eval(ev)
-	return v.Kind() == event.KindBool && v.Bool()
+// Script is a condition that only evaluating it can decide: the form of
+// conditions Elasticsearch runs as scripts (EQL functions, arithmetic),
+// where null stays null and not(null) is null. Needs finds no condition in
+// a Script and Witness leaves it to the caller's check, so a front end
+// marks such predicates with it rather than hiding them from the analyses.
+type Script interface {
+	Pred
+	// Script marks the predicate; it does nothing.
+	Script()
 }

@@ -1,4 +1,4 @@
-package eql
+package match
 
 // Literals finds in one pass which of a set of literals occur in a text:
 // an Aho-Corasick automaton with a dense transition table whose columns

@@ -1,17 +1,18 @@
-package kql
+package engine
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/rule"
 )
 
-// TestRuleQueryPosition maps a KQL error in a rule's query to the rule
-// file, the way a loader of rules reports it.
+// TestRuleQueryPosition maps a KQL syntax error in a rule's query to the
+// rule file, with the snippet of the query.
 func TestRuleQueryPosition(t *testing.T) {
 	src := `[rule]
 rule_id = "x"
@@ -26,14 +27,12 @@ event.category:process and
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Parse(r.Query)
-	var list ErrorList
+	_, err = compileKQLRule(r, event.NewSchema(), kql.Options{})
+	var list srcpos.ErrorList
 	if !errors.As(err, &list) {
 		t.Fatalf("err = %v", err)
 	}
-	e := list[0]
-	line, col := r.QueryPos(e.Pos.Line, e.Pos.Col)
-	got := fmt.Sprintf("%s:%d:%d: kql: %s\n%s", r.Path, line, col, e.Msg, e.Snippet())
+	got := list[0].Render()
 	want := `rules/x.toml:7:28: kql: expected a value, "(" or "not", found ")"
    |   process.name:(cmd.exe or ) and user.name:x
    |                            ^`
@@ -42,9 +41,9 @@ event.category:process and
 	}
 }
 
-// TestCompileRule compiles a rule's query with its filters, and maps a
+// TestCompileKQLRule compiles a rule's query with its filters, and maps a
 // compile error to the rule file.
-func TestCompileRule(t *testing.T) {
+func TestCompileKQLRule(t *testing.T) {
 	src := `[rule]
 rule_id = "x"
 name = "n"
@@ -70,7 +69,7 @@ disabled = true
 		t.Fatal(err)
 	}
 	s := event.NewSchema()
-	p, err := CompileRule(r, s, Options{})
+	p, err := compileKQLRule(r, s, kql.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ disabled = true
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = CompileRule(r, event.NewSchema(), Options{})
+	_, err = compileKQLRule(r, event.NewSchema(), kql.Options{})
 	want := `rules/x.toml:6:41: kql: For input string: "cmd.exe" (field process.pid is of type long)
    | event.category:process and process.pid:(cmd.exe or powershell.exe)
    |                                         ^
@@ -105,7 +104,7 @@ rules/x.toml:6:52: kql: For input string: "powershell.exe" (field process.pid is
    | event.category:process and process.pid:(cmd.exe or powershell.exe)
    |                                                    ^
 rules/x.toml: filter 0: unsupported query type "regexp"`
-	if err == nil || err.Error() != want {
+	if err == nil || srcpos.Render(err) != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}
 }
