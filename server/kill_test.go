@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -107,11 +106,7 @@ func startChild(t *testing.T, dir string) *child {
 // send posts docs as one bulk request; it reports whether the server
 // acknowledged every document.
 func (c *child) send(docs []doc) bool {
-	var body bytes.Buffer
-	for _, d := range docs {
-		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
-	}
-	resp, err := http.Post(c.url+"/_bulk", "application/x-ndjson", &body)
+	resp, err := http.Post(c.url+"/_bulk", "application/x-ndjson", bulkBody(docs))
 	if err != nil {
 		return false
 	}

@@ -157,6 +157,15 @@ func (ts *testServer) alertIDs(t testing.TB, query string) []string {
 	return pagedAlertIDs(t, ts.url, query, 7)
 }
 
+// bulkBody is a _bulk request creating docs.
+func bulkBody(docs []doc) *bytes.Buffer {
+	var body bytes.Buffer
+	for _, d := range docs {
+		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
+	}
+	return &body
+}
+
 // pagedAlertIDs pages through GET /api/alerts, sorted ids.
 func pagedAlertIDs(t testing.TB, url, query string, size int) []string {
 	t.Helper()
@@ -397,11 +406,8 @@ func TestAuth(t *testing.T) {
 func TestWorkflow(t *testing.T) {
 	ts := start(t, Config{Users: map[string]string{"bob": "pw"}}, builtinRules(t))
 	auth := map[string]string{"Authorization": "Basic Ym9iOnB3"}
-	var body bytes.Buffer
-	for _, d := range sample(t) {
-		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
-	}
-	ts.call(t, "POST", "/_bulk", &body, auth, nil)
+	body := bulkBody(sample(t))
+	ts.call(t, "POST", "/_bulk", body, auth, nil)
 	ts.call(t, "POST", "/_refresh", nil, auth, nil)
 	var page struct {
 		Total  int
@@ -469,11 +475,8 @@ func TestRestart(t *testing.T) {
 	rules := builtinRules(t)
 	docs := sample(t)
 	ts := start(t, Config{DataDir: dir}, rules)
-	var body bytes.Buffer
-	for _, d := range docs {
-		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
-	}
-	ts.call(t, "POST", "/_bulk", &body, nil, nil)
+	body := bulkBody(docs)
+	ts.call(t, "POST", "/_bulk", body, nil, nil)
 	ts.http.Close()
 	if err := ts.Close(); err != nil {
 		t.Fatal(err)
@@ -547,11 +550,8 @@ func TestReload(t *testing.T) {
 		t.Fatalf("reload: %d %v", st, res)
 	}
 	// The scenario still raises what it raises, plus the extra rule's.
-	var body bytes.Buffer
-	for _, d := range sample(t) {
-		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
-	}
-	ts.call(t, "POST", "/_bulk", &body, nil, nil)
+	body := bulkBody(sample(t))
+	ts.call(t, "POST", "/_bulk", body, nil, nil)
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)
 	var page struct{ Total int }
 	ts.call(t, "GET", "/api/alerts?rule_id=extra", nil, nil, &page)
@@ -585,11 +585,8 @@ func TestOutputs(t *testing.T) {
 	rules := builtinRules(t)
 	docs := sample(t)
 	ts := start(t, cfg, rules)
-	var body bytes.Buffer
-	for _, d := range docs {
-		fmt.Fprintf(&body, "{\"create\":{\"_index\":%q}}\n%s\n", d.index, d.source)
-	}
-	ts.call(t, "POST", "/_bulk", &body, nil, nil)
+	body := bulkBody(docs)
+	ts.call(t, "POST", "/_bulk", body, nil, nil)
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)
 	ts.http.Close()
 	ts.Close()                // delivers what is queued
