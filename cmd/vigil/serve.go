@@ -75,6 +75,8 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.OutputJSONL, "output", "", "also write new alerts as JSON lines to `file` (- for standard output)")
 	fs.StringVar(&cfg.Webhook, "webhook", "", "also POST each new alert (a JSON document) to this `URL`, with retries")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	var maxPending int
+	fs.IntVar(&maxPending, "max-pending", 0, "cap on each sequence rule's pending state (join keys; 0: the engine's default, 100,000); beyond it the oldest key is evicted and counted")
 	var ff fidelityFlags
 	ff.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -126,7 +128,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError("serve: %v", err)
 	}
-	srv, err := server.New(cfg, loaded, engine.Options{Aliases: winlog.Aliases, Exceptions: exceptions}, log)
+	srv, err := server.New(cfg, loaded, engine.Options{Aliases: winlog.Aliases, Exceptions: exceptions, MaxPending: maxPending}, log)
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("serve: %w", err)}
 	}
