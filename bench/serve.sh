@@ -21,12 +21,14 @@ for d in "$SHARED/corpus/detection-rules/rules" "$SHARED/corpus/detection-rules/
 # Windows rules only: the corpus' rules for other systems see no event here
 # but would cost nothing either; keep the set the issue names.
 /usr/bin/time -v -o "$tmp/time.txt" "$tmp/vigil" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" \
-  --durability "${DURABILITY:-request}" "${rules[@]}" --log-level warn &
+  --durability "${DURABILITY:-request}" "${rules[@]}" --log-level warn --pprof &
 pid=$!
 sleep 0.5
 pgrep -P $pid >/dev/null || { echo "vigil serve did not start (port $PORT taken?)"; exit 1; }
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 out=$("$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION")
+# What holds the memory at the end of the unbounded phase.
+curl -s "http://127.0.0.1:$PORT/debug/pprof/heap" -o "${HEAP_PROFILE:-$tmp/heap.pprof}" || true
 echo "$out"
 acked=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) acknowledged documents\/s/\1/p')
 evald=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) evaluated documents\/s.*/\1/p')

@@ -392,6 +392,12 @@ func (e *Event) Own(b []byte) []byte {
 	return e.store[start:len(e.store):len(e.store)]
 }
 
+// Footprint is the bytes of storage the event holds for its documents
+// (owned bytes and array elements), reused when it is recycled.
+func (e *Event) Footprint() int {
+	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{}))
+}
+
 // OwnString is Own for a string.
 func (e *Event) OwnString(s string) string {
 	if s == "" {
@@ -403,6 +409,8 @@ func (e *Event) OwnString(s string) string {
 
 // Recycle clears the event, including the storage Own handed out, so that
 // a pool can reuse it. Nothing from the event may be in use afterwards.
+// Storage only grows while an event is reused: pools should drop events
+// whose Footprint has grown past what they mean to keep.
 func (e *Event) Recycle() {
 	e.Reset(len(e.idx))
 	e.store = e.store[:0]

@@ -26,7 +26,7 @@ type Config struct {
 	Lateness    time.Duration // how late an event may come and still be put in order (5s)
 	IdleTimeout time.Duration // a quiet stream's event time moves on by the wall clock after this (30s)
 	MaxBuffered int           // events held for ordering (65,536)
-	Backlog     int           // log records waiting for the engine before ingest waits (1,024)
+	Backlog     int           // log records waiting for the engine before ingest is refused with 429 (64)
 
 	MaxContentLength int64         // request body bound, as Elasticsearch's http.max_content_length (100 MB)
 	ReadTimeout      time.Duration // slow clients are cut off (60s)
@@ -45,6 +45,10 @@ type Config struct {
 	// standard output), and POSTed to a webhook URL.
 	OutputJSONL string
 	Webhook     string
+
+	// Pprof serves Go's profiles under /debug/pprof/ (behind the same
+	// authentication), for performance work.
+	Pprof bool
 
 	// Version is the Elasticsearch version the root endpoint reports when
 	// the client does not say which it speaks.
@@ -75,7 +79,9 @@ func (c *Config) Defaults() {
 		c.MaxBuffered = 65_536
 	}
 	if c.Backlog <= 0 {
-		c.Backlog = 1024
+		// Each waiting record holds its request's body: 64 of a few
+		// hundred documents keep the engine busy for seconds.
+		c.Backlog = 64
 	}
 	if c.MaxContentLength <= 0 {
 		c.MaxContentLength = 100 << 20

@@ -131,7 +131,7 @@ func TestKillDuringIngest(t *testing.T) {
 		kills = 5
 	}
 	dir := t.TempDir()
-	docs := copies(t, 100)
+	docs := copies(t, 200)
 	want := expected(t, builtinRules(t), docs)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	acked, killedMidRequest := 0, 0

@@ -241,7 +241,6 @@ func (p *pipeline) process(j job, now time.Time) {
 	for _, d := range j.docs {
 		ev := p.newEvent()
 		if err := p.dec.decode(int64(j.lsn), d.source, d.index, d.id, ev); err != nil {
-			p.free = append(p.free, ev)
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 			continue
@@ -259,14 +258,18 @@ func (p *pipeline) evaluate(ev *event.Event) {
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
 	// The engine keeps copies of what it needs: the event's memory
-	// serves the next document.
-	if len(p.free) < maxFree {
+	// serves the next document, unless an unusual document made it large.
+	if len(p.free) < maxFree && ev.Footprint() <= maxReused {
+		ev.Recycle()
 		p.free = append(p.free, ev)
 	}
 }
 
-// maxFree bounds the events kept for reuse.
-const maxFree = 4096
+// maxFree bounds the events kept for reuse, maxReused the storage of one.
+const (
+	maxFree   = 1024
+	maxReused = 64 << 10
+)
 
 // newEvent returns an event to decode into, reusing evaluated ones.
 func (p *pipeline) newEvent() *event.Event {
