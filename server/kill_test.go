@@ -103,22 +103,31 @@ func startChild(t *testing.T, dir string) *child {
 	return nil
 }
 
-// send posts docs as one bulk request; it reports whether the server
+// send posts docs as one bulk request, again after a pause while the
+// server answers 429 (as shippers do); it reports whether the server
 // acknowledged every document.
 func (c *child) send(docs []doc) bool {
-	resp, err := http.Post(c.url+"/_bulk", "application/x-ndjson", bulkBody(docs))
-	if err != nil {
-		return false
+	for range 200 {
+		resp, err := http.Post(c.url+"/_bulk", "application/x-ndjson", bulkBody(docs))
+		if err != nil {
+			return false
+		}
+		var res struct {
+			Errors bool
+			Items  []map[string]struct{ Status int }
+		}
+		ok := resp.StatusCode == 200 && json.NewDecoder(resp.Body).Decode(&res) == nil && len(res.Items) == len(docs)
+		resp.Body.Close()
+		switch {
+		case ok && !res.Errors:
+			return true
+		case ok && resp.Header.Get("Retry-After") != "":
+			time.Sleep(20 * time.Millisecond) // the engine is behind: retry
+		default:
+			return false
+		}
 	}
-	defer resp.Body.Close()
-	var res struct {
-		Errors bool
-		Items  []map[string]struct{ Status int }
-	}
-	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&res) != nil || res.Errors || len(res.Items) != len(docs) {
-		return false
-	}
-	return true
+	return false
 }
 
 // TestKillDuringIngest kills vigil serve with SIGKILL at random moments
