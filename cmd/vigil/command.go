@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 )
@@ -162,4 +163,21 @@ func parseQuietly(fs *flag.FlagSet, args []string) error {
 	fs.Usage = func() {}
 	defer func() { fs.SetOutput(out); fs.Usage = usage }()
 	return fs.Parse(args)
+}
+
+// startCPUProfile writes a CPU profile to path (none when path is empty)
+// until the returned function is called.
+func startCPUProfile(cmd, path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, usageError("%s: %v", cmd, err)
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, usageError("%s: %v", cmd, err)
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }

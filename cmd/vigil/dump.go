@@ -47,17 +47,11 @@ func (c *dumpCmd) Run(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError("dump: no PATH given (run 'vigil dump -h')")
 	}
-	if *cpuprofile != "" {
-		pf, err := os.Create(*cpuprofile)
-		if err != nil {
-			return usageError("dump: %v", err)
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return usageError("dump: %v", err)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile("dump", *cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	out := bufio.NewWriterSize(stdout, 1<<16)
 	raw := true
 	bad := 0

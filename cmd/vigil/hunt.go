@@ -114,17 +114,11 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError("hunt: no PATH given (run 'vigil hunt -h')")
 	}
-	if f.cpuprofile != "" {
-		pf, err := os.Create(f.cpuprofile)
-		if err != nil {
-			return usageError("hunt: %v", err)
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return usageError("hunt: %v", err)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile("hunt", f.cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	h := &hunt{flags: f, started: time.Now()}
 	return h.run(ctx, fs.Args())
 }
