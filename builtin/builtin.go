@@ -2,7 +2,9 @@ package builtin
 
 import (
 	"embed"
+	"errors"
 	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/vigilsec/vigil/rule"
@@ -45,4 +47,34 @@ func (r rulesOnly) ReadDir(name string) ([]fs.DirEntry, error) {
 		}
 	}
 	return out, err
+}
+
+// Load parses the embedded rules, named builtin/<file>. Files that fail to
+// parse are returned as errors; the rest load.
+func Load() ([]*rule.Rule, []rule.Warning, []error) {
+	var rules []*rule.Rule
+	var warns []rule.Warning
+	var errs []error
+	names, err := fs.Glob(Rules(), "*.toml")
+	if err != nil {
+		return nil, nil, []error{err}
+	}
+	for _, name := range names {
+		data, err := fs.ReadFile(Rules(), name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		r, w, err := rule.Parse(path.Join("builtin", name), data)
+		warns = append(warns, w...)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		rules = append(rules, r)
+	}
+	if len(rules) == 0 && len(errs) == 0 {
+		errs = append(errs, errors.New("the built-in rule pack is empty"))
+	}
+	return rules, warns, errs
 }

@@ -41,12 +41,11 @@ type pipeline struct {
 	marks   []mark         // records evaluated, in log order, for checkpoints
 	horizon int64          // ns of event time the rules' state reaches back
 
-	maxSeen      int64     // latest event time seen
-	lastArrival  time.Time // wall clock of the last document evaluated
-	lastPublish  time.Time
-	sourceStats  atomic.Pointer[[]order.SourceStat]
-	advancedIdle bool // the watermark moved by wall clock since then
-	lastCkpt     time.Time
+	maxSeen     int64     // latest event time seen
+	lastArrival time.Time // wall clock of the last document evaluated
+	lastPublish time.Time
+	sourceStats atomic.Pointer[[]order.SourceStat]
+	lastCkpt    time.Time
 	// noCheckpoint is set when alerts could not be stored: the log must
 	// keep their events until a restart evaluates them again.
 	noCheckpoint bool
@@ -251,7 +250,6 @@ func (p *pipeline) process(j job, now time.Time) {
 	}
 	p.marks = append(p.marks, mark{lsn: j.lsn, maxTime: maxTime})
 	p.lastArrival = now
-	p.advancedIdle = false
 }
 
 func (p *pipeline) evaluate(ev *event.Event) {
@@ -294,7 +292,6 @@ func (p *pipeline) idle(now time.Time) {
 		p.eng.Advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
 		p.st.watermark.Store(p.eng.Watermark())
 	}
-	p.advancedIdle = true
 	p.store()
 	p.checkpoint(now)
 }

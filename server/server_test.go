@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -34,20 +33,11 @@ import (
 // builtinRules loads the embedded pack.
 func builtinRules(t testing.TB) []*rule.Rule {
 	t.Helper()
-	var out []*rule.Rule
-	names, _ := fs.Glob(builtin.Rules(), "*.toml")
-	for _, n := range names {
-		data, _ := fs.ReadFile(builtin.Rules(), n)
-		r, _, err := rule.Parse(n, data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, r)
+	rules, _, errs := builtin.Load()
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
 	}
-	if len(out) == 0 {
-		t.Fatal("no built-in rules")
-	}
-	return out
+	return rules
 }
 
 // sample is the example scenario: documents and the index each goes to.

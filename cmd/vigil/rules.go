@@ -1,10 +1,6 @@
 package main
 
 import (
-	"errors"
-	"io/fs"
-	"path"
-
 	"github.com/vigilsec/vigil/builtin"
 	"github.com/vigilsec/vigil/rule"
 )
@@ -21,29 +17,5 @@ func loadRules(paths []string) ([]*rule.Rule, []rule.Warning, []error) {
 	if len(paths) > 0 {
 		return rule.LoadPaths(paths...)
 	}
-	var rules []*rule.Rule
-	var warns []rule.Warning
-	var errs []error
-	names, err := fs.Glob(builtin.Rules(), "*.toml")
-	if err != nil {
-		return nil, nil, []error{err}
-	}
-	for _, name := range names {
-		data, err := fs.ReadFile(builtin.Rules(), name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		r, w, err := rule.Parse(path.Join("builtin", name), data)
-		warns = append(warns, w...)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		rules = append(rules, r)
-	}
-	if len(rules) == 0 && len(errs) == 0 {
-		errs = append(errs, errors.New("the built-in rule pack is empty"))
-	}
-	return rules, warns, errs
+	return builtin.Load()
 }
