@@ -160,7 +160,9 @@ func TestTableFirstRowsWait(t *testing.T) {
 	}
 	w.Write(alerts[0])
 	deadline := time.Now().Add(10 * time.Second)
-	for b.String() == "" && time.Now().Before(deadline) {
+	// The header and the row are two writes: wait for both (a hang guard,
+	// not a timing assertion).
+	for strings.Count(b.String(), "\n") < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if n := strings.Count(b.String(), "\n"); n != 2 {
