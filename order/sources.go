@@ -122,6 +122,9 @@ func (ss *Sources) Release(now time.Time, out func(*event.Event)) int64 {
 	return w
 }
 
+// Len returns the number of events buffered.
+func (ss *Sources) Len() int { return ss.buf.Len() }
+
 // Flush evaluates every buffered event.
 func (ss *Sources) Flush(out func(*event.Event)) {
 	for ss.buf.Len() > 0 {

@@ -50,6 +50,10 @@ type Config struct {
 	// authentication), for performance work.
 	Pprof bool
 
+	// Kafka, when it names brokers, makes the server a member of a
+	// consumer group on an events topic besides taking _bulk.
+	Kafka KafkaConfig
+
 	// Version is the Elasticsearch version the root endpoint reports when
 	// the client does not say which it speaks.
 	Version string
@@ -89,6 +93,7 @@ func (c *Config) Defaults() {
 	if c.Version == "" {
 		c.Version = "8.17.0"
 	}
+	c.Kafka.defaults()
 }
 
 // Check reports a configuration the server refuses: a non-loopback
@@ -96,6 +101,9 @@ func (c *Config) Defaults() {
 func (c *Config) Check() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("TLS needs both a certificate and a key")
+	}
+	if err := c.Kafka.check(); err != nil {
+		return err
 	}
 	host, _, err := net.SplitHostPort(c.Listen)
 	if err != nil {

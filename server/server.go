@@ -34,6 +34,8 @@ type Server struct {
 	// are refused.
 	load    func() ([]*rule.Rule, error)
 	pipe    *pipeline
+	kafka   *kafkaConsumer // nil without Config.Kafka.Topic
+	view    *alertsView    // nil without Config.Kafka.AlertsConsume
 	webhook *webhook // nil without Config.Webhook
 	metrics *metrics
 	handler http.Handler
@@ -100,11 +102,17 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 	if n := s.pipe.st.replayed.Load(); n > 0 {
 		log.Info("replayed the log", "documents", n, "took", time.Since(start).Round(time.Millisecond))
 	}
+	if err := s.startKafka(rules, opt); err != nil {
+		s.wal.Close()
+		s.alerts.Close()
+		return nil, err
+	}
 	s.metrics = newMetrics(s)
 	s.handler = s.routes()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.done.Add(1)
 	go s.pipe.run(s.ctx, &s.done)
+	s.runKafka(s.ctx)
 	if cfg.Retention > 0 || cfg.MaxAlerts > 0 {
 		s.done.Add(1)
 		go s.retain(s.ctx, 5*time.Minute)

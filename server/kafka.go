@@ -1,0 +1,560 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/input"
+	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/store"
+)
+
+// KafkaConfig makes the server consume events from a Kafka topic, one
+// member of a consumer group: several servers in one group split the
+// topic's partitions, and with events keyed by host each host's rule
+// state lives with its partition (see docs/design.md).
+type KafkaConfig struct {
+	Brokers []string // host:port of the seed brokers; none: no Kafka
+	Topic   string   // the events topic
+	Group   string   // the consumer group ("vigil")
+	// Index is the index of documents that name none (no _index, no
+	// data_stream fields, not a raw Windows record).
+	Index string
+	// AlertsTopic receives every alert raised, keyed by alert id, as a
+	// Kibana alert document with the store's columns in headers.
+	AlertsTopic string
+	// AlertsConsume makes this server store every alert of the alerts
+	// topic too: the merged view of all instances (group AlertsGroup,
+	// default Group + "-alerts-view"; each view needs a group of its own).
+	AlertsConsume bool
+	AlertsGroup   string
+	// MaxRecordBytes: larger records are skipped and counted (8 MiB).
+	MaxRecordBytes int
+	// SessionTimeout is how long the group waits for a silent member
+	// before giving its partitions to others (45s, Kafka's default).
+	SessionTimeout time.Duration
+	// CommitInterval is how often offsets are committed (1s).
+	CommitInterval time.Duration
+	// ClientID names this member to the brokers ("vigil").
+	ClientID string
+}
+
+// enabled reports whether the server consumes from Kafka at all.
+func (c *KafkaConfig) enabled() bool { return len(c.Brokers) > 0 }
+
+func (c *KafkaConfig) defaults() {
+	if c.Group == "" {
+		c.Group = "vigil"
+	}
+	if c.Index == "" {
+		c.Index = "logs-kafka-default"
+	}
+	if c.AlertsGroup == "" {
+		c.AlertsGroup = c.Group + "-alerts-view"
+	}
+	if c.MaxRecordBytes <= 0 {
+		c.MaxRecordBytes = 8 << 20
+	}
+	if c.SessionTimeout <= 0 {
+		c.SessionTimeout = 45 * time.Second
+	}
+	if c.CommitInterval <= 0 {
+		c.CommitInterval = time.Second
+	}
+	if c.ClientID == "" {
+		c.ClientID = "vigil"
+	}
+}
+
+func (c *KafkaConfig) check() error {
+	if !c.enabled() {
+		if c.Topic != "" || c.AlertsTopic != "" || c.AlertsConsume {
+			return errors.New("kafka: a topic is configured but no broker (--kafka-brokers)")
+		}
+		return nil
+	}
+	if c.Topic == "" && !c.AlertsConsume {
+		return errors.New("kafka: brokers are configured but no topic (--kafka-topic)")
+	}
+	if c.AlertsConsume && c.AlertsTopic == "" {
+		return errors.New("kafka: --kafka-alerts-consume needs --kafka-alerts-topic")
+	}
+	return nil
+}
+
+// kafkaConsumer evaluates the partitions of the events topic this member
+// is assigned. One goroutine (run) polls, evaluates every assigned
+// partition with its own engine, stores the alerts, sends them to the
+// alerts topic and commits offsets; with BlockRebalanceOnPoll the group's
+// assignment callbacks run between its polls, never during one.
+type kafkaConsumer struct {
+	cfg    *Config
+	log    *slog.Logger
+	alerts *store.Alerts
+	rs     *engine.RuleSet // compiled for the consumer alone: its schema is the consumer goroutine's
+	opener *input.Opener
+	cl     *kgo.Client
+
+	horizon int64 // ns of event time the rules' state reaches back, plus the lateness
+
+	mu       sync.Mutex // guards parts, replayTo (the callbacks run on the client's goroutines)
+	parts    map[int32]*kpart
+	replayTo map[int32]int64 // per partition, the offset the last owner had taken (commit metadata)
+
+	pending    []*alert.Alert // raised, not yet stored
+	holdCommit bool           // alerts could not be stored or sent: offsets stay until a restart
+	lastCommit time.Time
+	lastStats  time.Time
+
+	refreshReq chan chan struct{}
+	statsPtr   atomic.Pointer[[]KafkaPartitionStat]
+
+	st kafkaStats
+}
+
+// kafkaStats are the consumer's counters over all partitions it ever had.
+type kafkaStats struct {
+	records, poison, late, evaluated atomic.Int64
+	alerts, stored, produced         atomic.Int64
+	produceErrors, storeErrors       atomic.Int64
+	commits, commitErrors            atomic.Int64
+	assigned, revoked, lost          atomic.Int64 // partitions
+	replays                          atomic.Int64 // partitions taken over with records a previous owner had taken
+	fetchErrors                      atomic.Int64
+}
+
+// newKafkaConsumer compiles the rules for the consumer and joins the
+// group.
+func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alerts *store.Alerts, log *slog.Logger) (*kafkaConsumer, error) {
+	opt.Schema = nil
+	rs, _ := engine.Compile(rules, opt)
+	k := &kafkaConsumer{cfg: cfg, log: log.With("kafka", cfg.Kafka.Topic), alerts: alerts, rs: rs,
+		parts: map[int32]*kpart{}, replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{})}
+	k.opener = input.NewOpener(input.Options{Schema: rs.Schema(), Index: cfg.Kafka.Index, MaxRecord: cfg.Kafka.MaxRecordBytes})
+	h, unbounded := rs.Horizon()
+	if unbounded || h > cfg.StateHorizon {
+		h = cfg.StateHorizon
+	}
+	k.horizon = int64(h + cfg.Lateness)
+	kc := &cfg.Kafka
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(kc.Brokers...),
+		kgo.ClientID(kc.ClientID),
+		kgo.ConsumerGroup(kc.Group),
+		kgo.ConsumeTopics(kc.Topic),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.SessionTimeout(kc.SessionTimeout),
+		kgo.HeartbeatInterval(min(3*time.Second, kc.SessionTimeout/4)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		// The broker returns a record larger than the fetch limits
+		// anyway (it must, or the partition would stop): read up to
+		// 256 MiB so that such a record is skipped, not a stuck fetch.
+		kgo.BrokerMaxReadBytes(256 << 20),
+		kgo.OnPartitionsAssigned(k.assigned),
+		kgo.OnPartitionsRevoked(k.revoked),
+		kgo.OnPartitionsLost(k.lost),
+		kgo.OnOffsetsFetched(k.offsetsFetched),
+	}
+	if kc.AlertsTopic != "" {
+		opts = append(opts, kgo.DefaultProduceTopic(kc.AlertsTopic), kgo.ProducerBatchMaxBytes(16<<20),
+			kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+	}
+	cl, err := kgo.NewClient(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka: %w", err)
+	}
+	k.cl = cl
+	return k, nil
+}
+
+// run consumes until ctx ends; then it stores what was raised, commits
+// and leaves the group, so that the others take its partitions at once.
+func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
+	defer done.Done()
+	defer k.cl.CloseAllowingRebalance()
+	for ctx.Err() == nil {
+		pctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+		fetches := k.cl.PollRecords(pctx, 20_000)
+		cancel()
+		now := time.Now()
+		k.mu.Lock()
+		fetches.EachError(func(topic string, p int32, err error) {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				return
+			}
+			k.st.fetchErrors.Add(1)
+			k.log.Error("kafka fetch", "partition", p, "err", err)
+		})
+		fetches.EachPartition(func(f kgo.FetchTopicPartition) {
+			p := k.parts[f.Partition]
+			if p == nil {
+				return // revoked meanwhile
+			}
+			p.hw = f.HighWatermark
+			if len(f.Records) > 0 && p.next < 0 && f.Records[0].Offset < p.replayTo {
+				k.st.replays.Add(1)
+			}
+			records, poison := p.records, p.poison
+			p.take(k, f.Records, now)
+			k.st.records.Add(p.records - records)
+			k.st.poison.Add(p.poison - poison)
+		})
+		for _, p := range k.parts {
+			p.release(now)
+			p.idle(now, k.cfg.IdleTimeout)
+		}
+		select {
+		case c := <-k.refreshReq:
+			for _, p := range k.parts {
+				p.refresh()
+			}
+			k.storeAlerts(ctx)
+			k.commit(context.Background(), k.partList(), true)
+			k.publish(now)
+			close(c)
+		default:
+		}
+		k.storeAlerts(ctx)
+		if now.Sub(k.lastCommit) >= k.cfg.Kafka.CommitInterval {
+			k.commit(ctx, k.partList(), false)
+			k.lastCommit = now
+		}
+		if now.Sub(k.lastStats) >= time.Second {
+			k.publish(now)
+		}
+		k.mu.Unlock()
+		k.cl.AllowRebalance()
+	}
+	k.mu.Lock()
+	k.storeAlerts(context.Background())
+	k.commit(context.Background(), k.partList(), true)
+	k.publish(time.Now())
+	k.mu.Unlock()
+}
+
+// refresh evaluates every event taken so far as if no later one could
+// come (as _refresh does for _bulk) and returns when the alerts are
+// stored; false if ctx ended first.
+func (k *kafkaConsumer) refresh(ctx context.Context) bool {
+	c := make(chan struct{})
+	select {
+	case k.refreshReq <- c:
+	case <-ctx.Done():
+		return false
+	}
+	select {
+	case <-c:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (k *kafkaConsumer) partList() []*kpart {
+	ps := make([]*kpart, 0, len(k.parts))
+	for _, p := range k.parts {
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b *kpart) int { return int(a.id - b.id) })
+	return ps
+}
+
+// assigned starts an engine for each partition given to this member.
+func (k *kafkaConsumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, ps := range m {
+		for _, id := range ps {
+			k.parts[id] = newKPart(k, k.cfg.Kafka.Topic, id)
+			k.st.assigned.Add(1)
+		}
+	}
+	k.log.Info("kafka partitions assigned", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
+}
+
+// revoked commits what the revoked partitions' state no longer needs and
+// drops the state: the next owner replays from the commit.
+func (k *kafkaConsumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	var ps []*kpart
+	for _, id := range m[k.cfg.Kafka.Topic] {
+		if p := k.parts[id]; p != nil {
+			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		return
+	}
+	k.storeAlerts(ctx)
+	k.commit(ctx, ps, true)
+	for _, p := range ps {
+		delete(k.parts, p.id)
+		k.st.revoked.Add(1)
+	}
+	k.log.Info("kafka partitions revoked", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
+	k.publish(time.Now())
+}
+
+// lost drops partitions without committing: the group has given them to
+// another member already.
+func (k *kafkaConsumer) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, id := range m[k.cfg.Kafka.Topic] {
+		if k.parts[id] != nil {
+			delete(k.parts, id)
+			k.st.lost.Add(1)
+		}
+	}
+	k.pending = k.pending[:0]
+	k.log.Warn("kafka partitions lost", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
+	k.publish(time.Now())
+}
+
+// commitMeta is the prefix of the commit metadata saying how far the
+// committing owner had taken the partition.
+const commitMeta = "vigil taken="
+
+// offsetsFetched reads how far each partition's last owner had taken it,
+// to count what this member takes again as a replay.
+func (k *kafkaConsumer) offsetsFetched(_ context.Context, _ *kgo.Client, resp *kmsg.OffsetFetchResponse) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	read := func(topic string, p int32, meta *string) {
+		if topic != k.cfg.Kafka.Topic || meta == nil || !strings.HasPrefix(*meta, commitMeta) {
+			return
+		}
+		if off, err := strconv.ParseInt(strings.TrimPrefix(*meta, commitMeta), 10, 64); err == nil {
+			k.replayTo[p] = off
+		}
+	}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			read(t.Topic, p.Partition, p.Metadata)
+		}
+	}
+	for _, g := range resp.Groups {
+		for _, t := range g.Topics {
+			for _, p := range t.Partitions {
+				read(t.Topic, p.Partition, p.Metadata)
+			}
+		}
+	}
+	return nil
+}
+
+// commit commits each partition's safe offset (kpart.safeOffset) that
+// moved; with all, also those that did not, to record how far the
+// partition was taken (a revocation, a stop).
+func (k *kafkaConsumer) commit(ctx context.Context, ps []*kpart, all bool) {
+	if k.holdCommit || len(k.pending) > 0 {
+		return
+	}
+	offs := map[int32]kgo.EpochOffset{}
+	meta := map[int32]string{}
+	for _, p := range ps {
+		off := p.safeOffset(k.horizon)
+		if off < 0 || (off <= p.committed && !all) {
+			continue
+		}
+		offs[p.id] = kgo.EpochOffset{Epoch: -1, Offset: off}
+		meta[p.id] = commitMeta + strconv.FormatInt(p.next, 10)
+	}
+	if len(offs) == 0 {
+		return
+	}
+	cctx := kgo.PreCommitFnContext(ctx, func(req *kmsg.OffsetCommitRequest) error {
+		for i := range req.Topics {
+			for j := range req.Topics[i].Partitions {
+				rp := &req.Topics[i].Partitions[j]
+				if m, ok := meta[rp.Partition]; ok {
+					rp.Metadata = &m
+				}
+			}
+		}
+		return nil
+	})
+	var failed error
+	k.cl.CommitOffsetsSync(cctx, map[string]map[int32]kgo.EpochOffset{k.cfg.Kafka.Topic: offs},
+		func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+			if err != nil {
+				failed = err
+				clear(offs)
+				return
+			}
+			for _, t := range resp.Topics {
+				for _, p := range t.Partitions {
+					if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+						failed = fmt.Errorf("partition %d: %w", p.Partition, err)
+						delete(offs, p.Partition)
+					}
+				}
+			}
+		})
+	if failed != nil {
+		k.st.commitErrors.Add(1)
+		k.log.Error("kafka commit", "err", failed)
+	}
+	for _, p := range ps {
+		if o, ok := offs[p.id]; ok {
+			p.committedTo(o.Offset)
+		}
+	}
+	k.st.commits.Add(1)
+}
+
+// storeAlerts sends the alerts raised to the alerts topic and stores
+// them; the commit that follows passes their events only once both are
+// done.
+func (k *kafkaConsumer) storeAlerts(ctx context.Context) {
+	if len(k.pending) == 0 {
+		return
+	}
+	fields := k.rs.Fields()
+	recs := make([]store.Alert, len(k.pending))
+	for i, a := range k.pending {
+		recs[i] = store.FromAlert(a, fields)
+	}
+	k.st.alerts.Add(int64(len(recs)))
+	if k.cfg.Kafka.AlertsTopic != "" {
+		var errs atomic.Int64
+		for i := range recs {
+			k.cl.Produce(context.Background(), alertRecord(&recs[i]), func(_ *kgo.Record, err error) {
+				if err != nil {
+					errs.Add(1)
+				}
+			})
+		}
+		if err := k.cl.Flush(context.Background()); err != nil || errs.Load() > 0 {
+			k.st.produceErrors.Add(max(errs.Load(), 1))
+			k.log.Error("kafka alerts topic: alerts not sent; offsets are held until a restart sends them", "alerts", errs.Load(), "err", err)
+			k.holdCommit = true
+		} else {
+			k.st.produced.Add(int64(len(recs)))
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		fresh, err := k.alerts.PutNew(context.Background(), recs)
+		if err == nil {
+			k.st.stored.Add(int64(len(fresh)))
+			break
+		}
+		k.st.storeErrors.Add(1)
+		k.log.Error("storing alerts", "alerts", len(recs), "attempt", attempt+1, "err", err)
+		if attempt == 4 {
+			k.holdCommit = true
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	clear(k.pending)
+	k.pending = k.pending[:0]
+}
+
+// publish makes the partitions' progress readable by the API.
+func (k *kafkaConsumer) publish(now time.Time) {
+	k.lastStats = now
+	st := make([]KafkaPartitionStat, 0, len(k.parts))
+	for _, p := range k.partList() {
+		st = append(st, p.stat(now))
+	}
+	k.statsPtr.Store(&st)
+}
+
+// partitions returns the assigned partitions' progress, as last published.
+func (k *kafkaConsumer) partitions() []KafkaPartitionStat {
+	if p := k.statsPtr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// statsJSON is the consumer's section of /api/stats.
+func (k *kafkaConsumer) statsJSON() map[string]any {
+	member, gen := k.cl.GroupMetadata()
+	return map[string]any{
+		"topic": k.cfg.Kafka.Topic, "group": k.cfg.Kafka.Group, "member": member, "generation": gen,
+		"assignment": k.partitions(),
+		"counters": map[string]int64{
+			"records": k.st.records.Load(), "poison": k.st.poison.Load(),
+			"alerts_raised": k.st.alerts.Load(), "alerts_stored": k.st.stored.Load(), "alerts_produced": k.st.produced.Load(),
+			"produce_errors": k.st.produceErrors.Load(), "store_errors": k.st.storeErrors.Load(),
+			"commits": k.st.commits.Load(), "commit_errors": k.st.commitErrors.Load(),
+			"partitions_assigned": k.st.assigned.Load(), "partitions_revoked": k.st.revoked.Load(), "partitions_lost": k.st.lost.Load(),
+			"replays": k.st.replays.Load(), "fetch_errors": k.st.fetchErrors.Load(),
+		},
+	}
+}
+
+// startKafka joins the consumer groups Config.Kafka asks for (runKafka
+// then starts consuming).
+func (s *Server) startKafka(rules []*rule.Rule, opt engine.Options) error {
+	kc := &s.cfg.Kafka
+	if !kc.enabled() {
+		return nil
+	}
+	if kc.Topic != "" {
+		k, err := newKafkaConsumer(&s.cfg, rules, opt, s.alerts, s.log)
+		if err != nil {
+			return err
+		}
+		s.kafka = k
+	}
+	if kc.AlertsConsume {
+		v, err := newAlertsView(kc, s.alerts, s.log)
+		if err != nil {
+			if s.kafka != nil {
+				s.kafka.cl.Close()
+			}
+			return err
+		}
+		s.view = v
+	}
+	return nil
+}
+
+func (s *Server) runKafka(ctx context.Context) {
+	if s.kafka != nil {
+		s.done.Add(1)
+		go s.kafka.run(ctx, &s.done)
+	}
+	if s.view != nil {
+		s.done.Add(1)
+		go s.view.run(ctx, &s.done)
+	}
+}
+
+// KafkaPartitions returns the progress of the events topic's partitions
+// assigned to this server (nil without Kafka), as published at most a
+// second ago.
+func (s *Server) KafkaPartitions() []KafkaPartitionStat {
+	if s.kafka == nil {
+		return nil
+	}
+	return s.kafka.partitions()
+}
+
+// KafkaRefresh evaluates every Kafka event taken so far as if no later
+// one could come, stores the alerts and commits; false if ctx ended
+// first or the server consumes no topic.
+func (s *Server) KafkaRefresh(ctx context.Context) bool {
+	return s.kafka != nil && s.kafka.refresh(ctx)
+}
