@@ -218,7 +218,7 @@ type KafkaPartitionStat struct {
 	Poison        int64   `json:"poison"`   // records skipped: not a document, too large
 	Replayed      int64   `json:"replayed"` // records a previous owner had taken, taken again
 	Alerts        int64   `json:"alerts"`
-	Buffered      int     `json:"buffered"` // events waiting for the watermark
+	Buffered      int     `json:"buffered"`    // events waiting for the watermark
 	Partials      int64   `json:"partials"`    // partial sequences in flight
 	StateBytes    int64   `json:"state_bytes"` // the sequences' own state, estimated
 	Marks         int     `json:"marks"`

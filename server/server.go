@@ -36,7 +36,7 @@ type Server struct {
 	pipe    *pipeline
 	kafka   *kafkaConsumer // nil without Config.Kafka.Topic
 	view    *alertsView    // nil without Config.Kafka.AlertsConsume
-	webhook *webhook // nil without Config.Webhook
+	webhook *webhook       // nil without Config.Webhook
 	metrics *metrics
 	handler http.Handler
 
