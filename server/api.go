@@ -230,6 +230,12 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	if w := s.webhook; w != nil {
 		out["webhook"] = map[string]int64{"sent": w.sent.Load(), "failed": w.failed.Load(), "dropped": w.dropped.Load(), "queued": int64(len(w.queue))}
 	}
+	if s.kafka != nil {
+		out["kafka"] = s.kafka.statsJSON()
+	}
+	if v := s.view; v != nil {
+		out["kafka_alerts_view"] = map[string]int64{"records": v.records.Load(), "stored": v.stored.Load(), "bad": v.bad.Load(), "store_errors": v.storeErrors.Load()}
+	}
 	if wm != minTime {
 		out["watermark"] = time.Unix(0, wm).UTC().Format(time.RFC3339Nano)
 		out["lag_seconds"] = time.Since(time.Unix(0, wm)).Seconds()

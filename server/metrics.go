@@ -47,6 +47,9 @@ func newMetrics(s *Server) *metrics {
 		counter("webhook_failed_total", "Alerts the webhook did not take after retries.", func() float64 { return float64(w.failed.Load()) })
 		counter("webhook_dropped_total", "Alerts dropped because the webhook queue was full.", func() float64 { return float64(w.dropped.Load()) })
 	}
+	if s.kafka != nil {
+		registerKafkaMetrics(reg, s.kafka)
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return &metrics{reg: reg, handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
 }

@@ -41,6 +41,13 @@ Every flag can also be set in a TOML file (--config; keys are the flag names,
 e.g. listen = "0.0.0.0:9200", rules = ["rules/"]) or in the environment as
 VIGIL_<FLAG> (VIGIL_LISTEN, VIGIL_API_KEY, ...); flags win over the
 environment, which wins over the file.
+
+With --kafka-brokers and --kafka-topic the instance is also a member of a
+Kafka consumer group: the instances of one group split the topic's
+partitions (events keyed by host), each partition evaluated by its own
+engine, offsets committed only past what the rules' state no longer
+needs. --kafka-alerts-topic sends every alert to a topic (keyed by alert
+id); --kafka-alerts-consume makes an instance store them all.
 `
 
 type serveCmd struct{}
@@ -76,6 +83,16 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Webhook, "webhook", "", "also POST each new alert (a JSON document) to this `URL`, with retries")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for performance work)")
+	var kafkaBrokers string
+	fs.StringVar(&kafkaBrokers, "kafka-brokers", "", "consume events from Kafka: seed brokers `host:port,...` (with --kafka-topic)")
+	fs.StringVar(&cfg.Kafka.Topic, "kafka-topic", "", "Kafka `topic` of events (ECS or raw winlog JSON, one document per record, keyed by host)")
+	fs.StringVar(&cfg.Kafka.Group, "kafka-group", "vigil", "Kafka consumer `group`: the instances in one group split the topic's partitions")
+	fs.StringVar(&cfg.Kafka.Index, "kafka-index", "logs-kafka-default", "`index` of Kafka documents that name none (no _index, no data_stream, not a raw Windows record)")
+	fs.StringVar(&cfg.Kafka.AlertsTopic, "kafka-alerts-topic", "", "also send every alert to this Kafka `topic`, keyed by alert id")
+	fs.BoolVar(&cfg.Kafka.AlertsConsume, "kafka-alerts-consume", false, "store the alerts of --kafka-alerts-topic too: this instance holds every instance's alerts")
+	fs.StringVar(&cfg.Kafka.AlertsGroup, "kafka-alerts-group", "", "consumer `group` of --kafka-alerts-consume (default: the --kafka-group name + \"-alerts-view\"; one per merged view)")
+	fs.DurationVar(&cfg.Kafka.SessionTimeout, "kafka-session-timeout", 45*time.Second, "how long the group waits for a silent instance before its partitions go to the others")
+	fs.IntVar(&cfg.Kafka.MaxRecordBytes, "kafka-max-record-bytes", 8<<20, "larger Kafka records are skipped and counted")
 	var maxPending int
 	fs.IntVar(&maxPending, "max-pending", 0, "cap on each sequence rule's pending state (join keys; 0: the engine's default, 100,000); beyond it the oldest key is evicted and counted")
 	var ff fidelityFlags
@@ -96,6 +113,9 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 		cfg.Durability = store.Async
 	default:
 		return usageError("serve: --durability %q (want request or async)", durability)
+	}
+	if kafkaBrokers != "" {
+		cfg.Kafka.Brokers = strings.Split(kafkaBrokers, ",")
 	}
 	cfg.APIKeys = apiKeys
 	for _, u := range users {
