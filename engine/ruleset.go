@@ -29,12 +29,16 @@ type RuleSet struct {
 	// and shared by the engines (each keeps its last few lookups).
 	mu     sync.Mutex
 	routes map[string]*routeSet
+
+	hostSlots [len(hostFields)]int // see PartitionKey
+	splitState
 }
 
 // compiled is one rule as compiled: shared by every engine, never changed
 // after Compile.
 type compiled struct {
 	idx      int // in RuleSet.rules, and Engine.live
+	order    int // in the rule set Compile made: the order of alerts (see Split)
 	rule     *rule.Rule
 	kind     kind
 	patterns patternSet
@@ -82,6 +86,9 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 	rs := &RuleSet{opt: opt, schema: s, routes: make(map[string]*routeSet)}
 	rs.fields = alert.Register(s, opt.Fields...)
 	rs.catSlot = s.Slot("event.category")
+	for i, f := range hostFields {
+		rs.hostSlots[i] = s.Slot(f)
+	}
 	statuses := make([]Status, len(rules))
 	for i, r := range rules {
 		statuses[i] = Status{Rule: r, State: OK}
@@ -99,6 +106,7 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 			continue
 		}
 		c.idx = len(rs.rules)
+		c.order = c.idx
 		rs.rules = append(rs.rules, c)
 		if _, ok := c.kind.(*threatKind); ok {
 			rs.threats = append(rs.threats, c)

@@ -12,8 +12,9 @@ import (
 // sequenceKind is an EQL sequence rule: a state machine per join key (see
 // package sequence), results through the program's head and tail pipes.
 type sequenceKind struct {
-	spec *sequence.Spec
-	ops  []sequence.PipeOp
+	spec  *sequence.Spec
+	ops   []sequence.PipeOp
+	names [][]string // join key names per stage, then until (see Locality)
 }
 
 // sampleKind is an EQL sample rule.
@@ -38,7 +39,7 @@ func compileStages(rs *RuleSet, c *compiled, p *eql.Program) (kind, error) {
 	if _, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: rs.opt.MaxPending}); err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 	}
-	return &sequenceKind{spec: spec, ops: PipeOps(p)}, nil
+	return &sequenceKind{spec: spec, ops: PipeOps(p), names: keyNames(p)}, nil
 }
 
 // newPipe makes the pipes a rule's results go through to become alerts.
