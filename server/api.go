@@ -233,6 +233,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	if s.kafka != nil {
 		out["kafka"] = s.kafka.statsJSON()
 	}
+	if s.shared != nil {
+		out["kafka_shared"] = s.shared.statsJSON()
+	}
 	if v := s.view; v != nil {
 		out["kafka_alerts_view"] = map[string]int64{"records": v.records.Load(), "stored": v.stored.Load(), "bad": v.bad.Load(), "store_errors": v.storeErrors.Load()}
 	}

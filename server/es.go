@@ -266,13 +266,16 @@ func (s *Server) accept(w http.ResponseWriter, items []item) {
 }
 
 // refresh is POST /_refresh: it returns once everything acknowledged so
-// far is evaluated as if no later event could come before it, and the
-// alerts are stored.
+// far (and every Kafka record taken) is evaluated as if no later event
+// could come before it, and the alerts are stored.
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	done := make(chan struct{})
 	s.pipe.queue.push(job{refresh: done})
 	select {
 	case <-done:
+		if s.kafka != nil && !s.kafka.refresh(r.Context()) {
+			return
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"_shards": map[string]int{"total": 1, "successful": 1, "failed": 0}})
 	case <-r.Context().Done():
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
-	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/rule"
@@ -49,6 +48,10 @@ type KafkaConfig struct {
 	SessionTimeout time.Duration
 	// CommitInterval is how often offsets are committed (1s).
 	CommitInterval time.Duration
+	// SharedTopic takes the events of rules whose state spans hosts
+	// (Topic + "-shared"); it needs one partition (or all its records go
+	// to one: they share a key).
+	SharedTopic string
 	// ClientID names this member to the brokers ("vigil").
 	ClientID string
 }
@@ -74,6 +77,9 @@ func (c *KafkaConfig) defaults() {
 	}
 	if c.CommitInterval <= 0 {
 		c.CommitInterval = time.Second
+	}
+	if c.SharedTopic == "" && c.Topic != "" {
+		c.SharedTopic = c.Topic + "-shared"
 	}
 	if c.ClientID == "" {
 		c.ClientID = "vigil"
@@ -106,8 +112,14 @@ type kafkaConsumer struct {
 	log    *slog.Logger
 	alerts *store.Alerts
 	rs     *engine.RuleSet // compiled for the consumer alone: its schema is the consumer goroutine's
-	opener *input.Opener
-	cl     *kgo.Client
+	local  *engine.RuleSet // host-local rules: one engine per partition
+	shared *engine.RuleSet // rules across hosts (nil for none): forwarded to the shared topic
+	// sharedTopic is where events the shared rules want go ("" without
+	// shared rules); numParts the events topic's partition count.
+	sharedTopic string
+	numParts    int
+	opener      *input.Opener
+	cl          *kgo.Client
 
 	horizon int64 // ns of event time the rules' state reaches back, plus the lateness
 
@@ -115,8 +127,7 @@ type kafkaConsumer struct {
 	parts    map[int32]*kpart
 	replayTo map[int32]int64 // per partition, the offset the last owner had taken (commit metadata)
 
-	pending    []*alert.Alert // raised, not yet stored
-	holdCommit bool           // alerts could not be stored or sent: offsets stay until a restart
+	out        *alertOut
 	lastCommit time.Time
 	lastStats  time.Time
 
@@ -131,6 +142,7 @@ type kafkaStats struct {
 	records, poison, late, evaluated atomic.Int64
 	alerts, stored, produced         atomic.Int64
 	produceErrors, storeErrors       atomic.Int64
+	forwarded, forwardErrors         atomic.Int64 // events sent to the shared topic
 	commits, commitErrors            atomic.Int64
 	assigned, revoked, lost          atomic.Int64 // partitions
 	replays                          atomic.Int64 // partitions taken over with records a previous owner had taken
@@ -145,7 +157,13 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	k := &kafkaConsumer{cfg: cfg, log: log.With("kafka", cfg.Kafka.Topic), alerts: alerts, rs: rs,
 		parts: map[int32]*kpart{}, replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{})}
 	k.opener = input.NewOpener(input.Options{Schema: rs.Schema(), Index: cfg.Kafka.Index, MaxRecord: cfg.Kafka.MaxRecordBytes})
-	h, unbounded := rs.Horizon()
+	k.local, k.shared = rs.Split()
+	if k.shared.Len() == 0 {
+		k.shared = nil
+	} else {
+		k.sharedTopic = cfg.Kafka.SharedTopic
+	}
+	h, unbounded := k.local.Horizon()
 	if unbounded || h > cfg.StateHorizon {
 		h = cfg.StateHorizon
 	}
@@ -181,6 +199,16 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
 	k.cl = cl
+	if k.sharedTopic != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		k.numParts, err = partitionCount(ctx, cl, kc.Topic)
+		cancel()
+		if err != nil {
+			cl.Close()
+			return nil, fmt.Errorf("kafka: %w", err)
+		}
+	}
+	k.out = &alertOut{cl: cl, topic: kc.AlertsTopic, alerts: alerts, fields: rs.Fields(), st: &k.st, log: k.log}
 	return k, nil
 }
 
@@ -208,8 +236,14 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 				return // revoked meanwhile
 			}
 			p.hw = f.HighWatermark
-			if len(f.Records) > 0 && p.next < 0 && f.Records[0].Offset < p.replayTo {
-				k.st.replays.Add(1)
+			if len(f.Records) > 0 && p.next < 0 {
+				// The commit metadata is read after the assignment.
+				if off, ok := k.replayTo[p.id]; ok {
+					p.replayTo = off
+				}
+				if f.Records[0].Offset < p.replayTo {
+					k.st.replays.Add(1)
+				}
 			}
 			records, poison := p.records, p.poison
 			p.take(k, f.Records, now)
@@ -220,18 +254,19 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 			p.release(now)
 			p.idle(now, k.cfg.IdleTimeout)
 		}
+		k.markWatermarks(now)
 		select {
 		case c := <-k.refreshReq:
 			for _, p := range k.parts {
 				p.refresh()
 			}
-			k.storeAlerts(ctx)
+			k.out.send()
 			k.commit(context.Background(), k.partList(), true)
 			k.publish(now)
 			close(c)
 		default:
 		}
-		k.storeAlerts(ctx)
+		k.out.send()
 		if now.Sub(k.lastCommit) >= k.cfg.Kafka.CommitInterval {
 			k.commit(ctx, k.partList(), false)
 			k.lastCommit = now
@@ -243,7 +278,7 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 		k.cl.AllowRebalance()
 	}
 	k.mu.Lock()
-	k.storeAlerts(context.Background())
+	k.out.send()
 	k.commit(context.Background(), k.partList(), true)
 	k.publish(time.Now())
 	k.mu.Unlock()
@@ -303,7 +338,7 @@ func (k *kafkaConsumer) revoked(ctx context.Context, _ *kgo.Client, m map[string
 	if len(ps) == 0 {
 		return
 	}
-	k.storeAlerts(ctx)
+	k.out.send()
 	k.commit(ctx, ps, true)
 	for _, p := range ps {
 		delete(k.parts, p.id)
@@ -324,7 +359,7 @@ func (k *kafkaConsumer) lost(_ context.Context, _ *kgo.Client, m map[string][]in
 			k.st.lost.Add(1)
 		}
 	}
-	k.pending = k.pending[:0]
+	k.out.drop()
 	k.log.Warn("kafka partitions lost", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
 	k.publish(time.Now())
 }
@@ -365,7 +400,7 @@ func (k *kafkaConsumer) offsetsFetched(_ context.Context, _ *kgo.Client, resp *k
 // moved; with all, also those that did not, to record how far the
 // partition was taken (a revocation, a stop).
 func (k *kafkaConsumer) commit(ctx context.Context, ps []*kpart, all bool) {
-	if k.holdCommit || len(k.pending) > 0 {
+	if !k.out.settled() {
 		return
 	}
 	offs := map[int32]kgo.EpochOffset{}
@@ -421,54 +456,6 @@ func (k *kafkaConsumer) commit(ctx context.Context, ps []*kpart, all bool) {
 	k.st.commits.Add(1)
 }
 
-// storeAlerts sends the alerts raised to the alerts topic and stores
-// them; the commit that follows passes their events only once both are
-// done.
-func (k *kafkaConsumer) storeAlerts(ctx context.Context) {
-	if len(k.pending) == 0 {
-		return
-	}
-	fields := k.rs.Fields()
-	recs := make([]store.Alert, len(k.pending))
-	for i, a := range k.pending {
-		recs[i] = store.FromAlert(a, fields)
-	}
-	k.st.alerts.Add(int64(len(recs)))
-	if k.cfg.Kafka.AlertsTopic != "" {
-		var errs atomic.Int64
-		for i := range recs {
-			k.cl.Produce(context.Background(), alertRecord(&recs[i]), func(_ *kgo.Record, err error) {
-				if err != nil {
-					errs.Add(1)
-				}
-			})
-		}
-		if err := k.cl.Flush(context.Background()); err != nil || errs.Load() > 0 {
-			k.st.produceErrors.Add(max(errs.Load(), 1))
-			k.log.Error("kafka alerts topic: alerts not sent; offsets are held until a restart sends them", "alerts", errs.Load(), "err", err)
-			k.holdCommit = true
-		} else {
-			k.st.produced.Add(int64(len(recs)))
-		}
-	}
-	for attempt := 0; ; attempt++ {
-		fresh, err := k.alerts.PutNew(context.Background(), recs)
-		if err == nil {
-			k.st.stored.Add(int64(len(fresh)))
-			break
-		}
-		k.st.storeErrors.Add(1)
-		k.log.Error("storing alerts", "alerts", len(recs), "attempt", attempt+1, "err", err)
-		if attempt == 4 {
-			k.holdCommit = true
-			break
-		}
-		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
-	}
-	clear(k.pending)
-	k.pending = k.pending[:0]
-}
-
 // publish makes the partitions' progress readable by the API.
 func (k *kafkaConsumer) publish(now time.Time) {
 	k.lastStats = now
@@ -517,6 +504,14 @@ func (s *Server) startKafka(rules []*rule.Rule, opt engine.Options) error {
 			return err
 		}
 		s.kafka = k
+		if k.shared != nil {
+			r, err := newSharedRunner(&s.cfg, k.shared, k.out, s.log)
+			if err != nil {
+				k.cl.Close()
+				return err
+			}
+			s.shared = r
+		}
 	}
 	if kc.AlertsConsume {
 		v, err := newAlertsView(kc, s.alerts, s.log)
@@ -535,6 +530,10 @@ func (s *Server) runKafka(ctx context.Context) {
 	if s.kafka != nil {
 		s.done.Add(1)
 		go s.kafka.run(ctx, &s.done)
+	}
+	if s.shared != nil {
+		s.done.Add(1)
+		go s.shared.run(ctx, &s.done)
 	}
 	if s.view != nil {
 		s.done.Add(1)

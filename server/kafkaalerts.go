@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/store"
 )
 
@@ -35,9 +36,9 @@ const (
 )
 
 // alertRecord makes the alerts-topic record of a stored alert.
-func alertRecord(a *store.Alert) *kgo.Record {
+func alertRecord(a *store.Alert, topic string) *kgo.Record {
 	h := func(k, v string) kgo.RecordHeader { return kgo.RecordHeader{Key: k, Value: []byte(v)} }
-	return &kgo.Record{Key: []byte(a.ID), Value: a.Doc, Headers: []kgo.RecordHeader{
+	return &kgo.Record{Topic: topic, Key: []byte(a.ID), Value: a.Doc, Headers: []kgo.RecordHeader{
 		h(hdrTime, a.Time.UTC().Format(time.RFC3339Nano)),
 		h(hdrRaised, a.Raised.UTC().Format(time.RFC3339Nano)),
 		h(hdrRuleID, a.RuleID), h(hdrRuleName, a.RuleName), h(hdrSeverity, a.Severity),
@@ -77,6 +78,75 @@ func alertFromRecord(r *kgo.Record) (store.Alert, error) {
 		return store.Alert{}, errAlertRecord
 	}
 	return a, nil
+}
+
+// alertOut takes the alerts a Kafka consumer's engines raise to the alerts
+// topic and the store; a commit waits until both have them (settled).
+type alertOut struct {
+	cl      *kgo.Client
+	topic   string // "" for none
+	alerts  *store.Alerts
+	fields  *alert.Fields
+	st      *kafkaStats
+	log     *slog.Logger
+	pending []*alert.Alert // raised, not yet stored
+	// hold is set when alerts could not be stored or sent: offsets stay
+	// where they are until a restart raises the alerts again.
+	hold bool
+}
+
+// settled reports whether offsets may be committed.
+func (o *alertOut) settled() bool { return !o.hold && len(o.pending) == 0 }
+
+// drop forgets the alerts raised (partitions lost: their next owner
+// raises them again).
+func (o *alertOut) drop() {
+	clear(o.pending)
+	o.pending = o.pending[:0]
+}
+
+// send sends the alerts raised to the alerts topic, waits for every
+// record the client is producing (forwarded events too), then stores the
+// alerts; the commit that follows passes their events only once all that
+// is done.
+func (o *alertOut) send() {
+	recs := make([]store.Alert, len(o.pending))
+	for i, a := range o.pending {
+		recs[i] = store.FromAlert(a, o.fields)
+	}
+	o.st.alerts.Add(int64(len(recs)))
+	var errs atomic.Int64
+	if o.topic != "" {
+		for i := range recs {
+			o.cl.Produce(context.Background(), alertRecord(&recs[i], o.topic), func(_ *kgo.Record, err error) {
+				if err != nil {
+					errs.Add(1)
+				}
+			})
+		}
+	}
+	if err := o.cl.Flush(context.Background()); err != nil || errs.Load() > 0 || o.st.forwardErrors.Load() > 0 {
+		o.st.produceErrors.Add(max(errs.Load(), 1))
+		o.log.Error("kafka: alerts or forwarded events not sent; offsets are held until a restart sends them", "alerts", errs.Load(), "err", err)
+		o.hold = true
+	} else if o.topic != "" {
+		o.st.produced.Add(int64(len(recs)))
+	}
+	for attempt := 0; len(recs) > 0; attempt++ {
+		fresh, err := o.alerts.PutNew(context.Background(), recs)
+		if err == nil {
+			o.st.stored.Add(int64(len(fresh)))
+			break
+		}
+		o.st.storeErrors.Add(1)
+		o.log.Error("storing alerts", "alerts", len(recs), "attempt", attempt+1, "err", err)
+		if attempt == 4 {
+			o.hold = true
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+	o.drop()
 }
 
 // alertsView stores every alert of the alerts topic in this server's

@@ -20,15 +20,14 @@ import (
 // dropped and the partition's next owner rebuilds it from the committed
 // offset.
 type kpart struct {
+	k     *kafkaConsumer
 	topic string
 	id    int32
 	eng   *engine.Engine
 	src   *order.Sources
 	dec   *input.RecordDecoder
 
-	// marks are the record batches evaluated, oldest first, with the
-	// latest event time of each: what the commit may pass.
-	marks       []kmark
+	marks       kmarks
 	next        int64 // the offset after the last record taken; -1 before the first
 	committed   int64 // the last offset committed; -1 for none
 	replayTo    int64 // a previous owner took records up to here: below it is a replay
@@ -36,9 +35,19 @@ type kpart struct {
 	maxSeen     int64
 	lastArrival time.Time
 	free        []*event.Event
+	assignedAt  time.Time
+	// raw holds the documents of buffered events the shared rules want,
+	// to forward once evaluated (see kafkaConsumer.forward).
+	raw      map[*event.Event][]byte
+	marked   int64 // the watermark last forwarded as a marker
+	lastMark time.Time
 
 	records, events, late, poison, replayed, alerts int64
 }
+
+// kmarks are the record batches of a partition taken, oldest first, with
+// the latest event time of each: what an offset commit may pass.
+type kmarks struct{ m []kmark }
 
 // kmark is a batch of records from offset first with events up to maxTime.
 type kmark struct {
@@ -46,18 +55,60 @@ type kmark struct {
 	maxTime int64
 }
 
-// maxMarks bounds a partition's marks; beyond it neighbours are merged
+// maxMarks bounds a partition's marks; beyond it the oldest two are merged
 // (the commit then passes records in coarser steps).
 const maxMarks = 4096
 
+// add records a batch from offset first whose latest event is at maxTime
+// (minTime: none).
+func (ms *kmarks) add(first, maxTime int64) {
+	ms.m = append(ms.m, kmark{first: first, maxTime: maxTime})
+	if len(ms.m) > maxMarks {
+		ms.m[1] = kmark{first: ms.m[0].first, maxTime: max(ms.m[0].maxTime, ms.m[1].maxTime)}
+		ms.m = ms.m[1:]
+	}
+}
+
+// safe is the offset a commit may pass up to: the first batch that holds
+// an event within horizon of the watermark wm (the rules' state may still
+// need it, or it is not evaluated yet), else next (the offset after the
+// last record taken; -1 for none). Everything before it is evaluated,
+// its alerts stored, and no state can need it again.
+func (ms *kmarks) safe(wm, horizon, next int64) int64 {
+	if next < 0 {
+		return -1
+	}
+	if wm == minTime {
+		if len(ms.m) > 0 {
+			return ms.m[0].first
+		}
+		return next
+	}
+	limit := wm - horizon
+	for _, m := range ms.m {
+		if m.maxTime >= limit {
+			return m.first
+		}
+	}
+	return next
+}
+
+// trim forgets the batches before a committed offset (one that safe
+// returned: a batch's first offset, or next).
+func (ms *kmarks) trim(off int64) {
+	i := 0
+	for i < len(ms.m) && ms.m[i].first < off {
+		i++
+	}
+	ms.m = append(ms.m[:0], ms.m[i:]...)
+}
+
 func newKPart(k *kafkaConsumer, topic string, id int32) *kpart {
-	p := &kpart{topic: topic, id: id, next: -1, committed: -1, replayTo: -1, hw: -1, maxSeen: minTime}
-	p.eng = k.rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { k.pending = append(k.pending, a); p.alerts++ }))
+	p := &kpart{k: k, topic: topic, id: id, next: -1, committed: -1, replayTo: -1, hw: -1, maxSeen: minTime, marked: minTime,
+		assignedAt: time.Now(), raw: map[*event.Event][]byte{}}
+	p.eng = k.local.NewEngine(alert.SinkFunc(func(a *alert.Alert) { k.out.pending = append(k.out.pending, a); p.alerts++ }))
 	p.src = order.NewSources(k.rs.Schema(), k.cfg.Lateness, k.cfg.IdleTimeout, k.cfg.MaxBuffered)
 	p.dec = k.opener.NewRecordDecoder(topic + "/" + strconv.Itoa(int(id)))
-	if off, ok := k.replayTo[id]; ok {
-		p.replayTo = off
-	}
 	return p
 }
 
@@ -85,16 +136,14 @@ func (p *kpart) take(k *kafkaConsumer, recs []*kgo.Record, now time.Time) {
 			continue
 		}
 		p.events++
+		if k.shared != nil && k.shared.Wants(ev.Index) {
+			p.raw[ev] = r.Value
+		}
 		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)
 		p.src.Push(ev, now, p.evaluate, func() { p.late++ })
 	}
-	p.marks = append(p.marks, kmark{first: recs[0].Offset, maxTime: maxTime})
-	if len(p.marks) > maxMarks {
-		// Merge the two oldest: the pair is passed when both are.
-		p.marks[1] = kmark{first: p.marks[0].first, maxTime: max(p.marks[0].maxTime, p.marks[1].maxTime)}
-		p.marks = p.marks[1:]
-	}
+	p.marks.add(recs[0].Offset, maxTime)
 	p.lastArrival = now
 }
 
@@ -125,6 +174,9 @@ func (p *kpart) refresh() {
 
 func (p *kpart) evaluate(ev *event.Event) {
 	p.eng.Process(ev)
+	if len(p.raw) > 0 {
+		p.k.forward(p, ev)
+	}
 	if len(p.free) < maxFree && ev.Footprint() <= maxReused {
 		ev.Recycle()
 		p.free = append(p.free, ev)
@@ -140,48 +192,23 @@ func (p *kpart) newEvent() *event.Event {
 	return new(event.Event)
 }
 
-// safeOffset is the offset the group may commit for the partition: the
-// first record that may still matter to the rules' state, that is whose
-// batch holds an event within horizon of the watermark (or is not
-// evaluated yet). Everything before it is evaluated, its alerts stored,
-// and no state can need it again. It returns -1 when nothing was taken.
+// safeOffset is the offset the group may commit for the partition (see
+// kmarks.safe); -1 when nothing was taken.
 func (p *kpart) safeOffset(horizon int64) int64 {
-	if p.next < 0 {
-		return -1
-	}
-	wm := p.eng.Watermark()
-	if wm == minTime {
-		if len(p.marks) > 0 {
-			return p.marks[0].first
-		}
-		return p.next
-	}
-	limit := wm - horizon
-	for _, m := range p.marks {
-		if m.maxTime >= limit {
-			return m.first
-		}
-	}
-	return p.next
+	return p.marks.safe(p.eng.Watermark(), horizon, p.next)
 }
 
-// committedTo forgets the marks before a committed offset.
+// committedTo records a commit.
 func (p *kpart) committedTo(off int64) {
 	p.committed = off
-	i := 0
-	for i < len(p.marks) && p.marks[i].first < off {
-		i++
-	}
-	// The mark at i-1 may straddle off only if off is its own first
-	// offset (safeOffset returns marks' first offsets or next).
-	p.marks = append(p.marks[:0], p.marks[i:]...)
+	p.marks.trim(off)
 }
 
 // stat is the partition's line in /api/stats and /metrics.
 func (p *kpart) stat(now time.Time) KafkaPartitionStat {
 	st := KafkaPartitionStat{Topic: p.topic, Partition: p.id, Next: p.next, Committed: p.committed, HighWatermark: p.hw,
 		Records: p.records, Events: p.events, Late: p.late, Poison: p.poison, Replayed: p.replayed, Alerts: p.alerts,
-		Buffered: p.src.Len(), Marks: len(p.marks)}
+		Buffered: p.src.Len(), Marks: len(p.marks.m)}
 	if p.hw >= 0 && p.next >= 0 {
 		st.Lag = max(p.hw-p.next, 0)
 	} else if p.hw >= 0 {

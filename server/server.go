@@ -36,6 +36,7 @@ type Server struct {
 	load    Loader
 	pipe    *pipeline
 	kafka   *kafkaConsumer // nil without Config.Kafka.Topic
+	shared  *sharedRunner  // nil without rules across hosts
 	view    *alertsView    // nil without Config.Kafka.AlertsConsume
 	webhook *webhook       // nil without Config.Webhook
 	metrics *metrics
