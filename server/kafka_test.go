@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +20,7 @@ import (
 // partitions partitions and a one-partition alerts topic.
 func fakeKafka(t testing.TB, partitions int32, opts ...kfake.Opt) *kfake.Cluster {
 	t.Helper()
-	opts = append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, "events"), kfake.SeedTopics(1, "alerts"),
+	opts = append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, "events"), kfake.SeedTopics(1, "alerts", "events-shared"),
 		kfake.GroupMinSessionTimeout(500 * time.Millisecond)}, opts...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
@@ -130,4 +133,131 @@ func partitionsOf(ts *testServer) string {
 		ps = append(ps, fmt.Sprint(p.Partition))
 	}
 	return strings.Join(ps, ",")
+}
+
+// TestKafkaPoison: a record that is not JSON and one of 100 MB sit between
+// documents of one partition; both are counted and skipped, and the
+// documents after them are evaluated: the alerts are those of the clean
+// stream.
+func TestKafkaPoison(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moves a 100 MB record")
+	}
+	c := fakeKafka(t, 1, kfake.BrokerConfigs(map[string]string{"message.max.bytes": "209715200"}))
+	docs := copies(t, 2)
+	want := expected(t, builtinRules(t), docs)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.DefaultProduceTopic("events"),
+		kgo.ProducerBatchMaxBytes(200<<20), kgo.BrokerMaxWriteBytes(256<<20), kgo.ProducerBatchCompression(kgo.NoCompression()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	huge := make([]byte, 100_000_000)
+	for i := range huge {
+		huge[i] = 'x'
+	}
+	var recs []*kgo.Record
+	for i, d := range docs {
+		recs = append(recs, &kgo.Record{Value: d.source})
+		switch i {
+		case 3:
+			recs = append(recs, &kgo.Record{Value: []byte("not json {")})
+		case len(docs) / 2:
+			recs = append(recs, &kgo.Record{Value: huge})
+		}
+	}
+	for _, r := range recs {
+		if err := cl.ProduceSync(context.Background(), r).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	huge = nil
+	in := kafkaInstance(t, c.ListenAddrs(), nil)
+	waitConsumed(t, map[int32]int64{0: int64(len(recs))}, in)
+	if !in.KafkaRefresh(context.Background()) {
+		t.Fatal("refresh failed")
+	}
+	got := in.alertIDs(t, "")
+	missing, extra := diff(want, got)
+	var st struct {
+		Kafka struct{ Counters map[string]int64 }
+	}
+	in.call(t, "GET", "/api/stats", nil, nil, &st)
+	t.Logf("records %d, poison %d, alerts %d, missing %d, extra %d", st.Kafka.Counters["records"], st.Kafka.Counters["poison"], len(got), len(missing), len(extra))
+	if st.Kafka.Counters["poison"] != 2 || st.Kafka.Counters["records"] != int64(len(recs)) {
+		t.Errorf("poison %d of records %d, want 2 of %d", st.Kafka.Counters["poison"], st.Kafka.Counters["records"], len(recs))
+	}
+	if len(missing) > 0 || len(extra) > 0 || len(want) == 0 {
+		t.Errorf("want %d alerts: missing %v, extra %v", len(want), missing, extra)
+	}
+}
+
+// TestKafkaKcat: Debian's kcat (librdkafka, the C client most shippers
+// are built on) produces the example scenario into the broker over TCP,
+// keyed by host; vigil consumes it and stores a hunt's alerts; kcat then
+// reads the alerts topic, each record keyed by its alert id. .ci/run
+// installs kcat; without VIGIL_SHARED its absence skips the test, with
+// it (CI) it fails it.
+func TestKafkaKcat(t *testing.T) {
+	kcat, err := exec.LookPath("kcat")
+	if err != nil {
+		if os.Getenv("VIGIL_SHARED") == "" {
+			t.Skip("kcat not installed")
+		}
+		t.Fatal("kcat not installed (.ci/run installs it)")
+	}
+	c := fakeKafka(t, 12)
+	broker := c.ListenAddrs()[0]
+	docs := copies(t, 5)
+	var in bytes.Buffer
+	for _, d := range docs {
+		var m struct {
+			Host struct{ Name string } `json:"host"`
+		}
+		json.Unmarshal(d.source, &m)
+		fmt.Fprintf(&in, "%s\t%s\n", m.Host.Name, d.source)
+	}
+	cmd := exec.Command(kcat, "-P", "-b", broker, "-t", "events", "-K", "\t", "-z", "snappy")
+	cmd.Stdin = &in
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("kcat -P: %v\n%s", err, out)
+	}
+	// What kcat wrote, as the broker holds it.
+	counts := map[int32]int64{}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(broker), kgo.ConsumeTopics("events"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for n := 0; n < len(docs); {
+		if ctx.Err() != nil {
+			t.Fatalf("read %d of %d records kcat wrote", n, len(docs))
+		}
+		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { counts[r.Partition]++; n++ })
+	}
+	if len(counts) < 2 {
+		t.Errorf("kcat's records went to %d partitions; keyed by host they should spread", len(counts))
+	}
+	want := expected(t, builtinRules(t), docs)
+	ts := kafkaInstance(t, c.ListenAddrs(), nil)
+	waitConsumed(t, counts, ts)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	got := ts.alertIDs(t, "")
+	if !slices.Equal(got, want) {
+		missing, extra := diff(want, got)
+		t.Errorf("missing %v\nextra %v", missing, extra)
+	}
+	out, err := exec.Command(kcat, "-C", "-b", broker, "-t", "alerts", "-e", "-q", "-f", "%k\n").Output()
+	if err != nil {
+		t.Fatalf("kcat -C: %v", err)
+	}
+	keys := strings.Fields(string(out))
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	if !slices.Equal(keys, want) {
+		t.Errorf("the alerts topic holds %d alert ids, want %d", len(keys), len(want))
+	}
+	t.Logf("kcat: %d records over %d partitions, %d alerts stored, %d alert ids read back from the alerts topic", len(docs), len(counts), len(got), len(keys))
 }
