@@ -481,7 +481,7 @@ func (k *kafkaConsumer) statsJSON() map[string]any {
 		"topic": k.cfg.Kafka.Topic, "group": k.cfg.Kafka.Group, "member": member, "generation": gen,
 		"assignment": k.partitions(),
 		"counters": map[string]int64{
-			"records": k.st.records.Load(), "poison": k.st.poison.Load(),
+			"records": k.st.records.Load(), "poison": k.st.poison.Load(), "forwarded": k.st.forwarded.Load(), "forward_errors": k.st.forwardErrors.Load(),
 			"alerts_raised": k.st.alerts.Load(), "alerts_stored": k.st.stored.Load(), "alerts_produced": k.st.produced.Load(),
 			"produce_errors": k.st.produceErrors.Load(), "store_errors": k.st.storeErrors.Load(),
 			"commits": k.st.commits.Load(), "commit_errors": k.st.commitErrors.Load(),

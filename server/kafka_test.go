@@ -73,7 +73,7 @@ func kafkaInstance(t testing.TB, brokers []string, mod func(*Config)) *testServe
 // record of every partition (want: records per partition).
 func waitConsumed(t testing.TB, want map[int32]int64, instances ...*testServer) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(10 * time.Minute)
 	for {
 		got := map[int32]int64{}
 		for _, in := range instances {
@@ -91,7 +91,7 @@ func waitConsumed(t testing.TB, want map[int32]int64, instances ...*testServer) 
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not consumed after 60 s: taken %v, want %v", got, want)
+			t.Fatalf("not consumed after 10 minutes: taken %v, want %v", got, want)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

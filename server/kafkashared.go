@@ -139,7 +139,7 @@ type sharedRunner struct {
 // statsJSON is the shared rules' section of /api/stats.
 func (r *sharedRunner) statsJSON() map[string]any {
 	out := map[string]any{"topic": r.cfg.Kafka.SharedTopic, "rules": r.rs.Len(), "owner": r.watermark.Load() != minTime,
-		"counters": map[string]int64{"records": r.st.records.Load(), "duplicates_dropped": r.dup.Load(), "late": r.st.late.Load(),
+		"counters": map[string]int64{"records": r.st.records.Load(), "evaluated": r.st.evaluated.Load(), "duplicates_dropped": r.dup.Load(), "late": r.st.late.Load(),
 			"poison": r.st.poison.Load(), "queued": r.queued.Load(), "alerts_raised": r.st.alerts.Load(), "alerts_stored": r.st.stored.Load(),
 			"commits": r.st.commits.Load(), "commit_errors": r.st.commitErrors.Load()}}
 	if wm := r.watermark.Load(); wm != minTime {
@@ -162,6 +162,7 @@ type sharedPart struct {
 	// source partition, with their event time (forgotten past the
 	// horizon): what a replaying forwarder sends again.
 	seen map[int32]map[int64]int64
+	free []*event.Event // evaluated events, for reuse
 }
 
 func newSharedRunner(cfg *Config, rs *engine.RuleSet, out *alertOut, log *slog.Logger) (*sharedRunner, error) {
@@ -340,9 +341,15 @@ func (r *sharedRunner) take(sp *sharedPart, recs []*kgo.Record) {
 			r.dup.Add(1)
 			continue
 		}
-		ev := new(event.Event)
+		var ev *event.Event
+		if n := len(sp.free); n > 0 {
+			ev, sp.free = sp.free[n-1], sp.free[:n-1]
+		} else {
+			ev = new(event.Event)
+		}
 		if err := r.dec.Decode(rec.Offset, rec.Value, ev); err != nil {
 			r.st.poison.Add(1)
+			sp.free = append(sp.free, ev)
 			continue
 		}
 		seen[off] = ev.Time
@@ -356,7 +363,14 @@ func (r *sharedRunner) take(sp *sharedPart, recs []*kgo.Record) {
 
 // release evaluates what every source partition has passed.
 func (r *sharedRunner) release(sp *sharedPart) {
-	wm := sp.m.release(sp.eng.Process)
+	wm := sp.m.release(func(ev *event.Event) {
+		sp.eng.Process(ev)
+		r.st.evaluated.Add(1)
+		if len(sp.free) < maxFree && ev.Footprint() <= maxReused {
+			ev.Recycle()
+			sp.free = append(sp.free, ev)
+		}
+	})
 	if wm != minTime {
 		sp.eng.Advance(wm)
 		limit := wm - 2*r.horizon
