@@ -163,36 +163,12 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	} else {
 		k.sharedTopic = cfg.Kafka.SharedTopic
 	}
-	h, unbounded := k.local.Horizon()
-	if unbounded || h > cfg.StateHorizon {
-		h = cfg.StateHorizon
-	}
-	k.horizon = int64(h + cfg.Lateness)
+	k.horizon = stateHorizon(k.local, cfg)
 	kc := &cfg.Kafka
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(kc.Brokers...),
-		kgo.ClientID(kc.ClientID),
-		kgo.ConsumerGroup(kc.Group),
-		kgo.ConsumeTopics(kc.Topic),
-		kgo.Balancers(kgo.CooperativeStickyBalancer()),
-		kgo.DisableAutoCommit(),
-		kgo.BlockRebalanceOnPoll(),
-		kgo.SessionTimeout(kc.SessionTimeout),
-		kgo.HeartbeatInterval(min(3*time.Second, kc.SessionTimeout/4)),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(200 * time.Millisecond),
-		// The broker returns a record larger than the fetch limits
-		// anyway (it must, or the partition would stop): read up to
-		// 256 MiB so that such a record is skipped, not a stuck fetch.
-		kgo.BrokerMaxReadBytes(256 << 20),
-		kgo.OnPartitionsAssigned(k.assigned),
-		kgo.OnPartitionsRevoked(k.revoked),
-		kgo.OnPartitionsLost(k.lost),
-		kgo.OnOffsetsFetched(k.offsetsFetched),
-	}
+	opts := append(memberOpts(kc, kc.ClientID, kc.Group, kc.Topic, k.assigned, k.revoked, k.lost),
+		kgo.OnOffsetsFetched(k.offsetsFetched))
 	if kc.AlertsTopic != "" {
-		opts = append(opts, kgo.DefaultProduceTopic(kc.AlertsTopic), kgo.ProducerBatchMaxBytes(16<<20),
-			kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
+		opts = append(opts, kgo.DefaultProduceTopic(kc.AlertsTopic))
 	}
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
@@ -210,6 +186,45 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	}
 	k.out = &alertOut{cl: cl, topic: kc.AlertsTopic, alerts: alerts, fields: rs.Fields(), st: &k.st, log: k.log}
 	return k, nil
+}
+
+// stateHorizon is how far behind the watermark (ns of event time) the
+// rules' state may need events: the rule set's horizon, capped by
+// Config.StateHorizon, plus the lateness.
+func stateHorizon(rs *engine.RuleSet, cfg *Config) int64 {
+	h, unbounded := rs.Horizon()
+	if unbounded || h > cfg.StateHorizon {
+		h = cfg.StateHorizon
+	}
+	return int64(h + cfg.Lateness)
+}
+
+// memberOpts are the options of a client that is a member of group,
+// consuming topic with manual commits and the rebalance callbacks run
+// between polls, and producing alerts or forwarded events.
+func memberOpts(kc *KafkaConfig, client, group, topic string, assigned, revoked, lost func(context.Context, *kgo.Client, map[string][]int32)) []kgo.Opt {
+	return []kgo.Opt{
+		kgo.SeedBrokers(kc.Brokers...),
+		kgo.ClientID(client),
+		kgo.ConsumerGroup(group),
+		kgo.ConsumeTopics(topic),
+		kgo.Balancers(kgo.CooperativeStickyBalancer()),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.SessionTimeout(kc.SessionTimeout),
+		kgo.HeartbeatInterval(min(3*time.Second, kc.SessionTimeout/4)),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.FetchMaxWait(200 * time.Millisecond),
+		// The broker returns a record larger than the fetch limits
+		// anyway (it must, or the partition would stop): read up to
+		// 256 MiB so that such a record is skipped, not a stuck fetch.
+		kgo.BrokerMaxReadBytes(256 << 20),
+		kgo.OnPartitionsAssigned(assigned),
+		kgo.OnPartitionsRevoked(revoked),
+		kgo.OnPartitionsLost(lost),
+		kgo.ProducerBatchMaxBytes(16 << 20),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+	}
 }
 
 // run consumes until ctx ends; then it stores what was raised, commits

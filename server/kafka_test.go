@@ -172,7 +172,7 @@ func TestKafkaPoison(t *testing.T) {
 		}
 	}
 	huge = nil
-	in := kafkaInstance(t, c.ListenAddrs(), nil)
+	in := kafkaInstance(t, c.ListenAddrs(), func(cfg *Config) { cfg.Kafka.SessionTimeout = 10 * time.Second })
 	waitConsumed(t, map[int32]int64{0: int64(len(recs))}, in)
 	if !in.KafkaRefresh(context.Background()) {
 		t.Fatal("refresh failed")
@@ -184,7 +184,11 @@ func TestKafkaPoison(t *testing.T) {
 	}
 	in.call(t, "GET", "/api/stats", nil, nil, &st)
 	t.Logf("records %d, poison %d, alerts %d, missing %d, extra %d", st.Kafka.Counters["records"], st.Kafka.Counters["poison"], len(got), len(missing), len(extra))
-	if st.Kafka.Counters["poison"] != 2 || st.Kafka.Counters["records"] != int64(len(recs)) {
+	// A loaded machine may make the group rebalance (the member misses
+	// heartbeats while it reads 100 MB): the partition is then taken
+	// again from the commit, poison and all.
+	if st.Kafka.Counters["poison"] < 2 || st.Kafka.Counters["records"] < int64(len(recs)) ||
+		st.Kafka.Counters["records"] == int64(len(recs)) && st.Kafka.Counters["poison"] != 2 {
 		t.Errorf("poison %d of records %d, want 2 of %d", st.Kafka.Counters["poison"], st.Kafka.Counters["records"], len(recs))
 	}
 	if len(missing) > 0 || len(extra) > 0 || len(want) == 0 {

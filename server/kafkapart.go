@@ -34,7 +34,7 @@ type kpart struct {
 	hw          int64 // the partition's high watermark at the last fetch
 	maxSeen     int64
 	lastArrival time.Time
-	free        []*event.Event
+	pool        eventPool
 	assignedAt  time.Time
 	// raw holds the documents of buffered events the shared rules want,
 	// to forward once evaluated (see kafkaConsumer.forward).
@@ -129,7 +129,7 @@ func (p *kpart) take(k *kafkaConsumer, recs []*kgo.Record, now time.Time) {
 			k.log.Warn("kafka record too large, skipped", "topic", p.topic, "partition", p.id, "offset", r.Offset, "bytes", len(r.Value))
 			continue
 		}
-		ev := p.newEvent()
+		ev := p.pool.get()
 		if err := p.dec.Decode(r.Offset, r.Value, ev); err != nil {
 			p.poison++
 			k.log.Warn("kafka record not evaluated", "topic", p.topic, "partition", p.id, "offset", r.Offset, "err", err)
@@ -177,19 +177,7 @@ func (p *kpart) evaluate(ev *event.Event) {
 	if len(p.raw) > 0 {
 		p.k.forward(p, ev)
 	}
-	if len(p.free) < maxFree && ev.Footprint() <= maxReused {
-		ev.Recycle()
-		p.free = append(p.free, ev)
-	}
-}
-
-func (p *kpart) newEvent() *event.Event {
-	if n := len(p.free); n > 0 {
-		ev := p.free[n-1]
-		p.free = p.free[:n-1]
-		return ev
-	}
-	return new(event.Event)
+	p.pool.put(ev)
 }
 
 // safeOffset is the offset the group may commit for the partition (see

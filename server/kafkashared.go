@@ -161,40 +161,17 @@ type sharedPart struct {
 	// seen is the source offsets of the forwarded events taken, per
 	// source partition, with their event time (forgotten past the
 	// horizon): what a replaying forwarder sends again.
-	seen map[int32]map[int64]int64
-	free []*event.Event // evaluated events, for reuse
+	seen   map[int32]map[int64]int64
+	events eventPool
 }
 
 func newSharedRunner(cfg *Config, rs *engine.RuleSet, out *alertOut, log *slog.Logger) (*sharedRunner, error) {
 	kc := &cfg.Kafka
 	r := &sharedRunner{cfg: cfg, log: log.With("kafka", kc.SharedTopic), rs: rs, owned: map[int32]*sharedPart{}}
 	r.watermark.Store(minTime)
-	h, unbounded := rs.Horizon()
-	if unbounded || h > cfg.StateHorizon {
-		h = cfg.StateHorizon
-	}
-	r.horizon = int64(h + cfg.Lateness)
+	r.horizon = stateHorizon(rs, cfg)
 	r.dec = input.NewOpener(input.Options{Schema: rs.Schema(), Index: kc.Index, MaxRecord: kc.MaxRecordBytes}).NewRecordDecoder(kc.SharedTopic)
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(kc.Brokers...),
-		kgo.ClientID(kc.ClientID + "-shared"),
-		kgo.ConsumerGroup(kc.Group + "-shared"),
-		kgo.ConsumeTopics(kc.SharedTopic),
-		kgo.Balancers(kgo.CooperativeStickyBalancer()),
-		kgo.DisableAutoCommit(),
-		kgo.BlockRebalanceOnPoll(),
-		kgo.SessionTimeout(kc.SessionTimeout),
-		kgo.HeartbeatInterval(min(3*time.Second, kc.SessionTimeout/4)),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(200 * time.Millisecond),
-		kgo.BrokerMaxReadBytes(256 << 20),
-		kgo.OnPartitionsAssigned(r.assigned),
-		kgo.OnPartitionsRevoked(r.revoked),
-		kgo.OnPartitionsLost(r.lost),
-	}
-	if kc.AlertsTopic != "" {
-		opts = append(opts, kgo.ProducerBatchMaxBytes(16<<20), kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)))
-	}
+	opts := memberOpts(kc, kc.ClientID+"-shared", kc.Group+"-shared", kc.SharedTopic, r.assigned, r.revoked, r.lost)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka shared rules: %w", err)
@@ -341,15 +318,10 @@ func (r *sharedRunner) take(sp *sharedPart, recs []*kgo.Record) {
 			r.dup.Add(1)
 			continue
 		}
-		var ev *event.Event
-		if n := len(sp.free); n > 0 {
-			ev, sp.free = sp.free[n-1], sp.free[:n-1]
-		} else {
-			ev = new(event.Event)
-		}
+		ev := sp.events.get()
 		if err := r.dec.Decode(rec.Offset, rec.Value, ev); err != nil {
 			r.st.poison.Add(1)
-			sp.free = append(sp.free, ev)
+			sp.events.put(ev)
 			continue
 		}
 		seen[off] = ev.Time
@@ -366,10 +338,7 @@ func (r *sharedRunner) release(sp *sharedPart) {
 	wm := sp.m.release(func(ev *event.Event) {
 		sp.eng.Process(ev)
 		r.st.evaluated.Add(1)
-		if len(sp.free) < maxFree && ev.Footprint() <= maxReused {
-			ev.Recycle()
-			sp.free = append(sp.free, ev)
-		}
+		sp.events.put(ev)
 	})
 	if wm != minTime {
 		sp.eng.Advance(wm)

@@ -36,7 +36,7 @@ type pipeline struct {
 	statsReq chan chan []engine.RuleStats
 
 	pending []*alert.Alert // raised, not yet stored
-	free    []*event.Event // evaluated events, for reuse
+	events  eventPool      // evaluated events, for reuse
 	outputs []output       // where new alerts go besides the store
 	marks   []mark         // records evaluated, in log order, for checkpoints
 	horizon int64          // ns of event time the rules' state reaches back
@@ -136,11 +136,7 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newDecoder(rs.Schema()),
 		queue: jobQueue{wake: make(chan struct{}, 1)}, statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
 	p.eng = rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { p.pending = append(p.pending, a) }))
-	h, unbounded := rs.Horizon()
-	if unbounded || h > cfg.StateHorizon {
-		h = cfg.StateHorizon
-	}
-	p.horizon = int64(h + cfg.Lateness)
+	p.horizon = stateHorizon(rs, cfg)
 	p.src = order.NewSources(rs.Schema(), cfg.Lateness, cfg.IdleTimeout, cfg.MaxBuffered)
 	p.st.watermark.Store(minTime)
 	return p
@@ -238,7 +234,7 @@ func (p *pipeline) publish(now time.Time) {
 func (p *pipeline) process(j job, now time.Time) {
 	maxTime := int64(minTime)
 	for _, d := range j.docs {
-		ev := p.newEvent()
+		ev := p.events.get()
 		if err := p.dec.decode(int64(j.lsn), d.source, d.index, d.id, ev); err != nil {
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
@@ -255,13 +251,13 @@ func (p *pipeline) process(j job, now time.Time) {
 func (p *pipeline) evaluate(ev *event.Event) {
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
-	// The engine keeps copies of what it needs: the event's memory
-	// serves the next document, unless an unusual document made it large.
-	if len(p.free) < maxFree && ev.Footprint() <= maxReused {
-		ev.Recycle()
-		p.free = append(p.free, ev)
-	}
+	p.events.put(ev)
 }
+
+// eventPool keeps evaluated events to decode the next documents into: the
+// engine keeps copies of what it needs, so an event's memory serves again,
+// unless an unusual document made it large.
+type eventPool struct{ free []*event.Event }
 
 // maxFree bounds the events kept for reuse, maxReused the storage of one.
 const (
@@ -269,14 +265,22 @@ const (
 	maxReused = 64 << 10
 )
 
-// newEvent returns an event to decode into, reusing evaluated ones.
-func (p *pipeline) newEvent() *event.Event {
-	if n := len(p.free); n > 0 {
-		ev := p.free[n-1]
-		p.free = p.free[:n-1]
+// get returns an event to decode into.
+func (ep *eventPool) get() *event.Event {
+	if n := len(ep.free); n > 0 {
+		ev := ep.free[n-1]
+		ep.free = ep.free[:n-1]
 		return ev
 	}
 	return new(event.Event)
+}
+
+// put takes back an event that is done with.
+func (ep *eventPool) put(ev *event.Event) {
+	if len(ep.free) < maxFree && ev.Footprint() <= maxReused {
+		ev.Recycle()
+		ep.free = append(ep.free, ev)
+	}
 }
 
 // idle moves event time on by the wall clock when no document came for
@@ -403,10 +407,6 @@ func (p *pipeline) reload(j *reloadJob) reloadResult {
 	}
 	kept := p.eng.Reload(rs)
 	p.rs = rs
-	h, unbounded := rs.Horizon()
-	if unbounded || h > p.cfg.StateHorizon {
-		h = p.cfg.StateHorizon
-	}
-	p.horizon = int64(h + p.cfg.Lateness)
+	p.horizon = stateHorizon(rs, p.cfg)
 	return reloadResult{rs: rs, statuses: statuses, kept: kept}
 }
