@@ -434,16 +434,26 @@ func TestWorkflow(t *testing.T) {
 			Name      string
 			State     string
 			Alerts    int64
-			LastAlert string `json:"last_alert"`
+			Offered   int64   `json:"events_offered"`
+			EvalMs    float64 `json:"eval_time_ms"`
+			LastAlert string  `json:"last_alert"`
 		}
 	}
 	ts.call(t, "GET", "/api/rules", nil, auth, &rules)
-	n := int64(0)
+	n, evalMs := int64(0), 0.0
 	for _, r := range rules.Rules {
 		n += r.Alerts
 		if (r.Alerts > 0) != (r.LastAlert != "") {
 			t.Errorf("rule %s: %d alerts, last alert %q", r.Name, r.Alerts, r.LastAlert)
 		}
+		// A rule is timed on events it was offered, never else.
+		evalMs += r.EvalMs
+		if r.Offered == 0 && r.EvalMs != 0 || r.EvalMs < 0 {
+			t.Errorf("rule %s: offered %d events, evaluation time %v ms", r.Name, r.Offered, r.EvalMs)
+		}
+	}
+	if evalMs <= 0 {
+		t.Errorf("the rules were offered events and took %v ms", evalMs)
 	}
 	if n == 0 || len(rules.Rules) == 0 {
 		t.Errorf("rules: %+v", rules)
