@@ -132,6 +132,8 @@ type kafkaConsumer struct {
 	lastStats  time.Time
 
 	refreshReq chan chan struct{}
+	reloadReq  chan kafkaReload
+	sharedR    *sharedRunner // the shared rules' member in this instance, nil for none
 	statsPtr   atomic.Pointer[[]KafkaPartitionStat]
 
 	st kafkaStats
@@ -155,7 +157,8 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	opt.Schema = nil
 	rs, _ := engine.Compile(rules, opt)
 	k := &kafkaConsumer{cfg: cfg, log: log.With("kafka", cfg.Kafka.Topic), alerts: alerts, rs: rs,
-		parts: map[int32]*kpart{}, replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{})}
+		parts: map[int32]*kpart{}, replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{}),
+		reloadReq: make(chan kafkaReload)}
 	k.opener = input.NewOpener(input.Options{Schema: rs.Schema(), Index: cfg.Kafka.Index, MaxRecord: cfg.Kafka.MaxRecordBytes})
 	k.local, k.shared = rs.Split()
 	if k.shared.Len() == 0 {
@@ -279,6 +282,8 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 			k.commit(context.Background(), k.partList(), true)
 			k.publish(now)
 			close(c)
+		case req := <-k.reloadReq:
+			req.done <- k.applyReload(ctx, req.job)
 		default:
 		}
 		k.out.send()
@@ -526,6 +531,7 @@ func (s *Server) startKafka(rules []*rule.Rule, opt engine.Options) error {
 				return err
 			}
 			s.shared = r
+			k.sharedR = r
 		}
 	}
 	if kc.AlertsConsume {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -14,6 +15,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/vigilsec/vigil/exception"
+	"github.com/vigilsec/vigil/rule"
 )
 
 // fakeKafka starts an in-process broker (kfake) with an events topic of
@@ -264,4 +268,44 @@ func TestKafkaKcat(t *testing.T) {
 		t.Errorf("the alerts topic holds %d alert ids, want %d", len(keys), len(want))
 	}
 	t.Logf("kcat: %d records over %d partitions, %d alerts stored, %d alert ids read back from the alerts topic", len(docs), len(counts), len(got), len(keys))
+}
+
+// TestKafkaReload: a reload reaches the partitions' engines. The instance
+// starts without one rule of the pack; after the reload adds it, the
+// events that come next raise its alerts too.
+func TestKafkaReload(t *testing.T) {
+	c := fakeKafka(t, 12)
+	rules := builtinRules(t)
+	docs := copies(t, 20)
+	before, after := docs[:len(docs)/2], docs[len(docs)/2:]
+	i := slices.IndexFunc(rules, func(r *rule.Rule) bool { return r.Name == "Service Control Manager Spawned a Shell" })
+	if i < 0 {
+		t.Fatal("the pack lacks the rule the test leaves out")
+	}
+	fewer := slices.Delete(slices.Clone(rules), i, i+1)
+	want := append(expected(t, fewer, before), expected(t, rules, after)...)
+	slices.Sort(want)
+	if slices.Equal(expected(t, fewer, after), expected(t, rules, after)) {
+		t.Fatal("the rule left out raises nothing: the test proves nothing")
+	}
+	cfg := Config{IdleTimeout: time.Second, Kafka: KafkaConfig{Brokers: c.ListenAddrs(), Topic: "events", SessionTimeout: 2 * time.Second}}
+	ts := start(t, cfg, fewer)
+	ts.SetLoader(func() ([]*rule.Rule, *exception.Store, error) { return rules, nil, nil })
+	counts := produce(t, c.ListenAddrs(), before)
+	waitConsumed(t, counts, ts)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	var res map[string]any
+	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != http.StatusOK {
+		t.Fatalf("reload: %d %v", st, res)
+	}
+	for p, n := range produce(t, c.ListenAddrs(), after) {
+		counts[p] += n
+	}
+	waitConsumed(t, counts, ts)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	got := ts.alertIDs(t, "")
+	if missing, extra := diff(want, got); len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("missing %v\nextra %v", missing, extra)
+	}
+	t.Logf("alerts %d (reload: %v)", len(got), res)
 }

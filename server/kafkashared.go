@@ -127,6 +127,10 @@ type sharedRunner struct {
 	out     *alertOut
 	horizon int64
 
+	// pauseReq parks the goroutine while the consumer recompiles the
+	// rules (see kafkaConsumer.applyReload).
+	pauseReq chan chan *engine.RuleSet
+
 	mu    sync.Mutex // guards the state below against the group's callbacks
 	owned map[int32]*sharedPart
 
@@ -167,7 +171,8 @@ type sharedPart struct {
 
 func newSharedRunner(cfg *Config, rs *engine.RuleSet, out *alertOut, log *slog.Logger) (*sharedRunner, error) {
 	kc := &cfg.Kafka
-	r := &sharedRunner{cfg: cfg, log: log.With("kafka", kc.SharedTopic), rs: rs, owned: map[int32]*sharedPart{}}
+	r := &sharedRunner{cfg: cfg, log: log.With("kafka", kc.SharedTopic), rs: rs, owned: map[int32]*sharedPart{},
+		pauseReq: make(chan chan *engine.RuleSet)}
 	r.watermark.Store(minTime)
 	r.horizon = stateHorizon(rs, cfg)
 	r.dec = input.NewOpener(input.Options{Schema: rs.Schema(), Index: kc.Index, MaxRecord: kc.MaxRecordBytes}).NewRecordDecoder(kc.SharedTopic)
@@ -256,6 +261,11 @@ func (r *sharedRunner) run(ctx context.Context, done *sync.WaitGroup) {
 		}
 		r.watermark.Store(wm)
 		r.queued.Store(int64(queued))
+		select {
+		case resume := <-r.pauseReq:
+			r.parked(resume)
+		default:
+		}
 		r.mu.Unlock()
 		r.cl.AllowRebalance()
 	}

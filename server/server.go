@@ -219,6 +219,11 @@ func (s *Server) Reload(ctx context.Context) (running, kept int, err error) {
 	s.rulesMu.Lock()
 	s.rs, s.statuses, s.opt = r.rs, r.statuses, opt
 	s.rulesMu.Unlock()
+	if s.kafka != nil {
+		if err := s.kafka.reload(ctx, &reloadJob{rules: rules, opt: opt}); err != nil {
+			return 0, 0, fmt.Errorf("the Kafka engines kept the rules they ran: %w", err)
+		}
+	}
 	s.log.Info("rules reloaded", "running", r.rs.Len(), "kept state", r.kept)
 	return r.rs.Len(), r.kept, nil
 }
