@@ -397,6 +397,33 @@ func TestKafkaScaleOut(t *testing.T) {
 		t.Fatal(errs[0])
 	}
 	loaded, _ = rule.SplitEnabled(loaded, false)
+	for _, n := range []int{2, 3} {
+		t.Run(fmt.Sprintf("instances-%d", n), func(t *testing.T) {
+			scaleOutRun(t, n, scaleOutCase{files: len(files), docs: docs, sentinels: sentinels, last: last,
+				rules: rules, loaded: loaded, want: want, synthetic: synthetic})
+		})
+	}
+}
+
+// scaleOutCase is what every run of the scale-out test shares: the
+// events, the rules and the hunt's alerts.
+type scaleOutCase struct {
+	files     int
+	docs      []corpusDoc
+	sentinels []string
+	last      time.Time
+	rules     []string
+	loaded    []*rule.Rule
+	want      []string
+	synthetic int
+}
+
+// scaleOutRun runs n instances (one a child process) over the case's
+// events: the child is killed with SIGKILL mid-stream; with three, one
+// in-process instance is then stopped mid-stream; then every instance
+// restarts and the rest comes.
+func scaleOutRun(t *testing.T, n int, sc scaleOutCase) {
+	docs, sentinels, last, rules, loaded, want, synthetic := sc.docs, sc.sentinels, sc.last, sc.rules, sc.loaded, sc.want, sc.synthetic
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(kafkaPartitions, "events"),
 		kfake.SeedTopics(1, "alerts", "events-shared"), kfake.GroupMinSessionTimeout(500*time.Millisecond))
 	if err != nil {
@@ -415,34 +442,44 @@ func TestKafkaScaleOut(t *testing.T) {
 	third := len(docs) / 3
 	produceDocs(t, so.brokers, docs[:third], counts)
 	a := so.startInProcess("a", nil)
-	b := so.startInProcess("b", nil)
+	var b *instance
 	child := so.startProcess("c")
-	running := []*instance{a, b, child}
+	running := []*instance{a, child}
+	if n == 3 {
+		b = so.startInProcess("b", nil)
+		running = append(running, b)
+	}
 	defer func() {
 		for _, in := range running {
 			in.stop()
 		}
 	}()
-	// Phase 1: three instances; the child is killed mid-stream.
+	// Phase 1: n instances; the child is killed mid-stream.
 	waitRecords(t, child, 1)
 	produceDocs(t, so.brokers, docs[third:2*third], counts)
 	waitRecords(t, child, int64(third/6))
 	child.stop()
 	kills := 1
-	// Phase 2: the group rebalances to two; one of them is stopped
-	// mid-stream (its context cancelled).
-	waitRecords(t, b, b.stats(t).Kafka.Counters["records"]+int64(third/12))
-	b.stop()
-	cancels := 1
+	// Phase 2: the group rebalances to n-1; with three, one of them is
+	// stopped mid-stream (its context cancelled).
+	cancels := 0
+	if n == 3 {
+		waitRecords(t, b, b.stats(t).Kafka.Counters["records"]+int64(third/12))
+		b.stop()
+		cancels++
+	}
 	waitTaken(t, counts, a)
 	// Phase 3: every instance restarts (the same data directories); the
 	// rest of the stream and the sentinels come.
 	a.stop()
-	restarts := 3
 	a = so.startInProcess("a", nil)
-	b = so.startInProcess("b", nil)
 	child = so.startProcess("c")
-	running = []*instance{a, b, child}
+	running = []*instance{a, child}
+	if n == 3 {
+		b = so.startInProcess("b", nil)
+		running = append(running, b)
+	}
+	restarts := len(running)
 	produceDocs(t, so.brokers, docs[2*third:], counts)
 	var sentinelDocs []corpusDoc
 	for _, s := range sentinels {
@@ -504,10 +541,10 @@ func TestKafkaScaleOut(t *testing.T) {
 		replays += st.Kafka.Counters["replays"]
 		dropped += st.KafkaShared.Counters["duplicates_dropped"]
 	}
-	t.Logf("kafka scale-out: instances 3, events %d, alerts %d, missing %d, duplicated %d", len(docs), len(got), len(missing), len(extra)+dups)
+	t.Logf("kafka scale-out: instances %d, events %d, alerts %d, missing %d, duplicated %d", n, len(docs), len(got), len(missing), len(extra)+dups)
 	t.Logf("files %d, partitions %d, hunt alerts %d (synthetic cross-host %d), kills: SIGKILL %d, context cancel %d, restarts %d; "+
 		"alerts stored by the last instances %d (%d distinct), partitions replayed after the restart %d, forwarded events dropped as replays %d",
-		len(files), kafkaPartitions, len(want), synthetic, kills, cancels, restarts, raised, len(union), replays, dropped)
+		sc.files, kafkaPartitions, len(want), synthetic, kills, cancels, restarts, raised, len(union), replays, dropped)
 	if len(missing) > 0 || len(extra) > 0 || dups > 0 {
 		t.Errorf("missing %d %v\nextra %d %v", len(missing), head(missing), len(extra), head(extra))
 	}
