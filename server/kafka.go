@@ -379,7 +379,7 @@ func (k *kafkaConsumer) lost(_ context.Context, _ *kgo.Client, m map[string][]in
 			k.st.lost.Add(1)
 		}
 	}
-	k.out.drop()
+	k.out.send() // raised before the loss: true alerts, stored once by id
 	k.log.Warn("kafka partitions lost", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
 	k.publish(time.Now())
 }

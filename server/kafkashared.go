@@ -163,8 +163,8 @@ type sharedPart struct {
 	next      int64
 	committed int64
 	// seen is the source offsets of the forwarded events taken, per
-	// source partition, with their event time (forgotten past the
-	// horizon): what a replaying forwarder sends again.
+	// source partition, with their event time (forgotten twice the state
+	// horizon later): what a replaying forwarder sends again.
 	seen   map[int32]map[int64]int64
 	events eventPool
 }
@@ -227,7 +227,7 @@ func (r *sharedRunner) lost(_ context.Context, _ *kgo.Client, m map[string][]int
 			r.st.lost.Add(1)
 		}
 	}
-	r.out.drop()
+	r.out.send()
 }
 
 // run consumes the shared topic until ctx ends.
@@ -352,7 +352,9 @@ func (r *sharedRunner) release(sp *sharedPart) {
 	})
 	if wm != minTime {
 		sp.eng.Advance(wm)
-		limit := wm - 2*r.horizon
+		// A partition's new owner forwards again from its commit, at
+		// most the state horizon behind its watermark.
+		limit := wm - 2*int64(r.cfg.StateHorizon+r.cfg.Lateness)
 		for _, seen := range sp.seen {
 			for off, t := range seen {
 				if t < limit {
