@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/store"
 )
 
 // fakeKafka starts an in-process broker (kfake) with an events topic of
@@ -308,4 +310,56 @@ func TestKafkaReload(t *testing.T) {
 		t.Errorf("missing %v\nextra %v", missing, extra)
 	}
 	t.Logf("alerts %d (reload: %v)", len(got), res)
+}
+
+// TestKafkaConfigCheck: the Kafka settings the server refuses.
+func TestKafkaConfigCheck(t *testing.T) {
+	b := []string{"k1:9092"}
+	tests := []struct {
+		name string
+		kc   KafkaConfig
+		want string
+	}{
+		{"no Kafka", KafkaConfig{}, ""},
+		{"events", KafkaConfig{Brokers: b, Topic: "events"}, ""},
+		{"merged view only", KafkaConfig{Brokers: b, AlertsTopic: "alerts", AlertsConsume: true}, ""},
+		{"topic without brokers", KafkaConfig{Topic: "events"}, "kafka: a topic is configured but no broker (--kafka-brokers)"},
+		{"brokers without topic", KafkaConfig{Brokers: b}, "kafka: brokers are configured but no topic (--kafka-topic)"},
+		{"view without alerts topic", KafkaConfig{Brokers: b, Topic: "events", AlertsConsume: true}, "kafka: --kafka-alerts-consume needs --kafka-alerts-topic"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{Kafka: tc.kc}
+			cfg.Defaults()
+			got := ""
+			if err := cfg.Check(); err != nil {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestAlertRecord: an alerts-topic record reads back as the stored alert;
+// records that are not vigil alerts are refused.
+func TestAlertRecord(t *testing.T) {
+	at := time.Date(2026, 12, 6, 10, 0, 0, 5, time.UTC)
+	a := store.Alert{ID: "abc", Time: at, Raised: at.Add(time.Second), RuleID: "r1", RuleName: "Rule One", Severity: "high",
+		RiskScore: 73, Host: "h1", User: "u1", Reason: "why", Doc: []byte(`{"kibana.alert.uuid":"abc"}`), Status: store.Open}
+	got, err := alertFromRecord(alertRecord(&a, "alerts"))
+	if err != nil || !reflect.DeepEqual(got, a) {
+		t.Errorf("round trip: %+v, %v; want %+v", got, err, a)
+	}
+	for name, r := range map[string]*kgo.Record{
+		"no key":      {Value: a.Doc, Headers: alertRecord(&a, "").Headers},
+		"not JSON":    {Key: []byte("abc"), Value: []byte("x"), Headers: alertRecord(&a, "").Headers},
+		"no headers":  {Key: []byte("abc"), Value: a.Doc},
+		"empty value": {Key: []byte("abc"), Headers: alertRecord(&a, "").Headers},
+	} {
+		if _, err := alertFromRecord(r); err != errAlertRecord {
+			t.Errorf("%s: %v, want %v", name, err, errAlertRecord)
+		}
+	}
 }
