@@ -49,8 +49,8 @@ type KafkaConfig struct {
 	// CommitInterval is how often offsets are committed (1s).
 	CommitInterval time.Duration
 	// SharedTopic takes the events of rules whose state spans hosts
-	// (Topic + "-shared"); it needs one partition (or all its records go
-	// to one: they share a key).
+	// (Topic + "-shared", created with one partition if missing; with
+	// more, all its records still go to one: they share a key).
 	SharedTopic string
 	// ClientID names this member to the brokers ("vigil").
 	ClientID string
@@ -181,6 +181,9 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	if k.sharedTopic != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		k.numParts, err = partitionCount(ctx, cl, kc.Topic)
+		if err == nil {
+			err = ensureTopic(ctx, cl, k.sharedTopic)
+		}
 		cancel()
 		if err != nil {
 			cl.Close()

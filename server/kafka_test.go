@@ -26,7 +26,7 @@ import (
 // partitions partitions and a one-partition alerts topic.
 func fakeKafka(t testing.TB, partitions int32, opts ...kfake.Opt) *kfake.Cluster {
 	t.Helper()
-	opts = append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, "events"), kfake.SeedTopics(1, "alerts", "events-shared"),
+	opts = append([]kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(partitions, "events"), kfake.SeedTopics(1, "alerts"),
 		kfake.GroupMinSessionTimeout(500 * time.Millisecond)}, opts...)
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {

@@ -116,6 +116,26 @@ func partitionCount(ctx context.Context, cl *kgo.Client, topic string) (int, err
 	return len(resp.Topics[0].Partitions), nil
 }
 
+// ensureTopic creates a topic of one partition unless it exists (the
+// brokers' default replication).
+func ensureTopic(ctx context.Context, cl *kgo.Client, topic string) error {
+	req := kmsg.NewPtrCreateTopicsRequest()
+	t := kmsg.NewCreateTopicsRequestTopic()
+	t.Topic, t.NumPartitions, t.ReplicationFactor = topic, 1, -1
+	req.Topics = append(req.Topics, t)
+	req.TimeoutMillis = 10_000
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return err
+	}
+	for _, rt := range resp.Topics {
+		if err := kerr.ErrorForCode(rt.ErrorCode); err != nil && err != kerr.TopicAlreadyExists {
+			return fmt.Errorf("creating topic %q: %w", topic, err)
+		}
+	}
+	return nil
+}
+
 // sharedRunner runs the shared rules over the shared topic, in the member
 // of group Group + "-shared" that owns its partition.
 type sharedRunner struct {

@@ -289,7 +289,7 @@ func produceDocs(t *testing.T, brokers []string, docs []corpusDoc, counts map[in
 // produced, partition by partition.
 func waitTaken(t *testing.T, counts map[int32]int64, ins ...*instance) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		got := map[int32]int64{}
 		for _, in := range ins {
@@ -307,7 +307,7 @@ func waitTaken(t *testing.T, counts map[int32]int64, ins ...*instance) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not consumed after 3 minutes: taken %v, produced %v", got, counts)
+			t.Fatalf("not consumed after 5 minutes: taken %v, produced %v", got, counts)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -316,10 +316,10 @@ func waitTaken(t *testing.T, counts map[int32]int64, ins ...*instance) {
 // waitRecords waits until an instance has taken at least n records.
 func waitRecords(t *testing.T, in *instance, n int64) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for in.stats(t).Kafka.Counters["records"] < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s took fewer than %d records in 3 minutes", in.name, n)
+			t.Fatalf("%s took fewer than %d records in 5 minutes", in.name, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -425,7 +425,7 @@ type scaleOutCase struct {
 func scaleOutRun(t *testing.T, n int, sc scaleOutCase) {
 	docs, sentinels, last, rules, loaded, want, synthetic := sc.docs, sc.sentinels, sc.last, sc.rules, sc.loaded, sc.want, sc.synthetic
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(kafkaPartitions, "events"),
-		kfake.SeedTopics(1, "alerts", "events-shared"), kfake.GroupMinSessionTimeout(500*time.Millisecond))
+		kfake.SeedTopics(1, "alerts"), kfake.GroupMinSessionTimeout(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
