@@ -168,6 +168,7 @@ func newAlertsView(kc *KafkaConfig, alerts *store.Alerts, log *slog.Logger) (*al
 		kgo.Balancers(kgo.CooperativeStickyBalancer()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.SessionTimeout(kc.SessionTimeout),
+		kgo.HeartbeatInterval(min(3*time.Second, kc.SessionTimeout/4)),
 		kgo.FetchMaxWait(200*time.Millisecond),
 	)
 	if err != nil {

@@ -195,7 +195,7 @@ type scaleOut struct {
 
 func (so *scaleOut) kafkaConfig() server.KafkaConfig {
 	return server.KafkaConfig{Brokers: so.brokers, Topic: "events", AlertsTopic: "alerts",
-		SessionTimeout: 3 * time.Second, CommitInterval: 200 * time.Millisecond}
+		SessionTimeout: 2 * time.Second, CommitInterval: 200 * time.Millisecond}
 }
 
 func (so *scaleOut) dir(name string) string {
@@ -230,7 +230,7 @@ func (so *scaleOut) startProcess(name string) *instance {
 	t := so.t
 	args := []string{"serve", "--data", so.dir(name), "--listen", "127.0.0.1:0", "--durability", "async",
 		"--kafka-brokers", strings.Join(so.brokers, ","), "--kafka-topic", "events", "--kafka-alerts-topic", "alerts",
-		"--kafka-session-timeout", "3s"}
+		"--kafka-session-timeout", "2s"}
 	for _, r := range so.rules {
 		args = append(args, "--rules", r)
 	}
@@ -399,6 +399,7 @@ func TestKafkaScaleOut(t *testing.T) {
 	loaded, _ = rule.SplitEnabled(loaded, false)
 	for _, n := range []int{2, 3} {
 		t.Run(fmt.Sprintf("instances-%d", n), func(t *testing.T) {
+			t.Parallel() // most of a run is waiting: for the group, for the session timeout of the killed child
 			scaleOutRun(t, n, scaleOutCase{files: len(files), docs: docs, sentinels: sentinels, last: last,
 				rules: rules, loaded: loaded, want: want, synthetic: synthetic})
 		})
@@ -454,11 +455,14 @@ func scaleOutRun(t *testing.T, n int, sc scaleOutCase) {
 			in.stop()
 		}
 	}()
+	began := time.Now()
+	phase := func(what string) { t.Logf("%6.1fs %s", time.Since(began).Seconds(), what) }
 	// Phase 1: n instances; the child is killed mid-stream.
 	waitRecords(t, child, 1)
 	produceDocs(t, so.brokers, docs[third:2*third], counts)
 	waitRecords(t, child, int64(third/6))
 	child.stop()
+	phase("child killed (SIGKILL)")
 	kills := 1
 	// Phase 2: the group rebalances to n-1; with three, one of them is
 	// stopped mid-stream (its context cancelled).
@@ -466,9 +470,11 @@ func scaleOutRun(t *testing.T, n int, sc scaleOutCase) {
 	if n == 3 {
 		waitRecords(t, b, b.stats(t).Kafka.Counters["records"]+int64(third/12))
 		b.stop()
+		phase("b stopped")
 		cancels++
 	}
 	waitTaken(t, counts, a)
+	phase("two thirds taken")
 	// Phase 3: every instance restarts (the same data directories); the
 	// rest of the stream and the sentinels come.
 	a.stop()
@@ -487,6 +493,7 @@ func scaleOutRun(t *testing.T, n int, sc scaleOutCase) {
 	}
 	produceSentinels(t, so.brokers, sentinelDocs, counts)
 	waitTaken(t, counts, running...)
+	phase("everything taken after the restart")
 	for _, in := range running {
 		resp, err := http.Post(in.url+"/_refresh", "", nil)
 		if err != nil {
@@ -512,6 +519,7 @@ func scaleOutRun(t *testing.T, n int, sc scaleOutCase) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	phase("the shared owner passed the end")
 	// Every instance's alerts; the view holds them all once sent.
 	union := map[string]int{}
 	raised := 0
