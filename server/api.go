@@ -17,23 +17,10 @@ import (
 
 // listAlerts is GET /api/alerts?status=&severity=&rule_id=&host=&user=&from=&to=&q=&size=&after=.
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q := store.Query{Status: splitList(v.Get("status")), Severity: splitList(v.Get("severity")),
-		RuleID: v.Get("rule_id"), Host: v.Get("host"), User: v.Get("user"), Text: v.Get("q"), After: v.Get("after")}
-	var err error
-	if q.From, err = parseTime(v.Get("from")); err != nil {
-		writeAPIError(w, http.StatusBadRequest, "from: "+err.Error())
+	q, err := alertQuery(r)
+	if err != nil {
+		writeAPIError(w, http.StatusBadRequest, err.Error())
 		return
-	}
-	if q.To, err = parseTime(v.Get("to")); err != nil {
-		writeAPIError(w, http.StatusBadRequest, "to: "+err.Error())
-		return
-	}
-	if sz := v.Get("size"); sz != "" {
-		if q.Size, err = strconv.Atoi(sz); err != nil || q.Size < 1 {
-			writeAPIError(w, http.StatusBadRequest, "size: want a positive number")
-			return
-		}
 	}
 	page, err := s.alerts.Find(r.Context(), q)
 	if err != nil {
@@ -50,6 +37,26 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		docs = append(docs, d)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": page.Total, "alerts": docs, "next": page.Next})
+}
+
+// alertQuery reads the alert filters of a request's query string.
+func alertQuery(r *http.Request) (store.Query, error) {
+	v := r.URL.Query()
+	q := store.Query{Status: splitList(v.Get("status")), Severity: splitList(v.Get("severity")),
+		RuleID: v.Get("rule_id"), Host: v.Get("host"), User: v.Get("user"), Text: v.Get("q"), After: v.Get("after")}
+	var err error
+	if q.From, err = parseTime(v.Get("from")); err != nil {
+		return q, errors.New("from: " + err.Error())
+	}
+	if q.To, err = parseTime(v.Get("to")); err != nil {
+		return q, errors.New("to: " + err.Error())
+	}
+	if sz := v.Get("size"); sz != "" {
+		if q.Size, err = strconv.Atoi(sz); err != nil || q.Size < 1 {
+			return q, errors.New("size: want a positive number")
+		}
+	}
+	return q, nil
 }
 
 func splitList(s string) []string {
@@ -226,6 +233,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	if src := s.pipe.sourceStats.Load(); src != nil {
 		out["sources"] = *src // the 50 lagging most
+	}
+	if rec := s.pipe.recent; rec != nil {
+		out["recent_events"] = rec.stats()
 	}
 	if w := s.webhook; w != nil {
 		out["webhook"] = map[string]int64{"sent": w.sent.Load(), "failed": w.failed.Load(), "dropped": w.dropped.Load(), "queued": int64(len(w.queue))}

@@ -38,6 +38,7 @@ type pipeline struct {
 	pending []*alert.Alert // raised, not yet stored
 	free    []*event.Event // evaluated events, for reuse
 	outputs []output       // where new alerts go besides the store
+	recent  *recentEvents  // each host's latest events, for the page; nil: none kept
 	marks   []mark         // records evaluated, in log order, for checkpoints
 	horizon int64          // ns of event time the rules' state reaches back
 
@@ -255,6 +256,9 @@ func (p *pipeline) process(j job, now time.Time) {
 func (p *pipeline) evaluate(ev *event.Event) {
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
+	if p.recent != nil {
+		p.recent.add(ev)
+	}
 	// The engine keeps copies of what it needs: the event's memory
 	// serves the next document, unless an unusual document made it large.
 	if len(p.free) < maxFree && ev.Footprint() <= maxReused {

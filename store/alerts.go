@@ -181,45 +181,7 @@ type Page struct {
 
 // Find returns one page of the alerts a query selects.
 func (s *Alerts) Find(ctx context.Context, q Query) (Page, error) {
-	var where []string
-	var args []any
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
-		for _, v := range vals {
-			args = append(args, strings.ToLower(v))
-		}
-	}
-	eq := func(col, v string) {
-		if v != "" {
-			where = append(where, col+" = ?")
-			args = append(args, v)
-		}
-	}
-	in("status", q.Status)
-	in("severity", q.Severity)
-	eq("rule_id", q.RuleID)
-	eq("host", q.Host)
-	eq("user", q.User)
-	if !q.From.IsZero() {
-		where = append(where, "time >= ?")
-		args = append(args, q.From.UnixNano())
-	}
-	if !q.To.IsZero() {
-		where = append(where, "time < ?")
-		args = append(args, q.To.UnixNano())
-	}
-	if q.Text != "" {
-		pat := "%" + likeEscaper.Replace(q.Text) + "%"
-		where = append(where, `(reason LIKE ? ESCAPE '\' OR rule_name LIKE ? ESCAPE '\' OR host LIKE ? ESCAPE '\' OR user LIKE ? ESCAPE '\' OR CAST(doc AS TEXT) LIKE ? ESCAPE '\')`)
-		args = append(args, pat, pat, pat, pat, pat)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	cond, args := q.where()
 	var page Page
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM alerts"+cond, args...).Scan(&page.Total); err != nil {
 		return Page{}, err
@@ -264,6 +226,50 @@ func (s *Alerts) Find(ctx context.Context, q Query) (Page, error) {
 		page.Next = encodeCursor(last.Time.UnixNano(), last.ID)
 	}
 	return page, nil
+}
+
+// where returns the SQL condition (" WHERE ...", or "") selecting what q
+// selects, without its cursor, and the condition's arguments.
+func (q *Query) where() (string, []any) {
+	var where []string
+	var args []any
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+		for _, v := range vals {
+			args = append(args, strings.ToLower(v))
+		}
+	}
+	eq := func(col, v string) {
+		if v != "" {
+			where = append(where, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	in("status", q.Status)
+	in("severity", q.Severity)
+	eq("rule_id", q.RuleID)
+	eq("host", q.Host)
+	eq("user", q.User)
+	if !q.From.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "time < ?")
+		args = append(args, q.To.UnixNano())
+	}
+	if q.Text != "" {
+		pat := "%" + likeEscaper.Replace(q.Text) + "%"
+		where = append(where, `(reason LIKE ? ESCAPE '\' OR rule_name LIKE ? ESCAPE '\' OR host LIKE ? ESCAPE '\' OR user LIKE ? ESCAPE '\' OR CAST(doc AS TEXT) LIKE ? ESCAPE '\')`)
+		args = append(args, pat, pat, pat, pat, pat)
+	}
+	if len(where) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
