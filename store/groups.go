@@ -24,7 +24,7 @@ func (s *Alerts) Groups(ctx context.Context, q Query, by string, limit int) ([]G
 	if !ok {
 		return nil, fmt.Errorf("store: cannot group by %q (want rule, host, user, severity or status)", by)
 	}
-	cond, args := q.where()
+	cond, args := q.where(false)
 	name := col
 	if by == "rule" {
 		name = "MAX(rule_name)"

@@ -459,6 +459,11 @@ func TestPageFirstRender100k(t *testing.T) {
 	defer srv.Close()
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
+	for _, q := range []string{"status=open,acknowledged&size=50", "size=50", "status=open,acknowledged&size=50&severity=high&host=HOST-007"} {
+		start := time.Now()
+		_, total := apiAlerts(t, hs.URL, q)
+		t.Logf("GET /api/alerts?%s: %d alerts, %v", q, total, time.Since(start).Round(time.Millisecond))
+	}
 	for _, round := range []string{"cold", "warm"} {
 		start := time.Now()
 		if err := chromedp.Do(ctx, chromedp.Navigate(hs.URL+"/?"+round)); err != nil {
@@ -468,8 +473,9 @@ func TestPageFirstRender100k(t *testing.T) {
 		took := time.Since(start)
 		total := eval[string](t, ctx, `document.getElementById('total').textContent`)
 		fetchMs := eval[float64](t, ctx, `window.vigilRenderMs || 0`)
-		t.Logf("first page with %d stored alerts (%s): %v from navigation to 50 rows shown; %.0f ms of it the API call and rendering; %s",
-			n, round, took.Round(time.Millisecond), fetchMs, total)
+		firstMs := eval[float64](t, ctx, `window.vigilFirstRowsMs || 0`)
+		t.Logf("first page with %d stored alerts (%s): 50 rows shown %.0f ms after navigation started (the browser's clock), %.0f ms of it the API call and rendering; %v as the test driver saw it; %s",
+			n, round, firstMs, fetchMs, took.Round(time.Millisecond), total)
 		if !strings.HasSuffix(total, fmt.Sprintf("of %d alerts", n)) {
 			t.Errorf("total reads %q", total)
 		}
