@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/store"
+	"github.com/vigilsec/vigil/web"
 )
 
 // The alert API: what analysts and their tools read and change.
@@ -158,16 +159,7 @@ func (s *Server) alertError(w http.ResponseWriter, err error) bool {
 
 // ruleInfo is one rule in GET /api/rules.
 type ruleInfo struct {
-	ID        string `json:"rule_id"`
-	Name      string `json:"name"`
-	Type      string `json:"type"`
-	Language  string `json:"language,omitempty"`
-	Severity  string `json:"severity"`
-	RiskScore int    `json:"risk_score"`
-	Path      string `json:"path"`
-	State     string `json:"state"`
-	Reason    string `json:"reason,omitempty"`
-	Error     string `json:"error,omitempty"`
+	web.Rule
 
 	Offered    int64   `json:"events_offered"`
 	Matched    int64   `json:"matched"`
@@ -198,11 +190,7 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request) {
 	out := make([]ruleInfo, 0, len(statuses))
 	for _, st := range statuses {
 		rl := st.Rule
-		ri := ruleInfo{ID: rl.ID, Name: rl.Name, Type: rl.Type, Language: rl.Language, Severity: rl.Severity,
-			RiskScore: rl.RiskScore, Path: rl.Path, State: string(st.State), Reason: st.Reason}
-		if st.Err != nil {
-			ri.Error = st.Err.Error()
-		}
+		ri := ruleInfo{Rule: web.RuleOf(st)}
 		if rs, ok := byID[rl.Path+"\x00"+rl.ID]; ok {
 			ri.Offered, ri.Matched, ri.Alerts, ri.Capped, ri.Overflow = rs.Offered, rs.Matched, rs.Alerts, rs.Capped, rs.Overflow
 			ri.Suppressed, ri.Excepted = rs.Suppressed, rs.Excepted

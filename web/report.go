@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/attack"
+	"github.com/vigilsec/vigil/engine"
 )
 
 // Report is what a self-contained page holds: the alerts of a hunt (Kibana
@@ -22,7 +23,7 @@ type Report struct {
 	Generated string            `json:"generated"` // RFC 3339
 	Alerts    []json.RawMessage `json:"alerts"`
 	Omitted   int               `json:"omitted"` // alerts left out beyond MaxReportAlerts
-	Rules     []Rule            `json:"rules"`
+	Rules     []ReportRule      `json:"rules"`
 	Coverage  Coverage          `json:"coverage"`
 	Navigator *attack.Layer     `json:"navigator"` // the heat map as a Navigator layer
 }
@@ -31,7 +32,8 @@ type Report struct {
 // in Report.Omitted.
 const MaxReportAlerts = 100_000
 
-// Rule is one rule in a report's rules view.
+// Rule is a loaded rule and what became of it (running, unsupported and
+// why, or failed), as the rules view shows it.
 type Rule struct {
 	ID        string `json:"rule_id"`
 	Name      string `json:"name"`
@@ -43,7 +45,23 @@ type Rule struct {
 	State     string `json:"state"`
 	Reason    string `json:"reason,omitempty"`
 	Error     string `json:"error,omitempty"`
-	Alerts    int64  `json:"alerts"`
+}
+
+// RuleOf describes a rule the engine loaded.
+func RuleOf(st engine.Status) Rule {
+	r := st.Rule
+	out := Rule{ID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Severity: r.Severity,
+		RiskScore: r.RiskScore, Path: r.Path, State: string(st.State), Reason: st.Reason}
+	if st.Err != nil {
+		out.Error = st.Err.Error()
+	}
+	return out
+}
+
+// ReportRule is a rule in a report, with the alerts it raised.
+type ReportRule struct {
+	Rule
+	Alerts int64 `json:"alerts"`
 }
 
 // WriteReport writes the page with the report's data embedded: one HTML

@@ -47,12 +47,7 @@ func (r *htmlReport) write(paths []string, alerts map[*rule.Rule]int) error {
 	counts := map[string]int{}
 	for _, st := range r.statuses {
 		rl := st.Rule
-		wr := web.Rule{ID: rl.ID, Name: rl.Name, Type: rl.Type, Language: rl.Language, Severity: rl.Severity,
-			RiskScore: rl.RiskScore, Path: rl.Path, State: string(st.State), Reason: st.Reason, Alerts: int64(alerts[rl])}
-		if st.Err != nil {
-			wr.Error = st.Err.Error()
-		}
-		rep.Rules = append(rep.Rules, wr)
+		rep.Rules = append(rep.Rules, web.ReportRule{Rule: web.RuleOf(st), Alerts: int64(alerts[rl])})
 		if st.State == engine.OK {
 			running = append(running, rl)
 			counts[rl.ID] += alerts[rl]

@@ -24,8 +24,10 @@ import (
 	"github.com/vigilsec/vigil/builtin"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/internal/testenv"
+	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/server"
 	"github.com/vigilsec/vigil/store"
+	"github.com/vigilsec/vigil/web"
 	"github.com/vigilsec/vigil/winlog"
 )
 
@@ -132,6 +134,20 @@ func screenshot(t *testing.T, ctx context.Context, path string) []byte {
 	return buf
 }
 
+// startServe runs vigil serve in process on a free loopback port, its
+// data in dir, until the test ends.
+func startServe(t *testing.T, dir string, rules []*rule.Rule) *httptest.Server {
+	t.Helper()
+	srv, err := server.New(server.Config{DataDir: dir, Durability: store.Async}, rules,
+		engine.Options{Aliases: winlog.Aliases}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { hs.Close(); srv.Close() })
+	return hs
+}
+
 // bulkBody makes a _bulk body of documents and their indices.
 func bulkBody(docs []corpusDoc) *bytes.Buffer {
 	var body bytes.Buffer
@@ -231,14 +247,7 @@ func TestPageInBrowser(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs[0])
 	}
-	srv, err := server.New(server.Config{DataDir: filepath.Join(dir, "data"), Durability: store.Async}, rules,
-		engine.Options{Aliases: winlog.Aliases}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
+	hs := startServe(t, filepath.Join(dir, "data"), rules)
 	postOK(t, hs.URL+"/_bulk", bulkBody(docs))
 	postOK(t, hs.URL+"/_bulk", bulkBody(corpus))
 	postOK(t, hs.URL+"/_refresh", nil)
@@ -451,14 +460,7 @@ func TestPageFirstRender100k(t *testing.T) {
 	st.Close()
 	t.Logf("stored %d alerts in %v", n, time.Since(start).Round(time.Millisecond))
 
-	srv, err := server.New(server.Config{DataDir: dir, Durability: store.Async}, rules,
-		engine.Options{Aliases: winlog.Aliases}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	hs := httptest.NewServer(srv.Handler())
-	defer hs.Close()
+	hs := startServe(t, dir, rules)
 	for _, q := range []string{"status=open,acknowledged&size=50", "size=50", "status=open,acknowledged&size=50&severity=high&host=HOST-007"} {
 		start := time.Now()
 		_, total := apiAlerts(t, hs.URL, q)
@@ -478,6 +480,49 @@ func TestPageFirstRender100k(t *testing.T) {
 			n, round, firstMs, fetchMs, took.Round(time.Millisecond), total)
 		if !strings.HasSuffix(total, fmt.Sprintf("of %d alerts", n)) {
 			t.Errorf("total reads %q", total)
+		}
+	}
+}
+
+// TestPageGuideMarkdownIsSafe renders an investigation guide written to
+// attack the page (markup, script links, markup inside code) in a report
+// opened in the browser: the Markdown becomes elements, the rest text.
+func TestPageGuideMarkdownIsSafe(t *testing.T) {
+	testenv.Shared(t)
+	ctx := browser(t, 1280, 800)
+	note := "## Triage <img src=x onerror=\"window.__pwned=1\">\n\n" +
+		"Read **the command line** and `<script>window.__pwned=2</script>`.\n\n" +
+		"- [ATT&CK](https://attack.mitre.org/techniques/T1569/002/)\n" +
+		"- [click](javascript:window.__pwned=3)\n" +
+		"- <a href=\"javascript:window.__pwned=4\">raw link</a>\n\n" +
+		"```\n<iframe src=\"javascript:window.__pwned=5\"></iframe>\n```\n"
+	doc, _ := json.Marshal(map[string]any{
+		"kibana.alert.uuid": "guide-test", "@timestamp": "2026-11-20T09:00:00Z", "kibana.alert.original_time": "2026-11-20T09:00:00Z",
+		"kibana.alert.rule.name": "Guide test", "kibana.alert.severity": "high", "kibana.alert.rule.note": note,
+		"kibana.alert.rule.description": "<b>not bold</b>", "host": map[string]any{"name": "H1"},
+	})
+	var b bytes.Buffer
+	if err := web.WriteReport(&b, &web.Report{Title: "guide", Alerts: []json.RawMessage{doc}}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "guide.html")
+	os.WriteFile(path, b.Bytes(), 0o644)
+	do(t, ctx, chromedp.Navigate("file://"+path+"#/alert/guide-test"))
+	waitFor(t, ctx, "the guide", `document.querySelector('#guide .guide')`)
+	checks := []struct{ expr, want string }{
+		{`document.querySelector('#guide h3 + .guide h3').textContent`, `Triage <img src=x onerror="window.__pwned=1">`},
+		{`document.querySelector('#guide strong').textContent`, "the command line"},
+		{`document.querySelector('#guide p code').textContent`, "<script>window.__pwned=2</script>"},
+		{`[...document.querySelectorAll('#guide a')].map(a => a.getAttribute('href')).join(' ')`, "https://attack.mitre.org/techniques/T1569/002/"},
+		{`document.querySelectorAll('#guide li')[1].textContent`, "click"},
+		{`document.querySelectorAll('#guide li')[2].textContent`, `<a href="javascript:window.__pwned=4">raw link</a>`},
+		{`document.querySelector('#guide pre').textContent`, `<iframe src="javascript:window.__pwned=5"></iframe>`},
+		{`document.getElementById('description').textContent`, "<b>not bold</b>"},
+		{`String(window.__pwned) + ' ' + document.querySelectorAll('#main img, #main script, #main iframe, #main b').length`, "undefined 0"},
+	}
+	for _, c := range checks {
+		if got := eval[string](t, ctx, c.expr); got != c.want {
+			t.Errorf("%s = %q, want %q", c.expr, got, c.want)
 		}
 	}
 }
