@@ -406,8 +406,8 @@ func TestPageInBrowser(t *testing.T) {
 // writeDocScreenshot writes the README's picture of the page: the list,
 // at a size that keeps the file small.
 func writeDocScreenshot(t *testing.T, base, path string) {
-	ctx := browser(t, 1280, 800)
-	do(t, ctx, chromedp.EmulateViewport(1400, 820, chromedp.EmulateScale(0.7)), chromedp.Navigate(base+"/#/alerts?status=any"))
+	ctx := browser(t, 1200, 700)
+	do(t, ctx, chromedp.EmulateViewport(1200, 600), chromedp.Navigate(base+"/#/alerts?status=any"))
 	waitFor(t, ctx, "the list", `document.querySelectorAll('#alerts tbody tr').length > 0`)
 	buf := screenshot(t, ctx, path)
 	img, _ := png.Decode(bytes.NewReader(buf))

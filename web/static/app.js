@@ -312,7 +312,7 @@
     const tbody = h('tbody');
     const all = h('input', { type: 'checkbox', title: 'select all', onchange: e => { for (const c of tbody.querySelectorAll('input[type=checkbox]')) c.checked = e.target.checked; } });
     const table = h('table', { id: 'alerts' }, h('thead', {}, h('tr', {}, h('th', {}, all),
-      ['@timestamp', 'Rule', 'Severity', 'Risk score', 'Reason', 'host.name', 'user.name', 'process.name', 'destination', 'Status'].map(c => h('th', {}, c)))), tbody);
+      ['@timestamp', 'Rule', 'Severity', 'Risk', 'Reason', 'host.name', 'user.name', 'process.name', 'destination', 'Status'].map(c => h('th', {}, c)))), tbody);
     const reason = h('select', { id: 'bulk-reason' }, ['false_positive', 'duplicate', 'true_positive', 'benign_positive', 'other'].map(r => h('option', { value: r }, r)));
     const bulk = canEdit ? h('div', { class: 'bar', id: 'bulk' }, 'Selected:',
       h('button', { id: 'bulk-ack', onclick: () => bulkSet('acknowledged') }, 'Acknowledge'),
