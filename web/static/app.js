@@ -518,14 +518,14 @@
     const rules = res.rules || [];
     const count = st => rules.filter(r => r.state === st).length;
     const cols = [['name', 'Rule'], ['type', 'Type'], ['severity', 'Severity'], ['risk_score', 'Risk'], ['state', 'State'],
-      ['events_offered', 'Offered'], ['matched', 'Matched'], ['alerts', 'Alerts'], ['suppressed', 'Suppressed'], ['state_overflow', 'Overflow'], ['last_alert', 'Last alert']];
+      ['events_offered', 'Offered'], ['matched', 'Matched'], ['alerts', 'Alerts'], ['suppressed', 'Suppressed'], ['state_overflow', 'Overflow'], ['eval_time_ms', 'Eval ms'], ['last_alert', 'Last alert']];
     const present = cols.filter(([k]) => k === 'name' || rules.some(r => r[k] != null));
     const filter = h('select', { id: 'rule-state', onchange: () => draw() }, h('option', { value: '' }, 'all'), ['ok', 'unsupported', 'error'].map(s => h('option', { value: s }, s)));
     const tbody = h('tbody');
     function draw() {
       tbody.replaceChildren(...rules.filter(r => !filter.value || r.state === filter.value).map(r =>
         h('tr', { 'data-rule': r.rule_id, class: r.state !== 'ok' ? 'hl' : null }, present.map(([k]) =>
-          h('td', {}, k === 'severity' ? sevBadge(r.severity) : k === 'last_alert' ? fmtTime(r[k]) : k === 'state' ? [r.state, r.reason ? h('div', { class: 'muted' }, r.reason) : '', r.error ? h('div', { class: 'err' }, r.error) : ''] : fmt(r[k]))))));
+          h('td', {}, k === 'severity' ? sevBadge(r.severity) : k === 'last_alert' ? fmtTime(r[k]) : k === 'eval_time_ms' ? Number(r[k]).toFixed(1) : k === 'state' ? [r.state, r.reason ? h('div', { class: 'muted' }, r.reason) : '', r.error ? h('div', { class: 'err' }, r.error) : ''] : fmt(r[k]))))));
     }
     show(h('div', { class: 'panel' }, h('h2', {}, 'Rules'),
       h('div', { class: 'bar' }, `${rules.length} rules: ${count('ok')} running, ${count('unsupported')} unsupported, ${count('error')} failed. Show:`, filter)),
