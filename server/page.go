@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vigilsec/vigil/attack"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/store"
@@ -210,7 +211,7 @@ func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
 // an ATT&CK Navigator layer (what vigil rules coverage --navigator writes).
 func (s *Server) navigator(w http.ResponseWriter, r *http.Request) {
 	rules := s.runningRules()
-	l := web.RulesLayer(rules, "vigil serve")
+	l := attack.RulesLayer(rules, "vigil serve")
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", `attachment; filename="vigil-coverage-layer.json"`)
 	l.WriteTo(w)

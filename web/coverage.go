@@ -1,8 +1,6 @@
 package web
 
 import (
-	"fmt"
-
 	"github.com/vigilsec/vigil/attack"
 	"github.com/vigilsec/vigil/rule"
 )
@@ -62,15 +60,4 @@ func CoverageOf(rules []*rule.Rule, alerts map[string]int) Coverage {
 		}
 	}
 	return out
-}
-
-// RulesLayer is the rules' coverage as an ATT&CK Navigator layer, scored
-// by the number of rules per technique: what vigil rules coverage
-// --navigator writes.
-func RulesLayer(rules []*rule.Rule, from string) *attack.Layer {
-	var c attack.Coverage
-	for _, r := range rules {
-		c.Add(r, 1)
-	}
-	return c.Layer("vigil rule coverage", fmt.Sprintf("%d rules from %s", len(rules), from))
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigilsec/vigil/attack"
 	"github.com/vigilsec/vigil/builtin"
 )
 
@@ -46,7 +47,7 @@ func TestWriteReport(t *testing.T) {
 	}
 	hostile := `{"kibana.alert.uuid":"x","message":"</script><script>alert(1)</script><!--"}`
 	rep := &Report{Title: `hunt <b>&</b>`, Alerts: []json.RawMessage{json.RawMessage(hostile)},
-		Coverage: CoverageOf(rules, map[string]int{rules[0].ID: 3}), Navigator: RulesLayer(rules, "test")}
+		Coverage: CoverageOf(rules, map[string]int{rules[0].ID: 3}), Navigator: attack.RulesLayer(rules, "test")}
 	var b bytes.Buffer
 	if err := WriteReport(&b, rep); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/attack"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/web"
@@ -54,7 +55,7 @@ func (r *htmlReport) write(paths []string, alerts map[*rule.Rule]int) error {
 		}
 	}
 	rep.Coverage = web.CoverageOf(running, counts)
-	rep.Navigator = web.RulesLayer(running, "vigil hunt")
+	rep.Navigator = attack.RulesLayer(running, "vigil hunt")
 	if r.omitted > 0 {
 		fmt.Fprintf(stderr, "vigil: hunt: the HTML report holds the first %d alerts; %d more are left out (use --format jsonl for all)\n", len(r.docs), r.omitted)
 	}
