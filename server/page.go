@@ -2,7 +2,9 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/vigilsec/vigil/attack"
@@ -193,25 +195,57 @@ func docString(m map[string]any, path string) string {
 // coverage is GET /api/coverage: the ATT&CK heat map of the running rules
 // and of the stored alerts.
 func (s *Server) coverage(w http.ResponseWriter, r *http.Request) {
-	rules := s.runningRules()
+	counts, ok := s.alertsPerRule(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, web.CoverageOf(s.runningRules(), counts))
+}
+
+// alertsPerRule counts the stored alerts per rule_id; false if the store
+// failed (the answer is written).
+func (s *Server) alertsPerRule(w http.ResponseWriter, r *http.Request) (map[string]int, bool) {
 	gs, err := s.alerts.Groups(r.Context(), store.Query{}, "rule", 0)
 	if err != nil {
 		s.log.Error("alert store", "err", err)
 		writeAPIError(w, http.StatusInternalServerError, "the alert store failed")
-		return
+		return nil, false
 	}
 	counts := make(map[string]int, len(gs))
 	for _, g := range gs {
 		counts[g.Key] = g.Count
 	}
-	writeJSON(w, http.StatusOK, web.CoverageOf(rules, counts))
+	return counts, true
 }
 
 // navigator is GET /api/coverage/navigator: the running rules' coverage as
-// an ATT&CK Navigator layer (what vigil rules coverage --navigator writes).
+// an ATT&CK Navigator layer (what vigil rules coverage --navigator writes),
+// or with ?of=alerts the stored alerts' (what vigil hunt --navigator
+// writes of a hunt).
 func (s *Server) navigator(w http.ResponseWriter, r *http.Request) {
 	rules := s.runningRules()
-	l := attack.RulesLayer(rules, "vigil serve")
+	var l *attack.Layer
+	switch of := r.URL.Query().Get("of"); of {
+	case "", "rules":
+		l = attack.RulesLayer(rules, "vigil serve")
+	case "alerts":
+		counts, ok := s.alertsPerRule(w, r)
+		if !ok {
+			return
+		}
+		var c attack.Coverage
+		total := 0
+		for _, rl := range rules {
+			if n := counts[rl.ID]; n > 0 {
+				c.Add(rl, n)
+				total += n
+			}
+		}
+		l = c.Layer("vigil serve alerts", fmt.Sprintf("%d stored alerts; score = alerts", total))
+	default:
+		writeAPIError(w, http.StatusBadRequest, "of: want rules or alerts, not "+strconv.Quote(of))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", `attachment; filename="vigil-coverage-layer.json"`)
 	l.WriteTo(w)

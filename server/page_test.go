@@ -143,6 +143,19 @@ func TestPageAPI(t *testing.T) {
 	if layer.Versions.Layer != "4.5" || len(layer.Techniques) != len(cov.Cells) {
 		t.Errorf("navigator layer %s with %d techniques, the heat map has %d cells", layer.Versions.Layer, len(layer.Techniques), len(cov.Cells))
 	}
+	alerted := 0
+	for _, c := range cov.Cells {
+		if c.Alerts > 0 {
+			alerted++
+		}
+	}
+	ts.call(t, "GET", "/api/coverage/navigator?of=alerts", nil, nil, &layer)
+	if len(layer.Techniques) != alerted || alerted == 0 {
+		t.Errorf("the alerts' layer has %d techniques, the heat map %d cells with alerts", len(layer.Techniques), alerted)
+	}
+	if st := ts.call(t, "GET", "/api/coverage/navigator?of=hosts", nil, nil, nil); st != 400 {
+		t.Errorf("of=hosts: %d", st)
+	}
 }
 
 // TestRecentEventsBounds fills the window past each bound and finds each

@@ -499,7 +499,8 @@
     const pick = h('select', { id: 'cov-by', onchange: e => { by = e.target.value; draw(); } }, h('option', { value: 'rules' }, 'loaded rules'), h('option', { value: 'alerts' }, 'alerts raised'));
     const nav = local
       ? h('button', { id: 'navigator', onclick: () => download('vigil-coverage-layer.json', JSON.stringify(REPORT.navigator, null, 2)) }, 'ATT&CK Navigator layer')
-      : h('a', { href: '/api/coverage/navigator', id: 'navigator', download: 'vigil-coverage-layer.json' }, 'ATT&CK Navigator layer (rules)');
+      : h('span', {}, 'ATT&CK Navigator layer: ', h('a', { href: '/api/coverage/navigator', id: 'navigator', download: 'vigil-rules-layer.json' }, 'rules'), ' · ',
+        h('a', { href: '/api/coverage/navigator?of=alerts', download: 'vigil-alerts-layer.json' }, 'alerts'));
     show(h('div', { class: 'panel' }, h('h2', {}, 'ATT&CK coverage'),
       h('div', { class: 'bar' }, 'Heat of:', pick, nav,
         h('span', { class: 'muted' }, `${cov.cells.length} tactic × technique cells; ${cov.unmapped_rules} rules and ${cov.unmapped_alerts} alerts without a mapping`))), matrix);
