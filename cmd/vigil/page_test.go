@@ -351,6 +351,11 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("%d links to T1569.002", n)
 	}
 	waitFor(t, ctx, "the ancestry and timeline", `document.querySelectorAll('#timeline li').length > 0 && document.querySelectorAll('#ancestry h4').length > 0`)
+	// The sequence's process: its parent's fields, and its two retained
+	// events (start and connection) under "This process".
+	if got := eval[string](t, ctx, `document.querySelector('#ancestry tr[data-parent="name"] td:last-child').textContent + ' ' + document.querySelectorAll('#ancestry [data-depth="0"] .ancestor-event').length + ' ' + document.querySelectorAll('#ancestry [data-depth="1"]').length`); got != "cmd.exe 2 1" {
+		t.Errorf("ancestry: parent name, the process's events, parent generations: %q, want cmd.exe 2 1", got)
+	}
 	screenshot(t, ctx, filepath.Join(dir, "detail.png"))
 
 	// Markup in an event field is text.

@@ -33,7 +33,7 @@ arrives; alerts are stored and served by the API:
   GET   /api/alerts/{id}      PATCH /api/alerts/{id} {"status": "closed", "reason": "false_positive"}
   GET   /api/rules            GET /api/stats        GET /healthz        GET /metrics
   GET   /api/alerts/_groups?by=rule|host&...          GET /api/alerts/{id}/context
-  GET   /api/coverage         GET /api/coverage/navigator
+  GET   /api/coverage         GET /api/coverage/navigator[?of=alerts]
 
 A browser opening the address (http://127.0.0.1:9200/) gets the analyst's
 page: the alerts, their detail and investigation guide, triage, the ATT&CK

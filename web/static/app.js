@@ -442,7 +442,10 @@
     const events = stages && stages.length
       ? stages.map((ev, i) => h('div', { class: 'stage', 'data-stage': i + 1 }, h('h3', {}, `Stage ${i + 1} of ${stages.length}: `, fmt(get(ev, 'event.category')), ' ', fmt(get(ev, 'process.name')), ' @ ', fmtTime(ev['@timestamp'])), fieldTable(ev, invFields)))
       : [h('div', { class: 'stage', 'data-stage': 1 }, fieldTable(eventOf(doc), invFields))];
-    const parentRows = flatten(get(doc, 'process.parent') || {}).map(([k, v]) => h('tr', {}, h('td', {}, 'process.parent.' + k), h('td', {}, fmt(v))));
+    // A sequence's alert holds the fields its stages share; the first
+    // stage's event names the process and its parent.
+    const first = stages && stages.length ? stages[0] : doc;
+    const parentRows = flatten(get(first, 'process.parent') || {}).map(([k, v]) => h('tr', { 'data-parent': k }, h('td', {}, 'process.parent.' + k), h('td', {}, fmt(v))));
     const ancestry = h('div', { id: 'ancestry' }, parentRows.length ? h('table', { class: 'fields' }, h('tbody', {}, parentRows)) : h('p', { class: 'muted' }, 'The event names no parent process.'));
     const timeline = h('div', { id: 'timeline' }, h('p', { class: 'muted' }, 'Loading…'));
     show(
@@ -451,7 +454,7 @@
         h('h2', { id: 'rule-name' }, doc['kibana.alert.rule.name']),
         h('div', { class: 'bar' }, sevBadge(doc['kibana.alert.severity']), h('span', {}, 'risk ' + fmt(doc['kibana.alert.risk_score'])), statusBadge(status),
           doc['kibana.alert.workflow_reason'] ? h('span', { id: 'status-reason' }, 'reason: ' + doc['kibana.alert.workflow_reason']) : '',
-          h('span', {}, fmtTime(doc['kibana.alert.original_time'])), h('span', {}, 'host ' + fmt(get(doc, 'host.name'))), h('span', {}, 'user ' + fmt(get(doc, 'user.name')))),
+          h('span', {}, fmtTime(doc['kibana.alert.original_time'])), h('span', {}, 'host ' + fmt(get(doc, 'host.name'))), h('span', {}, 'user ' + fmt(get(doc, 'user.name') ?? get(first, 'user.name')))),
         h('p', { id: 'reason' }, fmt(doc['kibana.alert.reason'])),
         workflow,
         hist.length ? h('ul', { id: 'history' }, hist.map(c => h('li', {}, c.status, c.reason ? ' (' + c.reason + ')' : '', ' by ', c.user, ' at ', fmtTime(c.at)))) : ''),
@@ -469,8 +472,10 @@
     const ctx = await ctxP;
     if (ctx.error) { timeline.replaceChildren(h('p', { class: 'err' }, ctx.error)); return; }
     for (const level of ctx.ancestry || []) {
-      ancestry.append(h('h4', {}, level.depth === 0 ? 'This process' : level.depth === 1 ? 'Parent' : 'Ancestor ' + level.depth, ' — entity ', level.entity_id),
-        level.events.map(ev => h('p', {}, fmtTime(ev['@timestamp']), ' ', fmt(get(ev, 'event.action') || get(ev, 'event.category')), ' ', fmt(get(ev, 'process.name')), ' ', fmt(get(ev, 'process.command_line')))));
+      ancestry.append(h('div', { class: 'generation', 'data-depth': level.depth },
+        h('h4', {}, level.depth === 0 ? 'This process' : level.depth === 1 ? 'Parent' : 'Ancestor ' + level.depth, ' — entity ', level.entity_id),
+        level.events.length ? level.events.map(ev => h('p', { class: 'ancestor-event' }, fmtTime(ev['@timestamp']), ' ', fmt(get(ev, 'event.action') || get(ev, 'event.category')), ' ', fmt(get(ev, 'process.name')), ' ', fmt(get(ev, 'process.command_line'))))
+          : h('p', { class: 'muted' }, 'No retained event of this process.')));
     }
     const items = [];
     for (const a of ctx.timeline.alerts || []) items.push({ t: a.time, el: h('li', { class: a.id === id ? 'this' : null }, h('span', { class: 'kind' }, 'alert'), fmtTime(a.time), ' ', sevBadge(a.severity), ' ', h('a', { href: '#/alert/' + encodeURIComponent(a.id) }, a.rule)) });
