@@ -111,13 +111,8 @@ func (s *Server) alertContext(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out["window"] = rec.stats()
-	near := rec.around(a.Host, from.UnixNano(), to.UnixNano(), contextEvents)
-	events := make([]json.RawMessage, len(near))
-	for i, e := range near {
-		events[i] = e.Doc
-	}
-	out["timeline"].(map[string]any)["events"] = events
-	out["ancestry"] = ancestry(doc, rec.around(a.Host, minTime, a.Time.Add(contextSpan).UnixNano(), rec.perHost))
+	out["timeline"].(map[string]any)["events"] = ecs(rec.around(a.Host, from.UnixNano(), to.UnixNano(), contextEvents))
+	out["ancestry"] = ancestry(doc, ecs(rec.around(a.Host, minTime, a.Time.Add(contextSpan).UnixNano(), rec.perHost)))
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -131,18 +126,18 @@ type generation struct {
 
 // ancestry follows process.parent.entity_id up from the alert's process
 // (for a sequence, its first stage's) through the host's retained events.
-func ancestry(alert map[string]any, window []recentEvent) []generation {
+func ancestry(alert map[string]any, window []json.RawMessage) []generation {
 	type parsed struct {
 		raw            json.RawMessage
 		entity, parent string
 	}
 	evs := make([]parsed, 0, len(window))
-	for _, e := range window {
+	for _, d := range window {
 		var m map[string]any
-		if json.Unmarshal(e.Doc, &m) != nil {
+		if json.Unmarshal(d, &m) != nil {
 			continue
 		}
-		evs = append(evs, parsed{e.Doc, docString(m, "process.entity_id"), docString(m, "process.parent.entity_id")})
+		evs = append(evs, parsed{d, docString(m, "process.entity_id"), docString(m, "process.parent.entity_id")})
 	}
 	entity, parent := docString(alert, "process.entity_id"), docString(alert, "process.parent.entity_id")
 	if stages, ok := alert["vigil.group.events"].([]any); ok && len(stages) > 0 {

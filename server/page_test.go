@@ -1,14 +1,19 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // TestRootPageOrElasticsearch: a browser asking for / gets the page, with
@@ -169,7 +174,7 @@ func TestRecentEventsBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		ev.Time = ts
-		r.add(ev)
+		r.add(ev, []byte(doc))
 	}
 	for i := range 5 {
 		add("a", int64(10-i), fmt.Sprintf(`{"host":{"name":"a"},"n":%d}`, i))
@@ -199,4 +204,48 @@ func TestRecentEventsBounds(t *testing.T) {
 	if n := len(r.around("a", 0, 100, 2)); n != 2 {
 		t.Errorf("limit 2 gave %d", n)
 	}
+}
+
+// TestContextOfRawWinlog: raw Windows records are kept as shipped and
+// read back as ECS, as the rules saw them.
+func TestContextOfRawWinlog(t *testing.T) {
+	f := filepath.Join(testenv.Shared(t), "data", "winlog", "security-datasets", "lateral_movement", "covenant_sc_query_dcerpc_smb_svcctl_2020-08-05034820.ndjson.gz")
+	fh, err := os.Open(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	zr, err := gzip.NewReader(fh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(zr)
+	var docs []doc
+	for _, l := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+		docs = append(docs, doc{index: "winlogbeat-8.17.0", source: l})
+	}
+	ts := start(t, Config{}, builtinRules(t))
+	ts.call(t, "POST", "/_bulk", bulkBody(docs), nil, nil)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	var page struct{ Alerts []map[string]any }
+	ts.call(t, "GET", "/api/alerts", nil, nil, &page)
+	if len(page.Alerts) == 0 {
+		t.Fatal("the recording raised no alert")
+	}
+	var ctx struct {
+		Timeline struct{ Events []map[string]any }
+	}
+	ts.call(t, "GET", "/api/alerts/"+page.Alerts[0]["kibana.alert.uuid"].(string)+"/context", nil, nil, &ctx)
+	if len(ctx.Timeline.Events) == 0 {
+		t.Fatal("no event in the timeline")
+	}
+	for _, ev := range ctx.Timeline.Events {
+		// The record as shipped has neither: the normaliser adds both.
+		host, _ := ev["host"].(map[string]any)
+		hostOS, _ := host["os"].(map[string]any)
+		if hostOS["type"] != "windows" || ev["data_stream"] == nil {
+			t.Fatalf("a timeline event is not ECS: %v", ev)
+		}
+	}
+	t.Logf("%d ECS events in the timeline", len(ctx.Timeline.Events))
 }

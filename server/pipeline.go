@@ -245,6 +245,9 @@ func (p *pipeline) process(j job, now time.Time) {
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 			continue
 		}
+		if p.recent != nil {
+			p.recent.add(ev, d.source)
+		}
 		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)
 		p.src.Push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
@@ -256,9 +259,6 @@ func (p *pipeline) process(j job, now time.Time) {
 func (p *pipeline) evaluate(ev *event.Event) {
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
-	if p.recent != nil {
-		p.recent.add(ev)
-	}
 	// The engine keeps copies of what it needs: the event's memory
 	// serves the next document, unless an unusual document made it large.
 	if len(p.free) < maxFree && ev.Footprint() <= maxReused {

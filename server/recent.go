@@ -2,11 +2,13 @@ package server
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"sync"
 	"sync/atomic"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/winlog"
 )
 
 // recentEvents keeps the latest events of each host, as ECS JSON, for the
@@ -29,8 +31,10 @@ type recentEvents struct {
 	tooLarge atomic.Int64 // events not kept: larger than maxEventBytes
 }
 
-// maxEventBytes bounds one kept event.
+// maxEventBytes bounds one kept event; a larger one is kept as tooLarge.
 const maxEventBytes = 64 << 10
+
+var tooLarge = []byte(`{"vigil.window":"event too large to keep"}`)
 
 // hostRing is one host's events, oldest first from next.
 type hostRing struct {
@@ -41,16 +45,20 @@ type hostRing struct {
 
 // recentEvent is one kept event.
 type recentEvent struct {
-	Time int64
-	Doc  []byte // the ECS document
+	Time   int64
+	Doc    []byte // the document as shipped
+	Winlog bool   // Doc is a raw Windows record, normalised to ECS when read (see ecs)
 }
 
 func newRecentEvents(s *event.Schema, perHost, maxHosts int) *recentEvents {
 	return &recentEvents{perHost: perHost, maxHosts: maxHosts, hostSlot: s.Slot("host.name"), hosts: map[string]*hostRing{}}
 }
 
-// add keeps a copy of ev (called by the pipeline after evaluating it).
-func (r *recentEvents) add(ev *event.Event) {
+// add keeps a copy of a decoded event's document, src as it was shipped
+// (called by the pipeline once ev is decoded from src). Copying the bytes
+// is all it costs: a raw Windows record is kept as it came and normalised
+// to ECS only when the page reads it.
+func (r *recentEvents) add(ev *event.Event, src []byte) {
 	host := ev.Get(r.hostSlot).Str()
 	if host == "" {
 		return
@@ -79,11 +87,17 @@ func (r *recentEvents) add(ev *event.Event) {
 	// The slot's buffer is reused: kept events cost no allocation once a
 	// host's ring is full.
 	slot.Time = ev.Time
-	slot.Doc = ev.AppendJSON(slot.Doc[:0])
-	if len(slot.Doc) > maxEventBytes {
-		r.tooLarge.Add(1)
-		slot.Doc = []byte(`{"vigil.window":"event too large to keep"}`)
+	// An ECS document is kept as decoded; a document that was normalised
+	// (a raw Windows record) as shipped.
+	doc, raw := ev.Raw, false
+	if doc == nil {
+		doc, raw = src, true
 	}
+	if len(doc) > maxEventBytes {
+		r.tooLarge.Add(1)
+		doc, raw = tooLarge, false
+	}
+	slot.Doc, slot.Winlog = append(slot.Doc[:0], doc...), raw
 }
 
 // dropStalest forgets the host seen least recently.
@@ -114,7 +128,7 @@ func (r *recentEvents) around(host string, from, to int64, limit int) []recentEv
 	for i := range n {
 		e := &h.events[(h.next+i)%n]
 		if e.Time >= from && e.Time <= to {
-			out = append(out, recentEvent{Time: e.Time, Doc: append([]byte(nil), e.Doc...)})
+			out = append(out, recentEvent{Time: e.Time, Doc: append([]byte(nil), e.Doc...), Winlog: e.Winlog})
 		}
 	}
 	// Ring order is arrival order; the page wants event time.
@@ -146,4 +160,33 @@ func (r *recentEvents) stats() map[string]int64 {
 
 func sortByTime(evs []recentEvent) {
 	slices.SortStableFunc(evs, func(a, b recentEvent) int { return cmp.Compare(a.Time, b.Time) })
+}
+
+// ecs returns the events' ECS documents, normalising raw Windows records
+// as the service's decoder does; a record that cannot be normalised (it
+// was decoded once, so only a changed normaliser could refuse it) is left
+// out.
+func ecs(evs []recentEvent) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(evs))
+	var norm *winlog.Normalizer
+	var rec winlog.Record
+	var doc event.Doc
+	for _, e := range evs {
+		if !e.Winlog {
+			out = append(out, e.Doc)
+			continue
+		}
+		if norm == nil {
+			norm = winlog.NewNormalizer()
+		}
+		doc.Reset()
+		if winlog.DecodeJSON(e.Doc, &rec) != nil {
+			continue
+		}
+		if _, err := norm.Normalize(&rec, &doc); err != nil {
+			continue
+		}
+		out = append(out, doc.AppendJSON(nil))
+	}
+	return out
 }
