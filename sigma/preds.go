@@ -5,6 +5,8 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
@@ -89,7 +91,8 @@ func (s source) regex(slotOf func(string) int, pattern, flags string) (match.Pre
 	if err != nil {
 		return nil, unsupported("field %q: regular expression %q: %v", s.name, pattern, reError(err))
 	}
-	return s.each(slotOf, func(slot int) (match.Pred, error) { return &rePred{slot: slot, re: re}, nil }, re.MatchString)
+	need := reLiteral(prefix + pattern)
+	return s.each(slotOf, func(slot int) (match.Pred, error) { return &rePred{slot: slot, re: re, need: need}, nil }, re.MatchString)
 }
 
 // reError shortens a regexp error to its cause.
@@ -104,6 +107,45 @@ func reError(err error) string {
 type rePred struct {
 	slot int
 	re   *regexp.Regexp
+	need string // folded literal every match holds ("": none)
+}
+
+// Needs files the predicate under the longest literal its matches hold.
+func (p *rePred) Needs(func(match.Need) int) ([]match.Need, bool) {
+	if p.need == "" {
+		return nil, false
+	}
+	return []match.Need{{Slot: p.slot, Op: match.NeedContains, Lit: p.need}}, true
+}
+
+// reLiteral returns the longest literal every match of a regular
+// expression holds, folded (a need is compared with folded values).
+func reLiteral(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	var best string
+	consider := func(r *syntax.Regexp) {
+		if r.Op == syntax.OpLiteral {
+			if s := string(r.Rune); len(s) > len(best) {
+				best = s
+			}
+		}
+	}
+	switch re.Op {
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			consider(sub)
+		}
+	case syntax.OpLiteral:
+		consider(re)
+	}
+	if len(best) < 3 {
+		return ""
+	}
+	return match.FoldKeyword(best)
 }
 
 func (p *rePred) Match(ev *event.Event) bool {
@@ -208,34 +250,71 @@ func scalarString(v event.Value, buf []byte) (string, bool) {
 
 // keywordsPred holds when a string of the event (any field of a
 // normalised document; the message of others) matches one of the
-// keywords: Sigma's full-text search.
+// keywords: Sigma's full-text search. Keywords without wildcards are
+// found in one pass over the folded string (lits), the others tried as
+// patterns (t).
 type keywordsPred struct {
+	lits    *match.Literals
 	t       *stringTests
 	message int
 }
 
+// foldBufs are buffers for folding the strings keywords are searched in.
+var foldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func (p *keywordsPred) test(s string) bool {
+	if p.lits != nil {
+		bp := foldBufs.Get().(*[]byte)
+		f := match.AppendFolded((*bp)[:0], s)
+		var hb [4]match.LiteralHit
+		// f is not kept beyond Find.
+		hit := len(p.lits.Find(unsafe.String(unsafe.SliceData(f), len(f)), hb[:0])) > 0
+		*bp = f[:0]
+		foldBufs.Put(bp)
+		if hit {
+			return true
+		}
+	}
+	return p.t != nil && p.t.test(s)
+}
+
+// Match searches the record's own data: its event and user data and its
+// message (not the ECS fields derived from them).
 func (p *keywordsPred) Match(ev *event.Event) bool {
 	if ev.Doc != nil {
 		for _, f := range ev.Doc.Fields() {
-			if anyString(f.Value, p.t.test) {
+			if (strings.HasPrefix(f.Key, "winlog.event_data.") || strings.HasPrefix(f.Key, "winlog.user_data.") ||
+				f.Key == "message") && anyString(f.Value, p.test) {
 				return true
 			}
 		}
 		return false
 	}
-	return anyString(ev.Get(p.message), p.t.test)
+	return anyString(ev.Get(p.message), p.test)
 }
 
 // Script marks the predicate: the analyses cannot see into it.
 func (p *keywordsPred) Script() {}
 
 func (c *compiler) keywords(s *Search) (match.Pred, error) {
-	var globs []string
+	var globs, lits []string
+	p := &keywordsPred{message: c.env.Slot("message")}
 	for _, v := range s.Keywords {
 		if v.Kind == VNull {
 			return nil, c.errorf(v.Pos, "search %q: a keyword cannot be null", s.Name)
 		}
-		globs = append(globs, parseSString(v.S, v.Kind == VString).glob("contains"))
+		ss := parseSString(v.S, v.Kind == VString)
+		if lit, ok := ss.literal(); ok && lit != "" {
+			lits = append(lits, match.FoldKeyword(lit))
+			continue
+		}
+		globs = append(globs, ss.glob("contains"))
 	}
-	return &keywordsPred{t: globTest(globs, true), message: c.env.Slot("message")}, nil
+	if len(lits) > 0 {
+		p.lits = match.NewLiterals(lits)
+	}
+	if len(globs) > 0 {
+		p.t = globTest(globs, true)
+	}
+	return p, nil
 }
