@@ -114,8 +114,8 @@ func TestSigmaRegression(t *testing.T) {
 		t.Fatal(err)
 	}
 	sort.Strings(infos)
-	passed, total := 0, 0
-	var failures []string
+	passed, total, ecsPassed := 0, 0, 0
+	var failures, ecsFailures []string
 	for _, p := range infos {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -136,7 +136,15 @@ func TestSigmaRegression(t *testing.T) {
 				failures = append(failures, id+": no windows rule with this id")
 				continue
 			}
-			got, err := countMatches(r, filepath.Join(root, tc.Path))
+			// The same records as already normalised ECS documents (the
+			// event data Elastic's pipelines moved is gone): what a Sigma
+			// rule can still see through its ECS fallbacks.
+			if n, err := countMatches(r, filepath.Join(root, tc.Path), false); err == nil && n > 0 && (tc.MatchCount == nil || n == *tc.MatchCount) {
+				ecsPassed++
+			} else {
+				ecsFailures = append(ecsFailures, id+" "+r.Path)
+			}
+			got, err := countMatches(r, filepath.Join(root, tc.Path), true)
 			switch {
 			case err != nil:
 				failures = append(failures, id+" "+r.Path+": "+err.Error())
@@ -153,14 +161,19 @@ func TestSigmaRegression(t *testing.T) {
 		t.Log("failed: " + f)
 	}
 	t.Logf("Sigma regression: passed %d of %d", passed, total)
+	for _, f := range ecsFailures {
+		t.Log("not on ECS-only input: " + f)
+	}
+	t.Logf("Sigma regression on ECS-only input: passed %d of %d", ecsPassed, total)
 	if passed < regressionFloor {
 		t.Errorf("passed %d regression tests, below the floor of %d", passed, regressionFloor)
 	}
 }
 
 // countMatches runs one rule over an EVTX file as a hunt does and counts
-// the records it alerts on.
-func countMatches(r *rule.Rule, path string) (int, error) {
+// the records it alerts on; without raw, the records are only the ECS
+// documents Elastic's pipelines make of them.
+func countMatches(r *rule.Rule, path string, raw bool) (int, error) {
 	n := 0
 	eng, statuses := engine.New([]*rule.Rule{r}, engine.Options{Aliases: winlog.Aliases}, func(*alert.Alert) { n++ })
 	if st := statuses[0]; st.State != engine.OK {
@@ -169,12 +182,12 @@ func countMatches(r *rule.Rule, path string) (int, error) {
 		}
 		return 0, errors.New("unsupported: " + st.Reason)
 	}
-	err := readInto(eng, path)
+	err := readInto(eng, path, raw)
 	return n, err
 }
 
-func readInto(eng *engine.Engine, path string) error {
-	op := input.NewOpener(input.Options{Schema: eng.Schema(), KeepEventData: true})
+func readInto(eng *engine.Engine, path string, raw bool) error {
+	op := input.NewOpener(input.Options{Schema: eng.Schema(), KeepEventData: raw})
 	rd, err := op.Open(path)
 	if err != nil {
 		return err
