@@ -93,25 +93,9 @@ func (c *compiler) detection(d *Detection) (match.Pred, error) {
 func (c *compiler) cond(e Expr) (match.Pred, error) {
 	switch e := e.(type) {
 	case *And:
-		l, err := c.cond(e.L)
-		if err != nil {
-			return nil, err
-		}
-		r, err := c.cond(e.R)
-		if err != nil {
-			return nil, err
-		}
-		return match.And(l, r), nil
+		return c.pair(e.L, e.R, match.And)
 	case *Or:
-		l, err := c.cond(e.L)
-		if err != nil {
-			return nil, err
-		}
-		r, err := c.cond(e.R)
-		if err != nil {
-			return nil, err
-		}
-		return match.Or(l, r), nil
+		return c.pair(e.L, e.R, match.Or)
 	case *Not:
 		x, err := c.cond(e.X)
 		if err != nil {
@@ -148,6 +132,19 @@ func (c *compiler) cond(e Expr) (match.Pred, error) {
 		return atLeast{n: e.N, ps: ps}, nil
 	}
 	return nil, fmt.Errorf("sigma: unknown condition %T", e)
+}
+
+// pair compiles the two sides of a binary condition and joins them.
+func (c *compiler) pair(l, r Expr, join func(...match.Pred) match.Pred) (match.Pred, error) {
+	lp, err := c.cond(l)
+	if err != nil {
+		return nil, err
+	}
+	rp, err := c.cond(r)
+	if err != nil {
+		return nil, err
+	}
+	return join(lp, rp), nil
 }
 
 // globMatch matches a search name pattern (only * is a wildcard).
