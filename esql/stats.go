@@ -1,0 +1,365 @@
+package esql
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// statsStep is STATS or INLINE STATS.
+type statsStep struct {
+	inline bool
+	in     []Column
+	by     []*cexpr
+	byName []string
+	aggs   []aggSpec
+	// finals compute each output aggregate column from the row of
+	// grouping values followed by the aggregate results.
+	finals   []*cexpr
+	aggNames []string
+	out      []Column
+	// MaxGroups caps the groups of one run (0: no cap); Overflow counts
+	// rows whose new group was refused.
+	maxGroups int
+}
+
+func (s *statsStep) cols() []Column { return s.out }
+
+func (c *compiler) stats(x *Stats, cols []Column) *statsStep {
+	st := &statsStep{inline: x.Inline, in: cols}
+	var byCols []Column
+	for _, b := range x.By {
+		e := c.expr(b.Expr, cols)
+		st.by = append(st.by, e)
+		st.byName = append(st.byName, b.Name)
+		byCols = append(byCols, Column{b.Name, e.t})
+	}
+	// inner columns: the grouping values, then one per aggregate call
+	inner := slices.Clone(byCols)
+	for _, a := range x.Aggs {
+		rewritten := c.extractAggs(a.Expr, cols, st, &inner)
+		f := c.expr(rewritten, inner)
+		st.finals = append(st.finals, f)
+		st.aggNames = append(st.aggNames, a.Name)
+	}
+	var out []Column
+	for i, f := range st.finals {
+		out = appendCol(out, Column{st.aggNames[i], f.t})
+	}
+	for _, b := range byCols {
+		if colIndex(out, b.Name) >= 0 {
+			continue
+		}
+		out = append(out, b)
+	}
+	if x.Inline {
+		full := slices.Clone(cols)
+		for _, o := range out {
+			full = appendCol(full, o)
+		}
+		// ES puts the new columns last: aggregates, then groupings
+		st.out = full
+	} else {
+		st.out = out
+	}
+	return st
+}
+
+// extractAggs replaces each aggregate call in e by a reference to an
+// inner column and compiles the call.
+func (c *compiler) extractAggs(e Expr, cols []Column, st *statsStep, inner *[]Column) Expr {
+	switch x := e.(type) {
+	case *Call:
+		name := x.Name
+		var cond Expr
+		agg := x
+		if name == "$filter" {
+			cond = x.Args[1]
+			agg, _ = x.Args[0].(*Call)
+			if agg == nil {
+				c.errorf(x, "WHERE needs an aggregate function")
+			}
+			name = agg.Name
+		}
+		if d, ok := aggFuncs[name]; ok {
+			var args []*cexpr
+			for _, a := range agg.Args {
+				if containsAgg(a) {
+					c.errorf(a, "nested aggregations [%s] not allowed inside other aggregations [%s]", c.text(a), c.text(agg))
+				}
+				args = append(args, c.expr(a, cols))
+			}
+			if len(args) < d.min && !agg.Star || len(args) > d.max {
+				c.errorf(agg, "error building [%s]: function [%s] takes %s", name, name, arityText(funcDef{min: d.min, max: d.max}))
+			}
+			spec := d.build(c, agg, newSite(c.src, agg), args)
+			if cond != nil {
+				spec = filtered(spec, c.expr(cond, cols))
+			}
+			st.aggs = append(st.aggs, spec)
+			ref := fmt.Sprintf("$agg%d", len(st.aggs)-1)
+			*inner = append(*inner, Column{ref, spec.t})
+			return &Field{node: x.node, Name: ref}
+		}
+		if _, ok := funcs[name]; ok || strings.HasPrefix(name, "$") {
+			cp := *x
+			cp.Args = make([]Expr, len(x.Args))
+			for i, a := range x.Args {
+				cp.Args[i] = c.extractAggs(a, cols, st, inner)
+			}
+			return &cp
+		}
+		return e
+	case *Binary:
+		cp := *x
+		cp.L, cp.R = c.extractAggs(x.L, cols, st, inner), c.extractAggs(x.R, cols, st, inner)
+		return &cp
+	case *Unary:
+		cp := *x
+		cp.X = c.extractAggs(x.X, cols, st, inner)
+		return &cp
+	case *Cast:
+		cp := *x
+		cp.X = c.extractAggs(x.X, cols, st, inner)
+		return &cp
+	case *Field:
+		// a grouping key may be used by name
+		if colIndex(*inner, x.Name) >= 0 && !strings.HasPrefix(x.Name, "$") {
+			return e
+		}
+		c.errorf(e, "column [%s] must appear in the STATS BY clause or be used in an aggregate function", x.Name)
+	case *Lit:
+		return e
+	}
+	if !containsAgg(e) {
+		c.errorf(e, "expected an aggregate function but found [%s]", c.text(e))
+	}
+	c.errorf(e, "unsupported expression in STATS")
+	return nil
+}
+
+func containsAgg(e Expr) bool {
+	switch x := e.(type) {
+	case *Call:
+		if _, ok := aggFuncs[x.Name]; ok || x.Name == "$filter" {
+			return true
+		}
+		for _, a := range x.Args {
+			if containsAgg(a) {
+				return true
+			}
+		}
+	case *Binary:
+		return containsAgg(x.L) || containsAgg(x.R)
+	case *Unary:
+		return containsAgg(x.X)
+	case *Cast:
+		return containsAgg(x.X)
+	}
+	return false
+}
+
+// group is one group's key values and partial aggregates.
+type group struct {
+	key    []any
+	states []aggState
+	order  int
+}
+
+// Aggregation is a STATS's partial aggregates, fed row by row: the
+// state of a windowed STATS rule.
+type Aggregation struct {
+	s      *statsStep
+	groups map[string]*group
+	order  []*group
+	// MaxGroups caps the groups (0: none); Overflow counts the rows
+	// refused because their group would pass it.
+	MaxGroups int
+	Overflow  int
+}
+
+// Len is the number of groups.
+func (a *Aggregation) Len() int { return len(a.order) }
+
+// Add adds a row (of the columns before the STATS).
+func (a *Aggregation) Add(cells []any, w *Warnings) {
+	a.s.add(a, cells, w, nil)
+}
+
+// Rows returns the aggregated rows and resets the state.
+func (a *Aggregation) Rows(w *Warnings) []Row {
+	rows := a.s.results(a, w)
+	a.groups, a.order = map[string]*group{}, nil
+	return rows
+}
+
+// Columns are the STATS's output columns.
+func (a *Aggregation) Columns() []Column { return a.s.out }
+
+// keys expands the grouping values of a row: a multi-valued key puts the
+// row in one group per value.
+func (s *statsStep) keys(cells []any, w *Warnings) [][]any {
+	out := [][]any{nil}
+	for _, b := range s.by {
+		v := b.eval(cells, w)
+		vs := values(v)
+		if len(vs) == 0 {
+			vs = []any{nil}
+		}
+		var next [][]any
+		for _, k := range out {
+			for _, x := range vs {
+				next = append(next, append(slices.Clone(k), x))
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+func keyString(k []any) string {
+	var b strings.Builder
+	for _, v := range k {
+		fmt.Fprintf(&b, "%T:%v\x00", v, v)
+	}
+	return b.String()
+}
+
+func (s *statsStep) add(a *Aggregation, cells []any, w *Warnings, onGroup func(*group)) {
+	for _, k := range s.keys(cells, w) {
+		ks := keyString(k)
+		g := a.groups[ks]
+		if g == nil {
+			if a.MaxGroups > 0 && len(a.order) >= a.MaxGroups {
+				a.Overflow++
+				continue
+			}
+			g = &group{key: k, order: len(a.order)}
+			for _, spec := range s.aggs {
+				g.states = append(g.states, spec.newState())
+			}
+			a.groups[ks] = g
+			a.order = append(a.order, g)
+		}
+		for _, st := range g.states {
+			st.add(cells, w)
+		}
+		if onGroup != nil {
+			onGroup(g)
+		}
+	}
+}
+
+func (s *statsStep) groupRow(g *group, w *Warnings) []any {
+	inner := slices.Clone(g.key)
+	for _, st := range g.states {
+		inner = append(inner, st.result(w))
+	}
+	var out []any
+	var outCols []Column
+	for i, f := range s.finals {
+		v := f.eval(inner, w)
+		name := s.aggNames[i]
+		if j := colIndex(outCols, name); j >= 0 {
+			outCols = slices.Delete(outCols, j, j+1)
+			out = slices.Delete(out, j, j+1)
+		}
+		outCols = append(outCols, Column{Name: name})
+		out = append(out, v)
+	}
+	for i, name := range s.byName {
+		if colIndex(outCols, name) >= 0 {
+			continue
+		}
+		outCols = append(outCols, Column{Name: name})
+		out = append(out, g.key[i])
+	}
+	return out
+}
+
+func (s *statsStep) results(a *Aggregation, w *Warnings) []Row {
+	if len(a.order) == 0 && len(s.by) == 0 {
+		// no groups: one row of the aggregates over nothing
+		g := &group{}
+		for _, spec := range s.aggs {
+			g.states = append(g.states, spec.newState())
+		}
+		return []Row{{Cells: s.groupRow(g, w)}}
+	}
+	rows := make([]Row, 0, len(a.order))
+	for _, g := range a.order {
+		rows = append(rows, Row{Cells: s.groupRow(g, w)})
+	}
+	return rows
+}
+
+func (s *statsStep) run(rows []Row, w *Warnings) []Row {
+	a := &Aggregation{s: s, groups: map[string]*group{}}
+	if !s.inline {
+		for _, r := range rows {
+			s.add(a, r.Cells, w, nil)
+		}
+		return s.results(a, w)
+	}
+	// INLINE STATS: each row gets its group's results
+	member := make([][]*group, len(rows))
+	for i, r := range rows {
+		s.add(a, r.Cells, w, func(g *group) { member[i] = append(member[i], g) })
+	}
+	res := map[*group][]any{}
+	for _, g := range a.order {
+		res[g] = s.groupRow(g, w)
+	}
+	var noGroup []any
+	if len(s.by) == 0 {
+		if len(a.order) == 0 {
+			noGroup = s.results(a, w)[0].Cells
+		}
+	}
+	var out []Row
+	for i, r := range rows {
+		gs := member[i]
+		if len(gs) == 0 {
+			gs = []*group{nil}
+		}
+		for _, g := range gs {
+			var vals []any
+			if g != nil {
+				vals = res[g]
+			} else if noGroup != nil {
+				vals = noGroup
+			} else {
+				vals = make([]any, len(s.out)-len(s.in))
+			}
+			cells := slices.Clone(r.Cells)
+			cols := slices.Clone(s.in)
+			outNames := s.outNames()
+			for j, name := range outNames {
+				if k := colIndex(cols, name); k >= 0 {
+					cols = slices.Delete(cols, k, k+1)
+					cells = slices.Delete(cells, k, k+1)
+				}
+				cols = append(cols, Column{Name: name})
+				cells = append(cells, vals[j])
+			}
+			out = append(out, Row{Cells: cells, Doc: r.Doc})
+		}
+	}
+	return out
+}
+
+func (s *statsStep) outNames() []string {
+	var names []string
+	for _, n := range s.aggNames {
+		if i := slices.Index(names, n); i >= 0 {
+			names = slices.Delete(names, i, i+1)
+		}
+		names = append(names, n)
+	}
+	for _, n := range s.byName {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names
+}
