@@ -279,6 +279,7 @@ type limitStep struct {
 }
 
 func (s *limitStep) cols() []Column { return s.out }
+
 // limiter returns LIMIT's filter for one run: it stops the run's
 // input once n rows passed.
 func (s *limitStep) limiter(next func(Row) bool) func(Row) bool {

@@ -324,6 +324,7 @@ func (p *Program) RunStreaming(rows []Row, w *Warnings) []Row {
 func (p *Program) RunRest(rows []Row, w *Warnings) []Row {
 	return runSteps(p.steps[p.Streaming:], rows, w)
 }
+
 // StreamColumns are the columns after the streaming steps.
 func (p *Program) StreamColumns() []Column {
 	if p.Streaming == 0 {
