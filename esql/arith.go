@@ -65,7 +65,13 @@ func (c *compiler) single(s *site, t Type, args []*cexpr, f func(v []any) (any, 
 func (c *compiler) arith(x *Binary, l, r *cexpr) *cexpr {
 	s := newSite(c.src, x)
 	op := x.Op
-	// date arithmetic
+	// date arithmetic; a string literal beside a span is a date
+	if l.t == TDuration || l.t == TPeriod {
+		r = c.asDate(r)
+	}
+	if r.t == TDuration || r.t == TPeriod {
+		l = c.asDate(l)
+	}
 	if l.t == TDate && (r.t == TDuration || r.t == TPeriod) && (op == "+" || op == "-") ||
 		r.t == TDate && (l.t == TDuration || l.t == TPeriod) && op == "+" {
 		d, span := l, r

@@ -42,7 +42,7 @@ func (c *compiler) command(cmd Command, cols []Column) step {
 				isExact := !strings.Contains(pat, "*")
 				at := slices.IndexFunc(out, func(o Column) bool { return o.Name == col.Name })
 				if at >= 0 {
-					if exact[col.Name] || !isExact {
+					if !isExact {
 						continue
 					}
 					out = slices.Delete(out, at, at+1)
@@ -92,12 +92,18 @@ func (c *compiler) command(cmd Command, cols []Column) step {
 				panic(errAt(c.src, x.OldPos[i], fmt.Sprintf("Unknown column [%s]", old)))
 			}
 			nw := x.New[i]
-			cur[j].Name = nw
 			// a column already named so is replaced
-			if k := slices.IndexFunc(cur, func(o Column) bool { return o.Name == nw }); k >= 0 && k != j {
-				cur = slices.Delete(cur, k, k+1)
-				idx = slices.Delete(idx, k, k+1)
+			for k := range cur {
+				if k != j && cur[k].Name == nw {
+					cur = slices.Delete(cur, k, k+1)
+					idx = slices.Delete(idx, k, k+1)
+					if k < j {
+						j--
+					}
+					break
+				}
 			}
+			cur[j].Name = nw
 		}
 		return &projectStep{idx: idx, out: cur}
 	case *Stats:

@@ -17,7 +17,7 @@ func condFuncs() map[string]funcDef {
 				for i := 0; i+1 < len(a); i += 2 {
 					v := a[i].eval(row, w)
 					if _, ok := v.([]any); ok {
-						w.fail(s, errMV)
+						w.failAs(s, errMV, "false")
 						continue
 					}
 					if b, ok := v.(bool); ok && b {
@@ -38,7 +38,7 @@ func condFuncs() map[string]funcDef {
 			return &cexpr{t: t, src: x, eval: func(row []any, w *Warnings) any {
 				for _, e := range a {
 					if v := e.eval(row, w); v != nil {
-						return v
+						return castNumeric(v, t)
 					}
 				}
 				return nil
@@ -58,6 +58,8 @@ func unify(c *compiler, x *Call, t Type, e *cexpr) Type {
 		return t
 	case t.isString() && e.t.isString():
 		return TKeyword
+	case t.isNumeric() && e.t.isNumeric() && t != TUnsignedLong && e.t != TUnsignedLong:
+		return widerNumeric(t, e.t)
 	}
 	c.errorf(x, "all arguments of [%s] must be [%s], found value [%s] type [%s]", c.text(x), t, c.text(e.src), e.t)
 	return t
@@ -76,6 +78,7 @@ func extreme(c *compiler, x *Call, s *site, a []*cexpr, sign int) *cexpr {
 				return nil
 			}
 			for _, v := range vs {
+				v = castNumeric(v, t)
 				if best == nil || compareValues(v, best, t)*sign > 0 {
 					best = v
 				}

@@ -100,7 +100,7 @@ func convFuncs() map[string]funcDef {
 			case string:
 				f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
 				if err != nil {
-					return nil, evalError(fmt.Sprintf("java.lang.NumberFormatException: For input string: \\\"%s\\\"", x))
+					return nil, evalError(fmt.Sprintf("java.lang.NumberFormatException: For input string: \"%s\"", x))
 				}
 				return f, nil
 			case bool:
@@ -191,7 +191,7 @@ func numConv(v any, t Type) (any, error) {
 		if !ok {
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, evalError(fmt.Sprintf("java.lang.NumberFormatException: For input string: \\\"%s\\\"", x))
+				return nil, evalError(fmt.Sprintf("java.lang.NumberFormatException: For input string: \"%s\"", x))
 			}
 			return numConv(f, t)
 		}

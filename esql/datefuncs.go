@@ -12,7 +12,7 @@ func dateFuncs() map[string]funcDef {
 			return constant(c.opts.now().UnixMilli(), TDate, x)
 		}},
 		"date_trunc": {2, 2, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
-			span, d := a[0], a[1]
+			span, d := c.asSpan(a[0]), c.asDate(a[1])
 			if span.t == TDate {
 				span, d = d, span
 			}
@@ -25,12 +25,14 @@ func dateFuncs() map[string]funcDef {
 			})
 		}},
 		"date_diff": {3, 3, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
+			a[1], a[2] = c.asDate(a[1]), c.asDate(a[2])
 			return c.single(s, TInt, a, func(v []any) (any, error) {
 				unit, _ := v[0].(string)
 				return dateDiff(strings.ToLower(unit), v[1].(int64), v[2].(int64))
 			})
 		}},
 		"date_extract": {2, 2, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
+			a[1] = c.asDate(a[1])
 			return c.single(s, TLong, a, func(v []any) (any, error) {
 				return dateExtract(strings.ToLower(v[0].(string)), v[1].(int64))
 			})
@@ -54,6 +56,33 @@ func dateFuncs() map[string]funcDef {
 			})
 		}},
 	}
+}
+
+// asDate converts a string literal to a date, as Elasticsearch casts
+// string literals where a date is wanted.
+func (c *compiler) asDate(a *cexpr) *cexpr {
+	if s, ok := a.lit.(string); ok && a.isLit {
+		ms, err := parseDate(s)
+		if err != nil {
+			c.errorf(a.src, "Cannot convert string [%s] to [DATETIME], error [%s]", s, err)
+		}
+		return constant(ms, TDate, a.src)
+	}
+	return a
+}
+
+// asSpan converts a string literal ("1 day") to a period or duration.
+func (c *compiler) asSpan(a *cexpr) *cexpr {
+	if s, ok := a.lit.(string); ok && a.isLit {
+		if v, err := parseSpan(s, true); err == nil {
+			return constant(v, TPeriod, a.src)
+		}
+		if v, err := parseSpan(s, false); err == nil {
+			return constant(v, TDuration, a.src)
+		}
+		c.errorf(a.src, "Cannot convert string [%s] to [DATE_PERIOD or TIME_DURATION]", s)
+	}
+	return a
 }
 
 // truncDate rounds epoch milliseconds down to a multiple of a duration,

@@ -130,13 +130,33 @@ func str1(t Type, f func(string) (any, error)) funcDef {
 	}}
 }
 
+// strEach builds a string function applied to each value of a
+// multi-value.
+func strEach(f func(string) (any, error)) funcDef {
+	return funcDef{1, 1, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
+		c.wantType(x, 0, a[0], "string", isStr)
+		return &cexpr{t: TKeyword, src: x, eval: func(row []any, w *Warnings) any {
+			var out []any
+			for _, v := range values(a[0].eval(row, w)) {
+				r, err := f(v.(string))
+				if err != nil {
+					w.fail(s, err.Error())
+					return nil
+				}
+				out = append(out, r)
+			}
+			return mv(out)
+		}}
+	}}
+}
+
 func stringFuncs() map[string]funcDef {
 	return map[string]funcDef{
 		"length":      str1(TInt, func(s string) (any, error) { return int64(utf8.RuneCountInString(s)), nil }),
 		"bit_length":  str1(TInt, func(s string) (any, error) { return int64(len(s) * 8), nil }),
 		"byte_length": str1(TInt, func(s string) (any, error) { return int64(len(s)), nil }),
-		"to_lower":    str1(TKeyword, func(s string) (any, error) { return strings.ToLower(s), nil }),
-		"to_upper":    str1(TKeyword, func(s string) (any, error) { return strings.ToUpper(s), nil }),
+		"to_lower":    strEach(func(s string) (any, error) { return strings.ToLower(s), nil }),
+		"to_upper":    strEach(func(s string) (any, error) { return strings.ToUpper(s), nil }),
 		"trim":        str1(TKeyword, func(s string) (any, error) { return strings.TrimFunc(s, unicode.IsSpace), nil }),
 		"ltrim":       str1(TKeyword, func(s string) (any, error) { return strings.TrimLeftFunc(s, unicode.IsSpace), nil }),
 		"rtrim":       str1(TKeyword, func(s string) (any, error) { return strings.TrimRightFunc(s, unicode.IsSpace), nil }),
@@ -161,14 +181,17 @@ func stringFuncs() map[string]funcDef {
 			}
 			return string(b), nil
 		}),
-		"url_decode": str1(TKeyword, func(s string) (any, error) {
+		"url_decode": strEach( func(s string) (any, error) {
 			r, err := url.QueryUnescape(s)
 			if err != nil {
 				return nil, evalError("java.lang.IllegalArgumentException: URLDecoder: Illegal hex characters in escape (%) pattern")
 			}
 			return r, nil
 		}),
-		"url_encode": str1(TKeyword, func(s string) (any, error) { return url.QueryEscape(s), nil }),
+		"url_encode": strEach(func(s string) (any, error) { return url.QueryEscape(s), nil }),
+		"url_encode_component": strEach(func(s string) (any, error) {
+			return strings.ReplaceAll(url.QueryEscape(s), "+", "%20"), nil
+		}),
 		"space": {1, 1, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
 			c.wantType(x, 0, a[0], "integer", func(t Type) bool { return t == TInt })
 			return c.single(s, TKeyword, a, func(v []any) (any, error) {
@@ -339,6 +362,53 @@ func stringFuncs() map[string]funcDef {
 				}
 				return false, nil
 			})
+		}},
+		"cidr_match": {2, -1, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
+			c.wantType(x, 0, a[0], "ip", func(t Type) bool { return t == TIP })
+			var pfx []netip.Prefix
+			allLit := true
+			for _, e := range a[1:] {
+				c.wantType(x, 1, e, "string", isStr)
+				str, ok := e.lit.(string)
+				if !e.isLit || !ok {
+					allLit = false
+					break
+				}
+				p, err := netip.ParsePrefix(str)
+				if err != nil {
+					c.errorf(x, "invalid CIDR [%s]", str)
+				}
+				pfx = append(pfx, p.Masked())
+			}
+			ip := a[0]
+			return &cexpr{t: TBool, src: x, eval: func(row []any, w *Warnings) any {
+				v := ip.eval(row, w)
+				if v == nil {
+					return nil
+				}
+				if _, ok := v.([]any); ok {
+					w.fail(s, errMV)
+					return nil
+				}
+				addr := v.(netip.Addr)
+				ps := pfx
+				if !allLit {
+					ps = nil
+					for _, e := range a[1:] {
+						for _, cv := range values(e.eval(row, w)) {
+							if p, err := netip.ParsePrefix(cv.(string)); err == nil {
+								ps = append(ps, p.Masked())
+							}
+						}
+					}
+				}
+				for _, p := range ps {
+					if p.Contains(addr.Unmap()) || p.Contains(addr) {
+						return true
+					}
+				}
+				return false
+			}}
 		}},
 		"json_extract": {2, 2, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
 			return c.single(s, TKeyword, a, func(v []any) (any, error) { return jsonExtract(v[0].(string), v[1].(string)) })

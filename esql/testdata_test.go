@@ -193,7 +193,7 @@ func parseDataCell(s string, f mapField, t Type) (any, error) {
 	}
 	var vs []any
 	for _, p := range parts {
-		if p == "" && t != TKeyword && t != TText {
+		if p == "" && (len(parts) > 1 || strings.HasPrefix(s, "[") || t != TKeyword && t != TText) {
 			continue
 		}
 		v, err := parseTyped(p, t, f.typ)

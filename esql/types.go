@@ -253,7 +253,9 @@ func compareValues(a, b any, t Type) int {
 		}
 		return strings.Compare(x, y)
 	case netip.Addr:
-		return x.Unmap().Compare(b.(netip.Addr).Unmap())
+		// as Elasticsearch orders ips: by their 16-byte form, IPv4 mapped
+		xa, ya := x.As16(), b.(netip.Addr).As16()
+		return strings.Compare(string(xa[:]), string(ya[:]))
 	case time.Duration:
 		return cmp3(x, b.(time.Duration))
 	}

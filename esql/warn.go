@@ -49,7 +49,10 @@ func (w *Warnings) add(s string) {
 }
 
 // fail records a failure of the expression at s: its result is null.
-func (w *Warnings) fail(s *site, msg string) {
+func (w *Warnings) fail(s *site, msg string) { w.failAs(s, msg, "null") }
+
+// failAs records a failure whose result is treated as res.
+func (w *Warnings) failAs(s *site, msg, res string) {
 	if w == nil || s == nil {
 		return
 	}
@@ -59,7 +62,7 @@ func (w *Warnings) fail(s *site, msg string) {
 	n := w.count[s]
 	w.count[s] = n + 1
 	if n == 0 {
-		w.add(fmt.Sprintf("Line %d:%d: evaluation of [%s] failed, treating result as null. Only first 20 failures recorded.", s.line, s.col, s.src))
+		w.add(fmt.Sprintf("Line %d:%d: evaluation of [%s] failed, treating result as %s. Only first 20 failures recorded.", s.line, s.col, s.src, res))
 	}
 	if n >= 20 {
 		w.Dropped++
