@@ -181,7 +181,7 @@ func stringFuncs() map[string]funcDef {
 			}
 			return string(b), nil
 		}),
-		"url_decode": strEach( func(s string) (any, error) {
+		"url_decode": strEach(func(s string) (any, error) {
 			r, err := url.QueryUnescape(s)
 			if err != nil {
 				return nil, evalError("java.lang.IllegalArgumentException: URLDecoder: Illegal hex characters in escape (%) pattern")
