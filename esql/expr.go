@@ -68,7 +68,7 @@ func (c *compiler) expr(e Expr, cols []Column) *cexpr {
 		}
 		t := cols[i].Type
 		if t == TUnsupported {
-			c.errorf(e, "Cannot use field [%s] with unsupported type", x.Name)
+			panic(&UnsupportedError{Reason: fmt.Sprintf("esql: field [%s] is of a type vigil does not run (spatial or other)", x.Name)})
 		}
 		return &cexpr{t: t, eval: func(row []any, _ *Warnings) any { return row[i] }, src: e}
 	case *Unary:
@@ -498,30 +498,90 @@ func likeMatcher(p string) func(string) bool {
 	return re.MatchString
 }
 
-// compileESRegex compiles a Lucene regular expression (RLIKE) to match
-// the whole string.
+// compileESRegex compiles a Lucene regular expression (RLIKE), which
+// matches the whole string, to Go's syntax: "@" is any string, "#" the
+// empty language, a quoted run is literal, and a repetition operator with
+// nothing before it is a literal character, as Lucene's parser reads it.
 func compileESRegex(p string) (*regexp.Regexp, error) {
-	// Lucene's syntax differs in a few operators; the common subset
-	// (classes, groups, alternation, repetition) is Go's.
 	var b strings.Builder
+	atom := false // something a repetition may apply to precedes
 	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '\\':
+		c := p[i]
+		switch {
+		case c == '\\':
 			if i+1 < len(p) {
 				b.WriteString(regexp.QuoteMeta(string(p[i+1])))
 				i++
+			} else {
+				b.WriteString(`\\`)
+			}
+			atom = true
+		case c == '"':
+			j := strings.IndexByte(p[i+1:], '"')
+			if j < 0 {
+				return nil, fmt.Errorf("unterminated string")
+			}
+			b.WriteString("(?:" + regexp.QuoteMeta(p[i+1:i+1+j]) + ")")
+			i += j + 1
+			atom = true
+		case c == '@':
+			b.WriteString(`(?:.*)`)
+			atom = true
+		case c == '#':
+			b.WriteString(`(?:[^\x00-\x{10FFFF}])`)
+			atom = true
+		case c == '[':
+			j := i + 1
+			if j < len(p) && p[j] == '^' {
+				j++
+			}
+			if j < len(p) && p[j] == ']' {
+				j++
+			}
+			for j < len(p) && p[j] != ']' {
+				if p[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(p) {
+				return nil, fmt.Errorf("unterminated character class")
+			}
+			b.WriteString(p[i : j+1])
+			i = j
+			atom = true
+		case c == '*' || c == '+' || c == '?' || c == '{':
+			if !atom {
+				b.WriteString(regexp.QuoteMeta(string(c)))
+				atom = true
 				continue
 			}
-		case '@':
-			b.WriteString(`.*`)
-			continue
-		case '~', '&', '<', '>', '#':
-			if p[i] == '#' {
-				b.WriteString(`(?:\z.)`)
+			if c == '{' {
+				j := strings.IndexByte(p[i:], '}')
+				if j < 0 {
+					return nil, fmt.Errorf("unterminated repetition")
+				}
+				b.WriteString(p[i : i+j+1])
+				i += j
 				continue
 			}
+			b.WriteByte(c)
+		case c == '(':
+			b.WriteString("(?:")
+			atom = false
+		case c == '|':
+			b.WriteByte(c)
+			atom = false
+		case c == ')':
+			b.WriteByte(c)
+			atom = true
+		case c == '.':
+			b.WriteByte(c)
+			atom = true
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+			atom = true
 		}
-		b.WriteByte(p[i])
 	}
 	return regexp.Compile(`(?s)^(?:` + b.String() + `)$`)
 }

@@ -314,7 +314,7 @@ func stringFuncs() map[string]funcDef {
 			}
 			if a[1].isLit {
 				p, _ := a[1].lit.(string)
-				re, err := regexp.Compile(p)
+				re, err := regexp.Compile(javaRegex(p))
 				if err != nil {
 					c.errorf(x, "Invalid regex pattern [%s]: %v", p, err)
 				}
@@ -323,7 +323,7 @@ func stringFuncs() map[string]funcDef {
 				})
 			}
 			return c.single(s, TKeyword, a, func(v []any) (any, error) {
-				re, err := regexp.Compile(v[1].(string))
+				re, err := regexp.Compile(javaRegex(v[1].(string)))
 				if err != nil {
 					return nil, evalError("java.util.regex.PatternSyntaxException: " + err.Error())
 				}
@@ -374,7 +374,7 @@ func stringFuncs() map[string]funcDef {
 					allLit = false
 					break
 				}
-				p, err := netip.ParsePrefix(str)
+				p, err := parsePrefix(str)
 				if err != nil {
 					c.errorf(x, "invalid CIDR [%s]", str)
 				}
@@ -396,7 +396,7 @@ func stringFuncs() map[string]funcDef {
 					ps = nil
 					for _, e := range a[1:] {
 						for _, cv := range values(e.eval(row, w)) {
-							if p, err := netip.ParsePrefix(cv.(string)); err == nil {
+							if p, err := parsePrefix(cv.(string)); err == nil {
 								ps = append(ps, p.Masked())
 							}
 						}
@@ -414,6 +414,43 @@ func stringFuncs() map[string]funcDef {
 			return c.single(s, TKeyword, a, func(v []any) (any, error) { return jsonExtract(v[0].(string), v[1].(string)) })
 		}},
 	}
+}
+
+// parsePrefix parses a CIDR block; an address alone is a block of one.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.ParsePrefix(s)
+}
+
+// javaRegex adapts a Java regular expression to Go's syntax where the
+// meaning is kept: possessive quantifiers (x++, x*+, x?+) become greedy
+// ones, which match the same strings for the patterns rules write.
+func javaRegex(p string) string {
+	p = rewriteLookahead(p)
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\' && i+1 < len(p):
+			b.WriteByte(c)
+			b.WriteByte(p[i+1])
+			i++
+			continue
+		case inClass:
+			if c == ']' {
+				inClass = false
+			}
+		case c == '[':
+			inClass = true
+		case c == '+' && i > 0 && (p[i-1] == '+' || p[i-1] == '*' || p[i-1] == '?' || p[i-1] == '}'):
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // javaReplacement turns a Java replacement string ($1, \$) into Go's.
@@ -615,4 +652,46 @@ func roundHalfUp(x float64, d int) float64 {
 		return r
 	}
 	return math.Round(x*p) / p
+}
+
+// lookaheadClass rewrites a negative lookahead of single characters
+// followed by a character class, (?![ab]|\d)[a-z0-9], into the one class
+// that means the same, which RE2 can run.
+var lookaheadClass = regexp.MustCompile(`\(\?!((?:\[[^\]]*\]|\\.|[^()|*+?{}\[\]\\])(?:\|(?:\[[^\]]*\]|\\.|[^()|*+?{}\[\]\\]))*)\)(\[[^\]]*\])`)
+
+func rewriteLookahead(p string) string {
+	return lookaheadClass.ReplaceAllStringFunc(p, func(m string) string {
+		sub := lookaheadClass.FindStringSubmatch(m)
+		not, err1 := regexp.Compile(`^(?:` + sub[1] + `)$`)
+		class, err2 := regexp.Compile(`^` + sub[2] + `$`)
+		if err1 != nil || err2 != nil {
+			return m
+		}
+		var b strings.Builder
+		b.WriteByte('[')
+		in := false
+		var start rune
+		flush := func(end rune) {
+			if end == start {
+				fmt.Fprintf(&b, `\x{%x}`, start)
+			} else {
+				fmt.Fprintf(&b, `\x{%x}-\x{%x}`, start, end)
+			}
+		}
+		for r := rune(0); r <= 0x10000; r++ {
+			ok := r < 0x10000 && class.MatchString(string(r)) && !not.MatchString(string(r))
+			switch {
+			case ok && !in:
+				in, start = true, r
+			case !ok && in:
+				in = false
+				flush(r - 1)
+			}
+		}
+		b.WriteByte(']')
+		if b.Len() == 2 {
+			return `[^\x00-\x{10FFFF}]`
+		}
+		return b.String()
+	})
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 )
 
+var onigGroup = regexp.MustCompile(`\(\?<([A-Za-z_@][\w.@]*)>`)
+
 var grokRef = regexp.MustCompile(`%\{(\w+)(?::([\w.@\[\]-]+))?(?::(\w+))?\}`)
 
 type grokField struct {
@@ -79,6 +81,13 @@ func (c *compiler) grok(x *Grok, cols []Column) step {
 		panic(errAt(c.src, x.Pos, "Invalid pattern ["+x.Pattern+"] for grok: "+err.Error()))
 	}
 	src = strings.ReplaceAll(src, `\w`, `[0-9A-Za-z_]`)
+	// Oniguruma named groups (?<name>...) capture keyword fields too
+	src = onigGroup.ReplaceAllStringFunc(src, func(m string) string {
+		name := m[3 : len(m)-1]
+		g := fmt.Sprintf("g%d", len(fields))
+		fields = append(fields, grokField{name: name, group: g, t: TKeyword})
+		return "(?P<" + g + ">"
+	})
 	re, err := regexp.Compile(src)
 	if err != nil {
 		panic(errAt(c.src, x.Pos, "Invalid pattern ["+x.Pattern+"] for grok: "+err.Error()))

@@ -20,6 +20,10 @@ func Parse(src string) (q *Query, err error) {
 	p := &parser{src: src, toks: toks}
 	defer func() {
 		if r := recover(); r != nil {
+			if u, ok := r.(*UnsupportedError); ok {
+				q, err = nil, u
+				return
+			}
 			pe, ok := r.(*srcpos.Error)
 			if !ok {
 				panic(r)
@@ -258,6 +262,10 @@ func (p *parser) processingCommand() Command {
 		}
 		return d
 	}
+	switch name {
+	case "completion", "rerank", "enrich", "lookup", "fork", "change_point", "sample", "fuse":
+		panic(&UnsupportedError{Reason: "esql: the " + strings.ToUpper(name) + " command is not supported (inference and lookups need Elasticsearch)"})
+	}
 	p.failf(t.pos, "unknown command [%s]", t.text)
 	return nil
 }
@@ -293,6 +301,9 @@ func (p *parser) fields() []Assign {
 		if a.Expr == nil {
 			e := p.expr()
 			a = Assign{Name: p.source(e), Expr: e, Pos: pos}
+			if f, ok := e.(*Field); ok {
+				a.Name = f.Name
+			}
 		}
 		if p.isKw("where") {
 			// STATS agg WHERE filter
@@ -758,7 +769,7 @@ func init() {
 	}
 	add(unitDef{dur: time.Millisecond}, "millisecond", "milliseconds", "ms")
 	add(unitDef{dur: time.Second}, "second", "seconds", "sec", "s")
-	add(unitDef{dur: time.Minute}, "minute", "minutes", "min")
+	add(unitDef{dur: time.Minute}, "minute", "minutes", "min", "m")
 	add(unitDef{dur: time.Hour}, "hour", "hours", "h")
 	add(unitDef{days: 1, period: true}, "day", "days", "d")
 	add(unitDef{days: 7, period: true}, "week", "weeks", "w")

@@ -164,19 +164,33 @@ func Compile(q *Query, opts Options) (p *Program, err error) {
 func openColumns(q *Query, opts *Options) []Column {
 	seen := map[string]bool{}
 	var cols []Column
+	unknown := map[string]bool{}
+	known := func(name string) (Type, bool) {
+		if opts.FieldType != nil {
+			return opts.FieldType(name)
+		}
+		return TKeyword, false
+	}
 	add := func(name string) {
 		if name == "" || seen[name] || strings.ContainsAny(name, "*") {
 			return
 		}
 		seen[name] = true
-		t := TKeyword
-		if opts.FieldType != nil {
-			if ft, ok := opts.FieldType(name); ok {
-				t = ft
-			}
+		t, ok := known(name)
+		if !ok {
+			t = TKeyword
+			unknown[name] = true
 		}
 		cols = append(cols, Column{name, t})
 	}
+	defer func() {
+		inferred := inferTypes(q, unknown, known)
+		for i, c := range cols {
+			if t, ok := inferred[c.Name]; ok {
+				cols[i].Type = t
+			}
+		}
+	}()
 	var walk func(e Expr)
 	walk = func(e Expr) {
 		switch x := e.(type) {
@@ -323,6 +337,18 @@ func (p *Program) RunStreaming(rows []Row, w *Warnings) []Row {
 // RunRest runs the steps after the leading streaming ones.
 func (p *Program) RunRest(rows []Row, w *Warnings) []Row {
 	return runSteps(p.steps[p.Streaming:], rows, w)
+}
+
+// Blocking reports whether some command after the streaming ones needs
+// all rows (STATS, INLINE STATS); SORT and LIMIT alone do not count, as
+// they do not change which documents a rule's query returns.
+func (p *Program) Blocking() bool {
+	for _, st := range p.steps[p.Streaming:] {
+		if _, ok := st.(*statsStep); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // StreamColumns are the columns after the streaming steps.

@@ -1,7 +1,9 @@
 package esql
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -176,6 +178,7 @@ type Aggregation struct {
 	// refused because their group would pass it.
 	MaxGroups int
 	Overflow  int
+	buf       []byte
 }
 
 // Len is the number of groups.
@@ -199,6 +202,19 @@ func (a *Aggregation) Columns() []Column { return a.s.out }
 // keys expands the grouping values of a row: a multi-valued key puts the
 // row in one group per value.
 func (s *statsStep) keys(cells []any, w *Warnings) [][]any {
+	single := make([]any, len(s.by))
+	mvKey := false
+	for i, b := range s.by {
+		v := b.eval(cells, w)
+		if _, ok := v.([]any); ok {
+			mvKey = true
+			break
+		}
+		single[i] = v
+	}
+	if !mvKey {
+		return [][]any{single}
+	}
 	out := [][]any{nil}
 	for _, b := range s.by {
 		v := b.eval(cells, w)
@@ -217,18 +233,44 @@ func (s *statsStep) keys(cells []any, w *Warnings) [][]any {
 	return out
 }
 
-func keyString(k []any) string {
-	var b strings.Builder
+// appendKey appends a grouping key's encoding to buf.
+func appendKey(buf []byte, k []any) []byte {
 	for _, v := range k {
-		fmt.Fprintf(&b, "%T:%v\x00", v, v)
+		switch x := v.(type) {
+		case nil:
+			buf = append(buf, 'n')
+		case bool:
+			buf = append(buf, 'b', byte(map[bool]byte{true: 1}[x]))
+		case int64:
+			buf = append(buf, 'i')
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(x))
+		case uint64:
+			buf = append(buf, 'u')
+			buf = binary.LittleEndian.AppendUint64(buf, x)
+		case float64:
+			if x == 0 {
+				x = 0 // -0 groups with 0
+			}
+			buf = append(buf, 'f')
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(x))
+		case string:
+			buf = append(buf, 's')
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(len(x)))
+			buf = append(buf, x...)
+		default:
+			s := fmt.Sprint(x)
+			buf = append(buf, 'o')
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(len(s)))
+			buf = append(buf, s...)
+		}
 	}
-	return b.String()
+	return buf
 }
 
 func (s *statsStep) add(a *Aggregation, cells []any, w *Warnings, onGroup func(*group)) {
 	for _, k := range s.keys(cells, w) {
-		ks := keyString(k)
-		g := a.groups[ks]
+		a.buf = appendKey(a.buf[:0], k)
+		g := a.groups[string(a.buf)]
 		if g == nil {
 			if a.MaxGroups > 0 && len(a.order) >= a.MaxGroups {
 				a.Overflow++
@@ -238,7 +280,7 @@ func (s *statsStep) add(a *Aggregation, cells []any, w *Warnings, onGroup func(*
 			for _, spec := range s.aggs {
 				g.states = append(g.states, spec.newState())
 			}
-			a.groups[ks] = g
+			a.groups[string(a.buf)] = g
 			a.order = append(a.order, g)
 		}
 		for _, st := range g.states {

@@ -1,0 +1,397 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/esql"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
+)
+
+// An ES|QL rule runs as Kibana runs it. A query whose commands all work
+// row by row (WHERE, EVAL, KEEP, DROP, RENAME, GROK, DISSECT, MV_EXPAND;
+// SORT and LIMIT do not change which documents it returns) alerts once
+// per source document that yields a row. A query with STATS is evaluated
+// for each look-back window of event time (the rule's "from", one window
+// ending every "interval"): the rows before the STATS feed one partial
+// aggregation per open window, and when the watermark passes a window's
+// end the rest of the pipeline runs over its groups and each result row
+// is an alert holding the row's fields, its id derived from the rule, the
+// window and the row.
+
+// esqlQuery is a rule's compiled ES|QL program and the event slots of
+// its source columns.
+type esqlQuery struct {
+	prog  *esql.Program
+	slots []int // per input column; -1 for metadata and the document
+}
+
+// esqlMaxWindows bounds the windows open at once; esqlMaxRows the rows a
+// window holds for a query whose first blocking command is not STATS.
+const (
+	esqlMaxWindows = 64
+	esqlMaxRows    = 100_000
+)
+
+// compileESQL compiles an ES|QL rule's query.
+func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
+	r := c.rule
+	q, err := esql.Parse(r.Query)
+	if err != nil {
+		var u *esql.UnsupportedError
+		if errors.As(err, &u) {
+			return nil, unsupportedError(u.Reason)
+		}
+		return nil, r.QueryErrors("query", err)
+	}
+	if _, ok := q.Commands[0].(*esql.From); !ok {
+		return nil, unsupportedError("ES|QL rule without FROM")
+	}
+	ft := match.ECSAndNonECS()
+	opts := esql.Options{
+		Now: rs.opt.Now(),
+		FieldType: func(name string) (esql.Type, bool) {
+			_, es, known := match.LookupType(ft, name)
+			if !known || es == "" {
+				return esql.TKeyword, false
+			}
+			t, ok := esql.TypeOf(es)
+			if !ok {
+				return esql.TUnsupported, true
+			}
+			return t, true
+		},
+		KQL: func(query string) (func(any) bool, error) {
+			p, err := kql.CompileQuery(query, rs.schema, kql.Options{})
+			if err != nil {
+				return nil, err
+			}
+			return func(doc any) bool {
+				ev, ok := doc.(*event.Event)
+				return ok && p.Match(ev)
+			}, nil
+		},
+	}
+	prog, err := esql.Compile(q, opts)
+	if err != nil {
+		var u *esql.UnsupportedError
+		if errors.As(err, &u) {
+			return nil, unsupportedError(u.Reason)
+		}
+		return nil, r.QueryErrors("query", err)
+	}
+	c.patterns = newPatternSet(prog.From.Indices)
+	eq := &esqlQuery{prog: prog}
+	for _, col := range prog.Inputs {
+		switch col.Name {
+		case esql.DocColumn, "_id", "_index", "_version", "_score", "_ignored", "_source", "_index_mode":
+			eq.slots = append(eq.slots, -1)
+		default:
+			eq.slots = append(eq.slots, rs.schema.Slot(col.Name))
+		}
+	}
+	rs.fields.Add("_id")
+	pred := esqlFilter(prog.Filters, rs.schema, prog.Inputs)
+	return &query{pred: pred, esql: eq}, nil
+}
+
+// esqlMode is how an ES|QL rule turns rows into alerts.
+type esqlMode uint8
+
+const (
+	esqlEvents esqlMode = iota // one alert per source document with a row
+	esqlStats                  // STATS per window: alerts per result row
+	esqlTable                  // another blocking command first: rows per window
+)
+
+// esqlKind is an ES|QL rule's compiled form.
+type esqlKind struct {
+	eq         *esqlQuery
+	pred       match.Pred
+	mode       esqlMode
+	window     int64 // look-back, ns
+	step       int64 // interval, ns
+	maxGroups  int
+	index      string
+	ruleID     string
+	alertField []esql.Column
+}
+
+// compileESQLRule makes an ES|QL rule from its compiled query.
+func compileESQLRule(rs *RuleSet, c *compiled, q *query) (kind, error) {
+	r := c.rule
+	p := q.esql.prog
+	k := &esqlKind{eq: q.esql, pred: q.pred, maxGroups: rs.opt.MaxGroups, ruleID: r.ID}
+	if len(p.From.Indices) > 0 {
+		k.index = p.From.Indices[0]
+	}
+	switch {
+	case p.FirstStats() != nil:
+		k.mode = esqlStats
+	case !p.Blocking():
+		k.mode = esqlEvents
+	default:
+		k.mode = esqlTable
+	}
+	k.step = int64(r.IntervalDuration())
+	if k.step <= 0 {
+		k.step = int64(5 * time.Minute)
+	}
+	k.window = int64(r.Window())
+	if k.window <= 0 {
+		k.window = k.step
+	}
+	return k, nil
+}
+
+func (k *esqlKind) horizon() time.Duration {
+	if k.mode == esqlEvents {
+		return 0
+	}
+	return time.Duration(k.window)
+}
+
+func (k *esqlKind) newRunner(e *Engine, l *live) runner {
+	return &esqlRunner{k: k, e: e, l: l, windows: map[int64]*esqlWindow{}}
+}
+
+// esqlWindow is one look-back window's state.
+type esqlWindow struct {
+	end  int64 // ns, exclusive
+	agg  *esql.Aggregation
+	rows []esql.Row
+}
+
+type esqlRunner struct {
+	k        *esqlKind
+	e        *Engine
+	l        *live
+	windows  map[int64]*esqlWindow
+	warn     esql.Warnings
+	overflow int64
+	cells    []any
+}
+
+// row reads the query's source columns from an event.
+func (r *esqlRunner) row(ev *event.Event) []any {
+	p := r.k.eq.prog
+	cells := make([]any, len(p.Inputs))
+	for i, col := range p.Inputs {
+		slot := r.k.eq.slots[i]
+		if slot >= 0 {
+			cells[i] = esql.FromEvent(ev.Get(slot), col.Type)
+			continue
+		}
+		switch col.Name {
+		case esql.DocColumn:
+			cells[i] = ev
+		case "_id":
+			cells[i] = r.e.rs.fields.EventID(ev)
+		case "_index":
+			cells[i] = ev.Index
+		case "_version":
+			cells[i] = int64(1)
+		}
+	}
+	return cells
+}
+
+func (r *esqlRunner) offer(ev *event.Event) {
+	if !r.k.pred.Match(ev) {
+		return
+	}
+	p := r.k.eq.prog
+	in := []esql.Row{{Cells: r.row(ev), Doc: ev}}
+	if r.k.mode == esqlEvents {
+		// the whole query on the document's row (SORT and LIMIT are moot);
+		// one alert per document, however many rows it gave
+		if len(p.Run(in, &r.warn)) > 0 {
+			r.l.matched++
+			r.e.raiseEvent(r.l, ev)
+		}
+		return
+	}
+	rows := p.RunStreaming(in, &r.warn)
+	if len(rows) == 0 {
+		return
+	}
+	r.l.matched++
+	for _, w := range r.windowsOf(ev.Time) {
+		for _, row := range rows {
+			if w.agg != nil {
+				w.agg.Add(row.Cells, &r.warn)
+				continue
+			}
+			if len(w.rows) >= esqlMaxRows {
+				r.overflow++
+				continue
+			}
+			w.rows = append(w.rows, esql.Row{Cells: row.Cells})
+		}
+	}
+}
+
+// windowsOf returns the windows holding event time t: those ending at
+// k*step with k*step-window <= t < k*step.
+func (r *esqlRunner) windowsOf(t int64) []*esqlWindow {
+	var out []*esqlWindow
+	step := r.k.step
+	for k := floorDivInt(t, step) + 1; k*step-r.k.window <= t; k++ {
+		w := r.windows[k]
+		if w == nil {
+			if len(r.windows) >= esqlMaxWindows {
+				r.closeOldest()
+			}
+			w = &esqlWindow{end: k * step}
+			if r.k.mode == esqlStats {
+				w.agg = r.k.eq.prog.FirstStats()
+				w.agg.MaxGroups = r.k.maxGroups
+			}
+			r.windows[k] = w
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func floorDivInt(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (r *esqlRunner) closeOldest() {
+	oldest := int64(0)
+	first := true
+	for k := range r.windows {
+		if first || k < oldest {
+			oldest, first = k, false
+		}
+	}
+	if !first {
+		r.overflow++
+		r.close(oldest)
+	}
+}
+
+// advance closes the windows that end at or before the watermark.
+func (r *esqlRunner) advance(wm int64) {
+	var ks []int64
+	for k, w := range r.windows {
+		if w.end <= wm {
+			ks = append(ks, k)
+		}
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
+	for _, k := range ks {
+		r.close(k)
+	}
+}
+
+func (r *esqlRunner) flush() {
+	var ks []int64
+	for k := range r.windows {
+		ks = append(ks, k)
+	}
+	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
+	for _, k := range ks {
+		r.close(k)
+	}
+}
+
+func (r *esqlRunner) active() bool { return true }
+
+func (r *esqlRunner) stats(st *RuleStats) {
+	st.Overflow += r.overflow
+	for _, w := range r.windows {
+		if w.agg != nil {
+			st.Overflow += int64(w.agg.Overflow)
+		}
+	}
+}
+
+// close runs the rest of the pipeline over a window and raises its rows.
+func (r *esqlRunner) close(k int64) {
+	w := r.windows[k]
+	delete(r.windows, k)
+	p := r.k.eq.prog
+	var rows []esql.Row
+	var cols []esql.Column
+	if w.agg != nil {
+		if w.agg.Len() == 0 {
+			return
+		}
+		r.overflow += int64(w.agg.Overflow)
+		rows = p.RunAfterStats(w.agg.Rows(&r.warn), &r.warn)
+	} else {
+		if len(w.rows) == 0 {
+			return
+		}
+		rows = p.RunRest(w.rows, &r.warn)
+	}
+	cols = p.Columns
+	for _, row := range rows {
+		r.raiseRow(w, cols, row)
+	}
+}
+
+// raiseRow raises the alert of one result row of a window: a document
+// holding the row's fields, named by the rule, the window and the row.
+func (r *esqlRunner) raiseRow(w *esqlWindow, cols []esql.Column, row esql.Row) {
+	doc := []byte{'{'}
+	hasTS := false
+	h := sha256.New()
+	h.Write([]byte(r.k.ruleID))
+	h.Write(strconv.AppendInt(nil, w.end, 10))
+	for i, c := range cols {
+		if c.Type == esql.TUnsupported {
+			continue
+		}
+		if c.Name == "@timestamp" {
+			hasTS = true
+		}
+		if len(doc) > 1 {
+			doc = append(doc, ',')
+		}
+		doc = event.AppendJSONString(doc, c.Name)
+		doc = append(doc, ':')
+		start := len(doc)
+		doc = esql.AppendJSON(doc, row.Cells[i], c.Type)
+		h.Write([]byte{0})
+		h.Write([]byte(c.Name))
+		h.Write([]byte{1})
+		h.Write(doc[start:])
+	}
+	end := time.Unix(0, w.end).UTC()
+	if !hasTS {
+		if len(doc) > 1 {
+			doc = append(doc, ',')
+		}
+		doc = append(doc, `"@timestamp":`...)
+		doc = event.AppendJSONString(doc, end.Format("2006-01-02T15:04:05.000Z"))
+	}
+	doc = append(doc, '}')
+	ev := &event.Event{}
+	if err := r.e.rs.schema.Decode(doc, ev); err != nil {
+		return
+	}
+	ev.Raw = doc
+	ev.Time = w.end
+	ev.Index = r.k.index
+	ev.ID = hex.EncodeToString(h.Sum(nil))[:40]
+	ev.Source = "esql"
+	r.l.matched++
+	e := r.e
+	e.emit(r.l, w.end, func() *alert.Alert {
+		return alert.New(e.rs.fields, r.l.c.rule, []*event.Event{ev}, nil, e.now())
+	})
+}
