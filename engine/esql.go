@@ -28,9 +28,15 @@ import (
 
 // esqlQuery is a rule's compiled ES|QL program and the event slots of
 // its source columns.
-type esqlQuery struct {
-	prog  *esql.Program
-	slots []int // per input column; -1 for metadata and the document
+type esqlQuery = ESQLQuery
+
+// ESQLQuery is an ES|QL query compiled against an event schema: its
+// program and where its source columns are in events.
+type ESQLQuery struct {
+	Prog   *esql.Program
+	slots  []int // per input column; -1 for metadata and the document
+	fields *alert.Fields
+	prog   *esql.Program
 }
 
 // esqlMaxWindows bounds the windows open at once; esqlMaxRows the rows a
@@ -40,23 +46,22 @@ const (
 	esqlMaxRows    = 100_000
 )
 
-// compileESQL compiles an ES|QL rule's query.
-func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
-	r := c.rule
-	q, err := esql.Parse(r.Query)
+// CompileESQL compiles an ES|QL query over events decoded with s (its
+// source fields get slots there): field types come from the ECS table and
+// the detection rules' non-ECS fields, unknown fields are typed by their
+// use, KQL() filters compile with package kql, now() is now. Errors are
+// an srcpos.ErrorList or an *esql.UnsupportedError.
+func CompileESQL(query string, s *event.Schema, fields *alert.Fields, now time.Time) (*ESQLQuery, error) {
+	q, err := esql.Parse(query)
 	if err != nil {
-		var u *esql.UnsupportedError
-		if errors.As(err, &u) {
-			return nil, unsupportedError(u.Reason)
-		}
-		return nil, r.QueryErrors("query", err)
+		return nil, err
 	}
 	if _, ok := q.Commands[0].(*esql.From); !ok {
-		return nil, unsupportedError("ES|QL rule without FROM")
+		return nil, &esql.UnsupportedError{Reason: "esql: a query over events starts with FROM"}
 	}
 	ft := match.ECSAndNonECS()
 	opts := esql.Options{
-		Now: rs.opt.Now(),
+		Now: now,
 		FieldType: func(name string) (esql.Type, bool) {
 			_, es, known := match.LookupType(ft, name)
 			if !known || es == "" {
@@ -69,7 +74,7 @@ func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
 			return t, true
 		},
 		KQL: func(query string) (func(any) bool, error) {
-			p, err := kql.CompileQuery(query, rs.schema, kql.Options{})
+			p, err := kql.CompileQuery(query, s, kql.Options{})
 			if err != nil {
 				return nil, err
 			}
@@ -81,23 +86,66 @@ func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
 	}
 	prog, err := esql.Compile(q, opts)
 	if err != nil {
+		return nil, err
+	}
+	eq := &ESQLQuery{Prog: prog, prog: prog, fields: fields}
+	for _, col := range prog.Inputs {
+		switch col.Name {
+		case esql.DocColumn, "_id", "_index", "_version", "_score", "_ignored", "_source", "_index_mode":
+			eq.slots = append(eq.slots, -1)
+		default:
+			eq.slots = append(eq.slots, s.Slot(col.Name))
+		}
+	}
+	return eq, nil
+}
+
+// Row reads the query's source columns from an event.
+func (q *ESQLQuery) Row(ev *event.Event) []any {
+	cells := make([]any, len(q.prog.Inputs))
+	for i, col := range q.prog.Inputs {
+		slot := q.slots[i]
+		if slot >= 0 {
+			cells[i] = esql.FromEvent(ev.Get(slot), col.Type)
+			continue
+		}
+		switch col.Name {
+		case esql.DocColumn:
+			cells[i] = ev
+		case "_id":
+			if q.fields != nil {
+				cells[i] = q.fields.EventID(ev)
+			} else if ev.ID != "" {
+				cells[i] = ev.ID
+			}
+		case "_index":
+			cells[i] = ev.Index
+		case "_version":
+			cells[i] = int64(1)
+		}
+	}
+	return cells
+}
+
+// Reads reports whether the query's FROM patterns name an index.
+func (q *ESQLQuery) Reads(index string) bool {
+	return newPatternSet(q.prog.From.Indices).match(index)
+}
+
+// compileESQL compiles an ES|QL rule's query.
+func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
+	r := c.rule
+	rs.fields.Add("_id")
+	eq, err := CompileESQL(r.Query, rs.schema, rs.fields, rs.opt.Now())
+	if err != nil {
 		var u *esql.UnsupportedError
 		if errors.As(err, &u) {
 			return nil, unsupportedError(u.Reason)
 		}
 		return nil, r.QueryErrors("query", err)
 	}
+	prog := eq.prog
 	c.patterns = newPatternSet(prog.From.Indices)
-	eq := &esqlQuery{prog: prog}
-	for _, col := range prog.Inputs {
-		switch col.Name {
-		case esql.DocColumn, "_id", "_index", "_version", "_score", "_ignored", "_source", "_index_mode":
-			eq.slots = append(eq.slots, -1)
-		default:
-			eq.slots = append(eq.slots, rs.schema.Slot(col.Name))
-		}
-	}
-	rs.fields.Add("_id")
 	pred := esqlFilter(prog.Filters, rs.schema, prog.Inputs)
 	return &query{pred: pred, esql: eq}, nil
 }
@@ -179,36 +227,12 @@ type esqlRunner struct {
 	cells    []any
 }
 
-// row reads the query's source columns from an event.
-func (r *esqlRunner) row(ev *event.Event) []any {
-	p := r.k.eq.prog
-	cells := make([]any, len(p.Inputs))
-	for i, col := range p.Inputs {
-		slot := r.k.eq.slots[i]
-		if slot >= 0 {
-			cells[i] = esql.FromEvent(ev.Get(slot), col.Type)
-			continue
-		}
-		switch col.Name {
-		case esql.DocColumn:
-			cells[i] = ev
-		case "_id":
-			cells[i] = r.e.rs.fields.EventID(ev)
-		case "_index":
-			cells[i] = ev.Index
-		case "_version":
-			cells[i] = int64(1)
-		}
-	}
-	return cells
-}
-
 func (r *esqlRunner) offer(ev *event.Event) {
 	if !r.k.pred.Match(ev) {
 		return
 	}
 	p := r.k.eq.prog
-	in := []esql.Row{{Cells: r.row(ev), Doc: ev}}
+	in := []esql.Row{{Cells: r.k.eq.Row(ev), Doc: ev}}
 	if r.k.mode == esqlEvents {
 		// the whole query on the document's row (SORT and LIMIT are moot);
 		// one alert per document, however many rows it gave

@@ -377,3 +377,89 @@ func (p *Program) FirstStats() *Aggregation {
 func (p *Program) RunAfterStats(rows []Row, w *Warnings) []Row {
 	return runSteps(p.steps[p.Streaming+1:], rows, w)
 }
+
+// Stream runs a program over rows pushed one at a time: the row steps up
+// to the first table step see each row as it comes, and a STATS there
+// aggregates it at once, so no more than the aggregate is held.
+type Stream struct {
+	p     *Program
+	w     *Warnings
+	chain func(Row) bool
+	out   []Row
+	agg   *Aggregation
+	k     int
+	done  bool
+	// MaxRows bounds the rows held for a table step other than STATS (0:
+	// none); Dropped counts those refused.
+	MaxRows int
+	Dropped int
+}
+
+// NewStream starts a run of the program.
+func (p *Program) NewStream(w *Warnings) *Stream {
+	s := &Stream{p: p, w: w}
+	k := 0
+	for k < len(p.steps) {
+		if _, ok := p.steps[k].(tableStep); ok {
+			break
+		}
+		k++
+	}
+	s.k = k
+	sink := func(r Row) bool {
+		if s.MaxRows > 0 && len(s.out) >= s.MaxRows {
+			s.Dropped++
+			return true
+		}
+		s.out = append(s.out, r)
+		return true
+	}
+	if k < len(p.steps) {
+		if st, ok := p.steps[k].(*statsStep); ok && !st.inline {
+			s.agg = &Aggregation{s: st, groups: map[string]*group{}}
+			sink = func(r Row) bool { st.add(s.agg, r.Cells, w, nil); return true }
+		}
+	}
+	chain := sink
+	for j := k - 1; j >= 0; j-- {
+		chain = link(p.steps[j], chain, w)
+	}
+	s.chain = chain
+	return s
+}
+
+// Push runs a row through; false means the program wants no more rows
+// (a LIMIT was reached).
+func (s *Stream) Push(r Row) bool {
+	if s.done {
+		return false
+	}
+	if !s.chain(r) {
+		s.done = true
+	}
+	return !s.done
+}
+
+// Finish runs the rest of the program and returns its rows.
+func (s *Stream) Finish() []Row {
+	if s.k == len(s.p.steps) {
+		return s.out
+	}
+	var rows []Row
+	if s.agg != nil {
+		rows = s.agg.s.results(s.agg, s.w)
+	} else {
+		rows = s.p.steps[s.k].(tableStep).run(s.out, s.w)
+	}
+	return runSteps(s.p.steps[s.k+1:], rows, s.w)
+}
+
+// HasLimit reports whether the query has a LIMIT command.
+func (p *Program) HasLimit() bool {
+	for _, st := range p.steps {
+		if _, ok := st.(*limitStep); ok {
+			return true
+		}
+	}
+	return false
+}
