@@ -146,6 +146,12 @@ func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
 	}
 	prog := eq.prog
 	c.patterns = newPatternSet(prog.From.Indices)
+	// the result rows' fields, which aggregated alerts hold, are decoded
+	for _, col := range prog.Columns {
+		if col.Type != esql.TUnsupported {
+			rs.schema.Slot(col.Name)
+		}
+	}
 	pred := esqlFilter(prog.Filters, rs.schema, prog.Inputs)
 	return &query{pred: pred, esql: eq}, nil
 }
