@@ -19,7 +19,7 @@ import (
 
 // conformanceFloor is the number of cases that must pass; raise it as
 // vigil's ES|QL grows.
-const conformanceFloor = 1482
+const conformanceFloor = 1496
 
 // inScope are the functions of the corpus's ES|QL rules and the
 // commands' helpers (see issue 17); a case failing only for a function
@@ -214,7 +214,7 @@ func runCaseIn(sc *specCase, dir string, index func(string) (*testIndex, error))
 		return "fail", d
 	}
 	if d := compareWarnings(sc, w.List()); d != "" {
-		if strings.Contains(strings.Join(sc.warnings, "\n"), "org.elasticsearch.xpack.ql.") {
+		if strings.Contains(strings.Join(sc.warnings, "\n"), "org.elasticsearch.xpack.ql.") || olderSpecs[filepath.Base(sc.file)] {
 			return "age", "expects the warnings of an older release: " + d
 		}
 		return "fail", d
@@ -227,6 +227,12 @@ func usesCore(m string) bool {
 	return slices.Contains(coreFunctions, m)
 }
 
+// olderSpecs are the suite's files from older Elasticsearch releases (see
+// its README): a case of them whose rows match and whose warnings differ
+// expects an older release's warnings.
+var olderSpecs = map[string]bool{"eval.csv-spec": true, "metadata.csv-spec": true, "ints.csv-spec": true, "floats.csv-spec": true,
+	"boolean.csv-spec": true, "dissect.csv-spec": true, "stats_percentile.csv-spec": true, "inline-stats.csv-spec": true}
+
 var knownIndices = []string{"employees", "hosts", "sample_data", "sample_data_ts_long", "mv_sample_data", "apps", "ul_logs",
 	"addresses", "wide", "mv_text", "trim_test", "event_alerts", "event_logs", "event_empty", "conv_from_keyword", "logs", "languages"}
 
@@ -237,7 +243,9 @@ func compareWarnings(sc *specCase, got []string) string {
 			if err != nil {
 				continue
 			}
-			if !slices.ContainsFunc(got, r.MatchString) {
+			// the expectation is of the HTTP Warning header: quotes escaped
+			esc := func(s string) bool { return r.MatchString(strings.ReplaceAll(s, `"`, `\"`)) || r.MatchString(s) }
+			if !slices.ContainsFunc(got, esc) {
 				return fmt.Sprintf("no warning matches %q; got %q", re, got)
 			}
 		}

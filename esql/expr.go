@@ -172,6 +172,9 @@ func castNumeric(v any, t Type) any {
 		if t == TDouble {
 			return float64(x)
 		}
+		if t == TUnsignedLong && x >= 0 {
+			return uint64(x)
+		}
 	case uint64:
 		if t == TDouble {
 			return float64(x)

@@ -499,6 +499,26 @@ func (p *parser) predicate() Expr {
 
 func (p *parser) stringLit() string {
 	t := p.tok()
+	if t.kind != tString && t.kind != tEOF && !(t.kind == tOp && t.text != "(" && t.text != "-") {
+		// a constant expression: folded when the query is checked
+		e := p.additive()
+		c := &compiler{src: p.src, opts: &Options{}}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					a, _ := e.span()
+					p.failf(a, "pattern of LIKE/RLIKE must be a constant string, found [%s]", p.source(e))
+				}
+			}()
+			ce := c.expr(e, nil)
+			v, ok := ce.eval(nil, nil).(string)
+			if !ok {
+				panic("not a string")
+			}
+			t = token{kind: tString, text: v}
+		}()
+		return t.text
+	}
 	if t.kind != tString {
 		p.failf(t.pos, "mismatched input '%s' expecting QUOTED_STRING", p.tokText())
 	}
