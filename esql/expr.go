@@ -39,6 +39,9 @@ func (c *compiler) errorf(e Expr, format string, args ...any) {
 }
 
 func (c *compiler) text(e Expr) string {
+	if e == nil {
+		return "?"
+	}
 	a, b := e.span()
 	return c.src[a:b]
 }
@@ -602,5 +605,5 @@ func compileErr(err any) error {
 	if e, ok := err.(*srcpos.Error); ok {
 		return srcpos.ErrorList{e}
 	}
-	panic(err)
+	return fmt.Errorf("esql: cannot compile the query: %v", err)
 }

@@ -26,7 +26,8 @@ func Parse(src string) (q *Query, err error) {
 			}
 			pe, ok := r.(*srcpos.Error)
 			if !ok {
-				panic(r)
+				q, err = nil, fmt.Errorf("esql: cannot parse the query: %v", r)
+				return
 			}
 			q, err = nil, srcpos.ErrorList{pe}
 		}

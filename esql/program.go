@@ -281,7 +281,15 @@ func (p *Program) Run(input []Row, w *Warnings) []Row {
 // runSteps pushes rows through the row steps up to the first table step
 // one at a time (so MV_EXPAND ... | LIMIT and MV_EXPAND ... | STATS never
 // hold the expansion), then runs the table step on what they gave.
-func runSteps(steps []step, input []Row, w *Warnings) []Row {
+func runSteps(steps []step, input []Row, w *Warnings) (rows []Row) {
+	// bad input never crashes a run: a row whose evaluation fails
+	// unexpectedly is dropped and counted
+	defer func() {
+		if r := recover(); r != nil {
+			w.internal(r)
+			rows = nil
+		}
+	}()
 	for {
 		k := 0
 		for k < len(steps) {
@@ -430,10 +438,16 @@ func (p *Program) NewStream(w *Warnings) *Stream {
 
 // Push runs a row through; false means the program wants no more rows
 // (a LIMIT was reached).
-func (s *Stream) Push(r Row) bool {
+func (s *Stream) Push(r Row) (more bool) {
 	if s.done {
 		return false
 	}
+	defer func() {
+		if x := recover(); x != nil {
+			s.w.internal(x)
+			more = true
+		}
+	}()
 	if !s.chain(r) {
 		s.done = true
 	}

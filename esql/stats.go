@@ -186,12 +186,24 @@ func (a *Aggregation) Len() int { return len(a.order) }
 
 // Add adds a row (of the columns before the STATS).
 func (a *Aggregation) Add(cells []any, w *Warnings) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.internal(r)
+		}
+	}()
 	a.s.add(a, cells, w, nil)
 }
 
 // Rows returns the aggregated rows and resets the state.
-func (a *Aggregation) Rows(w *Warnings) []Row {
-	rows := a.s.results(a, w)
+func (a *Aggregation) Rows(w *Warnings) (rows []Row) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.internal(r)
+			rows = nil
+		}
+		a.groups, a.order = map[string]*group{}, nil
+	}()
+	rows = a.s.results(a, w)
 	a.groups, a.order = map[string]*group{}, nil
 	return rows
 }

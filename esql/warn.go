@@ -16,6 +16,20 @@ type Warnings struct {
 	count map[*site]int
 	// Dropped counts failures past the 20 recorded per expression.
 	Dropped int
+	// Failed counts rows dropped on an internal error.
+	Failed int
+}
+
+// Failed counts the rows a run dropped because evaluating them failed
+// unexpectedly (an internal error, reported once as a warning).
+func (w *Warnings) internal(r any) {
+	if w == nil {
+		return
+	}
+	w.Failed++
+	if w.Failed <= 20 {
+		w.add(fmt.Sprintf("internal error evaluating a row: %v", r))
+	}
 }
 
 // site is an expression's place in the query, for its warnings.
@@ -39,6 +53,9 @@ func (w *Warnings) List() []string {
 }
 
 func (w *Warnings) add(s string) {
+	if w == nil {
+		return
+	}
 	if w.seen == nil {
 		w.seen = map[string]bool{}
 	}
