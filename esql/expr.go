@@ -31,6 +31,9 @@ type compiler struct {
 	src  string
 	opts *Options
 	cols []Column // the columns of the command being compiled
+	// static are warnings of the query itself (shadowed names), sent
+	// with every run's warnings.
+	static []string
 }
 
 func (c *compiler) errorf(e Expr, format string, args ...any) {

@@ -48,6 +48,7 @@ type Program struct {
 	// Filter is the conjunction of the WHERE conditions among the leading
 	// steps that read source columns only (for the rule index).
 	Filters []Expr
+	static  []string
 }
 
 // step is one compiled command: a rowStep, a tableStep, or LIMIT.
@@ -156,6 +157,7 @@ func Compile(q *Query, opts Options) (p *Program, err error) {
 		cols = st.cols()
 	}
 	p.Columns = cols
+	p.static = c.static
 	return p, nil
 }
 
@@ -274,6 +276,9 @@ func (p *Program) Run(input []Row, w *Warnings) []Row {
 	rows := input
 	if p.row != nil {
 		rows = []Row{{Cells: p.row[0]}}
+	}
+	for _, s := range p.static {
+		w.add(s)
 	}
 	return runSteps(p.steps, rows, w)
 }
@@ -406,6 +411,9 @@ type Stream struct {
 // NewStream starts a run of the program.
 func (p *Program) NewStream(w *Warnings) *Stream {
 	s := &Stream{p: p, w: w}
+	for _, m := range p.static {
+		w.add(m)
+	}
 	k := 0
 	for k < len(p.steps) {
 		if _, ok := p.steps[k].(tableStep); ok {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/vigilsec/vigil/internal/srcpos"
 	"slices"
 	"strings"
 )
@@ -27,8 +29,36 @@ type statsStep struct {
 
 func (s *statsStep) cols() []Column { return s.out }
 
+// shadow drops the STATS assignments whose name a later one (a grouping
+// before all) takes, with Elasticsearch's warning for each.
+func (c *compiler) shadow(x *Stats) (aggs, by []Assign) {
+	winner := map[string]Assign{}
+	for _, a := range x.Aggs {
+		winner[a.Name] = a
+	}
+	for _, b := range x.By {
+		winner[b.Name] = b
+	}
+	keep := func(list []Assign) []Assign {
+		var out []Assign
+		for _, a := range list {
+			w := winner[a.Name]
+			if w.Pos != a.Pos {
+				p, q := srcpos.Position(c.src, a.Pos), srcpos.Position(c.src, w.Pos)
+				c.static = append(c.static, fmt.Sprintf("Line %d:%d: Field '%s' shadowed by field at line %d:%d", p.Line, p.Col, a.Name, q.Line, q.Col))
+				continue
+			}
+			out = append(out, a)
+		}
+		return out
+	}
+	return keep(x.Aggs), keep(x.By)
+}
+
 func (c *compiler) stats(x *Stats, cols []Column) *statsStep {
 	st := &statsStep{inline: x.Inline, in: cols}
+	aggs, by := c.shadow(x)
+	x = &Stats{cmd: x.cmd, Aggs: aggs, By: by, Inline: x.Inline}
 	var byCols []Column
 	for _, b := range x.By {
 		e := c.expr(b.Expr, cols)
