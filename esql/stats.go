@@ -25,6 +25,9 @@ type statsStep struct {
 	// MaxGroups caps the groups of one run (0: no cap); Overflow counts
 	// rows whose new group was refused.
 	maxGroups int
+	// extend: aggregate arguments read the grouping values after the
+	// row's cells
+	extend bool
 }
 
 func (s *statsStep) cols() []Column { return s.out }
@@ -66,10 +69,22 @@ func (c *compiler) stats(x *Stats, cols []Column) *statsStep {
 		st.byName = append(st.byName, b.Name)
 		byCols = append(byCols, Column{b.Name, e.t})
 	}
+	// aggregates may read the groupings by name (STATS max(l) BY l = ...):
+	// their arguments see the row extended by the grouping values
+	aggCols := cols
+	for i, b := range x.By {
+		if f, ok := b.Expr.(*Field); !ok || f.Name != b.Name {
+			st.extend = true
+		}
+		_ = i
+	}
+	if st.extend {
+		aggCols = append(slices.Clone(cols), byCols...)
+	}
 	// inner columns: the grouping values, then one per aggregate call
 	inner := slices.Clone(byCols)
 	for _, a := range x.Aggs {
-		rewritten := c.extractAggs(a.Expr, cols, st, &inner)
+		rewritten := c.extractAggs(a.Expr, aggCols, st, &inner, nil)
 		f := c.expr(rewritten, inner)
 		st.finals = append(st.finals, f)
 		st.aggNames = append(st.aggNames, a.Name)
@@ -99,19 +114,20 @@ func (c *compiler) stats(x *Stats, cols []Column) *statsStep {
 
 // extractAggs replaces each aggregate call in e by a reference to an
 // inner column and compiles the call.
-func (c *compiler) extractAggs(e Expr, cols []Column, st *statsStep, inner *[]Column) Expr {
+func (c *compiler) extractAggs(e Expr, cols []Column, st *statsStep, inner *[]Column, cond Expr) Expr {
 	switch x := e.(type) {
 	case *Call:
 		name := x.Name
-		var cond Expr
 		agg := x
 		if name == "$filter" {
-			cond = x.Args[1]
-			agg, _ = x.Args[0].(*Call)
-			if agg == nil {
+			// agg-expression WHERE cond: cond filters each aggregate in it
+			if !containsAgg(x.Args[0]) {
 				c.errorf(x, "WHERE needs an aggregate function")
 			}
-			name = agg.Name
+			if cond != nil {
+				c.errorf(x, "nested WHERE in STATS")
+			}
+			return c.extractAggs(x.Args[0], cols, st, inner, x.Args[1])
 		}
 		if d, ok := aggFuncs[name]; ok {
 			var args []*cexpr
@@ -137,22 +153,22 @@ func (c *compiler) extractAggs(e Expr, cols []Column, st *statsStep, inner *[]Co
 			cp := *x
 			cp.Args = make([]Expr, len(x.Args))
 			for i, a := range x.Args {
-				cp.Args[i] = c.extractAggs(a, cols, st, inner)
+				cp.Args[i] = c.extractAggs(a, cols, st, inner, cond)
 			}
 			return &cp
 		}
-		return e
+		c.errorf(e, "Unknown function [%s]", name)
 	case *Binary:
 		cp := *x
-		cp.L, cp.R = c.extractAggs(x.L, cols, st, inner), c.extractAggs(x.R, cols, st, inner)
+		cp.L, cp.R = c.extractAggs(x.L, cols, st, inner, cond), c.extractAggs(x.R, cols, st, inner, cond)
 		return &cp
 	case *Unary:
 		cp := *x
-		cp.X = c.extractAggs(x.X, cols, st, inner)
+		cp.X = c.extractAggs(x.X, cols, st, inner, cond)
 		return &cp
 	case *Cast:
 		cp := *x
-		cp.X = c.extractAggs(x.X, cols, st, inner)
+		cp.X = c.extractAggs(x.X, cols, st, inner, cond)
 		return &cp
 	case *Field:
 		// a grouping key may be used by name
@@ -325,8 +341,12 @@ func (s *statsStep) add(a *Aggregation, cells []any, w *Warnings, onGroup func(*
 			a.groups[string(a.buf)] = g
 			a.order = append(a.order, g)
 		}
+		row := cells
+		if s.extend {
+			row = append(cells[:len(cells):len(cells)], k...)
+		}
 		for _, st := range g.states {
-			st.add(cells, w)
+			st.add(row, w)
 		}
 		if onGroup != nil {
 			onGroup(g)
