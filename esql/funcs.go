@@ -169,12 +169,9 @@ func stringFuncs() map[string]funcDef {
 		}),
 		"to_base64": str1(TKeyword, func(s string) (any, error) { return base64.StdEncoding.EncodeToString([]byte(s)), nil }),
 		"from_base64": str1(TKeyword, func(s string) (any, error) {
-			b, err := base64.StdEncoding.DecodeString(s)
+			b, err := decodeBase64(s)
 			if err != nil {
-				b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
-				if err != nil {
-					return nil, evalError("java.lang.IllegalArgumentException: " + err.Error())
-				}
+				return nil, err
 			}
 			if !utf8.Valid(b) {
 				return nil, evalError("java.lang.IllegalArgumentException: decoded value is not valid UTF-8, which is not supported yet")
@@ -414,6 +411,31 @@ func stringFuncs() map[string]funcDef {
 			return c.single(s, TKeyword, a, func(v []any) (any, error) { return jsonExtract(v[0].(string), v[1].(string)) })
 		}},
 	}
+}
+
+// decodeBase64 decodes as java.util.Base64's basic decoder, with its
+// error messages: padding is optional, but a partial last unit must be
+// whole when padded.
+func decodeBase64(s string) ([]byte, error) {
+	body := strings.TrimRight(s, "=")
+	pads := len(s) - len(body)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(body); i++ {
+		if strings.IndexByte(alphabet, body[i]) < 0 {
+			return nil, evalError(fmt.Sprintf("java.lang.IllegalArgumentException: Illegal base64 character %x", body[i]))
+		}
+	}
+	switch {
+	case len(body)%4 == 1:
+		return nil, evalError("java.lang.IllegalArgumentException: Last unit does not have enough valid bits")
+	case pads > 2 || pads > 0 && (len(body)+pads)%4 != 0:
+		return nil, evalError("java.lang.IllegalArgumentException: Input byte array has wrong 4-byte ending unit")
+	}
+	b, err := base64.RawStdEncoding.DecodeString(body)
+	if err != nil {
+		return nil, evalError("java.lang.IllegalArgumentException: " + err.Error())
+	}
+	return b, nil
 }
 
 // parsePrefix parses a CIDR block; an address alone is a block of one.

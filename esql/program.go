@@ -37,9 +37,10 @@ type Program struct {
 	// Inputs are the columns the source fills in each input row.
 	Inputs []Column
 	// Columns are the output's columns.
-	Columns []Column
-	row     [][]any // ROW's row
-	steps   []step
+	Columns  []Column
+	row      [][]any  // non-nil for ROW
+	rowExprs []*cexpr // ROW's values
+	steps    []step
 	// Streaming is the number of leading steps that work row by row
 	// (WHERE, EVAL, KEEP, DROP, RENAME, GROK, DISSECT, MV_EXPAND) and keep
 	// the source document: a query whose steps all stream is an event
@@ -118,18 +119,18 @@ func Compile(q *Query, opts Options) (p *Program, err error) {
 			}
 		}
 	case *RowCmd:
-		var row []any
+		var exprs []*cexpr
 		for _, f := range s.Fields {
 			e := c.expr(f.Expr, nil)
-			v := e.eval(nil, nil)
 			if i := colIndex(cols, f.Name); i >= 0 {
 				cols = append(cols[:i], cols[i+1:]...)
-				row = append(row[:i], row[i+1:]...)
+				exprs = append(exprs[:i], exprs[i+1:]...)
 			}
 			cols = append(cols, Column{f.Name, e.t})
-			row = append(row, v)
+			exprs = append(exprs, e)
 		}
-		p.row = [][]any{row}
+		p.rowExprs = exprs
+		p.row = [][]any{nil}
 	}
 	p.Inputs = cols
 	streaming := true
@@ -275,7 +276,11 @@ func openColumns(q *Query, opts *Options) []Column {
 func (p *Program) Run(input []Row, w *Warnings) []Row {
 	rows := input
 	if p.row != nil {
-		rows = []Row{{Cells: p.row[0]}}
+		cells := make([]any, len(p.rowExprs))
+		for i, e := range p.rowExprs {
+			cells[i] = e.eval(nil, w)
+		}
+		rows = []Row{{Cells: cells}}
 	}
 	for _, s := range p.static {
 		w.add(s)
