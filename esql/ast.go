@@ -169,6 +169,7 @@ type (
 		cmd
 		X       Expr
 		Pattern string
+		More    []string // further patterns: the first that matches applies
 	}
 	// Dissect extracts columns from a string with a dissect pattern.
 	Dissect struct {

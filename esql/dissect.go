@@ -134,15 +134,13 @@ func (st *dissectStep) each(r Row, w *Warnings, emit func(Row) bool) bool {
 	{
 		cells := r.Cells
 		extra := make([]any, len(st.names))
-		v := st.in.eval(cells, w)
-		if s, ok := v.(string); ok {
+		for _, v := range values(st.in.eval(cells, w)) {
+			s, _ := v.(string)
 			if m := st.match(s); m != nil {
 				for i, n := range st.names {
-					extra[i] = m[n]
+					extra[i] = mv(append(values(extra[i]), m[n]))
 				}
 			}
-		} else if _, ok := v.([]any); ok {
-			w.fail(newSite("", &Lit{}), errMV)
 		}
 		out := make([]any, 0, len(st.out))
 		for _, k := range st.keep {

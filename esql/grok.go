@@ -80,6 +80,17 @@ func (c *compiler) grok(x *Grok, cols []Column) step {
 	if err != nil {
 		panic(errAt(c.src, x.Pos, "Invalid pattern ["+x.Pattern+"] for grok: "+err.Error()))
 	}
+	if len(x.More) > 0 {
+		alts := []string{"(?:" + src + ")"}
+		for _, m := range x.More {
+			s, err := expandGrok(m, &fields, 0)
+			if err != nil {
+				panic(errAt(c.src, x.Pos, "Invalid pattern ["+m+"] for grok: "+err.Error()))
+			}
+			alts = append(alts, "(?:"+s+")")
+		}
+		src = strings.Join(alts, "|")
+	}
 	src = strings.ReplaceAll(src, `\w`, `[0-9A-Za-z_]`)
 	// Oniguruma named groups (?<name>...) capture keyword fields too
 	src = onigGroup.ReplaceAllStringFunc(src, func(m string) string {

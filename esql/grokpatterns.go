@@ -6,7 +6,7 @@ package esql
 var grokPatterns = map[string]string{
 	"USERNAME":          `[a-zA-Z0-9._-]+`,
 	"USER":              `%{USERNAME}`,
-	"EMAILLOCALPART":    `[a-zA-Z0-9!#$%&'*+\-/=?^_{|}~]{1,64}(?:\.[a-zA-Z0-9!#$%&'*+\-/=?^_{|}~]{1,62}){0,63}`,
+	"EMAILLOCALPART":    `[a-zA-Z0-9!#$%&'*+\-/=?^_{|}~]{1,64}(?:\.[a-zA-Z0-9!#$%&'*+\-/=?^_{|}~]{1,62})*`,
 	"EMAILADDRESS":      `%{EMAILLOCALPART}@%{HOSTNAME}`,
 	"INT":               `(?:[+-]?(?:[0-9]+))`,
 	"BASE10NUM":         `(?:[+-]?(?:(?:[0-9]+(?:\.[0-9]+)?)|(?:\.[0-9]+)))`,

@@ -240,6 +240,10 @@ func (p *parser) processingCommand() Command {
 		}
 		p.next()
 		g.Pattern = s.text
+		for p.isOp(",") && p.peek().kind == tString {
+			p.next()
+			g.More = append(g.More, p.next().text)
+		}
 		return g
 	case "dissect":
 		d := &Dissect{cmd: c, X: p.primary()}
