@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -167,15 +169,17 @@ const (
 
 // esqlKind is an ES|QL rule's compiled form.
 type esqlKind struct {
-	eq         *esqlQuery
-	pred       match.Pred
-	mode       esqlMode
-	window     int64 // look-back, ns
-	step       int64 // interval, ns
-	maxGroups  int
-	index      string
-	ruleID     string
-	alertField []esql.Column
+	eq        *esqlQuery
+	pred      match.Pred
+	mode      esqlMode
+	window    int64 // look-back, ns
+	step      int64 // interval, ns
+	maxGroups int
+	index     string
+	ruleID    string
+	// computed are the output columns a document does not hold (made by
+	// EVAL, GROK, DISSECT): an event rule's alert carries them.
+	computed []int
 }
 
 // compileESQLRule makes an ES|QL rule from its compiled query.
@@ -185,6 +189,15 @@ func compileESQLRule(rs *RuleSet, c *compiled, q *query) (kind, error) {
 	k := &esqlKind{eq: q.esql, pred: q.pred, maxGroups: rs.opt.MaxGroups, ruleID: r.ID}
 	if len(p.From.Indices) > 0 {
 		k.index = p.From.Indices[0]
+	}
+	if sc := p.StreamColumns(); !p.Blocking() && slices.Equal(sc, p.Columns) {
+		// the streaming steps' columns are the output's (only SORT and
+		// LIMIT follow them)
+		for i, d := range p.Derived() {
+			if d && p.Columns[i].Type != esql.TUnsupported {
+				k.computed = append(k.computed, i)
+			}
+		}
 	}
 	switch {
 	case p.FirstStats() != nil:
@@ -242,10 +255,22 @@ func (r *esqlRunner) offer(ev *event.Event) {
 	if r.k.mode == esqlEvents {
 		// the whole query on the document's row (SORT and LIMIT are moot);
 		// one alert per document, however many rows it gave
-		if len(p.Run(in, &r.warn)) > 0 {
-			r.l.matched++
-			r.e.raiseEvent(r.l, ev)
+		rows := p.Run(in, &r.warn)
+		if len(rows) == 0 {
+			return
 		}
+		r.l.matched++
+		if len(r.k.computed) == 0 {
+			r.e.raiseEvent(r.l, ev)
+			return
+		}
+		// columns the query computed (EVAL, GROK, DISSECT) join the
+		// document, as Kibana adds the row's fields to the alert: they
+		// show, and alert suppression can group by them
+		merged := r.mergeRow(ev, rows[0])
+		r.e.emit(r.l, ev.Time, func() *alert.Alert {
+			return alert.New(r.e.rs.fields, r.l.c.rule, []*event.Event{merged}, nil, r.e.now())
+		})
 		return
 	}
 	rows := p.RunStreaming(in, &r.warn)
@@ -372,6 +397,45 @@ func (r *esqlRunner) close(k int64) {
 	for _, row := range rows {
 		r.raiseRow(w, cols, row)
 	}
+}
+
+// mergeRow returns the source document with the row's computed columns
+// added, named as the source document is (same id, index, time).
+func (r *esqlRunner) mergeRow(ev *event.Event, row esql.Row) *event.Event {
+	var doc []byte
+	switch {
+	case len(ev.Raw) > 0:
+		doc = append(doc, ev.Raw...)
+	case ev.Doc != nil:
+		doc = ev.Doc.AppendJSON(nil)
+	default:
+		return ev.Clone()
+	}
+	doc = bytes.TrimRight(doc, " \t\r\n")
+	if len(doc) < 2 || doc[len(doc)-1] != '}' {
+		return ev.Clone()
+	}
+	doc = doc[:len(doc)-1]
+	empty := len(bytes.TrimSpace(doc)) == 1
+	cols := r.k.eq.prog.Columns
+	for _, i := range r.k.computed {
+		if !empty {
+			doc = append(doc, ',')
+		}
+		empty = false
+		doc = event.AppendJSONString(doc, cols[i].Name)
+		doc = append(doc, ':')
+		doc = esql.AppendJSON(doc, row.Cells[i], cols[i].Type)
+	}
+	doc = append(doc, '}')
+	out := &event.Event{}
+	if err := r.e.rs.schema.Decode(doc, out); err != nil {
+		return ev.Clone()
+	}
+	out.Raw = doc
+	out.Time, out.Index, out.Source, out.Pos, out.Seq = ev.Time, ev.Index, ev.Source, ev.Pos, ev.Seq
+	out.ID = r.e.rs.fields.EventID(ev)
+	return out
 }
 
 // raiseRow raises the alert of one result row of a window: a document

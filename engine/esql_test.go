@@ -140,3 +140,17 @@ func TestESQLFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestESQLEventAlertHoldsRow checks that an event rule's alert carries the
+// columns the query computed, so that they show and alert suppression can
+// group by them.
+func TestESQLEventAlertHoldsRow(t *testing.T) {
+	r := esqlRule(`from logs-test-* | where process.name == "sc.exe" | eval Esql.len = length(process.command_line) | keep Esql.len, host.name`, "now-6m")
+	as, eng := runLines(t, r, Options{},
+		doc(0, `"host.name":"a","process.name":"sc.exe","process.command_line":"sc.exe create"`))
+	got := alertRows(as, eng, "event.id", "host.name", "Esql.len", "process.command_line")
+	want := []string{"e0 a 13 sc.exe create"}
+	if !slices.Equal(got, want) {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+}

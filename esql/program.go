@@ -2,6 +2,7 @@ package esql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -489,4 +490,52 @@ func (p *Program) HasLimit() bool {
 		}
 	}
 	return false
+}
+
+// Derived reports, per output column of the streaming steps, whether the
+// query made it (EVAL, GROK, DISSECT) rather than read it from the source
+// document (KEEP, DROP and RENAME carry the flag along).
+func (p *Program) Derived() []bool {
+	flags := make([]bool, len(p.Inputs))
+	cols := p.Inputs
+	for _, st := range p.steps[:p.Streaming] {
+		out := st.cols()
+		next := make([]bool, len(out))
+		switch s := st.(type) {
+		case *projectStep:
+			for i, j := range s.idx {
+				next[i] = flags[j]
+			}
+		case *evalStep:
+			made := map[string]bool{}
+			for _, lay := range s.layouts {
+				made[lay[len(lay)-1].Name] = true
+			}
+			for i, c := range out {
+				if made[c.Name] {
+					next[i] = true
+				} else if j := colIndex(cols, c.Name); j >= 0 {
+					next[i] = flags[j]
+				}
+			}
+		case *grokStep, *dissectStep:
+			var names []string
+			if g, ok := s.(*grokStep); ok {
+				names = g.names
+			} else {
+				names = s.(*dissectStep).names
+			}
+			for i, c := range out {
+				if slices.Contains(names, c.Name) {
+					next[i] = true
+				} else if j := colIndex(cols, c.Name); j >= 0 {
+					next[i] = flags[j]
+				}
+			}
+		default:
+			copy(next, flags)
+		}
+		flags, cols = next, out
+	}
+	return flags
 }
