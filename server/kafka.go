@@ -118,8 +118,13 @@ type kafkaConsumer struct {
 	// shared rules); numParts the events topic's partition count.
 	sharedTopic string
 	numParts    int
-	opener      *input.Opener
-	cl          *kgo.Client
+	// recent is the service's window of each host's latest events (for
+	// the page), nil for none; hostSlot is host.name in the consumer's
+	// schema.
+	recent   *recentEvents
+	hostSlot int
+	opener   *input.Opener
+	cl       *kgo.Client
 
 	horizon int64 // ns of event time the rules' state reaches back, plus the lateness
 
@@ -527,6 +532,9 @@ func (s *Server) startKafka(rules []*rule.Rule, opt engine.Options) error {
 			return err
 		}
 		s.kafka = k
+		if s.pipe.recent != nil {
+			k.recent, k.hostSlot = s.pipe.recent, k.rs.Schema().Slot("host.name")
+		}
 		if k.shared != nil {
 			r, err := newSharedRunner(&s.cfg, k.shared, k.out, s.log)
 			if err != nil {

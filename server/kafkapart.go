@@ -136,6 +136,9 @@ func (p *kpart) take(k *kafkaConsumer, recs []*kgo.Record, now time.Time) {
 			continue
 		}
 		p.events++
+		if k.recent != nil {
+			k.recent.addHost(ev.Get(k.hostSlot).Str(), ev, r.Value)
+		}
 		if k.shared != nil && k.shared.Wants(ev.Index) {
 			p.raw[ev] = r.Value
 		}

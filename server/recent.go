@@ -59,7 +59,12 @@ func newRecentEvents(s *event.Schema, perHost, maxHosts int) *recentEvents {
 // is all it costs: a raw Windows record is kept as it came and normalised
 // to ECS only when the page reads it.
 func (r *recentEvents) add(ev *event.Event, src []byte) {
-	host := ev.Get(r.hostSlot).Str()
+	r.addHost(ev.Get(r.hostSlot).Str(), ev, src)
+}
+
+// addHost is add for an event decoded with another schema (the Kafka
+// consumer's), whose host the caller read.
+func (r *recentEvents) addHost(host string, ev *event.Event, src []byte) {
 	if host == "" {
 		return
 	}
