@@ -352,17 +352,23 @@ func (k *kafkaConsumer) assigned(_ context.Context, _ *kgo.Client, m map[string]
 	k.log.Info("kafka partitions assigned", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
 }
 
+// held returns the partitions of ids that a member holds state for.
+func held[P any](parts map[int32]*P, ids []int32) []*P {
+	var ps []*P
+	for _, id := range ids {
+		if p := parts[id]; p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // revoked commits what the revoked partitions' state no longer needs and
 // drops the state: the next owner replays from the commit.
 func (k *kafkaConsumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	var ps []*kpart
-	for _, id := range m[k.cfg.Kafka.Topic] {
-		if p := k.parts[id]; p != nil {
-			ps = append(ps, p)
-		}
-	}
+	ps := held(k.parts, m[k.cfg.Kafka.Topic])
 	if len(ps) == 0 {
 		return
 	}

@@ -221,12 +221,7 @@ func (r *sharedRunner) assigned(_ context.Context, _ *kgo.Client, m map[string][
 func (r *sharedRunner) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var ps []*sharedPart
-	for _, id := range m[r.cfg.Kafka.SharedTopic] {
-		if sp := r.owned[id]; sp != nil {
-			ps = append(ps, sp)
-		}
-	}
+	ps := held(r.owned, m[r.cfg.Kafka.SharedTopic])
 	if len(ps) == 0 {
 		return
 	}
