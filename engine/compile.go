@@ -42,6 +42,8 @@ func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
 		q, err = rs.compileKQL(c)
 	case "sigma":
 		q, err = rs.compileSigma(c)
+	case "esql":
+		q, err = rs.compileESQL(c)
 	default:
 		return nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
 	}

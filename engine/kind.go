@@ -22,13 +22,13 @@ var ruleTypes = map[string]ruleType{
 	"threshold":    {languages: kqlLanguages, compile: compileThreshold},
 	"new_terms":    {languages: kqlLanguages, compile: compileNewTerms},
 	"threat_match": {languages: kqlLanguages, compile: compileThreatMatch},
+	"esql":         {languages: []string{"esql"}, compile: compileESQLRule},
 
 	sigma.TypeCorrelation: {languages: sigmaLanguages, compile: compileSigmaCorrelation},
 }
 
 // unsupportedTypes are rule types vigil knows and does not run, and why.
 var unsupportedTypes = map[string]string{
-	"esql":             "ES|QL rules are not supported",
 	"machine_learning": "machine learning rules read anomaly detection job results; not supported",
 }
 
@@ -45,6 +45,7 @@ type ruleType struct {
 type query struct {
 	pred match.Pred   // event query (nil for sequences and samples)
 	prog *eql.Program // EQL program (nil for KQL)
+	esql *esqlQuery   // ES|QL program (nil for EQL and KQL)
 }
 
 // kind is a rule type's compiled form of one rule.

@@ -38,6 +38,7 @@ type pipeline struct {
 	pending []*alert.Alert // raised, not yet stored
 	free    []*event.Event // evaluated events, for reuse
 	outputs []output       // where new alerts go besides the store
+	recent  *recentEvents  // each host's latest events, for the page; nil: none kept
 	marks   []mark         // records evaluated, in log order, for checkpoints
 	horizon int64          // ns of event time the rules' state reaches back
 
@@ -243,6 +244,9 @@ func (p *pipeline) process(j job, now time.Time) {
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 			continue
+		}
+		if p.recent != nil {
+			p.recent.add(ev, d.source)
 		}
 		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)

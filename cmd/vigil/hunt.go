@@ -51,7 +51,10 @@ Output: a table on a terminal fits its width (or $COLUMNS elsewhere), with
 a DETAIL column (command line, registry path, service image path, ...) and
 severities in colour (not with NO_COLOR). Read warnings are grouped into
 one line per kind after the hunt (-v prints each); --exclude-rule,
---exclude-tag and --exclude-file mute rules by id, name or tag.
+--exclude-tag and --exclude-file mute rules by id, name or tag. --html
+FILE also writes the analyst's page of vigil serve as one self-contained
+file holding the alerts, the rules and the ATT&CK heat map, to open
+offline or attach to a case.
 
 Exit status: 0 when the hunt ran (with or without alerts), 1 on bad usage
 or when an input or PATH could not be read (the others are still hunted),

@@ -32,6 +32,14 @@ arrives; alerts are stored and served by the API:
   GET   /api/alerts?status=&severity=&rule_id=&host=&user=&from=&to=&q=&size=&after=
   GET   /api/alerts/{id}      PATCH /api/alerts/{id} {"status": "closed", "reason": "false_positive"}
   GET   /api/rules            GET /api/stats        GET /healthz        GET /metrics
+  GET   /api/alerts/_groups?by=rule|host&...          GET /api/alerts/{id}/context
+  GET   /api/coverage         GET /api/coverage/navigator[?of=alerts]
+
+A browser opening the address (http://127.0.0.1:9200/) gets the analyst's
+page: the alerts, their detail and investigation guide, triage, the ATT&CK
+coverage and the rules. The service keeps each host's latest events
+(--recent-events, --recent-hosts) for the page's process ancestry and host
+timeline.
 
 A request is acknowledged only once its events are in the write-ahead log
 under --data; after a crash the log is replayed and no alert is stored twice.
@@ -77,6 +85,8 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Webhook, "webhook", "", "also POST each new alert (a JSON document) to this `URL`, with retries")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for performance work)")
+	fs.IntVar(&cfg.RecentEvents, "recent-events", 256, "latest events kept per host for the page's ancestry and timeline (negative: none)")
+	fs.IntVar(&cfg.RecentHosts, "recent-hosts", 512, "hosts whose recent events are kept; beyond it the host seen least recently is dropped")
 	var maxPending int
 	fs.IntVar(&maxPending, "max-pending", 0, "cap on each sequence rule's pending state (join keys; 0: the engine's default, 100,000); beyond it the oldest key is evicted and counted")
 	var ff fidelityFlags
