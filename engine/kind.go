@@ -7,6 +7,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/sigma"
 )
 
 // A rule type is one file of this package: a function in ruleTypes that
@@ -16,12 +17,14 @@ import (
 //
 // ruleTypes maps a detection rule's type to how it is compiled.
 var ruleTypes = map[string]ruleType{
-	"query":        {languages: kqlLanguages, compile: compileQuery},
+	"query":        {languages: append(kqlLanguages[:1:1], sigmaLanguages...), compile: compileQuery},
 	"eql":          {languages: []string{"eql"}, compile: compileQuery},
 	"threshold":    {languages: kqlLanguages, compile: compileThreshold},
 	"new_terms":    {languages: kqlLanguages, compile: compileNewTerms},
 	"threat_match": {languages: kqlLanguages, compile: compileThreatMatch},
 	"esql":         {languages: []string{"esql"}, compile: compileESQLRule},
+
+	sigma.TypeCorrelation: {languages: sigmaLanguages, compile: compileSigmaCorrelation},
 }
 
 // unsupportedTypes are rule types vigil knows and does not run, and why.
