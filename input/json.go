@@ -151,7 +151,7 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 	}
 	if o.isRawWinlog(ev) {
 		if r.winlog == nil {
-			r.winlog = &winlogJSON{n: winlog.NewNormalizer()}
+			r.winlog = &winlogJSON{n: o.normalizer()}
 		}
 		d := ev.NewDoc()
 		index, err := r.winlog.normalize(data, d)

@@ -134,7 +134,7 @@ type stats struct {
 }
 
 func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
-	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newDecoder(rs.Schema()),
+	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newRuleDecoder(rs),
 		queue: jobQueue{wake: make(chan struct{}, 1)}, statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
 	p.eng = rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { p.pending = append(p.pending, a) }))
 	h, unbounded := rs.Horizon()
@@ -406,6 +406,9 @@ func (p *pipeline) reload(j *reloadJob) reloadResult {
 		return reloadResult{err: errors.New("no rule to run; the running rules are kept")}
 	}
 	kept := p.eng.Reload(rs)
+	if rs.HasSigma() != p.rs.HasSigma() {
+		p.dec = newRuleDecoder(rs)
+	}
 	p.rs = rs
 	h, unbounded := rs.Horizon()
 	if unbounded || h > p.cfg.StateHorizon {
