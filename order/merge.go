@@ -47,6 +47,10 @@ type Options struct {
 	// in order any more (late events still may, counted). It is what an
 	// engine's Advance takes.
 	Advance func(watermark int64)
+	// Owned gives fn the events it is passed: Read does not reuse them,
+	// and whoever ends up holding one hands it back with Recycle (an
+	// engine running in other goroutines, see engine.Parallel).
+	Owned bool
 	// Report receives every problem: files that cannot be opened,
 	// records that cannot be read, late events (once per input), and the
 	// Warn notes of the input layer. Nil drops them.
@@ -78,7 +82,8 @@ const batchSize = 256
 const inFlight = 4
 
 // Read reads the inputs through op and calls fn with every event in time
-// order (ties: input order, then position). fn must not keep ev: Clone it.
+// order (ties: input order, then position). fn must not keep ev (Clone
+// it) unless Options.Owned is set.
 // A record that cannot be read, and an input that cannot be opened, are
 // reported and the rest goes on.
 //
@@ -152,7 +157,7 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 		}
 		s.pos++
 		if s.pos == len(s.batch) {
-			s.recycle()
+			s.recycle(!opt.Owned)
 			if !s.fill(abort) {
 				heap.Pop(h)
 				continue
@@ -243,9 +248,11 @@ func (s *stream) fill(abort context.Context) bool {
 // recycle hands the events of a consumed batch, and the batch, back to
 // the pools every input draws from: an input that has finished lends its
 // events to the others.
-func (s *stream) recycle() {
+func (s *stream) recycle(events bool) {
 	for i, ev := range s.batch {
-		eventPool.Put(ev)
+		if events {
+			eventPool.Put(ev)
+		}
 		s.batch[i] = nil
 	}
 	batchPool.Put(s.batch[:0])
@@ -281,6 +288,10 @@ func (f *freeList[T]) Put(x T) {
 	default:
 	}
 }
+
+// Recycle hands back an event Read passed on with Options.Owned, for
+// the inputs to decode into again. The caller must not use it afterwards.
+func Recycle(ev *event.Event) { eventPool.Put(ev) }
 
 // newBatch returns an empty batch.
 func newBatch() []*event.Event { return batchPool.Get()[:0] }

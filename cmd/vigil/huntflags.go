@@ -112,7 +112,7 @@ func loadLocation(name string) (*time.Location, error) {
 
 // prepare learns which fields each loaded rule needs, to tell after the
 // hunt which rules could not have matched the input.
-func (u *huntUX) prepare(eng *engine.Engine, statuses []engine.Status) {
+func (u *huntUX) prepare(schema *event.Schema, statuses []engine.Status) {
 	u.needs = map[*rule.Rule][][]string{}
 	var fields []string
 	for _, s := range statuses {
@@ -126,7 +126,7 @@ func (u *huntUX) prepare(eng *engine.Engine, statuses []engine.Status) {
 			}
 		}
 	}
-	u.seen = newFieldsSeen(eng.Schema(), fields)
+	u.seen = newFieldsSeen(schema, fields)
 }
 
 func (u *huntUX) observe(ev *event.Event) {

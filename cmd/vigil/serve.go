@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -76,6 +77,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Webhook, "webhook", "", "also POST each new alert (a JSON document) to this `URL`, with retries")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for performance work)")
+	fs.IntVar(&cfg.Engines, "engines", runtime.GOMAXPROCS(0), "engines evaluating rules in parallel, events partitioned by host (1: one engine); the alerts are the same")
 	var maxPending int
 	fs.IntVar(&maxPending, "max-pending", 0, "cap on each sequence rule's pending state (join keys; 0: the engine's default, 100,000); beyond it the oldest key is evicted and counted")
 	var ff fidelityFlags
