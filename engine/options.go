@@ -50,6 +50,10 @@ type Options struct {
 	// MaxSuppressionGroups caps each rule's open alert suppression groups
 	// (default 100,000); a full state emits its oldest group early.
 	MaxSuppressionGroups int
+	// SigmaPlaceholders are the values of Sigma's %name% placeholders
+	// (the expand modifier); a rule using one without values is
+	// unsupported.
+	SigmaPlaceholders map[string][]string
 }
 
 // State is the outcome of loading one rule.
@@ -77,6 +81,9 @@ type RuleStats struct {
 	Matched int64 // events matching (event and threshold rules) or results (sequences, samples)
 	Alerts  int64 // alerts emitted
 	Capped  int64 // alerts withheld by max_signals
+	// EvalTime estimates the time spent running the rule on the events
+	// offered (one offer in 32 is timed, then scaled).
+	EvalTime time.Duration
 	// Overflow counts what a full state could not hold: threshold groups
 	// not started, new terms not remembered.
 	Overflow int64

@@ -244,40 +244,22 @@ func (p *Parallel) runShared(parts []chan *step, results chan<- stepResult) {
 			close(c)
 		}
 	}()
-	eng := p.sharedEng
-	var key uint64
-	var out []tagged
-	eng.collect = func(es []emitted) {
-		for _, e := range es {
-			out = append(out, tagged{key, e})
-		}
-	}
+	w := newWorker(p.sharedEng)
 	var wants indexWants
 	for s := range p.steps {
 		subs := make([]*step, len(parts))
 		for i := range subs {
 			subs[i] = &step{k: s.k, kind: s.kind, wm: s.wm, last: s.last}
 		}
-		switch s.kind {
-		case stepEvents:
-			for i, ev := range s.evs {
-				if wants.of(p.shared, ev.Index) {
-					key = 2 * s.seqs[i]
-					eng.Process(ev)
-				}
-				sub := subs[s.part[i]]
-				sub.evs = append(sub.evs, ev)
-				sub.seqs = append(sub.seqs, s.seqs[i])
+		for i, ev := range s.evs {
+			if wants.of(p.shared, ev.Index) {
+				w.process(ev, s.seqs[i])
 			}
-		case stepAdvance:
-			key = 2*s.last + 1
-			eng.Advance(s.wm)
-		case stepFlush:
-			key = math.MaxUint64
-			eng.Flush()
+			sub := subs[s.part[i]]
+			sub.evs = append(sub.evs, ev)
+			sub.seqs = append(sub.seqs, s.seqs[i])
 		}
-		results <- stepResult{k: s.k, kind: s.kind, alerts: out}
-		out = nil
+		w.finish(s, results)
 		for i, c := range parts {
 			c <- subs[i]
 		}
@@ -286,34 +268,57 @@ func (p *Parallel) runShared(parts []chan *step, results chan<- stepResult) {
 
 // runPartition runs one partition's engine.
 func (p *Parallel) runPartition(eng *Engine, in <-chan *step, results chan<- stepResult) {
-	var key uint64
-	var out []tagged
-	eng.collect = func(es []emitted) {
-		for _, e := range es {
-			out = append(out, tagged{key, e})
-		}
-	}
+	w := newWorker(eng)
 	var wants indexWants
 	for s := range in {
-		switch s.kind {
-		case stepEvents:
-			for i, ev := range s.evs {
-				if wants.of(p.local, ev.Index) {
-					key = 2 * s.seqs[i]
-					eng.Process(ev)
-				}
-				p.recycle(ev)
+		for i, ev := range s.evs {
+			if wants.of(p.local, ev.Index) {
+				w.process(ev, s.seqs[i])
 			}
-		case stepAdvance:
-			key = 2*s.last + 1
-			eng.Advance(s.wm)
-		case stepFlush:
-			key = math.MaxUint64
-			eng.Flush()
+			p.recycle(ev)
 		}
-		results <- stepResult{k: s.k, kind: s.kind, alerts: out}
-		out = nil
+		w.finish(s, results)
 	}
+}
+
+// worker is an engine run by one of Parallel's goroutines, with the
+// alerts it raised in the current step, each tagged with its place in the
+// order of alerts.
+type worker struct {
+	eng *Engine
+	key uint64 // of the alerts raised now
+	out []tagged
+}
+
+func newWorker(eng *Engine) *worker {
+	w := &worker{eng: eng}
+	eng.collect = func(es []emitted) {
+		for _, e := range es {
+			w.out = append(w.out, tagged{w.key, e})
+		}
+	}
+	return w
+}
+
+// process offers the engine the event of stream position seq.
+func (w *worker) process(ev *event.Event, seq uint64) {
+	w.key = 2 * seq
+	w.eng.Process(ev)
+}
+
+// finish ends a step: an Advance or Flush step runs, and the step's
+// alerts go to the merger.
+func (w *worker) finish(s *step, results chan<- stepResult) {
+	switch s.kind {
+	case stepAdvance:
+		w.key = 2*s.last + 1
+		w.eng.Advance(s.wm)
+	case stepFlush:
+		w.key = math.MaxUint64
+		w.eng.Flush()
+	}
+	results <- stepResult{k: s.k, kind: s.kind, alerts: w.out}
+	w.out = nil
 }
 
 // indexWants caches RuleSet.Wants per index for one goroutine.
@@ -494,6 +499,7 @@ func addStats(o *RuleStats, st RuleStats) {
 	o.Matched += st.Matched
 	o.Alerts += st.Alerts
 	o.Capped += st.Capped
+	o.EvalTime += st.EvalTime
 	o.Overflow += st.Overflow
 	o.Excepted += st.Excepted
 	o.Suppressed += st.Suppressed

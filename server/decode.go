@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
 )
@@ -17,13 +18,19 @@ func newDecoder(s *event.Schema) *decoder {
 	return &decoder{rec: input.NewOpener(input.Options{Schema: s}).NewRecordDecoder("_bulk")}
 }
 
+// newRuleDecoder is newDecoder for a rule set: Sigma rules read the raw
+// event data of Windows records (input.Options.KeepEventData).
+func newRuleDecoder(rs *engine.RuleSet) *decoder {
+	opt := input.Options{Schema: rs.Schema(), KeepEventData: rs.HasSigma()}
+	return &decoder{rec: input.NewOpener(opt).NewRecordDecoder("_bulk")}
+}
+
 // decode decodes a document sent to index with the id the client gave it
 // ("" for none); pos (the log record's number) places it in messages.
 func (d *decoder) decode(pos int64, src []byte, index, id string, ev *event.Event) error {
-	ev.Index = ""
-	if err := d.rec.Decode(pos, src, ev); err != nil {
+	if err := d.rec.DecodeIndexed(pos, src, index, ev); err != nil {
 		return err
 	}
-	ev.Index, ev.ID = index, id
+	ev.ID = id
 	return nil
 }
