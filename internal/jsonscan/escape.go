@@ -55,7 +55,7 @@ func Escape(e byte) (c byte, ok bool) {
 // A surrogate that is not part of a valid pair decodes to utf8.RuneError
 // (and the escape after it, if any, is left to the next call). ok is false
 // when b[i:i+4] are not four hex digits.
-func Unicode(b []byte, i int) (r rune, next int, ok bool) {
+func Unicode[T string | []byte](b T, i int) (r rune, next int, ok bool) {
 	r, ok = hex4(b, i)
 	if !ok {
 		return 0, i, false
@@ -75,12 +75,13 @@ func Unicode(b []byte, i int) (r rune, next int, ok bool) {
 }
 
 // hex4 decodes the four hex digits at b[i:i+4].
-func hex4(b []byte, i int) (rune, bool) {
+func hex4[T string | []byte](b T, i int) (rune, bool) {
 	if i < 0 || i+4 > len(b) {
 		return 0, false
 	}
 	var r rune
-	for _, c := range b[i : i+4] {
+	for k := i; k < i+4; k++ {
+		c := b[k]
 		switch {
 		case c >= '0' && c <= '9':
 			r = r<<4 | rune(c-'0')
