@@ -210,83 +210,75 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	return nil
 }
 
+// textField is a string field of Record that DecodeJSON fills; a
+// fallback field (event.provider for winlog.provider_name, ...) does not
+// replace a value already set.
+type textField struct {
+	field    func(*Record) *string
+	fallback bool
+}
+
+// textFields are the string fields by field identifier.
+var textFields = [jUserData + 1]textField{
+	jTimestamp:         {field: func(r *Record) *string { return &r.Timestamp }},
+	jMessage:           {field: func(r *Record) *string { return &r.Message }},
+	jHostName:          {field: func(r *Record) *string { return &r.HostName }},
+	jEventProvider:     {field: func(r *Record) *string { return &r.Provider }, fallback: true},
+	jEventOutcome:      {field: func(r *Record) *string { return &r.Outcome }, fallback: true},
+	jOutcome:           {field: func(r *Record) *string { return &r.Outcome }, fallback: true},
+	jEventAction:       {field: func(r *Record) *string { return &r.Action }},
+	jLogLevel:          {field: func(r *Record) *string { return &r.Level }, fallback: true},
+	jLevel:             {field: func(r *Record) *string { return &r.Level }, fallback: true},
+	jChannel:           {field: func(r *Record) *string { return &r.Channel }},
+	jComputer:          {field: func(r *Record) *string { return &r.Computer }},
+	jProviderName:      {field: func(r *Record) *string { return &r.Provider }},
+	jProviderGUID:      {field: func(r *Record) *string { return &r.ProviderGUID }},
+	jEventSource:       {field: func(r *Record) *string { return &r.EventSource }},
+	jTask:              {field: func(r *Record) *string { return &r.Task }},
+	jOpcode:            {field: func(r *Record) *string { return &r.Opcode }},
+	jActivityID:        {field: func(r *Record) *string { return &r.ActivityID }},
+	jRelatedActivityID: {field: func(r *Record) *string { return &r.RelatedActivityID }},
+	jUserIdentifier:    {field: func(r *Record) *string { return &r.User.Identifier }},
+	jUserName:          {field: func(r *Record) *string { return &r.User.Name }},
+	jUserDomain:        {field: func(r *Record) *string { return &r.User.Domain }},
+	jUserType:          {field: func(r *Record) *string { return &r.User.Type }},
+}
+
+// assign stores the scalar s of the field id in the record.
 func (d *jdecoder) assign(id int, s string) {
 	r := d.rec
+	if f := textFields[id]; f.field != nil {
+		if p := f.field(r); !f.fallback || *p == "" {
+			*p = s
+		}
+		return
+	}
+	v, num := parseUint(s)
 	switch id {
-	case jTimestamp:
-		r.Timestamp = s
-	case jMessage:
-		r.Message = s
-	case jHostName:
-		r.HostName = s
-	case jEventCode:
-		if !r.HasEventID {
-			if v, ok := parseUint(s); ok && v <= 0xffffffff {
-				r.EventID, r.HasEventID = uint32(v), true
-			}
-		}
-	case jEventProvider:
-		if r.Provider == "" {
-			r.Provider = s
-		}
-	case jEventOutcome, jOutcome:
-		if r.Outcome == "" {
-			r.Outcome = s
-		}
-	case jEventAction:
-		r.Action = s
-	case jLogLevel, jLevel:
-		if r.Level == "" {
-			r.Level = s
-		}
-	case jChannel:
-		r.Channel = s
-	case jEventID:
-		if v, ok := parseUint(s); ok && v <= 0xffffffff {
+	case jEventCode, jEventID:
+		// winlog.event_id wins over event.code.
+		if num && v <= 0xffffffff && (id == jEventID || !r.HasEventID) {
 			r.EventID, r.HasEventID = uint32(v), true
 		}
-	case jComputer:
-		r.Computer = s
-	case jProviderName:
-		r.Provider = s
-	case jProviderGUID:
-		r.ProviderGUID = s
-	case jEventSource:
-		r.EventSource = s
 	case jRecordID:
-		if v, ok := parseUint(s); ok {
+		if num {
 			r.RecordID, r.HasRecordID = v, true
 		}
-	case jTask:
-		r.Task = s
-	case jOpcode:
-		r.Opcode = s
 	case jVersion:
-		if v, ok := parseUint(s); ok && v < 256 {
+		if num && v < 256 {
 			r.Version = int(v)
 		}
 	case jKeywords:
 		r.Keywords = append(r.Keywords, s)
-	case jPID:
-		if v, ok := parseUint(s); ok && v <= 0xffffffff {
-			r.ProcessID, r.HasProcess = uint32(v), true
+	case jPID, jTID:
+		if num && v <= 0xffffffff {
+			if id == jPID {
+				r.ProcessID = uint32(v)
+			} else {
+				r.ThreadID = uint32(v)
+			}
+			r.HasProcess = true
 		}
-	case jTID:
-		if v, ok := parseUint(s); ok && v <= 0xffffffff {
-			r.ThreadID, r.HasProcess = uint32(v), true
-		}
-	case jActivityID:
-		r.ActivityID = s
-	case jRelatedActivityID:
-		r.RelatedActivityID = s
-	case jUserIdentifier:
-		r.User.Identifier = s
-	case jUserName:
-		r.User.Name = s
-	case jUserDomain:
-		r.User.Domain = s
-	case jUserType:
-		r.User.Type = s
 	case jTimeCreated:
 		if ns, ok := parseTime(s); ok {
 			r.TimeCreated, r.HasTimeCreated = ns, true

@@ -414,7 +414,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 	if a := r.Action; a != "" {
 		d.Set("event.action", event.Str(a))
-	} else if t := r.Task; t != "" && !isDigits(t) {
+	} else if t := r.Task; t != "" && !isNumber(t) {
 		d.Set("event.action", event.Str(t))
 	}
 	outcome := r.Outcome
@@ -551,16 +551,10 @@ func (n *Normalizer) key(prefix, name string) string {
 	return k
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+// isNumber reports whether s is a decimal number, as a task's code is.
+func isNumber(s string) bool {
+	_, ok := parseUint(s)
+	return ok
 }
 
 // parseLong parses a decimal integer as Elasticsearch's convert processor
