@@ -43,27 +43,12 @@ type decoder struct {
 // object decodes an object whose '{' is at d.Pos, descending into keys the
 // trie node n knows and skipping the rest.
 func (d *decoder) object(n *node, depth int) error {
-	empty, err := d.Open(depth)
-	if err != nil || empty {
-		return err
-	}
-	for {
-		key, err := d.Key()
-		if err != nil {
-			return err
+	return d.Object(depth, func(key string) error {
+		if k := n.child(key); k != nil {
+			return d.field(k, depth+1)
 		}
-		if k := n.child(key); k == nil {
-			err = d.Skip(depth + 1)
-		} else {
-			err = d.field(k, depth+1)
-		}
-		if err != nil {
-			return err
-		}
-		if end, err := d.Next('}'); err != nil || end {
-			return err
-		}
-	}
+		return d.Skip(depth + 1)
+	})
 }
 
 // field decodes the value at d.Pos for trie node n.

@@ -72,8 +72,10 @@ func (e *Event) has(slot int) bool {
 	return uint(slot) < uint(len(e.idx)) && e.idx[slot] != 0
 }
 
-// Set stores a value in a slot, growing the event if the schema grew.
-func (e *Event) Set(slot int, v Value) {
+// change prepares the event for a change of slot: what was derived from
+// its values (clones, snapshots, the decoded document, folded values) is
+// dropped, and the event grows if the schema grew.
+func (e *Event) change(slot int) {
 	e.expand()
 	e.cloned, e.snap, e.decoded = nil, nil, nil
 	if len(e.fents) > 0 {
@@ -82,6 +84,11 @@ func (e *Event) Set(slot int, v Value) {
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
+}
+
+// Set stores a value in a slot, growing the event if the schema grew.
+func (e *Event) Set(slot int, v Value) {
+	e.change(slot)
 	if i := e.idx[slot]; i != 0 {
 		e.cvals[i-1] = v
 		return
@@ -101,14 +108,7 @@ func (e *Event) fill(slot int, v Value) {
 // Add adds a value to a slot: the first value is stored as is, later ones
 // turn the slot into an array (arrays are flattened).
 func (e *Event) Add(slot int, v Value) {
-	e.expand()
-	e.cloned, e.snap, e.decoded = nil, nil, nil
-	if len(e.fents) > 0 {
-		e.forgetFolded()
-	}
-	if slot >= len(e.idx) {
-		e.grow(slot + 1)
-	}
+	e.change(slot)
 	i := e.idx[slot]
 	if i == 0 {
 		if v.k != KindMissing {
