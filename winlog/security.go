@@ -279,29 +279,8 @@ func (n *Normalizer) securityMessages() {
 			n.d.Set("winlog.logon.failure.reason", event.Str(s))
 		}
 	}
-	if v, ok := n.get(eAuditPolicyChanges); ok {
-		var out []string
-		for p := range strings.SplitSeq(v, ",") {
-			if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
-				out = append(out, s)
-			}
-		}
-		if len(out) > 0 {
-			n.setItemValue("AuditPolicyChangesDescription", n.a.strArray(out))
-		}
-	}
-	if v, ok := n.get(eAccessList); ok {
-		var buf [16]string
-		out := buf[:0]
-		for p := range strings.SplitSeq(v, " ") {
-			if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
-				out = append(out, s)
-			}
-		}
-		if len(out) > 0 {
-			n.setItemValue("AccessListDescription", n.a.strArray(out))
-		}
-	}
+	n.describeCodes(eAuditPolicyChanges, ",", "AuditPolicyChangesDescription")
+	n.describeCodes(eAccessList, " ", "AccessListDescription")
 	if v, ok := n.get(eAccessMask); ok {
 		var buf [32]string
 		out := buf[:0]
@@ -546,5 +525,24 @@ func (n *Normalizer) shareFile() {
 		if i := strings.LastIndexByte(name, '.'); i >= 0 {
 			d.Set("file.extension", event.Str(name[i+1:]))
 		}
+	}
+}
+
+// describeCodes sets event data item name to the descriptions, from the
+// message table, of the %%codes listed in field e (separated by sep).
+func (n *Normalizer) describeCodes(e int, sep, name string) {
+	v, ok := n.get(e)
+	if !ok {
+		return
+	}
+	var buf [16]string
+	out := buf[:0]
+	for p := range strings.SplitSeq(v, sep) {
+		if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
+			out = append(out, s)
+		}
+	}
+	if len(out) > 0 {
+		n.setItemValue(name, n.a.strArray(out))
 	}
 }
