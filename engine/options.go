@@ -77,6 +77,9 @@ type RuleStats struct {
 	Matched int64 // events matching (event and threshold rules) or results (sequences, samples)
 	Alerts  int64 // alerts emitted
 	Capped  int64 // alerts withheld by max_signals
+	// EvalTime estimates the time spent running the rule on the events
+	// offered (one offer in 32 is timed, then scaled).
+	EvalTime time.Duration
 	// Overflow counts what a full state could not hold: threshold groups
 	// not started, new terms not remembered.
 	Overflow int64

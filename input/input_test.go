@@ -269,17 +269,20 @@ func TestRecordDecoder(t *testing.T) {
 	d := NewOpener(Options{Schema: s, MaxRecord: 200}).NewRecordDecoder("topic/0")
 	var ev event.Event
 	for _, tc := range []struct {
-		pos  int64
-		doc  string
-		want string
+		pos   int64
+		doc   string
+		index string // the stream's index for the record
+		want  string
 	}{
-		{7, `{"@timestamp":"2026-01-01T00:00:01Z","n":1,"data_stream":{"type":"logs","dataset":"x","namespace":"default"}}`, "1 logs-x-default 1767225601000000000"},
-		{8, `{"@timestamp":"2026-01-01T00:00:02Z","winlog":{"channel":"Security","event_id":"4624","provider_name":"Microsoft-Windows-Security-Auditing"}}`, "<nil> logs-system.security-default 1767225602000000000"},
-		{9, `{"n":`, "topic/0:record 9: invalid JSON"},
-		{10, `{"n":"` + strings.Repeat("x", 300) + `"}`, "topic/0:record 10: record longer than 0 MiB skipped"},
+		{6, `{"@timestamp":"2026-01-01T00:00:01Z","n":1,"data_stream":{"type":"logs","dataset":"x","namespace":"default"}}`, "bulk-idx", "1 bulk-idx 1767225601000000000"},
+		{5, `{"@timestamp":"2026-01-01T00:00:02Z","winlog":{"channel":"Security","event_id":"4624","provider_name":"Microsoft-Windows-Security-Auditing"}}`, "winlogbeat-9", "<nil> winlogbeat-9 1767225602000000000"},
+		{7, `{"@timestamp":"2026-01-01T00:00:01Z","n":1,"data_stream":{"type":"logs","dataset":"x","namespace":"default"}}`, "", "1 logs-x-default 1767225601000000000"},
+		{8, `{"@timestamp":"2026-01-01T00:00:02Z","winlog":{"channel":"Security","event_id":"4624","provider_name":"Microsoft-Windows-Security-Auditing"}}`, "", "<nil> logs-system.security-default 1767225602000000000"},
+		{9, `{"n":`, "", "topic/0:record 9: invalid JSON"},
+		{10, `{"n":"` + strings.Repeat("x", 300) + `"}`, "", "topic/0:record 10: record longer than 0 MiB skipped"},
 	} {
 		ev.Recycle()
-		err := d.Decode(tc.pos, []byte(tc.doc), &ev)
+		err := d.DecodeIndexed(tc.pos, []byte(tc.doc), tc.index, &ev)
 		got := fmt.Sprint(string(ev.Get(n).AppendJSON(nil)), " ", ev.Index, " ", ev.Time)
 		if ev.Get(n).IsNull() {
 			got = fmt.Sprint("<nil> ", ev.Index, " ", ev.Time)

@@ -22,6 +22,7 @@ type jsonReader struct {
 	done   bool
 	fixed  []byte // a record with invalid UTF-8 replaced
 	winlog *winlogJSON
+	index  string // the index a RecordDecoder's caller names for the record ("" for none)
 }
 
 // utf8BOM is the byte-order mark some Windows tools write at the start of
@@ -160,6 +161,9 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 		ev.OwnDoc(d)
 		o.opt.Schema.LoadDoc(d, ev)
 		ev.Index = index
+	}
+	if r.index != "" {
+		ev.Index = r.index
 	}
 	o.finish(ev, &r.st)
 	return nil

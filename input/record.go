@@ -25,6 +25,14 @@ func (o *Opener) NewRecordDecoder(name string) *RecordDecoder {
 // document is copied into ev. Invalid UTF-8 becomes U+FFFD and a document
 // longer than Options.MaxRecord is refused, as for files.
 func (d *RecordDecoder) Decode(pos int64, data []byte, ev *event.Event) error {
+	return d.DecodeIndexed(pos, data, "", ev)
+}
+
+// DecodeIndexed is Decode for a document whose index the stream names (a
+// _bulk action's _index): with index not empty, the event's index is that
+// one and the document's own index fields are not looked at.
+func (d *RecordDecoder) DecodeIndexed(pos int64, data []byte, index string, ev *event.Event) error {
+	d.r.index = index
 	if len(data) > d.r.o.opt.MaxRecord {
 		return &RecordError{Path: d.r.st.path, Pos: pos, Unit: "record", Err: errTooLong{d.r.o.opt.MaxRecord}}
 	}

@@ -27,6 +27,8 @@ type Sources struct {
 	max      int
 	slots    [3]int // host.id, host.name, agent.id
 	byKey    map[string]*source
+	active   activeHeap // sources not yet found idle, by their watermark
+	newest   int64      // the newest event time seen
 	buf      sourceHeap
 	seq      uint64
 	released int64 // time of the last event evaluated in order
@@ -40,6 +42,11 @@ type source struct {
 	maxSeen     int64
 	lastArrival time.Time
 	late        int64
+	// base is the source's watermark less the wall clock (maxSeen less
+	// its arrival time): fixed while it sends nothing, so the sources
+	// are kept in a heap by it.
+	base int64
+	pos  int // index in active; -1 when not there
 }
 
 // maxSources bounds the sources remembered; the quietest go first.
@@ -49,7 +56,7 @@ const maxSources = 100_000
 // sources quiet for idle hold no one back; at most max events wait.
 func NewSources(s *event.Schema, lateness, idle time.Duration, max int) *Sources {
 	return &Sources{lateness: int64(lateness), idle: idle, max: max, byKey: map[string]*source{}, released: math.MinInt64,
-		slots: [3]int{s.Slot("host.id"), s.Slot("host.name"), s.Slot("agent.id")}}
+		newest: math.MinInt64, slots: [3]int{s.Slot("host.id"), s.Slot("host.name"), s.Slot("agent.id")}}
 }
 
 // keyOf names an event's source.
@@ -71,11 +78,18 @@ func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), 
 		if len(ss.byKey) >= maxSources {
 			ss.Forget(now, true)
 		}
-		src = &source{key: key, maxSeen: math.MinInt64}
+		src = &source{key: key, maxSeen: math.MinInt64, pos: -1}
 		ss.byKey[key] = src
 	}
 	src.maxSeen = max(src.maxSeen, ev.Time)
 	src.lastArrival = now
+	src.base = src.maxSeen - now.UnixNano()
+	ss.newest = max(ss.newest, src.maxSeen)
+	if src.pos < 0 {
+		heap.Push(&ss.active, src)
+	} else {
+		heap.Fix(&ss.active, src.pos)
+	}
 	if ev.Time < ss.released {
 		src.late++
 		late()
@@ -98,18 +112,19 @@ func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), 
 // for the idle timeout do not count; with none left it is the newest time
 // seen.
 func (ss *Sources) Watermark(now time.Time) int64 {
-	w, newest, active := int64(math.MaxInt64), int64(math.MinInt64), false
-	for _, src := range ss.byKey {
-		newest = max(newest, src.maxSeen)
-		if quiet := now.Sub(src.lastArrival); quiet < ss.idle {
-			active = true
-			w = min(w, src.maxSeen-ss.lateness+int64(max(quiet, 0)))
+	// The source with the least base holds the watermark unless it has
+	// gone idle; idle sources leave the heap until they send again. Each
+	// call costs O(log n) per source found idle, not O(n).
+	for ss.active.Len() > 0 {
+		src := ss.active[0]
+		quiet := now.Sub(src.lastArrival)
+		if quiet >= ss.idle {
+			heap.Pop(&ss.active)
+			continue
 		}
+		return src.maxSeen - ss.lateness + int64(max(quiet, 0))
 	}
-	if !active {
-		return newest
-	}
-	return w
+	return ss.newest
 }
 
 // Release evaluates the buffered events up to the watermark and returns
@@ -145,14 +160,22 @@ func (ss *Sources) Forget(now time.Time, full bool) {
 		}
 		slices.SortFunc(all, func(a, b *source) int { return a.lastArrival.Compare(b.lastArrival) })
 		for _, s := range all[:len(all)/10+1] {
-			delete(ss.byKey, s.key)
+			ss.drop(s)
 		}
 		return
 	}
-	for k, s := range ss.byKey {
+	for _, s := range ss.byKey {
 		if now.Sub(s.lastArrival) > 10*ss.idle {
-			delete(ss.byKey, k)
+			ss.drop(s)
 		}
+	}
+}
+
+// drop forgets a source.
+func (ss *Sources) drop(s *source) {
+	delete(ss.byKey, s.key)
+	if s.pos >= 0 {
+		heap.Remove(&ss.active, s.pos)
 	}
 }
 
@@ -205,4 +228,28 @@ func (h *sourceHeap) Pop() any {
 	old[len(old)-1] = queued{}
 	*h = old[:len(old)-1]
 	return x
+}
+
+// activeHeap orders sources by base (see source), keeping each one's
+// index so a source that sends again is moved, not added twice.
+type activeHeap []*source
+
+func (h activeHeap) Len() int           { return len(h) }
+func (h activeHeap) Less(i, j int) bool { return h[i].base < h[j].base }
+func (h activeHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].pos, h[j].pos = i, j
+}
+func (h *activeHeap) Push(x any) {
+	s := x.(*source)
+	s.pos = len(*h)
+	*h = append(*h, s)
+}
+func (h *activeHeap) Pop() any {
+	old := *h
+	s := old[len(old)-1]
+	old[len(old)-1] = nil
+	s.pos = -1
+	*h = old[:len(old)-1]
+	return s
 }

@@ -2,6 +2,8 @@ package order
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -88,5 +90,84 @@ func TestSourcesBound(t *testing.T) {
 	}
 	if ss.Forced != 1 || lates != 1 || !slices.Equal(got, []int64{7, 6}) {
 		t.Errorf("forced %d, late %d, released %v", ss.Forced, lates, got)
+	}
+}
+
+// TestSourcesWatermarkIndexed checks the heap-kept watermark against the
+// definition (the least over sources not idle of newest event less the
+// lateness plus quiet time; else the newest time seen), over random
+// traffic from many sources, some going idle and coming back, some
+// forgotten.
+func TestSourcesWatermarkIndexed(t *testing.T) {
+	s := event.NewSchema()
+	const lateness, idle = 5 * time.Second, 30 * time.Second
+	ss := NewSources(s, lateness, idle, 1<<20)
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := time.Unix(5000, 0)
+	newest := int64(math.MinInt64)
+	evs := make([]*event.Event, 200)
+	for i := range evs {
+		evs[i] = &event.Event{}
+		if err := s.Decode([]byte(fmt.Sprintf(`{"host":{"id":"h%d"}}`, i)), evs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func() int64 {
+		w, active := int64(math.MaxInt64), false
+		for _, src := range ss.byKey {
+			if quiet := now.Sub(src.lastArrival); quiet < idle {
+				active = true
+				w = min(w, src.maxSeen-int64(lateness)+int64(quiet))
+			}
+		}
+		if !active {
+			return newest
+		}
+		return w
+	}
+	for step := range 20_000 {
+		now = now.Add(time.Duration(rng.IntN(400)) * time.Millisecond)
+		// Hosts 0..19 send often, the rest rarely: some go idle.
+		h := rng.IntN(20)
+		if rng.IntN(4) == 0 {
+			h = rng.IntN(len(evs))
+		}
+		ev := evs[h].Clone()
+		ev.Time = now.UnixNano() - int64(rng.IntN(60))*1e9
+		newest = max(newest, ev.Time)
+		ss.Push(ev, now, func(*event.Event) {}, func() {})
+		if step%1000 == 999 {
+			ss.Forget(now, step%3000 == 2999)
+		}
+		if got, w := ss.Watermark(now), want(); got != w {
+			t.Fatalf("step %d: watermark %d, want %d", step, got, w)
+		}
+	}
+}
+
+// BenchmarkSourcesWatermark is a fleet's cost per record: 50,000 hosts,
+// one event from one of them, then the watermark.
+func BenchmarkSourcesWatermark(b *testing.B) {
+	s := event.NewSchema()
+	ss := NewSources(s, 5*time.Second, 30*time.Second, 1<<20)
+	const hosts = 50_000
+	evs := make([]*event.Event, hosts)
+	now := time.Unix(5000, 0)
+	for i := range evs {
+		evs[i] = &event.Event{}
+		if err := s.Decode([]byte(fmt.Sprintf(`{"host":{"id":"h%d"}}`, i)), evs[i]); err != nil {
+			b.Fatal(err)
+		}
+		evs[i].Time = now.UnixNano()
+		ss.Push(evs[i], now, func(*event.Event) {}, func() {})
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		now = now.Add(time.Microsecond)
+		ev := evs[i%hosts]
+		ev.Time = now.UnixNano()
+		ss.Push(ev, now, func(*event.Event) {}, func() {})
+		ss.Watermark(now)
+		ss.Release(now, func(*event.Event) {})
 	}
 }

@@ -162,13 +162,16 @@ type ruleInfo struct {
 	Reason    string `json:"reason,omitempty"`
 	Error     string `json:"error,omitempty"`
 
-	Offered    int64   `json:"events_offered"`
-	Matched    int64   `json:"matched"`
-	Alerts     int64   `json:"alerts"`
-	Suppressed int64   `json:"suppressed"`
-	Excepted   int64   `json:"excepted"`
-	Capped     int64   `json:"capped_by_max_signals"`
-	Overflow   int64   `json:"state_overflow"`
+	Offered    int64 `json:"events_offered"`
+	Matched    int64 `json:"matched"`
+	Alerts     int64 `json:"alerts"`
+	Suppressed int64 `json:"suppressed"`
+	Excepted   int64 `json:"excepted"`
+	Capped     int64 `json:"capped_by_max_signals"`
+	Overflow   int64 `json:"state_overflow"`
+	// EvalMillis estimates the time spent evaluating the rule (one
+	// offer in 32 timed, scaled to all).
+	EvalMillis float64 `json:"eval_time_ms"`
 	LastAlert  *string `json:"last_alert,omitempty"`
 }
 
@@ -199,6 +202,7 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request) {
 		if rs, ok := byID[rl.Path+"\x00"+rl.ID]; ok {
 			ri.Offered, ri.Matched, ri.Alerts, ri.Capped, ri.Overflow = rs.Offered, rs.Matched, rs.Alerts, rs.Capped, rs.Overflow
 			ri.Suppressed, ri.Excepted = rs.Suppressed, rs.Excepted
+			ri.EvalMillis = float64(rs.EvalTime) / float64(time.Millisecond)
 		}
 		if t, ok := last[rl.ID]; ok {
 			ts := t.Format(time.RFC3339Nano)

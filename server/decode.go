@@ -20,10 +20,9 @@ func newDecoder(s *event.Schema) *decoder {
 // decode decodes a document sent to index with the id the client gave it
 // ("" for none); pos (the log record's number) places it in messages.
 func (d *decoder) decode(pos int64, src []byte, index, id string, ev *event.Event) error {
-	ev.Index = ""
-	if err := d.rec.Decode(pos, src, ev); err != nil {
+	if err := d.rec.DecodeIndexed(pos, src, index, ev); err != nil {
 		return err
 	}
-	ev.Index, ev.ID = index, id
+	ev.ID = id
 	return nil
 }

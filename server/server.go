@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/store"
 )
@@ -27,12 +28,12 @@ type Server struct {
 	wal      *store.WAL
 	alerts   *store.Alerts
 	opt      engine.Options
-	rulesMu  sync.Mutex // guards rs and statuses, which a reload replaces
+	rulesMu  sync.Mutex // guards rs, statuses and opt, which a reload replaces
 	rs       *engine.RuleSet
 	statuses []engine.Status
 	// load reads the rules again for a reload (SetLoader); nil: reloads
 	// are refused.
-	load    func() ([]*rule.Rule, error)
+	load    Loader
 	pipe    *pipeline
 	webhook *webhook // nil without Config.Webhook
 	metrics *metrics
@@ -156,8 +157,12 @@ func (s *Server) RuleSet() (*engine.RuleSet, []engine.Status) {
 	return s.rs, s.statuses
 }
 
+// Loader reads the rules again for a reload, with the exception lists
+// they refer to (nil: none).
+type Loader func() ([]*rule.Rule, *exception.Store, error)
+
 // SetLoader sets how Reload reads the rules again.
-func (s *Server) SetLoader(load func() ([]*rule.Rule, error)) { s.load = load }
+func (s *Server) SetLoader(load Loader) { s.load = load }
 
 // ReloadError is a reload refused because rules failed to compile; the
 // rules running before keep running.
@@ -181,12 +186,18 @@ func (s *Server) Reload(ctx context.Context) (running, kept int, err error) {
 	if s.load == nil {
 		return 0, 0, errors.New("this server cannot reload its rules")
 	}
-	rules, err := s.load()
+	rules, exceptions, err := s.load()
 	if err != nil {
 		return 0, 0, err
 	}
+	// Exception lists are read again with the rules: an edited list
+	// changes what the rules referring to it raise from now on.
+	s.rulesMu.Lock()
+	opt := s.opt
+	s.rulesMu.Unlock()
+	opt.Exceptions = exceptions
 	res := make(chan reloadResult, 1)
-	s.pipe.queue.push(job{reload: &reloadJob{rules: rules, opt: s.opt, done: res}})
+	s.pipe.queue.push(job{reload: &reloadJob{rules: rules, opt: opt, done: res}})
 	var r reloadResult
 	select {
 	case r = <-res:
@@ -197,7 +208,7 @@ func (s *Server) Reload(ctx context.Context) (running, kept int, err error) {
 		return 0, 0, r.err
 	}
 	s.rulesMu.Lock()
-	s.rs, s.statuses = r.rs, r.statuses
+	s.rs, s.statuses, s.opt = r.rs, r.statuses, opt
 	s.rulesMu.Unlock()
 	s.log.Info("rules reloaded", "running", r.rs.Len(), "kept state", r.kept)
 	return r.rs.Len(), r.kept, nil

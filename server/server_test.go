@@ -25,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/builtin"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/winlog"
@@ -433,16 +434,26 @@ func TestWorkflow(t *testing.T) {
 			Name      string
 			State     string
 			Alerts    int64
-			LastAlert string `json:"last_alert"`
+			Offered   int64   `json:"events_offered"`
+			EvalMs    float64 `json:"eval_time_ms"`
+			LastAlert string  `json:"last_alert"`
 		}
 	}
 	ts.call(t, "GET", "/api/rules", nil, auth, &rules)
-	n := int64(0)
+	n, evalMs := int64(0), 0.0
 	for _, r := range rules.Rules {
 		n += r.Alerts
 		if (r.Alerts > 0) != (r.LastAlert != "") {
 			t.Errorf("rule %s: %d alerts, last alert %q", r.Name, r.Alerts, r.LastAlert)
 		}
+		// A rule is timed on events it was offered, never else.
+		evalMs += r.EvalMs
+		if r.Offered == 0 && r.EvalMs != 0 || r.EvalMs < 0 {
+			t.Errorf("rule %s: offered %d events, evaluation time %v ms", r.Name, r.Offered, r.EvalMs)
+		}
+	}
+	if evalMs <= 0 {
+		t.Errorf("the rules were offered events and took %v ms", evalMs)
 	}
 	if n == 0 || len(rules.Rules) == 0 {
 		t.Errorf("rules: %+v", rules)
@@ -518,7 +529,8 @@ func TestReload(t *testing.T) {
 	rules := builtinRules(t)
 	ts := start(t, Config{}, rules)
 	var next []*rule.Rule
-	ts.SetLoader(func() ([]*rule.Rule, error) { return next, nil })
+	var exceptions *exception.Store
+	ts.SetLoader(func() ([]*rule.Rule, *exception.Store, error) { return next, exceptions, nil })
 	broken := *rules[0]
 	broken.ID, broken.Query = "broken", "process where startswth(process.name, \"sc\")"
 	next = append(slices.Clone(rules), &broken)
@@ -547,6 +559,37 @@ func TestReload(t *testing.T) {
 	ts.call(t, "GET", "/api/alerts?rule_id=extra", nil, nil, &page)
 	if page.Total == 0 {
 		t.Error("the rule added by the reload raised nothing")
+	}
+
+	// Exception lists are read again with the rules: a rule whose list
+	// excepts every shell raises nothing, and once the list's item is
+	// edited away, it raises again.
+	quiet := extra
+	quiet.ID, quiet.Name = "quiet", "a rule with an exception list"
+	quiet.ExceptionsList = []rule.ExceptionList{{ID: "q", ListID: "shells", NamespaceType: "single", Type: "detection"}}
+	next = append(slices.Clone(rules), &quiet)
+	for _, tc := range []struct {
+		item string // the list's item, its entries
+		want bool   // the rule raises alerts
+	}{
+		{`[{"field":"process.name","operator":"included","type":"exists"}]`, false},
+		{`[{"field":"process.name","operator":"included","type":"match","value":"no-such.exe"}]`, true},
+	} {
+		exceptions = exception.NewStore()
+		lists := `{"list_id":"shells","type":"detection","namespace_type":"single","name":"shells","description":"d"}` + "\n" +
+			`{"item_id":"all","list_id":"shells","type":"simple","namespace_type":"single","name":"all","description":"d","entries":` + tc.item + `}` + "\n"
+		if err := exceptions.LoadNDJSON("shells.ndjson", []byte(lists)); err != nil {
+			t.Fatal(err)
+		}
+		if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != 200 {
+			t.Fatalf("reload with exceptions: %d %v", st, res)
+		}
+		ts.call(t, "POST", "/_bulk", bulkBody(sample(t)), nil, nil)
+		ts.call(t, "POST", "/_refresh", nil, nil, nil)
+		ts.call(t, "GET", "/api/alerts?rule_id=quiet", nil, nil, &page)
+		if got := page.Total > 0; got != tc.want {
+			t.Errorf("exception item %s: rule raised %d alerts, want alerts: %v", tc.item, page.Total, tc.want)
+		}
 	}
 }
 

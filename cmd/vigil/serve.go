@@ -15,6 +15,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/server"
 	"github.com/vigilsec/vigil/store"
@@ -134,12 +135,16 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 		return &exitError{code: 1, err: fmt.Errorf("serve: %w", err)}
 	}
 	defer srv.Close()
-	srv.SetLoader(func() ([]*rule.Rule, error) {
+	srv.SetLoader(func() ([]*rule.Rule, *exception.Store, error) {
 		loaded, _, errs := loadRules(rules)
 		if len(errs) > 0 {
-			return nil, fmt.Errorf("%d rule files could not be loaded, the first: %v", len(errs), errs[0])
+			return nil, nil, fmt.Errorf("%d rule files could not be loaded, the first: %v", len(errs), errs[0])
 		}
-		return ff.selectEnabled(loaded), nil
+		exceptions, err := ff.loadExceptions(rules)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ff.selectEnabled(loaded), exceptions, nil
 	})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
