@@ -3,6 +3,7 @@ package event
 import (
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestDocJSON(t *testing.T) {
@@ -167,5 +168,30 @@ func TestOwnDoc(t *testing.T) {
 	}
 	if v, _ := d.Get("process.args"); v.String() != "[a, b]" {
 		t.Fatalf("array not owned: %v", v)
+	}
+}
+
+// TestOwnDocKeepsOwnedBytes checks that strings pointing into bytes the
+// event already owns (the record's line) are not copied again, and that
+// others are.
+func TestOwnDocKeepsOwnedBytes(t *testing.T) {
+	ev := &Event{}
+	line := ev.Own([]byte(`{"winlog":{"channel":"Security"}}`))
+	inLine := unsafe.String(&line[22], 8) // Security
+	scratch := []byte("reused buffer")
+	var d Doc
+	d.Set("winlog.channel", Str(inLine))
+	d.Set("event.action", Str(string(scratch[:6])))
+	d.Set("tags", Array(Str(inLine), Str(unsafe.String(&scratch[7], 6))))
+	ev.OwnDoc(&d)
+	copy(scratch, "XXXXXXXXXXXXX")
+	if s := d.GetStr("winlog.channel"); unsafe.StringData(s) != unsafe.StringData(inLine) {
+		t.Errorf("an owned string was copied")
+	}
+	if s := d.GetStr("event.action"); s != "reused" {
+		t.Errorf("a string outside the event's storage was not copied: %q", s)
+	}
+	if v, _ := d.Get("tags"); v.String() != "[Security, buffer]" {
+		t.Errorf("array: %v", v)
 	}
 }

@@ -419,12 +419,15 @@ func (e *Event) Recycle() {
 }
 
 // OwnDoc copies the keys, strings and arrays of d into the event's own
-// storage, so that d no longer refers to a reader's buffers.
+// storage, so that d no longer refers to a reader's buffers. Strings that
+// already lie in the event's storage (the record's bytes, kept with Own)
+// are not copied again.
 func (e *Event) OwnDoc(d *Doc) {
+	owned := e.store // bytes Own handed out so far; they never move
 	for i := range d.fields {
 		f := &d.fields[i]
-		f.Key = e.OwnString(f.Key)
-		f.Value = e.ownValue(f.Value)
+		f.Key = e.ownString(owned, f.Key)
+		f.Value = e.ownValue(owned, f.Value)
 	}
 	if d.index != nil {
 		clear(d.index)
@@ -434,10 +437,21 @@ func (e *Event) OwnDoc(d *Doc) {
 	}
 }
 
-func (e *Event) ownValue(v Value) Value {
+// ownString is OwnString for s unless s lies in owned.
+func (e *Event) ownString(owned []byte, s string) string {
+	if len(s) > 0 && len(s) <= len(owned) {
+		p, o := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(&owned[0]))
+		if p >= o && p-o <= uintptr(len(owned)-len(s)) {
+			return s
+		}
+	}
+	return e.OwnString(s)
+}
+
+func (e *Event) ownValue(owned []byte, v Value) Value {
 	switch v.k {
 	case KindString:
-		v.s = e.OwnString(v.s)
+		v.s = e.ownString(owned, v.s)
 	case KindArray:
 		n := len(v.a)
 		if cap(e.vstor)-len(e.vstor) < n {
@@ -445,7 +459,7 @@ func (e *Event) ownValue(v Value) Value {
 		}
 		start := len(e.vstor)
 		for _, el := range v.a {
-			e.vstor = append(e.vstor, e.ownValue(el))
+			e.vstor = append(e.vstor, e.ownValue(owned, el))
 		}
 		v.a = e.vstor[start:len(e.vstor):len(e.vstor)]
 	}
