@@ -100,9 +100,21 @@ func (e *Event) Set(slot int, v Value) {
 
 // fill stores v in an empty slot.
 func (e *Event) fill(slot int, v Value) {
+	if len(e.cvals) == cap(e.cvals) {
+		e.growVals()
+	}
 	e.cvals = append(e.cvals, v)
 	e.cslots = append(e.cslots, int32(slot))
 	e.idx[slot] = uint16(len(e.cvals))
+}
+
+// growVals makes room for more values at once: a fresh event would
+// otherwise grow its values one doubling at a time, and a hunt makes tens
+// of thousands of fresh events before its pool has spares.
+func (e *Event) growVals() {
+	n := max(2*cap(e.cvals), 32)
+	e.cvals = slices.Grow(e.cvals, n-len(e.cvals))
+	e.cslots = slices.Grow(e.cslots, n-len(e.cslots))
 }
 
 // Add adds a value to a slot: the first value is stored as is, later ones
@@ -439,11 +451,8 @@ func (e *Event) OwnDoc(d *Doc) {
 
 // ownString is OwnString for s unless s lies in owned.
 func (e *Event) ownString(owned []byte, s string) string {
-	if len(s) > 0 && len(s) <= len(owned) {
-		p, o := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(&owned[0]))
-		if p >= o && p-o <= uintptr(len(owned)-len(s)) {
-			return s
-		}
+	if _, ok := within(s, owned); ok {
+		return s
 	}
 	return e.OwnString(s)
 }
