@@ -7,7 +7,7 @@ import (
 )
 
 func TestFolded(t *testing.T) {
-	s := NewSchema()
+	s, ev := decodeOne(t, []string{"process.name", "process.args"}, `{"process":{"name":"SC.exe","args":["A","B","","c:\\x"]}}`)
 	name, args := s.Slot("process.name"), s.Slot("process.args")
 	calls := 0
 	lower := func(dst []byte, s string) []byte {
@@ -20,10 +20,6 @@ func TestFolded(t *testing.T) {
 			dst = append(dst, c)
 		}
 		return dst
-	}
-	ev := &Event{}
-	if err := s.Decode([]byte(`{"process":{"name":"SC.exe","args":["A","B","","c:\\x"]}}`), ev); err != nil {
-		t.Fatal(err)
 	}
 	tests := []struct {
 		slot, elem int
