@@ -195,20 +195,15 @@ func (s *Scanner) Scalar() (k Kind, text string, err error) {
 	return 0, "", s.Fail("unexpected character " + strconv.QuoteRune(rune(c)))
 }
 
-// number reads a number: an optional '-', at least one digit, then digits
-// and the characters of a fraction or exponent. Its exact grammar is left
-// to the caller's conversion (Int, strconv.ParseFloat).
+// number reads a number as JSON writes one: an optional '-', digits
+// (leading zeros allowed), an optional fraction, an optional exponent.
 func (s *Scanner) number() (string, error) {
 	start := s.Pos
 	i := s.Pos
 	if s.Data[i] == '-' {
 		i++
 	}
-	d := i
-	for i < len(s.Data) && s.Data[i] >= '0' && s.Data[i] <= '9' {
-		i++
-	}
-	if i == d {
+	if i == len(s.Data) || s.Data[i] < '0' || s.Data[i] > '9' {
 		s.Pos = i
 		return "", s.Fail("invalid number")
 	}
@@ -220,8 +215,40 @@ func (s *Scanner) number() (string, error) {
 		}
 		break
 	}
+	text := str(s.Data[start:i])
+	if !validNumber(text) {
+		return "", s.Fail("invalid number " + strconv.Quote(text))
+	}
 	s.Pos = i
-	return str(s.Data[start:i]), nil
+	return text, nil
+}
+
+// validNumber checks the grammar of a number's text: -?D+(.D+)?([eE][+-]?D+)?
+func validNumber(t string) bool {
+	i := 0
+	if t[0] == '-' {
+		i++
+	}
+	digits := func() bool {
+		d := i
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+		}
+		return i > d
+	}
+	ok := digits()
+	if ok && i < len(t) && t[i] == '.' {
+		i++
+		ok = digits()
+	}
+	if ok && i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		i++
+		if i < len(t) && (t[i] == '+' || t[i] == '-') {
+			i++
+		}
+		ok = digits()
+	}
+	return ok && i == len(t)
 }
 
 // Int converts a number's text to an int64 when it is an integer (no
