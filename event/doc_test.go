@@ -1,6 +1,7 @@
 package event
 
 import (
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -193,5 +194,29 @@ func TestOwnDocKeepsOwnedBytes(t *testing.T) {
 	}
 	if v, _ := d.Get("tags"); v.String() != "[Security, buffer]" {
 		t.Errorf("array: %v", v)
+	}
+}
+
+// TestRecycleDropsOversized: a pooled event keeps its buffers for the
+// next record, but not those a huge record left.
+func TestRecycleDropsOversized(t *testing.T) {
+	s := NewSchema()
+	msg := s.Slot("message")
+	for _, tc := range []struct {
+		size int
+		kept bool
+	}{{1 << 10, true}, {MaxKept + 1, false}} {
+		ev := &Event{}
+		line := ev.Own([]byte(`{"message":"` + strings.Repeat(`\n`, tc.size/2) + `"}`))
+		if err := s.Decode(line, ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.Folded(msg, 0, strings.Repeat("A", tc.size), func(dst []byte, s string) []byte { return append(dst, s...) })
+		before := ev.Footprint()
+		ev.Recycle()
+		after := ev.Footprint()
+		if kept := after == before; kept != tc.kept || !tc.kept && after != 0 {
+			t.Errorf("record of %d bytes: footprint %d before Recycle, %d after", tc.size, before, after)
+		}
 	}
 }

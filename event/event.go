@@ -405,9 +405,10 @@ func (e *Event) Own(b []byte) []byte {
 }
 
 // Footprint is the bytes of storage the event holds for its documents
-// (owned bytes and array elements), reused when it is recycled.
+// (owned bytes, array elements, unescaped strings, folded values), reused
+// when it is recycled.
 func (e *Event) Footprint() int {
-	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{}))
+	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{})) + cap(e.buf) + cap(e.fbuf)
 }
 
 // OwnString is Own for a string.
@@ -421,13 +422,32 @@ func (e *Event) OwnString(s string) string {
 
 // Recycle clears the event, including the storage Own handed out, so that
 // a pool can reuse it. Nothing from the event may be in use afterwards.
-// Storage only grows while an event is reused: pools should drop events
-// whose Footprint has grown past what they mean to keep.
+// Storage is kept for the next record up to MaxKept bytes a buffer; a
+// larger one (left by an unusually large record) is let go, so that
+// pooled events do not hold the largest record's memory for ever.
 func (e *Event) Recycle() {
 	e.Reset(len(e.idx))
-	e.store = e.store[:0]
-	clear(e.vstor)
-	e.vstor = e.vstor[:0]
+	e.store = bounded(e.store)
+	e.buf = bounded(e.buf)
+	e.fbuf = bounded(e.fbuf)
+	if cap(e.vstor)*int(unsafe.Sizeof(Value{})) > MaxKept {
+		e.vstor = nil
+	} else {
+		clear(e.vstor)
+		e.vstor = e.vstor[:0]
+	}
+}
+
+// MaxKept is the capacity in bytes up to which a recycled event keeps
+// each of its buffers.
+const MaxKept = 256 << 10
+
+// bounded empties b, or drops it when it is larger than MaxKept.
+func bounded(b []byte) []byte {
+	if cap(b) > MaxKept {
+		return nil
+	}
+	return b[:0]
 }
 
 // OwnDoc copies the keys, strings and arrays of d into the event's own
