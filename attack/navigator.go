@@ -2,8 +2,11 @@ package attack
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
+
+	"github.com/vigilsec/vigil/rule"
 )
 
 // Layer is an ATT&CK Navigator layer, format version 4.5 (the Navigator's
@@ -113,6 +116,18 @@ func (c *Coverage) Layer(name, description string) *Layer {
 	}
 	l.Gradient = &Gradient{Colors: []string{"#ffffff", "#66b1ff", "#ff6666"}, MinValue: 0, MaxValue: hi}
 	return l
+}
+
+// RulesLayer is the Navigator layer of the rules' coverage, scored by the
+// number of rules per technique: what vigil rules coverage --navigator
+// writes and vigil serve's /api/coverage/navigator serves. from says
+// where the rules came from.
+func RulesLayer(rules []*rule.Rule, from string) *Layer {
+	var c Coverage
+	for _, r := range rules {
+		c.Add(r, 1)
+	}
+	return c.Layer("vigil rule coverage", fmt.Sprintf("%d rules from %s", len(rules), from))
 }
 
 // WriteTo writes the layer as indented JSON.

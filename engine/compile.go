@@ -40,6 +40,10 @@ func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
 		q, cats, err = rs.compileEQL(c)
 	case "kuery", "":
 		q, err = rs.compileKQL(c)
+	case "sigma":
+		q, err = rs.compileSigma(c)
+	case "esql":
+		q, err = rs.compileESQL(c)
 	default:
 		return nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
 	}

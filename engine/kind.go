@@ -7,6 +7,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/sigma"
 )
 
 // A rule type is one file of this package: a function in ruleTypes that
@@ -16,16 +17,18 @@ import (
 //
 // ruleTypes maps a detection rule's type to how it is compiled.
 var ruleTypes = map[string]ruleType{
-	"query":        {languages: kqlLanguages, compile: compileQuery},
+	"query":        {languages: append(kqlLanguages[:1:1], sigmaLanguages...), compile: compileQuery},
 	"eql":          {languages: []string{"eql"}, compile: compileQuery},
 	"threshold":    {languages: kqlLanguages, compile: compileThreshold},
 	"new_terms":    {languages: kqlLanguages, compile: compileNewTerms},
 	"threat_match": {languages: kqlLanguages, compile: compileThreatMatch},
+	"esql":         {languages: []string{"esql"}, compile: compileESQLRule},
+
+	sigma.TypeCorrelation: {languages: sigmaLanguages, compile: compileSigmaCorrelation},
 }
 
 // unsupportedTypes are rule types vigil knows and does not run, and why.
 var unsupportedTypes = map[string]string{
-	"esql":             "ES|QL rules are not supported",
 	"machine_learning": "machine learning rules read anomaly detection job results; not supported",
 }
 
@@ -42,6 +45,7 @@ type ruleType struct {
 type query struct {
 	pred match.Pred   // event query (nil for sequences and samples)
 	prog *eql.Program // EQL program (nil for KQL)
+	esql *esqlQuery   // ES|QL program (nil for EQL and KQL)
 }
 
 // kind is a rule type's compiled form of one rule.

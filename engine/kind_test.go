@@ -18,7 +18,7 @@ func TestSupport(t *testing.T) {
 		{"query", "lucene", false, "query rule in Lucene query syntax is not supported (only KQL)"},
 		{"new_terms", "kuery", true, ""},
 		{"new_terms", "lucene", false, "new_terms rule in Lucene query syntax is not supported (only KQL)"},
-		{"esql", "esql", false, "ES|QL rules are not supported"},
+		{"esql", "esql", true, ""},
 		{"machine_learning", "", false, "machine learning rules read anomaly detection job results; not supported"},
 		{"threat_match", "kuery", true, ""},
 		{"saved_query", "kuery", false, `unknown rule type "saved_query"`},

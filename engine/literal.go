@@ -27,6 +27,9 @@ var broadFields = map[string]int{
 	// a rule for another source selects none of them.
 	"event.dataset": 40, "event.module": 40, "data_stream.dataset": 40, "event.provider": 40,
 	"winlog.channel": 40,
+	// One value per kind of Windows record (Sigma logsources select by
+	// it): a rule's own literals select better.
+	"winlog.event_id": 30,
 }
 
 // broadValues are values of otherwise selective fields that most events of

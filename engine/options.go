@@ -50,6 +50,10 @@ type Options struct {
 	// MaxSuppressionGroups caps each rule's open alert suppression groups
 	// (default 100,000); a full state emits its oldest group early.
 	MaxSuppressionGroups int
+	// SigmaPlaceholders are the values of Sigma's %name% placeholders
+	// (the expand modifier); a rule using one without values is
+	// unsupported.
+	SigmaPlaceholders map[string][]string
 }
 
 // State is the outcome of loading one rule.

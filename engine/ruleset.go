@@ -24,6 +24,7 @@ type RuleSet struct {
 	threats []*compiled // threat_match rules
 	cats    categories
 	catSlot int
+	sigma   *sigmaRules // Sigma rules by id and name (engine/sigma.go)
 
 	// routes caches the rule index per index name; built on first use
 	// and shared by the engines (each keeps its last few lookups).
@@ -82,6 +83,7 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 	rs := &RuleSet{opt: opt, schema: s, routes: make(map[string]*routeSet)}
 	rs.fields = alert.Register(s, opt.Fields...)
 	rs.catSlot = s.Slot("event.category")
+	rs.sigma = indexSigma(rules)
 	statuses := make([]Status, len(rules))
 	for i, r := range rules {
 		statuses[i] = Status{Rule: r, State: OK}

@@ -30,7 +30,7 @@ func (o *Opener) newEVTXReader(name string, ra io.ReaderAt, size, count int64, c
 	if err != nil {
 		return nil, err
 	}
-	return &evtxReader{o: o, st: recordState{path: name, unit: "record"}, f: f, closer: closer, count: count, n: winlog.NewNormalizer()}, nil
+	return &evtxReader{o: o, st: recordState{path: name, unit: "record"}, f: f, closer: closer, count: count, n: o.normalizer()}, nil
 }
 
 func (r *evtxReader) Unit() string { return "record" }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/winlog"
 )
 
 // Opener opens inputs with one set of Options resolved against the schema.
@@ -123,4 +124,12 @@ func (o *Opener) finish(ev *event.Event, st *recordState) {
 		return
 	}
 	ev.Index = o.opt.Index
+}
+
+// normalizer returns a Normalizer for Windows records, keeping their
+// event data when the options say so.
+func (o *Opener) normalizer() *winlog.Normalizer {
+	n := winlog.NewNormalizer()
+	n.KeepEventData = o.opt.KeepEventData
+	return n
 }

@@ -45,6 +45,11 @@ type Options struct {
 	// document with winlog.channel and none of the fields Elastic's ingest
 	// pipelines add: event.category, event.module, event.ingested).
 	RawWinlog *bool
+	// KeepEventData keeps every EventData value of Windows records under
+	// winlog.event_data.* as the record has it, also those Elastic's
+	// pipelines move or drop (winlog.Normalizer.KeepEventData): Sigma
+	// rules read them.
+	KeepEventData bool
 	// Stdin is read for the path "-".
 	Stdin io.Reader
 	// MaxRecord caps one line or JSON array element (default 64 MiB);

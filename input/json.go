@@ -156,7 +156,7 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 		}
 		if o.isRawWinlog(ev) {
 			if r.winlog == nil {
-				r.winlog = &winlogJSON{n: winlog.NewNormalizer()}
+				r.winlog = &winlogJSON{n: o.normalizer()}
 			}
 			if err := winlog.DecodeJSON(data, &r.winlog.rec); err != nil {
 				return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}

@@ -46,12 +46,34 @@ func LoadFile(path string) (*Rule, []Warning, error) {
 	return Parse(path, data)
 }
 
+// A Loader parses a rule file of another format than detection-rules
+// TOML (Sigma YAML) into rules; like Parse, it returns what it could read
+// with the errors.
+type Loader func(path string, data []byte) ([]*Rule, []Warning, error)
+
+// loaders maps a file ending (".yml") to its loader. Packages above rule
+// register theirs at init, so that rule needs none of their dependencies.
+var loaders = map[string]Loader{}
+
+// RegisterLoader makes LoadPaths and Files take files ending in ext (with
+// its dot) and parse them with l. It is meant to be called from init.
+func RegisterLoader(ext string, l Loader) { loaders[ext] = l }
+
+// loaderOf returns the loader of a file other than TOML, or nil.
+func loaderOf(path string) Loader {
+	if strings.HasSuffix(path, ".toml") {
+		return nil
+	}
+	return loaders[strings.ToLower(filepath.Ext(path))]
+}
+
 // TestSuffix ends the names of rule test files (package ruletest), which
 // sit beside the rules in their folders but are not rules.
 const TestSuffix = ".test.toml"
 
 // Files expands rule files and folders into the rule files to load.
-// Folders are walked recursively for *.toml files, skipping folders named
+// Folders are walked recursively for *.toml files (and the endings of
+// registered loaders: see RegisterLoader), skipping folders named
 // _deprecated (rules Elastic retired), hidden folders and rule tests
 // (*.test.toml); files given by name are always taken. The files come out
 // sorted, without duplicates. Paths that cannot be read are returned as
@@ -79,7 +101,7 @@ func Files(paths ...string) (files []string, errs []error) {
 				}
 				return nil
 			}
-			if strings.HasSuffix(d.Name(), ".toml") && !strings.HasSuffix(d.Name(), TestSuffix) {
+			if strings.HasSuffix(d.Name(), ".toml") && !strings.HasSuffix(d.Name(), TestSuffix) || loaderOf(d.Name()) != nil {
 				files = append(files, path)
 			}
 			return nil
@@ -114,7 +136,15 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 		if IsExceptionsFile(data) {
 			continue // exception lists, loaded by package exception
 		}
-		r, w, err := Parse(f, data)
+		var rs []*Rule
+		var w []Warning
+		if l := loaderOf(f); l != nil {
+			rs, w, err = l(f, data)
+		} else {
+			var r *Rule
+			r, w, err = Parse(f, data)
+			rs = []*Rule{r}
+		}
 		for _, x := range w {
 			if i, ok := byKey[x.Key]; ok {
 				warns[i].Count++
@@ -125,14 +155,21 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 		}
 		if err != nil {
 			errs = append(errs, err)
-			continue
+			if loaderOf(f) == nil {
+				continue
+			}
 		}
-		if first, ok := byID[r.ID]; ok && r.ID != "" {
-			dups = append(dups, duplicate(first, r))
-			continue
+		for _, r := range rs {
+			if r == nil {
+				continue
+			}
+			if first, ok := byID[r.ID]; ok && r.ID != "" {
+				dups = append(dups, duplicate(first, r))
+				continue
+			}
+			byID[r.ID] = r
+			rules = append(rules, r)
 		}
-		byID[r.ID] = r
-		rules = append(rules, r)
 	}
 	return rules, append(warns, dups...), errs
 }

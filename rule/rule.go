@@ -99,6 +99,10 @@ type Rule struct {
 	RelatedIntegrations []any
 	RequiredFields      []any
 
+	// Parsed is the rule as another front end parsed it (a *sigma.Rule
+	// for a Sigma rule), for the engine to compile; nil for TOML rules.
+	Parsed any
+
 	// Transform is the [transform] table (osquery and investigate entries
 	// that Kibana renders into the note), as a plain tree.
 	Transform map[string]any

@@ -11,29 +11,17 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/store"
+	"github.com/vigilsec/vigil/web"
 )
 
 // The alert API: what analysts and their tools read and change.
 
 // listAlerts is GET /api/alerts?status=&severity=&rule_id=&host=&user=&from=&to=&q=&size=&after=.
 func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	q := store.Query{Status: splitList(v.Get("status")), Severity: splitList(v.Get("severity")),
-		RuleID: v.Get("rule_id"), Host: v.Get("host"), User: v.Get("user"), Text: v.Get("q"), After: v.Get("after")}
-	var err error
-	if q.From, err = parseTime(v.Get("from")); err != nil {
-		writeAPIError(w, http.StatusBadRequest, "from: "+err.Error())
+	q, err := alertQuery(r)
+	if err != nil {
+		writeAPIError(w, http.StatusBadRequest, err.Error())
 		return
-	}
-	if q.To, err = parseTime(v.Get("to")); err != nil {
-		writeAPIError(w, http.StatusBadRequest, "to: "+err.Error())
-		return
-	}
-	if sz := v.Get("size"); sz != "" {
-		if q.Size, err = strconv.Atoi(sz); err != nil || q.Size < 1 {
-			writeAPIError(w, http.StatusBadRequest, "size: want a positive number")
-			return
-		}
 	}
 	page, err := s.alerts.Find(r.Context(), q)
 	if err != nil {
@@ -50,6 +38,26 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request) {
 		docs = append(docs, d)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"total": page.Total, "alerts": docs, "next": page.Next})
+}
+
+// alertQuery reads the alert filters of a request's query string.
+func alertQuery(r *http.Request) (store.Query, error) {
+	v := r.URL.Query()
+	q := store.Query{Status: splitList(v.Get("status")), Severity: splitList(v.Get("severity")),
+		RuleID: v.Get("rule_id"), Host: v.Get("host"), User: v.Get("user"), Text: v.Get("q"), After: v.Get("after")}
+	var err error
+	if q.From, err = parseTime(v.Get("from")); err != nil {
+		return q, errors.New("from: " + err.Error())
+	}
+	if q.To, err = parseTime(v.Get("to")); err != nil {
+		return q, errors.New("to: " + err.Error())
+	}
+	if sz := v.Get("size"); sz != "" {
+		if q.Size, err = strconv.Atoi(sz); err != nil || q.Size < 1 {
+			return q, errors.New("size: want a positive number")
+		}
+	}
+	return q, nil
 }
 
 func splitList(s string) []string {
@@ -151,16 +159,7 @@ func (s *Server) alertError(w http.ResponseWriter, err error) bool {
 
 // ruleInfo is one rule in GET /api/rules.
 type ruleInfo struct {
-	ID        string `json:"rule_id"`
-	Name      string `json:"name"`
-	Type      string `json:"type"`
-	Language  string `json:"language,omitempty"`
-	Severity  string `json:"severity"`
-	RiskScore int    `json:"risk_score"`
-	Path      string `json:"path"`
-	State     string `json:"state"`
-	Reason    string `json:"reason,omitempty"`
-	Error     string `json:"error,omitempty"`
+	web.Rule
 
 	Offered    int64 `json:"events_offered"`
 	Matched    int64 `json:"matched"`
@@ -194,11 +193,7 @@ func (s *Server) rules(w http.ResponseWriter, r *http.Request) {
 	out := make([]ruleInfo, 0, len(statuses))
 	for _, st := range statuses {
 		rl := st.Rule
-		ri := ruleInfo{ID: rl.ID, Name: rl.Name, Type: rl.Type, Language: rl.Language, Severity: rl.Severity,
-			RiskScore: rl.RiskScore, Path: rl.Path, State: string(st.State), Reason: st.Reason}
-		if st.Err != nil {
-			ri.Error = st.Err.Error()
-		}
+		ri := ruleInfo{Rule: web.RuleOf(st)}
 		if rs, ok := byID[rl.Path+"\x00"+rl.ID]; ok {
 			ri.Offered, ri.Matched, ri.Alerts, ri.Capped, ri.Overflow = rs.Offered, rs.Matched, rs.Alerts, rs.Capped, rs.Overflow
 			ri.Suppressed, ri.Excepted = rs.Suppressed, rs.Excepted
@@ -230,6 +225,9 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	if src := s.pipe.sourceStats.Load(); src != nil {
 		out["sources"] = *src // the 50 lagging most
+	}
+	if rec := s.pipe.recent; rec != nil {
+		out["recent_events"] = rec.stats()
 	}
 	if w := s.webhook; w != nil {
 		out["webhook"] = map[string]int64{"sent": w.sent.Load(), "failed": w.failed.Load(), "dropped": w.dropped.Load(), "queued": int64(len(w.queue))}

@@ -46,6 +46,12 @@ type Config struct {
 	OutputJSONL string
 	Webhook     string
 
+	// RecentEvents is how many of each host's latest events the service
+	// keeps for the page's ancestry and timeline (256; negative: none),
+	// RecentHosts for how many hosts (512; the least recently seen goes).
+	RecentEvents int
+	RecentHosts  int
+
 	// Pprof serves Go's profiles under /debug/pprof/ (behind the same
 	// authentication), for performance work.
 	Pprof bool
@@ -82,6 +88,12 @@ func (c *Config) Defaults() {
 		// Each waiting record holds its request's body: 64 of a few
 		// hundred documents keep the engine busy for seconds.
 		c.Backlog = 64
+	}
+	if c.RecentEvents == 0 {
+		c.RecentEvents = 256
+	}
+	if c.RecentHosts <= 0 {
+		c.RecentHosts = 512
 	}
 	if c.MaxContentLength <= 0 {
 		c.MaxContentLength = 100 << 20

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
 )
@@ -15,6 +16,13 @@ type decoder struct {
 
 func newDecoder(s *event.Schema) *decoder {
 	return &decoder{rec: input.NewOpener(input.Options{Schema: s}).NewRecordDecoder("_bulk")}
+}
+
+// newRuleDecoder is newDecoder for a rule set: Sigma rules read the raw
+// event data of Windows records (input.Options.KeepEventData).
+func newRuleDecoder(rs *engine.RuleSet) *decoder {
+	opt := input.Options{Schema: rs.Schema(), KeepEventData: rs.HasSigma()}
+	return &decoder{rec: input.NewOpener(opt).NewRecordDecoder("_bulk")}
 }
 
 // decode decodes a document sent to index with the id the client gave it

@@ -38,6 +38,7 @@ type pipeline struct {
 	pending []*alert.Alert // raised, not yet stored
 	free    []*event.Event // evaluated events, for reuse
 	outputs []output       // where new alerts go besides the store
+	recent  *recentEvents  // each host's latest events, for the page; nil: none kept
 	marks   []mark         // records evaluated, in log order, for checkpoints
 	horizon int64          // ns of event time the rules' state reaches back
 
@@ -133,7 +134,7 @@ type stats struct {
 }
 
 func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
-	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newDecoder(rs.Schema()),
+	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newRuleDecoder(rs),
 		queue: jobQueue{wake: make(chan struct{}, 1)}, statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
 	p.eng = rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { p.pending = append(p.pending, a) }))
 	h, unbounded := rs.Horizon()
@@ -243,6 +244,9 @@ func (p *pipeline) process(j job, now time.Time) {
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 			continue
+		}
+		if p.recent != nil {
+			p.recent.add(ev, d.source)
 		}
 		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)
@@ -402,6 +406,9 @@ func (p *pipeline) reload(j *reloadJob) reloadResult {
 		return reloadResult{err: errors.New("no rule to run; the running rules are kept")}
 	}
 	kept := p.eng.Reload(rs)
+	if rs.HasSigma() != p.rs.HasSigma() {
+		p.dec = newRuleDecoder(rs)
+	}
 	p.rs = rs
 	h, unbounded := rs.Horizon()
 	if unbounded || h > p.cfg.StateHorizon {

@@ -19,6 +19,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/rules", s.rules)
 	mux.HandleFunc("POST /api/rules/_reload", s.reloadRules)
 	mux.HandleFunc("GET /api/stats", s.stats)
+	s.pageRoutes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

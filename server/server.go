@@ -79,6 +79,9 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 		return nil, err
 	}
 	s.pipe = newPipeline(&s.cfg, log, s.wal, s.alerts, s.rs)
+	if cfg.RecentEvents > 0 {
+		s.pipe.recent = newRecentEvents(s.rs.Schema(), cfg.RecentEvents, cfg.RecentHosts)
+	}
 	if cfg.OutputJSONL != "" {
 		o, err := newJSONLOutput(cfg.OutputJSONL, s.rs.Fields(), log)
 		if err != nil {

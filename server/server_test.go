@@ -67,7 +67,7 @@ func expected(t testing.TB, rules []*rule.Rule, docs []doc) []string {
 	t.Helper()
 	var ids []string
 	eng, _ := engine.New(rules, engine.Options{Aliases: winlog.Aliases}, func(a *alert.Alert) { ids = append(ids, a.ID) })
-	d := newDecoder(eng.Schema())
+	d := newRuleDecoder(eng.RuleSet())
 	var evs []*event.Event
 	for _, dc := range docs {
 		ev := new(event.Event)

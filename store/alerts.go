@@ -78,10 +78,14 @@ CREATE TABLE IF NOT EXISTS alerts (
 	doc           BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS alerts_time     ON alerts(time DESC, id DESC);
-CREATE INDEX IF NOT EXISTS alerts_rule     ON alerts(rule_id, time DESC);
-CREATE INDEX IF NOT EXISTS alerts_host     ON alerts(host, time DESC);
-CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity, time DESC);
-CREATE INDEX IF NOT EXISTS alerts_status   ON alerts(status, time DESC);
+DROP INDEX IF EXISTS alerts_rule;
+DROP INDEX IF EXISTS alerts_host;
+DROP INDEX IF EXISTS alerts_severity;
+DROP INDEX IF EXISTS alerts_status;
+CREATE INDEX IF NOT EXISTS alerts_by_rule     ON alerts(rule_id, time DESC, id DESC);
+CREATE INDEX IF NOT EXISTS alerts_by_host     ON alerts(host, time DESC, id DESC);
+CREATE INDEX IF NOT EXISTS alerts_by_severity ON alerts(severity, time DESC, id DESC);
+CREATE INDEX IF NOT EXISTS alerts_by_status   ON alerts(status, time DESC, id DESC);
 CREATE TABLE IF NOT EXISTS alert_history (
 	id     TEXT NOT NULL,
 	at     INTEGER NOT NULL,
@@ -181,49 +185,12 @@ type Page struct {
 
 // Find returns one page of the alerts a query selects.
 func (s *Alerts) Find(ctx context.Context, q Query) (Page, error) {
-	var where []string
-	var args []any
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		where = append(where, col+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
-		for _, v := range vals {
-			args = append(args, strings.ToLower(v))
-		}
-	}
-	eq := func(col, v string) {
-		if v != "" {
-			where = append(where, col+" = ?")
-			args = append(args, v)
-		}
-	}
-	in("status", q.Status)
-	in("severity", q.Severity)
-	eq("rule_id", q.RuleID)
-	eq("host", q.Host)
-	eq("user", q.User)
-	if !q.From.IsZero() {
-		where = append(where, "time >= ?")
-		args = append(args, q.From.UnixNano())
-	}
-	if !q.To.IsZero() {
-		where = append(where, "time < ?")
-		args = append(args, q.To.UnixNano())
-	}
-	if q.Text != "" {
-		pat := "%" + likeEscaper.Replace(q.Text) + "%"
-		where = append(where, `(reason LIKE ? ESCAPE '\' OR rule_name LIKE ? ESCAPE '\' OR host LIKE ? ESCAPE '\' OR user LIKE ? ESCAPE '\' OR CAST(doc AS TEXT) LIKE ? ESCAPE '\')`)
-		args = append(args, pat, pat, pat, pat, pat)
-	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	cond, args := q.where(false)
 	var page Page
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM alerts"+cond, args...).Scan(&page.Total); err != nil {
 		return Page{}, err
 	}
+	cond, args = q.where(true)
 	size := q.Size
 	if size <= 0 {
 		size = 50
@@ -264,6 +231,65 @@ func (s *Alerts) Find(ctx context.Context, q Query) (Page, error) {
 		page.Next = encodeCursor(last.Time.UnixNano(), last.ID)
 	}
 	return page, nil
+}
+
+// where returns the SQL condition (" WHERE ...", or "") selecting what q
+// selects, without its cursor, and the condition's arguments. SQLite has
+// no statistics to choose an index by, so the condition steers it: a
+// rule, host or user is selective and its index is used (a "+" before a
+// column keeps SQLite off that column's index); for a page in time order
+// (ordered), several statuses or severities are filtered along the time
+// index rather than selected and sorted, while a count reads them from
+// their index.
+func (q *Query) where(ordered bool) (string, []any) {
+	var where []string
+	var args []any
+	selective := q.RuleID != "" || q.Host != "" || q.User != ""
+	in := func(col string, vals []string) {
+		if len(vals) == 0 {
+			return
+		}
+		c := col
+		if selective || ordered && len(vals) > 1 {
+			c = "+" + col
+		}
+		if len(vals) == 1 {
+			where = append(where, c+" = ?")
+		} else {
+			where = append(where, c+" IN ("+strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",")+")")
+		}
+		for _, v := range vals {
+			args = append(args, strings.ToLower(v))
+		}
+	}
+	eq := func(col, v string) {
+		if v != "" {
+			where = append(where, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	in("status", q.Status)
+	in("severity", q.Severity)
+	eq("rule_id", q.RuleID)
+	eq("host", q.Host)
+	eq("user", q.User)
+	if !q.From.IsZero() {
+		where = append(where, "time >= ?")
+		args = append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "time < ?")
+		args = append(args, q.To.UnixNano())
+	}
+	if q.Text != "" {
+		pat := "%" + likeEscaper.Replace(q.Text) + "%"
+		where = append(where, `(reason LIKE ? ESCAPE '\' OR rule_name LIKE ? ESCAPE '\' OR host LIKE ? ESCAPE '\' OR user LIKE ? ESCAPE '\' OR CAST(doc AS TEXT) LIKE ? ESCAPE '\')`)
+		args = append(args, pat, pat, pat, pat, pat)
+	}
+	if len(where) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

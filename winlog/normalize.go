@@ -95,6 +95,14 @@ type Normalizer struct {
 	code    uint32
 	codeStr string
 	order   []int16
+
+	// KeepEventData keeps every EventData value of the record under
+	// winlog.event_data.<Name> as the record has it, also those the
+	// mapping moved to ECS fields or dropped (the values Sigma rules
+	// read, by their Windows names); values the mapping left there are
+	// not changed. Names with spaces are also kept without them, as
+	// Sigma rules write them.
+	KeepEventData bool
 }
 
 // NewNormalizer returns a Normalizer.
@@ -518,11 +526,41 @@ func (n *Normalizer) finish(k kind) {
 		}
 		n.d.Set(key, event.Str(it.value))
 	}
+	if n.KeepEventData {
+		n.keepEventData()
+	}
 	names := [numRel]string{"related.user", "related.ip", "related.hash", "related.hosts"}
 	for i, vs := range n.related {
 		if len(vs) > 0 {
 			n.d.Set(names[i], n.a.array(vs))
 		}
+	}
+}
+
+// keepEventData writes the record's event data the mapping did not leave
+// in the document (see KeepEventData).
+func (n *Normalizer) keepEventData() {
+	for _, p := range n.r.EventData {
+		if p.Null || p.Name == "" {
+			continue
+		}
+		n.keepItem(n.key("winlog.event_data.", p.Name), p)
+		if strings.IndexByte(p.Name, ' ') >= 0 {
+			// Sigma writes names with spaces (Windows Defender's
+			// "Threat Name") without them.
+			n.keepItem(n.key("winlog.event_data.", strings.ReplaceAll(p.Name, " ", "")), p)
+		}
+	}
+}
+
+func (n *Normalizer) keepItem(key string, p Param) {
+	if _, ok := n.d.Get(key); ok {
+		return
+	}
+	if len(p.Values) > 1 {
+		n.d.Set(key, n.a.strArray(p.Values))
+	} else {
+		n.d.Set(key, event.Str(p.Value))
 	}
 }
 

@@ -57,6 +57,7 @@ var (
 func commands() []command {
 	return []command{
 		&eqlCmd{},
+		&esqlCmd{},
 		&huntCmd{},
 		&rulesCmd{},
 		&dumpCmd{},

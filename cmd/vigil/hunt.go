@@ -51,7 +51,10 @@ Output: a table on a terminal fits its width (or $COLUMNS elsewhere), with
 a DETAIL column (command line, registry path, service image path, ...) and
 severities in colour (not with NO_COLOR). Read warnings are grouped into
 one line per kind after the hunt (-v prints each); --exclude-rule,
---exclude-tag and --exclude-file mute rules by id, name or tag.
+--exclude-tag and --exclude-file mute rules by id, name or tag. --html
+FILE also writes the analyst's page of vigil serve as one self-contained
+file holding the alerts, the rules and the ATT&CK heat map, to open
+offline or attach to a case.
 
 Exit status: 0 when the hunt ran (with or without alerts), 1 on bad usage
 or when an input or PATH could not be read (the others are still hunted),
@@ -78,12 +81,13 @@ type huntFlags struct {
 	sysmonDelay                   time.Duration
 	ux                            *huntUX // output, muting and report flags (huntflags.go)
 	fidelity                      fidelityFlags
+	sigma                         sigmaFlags
 }
 
 func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("hunt", huntUsage)
 	var f huntFlags
-	fs.Var(&f.rules, "rules", "rule `path` (TOML file or folder; repeatable); default: the built-in pack")
+	fs.Var(&f.rules, "rules", "rule `path` (TOML or Sigma YAML file, or folder; repeatable); default: the built-in pack")
 	fs.Var(&f.ruleIDs, "rule-id", "run only the rule with this rule_id (repeatable)")
 	fs.Var(&f.tags, "tag", "run only rules with this tag, e.g. \"Tactic: Execution\" (repeatable)")
 	fs.StringVar(&f.format, "format", "table", "output format: table, jsonl, csv or timesketch")
@@ -108,6 +112,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
 	f.ux = registerHuntUX(fs)
 	f.fidelity.register(fs)
+	f.sigma.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -173,13 +178,18 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if rules == nil {
 		return ruleErr
 	}
+	rules, _ = f.sigma.selectStatus(rules)
+	placeholders, err := f.sigma.placeholderValues()
+	if err != nil {
+		return usageError("hunt: %v", err)
+	}
 	var statuses []engine.Status
 	h.bySev, h.byTac, h.byRule = map[string]int{}, map[string]int{}, map[string]int{}
 	exceptions, err := h.flags.fidelity.loadExceptions(f.rules)
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
 	}
-	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline, Exceptions: exceptions}, h.onAlert)
+	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline, Exceptions: exceptions, SigmaPlaceholders: placeholders}, h.onAlert)
 	h.flags.fidelity.warnMissing(stderr, h.eng.RuleSet())
 	failedRules := h.reportStatuses(statuses)
 	if h.eng.Rules() == 0 {
@@ -221,7 +231,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 
 	iopt := input.Options{
 		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, RawWinlog: raw,
-		Stdin: stdin, Warn: h.onReadError, Counters: &h.prog.Counters,
+		Stdin: stdin, Warn: h.onReadError, Counters: &h.prog.Counters, KeepEventData: h.eng.RuleSet().HasSigma(),
 	}
 	oopt := order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers, Report: h.onReadError}
 	if len(f.indicators) > 0 {

@@ -25,6 +25,7 @@ import (
 type huntUX struct {
 	columns, timezone, navigator string
 	mute                         muting
+	html                         htmlReport // --html
 
 	warn         warnings
 	byHost       map[string]int
@@ -40,6 +41,7 @@ func registerHuntUX(fs *flag.FlagSet) *huntUX {
 	fs.StringVar(&u.columns, "columns", "", "comma-separated `columns` of the table or CSV: "+columnNames())
 	fs.StringVar(&u.timezone, "timezone", "UTC", "time `zone` of times in the table, CSV and timesketch output (an IANA name such as Europe/Berlin, or Local)")
 	fs.StringVar(&u.navigator, "navigator", "", "write an ATT&CK Navigator layer (JSON) of the techniques that alerted to `file`")
+	fs.StringVar(&u.html.path, "html", "", "write a self-contained HTML report (the analyst's page with the alerts and rules embedded) to `file`")
 	fs.Var(&u.mute.rules, "exclude-rule", "do not run the rule with this rule_id or `name` (repeatable)")
 	fs.Var(&u.mute.tags, "exclude-tag", "do not run rules with this `tag` (repeatable; matched as --tag is)")
 	fs.Var(&u.mute.files, "exclude-file", "do not run the rules listed in `file`: one rule_id or name per line, # comments")
@@ -112,6 +114,7 @@ func loadLocation(name string) (*time.Location, error) {
 // prepare learns which fields each loaded rule needs, to tell after the
 // hunt which rules could not have matched the input.
 func (u *huntUX) prepare(eng *engine.Engine, statuses []engine.Status) {
+	u.html.fields, u.html.statuses = eng.Fields(), statuses
 	u.unmatched = engine.NewUnmatched(eng.Schema(), statuses)
 }
 
@@ -137,6 +140,7 @@ func (u *huntUX) record(a *alert.Alert) {
 		}
 	}
 	u.alerts[a.Rule]++
+	u.html.add(a)
 }
 
 // summary adds to the hunt's summary: excluded rules, the time span of
@@ -195,6 +199,9 @@ func (u *huntUX) finish(paths []string) error {
 		if err := writeLayer(u.navigator, l); err != nil {
 			return err
 		}
+	}
+	if err := u.html.write(paths, u.alerts); err != nil {
+		return err
 	}
 	if u.missingPaths > 0 {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %d %s could not be read (the others were hunted)", u.missingPaths, plural(u.missingPaths, "path", "paths"))}

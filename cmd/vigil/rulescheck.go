@@ -63,6 +63,8 @@ func (c *rulesCmd) Run(ctx context.Context, args []string) error {
 	format := fs.String("format", "text", "output format: text or json")
 	var ff fidelityFlags
 	ff.register(fs)
+	var sf sigmaFlags
+	fs.Var(&sf.placeholders, "sigma-placeholder", "`name=value` of a Sigma %name% placeholder (expand modifier; repeatable)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -72,7 +74,11 @@ func (c *rulesCmd) Run(ctx context.Context, args []string) error {
 	if fs.NArg() == 0 {
 		return usageError("rules check: no PATH given")
 	}
-	report, err := checkRules(fs.Args(), &ff)
+	placeholders, err := sf.placeholderValues()
+	if err != nil {
+		return usageError("rules check: %v", err)
+	}
+	report, err := checkRules(fs.Args(), &ff, placeholders)
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("rules check: %w", err)}
 	}
@@ -142,7 +148,7 @@ type checkReport struct {
 
 // checkRules loads and compiles the rules under paths, with the exception
 // lists f loads.
-func checkRules(paths []string, f *fidelityFlags) (*checkReport, error) {
+func checkRules(paths []string, f *fidelityFlags, placeholders map[string][]string) (*checkReport, error) {
 	rules, _, errs := rule.LoadPaths(paths...)
 	rep := &checkReport{Rules: []ruleReport{}, Summary: checkSummary{ByType: map[string]*statusCounts{}}}
 	for _, err := range errs {
@@ -152,7 +158,7 @@ func checkRules(paths []string, f *fidelityFlags) (*checkReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs, statuses := engine.Compile(rules, engine.Options{Exceptions: store})
+	rs, statuses := engine.Compile(rules, engine.Options{Exceptions: store, SigmaPlaceholders: placeholders})
 	for _, s := range statuses {
 		r := s.Rule
 		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State),

@@ -254,14 +254,15 @@ func rulesCoverage(_ context.Context, args []string) error {
 		return err
 	}
 	var c attack.Coverage
-	skipped := 0
+	var running []*rule.Rule
 	for _, r := range rules {
 		if st := statuses[r].State; st == engine.Unsupported || st == engine.Failed {
-			skipped++
 			continue
 		}
 		c.Add(r, 1)
+		running = append(running, r)
 	}
+	skipped := len(rules) - len(running)
 	width, _ := terminal(stdout)
 	if err := c.WriteMatrix(stdout, "RULES", width); err != nil {
 		return err
@@ -274,7 +275,7 @@ func rulesCoverage(_ context.Context, args []string) error {
 		if len(paths) > 0 {
 			what = strings.Join(paths, ", ")
 		}
-		return writeLayer(*navigator, c.Layer("vigil rule coverage", fmt.Sprintf("%d rules from %s", len(rules)-skipped, what)))
+		return writeLayer(*navigator, attack.RulesLayer(running, what))
 	}
 	return nil
 }

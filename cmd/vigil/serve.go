@@ -32,6 +32,14 @@ arrives; alerts are stored and served by the API:
   GET   /api/alerts?status=&severity=&rule_id=&host=&user=&from=&to=&q=&size=&after=
   GET   /api/alerts/{id}      PATCH /api/alerts/{id} {"status": "closed", "reason": "false_positive"}
   GET   /api/rules            GET /api/stats        GET /healthz        GET /metrics
+  GET   /api/alerts/_groups?by=rule|host&...          GET /api/alerts/{id}/context
+  GET   /api/coverage         GET /api/coverage/navigator[?of=alerts]
+
+A browser opening the address (http://127.0.0.1:9200/) gets the analyst's
+page: the alerts, their detail and investigation guide, triage, the ATT&CK
+coverage and the rules. The service keeps each host's latest events
+(--recent-events, --recent-hosts) for the page's process ancestry and host
+timeline.
 
 A request is acknowledged only once its events are in the write-ahead log
 under --data; after a crash the log is replayed and no alert is stored twice.
@@ -57,7 +65,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	var rules, apiKeys, users stringList
 	var configFile, durability, logLevel string
 	fs.StringVar(&configFile, "config", "", "TOML configuration `file`")
-	fs.Var(&rules, "rules", "rule `path` (TOML file or folder; repeatable); default: the built-in pack")
+	fs.Var(&rules, "rules", "rule `path` (TOML or Sigma YAML file, or folder; repeatable); default: the built-in pack")
 	fs.StringVar(&cfg.DataDir, "data", "vigil-data", "`directory` for the write-ahead log and the alert store")
 	fs.StringVar(&cfg.Listen, "listen", "127.0.0.1:9200", "`address` to listen on")
 	fs.StringVar(&durability, "durability", "request", "acknowledge ingest after the log is synced to disk (request) or once written, synced every second (async)")
@@ -77,10 +85,14 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Webhook, "webhook", "", "also POST each new alert (a JSON document) to this `URL`, with retries")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&cfg.Pprof, "pprof", false, "serve Go's profiles under /debug/pprof/ (for performance work)")
+	fs.IntVar(&cfg.RecentEvents, "recent-events", 256, "latest events kept per host for the page's ancestry and timeline (negative: none)")
+	fs.IntVar(&cfg.RecentHosts, "recent-hosts", 512, "hosts whose recent events are kept; beyond it the host seen least recently is dropped")
 	var maxPending int
 	fs.IntVar(&maxPending, "max-pending", 0, "cap on each sequence rule's pending state (join keys; 0: the engine's default, 100,000); beyond it the oldest key is evicted and counted")
 	var ff fidelityFlags
 	ff.register(fs)
+	var sf sigmaFlags
+	sf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -123,6 +135,11 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 		log.Error("rule file not loaded", "err", err)
 	}
 	loaded = ff.selectEnabled(loaded)
+	loaded, _ = sf.selectStatus(loaded)
+	placeholders, err := sf.placeholderValues()
+	if err != nil {
+		return usageError("serve: %v", err)
+	}
 	if ff.disabled > 0 && !ff.includeDisabled {
 		log.Info("rules written with enabled = false do not run (--include-disabled runs them)", "rules", ff.disabled)
 	}
@@ -130,7 +147,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return usageError("serve: %v", err)
 	}
-	srv, err := server.New(cfg, loaded, engine.Options{Aliases: winlog.Aliases, Exceptions: exceptions, MaxPending: maxPending}, log)
+	srv, err := server.New(cfg, loaded, engine.Options{Aliases: winlog.Aliases, Exceptions: exceptions, MaxPending: maxPending, SigmaPlaceholders: placeholders}, log)
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("serve: %w", err)}
 	}
@@ -144,7 +161,8 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 		if err != nil {
 			return nil, nil, err
 		}
-		return ff.selectEnabled(loaded), exceptions, nil
+		loaded, _ = sf.selectStatus(ff.selectEnabled(loaded))
+		return loaded, exceptions, nil
 	})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
+	"github.com/vigilsec/vigil/rule"
+)
+
+func esqlRule(query, from string) *rule.Rule {
+	return &rule.Rule{ID: "esql-" + from, Name: "esql", Type: "esql", Language: "esql", Severity: "low",
+		RiskScore: 21, Query: query, From: from}
+}
+
+// alertRows renders each alert as the fields of its first event named.
+func alertRows(as []*alert.Alert, eng *Engine, fields ...string) []string {
+	var out []string
+	for _, a := range as {
+		var parts []string
+		for _, f := range fields {
+			parts = append(parts, a.Events[0].Get(eng.Schema().Slot(f)).String())
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	return out
+}
+
+func TestESQLRules(t *testing.T) {
+	const proc = `"event.category":"process","host.name":`
+	for _, tc := range []struct {
+		name   string
+		query  string
+		from   string
+		lines  []string
+		fields []string
+		want   []string
+	}{{
+		name:  "one alert per source document, however many rows",
+		query: `from logs-test-* metadata _id | where process.name == "sc.exe" | mv_expand process.args | keep _id, process.args`,
+		lines: []string{
+			doc(0, proc+`"a","process.name":"sc.exe","process.args":["sc.exe","\\\\h","create"]`),
+			doc(1, proc+`"a","process.name":"cmd.exe","process.args":["cmd.exe"]`),
+			doc(2, proc+`"b","process.name":"sc.exe","process.args":["sc.exe","query"]`),
+		},
+		fields: []string{"event.id"},
+		want:   []string{"e0", "e2"},
+	}, {
+		name:  "a multi-valued field compared is null: no row",
+		query: `from logs-test-* | where process.args == "x"`,
+		lines: []string{
+			doc(0, proc+`"a","process.args":["x","y"]`),
+			doc(1, proc+`"a","process.args":"x"`),
+		},
+		fields: []string{"event.id"},
+		want:   []string{"e1"},
+	}, {
+		name:  "STATS per look-back window: one alert per group row",
+		query: `from logs-test-* | stats Esql.n = count(*), Esql.names = values(process.name) by host.name | where Esql.n >= 3`,
+		from:  "now-6m", // windows [-1m,5m), [4m,10m), ... one every 5m
+		lines: []string{
+			doc(0, proc+`"a","process.name":"x"`),
+			doc(1, proc+`"a","process.name":"y"`),
+			doc(2, proc+`"a","process.name":"x"`),
+			doc(3, proc+`"b","process.name":"x"`),
+			doc(6, proc+`"b","process.name":"x"`),
+			doc(8, proc+`"b","process.name":"x"`),
+		},
+		fields: []string{"host.name", "Esql.n", "Esql.names"},
+		want:   []string{"a 3 [x, y]"},
+	}, {
+		name:  "overlapping look-backs each judge their window",
+		query: `from logs-test-* | stats Esql.n = count(*) by host.name | where Esql.n >= 3`,
+		from:  "now-10m", // windows [-5m,5m), [0m,10m), [5m,15m)
+		lines: []string{
+			doc(0, proc+`"a"`), doc(1, proc+`"a"`), doc(2, proc+`"a"`),
+			doc(3, proc+`"b"`), doc(6, proc+`"b"`), doc(8, proc+`"b"`),
+		},
+		fields: []string{"host.name", "Esql.n", "@timestamp"},
+		want:   []string{"a 3 2024-05-01T00:05:00.000Z", "a 3 2024-05-01T00:10:00.000Z", "b 3 2024-05-01T00:10:00.000Z"},
+	}, {
+		name:  "EVAL and WHERE after STATS",
+		query: `from logs-test-* | where event.category == "process" | stats c = count_distinct(process.name) by host.name | eval Esql.big = c > 1 | where Esql.big`,
+		lines: []string{
+			doc(0, proc+`"a","process.name":"x"`),
+			doc(1, proc+`"a","process.name":"y"`),
+			doc(2, proc+`"b","process.name":"x"`),
+		},
+		fields: []string{"host.name", "c"},
+		want:   []string{"a 2"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			from := tc.from
+			if from == "" {
+				from = "now-6m"
+			}
+			as, eng := runLines(t, esqlRule(tc.query, from), Options{}, tc.lines...)
+			got := alertRows(as, eng, tc.fields...)
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("alerts %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestESQLFilter checks that the WHERE before the first EVAL/STATS files
+// an ES|QL rule by its literals and holds for every row the query keeps.
+func TestESQLFilter(t *testing.T) {
+	s := event.NewSchema()
+	q, err := CompileESQL(`from logs-* | where event.code == "4104" and to_lower(process.name) like "*wsh*" and host.os.type in ("windows", "macos") | eval x = 1 | where process.pid == 4`, s, nil, time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := esqlFilter(q.Prog.Filters, s, q.Prog.Inputs)
+	needs := match.Needs(p, func(match.Need) int { return 1 })
+	if len(needs) == 0 {
+		t.Fatalf("filter %v has no needs", p)
+	}
+	for _, tc := range []struct {
+		doc  string
+		want bool
+	}{
+		{`{"event.code":"4104","process.name":"PWSH.exe","host.os.type":"windows"}`, true},
+		{`{"event.code":4104,"process.name":"xwsh","host.os.type":"macos"}`, true},
+		{`{"event.code":"4103","process.name":"PWSH.exe","host.os.type":"windows"}`, false},
+		{`{"event.code":"4104","process.name":"cmd.exe","host.os.type":"windows"}`, false},
+		{`{"event.code":"4104","process.name":"PWSH.exe","host.os.type":"linux"}`, false},
+	} {
+		ev := &event.Event{}
+		if err := s.Decode([]byte(tc.doc), ev); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Match(ev); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.doc, got, tc.want)
+		}
+	}
+}
+
+// TestESQLEventAlertHoldsRow checks that an event rule's alert carries the
+// columns the query computed, so that they show and alert suppression can
+// group by them.
+func TestESQLEventAlertHoldsRow(t *testing.T) {
+	r := esqlRule(`from logs-test-* | where process.name == "sc.exe" | eval Esql.len = length(process.command_line) | keep Esql.len, host.name`, "now-6m")
+	as, eng := runLines(t, r, Options{},
+		doc(0, `"host.name":"a","process.name":"sc.exe","process.command_line":"sc.exe create"`))
+	got := alertRows(as, eng, "event.id", "host.name", "Esql.len", "process.command_line")
+	want := []string{"e0 a 13 sc.exe create"}
+	if !slices.Equal(got, want) {
+		t.Errorf("alerts %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,320 @@
+package sigma
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
+)
+
+// stringTests is a compiled list of GlobLucene patterns: those without an
+// escaped wildcard as one match.WildcardIn set (a set lookup, or patterns
+// prefiltered by their literals), the rest one by one.
+type stringTests struct {
+	plain []string // GlobStarQuestion patterns
+	fold  bool
+	globs []*match.Glob
+	set   match.StringTest
+}
+
+func globTest(patterns []string, fold bool) *stringTests {
+	t := &stringTests{fold: fold}
+	for _, p := range patterns {
+		if q, ok := starQuestion(p); ok {
+			t.plain = append(t.plain, q)
+			continue
+		}
+		t.globs = append(t.globs, match.CompileGlob(p, match.GlobLucene, fold))
+	}
+	if len(t.plain) > 0 {
+		t.set = match.WildcardTest(t.plain, fold)
+	}
+	return t
+}
+
+// starQuestion rewrites a GlobLucene pattern in GlobStarQuestion syntax
+// (backslashes literal), when it has no escaped * or ?.
+func starQuestion(p string) (string, bool) {
+	if !strings.Contains(p, `\`) {
+		return p, true
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+1 < len(p) {
+			i++
+			if p[i] == '*' || p[i] == '?' {
+				return "", false
+			}
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String(), true
+}
+
+func (t *stringTests) pred(slot int) match.Pred {
+	var ps []match.Pred
+	if len(t.plain) > 0 {
+		ps = append(ps, match.WildcardIn(slot, t.plain, t.fold, true))
+	}
+	for _, g := range t.globs {
+		ps = append(ps, match.WildcardGlob(slot, g))
+	}
+	return match.Or(ps...)
+}
+
+func (t *stringTests) test(s string) bool {
+	if len(t.plain) > 0 && t.set.Test(s) {
+		return true
+	}
+	for _, g := range t.globs {
+		if g.Match(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// regex compiles a Sigma regular expression (found anywhere in the value,
+// case-sensitive unless the i flag is given). Go's RE2 syntax has no
+// lookaround or backreferences; such a rule is unsupported.
+func (s source) regex(slotOf func(string) int, pattern, flags string) (match.Pred, error) {
+	prefix := ""
+	if flags != "" {
+		prefix = "(?" + flags + ")"
+	}
+	re, err := regexp.Compile(prefix + pattern)
+	if err != nil {
+		return nil, unsupported("field %q: regular expression %q: %v", s.name, pattern, reError(err))
+	}
+	need := reLiteral(prefix + pattern)
+	return s.each(slotOf, func(slot int) (match.Pred, error) { return &rePred{slot: slot, re: re, need: need}, nil }, re.MatchString)
+}
+
+// reError shortens a regexp error to its cause.
+func reError(err error) string {
+	if e, ok := err.(*syntax.Error); ok {
+		return string(e.Code) + " " + strconv.Quote(e.Expr)
+	}
+	return err.Error()
+}
+
+// rePred holds when a value of the field has a match of re.
+type rePred struct {
+	slot int
+	re   *regexp.Regexp
+	need string // folded literal every match holds ("": none)
+}
+
+// Needs files the predicate under the longest literal its matches hold.
+func (p *rePred) Needs(func(match.Need) int) ([]match.Need, bool) {
+	if p.need == "" {
+		return nil, false
+	}
+	return []match.Need{{Slot: p.slot, Op: match.NeedContains, Lit: p.need}}, true
+}
+
+// reLiteral returns the longest literal every match of a regular
+// expression holds, folded (a need is compared with folded values).
+func reLiteral(pattern string) string {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	var best string
+	consider := func(r *syntax.Regexp) {
+		if r.Op == syntax.OpLiteral {
+			if s := string(r.Rune); len(s) > len(best) {
+				best = s
+			}
+		}
+	}
+	switch re.Op {
+	case syntax.OpConcat:
+		for _, sub := range re.Sub {
+			consider(sub)
+		}
+	case syntax.OpLiteral:
+		consider(re)
+	}
+	if len(best) < 3 {
+		return ""
+	}
+	return match.FoldKeyword(best)
+}
+
+func (p *rePred) Match(ev *event.Event) bool {
+	return anyString(ev.Get(p.slot), p.re.MatchString)
+}
+
+// anyString applies test to a value's strings (numbers and booleans in
+// their keyword form), holding when it holds for one.
+func anyString(v event.Value, test func(string) bool) bool {
+	switch v.Kind() {
+	case event.KindString:
+		return test(v.Str())
+	case event.KindArray:
+		for _, e := range v.Array() {
+			if anyString(e, test) {
+				return true
+			}
+		}
+	case event.KindInt, event.KindFloat, event.KindBool:
+		var buf [32]byte
+		return test(string(match.AppendScalar(buf[:0], v)))
+	}
+	return false
+}
+
+func (s source) cidr(slotOf func(string) int, block string) (match.Pred, error) {
+	return s.each(slotOf, func(slot int) (match.Pred, error) { return match.CIDR(slot, []string{block}) }, nil)
+}
+
+func (s source) compare(slotOf func(string) int, op match.CmpOp, n float64) (match.Pred, error) {
+	return s.each(slotOf, func(slot int) (match.Pred, error) {
+		return match.Compare(slot, op, event.Float(n), match.TFloat)
+	}, nil)
+}
+
+// fieldRef compares the field with another field's value of the same
+// event (equal, or starting with, ending with or containing it).
+func (s source) fieldRef(slotOf func(string) int, other source, m mods) match.Pred {
+	var others []int
+	for _, f := range other.fields {
+		others = append(others, slotOf(f))
+	}
+	p, _ := s.each(slotOf, func(slot int) (match.Pred, error) {
+		return &refPred{slot: slot, others: others, kind: m.kind, fold: !m.cased}, nil
+	}, nil)
+	return p
+}
+
+// refPred compares a field with the first present of other fields.
+type refPred struct {
+	slot   int
+	others []int
+	kind   string
+	fold   bool
+}
+
+func (p *refPred) Match(ev *event.Event) bool {
+	var ref event.Value
+	for _, o := range p.others {
+		if ref = ev.Get(o); ref.Kind() != event.KindMissing {
+			break
+		}
+	}
+	var rb [32]byte
+	r, ok := scalarString(ref, rb[:0])
+	if !ok {
+		return false
+	}
+	return anyString(ev.Get(p.slot), func(s string) bool {
+		if p.fold {
+			switch p.kind {
+			case "startswith":
+				return match.HasPrefixFold(s, r)
+			case "endswith":
+				return match.HasSuffixFold(s, r)
+			case "contains":
+				return match.ContainsFold(s, r)
+			}
+			return match.EqualFold(s, r)
+		}
+		switch p.kind {
+		case "startswith":
+			return strings.HasPrefix(s, r)
+		case "endswith":
+			return strings.HasSuffix(s, r)
+		case "contains":
+			return strings.Contains(s, r)
+		}
+		return s == r
+	})
+}
+
+func scalarString(v event.Value, buf []byte) (string, bool) {
+	switch v.Kind() {
+	case event.KindString:
+		return v.Str(), true
+	case event.KindInt, event.KindFloat, event.KindBool:
+		return string(match.AppendScalar(buf, v)), true
+	}
+	return "", false
+}
+
+// keywordsPred holds when a string of the event (any field of a
+// normalised document; the message of others) matches one of the
+// keywords: Sigma's full-text search. Keywords without wildcards are
+// found in one pass over the folded string (lits), the others tried as
+// patterns (t).
+type keywordsPred struct {
+	lits    *match.Literals
+	t       *stringTests
+	message int
+}
+
+// foldBufs are buffers for folding the strings keywords are searched in.
+var foldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func (p *keywordsPred) test(s string) bool {
+	if p.lits != nil {
+		bp := foldBufs.Get().(*[]byte)
+		f := match.AppendFolded((*bp)[:0], s)
+		var hb [4]match.LiteralHit
+		// f is not kept beyond Find.
+		hit := len(p.lits.Find(unsafe.String(unsafe.SliceData(f), len(f)), hb[:0])) > 0
+		*bp = f[:0]
+		foldBufs.Put(bp)
+		if hit {
+			return true
+		}
+	}
+	return p.t != nil && p.t.test(s)
+}
+
+// Match searches the record's own data: its event and user data and its
+// message (not the ECS fields derived from them).
+func (p *keywordsPred) Match(ev *event.Event) bool {
+	if ev.Doc != nil {
+		for _, f := range ev.Doc.Fields() {
+			if (strings.HasPrefix(f.Key, "winlog.event_data.") || strings.HasPrefix(f.Key, "winlog.user_data.") ||
+				f.Key == "message") && anyString(f.Value, p.test) {
+				return true
+			}
+		}
+		return false
+	}
+	return anyString(ev.Get(p.message), p.test)
+}
+
+// Script marks the predicate: the analyses cannot see into it.
+func (p *keywordsPred) Script() {}
+
+func (c *compiler) keywords(s *Search) (match.Pred, error) {
+	var globs, lits []string
+	p := &keywordsPred{message: c.env.Slot("message")}
+	for _, v := range s.Keywords {
+		if v.Kind == VNull {
+			return nil, c.errorf(v.Pos, "search %q: a keyword cannot be null", s.Name)
+		}
+		ss := parseSString(v.S, v.Kind == VString)
+		if lit, ok := ss.literal(); ok && lit != "" {
+			lits = append(lits, match.FoldKeyword(lit))
+			continue
+		}
+		globs = append(globs, ss.glob("contains"))
+	}
+	if len(lits) > 0 {
+		p.lits = match.NewLiterals(lits)
+	}
+	if len(globs) > 0 {
+		p.t = globTest(globs, true)
+	}
+	return p, nil
+}
