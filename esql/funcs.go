@@ -3,6 +3,7 @@ package esql
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math"
 	"net/netip"
 	"net/url"
@@ -35,23 +36,8 @@ var castFuncs = map[string]string{
 
 func init() {
 	funcs = map[string]funcDef{}
-	for name, d := range stringFuncs() {
-		funcs[name] = d
-	}
-	for name, d := range convFuncs() {
-		funcs[name] = d
-	}
-	for name, d := range mathFuncs() {
-		funcs[name] = d
-	}
-	for name, d := range mvFuncs() {
-		funcs[name] = d
-	}
-	for name, d := range dateFuncs() {
-		funcs[name] = d
-	}
-	for name, d := range condFuncs() {
-		funcs[name] = d
+	for _, group := range []map[string]funcDef{stringFuncs(), convFuncs(), mathFuncs(), mvFuncs(), dateFuncs(), condFuncs()} {
+		maps.Copy(funcs, group)
 	}
 	aliases := map[string]string{"to_str": "to_string", "to_int": "to_integer", "to_dbl": "to_double", "to_bool": "to_boolean",
 		"to_dt": "to_datetime", "to_ver": "to_version", "to_ul": "to_unsigned_long", "to_ulong": "to_unsigned_long"}

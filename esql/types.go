@@ -1,6 +1,7 @@
 package esql
 
 import (
+	"cmp"
 	"math"
 	"net/netip"
 	"strconv"
@@ -216,24 +217,24 @@ func compareValues(a, b any, t Type) int {
 	case int64:
 		switch y := b.(type) {
 		case int64:
-			return cmp3(x, y)
+			return cmp.Compare(x, y)
 		case float64:
 			return cmpFloat(float64(x), y)
 		case uint64:
 			if x < 0 {
 				return -1
 			}
-			return cmp3(uint64(x), y)
+			return cmp.Compare(uint64(x), y)
 		}
 	case uint64:
 		switch y := b.(type) {
 		case uint64:
-			return cmp3(x, y)
+			return cmp.Compare(x, y)
 		case int64:
 			if y < 0 {
 				return 1
 			}
-			return cmp3(x, uint64(y))
+			return cmp.Compare(x, uint64(y))
 		case float64:
 			return cmpFloat(float64(x), y)
 		}
@@ -257,17 +258,7 @@ func compareValues(a, b any, t Type) int {
 		xa, ya := x.As16(), b.(netip.Addr).As16()
 		return strings.Compare(string(xa[:]), string(ya[:]))
 	case time.Duration:
-		return cmp3(x, b.(time.Duration))
-	}
-	return 0
-}
-
-func cmp3[T int64 | uint64 | time.Duration](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+		return cmp.Compare(x, b.(time.Duration))
 	}
 	return 0
 }
@@ -310,7 +301,7 @@ func compareVersions(a, b string) int {
 		if i >= len(vb.nums) {
 			return 1
 		}
-		if c := cmp3(va.nums[i], vb.nums[i]); c != 0 {
+		if c := cmp.Compare(va.nums[i], vb.nums[i]); c != 0 {
 			return c
 		}
 	}
@@ -335,7 +326,7 @@ func compareVersions(a, b string) int {
 		var c int
 		switch {
 		case ea == nil && eb == nil:
-			c = cmp3(na, nb)
+			c = cmp.Compare(na, nb)
 		case ea == nil:
 			c = -1
 		case eb == nil:

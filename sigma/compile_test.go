@@ -205,3 +205,17 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestThreat(t *testing.T) {
+	got := threatOf([]string{"attack.execution", "attack.t1059.001", "attack.t1059.003", "attack.defense-impairment", "attack.s0002", "attack.g0016", "car.2016-04-005"})
+	if len(got) != 2 {
+		t.Fatalf("%d threats, want 2: %+v", len(got), got)
+	}
+	if got[0].Tactic.ID != "TA0002" || got[0].Tactic.Name != "Execution" || len(got[0].Technique) != 1 ||
+		got[0].Technique[0].ID != "T1059" || len(got[0].Technique[0].Subtechnique) != 2 {
+		t.Errorf("execution: %+v", got[0])
+	}
+	if got[1].Tactic.ID != "" || got[1].Tactic.Name != "Defense Impairment" {
+		t.Errorf("unknown tactic: %+v", got[1].Tactic)
+	}
+}

@@ -241,3 +241,19 @@ func readInto(eng *engine.Engine, path string, raw bool) error {
 	eng.Flush()
 	return nil
 }
+
+// TestUnnamedData: a record's unnamed data (paramN) is Sigma's Data, and
+// names with spaces are found without them.
+func TestUnnamedData(t *testing.T) {
+	path := testenv.Path(t, "data", "evtx", "EVTX-ATTACK-SAMPLES", "Credential Access", "MSSQL_multiple_failed_logon_EventID_18456.evtx")
+	src := "title: t\nid: x\nlogsource: {product: windows, service: application}\ndetection:\n" +
+		"  sel:\n    EventID: 18456\n    Data|contains: 'Password did not match'\n  condition: sel\n"
+	rules, _, err := sigma.Load("t.yml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := countMatches(rules[0], path, true)
+	if err != nil || n == 0 {
+		t.Errorf("%d matches (%v), want some", n, err)
+	}
+}

@@ -149,18 +149,32 @@ func threatOf(tags []string) []rule.Threat {
 			}
 			continue
 		}
+		if strings.ContainsAny(name, "0123456789") {
+			continue // software (s0002), groups (g0016), data sources
+		}
 		short := strings.ReplaceAll(name, "_", "-")
-		for _, tac := range attack.Tactics {
-			if tac.Short == short {
-				tactics = append(tactics, tac)
+		i := slices.IndexFunc(attack.Tactics, func(tac attack.Tactic) bool { return tac.Short == short })
+		if i >= 0 {
+			tactics = append(tactics, attack.Tactics[i])
+			continue
+		}
+		// A tactic vigil's table does not know (a newer ATT&CK): its name
+		// from the tag, without an id.
+		words := strings.Split(short, "-")
+		for j, w := range words {
+			if w != "" && w != "and" {
+				words[j] = strings.ToUpper(w[:1]) + w[1:]
 			}
 		}
+		tactics = append(tactics, attack.Tactic{Name: strings.Join(words, " "), Short: short})
 	}
 	var out []rule.Threat
 	for _, tac := range tactics {
-		out = append(out, rule.Threat{Framework: "MITRE ATT&CK",
-			Tactic:    rule.ThreatEntry{ID: tac.ID, Name: tac.Name, Reference: "https://attack.mitre.org/tactics/" + tac.ID + "/"},
-			Technique: techs})
+		te := rule.ThreatEntry{ID: tac.ID, Name: tac.Name}
+		if tac.ID != "" {
+			te.Reference = "https://attack.mitre.org/tactics/" + tac.ID + "/"
+		}
+		out = append(out, rule.Threat{Framework: "MITRE ATT&CK", Tactic: te, Technique: techs})
 	}
 	if len(out) == 0 && len(techs) > 0 {
 		out = append(out, rule.Threat{Framework: "MITRE ATT&CK", Technique: techs})

@@ -100,8 +100,9 @@ type Normalizer struct {
 	// winlog.event_data.<Name> as the record has it, also those the
 	// mapping moved to ECS fields or dropped (the values Sigma rules
 	// read, by their Windows names); values the mapping left there are
-	// not changed. Names with spaces are also kept without them, as
-	// Sigma rules write them.
+	// not changed. Names with spaces are also kept without them, and
+	// unnamed data (paramN) also as the array Data, as Sigma rules write
+	// them.
 	KeepEventData bool
 }
 
@@ -540,9 +541,17 @@ func (n *Normalizer) finish(k kind) {
 // keepEventData writes the record's event data the mapping did not leave
 // in the document (see KeepEventData).
 func (n *Normalizer) keepEventData() {
+	var unnamed []string // the values of unnamed data (paramN), as Data
 	for _, p := range n.r.EventData {
 		if p.Null || p.Name == "" {
 			continue
+		}
+		if len(p.Name) > 5 && p.Name[:5] == "param" && isNumber(p.Name[5:]) {
+			if len(p.Values) > 0 {
+				unnamed = append(unnamed, p.Values...)
+			} else {
+				unnamed = append(unnamed, p.Value)
+			}
 		}
 		n.keepItem(n.key("winlog.event_data.", p.Name), p)
 		if strings.IndexByte(p.Name, ' ') >= 0 {
@@ -550,6 +559,9 @@ func (n *Normalizer) keepEventData() {
 			// "Threat Name") without them.
 			n.keepItem(n.key("winlog.event_data.", strings.ReplaceAll(p.Name, " ", "")), p)
 		}
+	}
+	if len(unnamed) > 0 {
+		n.keepItem(n.key("winlog.event_data.", "Data"), Param{Value: unnamed[0], Values: unnamed})
 	}
 }
 

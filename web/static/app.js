@@ -260,7 +260,7 @@
     const params = Object.fromEntries(new URLSearchParams(query || ''));
     for (const a of document.querySelectorAll('header nav a')) a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
     const fail = e => show(h('p', { class: 'err' }, 'Error: ' + e.message));
-    if (path.startsWith('/alert/')) return alertView(decodeURIComponent(path.slice(7))).catch(fail);
+    if (path.startsWith('/alert/')) return Promise.resolve().then(() => alertView(decodeURIComponent(path.slice(7)))).catch(fail);
     if (path === '/coverage') return coverageView().catch(fail);
     if (path === '/rules') return rulesView().catch(fail);
     return alertsView(params).catch(fail);
