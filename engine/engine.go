@@ -34,6 +34,12 @@ type Engine struct {
 	watermark int64
 	flushed   bool
 
+	// pend holds the alerts of the current Process, Advance or Flush
+	// call, put in rule order when it ends (see release); collect, when
+	// set (Parallel), takes them instead of the sink.
+	pend    []emitted
+	collect func([]emitted)
+
 	// Indicators kept for threat_match rules (see AddIndicator).
 	threats           []*live
 	indicators        int64
@@ -149,6 +155,12 @@ func (e *Engine) Rules() int { return len(e.live) }
 // Process offers one event to the rules that can match it. Events must
 // come in time order; ev may be reused after Process returns.
 func (e *Engine) Process(ev *event.Event) {
+	e.process(ev)
+	e.release()
+}
+
+// process offers ev to its rules; their alerts wait in e.pend.
+func (e *Engine) process(ev *event.Event) {
 	e.gen++
 	e.snaps.Next()
 	e.snaps.Sweep(e.eachMatcher)
@@ -302,6 +314,7 @@ func (e *Engine) Advance(watermark int64) {
 			sup.Advance(watermark)
 		}
 	}
+	e.release()
 }
 
 // Watermark returns the last watermark given to Advance.
@@ -320,7 +333,16 @@ func (e *Engine) Flush() {
 			sup.Flush()
 		}
 	}
+	e.release()
 }
+
+// Sync returns at once: one engine has evaluated an event, and raised its
+// alerts, when Process returns (Parallel has to wait for its goroutines).
+func (e *Engine) Sync() {}
+
+// Close ends the engine without Flush, for a caller that gives up; one
+// engine holds nothing to release (Parallel stops its goroutines).
+func (e *Engine) Close() {}
 
 // Stats returns per-rule counters, in rule order.
 func (e *Engine) Stats() []RuleStats {

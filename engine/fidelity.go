@@ -86,7 +86,7 @@ func exceptedAlert(f *exception.Filter, a *alert.Alert) bool {
 // nil: kept alerts go to the sink when their window closes, and only
 // alerts that open a group count against max_signals.
 func (e *Engine) newSuppressor(l *live) *suppress.Suppressor {
-	s := suppress.New(l.c.rule, e.rs.schema, e.rs.opt.MaxSuppressionGroups, e.sink.Alert)
+	s := suppress.New(l.c.rule, e.rs.schema, e.rs.opt.MaxSuppressionGroups, func(a *alert.Alert) { e.send(l, a.OriginalTime, a) })
 	if s == nil {
 		return nil
 	}
@@ -110,7 +110,7 @@ func (e *Engine) deliver(l *live, t int64, build func() *alert.Alert) {
 			return
 		}
 		l.alerts++
-		e.sink.Alert(build())
+		e.send(l, t, build())
 		return
 	}
 	a := build()
@@ -126,7 +126,7 @@ func (e *Engine) deliver(l *live, t int64, build func() *alert.Alert) {
 		return
 	}
 	l.alerts++
-	e.sink.Alert(a)
+	e.send(l, t, a)
 }
 
 // checkSuppression validates a rule's alert_suppression as Kibana does:

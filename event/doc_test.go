@@ -1,8 +1,10 @@
 package event
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 func TestDocJSON(t *testing.T) {
@@ -167,5 +169,54 @@ func TestOwnDoc(t *testing.T) {
 	}
 	if v, _ := d.Get("process.args"); v.String() != "[a, b]" {
 		t.Fatalf("array not owned: %v", v)
+	}
+}
+
+// TestOwnDocKeepsOwnedBytes checks that strings pointing into bytes the
+// event already owns (the record's line) are not copied again, and that
+// others are.
+func TestOwnDocKeepsOwnedBytes(t *testing.T) {
+	ev := &Event{}
+	line := ev.Own([]byte(`{"winlog":{"channel":"Security"}}`))
+	inLine := unsafe.String(&line[22], 8) // Security
+	scratch := []byte("reused buffer")
+	var d Doc
+	d.Set("winlog.channel", Str(inLine))
+	d.Set("event.action", Str(string(scratch[:6])))
+	d.Set("tags", Array(Str(inLine), Str(unsafe.String(&scratch[7], 6))))
+	ev.OwnDoc(&d)
+	copy(scratch, "XXXXXXXXXXXXX")
+	if s := d.GetStr("winlog.channel"); unsafe.StringData(s) != unsafe.StringData(inLine) {
+		t.Errorf("an owned string was copied")
+	}
+	if s := d.GetStr("event.action"); s != "reused" {
+		t.Errorf("a string outside the event's storage was not copied: %q", s)
+	}
+	if v, _ := d.Get("tags"); v.String() != "[Security, buffer]" {
+		t.Errorf("array: %v", v)
+	}
+}
+
+// TestRecycleDropsOversized: a pooled event keeps its buffers for the
+// next record, but not those a huge record left.
+func TestRecycleDropsOversized(t *testing.T) {
+	s := NewSchema()
+	msg := s.Slot("message")
+	for _, tc := range []struct {
+		size int
+		kept bool
+	}{{1 << 10, true}, {MaxKept + 1, false}} {
+		ev := &Event{}
+		line := ev.Own([]byte(`{"message":"` + strings.Repeat(`\n`, tc.size/2) + `"}`))
+		if err := s.Decode(line, ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.Folded(msg, 0, strings.Repeat("A", tc.size), func(dst []byte, s string) []byte { return append(dst, s...) })
+		before := ev.Footprint()
+		ev.Recycle()
+		after := ev.Footprint()
+		if kept := after == before; kept != tc.kept || !tc.kept && after != 0 {
+			t.Errorf("record of %d bytes: footprint %d before Recycle, %d after", tc.size, before, after)
+		}
 	}
 }

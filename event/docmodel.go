@@ -68,7 +68,8 @@ func (d *Doc) find(key string, h uint64) int {
 func (d *Doc) add(key string, h uint64, v *Value) {
 	n := len(d.fields)
 	if n == cap(d.fields) {
-		d.fields = append(d.fields, Field{})
+		// A normalised record has a few dozen fields: grow to that at once.
+		d.fields = slices.Grow(d.fields, max(n, 32))
 	}
 	d.fields = d.fields[:n+1]
 	// Member by member: the compiler copies a whole Value through a

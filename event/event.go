@@ -72,8 +72,10 @@ func (e *Event) has(slot int) bool {
 	return uint(slot) < uint(len(e.idx)) && e.idx[slot] != 0
 }
 
-// Set stores a value in a slot, growing the event if the schema grew.
-func (e *Event) Set(slot int, v Value) {
+// change prepares the event for a change of slot: what was derived from
+// its values (clones, snapshots, the decoded document, folded values) is
+// dropped, and the event grows if the schema grew.
+func (e *Event) change(slot int) {
 	e.expand()
 	e.cloned, e.snap, e.decoded = nil, nil, nil
 	if len(e.fents) > 0 {
@@ -82,6 +84,11 @@ func (e *Event) Set(slot int, v Value) {
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
+}
+
+// Set stores a value in a slot, growing the event if the schema grew.
+func (e *Event) Set(slot int, v Value) {
+	e.change(slot)
 	if i := e.idx[slot]; i != 0 {
 		e.cvals[i-1] = v
 		return
@@ -93,22 +100,27 @@ func (e *Event) Set(slot int, v Value) {
 
 // fill stores v in an empty slot.
 func (e *Event) fill(slot int, v Value) {
+	if len(e.cvals) == cap(e.cvals) {
+		e.growVals()
+	}
 	e.cvals = append(e.cvals, v)
 	e.cslots = append(e.cslots, int32(slot))
 	e.idx[slot] = uint16(len(e.cvals))
 }
 
+// growVals makes room for more values at once: a fresh event would
+// otherwise grow its values one doubling at a time, and a hunt makes tens
+// of thousands of fresh events before its pool has spares.
+func (e *Event) growVals() {
+	n := max(2*cap(e.cvals), 32)
+	e.cvals = slices.Grow(e.cvals, n-len(e.cvals))
+	e.cslots = slices.Grow(e.cslots, n-len(e.cslots))
+}
+
 // Add adds a value to a slot: the first value is stored as is, later ones
 // turn the slot into an array (arrays are flattened).
 func (e *Event) Add(slot int, v Value) {
-	e.expand()
-	e.cloned, e.snap, e.decoded = nil, nil, nil
-	if len(e.fents) > 0 {
-		e.forgetFolded()
-	}
-	if slot >= len(e.idx) {
-		e.grow(slot + 1)
-	}
+	e.change(slot)
 	i := e.idx[slot]
 	if i == 0 {
 		if v.k != KindMissing {
@@ -393,9 +405,10 @@ func (e *Event) Own(b []byte) []byte {
 }
 
 // Footprint is the bytes of storage the event holds for its documents
-// (owned bytes and array elements), reused when it is recycled.
+// (owned bytes, array elements, unescaped strings, folded values), reused
+// when it is recycled.
 func (e *Event) Footprint() int {
-	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{}))
+	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{})) + cap(e.buf) + cap(e.fbuf)
 }
 
 // OwnString is Own for a string.
@@ -409,22 +422,44 @@ func (e *Event) OwnString(s string) string {
 
 // Recycle clears the event, including the storage Own handed out, so that
 // a pool can reuse it. Nothing from the event may be in use afterwards.
-// Storage only grows while an event is reused: pools should drop events
-// whose Footprint has grown past what they mean to keep.
+// Storage is kept for the next record up to MaxKept bytes a buffer; a
+// larger one (left by an unusually large record) is let go, so that
+// pooled events do not hold the largest record's memory for ever.
 func (e *Event) Recycle() {
 	e.Reset(len(e.idx))
-	e.store = e.store[:0]
-	clear(e.vstor)
-	e.vstor = e.vstor[:0]
+	e.store = bounded(e.store)
+	e.buf = bounded(e.buf)
+	e.fbuf = bounded(e.fbuf)
+	if cap(e.vstor)*int(unsafe.Sizeof(Value{})) > MaxKept {
+		e.vstor = nil
+	} else {
+		clear(e.vstor)
+		e.vstor = e.vstor[:0]
+	}
+}
+
+// MaxKept is the capacity in bytes up to which a recycled event keeps
+// each of its buffers.
+const MaxKept = 256 << 10
+
+// bounded empties b, or drops it when it is larger than MaxKept.
+func bounded(b []byte) []byte {
+	if cap(b) > MaxKept {
+		return nil
+	}
+	return b[:0]
 }
 
 // OwnDoc copies the keys, strings and arrays of d into the event's own
-// storage, so that d no longer refers to a reader's buffers.
+// storage, so that d no longer refers to a reader's buffers. Strings that
+// already lie in the event's storage (the record's bytes, kept with Own)
+// are not copied again.
 func (e *Event) OwnDoc(d *Doc) {
+	owned := e.store // bytes Own handed out so far; they never move
 	for i := range d.fields {
 		f := &d.fields[i]
-		f.Key = e.OwnString(f.Key)
-		f.Value = e.ownValue(f.Value)
+		f.Key = e.ownString(owned, f.Key)
+		f.Value = e.ownValue(owned, f.Value)
 	}
 	if d.index != nil {
 		clear(d.index)
@@ -434,10 +469,18 @@ func (e *Event) OwnDoc(d *Doc) {
 	}
 }
 
-func (e *Event) ownValue(v Value) Value {
+// ownString is OwnString for s unless s lies in owned.
+func (e *Event) ownString(owned []byte, s string) string {
+	if _, ok := within(s, owned); ok {
+		return s
+	}
+	return e.OwnString(s)
+}
+
+func (e *Event) ownValue(owned []byte, v Value) Value {
 	switch v.k {
 	case KindString:
-		v.s = e.OwnString(v.s)
+		v.s = e.ownString(owned, v.s)
 	case KindArray:
 		n := len(v.a)
 		if cap(e.vstor)-len(e.vstor) < n {
@@ -445,7 +488,7 @@ func (e *Event) ownValue(v Value) Value {
 		}
 		start := len(e.vstor)
 		for _, el := range v.a {
-			e.vstor = append(e.vstor, e.ownValue(el))
+			e.vstor = append(e.vstor, e.ownValue(owned, el))
 		}
 		v.a = e.vstor[start:len(e.vstor):len(e.vstor)]
 	}

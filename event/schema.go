@@ -101,22 +101,24 @@ func (s *Schema) Fields() []string {
 
 // child follows a possibly dotted key from n. It returns nil when no
 // registered field lies at or below the key.
-func (n *node) child(key []byte) *node {
+func (n *node) child(key string) *node {
 	if n.kids == nil {
 		return nil
 	}
+	if strings.IndexByte(key, '.') < 0 {
+		return n.kids[key]
+	}
+	return n.dotted(key)
+}
+
+// dotted follows a dotted key from n, one segment at a time.
+func (n *node) dotted(key string) *node {
 	for {
-		dot := -1
-		for i, c := range key {
-			if c == '.' {
-				dot = i
-				break
-			}
-		}
+		dot := strings.IndexByte(key, '.')
 		if dot < 0 {
-			return n.kids[string(key)]
+			return n.kids[key]
 		}
-		n = n.kids[string(key[:dot])]
+		n = n.kids[key[:dot]]
 		if n == nil || n.kids == nil && dot+1 < len(key) {
 			return nil
 		}

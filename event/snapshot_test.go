@@ -66,12 +66,8 @@ func TestSnapshot(t *testing.T) {
 }
 
 func TestSnapshotInvalidatedByDecode(t *testing.T) {
-	s := NewSchema()
+	s, ev := decodeOne(t, []string{"process.name"}, `{"process":{"name":"a"}}`)
 	name := s.Slot("process.name")
-	ev := &Event{}
-	if err := s.Decode([]byte(`{"process":{"name":"a"}}`), ev); err != nil {
-		t.Fatal(err)
-	}
 	first := ev.Snapshot()
 	if err := s.Decode([]byte(`{"process":{"name":"b"}}`), ev); err != nil {
 		t.Fatal(err)
@@ -109,12 +105,8 @@ func BenchmarkSnapshot(b *testing.B) {
 }
 
 func TestSnapshotTo(t *testing.T) {
-	s := NewSchema()
+	s, ev := decodeOne(t, []string{"process.name"}, `{"process":{"name":"first.exe"}}`)
 	name := s.Slot("process.name")
-	ev := &Event{}
-	if err := s.Decode([]byte(`{"process":{"name":"first.exe"}}`), ev); err != nil {
-		t.Fatal(err)
-	}
 	ev.Time = 1
 	a := ev.SnapshotTo(nil)
 	if !a.IsSnapshot() || a == ev.SnapshotTo(nil) {

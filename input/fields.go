@@ -46,6 +46,17 @@ func NewOpener(opt Options) *Opener {
 	}
 }
 
+// Quiet returns a copy of the opener that counts nothing and warns of
+// nothing, for reading an input ahead of time (order peeks at each
+// input's first events) without counting what will be read again.
+func (o *Opener) Quiet() *Opener {
+	q := *o
+	q.counters = new(Counters)
+	q.opt.Counters = q.counters
+	q.opt.Warn = nil
+	return &q
+}
+
 // isRawWinlog reports whether a decoded JSON event is a raw Windows record
 // that Elastic's ingest pipelines have not mapped yet.
 func (o *Opener) isRawWinlog(ev *event.Event) bool {

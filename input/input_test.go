@@ -295,3 +295,52 @@ func TestRecordDecoder(t *testing.T) {
 		}
 	}
 }
+
+// TestRawWinlogAmongMapped: once an input has given a raw winlog record,
+// later records are decoded as raw records first; records an ingest
+// pipeline has mapped, and broken ones, must still be judged as before.
+func TestRawWinlogAmongMapped(t *testing.T) {
+	raw := `{"@timestamp":"2026-01-01T00:00:0%d.000Z","winlog":{"channel":"Security","event_id":"4624","provider_name":"Microsoft-Windows-Security-Auditing"}}`
+	in := strings.Join([]string{
+		fmt.Sprintf(raw, 1),
+		`{"@timestamp":"2026-01-01T00:00:02.000Z","winlog":{"channel":"Security"},"event":{"category":["x"]},"data_stream":{"type":"logs","dataset":"y","namespace":"default"}}`,
+		fmt.Sprintf(raw, 3),
+		`{"@timestamp":"2026-01-01T00:00:04.000Z","winlog.channel":"Security","event.module":"m","data_stream":{"type":"logs","dataset":"z","namespace":"default"}}`,
+		`{"@timestamp":"2026-01-01T00:00:05.000Z","winlog":{"channel":"Security","event_id":1.2.3}}`,
+		`{"@timestamp":"2026-01-01T00:00:06.000Z","winlog":{"channel":""}}`,
+		fmt.Sprintf(raw, 7),
+	}, "\n")
+	s := event.NewSchema()
+	cat := s.Slot("event.category")
+	r, err := NewOpener(Options{Schema: s}).NewReader("in", strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []string
+	var ev event.Event
+	for {
+		ev.Recycle()
+		err := r.Next(&ev)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			got = append(got, err.Error())
+			continue
+		}
+		got = append(got, fmt.Sprint(ev.Index, " ", string(ev.Get(cat).AppendJSON(nil))))
+	}
+	want := []string{
+		`logs-system.security-default ["authentication"]`,
+		`logs-y-default "x"`,
+		`logs-system.security-default ["authentication"]`,
+		`logs-z-default null`,
+		`in:line 5: invalid JSON at byte 83: invalid number "1.2.3"`,
+		`in:line 6: winlog: not a Windows event record: no channel, provider or event id`,
+		`logs-system.security-default ["authentication"]`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -146,15 +146,27 @@ func appendValidUTF8(dst, b []byte) []byte {
 func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 	o := r.o
 	ev.Source, ev.Pos = r.st.path, pos
-	if err := o.opt.Schema.Decode(data, ev); err != nil {
-		return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
-	}
-	if o.isRawWinlog(ev) {
-		if r.winlog == nil {
-			r.winlog = &winlogJSON{n: o.normalizer()}
+	// Once an input has given a raw winlog record, its records are
+	// decoded as raw records first: the schema's decoding of the line
+	// would be thrown away by LoadDoc.
+	raw := r.winlog != nil && o.opt.RawWinlog == nil && r.winlog.decodeRaw(data)
+	if !raw {
+		if err := o.opt.Schema.Decode(data, ev); err != nil {
+			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 		}
+		if o.isRawWinlog(ev) {
+			if r.winlog == nil {
+				r.winlog = &winlogJSON{n: o.normalizer()}
+			}
+			if err := winlog.DecodeJSON(data, &r.winlog.rec); err != nil {
+				return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
+			}
+			raw = true
+		}
+	}
+	if raw {
 		d := ev.NewDoc()
-		index, err := r.winlog.normalize(data, d)
+		index, err := r.winlog.n.Normalize(&r.winlog.rec, d)
 		if err != nil {
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 		}
@@ -175,9 +187,20 @@ type winlogJSON struct {
 	rec winlog.Record
 }
 
-func (w *winlogJSON) normalize(data []byte, doc *event.Doc) (string, error) {
-	if err := winlog.DecodeJSON(data, &w.rec); err != nil {
-		return "", err
+// decodeRaw decodes data into w.rec and reports whether it is a raw
+// record as Opener.isRawWinlog would judge it: it has a winlog.channel
+// and none of the fields only ingest pipelines add. A record that may
+// hold one of them (its bytes name it) or that does not decode is left
+// to the schema's decoding, which reports errors as for any record.
+func (w *winlogJSON) decodeRaw(data []byte) bool {
+	for _, k := range pipelineKeys {
+		if bytes.Contains(data, k) {
+			return false
+		}
 	}
-	return w.n.Normalize(&w.rec, doc)
+	return winlog.DecodeJSON(data, &w.rec) == nil && w.rec.Channel != ""
 }
+
+// pipelineKeys are the last names of the fields that say a record was
+// mapped (see Opener.isRawWinlog), as they appear in JSON.
+var pipelineKeys = [][]byte{[]byte(`category"`), []byte(`module"`), []byte(`ingested"`)}

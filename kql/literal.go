@@ -3,8 +3,9 @@ package kql
 import (
 	"strings"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/internal/jsonscan"
 )
 
 // special are the characters an unquoted literal cannot hold unescaped.
@@ -84,38 +85,14 @@ func whitespaceEscape(d byte) byte {
 // unicodeEscape decodes \uXXXX at i (and a following low surrogate, as
 // JavaScript strings pair them). n is 0 when there is no valid escape.
 func (p *parser) unicodeEscape(i int) (r rune, n int) {
-	hex := func(i int) (rune, bool) {
-		if i+6 > len(p.src) || p.src[i] != '\\' || p.src[i+1] != 'u' {
-			return 0, false
-		}
-		var v rune
-		for _, c := range []byte(p.src[i+2 : i+6]) {
-			switch {
-			case c >= '0' && c <= '9':
-				v = v<<4 | rune(c-'0')
-			case c >= 'a' && c <= 'f':
-				v = v<<4 | rune(c-'a'+10)
-			case c >= 'A' && c <= 'F':
-				v = v<<4 | rune(c-'A'+10)
-			default:
-				return 0, false
-			}
-		}
-		return v, true
+	if i+2 > len(p.src) || p.src[i] != '\\' || p.src[i+1] != 'u' {
+		return 0, 0
 	}
-	r, ok := hex(i)
+	r, next, ok := jsonscan.Unicode(p.src, i+2)
 	if !ok {
 		return 0, 0
 	}
-	if utf16.IsSurrogate(r) {
-		if lo, ok := hex(i + 6); ok {
-			if pair := utf16.DecodeRune(r, lo); pair != utf8.RuneError {
-				return pair, 12
-			}
-		}
-		return utf8.RuneError, 6
-	}
-	return r, 6
+	return r, next - i
 }
 
 // unquoted parses an unquoted literal: any characters but the special ones

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -160,16 +161,29 @@ func ContainsFold(s, sub string) bool { return IndexFold(s, sub) >= 0 }
 // UTF-8 folds to U+FFFD, as EqualFold decodes it. Set lookups, the rule
 // index and the per-event folded values (event.Event.Folded) use it.
 func appendFold(dst []byte, s string) []byte {
-	for i := 0; i < len(s); {
+	// ASCII, the common case, byte for byte into room made once.
+	n := len(dst)
+	dst = slices.Grow(dst, len(s))[:n+len(s)]
+	out := dst[n:]
+	i := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			break
+		}
+		out[i] = lowerASCII[c]
+	}
+	dst = dst[:n+i]
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			dst = append(dst, lowerASCII[c])
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
+		r, size := utf8.DecodeRuneInString(s[i:])
 		dst = utf8.AppendRune(dst, foldRune(r))
-		i += n
+		i += size
 	}
 	return dst
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -21,6 +22,13 @@ type BufferOptions struct {
 	// released before its time and counted as forced. 0 means
 	// DefaultMaxBuffered.
 	MaxBuffered int
+	// MaxBytes, if set, caps the size of the events held likewise
+	// (event.Event.Footprint plus a fixed cost per event).
+	MaxBytes int64
+	// Budget, if set, is shared with other buffers: beyond its first
+	// minOwn events a buffer holds more only while all of them together
+	// stay within the budget, else it releases its oldest early (forced).
+	Budget *Budget
 	// DropLate drops events that arrive too late to be put in order
 	// instead of passing them on out of order. Either way they are counted
 	// and reported to OnLate.
@@ -83,6 +91,7 @@ type Buffer struct {
 	opt      BufferOptions
 	h        []item // min-heap by ordinal
 	arrival  uint64
+	bytes    int64 // held, see MaxBytes
 	maxSeen  int64
 	released bool
 	// The last event released: its sort time, tiebreaker (strings copied
@@ -170,7 +179,7 @@ func (r *Buffer) Push(ev *event.Event, out func(*event.Event)) {
 	for len(r.h) > 0 && r.h[0].t < due {
 		r.pop(out)
 	}
-	for len(r.h) > r.opt.MaxBuffered {
+	for r.over() {
 		r.stats.Forced++
 		r.pop(out)
 	}
@@ -194,6 +203,7 @@ func (r *Buffer) Stats() BufferStats {
 
 func (r *Buffer) pop(out func(*event.Event)) {
 	it := r.h[0]
+	r.charge(-1, -size(it.ev))
 	n := len(r.h) - 1
 	r.h[0] = r.h[n]
 	r.h[n] = item{}
@@ -233,7 +243,53 @@ func (r *Buffer) beforeLast(it *item) bool {
 	return it.arr < r.lastArr
 }
 
+// size is what an event held costs, for MaxBytes.
+func size(ev *event.Event) int64 { return int64(ev.Footprint()) + 1024 }
+
+// Budget bounds the events, and their size, that several buffers hold
+// together (Read's inputs share one). It is safe for concurrent use.
+type Budget struct {
+	MaxEvents     int64
+	MaxBytes      int64
+	events, bytes atomic.Int64
+	peak          atomic.Int64
+}
+
+// Peak returns the most events held at once.
+func (b *Budget) Peak() int64 { return b.peak.Load() }
+
+// minOwn is how many events a buffer holds whatever its Budget says, so
+// that every input can be put in order a little.
+const minOwn = 256
+
+// over reports whether the buffer holds more than it may.
+func (r *Buffer) over() bool {
+	n := len(r.h)
+	switch {
+	case n > r.opt.MaxBuffered:
+		return true
+	case n <= 1:
+		return false
+	case r.opt.MaxBytes > 0 && r.bytes > r.opt.MaxBytes:
+		return true
+	}
+	b := r.opt.Budget
+	return b != nil && n > minOwn && (b.events.Load() > b.MaxEvents || b.bytes.Load() > b.MaxBytes)
+}
+
+// charge counts events coming in (n > 0) or going out of the buffer.
+func (r *Buffer) charge(n, bytes int64) {
+	r.bytes += bytes
+	if b := r.opt.Budget; b != nil {
+		held := b.events.Add(n)
+		b.bytes.Add(bytes)
+		for p := b.peak.Load(); held > p && !b.peak.CompareAndSwap(p, held); p = b.peak.Load() {
+		}
+	}
+}
+
 func (r *Buffer) push(it item) {
+	r.charge(1, size(it.ev))
 	r.h = append(r.h, it)
 	i := len(r.h) - 1
 	for i > 0 {

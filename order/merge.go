@@ -1,11 +1,15 @@
 package order
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,12 +27,15 @@ type Options struct {
 	// Lateness is the per-input event-time window (default 5s): an input
 	// may be out of time order by this much and still be merged in order.
 	Lateness time.Duration
-	// MaxWindow caps the events one input holds for reordering; beyond it
-	// the oldest are released early and counted (Progress.Overflow). The
-	// default shares a budget of 65,536 events among the inputs (at least
-	// 1,024 each), which bounds the memory of a merge. Inputs are mostly in
-	// order, so an early release rarely makes an event late.
-	MaxWindow int
+	// MaxWindow caps the events the inputs hold for reordering, and
+	// MaxWindowBytes their size (event.Event.Footprint): the inputs being
+	// read share them (each may always hold a few hundred events), and
+	// beyond them the oldest are released early and counted
+	// (Progress.Overflow). The defaults, 16,384 events and 64 MiB, bound
+	// the memory of a merge whatever the number of inputs. Inputs are
+	// mostly in order, so an early release rarely makes an event late.
+	MaxWindow      int
+	MaxWindowBytes int64
 	// Workers bounds how many inputs decode at once (default 2).
 	Workers int
 	// MaxOpen bounds how many inputs are open at once (default: a quarter
@@ -47,6 +54,10 @@ type Options struct {
 	// in order any more (late events still may, counted). It is what an
 	// engine's Advance takes.
 	Advance func(watermark int64)
+	// Owned gives fn the events it is passed: Read does not reuse them,
+	// and whoever ends up holding one hands it back with Recycle (an
+	// engine running in other goroutines, see engine.Parallel).
+	Owned bool
 	// Report receives every problem: files that cannot be opened,
 	// records that cannot be read, late events (once per input), and the
 	// Warn notes of the input layer. Nil drops them.
@@ -65,11 +76,19 @@ type Progress struct {
 	Filtered   atomic.Int64 // events outside From/To
 	Late       atomic.Int64 // events older than their input had already released
 	Overflow   atomic.Int64 // events released early because a window was full
+	Window     atomic.Int64 // the most events the inputs held at once for reordering
 }
 
 // windowBudget is the number of events all inputs together hold for
-// reordering by default.
-const windowBudget = 1 << 16
+// reordering by default, windowBytes their size.
+const (
+	windowBudget = 1 << 14
+	windowBytes  = 64 << 20
+)
+
+// ahead is how many inputs, in order of their first event, are opened
+// and decoded before the merge reaches them, so that it does not wait.
+const ahead = 2
 
 // batchSize is how many events travel between goroutines at once.
 const batchSize = 256
@@ -78,7 +97,15 @@ const batchSize = 256
 const inFlight = 4
 
 // Read reads the inputs through op and calls fn with every event in time
-// order (ties: input order, then position). fn must not keep ev: Clone it.
+// order (ties: input order, then position).
+//
+// Memory does not grow with the number or size of inputs: Read first
+// reads each input's first events to learn when it starts (its first
+// event in order, see peek), then opens the inputs in that order, each
+// only when the merge is about to need it (and a few ahead); inputs that
+// cover separate time ranges are read one after another, holding their
+// reordering windows (bounded in events and bytes) one at a time. fn must not keep ev (Clone
+// it) unless Options.Owned is set.
 // A record that cannot be read, and an input that cannot be opened, are
 // reported and the rest goes on.
 //
@@ -90,7 +117,10 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 		prog = new(Progress)
 	}
 	if opt.MaxWindow <= 0 {
-		opt.MaxWindow = max(1024, windowBudget/max(len(files), 1))
+		opt.MaxWindow = windowBudget
+	}
+	if opt.MaxWindowBytes <= 0 {
+		opt.MaxWindowBytes = windowBytes
 	}
 	if opt.Lateness == 0 {
 		opt.Lateness = 5 * time.Second
@@ -112,6 +142,7 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	}
 	m := &merger{
 		opt: opt, op: op, prog: prog, report: report,
+		budget: &Budget{MaxEvents: int64(opt.MaxWindow), MaxBytes: opt.MaxWindowBytes},
 		// Batches shrink when there are many inputs, so that the events
 		// in flight between inputs and the merge stay near 8,192 in all.
 		batch:  max(16, min(batchSize, 8192/(inFlight*max(len(files), 1)))),
@@ -122,29 +153,46 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	abort, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	streams := make([]*stream, len(files))
-	m.waiting.Store(int64(len(files)))
-	var wg sync.WaitGroup
 	for i, f := range files {
-		s := &stream{index: i, file: f, out: make(chan []*event.Event, inFlight)}
-		streams[i] = s
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(s.out)
-			m.produce(ctx, abort, s)
-		}()
+		streams[i] = &stream{index: i, file: f, out: make(chan []*event.Event, inFlight)}
+	}
+	m.peekAll(ctx, streams)
+	// Inputs in order of their first event; ties in input order.
+	slices.SortStableFunc(streams, func(a, b *stream) int { return cmp.Compare(a.first, b.first) })
+	var wg sync.WaitGroup
+	started := 0
+	startUpTo := func(n int) {
+		for ; started < min(n, len(streams)); started++ {
+			s := streams[started]
+			m.waiting.Add(1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer close(s.out)
+				m.produce(ctx, abort, s)
+			}()
+		}
 	}
 	defer wg.Wait()
 	defer cancel()
 
 	emit, flush := m.output(fn)
 	h := &streamHeap{}
-	for _, s := range streams {
-		if s.fill(abort) {
-			heap.Push(h, s)
+	admitted := 0
+	for {
+		// An input joins the merge before any event after its first is
+		// passed on: it may hold the next one.
+		for admitted < len(streams) && (h.Len() == 0 || streams[admitted].first <= (*h)[0].head().Time) {
+			s := streams[admitted]
+			admitted++
+			startUpTo(admitted + ahead)
+			if s.fill(abort) {
+				heap.Push(h, s)
+			}
 		}
-	}
-	for h.Len() > 0 {
+		if h.Len() == 0 {
+			break
+		}
 		s := (*h)[0]
 		ev := s.batch[s.pos]
 		if err := emit(ev); err != nil {
@@ -152,7 +200,7 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 		}
 		s.pos++
 		if s.pos == len(s.batch) {
-			s.recycle()
+			s.recycle(!opt.Owned)
 			if !s.fill(abort) {
 				heap.Pop(h)
 				continue
@@ -163,6 +211,7 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	if err := flush(); err != nil {
 		return err
 	}
+	prog.Window.Store(m.budget.Peak())
 	return ctx.Err()
 }
 
@@ -173,6 +222,7 @@ type merger struct {
 	prog    *Progress
 	report  func(error)
 	batch   int
+	budget  *Budget       // the inputs' reordering windows
 	tokens  chan struct{} // decoding inputs
 	slots   chan struct{} // open inputs
 	waiting atomic.Int64  // inputs waiting for a slot
@@ -221,9 +271,78 @@ func (m *merger) output(fn func(*event.Event) error) (emit func(*event.Event) er
 type stream struct {
 	index int
 	file  input.File
+	first int64 // the time of its first event in order (see peek)
 	out   chan []*event.Event
 	batch []*event.Event
 	pos   int
+}
+
+// peekAll learns when each input starts (see peek), reading Workers
+// inputs at once.
+func (m *merger) peekAll(ctx context.Context, streams []*stream) {
+	op := m.op.Quiet()
+	work := make(chan *stream)
+	var wg sync.WaitGroup
+	for range min(m.opt.Workers, len(streams)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev := new(event.Event)
+			for s := range work {
+				s.first = m.peek(ctx, op, s, ev)
+			}
+		}()
+	}
+	for _, s := range streams {
+		work <- s
+	}
+	close(work)
+	wg.Wait()
+}
+
+// peek returns the time of the first event an input will pass on in
+// order: the earliest of its events up to the first that is more than the
+// lateness newer than it (or up to its window), which is the event its
+// reordering buffer releases first. An input that cannot be peeked (not
+// a regular file: standard input, a FIFO, which cannot be read twice),
+// that fails, or holds no event, starts at once (noTime), where reading it
+// reports what is wrong. Peeking counts and reports nothing.
+func (m *merger) peek(ctx context.Context, op *input.Opener, s *stream, ev *event.Event) int64 {
+	if fi, err := os.Stat(s.file.Path); err != nil || !fi.Mode().IsRegular() {
+		return noTime
+	}
+	r, err := op.OpenContext(ctx, s.file.Path)
+	if err != nil {
+		return noTime
+	}
+	defer r.Close()
+	first := int64(math.MaxInt64)
+	lateness := int64(m.opt.Lateness)
+	for n := 0; n < m.opt.MaxWindow && ctx.Err() == nil; n++ {
+		ev.Recycle()
+		err := r.Next(ev)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var re *input.RecordError
+			if errors.As(err, &re) && !re.Fatal && re.Pos > 0 {
+				continue
+			}
+			break
+		}
+		if !m.keep(ev) {
+			continue
+		}
+		if first != math.MaxInt64 && ev.Time > first && ev.Time-first > lateness {
+			break
+		}
+		first = min(first, ev.Time)
+	}
+	if first == math.MaxInt64 {
+		return noTime
+	}
+	return first
 }
 
 // fill waits for the stream's next batch; false when the stream is done.
@@ -243,9 +362,11 @@ func (s *stream) fill(abort context.Context) bool {
 // recycle hands the events of a consumed batch, and the batch, back to
 // the pools every input draws from: an input that has finished lends its
 // events to the others.
-func (s *stream) recycle() {
+func (s *stream) recycle(events bool) {
 	for i, ev := range s.batch {
-		eventPool.Put(ev)
+		if events {
+			putEvent(ev)
+		}
 		s.batch[i] = nil
 	}
 	batchPool.Put(s.batch[:0])
@@ -256,7 +377,7 @@ func (s *stream) recycle() {
 // buffers (their document, the strings they own), and a sync.Pool would
 // drop them at every garbage collection, which those very buffers cause.
 var (
-	eventPool = freeList[*event.Event]{c: make(chan *event.Event, 1<<16), new: func() *event.Event { return new(event.Event) }}
+	eventPool = freeList[*event.Event]{c: make(chan *event.Event, 1<<14), new: func() *event.Event { return new(event.Event) }}
 	batchPool = freeList[[]*event.Event]{c: make(chan []*event.Event, 1<<10), new: func() []*event.Event { return make([]*event.Event, 0, batchSize) }}
 )
 
@@ -281,6 +402,21 @@ func (f *freeList[T]) Put(x T) {
 	default:
 	}
 }
+
+// Recycle hands back an event Read passed on with Options.Owned, for
+// the inputs to decode into again. The caller must not use it afterwards.
+func Recycle(ev *event.Event) { putEvent(ev) }
+
+// putEvent pools an event for reuse unless an unusual document made it
+// large: pooled events keep their storage, which only grows.
+func putEvent(ev *event.Event) {
+	if ev.Footprint() <= maxPooled {
+		eventPool.Put(ev)
+	}
+}
+
+// maxPooled is the largest event storage pooled.
+const maxPooled = 16 << 10
 
 // newBatch returns an empty batch.
 func newBatch() []*event.Event { return batchPool.Get()[:0] }
@@ -327,7 +463,7 @@ func (m *merger) keep(ev *event.Event) bool {
 // nobody waits for a slot), so that inputs cannot deadlock one another.
 func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	defer m.prog.Inputs.Add(1)
-	// Wait for an open slot (Read counted every input as waiting).
+	// Wait for an open slot (Read counted the input as waiting).
 	select {
 	case m.slots <- struct{}{}:
 		m.waiting.Add(-1)
@@ -405,6 +541,8 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	buf := NewBuffer(m.opt.Lateness, BufferOptions{
 		Owned:       true,
 		MaxBuffered: m.opt.MaxWindow,
+		MaxBytes:    m.opt.MaxWindowBytes,
+		Budget:      m.budget,
 		OnLate: func(ev *event.Event, _ int64) {
 			m.prog.Late.Add(1)
 			if !lateReported {
@@ -426,11 +564,11 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 		ev.Recycle()
 		err := r.Next(ev)
 		if err == io.EOF {
-			eventPool.Put(ev)
+			putEvent(ev)
 			break
 		}
 		if err != nil {
-			eventPool.Put(ev)
+			putEvent(ev)
 			if ctx.Err() != nil {
 				break // interrupted: not a fault of the input
 			}
@@ -447,7 +585,7 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 		m.prog.Events.Add(1)
 		if !m.keep(ev) {
 			m.prog.Filtered.Add(1)
-			eventPool.Put(ev)
+			putEvent(ev)
 			continue
 		}
 		buf.Push(ev, pass)

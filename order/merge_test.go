@@ -233,3 +233,39 @@ func TestSysmonNetworkDelayByProvider(t *testing.T) {
 		}
 	}
 }
+
+// TestInputsInTimeOrder reads many inputs that cover separate time ranges,
+// listed in reverse: they are merged in order, and the reordering windows
+// hold about one input's events at a time, not every input's (each input
+// is opened when the merge reaches its first event, a few ahead).
+func TestInputsInTimeOrder(t *testing.T) {
+	dir := t.TempDir()
+	const files, per = 40, 500
+	var paths []string
+	for f := range files {
+		var b strings.Builder
+		for i := range per {
+			n := f*per + i
+			// One event every 5 ms: a 1 s lateness holds 200 of them.
+			fmt.Fprintf(&b, `{"@timestamp":%d,"n":%d}`+"\n", 1_700_000_000_000+5*n, n)
+		}
+		paths = append([]string{write(t, dir, fmt.Sprintf("f%02d.ndjson", f), b.String())}, paths...)
+	}
+	g, prog := run(t, paths, Options{Lateness: time.Second})
+	if len(g.ids) != files*per {
+		t.Fatalf("got %d events", len(g.ids))
+	}
+	for i, id := range g.ids {
+		if id != int64(i) {
+			t.Fatalf("event %d is %d", i, id)
+		}
+	}
+	if n := prog.Late.Load() + prog.Overflow.Load(); n != 0 {
+		t.Errorf("%d events late or released early", n)
+	}
+	// Every input open at once would hold 40 × 200 events.
+	if peak := prog.Window.Load(); peak > (ahead+2)*210 || peak < 200 {
+		t.Errorf("windows held %d events at most, want one input's 200 (and %d ahead)", peak, ahead)
+	}
+	t.Logf("peak window %d events", prog.Window.Load())
+}

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/event"
@@ -78,6 +79,8 @@ func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), 
 		if len(ss.byKey) >= maxSources {
 			ss.Forget(now, true)
 		}
+		// The key points into the event, which is reused: keep a copy.
+		key = strings.Clone(key)
 		src = &source{key: key, maxSeen: math.MinInt64, pos: -1}
 		ss.byKey[key] = src
 	}

@@ -171,3 +171,34 @@ func BenchmarkSourcesWatermark(b *testing.B) {
 		ss.Release(now, func(*event.Event) {})
 	}
 }
+
+// TestSourceKeyOutlivesEvent: a source is named by a string of its first
+// event, whose memory is reused for the next document; the name must not
+// change with it (the service's /api/stats showed fragments of later
+// documents as source names).
+func TestSourceKeyOutlivesEvent(t *testing.T) {
+	s := event.NewSchema()
+	ss := NewSources(s, 5*time.Second, 30*time.Second, 100)
+	ev := &event.Event{}
+	now := time.Unix(1000, 0)
+	buf := make([]byte, 0, 64) // one buffer for every document, as a reader's
+	for i, doc := range []string{`{"host":{"name":"WKS-ONE"}}`, `{"host":{"name":"SRV-TWO"}}`} {
+		ev.Recycle()
+		buf = append(buf[:0], doc...)
+		if err := s.Decode(buf, ev); err != nil {
+			t.Fatal(err)
+		}
+		ev.Time = int64(100+i) * 1e9
+		ss.Push(ev, now, func(*event.Event) {}, func() {})
+		// The next document overwrites what the event held.
+		copy(buf, `{"host":{"name":"XXXXXXX"}}`)
+	}
+	var names []string
+	for _, st := range ss.Stats(now, 10) {
+		names = append(names, st.Source)
+	}
+	slices.Sort(names)
+	if fmt.Sprint(names) != "[SRV-TWO WKS-ONE]" {
+		t.Errorf("sources %v, want [SRV-TWO WKS-ONE]", names)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"time"
 
 	"github.com/vigilsec/vigil/store"
@@ -27,6 +28,9 @@ type Config struct {
 	IdleTimeout time.Duration // a quiet stream's event time moves on by the wall clock after this (30s)
 	MaxBuffered int           // events held for ordering (65,536)
 	Backlog     int           // log records waiting for the engine before ingest is refused with 429 (64)
+	// Engines evaluate rules in parallel, events partitioned by host
+	// (engine.Parallel); 1 runs one engine (default: GOMAXPROCS).
+	Engines int
 
 	MaxContentLength int64         // request body bound, as Elasticsearch's http.max_content_length (100 MB)
 	ReadTimeout      time.Duration // slow clients are cut off (60s)
@@ -92,6 +96,9 @@ func (c *Config) Defaults() {
 		// Each waiting record holds its request's body: 64 of a few
 		// hundred documents keep the engine busy for seconds.
 		c.Backlog = 64
+	}
+	if c.Engines <= 0 {
+		c.Engines = runtime.GOMAXPROCS(0)
 	}
 	if c.RecentEvents == 0 {
 		c.RecentEvents = 256

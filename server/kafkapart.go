@@ -241,3 +241,26 @@ type KafkaPartitionStat struct {
 	StateBytes    int64   `json:"state_bytes"` // the sequences' own state, estimated
 	Marks         int     `json:"marks"`
 }
+
+// eventPool keeps evaluated events to decode the next documents into: the
+// engine keeps copies of what it needs, so an event's memory serves again,
+// unless an unusual document made it large. One goroutine uses it.
+type eventPool struct{ free []*event.Event }
+
+// get returns an event to decode into.
+func (ep *eventPool) get() *event.Event {
+	if n := len(ep.free); n > 0 {
+		ev := ep.free[n-1]
+		ep.free = ep.free[:n-1]
+		return ev
+	}
+	return new(event.Event)
+}
+
+// put takes back an event that is done with.
+func (ep *eventPool) put(ev *event.Event) {
+	if len(ep.free) < maxFree && ev.Footprint() <= maxReused {
+		ev.Recycle()
+		ep.free = append(ep.free, ev)
+	}
+}

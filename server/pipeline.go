@@ -27,7 +27,8 @@ type pipeline struct {
 	wal    *store.WAL
 	alerts *store.Alerts
 	rs     *engine.RuleSet
-	eng    *engine.Engine
+	eng    evaluator
+	par    bool // eng is an engine.Parallel: it owns the events it is given
 	dec    *decoder
 	src    *order.Sources // event time per source
 	queue  jobQueue
@@ -35,8 +36,10 @@ type pipeline struct {
 	// its rules' counters.
 	statsReq chan chan []engine.RuleStats
 
+	alertMu sync.Mutex     // the engines raise alerts in their own goroutine
 	pending []*alert.Alert // raised, not yet stored
-	events  eventPool      // evaluated events, for reuse
+	freeMu  sync.Mutex     // evaluated events come back from the engines' goroutines
+	free    []*event.Event // evaluated events, for reuse
 	outputs []output       // where new alerts go besides the store
 	recent  *recentEvents  // each host's latest events, for the page; nil: none kept
 	marks   []mark         // records evaluated, in log order, for checkpoints
@@ -52,6 +55,19 @@ type pipeline struct {
 	noCheckpoint bool
 
 	st stats
+}
+
+// evaluator is one engine, or several in parallel (Config.Engines).
+type evaluator interface {
+	Process(*event.Event)
+	Advance(watermark int64)
+	Watermark() int64
+	// Sync returns when every event given so far is evaluated and its
+	// alerts raised.
+	Sync()
+	Stats() []engine.RuleStats
+	Reload(*engine.RuleSet) int
+	Close()
 }
 
 // job is one log record's documents, or a refresh or reload request.
@@ -136,8 +152,22 @@ type stats struct {
 func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
 	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newRuleDecoder(rs),
 		queue: jobQueue{wake: make(chan struct{}, 1)}, statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
-	p.eng = rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { p.pending = append(p.pending, a) }))
-	p.horizon = stateHorizon(rs, cfg)
+	sink := alert.SinkFunc(func(a *alert.Alert) {
+		p.alertMu.Lock()
+		p.pending = append(p.pending, a)
+		p.alertMu.Unlock()
+	})
+	if cfg.Engines > 1 {
+		p.eng = rs.NewParallel(cfg.Engines, sink, p.reuse)
+		p.par = true
+	} else {
+		p.eng = rs.NewEngine(sink)
+	}
+	h, unbounded := rs.Horizon()
+	if unbounded || h > cfg.StateHorizon {
+		h = cfg.StateHorizon
+	}
+	p.horizon = int64(h + cfg.Lateness)
 	p.src = order.NewSources(rs.Schema(), cfg.Lateness, cfg.IdleTimeout, cfg.MaxBuffered)
 	p.st.watermark.Store(minTime)
 	return p
@@ -163,6 +193,7 @@ func (p *pipeline) replay() error {
 		p.eng.Advance(p.src.Release(now, p.evaluate))
 		return nil
 	})
+	p.eng.Sync()
 	p.store()
 	return err
 }
@@ -171,7 +202,8 @@ func (p *pipeline) replay() error {
 // stores the alerts.
 func (p *pipeline) run(ctx context.Context, done *sync.WaitGroup) {
 	defer done.Done()
-	tick := time.NewTicker(p.cfg.IdleTimeout / 4)
+	defer p.eng.Close()
+	tick := time.NewTicker(min(p.cfg.IdleTimeout/4, time.Second))
 	defer tick.Stop()
 	for {
 		select {
@@ -180,8 +212,10 @@ func (p *pipeline) run(ctx context.Context, done *sync.WaitGroup) {
 				p.handle(j)
 			}
 		case <-tick.C:
+			p.store() // what the engines raised since the last record
 			p.idle(time.Now())
 		case c := <-p.statsReq:
+			p.eng.Sync()
 			c <- p.eng.Stats()
 		case <-ctx.Done():
 			for js := p.queue.take(); len(js) > 0; js = p.queue.take() {
@@ -189,6 +223,7 @@ func (p *pipeline) run(ctx context.Context, done *sync.WaitGroup) {
 					p.handle(j)
 				}
 			}
+			p.eng.Sync()
 			p.store()
 			return
 		}
@@ -205,6 +240,7 @@ func (p *pipeline) handle(j job) {
 		if p.maxSeen != minTime {
 			p.eng.Advance(p.maxSeen + 1)
 		}
+		p.eng.Sync()
 		p.store()
 		close(j.refresh)
 		return
@@ -235,7 +271,7 @@ func (p *pipeline) publish(now time.Time) {
 func (p *pipeline) process(j job, now time.Time) {
 	maxTime := int64(minTime)
 	for _, d := range j.docs {
-		ev := p.events.get()
+		ev := p.newEvent()
 		if err := p.dec.decode(int64(j.lsn), d.source, d.index, d.id, ev); err != nil {
 			p.st.failed.Add(1)
 			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
@@ -255,13 +291,25 @@ func (p *pipeline) process(j job, now time.Time) {
 func (p *pipeline) evaluate(ev *event.Event) {
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
-	p.events.put(ev)
+	if !p.par {
+		p.reuse(ev)
+	}
 }
 
-// eventPool keeps evaluated events to decode the next documents into: the
-// engine keeps copies of what it needs, so an event's memory serves again,
-// unless an unusual document made it large.
-type eventPool struct{ free []*event.Event }
+// reuse takes back an evaluated event. The engine keeps copies of what it
+// needs: the event's memory serves the next document, unless an unusual
+// document made it large.
+func (p *pipeline) reuse(ev *event.Event) {
+	if ev.Footprint() > maxReused {
+		return
+	}
+	ev.Recycle()
+	p.freeMu.Lock()
+	if len(p.free) < maxFree {
+		p.free = append(p.free, ev)
+	}
+	p.freeMu.Unlock()
+}
 
 // maxFree bounds the events kept for reuse, maxReused the storage of one.
 const (
@@ -269,22 +317,16 @@ const (
 	maxReused = 64 << 10
 )
 
-// get returns an event to decode into.
-func (ep *eventPool) get() *event.Event {
-	if n := len(ep.free); n > 0 {
-		ev := ep.free[n-1]
-		ep.free = ep.free[:n-1]
+// newEvent returns an event to decode into, reusing evaluated ones.
+func (p *pipeline) newEvent() *event.Event {
+	p.freeMu.Lock()
+	defer p.freeMu.Unlock()
+	if n := len(p.free); n > 0 {
+		ev := p.free[n-1]
+		p.free = p.free[:n-1]
 		return ev
 	}
 	return new(event.Event)
-}
-
-// put takes back an event that is done with.
-func (ep *eventPool) put(ev *event.Event) {
-	if len(ep.free) < maxFree && ev.Footprint() <= maxReused {
-		ev.Recycle()
-		ep.free = append(ep.free, ev)
-	}
 }
 
 // idle moves event time on by the wall clock when no document came for
@@ -300,18 +342,29 @@ func (p *pipeline) idle(now time.Time) {
 		p.eng.Advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
 		p.st.watermark.Store(p.eng.Watermark())
 	}
+	p.eng.Sync()
 	p.store()
 	p.checkpoint(now)
 }
 
 // store writes the alerts raised so far.
 func (p *pipeline) store() {
-	if len(p.pending) == 0 {
+	p.alertMu.Lock()
+	pending := p.pending
+	p.pending = nil
+	p.alertMu.Unlock()
+	if len(pending) == 0 {
 		return
 	}
+	p.storeAlerts(pending)
+}
+
+// storeAlerts writes alerts to the store and, those new to it, to the
+// outputs.
+func (p *pipeline) storeAlerts(pending []*alert.Alert) {
 	fields := p.rs.Fields()
-	recs := make([]store.Alert, len(p.pending))
-	for i, a := range p.pending {
+	recs := make([]store.Alert, len(pending))
+	for i, a := range pending {
 		recs[i] = store.FromAlert(a, fields)
 	}
 	p.st.alerts.Add(int64(len(recs)))
@@ -321,7 +374,7 @@ func (p *pipeline) store() {
 			p.st.stored.Add(int64(len(fresh)))
 			for _, o := range p.outputs {
 				for _, i := range fresh {
-					o.Alert(p.pending[i])
+					o.Alert(pending[i])
 				}
 				if err := o.flush(); err != nil {
 					p.log.Error("alert output", "err", err)
@@ -335,21 +388,24 @@ func (p *pipeline) store() {
 			// The log keeps the events (the checkpoint does not pass
 			// them): a restart raises these alerts again.
 			p.noCheckpoint = true
-			clear(p.pending)
-			p.pending = p.pending[:0]
 			return
 		}
 		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 	}
-	clear(p.pending)
-	p.pending = p.pending[:0]
 }
 
 // checkpoint moves the log's checkpoint past the records whose events are
 // all older than the rules' horizon behind the watermark (and so stored,
 // evaluated, and unable to matter to any state), at most once a second.
 func (p *pipeline) checkpoint(now time.Time) {
-	if now.Sub(p.lastCkpt) < time.Second || len(p.pending) > 0 || p.noCheckpoint {
+	if now.Sub(p.lastCkpt) < time.Second || p.noCheckpoint {
+		return
+	}
+	// Everything before the watermark must be evaluated and its alerts
+	// stored before the log may drop it.
+	p.eng.Sync()
+	p.store()
+	if p.noCheckpoint {
 		return
 	}
 	wm := p.eng.Watermark()
@@ -413,7 +469,12 @@ func (p *pipeline) reload(j *reloadJob) reloadResult {
 	if rs.HasSigma() != p.rs.HasSigma() {
 		p.dec = newRuleDecoder(rs)
 	}
+	p.store()
 	p.rs = rs
-	p.horizon = stateHorizon(rs, p.cfg)
+	h, unbounded := rs.Horizon()
+	if unbounded || h > p.cfg.StateHorizon {
+		h = p.cfg.StateHorizon
+	}
+	p.horizon = int64(h + p.cfg.Lateness)
 	return reloadResult{rs: rs, statuses: statuses, kept: kept}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -77,7 +78,9 @@ func (r *recentEvents) addHost(host string, ev *event.Event, src []byte) {
 			r.dropStalest()
 		}
 		h = &hostRing{events: make([]recentEvent, 0, min(r.perHost, 64))}
-		r.hosts[host] = h
+		// host points into the event, whose memory the next document
+		// reuses: the map keeps a copy.
+		r.hosts[strings.Clone(host)] = h
 	}
 	h.used = r.clock
 	var slot *recentEvent

@@ -31,17 +31,7 @@ func TestSplitCommandLine(t *testing.T) {
 		{`"C:\Program Files\x.exe"arg`, []string{`C:\Program Files\x.exearg`}},
 		{`ünïcödé "ä b"`, []string{`ünïcödé`, `ä b`}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.cmd, func(t *testing.T) {
-			got := SplitCommandLine(tc.cmd)
-			if len(got) == 0 && len(tc.want) == 0 {
-				return
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("SplitCommandLine(%q) = %q, want %q", tc.cmd, got, tc.want)
-			}
-		})
-	}
+	checkSplits(t, "SplitCommandLine", SplitCommandLine, tests)
 }
 
 func TestSplitCommandLineNaive(t *testing.T) {
@@ -63,14 +53,23 @@ func TestSplitCommandLineNaive(t *testing.T) {
 		{"a\u00a0b", []string{"a\u00a0b"}},
 		{"a\u2003b", []string{"a", "b"}},
 	}
+	checkSplits(t, "SplitCommandLineNaive", SplitCommandLineNaive, tests)
+}
+
+// checkSplits runs the cases of a command line splitter.
+func checkSplits(t *testing.T, name string, split func(string) []string, tests []struct {
+	cmd  string
+	want []string
+}) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.cmd, func(t *testing.T) {
-			got := SplitCommandLineNaive(tc.cmd)
+			got := split(tc.cmd)
 			if len(got) == 0 && len(tc.want) == 0 {
 				return
 			}
 			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("SplitCommandLineNaive(%q) = %q, want %q", tc.cmd, got, tc.want)
+				t.Errorf("%s(%q) = %q, want %q", name, tc.cmd, got, tc.want)
 			}
 		})
 	}

@@ -19,8 +19,8 @@ import (
 func loadLines(b *testing.B, max int) ([][]byte, int) {
 	var lines [][]byte
 	size := 0
-	for _, f := range winlogFiles(b) {
-		eachLine(b, f, func(line []byte, _ int) {
+	for _, f := range testenv.WinlogFiles(b) {
+		testenv.EachLine(b, f, func(line []byte, _ int) {
 			if len(lines) < max {
 				lines = append(lines, append([]byte(nil), line...))
 				size += len(line)

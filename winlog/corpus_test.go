@@ -16,7 +16,7 @@ import (
 // winlog corpus, checks that each document is valid JSON with the fields
 // every rule needs, and reports counts by channel and event id.
 func TestAllRecords(t *testing.T) {
-	files := winlogFiles(t)
+	files := testenv.WinlogFiles(t)
 	var (
 		rec      Record
 		doc      event.Doc
@@ -32,7 +32,7 @@ func TestAllRecords(t *testing.T) {
 	byIndex := map[string]int{}
 	for _, f := range files {
 		rel, _ := filepath.Rel(testenv.Shared(t), f)
-		eachLine(t, f, func(line []byte, ln int) {
+		testenv.EachLine(t, f, func(line []byte, ln int) {
 			total++
 			if err := DecodeJSON(line, &rec); err != nil {
 				rejected++

@@ -2,18 +2,12 @@ package winlog
 
 import (
 	"bytes"
-	"encoding/binary"
-	"math/bits"
 	"strconv"
-	"unicode/utf8"
+	"strings"
 	"unsafe"
 
-	"github.com/vigilsec/vigil/internal/jsonstring"
+	"github.com/vigilsec/vigil/internal/jsonscan"
 )
-
-// maxDepth bounds nesting in DecodeJSON so hostile input cannot exhaust
-// the stack.
-const maxDepth = 128
 
 // SyntaxError reports malformed JSON at a byte offset of the line.
 type SyntaxError struct {
@@ -138,118 +132,29 @@ func buildTrie(paths map[string]int) *jnode {
 // which must stay unchanged while rec is in use; rec is reset first.
 func DecodeJSON(line []byte, rec *Record) error {
 	rec.Reset()
-	d := jdecoder{data: line, rec: rec}
-	d.ws()
-	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
-		return d.fail("expected a JSON object")
+	d := jdecoder{Scanner: jsonscan.Scanner{Data: line, Buf: rec.buf}, rec: rec}
+	err := d.Begin()
+	if err == nil {
+		err = d.object(jroot, 0)
 	}
-	if err := d.object(jroot, 0); err != nil {
-		return err
+	if err == nil {
+		err = d.End()
 	}
-	d.ws()
-	if d.pos != len(d.data) {
-		return d.fail("unexpected data after the JSON object")
+	rec.buf = d.Buf
+	if se, ok := err.(*jsonscan.SyntaxError); ok {
+		return &SyntaxError{Offset: se.Offset, Msg: se.Msg}
 	}
-	return nil
+	return err
 }
 
+// jdecoder walks a raw record with the trie of the fields it keeps.
 type jdecoder struct {
-	data []byte
-	pos  int
-	rec  *Record
-}
-
-func (d *jdecoder) fail(msg string) error { return &SyntaxError{Offset: d.pos, Msg: msg} }
-
-func (d *jdecoder) ws() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
-
-// objectStart consumes '{' and reports whether the object is empty.
-func (d *jdecoder) objectStart(depth int) (bool, error) {
-	if depth > maxDepth {
-		return false, d.fail("nesting too deep")
-	}
-	d.pos++
-	d.ws()
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
-		d.pos++
-		return true, nil
-	}
-	return false, nil
-}
-
-// key reads a member key and the ':' after it.
-func (d *jdecoder) key() (string, error) {
-	d.ws()
-	if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-		return "", d.fail("expected a string key")
-	}
-	k, err := d.str()
-	if err != nil {
-		return "", err
-	}
-	d.ws()
-	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-		return "", d.fail("expected ':' after key")
-	}
-	d.pos++
-	d.ws()
-	return k, nil
-}
-
-// next consumes ',' or '}' after a member; it reports whether the object
-// ended.
-func (d *jdecoder) next(close byte) (bool, error) {
-	d.ws()
-	if d.pos >= len(d.data) {
-		return false, d.fail("unterminated object or array")
-	}
-	switch d.data[d.pos] {
-	case ',':
-		d.pos++
-		return false, nil
-	case close:
-		d.pos++
-		return true, nil
-	}
-	return false, d.fail("expected ',' or '" + string(close) + "'")
+	jsonscan.Scanner
+	rec *Record
 }
 
 func (d *jdecoder) object(n *jnode, depth int) error {
-	return d.members(depth, func(k string) error { return d.member(n, k, depth+1) })
-}
-
-// members walks the object at d.pos, calling value for each member with
-// d.pos at its value, which value must consume.
-func (d *jdecoder) members(depth int, value func(k string) error) error {
-	empty, err := d.objectStart(depth)
-	if err != nil || empty {
-		return err
-	}
-	for {
-		k, err := d.key()
-		if err != nil {
-			return err
-		}
-		if d.pos >= len(d.data) {
-			return d.fail("unexpected end of input")
-		}
-		if err := value(k); err != nil {
-			return err
-		}
-		end, err := d.next('}')
-		if err != nil || end {
-			return err
-		}
-	}
+	return d.Object(depth, func(k string) error { return d.member(n, k, depth+1) })
 }
 
 // member decodes the value of key k of an object at trie node n.
@@ -257,28 +162,25 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	var t *jnode
 	if n != nil {
 		t = n.kids[k]
-		if t == nil && len(k) > 0 && bytes.IndexByte(unsafe.Slice(unsafe.StringData(k), len(k)), '.') >= 0 {
+		if t == nil && strings.IndexByte(k, '.') >= 0 {
 			t = n
-			for seg := range splitDots(k) {
+			for seg := range strings.SplitSeq(k, ".") {
 				if t = t.kids[seg]; t == nil {
 					break
 				}
 			}
 		}
 	}
-	if d.pos >= len(d.data) {
-		return d.fail("unexpected end of input")
-	}
-	c := d.data[d.pos]
+	c := d.Data[d.Pos]
 	switch {
 	case t == nil:
 		if n == nil || n.winlog || n == jroot && isWinlogKey(k) {
-			return d.skip(depth)
+			return d.Skip(depth)
 		}
 		return d.shipper(d.path(n, k), depth)
 	case t.id == jEventData || t.id == jUserData:
 		if c != '{' {
-			return d.skip(depth)
+			return d.Skip(depth)
 		}
 		if t.id == jEventData {
 			return d.params(&d.rec.EventData, "", depth)
@@ -286,7 +188,7 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 		return d.params(&d.rec.UserData, "", depth)
 	case c == '{':
 		if t.kids == nil {
-			return d.skip(depth)
+			return d.Skip(depth)
 		}
 		return d.object(t, depth)
 	case c == '[':
@@ -295,10 +197,10 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 			d.rec.Keywords, err = d.stringArray(d.rec.Keywords, depth)
 			return err
 		}
-		return d.skip(depth)
+		return d.Skip(depth)
 	}
 	if t.id == jNone {
-		return d.skip(depth)
+		return d.Skip(depth)
 	}
 	s, null, err := d.scalar()
 	if err != nil || null {
@@ -308,98 +210,75 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	return nil
 }
 
-func splitDots(k string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for {
-			i := 0
-			for i < len(k) && k[i] != '.' {
-				i++
-			}
-			if !yield(k[:i]) || i == len(k) {
-				return
-			}
-			k = k[i+1:]
-		}
-	}
+// textField is a string field of Record that DecodeJSON fills; a
+// fallback field (event.provider for winlog.provider_name, ...) does not
+// replace a value already set.
+type textField struct {
+	field    func(*Record) *string
+	fallback bool
 }
 
+// textFields are the string fields by field identifier.
+var textFields = [jUserData + 1]textField{
+	jTimestamp:         {field: func(r *Record) *string { return &r.Timestamp }},
+	jMessage:           {field: func(r *Record) *string { return &r.Message }},
+	jHostName:          {field: func(r *Record) *string { return &r.HostName }},
+	jEventProvider:     {field: func(r *Record) *string { return &r.Provider }, fallback: true},
+	jEventOutcome:      {field: func(r *Record) *string { return &r.Outcome }, fallback: true},
+	jOutcome:           {field: func(r *Record) *string { return &r.Outcome }, fallback: true},
+	jEventAction:       {field: func(r *Record) *string { return &r.Action }},
+	jLogLevel:          {field: func(r *Record) *string { return &r.Level }, fallback: true},
+	jLevel:             {field: func(r *Record) *string { return &r.Level }, fallback: true},
+	jChannel:           {field: func(r *Record) *string { return &r.Channel }},
+	jComputer:          {field: func(r *Record) *string { return &r.Computer }},
+	jProviderName:      {field: func(r *Record) *string { return &r.Provider }},
+	jProviderGUID:      {field: func(r *Record) *string { return &r.ProviderGUID }},
+	jEventSource:       {field: func(r *Record) *string { return &r.EventSource }},
+	jTask:              {field: func(r *Record) *string { return &r.Task }},
+	jOpcode:            {field: func(r *Record) *string { return &r.Opcode }},
+	jActivityID:        {field: func(r *Record) *string { return &r.ActivityID }},
+	jRelatedActivityID: {field: func(r *Record) *string { return &r.RelatedActivityID }},
+	jUserIdentifier:    {field: func(r *Record) *string { return &r.User.Identifier }},
+	jUserName:          {field: func(r *Record) *string { return &r.User.Name }},
+	jUserDomain:        {field: func(r *Record) *string { return &r.User.Domain }},
+	jUserType:          {field: func(r *Record) *string { return &r.User.Type }},
+}
+
+// assign stores the scalar s of the field id in the record.
 func (d *jdecoder) assign(id int, s string) {
 	r := d.rec
+	if f := textFields[id]; f.field != nil {
+		if p := f.field(r); !f.fallback || *p == "" {
+			*p = s
+		}
+		return
+	}
+	v, num := parseUint(s)
 	switch id {
-	case jTimestamp:
-		r.Timestamp = s
-	case jMessage:
-		r.Message = s
-	case jHostName:
-		r.HostName = s
-	case jEventCode:
-		if !r.HasEventID {
-			if v, ok := parseUint(s); ok && v <= 0xffffffff {
-				r.EventID, r.HasEventID = uint32(v), true
-			}
-		}
-	case jEventProvider:
-		if r.Provider == "" {
-			r.Provider = s
-		}
-	case jEventOutcome, jOutcome:
-		if r.Outcome == "" {
-			r.Outcome = s
-		}
-	case jEventAction:
-		r.Action = s
-	case jLogLevel, jLevel:
-		if r.Level == "" {
-			r.Level = s
-		}
-	case jChannel:
-		r.Channel = s
-	case jEventID:
-		if v, ok := parseUint(s); ok && v <= 0xffffffff {
+	case jEventCode, jEventID:
+		// winlog.event_id wins over event.code.
+		if num && v <= 0xffffffff && (id == jEventID || !r.HasEventID) {
 			r.EventID, r.HasEventID = uint32(v), true
 		}
-	case jComputer:
-		r.Computer = s
-	case jProviderName:
-		r.Provider = s
-	case jProviderGUID:
-		r.ProviderGUID = s
-	case jEventSource:
-		r.EventSource = s
 	case jRecordID:
-		if v, ok := parseUint(s); ok {
+		if num {
 			r.RecordID, r.HasRecordID = v, true
 		}
-	case jTask:
-		r.Task = s
-	case jOpcode:
-		r.Opcode = s
 	case jVersion:
-		if v, ok := parseUint(s); ok && v < 256 {
+		if num && v < 256 {
 			r.Version = int(v)
 		}
 	case jKeywords:
 		r.Keywords = append(r.Keywords, s)
-	case jPID:
-		if v, ok := parseUint(s); ok && v <= 0xffffffff {
-			r.ProcessID, r.HasProcess = uint32(v), true
+	case jPID, jTID:
+		if num && v <= 0xffffffff {
+			if id == jPID {
+				r.ProcessID = uint32(v)
+			} else {
+				r.ThreadID = uint32(v)
+			}
+			r.HasProcess = true
 		}
-	case jTID:
-		if v, ok := parseUint(s); ok && v <= 0xffffffff {
-			r.ThreadID, r.HasProcess = uint32(v), true
-		}
-	case jActivityID:
-		r.ActivityID = s
-	case jRelatedActivityID:
-		r.RelatedActivityID = s
-	case jUserIdentifier:
-		r.User.Identifier = s
-	case jUserName:
-		r.User.Name = s
-	case jUserDomain:
-		r.User.Domain = s
-	case jUserType:
-		r.User.Type = s
 	case jTimeCreated:
 		if ns, ok := parseTime(s); ok {
 			r.TimeCreated, r.HasTimeCreated = ns, true
@@ -429,11 +308,11 @@ func parseUint(s string) (uint64, bool) {
 // params collects the members of an event_data or user_data object. A
 // nested object's members are kept with dotted names.
 func (d *jdecoder) params(dst *[]Param, prefix string, depth int) error {
-	return d.members(depth, func(k string) error {
+	return d.Object(depth, func(k string) error {
 		if prefix != "" {
 			k = d.concat(prefix, k)
 		}
-		switch d.data[d.pos] {
+		switch d.Data[d.Pos] {
 		case '{':
 			return d.params(dst, k, depth+1)
 		case '[':
@@ -462,233 +341,42 @@ func (d *jdecoder) paramArray(dst *[]Param, k string, depth int) error {
 }
 
 // stringArray appends the strings, numbers and booleans of the array at
-// d.pos to dst, as their text. Nulls are left out and nested objects and
+// d.Pos to dst, as their text. Nulls are left out and nested objects and
 // arrays skipped.
 func (d *jdecoder) stringArray(dst []string, depth int) ([]string, error) {
-	if depth > maxDepth {
-		return dst, d.fail("nesting too deep")
-	}
-	d.pos++
-	d.ws()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		return dst, nil
-	}
-	for {
-		d.ws()
-		if d.pos >= len(d.data) {
-			return dst, d.fail("unterminated array")
+	err := d.Array(depth, func() error {
+		if c := d.Data[d.Pos]; c == '{' || c == '[' {
+			return d.Skip(depth + 1)
 		}
-		if c := d.data[d.pos]; c == '{' || c == '[' {
-			if err := d.skip(depth + 1); err != nil {
-				return dst, err
-			}
-		} else {
-			s, null, err := d.scalar()
-			if err != nil {
-				return dst, err
-			}
-			if !null {
-				dst = append(dst, s)
-			}
+		s, null, err := d.scalar()
+		if err == nil && !null {
+			dst = append(dst, s)
 		}
-		end, err := d.next(']')
-		if err != nil || end {
-			return dst, err
-		}
+		return err
+	})
+	return dst, err
+}
+
+// scalar decodes a string, number, true, false or null at d.Pos; numbers
+// and booleans are returned as their text.
+func (d *jdecoder) scalar() (s string, null bool, err error) {
+	k, text, err := d.Scalar()
+	switch k {
+	case jsonscan.True:
+		return "true", false, nil
+	case jsonscan.False:
+		return "false", false, nil
+	case jsonscan.Null:
+		return "", true, nil
 	}
+	return text, false, err
 }
 
 // concat joins prefix and k with a dot in the record's buffer.
 func (d *jdecoder) concat(prefix, k string) string {
-	b := d.alloc(len(prefix) + 1 + len(k))
+	b := d.Alloc(len(prefix) + 1 + len(k))
 	n := copy(b, prefix)
 	b[n] = '.'
 	copy(b[n+1:], k)
 	return unsafe.String(&b[0], len(b))
-}
-
-// alloc returns n bytes of the record's buffer, never moving bytes already
-// handed out.
-func (d *jdecoder) alloc(n int) []byte {
-	buf := d.rec.buf
-	if cap(buf)-len(buf) < n {
-		buf = make([]byte, 0, max(2*cap(buf), n+256))
-	}
-	off := len(buf)
-	buf = buf[:off+n]
-	d.rec.buf = buf
-	return buf[off : off+n : off+n]
-}
-
-// scalar decodes a string, number, true, false or null at d.pos; numbers
-// and booleans are returned as their text.
-func (d *jdecoder) scalar() (string, bool, error) {
-	c := d.data[d.pos]
-	switch {
-	case c == '"':
-		s, err := d.str()
-		return s, false, err
-	case c == 't':
-		if bytes.HasPrefix(d.data[d.pos:], []byte("true")) {
-			d.pos += 4
-			return "true", false, nil
-		}
-	case c == 'f':
-		if bytes.HasPrefix(d.data[d.pos:], []byte("false")) {
-			d.pos += 5
-			return "false", false, nil
-		}
-	case c == 'n':
-		if bytes.HasPrefix(d.data[d.pos:], []byte("null")) {
-			d.pos += 4
-			return "", true, nil
-		}
-	case c == '-' || c >= '0' && c <= '9':
-		start := d.pos
-		i := d.pos
-		if d.data[i] == '-' {
-			i++
-		}
-		digits := 0
-		for i < len(d.data) {
-			b := d.data[i]
-			if b >= '0' && b <= '9' {
-				digits++
-			} else if b != '.' && b != 'e' && b != 'E' && b != '+' && b != '-' {
-				break
-			}
-			i++
-		}
-		if digits == 0 {
-			return "", false, d.fail("invalid number")
-		}
-		d.pos = i
-		return unsafe.String(&d.data[start], i-start), false, nil
-	}
-	return "", false, d.fail("unexpected character " + strconv.QuoteRune(rune(c)))
-}
-
-// str decodes a string at d.pos.
-func (d *jdecoder) str() (string, error) {
-	start := d.pos + 1
-	j := bytes.IndexByte(d.data[start:], '"')
-	if j < 0 {
-		d.pos = len(d.data)
-		return "", d.fail("unterminated string")
-	}
-	if bytes.IndexByte(d.data[start:start+j], '\\') < 0 {
-		d.pos = start + j + 1
-		if j == 0 {
-			return "", nil
-		}
-		return unsafe.String(&d.data[start], j), nil
-	}
-	return d.unescape(start, start+j)
-}
-
-// unescape decodes a string with escapes, whose first byte is at start and
-// whose first quote is at quote.
-func (d *jdecoder) unescape(start, quote int) (string, error) {
-	end := jsonstring.End(d.data, start, quote)
-	if end < 0 {
-		d.pos = len(d.data)
-		return "", d.fail("unterminated string")
-	}
-	// Escapes only shrink: the output fits in end-start bytes.
-	out := d.alloc(end - start)[:0]
-	i := start
-	for i < end {
-		if i+8 <= end {
-			// Eight bytes at a time up to the next backslash: the word is
-			// written whole (out has room: it never gets ahead of i) and
-			// cut after the bytes before the backslash.
-			w := binary.LittleEndian.Uint64(d.data[i:])
-			x := w ^ ('\\' * 0x0101010101010101)
-			m := (x - 0x0101010101010101) &^ x & 0x8080808080808080
-			n := len(out)
-			out = binary.LittleEndian.AppendUint64(out, w)
-			if m == 0 {
-				i += 8
-				continue
-			}
-			k := bits.TrailingZeros64(m) / 8 // the first backslash
-			out = out[:n+k]
-			i += k
-		} else {
-			for i < end && d.data[i] != '\\' {
-				out = append(out, d.data[i])
-				i++
-			}
-			if i == end {
-				break
-			}
-		}
-		e := d.data[i+1]
-		i += 2
-		if c, ok := jsonstring.Escape(e); ok {
-			out = append(out, c)
-			continue
-		}
-		if e != 'u' {
-			d.pos = i - 2
-			return "", d.fail("invalid escape '\\" + string(rune(e)) + "'")
-		}
-		r, next, ok := jsonstring.Unicode(d.data[:end], i)
-		if !ok {
-			d.pos = i - 2
-			return "", d.fail("invalid \\u escape")
-		}
-		i = next
-		// A \uXXXX escape is 6 bytes and encodes to at most 4 (a
-		// surrogate pair is 12 bytes for 4), so out never outgrows its
-		// capacity.
-		out = utf8.AppendRune(out, r)
-	}
-	d.pos = end + 1
-	if len(out) == 0 {
-		return "", nil
-	}
-	return unsafe.String(&out[0], len(out)), nil
-}
-
-// skip passes over one JSON value, checking its syntax.
-func (d *jdecoder) skip(depth int) error {
-	if depth > maxDepth {
-		return d.fail("nesting too deep")
-	}
-	if d.pos >= len(d.data) {
-		return d.fail("unexpected end of input")
-	}
-	switch d.data[d.pos] {
-	case '{':
-		return d.members(depth, func(string) error { return d.skip(depth + 1) })
-	case '[':
-		d.pos++
-		d.ws()
-		if d.pos < len(d.data) && d.data[d.pos] == ']' {
-			d.pos++
-			return nil
-		}
-		for {
-			d.ws()
-			if err := d.skip(depth + 1); err != nil {
-				return err
-			}
-			end, err := d.next(']')
-			if err != nil || end {
-				return err
-			}
-		}
-	case '"':
-		end := jsonstring.End(d.data, d.pos+1, d.pos+1)
-		if end < 0 {
-			d.pos = len(d.data)
-			return d.fail("unterminated string")
-		}
-		d.pos = end + 1
-		return nil
-	}
-	_, _, err := d.scalar()
-	return err
 }

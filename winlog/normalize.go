@@ -423,7 +423,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 	if a := r.Action; a != "" {
 		d.Set("event.action", event.Str(a))
-	} else if t := r.Task; t != "" && !isDigits(t) {
+	} else if t := r.Task; t != "" && !isNumber(t) {
 		d.Set("event.action", event.Str(t))
 	}
 	outcome := r.Outcome
@@ -546,7 +546,7 @@ func (n *Normalizer) keepEventData() {
 		if p.Null || p.Name == "" {
 			continue
 		}
-		if len(p.Name) > 5 && p.Name[:5] == "param" && isDigits(p.Name[5:]) {
+		if len(p.Name) > 5 && p.Name[:5] == "param" && isNumber(p.Name[5:]) {
 			if len(p.Values) > 0 {
 				unnamed = append(unnamed, p.Values...)
 			} else {
@@ -601,16 +601,10 @@ func (n *Normalizer) key(prefix, name string) string {
 	return k
 }
 
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+// isNumber reports whether s is a decimal number, as a task's code is.
+func isNumber(s string) bool {
+	_, ok := parseUint(s)
+	return ok
 }
 
 // parseLong parses a decimal integer as Elasticsearch's convert processor

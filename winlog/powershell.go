@@ -11,24 +11,11 @@ import (
 func (n *Normalizer) powershellOperational() {
 	d := n.d
 	if n.code == 4103 {
-		if v, ok := n.get(eContextInfo); ok {
-			for line := range strings.SplitSeq(v, "\n") {
-				n.kvItem(line, " \n\t")
-			}
-		}
+		n.kvLines(eContextInfo, "\n", " \n\t")
 	}
 	n.removeKeySpaces()
 	n.powershellCommon()
-	if n.code == 4105 {
-		d.Set("event.type", n.strArray("start"))
-	} else if n.code == 4106 {
-		d.Set("event.type", n.strArray("end"))
-	} else {
-		d.Set("event.type", n.strArray("info"))
-	}
-	n.rename(eHostID, "process.entity_id")
-	n.rename(eHostApplication, "process.command_line")
-	n.rename(eHostName, "process.title")
+	n.powershellHost(4105, 4106, eHostID)
 	if id := n.r.User.Identifier; id != "" {
 		d.Set("user.id", event.Str(id))
 	}
@@ -89,31 +76,43 @@ func (n *Normalizer) powershellOperational() {
 	n.dropEmpty()
 }
 
+// powershellHost sets event.type (start and end for the codes of a
+// session's start and end, else info) and the process fields of the host
+// application; the host's id is in event data field hostID.
+func (n *Normalizer) powershellHost(start, end uint32, hostID int) {
+	typ := "info"
+	switch n.code {
+	case start:
+		typ = "start"
+	case end:
+		typ = "end"
+	}
+	n.d.Set("event.type", n.strArray(typ))
+	n.rename(hostID, "process.entity_id")
+	n.rename(eHostApplication, "process.command_line")
+	n.rename(eHostName, "process.title")
+}
+
+// kvLines reads "key = value" items from event data field e, one per
+// piece split at sep, trimmed of the characters of trim.
+func (n *Normalizer) kvLines(e int, sep, trim string) {
+	if v, ok := n.get(e); ok {
+		for line := range strings.SplitSeq(v, sep) {
+			n.kvItem(line, trim)
+		}
+	}
+}
+
 // powershellClassic maps "Windows PowerShell" records as Elastic's
 // windows.powershell pipeline does.
 func (n *Normalizer) powershellClassic() {
-	d := n.d
 	if n.code == 800 {
-		if v, ok := n.get(eParam2); ok {
-			for line := range strings.SplitSeq(v, "\n\t") {
-				n.kvItem(line, "\n\t")
-			}
-		}
+		n.kvLines(eParam2, "\n\t", "\n\t")
 	} else if v, ok := n.get(eParam3); ok {
 		n.tabKeyValues(v)
 	}
 	n.powershellCommon()
-	switch n.code {
-	case 400:
-		d.Set("event.type", n.strArray("start"))
-	case 403:
-		d.Set("event.type", n.strArray("end"))
-	default:
-		d.Set("event.type", n.strArray("info"))
-	}
-	n.rename(eHostId, "process.entity_id")
-	n.rename(eHostApplication, "process.command_line")
-	n.rename(eHostName, "process.title")
+	n.powershellHost(400, 403, eHostId)
 	if u, ok := n.get(eUserId); ok {
 		n.splitUser(u, "user.domain", "user.name")
 	}

@@ -279,29 +279,8 @@ func (n *Normalizer) securityMessages() {
 			n.d.Set("winlog.logon.failure.reason", event.Str(s))
 		}
 	}
-	if v, ok := n.get(eAuditPolicyChanges); ok {
-		var out []string
-		for p := range strings.SplitSeq(v, ",") {
-			if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
-				out = append(out, s)
-			}
-		}
-		if len(out) > 0 {
-			n.setItemValue("AuditPolicyChangesDescription", n.a.strArray(out))
-		}
-	}
-	if v, ok := n.get(eAccessList); ok {
-		var buf [16]string
-		out := buf[:0]
-		for p := range strings.SplitSeq(v, " ") {
-			if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
-				out = append(out, s)
-			}
-		}
-		if len(out) > 0 {
-			n.setItemValue("AccessListDescription", n.a.strArray(out))
-		}
-	}
+	n.describeCodes(eAuditPolicyChanges, ",", "AuditPolicyChangesDescription")
+	n.describeCodes(eAccessList, " ", "AccessListDescription")
 	if v, ok := n.get(eAccessMask); ok {
 		var buf [32]string
 		out := buf[:0]
@@ -452,63 +431,54 @@ func (n *Normalizer) userDataSubject() {
 
 // commonAuth is the pipeline's "Rename Common Auth Fields" step.
 func (n *Normalizer) commonAuth() {
-	d := n.d
-	if it := n.item(eProcessId); it != nil {
-		if pid, ok := decodeLong(it.value); ok {
-			d.Set("process.pid", event.Int(pid))
-		}
-		it.gone = true
-	}
-	if it := n.item(eProcessName); it != nil {
-		d.Set("process.executable", event.Str(it.value))
-		it.gone = true
-	}
-	if it := n.item(eIpAddress); it != nil && it.value != "-" {
-		d.Set("source.ip", event.Str(it.value))
-		it.gone = true
-	}
-	if it := n.item(eIpPort); it != nil && it.value != "-" {
-		if port, ok := decodeLong(it.value); ok {
-			d.Set("source.port", event.Int(port))
-		}
-		it.gone = true
-	}
-	if it := n.item(eWorkstationName); it != nil {
-		d.Set("source.domain", event.Str(it.value))
-		it.gone = true
-	}
+	n.moveLong(eProcessId, "process.pid", "")
+	n.move(eProcessName, "process.executable", "")
+	n.move(eIpAddress, "source.ip", "-")
+	n.moveLong(eIpPort, "source.port", "-")
+	n.move(eWorkstationName, "source.domain", "")
 	if it := n.item(eClientAddress); it != nil && it.value != "-" {
 		n.rel(relIP, it.value)
 		it.gone = true
 	}
-	if exe := n.str("process.executable"); exe != "" && !n.has("process.name") {
-		d.Set("process.name", event.Str(exe[strings.LastIndexByte(exe, '\\')+1:]))
+	n.baseName("process.executable", "process.name")
+}
+
+// move sets key to event data item e and removes the item, unless its
+// value is skip ("-" for "no value" where the pipeline ignores it).
+func (n *Normalizer) move(e int, key, skip string) {
+	if it := n.item(e); it != nil && (skip == "" || it.value != skip) {
+		n.d.Set(key, event.Str(it.value))
+		it.gone = true
+	}
+}
+
+// moveLong is move for a long in Java's notation (decodeLong); a value
+// that is not one is removed all the same.
+func (n *Normalizer) moveLong(e int, key, skip string) {
+	if it := n.item(e); it != nil && (skip == "" || it.value != skip) {
+		if v, ok := decodeLong(it.value); ok {
+			n.d.Set(key, event.Int(v))
+		}
+		it.gone = true
+	}
+}
+
+// baseName sets key to the file name of the executable path at exeKey,
+// unless key is set.
+func (n *Normalizer) baseName(exeKey, key string) {
+	if exe := n.str(exeKey); exe != "" && !n.has(key) {
+		n.d.Set(key, event.Str(exe[strings.LastIndexByte(exe, '\\')+1:]))
 	}
 }
 
 // process4688 is the pipeline's "Process Event 4688" step.
 func (n *Normalizer) process4688() {
 	d := n.d
-	if it := n.item(eNewProcessId); it != nil {
-		if pid, ok := decodeLong(it.value); ok {
-			d.Set("process.pid", event.Int(pid))
-		}
-		it.gone = true
-	}
-	if it := n.item(eNewProcessName); it != nil {
-		d.Set("process.executable", event.Str(it.value))
-		it.gone = true
-	}
-	if it := n.item(eParentProcessName); it != nil {
-		d.Set("process.parent.executable", event.Str(it.value))
-		it.gone = true
-	}
-	if exe := n.str("process.executable"); exe != "" && !n.has("process.name") {
-		d.Set("process.name", event.Str(exe[strings.LastIndexByte(exe, '\\')+1:]))
-	}
-	if exe := n.str("process.parent.executable"); exe != "" && !n.has("process.parent.name") {
-		d.Set("process.parent.name", event.Str(exe[strings.LastIndexByte(exe, '\\')+1:]))
-	}
+	n.moveLong(eNewProcessId, "process.pid", "")
+	n.move(eNewProcessName, "process.executable", "")
+	n.move(eParentProcessName, "process.parent.executable", "")
+	n.baseName("process.executable", "process.name")
+	n.baseName("process.parent.executable", "process.parent.name")
 	if v, ok := n.get(eProcessId); ok {
 		if pid, ok := decodeLong(v); ok {
 			d.Set("process.parent.pid", event.Int(pid))
@@ -546,5 +516,24 @@ func (n *Normalizer) shareFile() {
 		if i := strings.LastIndexByte(name, '.'); i >= 0 {
 			d.Set("file.extension", event.Str(name[i+1:]))
 		}
+	}
+}
+
+// describeCodes sets event data item name to the descriptions, from the
+// message table, of the %%codes listed in field e (separated by sep).
+func (n *Normalizer) describeCodes(e int, sep, name string) {
+	v, ok := n.get(e)
+	if !ok {
+		return
+	}
+	var buf [16]string
+	out := buf[:0]
+	for p := range strings.SplitSeq(v, sep) {
+		if s, ok := messageTable[strings.TrimSpace(n.a.dropPercents(p))]; ok {
+			out = append(out, s)
+		}
+	}
+	if len(out) > 0 {
+		n.setItemValue(name, n.a.strArray(out))
 	}
 }

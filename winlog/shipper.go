@@ -1,10 +1,12 @@
 package winlog
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/jsonscan"
 )
 
 // isWinlogKey reports whether a top-level key names winlog or a field
@@ -22,18 +24,15 @@ func (d *jdecoder) path(n *jnode, k string) string {
 	return d.concat(n.path, k)
 }
 
-// shipper keeps the value at d.pos, a member the shipper wrote outside
+// shipper keeps the value at d.Pos, a member the shipper wrote outside
 // winlog.* (host.id, agent.*, tags, ...), under key in rec.Shipper:
 // objects as their dotted leaves, arrays of scalars as arrays. Nulls and
 // arrays holding objects are dropped: a Doc has no arrays of objects, and
 // no Windows rule reads one from the shipper.
 func (d *jdecoder) shipper(key string, depth int) error {
-	if depth > maxDepth {
-		return d.fail("nesting too deep")
-	}
-	switch d.data[d.pos] {
+	switch d.Data[d.Pos] {
 	case '{':
-		return d.members(depth, func(k string) error { return d.shipper(d.concat(key, k), depth+1) })
+		return d.Object(depth, func(k string) error { return d.shipper(d.concat(key, k), depth+1) })
 	case '[':
 		return d.shipperArray(key, depth)
 	}
@@ -45,43 +44,34 @@ func (d *jdecoder) shipper(key string, depth int) error {
 	return nil
 }
 
+// errNotScalars stops shipperArray at an element that is an object or an
+// array.
+var errNotScalars = errors.New("not an array of scalars")
+
 // shipperArray keeps an array of scalars; see shipper.
 func (d *jdecoder) shipperArray(key string, depth int) error {
-	start := d.pos
-	d.pos++
-	d.ws()
+	start := d.Pos
 	var vals []event.Value
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
-		d.pos++
-		return nil
-	}
-	for {
-		d.ws()
-		if d.pos >= len(d.data) {
-			return d.fail("unterminated array")
-		}
-		if c := d.data[d.pos]; c == '{' || c == '[' {
-			// Not an array of scalars: drop the whole value.
-			d.pos = start
-			return d.skip(depth)
+	err := d.Array(depth, func() error {
+		if c := d.Data[d.Pos]; c == '{' || c == '[' {
+			return errNotScalars
 		}
 		v, err := d.shipperScalar()
-		if err != nil {
-			return err
-		}
-		if v.Kind() != event.KindMissing {
+		if err == nil && v.Kind() != event.KindMissing {
 			if vals == nil {
 				vals = d.values()
 			}
 			vals = append(vals, v)
 		}
-		end, err := d.next(']')
-		if err != nil {
-			return err
-		}
-		if end {
-			break
-		}
+		return err
+	})
+	if err == errNotScalars {
+		// Drop the whole value.
+		d.Pos = start
+		return d.Skip(depth)
+	}
+	if err != nil {
+		return err
 	}
 	if len(vals) > 0 {
 		if free := d.rec.vals[len(d.rec.vals):]; cap(vals) == cap(free) {
@@ -105,22 +95,21 @@ func (d *jdecoder) values() []event.Value {
 // shipperScalar decodes a scalar with its JSON type: a string, a long or a
 // double, a boolean; null is the missing value.
 func (d *jdecoder) shipperScalar() (event.Value, error) {
-	c := d.data[d.pos]
-	s, null, err := d.scalar()
+	k, s, err := d.Scalar()
 	switch {
-	case err != nil || null:
+	case err != nil || k == jsonscan.Null:
 		return event.Value{}, err
-	case c == '"':
+	case k == jsonscan.String:
 		return event.Str(s), nil
-	case c == 't' || c == 'f':
-		return event.Bool(c == 't'), nil
+	case k == jsonscan.True || k == jsonscan.False:
+		return event.Bool(k == jsonscan.True), nil
 	}
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+	if i, ok := jsonscan.Int(s); ok {
 		return event.Int(i), nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return event.Value{}, d.fail("invalid number")
+		return event.Value{}, d.Fail("invalid number")
 	}
 	return event.Float(f), nil
 }

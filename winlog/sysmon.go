@@ -1,6 +1,7 @@
 package winlog
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/vigilsec/vigil/event"
@@ -728,20 +729,8 @@ func matchQword(s string) (int64, int64, bool) {
 	return hi, lo, ok1 && ok2
 }
 
+// hex8 parses the eight hex digits of a DWORD.
 func hex8(s string) (int64, bool) {
-	var v int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			v = v<<4 | int64(c-'0')
-		case c >= 'a' && c <= 'f':
-			v = v<<4 | int64(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			v = v<<4 | int64(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return v, true
+	v, err := strconv.ParseUint(s, 16, 32)
+	return int64(v), err == nil
 }

@@ -4,9 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/vigilsec/vigil/engine"
@@ -51,11 +48,11 @@ func (f *fidelityFlags) selectEnabled(rules []*rule.Rule) []*rule.Rule {
 // and the exceptions TOML files among the rule folders, for
 // engine.Options.Exceptions. It returns nil when there are none.
 func (f *fidelityFlags) loadExceptions(rulePaths []string) (*exception.Store, error) {
-	files, err := exceptionFiles(f.exceptions, true)
+	files, err := exception.Files(f.exceptions)
 	if err != nil {
 		return nil, err
 	}
-	beside, err := exceptionFiles(rulePaths, false)
+	beside, err := exception.FilesAmongRules(rulePaths)
 	if err != nil {
 		return nil, err
 	}
@@ -80,50 +77,6 @@ func (f *fidelityFlags) loadExceptions(rulePaths []string) (*exception.Store, er
 	}
 	f.store = store
 	return store, nil
-}
-
-// exceptionFiles lists exception list files under paths. Named files are
-// taken as they are; folders are walked for *.ndjson, *.json and
-// exceptions TOML (with all, every such file; without, only TOML files
-// that are detection-rules exceptions files, as found among rules).
-func exceptionFiles(paths []string, all bool) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !fi.IsDir() {
-			if all {
-				out = append(out, p)
-			}
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			switch strings.ToLower(filepath.Ext(path)) {
-			case ".ndjson", ".json":
-				if all {
-					out = append(out, path)
-				}
-			case ".toml":
-				data, err := os.ReadFile(path)
-				if err != nil {
-					return err
-				}
-				if rule.IsExceptionsFile(data) {
-					out = append(out, path)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // checkHostID notes the rules that would see EVTX records (their index

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,7 +75,7 @@ type huntFlags struct {
 	from, to, minSeverity         string
 	index, timeField, input       string
 	lateness                      time.Duration
-	workers, maxPending           int
+	workers, maxPending, engines  int
 	strict, buildingBlocks, quiet bool
 	newTermsBaseline              bool
 	progress                      string
@@ -102,6 +104,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.DurationVar(&f.lateness, "lateness", 5*time.Second, "reorder window per input for events slightly out of time order")
 	fs.DurationVar(&f.sysmonDelay, "sysmon-network-delay", 0, "let rules see Sysmon network events (event 3) this much later than their timestamp (e.g. 2s), because Sysmon stamps some connections before the start of the process that made them; 0 keeps Elasticsearch's strict time order")
 	fs.IntVar(&f.workers, "workers", 2, "inputs decoded in parallel")
+	fs.IntVar(&f.engines, "engines", runtime.GOMAXPROCS(0), "engines evaluating rules in parallel, events partitioned by host (1: one engine); the alerts are the same")
 	fs.IntVar(&f.maxPending, "max-pending", 0, "cap on pending state per sequence rule (0: default 100000)")
 	fs.Var(&f.indicators, "indicators", "threat intelligence indicator `path` (NDJSON/EVTX file or folder; repeatable) for indicator match rules, read before the hunt; documents without an index belong to "+indicatorIndex)
 	fs.BoolVar(&f.newTermsBaseline, "new-terms-baseline", false, "new_terms rules learn the terms of their first history window (e.g. 7 days) of events without alerting, as on a cluster that already holds that history; by default every first sighting is new, as on a fresh cluster")
@@ -131,7 +134,8 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 type hunt struct {
 	flags   huntFlags
 	started time.Time
-	eng     *engine.Engine
+	rs      *engine.RuleSet
+	eng     evaluator
 	writer  alert.Writer
 	minSev  int
 	written atomic.Int64
@@ -139,9 +143,40 @@ type hunt struct {
 	byTac   map[string]int
 	byRule  map[string]int
 	hidden  int
+	failMu  sync.Mutex // alerts are written from the engines' goroutine with --engines > 1
 	failed  error
 	prog    order.Progress
 	errs    int
+}
+
+// evaluator is what a hunt runs its events through: one engine, or
+// several in parallel (--engines).
+type evaluator interface {
+	Process(*event.Event)
+	Flush()
+	Close()
+	Stats() []engine.RuleStats
+	AddIndicator(*event.Event) bool
+	IndicatorStats() (kept, overflow int64)
+}
+
+// huntNow stamps alerts; tests fix it to compare runs byte for byte.
+var huntNow = time.Now
+
+// fail records the first error writing alerts.
+func (h *hunt) fail(err error) {
+	h.failMu.Lock()
+	defer h.failMu.Unlock()
+	if h.failed == nil {
+		h.failed = err
+	}
+}
+
+// err returns the first error writing alerts.
+func (h *hunt) err() error {
+	h.failMu.Lock()
+	defer h.failMu.Unlock()
+	return h.failed
 }
 
 func (h *hunt) run(ctx context.Context, paths []string) error {
@@ -189,15 +224,15 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
 	}
-	h.eng, statuses = engine.New(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline, Exceptions: exceptions, SigmaPlaceholders: placeholders}, h.onAlert)
-	h.flags.fidelity.warnMissing(stderr, h.eng.RuleSet())
+	h.rs, statuses = engine.Compile(rules, engine.Options{Aliases: winlog.Aliases, MaxPending: f.maxPending, NewTermsBaseline: f.newTermsBaseline, Exceptions: exceptions, SigmaPlaceholders: placeholders, Now: huntNow})
+	h.flags.fidelity.warnMissing(stderr, h.rs)
 	failedRules := h.reportStatuses(statuses)
-	if h.eng.Rules() == 0 {
+	if h.rs.Len() == 0 {
 		return &exitError{code: 1, err: errors.New("hunt: no rule could be loaded")}
 	}
 	// Formats, columns and time zone are checked before anything is
 	// created.
-	if _, err := f.ux.newWriter(f.format, io.Discard, h.eng.Fields()); err != nil {
+	if _, err := f.ux.newWriter(f.format, io.Discard, h.rs.Fields()); err != nil {
 		return err
 	}
 
@@ -222,18 +257,25 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		defer file.Close()
 		out = file
 	}
-	w, err := f.ux.newWriter(f.format, out, h.eng.Fields())
+	w, err := f.ux.newWriter(f.format, out, h.rs.Fields())
 	if err != nil {
 		return err
 	}
 	h.writer = w
-	f.ux.prepare(h.eng, statuses)
+	f.ux.prepare(h.rs, statuses)
+	oopt := order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers, Report: h.onReadError}
+	if f.engines > 1 {
+		h.eng = h.rs.NewParallel(f.engines, alert.SinkFunc(h.onAlert), order.Recycle)
+		oopt.Owned = true
+	} else {
+		h.eng = h.rs.NewEngine(alert.SinkFunc(h.onAlert))
+	}
+	defer h.eng.Close()
 
 	iopt := input.Options{
-		Schema: h.eng.Schema(), TimeField: f.timeField, Index: f.index, RawWinlog: raw,
-		Stdin: stdin, Warn: h.onReadError, Counters: &h.prog.Counters, KeepEventData: h.eng.RuleSet().HasSigma(),
+		Schema: h.rs.Schema(), TimeField: f.timeField, Index: f.index, RawWinlog: raw,
+		Stdin: stdin, Warn: h.onReadError, Counters: &h.prog.Counters, KeepEventData: h.rs.HasSigma(),
 	}
-	oopt := order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers, Report: h.onReadError}
 	if len(f.indicators) > 0 {
 		if err := h.loadIndicators(ctx, iopt, oopt); err != nil {
 			return err
@@ -245,7 +287,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		total += in.Size
 	}
 	if f.sysmonDelay > 0 {
-		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.eng.Schema(), f.sysmonDelay), f.sysmonDelay
+		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.rs.Schema(), f.sysmonDelay), f.sysmonDelay
 	}
 	err = order.Read(ctx, inputs, input.NewOpener(iopt), oopt, &h.prog, func(ev *event.Event) error {
 		f.ux.observe(ev)
@@ -254,7 +296,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 			h.writeHeapProfile(f.memprofile)
 			f.memprofile = ""
 		}
-		return h.failed
+		return h.err()
 	})
 	interrupted := errors.Is(err, context.Canceled)
 	if err == nil || interrupted {
@@ -262,12 +304,13 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	// The writer first: a table still holding its first rows writes them
 	// through the progress line's guard.
-	if cerr := h.writer.Close(); cerr != nil && h.failed == nil {
-		h.failed = cerr
+	h.eng.Close()
+	if cerr := h.writer.Close(); cerr != nil {
+		h.fail(cerr)
 	}
 	stopProgress()
-	if h.failed != nil {
-		return &exitError{code: 1, err: fmt.Errorf("hunt: writing alerts: %w", h.failed)}
+	if err := h.err(); err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("hunt: writing alerts: %w", err)}
 	}
 	if err != nil && !interrupted {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
@@ -306,6 +349,7 @@ func (h *hunt) loadIndicators(ctx context.Context, iopt input.Options, oopt orde
 	iopt.Index = indicatorIndex
 	iopt.Counters = &prog.Counters
 	oopt.From, oopt.To = 0, 0 // --from/--to select events, not indicators
+	oopt.Owned = false        // AddIndicator keeps what it needs
 	err := order.Read(ctx, inputs, input.NewOpener(iopt), oopt, &prog, func(ev *event.Event) error {
 		h.eng.AddIndicator(ev)
 		return nil
@@ -400,7 +444,7 @@ func (h *hunt) onReadError(err error) {
 }
 
 func (h *hunt) onAlert(a *alert.Alert) {
-	if h.failed != nil {
+	if h.err() != nil {
 		return
 	}
 	if h.minSev > 0 && alert.SeverityRank(a.Severity) < h.minSev {
@@ -418,7 +462,7 @@ func (h *hunt) onAlert(a *alert.Alert) {
 	h.flags.ux.record(a)
 	h.written.Add(1)
 	if err := h.writer.Write(a); err != nil {
-		h.failed = err
+		h.fail(err)
 	}
 }
 
@@ -428,7 +472,7 @@ func (h *hunt) summary(inputs, failedRules int) {
 	events := h.prog.Events.Load()
 	rate := float64(events) / took.Seconds()
 	fmt.Fprintf(w, "\nvigil: %d files, %d events in %s (%.0f events/s), %d rules\n",
-		inputs, events, took.Round(time.Millisecond), rate, h.eng.Rules())
+		inputs, events, took.Round(time.Millisecond), rate, h.rs.Len())
 	if n := h.prog.Failed.Load(); n > 0 {
 		fmt.Fprintf(w, "  files that could not be read: %d\n", n)
 	}

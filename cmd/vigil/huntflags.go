@@ -31,8 +31,7 @@ type huntUX struct {
 	byHost       map[string]int
 	first, last  int64
 	alerts       map[*rule.Rule]int
-	needs        map[*rule.Rule][][]string
-	seen         *fieldsSeen
+	unmatched    *engine.Unmatched
 	missingPaths int
 	muted        int
 }
@@ -114,27 +113,14 @@ func loadLocation(name string) (*time.Location, error) {
 
 // prepare learns which fields each loaded rule needs, to tell after the
 // hunt which rules could not have matched the input.
-func (u *huntUX) prepare(eng *engine.Engine, statuses []engine.Status) {
-	u.html.fields, u.html.statuses = eng.Fields(), statuses
-	u.needs = map[*rule.Rule][][]string{}
-	var fields []string
-	for _, s := range statuses {
-		if s.State == engine.Unsupported || s.State == engine.Failed {
-			continue
-		}
-		if n := fieldNeeds(s.Rule); len(n) > 0 {
-			u.needs[s.Rule] = n
-			for _, set := range n {
-				fields = append(fields, set...)
-			}
-		}
-	}
-	u.seen = newFieldsSeen(eng.Schema(), fields)
+func (u *huntUX) prepare(rs *engine.RuleSet, statuses []engine.Status) {
+	u.html.fields, u.html.statuses = rs.Fields(), statuses
+	u.unmatched = engine.NewUnmatched(rs.Schema(), statuses)
 }
 
 func (u *huntUX) observe(ev *event.Event) {
-	if u.seen != nil {
-		u.seen.observe(ev)
+	if u.unmatched != nil {
+		u.unmatched.Observe(ev)
 	}
 }
 
@@ -172,13 +158,12 @@ func (u *huntUX) summary(w io.Writer) {
 		fmt.Fprintf(w, "  first alert: %s  last alert: %s\n", f(u.first), f(u.last))
 	}
 	printCounts(w, "computers with most alerts", u.byHost, 10)
-	if u.seen == nil {
+	if u.unmatched == nil {
 		return
 	}
-	un := u.seen.unmatchable(u.needs)
-	var silent []unreachable
-	for _, x := range un {
-		if u.alerts[x.rule] == 0 {
+	var silent []engine.Unmatchable
+	for _, x := range u.unmatched.Rules() {
+		if u.alerts[x.Rule] == 0 {
 			silent = append(silent, x)
 		}
 	}
@@ -188,7 +173,7 @@ func (u *huntUX) summary(w io.Writer) {
 	fmt.Fprintf(w, "  rules that could not match the input (they need fields no event had): %d\n", len(silent))
 	if u.warn.verbose {
 		for _, x := range silent {
-			fmt.Fprintf(w, "    %s: needs %s\n", x.rule.Name, strings.Join(x.lacked, " or "))
+			fmt.Fprintf(w, "    %s: needs %s\n", x.Rule.Name, strings.Join(x.Lacked, " or "))
 		}
 	} else {
 		fmt.Fprintf(w, "    fields most missed: %s (-v lists the rules)\n", lackedSummary(silent, 4))
@@ -240,4 +225,17 @@ func keysByCount(m map[string]int) []string {
 		return keys[i] < keys[j]
 	})
 	return keys
+}
+
+// lackedSummary names the fields most often lacked, for one line.
+func lackedSummary(us []engine.Unmatchable, limit int) string {
+	count := map[string]int{}
+	for _, u := range us {
+		count[strings.Join(u.Lacked, " or ")]++
+	}
+	keys := keysByCount(count)
+	if len(keys) > limit {
+		keys = append(keys[:limit], "...")
+	}
+	return strings.Join(keys, "; ")
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -102,6 +103,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.Kafka.AlertsGroup, "kafka-alerts-group", "", "consumer `group` of --kafka-alerts-consume (default: the --kafka-group name + \"-alerts-view\"; one per merged view)")
 	fs.DurationVar(&cfg.Kafka.SessionTimeout, "kafka-session-timeout", 45*time.Second, "how long the group waits for a silent instance before its partitions go to the others")
 	fs.IntVar(&cfg.Kafka.MaxRecordBytes, "kafka-max-record-bytes", 8<<20, "larger Kafka records are skipped and counted")
+	fs.IntVar(&cfg.Engines, "engines", runtime.GOMAXPROCS(0), "engines evaluating rules in parallel, events partitioned by host (1: one engine); the alerts are the same")
 	fs.IntVar(&cfg.RecentEvents, "recent-events", 256, "latest events kept per host for the page's ancestry and timeline (negative: none)")
 	fs.IntVar(&cfg.RecentHosts, "recent-hosts", 512, "hosts whose recent events are kept; beyond it the host seen least recently is dropped")
 	var maxPending int

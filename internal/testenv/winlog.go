@@ -1,4 +1,4 @@
-package winlog
+package testenv
 
 import (
 	"bufio"
@@ -8,14 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/vigilsec/vigil/internal/testenv"
 )
 
-// winlogFiles lists the raw winlog NDJSON files of the shared data.
-func winlogFiles(tb testing.TB) []string {
+// WinlogFiles lists the raw winlog NDJSON files of the shared data
+// (data/winlog), in walk order.
+func WinlogFiles(tb testing.TB) []string {
 	tb.Helper()
-	root := testenv.Path(tb, "data", "winlog")
+	root := Path(tb, "data", "winlog")
 	var files []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -35,8 +34,9 @@ func winlogFiles(tb testing.TB) []string {
 	return files
 }
 
-// eachLine calls fn with every line of a gzip NDJSON file.
-func eachLine(tb testing.TB, path string, fn func(line []byte, n int)) {
+// EachLine calls fn with every line of a gzip NDJSON file and its
+// number; line is valid only during the call.
+func EachLine(tb testing.TB, path string, fn func(line []byte, n int)) {
 	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -77,4 +77,22 @@ func trimNL(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// WinlogSample returns about n lines of the shared winlog corpus, copied:
+// the first n/k lines of each of its k files, so that every dataset (and
+// so every channel mix) is in the sample.
+func WinlogSample(tb testing.TB, n int) [][]byte {
+	tb.Helper()
+	files := WinlogFiles(tb)
+	per := (n + len(files) - 1) / len(files)
+	var lines [][]byte
+	for _, f := range files {
+		EachLine(tb, f, func(line []byte, ln int) {
+			if ln <= per {
+				lines = append(lines, append([]byte(nil), line...))
+			}
+		})
+	}
+	return lines
 }

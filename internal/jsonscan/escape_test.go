@@ -1,4 +1,4 @@
-package jsonstring
+package jsonscan
 
 import (
 	"testing"

@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/vigilsec/vigil/eql"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/kql"
+	"github.com/vigilsec/vigil/match"
+	"github.com/vigilsec/vigil/rule"
+)
+
+// FieldNeeds returns what fields a rule's events must have: for each
+// returned set, some event the rule needs has one of its fields (a
+// sequence needs every stage but its missing-event ones). It is derived
+// from the query's necessary conditions (match.Needs), so a rule one of
+// whose sets no input event ever had cannot have matched. nil: the query
+// is not one vigil can analyse (or needs nothing in particular).
+func FieldNeeds(r *rule.Rule) [][]string {
+	s := event.NewSchema()
+	var preds []match.Pred
+	switch r.Language {
+	case "eql":
+		q, err := eql.Parse(r.Query)
+		if err != nil {
+			return nil
+		}
+		p, err := eql.Compile(q, s, eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride})
+		if err != nil {
+			return nil
+		}
+		if p.Pred != nil {
+			preds = append(preds, p.Pred)
+		}
+		for _, st := range p.Stages {
+			if st != nil && !st.Missing {
+				preds = append(preds, st.Pred)
+			}
+		}
+	case "kuery":
+		p, err := kql.CompileFiltered(r.Query, r.Filters, s, kql.Options{})
+		if err != nil {
+			return nil
+		}
+		preds = append(preds, p)
+	default:
+		return nil
+	}
+	score := func(match.Need) int { return 1 }
+	var out [][]string
+	for _, p := range preds {
+		for _, any := range match.Needs(p, score) {
+			var names []string
+			for _, n := range any {
+				name := s.Name(n.Slot)
+				if name != "" && !slices.Contains(names, name) {
+					names = append(names, name)
+				}
+			}
+			sort.Strings(names)
+			if len(names) > 0 && !slices.ContainsFunc(out, func(o []string) bool { return slices.Equal(o, names) }) {
+				out = append(out, names)
+			}
+		}
+	}
+	return out
+}
+
+// Unmatched tells which rules could not have matched an input: it learns
+// the fields each rule needs (FieldNeeds) and records which of them the
+// input's events had. Each event is checked for the fields not seen yet;
+// past the first 65536 events, one event in 16 is, to keep the cost per
+// event small on large inputs. It is not safe for concurrent use.
+type Unmatched struct {
+	needs  map[*rule.Rule][][]string
+	schema *event.Schema
+	slots  []int // fields not seen yet
+	seen   map[string]bool
+	events int64
+}
+
+// NewUnmatched prepares for the rules of statuses that run, whose events
+// are decoded with schema (the rule set's); the fields they need are
+// registered in it.
+func NewUnmatched(schema *event.Schema, statuses []Status) *Unmatched {
+	u := &Unmatched{needs: map[*rule.Rule][][]string{}, schema: schema, seen: map[string]bool{}}
+	for _, s := range statuses {
+		if s.State == Unsupported || s.State == Failed {
+			continue
+		}
+		n := FieldNeeds(s.Rule)
+		if len(n) == 0 {
+			continue
+		}
+		u.needs[s.Rule] = n
+		for _, set := range n {
+			for _, name := range set {
+				if _, dup := u.seen[name]; !dup {
+					u.seen[name] = false
+					u.slots = append(u.slots, schema.Slot(name))
+				}
+			}
+		}
+	}
+	return u
+}
+
+// Observe records the fields of one input event.
+func (u *Unmatched) Observe(ev *event.Event) {
+	u.events++
+	if len(u.slots) == 0 || u.events > 1<<16 && u.events%16 != 0 {
+		return
+	}
+	for i := 0; i < len(u.slots); {
+		if ev.Get(u.slots[i]).Exists() {
+			u.seen[u.schema.Name(u.slots[i])] = true
+			u.slots[i] = u.slots[len(u.slots)-1]
+			u.slots = u.slots[:len(u.slots)-1]
+			continue
+		}
+		i++
+	}
+}
+
+// Unmatchable is a rule that cannot have matched the input and the fields
+// it lacked: one set of fields of which no event had any.
+type Unmatchable struct {
+	Rule   *rule.Rule
+	Lacked []string
+}
+
+// Rules returns the rules whose needs the input did not meet, by name.
+func (u *Unmatched) Rules() []Unmatchable {
+	var out []Unmatchable
+	for r, sets := range u.needs {
+		for _, set := range sets {
+			if !slices.ContainsFunc(set, func(n string) bool { return u.seen[n] }) {
+				out = append(out, Unmatchable{Rule: r, Lacked: set})
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rule.Name < out[j].Rule.Name })
+	return out
+}
