@@ -1,5 +1,11 @@
 package winlog
 
+import (
+	"strings"
+
+	"github.com/vigilsec/vigil/match"
+)
+
 // Index names the data stream of a channel as Elastic Agent does, with the
 // "default" namespace: see the package documentation.
 func Index(channel string) string {
@@ -30,4 +36,22 @@ func Aliases(index string) []string {
 func Indices() []string {
 	out := append([]string(nil), kindIndex[:]...)
 	return append(out, WinlogbeatIndex)
+}
+
+// Selected reports whether one of a rule's index patterns (exclusions,
+// "-pattern", aside) matches an index normalised Windows records have:
+// whether the rule sees Windows records at all.
+func Selected(patterns []string) bool {
+	for _, p := range patterns {
+		if strings.HasPrefix(p, "-") {
+			continue
+		}
+		g := match.CompileGlob(p, match.GlobStar, false)
+		for _, idx := range Indices() {
+			if g.Match(idx) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/input"
-	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/winlog"
 )
@@ -92,27 +91,10 @@ func (f *fidelityFlags) checkHostID(rules []*rule.Rule, inputs []input.File) {
 		return
 	}
 	for _, r := range rules {
-		if seesWindowsRecords(r) && engine.JoinsBy(r, "host.id") {
+		if winlog.Selected(r.Indices()) && engine.JoinsBy(r, "host.id") {
 			f.noHostID = append(f.noHostID, r.Name)
 		}
 	}
-}
-
-// seesWindowsRecords reports whether one of a rule's index patterns
-// matches an index normalised Windows records have.
-func seesWindowsRecords(r *rule.Rule) bool {
-	for _, p := range r.Indices() {
-		if strings.HasPrefix(p, "-") {
-			continue
-		}
-		g := match.CompileGlob(p, match.GlobStar, false)
-		for _, idx := range winlog.Indices() {
-			if g.Match(idx) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // warnMissing tells, once per list, of exception lists rules refer to
