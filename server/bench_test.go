@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -23,17 +20,11 @@ func BenchmarkPipeline(b *testing.B) {
 	files, _ := filepath.Glob(filepath.Join(shared, "data", "winlog", "security-datasets", "lateral_movement", "*.ndjson.gz"))
 	var lines [][]byte
 	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		zr, _ := gzip.NewReader(fh)
-		sc := bufio.NewScanner(zr)
-		sc.Buffer(nil, 64<<20)
-		for sc.Scan() && len(lines) < 50_000 {
-			lines = append(lines, bytes.Clone(sc.Bytes()))
-		}
-		fh.Close()
+		testenv.EachLine(b, f, func(line []byte, _ int) {
+			if len(lines) < 50_000 {
+				lines = append(lines, bytes.Clone(line))
+			}
+		})
 	}
 	dir := testenv.Path(b, "corpus", "detection-rules")
 	rules, _, _ := rule.LoadPaths(dir+"/rules", dir+"/rules_building_block")

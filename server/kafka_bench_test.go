@@ -1,15 +1,12 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -38,23 +35,15 @@ func BenchmarkKafka(b *testing.B) {
 	var hosts []string
 	bytesIn := int64(0)
 	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		zr, _ := gzip.NewReader(fh)
-		sc := bufio.NewScanner(zr)
-		sc.Buffer(nil, 64<<20)
-		for sc.Scan() {
-			l := bytes.Clone(sc.Bytes())
+		testenv.EachLine(b, f, func(line []byte, _ int) {
+			l := bytes.Clone(line)
 			var m struct {
 				Host struct{ Name string } `json:"host"`
 			}
 			json.Unmarshal(l, &m)
 			lines, hosts = append(lines, l), append(hosts, m.Host.Name)
 			bytesIn += int64(len(l))
-		}
-		fh.Close()
+		})
 	}
 	dir := testenv.Path(b, "corpus", "detection-rules")
 	all, _, _ := rule.LoadPaths(dir+"/rules", dir+"/rules_building_block")

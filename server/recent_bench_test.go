@@ -1,10 +1,7 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -24,23 +21,18 @@ func BenchmarkRecentEvents(b *testing.B) {
 	var srcs [][]byte
 	var size int64
 	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			b.Fatal(err)
-		}
-		zr, _ := gzip.NewReader(fh)
-		sc := bufio.NewScanner(zr)
-		sc.Buffer(nil, 64<<20)
-		for sc.Scan() && len(evs) < 20_000 {
+		testenv.EachLine(b, f, func(line []byte, _ int) {
+			if len(evs) >= 20_000 {
+				return
+			}
 			ev := new(event.Event)
-			src := bytes.Clone(sc.Bytes())
+			src := bytes.Clone(line)
 			if d.decode(0, src, "winlogbeat-8.17.0", "", ev) == nil {
 				evs = append(evs, ev)
 				srcs = append(srcs, src)
-				size += int64(len(sc.Bytes()))
+				size += int64(len(line))
 			}
-		}
-		fh.Close()
+		})
 	}
 	b.SetBytes(size / int64(len(evs)))
 	b.ReportAllocs()
