@@ -589,33 +589,12 @@ func produceSentinels(t *testing.T, brokers []string, docs []corpusDoc, counts m
 
 func head(ids []string) []string { return ids[:min(len(ids), 10)] }
 
-// apiAlertIDs pages through a server's GET /api/alerts.
+// apiAlertIDs returns the ids of every alert a server stores, sorted.
 func apiAlertIDs(t *testing.T, url string) []string {
 	t.Helper()
 	var ids []string
-	after := ""
-	for {
-		var page struct {
-			Alerts []map[string]any
-			Next   string
-		}
-		u := url + "/api/alerts?size=1000"
-		if after != "" {
-			u += "&after=" + after
-		}
-		resp, err := http.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		for _, a := range page.Alerts {
-			ids = append(ids, a["kibana.alert.uuid"].(string))
-		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
+	for _, a := range storedAlerts(t, url) {
+		ids = append(ids, a["kibana.alert.uuid"].(string))
 	}
 	slices.Sort(ids)
 	return ids

@@ -151,30 +151,10 @@ func TestServeMatchesHunt(t *testing.T) {
 	serveTook := time.Since(start)
 	var got []string
 	serveDocs := map[string]map[string]any{}
-	after := ""
-	for {
-		var page struct {
-			Alerts []map[string]any
-			Next   string
-		}
-		u := hs.URL + "/api/alerts?size=1000"
-		if after != "" {
-			u += "&after=" + after
-		}
-		resp, err := http.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		json.NewDecoder(resp.Body).Decode(&page)
-		resp.Body.Close()
-		for _, a := range page.Alerts {
-			got = append(got, a["kibana.alert.uuid"].(string))
-			serveDocs[a["kibana.alert.uuid"].(string)] = a
-		}
-		if page.Next == "" {
-			break
-		}
-		after = page.Next
+	for _, a := range storedAlerts(t, hs.URL) {
+		id := a["kibana.alert.uuid"].(string)
+		got = append(got, id)
+		serveDocs[id] = a
 	}
 	slices.Sort(got)
 	missing, extra := 0, 0
@@ -234,4 +214,35 @@ func postOK(t *testing.T, url string, body io.Reader) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("POST %s: still refused after 60 s of retries", url)
+}
+
+// storedAlerts pages through a server's GET /api/alerts.
+func storedAlerts(t *testing.T, url string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	after := ""
+	for {
+		var page struct {
+			Alerts []map[string]any
+			Next   string
+		}
+		u := url + "/api/alerts?size=1000"
+		if after != "" {
+			u += "&after=" + after
+		}
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		all = append(all, page.Alerts...)
+		if page.Next == "" {
+			return all
+		}
+		after = page.Next
+	}
 }
