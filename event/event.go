@@ -294,6 +294,14 @@ func (e *Event) each(fn func(slot int, v Value)) {
 
 // getSparse looks a slot up in a compact event.
 func (e *Event) getSparse(slot int) Value {
+	if i := e.sparseIndex(slot); i >= 0 {
+		return e.sparse[i].v
+	}
+	return Value{}
+}
+
+// sparseIndex returns the place of a slot in a compact event, or -1.
+func (e *Event) sparseIndex(slot int) int {
 	lo, hi := 0, len(e.sparse)
 	for lo < hi {
 		m := (lo + hi) / 2
@@ -304,9 +312,9 @@ func (e *Event) getSparse(slot int) Value {
 		}
 	}
 	if lo < len(e.sparse) && int(e.sparse[lo].slot) == slot {
-		return e.sparse[lo].v
+		return lo
 	}
-	return Value{}
+	return -1
 }
 
 // expand turns a compact event back into the dense form.

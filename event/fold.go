@@ -23,13 +23,16 @@ type foldEnt struct {
 // such a string itself, uncopied. The result is valid until the event is
 // changed (Decode, Set, Add, Reset) and must not be retained.
 func (e *Event) Folded(slot, elem int, s string, fold func(dst []byte, s string) []byte) string {
-	j := -1 // the value's place in cvals
-	if uint(slot) < uint(len(e.idx)) {
+	j, n := -1, len(e.cvals) // the value's place in cvals (or sparse), their number
+	switch {
+	case e.sparse != nil:
+		j, n = e.sparseIndex(slot), len(e.sparse)
+	case uint(slot) < uint(len(e.idx)):
 		j = int(e.idx[slot]) - 1
 	}
 	if j >= 0 {
-		if len(e.ffirst) < len(e.cvals) {
-			e.ffirst = append(e.ffirst, make([]int32, len(e.cvals)-len(e.ffirst))...)
+		if len(e.ffirst) < n {
+			e.ffirst = append(e.ffirst, make([]int32, n-len(e.ffirst))...)
 		}
 		for k := e.ffirst[j]; k != 0; {
 			f := &e.fents[k-1]
@@ -42,7 +45,7 @@ func (e *Event) Folded(slot, elem int, s string, fold func(dst []byte, s string)
 			k = f.next
 		}
 	}
-	off, n := int32(-1), int32(0)
+	off, size := int32(-1), int32(0)
 	if !foldFree(s) {
 		if cap(e.fbuf)-len(e.fbuf) < len(s) {
 			// Grow once for this string rather than byte by byte, and
@@ -51,16 +54,16 @@ func (e *Event) Folded(slot, elem int, s string, fold func(dst []byte, s string)
 		}
 		off = int32(len(e.fbuf))
 		e.fbuf = fold(e.fbuf, s)
-		n = int32(len(e.fbuf)) - off
+		size = int32(len(e.fbuf)) - off
 	}
 	if j >= 0 {
-		e.fents = append(e.fents, foldEnt{elem: int32(elem), next: e.ffirst[j], off: off, n: n})
+		e.fents = append(e.fents, foldEnt{elem: int32(elem), next: e.ffirst[j], off: off, n: size})
 		e.ffirst[j] = int32(len(e.fents))
 	}
 	if off < 0 {
 		return s
 	}
-	return e.foldStr(off, n)
+	return e.foldStr(off, size)
 }
 
 // foldFree reports whether s has no upper-case ASCII letter and no byte
@@ -95,6 +98,15 @@ func (e *Event) foldStr(off, n int32) string {
 		return ""
 	}
 	return unsafe.String(&e.fbuf[off], int(n))
+}
+
+// ForgetFolded drops the memoised folded strings, as a change of the event
+// does: for callers that offer the same retained event again as if it were
+// new (benchmarks replaying decoded events).
+func (e *Event) ForgetFolded() {
+	if len(e.fents) > 0 {
+		e.forgetFolded()
+	}
 }
 
 // forgetFolded drops the memoised folded strings.

@@ -47,6 +47,18 @@ func TestFolded(t *testing.T) {
 	if got := ev.Folded(name, 1, plain, lower); unsafe.StringData(got) != unsafe.StringData(plain) {
 		t.Errorf("a string with nothing to fold was copied")
 	}
+	// A compact (cloned) event memoises by its own values, and
+	// ForgetFolded drops the memo.
+	c := ev.Clone()
+	for i, want := range []int{1, 0, 1} { // fold calls per round
+		if i == 2 {
+			c.ForgetFolded()
+		}
+		before := calls
+		if got := c.Folded(name, 0, "SC.exe", lower); got != "sc.exe" || calls-before != want {
+			t.Errorf("clone, round %d: Folded = %q after %d calls, want %d", i, got, calls-before, want)
+		}
+	}
 	// A new document forgets them.
 	if err := s.Decode([]byte(`{"process":{"name":"NET.EXE"}}`), ev); err != nil {
 		t.Fatal(err)
