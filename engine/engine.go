@@ -31,6 +31,10 @@ type Engine struct {
 	snaps  sequence.Snapshots
 	tsMemo []tsMemo // per slot: an override timestamp parsed for this event
 
+	// srcRoutes are the routes of the channels and event ids seen (see
+	// sourceRoute), by the event's own values.
+	srcRoutes map[srcKey]*routeSet
+
 	watermark int64
 	flushed   bool
 
@@ -107,6 +111,7 @@ func (e *Engine) Reload(rs *RuleSet) (kept int) {
 	e.live = make([]*live, len(rs.rules))
 	e.threats = e.threats[:0]
 	clear(e.recent[:])
+	clear(e.srcRoutes)
 	backing := make([]live, len(rs.rules))
 	for i, c := range rs.rules {
 		fp := fingerprint(c.rule)
@@ -175,6 +180,14 @@ func (e *Engine) process(ev *event.Event) {
 	}
 	rs := e.routeFor(ev.Index)
 	mask := e.rs.cats.mask(ev.Get(e.rs.catSlot))
+	e.offerRoute(rs, ev, mask)
+	if rs.sourced {
+		e.offerRoute(e.sourceRoute(ev), ev, mask)
+	}
+}
+
+// offerRoute offers ev to the rules of a route that its values select.
+func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64) {
 	e.offerTo(rs.always, ev, mask)
 	for i := range rs.fields {
 		fi := &rs.fields[i]

@@ -264,7 +264,7 @@ func (rs *RuleSet) Wants(index string) bool {
 		return false
 	}
 	r := rs.routeOf(index)
-	return len(r.always) > 0 || len(r.fields) > 0 || len(r.threats) > 0
+	return len(r.always) > 0 || len(r.fields) > 0 || len(r.threats) > 0 || r.sourced
 }
 
 // splitState is what Split computes once.

@@ -15,6 +15,9 @@ type routeSet struct {
 	// threats are the indicator match rules whose threat_index selects
 	// the index: its events are their indicators (see AddIndicator).
 	threats []int
+	// sourced: rules read from given channels and event ids select the
+	// index; they are filed in the routes of those (RuleSet.sourceRoute).
+	sourced bool
 }
 
 // entry is one filing of a rule; later entries reach a sequence rule only
@@ -68,7 +71,7 @@ func (rs *RuleSet) routeOf(index string) *routeSet {
 	if r, ok := rs.routes[index]; ok {
 		return r
 	}
-	r := rs.buildRoute(index)
+	r := rs.buildRoute(index, nil)
 	if len(rs.routes) > 10_000 {
 		clear(rs.routes) // engines keep their recent routes; nothing else holds these
 	}
@@ -76,14 +79,19 @@ func (rs *RuleSet) routeOf(index string) *routeSet {
 	return r
 }
 
-// buildRoute files the rules whose index patterns select index.
-func (rs *RuleSet) buildRoute(index string) *routeSet {
+// buildRoute files the rules whose index patterns select index: those
+// that read any event, or with src, those that read src's channel and
+// event id.
+func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 	names := []string{index}
 	if rs.opt.Aliases != nil && index != "" {
 		names = append(names, rs.opt.Aliases(index)...)
 	}
 	route := &routeSet{}
 	for _, c := range rs.threats {
+		if src != nil {
+			break
+		}
 		for _, n := range names {
 			if c.kind.(*threatKind).patterns.match(n) {
 				route.threats = append(route.threats, c.idx)
@@ -102,6 +110,13 @@ func (rs *RuleSet) buildRoute(index string) *routeSet {
 			selected = r.patterns.match(n)
 		}
 		if !selected {
+			continue
+		}
+		if src == nil && r.sources != nil {
+			route.sourced = true
+			continue
+		}
+		if src != nil && (r.sources == nil || !r.sources.has(*src)) {
 			continue
 		}
 		for _, f := range r.filings {

@@ -30,6 +30,11 @@ type RuleSet struct {
 	// and shared by the engines (each keeps its last few lookups).
 	mu     sync.Mutex
 	routes map[string]*routeSet
+	// srcRoutes index the rules read from given Windows channels and
+	// event ids (Sigma logsources) per index, channel and event id; see
+	// sourceRoute.
+	srcRoutes       map[srcKey]*routeSet
+	chSlot, eidSlot int
 
 	hostSlots [len(hostFields)]int // see PartitionKey
 	splitState
@@ -53,6 +58,9 @@ type compiled struct {
 	// requirements its events must meet, or always.
 	filings []filing
 	staged  bool // some filing is later: the rule's runner says when it takes them
+	// sources are the channels and event ids the rule reads (a Sigma
+	// logsource); nil: any. Such rules are indexed per channel and id.
+	sources sourceSet
 	// exc is what the rule's exceptions compiled to (see
 	// applyExceptions); nil without.
 	exc *exception.Filter
@@ -84,7 +92,7 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 	if opt.MaxIndicators <= 0 {
 		opt.MaxIndicators = 1_000_000
 	}
-	rs := &RuleSet{opt: opt, schema: s, routes: make(map[string]*routeSet)}
+	rs := &RuleSet{opt: opt, schema: s, routes: make(map[string]*routeSet), srcRoutes: make(map[srcKey]*routeSet)}
 	rs.fields = alert.Register(s, opt.Fields...)
 	rs.catSlot = s.Slot("event.category")
 	for i, f := range hostFields {

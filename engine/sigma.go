@@ -3,6 +3,11 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/vigilsec/vigil/event"
 
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
@@ -98,6 +103,11 @@ func (rs *RuleSet) compileSigma(c *compiled) (*query, error) {
 		if err == nil && rs.sigma.silent[sr] {
 			p = match.False() // only its correlations see its events
 		}
+		if src := sr.Logsource.Sources(); err == nil && src != nil {
+			// The predicate requires the logsource's channel and ids.
+			c.sources = newSourceSet(src)
+			rs.chSlot, rs.eidSlot = rs.schema.Slot("winlog.channel"), rs.schema.Slot("winlog.event_id")
+		}
 	}
 	var u *sigma.UnsupportedError
 	if errors.As(err, &u) {
@@ -143,4 +153,94 @@ func (rs *RuleSet) HasSigma() bool {
 		}
 	}
 	return false
+}
+
+// sourceSet is what a Sigma rule's logsource reads: folded channel names
+// and each one's event ids in keyword form (nil: every id).
+type sourceSet map[string][]string
+
+func newSourceSet(src map[string][]string) sourceSet {
+	s := sourceSet{}
+	for ch, ids := range src {
+		s[match.FoldKeyword(ch)] = ids
+	}
+	return s
+}
+
+// has reports whether the rule may read events of a channel and event id.
+func (s sourceSet) has(k srcKey) bool {
+	if k.any {
+		return true
+	}
+	ids, ok := s[match.FoldKeyword(k.channel)]
+	return ok && (ids == nil || slices.Contains(ids, k.id))
+}
+
+// srcKey is an event's index, channel and event id (keyword form), as the
+// event has them; any when the channel or id is not one value, for which
+// every rule of the index is offered the event.
+type srcKey struct {
+	index, channel, id string
+	any                bool
+}
+
+// sourceRoute returns the route of the rules that read an event's
+// channel and event id (Sigma rules by their logsources, which most
+// events are not from): an event is offered only to the rules of its own
+// kind of record, and each route's literal automata hold only their
+// literals.
+func (e *Engine) sourceRoute(ev *event.Event) *routeSet {
+	k := srcKey{index: ev.Index}
+	switch ch := ev.Get(e.rs.chSlot); ch.Kind() {
+	case event.KindString:
+		k.channel = ch.Str()
+	case event.KindMissing:
+	default:
+		k.any = true
+	}
+	switch id := ev.Get(e.rs.eidSlot); id.Kind() {
+	case event.KindMissing:
+	case event.KindArray:
+		k.any = true
+	default:
+		b, ok := match.AppendKeyword(e.keyBuf[:0], id)
+		e.keyBuf = b
+		if !ok {
+			k.any = true
+		}
+		k.id = unsafe.String(unsafe.SliceData(b), len(b))
+	}
+	if k.any {
+		k.channel, k.id = "", ""
+	}
+	if r, ok := e.srcRoutes[k]; ok {
+		return r
+	}
+	k.index, k.channel, k.id = strings.Clone(k.index), strings.Clone(k.channel), strings.Clone(k.id)
+	r := e.rs.sourceRouteOf(k)
+	if e.srcRoutes == nil || len(e.srcRoutes) > maxSourceRoutes {
+		e.srcRoutes = map[srcKey]*routeSet{}
+	}
+	e.srcRoutes[k] = r
+	return r
+}
+
+// maxSourceRoutes bounds the routes cached per engine and rule set: the
+// kinds of record of a few indexes are a few hundred.
+const maxSourceRoutes = 10_000
+
+// sourceRouteOf returns the route of an index, channel and event id,
+// building it on first use; engines call it from their own goroutines.
+func (rs *RuleSet) sourceRouteOf(k srcKey) *routeSet {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r, ok := rs.srcRoutes[k]; ok {
+		return r
+	}
+	r := rs.buildRoute(k.index, &k)
+	if len(rs.srcRoutes) > maxSourceRoutes {
+		clear(rs.srcRoutes) // engines keep their own; nothing else holds these
+	}
+	rs.srcRoutes[k] = r
+	return r
 }

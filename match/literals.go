@@ -125,3 +125,31 @@ func (x *Literals) Find(text string, hits []LiteralHit) []LiteralHit {
 	}
 	return hits
 }
+
+// FindFolded is Find over the folded form of text (AppendFolded) without
+// making it, for literals that are folded themselves (FoldKeyword): ASCII
+// letters are lowered as they are read. A byte from 0x80, whose folding
+// may change the text's length, stops it: it then reports false and
+// appends nothing, and the caller folds the text and calls Find.
+func (x *Literals) FindFolded(text string, hits []LiteralHit) ([]LiteralHit, bool) {
+	n0 := len(hits)
+	next, class, start := x.next, &x.class, &x.start
+	s := int32(0)
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c >= 0x80 {
+			return hits[:n0], false
+		}
+		c = lowerASCII[c]
+		if s == 0 && !start[c] {
+			continue
+		}
+		s = next[s>>1+class[c]]
+		if s&1 != 0 {
+			for _, li := range x.out[s>>1/x.cols] {
+				hits = append(hits, LiteralHit{Lit: li, End: int32(i + 1)})
+			}
+		}
+	}
+	return hits, true
+}

@@ -49,6 +49,36 @@ func TestLiterals(t *testing.T) {
 	}
 }
 
+// TestLiteralsFindFolded compares FindFolded with Find over the folded
+// text: the same hits for ASCII text, none and false for other text.
+func TestLiteralsFindFolded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	word := func(n int) string {
+		b := make([]byte, 1+rng.IntN(n))
+		for i := range b {
+			const alphabet = "aAbB:\\.\xc3\xa9"
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for round := range 300 {
+		var lits []string
+		for range 1 + rng.IntN(10) {
+			lits = append(lits, FoldKeyword(word(4)))
+		}
+		x := NewLiterals(lits)
+		for range 40 {
+			text := word(16)
+			got, ok := x.FindFolded(text, []LiteralHit{{Lit: 99}})
+			want := x.Find(FoldKeyword(text), []LiteralHit{{Lit: 99}})
+			ascii := !strings.ContainsFunc(text, func(r rune) bool { return r >= 0x80 })
+			if ok != ascii || ok && !slices.Equal(got, want) || !ok && len(got) != 1 {
+				t.Fatalf("round %d: %q in %q: got %v, %v; want %v, %v", round, lits, text, got, ok, want, ascii)
+			}
+		}
+	}
+}
+
 func BenchmarkLiterals(b *testing.B) {
 	lits := []string{`:\perflogs\`, `:\users\public\`, `\windows\tasks\`, `\intel\`, `\amd\temp\`, `\appreadiness\`,
 		`\servicestate\`, `\security\`, `\identitycrl\`, `\branding\`, `\csc\`, `\digitallocker\`, `.exe`, `mimikatz`}

@@ -201,3 +201,30 @@ func (ls Logsource) Pred(slotOf func(string) int) (match.Pred, error) {
 	}
 	return match.Or(ors...), nil
 }
+
+// Sources returns what a logsource reads by channel: each channel's event
+// ids in their keyword form (none: every id of the channel); nil when it
+// reads any event (no windows logsource, or one not mapped). The rule
+// index routes a rule to these events only, as its predicate requires.
+func (ls Logsource) Sources() map[string][]string {
+	sels, err := ls.selections()
+	if err != nil || sels == nil {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, s := range sels {
+		ids, seen := out[s.channel]
+		if seen && ids == nil {
+			continue // every id already
+		}
+		if len(s.ids) == 0 {
+			out[s.channel] = nil
+			continue
+		}
+		for _, n := range s.ids {
+			ids = append(ids, strconv.Itoa(n))
+		}
+		out[s.channel] = ids
+	}
+	return out
+}

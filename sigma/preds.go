@@ -149,7 +149,30 @@ func reLiteral(pattern string) string {
 }
 
 func (p *rePred) Match(ev *event.Event) bool {
-	return anyString(ev.Get(p.slot), p.re.MatchString)
+	v := ev.Get(p.slot)
+	if p.need == "" {
+		return anyString(v, p.re.MatchString)
+	}
+	switch v.Kind() {
+	case event.KindString:
+		return p.test(ev, 0, v.Str())
+	case event.KindArray:
+		for i, e := range v.Array() {
+			if e.Kind() == event.KindString && p.test(ev, i, e.Str()) ||
+				e.Kind() != event.KindString && anyString(e, p.re.MatchString) {
+				return true
+			}
+		}
+		return false
+	}
+	return anyString(v, p.re.MatchString)
+}
+
+// test runs the expression on element elem of the value when its folded
+// form (shared with the event's other case-insensitive tests) holds the
+// literal every match holds.
+func (p *rePred) test(ev *event.Event, elem int, s string) bool {
+	return strings.Contains(ev.Folded(p.slot, elem, s, match.AppendFolded), p.need) && p.re.MatchString(s)
 }
 
 // anyString applies test to a value's strings (numbers and booleans in
@@ -264,9 +287,17 @@ var foldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b
 
 func (p *keywordsPred) test(s string) bool {
 	if p.lits != nil {
+		var hb [4]match.LiteralHit
+		// ASCII text is folded as it is read; other text is folded first.
+		hits, ascii := p.lits.FindFolded(s, hb[:0])
+		if len(hits) > 0 {
+			return true
+		}
+		if ascii {
+			return p.t != nil && p.t.test(s)
+		}
 		bp := foldBufs.Get().(*[]byte)
 		f := match.AppendFolded((*bp)[:0], s)
-		var hb [4]match.LiteralHit
 		// f is not kept beyond Find.
 		hit := len(p.lits.Find(unsafe.String(unsafe.SliceData(f), len(f)), hb[:0])) > 0
 		*bp = f[:0]

@@ -1,0 +1,68 @@
+package sigma
+
+import (
+	"strconv"
+	"testing"
+)
+
+// TestRegexLiteralPrefilter: a regular expression runs only on values
+// whose folded form holds the literal every match holds; the prefilter
+// must never turn a match away (case-sensitive or not, arrays, values
+// with non-ASCII text).
+func TestRegexLiteralPrefilter(t *testing.T) {
+	tests := []struct {
+		name, re, doc string
+		want          bool
+	}{
+		{"literal in other case, case-sensitive", `'Invoke-Mimi\w+'`, `"CommandLine":"invoke-mimikatz"`, false},
+		{"literal in its case", `'Invoke-Mimi\w+'`, `"CommandLine":"x Invoke-Mimikatz"`, true},
+		{"i flag", `'(?i)invoke-mimi\w+'`, `"CommandLine":"INVOKE-MIMIKATZ"`, true},
+		{"literal absent", `'Invoke-Mimi\w+'`, `"CommandLine":"Invoke-Expression"`, false},
+		{"literal without the rest", `'Invoke-Mimi\d+'`, `"CommandLine":"Invoke-Mimix"`, false},
+		{"non-ASCII value", `'(?i)KATZ\.exe'`, `"CommandLine":"C:\\Üser\\mimiKatz.EXE"`, true},
+		{"array element", `'(?i)KATZ\.exe'`, `"CommandLine":["a","C:\\mimikatz.exe"]`, true},
+		{"array without", `'(?i)KATZ\.exe'`, `"CommandLine":["a","C:\\mimikatz.ex"]`, false},
+		{"no literal", `'^\w+$'`, `"CommandLine":"abc"`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, match, err := compileOne(t, ruleWith("  sel:\n    CommandLine|re: "+tc.re+"\n  condition: sel"), Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := match(sysmon1(tc.doc)); got != tc.want {
+				t.Errorf("%s on %s: %v, want %v", tc.re, tc.doc, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestKeywordsFolding: keywords are found ignoring case in ASCII values
+// (folded as they are read) and in others (folded first); an event
+// without its document is searched in its message.
+func TestKeywordsFolding(t *testing.T) {
+	const detection = "  keywords:\n    - 'sekurlsa::'\n    - 'Kiwi Legit Printer'\n    - 'mimi*.sys'\n  condition: keywords"
+	tests := []struct {
+		name, message string
+		want          bool
+	}{
+		{"ASCII, other case", "x SEKURLSA::logonpasswords", true},
+		{"non-ASCII, other case", "Ünïcode kiwi LEGIT printer", true},
+		{"Kelvin sign folds to k", "\u212aiwi Legit Printer", true},
+		{"wildcard keyword", `C:\\MIMIDRV.SYS`, true},
+		{"absent", "sekurlsa:logonpasswords", false},
+		{"absent, non-ASCII", "Ü sekurlsa:", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, match, err := compileOne(t, ruleWith(detection), Env{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := `{"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":"1"},"message":` + strconv.Quote(tc.message) + `}`
+			if got := match(doc); got != tc.want {
+				t.Errorf("%q: %v, want %v", tc.message, got, tc.want)
+			}
+		})
+	}
+}
