@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/internal/testenv"
+	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/winlog"
 )
 
@@ -57,6 +59,61 @@ func BenchmarkSigmaWinlog(b *testing.B) {
 	b.ReportMetric(float64(rs.Len()), "rules")
 	b.ReportMetric(float64(len(evs)), "events")
 	b.ReportMetric(float64(alerts)/float64(b.N), "alerts")
+}
+
+// BenchmarkSigmaWithElastic is the cost of adding the Windows Sigma rules
+// to Elastic's Windows rules (detection-rules, "OS: Windows"), per event:
+// each round runs the Elastic set alone and both sets together over the
+// same sample (one schema, decoded with the raw event data kept), and
+// reports the CPU time per event of each and their difference.
+func BenchmarkSigmaWithElastic(b *testing.B) {
+	sigmaRules, _ := windowsRules(b)
+	dir := testenv.Path(b, "corpus", "detection-rules")
+	all, _, errs := rule.LoadPaths(filepath.Join(dir, "rules"), filepath.Join(dir, "rules_building_block"))
+	if len(errs) > 0 {
+		b.Fatalf("detection-rules: %v", errs[0])
+	}
+	var elastic []*rule.Rule
+	for _, r := range all {
+		if slices.Contains(r.Tags, "OS: Windows") {
+			elastic = append(elastic, r)
+		}
+	}
+	s := event.NewSchema()
+	opt := engine.Options{Aliases: winlog.Aliases, Schema: s}
+	alone, _ := engine.Compile(elastic, opt)
+	both, _ := engine.Compile(append(slices.Clip(elastic), sigmaRules...), opt)
+	evs := winlogSample(b, s, benchSample)
+	var cpu [2]time.Duration
+	var alerts [2]int
+	for _, rs := range []*engine.RuleSet{alone, both} { // the routes, built once
+		warm := rs.NewEngine(nil)
+		for _, ev := range evs {
+			warm.Process(ev)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, rs := range []*engine.RuleSet{alone, both} {
+			eng := rs.NewEngine(alert.SinkFunc(func(*alert.Alert) { alerts[i]++ }))
+			cpu0 := cpuTime()
+			for _, ev := range evs {
+				ev.ForgetFolded()
+				eng.Process(ev)
+			}
+			eng.Flush()
+			cpu[i] += cpuTime() - cpu0
+		}
+	}
+	n := float64(b.N * len(evs))
+	b.ReportMetric(float64(cpu[0].Nanoseconds())/n, "elastic-cpu-ns/event")
+	b.ReportMetric(float64(cpu[1].Nanoseconds())/n, "both-cpu-ns/event")
+	b.ReportMetric(float64((cpu[1]-cpu[0]).Nanoseconds())/n, "sigma-added-cpu-ns/event")
+	b.ReportMetric(float64(alone.Len()), "elastic-rules")
+	b.ReportMetric(float64(both.Len()-alone.Len()), "sigma-rules")
+	b.ReportMetric(float64(alerts[0])/float64(b.N), "elastic-alerts")
+	b.ReportMetric(float64(alerts[1])/float64(b.N), "both-alerts")
 }
 
 // winlogSample decodes up to n records of the winlog corpus, in time
