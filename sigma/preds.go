@@ -3,6 +3,7 @@ package sigma
 import (
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,50 +108,96 @@ func reError(err error) string {
 type rePred struct {
 	slot int
 	re   *regexp.Regexp
-	need string // folded literal every match holds ("": none)
+	need []string // folded literals, one of which every match holds (none: no such set)
 }
 
-// Needs files the predicate under the longest literal its matches hold.
+// Needs files the predicate under the literals one of which its matches
+// hold.
 func (p *rePred) Needs(func(match.Need) int) ([]match.Need, bool) {
-	if p.need == "" {
+	if len(p.need) == 0 {
 		return nil, false
 	}
-	return []match.Need{{Slot: p.slot, Op: match.NeedContains, Lit: p.need}}, true
+	var out []match.Need
+	for _, l := range p.need {
+		out = append(out, match.Need{Slot: p.slot, Op: match.NeedContains, Lit: l})
+	}
+	return out, true
 }
 
-// reLiteral returns the longest literal every match of a regular
-// expression holds, folded (a need is compared with folded values).
-func reLiteral(pattern string) string {
+// reLiteral returns literals one of which every match of a regular
+// expression holds (each at least 3 bytes, at most maxReLiterals of
+// them), folded (needs are compared with folded values); nil when it
+// finds none.
+func reLiteral(pattern string) []string {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return ""
+		return nil
 	}
-	re = re.Simplify()
-	var best string
-	consider := func(r *syntax.Regexp) {
-		if r.Op == syntax.OpLiteral {
-			if s := string(r.Rune); len(s) > len(best) {
-				best = s
+	set, ok := literalSet(re.Simplify())
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, l := range set {
+		if f := match.FoldKeyword(l); !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// maxReLiterals bounds the literals a regular expression is filed under.
+const maxReLiterals = 8
+
+// literalSet returns literals one of which every match of re holds.
+func literalSet(re *syntax.Regexp) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpLiteral:
+		if s := string(re.Rune); len(s) >= 3 {
+			return []string{s}, true
+		}
+	case syntax.OpCapture, syntax.OpPlus:
+		return literalSet(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return literalSet(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		// Every member's set is necessary: take the one whose shortest
+		// literal is longest.
+		var best []string
+		bestLen := 0
+		for _, sub := range re.Sub {
+			set, ok := literalSet(sub)
+			if !ok {
+				continue
+			}
+			n := len(set[0])
+			for _, l := range set {
+				n = min(n, len(l))
+			}
+			if n > bestLen {
+				best, bestLen = set, n
 			}
 		}
-	}
-	switch re.Op {
-	case syntax.OpConcat:
+		return best, best != nil
+	case syntax.OpAlternate:
+		var all []string
 		for _, sub := range re.Sub {
-			consider(sub)
+			set, ok := literalSet(sub)
+			if !ok || len(all)+len(set) > maxReLiterals {
+				return nil, false
+			}
+			all = append(all, set...)
 		}
-	case syntax.OpLiteral:
-		consider(re)
+		return all, true
 	}
-	if len(best) < 3 {
-		return ""
-	}
-	return match.FoldKeyword(best)
+	return nil, false
 }
 
 func (p *rePred) Match(ev *event.Event) bool {
 	v := ev.Get(p.slot)
-	if p.need == "" {
+	if len(p.need) == 0 {
 		return anyString(v, p.re.MatchString)
 	}
 	switch v.Kind() {
@@ -169,10 +216,16 @@ func (p *rePred) Match(ev *event.Event) bool {
 }
 
 // test runs the expression on element elem of the value when its folded
-// form (shared with the event's other case-insensitive tests) holds the
-// literal every match holds.
+// form (shared with the event's other case-insensitive tests) holds one
+// of the literals every match holds.
 func (p *rePred) test(ev *event.Event, elem int, s string) bool {
-	return strings.Contains(ev.Folded(p.slot, elem, s, match.AppendFolded), p.need) && p.re.MatchString(s)
+	f := ev.Folded(p.slot, elem, s, match.AppendFolded)
+	for _, l := range p.need {
+		if strings.Contains(f, l) {
+			return p.re.MatchString(s)
+		}
+	}
+	return false
 }
 
 // anyString applies test to a value's strings (numbers and booleans in

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 )
@@ -23,6 +24,10 @@ func TestRegexLiteralPrefilter(t *testing.T) {
 		{"array element", `'(?i)KATZ\.exe'`, `"CommandLine":["a","C:\\mimikatz.exe"]`, true},
 		{"array without", `'(?i)KATZ\.exe'`, `"CommandLine":["a","C:\\mimikatz.ex"]`, false},
 		{"no literal", `'^\w+$'`, `"CommandLine":"abc"`, true},
+		{"alternation", `'(?i)(Net1?|Whoami)\.exe\s'`, `"CommandLine":"C:\\WHOAMI.exe /all"`, true},
+		{"alternation, other member", `'(?i)(Net1?|Whoami)\.exe\s'`, `"CommandLine":"net1.exe user"`, true},
+		{"alternation absent", `'(?i)(Net1?|Whoami)\.exe\s'`, `"CommandLine":"net2.exe user"`, false},
+		{"repeat", `'(abc-){2}x'`, `"CommandLine":"abc-abc-x"`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,5 +69,26 @@ func TestKeywordsFolding(t *testing.T) {
 				t.Errorf("%q: %v, want %v", tc.message, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestReLiteral(t *testing.T) {
+	tests := []struct {
+		re   string
+		want []string
+	}{
+		{`Invoke-Mimi\w+`, []string{"invoke-mimi"}},
+		{`(?i)\s-e(nc|ncodedcommand)?\s`, nil},
+		{`(?i)(Net1?|Whoami)\.exe\s`, []string{".exe"}},
+		{`(?i)(certutil|bitsadmin)\s`, []string{"certutil", "bitsadmin"}},
+		{`(abc|de)x`, nil}, // "de" is too short
+		{`(abc-){2}x`, []string{"abc-"}},
+		{`(abc)?xy`, nil},
+		{`[a-z]+`, nil},
+	}
+	for _, tc := range tests {
+		if got := reLiteral(tc.re); !slices.Equal(got, tc.want) {
+			t.Errorf("reLiteral(%q) = %q, want %q", tc.re, got, tc.want)
+		}
 	}
 }
