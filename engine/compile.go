@@ -54,7 +54,7 @@ func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
 		return nil, err
 	}
 	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
-		q.pred, c.filings = rs.eventFiling(q.pred)
+		q.pred, c.filings = rs.eventFiling(q.pred, q.file)
 	} else {
 		c.filings = rs.stageFilings(q.prog)
 		c.staged = true
@@ -135,9 +135,13 @@ func (rs *RuleSet) filingOf(p match.Pred, later bool) filing {
 // eventFiling files an event query under its best requirement and orders
 // its conjunctions for events the index offers it: tests of the fields the
 // requirement names run last, with those of broad fields, as the event
-// most likely meets them (that is how it reached the rule).
-func (rs *RuleSet) eventFiling(p match.Pred) (match.Pred, []filing) {
-	f := rs.filingOf(p, false)
+// most likely meets them (that is how it reached the rule). The query is
+// filed by file when set, else by p.
+func (rs *RuleSet) eventFiling(p, file match.Pred) (match.Pred, []filing) {
+	if file == nil {
+		file = p
+	}
+	f := rs.filingOf(file, false)
 	filed := map[int]bool{}
 	for _, n := range f.req {
 		filed[n.Slot] = true

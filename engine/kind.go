@@ -46,6 +46,10 @@ type query struct {
 	pred match.Pred   // event query (nil for sequences and samples)
 	prog *eql.Program // EQL program (nil for KQL)
 	esql *esqlQuery   // ES|QL program (nil for EQL and KQL)
+	// file, when set, is what the rule index files an event query by: a
+	// necessary condition of pred without what routing already ensures
+	// (a Sigma logsource's channel and event ids).
+	file match.Pred
 }
 
 // kind is a rule type's compiled form of one rule.

@@ -83,7 +83,7 @@ func (rs *RuleSet) compileSigma(c *compiled) (*query, error) {
 		return nil, fmt.Errorf("%s: a sigma rule without its parsed form", c.rule.Path)
 	}
 	env := rs.sigmaEnv()
-	var p match.Pred
+	var p, file match.Pred
 	var err error
 	switch {
 	case sr.Correlation != nil:
@@ -96,7 +96,15 @@ func (rs *RuleSet) compileSigma(c *compiled) (*query, error) {
 	case sr.Filter != nil:
 		return nil, unsupportedError("a filter is not a rule: it applies to the rules it names")
 	default:
-		p, err = sr.Compile(env)
+		// The detection and the logsource apart: a rule routed by its
+		// logsource's channel and event ids is filed by its detection.
+		var ls match.Pred
+		det := env
+		det.NoLogsource = true
+		ls, err = sr.Logsource.Pred(env.Slot)
+		if err == nil {
+			p, err = sr.Compile(det)
+		}
 		if err == nil {
 			p, err = rs.applySigmaFilters(sr, p, env)
 		}
@@ -107,6 +115,10 @@ func (rs *RuleSet) compileSigma(c *compiled) (*query, error) {
 			// The predicate requires the logsource's channel and ids.
 			c.sources = newSourceSet(src)
 			rs.chSlot, rs.eidSlot = rs.schema.Slot("winlog.channel"), rs.schema.Slot("winlog.event_id")
+			file = p
+		}
+		if err == nil {
+			p = match.And(ls, p)
 		}
 	}
 	var u *sigma.UnsupportedError
@@ -116,7 +128,7 @@ func (rs *RuleSet) compileSigma(c *compiled) (*query, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &query{pred: p}, nil
+	return &query{pred: p, file: file}, nil
 }
 
 // applySigmaFilters ANDs into a rule's predicate the conditions of the
