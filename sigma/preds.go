@@ -92,8 +92,13 @@ func (s source) regex(slotOf func(string) int, pattern, flags string) (match.Pre
 	if err != nil {
 		return nil, unsupported("field %q: regular expression %q: %v", s.name, pattern, reError(err))
 	}
-	need := reLiteral(prefix + pattern)
-	return s.each(slotOf, func(slot int) (match.Pred, error) { return &rePred{slot: slot, re: re, need: need}, nil }, re.MatchString)
+	need, pre := reLiteral(prefix+pattern, 3), reLiteral(prefix+pattern, 1)
+	if len(need) > 0 {
+		pre = need
+	}
+	return s.each(slotOf, func(slot int) (match.Pred, error) {
+		return &rePred{slot: slot, re: re, need: need, pre: pre}, nil
+	}, re.MatchString)
 }
 
 // reError shortens a regexp error to its cause.
@@ -109,6 +114,9 @@ type rePred struct {
 	slot int
 	re   *regexp.Regexp
 	need []string // folded literals, one of which every match holds (none: no such set)
+	// pre are such literals of any length (need when it has some), which
+	// the value is searched for before the expression runs on it.
+	pre []string
 }
 
 // Needs files the predicate under the literals one of which its matches
@@ -125,15 +133,15 @@ func (p *rePred) Needs(func(match.Need) int) ([]match.Need, bool) {
 }
 
 // reLiteral returns literals one of which every match of a regular
-// expression holds (each at least 3 bytes, at most maxReLiterals of
+// expression holds (each at least minLen bytes, at most maxReLiterals of
 // them), folded (needs are compared with folded values); nil when it
 // finds none.
-func reLiteral(pattern string) []string {
+func reLiteral(pattern string, minLen int) []string {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	set, ok := literalSet(re.Simplify())
+	set, ok := literalSet(re.Simplify(), minLen)
 	if !ok {
 		return nil
 	}
@@ -149,18 +157,19 @@ func reLiteral(pattern string) []string {
 // maxReLiterals bounds the literals a regular expression is filed under.
 const maxReLiterals = 8
 
-// literalSet returns literals one of which every match of re holds.
-func literalSet(re *syntax.Regexp) ([]string, bool) {
+// literalSet returns literals of at least minLen bytes one of which
+// every match of re holds.
+func literalSet(re *syntax.Regexp, minLen int) ([]string, bool) {
 	switch re.Op {
 	case syntax.OpLiteral:
-		if s := string(re.Rune); len(s) >= 3 {
+		if s := string(re.Rune); len(s) >= minLen {
 			return []string{s}, true
 		}
 	case syntax.OpCapture, syntax.OpPlus:
-		return literalSet(re.Sub[0])
+		return literalSet(re.Sub[0], minLen)
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return literalSet(re.Sub[0])
+			return literalSet(re.Sub[0], minLen)
 		}
 	case syntax.OpConcat:
 		// Every member's set is necessary: take the one whose shortest
@@ -168,7 +177,7 @@ func literalSet(re *syntax.Regexp) ([]string, bool) {
 		var best []string
 		bestLen := 0
 		for _, sub := range re.Sub {
-			set, ok := literalSet(sub)
+			set, ok := literalSet(sub, minLen)
 			if !ok {
 				continue
 			}
@@ -184,7 +193,7 @@ func literalSet(re *syntax.Regexp) ([]string, bool) {
 	case syntax.OpAlternate:
 		var all []string
 		for _, sub := range re.Sub {
-			set, ok := literalSet(sub)
+			set, ok := literalSet(sub, minLen)
 			if !ok || len(all)+len(set) > maxReLiterals {
 				return nil, false
 			}
@@ -197,7 +206,7 @@ func literalSet(re *syntax.Regexp) ([]string, bool) {
 
 func (p *rePred) Match(ev *event.Event) bool {
 	v := ev.Get(p.slot)
-	if len(p.need) == 0 {
+	if len(p.pre) == 0 {
 		return anyString(v, p.re.MatchString)
 	}
 	switch v.Kind() {
@@ -217,10 +226,10 @@ func (p *rePred) Match(ev *event.Event) bool {
 
 // test runs the expression on element elem of the value when its folded
 // form (shared with the event's other case-insensitive tests) holds one
-// of the literals every match holds.
+// of the literals every match holds (pre).
 func (p *rePred) test(ev *event.Event, elem int, s string) bool {
 	f := ev.Folded(p.slot, elem, s, match.AppendFolded)
-	for _, l := range p.need {
+	for _, l := range p.pre {
 		if strings.Contains(f, l) {
 			return p.re.MatchString(s)
 		}

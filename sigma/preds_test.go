@@ -74,21 +74,25 @@ func TestKeywordsFolding(t *testing.T) {
 
 func TestReLiteral(t *testing.T) {
 	tests := []struct {
-		re   string
-		want []string
+		re          string
+		want, short []string // at least 3 bytes, at least 1
 	}{
-		{`Invoke-Mimi\w+`, []string{"invoke-mimi"}},
-		{`(?i)\s-e(nc|ncodedcommand)?\s`, nil},
-		{`(?i)(Net1?|Whoami)\.exe\s`, []string{".exe"}},
-		{`(?i)(certutil|bitsadmin)\s`, []string{"certutil", "bitsadmin"}},
-		{`(abc|de)x`, nil}, // "de" is too short
-		{`(abc-){2}x`, []string{"abc-"}},
-		{`(abc)?xy`, nil},
-		{`[a-z]+`, nil},
+		{`Invoke-Mimi\w+`, []string{"invoke-mimi"}, []string{"invoke-mimi"}},
+		{`(?i)\s-e(nc|ncodedcommand)?\s`, nil, []string{"-e"}},
+		{`(?i)(Net1?|Whoami)\.exe\s`, []string{".exe"}, []string{".exe"}},
+		{`(?i)(certutil|bitsadmin)\s`, []string{"certutil", "bitsadmin"}, []string{"certutil", "bitsadmin"}},
+		{`(abc|de)x`, nil, []string{"abc", "de"}},
+		{`(abc-){2}x`, []string{"abc-"}, []string{"abc-"}},
+		{`(abc)?xy`, nil, []string{"xy"}},
+		{"\\w+`(?:\\w+|-|.)`", nil, []string{"`"}},
+		{`[a-z]+`, nil, nil},
 	}
 	for _, tc := range tests {
-		if got := reLiteral(tc.re); !slices.Equal(got, tc.want) {
-			t.Errorf("reLiteral(%q) = %q, want %q", tc.re, got, tc.want)
+		if got := reLiteral(tc.re, 3); !slices.Equal(got, tc.want) {
+			t.Errorf("reLiteral(%q, 3) = %q, want %q", tc.re, got, tc.want)
+		}
+		if got := reLiteral(tc.re, 1); !slices.Equal(got, tc.short) {
+			t.Errorf("reLiteral(%q, 1) = %q, want %q", tc.re, got, tc.short)
 		}
 	}
 }
