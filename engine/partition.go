@@ -243,7 +243,8 @@ func (rs *RuleSet) Split() (local, shared *RuleSet) {
 // compiled form and their place (compiled.order).
 func (rs *RuleSet) subset(cs []*compiled) *RuleSet {
 	sub := &RuleSet{opt: rs.opt, schema: rs.schema, fields: rs.fields, cats: rs.cats, catSlot: rs.catSlot,
-		hostSlots: rs.hostSlots, routes: make(map[string]*routeSet)}
+		hostSlots: rs.hostSlots, routes: make(map[string]*routeSet),
+		srcRoutes: make(map[srcKey]*routeSet), chSlot: rs.chSlot, eidSlot: rs.eidSlot}
 	for _, c := range cs {
 		cc := *c
 		cc.idx = len(sub.rules)
