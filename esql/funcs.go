@@ -32,6 +32,8 @@ var castFuncs = map[string]string{
 	"datetime": "to_datetime", "date": "to_datetime", "ip": "to_ip",
 	"version": "to_version", "unsigned_long": "to_unsigned_long",
 	"date_period": "to_dateperiod", "time_duration": "to_timeduration",
+	"geo_point": "to_geopoint", "geo_shape": "to_geoshape",
+	"cartesian_point": "to_cartesianpoint", "cartesian_shape": "to_cartesianshape",
 }
 
 func init() {
@@ -52,6 +54,7 @@ var unsupportedFuncs = map[string]string{
 	"st_x": "spatial functions are not supported", "st_y": "spatial functions are not supported",
 	"st_contains": "spatial functions are not supported", "st_intersects": "spatial functions are not supported",
 	"to_geoshape": "spatial functions are not supported", "to_cartesianpoint": "spatial functions are not supported",
+	"to_cartesianshape": "spatial functions are not supported",
 }
 
 // UnsupportedError is a query that uses a feature vigil does not run.

@@ -34,9 +34,11 @@ func Parse(src string) (q *Query, err error) {
 	}()
 	q = &Query{Src: src}
 	q.Commands = append(q.Commands, p.sourceCommand())
+	p.trackConstants(q.Commands[0])
 	for p.isOp("|") {
 		p.next()
 		q.Commands = append(q.Commands, p.processingCommand())
+		p.trackConstants(q.Commands[len(q.Commands)-1])
 	}
 	if p.tok().kind != tEOF {
 		p.failf(p.tok().pos, "mismatched input '%s' expecting '|'", p.tok().text)
@@ -48,6 +50,84 @@ type parser struct {
 	src  string
 	toks []token
 	i    int
+	// constCols and constVals are the columns that EVAL set to constant
+	// values so far: Elasticsearch propagates foldable EVAL values into
+	// LIKE and RLIKE patterns (eval p = "a*" | where x like p). ROW
+	// columns are input rows, not foldable aliases, and are not tracked.
+	constCols []Column
+	constVals []any
+}
+
+// trackConstants updates the constant columns after command c.
+func (p *parser) trackConstants(c Command) {
+	switch c := c.(type) {
+	case *Eval:
+		p.assignConstants(c.Fields)
+	case *Rename:
+		for i, old := range c.Old {
+			if old == c.New[i] {
+				continue
+			}
+			p.dropConstant(c.New[i])
+			if j := colIndex(p.constCols, old); j >= 0 {
+				p.constCols[j].Name = c.New[i]
+			}
+		}
+	case *MvExpand:
+		p.dropConstant(c.Field)
+	case *Where, *Sort, *Limit:
+	case *Stats:
+		if !c.Inline {
+			p.constCols, p.constVals = nil, nil
+			return
+		}
+		for _, a := range c.Aggs {
+			p.dropConstant(a.Name)
+		}
+		for _, a := range c.By {
+			p.dropConstant(a.Name)
+		}
+	default:
+		// FROM, ROW, KEEP, DROP, GROK, DISSECT: the columns are not tracked
+		// further; a pattern naming one is then an error, never a
+		// wrong constant.
+		p.constCols, p.constVals = nil, nil
+	}
+}
+
+func (p *parser) dropConstant(name string) {
+	for j := len(p.constCols) - 1; j >= 0; j-- {
+		if p.constCols[j].Name == name {
+			p.constCols = append(p.constCols[:j], p.constCols[j+1:]...)
+			p.constVals = append(p.constVals[:j], p.constVals[j+1:]...)
+		}
+	}
+}
+
+// assignConstants records the fields whose expressions fold to a
+// constant over the constant columns, and forgets the others.
+func (p *parser) assignConstants(fields []Assign) {
+	for _, a := range fields {
+		v, t, ok := p.fold(a.Expr)
+		p.dropConstant(a.Name)
+		if ok {
+			p.constCols = append(p.constCols, Column{Name: a.Name, Type: t})
+			p.constVals = append(p.constVals, v)
+		}
+	}
+}
+
+// fold evaluates e over the constant columns; ok is false when e reads
+// another column or does not compile.
+func (p *parser) fold(e Expr) (v any, t Type, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, t, ok = nil, TNull, false
+		}
+	}()
+	c := &compiler{src: p.src, opts: &Options{}}
+	ce := c.expr(e, p.constCols)
+	return ce.eval(p.constVals, nil), ce.t, true
 }
 
 func (p *parser) tok() token  { return p.toks[p.i] }
@@ -507,22 +587,13 @@ func (p *parser) stringLit() string {
 	if t.kind != tString && t.kind != tEOF && !(t.kind == tOp && t.text != "(" && t.text != "-") {
 		// a constant expression: folded when the query is checked
 		e := p.additive()
-		c := &compiler{src: p.src, opts: &Options{}}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					a, _ := e.span()
-					p.failf(a, "pattern of LIKE/RLIKE must be a constant string, found [%s]", p.source(e))
-				}
-			}()
-			ce := c.expr(e, nil)
-			v, ok := ce.eval(nil, nil).(string)
-			if !ok {
-				panic("not a string")
-			}
-			t = token{kind: tString, text: v}
-		}()
-		return t.text
+		v, _, ok := p.fold(e)
+		s, isStr := v.(string)
+		if !ok || !isStr {
+			a, _ := e.span()
+			p.failf(a, "pattern of LIKE/RLIKE must be a constant string, found [%s]", p.source(e))
+		}
+		return s
 	}
 	if t.kind != tString {
 		p.failf(t.pos, "mismatched input '%s' expecting QUOTED_STRING", p.tokText())
