@@ -235,8 +235,13 @@ func parseDate(s string) (int64, error) {
 		"2006-01",
 		"2006",
 	}
+	// a year before year 0 is written with a sign: -0006-01-01
+	body, neg := strings.CutPrefix(s, "-")
 	for _, l := range layouts {
-		if t, err := time.Parse(l, s); err == nil {
+		if t, err := time.Parse(l, body); err == nil {
+			if neg {
+				t = t.AddDate(-2*t.Year(), 0, 0)
+			}
 			return t.UnixMilli(), nil
 		}
 	}

@@ -33,6 +33,9 @@ func Parse(src string) (q *Query, err error) {
 		}
 	}()
 	q = &Query{Src: src}
+	for p.isKw("set") {
+		p.setting(q)
+	}
 	q.Commands = append(q.Commands, p.sourceCommand())
 	p.trackConstants(q.Commands[0])
 	for p.isOp("|") {
@@ -165,6 +168,67 @@ func (p *parser) tokText() string {
 		return "<EOF>"
 	}
 	return p.src[p.tok().pos:p.tok().end]
+}
+
+// setting reads SET name = value; before the query.
+func (p *parser) setting(q *Query) {
+	p.next()
+	t := p.tok()
+	name := p.qualifiedName()
+	p.expectOp("=")
+	v := p.tok()
+	if v.kind != tString {
+		p.failf(v.pos, "mismatched input '%s' expecting a constant for setting [%s]", p.tokText(), name)
+	}
+	p.next()
+	p.expectOp(";")
+	switch name {
+	case "time_zone":
+		loc, err := parseZone(v.text)
+		if err != nil {
+			p.failf(v.pos, "Invalid time zone [%s]", v.text)
+		}
+		q.TimeZone = loc
+	case "unmapped_fields":
+		switch strings.ToLower(v.text) {
+		case "fail":
+			q.NullifyUnmapped = false
+		case "nullify":
+			q.NullifyUnmapped = true
+		default:
+			p.failf(v.pos, "Invalid value for setting [unmapped_fields]: [%s]", v.text)
+		}
+	default:
+		p.failf(t.pos, "Unknown setting [%s]", name)
+	}
+}
+
+// parseZone reads a time zone as Java's ZoneId does: Z, an offset
+// (+10:00, -05, +0530) or a region (Europe/Paris, UTC).
+func parseZone(s string) (*time.Location, error) {
+	if s == "Z" || strings.EqualFold(s, "utc") {
+		return time.UTC, nil
+	}
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		digits := strings.ReplaceAll(s[1:], ":", "")
+		if len(digits) != 2 && len(digits) != 4 {
+			return nil, fmt.Errorf("bad offset")
+		}
+		h, err := strconv.Atoi(digits[:2])
+		m := 0
+		if err == nil && len(digits) == 4 {
+			m, err = strconv.Atoi(digits[2:])
+		}
+		if err != nil || h > 18 || m > 59 {
+			return nil, fmt.Errorf("bad offset")
+		}
+		off := h*3600 + m*60
+		if s[0] == '-' {
+			off = -off
+		}
+		return time.FixedZone(s, off), nil
+	}
+	return time.LoadLocation(s)
 }
 
 func (p *parser) sourceCommand() Command {

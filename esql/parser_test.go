@@ -3,6 +3,7 @@ package esql
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLikePatternConstants checks that a LIKE/RLIKE pattern may name a
@@ -48,6 +49,47 @@ func TestLikePatternConstants(t *testing.T) {
 		l, ok := w.Cond.(*Like)
 		if !ok || len(l.Patterns) != 1 || l.Patterns[0] != tc.pattern {
 			t.Errorf("%s: condition %#v, want pattern %q", tc.query, w.Cond, tc.pattern)
+		}
+	}
+}
+
+// TestSettings checks SET name = "value"; before the query.
+func TestSettings(t *testing.T) {
+	tests := []struct {
+		query   string
+		offset  int    // the zone's offset in seconds at 2025-01-01
+		nullify bool   // SET unmapped_fields = "nullify"
+		err     string // a substring of the error, "" when it parses
+	}{
+		{`row a = 1`, 0, false, ""},
+		{`SET time_zone = "+10:00"; row a = 1`, 36000, false, ""},
+		{`set time_zone = "-0530"; row a = 1`, -19800, false, ""},
+		{`SET time_zone = "Z"; SET unmapped_fields = "nullify"; row a = 1`, 0, true, ""},
+		{`SET time_zone = "Europe/Paris"; row a = 1`, 3600, false, ""},
+		{`SET time_zone = "+25:00"; row a = 1`, 0, false, "Invalid time zone [+25:00]"},
+		{`SET unmapped_fields = "load"; row a = 1`, 0, false, "Invalid value for setting [unmapped_fields]"},
+		{`SET colour = "blue"; row a = 1`, 0, false, "Unknown setting [colour]"},
+		{`SET time_zone = "Z" row a = 1`, 0, false, "expecting ';'"},
+	}
+	jan := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range tests {
+		q, err := Parse(tc.query)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.query, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.query, err)
+			continue
+		}
+		off := 0
+		if q.TimeZone != nil {
+			_, off = jan.In(q.TimeZone).Zone()
+		}
+		if off != tc.offset || q.NullifyUnmapped != tc.nullify {
+			t.Errorf("%s: offset %d nullify %v, want %d %v", tc.query, off, q.NullifyUnmapped, tc.offset, tc.nullify)
 		}
 	}
 }

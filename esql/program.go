@@ -89,7 +89,7 @@ func Compile(q *Query, opts Options) (p *Program, err error) {
 			p, err = nil, compileErr(r)
 		}
 	}()
-	c := &compiler{src: q.Src, opts: &opts}
+	c := &compiler{src: q.Src, opts: &opts, zone: q.TimeZone, nullify: q.NullifyUnmapped}
 	p = &Program{}
 	var cols []Column
 	switch s := q.Commands[0].(type) {
