@@ -20,6 +20,9 @@ type (
 		node
 		Val  any
 		Type Type
+		// Opts holds the entries of a {"key": value} option map (a
+		// function's last argument; Type null).
+		Opts map[string]any
 	}
 	// Field is a column reference.
 	Field struct {

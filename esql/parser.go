@@ -851,22 +851,30 @@ func (p *parser) primary() Expr {
 	return nil
 }
 
-// mapLit reads a {"k": v} option map; options are ignored.
+// mapLit reads a {"key": value, ...} option map of constants (strings,
+// numbers, booleans, lists of them).
 func (p *parser) mapLit() Expr {
 	t := p.expectOp("{")
-	depth := 1
-	for depth > 0 {
-		n := p.next()
-		if n.kind == tEOF {
-			p.failf(t.pos, "unterminated map")
+	opts := map[string]any{}
+	for !p.isOp("}") {
+		k := p.tok()
+		if k.kind != tString {
+			p.failf(k.pos, "mismatched input '%s' expecting QUOTED_STRING", p.tokText())
 		}
-		if n.kind == tOp && n.text == "{" {
-			depth++
-		} else if n.kind == tOp && n.text == "}" {
-			depth--
+		p.next()
+		p.expectOp(":")
+		v, _, ok := p.fold(p.unary())
+		if !ok {
+			p.failf(k.pos, "the value of option [%s] must be a constant", k.text)
 		}
+		opts[k.text] = v
+		if !p.isOp(",") {
+			break
+		}
+		p.next()
 	}
-	return &Lit{node: node{t.pos, p.toks[p.i-1].end}, Type: TNull}
+	end := p.expectOp("}").end
+	return &Lit{node: node{t.pos, end}, Type: TNull, Opts: opts}
 }
 
 // wrapParen widens an expression's span over its parentheses, so its
