@@ -54,6 +54,17 @@ func TestConformance(t *testing.T) {
 		indices[name] = ix
 		return ix, nil
 	}
+	// the newer file's version of each case of a superseded file
+	newer := map[string]*specCase{}
+	for old, nw := range supersededBy {
+		cases, err := readSpec(filepath.Join(dir, nw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range cases {
+			newer[old+"/"+sc.name] = sc
+		}
+	}
 	var total, passed, ignored, missing, scope, age int
 	reasons := map[string]int{}
 	for _, f := range files {
@@ -68,6 +79,9 @@ func TestConformance(t *testing.T) {
 				fmt.Fprintln(os.Stderr, "case", name)
 			}
 			verdict, why := runCase(sc, dir, index)
+			if n := newer[name]; n != nil && verdict == "fail" && strings.HasPrefix(why, "column ") && sameQuery(n.query, sc.query) {
+				verdict, why = "age", fmt.Sprintf("an older release's column order; %s:%d has today's (%s)", filepath.Base(n.file), n.line, why)
+			}
 			switch verdict {
 			case "pass":
 				passed++
@@ -232,6 +246,17 @@ func usesCore(m string) bool {
 // expects an older release's warnings.
 var olderSpecs = map[string]bool{"eval.csv-spec": true, "metadata.csv-spec": true, "ints.csv-spec": true, "floats.csv-spec": true,
 	"boolean.csv-spec": true, "dissect.csv-spec": true, "stats_percentile.csv-spec": true, "inline-stats.csv-spec": true}
+
+// supersededBy maps an older spec file to the newer file that holds its
+// cases again with today's expectations: a case of the older file that
+// fails on its columns, where the newer file has the same query, expects
+// an older release's output (INLINESTATS put the BY columns last only
+// from 2025).
+var supersededBy = map[string]string{"inline-stats.csv-spec": "inlinestats.csv-spec"}
+
+func sameQuery(a, b string) bool {
+	return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+}
 
 var knownIndices = []string{"employees", "hosts", "sample_data", "sample_data_ts_long", "mv_sample_data", "apps", "ul_logs",
 	"addresses", "wide", "mv_text", "trim_test", "event_alerts", "event_logs", "event_empty", "conv_from_keyword", "logs", "languages"}
