@@ -101,9 +101,9 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	failed := total - passed - ignored - missing - scope - age
-	t.Logf("ES|QL conformance: passed %d of %d (failed %d; not run: %d -Ignore, %d missing data, %d out of scope, %d older-release expectations)",
+	t.Logf("ES|QL conformance: passed %d of %d (failed %d; not run: %d skipped by Elasticsearch, %d missing data, %d out of scope, %d older-release expectations)",
 		passed, total, failed, ignored, missing, scope, age)
-	fmt.Printf("ES|QL conformance: passed %d of %d (failed %d; not run: %d -Ignore, %d missing data, %d out of scope, %d older-release expectations)\n",
+	fmt.Printf("ES|QL conformance: passed %d of %d (failed %d; not run: %d skipped by Elasticsearch, %d missing data, %d out of scope, %d older-release expectations)\n",
 		passed, total, failed, ignored, missing, scope, age)
 	if passed < conformanceFloor {
 		t.Errorf("passed %d, floor %d", passed, conformanceFloor)
@@ -115,12 +115,15 @@ var fromRE = regexp.MustCompile(`(?i)^\s*from\s+`)
 // runCase runs one case: "pass", "fail", or why it is not run.
 func runCase(sc *specCase, dir string, index func(string) (*testIndex, error)) (verdict, why string) {
 	if sc.ignoredByES {
-		return "ignore", "named -Ignore: Elasticsearch never runs it"
+		return "ignore", "named -Ignore or skipped up to 9.99.99: Elasticsearch never runs it"
 	}
 	if !sc.hasHeader {
 		return "fail", "no expected results"
 	}
 	verdict, why = runCaseIn(sc, dir, index)
+	if gap, ok := dataGaps[filepath.Base(sc.file)+"/"+sc.name]; ok && verdict == "fail" {
+		return "missing", gap + " (" + why + ")"
+	}
 	if verdict == "fail" {
 		if m := outOfScope.FindString(sc.query); m != "" && !usesCore(m) {
 			return "scope", "uses " + strings.TrimSpace(strings.TrimSuffix(m, "(")) + ", which no ES|QL rule uses (" + why + ")"
@@ -246,6 +249,15 @@ func usesCore(m string) bool {
 // expects an older release's warnings.
 var olderSpecs = map[string]bool{"eval.csv-spec": true, "metadata.csv-spec": true, "ints.csv-spec": true, "floats.csv-spec": true,
 	"boolean.csv-spec": true, "dissect.csv-spec": true, "stats_percentile.csv-spec": true, "inline-stats.csv-spec": true}
+
+// dataGaps are cases that read data the suite's copy of an index lacks
+// (its data file is older than the spec file: see the suite's README).
+var dataGaps = map[string]string{
+	"string.csv-spec/mvStringEqualsLongString": "expects mv_text's row at 2023-10-23T13:55:01.546Z, which the suite's mv_text.csv lacks",
+	"string.csv-spec/mvStringNotEquals":        "expects mv_text's row at 2023-10-23T13:55:01.546Z, which the suite's mv_text.csv lacks",
+	"string.csv-spec/mvStringNotEqualsFound":   "expects mv_text's row at 2023-10-23T13:55:01.546Z, which the suite's mv_text.csv lacks",
+	"string.csv-spec/base64DecodeFromField":    "reads conv_from_keyword.base64_str, a column the suite's conv_from_keyword.csv lacks",
+}
 
 // supersededBy maps an older spec file to the newer file that holds its
 // cases again with today's expectations: a case of the older file that
