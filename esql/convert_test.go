@@ -48,3 +48,59 @@ func TestParseIPZeros(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundIntegers checks ROUND on long and unsigned_long with negative
+// decimals: exact arithmetic, half away from zero, overflow as an error.
+func TestRoundIntegers(t *testing.T) {
+	longs := []struct {
+		n, d int64
+		want any // int64, or nil for an overflow
+	}{
+		{1234, 0, int64(1234)},
+		{1234, 2, int64(1234)},
+		{1250, -2, int64(1300)},
+		{1249, -2, int64(1200)},
+		{-1250, -2, int64(-1300)},
+		{-1249, -2, int64(-1200)},
+		{9223372036854775804, -1, int64(9223372036854775800)},
+		{9223372036854775807, -1, nil},
+		{-9223372036854775808, -1, nil},
+		{-9223372036854775808, -18, int64(-9000000000000000000)},
+		{9223372036854775807, -19, int64(0)},
+		{5, -1, int64(10)},
+		{-5, -1, int64(-10)},
+	}
+	for _, tc := range longs {
+		got, err := roundLong(tc.n, tc.d)
+		if tc.want == nil {
+			if err == nil {
+				t.Errorf("round(%d, %d) = %v, want an overflow", tc.n, tc.d, got)
+			}
+		} else if err != nil || got != tc.want {
+			t.Errorf("round(%d, %d) = %v, %v, want %v", tc.n, tc.d, got, err, tc.want)
+		}
+	}
+	uls := []struct {
+		n    uint64
+		d    int64
+		want any
+	}{
+		{18446744073709551614, -1, uint64(18446744073709551610)},
+		{18446744073709551615, -1, nil},
+		{12446744073709551615, -19, uint64(10000000000000000000)},
+		{18446744073709551615, -19, nil},
+		{18446744073709551615, -20, uint64(0)},
+		{15, -1, uint64(20)},
+		{14, -1, uint64(10)},
+	}
+	for _, tc := range uls {
+		got, err := roundUnsigned(tc.n, tc.d)
+		if tc.want == nil {
+			if err == nil {
+				t.Errorf("round(%d, %d) = %v, want an overflow", tc.n, tc.d, got)
+			}
+		} else if err != nil || got != tc.want {
+			t.Errorf("round(%d, %d) = %v, %v, want %v", tc.n, tc.d, got, err, tc.want)
+		}
+	}
+}

@@ -94,6 +94,14 @@ func (c *compiler) wantType(x *Call, i int, a *cexpr, what string, ok func(Type)
 	if a.t == TNull || ok(a.t) {
 		return
 	}
+	if str, isStr := a.lit.(string); isStr && a.isLit && what == "numeric" {
+		// a string literal where a number is wanted is cast to double
+		// (Elasticsearch's string_literal_auto_casting)
+		if f, err := strconv.ParseFloat(strings.TrimSpace(str), 64); err == nil {
+			*a = *constant(f, TDouble, a.src)
+			return
+		}
+	}
 	c.errorf(x, "%s argument of [%s] must be [%s], found value [%s] type [%s]", ordinal(i), c.text(x), what, c.text(a.src), a.t)
 }
 
@@ -521,6 +529,9 @@ func mathFuncs() map[string]funcDef {
 		"abs": {1, 1, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
 			c.wantType(x, 0, a[0], "numeric", Type.isNumeric)
 			t := a[0].t
+			if t == TUnsignedLong {
+				return a[0] // the identity, multi-values included
+			}
 			return c.single(s, t, a, func(v []any) (any, error) {
 				switch n := v[0].(type) {
 				case int64:
@@ -553,13 +564,9 @@ func mathFuncs() map[string]funcDef {
 				}
 				switch n := v[0].(type) {
 				case int64:
-					if d >= 0 {
-						return n, nil
-					}
-					p := math.Pow10(int(-d))
-					return int64(math.Round(float64(n)/p) * p), nil
+					return roundLong(n, d)
 				case uint64:
-					return n, nil
+					return roundUnsigned(n, d)
 				case float64:
 					return roundHalfUp(n, int(d)), nil
 				}
@@ -705,4 +712,53 @@ func rewriteLookahead(p string) string {
 		}
 		return b.String()
 	})
+}
+
+// roundLong rounds n to -d decimal digits (d < 0), half away from zero,
+// in exact integer arithmetic.
+func roundLong(n, d int64) (any, error) {
+	if d >= 0 {
+		return n, nil
+	}
+	if d <= -19 {
+		return int64(0), nil // |n| < 10^19 / 2
+	}
+	p := int64(1)
+	for range -d {
+		p *= 10
+	}
+	q, r := n/p, n%p
+	switch {
+	case r >= 0 && r >= p-r:
+		q++
+	case r < 0 && -r >= p+r:
+		q--
+	}
+	if q > math.MaxInt64/p || q < math.MinInt64/p {
+		return nil, evalError(errLongOverflow)
+	}
+	return q * p, nil
+}
+
+// roundUnsigned rounds an unsigned_long to -d decimal digits (d < 0),
+// half up; a result past 2^64-1 is an overflow.
+func roundUnsigned(n uint64, d int64) (any, error) {
+	if d >= 0 {
+		return n, nil
+	}
+	if d <= -20 {
+		return uint64(0), nil // n < 10^20 / 2
+	}
+	p := uint64(1)
+	for range -d {
+		p *= 10
+	}
+	q, r := n/p, n%p
+	if r >= p-r {
+		q++
+	}
+	if q > math.MaxUint64/p {
+		return nil, evalError(errULOverflow)
+	}
+	return q * p, nil
 }
