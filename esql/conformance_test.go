@@ -19,7 +19,7 @@ import (
 
 // conformanceFloor is the number of cases that must pass; raise it as
 // vigil's ES|QL grows.
-const conformanceFloor = 1587
+const conformanceFloor = 1588
 
 // inScope are the functions of the corpus's ES|QL rules and the
 // commands' helpers (see issue 17); a case failing only for a function

@@ -197,7 +197,7 @@ func numConv(v any, t Type) (any, error) {
 		if !ok {
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, evalError(fmt.Sprintf("java.lang.NumberFormatException: For input string: \"%s\"", x))
+				return nil, evalError(fmt.Sprintf("org.elasticsearch.xpack.esql.core.InvalidArgumentException: Cannot parse number [%s]", x))
 			}
 			return numConv(f, t)
 		}

@@ -104,3 +104,28 @@ func TestRoundIntegers(t *testing.T) {
 		}
 	}
 }
+
+// TestURLDecode checks URL_DECODE's decoding and Java URLDecoder's
+// errors.
+func TestURLDecode(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"a+b%20c", "a b c", ""},
+		{"%E2%82%AC", "€", ""},
+		{"%41%42", "AB", ""},
+		{"%#", "", "Incomplete trailing escape (%) pattern"},
+		{"%4", "", "Incomplete trailing escape (%) pattern"},
+		{"%41%", "", "Incomplete trailing escape (%) pattern"},
+		{"%zz!", "", `Illegal hex characters in escape (%) pattern - For input string: "zz" under radix 16`},
+		{"%-1!", "", "Illegal hex characters in escape (%) pattern - negative value"},
+		{"%FF", "\uFFFD", ""},
+	}
+	for _, tc := range tests {
+		got, err := urlDecode(tc.in)
+		switch {
+		case tc.err != "" && (err == nil || err.Error() != tc.err):
+			t.Errorf("%q: %q, %v, want error %q", tc.in, got, err, tc.err)
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("%q: %q, %v, want %q", tc.in, got, err, tc.want)
+		}
+	}
+}

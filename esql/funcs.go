@@ -176,9 +176,9 @@ func stringFuncs() map[string]funcDef {
 			return string(b), nil
 		}),
 		"url_decode": strEach(func(s string) (any, error) {
-			r, err := url.QueryUnescape(s)
+			r, err := urlDecode(s)
 			if err != nil {
-				return nil, evalError("java.lang.IllegalArgumentException: URLDecoder: Illegal hex characters in escape (%) pattern")
+				return nil, evalError("java.lang.IllegalArgumentException: URLDecoder: " + err.Error())
 			}
 			return r, nil
 		}),
@@ -761,4 +761,38 @@ func roundUnsigned(n uint64, d int64) (any, error) {
 		return nil, evalError(errULOverflow)
 	}
 	return q * p, nil
+}
+
+// urlDecode decodes application/x-www-form-urlencoded text as Java's
+// URLDecoder does (Elasticsearch's URL_DECODE), with its errors.
+func urlDecode(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '+':
+			b.WriteByte(' ')
+			i++
+		case '%':
+			var buf []byte
+			for i+2 < len(s) && s[i] == '%' {
+				v, err := strconv.ParseInt(s[i+1:i+3], 16, 32)
+				if err != nil {
+					return "", fmt.Errorf("Illegal hex characters in escape (%%) pattern - For input string: \"%s\" under radix 16", s[i+1:i+3])
+				}
+				if v < 0 {
+					return "", fmt.Errorf("Illegal hex characters in escape (%%) pattern - negative value")
+				}
+				buf = append(buf, byte(v))
+				i += 3
+			}
+			if i < len(s) && s[i] == '%' {
+				return "", fmt.Errorf("Incomplete trailing escape (%%) pattern")
+			}
+			b.WriteString(strings.ToValidUTF8(string(buf), "\uFFFD"))
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String(), nil
 }
