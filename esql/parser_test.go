@@ -93,3 +93,23 @@ func TestSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestMentions checks the count of a column's mentions, by which the
+// engine leaves _id unread.
+func TestMentions(t *testing.T) {
+	tests := []struct {
+		query string
+		want  int
+	}{
+		{`from a metadata _id, _index | where x == "_id"`, 1},
+		{`from a metadata _id | stats v = values(_id) by h`, 2},
+		{`from a metadata _id | keep ` + "`_id`" + `, h`, 2},
+		{`from a metadata _index | where b._id == 1`, 1},
+		{`from a | where "`, 1 << 30},
+	}
+	for _, tc := range tests {
+		if got := Mentions(tc.query, "_id"); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.query, got, tc.want)
+		}
+	}
+}
