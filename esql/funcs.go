@@ -308,12 +308,14 @@ func stringFuncs() map[string]funcDef {
 			}
 			if a[1].isLit {
 				p, _ := a[1].lit.(string)
-				re, err := regexp.Compile(javaRegex(p))
+				gp := javaRegex(p)
+				re, err := regexp.Compile(gp)
 				if err != nil {
 					c.errorf(x, "Invalid regex pattern [%s]: %v", p, err)
 				}
+				replace := replacer(re, gp)
 				return c.single(s, TKeyword, []*cexpr{a[0], a[2]}, func(v []any) (any, error) {
-					return re.ReplaceAllString(v[0].(string), javaReplacement(v[1].(string))), nil
+					return replace(v[0].(string), v[1].(string)), nil
 				})
 			}
 			return c.single(s, TKeyword, a, func(v []any) (any, error) {
