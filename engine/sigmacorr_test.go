@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/internal/testenv"
+	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/sigma"
 )
 
@@ -37,11 +38,7 @@ func TestSigmaCorrelationEvents(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			src := sprayRules + "---\ntitle: C\nid: 22222222-0000-0000-0000-000000000001\ncorrelation:\n  " + tc.correlation + "\nlevel: high\n"
-			rules, _, err := sigma.Load(filepath.Join(t.TempDir(), "r.yml"), []byte(src))
-			if err != nil {
-				t.Fatal(err)
-			}
+			rules := withCorrelation(t, tc.correlation)
 			var got []*alert.Alert
 			var eng *engine.Engine
 			eng, _ = engine.New(rules, engine.Options{}, func(a *alert.Alert) {
@@ -103,12 +100,7 @@ func TestSigmaCorrelationEventsBounded(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			src := sprayRules + "---\ntitle: C\nid: 22222222-0000-0000-0000-000000000001\ncorrelation:\n  type: event_count\n  rules: [tgt]\n" +
-				"  group-by: [IpAddress]\n  timespan: 1h\n  condition: " + tc.condition + "\nlevel: high\n"
-			rules, _, err := sigma.Load(filepath.Join(t.TempDir(), "r.yml"), []byte(src))
-			if err != nil {
-				t.Fatal(err)
-			}
+			rules := withCorrelation(t, "type: event_count\n  rules: [tgt]\n  group-by: [IpAddress]\n  timespan: 1h\n  condition: "+tc.condition)
 			var got []*alert.Alert
 			eng, _ := engine.New(rules, engine.Options{}, func(a *alert.Alert) {
 				if a.RuleName == "C" {
@@ -139,4 +131,16 @@ func TestSigmaCorrelationEventsBounded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withCorrelation loads sprayRules and a correlation "C" over them (the
+// YAML of its correlation map, indented by two).
+func withCorrelation(t *testing.T, correlation string) []*rule.Rule {
+	t.Helper()
+	src := sprayRules + "---\ntitle: C\nid: 22222222-0000-0000-0000-000000000001\ncorrelation:\n  " + correlation + "\nlevel: high\n"
+	rules, _, err := sigma.Load(filepath.Join(t.TempDir(), "r.yml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
 }
