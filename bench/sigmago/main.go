@@ -21,6 +21,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -513,7 +514,9 @@ func loadEvents(shared string, schema *event.Schema, stride int) (vevs []*event.
 				continue
 			}
 			var rec rawRecord
-			if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			jd := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+			jd.UseNumber() // numbers as written (record ids), not float64
+			if err := jd.Decode(&rec); err != nil {
 				return nil, nil, 0, fmt.Errorf("%s:%d: %w", f, line, err)
 			}
 			if err := dec.Decode(int64(line), sc.Bytes(), &ev); err != nil {
