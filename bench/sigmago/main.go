@@ -11,7 +11,8 @@
 // events through its own config mechanism (a logsource mapping with
 // conditions, RelevantToEvent), given vigil's channel and event id table,
 // so both select the same events. Events: every stride-th record of the
-// winlog corpus; vigil decodes the raw winlog line as a hunt does, sigma-go
+// winlog corpus and every evtx-stride-th of the EVTX corpus (attack
+// samples, where rules match more often); vigil decodes the raw winlog line as a hunt does, sigma-go
 // gets the map of the record's Windows fields (EventData names and
 // EventID, Channel, Provider_Name, Computer), as an EVTX-reading user of
 // sigma-go would build it. Times are CPU-seconds of this process (run it
@@ -53,12 +54,13 @@ import (
 
 func main() {
 	shared := flag.String("shared", envOr("VIGIL_SHARED", "../shared"), "the shared data folder")
-	stride := flag.Int("stride", 40, "compare on every `n`th record of the winlog corpus")
+	stride := flag.Int("stride", 20, "compare on every `n`th record of the winlog corpus")
+	evtxStride := flag.Int("evtx-stride", 4, "and on every `n`th record of the EVTX corpus")
 	speedEvents := flag.Int("speed-events", 500, "events of the sample sigma-go is timed on per run")
 	runs := flag.Int("runs", 5, "timed runs of each engine (the median is printed)")
 	show := flag.Int("show", 40, "rules with disagreements listed")
 	flag.Parse()
-	if err := run(*shared, *stride, *speedEvents, *runs, *show); err != nil {
+	if err := run(*shared, *stride, *evtxStride, *speedEvents, *runs, *show); err != nil {
 		fmt.Fprintln(os.Stderr, "sigmago:", err)
 		os.Exit(1)
 	}
@@ -81,7 +83,7 @@ type pair struct {
 	esc  bool // a plain value holds an escaped backslash (sigma-go keeps both)
 }
 
-func run(shared string, stride, speedEvents, runs, show int) error {
+func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 	start := time.Now()
 	schema := event.NewSchema()
 	pairs, skipped, nWindows, cfg, err := loadRules(shared, schema)
@@ -94,7 +96,14 @@ func run(shared string, stride, speedEvents, runs, show int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("events: %d of the winlog corpus's %d records (every %dth)\n", len(vevs), total, stride)
+	xv, xs, xtotal, err := loadEVTX(shared, schema, evtxStride)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("events: %d of the winlog corpus's %d records (every %dth) and %d of the EVTX corpus's %d (every %dth)\n",
+		len(vevs), total, stride, len(xv), xtotal, evtxStride)
+	nWinlog := len(vevs) // the speed runs are over these
+	vevs, sevs = append(vevs, xv...), append(sevs, xs...)
 
 	// Agreement, rule by rule and record by record.
 	ctx := context.Background()
@@ -188,11 +197,11 @@ func run(shared string, stride, speedEvents, runs, show int) error {
 		eng.Flush()
 		return float64(len(vevs2)) / (cpu() - c0).Seconds()
 	})
-	n := min(speedEvents, len(sevs))
-	// The speed sample is spread over the whole sample, like the events.
+	n := min(speedEvents, nWinlog)
+	// sigma-go's speed sample is spread over vigil's (the winlog records).
 	var ssample []map[string]any
 	for i := 0; i < n; i++ {
-		ssample = append(ssample, sevs[i*len(sevs)/n])
+		ssample = append(ssample, sevs[i*nWinlog/n])
 	}
 	matches := 0
 	sgRate := median(runs, func() float64 {
@@ -201,6 +210,19 @@ func run(shared string, stride, speedEvents, runs, show int) error {
 			for k := range pairs {
 				if sigmagoMatch(ctx, pairs[k].sg, e) {
 					matches++
+				}
+			}
+		}
+		return float64(len(ssample)) / (cpu() - c0).Seconds()
+	})
+	// How much of it is the logsource selection alone.
+	relevant := 0
+	selRate := median(runs, func() float64 {
+		c0 := cpu()
+		for _, e := range ssample {
+			for k := range pairs {
+				if ok, _ := pairs[k].sg.RelevantToEvent(ctx, "windows", e); ok {
+					relevant++
 				}
 			}
 		}
@@ -225,6 +247,7 @@ func run(shared string, stride, speedEvents, runs, show int) error {
 	})
 	fmt.Printf("vigil: %.0f events per CPU-second (%d rules, rule index, %d events x %d runs, median)\n", vigilRate, len(pairs), len(vevs2), runs)
 	fmt.Printf("sigma-go: %.0f events per CPU-second (%d rules, RelevantToEvent then Matches, %d events x %d runs, median)\n", sgRate, len(pairs), len(ssample), runs)
+	fmt.Printf("  of which its logsource selection alone (RelevantToEvent for every rule): %.0f events per CPU-second\n", selRate)
 	fmt.Printf("sigma-go bundle: %.0f events per CPU-second (ForRules, no logsource selection, %d events x %d runs, median)\n", bundleRate, len(ssample), runs)
 	fmt.Printf("Sigma vs sigma-go: vigil is %.0fx sigma-go's events per CPU-second (%.0fx its bundle's)\n", vigilRate/max(sgRate, bundleRate), vigilRate/min(sgRate, bundleRate))
 	fmt.Printf("(%.0fs wall)\n", time.Since(start).Seconds())
@@ -534,6 +557,50 @@ func loadEvents(shared string, schema *event.Schema, stride int) (vevs []*event.
 		if err := sc.Err(); err != nil {
 			return nil, nil, 0, fmt.Errorf("%s: %w", f, err)
 		}
+	}
+	return vevs, sevs, total, nil
+}
+
+// loadEVTX reads every stride-th record of the EVTX corpus
+// (../shared/data/evtx) as vigil decodes it and as sigma-go's map.
+func loadEVTX(shared string, schema *event.Schema, stride int) (vevs []*event.Event, sevs []map[string]any, total int, err error) {
+	var files []string
+	err = filepath.WalkDir(filepath.Join(shared, "data", "evtx"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.EqualFold(filepath.Ext(p), ".evtx") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	sort.Strings(files)
+	op := input.NewOpener(input.Options{Schema: schema, KeepEventData: true}).Quiet()
+	var ev event.Event
+	for _, f := range files {
+		rd, err := op.Open(f)
+		if err != nil {
+			continue // a damaged file of the corpus: left out for both
+		}
+		for {
+			err := rd.Next(&ev)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				var re *input.RecordError
+				if errors.As(err, &re) && !re.Fatal {
+					continue
+				}
+				break
+			}
+			total++
+			if (total-1)%stride == 0 {
+				vevs = append(vevs, ev.Clone())
+				sevs = append(sevs, eventMap(schema, &ev))
+			}
+		}
+		rd.Close()
 	}
 	return vevs, sevs, total, nil
 }
