@@ -27,6 +27,11 @@ import (
 const (
 	compileFloor    = 2856 // windows rules compiled, of 2,872
 	regressionFloor = 202  // regression tests passed, of 202
+	// aboveCeiling is how many passed tests may match more records than
+	// their match_count (four of SigmaHQ's counts are stale, see
+	// TestSigmaRegression); it only goes down, so that matching more
+	// than before is caught as matching fewer is.
+	aboveCeiling = 4
 )
 
 // sigmaFolders are the rule folders of the SigmaHQ corpus.
@@ -133,7 +138,7 @@ type regressionInfo struct {
 // batch (2025-10-24) say 1 where two or three records of their EVTX
 // match the rule (three AnyDesk user.conf writes, three procdump
 // drops, three ZoneMap values, both AutoShare values); the gate logs each
-// test above its count.
+// test above its count and holds their number at aboveCeiling.
 func TestSigmaRegression(t *testing.T) {
 	root := testenv.Path(t, "data", "sigma-regression_data")
 	rules, _ := windowsRules(t)
@@ -211,6 +216,9 @@ func TestSigmaRegression(t *testing.T) {
 	t.Logf("Sigma regression on ECS-only input: passed %d of %d", ecsPassed, total)
 	if passed < regressionFloor {
 		t.Errorf("passed %d regression tests, below the floor of %d", passed, regressionFloor)
+	}
+	if len(above) > aboveCeiling {
+		t.Errorf("%d regression tests match more records than their match_count, above the ceiling of %d", len(above), aboveCeiling)
 	}
 }
 
