@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -111,7 +112,7 @@ func (rs *RuleSet) compileSigma(c *compiled) (*query, error) {
 		if err == nil && rs.sigma.silent[sr] {
 			p = match.False() // only its correlations see its events
 		}
-		if src := sr.Logsource.Sources(); err == nil && src != nil {
+		if src, _ := sr.Logsource.Sources(); err == nil && src != nil {
 			// The predicate requires the logsource's channel and ids.
 			c.sources = newSourceSet(src)
 			rs.chSlot, rs.eidSlot = rs.schema.Slot("winlog.channel"), rs.schema.Slot("winlog.event_id")
@@ -171,10 +172,22 @@ func (rs *RuleSet) HasSigma() bool {
 // and each one's event ids in keyword form (nil: every id).
 type sourceSet map[string][]string
 
-func newSourceSet(src map[string][]string) sourceSet {
+func newSourceSet(src []sigma.Source) sourceSet {
 	s := sourceSet{}
-	for ch, ids := range src {
-		s[match.FoldKeyword(ch)] = ids
+	for _, x := range src {
+		ch := match.FoldKeyword(x.Channel)
+		ids, seen := s[ch]
+		switch {
+		case seen && ids == nil:
+			// every id already
+		case len(x.EventIDs) == 0:
+			s[ch] = nil
+		default:
+			for _, n := range x.EventIDs {
+				ids = append(ids, strconv.Itoa(n))
+			}
+			s[ch] = ids
+		}
 	}
 	return s
 }

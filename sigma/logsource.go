@@ -164,6 +164,28 @@ func (ls Logsource) selections() ([]selection, error) {
 	return sels, nil
 }
 
+// Source is one channel of a logsource and the event ids read from it
+// (none: all).
+type Source struct {
+	Channel  string
+	EventIDs []int
+}
+
+// Sources returns what a logsource selects (nil: every event), for
+// tools that select events themselves (bench/sigmago gives them to
+// another engine); an error says why a logsource is unsupported.
+func (ls Logsource) Sources() ([]Source, error) {
+	sels, err := ls.selections()
+	if err != nil {
+		return nil, err
+	}
+	var out []Source
+	for _, s := range sels {
+		out = append(out, Source{Channel: s.channel, EventIDs: slices.Clone(s.ids)})
+	}
+	return out, nil
+}
+
 // Channels returns the channels a logsource reads (nil: any).
 func (ls Logsource) Channels() []string {
 	sels, err := ls.selections()
@@ -200,31 +222,4 @@ func (ls Logsource) Pred(slotOf func(string) int) (match.Pred, error) {
 		ors = append(ors, p)
 	}
 	return match.Or(ors...), nil
-}
-
-// Sources returns what a logsource reads by channel: each channel's event
-// ids in their keyword form (none: every id of the channel); nil when it
-// reads any event (no windows logsource, or one not mapped). The rule
-// index routes a rule to these events only, as its predicate requires.
-func (ls Logsource) Sources() map[string][]string {
-	sels, err := ls.selections()
-	if err != nil || sels == nil {
-		return nil
-	}
-	out := map[string][]string{}
-	for _, s := range sels {
-		ids, seen := out[s.channel]
-		if seen && ids == nil {
-			continue // every id already
-		}
-		if len(s.ids) == 0 {
-			out[s.channel] = nil
-			continue
-		}
-		for _, n := range s.ids {
-			ids = append(ids, strconv.Itoa(n))
-		}
-		out[s.channel] = ids
-	}
-	return out
 }
