@@ -33,6 +33,7 @@ type RuleSet struct {
 
 	hostSlots [len(hostFields)]int // see PartitionKey
 	splitState
+	arrivalState
 }
 
 // compiled is one rule as compiled: shared by every engine, never changed

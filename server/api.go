@@ -216,8 +216,8 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		"events": map[string]int64{
 			"received": st.received.Load(), "acknowledged": st.accepted.Load(), "rejected": st.rejected.Load(),
 			"evaluated": st.evaluated.Load(), "late": st.late.Load(), "undecodable": st.failed.Load(),
-			"evaluated_early": st.forced.Load(),
-			"replayed":        st.replayed.Load(),
+			"evaluated_early": st.forced.Load(), "replayed": st.replayed.Load(),
+			"evaluated_on_arrival": st.onArrival.Load(),
 		},
 		"alerts": map[string]int64{"raised": st.alerts.Load(), "stored": st.stored.Load(), "store_errors": st.storeErrors.Load()},
 		"log": map[string]any{"bytes": s.wal.Size(), "next_lsn": s.wal.Next(), "checkpoint": s.wal.Checkpointed(),

@@ -36,7 +36,9 @@ type bulkAction struct {
 // A malformed line fails its item (and, for a bad action line, the
 // document after it) and parsing goes on; only a body that cannot be read
 // as lines at all is an error. defIndex is the index of the request path.
-func parseBulk(body []byte, defIndex string) ([]item, error) {
+// Without validate, documents are not checked (the request is refused
+// whole).
+func parseBulk(body []byte, defIndex string, validate bool) ([]item, error) {
 	var items []item
 	lines := splitLines(body)
 	for i := 0; i < len(lines); i++ {
@@ -65,7 +67,7 @@ func parseBulk(body []byte, defIndex string) ([]item, error) {
 				}
 				i++
 				it.source = bytes.TrimSpace(lines[i])
-				if !json.Valid(it.source) || len(it.source) == 0 || it.source[0] != '{' {
+				if validate && (len(it.source) == 0 || it.source[0] != '{' || !json.Valid(it.source)) {
 					it.err = &itemError{400, "document_parsing_exception", fmt.Sprintf("line %d: the document is not a JSON object", i+1)}
 				}
 			case "update":

@@ -27,6 +27,7 @@ func newMetrics(s *Server) *metrics {
 	counter("events_acknowledged_total", "Documents written to the log and acknowledged.", func() float64 { return float64(st.accepted.Load()) })
 	counter("events_rejected_total", "Documents refused (malformed, or the log or engine full).", func() float64 { return float64(st.rejected.Load()) })
 	counter("events_evaluated_total", "Events the rules evaluated.", func() float64 { return float64(st.evaluated.Load()) })
+	counter("events_on_arrival_total", "Events the stateless rules evaluated as they arrived (the others wait for event-time order).", func() float64 { return float64(st.onArrival.Load()) })
 	counter("events_late_total", "Events that came after the lateness window (still evaluated).", func() float64 { return float64(st.late.Load()) })
 	counter("events_undecodable_total", "Acknowledged documents that could not be decoded.", func() float64 { return float64(st.failed.Load()) })
 	counter("events_replayed_total", "Documents evaluated again from the log at start.", func() float64 { return float64(st.replayed.Load()) })

@@ -27,15 +27,21 @@ type pipeline struct {
 	wal    *store.WAL
 	alerts *store.Alerts
 	rs     *engine.RuleSet
-	eng    evaluator
-	par    bool // eng is an engine.Parallel: it owns the events it is given
-	dec    *decoder
-	src    *order.Sources // event time per source
-	queue  jobQueue
+	// now runs the rules that judge each event alone
+	// (RuleSet.SplitArrival) on every event as it is decoded, in log
+	// order; nil when there are none. eng runs the others on the events
+	// in event-time order, after the lateness window.
+	now   *engine.Engine
+	eng   evaluator
+	par   bool // eng is an engine.Parallel: it owns the events it is given
+	dec   *decoder
+	src   *order.Sources // event time per source
+	queue jobQueue
 	// statsReq asks the pipeline's goroutine, which owns the engine, for
 	// its rules' counters.
 	statsReq chan chan []engine.RuleStats
 
+	sink    alert.Sink
 	alertMu sync.Mutex     // the engines raise alerts in their own goroutine
 	pending []*alert.Alert // raised, not yet stored
 	freeMu  sync.Mutex     // evaluated events come back from the engines' goroutines
@@ -141,6 +147,7 @@ type mark struct {
 type stats struct {
 	received, accepted, rejected atomic.Int64 // documents
 	evaluated, late, failed      atomic.Int64 // events; failed: accepted but undecodable
+	onArrival                    atomic.Int64 // events the stateless rules judged as they came
 	alerts, stored               atomic.Int64
 	replayed                     atomic.Int64 // documents evaluated again from the log at start
 	watermark                    atomic.Int64
@@ -157,11 +164,16 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 		p.pending = append(p.pending, a)
 		p.alertMu.Unlock()
 	})
+	p.sink = sink
+	arrival, ordered := rs.SplitArrival()
+	if arrival.Len() > 0 {
+		p.now = arrival.NewEngine(sink)
+	}
 	if cfg.Engines > 1 {
-		p.eng = rs.NewParallel(cfg.Engines, sink, p.reuse)
+		p.eng = ordered.NewParallel(cfg.Engines, sink, p.reuse)
 		p.par = true
 	} else {
-		p.eng = rs.NewEngine(sink)
+		p.eng = ordered.NewEngine(sink)
 	}
 	h, unbounded := rs.Horizon()
 	if unbounded || h > cfg.StateHorizon {
@@ -190,7 +202,7 @@ func (p *pipeline) replay() error {
 		// what the events keep.
 		now := time.Now()
 		p.process(job{lsn: lsn, docs: docs}, now)
-		p.eng.Advance(p.src.Release(now, p.evaluate))
+		p.advance(p.src.Release(now, p.evaluate))
 		return nil
 	})
 	p.eng.Sync()
@@ -216,7 +228,11 @@ func (p *pipeline) run(ctx context.Context, done *sync.WaitGroup) {
 			p.idle(time.Now())
 		case c := <-p.statsReq:
 			p.eng.Sync()
-			c <- p.eng.Stats()
+			st := p.eng.Stats()
+			if p.now != nil {
+				st = append(st, p.now.Stats()...)
+			}
+			c <- st
 		case <-ctx.Done():
 			for js := p.queue.take(); len(js) > 0; js = p.queue.take() {
 				for _, j := range js {
@@ -238,7 +254,7 @@ func (p *pipeline) handle(j job) {
 	if j.refresh != nil {
 		p.src.Flush(p.evaluate)
 		if p.maxSeen != minTime {
-			p.eng.Advance(p.maxSeen + 1)
+			p.advance(p.maxSeen + 1)
 		}
 		p.eng.Sync()
 		p.store()
@@ -247,7 +263,7 @@ func (p *pipeline) handle(j job) {
 	}
 	now := time.Now()
 	p.process(j, now)
-	p.eng.Advance(p.src.Release(now, p.evaluate))
+	p.advance(p.src.Release(now, p.evaluate))
 	p.st.watermark.Store(p.eng.Watermark())
 	p.store()
 	p.checkpoint(now)
@@ -282,10 +298,22 @@ func (p *pipeline) process(j job, now time.Time) {
 		}
 		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)
+		if p.now != nil {
+			p.now.Process(ev)
+			p.st.onArrival.Add(1)
+		}
 		p.src.Push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
 	}
 	p.marks = append(p.marks, mark{lsn: j.lsn, maxTime: maxTime})
 	p.lastArrival = now
+}
+
+// advance tells the engines no event before watermark will come.
+func (p *pipeline) advance(watermark int64) {
+	p.eng.Advance(watermark)
+	if p.now != nil {
+		p.now.Advance(watermark)
+	}
 }
 
 func (p *pipeline) evaluate(ev *event.Event) {
@@ -339,7 +367,7 @@ func (p *pipeline) idle(now time.Time) {
 	}
 	p.src.Flush(p.evaluate)
 	if p.maxSeen != minTime {
-		p.eng.Advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
+		p.advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
 		p.st.watermark.Store(p.eng.Watermark())
 	}
 	p.eng.Sync()
@@ -465,7 +493,14 @@ func (p *pipeline) reload(j *reloadJob) reloadResult {
 	if rs.Len() == 0 {
 		return reloadResult{err: errors.New("no rule to run; the running rules are kept")}
 	}
-	kept := p.eng.Reload(rs)
+	arrival, ordered := rs.SplitArrival()
+	kept := p.eng.Reload(ordered)
+	switch {
+	case p.now != nil:
+		kept += p.now.Reload(arrival)
+	case arrival.Len() > 0:
+		p.now = arrival.NewEngine(p.sink)
+	}
 	if rs.HasSigma() != p.rs.HasSigma() {
 		p.dec = newRuleDecoder(rs)
 	}

@@ -114,14 +114,16 @@ func main() {
 			}
 		})
 	}
-	evaluated0 := evaluated(client, *url)
+	evaluated0, arrival0 := evaluated(client, *url)
 	wg.Wait()
 	took := time.Since(start)
-	ev := evaluated(client, *url) - evaluated0
+	ev, arrival := evaluated(client, *url)
+	ev, arrival = ev-evaluated0, arrival-arrival0
 	fmt.Printf("serveload: sent %d, acknowledged %d, refused %d in %v: %.0f acknowledged documents/s\n",
 		sent.Load(), acked.Load(), rejected.Load(), took.Round(time.Millisecond), float64(acked.Load())/took.Seconds())
 	fmt.Printf("serveload: evaluated %d in the same time: %.0f evaluated documents/s (sustained: the lower of the two)\n",
 		ev, float64(ev)/took.Seconds())
+	fmt.Printf("serveload: evaluated on arrival by the stateless rules %d: %.0f documents/s\n", arrival, float64(arrival)/took.Seconds())
 	if len(latencies) > 0 {
 		slices.Sort(latencies)
 		q := func(p float64) time.Duration { return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))] }
@@ -258,14 +260,15 @@ func waitAlert(c *http.Client, url, host string, acked time.Time, limit time.Dur
 	return 0, false
 }
 
-// evaluated reads the service's count of evaluated events.
-func evaluated(c *http.Client, url string) int64 {
+// evaluated reads the service's counts of events every rule evaluated
+// and of events its stateless rules evaluated on arrival.
+func evaluated(c *http.Client, url string) (all, onArrival int64) {
 	resp, err := c.Get(url + "/api/stats")
 	if err != nil {
-		return 0
+		return 0, 0
 	}
 	defer resp.Body.Close()
 	var st struct{ Events map[string]int64 }
 	json.NewDecoder(resp.Body).Decode(&st)
-	return st.Events["evaluated"]
+	return st.Events["evaluated"], st.Events["evaluated_on_arrival"]
 }
