@@ -31,7 +31,7 @@ out=$("$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlo
 curl -s "http://127.0.0.1:$PORT/debug/pprof/heap" -o "${HEAP_PROFILE:-$tmp/heap.pprof}" || true
 echo "$out"
 acked=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) acknowledged documents\/s/\1/p')
-evald=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) evaluated documents\/s.*/\1/p')
+evald=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) decoded documents\/s.*/\1/p')
 rate=$(( acked < evald ? acked : evald ))
 half=$(( ${rate:-2000} / 2 ))
 # Let the service drain what phase one left queued before measuring
