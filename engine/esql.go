@@ -39,6 +39,9 @@ type ESQLQuery struct {
 	slots  []int // per input column; -1 for metadata and the document
 	fields *alert.Fields
 	prog   *esql.Program
+	// noID: no command reads the _id column, so rows leave it null
+	// (naming the event costs a hash)
+	noID bool
 }
 
 // esqlMaxWindows bounds the windows open at once; esqlMaxRows the rows a
@@ -104,18 +107,28 @@ func CompileESQL(query string, s *event.Schema, fields *alert.Fields, now time.T
 
 // Row reads the query's source columns from an event.
 func (q *ESQLQuery) Row(ev *event.Event) []any {
-	cells := make([]any, len(q.prog.Inputs))
+	return q.appendRow(nil, ev)
+}
+
+// appendRow appends the query's source columns of an event to cells.
+func (q *ESQLQuery) appendRow(cells []any, ev *event.Event) []any {
+	n := len(cells)
+	cells = slices.Grow(cells, len(q.prog.Inputs))[:n+len(q.prog.Inputs)]
 	for i, col := range q.prog.Inputs {
+		i := n + i
 		slot := q.slots[i]
 		if slot >= 0 {
 			cells[i] = esql.FromEvent(ev.Get(slot), col.Type)
 			continue
 		}
+		cells[i] = nil
 		switch col.Name {
 		case esql.DocColumn:
 			cells[i] = ev
 		case "_id":
-			if q.fields != nil {
+			if q.noID {
+				cells[i] = nil
+			} else if q.fields != nil {
 				cells[i] = q.fields.EventID(ev)
 			} else if ev.ID != "" {
 				cells[i] = ev.ID
@@ -154,7 +167,7 @@ func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
 			rs.schema.Slot(col.Name)
 		}
 	}
-	pred := esqlFilter(prog.Filters, rs.schema, prog.Inputs)
+	pred := esqlFilter(prog, rs.schema)
 	return &query{pred: pred, esql: eq}, nil
 }
 
@@ -180,6 +193,8 @@ type esqlKind struct {
 	// computed are the output columns a document does not hold (made by
 	// EVAL, GROK, DISSECT): an event rule's alert carries them.
 	computed []int
+	// tail: steps follow the streaming ones (SORT, LIMIT)
+	tail bool
 }
 
 // compileESQLRule makes an ES|QL rule from its compiled query.
@@ -207,6 +222,10 @@ func compileESQLRule(rs *RuleSet, c *compiled, q *query) (kind, error) {
 	default:
 		k.mode = esqlTable
 	}
+	k.tail = p.Streaming < p.StepCount()
+	// an event rule's alert is the document, a STATS rule's rows its
+	// aggregates: _id matters only where a command names it
+	k.eq.noID = k.mode != esqlTable && esql.Mentions(r.Query, "_id") <= 1
 	k.step = int64(r.IntervalDuration())
 	if k.step <= 0 {
 		k.step = int64(5 * time.Minute)
@@ -243,7 +262,10 @@ type esqlRunner struct {
 	windows  map[int64]*esqlWindow
 	warn     esql.Warnings
 	overflow int64
-	cells    []any
+	// cells is the input row, reused event after event; stream runs
+	// the streaming steps on it
+	cells  []any
+	stream *esql.Streamer
 }
 
 func (r *esqlRunner) offer(ev *event.Event) {
@@ -251,13 +273,23 @@ func (r *esqlRunner) offer(ev *event.Event) {
 		return
 	}
 	p := r.k.eq.prog
-	in := []esql.Row{{Cells: r.k.eq.Row(ev), Doc: ev}}
+	if r.stream == nil {
+		r.stream = p.NewStreamer(&r.warn)
+	}
+	r.cells = r.k.eq.appendRow(r.cells[:0], ev)
+	rows := r.stream.Run(esql.Row{Cells: r.cells, Doc: ev})
 	if r.k.mode == esqlEvents {
-		// the whole query on the document's row (SORT and LIMIT are moot);
-		// one alert per document, however many rows it gave
-		rows := p.Run(in, &r.warn)
+		// one alert per document, however many rows it gave; the whole
+		// query decides when SORT or LIMIT follow (which row is first,
+		// LIMIT 0)
 		if len(rows) == 0 {
 			return
+		}
+		if r.k.tail {
+			rows = p.Run([]esql.Row{{Cells: r.k.eq.Row(ev), Doc: ev}}, &r.warn)
+			if len(rows) == 0 {
+				return
+			}
 		}
 		r.l.matched++
 		if len(r.k.computed) == 0 {
@@ -273,7 +305,6 @@ func (r *esqlRunner) offer(ev *event.Event) {
 		})
 		return
 	}
-	rows := p.RunStreaming(in, &r.warn)
 	if len(rows) == 0 {
 		return
 	}
@@ -288,7 +319,7 @@ func (r *esqlRunner) offer(ev *event.Event) {
 				r.overflow++
 				continue
 			}
-			w.rows = append(w.rows, esql.Row{Cells: row.Cells})
+			w.rows = append(w.rows, esql.Row{Cells: slices.Clone(row.Cells)})
 		}
 	}
 }

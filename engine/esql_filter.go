@@ -8,27 +8,31 @@ import (
 )
 
 // esqlFilter translates the WHERE conditions an ES|QL query applies to
-// source documents into a predicate every row the query keeps satisfies
+// source documents (Program.Filters: EVAL'd columns already replaced by
+// their definitions) into a predicate every row the query keeps satisfies
 // (the full condition is still evaluated on the row): the rule index files
 // the rule by its literals, and events that cannot pass never reach it.
-// What does not translate (negations, arithmetic, functions other than
-// TO_LOWER/TO_UPPER) stands for true.
-func esqlFilter(conds []esql.Expr, s *event.Schema, src []esql.Column) match.Pred {
+// ==, IN, LIKE, IS NOT NULL, KQL(), LOCATE(f, "s") > 0 and CASE(...) IS
+// NOT NULL translate over keyword fields read directly or through
+// TO_LOWER/TO_UPPER; the rest (negations, arithmetic, other functions,
+// METADATA columns) stands for true.
+func esqlFilter(p *esql.Program, s *event.Schema) match.Pred {
 	types := map[string]esql.Type{}
-	for _, c := range src {
+	for _, c := range p.Inputs {
 		types[c.Name] = c.Type
 	}
-	f := &esqlFilterer{s: s, types: types}
+	f := &esqlFilterer{s: s, types: types, constant: p.Constant}
 	var ps []match.Pred
-	for _, c := range conds {
+	for _, c := range p.Filters {
 		ps = append(ps, f.pred(c))
 	}
 	return match.And(ps...)
 }
 
 type esqlFilterer struct {
-	s     *event.Schema
-	types map[string]esql.Type
+	s        *event.Schema
+	types    map[string]esql.Type
+	constant func(esql.Expr) (any, bool)
 }
 
 // field returns the slot of a string field read directly or through
@@ -37,7 +41,7 @@ func (f *esqlFilterer) field(e esql.Expr) (slot int, fold, ok bool) {
 	switch x := e.(type) {
 	case *esql.Field:
 		t, known := f.types[x.Name]
-		if !known || t != esql.TKeyword {
+		if !known || t != esql.TKeyword || esqlMetadata[x.Name] {
 			return 0, false, false
 		}
 		return f.s.Slot(x.Name), false, true
@@ -49,6 +53,10 @@ func (f *esqlFilterer) field(e esql.Expr) (slot int, fold, ok bool) {
 	}
 	return 0, false, false
 }
+
+// esqlMetadata are the METADATA columns: no event field holds them.
+var esqlMetadata = map[string]bool{esql.DocColumn: true, "_id": true, "_index": true, "_version": true, "_score": true,
+	"_ignored": true, "_source": true, "_index_mode": true}
 
 func strLit(e esql.Expr) (string, bool) {
 	l, ok := e.(*esql.Lit)
@@ -77,6 +85,21 @@ func (f *esqlFilterer) pred(e esql.Expr) match.Pred {
 			}
 			if ok && lok {
 				return match.StringEquals(slot, lit, fold)
+			}
+		case "!=":
+			// CASE(...) != "s": a branch whose value is "s" fails
+			c, ok := x.L.(*esql.Call)
+			lit, lok := strLit(x.R)
+			if ok && lok && c.Name == "case" {
+				return f.caseHolds(c.Args, func(v esql.Expr) bool {
+					s, isStr := strLit(v)
+					return isStr && s == lit
+				})
+			}
+		case ">", ">=":
+			// LOCATE(field, "s") > 0 (or >= 1): the field contains s
+			if p, ok := f.locate(x); ok {
+				return p
 			}
 		}
 	case *esql.In:
@@ -110,10 +133,13 @@ func (f *esqlFilterer) pred(e esql.Expr) match.Pred {
 		}
 		return match.Or(ps...)
 	case *esql.IsNull:
-		if fl, ok := x.X.(*esql.Field); ok && x.Not {
+		if fl, ok := x.X.(*esql.Field); ok && x.Not && !esqlMetadata[fl.Name] {
 			if _, known := f.types[fl.Name]; known {
 				return match.Exists(f.s.Slot(fl.Name))
 			}
+		}
+		if c, ok := x.X.(*esql.Call); ok && x.Not && c.Name == "case" {
+			return f.caseHolds(c.Args, func(esql.Expr) bool { return false })
 		}
 	case *esql.Call:
 		if x.Name == "kql" && len(x.Args) == 1 {
@@ -125,4 +151,47 @@ func (f *esqlFilterer) pred(e esql.Expr) match.Pred {
 		}
 	}
 	return match.True()
+}
+
+// caseHolds holds for every row where CASE(c1, v1, c2, v2, ...[, else])
+// takes a value that may pass the outer condition: one condition whose
+// value fails cannot (fails reports a value that surely fails the outer
+// condition, the null literal always does) holds, unless the else value
+// may pass.
+func (f *esqlFilterer) caseHolds(args []esql.Expr, fails func(esql.Expr) bool) match.Pred {
+	failsOrNull := func(e esql.Expr) bool { return isNullLit(e) || fails(e) }
+	if len(args)%2 == 1 && !failsOrNull(args[len(args)-1]) {
+		return match.True()
+	}
+	var ps []match.Pred
+	for i := 0; i+1 < len(args); i += 2 {
+		if !failsOrNull(args[i+1]) {
+			ps = append(ps, f.pred(args[i]))
+		}
+	}
+	return match.Or(ps...)
+}
+
+func isNullLit(e esql.Expr) bool {
+	l, ok := e.(*esql.Lit)
+	return ok && l.Val == nil && l.Opts == nil
+}
+
+func (f *esqlFilterer) locate(x *esql.Binary) (match.Pred, bool) {
+	l, ok := x.L.(*esql.Call)
+	if !ok || l.Name != "locate" || len(l.Args) != 2 {
+		return nil, false
+	}
+	n, _ := f.constant(x.R)
+	v, isInt := n.(int64)
+	if !isInt || !(x.Op == ">" && v >= 0 || x.Op == ">=" && v >= 1) {
+		return nil, false
+	}
+	slot, fold, ok := f.field(l.Args[0])
+	sub, _ := f.constant(l.Args[1])
+	str, isStr := sub.(string)
+	if !ok || !isStr || str == "" {
+		return nil, false
+	}
+	return match.Contains(slot, str, fold), true
 }

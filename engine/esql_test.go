@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/esql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
@@ -33,12 +34,13 @@ func alertRows(as []*alert.Alert, eng *Engine, fields ...string) []string {
 func TestESQLRules(t *testing.T) {
 	const proc = `"event.category":"process","host.name":`
 	for _, tc := range []struct {
-		name   string
-		query  string
-		from   string
-		lines  []string
-		fields []string
-		want   []string
+		name     string
+		query    string
+		from     string
+		interval string
+		lines    []string
+		fields   []string
+		want     []string
 	}{{
 		name:  "one alert per source document, however many rows",
 		query: `from logs-test-* metadata _id | where process.name == "sc.exe" | mv_expand process.args | keep _id, process.args`,
@@ -92,13 +94,49 @@ func TestESQLRules(t *testing.T) {
 		},
 		fields: []string{"host.name", "c"},
 		want:   []string{"a 2"},
+	}, {
+		name:  "STATS reads the documents' _id",
+		query: `from logs-test-* metadata _id | stats Esql.ids = values(_id), n = count(*) by host.name | where n >= 2`,
+		lines: []string{
+			doc(0, proc+`"a"`), doc(1, proc+`"a"`), doc(2, proc+`"b"`),
+		},
+		fields: []string{"host.name", "Esql.ids"},
+		want:   []string{"a [e0, e1]"},
+	}, {
+		// Kibana runs the rule every interval over [run-from, run): with
+		// interval 10m and from now-10m the windows tile event time at
+		// multiples of 10m, and a burst across a boundary is split
+		name:     "interval and from in event time: tumbling windows",
+		query:    `from logs-test-* | stats Esql.n = count(*) by host.name | where Esql.n >= 3`,
+		from:     "now-10m",
+		interval: "10m",
+		lines: []string{
+			doc(7, proc+`"a"`), doc(8, proc+`"a"`), doc(11, proc+`"a"`), doc(12, proc+`"a"`),
+			doc(21, proc+`"b"`), doc(22, proc+`"b"`), doc(29, proc+`"b"`),
+		},
+		fields: []string{"host.name", "Esql.n", "@timestamp"},
+		want:   []string{"b 3 2024-05-01T00:30:00.000Z"},
+	}, {
+		// from longer than the interval: windows of 15m ending every 5m;
+		// each window holding three of a's events alerts once
+		name:     "interval and from in event time: sliding windows",
+		query:    `from logs-test-* | stats Esql.n = count(*) by host.name | where Esql.n >= 3`,
+		from:     "now-15m",
+		interval: "5m",
+		lines: []string{
+			doc(7, proc+`"a"`), doc(8, proc+`"a"`), doc(16, proc+`"a"`),
+		},
+		fields: []string{"host.name", "Esql.n", "@timestamp"},
+		want:   []string{"a 3 2024-05-01T00:20:00.000Z"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			from := tc.from
 			if from == "" {
 				from = "now-6m"
 			}
-			as, eng := runLines(t, esqlRule(tc.query, from), Options{}, tc.lines...)
+			r := esqlRule(tc.query, from)
+			r.Interval = tc.interval
+			as, eng := runLines(t, r, Options{}, tc.lines...)
 			got := alertRows(as, eng, tc.fields...)
 			slices.Sort(got)
 			if !slices.Equal(got, tc.want) {
@@ -116,7 +154,7 @@ func TestESQLFilter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := esqlFilter(q.Prog.Filters, s, q.Prog.Inputs)
+	p := esqlFilter(q.Prog, s)
 	needs := match.Needs(p, func(match.Need) int { return 1 })
 	if len(needs) == 0 {
 		t.Fatalf("filter %v has no needs", p)
@@ -152,5 +190,91 @@ func TestESQLEventAlertHoldsRow(t *testing.T) {
 	want := []string{"e0 a 13 sc.exe create"}
 	if !slices.Equal(got, want) {
 		t.Errorf("alerts %q, want %q", got, want)
+	}
+}
+
+// TestESQLFilterRewrites checks the filters drawn from WHERE conditions
+// after EVAL, RENAME and MV_EXPAND (rewritten over source columns), CASE
+// and LOCATE: each document the filter rejects yields no row (the filter
+// is sound, checked by running the query), and the filter rejects the
+// documents it should (it is useful).
+func TestESQLFilterRewrites(t *testing.T) {
+	tests := []struct {
+		query string
+		docs  []string // documents
+		pass  []bool   // the filter's verdict on each
+	}{
+		{
+			`from logs-* | eval pname = to_lower(process.name) | where pname like "pwsh*"`,
+			[]string{`{"process.name":"PWSH.EXE"}`, `{"process.name":"cmd.exe"}`},
+			[]bool{true, false},
+		},
+		{
+			`from logs-* | eval s = "*" | eval p = to_lower(process.name) | rename p as q | where q like "cmd*" and event.code == "1"`,
+			[]string{`{"process.name":"Cmd.exe","event.code":"1"}`, `{"process.name":"Cmd.exe","event.code":"2"}`, `{"process.name":"x","event.code":"1"}`},
+			[]bool{true, false, false},
+		},
+		{
+			// EVAL shadows a source column: its condition is not the field's
+			`from logs-* | eval process.name = "cmd.exe" | where process.name == "cmd.exe"`,
+			[]string{`{"process.name":"other.exe"}`},
+			[]bool{true},
+		},
+		{
+			`from logs-* | mv_expand process.args | where process.args == "-enc"`,
+			[]string{`{"process.args":["a","-enc"]}`, `{"process.args":["a","b"]}`},
+			[]bool{true, false},
+		},
+		{
+			`from logs-* | eval v = case(process.name == "a.exe", "A", process.name like "b*.exe", "B", "") | where v != "" and v is not null`,
+			[]string{`{"process.name":"a.exe"}`, `{"process.name":"b1.exe"}`, `{"process.name":"c.exe"}`},
+			[]bool{true, true, false},
+		},
+		{
+			// the else value passes: every document may
+			`from logs-* | eval v = case(process.name == "a.exe", "A", "Z") | where v is not null`,
+			[]string{`{"process.name":"c.exe"}`},
+			[]bool{true},
+		},
+		{
+			`from logs-* | eval n = locate(process.command_line, space(3)) | where n > 0`,
+			[]string{`{"process.command_line":"a   b"}`, `{"process.command_line":"a b"}`},
+			[]bool{true, false},
+		},
+		{
+			// METADATA columns are no event fields
+			`from logs-* metadata _id | where _id == "x" and event.code == "1"`,
+			[]string{`{"event.code":"1"}`, `{"event.code":"2"}`},
+			[]bool{true, false},
+		},
+		{
+			// after GROK the columns are not followed
+			`from logs-* | grok message "%{WORD:process.name}" | where process.name == "cmd.exe"`,
+			[]string{`{"message":"cmd.exe","process.name":"x"}`},
+			[]bool{true},
+		},
+	}
+	for _, tc := range tests {
+		s := event.NewSchema()
+		q, err := CompileESQL(tc.query, s, nil, time.Unix(0, 0))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.query, err)
+		}
+		p := esqlFilter(q.Prog, s)
+		for i, doc := range tc.docs {
+			ev := &event.Event{}
+			if err := s.Decode([]byte(doc), ev); err != nil {
+				t.Fatal(err)
+			}
+			got := p.Match(ev)
+			if got != tc.pass[i] {
+				t.Errorf("%s\n  %s: filter %v, want %v", tc.query, doc, got, tc.pass[i])
+			}
+			var w esql.Warnings
+			rows := q.Prog.Run([]esql.Row{{Cells: q.Row(ev), Doc: ev}}, &w)
+			if !got && len(rows) > 0 {
+				t.Errorf("%s\n  %s: the filter rejects a document with %d rows", tc.query, doc, len(rows))
+			}
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"path/filepath"
 	"testing"
 
 	"github.com/vigilsec/vigil/alert"
@@ -12,7 +11,6 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/internal/testenv"
-	"github.com/vigilsec/vigil/sigma"
 )
 
 // sprayRules are two Sigma rules over a Kerberos password spray
@@ -78,11 +76,7 @@ func TestSigmaCorrelations(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			src := sprayRules + "---\ntitle: C\nid: 22222222-0000-0000-0000-000000000001\ncorrelation:\n  " + tc.correlation + "\nlevel: high\n"
-			rules, _, err := sigma.Load(filepath.Join(t.TempDir(), "r.yml"), []byte(src))
-			if err != nil {
-				t.Fatal(err)
-			}
+			rules := withCorrelation(t, tc.correlation)
 			got := map[string]int64{}
 			eng, statuses := engine.New(rules, engine.Options{}, func(a *alert.Alert) {
 				if a.Threshold != nil {

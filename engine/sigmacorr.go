@@ -16,7 +16,12 @@ import (
 // A Sigma correlation rule keeps, per group (the values of its group-by
 // fields), what its referenced rules' events within its timespan add up
 // to, and alerts as a threshold rule does (kibana.alert.threshold_result:
-// the group, the count, the first event).
+// the group, the count, the first event). The alert carries the events
+// it stands for (Alert.Events: kibana.alert.ancestors, vigil.sources and
+// the events themselves, as a sequence's shell alert does), at most
+// maxAlertEvents of them: for sliding windows and temporal rules the
+// latest within the timespan, for windows judged at their close the
+// first; the threshold result's count is the full number.
 //
 //   - event_count and value_count with gt/gte: a sliding window; the rule
 //     alerts as soon as the events (or distinct values) of the last
@@ -40,6 +45,14 @@ type sigmaCorrKind struct {
 // maxCorrEntries bounds the events or values one group remembers.
 const maxCorrEntries = 10_000
 
+// maxAlertEvents bounds the events a correlation alert carries, and
+// maxKeptEvents those one rule keeps for its alerts, over all groups
+// (more are counted in Overflow and not kept).
+const (
+	maxAlertEvents = 100
+	maxKeptEvents  = 100_000
+)
+
 // compileSigmaCorrelation makes a correlation rule's kind from what
 // compileSigma compiled.
 func compileSigmaCorrelation(rs *RuleSet, c *compiled, q *query) (kind, error) {
@@ -62,6 +75,7 @@ type sigmaCorrRunner struct {
 	l        *live
 	groups   map[string]*corrGroup
 	overflow int64
+	kept     int // events kept for alerts, over all groups
 	key      []byte
 }
 
@@ -70,9 +84,10 @@ type corrGroup struct {
 	start  int64 // the window's first event
 	terms  []event.Value
 	sample *event.Event
-	times  []int64   // events (sliding windows), oldest first
-	vals   []string  // their values (value_count), parallel to times
-	nums   []float64 // values (value_sum/avg/percentile)
+	events []*event.Event // what an alert carries, oldest first (maxAlertEvents)
+	times  []int64        // events (sliding windows), oldest first
+	vals   []string       // their values (value_count), parallel to times
+	nums   []float64      // values (value_sum/avg/percentile)
 	count  int64
 	lastN  [][]int64 // temporal: per base, its events' times in the timespan
 }
@@ -151,6 +166,7 @@ func (r *sigmaCorrRunner) add(i int, ev *event.Event) {
 		r.groups[key] = g
 	}
 	g.count++
+	r.keep(g, ev, temporal || r.sliding())
 	switch {
 	case temporal:
 		r.addTemporal(key, g, i, ev.Time)
@@ -159,6 +175,44 @@ func (r *sigmaCorrRunner) add(i int, ev *event.Event) {
 	default:
 		r.addValue(g, i, ev)
 	}
+}
+
+// keep remembers an event for the group's alert: in a window that
+// slides (recent), the latest within the timespan; else the first.
+func (r *sigmaCorrRunner) keep(g *corrGroup, ev *event.Event, recent bool) {
+	if recent {
+		from := ev.Time - r.k.span
+		n := 0
+		for n < len(g.events) && g.events[n].Time < from {
+			n++
+		}
+		if len(g.events)-n >= maxAlertEvents {
+			n = len(g.events) - maxAlertEvents + 1
+		}
+		if n > 0 {
+			clear(g.events[:n])
+			g.events = append(g.events[:0], g.events[n:]...)
+			r.kept -= n
+		}
+	} else if len(g.events) >= maxAlertEvents {
+		return
+	}
+	if r.kept >= maxKeptEvents {
+		r.overflow++
+		return
+	}
+	r.kept++
+	if len(g.events) == 0 && g.count == 1 {
+		g.events = append(g.events, g.sample) // the group's first event, already cloned
+		return
+	}
+	g.events = append(g.events, ev.Clone())
+}
+
+// forget ends a group.
+func (r *sigmaCorrRunner) forget(key string, g *corrGroup) {
+	r.kept -= len(g.events)
+	delete(r.groups, key)
 }
 
 // addSliding adds an event to a sliding window and alerts when the
@@ -191,14 +245,14 @@ func (r *sigmaCorrRunner) addSliding(key string, g *corrGroup, i int, ev *event.
 		}
 		if c.Holds(float64(len(distinct))) {
 			r.raise(g, int64(len(g.times)), g.times[0])
-			delete(r.groups, key)
+			r.forget(key, g)
 		}
 		return
 	}
 	g.times = append(g.times, ev.Time)
 	if c.Holds(float64(len(g.times))) {
 		r.raise(g, int64(len(g.times)), g.times[0])
-		delete(r.groups, key)
+		r.forget(key, g)
 	}
 }
 
@@ -251,7 +305,7 @@ func (r *sigmaCorrRunner) addTemporal(key string, g *corrGroup, i int, t int64) 
 			n += int64(len(ts))
 		}
 		r.raise(g, n, first)
-		delete(r.groups, key)
+		r.forget(key, g)
 	}
 }
 
@@ -290,7 +344,7 @@ func (r *sigmaCorrRunner) addValue(g *corrGroup, i int, ev *event.Event) {
 
 // close judges a tumbling window.
 func (r *sigmaCorrRunner) close(key string, g *corrGroup) {
-	delete(r.groups, key)
+	r.forget(key, g)
 	c := r.k.c
 	var v float64
 	switch c.Type {
@@ -336,8 +390,18 @@ func (r *sigmaCorrRunner) raise(g *corrGroup, count, from int64) {
 			res.Terms = append(res.Terms, alert.Term{Field: name, Value: g.terms[j]})
 		}
 	}
+	var evs []*event.Event
+	for _, ev := range g.events {
+		if ev.Time >= from {
+			evs = append(evs, ev)
+		}
+	}
 	e, sample := r.e, g.sample
-	e.emit(r.l, from, func() *alert.Alert { return alert.NewThreshold(e.rs.fields, r.l.c.rule, res, sample, e.now()) })
+	e.emit(r.l, from, func() *alert.Alert {
+		a := alert.NewThreshold(e.rs.fields, r.l.c.rule, res, sample, e.now())
+		a.Events = evs
+		return a
+	})
 }
 
 // advance closes the windows that end before the watermark, and forgets
@@ -360,7 +424,7 @@ func (r *sigmaCorrRunner) advance(wm int64) {
 				}
 			}
 			if wm >= last+r.k.span {
-				delete(r.groups, key)
+				r.forget(key, g)
 			}
 		default:
 			r.close(key, g)

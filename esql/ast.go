@@ -1,5 +1,7 @@
 package esql
 
+import "time"
+
 // Expr is a parsed ES|QL expression. Pos and End are byte offsets into
 // the query; the source between them names unnamed EVAL and STATS columns
 // and warnings, as Elasticsearch names them.
@@ -18,6 +20,9 @@ type (
 		node
 		Val  any
 		Type Type
+		// Opts holds the entries of a {"key": value} option map (a
+		// function's last argument; Type null).
+		Opts map[string]any
 	}
 	// Field is a column reference.
 	Field struct {
@@ -184,4 +189,10 @@ type (
 type Query struct {
 	Src      string
 	Commands []Command
+	// TimeZone is SET time_zone: the zone DATE_TRUNC rounds in (nil:
+	// UTC).
+	TimeZone *time.Location
+	// NullifyUnmapped is SET unmapped_fields = "nullify": a column the
+	// source lacks reads as null instead of failing the query.
+	NullifyUnmapped bool
 }

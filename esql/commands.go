@@ -29,9 +29,23 @@ func (c *compiler) command(cmd Command, cols []Column) step {
 		st.out = cur
 		return st
 	case *Keep:
-		var out []Column
-		var idx []int
-		exact := map[string]bool{}
+		// A column matching several patterns goes where its strongest
+		// pattern is (an exact name, then a partial wildcard, then *),
+		// the rightmost of equal ones; columns one pattern matches keep
+		// their order.
+		rank := func(pat string) int {
+			switch {
+			case pat == "*":
+				return 1
+			case strings.Contains(pat, "*"):
+				return 2
+			}
+			return 3
+		}
+		best := make([]int, len(cols))
+		for j := range best {
+			best[j] = -1
+		}
 		for i, pat := range x.Patterns {
 			found := false
 			for j, col := range cols {
@@ -39,23 +53,21 @@ func (c *compiler) command(cmd Command, cols []Column) step {
 					continue
 				}
 				found = true
-				isExact := !strings.Contains(pat, "*")
-				at := slices.IndexFunc(out, func(o Column) bool { return o.Name == col.Name })
-				if at >= 0 {
-					if !isExact {
-						continue
-					}
-					out = slices.Delete(out, at, at+1)
-					idx = slices.Delete(idx, at, at+1)
+				if best[j] < 0 || rank(pat) >= rank(x.Patterns[best[j]]) {
+					best[j] = i
 				}
-				if isExact {
-					exact[col.Name] = true
-				}
-				out = append(out, col)
-				idx = append(idx, j)
 			}
 			if !found && !strings.Contains(pat, "*") {
 				panic(errAt(c.src, x.PatPos[i], fmt.Sprintf("Unknown column [%s]", pat)))
+			}
+		}
+		var out []Column
+		var idx []int
+		for i := range x.Patterns {
+			for j, col := range cols {
+				if best[j] == i {
+					out, idx = append(out, col), append(idx, j)
+				}
 			}
 		}
 		return &projectStep{idx: idx, out: out}

@@ -19,7 +19,7 @@ import (
 
 // conformanceFloor is the number of cases that must pass; raise it as
 // vigil's ES|QL grows.
-const conformanceFloor = 1556
+const conformanceFloor = 1589
 
 // inScope are the functions of the corpus's ES|QL rules and the
 // commands' helpers (see issue 17); a case failing only for a function
@@ -54,6 +54,17 @@ func TestConformance(t *testing.T) {
 		indices[name] = ix
 		return ix, nil
 	}
+	// the newer file's version of each case of a superseded file
+	newer := map[string]*specCase{}
+	for old, nw := range supersededBy {
+		cases, err := readSpec(filepath.Join(dir, nw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range cases {
+			newer[old+"/"+sc.name] = sc
+		}
+	}
 	var total, passed, ignored, missing, scope, age int
 	reasons := map[string]int{}
 	for _, f := range files {
@@ -68,6 +79,9 @@ func TestConformance(t *testing.T) {
 				fmt.Fprintln(os.Stderr, "case", name)
 			}
 			verdict, why := runCase(sc, dir, index)
+			if n := newer[name]; n != nil && verdict == "fail" && strings.HasPrefix(why, "column ") && sameQuery(n.query, sc.query) {
+				verdict, why = "age", fmt.Sprintf("an older release's column order; %s:%d has today's (%s)", filepath.Base(n.file), n.line, why)
+			}
 			switch verdict {
 			case "pass":
 				passed++
@@ -87,9 +101,9 @@ func TestConformance(t *testing.T) {
 		}
 	}
 	failed := total - passed - ignored - missing - scope - age
-	t.Logf("ES|QL conformance: passed %d of %d (failed %d; not run: %d -Ignore, %d missing data, %d out of scope, %d older-release expectations)",
+	t.Logf("ES|QL conformance: passed %d of %d (failed %d; not run: %d skipped by Elasticsearch, %d missing data, %d out of scope, %d older-release expectations)",
 		passed, total, failed, ignored, missing, scope, age)
-	fmt.Printf("ES|QL conformance: passed %d of %d (failed %d; not run: %d -Ignore, %d missing data, %d out of scope, %d older-release expectations)\n",
+	fmt.Printf("ES|QL conformance: passed %d of %d (failed %d; not run: %d skipped by Elasticsearch, %d missing data, %d out of scope, %d older-release expectations)\n",
 		passed, total, failed, ignored, missing, scope, age)
 	if passed < conformanceFloor {
 		t.Errorf("passed %d, floor %d", passed, conformanceFloor)
@@ -101,12 +115,15 @@ var fromRE = regexp.MustCompile(`(?i)^\s*from\s+`)
 // runCase runs one case: "pass", "fail", or why it is not run.
 func runCase(sc *specCase, dir string, index func(string) (*testIndex, error)) (verdict, why string) {
 	if sc.ignoredByES {
-		return "ignore", "named -Ignore: Elasticsearch never runs it"
+		return "ignore", "named -Ignore or skipped up to 9.99.99: Elasticsearch never runs it"
 	}
 	if !sc.hasHeader {
 		return "fail", "no expected results"
 	}
 	verdict, why = runCaseIn(sc, dir, index)
+	if gap, ok := dataGaps[filepath.Base(sc.file)+"/"+sc.name]; ok && verdict == "fail" {
+		return "missing", gap + " (" + why + ")"
+	}
 	if verdict == "fail" {
 		if m := outOfScope.FindString(sc.query); m != "" && !usesCore(m) {
 			return "scope", "uses " + strings.TrimSpace(strings.TrimSuffix(m, "(")) + ", which no ES|QL rule uses (" + why + ")"
@@ -232,6 +249,26 @@ func usesCore(m string) bool {
 // expects an older release's warnings.
 var olderSpecs = map[string]bool{"eval.csv-spec": true, "metadata.csv-spec": true, "ints.csv-spec": true, "floats.csv-spec": true,
 	"boolean.csv-spec": true, "dissect.csv-spec": true, "stats_percentile.csv-spec": true, "inline-stats.csv-spec": true}
+
+// dataGaps are cases that read data the suite's copy of an index lacks
+// (its data file is older than the spec file: see the suite's README).
+var dataGaps = map[string]string{
+	"string.csv-spec/mvStringEqualsLongString": "expects mv_text's row at 2023-10-23T13:55:01.546Z, which the suite's mv_text.csv lacks",
+	"string.csv-spec/mvStringNotEquals":        "expects mv_text's row at 2023-10-23T13:55:01.546Z, which the suite's mv_text.csv lacks",
+	"string.csv-spec/mvStringNotEqualsFound":   "expects mv_text's row at 2023-10-23T13:55:01.546Z, which the suite's mv_text.csv lacks",
+	"string.csv-spec/base64DecodeFromField":    "reads conv_from_keyword.base64_str, a column the suite's conv_from_keyword.csv lacks",
+}
+
+// supersededBy maps an older spec file to the newer file that holds its
+// cases again with today's expectations: a case of the older file that
+// fails on its columns, where the newer file has the same query, expects
+// an older release's output (INLINESTATS put the BY columns last only
+// from 2025).
+var supersededBy = map[string]string{"inline-stats.csv-spec": "inlinestats.csv-spec"}
+
+func sameQuery(a, b string) bool {
+	return strings.Join(strings.Fields(a), " ") == strings.Join(strings.Fields(b), " ")
+}
 
 var knownIndices = []string{"employees", "hosts", "sample_data", "sample_data_ts_long", "mv_sample_data", "apps", "ul_logs",
 	"addresses", "wide", "mv_text", "trim_test", "event_alerts", "event_logs", "event_empty", "conv_from_keyword", "logs", "languages"}
@@ -388,11 +425,16 @@ func cellMatches(want string, got any, t Type) bool {
 		return false
 	}
 	if strings.HasPrefix(want, "[") && strings.HasSuffix(want, "]") {
+		parts := splitEscaped(want[1 : len(want)-1])
 		vs, ok := got.([]any)
 		if !ok {
-			return false
+			// a one-value list is that value, as Elasticsearch's runner
+			// reads it (blocks hold no one-value multi-values)
+			if len(parts) != 1 {
+				return false
+			}
+			vs = []any{got}
 		}
-		parts := splitEscaped(want[1 : len(want)-1])
 		if len(parts) != len(vs) {
 			return false
 		}

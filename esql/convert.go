@@ -48,17 +48,23 @@ func conv(t Type, f func(v any, from Type) (any, error)) funcDef {
 func convFuncs() map[string]funcDef {
 	return map[string]funcDef{
 		"to_string": conv(TKeyword, func(v any, from Type) (any, error) { return FormatValue(v, from), nil }),
-		"to_ip": conv(TIP, func(v any, from Type) (any, error) {
-			s, ok := v.(string)
-			if !ok {
-				return v, nil
+		"to_ip": {1, 2, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
+			zeros := "reject"
+			if len(a) == 2 {
+				zeros = c.leadingZeros(x, a[1])
 			}
-			a, err := parseIP(s)
-			if err != nil {
-				return nil, evalError("java.lang.IllegalArgumentException: " + err.Error())
-			}
-			return a, nil
-		}),
+			return conv(TIP, func(v any, from Type) (any, error) {
+				s, ok := v.(string)
+				if !ok {
+					return v, nil
+				}
+				a, err := parseIPZeros(s, zeros)
+				if err != nil {
+					return nil, evalError("java.lang.IllegalArgumentException: " + err.Error())
+				}
+				return a, nil
+			}).build(c, x, s, a[:1])
+		}},
 		"to_version": conv(TVersion, func(v any, from Type) (any, error) { return fmt.Sprint(v), nil }),
 		"to_boolean": conv(TBool, func(v any, from Type) (any, error) {
 			switch x := v.(type) {
@@ -191,7 +197,7 @@ func numConv(v any, t Type) (any, error) {
 		if !ok {
 			f, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, evalError(fmt.Sprintf("java.lang.NumberFormatException: For input string: \"%s\"", x))
+				return nil, evalError(fmt.Sprintf("org.elasticsearch.xpack.esql.core.InvalidArgumentException: Cannot parse number [%s]", x))
 			}
 			return numConv(f, t)
 		}
@@ -235,8 +241,13 @@ func parseDate(s string) (int64, error) {
 		"2006-01",
 		"2006",
 	}
+	// a year before year 0 is written with a sign: -0006-01-01
+	body, neg := strings.CutPrefix(s, "-")
 	for _, l := range layouts {
-		if t, err := time.Parse(l, s); err == nil {
+		if t, err := time.Parse(l, body); err == nil {
+			if neg {
+				t = t.AddDate(-2*t.Year(), 0, 0)
+			}
 			return t.UnixMilli(), nil
 		}
 	}
@@ -252,4 +263,55 @@ func ipFromAny(v any) (netip.Addr, bool) {
 		return a, err == nil
 	}
 	return netip.Addr{}, false
+}
+
+// leadingZeros reads TO_IP's {"leading_zeros": "reject|decimal|octal"}.
+func (c *compiler) leadingZeros(x *Call, opt *cexpr) string {
+	l, ok := opt.src.(*Lit)
+	if !ok || l.Opts == nil {
+		c.errorf(opt.src, "second argument of [%s] must be a map expression, found [%s]", c.text(x), c.text(opt.src))
+	}
+	zeros := "reject"
+	for k, v := range l.Opts {
+		s, _ := v.(string)
+		if k != "leading_zeros" {
+			c.errorf(opt.src, "Invalid option [%s] in [%s], expected one of [leading_zeros]", k, c.text(x))
+		}
+		switch s {
+		case "reject", "decimal", "octal":
+			zeros = s
+		default:
+			c.errorf(opt.src, "Illegal leading_zeros [%v]", v)
+		}
+	}
+	return zeros
+}
+
+// parseIPZeros parses an IP; zeros says how a dotted IPv4 octet with a
+// leading zero reads: "reject" (an error), "decimal" (010 is 10) or
+// "octal" (010 is 8, as inet_aton reads it).
+func parseIPZeros(s, zeros string) (netip.Addr, error) {
+	if zeros == "reject" || strings.Contains(s, ":") {
+		return parseIP(s)
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return parseIP(s)
+	}
+	var b [4]byte
+	for i, part := range parts {
+		if part == "" || strings.Trim(part, "0123456789") != "" {
+			return parseIP(s)
+		}
+		base := 10
+		if zeros == "octal" && len(part) > 1 && part[0] == '0' {
+			base = 8
+		}
+		n, err := strconv.ParseUint(part, base, 8)
+		if err != nil {
+			return netip.Addr{}, fmt.Errorf("'%s' is not an IP string literal.", s)
+		}
+		b[i] = byte(n)
+	}
+	return netip.AddrFrom4(b), nil
 }

@@ -20,8 +20,12 @@ func dateFuncs() map[string]funcDef {
 				c.errorf(x, "first argument of [%s] must be [dateperiod or timeduration], found value [%s] type [%s]", c.text(x), c.text(span.src), span.t)
 			}
 			c.wantType(x, 1, d, "datetime", func(t Type) bool { return t == TDate })
+			zone := c.zone
+			if zone == nil {
+				zone = time.UTC
+			}
 			return c.single(s, TDate, []*cexpr{d, span}, func(v []any) (any, error) {
-				return truncDate(v[0].(int64), v[1])
+				return truncDate(v[0].(int64), v[1], zone)
 			})
 		}},
 		"date_diff": {3, 3, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
@@ -87,34 +91,37 @@ func (c *compiler) asSpan(a *cexpr) *cexpr {
 
 // truncDate rounds epoch milliseconds down to a multiple of a duration,
 // or to the start of a calendar period.
-func truncDate(ms int64, span any) (any, error) {
+func truncDate(ms int64, span any, zone *time.Location) (any, error) {
+	t := time.UnixMilli(ms).In(zone)
+	_, off := t.Zone()
+	local := ms + int64(off)*1000 // the wall clock of zone, in ms
 	switch s := span.(type) {
 	case time.Duration:
 		n := s.Milliseconds()
 		if n <= 0 {
 			return nil, evalError("java.lang.IllegalArgumentException: Zero or negative time interval is not supported")
 		}
-		return ms - floorMod64(ms, n), nil
+		return ms - floorMod64(local, n), nil
 	case Period:
-		t := time.UnixMilli(ms).UTC()
 		y, m, d := t.Date()
 		switch {
 		case s.Years == 1 && s.Months == 0 && s.Days == 0:
-			return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), nil
+			return time.Date(y, 1, 1, 0, 0, 0, 0, zone).UnixMilli(), nil
 		case s.Years > 0 && s.Months == 0 && s.Days == 0:
-			y = y - floorMod(y, s.Years)
-			return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), nil
+			// arbitrary intervals count from 0001-01-01, as Elasticsearch
+			y = y - floorMod(y-1, s.Years)
+			return time.Date(y, 1, 1, 0, 0, 0, 0, zone).UnixMilli(), nil
 		case s.Years == 0 && s.Months > 0 && s.Days == 0:
 			total := y*12 + int(m) - 1
-			total -= floorMod(total, s.Months)
-			return time.Date(total/12, time.Month(total%12+1), 1, 0, 0, 0, 0, time.UTC).UnixMilli(), nil
+			total -= floorMod(total-12, s.Months)
+			return time.Date(floorDiv(total, 12), time.Month(floorMod(total, 12)+1), 1, 0, 0, 0, 0, zone).UnixMilli(), nil
 		case s.Years == 0 && s.Months == 0 && s.Days == 7:
-			day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+			day := time.Date(y, m, d, 0, 0, 0, 0, zone)
 			wd := (int(day.Weekday()) + 6) % 7 // Monday = 0
 			return day.AddDate(0, 0, -wd).UnixMilli(), nil
 		case s.Years == 0 && s.Months == 0 && s.Days > 0:
 			dayMs := int64(s.Days) * 86400000
-			return ms - floorMod64(ms, dayMs), nil
+			return ms - floorMod64(local, dayMs), nil
 		}
 		return nil, evalError("java.lang.IllegalArgumentException: Time interval is not supported")
 	}

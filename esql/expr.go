@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/srcpos"
 )
@@ -34,6 +35,10 @@ type compiler struct {
 	// static are warnings of the query itself (shadowed names), sent
 	// with every run's warnings.
 	static []string
+	// zone is SET time_zone (nil: UTC); nullify is SET
+	// unmapped_fields = "nullify".
+	zone    *time.Location
+	nullify bool
 }
 
 func (c *compiler) errorf(e Expr, format string, args ...any) {
@@ -69,6 +74,9 @@ func (c *compiler) expr(e Expr, cols []Column) *cexpr {
 		return constant(x.Val, x.Type, e)
 	case *Field:
 		i := colIndex(cols, x.Name)
+		if i < 0 && c.nullify {
+			return constant(nil, TNull, e)
+		}
 		if i < 0 {
 			c.errorf(e, "Unknown column [%s]", x.Name)
 		}

@@ -32,6 +32,8 @@ var castFuncs = map[string]string{
 	"datetime": "to_datetime", "date": "to_datetime", "ip": "to_ip",
 	"version": "to_version", "unsigned_long": "to_unsigned_long",
 	"date_period": "to_dateperiod", "time_duration": "to_timeduration",
+	"geo_point": "to_geopoint", "geo_shape": "to_geoshape",
+	"cartesian_point": "to_cartesianpoint", "cartesian_shape": "to_cartesianshape",
 }
 
 func init() {
@@ -52,6 +54,7 @@ var unsupportedFuncs = map[string]string{
 	"st_x": "spatial functions are not supported", "st_y": "spatial functions are not supported",
 	"st_contains": "spatial functions are not supported", "st_intersects": "spatial functions are not supported",
 	"to_geoshape": "spatial functions are not supported", "to_cartesianpoint": "spatial functions are not supported",
+	"to_cartesianshape": "spatial functions are not supported",
 }
 
 // UnsupportedError is a query that uses a feature vigil does not run.
@@ -90,6 +93,14 @@ func arityText(d funcDef) string {
 func (c *compiler) wantType(x *Call, i int, a *cexpr, what string, ok func(Type) bool) {
 	if a.t == TNull || ok(a.t) {
 		return
+	}
+	if str, isStr := a.lit.(string); isStr && a.isLit && what == "numeric" {
+		// a string literal where a number is wanted is cast to double
+		// (Elasticsearch's string_literal_auto_casting)
+		if f, err := strconv.ParseFloat(strings.TrimSpace(str), 64); err == nil {
+			*a = *constant(f, TDouble, a.src)
+			return
+		}
 	}
 	c.errorf(x, "%s argument of [%s] must be [%s], found value [%s] type [%s]", ordinal(i), c.text(x), what, c.text(a.src), a.t)
 }
@@ -165,9 +176,9 @@ func stringFuncs() map[string]funcDef {
 			return string(b), nil
 		}),
 		"url_decode": strEach(func(s string) (any, error) {
-			r, err := url.QueryUnescape(s)
+			r, err := urlDecode(s)
 			if err != nil {
-				return nil, evalError("java.lang.IllegalArgumentException: URLDecoder: Illegal hex characters in escape (%) pattern")
+				return nil, evalError("java.lang.IllegalArgumentException: URLDecoder: " + err.Error())
 			}
 			return r, nil
 		}),
@@ -297,12 +308,14 @@ func stringFuncs() map[string]funcDef {
 			}
 			if a[1].isLit {
 				p, _ := a[1].lit.(string)
-				re, err := regexp.Compile(javaRegex(p))
+				gp := javaRegex(p)
+				re, err := regexp.Compile(gp)
 				if err != nil {
 					c.errorf(x, "Invalid regex pattern [%s]: %v", p, err)
 				}
+				replace := replacer(re, gp)
 				return c.single(s, TKeyword, []*cexpr{a[0], a[2]}, func(v []any) (any, error) {
-					return re.ReplaceAllString(v[0].(string), javaReplacement(v[1].(string))), nil
+					return replace(v[0].(string), v[1].(string)), nil
 				})
 			}
 			return c.single(s, TKeyword, a, func(v []any) (any, error) {
@@ -518,6 +531,9 @@ func mathFuncs() map[string]funcDef {
 		"abs": {1, 1, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
 			c.wantType(x, 0, a[0], "numeric", Type.isNumeric)
 			t := a[0].t
+			if t == TUnsignedLong {
+				return a[0] // the identity, multi-values included
+			}
 			return c.single(s, t, a, func(v []any) (any, error) {
 				switch n := v[0].(type) {
 				case int64:
@@ -550,13 +566,9 @@ func mathFuncs() map[string]funcDef {
 				}
 				switch n := v[0].(type) {
 				case int64:
-					if d >= 0 {
-						return n, nil
-					}
-					p := math.Pow10(int(-d))
-					return int64(math.Round(float64(n)/p) * p), nil
+					return roundLong(n, d)
 				case uint64:
-					return n, nil
+					return roundUnsigned(n, d)
 				case float64:
 					return roundHalfUp(n, int(d)), nil
 				}
@@ -702,4 +714,87 @@ func rewriteLookahead(p string) string {
 		}
 		return b.String()
 	})
+}
+
+// roundLong rounds n to -d decimal digits (d < 0), half away from zero,
+// in exact integer arithmetic.
+func roundLong(n, d int64) (any, error) {
+	if d >= 0 {
+		return n, nil
+	}
+	if d <= -19 {
+		return int64(0), nil // |n| < 10^19 / 2
+	}
+	p := int64(1)
+	for range -d {
+		p *= 10
+	}
+	q, r := n/p, n%p
+	switch {
+	case r >= 0 && r >= p-r:
+		q++
+	case r < 0 && -r >= p+r:
+		q--
+	}
+	if q > math.MaxInt64/p || q < math.MinInt64/p {
+		return nil, evalError(errLongOverflow)
+	}
+	return q * p, nil
+}
+
+// roundUnsigned rounds an unsigned_long to -d decimal digits (d < 0),
+// half up; a result past 2^64-1 is an overflow.
+func roundUnsigned(n uint64, d int64) (any, error) {
+	if d >= 0 {
+		return n, nil
+	}
+	if d <= -20 {
+		return uint64(0), nil // n < 10^20 / 2
+	}
+	p := uint64(1)
+	for range -d {
+		p *= 10
+	}
+	q, r := n/p, n%p
+	if r >= p-r {
+		q++
+	}
+	if q > math.MaxUint64/p {
+		return nil, evalError(errULOverflow)
+	}
+	return q * p, nil
+}
+
+// urlDecode decodes application/x-www-form-urlencoded text as Java's
+// URLDecoder does (Elasticsearch's URL_DECODE), with its errors.
+func urlDecode(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '+':
+			b.WriteByte(' ')
+			i++
+		case '%':
+			var buf []byte
+			for i+2 < len(s) && s[i] == '%' {
+				v, err := strconv.ParseInt(s[i+1:i+3], 16, 32)
+				if err != nil {
+					return "", fmt.Errorf("Illegal hex characters in escape (%%) pattern - For input string: \"%s\" under radix 16", s[i+1:i+3])
+				}
+				if v < 0 {
+					return "", fmt.Errorf("Illegal hex characters in escape (%%) pattern - negative value")
+				}
+				buf = append(buf, byte(v))
+				i += 3
+			}
+			if i < len(s) && s[i] == '%' {
+				return "", fmt.Errorf("Incomplete trailing escape (%%) pattern")
+			}
+			b.WriteString(strings.ToValidUTF8(string(buf), "\uFFFD"))
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	return b.String(), nil
 }

@@ -159,7 +159,7 @@ func lex(src string) ([]token, *srcpos.Error) {
 			out = append(out, token{tParam, src[start+1 : i], start, i})
 		default:
 			op := ""
-			for _, o := range []string{"==", "!=", "<=", ">=", "=~", "::", "<", ">", "=", "+", "-", "*", "/", "%", "(", ")", ",", "|", ":", ".", "[", "]", "{", "}"} {
+			for _, o := range []string{"==", "!=", "<=", ">=", "=~", "::", "<", ">", "=", "+", "-", "*", "/", "%", "(", ")", ",", "|", ":", ".", "[", "]", "{", "}", ";"} {
 				if strings.HasPrefix(src[i:], o) {
 					op = o
 					break

@@ -33,10 +33,15 @@ func Parse(src string) (q *Query, err error) {
 		}
 	}()
 	q = &Query{Src: src}
+	for p.isKw("set") {
+		p.setting(q)
+	}
 	q.Commands = append(q.Commands, p.sourceCommand())
+	p.trackConstants(q.Commands[0])
 	for p.isOp("|") {
 		p.next()
 		q.Commands = append(q.Commands, p.processingCommand())
+		p.trackConstants(q.Commands[len(q.Commands)-1])
 	}
 	if p.tok().kind != tEOF {
 		p.failf(p.tok().pos, "mismatched input '%s' expecting '|'", p.tok().text)
@@ -48,6 +53,84 @@ type parser struct {
 	src  string
 	toks []token
 	i    int
+	// constCols and constVals are the columns that EVAL set to constant
+	// values so far: Elasticsearch propagates foldable EVAL values into
+	// LIKE and RLIKE patterns (eval p = "a*" | where x like p). ROW
+	// columns are input rows, not foldable aliases, and are not tracked.
+	constCols []Column
+	constVals []any
+}
+
+// trackConstants updates the constant columns after command c.
+func (p *parser) trackConstants(c Command) {
+	switch c := c.(type) {
+	case *Eval:
+		p.assignConstants(c.Fields)
+	case *Rename:
+		for i, old := range c.Old {
+			if old == c.New[i] {
+				continue
+			}
+			p.dropConstant(c.New[i])
+			if j := colIndex(p.constCols, old); j >= 0 {
+				p.constCols[j].Name = c.New[i]
+			}
+		}
+	case *MvExpand:
+		p.dropConstant(c.Field)
+	case *Where, *Sort, *Limit:
+	case *Stats:
+		if !c.Inline {
+			p.constCols, p.constVals = nil, nil
+			return
+		}
+		for _, a := range c.Aggs {
+			p.dropConstant(a.Name)
+		}
+		for _, a := range c.By {
+			p.dropConstant(a.Name)
+		}
+	default:
+		// FROM, ROW, KEEP, DROP, GROK, DISSECT: the columns are not tracked
+		// further; a pattern naming one is then an error, never a
+		// wrong constant.
+		p.constCols, p.constVals = nil, nil
+	}
+}
+
+func (p *parser) dropConstant(name string) {
+	for j := len(p.constCols) - 1; j >= 0; j-- {
+		if p.constCols[j].Name == name {
+			p.constCols = append(p.constCols[:j], p.constCols[j+1:]...)
+			p.constVals = append(p.constVals[:j], p.constVals[j+1:]...)
+		}
+	}
+}
+
+// assignConstants records the fields whose expressions fold to a
+// constant over the constant columns, and forgets the others.
+func (p *parser) assignConstants(fields []Assign) {
+	for _, a := range fields {
+		v, t, ok := p.fold(a.Expr)
+		p.dropConstant(a.Name)
+		if ok {
+			p.constCols = append(p.constCols, Column{Name: a.Name, Type: t})
+			p.constVals = append(p.constVals, v)
+		}
+	}
+}
+
+// fold evaluates e over the constant columns; ok is false when e reads
+// another column or does not compile.
+func (p *parser) fold(e Expr) (v any, t Type, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, t, ok = nil, TNull, false
+		}
+	}()
+	c := &compiler{src: p.src, opts: &Options{}}
+	ce := c.expr(e, p.constCols)
+	return ce.eval(p.constVals, nil), ce.t, true
 }
 
 func (p *parser) tok() token  { return p.toks[p.i] }
@@ -85,6 +168,67 @@ func (p *parser) tokText() string {
 		return "<EOF>"
 	}
 	return p.src[p.tok().pos:p.tok().end]
+}
+
+// setting reads SET name = value; before the query.
+func (p *parser) setting(q *Query) {
+	p.next()
+	t := p.tok()
+	name := p.qualifiedName()
+	p.expectOp("=")
+	v := p.tok()
+	if v.kind != tString {
+		p.failf(v.pos, "mismatched input '%s' expecting a constant for setting [%s]", p.tokText(), name)
+	}
+	p.next()
+	p.expectOp(";")
+	switch name {
+	case "time_zone":
+		loc, err := parseZone(v.text)
+		if err != nil {
+			p.failf(v.pos, "Invalid time zone [%s]", v.text)
+		}
+		q.TimeZone = loc
+	case "unmapped_fields":
+		switch strings.ToLower(v.text) {
+		case "fail":
+			q.NullifyUnmapped = false
+		case "nullify":
+			q.NullifyUnmapped = true
+		default:
+			p.failf(v.pos, "Invalid value for setting [unmapped_fields]: [%s]", v.text)
+		}
+	default:
+		p.failf(t.pos, "Unknown setting [%s]", name)
+	}
+}
+
+// parseZone reads a time zone as Java's ZoneId does: Z, an offset
+// (+10:00, -05, +0530) or a region (Europe/Paris, UTC).
+func parseZone(s string) (*time.Location, error) {
+	if s == "Z" || strings.EqualFold(s, "utc") {
+		return time.UTC, nil
+	}
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		digits := strings.ReplaceAll(s[1:], ":", "")
+		if len(digits) != 2 && len(digits) != 4 {
+			return nil, fmt.Errorf("bad offset")
+		}
+		h, err := strconv.Atoi(digits[:2])
+		m := 0
+		if err == nil && len(digits) == 4 {
+			m, err = strconv.Atoi(digits[2:])
+		}
+		if err != nil || h > 18 || m > 59 {
+			return nil, fmt.Errorf("bad offset")
+		}
+		off := h*3600 + m*60
+		if s[0] == '-' {
+			off = -off
+		}
+		return time.FixedZone(s, off), nil
+	}
+	return time.LoadLocation(s)
 }
 
 func (p *parser) sourceCommand() Command {
@@ -507,22 +651,13 @@ func (p *parser) stringLit() string {
 	if t.kind != tString && t.kind != tEOF && !(t.kind == tOp && t.text != "(" && t.text != "-") {
 		// a constant expression: folded when the query is checked
 		e := p.additive()
-		c := &compiler{src: p.src, opts: &Options{}}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					a, _ := e.span()
-					p.failf(a, "pattern of LIKE/RLIKE must be a constant string, found [%s]", p.source(e))
-				}
-			}()
-			ce := c.expr(e, nil)
-			v, ok := ce.eval(nil, nil).(string)
-			if !ok {
-				panic("not a string")
-			}
-			t = token{kind: tString, text: v}
-		}()
-		return t.text
+		v, _, ok := p.fold(e)
+		s, isStr := v.(string)
+		if !ok || !isStr {
+			a, _ := e.span()
+			p.failf(a, "pattern of LIKE/RLIKE must be a constant string, found [%s]", p.source(e))
+		}
+		return s
 	}
 	if t.kind != tString {
 		p.failf(t.pos, "mismatched input '%s' expecting QUOTED_STRING", p.tokText())
@@ -716,22 +851,30 @@ func (p *parser) primary() Expr {
 	return nil
 }
 
-// mapLit reads a {"k": v} option map; options are ignored.
+// mapLit reads a {"key": value, ...} option map of constants (strings,
+// numbers, booleans, lists of them).
 func (p *parser) mapLit() Expr {
 	t := p.expectOp("{")
-	depth := 1
-	for depth > 0 {
-		n := p.next()
-		if n.kind == tEOF {
-			p.failf(t.pos, "unterminated map")
+	opts := map[string]any{}
+	for !p.isOp("}") {
+		k := p.tok()
+		if k.kind != tString {
+			p.failf(k.pos, "mismatched input '%s' expecting QUOTED_STRING", p.tokText())
 		}
-		if n.kind == tOp && n.text == "{" {
-			depth++
-		} else if n.kind == tOp && n.text == "}" {
-			depth--
+		p.next()
+		p.expectOp(":")
+		v, _, ok := p.fold(p.unary())
+		if !ok {
+			p.failf(k.pos, "the value of option [%s] must be a constant", k.text)
 		}
+		opts[k.text] = v
+		if !p.isOp(",") {
+			break
+		}
+		p.next()
 	}
-	return &Lit{node: node{t.pos, p.toks[p.i-1].end}, Type: TNull}
+	end := p.expectOp("}").end
+	return &Lit{node: node{t.pos, end}, Type: TNull, Opts: opts}
 }
 
 // wrapParen widens an expression's span over its parentheses, so its

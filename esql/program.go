@@ -47,10 +47,22 @@ type Program struct {
 	// the source document: a query whose steps all stream is an event
 	// query, each result row one source document's.
 	Streaming int
-	// Filter is the conjunction of the WHERE conditions among the leading
-	// steps that read source columns only (for the rule index).
+	// Filters are the WHERE conditions of the leading row-by-row steps
+	// (up to the first GROK, DISSECT or blocking command) rewritten over
+	// source columns: EVAL'd columns replaced by their definitions,
+	// renamed ones by their source columns. Every row the query keeps
+	// satisfies them (for the rule index).
 	Filters []Expr
 	static  []string
+	src     string
+}
+
+// Constant returns the value of an expression of the query that reads no
+// column (literals and functions of them); ok is false for any other.
+func (p *Program) Constant(e Expr) (v any, ok bool) {
+	f := &parser{src: p.src}
+	v, _, ok = f.fold(e)
+	return v, ok
 }
 
 // step is one compiled command: a rowStep, a tableStep, or LIMIT.
@@ -89,7 +101,7 @@ func Compile(q *Query, opts Options) (p *Program, err error) {
 			p, err = nil, compileErr(r)
 		}
 	}()
-	c := &compiler{src: q.Src, opts: &opts}
+	c := &compiler{src: q.Src, opts: &opts, zone: q.TimeZone, nullify: q.NullifyUnmapped}
 	p = &Program{}
 	var cols []Column
 	switch s := q.Commands[0].(type) {
@@ -136,16 +148,13 @@ func Compile(q *Query, opts Options) (p *Program, err error) {
 	p.Inputs = cols
 	streaming := true
 	filtering := true
+	var ft filterTracker
 	for _, cmd := range q.Commands[1:] {
 		st := c.command(cmd, cols)
-		switch x := cmd.(type) {
-		case *Where:
-			if filtering && streaming {
-				p.Filters = append(p.Filters, x.Cond)
-			}
-		case *Keep, *Drop:
-		default:
-			filtering = false
+		if filtering {
+			var conds []Expr
+			conds, filtering = ft.follow(cmd)
+			p.Filters = append(p.Filters, conds...)
 		}
 		switch cmd.(type) {
 		case *Where, *Eval, *Keep, *Drop, *Rename, *Grok, *Dissect, *MvExpand:
@@ -160,6 +169,7 @@ func Compile(q *Query, opts Options) (p *Program, err error) {
 	}
 	p.Columns = cols
 	p.static = c.static
+	p.src = q.Src
 	return p, nil
 }
 
@@ -346,6 +356,62 @@ func link(s step, next func(Row) bool, w *Warnings) func(Row) bool {
 	rs := s.(rowStep)
 	return func(r Row) bool { return rs.each(r, w, next) }
 }
+
+// Streamer runs a program's leading streaming steps over one row at a
+// time through a pipeline built once, so a row costs no set-up.
+type Streamer struct {
+	chain func(Row) bool
+	out   []Row
+	w     *Warnings
+}
+
+// NewStreamer returns a Streamer of p's streaming steps; warnings go to w
+// (the query's own among them at once).
+func (p *Program) NewStreamer(w *Warnings) *Streamer {
+	s := &Streamer{w: w}
+	var chain func(Row) bool = func(r Row) bool { s.out = append(s.out, r); return true }
+	for j := p.Streaming - 1; j >= 0; j-- {
+		chain = link(p.steps[j], chain, w)
+	}
+	s.chain = chain
+	for _, st := range p.static {
+		w.add(st)
+	}
+	return s
+}
+
+// Run runs the streaming steps on one row (as RunStreaming does); the rows
+// it returns are valid until the next Run.
+func (s *Streamer) Run(r Row) (rows []Row) {
+	s.out = s.out[:0]
+	defer func() {
+		if x := recover(); x != nil {
+			s.w.internal(x)
+			rows = nil
+		}
+	}()
+	s.chain(r)
+	return s.out
+}
+
+// Mentions counts the identifiers of a query spelled name (METADATA's
+// included): a column no command mentions beyond METADATA is never read.
+func Mentions(query, name string) int {
+	toks, err := lex(query)
+	if err != nil {
+		return 1 << 30
+	}
+	n := 0
+	for _, t := range toks {
+		if (t.kind == tIdent || t.kind == tQuoted) && t.text == name {
+			n++
+		}
+	}
+	return n
+}
+
+// StepCount is the number of the program's steps.
+func (p *Program) StepCount() int { return len(p.steps) }
 
 // RunStreaming runs the leading streaming steps on rows of one source
 // document.

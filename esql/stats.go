@@ -391,10 +391,37 @@ func (s *statsStep) results(a *Aggregation, w *Warnings) []Row {
 		return []Row{{Cells: s.groupRow(g, w)}}
 	}
 	rows := make([]Row, 0, len(a.order))
-	for _, g := range a.order {
+	for _, g := range s.outputOrder(a.order) {
 		rows = append(rows, Row{Cells: s.groupRow(g, w)})
 	}
 	return rows
+}
+
+// outputOrder orders the groups as Elasticsearch's hash of one key
+// does: the null group first, then the groups as first seen; a boolean
+// key's groups are null, false, true. Several keys keep the order first
+// seen.
+func (s *statsStep) outputOrder(order []*group) []*group {
+	if len(s.by) != 1 {
+		return order
+	}
+	rank := func(g *group) int {
+		switch g.key[0] {
+		case nil:
+			return 0
+		case false:
+			return 1
+		case true:
+			return 2
+		}
+		return 3
+	}
+	if !slices.ContainsFunc(order, func(g *group) bool { return rank(g) < 3 }) {
+		return order
+	}
+	out := slices.Clone(order)
+	slices.SortStableFunc(out, func(a, b *group) int { return rank(a) - rank(b) })
+	return out
 }
 
 func (s *statsStep) run(rows []Row, w *Warnings) []Row {

@@ -202,7 +202,8 @@ func (c *compiler) search(name string) (match.Pred, error) {
 
 // mods is an item's modifiers, sorted out.
 type mods struct {
-	kind       string   // "", contains, startswith, endswith, re, cidr, lt, lte, gt, gte, exists, fieldref, minute...year
+	kind       string   // "", contains, startswith, endswith, re, cidr, lt, lte, gt, gte, exists
+	part       string   // minute...year: the part of a date compared (with "" or lt...gte)
 	transforms []string // base64, base64offset, utf16le, utf16be, utf16, windash, expand, in order
 	all, cased bool
 	neq        bool
@@ -218,7 +219,6 @@ var transformMods = map[string]bool{
 var kindMods = map[string]bool{
 	"contains": true, "startswith": true, "endswith": true, "re": true, "cidr": true,
 	"lt": true, "lte": true, "gt": true, "gte": true, "exists": true,
-	"minute": true, "hour": true, "day": true, "week": true, "month": true, "year": true,
 }
 
 func (c *compiler) parseMods(it *Item) (mods, error) {
@@ -240,6 +240,11 @@ func (c *compiler) parseMods(it *Item) (mods, error) {
 			m.fieldref = true
 		case s == "i" || s == "m" || s == "s":
 			m.reFlags += s
+		case timeParts[s] != [2]int{}:
+			if m.part != "" && m.part != s {
+				return m, c.errorf(it.Pos, "field %q: modifiers %s and %s do not combine", it.Field, m.part, s)
+			}
+			m.part = s
 		case kindMods[s]:
 			if m.kind != "" && m.kind != s {
 				return m, c.errorf(it.Pos, "field %q: modifiers %s and %s do not combine", it.Field, m.kind, s)
@@ -251,6 +256,9 @@ func (c *compiler) parseMods(it *Item) (mods, error) {
 	}
 	if m.reFlags != "" && m.kind != "re" {
 		return m, c.errorf(it.Pos, "field %q: modifier %q applies to re only", it.Field, m.reFlags[:1])
+	}
+	if m.part != "" && (m.kind != "" && cmpOps[m.kind] == 0 || len(m.transforms) > 0 || m.fieldref || m.cased) {
+		return m, c.errorf(it.Pos, "field %q: %s combines with lt, lte, gt, gte, neq and all only", it.Field, m.part)
 	}
 	return m, nil
 }
@@ -272,11 +280,9 @@ func (c *compiler) item(it *Item) (match.Pred, error) {
 			p = match.Not(p)
 		}
 		return p, nil
-	case "minute", "hour", "day", "week", "month", "year":
-		return nil, unsupported("modifier %s (a part of a date field) is not supported", m.kind)
 	}
 	var ps []match.Pred
-	if strKind(m.kind) && !m.all && !m.fieldref {
+	if strKind(m.kind) && m.part == "" && !m.all && !m.fieldref {
 		// One test for the whole list: a set lookup or prefiltered patterns.
 		var globs []string
 		for _, v := range it.Values {
@@ -327,10 +333,21 @@ func (c *compiler) item(it *Item) (match.Pred, error) {
 // value compiles one value of a field condition.
 func (c *compiler) value(it *Item, m mods, src source, v Value) (match.Pred, error) {
 	if v.Kind == VNull {
-		if m.kind != "" || len(m.transforms) > 0 {
+		if m.kind != "" || m.part != "" || len(m.transforms) > 0 {
 			return nil, c.errorf(v.Pos, "field %q: null takes no modifier", it.Field)
 		}
 		return match.Not(src.exists(c.env.Slot)), nil
+	}
+	if m.part != "" {
+		op := match.OpEq
+		if m.kind != "" {
+			op = cmpOps[m.kind]
+		}
+		p, err := src.timePart(c.env.Slot, m.part, op, v.S)
+		if err != nil {
+			return nil, c.errorf(v.Pos, "field %q: %v", it.Field, err)
+		}
+		return p, nil
 	}
 	if m.fieldref {
 		if !strKind(m.kind) || len(m.transforms) > 0 {
@@ -355,8 +372,7 @@ func (c *compiler) value(it *Item, m mods, src source, v Value) (match.Pred, err
 		if err != nil {
 			return nil, c.errorf(v.Pos, "field %q: %s takes a number, not %q", it.Field, m.kind, v.S)
 		}
-		op := map[string]match.CmpOp{"lt": match.OpLt, "lte": match.OpLte, "gt": match.OpGt, "gte": match.OpGte}[m.kind]
-		return src.compare(c.env.Slot, op, n)
+		return src.compare(c.env.Slot, cmpOps[m.kind], n)
 	}
 	strs, err := c.transform(it, m, v)
 	if err != nil {
@@ -368,6 +384,9 @@ func (c *compiler) value(it *Item, m mods, src source, v Value) (match.Pred, err
 	}
 	return src.str(c.env.Slot, globs, !m.cased), nil
 }
+
+// cmpOps are the comparison modifiers' operators.
+var cmpOps = map[string]match.CmpOp{"lt": match.OpLt, "lte": match.OpLte, "gt": match.OpGt, "gte": match.OpGte}
 
 // strKind reports whether a match kind compares strings.
 func strKind(kind string) bool {

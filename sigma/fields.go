@@ -32,6 +32,7 @@ var systemFields = map[string][]string{
 	"Version":       {"winlog.version"},
 	"Opcode":        {"winlog.opcode"},
 	"Task":          {"winlog.task"},
+	"TimeCreated":   {"@timestamp"},
 }
 
 // ecsFallback maps EventData names to the ECS fields Elastic's pipelines

@@ -26,7 +26,12 @@ import (
 // Floors of the two Sigma gates; they only go up.
 const (
 	compileFloor    = 2856 // windows rules compiled, of 2,872
-	regressionFloor = 198  // regression tests passed, of 202
+	regressionFloor = 202  // regression tests passed, of 202
+	// aboveCeiling is how many passed tests may match more records than
+	// their match_count (four of SigmaHQ's counts are stale, see
+	// TestSigmaRegression); it only goes down, so that matching more
+	// than before is caught as matching fewer is.
+	aboveCeiling = 4
 )
 
 // sigmaFolders are the rule folders of the SigmaHQ corpus.
@@ -125,7 +130,15 @@ type regressionInfo struct {
 
 // TestSigmaRegression is the gate "Sigma regression": SigmaHQ's own
 // regression tests. Each names a rule by id and an EVTX file of events it
-// must match: at least one, and exactly match_count where given.
+// must match: at least one, and at least match_count where given.
+//
+// match_count is a floor, as SigmaHQ's runner (tests/regression_tests_runner.py
+// since SigmaHQ PR #5943) checks it: fewer matches fail, more only warn
+// ("consider updating match_count in info.yml"). Four tests of the first
+// batch (2025-10-24) say 1 where two or three records of their EVTX
+// match the rule (three AnyDesk user.conf writes, three procdump
+// drops, three ZoneMap values, both AutoShare values); the gate logs each
+// test above its count and holds their number at aboveCeiling.
 func TestSigmaRegression(t *testing.T) {
 	root := testenv.Path(t, "data", "sigma-regression_data")
 	rules, _ := windowsRules(t)
@@ -145,7 +158,7 @@ func TestSigmaRegression(t *testing.T) {
 	}
 	sort.Strings(infos)
 	passed, total, ecsPassed := 0, 0, 0
-	var failures, ecsFailures []string
+	var failures, ecsFailures, above []string
 	for _, p := range infos {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -169,7 +182,7 @@ func TestSigmaRegression(t *testing.T) {
 			// The same records as already normalised ECS documents (the
 			// event data Elastic's pipelines moved is gone): what a Sigma
 			// rule can still see through its ECS fallbacks.
-			if n, err := countMatches(r, filepath.Join(root, tc.Path), false); err == nil && n > 0 && (tc.MatchCount == nil || n == *tc.MatchCount) {
+			if n, err := countMatches(r, filepath.Join(root, tc.Path), false); err == nil && n > 0 && (tc.MatchCount == nil || n >= *tc.MatchCount) {
 				ecsPassed++
 			} else {
 				ecsFailures = append(ecsFailures, id+" "+r.Path)
@@ -180,23 +193,32 @@ func TestSigmaRegression(t *testing.T) {
 				failures = append(failures, id+" "+r.Path+": "+err.Error())
 			case got == 0:
 				failures = append(failures, id+" "+r.Path+": no match in "+tc.Path)
-			case tc.MatchCount != nil && got != *tc.MatchCount:
+			case tc.MatchCount != nil && got < *tc.MatchCount:
 				failures = append(failures, id+" "+r.Path+": "+strconv.Itoa(got)+" matches, want "+strconv.Itoa(*tc.MatchCount))
 			default:
 				passed++
+				if tc.MatchCount != nil && got > *tc.MatchCount {
+					above = append(above, id+" "+r.Path+": "+strconv.Itoa(got)+" matches, match_count "+strconv.Itoa(*tc.MatchCount))
+				}
 			}
 		}
 	}
 	for _, f := range failures {
 		t.Log("failed: " + f)
 	}
-	t.Logf("Sigma regression: passed %d of %d", passed, total)
+	for _, a := range above {
+		t.Log("above match_count: " + a)
+	}
+	t.Logf("Sigma regression: passed %d of %d (%d above match_count, which SigmaHQ's runner allows)", passed, total, len(above))
 	for _, f := range ecsFailures {
 		t.Log("not on ECS-only input: " + f)
 	}
 	t.Logf("Sigma regression on ECS-only input: passed %d of %d", ecsPassed, total)
 	if passed < regressionFloor {
 		t.Errorf("passed %d regression tests, below the floor of %d", passed, regressionFloor)
+	}
+	if len(above) > aboveCeiling {
+		t.Errorf("%d regression tests match more records than their match_count, above the ceiling of %d", len(above), aboveCeiling)
 	}
 }
 
@@ -255,5 +277,38 @@ func TestUnnamedData(t *testing.T) {
 	n, err := countMatches(rules[0], path, true)
 	if err != nil || n == 0 {
 		t.Errorf("%d matches (%v), want some", n, err)
+	}
+}
+
+// TestTimeModifiersOnRecords: the time modifiers read the parts of a
+// record's dates, TimeCreated (the document's @timestamp) and Sysmon's
+// UtcTime, as written. The five file events of this EVTX were written at
+// 2025-10-24 23:34 UTC (ISO week 43); three of them are user.conf files.
+func TestTimeModifiersOnRecords(t *testing.T) {
+	path := testenv.Path(t, "data", "sigma-regression_data", "regression_data", "rules", "windows", "file", "file_event",
+		"file_event_win_anydesk_artefact", "0b9ad457-2554-44c1-82c2-d56a99c42377.evtx")
+	tests := []struct {
+		name, selection string
+		want            int
+	}{
+		{"hour and minute", "TimeCreated|hour: 23\n    UtcTime|minute: 34", 5},
+		{"day week month year", "TimeCreated|day: 24\n    UtcTime|week: 43\n    TimeCreated|month: 10\n    UtcTime|year: 2025", 5},
+		{"with a string test", "TimeCreated|hour|gte: 20\n    TargetFilename|contains: '\\AnyDesk\\user.conf'", 3},
+		{"before", "TimeCreated|minute|lt: 34", 0},
+		{"other year", "UtcTime|year|neq: 2025", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "title: t\nid: x\nlogsource: {product: windows, category: file_event}\ndetection:\n" +
+				"  sel:\n    " + tc.selection + "\n  condition: sel\n"
+			rules, _, err := sigma.Load("t.yml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := countMatches(rules[0], path, true)
+			if err != nil || n != tc.want {
+				t.Errorf("%d matches (%v), want %d", n, err, tc.want)
+			}
+		})
 	}
 }

@@ -164,6 +164,28 @@ func (ls Logsource) selections() ([]selection, error) {
 	return sels, nil
 }
 
+// Source is one channel of a logsource and the event ids read from it
+// (none: all).
+type Source struct {
+	Channel  string
+	EventIDs []int
+}
+
+// Sources returns what a logsource selects (nil: every event), for
+// tools that select events themselves (bench/sigmago gives them to
+// another engine); an error says why a logsource is unsupported.
+func (ls Logsource) Sources() ([]Source, error) {
+	sels, err := ls.selections()
+	if err != nil {
+		return nil, err
+	}
+	var out []Source
+	for _, s := range sels {
+		out = append(out, Source{Channel: s.channel, EventIDs: slices.Clone(s.ids)})
+	}
+	return out, nil
+}
+
 // Channels returns the channels a logsource reads (nil: any).
 func (ls Logsource) Channels() []string {
 	sels, err := ls.selections()
