@@ -28,6 +28,7 @@ type Engine struct {
 	gen    uint64 // Process calls, to offer an event to a rule once
 	keyBuf []byte
 	hits   []match.LiteralHit // scratch for literal matches
+	held   []heldField        // scratch: the indexed fields an event holds
 	snaps  sequence.Snapshots
 	tsMemo []tsMemo // per slot: an override timestamp parsed for this event
 
@@ -176,24 +177,58 @@ func (e *Engine) process(ev *event.Event) {
 	rs := e.routeFor(ev.Index)
 	mask := e.rs.cats.mask(ev.Get(e.rs.catSlot))
 	e.offerTo(rs.always, ev, mask)
-	for i := range rs.fields {
-		fi := &rs.fields[i]
-		v := ev.Get(fi.slot)
-		if v.Kind() == event.KindMissing {
-			continue
+	slots, vals, ok := ev.Filled()
+	if !ok {
+		for i := range rs.fields {
+			e.offerField(&rs.fields[i], ev.Get(rs.fields[i].slot), ev, mask)
 		}
-		if fi.exact != nil || fi.lits != nil || fi.nums != nil {
-			if v.Kind() == event.KindArray {
-				for i, el := range v.Array() {
-					e.offerByValue(fi, i, el, ev, mask)
-				}
-			} else {
-				e.offerByValue(fi, 0, v, ev, mask)
+		return
+	}
+	// The index's fields the event holds, found from its few values
+	// rather than by a lookup per indexed field, then offered in the
+	// index's order as a walk of its fields would.
+	held := e.held[:0]
+	for j, slot := range slots {
+		if uint(slot) < uint(len(rs.fieldOf)) {
+			if i := rs.fieldOf[slot]; i > 0 && vals[j].Kind() != event.KindMissing {
+				held = append(held, heldField{field: i - 1, val: int32(j)})
 			}
 		}
-		if fi.exists != nil && v.Exists() {
-			e.offerTo(fi.exists, ev, mask)
+	}
+	for i := 1; i < len(held); i++ { // insertion sort: a few dozen at most
+		for k := i; k > 0 && held[k].field < held[k-1].field; k-- {
+			held[k], held[k-1] = held[k-1], held[k]
 		}
+	}
+	e.held = held
+	for _, h := range held {
+		e.offerField(&rs.fields[h.field], vals[h.val], ev, mask)
+	}
+}
+
+// heldField is an indexed field an event holds: its index in the route's
+// fields and its value's place in the event (see Event.Filled).
+type heldField struct {
+	field, val int32
+}
+
+// offerField offers ev to the rules filed under one field, whose value in
+// ev is v.
+func (e *Engine) offerField(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) {
+	if v.Kind() == event.KindMissing {
+		return
+	}
+	if fi.exact != nil || fi.lits != nil || fi.nums != nil {
+		if v.Kind() == event.KindArray {
+			for i, el := range v.Array() {
+				e.offerByValue(fi, i, el, ev, mask)
+			}
+		} else {
+			e.offerByValue(fi, 0, v, ev, mask)
+		}
+	}
+	if fi.exists != nil && v.Exists() {
+		e.offerTo(fi.exists, ev, mask)
 	}
 }
 

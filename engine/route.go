@@ -12,6 +12,9 @@ import (
 type routeSet struct {
 	always []entry
 	fields []fieldIndex
+	// fieldOf maps a slot to 1 + the index in fields of its fieldIndex
+	// (0: none), for walking an event's values (see Engine.process).
+	fieldOf []int32
 	// threats are the indicator match rules whose threat_index selects
 	// the index: its events are their indicators (see AddIndicator).
 	threats []int
@@ -149,6 +152,12 @@ func (rs *RuleSet) buildRoute(index string) *routeSet {
 	}
 	for slot, lb := range lits {
 		route.fields[byField[slot]].lits = lb.build()
+	}
+	for i, fi := range route.fields {
+		if fi.slot >= len(route.fieldOf) {
+			route.fieldOf = append(route.fieldOf, make([]int32, fi.slot+1-len(route.fieldOf))...)
+		}
+		route.fieldOf[fi.slot] = int32(i + 1)
 	}
 	return route
 }

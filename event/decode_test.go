@@ -153,3 +153,56 @@ func FuzzDecode(f *testing.F) {
 		_ = ev.Clone()
 	})
 }
+
+// TestFilled: the values Filled reports are exactly those Get finds, for
+// decoded and changed events; a compact clone reports none (callers use
+// Get).
+func TestFilled(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		set  map[string]Value // changed after decoding
+		want string           // field=value, in field order
+	}{
+		{"decoded", `{"a":1,"b":{"c":"x"},"z":2}`, nil, "a=1 b.c=x"},
+		{"array", `{"d":["p","q"]}`, nil, "d=[p, q]"},
+		{"set", `{"a":1}`, map[string]Value{"d": Str("y")}, "a=1 d=y"},
+		{"cleared", `{"a":1,"b":{"c":"x"}}`, map[string]Value{"a": {}}, "b.c=x"},
+		{"empty", `{}`, nil, ""},
+	}
+	fields := []string{"a", "b.c", "d"}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, ev := decodeOne(t, fields, tc.doc)
+			for f, v := range tc.set {
+				ev.Set(s.Slot(f), v)
+			}
+			slots, vals, ok := ev.Filled()
+			if !ok || len(slots) != len(vals) {
+				t.Fatalf("Filled: %d slots, %d values, ok %v", len(slots), len(vals), ok)
+			}
+			got := map[string]string{}
+			for i, slot := range slots {
+				if vals[i].Kind() == KindMissing {
+					continue
+				}
+				if g := ev.Get(int(slot)); g.String() != vals[i].String() {
+					t.Errorf("slot %d: Filled %s, Get %s", slot, vals[i], g)
+				}
+				got[s.Name(int(slot))] = vals[i].String()
+			}
+			var parts []string
+			for _, f := range fields {
+				if v, ok := got[f]; ok {
+					parts = append(parts, f+"="+v)
+				}
+			}
+			if g := strings.Join(parts, " "); g != tc.want {
+				t.Errorf("Filled = %q, want %q", g, tc.want)
+			}
+			if _, _, ok := ev.Clone().Filled(); ok {
+				t.Error("a clone's Filled is ok")
+			}
+		})
+	}
+}

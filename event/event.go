@@ -67,6 +67,20 @@ func (e *Event) Get(slot int) Value {
 	return Value{}
 }
 
+// Filled returns the slots that hold a value and their values, in no
+// particular order (a value may be missing: Set can clear a slot), for a
+// caller that visits what an event holds rather than looking fields up
+// one by one: a few dozen values lie together, where lookups of many
+// fields touch the slot table all over. ok is false for a compact
+// (cloned) event, whose caller must use Get. The slices are the event's
+// own: read them, and only until the event changes.
+func (e *Event) Filled() (slots []int32, vals []Value, ok bool) {
+	if e.sparse != nil {
+		return nil, nil, false
+	}
+	return e.cslots, e.cvals, true
+}
+
 // has reports whether a slot holds a value.
 func (e *Event) has(slot int) bool {
 	return uint(slot) < uint(len(e.idx)) && e.idx[slot] != 0

@@ -1,5 +1,7 @@
 package match
 
+import "slices"
+
 // Literals finds in one pass which of a set of literals occur in a text:
 // an Aho-Corasick automaton with a dense transition table whose columns
 // are the bytes the literals use (any other byte leads back to the start).
@@ -31,9 +33,12 @@ func NewLiterals(lits []string) *Literals {
 			}
 		}
 	}
-	// The trie, with -1 for missing edges.
-	x.next = make([]int32, x.cols)
-	x.out = [][]int32{nil}
+	// The trie, with -1 for missing edges, allocated once for all its
+	// states: a large set of patterns would otherwise regrow (and clear)
+	// the table many times over.
+	states := trieStates(lits)
+	x.next = make([]int32, x.cols, states*int(x.cols))
+	x.out = make([][]int32, 1, states)
 	for i := range x.next {
 		x.next[i] = -1
 	}
@@ -98,6 +103,24 @@ func NewLiterals(lits []string) *Literals {
 		x.next[i] = v
 	}
 	return x
+}
+
+// trieStates returns the number of states of the trie of lits: one per
+// distinct prefix, counting the empty one. In sorted order a literal adds
+// the prefixes beyond those it shares with the one before it.
+func trieStates(lits []string) int {
+	sorted := slices.Clone(lits)
+	slices.Sort(sorted)
+	n, prev := 1, ""
+	for _, l := range sorted {
+		common := 0
+		for common < len(l) && common < len(prev) && l[common] == prev[common] {
+			common++
+		}
+		n += len(l) - common
+		prev = l
+	}
+	return n
 }
 
 // Find appends to hits every occurrence of a literal in text.

@@ -24,6 +24,10 @@ func TestLiterals(t *testing.T) {
 			lits = append(lits, word(4))
 		}
 		x := NewLiterals(lits)
+		// The table was sized once for exactly the trie's states.
+		if len(x.out) != cap(x.out) || len(x.next) != cap(x.next) {
+			t.Fatalf("round %d: %q: %d states, %d allocated", round, lits, len(x.out), cap(x.out))
+		}
 		for range 40 {
 			text := word(16)
 			got := x.Find(text, nil)
@@ -45,6 +49,25 @@ func TestLiterals(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("round %d: %q in %q: got %v, want %v", round, lits, text, got, want)
 			}
+		}
+	}
+}
+
+// TestTrieStates counts the distinct prefixes of literal sets.
+func TestTrieStates(t *testing.T) {
+	tests := []struct {
+		lits []string
+		want int
+	}{
+		{[]string{"a"}, 2},
+		{[]string{"abc", "abd"}, 5},
+		{[]string{"abd", "abc", "ab"}, 5},
+		{[]string{"x", "x"}, 2},
+		{[]string{"ab", "b", "ba"}, 5},
+	}
+	for _, tc := range tests {
+		if got := trieStates(tc.lits); got != tc.want {
+			t.Errorf("trieStates(%q) = %d, want %d", tc.lits, got, tc.want)
 		}
 	}
 }
