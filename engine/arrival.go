@@ -96,29 +96,46 @@ func (f *Filter) Wants(ev *event.Event) bool {
 	if f.any(rs.always, mask) {
 		return true
 	}
-	for i := range rs.fields {
-		fi := &rs.fields[i]
-		v := ev.Get(fi.slot)
-		if v.Kind() == event.KindMissing {
-			continue
-		}
-		if fi.exists != nil && v.Exists() && f.any(fi.exists, mask) {
-			return true
-		}
-		if fi.exact == nil && fi.lits == nil && fi.nums == nil {
-			continue
-		}
-		if v.Kind() == event.KindArray {
-			for i, el := range v.Array() {
-				if f.byValue(fi, i, el, ev, mask) {
+	// The event's few values find their fields in the index (as
+	// Engine.process does); order does not matter here.
+	if slots, vals, ok := ev.Filled(); ok {
+		for j, slot := range slots {
+			if uint(slot) < uint(len(rs.fieldOf)) {
+				if i := rs.fieldOf[slot]; i > 0 && f.field(&rs.fields[i-1], vals[j], ev, mask) {
 					return true
 				}
 			}
-		} else if f.byValue(fi, 0, v, ev, mask) {
+		}
+		return false
+	}
+	for i := range rs.fields {
+		if f.field(&rs.fields[i], ev.Get(rs.fields[i].slot), ev, mask) {
 			return true
 		}
 	}
 	return false
+}
+
+// field is Wants for one indexed field, whose value in ev is v.
+func (f *Filter) field(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) bool {
+	if v.Kind() == event.KindMissing {
+		return false
+	}
+	if fi.exists != nil && v.Exists() && f.any(fi.exists, mask) {
+		return true
+	}
+	if fi.exact == nil && fi.lits == nil && fi.nums == nil {
+		return false
+	}
+	if v.Kind() == event.KindArray {
+		for i, el := range v.Array() {
+			if f.byValue(fi, i, el, ev, mask) {
+				return true
+			}
+		}
+		return false
+	}
+	return f.byValue(fi, 0, v, ev, mask)
 }
 
 // byValue is Wants for one value of a field (Engine.offerByValue).
