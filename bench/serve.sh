@@ -7,6 +7,8 @@
 #      being stored;
 # then the server's peak RSS. Bounded: each phase lasts $DURATION (default
 # 60s). Run from the repository root:  bash bench/serve.sh
+# /api/stats is printed at the end of each phase (ordering buffer,
+# events not held, early evaluations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${VIGIL_SHARED:-../shared}"
@@ -14,7 +16,9 @@ DURATION="${DURATION:-60s}"
 PORT="${PORT:-19201}"
 tmp=$(mktemp -d)
 trap 'pkill -P $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
-go build -o "$tmp/vigil" ./cmd/vigil
+# VIGIL_BIN=/path/to/vigil runs a binary built elsewhere (an older commit,
+# to compare side by side); the load generator is always this tree's.
+if [ -n "${VIGIL_BIN:-}" ]; then cp "$VIGIL_BIN" "$tmp/vigil"; else go build -o "$tmp/vigil" ./cmd/vigil; fi
 go build -o "$tmp/serveload" ./bench/serveload
 rules=()
 for d in "$SHARED/corpus/detection-rules/rules" "$SHARED/corpus/detection-rules/rules_building_block"; do rules+=(--rules "$d"); done
@@ -26,12 +30,14 @@ pid=$!
 sleep 0.5
 pgrep -P $pid >/dev/null || { echo "vigil serve did not start (port $PORT taken?)"; exit 1; }
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+echo "serve.sh: load before phase one: $(uptime)"
 out=$("$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION")
 # What holds the memory at the end of the unbounded phase.
 curl -s "http://127.0.0.1:$PORT/debug/pprof/heap" -o "${HEAP_PROFILE:-$tmp/heap.pprof}" || true
 echo "$out"
+curl -s "http://127.0.0.1:$PORT/api/stats" ; echo
 acked=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) acknowledged documents\/s/\1/p')
-evald=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) evaluated documents\/s.*/\1/p')
+evald=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9]*\) decoded documents\/s.*/\1/p')
 rate=$(( acked < evald ? acked : evald ))
 half=$(( ${rate:-2000} / 2 ))
 # Let the service drain what phase one left queued before measuring
@@ -44,4 +50,5 @@ echo "serve.sh: backlog of phase one drained in $(awk -v a="$t0" -v b="$(date +%
 curl -s "http://127.0.0.1:$PORT/api/stats" ; echo
 # $pid is /usr/bin/time, which does not pass signals on: interrupt vigil.
 pkill -INT -P $pid; wait $pid || true
+echo "serve.sh: load at the end: $(uptime)"
 grep -E "Maximum resident|User time|System time|Elapsed" "$tmp/time.txt"

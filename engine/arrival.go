@@ -1,6 +1,11 @@
 package engine
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/match"
+)
 
 // Evaluation on arrival: a rule that judges each event alone, keeping no
 // state between events, raises the same alerts whatever order its events
@@ -54,4 +59,127 @@ func (rs *RuleSet) SplitArrival() (arrival, ordered *RuleSet) {
 type arrivalState struct {
 	arrivalOnce      sync.Once
 	arrival, ordered *RuleSet
+}
+
+// Filter tells, for a rule set, whether an event could reach any of its
+// rules: the rule index's answer (index patterns, field needs, category
+// prefilter), without running a rule. An event no rule is filed for
+// changes no rule's state, so a service ordering events for stateful
+// rules needs to hold only the events Wants accepts; the others only move
+// event time on. A Filter is used by one goroutine.
+type Filter struct {
+	rs     *RuleSet
+	index  string
+	route  *routeSet
+	keyBuf []byte
+	hits   []match.LiteralHit
+}
+
+// NewFilter returns a Filter for the rule set.
+func (rs *RuleSet) NewFilter() *Filter { return &Filter{rs: rs} }
+
+// Wants reports whether the engine would offer ev to some rule, taking
+// every filing (also a sequence's later stages, whichever state it is
+// in) and every indicator of a threat_match rule.
+func (f *Filter) Wants(ev *event.Event) bool {
+	if f.rs.opt.NoIndex {
+		return len(f.rs.rules) > 0
+	}
+	if f.route == nil || f.index != ev.Index {
+		f.route, f.index = f.rs.routeOf(ev.Index), ev.Index
+	}
+	rs := f.route
+	if len(rs.threats) > 0 {
+		return true
+	}
+	mask := f.rs.cats.mask(ev.Get(f.rs.catSlot))
+	if f.any(rs.always, mask) {
+		return true
+	}
+	// The event's few values find their fields in the index (as
+	// Engine.process does); order does not matter here.
+	if slots, vals, ok := ev.Filled(); ok {
+		for j, slot := range slots {
+			if uint(slot) < uint(len(rs.fieldOf)) {
+				if i := rs.fieldOf[slot]; i > 0 && f.field(&rs.fields[i-1], vals[j], ev, mask) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := range rs.fields {
+		if f.field(&rs.fields[i], ev.Get(rs.fields[i].slot), ev, mask) {
+			return true
+		}
+	}
+	return false
+}
+
+// field is Wants for one indexed field, whose value in ev is v.
+func (f *Filter) field(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) bool {
+	if v.Kind() == event.KindMissing {
+		return false
+	}
+	if fi.exists != nil && v.Exists() && f.any(fi.exists, mask) {
+		return true
+	}
+	if fi.exact == nil && fi.lits == nil && fi.nums == nil {
+		return false
+	}
+	if v.Kind() == event.KindArray {
+		for i, el := range v.Array() {
+			if f.byValue(fi, i, el, ev, mask) {
+				return true
+			}
+		}
+		return false
+	}
+	return f.byValue(fi, 0, v, ev, mask)
+}
+
+// byValue is Wants for one value of a field (Engine.offerByValue).
+func (f *Filter) byValue(fi *fieldIndex, elem int, v event.Value, ev *event.Event, mask uint64) bool {
+	if fi.nums != nil {
+		if n, ok := match.NumberKey(v); ok && f.any(fi.nums[n], mask) {
+			return true
+		}
+	}
+	if fi.exact == nil && fi.lits == nil {
+		return false
+	}
+	var key string
+	if v.Kind() == event.KindString {
+		key = ev.Folded(fi.slot, elem, v.Str(), match.AppendFolded)
+	} else {
+		b, ok := match.AppendKeyword(f.keyBuf[:0], v)
+		f.keyBuf = b
+		if !ok {
+			return false
+		}
+		key = string(b)
+	}
+	if fi.exact != nil && fi.lens.has(len(key)) && f.any(fi.exact[key], mask) {
+		return true
+	}
+	if fi.lits != nil {
+		f.hits = fi.lits.match(key, f.hits[:0])
+		for _, h := range f.hits {
+			if f.any(fi.lits.lits[h.Lit].ents, mask) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// any reports whether one of the entries' rules takes events of the
+// categories in mask.
+func (f *Filter) any(ents []entry, mask uint64) bool {
+	for _, en := range ents {
+		if f.rs.rules[en.r].wants(mask, f.rs.catSlot) {
+			return true
+		}
+	}
+	return false
 }

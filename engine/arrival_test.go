@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/winlog"
 )
 
 // TestSplitArrival splits rules of every kind into those judged on
@@ -128,4 +130,49 @@ func TestSplitArrival(t *testing.T) {
 	}
 	t.Logf("%d alerts of the halves as of the whole; out of order: %d alerts, of a capped rule %d other than in order",
 		len(want), len(late), differ)
+}
+
+// TestFilterWantsWhatRulesUse runs the stateful half of every Windows
+// rule of the corpus over a slice of the winlog corpus twice: once with
+// every event, once with only the events a Filter wants. The alerts and
+// each rule's offered count must be the same, and the filter must leave
+// some events out (else it saves nothing).
+func TestFilterWantsWhatRulesUse(t *testing.T) {
+	if os.Getenv("VIGIL_SHARED") == "" {
+		t.Skip("VIGIL_SHARED not set")
+	}
+	evs := winlogSample(t, 20_000)
+	rs, _ := Compile(windowsRules(t), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
+	_, ordered := rs.SplitArrival()
+	run := func(filter *Filter) ([]string, []RuleStats, int) {
+		var out []string
+		eng := ordered.NewEngine(alert.SinkFunc(func(a *alert.Alert) { out = append(out, string(a.AppendJSON(rs.Fields(), nil))) }))
+		ev := &event.Event{}
+		kept := 0
+		for i, be := range evs {
+			decodeInto(t, eng, be, int64(i), ev)
+			if filter != nil && !filter.Wants(ev) {
+				continue
+			}
+			kept++
+			eng.Process(ev)
+		}
+		eng.Flush()
+		return out, eng.Stats(), kept
+	}
+	want, wantSt, _ := run(nil)
+	got, gotSt, kept := run(ordered.NewFilter())
+	if !slices.Equal(got, want) {
+		i := firstDiff(got, want)
+		t.Fatalf("filtered: %d alerts, want %d; first difference at %d:\n got %.300s\nwant %.300s", len(got), len(want), i, at(got, i), at(want, i))
+	}
+	for i := range wantSt {
+		if gotSt[i].Offered != wantSt[i].Offered {
+			t.Errorf("rule %s: offered %d events filtered, %d without", wantSt[i].Rule.ID, gotSt[i].Offered, wantSt[i].Offered)
+		}
+	}
+	if len(want) == 0 || kept == 0 || kept == len(evs) {
+		t.Fatalf("%d alerts, %d of %d events wanted: the comparison proves little", len(want), kept, len(evs))
+	}
+	t.Logf("%d stateful rules, %d alerts identical; %d of %d events wanted", ordered.Len(), len(want), kept, len(evs))
 }

@@ -73,6 +73,36 @@ func (ss *Sources) keyOf(ev *event.Event) string {
 // Push takes an event that arrived at now; late events and those the
 // bound pushes out go to out at once.
 func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), late func()) {
+	src := ss.note(ev, now)
+	if ev.Time < ss.released {
+		src.late++
+		late()
+		out(ev)
+		return
+	}
+	ss.seq++
+	heap.Push(&ss.buf, queued{ev: ev, seq: ss.seq})
+	if ss.buf.Len() > ss.max {
+		ss.Forced++
+		ss.pop(out)
+	}
+}
+
+// Observe takes an event that arrived at now and that need not be put in
+// order (no rule downstream can use it): it moves its source's event time
+// on as Push would, without holding the event. It reports whether the
+// event is late (and counts it against its source).
+func (ss *Sources) Observe(ev *event.Event, now time.Time) (late bool) {
+	src := ss.note(ev, now)
+	if ev.Time < ss.released {
+		src.late++
+		return true
+	}
+	return false
+}
+
+// note records that ev's source sent it at now.
+func (ss *Sources) note(ev *event.Event, now time.Time) *source {
 	key := ss.keyOf(ev)
 	src := ss.byKey[key]
 	if src == nil {
@@ -93,18 +123,7 @@ func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), 
 	} else {
 		heap.Fix(&ss.active, src.pos)
 	}
-	if ev.Time < ss.released {
-		src.late++
-		late()
-		out(ev)
-		return
-	}
-	ss.seq++
-	heap.Push(&ss.buf, queued{ev: ev, seq: ss.seq})
-	if ss.buf.Len() > ss.max {
-		ss.Forced++
-		ss.pop(out)
-	}
+	return src
 }
 
 // Watermark is the time up to which no source can still send an event in

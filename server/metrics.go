@@ -28,6 +28,7 @@ func newMetrics(s *Server) *metrics {
 	counter("events_rejected_total", "Documents refused (malformed, or the log or engine full).", func() float64 { return float64(st.rejected.Load()) })
 	counter("events_evaluated_total", "Events the rules evaluated.", func() float64 { return float64(st.evaluated.Load()) })
 	counter("events_on_arrival_total", "Events the stateless rules evaluated as they arrived (the others wait for event-time order).", func() float64 { return float64(st.onArrival.Load()) })
+	counter("events_not_held_total", "Events no ordered (stateful) rule can use: evaluated without waiting for event-time order.", func() float64 { return float64(st.notHeld.Load()) })
 	counter("events_late_total", "Events that came after the lateness window (still evaluated).", func() float64 { return float64(st.late.Load()) })
 	counter("events_undecodable_total", "Acknowledged documents that could not be decoded.", func() float64 { return float64(st.failed.Load()) })
 	counter("events_replayed_total", "Documents evaluated again from the log at start.", func() float64 { return float64(st.replayed.Load()) })
@@ -36,6 +37,7 @@ func newMetrics(s *Server) *metrics {
 	counter("alert_store_errors_total", "Failed writes to the alert store.", func() float64 { return float64(st.storeErrors.Load()) })
 	gauge("log_bytes", "Bytes in the write-ahead log.", func() float64 { return float64(s.wal.Size()) })
 	gauge("log_checkpoint", "The log's checkpoint (LSN).", func() float64 { return float64(s.wal.Checkpointed()) })
+	gauge("order_buffered_events", "Events waiting for event-time order (for the stateful rules).", func() float64 { return float64(st.buffered.Load()) })
 	gauge("backlog_records", "Log records waiting for the engine.", func() float64 { return float64(s.pipe.queue.len()) })
 	gauge("watermark_seconds", "Event time up to which every event has been evaluated.", func() float64 {
 		if wm := st.watermark.Load(); wm != minTime {

@@ -31,9 +31,13 @@ type pipeline struct {
 	// (RuleSet.SplitArrival) on every event as it is decoded, in log
 	// order; nil when there are none. eng runs the others on the events
 	// in event-time order, after the lateness window.
-	now   *engine.Engine
-	eng   evaluator
-	par   bool // eng is an engine.Parallel: it owns the events it is given
+	now *engine.Engine
+	eng evaluator
+	par bool // eng is an engine.Parallel: it owns the events it is given
+	// held picks the events eng's rules can use (the rule index's
+	// answer); only those wait in src for event-time order, the others
+	// only move their source's event time on.
+	held  *engine.Filter
 	dec   *decoder
 	src   *order.Sources // event time per source
 	queue jobQueue
@@ -148,6 +152,8 @@ type stats struct {
 	received, accepted, rejected atomic.Int64 // documents
 	evaluated, late, failed      atomic.Int64 // events; failed: accepted but undecodable
 	onArrival                    atomic.Int64 // events the stateless rules judged as they came
+	notHeld                      atomic.Int64 // events no ordered rule can use: evaluated without waiting
+	buffered                     atomic.Int64 // events waiting for event-time order now
 	alerts, stored               atomic.Int64
 	replayed                     atomic.Int64 // documents evaluated again from the log at start
 	watermark                    atomic.Int64
@@ -175,6 +181,7 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 	} else {
 		p.eng = ordered.NewEngine(sink)
 	}
+	p.held = ordered.NewFilter()
 	h, unbounded := rs.Horizon()
 	if unbounded || h > cfg.StateHorizon {
 		h = cfg.StateHorizon
@@ -253,6 +260,7 @@ func (p *pipeline) handle(j job) {
 	}
 	if j.refresh != nil {
 		p.src.Flush(p.evaluate)
+		p.st.buffered.Store(0)
 		if p.maxSeen != minTime {
 			p.advance(p.maxSeen + 1)
 		}
@@ -265,6 +273,7 @@ func (p *pipeline) handle(j job) {
 	p.process(j, now)
 	p.advance(p.src.Release(now, p.evaluate))
 	p.st.watermark.Store(p.eng.Watermark())
+	p.st.buffered.Store(int64(p.src.Len()))
 	p.store()
 	p.checkpoint(now)
 	p.publish(now)
@@ -302,8 +311,20 @@ func (p *pipeline) process(j job, now time.Time) {
 			p.now.Process(ev)
 			p.st.onArrival.Add(1)
 		}
+		if !p.held.Wants(ev) {
+			// No ordered rule is filed for it: holding it would change
+			// nothing but memory.
+			if p.src.Observe(ev, now) {
+				p.st.late.Add(1)
+			}
+			p.st.notHeld.Add(1)
+			p.st.evaluated.Add(1)
+			p.reuse(ev)
+			continue
+		}
 		p.src.Push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
 	}
+
 	p.marks = append(p.marks, mark{lsn: j.lsn, maxTime: maxTime})
 	p.lastArrival = now
 }
@@ -366,6 +387,7 @@ func (p *pipeline) idle(now time.Time) {
 		return
 	}
 	p.src.Flush(p.evaluate)
+	p.st.buffered.Store(0)
 	if p.maxSeen != minTime {
 		p.advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
 		p.st.watermark.Store(p.eng.Watermark())
@@ -495,6 +517,7 @@ func (p *pipeline) reload(j *reloadJob) reloadResult {
 	}
 	arrival, ordered := rs.SplitArrival()
 	kept := p.eng.Reload(ordered)
+	p.held = ordered.NewFilter()
 	switch {
 	case p.now != nil:
 		kept += p.now.Reload(arrival)
