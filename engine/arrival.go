@@ -89,7 +89,9 @@ func (f *Filter) Wants(ev *event.Event) bool {
 		f.route, f.index = f.rs.routeOf(ev.Index), ev.Index
 	}
 	rs := f.route
-	if len(rs.threats) > 0 {
+	if len(rs.threats) > 0 || rs.sourced {
+		// Rules routed by channel and event id (Sigma) are taken to
+		// want the event: their routes are not consulted here.
 		return true
 	}
 	mask := f.rs.cats.mask(ev.Get(f.rs.catSlot))
