@@ -5,9 +5,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/vigilsec/vigil/internal/srcpos"
 )
@@ -124,28 +127,16 @@ func Files(paths ...string) (files []string, errs []error) {
 // from the first path, with a warning naming both files.
 func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 	files, errs := Files(paths...)
+	parsed := parseFiles(files)
 	byKey := map[string]int{}
 	byID := map[string]*Rule{}
 	var dups []Warning
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if IsExceptionsFile(data) {
+	for i, f := range files {
+		p := parsed[i]
+		if p.exceptions {
 			continue // exception lists, loaded by package exception
 		}
-		var rs []*Rule
-		var w []Warning
-		if l := loaderOf(f); l != nil {
-			rs, w, err = l(f, data)
-		} else {
-			var r *Rule
-			r, w, err = Parse(f, data)
-			rs = []*Rule{r}
-		}
-		for _, x := range w {
+		for _, x := range p.warns {
 			if i, ok := byKey[x.Key]; ok {
 				warns[i].Count++
 				continue
@@ -153,13 +144,13 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 			byKey[x.Key] = len(warns)
 			warns = append(warns, x)
 		}
-		if err != nil {
-			errs = append(errs, err)
+		if p.err != nil {
+			errs = append(errs, p.err)
 			if loaderOf(f) == nil {
 				continue
 			}
 		}
-		for _, r := range rs {
+		for _, r := range p.rules {
 			if r == nil {
 				continue
 			}
@@ -172,6 +163,58 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 		}
 	}
 	return rules, append(warns, dups...), errs
+}
+
+// parsedFile is what reading and parsing one rule file gave.
+type parsedFile struct {
+	rules      []*Rule
+	warns      []Warning
+	err        error
+	exceptions bool // an exceptions file, not rules
+}
+
+// parseFiles reads and parses files on every core (a corpus is some
+// thousands of small files, and parsing is most of loading it); the
+// results come back in the order of files, so that what LoadPaths makes of
+// them does not depend on timing.
+func parseFiles(files []string) []parsedFile {
+	out := make([]parsedFile, len(files))
+	workers := min(runtime.GOMAXPROCS(0), len(files)/32+1)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) {
+					return
+				}
+				out[i] = parseFile(files[i])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// parseFile reads and parses one rule file.
+func parseFile(f string) parsedFile {
+	data, err := os.ReadFile(f)
+	if err != nil {
+		return parsedFile{err: err}
+	}
+	if IsExceptionsFile(data) {
+		return parsedFile{exceptions: true}
+	}
+	var p parsedFile
+	if l := loaderOf(f); l != nil {
+		p.rules, p.warns, p.err = l(f, data)
+		return p
+	}
+	var r *Rule
+	r, p.warns, p.err = Parse(f, data)
+	p.rules = []*Rule{r}
+	return p
 }
 
 // duplicate is the warning for a rule whose rule_id an earlier file
