@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/workers"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
@@ -85,11 +86,15 @@ type Unmatched struct {
 // registered in it.
 func NewUnmatched(schema *event.Schema, statuses []Status) *Unmatched {
 	u := &Unmatched{needs: map[*rule.Rule][][]string{}, schema: schema, seen: map[string]bool{}}
-	for _, s := range statuses {
-		if s.State == Unsupported || s.State == Failed {
-			continue
+	// Each rule's needs are a compile of its own: on every core.
+	needs := make([][][]string, len(statuses))
+	workers.Each(len(statuses), func(i int) {
+		if s := statuses[i]; s.State != Unsupported && s.State != Failed {
+			needs[i] = FieldNeeds(s.Rule)
 		}
-		n := FieldNeeds(s.Rule)
+	})
+	for i, s := range statuses {
+		n := needs[i]
 		if len(n) == 0 {
 			continue
 		}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -58,5 +60,38 @@ func TestUnmatched(t *testing.T) {
 	}
 	if _, ok := lacked["failed"]; ok {
 		t.Error("a rule that failed to compile is reported")
+	}
+}
+
+// TestUnmatchedParallel: the needs of the corpus's Windows rules, worked
+// out on every core, are those of one core, and the fields are registered
+// in the schema in the same order.
+func TestUnmatchedParallel(t *testing.T) {
+	rules := windowsRules(t)
+	statuses := make([]Status, len(rules))
+	for i, r := range rules {
+		statuses[i] = Status{Rule: r, State: OK}
+	}
+	build := func(procs int) (string, []string) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		s := event.NewSchema()
+		u := NewUnmatched(s, statuses)
+		var names []string
+		for _, slot := range u.slots {
+			names = append(names, s.Name(slot))
+		}
+		var needs []string
+		for _, r := range rules {
+			needs = append(needs, fmt.Sprint(u.needs[r]))
+		}
+		return strings.Join(needs, "\n"), names
+	}
+	serial, serialNames := build(1)
+	par, parNames := build(4)
+	if serial != par || !slices.Equal(serialNames, parNames) {
+		t.Error("needs worked out on several cores differ from one core's")
+	}
+	if len(serialNames) == 0 {
+		t.Error("no field needs found in the corpus")
 	}
 }

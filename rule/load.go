@@ -5,14 +5,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/internal/workers"
 )
 
 // Parse decodes one detection-rules TOML document; path is used in
@@ -179,21 +177,7 @@ type parsedFile struct {
 // them does not depend on timing.
 func parseFiles(files []string) []parsedFile {
 	out := make([]parsedFile, len(files))
-	workers := min(runtime.GOMAXPROCS(0), len(files)/32+1)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(files) {
-					return
-				}
-				out[i] = parseFile(files[i])
-			}
-		})
-	}
-	wg.Wait()
+	workers.Each(len(files), func(i int) { out[i] = parseFile(files[i]) })
 	return out
 }
 
