@@ -43,12 +43,8 @@ func (c *compiler) single(s *site, t Type, args []*cexpr, f func(v []any) (any, 
 		var buf [4]any
 		vs := buf[:0]
 		for _, a := range args {
-			v := a.eval(row, w)
+			v := a.scalar(row, w, s)
 			if v == nil {
-				return nil
-			}
-			if _, ok := v.([]any); ok {
-				w.fail(s, errMV)
 				return nil
 			}
 			vs = append(vs, v)

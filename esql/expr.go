@@ -294,20 +294,12 @@ func (c *compiler) comparison(x *Binary, l, r *cexpr) *cexpr {
 	}
 	s := newSite(c.src, x)
 	return &cexpr{t: TBool, src: x, eval: func(row []any, w *Warnings) any {
-		a := l.eval(row, w)
+		a := l.scalar(row, w, s)
 		if a == nil {
 			return nil
 		}
-		if _, ok := a.([]any); ok {
-			w.fail(s, errMV)
-			return nil
-		}
-		b := r.eval(row, w)
+		b := r.scalar(row, w, s)
 		if b == nil {
-			return nil
-		}
-		if _, ok := b.([]any); ok {
-			w.fail(s, errMV)
 			return nil
 		}
 		if fa, ok := a.(float64); ok && math.IsNaN(fa) {
@@ -385,12 +377,8 @@ func (c *compiler) in(x *In, cols []Column) *cexpr {
 		}}
 	}
 	return &cexpr{t: TBool, src: x, eval: func(row []any, w *Warnings) any {
-		v := a.eval(row, w)
+		v := a.scalar(row, w, s)
 		if v == nil {
-			return nil
-		}
-		if _, ok := v.([]any); ok {
-			w.fail(s, errMV)
 			return nil
 		}
 		sawNull := false
@@ -617,4 +605,16 @@ func compileErr(err any) error {
 		return srcpos.ErrorList{e}
 	}
 	return fmt.Errorf("esql: cannot compile the query: %v", err)
+}
+
+// scalar evaluates e for a row as one value: nil when it is null, and nil
+// with a warning at s when it is multi-valued (operators and functions of
+// single values).
+func (e *cexpr) scalar(row []any, w *Warnings, s *site) any {
+	v := e.eval(row, w)
+	if _, ok := v.([]any); ok {
+		w.fail(s, errMV)
+		return nil
+	}
+	return v
 }
