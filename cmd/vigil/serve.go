@@ -149,7 +149,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	loaded, warns, errs := loadRules(rules)
+	loaded, warns, errs := ff.loadRules(rules)
 	for _, w := range warns {
 		log.Warn("rule file", "warning", w.String())
 	}
@@ -165,7 +165,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	if ff.disabled > 0 && !ff.includeDisabled {
 		log.Info("rules written with enabled = false do not run (--include-disabled runs them)", "rules", ff.disabled)
 	}
-	exceptions, err := ff.loadExceptions(rules)
+	exceptions, err := ff.loadExceptions()
 	if err != nil {
 		return usageError("serve: %v", err)
 	}
@@ -175,11 +175,11 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	defer srv.Close()
 	srv.SetLoader(func() ([]*rule.Rule, *exception.Store, error) {
-		loaded, _, errs := loadRules(rules)
+		loaded, _, errs := ff.loadRules(rules)
 		if len(errs) > 0 {
 			return nil, nil, fmt.Errorf("%d rule files could not be loaded, the first: %v", len(errs), errs[0])
 		}
-		exceptions, err := ff.loadExceptions(rules)
+		exceptions, err := ff.loadExceptions()
 		if err != nil {
 			return nil, nil, err
 		}
