@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -174,7 +175,10 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 		return &exitError{code: 1, err: fmt.Errorf("serve: %w", err)}
 	}
 	defer srv.Close()
+	var loadMu sync.Mutex // a SIGHUP and a _reload may come at once; ff keeps what a load met
 	srv.SetLoader(func() ([]*rule.Rule, *exception.Store, error) {
+		loadMu.Lock()
+		defer loadMu.Unlock()
 		loaded, _, errs := ff.loadRules(rules)
 		if len(errs) > 0 {
 			return nil, nil, fmt.Errorf("%d rule files could not be loaded, the first: %v", len(errs), errs[0])
