@@ -14,6 +14,9 @@ type SyntaxError = jsonscan.SyntaxError
 // unchanged while ev is in use, or Clone the event. Decode resets ev first
 // but keeps Source, Pos and Seq.
 func (s *Schema) Decode(data []byte, ev *Event) error {
+	if s.stale.Load() {
+		s.reindex()
+	}
 	src, pos, seq := ev.Source, ev.Pos, ev.Seq
 	ev.Reset(len(s.names))
 	ev.Source, ev.Pos, ev.Seq = src, pos, seq

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Schema assigns each field path that a rule set references a slot, and
@@ -15,12 +16,19 @@ type Schema struct {
 	root  *node
 	names []string
 	index map[string]int
+	// stale is set when Slot added a key that a node's keyTable lacks;
+	// the next Decode rebuilds the tables of the nodes marked stale.
+	stale atomic.Bool
 }
 
 // node is one step of a dotted path in the key trie.
 type node struct {
-	slot int // -1 when no field ends here
+	slot int    // -1 when no field ends here
+	seg  string // the key segment that leads here from the parent
 	kids map[string]*node
+	keys keyTable // kids again, for the decoder's lookups
+	// stale marks kids that keys does not hold yet.
+	stale bool
 }
 
 // NewSchema returns an empty schema.
@@ -44,8 +52,10 @@ func (s *Schema) Slot(path string) int {
 		}
 		k := n.kids[seg]
 		if k == nil {
-			k = &node{slot: -1}
+			k = &node{slot: -1, seg: seg}
 			n.kids[seg] = k
+			n.stale = true
+			s.stale.Store(true)
 		}
 		n = k
 	}
@@ -66,6 +76,29 @@ func (s *Schema) Slot(path string) int {
 	}
 	s.index[path] = i
 	return i
+}
+
+// reindex rebuilds the key tables of the nodes that gained keys since the
+// last call. Tables are built once registration is done, not once per
+// key: a node with n keys would cost n rebuilds of n keys.
+func (s *Schema) reindex() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stale.Load() {
+		return
+	}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if n.stale {
+			n.keys.build(n.kids)
+			n.stale = false
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+	}
+	walk(s.root)
+	s.stale.Store(false)
 }
 
 // Lookup returns the slot of a registered path without registering it.
@@ -102,11 +135,12 @@ func (s *Schema) Fields() []string {
 // child follows a possibly dotted key from n. It returns nil when no
 // registered field lies at or below the key.
 func (n *node) child(key string) *node {
-	if n.kids == nil {
-		return nil
+	if k := n.keys.find(key); k != nil {
+		return k
 	}
-	if strings.IndexByte(key, '.') < 0 {
-		return n.kids[key]
+	// No segment holds a dot: a miss may still be a dotted path.
+	if n.kids == nil || strings.IndexByte(key, '.') < 0 {
+		return nil
 	}
 	return n.dotted(key)
 }
@@ -116,9 +150,9 @@ func (n *node) dotted(key string) *node {
 	for {
 		dot := strings.IndexByte(key, '.')
 		if dot < 0 {
-			return n.kids[key]
+			return n.keys.find(key)
 		}
-		n = n.kids[key[:dot]]
+		n = n.keys.find(key[:dot])
 		if n == nil || n.kids == nil && dot+1 < len(key) {
 			return nil
 		}

@@ -1,0 +1,110 @@
+// This file holds the table the decoder looks document keys up in: every
+// key of every document meets it, and most keys are not in it.
+
+package event
+
+import "math/bits"
+
+// keyTable finds a node's child by key segment. Go's map hashes the whole
+// key with AES rounds and probes its groups; here a multiply-shift hash of
+// the key's length and its first and last eight bytes picks a bucket of
+// a table with at least as many buckets as keys, and the bucket's few
+// nodes are compared by segment. It is rebuilt whenever a child is added
+// (Schema.reindex) and read-only after that.
+type keyTable struct {
+	start []uint32 // bucket b holds nodes[start[b]:start[b+1]]
+	nodes []*node
+	mult  uint64 // odd multiplier of the hash
+	shift uint8  // 64 - log2(len(start)-1)
+}
+
+// keyWord folds a key into one word: its length and its first and last
+// eight bytes (fewer for shorter keys), loaded byte by byte so that the
+// compiler can merge the loads.
+func keyWord(k string) uint64 {
+	n := len(k)
+	var w uint64
+	switch {
+	case n >= 8:
+		w = le64(k) ^ bits.RotateLeft64(le64(k[n-8:]), 31)
+	case n >= 4:
+		w = uint64(le32(k)) | uint64(le32(k[n-4:]))<<32
+	case n > 0:
+		w = uint64(k[0]) | uint64(k[n/2])<<8 | uint64(k[n-1])<<16
+	}
+	return w + uint64(n)<<56
+}
+
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+func le32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+}
+
+// find returns the child whose segment is key, or nil.
+func (t *keyTable) find(key string) *node {
+	if t.nodes == nil {
+		return nil
+	}
+	b := (keyWord(key) * t.mult) >> t.shift
+	for _, k := range t.nodes[t.start[b]:t.start[b+1]] {
+		if k.seg == key {
+			return k
+		}
+	}
+	return nil
+}
+
+// build fills t with kids. It tries a few multipliers and keeps the one
+// whose fullest bucket is smallest: one node per bucket is the usual
+// outcome, and a bucket's extra nodes cost a comparison of lengths each.
+func (t *keyTable) build(kids map[string]*node) {
+	lg := max(bits.Len(uint(len(kids))), 1) // 2^lg >= len(kids)+1 buckets
+	size := 1 << lg
+	words := make([]uint64, 0, len(kids))
+	list := make([]*node, 0, len(kids))
+	for seg, k := range kids {
+		words = append(words, keyWord(seg))
+		list = append(list, k)
+	}
+	count := make([]int, size)
+	best, bestMult := len(kids)+1, uint64(0)
+	mult := uint64(0x9e3779b97f4a7c15)
+	tries := 16
+	if len(kids) > 4096 {
+		tries = 1
+	}
+	for try := 0; try < tries && best > 1; try++ {
+		clear(count)
+		fullest := 0
+		for _, w := range words {
+			b := (w * mult) >> (64 - lg)
+			count[b]++
+			fullest = max(fullest, count[b])
+		}
+		if fullest < best {
+			best, bestMult = fullest, mult
+		}
+		mult = mult*0x5851f42d4c957f2d + 0x14057b7ef767814f | 1
+	}
+	t.mult, t.shift = bestMult, uint8(64-lg)
+	t.start = make([]uint32, size+1)
+	for _, w := range words {
+		t.start[(w*t.mult)>>t.shift+1]++
+	}
+	for b := range size {
+		t.start[b+1] += t.start[b]
+	}
+	t.nodes = make([]*node, len(list))
+	fill := append([]uint32(nil), t.start[:size]...)
+	for i, w := range words {
+		b := (w * t.mult) >> t.shift
+		t.nodes[fill[b]] = list[i]
+		fill[b]++
+	}
+}
