@@ -148,62 +148,69 @@ func (s *Scanner) Alloc(n int) []byte {
 // unescape decodes a string with escapes, whose first byte is at start and
 // whose first backslash is at bs.
 func (s *Scanner) unescape(start, bs int) (string, error) {
-	end := End(s.Data, start, bs)
+	data := s.Data
+	end := End(data, start, bs)
 	if end < 0 {
-		s.Pos = len(s.Data)
+		s.Pos = len(data)
 		return "", s.Fail("unterminated string")
 	}
-	// Escapes only shrink: the output fits in end-start bytes.
-	out := s.Alloc(end - start)[:0]
-	i := start
-	for i < end {
-		if i+8 <= end {
-			// Eight bytes at a time up to the next backslash: the word is
-			// written whole (out has room: it never gets ahead of i) and
-			// cut after the bytes before the backslash.
-			w := binary.LittleEndian.Uint64(s.Data[i:])
-			m := hasByte(w, '\\')
-			n := len(out)
-			out = binary.LittleEndian.AppendUint64(out, w)
-			if m == 0 {
-				i += 8
-				continue
-			}
-			k := bits.TrailingZeros64(m) / 8 // the first backslash
-			out = out[:n+k]
-			i += k
-		} else {
-			for i < end && s.Data[i] != '\\' {
-				out = append(out, s.Data[i])
-				i++
-			}
-			if i == end {
-				break
-			}
-		}
-		e := s.Data[i+1]
+	// Escapes only shrink: the output fits in end-start bytes. The bytes
+	// before the first backslash are known to hold none: copy them whole.
+	out := s.Alloc(end - start)
+	n := copy(out, data[start:bs])
+	i := bs
+escapes:
+	for {
+		// data[i] is a backslash.
+		e := data[i+1]
 		i += 2
-		if c, ok := Escape(e); ok {
-			out = append(out, c)
-			continue
-		}
-		if e != 'u' {
+		if c := unescaped[e]; c != 0 {
+			out[n] = c
+			n++
+		} else if e != 'u' {
 			s.Pos = i - 2
 			return "", s.Fail("invalid escape '\\" + string(rune(e)) + "'")
+		} else {
+			r, next, ok := Unicode(data[:end], i)
+			if !ok {
+				s.Pos = i - 2
+				return "", s.Fail("invalid \\u escape")
+			}
+			i = next
+			// A \uXXXX escape is 6 bytes and encodes to at most 4 (a
+			// surrogate pair is 12 bytes for 4), so out has room.
+			n += utf8.EncodeRune(out[n:], r)
 		}
-		r, next, ok := Unicode(s.Data[:end], i)
-		if !ok {
-			s.Pos = i - 2
-			return "", s.Fail("invalid \\u escape")
+		// The run up to the next backslash, eight bytes at a time while
+		// eight remain before the closing quote: each word is stored whole
+		// (n never gets ahead of i, so out has room) and n advances past
+		// the bytes before the backslash. In Windows paths runs are short
+		// and "\\" the usual escape.
+		for i+8 <= end {
+			w := binary.LittleEndian.Uint64(data[i:])
+			binary.LittleEndian.PutUint64(out[n:], w)
+			m := hasByte(w, '\\')
+			if m != 0 {
+				k := bits.TrailingZeros64(m) / 8
+				n += k
+				i += k
+				continue escapes
+			}
+			n += 8
+			i += 8
 		}
-		i = next
-		// A \uXXXX escape is 6 bytes and encodes to at most 4 (a
-		// surrogate pair is 12 bytes for 4), so out never outgrows its
-		// capacity.
-		out = utf8.AppendRune(out, r)
+		for i < end && data[i] != '\\' {
+			out[n] = data[i]
+			n++
+			i++
+		}
+		if i == end {
+			break
+		}
 	}
 	s.Pos = end + 1
-	return str(out), nil
+	s.Buf = s.Buf[:len(s.Buf)-(end-start-n)]
+	return str(out[:n]), nil
 }
 
 // str returns b as a string sharing its bytes.
