@@ -8,14 +8,21 @@ import "math/bits"
 // keyTable finds a node's child by key segment. Go's map hashes the whole
 // key with AES rounds and probes its groups; here a multiply-shift hash of
 // the key's length and its first and last eight bytes picks a bucket of
-// a table with at least as many buckets as keys, and the bucket's few
-// nodes are compared by segment. It is rebuilt whenever a child is added
+// a table with at least twice as many buckets as keys; a bucket's few
+// entries hold their keys' words, so a miss (most document keys) is
+// settled without reading a node, and a hit compares one segment. It is rebuilt whenever a child is added
 // (Schema.reindex) and read-only after that.
 type keyTable struct {
-	start []uint32 // bucket b holds nodes[start[b]:start[b+1]]
-	nodes []*node
-	mult  uint64 // odd multiplier of the hash
-	shift uint8  // 64 - log2(len(start)-1)
+	start   []uint32 // bucket b holds entries[start[b]:start[b+1]]
+	entries []keyEntry
+	mult    uint64 // odd multiplier of the hash
+	shift   uint8  // 64 - log2(len(start)-1)
+}
+
+// keyEntry is a child and its segment's keyWord.
+type keyEntry struct {
+	w uint64
+	n *node
 }
 
 // keyWord folds a key into one word: its length and its first and last
@@ -48,13 +55,14 @@ func le32(s string) uint32 {
 
 // find returns the child whose segment is key, or nil.
 func (t *keyTable) find(key string) *node {
-	if t.nodes == nil {
+	if t.entries == nil {
 		return nil
 	}
-	b := (keyWord(key) * t.mult) >> t.shift
-	for _, k := range t.nodes[t.start[b]:t.start[b+1]] {
-		if k.seg == key {
-			return k
+	w := keyWord(key)
+	b := (w * t.mult) >> t.shift
+	for _, e := range t.entries[t.start[b]:t.start[b+1]] {
+		if e.w == w && e.n.seg == key {
+			return e.n
 		}
 	}
 	return nil
@@ -64,7 +72,7 @@ func (t *keyTable) find(key string) *node {
 // whose fullest bucket is smallest: one node per bucket is the usual
 // outcome, and a bucket's extra nodes cost a comparison of lengths each.
 func (t *keyTable) build(kids map[string]*node) {
-	lg := max(bits.Len(uint(len(kids))), 1) // 2^lg >= len(kids)+1 buckets
+	lg := bits.Len(uint(len(kids))) + 1 // 2^lg > 2*len(kids) buckets
 	size := 1 << lg
 	words := make([]uint64, 0, len(kids))
 	list := make([]*node, 0, len(kids))
@@ -100,11 +108,11 @@ func (t *keyTable) build(kids map[string]*node) {
 	for b := range size {
 		t.start[b+1] += t.start[b]
 	}
-	t.nodes = make([]*node, len(list))
+	t.entries = make([]keyEntry, len(list))
 	fill := append([]uint32(nil), t.start[:size]...)
 	for i, w := range words {
 		b := (w * t.mult) >> t.shift
-		t.nodes[fill[b]] = list[i]
+		t.entries[fill[b]] = keyEntry{w, list[i]}
 		fill[b]++
 	}
 }
