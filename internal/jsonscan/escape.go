@@ -181,6 +181,11 @@ escapes:
 			// surrogate pair is 12 bytes for 4), so out has room.
 			n += utf8.EncodeRune(out[n:], r)
 		}
+		if data[i] == '\\' {
+			// Escapes in a row (\r\n\t in messages): no run between.
+			// (data[end] is the closing quote, so i <= end is in range.)
+			continue
+		}
 		// The run up to the next backslash, eight bytes at a time while
 		// eight remain before the closing quote: each word is stored whole
 		// (n never gets ahead of i, so out has room) and n advances past

@@ -188,3 +188,18 @@ func BenchmarkString(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkStringMessage decodes an event message as Windows writes them:
+// short runs between \r\n and \t escapes, which often come in a row.
+func BenchmarkStringMessage(b *testing.B) {
+	msg := `"An account was successfully logged on.\r\n\r\nSubject:\r\n\tSecurity ID:\t\tS-1-5-18\r\n\tAccount Name:\t\tWS01$\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x3E7\r\n\r\nLogon Information:\r\n\tLogon Type:\t\t5\r\n\tRestricted Admin Mode:\t-\r\n\tVirtual Account:\t\tNo\r\n\r\nProcess Information:\r\n\tProcess ID:\t\t0x2a0\r\n\tProcess Name:\t\tC:\\Windows\\System32\\services.exe"`
+	data := []byte(msg)
+	b.SetBytes(int64(len(data)))
+	s := Scanner{Data: data}
+	for b.Loop() {
+		s.Pos, s.Buf = 0, s.Buf[:0]
+		if _, err := s.String(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
