@@ -380,7 +380,7 @@ func (s *stream) recycle(events bool) {
 // buffers (their document, the strings they own), and a sync.Pool would
 // drop them at every garbage collection, which those very buffers cause.
 var (
-	eventPool = freeList[*event.Event]{c: make(chan *event.Event, 1<<14), new: func() *event.Event { return new(event.Event) }}
+	eventPool = freeList[*event.Event]{c: make(chan *event.Event, maxPooledEvents), new: func() *event.Event { return new(event.Event) }}
 	batchPool = freeList[[]*event.Event]{c: make(chan []*event.Event, 1<<10), new: func() []*event.Event { return make([]*event.Event, 0, batchSize) }}
 )
 
@@ -420,6 +420,13 @@ func putEvent(ev *event.Event) {
 
 // maxPooled is the largest event storage pooled.
 const maxPooled = 16 << 10
+
+// maxPooledEvents is how many events the pool keeps: about the events in
+// flight between the inputs, the merge and the engines. Each keeps its
+// storage (values and arrays too, which Footprint does not count), so
+// a larger pool held more memory the longer the input (8 copies of the
+// ECS corpus: peak RSS 388 MiB with 16,384, 323 MiB with 2,048).
+const maxPooledEvents = 2048
 
 // newBatch returns an empty batch.
 func newBatch() []*event.Event { return batchPool.Get()[:0] }
