@@ -11,6 +11,7 @@ import (
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/sigma"
 )
 
 const rulesUsage = `
@@ -115,6 +116,9 @@ type ruleReport struct {
 	// says why the others it has do not apply.
 	InEffect    []string          `json:"in_effect,omitempty"`
 	NotInEffect map[string]string `json:"not_in_effect,omitempty"`
+	// Warnings say how a rule that runs differs from the rule as
+	// written: a Sigma placeholder without values.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type statusCounts struct {
@@ -164,6 +168,11 @@ func checkRules(paths []string, f *fidelityFlags, placeholders map[string][]stri
 		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State),
 			Disabled: !r.IsEnabled()}
 		rr.InEffect, rr.NotInEffect = inEffect(r, s.State == engine.OK, rs, store)
+		if sr := sigma.FromRule(r); sr != nil && s.State == engine.OK {
+			for _, name := range sr.UnsetPlaceholders(placeholders) {
+				rr.Warnings = append(rr.Warnings, fmt.Sprintf("placeholder %%%s%% has no values: an empty allowlist, its filter excludes nothing (--sigma-placeholder %s=VALUE)", name, name))
+			}
+		}
 		switch s.State {
 		case engine.Unsupported:
 			rr.Error = s.Reason
@@ -245,6 +254,9 @@ func (rr *ruleReport) effects() string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		b.WriteString(" [" + k + " not in effect: " + rr.NotInEffect[k] + "]")
+	}
+	for _, w := range rr.Warnings {
+		b.WriteString(" [warning: " + w + "]")
 	}
 	return b.String()
 }
