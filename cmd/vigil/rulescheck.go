@@ -10,7 +10,6 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/internal/srcpos"
-	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/sigma"
 )
 
@@ -28,11 +27,14 @@ it is written with enabled = false (hunt skips it without
 --include-disabled), and with which of its exceptions_list,
 alert_suppression and investigation_fields are in effect (exceptions need
 their lists: --exceptions, or exceptions TOML files among the rules),
-followed by a summary by rule type and language.
+and with warnings (a Sigma placeholder without values, read only in a
+negated filter: an empty allowlist), followed by a summary by rule type
+and language.
 
 The json format is one object:
   {"rules":[{"path","rule_id","name","type","language","status","error",
-             "disabled","in_effect":[...],"not_in_effect":{field: why}}],
+             "disabled","in_effect":[...],"not_in_effect":{field: why},
+             "warnings":[...]}],
    "summary":{"total":N,"disabled":N,"ok":N,"unsupported":N,"error":N,
               "by_type":{"eql/eql":{"ok":N,...},...}}}
 
@@ -153,12 +155,12 @@ type checkReport struct {
 // checkRules loads and compiles the rules under paths, with the exception
 // lists f loads.
 func checkRules(paths []string, f *fidelityFlags, placeholders map[string][]string) (*checkReport, error) {
-	rules, _, errs := rule.LoadPaths(paths...)
+	rules, _, errs := f.loadRules(paths)
 	rep := &checkReport{Rules: []ruleReport{}, Summary: checkSummary{ByType: map[string]*statusCounts{}}}
 	for _, err := range errs {
 		rep.Rules = append(rep.Rules, ruleReport{Path: errPath(err), Status: "error", Error: err.Error()})
 	}
-	store, err := f.loadExceptions(paths)
+	store, err := f.loadExceptions()
 	if err != nil {
 		return nil, err
 	}
