@@ -317,20 +317,7 @@ func TestRawWinlogAmongMapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var got []string
-	var ev event.Event
-	for {
-		ev.Recycle()
-		err := r.Next(&ev)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			got = append(got, err.Error())
-			continue
-		}
-		got = append(got, fmt.Sprint(ev.Index, " ", string(ev.Get(cat).AppendJSON(nil))))
-	}
+	got := drain(r, func(ev *event.Event) string { return fmt.Sprint(ev.Index, " ", string(ev.Get(cat).AppendJSON(nil))) })
 	want := []string{
 		`logs-system.security-default ["authentication"]`,
 		`logs-y-default "x"`,
@@ -372,19 +359,7 @@ func TestSmallFileBuffers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			var got []string
-			var ev event.Event
-			for {
-				ev.Recycle()
-				err := r.Next(&ev)
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, string(ev.Get(n).AppendJSON(nil)))
-			}
+			got := drain(r, func(ev *event.Event) string { return string(ev.Get(n).AppendJSON(nil)) })
 			if fmt.Sprint(got) != tc.want {
 				t.Errorf("got %v, want %s", got, tc.want)
 			}
@@ -402,5 +377,23 @@ func TestReadBufSize(t *testing.T) {
 		if got := readBufSize(tc.size); got != tc.want {
 			t.Errorf("readBufSize(%d) = %d, want %d", tc.size, got, tc.want)
 		}
+	}
+}
+
+// drain reads r to the end: what show says of each event, or the error.
+func drain(r Reader, show func(*event.Event) string) []string {
+	var got []string
+	var ev event.Event
+	for {
+		ev.Recycle()
+		err := r.Next(&ev)
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			got = append(got, err.Error())
+			continue
+		}
+		got = append(got, show(&ev))
 	}
 }
