@@ -31,8 +31,10 @@ type Config struct {
 	// MaxBufferedBytes bounds the memory of the events held for ordering
 	// (256 MiB): past it, as past MaxBuffered, the oldest is evaluated
 	// early. BacklogBytes bounds the memory of the records waiting for
-	// the engine (decoded events and request bodies, 256 MiB): past it,
-	// as past Backlog, ingest is refused with 429.
+	// the engine (decoded events and request bodies, 64 MiB): past it,
+	// as past Backlog, ingest is refused with 429. Events are counted by
+	// event.Footprint, their owned storage; the heap an event holds is
+	// about twice that (its values and normalised document's fields).
 	MaxBufferedBytes int64
 	BacklogBytes     int64
 	// Engines evaluate rules in parallel, events partitioned by host
@@ -108,7 +110,7 @@ func (c *Config) Defaults() {
 		c.MaxBufferedBytes = 256 << 20
 	}
 	if c.BacklogBytes <= 0 {
-		c.BacklogBytes = 256 << 20
+		c.BacklogBytes = 64 << 20
 	}
 	if c.Engines <= 0 {
 		c.Engines = runtime.GOMAXPROCS(0)
