@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime"
 	"sync"
 
 	"github.com/vigilsec/vigil/engine"
@@ -44,16 +45,26 @@ func (d *decoder) decode(pos int64, src []byte, index, id string, ev *event.Even
 // may add fields to the schema: mu is held for reading while decoding and
 // for writing while the schema grows; gen counts reloads, and an event
 // decoded under an older generation is decoded again by the pipeline.
+// Requests decode a few at a time (slots): the events decoded and not yet
+// queued for the pipeline, where BacklogBytes bounds them, are bounded
+// however many clients send at once; a request waiting holds only its
+// body.
 type decoders struct {
-	mu   sync.RWMutex
-	rs   *engine.RuleSet
-	gen  uint64
-	pool *sync.Pool // *decoder for rs
+	mu    sync.RWMutex
+	rs    *engine.RuleSet
+	gen   uint64
+	pool  *sync.Pool // *decoder for rs
+	slots chan struct{}
 }
 
 func newDecoders(rs *engine.RuleSet) *decoders {
-	return &decoders{rs: rs, pool: &sync.Pool{}}
+	return &decoders{rs: rs, pool: &sync.Pool{}, slots: make(chan struct{}, max(4, 2*runtime.GOMAXPROCS(0)))}
 }
+
+// acquire waits for a request's turn to decode; release ends it (once its
+// events are queued or given back).
+func (ds *decoders) acquire() { ds.slots <- struct{}{} }
+func (ds *decoders) release() { <-ds.slots }
 
 // decode decodes docs into events taken from newEvent; a document that
 // cannot be decoded has a nil event (given back to free) and its error.

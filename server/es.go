@@ -298,6 +298,15 @@ func (s *Server) accept(w http.ResponseWriter, items []item, full bool, body *bo
 		}
 		return
 	}
+	s.pipe.decs.acquire()
+	decoding := true
+	done := func() {
+		if decoding {
+			decoding = false
+			s.pipe.decs.release()
+		}
+	}
+	defer done()
 	evs, errs := make([]*event.Event, len(docs)), make([]error, len(docs))
 	gen := s.pipe.decs.decode(docs, lines, s.pipe.newEvent, s.pipe.reuse, evs, errs)
 	size := int64(body.Cap())
@@ -321,7 +330,7 @@ func (s *Server) accept(w http.ResponseWriter, items []item, full bool, body *bo
 		body.release()
 		return
 	}
-	err := s.ingest(job{docs: docs, evs: evs, gen: gen, body: body, size: size})
+	err := s.ingest(job{docs: docs, evs: evs, gen: gen, body: body, size: size}, done)
 	if err == nil {
 		s.pipe.st.accepted.Add(int64(len(docs)))
 		return

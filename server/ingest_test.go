@@ -69,7 +69,7 @@ func TestDecodedBeforeReload(t *testing.T) {
 	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != 200 {
 		t.Fatalf("reload: %d %v", st, res)
 	}
-	if err := ts.ingest(job{docs: docs, evs: evs, gen: gen}); err != nil {
+	if err := ts.ingest(job{docs: docs, evs: evs, gen: gen}, nil); err != nil {
 		t.Fatal(err)
 	}
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)

@@ -149,11 +149,12 @@ func (s *Server) retain(ctx context.Context, period time.Duration) {
 // ingest appends a job's documents to the log and queues the job (its
 // decoded events and the body they came in) for the engine in log order;
 // it returns when they are as durable as Config.Durability asks. A job
-// not queued is given back (its events and body reused).
-func (s *Server) ingest(j job) error {
-	queued := false
+// not queued is given back (its events and body reused). queued (if not
+// nil) is called once the job is queued, before the log is synced.
+func (s *Server) ingest(j job, queued func()) error {
+	pushed := false
 	defer func() {
-		if !queued { // the job's memory is not the pipeline's
+		if !pushed { // the job's memory is not the pipeline's
 			for _, ev := range j.evs {
 				s.pipe.reuse(ev)
 			}
@@ -168,7 +169,10 @@ func (s *Server) ingest(j job) error {
 	_, err := s.wal.Append(*rec, func(lsn uint64) {
 		j.lsn = lsn
 		s.pipe.queue.push(j)
-		queued = true
+		pushed = true
+		if queued != nil {
+			queued()
+		}
 	})
 	if cap(*rec) <= maxPooled {
 		records.Put(rec)
