@@ -50,6 +50,7 @@ func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.needs = needPreds(r.Language, q)
 	if err := rs.applyExceptions(c, q); err != nil {
 		return nil, err
 	}

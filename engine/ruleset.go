@@ -8,6 +8,7 @@ import (
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/exception"
+	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
@@ -65,6 +66,9 @@ type compiled struct {
 	// exc is what the rule's exceptions compiled to (see
 	// applyExceptions); nil without.
 	exc *exception.Filter
+	// needs are the predicates of the query as written (without
+	// exceptions) whose necessary fields Unmatched checks; see needPreds.
+	needs []match.Pred
 }
 
 // wants applies the category prefilter: a rule whose queries all name

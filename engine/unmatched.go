@@ -6,7 +6,6 @@ import (
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/internal/workers"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
@@ -17,18 +16,41 @@ import (
 // sequence needs every stage but its missing-event ones). It is derived
 // from the query's necessary conditions (match.Needs), so a rule one of
 // whose sets no input event ever had cannot have matched. nil: the query
-// is not one vigil can analyse (or needs nothing in particular).
+// is not one vigil can analyse (or needs nothing in particular). It
+// compiles the query; a rule set's rules have theirs compiled already
+// (see NewUnmatched).
 func FieldNeeds(r *rule.Rule) [][]string {
 	s := event.NewSchema()
-	var preds []match.Pred
+	q := &query{}
 	switch r.Language {
 	case "eql":
-		q, err := eql.Parse(r.Query)
+		p, err := eql.Parse(r.Query)
 		if err != nil {
 			return nil
 		}
-		p, err := eql.Compile(q, s, eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride})
+		q.prog, err = eql.Compile(p, s, eql.Options{Schema: match.ECSAndNonECS(), AllowUnknownFields: true, CategoryField: r.EventCategoryOverride})
 		if err != nil {
+			return nil
+		}
+	case "kuery":
+		var err error
+		q.pred, err = kql.CompileFiltered(r.Query, r.Filters, s, kql.Options{})
+		if err != nil {
+			return nil
+		}
+	}
+	return fieldNeeds(needPreds(r.Language, q), s)
+}
+
+// needPreds returns the predicates of a compiled query whose needs make a
+// rule's FieldNeeds: an event query's, or each stage's but the
+// missing-event ones. Only EQL and KQL queries are analysed.
+func needPreds(language string, q *query) []match.Pred {
+	var preds []match.Pred
+	switch language {
+	case "eql":
+		p := q.prog
+		if p == nil {
 			return nil
 		}
 		if p.Pred != nil {
@@ -40,14 +62,16 @@ func FieldNeeds(r *rule.Rule) [][]string {
 			}
 		}
 	case "kuery":
-		p, err := kql.CompileFiltered(r.Query, r.Filters, s, kql.Options{})
-		if err != nil {
-			return nil
+		if q.pred != nil {
+			preds = append(preds, q.pred)
 		}
-		preds = append(preds, p)
-	default:
-		return nil
 	}
+	return preds
+}
+
+// fieldNeeds names the fields of the predicates' necessary conditions
+// (see FieldNeeds); s is the schema they were compiled with.
+func fieldNeeds(preds []match.Pred, s *event.Schema) [][]string {
 	score := func(match.Need) int { return 1 }
 	var out [][]string
 	for _, p := range preds {
@@ -81,29 +105,21 @@ type Unmatched struct {
 	events int64
 }
 
-// NewUnmatched prepares for the rules of statuses that run, whose events
-// are decoded with schema (the rule set's); the fields they need are
-// registered in it.
-func NewUnmatched(schema *event.Schema, statuses []Status) *Unmatched {
-	u := &Unmatched{needs: map[*rule.Rule][][]string{}, schema: schema, seen: map[string]bool{}}
-	// Each rule's needs are a compile of its own: on every core.
-	needs := make([][][]string, len(statuses))
-	workers.Each(len(statuses), func(i int) {
-		if s := statuses[i]; s.State != Unsupported && s.State != Failed {
-			needs[i] = FieldNeeds(s.Rule)
-		}
-	})
-	for i, s := range statuses {
-		n := needs[i]
+// NewUnmatched prepares for the rules of rs, whose queries it compiled:
+// their needs are read from them, not compiled again.
+func NewUnmatched(rs *RuleSet) *Unmatched {
+	u := &Unmatched{needs: map[*rule.Rule][][]string{}, schema: rs.schema, seen: map[string]bool{}}
+	for _, c := range rs.rules {
+		n := fieldNeeds(c.needs, rs.schema)
 		if len(n) == 0 {
 			continue
 		}
-		u.needs[s.Rule] = n
+		u.needs[c.rule] = n
 		for _, set := range n {
 			for _, name := range set {
 				if _, dup := u.seen[name]; !dup {
 					u.seen[name] = false
-					u.slots = append(u.slots, schema.Slot(name))
+					u.slots = append(u.slots, rs.schema.Slot(name))
 				}
 			}
 		}

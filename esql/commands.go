@@ -2,9 +2,10 @@ package esql
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strings"
+
+	"github.com/vigilsec/vigil/match"
 )
 
 func (c *compiler) command(cmd Command, cols []Column) step {
@@ -48,8 +49,9 @@ func (c *compiler) command(cmd Command, cols []Column) step {
 		}
 		for i, pat := range x.Patterns {
 			found := false
+			g := namePattern(pat)
 			for j, col := range cols {
-				if !nameMatch(pat, col.Name) {
+				if !g.Match(col.Name) {
 					continue
 				}
 				found = true
@@ -75,8 +77,9 @@ func (c *compiler) command(cmd Command, cols []Column) step {
 		drop := map[int]bool{}
 		for i, pat := range x.Patterns {
 			found := false
+			g := namePattern(pat)
 			for j, col := range cols {
-				if nameMatch(pat, col.Name) {
+				if g.Match(col.Name) {
 					drop[j], found = true, true
 				}
 			}
@@ -152,17 +155,9 @@ func appendCol(cols []Column, col Column) []Column {
 	return append(cols, col)
 }
 
-// nameMatch matches a column name against a KEEP/DROP pattern.
-func nameMatch(pat, name string) bool {
-	if !strings.Contains(pat, "*") {
-		return pat == name
-	}
-	ok, _ := path.Match(strings.NewReplacer("[", `\[`, "?", `\?`, `\`, `\\`).Replace(pat), strings.ReplaceAll(name, "/", "\x00"))
-	if !strings.Contains(name, "/") {
-		return ok
-	}
-	return ok
-}
+// namePattern compiles a KEEP/DROP column pattern: * is its only
+// wildcard, and it matches any characters.
+func namePattern(pat string) *match.Glob { return match.CompileGlob(pat, match.GlobStar, false) }
 
 type whereStep struct {
 	cond *cexpr

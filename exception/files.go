@@ -11,15 +11,9 @@ import (
 
 // Files lists the exception list files that paths name: named files as
 // they are, and in folders every *.ndjson and *.json file (Kibana exports)
-// and every detection-rules exceptions TOML file.
-func Files(paths []string) ([]string, error) { return files(paths, true) }
-
-// FilesAmongRules lists the detection-rules exceptions TOML files in the
-// rule folders of paths (rule files and other TOML files are not), as
-// detection-rules keeps them beside its rules.
-func FilesAmongRules(paths []string) ([]string, error) { return files(paths, false) }
-
-func files(paths []string, all bool) ([]string, error) {
+// and every detection-rules exceptions TOML file. (Exceptions TOML files
+// among rules are found by rule.Load, which reads those files anyway.)
+func Files(paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
 		fi, err := os.Stat(p)
@@ -27,9 +21,7 @@ func files(paths []string, all bool) ([]string, error) {
 			return nil, err
 		}
 		if !fi.IsDir() {
-			if all {
-				out = append(out, p)
-			}
+			out = append(out, p)
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -38,9 +30,7 @@ func files(paths []string, all bool) ([]string, error) {
 			}
 			switch strings.ToLower(filepath.Ext(path)) {
 			case ".ndjson", ".json":
-				if all {
-					out = append(out, path)
-				}
+				out = append(out, path)
 			case ".toml":
 				data, err := os.ReadFile(path)
 				if err != nil {

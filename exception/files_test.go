@@ -32,19 +32,17 @@ func TestFiles(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		fn    func([]string) ([]string, error)
 		paths []string
 		want  []string
 	}{
-		{"among rules", FilesAmongRules, []string{rules}, []string{exc}},
-		{"among rules: a named file is a rule", FilesAmongRules, []string{named}, nil},
-		{"lists folder", Files, []string{lists}, []string{ndjson, json, toml}},
-		{"named file", Files, []string{named}, []string{named}},
-		{"both", Files, []string{named, rules}, []string{named, exc}},
+		{"rules folder", []string{rules}, []string{exc}},
+		{"lists folder", []string{lists}, []string{ndjson, json, toml}},
+		{"named file", []string{named}, []string{named}},
+		{"both", []string{named, rules}, []string{named, exc}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tt.fn(tt.paths)
+			got, err := Files(tt.paths)
 			if err != nil {
 				t.Fatal(err)
 			}

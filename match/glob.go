@@ -125,6 +125,15 @@ func EscapeGlob(s string) string {
 
 // parseGlob splits a pattern into its parts between wildcard stars.
 func parseGlob(p string, syntax GlobSyntax) []globSeg {
+	if !strings.Contains(p, `\`) && (syntax != GlobStar || !strings.Contains(p, "?")) {
+		// Every character but * stands for itself or is a ? wildcard: the
+		// parts are substrings of p.
+		segs := make([]globSeg, 0, strings.Count(p, "*")+1)
+		for part := range strings.SplitSeq(p, "*") {
+			segs = append(segs, globSeg{text: part, ones: strings.Count(part, "?"), runes: utf8.RuneCountInString(part)})
+		}
+		return segs
+	}
 	var segs []globSeg
 	var cur []byte
 	var lq []bool // literal ? marks of cur, when it has any

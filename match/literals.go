@@ -54,8 +54,10 @@ func NewLiterals(lits []string) *Literals {
 			if t < 0 {
 				t = int32(len(x.out))
 				x.out = append(x.out, nil)
-				for range x.cols {
-					x.next = append(x.next, -1)
+				n := len(x.next)
+				x.next = slices.Grow(x.next, int(x.cols))[:n+int(x.cols)]
+				for j := n; j < len(x.next); j++ {
+					x.next[j] = -1
 				}
 				x.next[s*x.cols+c] = t
 			}

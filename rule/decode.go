@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -403,9 +404,9 @@ func (d *decoder) queryPosition(v *value, r *Rule) {
 	raw := v.raw
 	line, col := v.rawLine, v.rawCol
 	switch {
-	case strings.HasPrefix(string(raw), `"""`):
+	case bytes.HasPrefix(raw, []byte(`"""`)):
 		r.QueryStyle = MultiLineBasic
-	case strings.HasPrefix(string(raw), `'''`):
+	case bytes.HasPrefix(raw, []byte(`'''`)):
 		r.QueryStyle = MultiLineLiteral
 	case raw[0] == '"':
 		r.QueryStyle = Basic
@@ -419,9 +420,9 @@ func (d *decoder) queryPosition(v *value, r *Rule) {
 		col += 2
 		// A newline right after the opening quotes is not part of the string.
 		switch {
-		case strings.HasPrefix(string(body), "\n"):
+		case bytes.HasPrefix(body, []byte("\n")):
 			body, line, col = body[1:], line+1, 1
-		case strings.HasPrefix(string(body), "\r\n"):
+		case bytes.HasPrefix(body, []byte("\r\n")):
 			body, line, col = body[2:], line+1, 1
 		}
 	}

@@ -87,15 +87,46 @@ func TestLoadPathsDuplicates(t *testing.T) {
 	}
 }
 
-// TestLoadPathsSkipsExceptionsFiles: a detection-rules exceptions file
-// among rules is not a rule and not an error.
-func TestLoadPathsSkipsExceptionsFiles(t *testing.T) {
+// TestLoadExceptionsFiles: a detection-rules exceptions file among rules
+// is not a rule and not an error; Load returns its path, whether it was
+// found in a folder or named, and not those of folders it does not walk.
+func TestLoadExceptionsFiles(t *testing.T) {
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "r.toml"), []byte(minimal+"type = \"query\"\nquery = \"a:b\"\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "x_exceptions.toml"), []byte("[metadata]\nlist_name = \"l\"\n\n[[exceptions]]\n[exceptions.container]\nlist_id = \"l\"\n"), 0o644)
-	rules, _, errs := LoadPaths(dir)
-	if len(rules) != 1 || len(errs) != 0 {
-		t.Errorf("%d rules, errors %v", len(rules), errs)
+	exc := []byte("[metadata]\nlist_name = \"l\"\n\n[[exceptions]]\n[exceptions.container]\nlist_id = \"l\"\n")
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("rules/r.toml", []byte(minimal+"type = \"query\"\nquery = \"a:b\"\n"))
+	beside := write("rules/x_exceptions.toml", exc)
+	write("rules/_deprecated/old_exceptions.toml", exc)
+	named := write("elsewhere/y.toml", exc)
+	for _, tc := range []struct {
+		paths []string
+		want  []string
+	}{
+		{[]string{filepath.Join(dir, "rules")}, []string{beside}},
+		{[]string{named}, []string{named}},
+		{[]string{filepath.Join(dir, "rules"), named}, []string{named, beside}},
+		{[]string{filepath.Join(dir, "rules", "r.toml")}, nil},
+	} {
+		l := Load(tc.paths...)
+		rules := 0
+		if len(tc.paths) != 1 || tc.paths[0] != named {
+			rules = 1
+		}
+		if len(l.Rules) != rules || len(l.Errors) != 0 {
+			t.Errorf("%v: %d rules, errors %v", tc.paths, len(l.Rules), l.Errors)
+		}
+		if !reflect.DeepEqual(l.ExceptionFiles, tc.want) {
+			t.Errorf("%v: exceptions files %v, want %v", tc.paths, l.ExceptionFiles, tc.want)
+		}
 	}
 	if IsExceptionsFile([]byte(minimal)) {
 		t.Error("a rule taken for an exceptions file")

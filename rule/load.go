@@ -115,35 +115,57 @@ func Files(paths ...string) (files []string, errs []error) {
 	return dedupe(files), errs
 }
 
-// LoadPaths loads rule files and folders (see Files for which files).
-// Detection-rules exceptions files among them (see IsExceptionsFile) are
-// skipped. Rules come out sorted by path, so a load is deterministic.
-// Files with errors are skipped (their errors returned) and loading goes
-// on. Warnings are folded by key name over the whole load: one per unknown
-// key, with its first position and a count. A rule_id met again (in
-// another file, or in the same file reached by two paths) is loaded once,
-// from the first path, with a warning naming both files.
+// Loaded is what loading rule files and folders gave (see Load).
+type Loaded struct {
+	Rules    []*Rule
+	Warnings []Warning
+	Errors   []error
+	// ExceptionFiles are the detection-rules exceptions files met among
+	// the rule files (see IsExceptionsFile), sorted: detection-rules keeps
+	// them beside its rules, and package exception loads them.
+	ExceptionFiles []string
+}
+
+// LoadPaths loads rule files and folders: Load without the exceptions
+// files.
 func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
+	l := Load(paths...)
+	return l.Rules, l.Warnings, l.Errors
+}
+
+// Load loads rule files and folders (see Files for which files).
+// Detection-rules exceptions files among them (see IsExceptionsFile) are
+// not rules: their paths are returned, so that no caller reads the files
+// again to find them. Rules come out sorted by path, so a load is
+// deterministic. Files with errors are skipped (their errors returned)
+// and loading goes on. Warnings are folded by key name over the whole
+// load: one per unknown key, with its first position and a count. A
+// rule_id met again (in another file, or in the same file reached by two
+// paths) is loaded once, from the first path, with a warning naming both
+// files.
+func Load(paths ...string) Loaded {
 	files, errs := Files(paths...)
 	parsed := parseFiles(files)
+	l := Loaded{Errors: errs}
 	byKey := map[string]int{}
 	byID := map[string]*Rule{}
 	var dups []Warning
 	for i, f := range files {
 		p := parsed[i]
 		if p.exceptions {
-			continue // exception lists, loaded by package exception
+			l.ExceptionFiles = append(l.ExceptionFiles, f)
+			continue
 		}
 		for _, x := range p.warns {
 			if i, ok := byKey[x.Key]; ok {
-				warns[i].Count++
+				l.Warnings[i].Count++
 				continue
 			}
-			byKey[x.Key] = len(warns)
-			warns = append(warns, x)
+			byKey[x.Key] = len(l.Warnings)
+			l.Warnings = append(l.Warnings, x)
 		}
 		if p.err != nil {
-			errs = append(errs, p.err)
+			l.Errors = append(l.Errors, p.err)
 			if loaderOf(f) == nil {
 				continue
 			}
@@ -157,10 +179,11 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 				continue
 			}
 			byID[r.ID] = r
-			rules = append(rules, r)
+			l.Rules = append(l.Rules, r)
 		}
 	}
-	return rules, append(warns, dups...), errs
+	l.Warnings = append(l.Warnings, dups...)
+	return l
 }
 
 // parsedFile is what reading and parsing one rule file gave.

@@ -84,9 +84,8 @@ type value struct {
 	tbl *table
 
 	// For strings: the raw token (with its quotes) and where it starts.
-	raw                []byte
-	rawLine, rawCol    int
-	rawOffset, rawSize int
+	raw             []byte
+	rawLine, rawCol int
 }
 
 // table is an ordered TOML table.
@@ -320,7 +319,6 @@ func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
 		v.str = string(n.Data)
 		v.raw = b.p.Raw(n.Raw)
 		v.rawLine, v.rawCol = line, col
-		v.rawOffset, v.rawSize = int(n.Raw.Offset), int(n.Raw.Length)
 	case unstable.Integer:
 		i, err := parseInteger(string(n.Data))
 		if err != nil {

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -126,10 +124,9 @@ type kafkaConsumer struct {
 	opener   *input.Opener
 	cl       *kgo.Client
 
-	horizon int64 // ns of event time the rules' state reaches back, plus the lateness
-
-	mu       sync.Mutex // guards parts, replayTo (the callbacks run on the client's goroutines)
-	parts    map[int32]*kpart
+	// own holds the assigned partitions; its mu also guards replayTo
+	// (the group's callbacks run on the client's goroutines).
+	own      *partOwner[*kpart]
 	replayTo map[int32]int64 // per partition, the offset the last owner had taken (commit metadata)
 
 	out        *alertOut
@@ -162,7 +159,7 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	opt.Schema = nil
 	rs, _ := engine.Compile(rules, opt)
 	k := &kafkaConsumer{cfg: cfg, log: log.With("kafka", cfg.Kafka.Topic), alerts: alerts, rs: rs,
-		parts: map[int32]*kpart{}, replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{}),
+		replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{}),
 		reloadReq: make(chan kafkaReload)}
 	k.opener = input.NewOpener(input.Options{Schema: rs.Schema(), Index: cfg.Kafka.Index, MaxRecord: cfg.Kafka.MaxRecordBytes})
 	k.local, k.shared = rs.Split()
@@ -171,9 +168,11 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	} else {
 		k.sharedTopic = cfg.Kafka.SharedTopic
 	}
-	k.horizon = stateHorizon(k.local, cfg)
+	k.own = newPartOwner(cfg.Kafka.Topic, k.log, &k.st, func(id int32) *kpart { return newKPart(k, cfg.Kafka.Topic, id) })
+	k.own.changed = func() { k.publish(time.Now()) }
+	k.own.horizon = stateHorizon(k.local, cfg)
 	kc := &cfg.Kafka
-	opts := append(memberOpts(kc, kc.ClientID, kc.Group, kc.Topic, k.assigned, k.revoked, k.lost),
+	opts := append(memberOpts(kc, kc.ClientID, kc.Group, kc.Topic, k.own.assigned, k.own.revoked, k.own.lost),
 		kgo.OnOffsetsFetched(k.offsetsFetched))
 	if kc.AlertsTopic != "" {
 		opts = append(opts, kgo.DefaultProduceTopic(kc.AlertsTopic))
@@ -182,7 +181,7 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
-	k.cl = cl
+	k.cl, k.own.cl = cl, cl
 	if k.sharedTopic != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		k.numParts, err = partitionCount(ctx, cl, kc.Topic)
@@ -196,6 +195,7 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 		}
 	}
 	k.out = &alertOut{cl: cl, topic: kc.AlertsTopic, alerts: alerts, fields: rs.Fields(), st: &k.st, log: k.log}
+	k.own.out = k.out
 	return k, nil
 }
 
@@ -248,7 +248,7 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 		fetches := k.cl.PollRecords(pctx, 20_000)
 		cancel()
 		now := time.Now()
-		k.mu.Lock()
+		k.own.mu.Lock()
 		fetches.EachError(func(topic string, p int32, err error) {
 			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				return
@@ -257,7 +257,7 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 			k.log.Error("kafka fetch", "partition", p, "err", err)
 		})
 		fetches.EachPartition(func(f kgo.FetchTopicPartition) {
-			p := k.parts[f.Partition]
+			p := k.own.parts[f.Partition]
 			if p == nil {
 				return // revoked meanwhile
 			}
@@ -276,18 +276,18 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 			k.st.records.Add(p.records - records)
 			k.st.poison.Add(p.poison - poison)
 		})
-		for _, p := range k.parts {
+		for _, p := range k.own.parts {
 			p.release(now)
 			p.idle(now, k.cfg.IdleTimeout)
 		}
 		k.markWatermarks(now)
 		select {
 		case c := <-k.refreshReq:
-			for _, p := range k.parts {
+			for _, p := range k.own.parts {
 				p.refresh()
 			}
 			k.out.send()
-			k.commit(context.Background(), k.partList(), true)
+			k.own.commit(context.Background(), k.own.list(), true)
 			k.publish(now)
 			close(c)
 		case req := <-k.reloadReq:
@@ -296,20 +296,20 @@ func (k *kafkaConsumer) run(ctx context.Context, done *sync.WaitGroup) {
 		}
 		k.out.send()
 		if now.Sub(k.lastCommit) >= k.cfg.Kafka.CommitInterval {
-			k.commit(ctx, k.partList(), false)
+			k.own.commit(ctx, k.own.list(), false)
 			k.lastCommit = now
 		}
 		if now.Sub(k.lastStats) >= time.Second {
 			k.publish(now)
 		}
-		k.mu.Unlock()
+		k.own.mu.Unlock()
 		k.cl.AllowRebalance()
 	}
-	k.mu.Lock()
+	k.own.mu.Lock()
 	k.out.send()
-	k.commit(context.Background(), k.partList(), true)
+	k.own.commit(context.Background(), k.own.list(), true)
 	k.publish(time.Now())
-	k.mu.Unlock()
+	k.own.mu.Unlock()
 }
 
 // refresh evaluates every event taken so far as if no later one could
@@ -330,83 +330,11 @@ func (k *kafkaConsumer) refresh(ctx context.Context) bool {
 	}
 }
 
-func (k *kafkaConsumer) partList() []*kpart {
-	ps := make([]*kpart, 0, len(k.parts))
-	for _, p := range k.parts {
-		ps = append(ps, p)
-	}
-	slices.SortFunc(ps, func(a, b *kpart) int { return int(a.id - b.id) })
-	return ps
-}
-
-// assigned starts an engine for each partition given to this member.
-func (k *kafkaConsumer) assigned(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for _, ps := range m {
-		for _, id := range ps {
-			k.parts[id] = newKPart(k, k.cfg.Kafka.Topic, id)
-			k.st.assigned.Add(1)
-		}
-	}
-	k.log.Info("kafka partitions assigned", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
-}
-
-// held returns the partitions of ids that a member holds state for.
-func held[P any](parts map[int32]*P, ids []int32) []*P {
-	var ps []*P
-	for _, id := range ids {
-		if p := parts[id]; p != nil {
-			ps = append(ps, p)
-		}
-	}
-	return ps
-}
-
-// revoked commits what the revoked partitions' state no longer needs and
-// drops the state: the next owner replays from the commit.
-func (k *kafkaConsumer) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	ps := held(k.parts, m[k.cfg.Kafka.Topic])
-	if len(ps) == 0 {
-		return
-	}
-	k.out.send()
-	k.commit(ctx, ps, true)
-	for _, p := range ps {
-		delete(k.parts, p.id)
-		k.st.revoked.Add(1)
-	}
-	k.log.Info("kafka partitions revoked", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
-	k.publish(time.Now())
-}
-
-// lost drops partitions without committing: the group has given them to
-// another member already.
-func (k *kafkaConsumer) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for _, id := range m[k.cfg.Kafka.Topic] {
-		if k.parts[id] != nil {
-			delete(k.parts, id)
-			k.st.lost.Add(1)
-		}
-	}
-	k.out.send() // raised before the loss: true alerts, stored once by id
-	k.log.Warn("kafka partitions lost", "partitions", fmt.Sprint(m[k.cfg.Kafka.Topic]))
-	k.publish(time.Now())
-}
-
-// commitMeta is the prefix of the commit metadata saying how far the
-// committing owner had taken the partition.
-const commitMeta = "vigil taken="
-
 // offsetsFetched reads how far each partition's last owner had taken it,
 // to count what this member takes again as a replay.
 func (k *kafkaConsumer) offsetsFetched(_ context.Context, _ *kgo.Client, resp *kmsg.OffsetFetchResponse) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
+	k.own.mu.Lock()
+	defer k.own.mu.Unlock()
 	read := func(topic string, p int32, meta *string) {
 		if topic != k.cfg.Kafka.Topic || meta == nil || !strings.HasPrefix(*meta, commitMeta) {
 			return
@@ -430,71 +358,11 @@ func (k *kafkaConsumer) offsetsFetched(_ context.Context, _ *kgo.Client, resp *k
 	return nil
 }
 
-// commit commits each partition's safe offset (kpart.safeOffset) that
-// moved; with all, also those that did not, to record how far the
-// partition was taken (a revocation, a stop).
-func (k *kafkaConsumer) commit(ctx context.Context, ps []*kpart, all bool) {
-	if !k.out.settled() {
-		return
-	}
-	offs := map[int32]kgo.EpochOffset{}
-	meta := map[int32]string{}
-	for _, p := range ps {
-		off := p.safeOffset(k.horizon)
-		if off < 0 || (off <= p.committed && !all) {
-			continue
-		}
-		offs[p.id] = kgo.EpochOffset{Epoch: -1, Offset: off}
-		meta[p.id] = commitMeta + strconv.FormatInt(p.next, 10)
-	}
-	if len(offs) == 0 {
-		return
-	}
-	cctx := kgo.PreCommitFnContext(ctx, func(req *kmsg.OffsetCommitRequest) error {
-		for i := range req.Topics {
-			for j := range req.Topics[i].Partitions {
-				rp := &req.Topics[i].Partitions[j]
-				if m, ok := meta[rp.Partition]; ok {
-					rp.Metadata = &m
-				}
-			}
-		}
-		return nil
-	})
-	var failed error
-	k.cl.CommitOffsetsSync(cctx, map[string]map[int32]kgo.EpochOffset{k.cfg.Kafka.Topic: offs},
-		func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
-			if err != nil {
-				failed = err
-				clear(offs)
-				return
-			}
-			for _, t := range resp.Topics {
-				for _, p := range t.Partitions {
-					if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
-						failed = fmt.Errorf("partition %d: %w", p.Partition, err)
-						delete(offs, p.Partition)
-					}
-				}
-			}
-		})
-	if failed != nil {
-		k.st.commitErrors.Add(1)
-		k.log.Error("kafka commit", "err", failed)
-	}
-	for _, p := range ps {
-		if o, ok := offs[p.id]; ok {
-			p.committedTo(o.Offset)
-		}
-	}
-	k.st.commits.Add(1)
-}
-
 // publish makes the partitions' progress readable by the API.
 func (k *kafkaConsumer) publish(now time.Time) {
 	k.lastStats = now
-	st := make([]KafkaPartitionStat, 0, len(k.parts))
-	for _, p := range k.partList() {
+	st := make([]KafkaPartitionStat, 0, len(k.own.parts))
+	for _, p := range k.own.list() {
 		st = append(st, p.stat(now))
 	}
 	k.statsPtr.Store(&st)

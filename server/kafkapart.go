@@ -189,6 +189,10 @@ func (p *kpart) safeOffset(horizon int64) int64 {
 	return p.marks.safe(p.eng.Watermark(), horizon, p.next)
 }
 
+func (p *kpart) partition() int32       { return p.id }
+func (p *kpart) taken() int64           { return p.next }
+func (p *kpart) committedOffset() int64 { return p.committed }
+
 // committedTo records a commit.
 func (p *kpart) committedTo(off int64) {
 	p.committed = off

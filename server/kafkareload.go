@@ -69,11 +69,11 @@ func (k *kafkaConsumer) applyReload(ctx context.Context, j *reloadJob) error {
 	}
 	local, shared := rs.Split()
 	k.out.send()
-	for _, p := range k.parts {
+	for _, p := range k.own.parts {
 		p.eng.Reload(local)
 	}
 	k.rs, k.local = rs, local
-	k.horizon = stateHorizon(local, k.cfg)
+	k.own.horizon = stateHorizon(local, k.cfg)
 	k.out.fields = rs.Fields()
 	if resume != nil {
 		k.shared = shared
@@ -96,10 +96,10 @@ func (r *sharedRunner) parked(resume chan *engine.RuleSet) {
 		return
 	}
 	r.out.send()
-	for _, sp := range r.owned {
+	for _, sp := range r.own.parts {
 		sp.eng.Reload(rs)
 	}
 	r.rs = rs
-	r.horizon = stateHorizon(rs, r.cfg)
+	r.own.horizon = stateHorizon(rs, r.cfg)
 	r.out.fields = rs.Fields()
 }

@@ -76,7 +76,7 @@ func (k *kafkaConsumer) markWatermarks(now time.Time) {
 	if k.sharedTopic == "" {
 		return
 	}
-	for _, p := range k.parts {
+	for _, p := range k.own.parts {
 		if now.Sub(p.lastMark) < 100*time.Millisecond {
 			continue
 		}
@@ -139,20 +139,18 @@ func ensureTopic(ctx context.Context, cl *kgo.Client, topic string) error {
 // sharedRunner runs the shared rules over the shared topic, in the member
 // of group Group + "-shared" that owns its partition.
 type sharedRunner struct {
-	cfg     *Config
-	log     *slog.Logger
-	rs      *engine.RuleSet
-	cl      *kgo.Client
-	dec     *input.RecordDecoder
-	out     *alertOut
-	horizon int64
+	cfg *Config
+	log *slog.Logger
+	rs  *engine.RuleSet
+	cl  *kgo.Client
+	dec *input.RecordDecoder
+	out *alertOut
 
 	// pauseReq parks the goroutine while the consumer recompiles the
 	// rules (see kafkaConsumer.applyReload).
 	pauseReq chan chan *engine.RuleSet
 
-	mu    sync.Mutex // guards the state below against the group's callbacks
-	owned map[int32]*sharedPart
+	own *partOwner[*sharedPart] // the owned partition (its mu guards them against the group's callbacks)
 
 	st        kafkaStats
 	dup       atomic.Int64 // forwarded records had before (a replay of an events partition)
@@ -191,58 +189,28 @@ type sharedPart struct {
 
 func newSharedRunner(cfg *Config, rs *engine.RuleSet, out *alertOut, log *slog.Logger) (*sharedRunner, error) {
 	kc := &cfg.Kafka
-	r := &sharedRunner{cfg: cfg, log: log.With("kafka", kc.SharedTopic), rs: rs, owned: map[int32]*sharedPart{},
-		pauseReq: make(chan chan *engine.RuleSet)}
+	r := &sharedRunner{cfg: cfg, log: log.With("kafka", kc.SharedTopic), rs: rs, pauseReq: make(chan chan *engine.RuleSet)}
+	r.own = newPartOwner(kc.SharedTopic, r.log, &r.st, r.open)
 	r.watermark.Store(minTime)
-	r.horizon = stateHorizon(rs, cfg)
+	r.own.horizon = stateHorizon(rs, cfg)
 	r.dec = input.NewOpener(input.Options{Schema: rs.Schema(), Index: kc.Index, MaxRecord: kc.MaxRecordBytes}).NewRecordDecoder(kc.SharedTopic)
-	opts := memberOpts(kc, kc.ClientID+"-shared", kc.Group+"-shared", kc.SharedTopic, r.assigned, r.revoked, r.lost)
+	opts := memberOpts(kc, kc.ClientID+"-shared", kc.Group+"-shared", kc.SharedTopic, r.own.assigned, r.own.revoked, r.own.lost)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka shared rules: %w", err)
 	}
 	r.cl = cl
 	r.out = &alertOut{cl: cl, topic: kc.AlertsTopic, alerts: out.alerts, fields: rs.Fields(), st: &r.st, log: r.log}
+	r.own.cl, r.own.out = cl, r.out
 	return r, nil
 }
 
-func (r *sharedRunner) assigned(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, id := range m[r.cfg.Kafka.SharedTopic] {
-		sp := &sharedPart{id: id, next: -1, committed: -1, seen: map[int32]map[int64]int64{}}
-		sp.eng = r.rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { r.out.pending = append(r.out.pending, a) }))
-		sp.m = newMerger(r.cfg.MaxBuffered)
-		r.owned[id] = sp
-		r.st.assigned.Add(1)
-	}
-}
-
-func (r *sharedRunner) revoked(ctx context.Context, _ *kgo.Client, m map[string][]int32) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ps := held(r.owned, m[r.cfg.Kafka.SharedTopic])
-	if len(ps) == 0 {
-		return
-	}
-	r.out.send()
-	r.commit(ctx, ps)
-	for _, sp := range ps {
-		delete(r.owned, sp.id)
-		r.st.revoked.Add(1)
-	}
-}
-
-func (r *sharedRunner) lost(_ context.Context, _ *kgo.Client, m map[string][]int32) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, id := range m[r.cfg.Kafka.SharedTopic] {
-		if r.owned[id] != nil {
-			delete(r.owned, id)
-			r.st.lost.Add(1)
-		}
-	}
-	r.out.send()
+// open starts the state of an assigned partition.
+func (r *sharedRunner) open(id int32) *sharedPart {
+	sp := &sharedPart{id: id, next: -1, committed: -1, seen: map[int32]map[int64]int64{}}
+	sp.eng = r.rs.NewEngine(alert.SinkFunc(func(a *alert.Alert) { r.out.pending = append(r.out.pending, a) }))
+	sp.m = newMerger(r.cfg.MaxBuffered)
+	return sp
 }
 
 // run consumes the shared topic until ctx ends.
@@ -255,22 +223,22 @@ func (r *sharedRunner) run(ctx context.Context, done *sync.WaitGroup) {
 		fetches := r.cl.PollRecords(pctx, 20_000)
 		cancel()
 		now := time.Now()
-		r.mu.Lock()
+		r.own.mu.Lock()
 		fetches.EachPartition(func(f kgo.FetchTopicPartition) {
-			if sp := r.owned[f.Partition]; sp != nil {
+			if sp := r.own.parts[f.Partition]; sp != nil {
 				r.take(sp, f.Records)
 			}
 		})
-		for _, sp := range r.owned {
+		for _, sp := range r.own.parts {
 			r.release(sp)
 		}
 		r.out.send()
 		if now.Sub(lastCommit) >= r.cfg.Kafka.CommitInterval {
-			r.commit(ctx, r.list())
+			r.own.commit(ctx, r.own.list(), false)
 			lastCommit = now
 		}
 		wm, queued := int64(minTime), 0
-		for _, sp := range r.owned {
+		for _, sp := range r.own.parts {
 			wm = max(wm, sp.eng.Watermark())
 			queued += sp.m.queue.Len()
 		}
@@ -281,21 +249,13 @@ func (r *sharedRunner) run(ctx context.Context, done *sync.WaitGroup) {
 			r.parked(resume)
 		default:
 		}
-		r.mu.Unlock()
+		r.own.mu.Unlock()
 		r.cl.AllowRebalance()
 	}
-	r.mu.Lock()
+	r.own.mu.Lock()
 	r.out.send()
-	r.commit(context.Background(), r.list())
-	r.mu.Unlock()
-}
-
-func (r *sharedRunner) list() []*sharedPart {
-	ps := make([]*sharedPart, 0, len(r.owned))
-	for _, sp := range r.owned {
-		ps = append(ps, sp)
-	}
-	return ps
+	r.own.commit(context.Background(), r.own.list(), true)
+	r.own.mu.Unlock()
 }
 
 // take reads forwarded events and markers into the merger.
@@ -380,36 +340,19 @@ func (r *sharedRunner) release(sp *sharedPart) {
 	}
 }
 
-func (r *sharedRunner) commit(ctx context.Context, ps []*sharedPart) {
-	if !r.out.settled() {
-		return
-	}
-	offs := map[int32]kgo.EpochOffset{}
-	for _, sp := range ps {
-		if off := sp.marks.safe(sp.eng.Watermark(), r.horizon, sp.next); off > sp.committed {
-			offs[sp.id] = kgo.EpochOffset{Epoch: -1, Offset: off}
-		}
-	}
-	if len(offs) == 0 {
-		return
-	}
-	var failed error
-	r.cl.CommitOffsetsSync(ctx, map[string]map[int32]kgo.EpochOffset{r.cfg.Kafka.SharedTopic: offs},
-		func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, _ *kmsg.OffsetCommitResponse, err error) {
-			failed = err
-		})
-	if failed != nil {
-		r.st.commitErrors.Add(1)
-		r.log.Error("kafka commit", "err", failed)
-		return
-	}
-	r.st.commits.Add(1)
-	for _, sp := range ps {
-		if o, ok := offs[sp.id]; ok {
-			sp.committed = o.Offset
-			sp.marks.trim(o.Offset)
-		}
-	}
+func (sp *sharedPart) partition() int32       { return sp.id }
+func (sp *sharedPart) taken() int64           { return sp.next }
+func (sp *sharedPart) committedOffset() int64 { return sp.committed }
+
+// safeOffset is the offset the group may commit (see kmarks.safe).
+func (sp *sharedPart) safeOffset(horizon int64) int64 {
+	return sp.marks.safe(sp.eng.Watermark(), horizon, sp.next)
+}
+
+// committedTo records a commit.
+func (sp *sharedPart) committedTo(off int64) {
+	sp.committed = off
+	sp.marks.trim(off)
 }
 
 // merger merges the time-ordered streams of the source partitions: an

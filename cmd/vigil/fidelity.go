@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vigilsec/vigil/builtin"
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/input"
@@ -27,6 +28,8 @@ type fidelityFlags struct {
 	// noHostID names the rules joined by host.id when an input is EVTX.
 	noHostID []string
 	store    *exception.Store
+	// beside are the exceptions TOML files loadRules met among the rules.
+	beside []string
 }
 
 func (f *fidelityFlags) register(fs *flag.FlagSet) {
@@ -43,19 +46,28 @@ func (f *fidelityFlags) selectEnabled(rules []*rule.Rule) []*rule.Rule {
 	return run
 }
 
+// loadRules loads rule files and folders, or the built-in pack when
+// paths is empty (see loadRules), and keeps the exceptions TOML files met
+// among them for loadExceptions.
+func (f *fidelityFlags) loadRules(paths []string) ([]*rule.Rule, []rule.Warning, []error) {
+	if len(paths) == 0 {
+		f.beside = nil
+		return builtin.Load()
+	}
+	l := rule.Load(paths...)
+	f.beside = l.ExceptionFiles
+	return l.Rules, l.Warnings, l.Errors
+}
+
 // loadExceptions loads the exception lists and value lists the flags name
-// and the exceptions TOML files among the rule folders, for
+// and the exceptions TOML files loadRules met among the rules, for
 // engine.Options.Exceptions. It returns nil when there are none.
-func (f *fidelityFlags) loadExceptions(rulePaths []string) (*exception.Store, error) {
+func (f *fidelityFlags) loadExceptions() (*exception.Store, error) {
 	files, err := exception.Files(f.exceptions)
 	if err != nil {
 		return nil, err
 	}
-	beside, err := exception.FilesAmongRules(rulePaths)
-	if err != nil {
-		return nil, err
-	}
-	files = append(files, beside...)
+	files = append(files, f.beside...)
 	if len(files) == 0 && len(f.valueLists) == 0 {
 		return nil, nil
 	}

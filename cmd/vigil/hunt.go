@@ -220,7 +220,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	var statuses []engine.Status
 	h.bySev, h.byTac, h.byRule = map[string]int{}, map[string]int{}, map[string]int{}
-	exceptions, err := h.flags.fidelity.loadExceptions(f.rules)
+	exceptions, err := h.flags.fidelity.loadExceptions()
 	if err != nil {
 		return &exitError{code: 1, err: fmt.Errorf("hunt: %w", err)}
 	}
@@ -367,7 +367,7 @@ func (h *hunt) loadIndicators(ctx context.Context, iopt input.Options, oopt orde
 // nil rules with the error to stop on; a non-nil error with rules means
 // some rule files failed (reported already).
 func (h *hunt) selectRules() ([]*rule.Rule, error) {
-	rules, warns, errs := loadRules(h.flags.rules)
+	rules, warns, errs := h.flags.fidelity.loadRules(h.flags.rules)
 	var err error
 	for _, w := range warns {
 		fmt.Fprintln(stderr, "vigil: warning:", w)

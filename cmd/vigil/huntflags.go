@@ -115,7 +115,7 @@ func loadLocation(name string) (*time.Location, error) {
 // hunt which rules could not have matched the input.
 func (u *huntUX) prepare(rs *engine.RuleSet, statuses []engine.Status) {
 	u.html.fields, u.html.statuses = rs.Fields(), statuses
-	u.unmatched = engine.NewUnmatched(rs.Schema(), statuses)
+	u.unmatched = engine.NewUnmatched(rs)
 }
 
 func (u *huntUX) observe(ev *event.Event) {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/internal/srcpos"
-	"github.com/vigilsec/vigil/rule"
 )
 
 const rulesUsage = `
@@ -149,12 +148,12 @@ type checkReport struct {
 // checkRules loads and compiles the rules under paths, with the exception
 // lists f loads.
 func checkRules(paths []string, f *fidelityFlags, placeholders map[string][]string) (*checkReport, error) {
-	rules, _, errs := rule.LoadPaths(paths...)
+	rules, _, errs := f.loadRules(paths)
 	rep := &checkReport{Rules: []ruleReport{}, Summary: checkSummary{ByType: map[string]*statusCounts{}}}
 	for _, err := range errs {
 		rep.Rules = append(rep.Rules, ruleReport{Path: errPath(err), Status: "error", Error: err.Error()})
 	}
-	store, err := f.loadExceptions(paths)
+	store, err := f.loadExceptions()
 	if err != nil {
 		return nil, err
 	}

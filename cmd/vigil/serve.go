@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -149,7 +150,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	loaded, warns, errs := loadRules(rules)
+	loaded, warns, errs := ff.loadRules(rules)
 	for _, w := range warns {
 		log.Warn("rule file", "warning", w.String())
 	}
@@ -165,7 +166,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	if ff.disabled > 0 && !ff.includeDisabled {
 		log.Info("rules written with enabled = false do not run (--include-disabled runs them)", "rules", ff.disabled)
 	}
-	exceptions, err := ff.loadExceptions(rules)
+	exceptions, err := ff.loadExceptions()
 	if err != nil {
 		return usageError("serve: %v", err)
 	}
@@ -174,12 +175,15 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 		return &exitError{code: 1, err: fmt.Errorf("serve: %w", err)}
 	}
 	defer srv.Close()
+	var loadMu sync.Mutex // a SIGHUP and a _reload may come at once; ff keeps what a load met
 	srv.SetLoader(func() ([]*rule.Rule, *exception.Store, error) {
-		loaded, _, errs := loadRules(rules)
+		loadMu.Lock()
+		defer loadMu.Unlock()
+		loaded, _, errs := ff.loadRules(rules)
 		if len(errs) > 0 {
 			return nil, nil, fmt.Errorf("%d rule files could not be loaded, the first: %v", len(errs), errs[0])
 		}
-		exceptions, err := ff.loadExceptions(rules)
+		exceptions, err := ff.loadExceptions()
 		if err != nil {
 			return nil, nil, err
 		}
