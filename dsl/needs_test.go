@@ -64,3 +64,44 @@ func splitStars(s string) []string {
 	}
 	return append(parts, s[start:])
 }
+
+// TestTextNeeds: a match query on a text field needs the field to hold a
+// value, which files a rule under it rather than under a broad field.
+func TestTextNeeds(t *testing.T) {
+	score := func(n match.Need) int {
+		if n.Op == match.NeedExists {
+			return 50
+		}
+		return 90
+	}
+	tests := []struct {
+		name string
+		pred func(c *Compiler) (match.Pred, error)
+	}{
+		{"match", func(c *Compiler) (match.Pred, error) {
+			return c.Match("powershell.file.script_block_text", "Invoke-ShareFinder", false)
+		}},
+		{"match and", func(c *Compiler) (match.Pred, error) {
+			return c.Match("powershell.file.script_block_text", "NetShareEnum NetApiBufferFree", true)
+		}},
+		{"phrase", func(c *Compiler) (match.Pred, error) {
+			return c.MatchPhrase("powershell.file.script_block_text", "shi1_netname shi1_remark")
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := event.NewSchema()
+			c := New(s, Options{})
+			p, err := tc.pred(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slot := s.Slot("powershell.file.script_block_text")
+			want := match.Need{Slot: slot, Op: match.NeedExists}
+			best, ok := match.BestNeed(match.Needs(p, score), score)
+			if !ok || len(best) != 1 || best[0] != want {
+				t.Fatalf("needs %v, want %v", best, want)
+			}
+		})
+	}
+}

@@ -207,6 +207,15 @@ func (p *textPred) Match(ev *event.Event) bool {
 	return false
 }
 
+// Needs says what the rule index may file the predicate under: the field
+// must hold a value (a string, whatever its tokens). Without it a rule
+// such as `event.category:process and script_block_text:(...)` is filed
+// under its broad category and offered every process event, though only
+// the few that carry the text can match.
+func (p *textPred) Needs(func(match.Need) int) ([]match.Need, bool) {
+	return []match.Need{{Slot: p.slot, Op: match.NeedExists}}, true
+}
+
 // maxLowerBuf bounds the stack buffer a token is lowercased into for a map
 // lookup: 255 UTF-16 units of up to 3 bytes each, lowercasing a few runes
 // to longer ones.

@@ -30,7 +30,8 @@ type Engine struct {
 	hits   []match.LiteralHit // scratch for literal matches
 	held   []heldField        // scratch: the indexed fields an event holds
 	snaps  sequence.Snapshots
-	tsMemo []tsMemo // per slot: an override timestamp parsed for this event
+	tsMemo []tsMemo    // per slot: an override timestamp parsed for this event
+	folds  event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
 
 	// srcRoutes are the routes of the channels and event ids seen (see
 	// sourceRoute), by the event's own values.
@@ -161,7 +162,11 @@ func (e *Engine) Rules() int { return len(e.live) }
 // Process offers one event to the rules that can match it. Events must
 // come in time order; ev may be reused after Process returns.
 func (e *Engine) Process(ev *event.Event) {
+	// The folded values the rules share live in the engine's one memo,
+	// warm in cache, not in each event's.
+	ev.UseFolds(&e.folds)
 	e.process(ev)
+	ev.UseFolds(nil)
 	e.release()
 }
 

@@ -25,9 +25,8 @@ type Event struct {
 	snap     *Event      // the last snapshot, likewise; see Snapshot
 	decoded  []byte      // the document Decode gave the values from, until they change; see Snapshot
 	snapshot bool        // the event is a snapshot: Raw without values
-	ffirst   []int32     // per cvals entry: its first memoised folded string (see Folded)
-	fents    []foldEnt   // the memoised folded strings
-	fbuf     []byte      // their bytes
+	folds    *Folds      // the memo of folded strings in use: &ownFolds or lent (see UseFolds)
+	ownFolds Folds       // the event's own memo, when none is lent
 	spareDoc *Doc        // a Doc to reuse; see NewDoc
 	store    []byte      // bytes the event owns across Decode/LoadDoc; see Own
 	vstor    []Value     // array elements the event owns; see OwnDoc
@@ -92,9 +91,7 @@ func (e *Event) has(slot int) bool {
 func (e *Event) change(slot int) {
 	e.expand()
 	e.cloned, e.snap, e.decoded = nil, nil, nil
-	if len(e.fents) > 0 {
-		e.forgetFolded()
-	}
+	e.forgetFolded()
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
 	}
@@ -185,9 +182,7 @@ func (e *Event) grow(n int) {
 func (e *Event) Reset(n int) {
 	e.sparse = nil
 	e.cloned, e.snap, e.decoded, e.snapshot = nil, nil, nil, false
-	if len(e.fents) > 0 {
-		e.forgetFolded()
-	}
+	e.forgetFolded()
 	// Clear only the slots that were filled: a schema may have thousands
 	// of slots and an event a few dozen values.
 	full := e.idx[:cap(e.idx)]
@@ -430,7 +425,7 @@ func (e *Event) Own(b []byte) []byte {
 // (owned bytes, array elements, unescaped strings, folded values), reused
 // when it is recycled.
 func (e *Event) Footprint() int {
-	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{})) + cap(e.buf) + cap(e.fbuf)
+	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{})) + cap(e.buf) + cap(e.ownFolds.buf)
 }
 
 // OwnString is Own for a string.
@@ -451,7 +446,7 @@ func (e *Event) Recycle() {
 	e.Reset(len(e.idx))
 	e.store = bounded(e.store)
 	e.buf = bounded(e.buf)
-	e.fbuf = bounded(e.fbuf)
+	e.ownFolds.buf = bounded(e.ownFolds.buf)
 	if cap(e.vstor)*int(unsafe.Sizeof(Value{})) > MaxKept {
 		e.vstor = nil
 	} else {

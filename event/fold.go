@@ -5,10 +5,48 @@ import (
 	"unsafe"
 )
 
+// Folds is storage for the memoised folded strings of an event (see
+// Folded). Each event has its own; a caller that evaluates events one at a
+// time (an engine) lends one Folds to each event in turn instead
+// (UseFolds): the memo's storage then stays warm in cache, and events
+// waiting in reordering buffers hold none. The zero Folds is ready.
+type Folds struct {
+	user  *Event    // the event the memo is of (see UseFolds)
+	first []int32   // per value of the event (cvals or sparse): its first memoised folded string
+	ents  []foldEnt // the memoised folded strings
+	buf   []byte    // their bytes
+}
+
 // foldEnt is one memoised folded string: element elem of a value, in
-// fbuf[off:off+n], chained with the other elements of the same value.
+// buf[off:off+n], chained with the other elements of the same value.
 type foldEnt struct {
 	elem, next, off, n int32
+}
+
+// forget drops the memo.
+func (f *Folds) forget() {
+	clear(f.first)
+	f.first = f.first[:0]
+	f.ents = f.ents[:0]
+	f.buf = f.buf[:0]
+}
+
+// UseFolds makes the event memoise folded strings in f, lent by the
+// caller, until UseFolds(nil) gives the event back its own. Either drops
+// what was memoised. While lent, f must not be used by another event, and
+// the caller must take it back (UseFolds(nil)) before lending it again or
+// before another goroutine uses the event; strings Folded returned are
+// valid until then.
+func (e *Event) UseFolds(f *Folds) {
+	e.forgetFolded()
+	if e.folds != nil && e.folds != &e.ownFolds {
+		e.folds.user = nil
+	}
+	e.folds = f
+	if f != nil {
+		f.forget()
+		f.user = e
+	}
 }
 
 // Folded returns s, the string element elem of the value in slot (elem 0
@@ -21,8 +59,14 @@ type foldEnt struct {
 // element). fold must leave a string without upper-case ASCII letters and
 // without bytes from 0x80 unchanged, as case folding does: Folded returns
 // such a string itself, uncopied. The result is valid until the event is
-// changed (Decode, Set, Add, Reset) and must not be retained.
+// changed (Decode, Set, Add, Reset, UseFolds) and must not be retained.
 func (e *Event) Folded(slot, elem int, s string, fold func(dst []byte, s string) []byte) string {
+	f := e.folds
+	if f == nil || f.user != e {
+		f = &e.ownFolds
+		f.user = e
+		e.folds = f
+	}
 	j, n := -1, len(e.cvals) // the value's place in cvals (or sparse), their number
 	switch {
 	case e.sparse != nil:
@@ -31,39 +75,39 @@ func (e *Event) Folded(slot, elem int, s string, fold func(dst []byte, s string)
 		j = int(e.idx[slot]) - 1
 	}
 	if j >= 0 {
-		if len(e.ffirst) < n {
-			e.ffirst = append(e.ffirst, make([]int32, n-len(e.ffirst))...)
+		if len(f.first) < n {
+			f.first = append(f.first, make([]int32, n-len(f.first))...)
 		}
-		for k := e.ffirst[j]; k != 0; {
-			f := &e.fents[k-1]
-			if f.elem == int32(elem) {
-				if f.off < 0 {
+		for k := f.first[j]; k != 0; {
+			ent := &f.ents[k-1]
+			if ent.elem == int32(elem) {
+				if ent.off < 0 {
 					return s
 				}
-				return e.foldStr(f.off, f.n)
+				return f.str(ent.off, ent.n)
 			}
-			k = f.next
+			k = ent.next
 		}
 	}
 	off, size := int32(-1), int32(0)
 	if !foldFree(s) {
-		if cap(e.fbuf)-len(e.fbuf) < len(s) {
+		if cap(f.buf)-len(f.buf) < len(s) {
 			// Grow once for this string rather than byte by byte, and
 			// enough for the event's next few.
-			e.fbuf = slices.Grow(e.fbuf, max(len(s), 2*cap(e.fbuf), 256))
+			f.buf = slices.Grow(f.buf, max(len(s), 2*cap(f.buf), 256))
 		}
-		off = int32(len(e.fbuf))
-		e.fbuf = fold(e.fbuf, s)
-		size = int32(len(e.fbuf)) - off
+		off = int32(len(f.buf))
+		f.buf = fold(f.buf, s)
+		size = int32(len(f.buf)) - off
 	}
 	if j >= 0 {
-		e.fents = append(e.fents, foldEnt{elem: int32(elem), next: e.ffirst[j], off: off, n: size})
-		e.ffirst[j] = int32(len(e.fents))
+		f.ents = append(f.ents, foldEnt{elem: int32(elem), next: f.first[j], off: off, n: size})
+		f.first[j] = int32(len(f.ents))
 	}
 	if off < 0 {
 		return s
 	}
-	return e.foldStr(off, size)
+	return f.str(off, size)
 }
 
 // foldFree reports whether s has no upper-case ASCII letter and no byte
@@ -93,26 +137,23 @@ func foldFree(s string) bool {
 	return true
 }
 
-func (e *Event) foldStr(off, n int32) string {
+func (f *Folds) str(off, n int32) string {
 	if n == 0 {
 		return ""
 	}
-	return unsafe.String(&e.fbuf[off], int(n))
+	return unsafe.String(&f.buf[off], int(n))
 }
 
 // ForgetFolded drops the memoised folded strings, as a change of the event
 // does: for callers that offer the same retained event again as if it were
 // new (benchmarks replaying decoded events).
 func (e *Event) ForgetFolded() {
-	if len(e.fents) > 0 {
-		e.forgetFolded()
-	}
+	e.forgetFolded()
 }
 
-// forgetFolded drops the memoised folded strings.
+// forgetFolded drops the memoised folded strings, if the event has any.
 func (e *Event) forgetFolded() {
-	clear(e.ffirst)
-	e.ffirst = e.ffirst[:0]
-	e.fents = e.fents[:0]
-	e.fbuf = e.fbuf[:0]
+	if f := e.folds; f != nil && f.user == e && len(f.ents) > 0 {
+		f.forget()
+	}
 }

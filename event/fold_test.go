@@ -97,3 +97,54 @@ func TestFoldFree(t *testing.T) {
 		}
 	}
 }
+
+// TestUseFolds: a memo lent to events in turn serves each, and an event
+// that lost it (lent to another) folds into its own again.
+func TestUseFolds(t *testing.T) {
+	s, a := decodeOne(t, []string{"process.name"}, `{"process":{"name":"SC.exe"}}`)
+	b := new(Event)
+	if err := s.Decode([]byte(`{"process":{"name":"NET.exe"}}`), b); err != nil {
+		t.Fatal(err)
+	}
+	name := s.Slot("process.name")
+	calls := 0
+	lower := func(dst []byte, s string) []byte {
+		calls++
+		return append(dst, strings.ToLower(s)...)
+	}
+	var f Folds
+	steps := []struct {
+		ev       *Event
+		lend     bool // lend f to ev before folding
+		s, want  string
+		newCalls int
+	}{
+		{a, true, "SC.exe", "sc.exe", 1},
+		{a, false, "SC.exe", "sc.exe", 0}, // memoised in f
+		{b, true, "NET.exe", "net.exe", 1},
+		{b, false, "NET.exe", "net.exe", 0},
+		{a, false, "SC.exe", "sc.exe", 1}, // f is b's now: a folds into its own
+		{a, false, "SC.exe", "sc.exe", 0},
+		{a, true, "SC.exe", "sc.exe", 1}, // lending drops the memo
+	}
+	for i, st := range steps {
+		if st.lend {
+			st.ev.UseFolds(&f)
+		}
+		before := calls
+		if got := st.ev.Folded(name, 0, st.s, lower); got != st.want || calls-before != st.newCalls {
+			t.Errorf("%d: Folded = %q after %d fold calls, want %q after %d", i, got, calls-before, st.want, st.newCalls)
+		}
+	}
+	if got := b.Folded(name, 0, "NET.exe", lower); got != "net.exe" {
+		t.Errorf("b after a took f back: %q", got)
+	}
+	a.UseFolds(nil)
+	if f.user != nil || len(f.buf) != 0 {
+		t.Errorf("f still in use after UseFolds(nil): user %p, %d bytes", f.user, len(f.buf))
+	}
+	before := calls
+	if got := a.Folded(name, 0, "SC.exe", lower); got != "sc.exe" || calls-before != 1 {
+		t.Errorf("a's own memo after UseFolds(nil): %q after %d calls", got, calls-before)
+	}
+}

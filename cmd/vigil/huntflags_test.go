@@ -290,8 +290,10 @@ func TestHuntNavigator(t *testing.T) {
 }
 
 // TestHuntSummary: hosts with most alerts, the alerts' time span, rules
-// that could not match (Elastic's DNS rules need dns.question.name, which
-// no Security or Sysmon event of these samples has), and grouped warnings.
+// that could not match (Elastic's PowerShell script rules need
+// powershell.file.script_block_text and its DNS rules dns.question.name,
+// which no Security or Sysmon event of these samples has), and grouped
+// warnings.
 func TestHuntSummary(t *testing.T) {
 	rules, data := lateralHunt(t)
 	_, errOut, err := runHunt(t, "--format", "jsonl", "--rules", rules, data)
@@ -302,7 +304,7 @@ func TestHuntSummary(t *testing.T) {
 		"  first alert: 2019-03-03 09:20:28 UTC  last alert: 2020-12-09 22:45:33 UTC\n",
 		"  computers with most alerts:\n         8  IEWIN7\n",
 		"  rules that could not match the input (they need fields no event had): ",
-		"    fields most missed: dns.question.name",
+		"    fields most missed: powershell.file.script_block_text; dns.question.name;",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("summary lacks %q:\n%s", want, errOut)
