@@ -7,6 +7,9 @@
 #      being stored;
 # then the server's peak RSS. Bounded: each phase lasts $DURATION (default
 # 60s). Run from the repository root:  bash bench/serve.sh
+# Each phase also reports the server's CPU-seconds and documents per
+# CPU-second: on a shared machine the rate follows the CPU the server gets,
+# the cost per document does not.
 # /api/stats is printed at the end of each phase (ordering buffer,
 # events not held, early evaluations).
 set -euo pipefail
@@ -30,8 +33,20 @@ pid=$!
 sleep 0.5
 pgrep -P $pid >/dev/null || { echo "vigil serve did not start (port $PORT taken?)"; exit 1; }
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+vpid=$(pgrep -P $pid)
+# cpu prints the server's CPU-seconds so far (user + system).
+cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14+$15)/t}' "/proc/$vpid/stat"; }
+# evaluated prints how many documents the server has decoded and judged.
+evaluated() { curl -s "http://127.0.0.1:$PORT/api/stats" | sed -n 's/.*"evaluated_on_arrival":\([0-9]*\).*/\1/p'; }
+# phase reports a phase's CPU-seconds and decoded documents per CPU-second.
+phase() {
+  local c1 e1; c1=$(cpu); e1=$(evaluated)
+  echo "serve.sh: $1: $(awk -v a="$2" -v b="$c1" 'BEGIN{printf "%.2f", b-a}') CPU-seconds, $((e1 - $3)) documents decoded, $(awk -v a="$2" -v b="$c1" -v n=$((e1 - $3)) 'BEGIN{printf "%.0f", n/(b-a)}') per CPU-second"
+}
 echo "serve.sh: load before phase one: $(uptime)"
+c0=$(cpu); e0=$(evaluated)
 out=$("$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION")
+phase "phase one" "$c0" "$e0"
 # What holds the memory at the end of the unbounded phase.
 curl -s "http://127.0.0.1:$PORT/debug/pprof/heap" -o "${HEAP_PROFILE:-$tmp/heap.pprof}" || true
 echo "$out"
@@ -46,7 +61,9 @@ half=$(( ${rate:-2000} / 2 ))
 t0=$(date +%s.%N)
 curl -s -m 600 -X POST "http://127.0.0.1:$PORT/_refresh" >/dev/null || true
 echo "serve.sh: backlog of phase one drained in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
+c0=$(cpu); e0=$(evaluated)
 "$tmp/serveload" -url "http://127.0.0.1:$PORT" -corpus "$SHARED/data/winlog" -duration "$DURATION" -rate "$half"
+phase "phase two" "$c0" "$e0"
 curl -s "http://127.0.0.1:$PORT/api/stats" ; echo
 # $pid is /usr/bin/time, which does not pass signals on: interrupt vigil.
 pkill -INT -P $pid; wait $pid || true

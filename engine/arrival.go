@@ -15,15 +15,22 @@ import (
 // other rules need in event-time order.
 
 // Stateless reports whether a compiled rule judges each event alone: an
-// event query (KQL, EQL, Sigma) without alert suppression. Sequences,
-// samples, thresholds, new terms, threat matches, ES|QL rules and Sigma
-// correlations keep state, or decide by time.
+// event query (KQL, EQL, Sigma) or an ES|QL query whose commands all work
+// row by row (one alert per source document), without alert suppression.
+// Sequences, samples, thresholds, new terms, threat matches, ES|QL rules
+// with STATS or another blocking command and Sigma correlations keep
+// state, or decide by time.
 func (c *compiled) stateless() bool {
 	if c.rule.AlertSuppression != nil {
 		return false
 	}
-	_, ok := c.kind.(*eventKind)
-	return ok
+	switch k := c.kind.(type) {
+	case *eventKind:
+		return true
+	case *esqlKind:
+		return k.mode == esqlEvents
+	}
+	return false
 }
 
 // SplitArrival divides the rule set into the rules that judge each event

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,14 @@ func TestSplitArrival(t *testing.T) {
 	rules := crossHostRules()
 	plain := &rule.Rule{ID: "plain", Name: "plain", Type: "query", Language: "kuery", Query: `process.name:"d.exe"`,
 		Interval: "5m", From: "now-6m", Severity: "low", RiskScore: 21, Index: []string{"logs-test-*"}, MaxSignals: 100_000}
-	rules = append(rules, plain)
+	// An ES|QL query working row by row judges each document alone; one
+	// with STATS aggregates over windows of event time.
+	rows, stats := *plain, *plain
+	rows.ID, rows.Name, rows.Type, rows.Language = "esql-rows", "esql-rows", "esql", "esql"
+	rows.Query, rows.Index = `FROM logs-test-* | WHERE process.name == "d.exe" | KEEP host.name, process.name`, nil
+	stats.ID, stats.Name, stats.Type, stats.Language = "esql-stats", "esql-stats", "esql", "esql"
+	stats.Query, stats.Index = `FROM logs-test-* | STATS n = COUNT(*) BY host.name`, nil
+	rules = append(rules, plain, &rows, &stats)
 	rs, st := Compile(rules, Options{Now: func() time.Time { return time.Unix(0, 0) }})
 	for _, s := range st {
 		if s.State != OK {
@@ -42,11 +50,11 @@ func TestSplitArrival(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := ids(arrival), []string{"capped", "capped-eql", "plain"}; !slices.Equal(got, want) {
+	if got, want := ids(arrival), []string{"capped", "capped-eql", "plain", "esql-rows"}; !slices.Equal(got, want) {
 		t.Errorf("on arrival: %v, want %v", got, want)
 	}
-	if n := ordered.Len(); n != rs.Len()-3 {
-		t.Errorf("ordered: %d rules (%v), want %d", n, ids(ordered), rs.Len()-3)
+	if n := ordered.Len(); n != rs.Len()-4 || !slices.Contains(ids(ordered), "esql-stats") {
+		t.Errorf("ordered: %d rules (%v), want %d with esql-stats", n, ids(ordered), rs.Len()-4)
 	}
 	if a, o := rs.SplitArrival(); a != arrival || o != ordered {
 		t.Errorf("SplitArrival computed twice")
@@ -56,6 +64,11 @@ func TestSplitArrival(t *testing.T) {
 	want := runSingle(t, rs, evs, 100)
 	inOrder := runSingle(t, arrival, evs, 100)
 	rest, _ := runParallel(t, ordered, evs, 2, 100)
+	for _, id := range []string{"esql-rows", "esql-stats"} {
+		if !slices.ContainsFunc(want, func(a string) bool { return strings.HasPrefix(ruleOf(a), id+": ") }) {
+			t.Errorf("%s raised nothing: the comparison proves nothing for it", id)
+		}
+	}
 	got := append(slices.Clone(inOrder), rest...)
 	slices.Sort(got)
 	slices.Sort(want)

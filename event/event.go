@@ -29,6 +29,7 @@ type Event struct {
 	ownFolds Folds       // the event's own memo, when none is lent
 	spareDoc *Doc        // a Doc to reuse; see NewDoc
 	store    []byte      // bytes the event owns across Decode/LoadDoc; see Own
+	owned    int         // bytes given to Own since Recycle; see Size
 	vstor    []Value     // array elements the event owns; see OwnDoc
 
 	// Raw is the original JSON document, when the event was decoded from JSON.
@@ -418,6 +419,7 @@ func (e *Event) Own(b []byte) []byte {
 	}
 	start := len(e.store)
 	e.store = append(e.store, b...)
+	e.owned += len(b)
 	return e.store[start:len(e.store):len(e.store)]
 }
 
@@ -426,6 +428,19 @@ func (e *Event) Own(b []byte) []byte {
 // when it is recycled.
 func (e *Event) Footprint() int {
 	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{})) + cap(e.buf) + cap(e.ownFolds.buf)
+}
+
+// Size is about the bytes of the event's documents as decoded: the bytes
+// given to Own (the record), its values and the normalised document's
+// fields. Unlike Footprint it does not depend on what the event's storage
+// held before, so that limits decided by it (order's reordering windows)
+// decide the same way in every run.
+func (e *Event) Size() int {
+	n := e.owned + (len(e.cvals)+len(e.arena))*int(unsafe.Sizeof(Value{}))
+	if e.Doc != nil {
+		n += e.Doc.Len() * int(unsafe.Sizeof(Field{}))
+	}
+	return n
 }
 
 // OwnString is Own for a string.
@@ -445,6 +460,7 @@ func (e *Event) OwnString(s string) string {
 func (e *Event) Recycle() {
 	e.Reset(len(e.idx))
 	e.store = bounded(e.store)
+	e.owned = 0
 	e.buf = bounded(e.buf)
 	e.ownFolds.buf = bounded(e.ownFolds.buf)
 	if cap(e.vstor)*int(unsafe.Sizeof(Value{})) > MaxKept {

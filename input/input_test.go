@@ -317,20 +317,7 @@ func TestRawWinlogAmongMapped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var got []string
-	var ev event.Event
-	for {
-		ev.Recycle()
-		err := r.Next(&ev)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			got = append(got, err.Error())
-			continue
-		}
-		got = append(got, fmt.Sprint(ev.Index, " ", string(ev.Get(cat).AppendJSON(nil))))
-	}
+	got := drain(r, func(ev *event.Event) string { return fmt.Sprint(ev.Index, " ", string(ev.Get(cat).AppendJSON(nil))) })
 	want := []string{
 		`logs-system.security-default ["authentication"]`,
 		`logs-y-default "x"`,
@@ -342,5 +329,71 @@ func TestRawWinlogAmongMapped(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestSmallFileBuffers reads small files, whose read buffers are sized to
+// them, with records longer than the buffer: a gzip file whose 200 KiB
+// lines compress to a few hundred bytes, and a short file.
+func TestSmallFileBuffers(t *testing.T) {
+	long := strings.Repeat("x", 200<<10)
+	rec := func(n int) string { return fmt.Sprintf(`{"n":%d,"pad":"%s"}`, n, long) }
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"long.ndjson.gz", gz(rec(1) + "\n" + rec(2) + "\n"), "[1 2]"},
+		{"short.ndjson", []byte(`{"n":5}` + "\n" + `{"n":6}`), "[5 6]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s := event.NewSchema()
+			n := s.Slot("n")
+			r, err := NewOpener(Options{Schema: s}).Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got := drain(r, func(ev *event.Event) string { return string(ev.Get(n).AppendJSON(nil)) })
+			if fmt.Sprint(got) != tc.want {
+				t.Errorf("got %v, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadBufSize(t *testing.T) {
+	for _, tc := range []struct {
+		size int64
+		want int
+	}{
+		{-1, 256 << 10}, {0, 4 << 10}, {100, 4 << 10}, {50_000, 50_001}, {256 << 10, 256 << 10}, {1 << 30, 256 << 10},
+	} {
+		if got := readBufSize(tc.size); got != tc.want {
+			t.Errorf("readBufSize(%d) = %d, want %d", tc.size, got, tc.want)
+		}
+	}
+}
+
+// drain reads r to the end: what show says of each event, or the error.
+func drain(r Reader, show func(*event.Event) string) []string {
+	var got []string
+	var ev event.Event
+	for {
+		ev.Recycle()
+		err := r.Next(&ev)
+		if err == io.EOF {
+			return got
+		}
+		if err != nil {
+			got = append(got, err.Error())
+			continue
+		}
+		got = append(got, show(&ev))
 	}
 }

@@ -67,13 +67,30 @@ func openEVTX(o *Opener, name string, br *bufio.Reader, src *randomAccess, close
 	return o.newEVTXReader(name, src.r, src.size, src.size-int64(br.Buffered()), closer)
 }
 
-func openGzip(o *Opener, name string, br *bufio.Reader, _ *randomAccess, closer io.Closer) (Reader, error) {
+func openGzip(o *Opener, name string, br *bufio.Reader, src *randomAccess, closer io.Closer) (Reader, error) {
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, err
 	}
 	// What is inside is recognised again (JSON, or EVTX held in memory).
-	return o.sniff(name, bufio.NewReaderSize(gzipErrors{zr}, 256<<10), nil, closer, 1)
+	// Compressed logs are some ten times smaller.
+	size := int64(-1)
+	if src != nil {
+		size = 10 * src.size
+	}
+	return o.sniff(name, bufio.NewReaderSize(gzipErrors{zr}, readBufSize(size)), nil, closer, 1)
+}
+
+// readBufSize is the size of the read buffer for an input of size bytes
+// (-1: unknown): 256 KiB, or less for a smaller file, so that a folder of
+// thousands of small files does not allocate a large buffer for each.
+// Lines longer than the buffer are still read whole.
+func readBufSize(size int64) int {
+	const most, least = 256 << 10, 4 << 10
+	if size < 0 || size >= most {
+		return most
+	}
+	return max(least, int(size)+1)
 }
 
 // gzipErrors says that a read error comes from damaged gzip data.
@@ -110,7 +127,7 @@ func (o *Opener) sniff(name string, br *bufio.Reader, src *randomAccess, closer 
 // an HTTP request body or a Kafka record; name identifies it in messages.
 // Close does not close r.
 func (o *Opener) NewReader(name string, r io.Reader) (Reader, error) {
-	br := bufio.NewReaderSize(countingReader{r, &o.counters.Bytes}, 256<<10)
+	br := bufio.NewReaderSize(countingReader{r, &o.counters.Bytes}, readBufSize(-1))
 	rd, err := o.sniff(name, br, nil, nil, 0)
 	if err != nil {
 		return nil, wrapOpen(name, err)
@@ -152,7 +169,11 @@ func (o *Opener) OpenContext(ctx context.Context, path string) (Reader, error) {
 			}
 		}()
 	}
-	br := bufio.NewReaderSize(countingReader{r, &o.counters.Bytes}, 256<<10)
+	size := int64(-1)
+	if src != nil {
+		size = src.size
+	}
+	br := bufio.NewReaderSize(countingReader{r, &o.counters.Bytes}, readBufSize(size))
 	rd, err := o.sniff(path, br, src, f, 0)
 	if err != nil {
 		f.Close()

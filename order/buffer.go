@@ -23,12 +23,11 @@ type BufferOptions struct {
 	// DefaultMaxBuffered.
 	MaxBuffered int
 	// MaxBytes, if set, caps the size of the events held likewise
-	// (event.Event.Footprint plus a fixed cost per event).
+	// (event.Event.Size plus a fixed cost per event).
 	MaxBytes int64
-	// Budget, if set, is shared with other buffers: beyond its first
-	// minOwn events a buffer holds more only while all of them together
-	// stay within the budget, else it releases its oldest early (forced).
-	Budget *Budget
+	// Meter, if set, counts the events held, with other buffers sharing
+	// it.
+	Meter *Meter
 	// DropLate drops events that arrive too late to be put in order
 	// instead of passing them on out of order. Either way they are counted
 	// and reported to OnLate.
@@ -243,24 +242,23 @@ func (r *Buffer) beforeLast(it *item) bool {
 	return it.arr < r.lastArr
 }
 
-// size is what an event held costs, for MaxBytes.
-func size(ev *event.Event) int64 { return int64(ev.Footprint()) + 1024 }
+// size is what an event held costs, for MaxBytes: its decoded size (not
+// its storage, which depends on what the event held before) and a fixed
+// cost, so that a buffer's limits decide the same way in every run.
+func size(ev *event.Event) int64 { return int64(ev.Size()) + 1024 }
 
-// Budget bounds the events, and their size, that several buffers hold
-// together (Read's inputs share one). It is safe for concurrent use.
-type Budget struct {
-	MaxEvents     int64
-	MaxBytes      int64
-	events, bytes atomic.Int64
-	peak          atomic.Int64
+// Meter counts the events that several buffers hold together (Read's
+// inputs share one) and the most at once. It limits nothing: a limit
+// shared by buffers filled in parallel would release events early
+// depending on which goroutine ran first, and so would make the order of
+// the stream, and what is late in it, depend on timing. It is safe for
+// concurrent use.
+type Meter struct {
+	held, peak atomic.Int64
 }
 
 // Peak returns the most events held at once.
-func (b *Budget) Peak() int64 { return b.peak.Load() }
-
-// minOwn is how many events a buffer holds whatever its Budget says, so
-// that every input can be put in order a little.
-const minOwn = 256
+func (m *Meter) Peak() int64 { return m.peak.Load() }
 
 // over reports whether the buffer holds more than it may.
 func (r *Buffer) over() bool {
@@ -270,20 +268,16 @@ func (r *Buffer) over() bool {
 		return true
 	case n <= 1:
 		return false
-	case r.opt.MaxBytes > 0 && r.bytes > r.opt.MaxBytes:
-		return true
 	}
-	b := r.opt.Budget
-	return b != nil && n > minOwn && (b.events.Load() > b.MaxEvents || b.bytes.Load() > b.MaxBytes)
+	return r.opt.MaxBytes > 0 && r.bytes > r.opt.MaxBytes
 }
 
 // charge counts events coming in (n > 0) or going out of the buffer.
 func (r *Buffer) charge(n, bytes int64) {
 	r.bytes += bytes
-	if b := r.opt.Budget; b != nil {
-		held := b.events.Add(n)
-		b.bytes.Add(bytes)
-		for p := b.peak.Load(); held > p && !b.peak.CompareAndSwap(p, held); p = b.peak.Load() {
+	if m := r.opt.Meter; m != nil {
+		held := m.held.Add(n)
+		for p := m.peak.Load(); held > p && !m.peak.CompareAndSwap(p, held); p = m.peak.Load() {
 		}
 	}
 }

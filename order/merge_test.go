@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -268,4 +270,50 @@ func TestInputsInTimeOrder(t *testing.T) {
 		t.Errorf("windows held %d events at most, want one input's 200 (and %d ahead)", peak, ahead)
 	}
 	t.Logf("peak window %d events", prog.Window.Load())
+}
+
+// TestWindowPerInput reads inputs that overlap in time and are out of
+// order by more than their windows hold: each input releases early, and
+// so makes late, exactly what its own buffer would alone, in every run,
+// however the inputs' goroutines are scheduled (a budget shared between
+// inputs made these counts, and the merged order, depend on timing).
+func TestWindowPerInput(t *testing.T) {
+	dir := t.TempDir()
+	const files, per, window = 6, 400, 40
+	var paths []string
+	var wantLate, wantForced uint64
+	for f := range files {
+		rng := rand.New(rand.NewPCG(uint64(f), 1))
+		var b strings.Builder
+		buf := NewBuffer(time.Second, BufferOptions{MaxBuffered: window})
+		for i := range per {
+			// One event every 10 ms, some up to 1.5 s early.
+			ms := 1_700_000_000_000 + 10*i - rng.IntN(3)*rng.IntN(500)
+			fmt.Fprintf(&b, `{"@timestamp":%d,"n":%d}`+"\n", ms, f*per+i)
+			buf.Push(&event.Event{Time: int64(ms) * 1e6}, func(*event.Event) {})
+		}
+		buf.Flush(func(*event.Event) {})
+		st := buf.Stats()
+		wantLate += st.Late
+		wantForced += st.Forced
+		paths = append(paths, write(t, dir, fmt.Sprintf("f%d.ndjson", f), b.String()))
+	}
+	if wantLate == 0 || wantForced == 0 {
+		t.Fatalf("the inputs should overflow their windows: %d late, %d forced", wantLate, wantForced)
+	}
+	var first []int64
+	for i := range 5 {
+		g, prog := run(t, paths, Options{Lateness: time.Second, MaxWindow: window, Workers: files})
+		if late, forced := uint64(prog.Late.Load()), uint64(prog.Overflow.Load()); late != wantLate || forced != wantForced {
+			t.Errorf("run %d: %d late, %d released early; want %d and %d", i, late, forced, wantLate, wantForced)
+		}
+		if len(g.ids) != files*per {
+			t.Fatalf("run %d: %d events", i, len(g.ids))
+		}
+		if i == 0 {
+			first = g.ids
+		} else if !slices.Equal(g.ids, first) {
+			t.Errorf("run %d merged the events in another order", i)
+		}
+	}
 }

@@ -82,11 +82,16 @@ func (ss *Sources) Push(ev *event.Event, now time.Time, out func(*event.Event), 
 	}
 	ss.seq++
 	heap.Push(&ss.buf, queued{ev: ev, seq: ss.seq})
-	if ss.buf.Len() > ss.max {
+	for ss.buf.Len() > ss.max {
 		ss.Forced++
 		ss.pop(out)
 	}
 }
+
+// SetMax changes the bound on buffered events (vigil serve bounds their
+// memory too: it lowers the count as events grow); past it the next Push
+// evaluates the oldest early.
+func (ss *Sources) SetMax(max int) { ss.max = max }
 
 // Observe takes an event that arrived at now and that need not be put in
 // order (no rule downstream can use it): it moves its source's event time

@@ -218,11 +218,11 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 			"evaluated": st.evaluated.Load(), "late": st.late.Load(), "undecodable": st.failed.Load(),
 			"evaluated_early": st.forced.Load(), "replayed": st.replayed.Load(),
 			"evaluated_on_arrival": st.onArrival.Load(), "not_held_for_order": st.notHeld.Load(),
-			"held_for_order": st.buffered.Load(),
+			"held_for_order": st.buffered.Load(), "held_for_order_bytes": st.bufferedBytes.Load(),
 		},
 		"alerts": map[string]int64{"raised": st.alerts.Load(), "stored": st.stored.Load(), "store_errors": st.storeErrors.Load()},
 		"log": map[string]any{"bytes": s.wal.Size(), "next_lsn": s.wal.Next(), "checkpoint": s.wal.Checkpointed(),
-			"backlog": s.pipe.queue.len()},
+			"backlog": s.pipe.queue.len(), "backlog_bytes": s.pipe.queue.size()},
 	}
 	if src := s.pipe.sourceStats.Load(); src != nil {
 		out["sources"] = *src // the 50 lagging most

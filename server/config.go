@@ -28,6 +28,15 @@ type Config struct {
 	IdleTimeout time.Duration // a quiet stream's event time moves on by the wall clock after this (30s)
 	MaxBuffered int           // events held for ordering (65,536)
 	Backlog     int           // log records waiting for the engine before ingest is refused with 429 (64)
+	// MaxBufferedBytes bounds the memory of the events held for ordering
+	// (256 MiB): past it, as past MaxBuffered, the oldest is evaluated
+	// early. BacklogBytes bounds the memory of the records waiting for
+	// the engine (decoded events and request bodies, 64 MiB): past it,
+	// as past Backlog, ingest is refused with 429. Events are counted by
+	// event.Footprint, their owned storage; the heap an event holds is
+	// about twice that (its values and normalised document's fields).
+	MaxBufferedBytes int64
+	BacklogBytes     int64
 	// Engines evaluate rules in parallel, events partitioned by host
 	// (engine.Parallel); 1 runs one engine (default: GOMAXPROCS).
 	Engines int
@@ -96,6 +105,12 @@ func (c *Config) Defaults() {
 		// Each waiting record holds its request's body: 64 of a few
 		// hundred documents keep the engine busy for seconds.
 		c.Backlog = 64
+	}
+	if c.MaxBufferedBytes <= 0 {
+		c.MaxBufferedBytes = 256 << 20
+	}
+	if c.BacklogBytes <= 0 {
+		c.BacklogBytes = 64 << 20
 	}
 	if c.Engines <= 0 {
 		c.Engines = runtime.GOMAXPROCS(0)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/store"
 )
 
@@ -139,8 +140,8 @@ func (s *Server) license(w http.ResponseWriter, r *http.Request) {
 }
 
 // readBody reads a request body within MaxContentLength, gunzipping it
-// when Content-Encoding says so.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, error) {
+// when Content-Encoding says so, into a buffer the caller releases.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*bodyBuffer, int, error) {
 	body := io.Reader(http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength))
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		zr, err := gzip.NewReader(body)
@@ -155,8 +156,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 	// 512 bytes, allocating and clearing the body about twice over (a
 	// quarter of the service's CPU under load). A gzip body is guessed
 	// at four times its size; no more than maxPresize is reserved for a
-	// size a client only announces.
-	var buf bytes.Buffer
+	// size a client only announces. Buffers are reused (bodyBuffer).
+	buf := newBody()
 	if n := r.ContentLength; n > 0 {
 		if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 			n *= 4
@@ -168,11 +169,13 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, int, 
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe) || int64(len(b)) > s.cfg.MaxContentLength:
+		buf.release()
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body larger than %d bytes (http.max_content_length)", s.cfg.MaxContentLength)
 	case err != nil:
+		buf.release()
 		return nil, http.StatusBadRequest, fmt.Errorf("reading the body: %v", err)
 	}
-	return b, 0, nil
+	return buf, 0, nil
 }
 
 // maxPresize bounds the buffer reserved for a body before it is read.
@@ -189,13 +192,14 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, defIndex string) {
 	// When the engine is already behind, the documents are refused
 	// without being checked: a client sends them again, and a shipper
 	// retrying a backlog must not cost the service what it is short of.
-	full := s.pipe.queue.len() >= s.cfg.Backlog
-	items, err := parseBulk(body, defIndex, !full)
+	full := s.pipe.queue.full(s.cfg.Backlog, s.cfg.BacklogBytes)
+	items, err := parseBulk(body.Bytes(), defIndex, !full)
 	if err != nil {
+		body.release()
 		writeESError(w, http.StatusBadRequest, "illegal_argument_exception", err.Error())
 		return
 	}
-	s.accept(w, items, full)
+	s.accept(w, items, full, body)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	w.Write(appendBulkResponse(nil, items, time.Since(start)))
@@ -244,13 +248,15 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, index, op, id st
 	if op == "_create" || r.URL.Query().Get("op_type") == "create" {
 		action = "create"
 	}
-	it := item{action: action, index: index, id: id, source: body}
-	if len(strings.TrimSpace(string(body))) == 0 || !json.Valid(body) || strings.TrimSpace(string(body))[0] != '{' {
+	src := bytes.TrimSpace(body.Bytes())
+	it := item{action: action, index: index, id: id, source: src, line: 1}
+	if len(src) == 0 || src[0] != '{' {
+		body.release()
 		writeESError(w, http.StatusBadRequest, "document_parsing_exception", "the document is not a JSON object")
 		return
 	}
 	items := []item{it}
-	s.accept(w, items, false)
+	s.accept(w, items, false, body)
 	if e := items[0].err; e != nil {
 		writeESError(w, e.status, e.typ, e.reason)
 		return
@@ -259,11 +265,14 @@ func (s *Server) single(w http.ResponseWriter, r *http.Request, index, op, id st
 		"_shards": map[string]int{"total": 1, "successful": 1, "failed": 0}, "_seq_no": 0, "_primary_term": 1})
 }
 
-// accept logs the sound items of a request and hands them to the engine;
-// it fails them all with 429 when the log is full or, with full, the
-// engine was found behind before the request was parsed.
-func (s *Server) accept(w http.ResponseWriter, items []item, full bool) {
+// accept decodes the sound items of a request, logs those that decode
+// and hands them to the engine; it fails them all with 429 when the log
+// is full or, with full, the engine was found behind before the request
+// was parsed. A document that does not decode fails alone (400): it could
+// not be evaluated. accept owns body, which holds the items' sources.
+func (s *Server) accept(w http.ResponseWriter, items []item, full bool, body *bodyBuffer) {
 	var docs []doc
+	var lines, which []int // per doc: its line, its item
 	for i := range items {
 		it := &items[i]
 		s.pipe.st.received.Add(1)
@@ -280,15 +289,48 @@ func (s *Server) accept(w http.ResponseWriter, items []item, full bool) {
 			continue
 		}
 		docs = append(docs, doc{index: it.index, id: given, source: it.source})
+		lines, which = append(lines, it.line), append(which, i)
 	}
-	if len(docs) == 0 {
+	if len(docs) == 0 || full {
+		body.release()
+		if len(docs) > 0 {
+			s.refuse(w, items, errBacklog)
+		}
 		return
 	}
-	if full {
-		s.refuse(w, items, errBacklog)
+	s.pipe.decs.acquire()
+	decoding := true
+	done := func() {
+		if decoding {
+			decoding = false
+			s.pipe.decs.release()
+		}
+	}
+	defer done()
+	evs, errs := make([]*event.Event, len(docs)), make([]error, len(docs))
+	gen := s.pipe.decs.decode(docs, lines, s.pipe.newEvent, s.pipe.reuse, evs, errs)
+	size := int64(body.Cap())
+	k := 0
+	for i := range docs {
+		if errs[i] != nil {
+			err := errs[i]
+			if re, ok := errors.AsType[*input.RecordError](err); ok {
+				err = re.Err
+			}
+			items[which[i]].err = &itemError{400, "document_parsing_exception", fmt.Sprintf("line %d: %v", lines[i], err)}
+			s.pipe.st.rejected.Add(1)
+			continue
+		}
+		size += int64(evs[i].Footprint())
+		docs[k], evs[k] = docs[i], evs[i]
+		k++
+	}
+	docs, evs = docs[:k], evs[:k]
+	if k == 0 {
+		body.release()
 		return
 	}
-	err := s.ingest(docs)
+	err := s.ingest(job{docs: docs, evs: evs, gen: gen, body: body, size: size}, done)
 	if err == nil {
 		s.pipe.st.accepted.Add(int64(len(docs)))
 		return

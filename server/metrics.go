@@ -38,7 +38,9 @@ func newMetrics(s *Server) *metrics {
 	gauge("log_bytes", "Bytes in the write-ahead log.", func() float64 { return float64(s.wal.Size()) })
 	gauge("log_checkpoint", "The log's checkpoint (LSN).", func() float64 { return float64(s.wal.Checkpointed()) })
 	gauge("order_buffered_events", "Events waiting for event-time order (for the stateful rules).", func() float64 { return float64(st.buffered.Load()) })
+	gauge("order_buffered_bytes", "Memory of the events waiting for event-time order.", func() float64 { return float64(st.bufferedBytes.Load()) })
 	gauge("backlog_records", "Log records waiting for the engine.", func() float64 { return float64(s.pipe.queue.len()) })
+	gauge("backlog_bytes", "Memory of the log records waiting for the engine (decoded events and bodies).", func() float64 { return float64(s.pipe.queue.size()) })
 	gauge("watermark_seconds", "Event time up to which every event has been evaluated.", func() float64 {
 		if wm := st.watermark.Load(); wm != minTime {
 			return float64(wm) / 1e9

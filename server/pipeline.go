@@ -38,22 +38,24 @@ type pipeline struct {
 	// answer); only those wait in src for event-time order, the others
 	// only move their source's event time on.
 	held  *engine.Filter
-	dec   *decoder
+	dec   *decoder       // for the log's records at start and after a reload
+	decs  *decoders      // for documents as they are received
 	src   *order.Sources // event time per source
 	queue jobQueue
 	// statsReq asks the pipeline's goroutine, which owns the engine, for
 	// its rules' counters.
 	statsReq chan chan []engine.RuleStats
 
-	sink    alert.Sink
-	alertMu sync.Mutex     // the engines raise alerts in their own goroutine
-	pending []*alert.Alert // raised, not yet stored
-	freeMu  sync.Mutex     // evaluated events come back from the engines' goroutines
-	free    []*event.Event // evaluated events, for reuse
-	outputs []output       // where new alerts go besides the store
-	recent  *recentEvents  // each host's latest events, for the page; nil: none kept
-	marks   []mark         // records evaluated, in log order, for checkpoints
-	horizon int64          // ns of event time the rules' state reaches back
+	sink      alert.Sink
+	alertMu   sync.Mutex     // the engines raise alerts in their own goroutine
+	pending   []*alert.Alert // raised, not yet stored
+	freeMu    sync.Mutex     // evaluated events come back from the engines' goroutines
+	free      []*event.Event // evaluated events, for reuse
+	outputs   []output       // where new alerts go besides the store
+	recent    *recentEvents  // each host's latest events, for the page; nil: none kept
+	marks     []mark         // records evaluated, in log order, for checkpoints
+	horizon   int64          // ns of event time the rules' state reaches back
+	heldBytes int64          // bytes of the events in src (their Footprint)
 
 	maxSeen     int64     // latest event time seen
 	lastArrival time.Time // wall clock of the last document evaluated
@@ -82,8 +84,17 @@ type evaluator interface {
 
 // job is one log record's documents, or a refresh or reload request.
 type job struct {
-	lsn     uint64
-	docs    []doc
+	lsn  uint64
+	docs []doc
+	// evs are the documents decoded when they were received, under the
+	// decoders' generation gen (nil: decode them here, as at replay).
+	evs []*event.Event
+	gen uint64
+	// body holds the documents' sources; it is reused once the job is
+	// processed.
+	body *bodyBuffer
+	// size is what the job holds in memory: its events and body.
+	size    int64
 	refresh chan struct{} // closed when everything before it is evaluated and stored
 	reload  *reloadJob
 }
@@ -111,14 +122,16 @@ type reloadResult struct {
 // log) and, softly, by Config.Backlog, which ingest checks before
 // appending.
 type jobQueue struct {
-	mu   sync.Mutex
-	jobs []job
-	wake chan struct{} // capacity 1: jobs are waiting
+	mu    sync.Mutex
+	jobs  []job
+	bytes int64         // the jobs' size
+	wake  chan struct{} // capacity 1: jobs are waiting
 }
 
 func (q *jobQueue) push(j job) {
 	q.mu.Lock()
 	q.jobs = append(q.jobs, j)
+	q.bytes += j.size
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -132,6 +145,7 @@ func (q *jobQueue) take() []job {
 	defer q.mu.Unlock()
 	js := q.jobs
 	q.jobs = nil
+	q.bytes = 0
 	return js
 }
 
@@ -139,6 +153,21 @@ func (q *jobQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	return len(q.jobs)
+}
+
+// full reports whether the queue holds max records or maxBytes of
+// memory.
+func (q *jobQueue) full(max int, maxBytes int64) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.jobs) >= max || q.bytes >= maxBytes
+}
+
+// size returns the memory the queued jobs hold.
+func (q *jobQueue) size() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
 }
 
 // mark is an evaluated record and its latest event time.
@@ -154,6 +183,7 @@ type stats struct {
 	onArrival                    atomic.Int64 // events the stateless rules judged as they came
 	notHeld                      atomic.Int64 // events no ordered rule can use: evaluated without waiting
 	buffered                     atomic.Int64 // events waiting for event-time order now
+	bufferedBytes                atomic.Int64 // their memory
 	alerts, stored               atomic.Int64
 	replayed                     atomic.Int64 // documents evaluated again from the log at start
 	watermark                    atomic.Int64
@@ -163,7 +193,7 @@ type stats struct {
 }
 
 func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
-	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newRuleDecoder(rs),
+	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newRuleDecoder(rs), decs: newDecoders(rs),
 		queue: jobQueue{wake: make(chan struct{}, 1)}, statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
 	sink := alert.SinkFunc(func(a *alert.Alert) {
 		p.alertMu.Lock()
@@ -260,7 +290,7 @@ func (p *pipeline) handle(j job) {
 	}
 	if j.refresh != nil {
 		p.src.Flush(p.evaluate)
-		p.st.buffered.Store(0)
+		p.bound()
 		if p.maxSeen != minTime {
 			p.advance(p.maxSeen + 1)
 		}
@@ -273,10 +303,26 @@ func (p *pipeline) handle(j job) {
 	p.process(j, now)
 	p.advance(p.src.Release(now, p.evaluate))
 	p.st.watermark.Store(p.eng.Watermark())
-	p.st.buffered.Store(int64(p.src.Len()))
+	p.bound()
 	p.store()
 	p.checkpoint(now)
 	p.publish(now)
+}
+
+// bound publishes the ordering buffer's size and sets its bound in events
+// from the events' average memory, so that it holds at most
+// MaxBufferedBytes (a document's decoded event is several times its
+// source, and the buffer is most of the service's memory under load).
+func (p *pipeline) bound() {
+	n := int64(p.src.Len())
+	p.st.buffered.Store(n)
+	p.st.bufferedBytes.Store(p.heldBytes)
+	p.st.forced.Store(p.src.Forced)
+	limit := int64(p.cfg.MaxBuffered)
+	if n > 0 && p.heldBytes > 0 {
+		limit = min(limit, max(p.cfg.MaxBufferedBytes/max(p.heldBytes/n, 1), 1))
+	}
+	p.src.SetMax(int(limit))
 }
 
 // publish makes the sources' progress readable by the API, at most once a
@@ -292,15 +338,30 @@ func (p *pipeline) publish(now time.Time) {
 	p.st.forced.Store(p.src.Forced)
 }
 
-// process decodes and orders one record's documents, which arrived at now.
+// process decodes (unless the request's handler did) and orders one
+// record's documents, which arrived at now.
 func (p *pipeline) process(j job, now time.Time) {
+	defer j.body.release()
+	if j.evs != nil && j.gen != p.decs.gen {
+		// Decoded before a reload added fields to the schema.
+		for _, ev := range j.evs {
+			p.reuse(ev)
+		}
+		j.evs = nil
+	}
 	maxTime := int64(minTime)
-	for _, d := range j.docs {
-		ev := p.newEvent()
-		if err := p.dec.decode(int64(j.lsn), d.source, d.index, d.id, ev); err != nil {
-			p.st.failed.Add(1)
-			p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
-			continue
+	for i, d := range j.docs {
+		var ev *event.Event
+		if j.evs != nil {
+			ev = j.evs[i]
+			ev.Pos = int64(j.lsn) // as a replay decodes it
+		} else {
+			ev = p.newEvent()
+			if err := p.dec.decode(int64(j.lsn), d.source, d.index, d.id, ev); err != nil {
+				p.st.failed.Add(1)
+				p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
+				continue
+			}
 		}
 		if p.recent != nil {
 			p.recent.add(ev, d.source)
@@ -322,6 +383,7 @@ func (p *pipeline) process(j job, now time.Time) {
 			p.reuse(ev)
 			continue
 		}
+		p.heldBytes += int64(ev.Footprint())
 		p.src.Push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
 	}
 
@@ -338,6 +400,7 @@ func (p *pipeline) advance(watermark int64) {
 }
 
 func (p *pipeline) evaluate(ev *event.Event) {
+	p.heldBytes -= int64(ev.Footprint())
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
 	if !p.par {
@@ -387,7 +450,7 @@ func (p *pipeline) idle(now time.Time) {
 		return
 	}
 	p.src.Flush(p.evaluate)
-	p.st.buffered.Store(0)
+	p.bound()
 	if p.maxSeen != minTime {
 		p.advance(p.maxSeen + int64(now.Sub(p.lastArrival)))
 		p.st.watermark.Store(p.eng.Watermark())
@@ -502,13 +565,20 @@ func (p *pipeline) ruleStats(ctx context.Context) ([]engine.RuleStats, bool) {
 func (p *pipeline) reload(j *reloadJob) reloadResult {
 	opt := j.opt
 	opt.Schema = p.rs.Schema()
-	rs, statuses := engine.Compile(j.rules, opt)
+	var rs *engine.RuleSet
+	var statuses []engine.Status
 	var failed []engine.Status
-	for _, st := range statuses {
-		if st.State == engine.Failed {
-			failed = append(failed, st)
+	// The request handlers decode with the schema the new rules add
+	// fields to: they wait while it grows.
+	p.decs.update(func() (*engine.RuleSet, bool) {
+		rs, statuses = engine.Compile(j.rules, opt)
+		for _, st := range statuses {
+			if st.State == engine.Failed {
+				failed = append(failed, st)
+			}
 		}
-	}
+		return rs, len(failed) == 0 && rs.Len() > 0
+	})
 	if len(failed) > 0 {
 		return reloadResult{err: &ReloadError{Failed: failed}}
 	}

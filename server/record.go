@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 )
 
 // doc is one accepted document: the index it was sent to, the id the
@@ -13,15 +14,15 @@ type doc struct {
 	source []byte
 }
 
-// encodeRecord makes the WAL record of an ingest request's accepted
-// documents: a count, then each document's index, id and source, each
-// with its length (uvarints).
-func encodeRecord(docs []doc) []byte {
+// encodeRecord appends to b the WAL record of an ingest request's
+// accepted documents: a count, then each document's index, id and source,
+// each with its length (uvarints).
+func encodeRecord(b []byte, docs []doc) []byte {
 	n := binary.MaxVarintLen64
 	for _, d := range docs {
 		n += 3*binary.MaxVarintLen64 + len(d.index) + len(d.id) + len(d.source)
 	}
-	b := make([]byte, 0, n)
+	b = slices.Grow(b, n)
 	b = binary.AppendUvarint(b, uint64(len(docs)))
 	for _, d := range docs {
 		b = binary.AppendUvarint(b, uint64(len(d.index)))

@@ -146,16 +146,37 @@ func (s *Server) retain(ctx context.Context, period time.Duration) {
 	}
 }
 
-// ingest appends documents to the log and queues them for the engine in
-// log order; it returns when they are as durable as Config.Durability
-// asks.
-func (s *Server) ingest(docs []doc) error {
-	if s.pipe.queue.len() >= s.cfg.Backlog {
+// ingest appends a job's documents to the log and queues the job (its
+// decoded events and the body they came in) for the engine in log order;
+// it returns when they are as durable as Config.Durability asks. A job
+// not queued is given back (its events and body reused). queued (if not
+// nil) is called once the job is queued, before the log is synced.
+func (s *Server) ingest(j job, queued func()) error {
+	pushed := false
+	defer func() {
+		if !pushed { // the job's memory is not the pipeline's
+			for _, ev := range j.evs {
+				s.pipe.reuse(ev)
+			}
+			j.body.release()
+		}
+	}()
+	if s.pipe.queue.full(s.cfg.Backlog, s.cfg.BacklogBytes) {
 		return errBacklog
 	}
-	_, err := s.wal.Append(encodeRecord(docs), func(lsn uint64) {
-		s.pipe.queue.push(job{lsn: lsn, docs: docs})
+	rec := records.Get().(*[]byte)
+	*rec = encodeRecord((*rec)[:0], j.docs)
+	_, err := s.wal.Append(*rec, func(lsn uint64) {
+		j.lsn = lsn
+		s.pipe.queue.push(j)
+		pushed = true
+		if queued != nil {
+			queued()
+		}
 	})
+	if cap(*rec) <= maxPooled {
+		records.Put(rec)
+	}
 	return err
 }
 

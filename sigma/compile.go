@@ -3,6 +3,7 @@ package sigma
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -71,6 +72,10 @@ type compiler struct {
 	fields fieldMap
 	done   map[string]match.Pred
 	d      *Detection
+	// cur is the search being compiled; unset the searches that read a
+	// placeholder without values, with the reason (see transform).
+	cur   string
+	unset map[string]error
 }
 
 func (c *compiler) errorf(p srcpos.Pos, format string, args ...any) error {
@@ -85,9 +90,56 @@ func (c *compiler) detection(d *Detection) (match.Pred, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := c.negativeOnly(e, false); err != nil {
+			return nil, err
+		}
 		ors = append(ors, p)
 	}
 	return match.Or(ors...), nil
+}
+
+// negativeOnly checks that every search reading a placeholder without
+// values is used under an odd number of nots (neg: e is). Such a
+// search compiles as if the placeholder's list were empty, which makes
+// it match less than with any values; where the condition negates it
+// (an allowlist: `selection and not filter`), the rule matches more,
+// never less. Used positively, the rule would be silently weakened, so
+// it is unsupported.
+func (c *compiler) negativeOnly(e Expr, neg bool) error {
+	if len(c.unset) == 0 {
+		return nil
+	}
+	check := func(name string) error {
+		if err, ok := c.unset[name]; ok && !neg {
+			return unsupported("%v, in %s, which the condition does not negate", err, name)
+		}
+		return nil
+	}
+	switch e := e.(type) {
+	case *And:
+		if err := c.negativeOnly(e.L, neg); err != nil {
+			return err
+		}
+		return c.negativeOnly(e.R, neg)
+	case *Or:
+		if err := c.negativeOnly(e.L, neg); err != nil {
+			return err
+		}
+		return c.negativeOnly(e.R, neg)
+	case *Not:
+		return c.negativeOnly(e.X, !neg)
+	case *Ident:
+		return check(e.Name)
+	case *Of:
+		for _, name := range c.d.Names {
+			if e.Pattern == "them" && !strings.HasPrefix(name, "_") || e.Pattern != "them" && globMatch(e.Pattern, name) {
+				if err := check(name); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func (c *compiler) cond(e Expr) (match.Pred, error) {
@@ -176,6 +228,7 @@ func (c *compiler) search(name string) (match.Pred, error) {
 		return p, nil
 	}
 	s := c.d.Searches[name]
+	c.cur = name
 	var ors []match.Pred
 	for _, m := range s.Maps {
 		var ands []match.Pred
@@ -378,6 +431,9 @@ func (c *compiler) value(it *Item, m mods, src source, v Value) (match.Pred, err
 	if err != nil {
 		return nil, err
 	}
+	if len(strs) == 0 {
+		return match.False(), nil // a placeholder without values
+	}
 	var globs []string
 	for _, s := range strs {
 		globs = append(globs, s.glob(m.kind))
@@ -401,6 +457,21 @@ func (c *compiler) transform(it *Item, m mods, v Value) ([]sstring, error) {
 		var out []sstring
 		for _, s := range strs {
 			r, err := c.transformOne(t, s)
+			if u, ok := err.(*unsetError); ok {
+				// An empty list: the value matches nothing. Sound
+				// only where the search is negated (negativeOnly)
+				// and the item is not (neq).
+				if m.neq {
+					return nil, unsupported("field %q: %v, under neq", it.Field, u)
+				}
+				if c.unset == nil {
+					c.unset = map[string]error{}
+				}
+				if c.unset[c.cur] == nil {
+					c.unset[c.cur] = fmt.Errorf("field %q: %v", it.Field, u)
+				}
+				continue
+			}
 			if u, ok := err.(*UnsupportedError); ok {
 				return nil, unsupported("field %q: %s", it.Field, u.Reason)
 			}
@@ -450,3 +521,41 @@ func (c *compiler) transformOne(t string, s sstring) ([]sstring, error) {
 // maxVariants bounds the values one value may expand to (windash,
 // expand).
 const maxVariants = 1024
+
+// UnsetPlaceholders returns the placeholders the rule's expand values
+// name that have no values, in the order written. A rule that compiles
+// with some reads them only in negated searches (allowlists): each is an
+// empty list that excludes nothing, so the rule runs and is noisier than
+// with the values, never weaker.
+func (r *Rule) UnsetPlaceholders(values map[string][]string) []string {
+	var out []string
+	for _, d := range []*Detection{r.Detection, r.filterDetection()} {
+		if d == nil {
+			continue
+		}
+		for _, name := range d.Names {
+			for _, m := range d.Searches[name].Maps {
+				for _, it := range m.Items {
+					if !slices.Contains(it.Mods, "expand") {
+						continue
+					}
+					for _, v := range it.Values {
+						for _, p := range parseSString(v.S, v.Kind == VString).placeholders() {
+							if _, ok := values[p]; !ok && !slices.Contains(out, p) {
+								out = append(out, p)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (r *Rule) filterDetection() *Detection {
+	if r.Filter == nil {
+		return nil
+	}
+	return r.Filter.Detection
+}

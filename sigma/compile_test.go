@@ -187,6 +187,59 @@ func TestExpand(t *testing.T) {
 	}
 }
 
+// TestUnsetPlaceholder: a placeholder without values is an empty list.
+// Read only where the condition negates it (an allowlist), the rule runs
+// and excludes nothing by it; read anywhere else it would weaken the
+// rule, which is then unsupported.
+func TestUnsetPlaceholder(t *testing.T) {
+	sel := "  selection:\n    Image|endswith: '\\a.exe'\n"
+	filter := "  filter_main:\n    - User: 'SYSTEM'\n    - User|expand: '%Admins%'\n"
+	hit := `"Image":"c:\\a.exe","User":"CORP\\alice"`
+	system := `"Image":"c:\\a.exe","User":"system"`
+	tests := []struct {
+		name, det   string
+		unsupported bool
+		doc         string
+		want        bool
+	}{
+		{"allowlist runs", sel + filter + "  condition: selection and not filter_main", false, hit, true},
+		{"allowlist keeps its values", sel + filter + "  condition: selection and not filter_main", false, system, false},
+		{"1 of under not", sel + filter + "  condition: selection and not 1 of filter_*", false, hit, true},
+		{"double negation is positive", sel + filter + "  condition: selection and not (not filter_main)", true, "", false},
+		{"positive selection", sel + filter + "  condition: selection and filter_main", true, "", false},
+		{"negated and positive", sel + filter + "  condition: selection and not filter_main or filter_main", true, "", false},
+		{"them is positive", sel + filter + "  condition: 1 of them", true, "", false},
+		{"second condition positive", sel + filter + "  condition:\n    - selection and not filter_main\n    - filter_main", true, "", false},
+		{"neq", sel + "  filter_main:\n    User|neq|expand: '%Admins%'\n  condition: selection and not filter_main", true, "", false},
+		{"all", sel + "  filter_main:\n    User|contains|all|expand:\n      - 'CORP'\n      - '%Admins%'\n  condition: selection and not filter_main", false, hit, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, match, err := compileOne(t, ruleWith(tc.det), Env{})
+			var u *UnsupportedError
+			if tc.unsupported {
+				if !errors.As(err, &u) || !strings.Contains(u.Reason, "%Admins%") {
+					t.Fatalf("got %v, want unsupported naming the placeholder", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := match(sysmon1(tc.doc)); got != tc.want {
+				t.Errorf("match = %v, want %v", got, tc.want)
+			}
+			rs, _ := Parse("r.yml", []byte(ruleWith(tc.det)))
+			if got := rs[0].UnsetPlaceholders(nil); len(got) != 1 || got[0] != "Admins" {
+				t.Errorf("UnsetPlaceholders = %v, want [Admins]", got)
+			}
+			if got := rs[0].UnsetPlaceholders(map[string][]string{"Admins": {"CORP\\alice"}}); len(got) != 0 {
+				t.Errorf("UnsetPlaceholders with values = %v, want none", got)
+			}
+		})
+	}
+}
+
 func TestErrors(t *testing.T) {
 	tests := []struct {
 		src, want string

@@ -25,7 +25,7 @@ import (
 
 // Floors of the two Sigma gates; they only go up.
 const (
-	compileFloor    = 2856 // windows rules compiled, of 2,872
+	compileFloor    = 2864 // windows rules compiled, of 2,872
 	regressionFloor = 202  // regression tests passed, of 202
 	// aboveCeiling is how many passed tests may match more records than
 	// their match_count (four of SigmaHQ's counts are stale, see

@@ -92,12 +92,10 @@ func (s source) regex(slotOf func(string) int, pattern, flags string) (match.Pre
 	if err != nil {
 		return nil, unsupported("field %q: regular expression %q: %v", s.name, pattern, reError(err))
 	}
-	need, pre := reLiteral(prefix+pattern, 3), reLiteral(prefix+pattern, 1)
-	if len(need) > 0 {
-		pre = need
-	}
+	need := reLiteral(prefix+pattern, 3)
+	pre, minRunes := reRequired(prefix+pattern, need)
 	return s.each(slotOf, func(slot int) (match.Pred, error) {
-		return &rePred{slot: slot, re: re, need: need, pre: pre}, nil
+		return &rePred{slot: slot, re: re, need: need, pre: pre, minRunes: minRunes}, nil
 	}, re.MatchString)
 }
 
@@ -114,9 +112,13 @@ type rePred struct {
 	slot int
 	re   *regexp.Regexp
 	need []string // folded literals, one of which every match holds (none: no such set)
-	// pre are such literals of any length (need when it has some), which
-	// the value is searched for before the expression runs on it.
-	pre []string
+	// pre are sets of such literals of any length (need first when it
+	// has some): the folded value must hold one of each set before the
+	// expression runs on it.
+	pre [][]string
+	// minRunes is the fewest characters a match has: shorter values
+	// are not searched.
+	minRunes int
 }
 
 // Needs files the predicate under the literals one of which its matches
@@ -152,6 +154,91 @@ func reLiteral(pattern string, minLen int) []string {
 		}
 	}
 	return out
+}
+
+// reRequired returns sets of folded literals every match of a regular
+// expression holds one of each (need first, if given; at most
+// maxReSets), and the fewest characters a match has.
+func reRequired(pattern string, need []string) ([][]string, int) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, 0
+	}
+	re = re.Simplify()
+	var sets [][]string
+	if len(need) > 0 {
+		sets = append(sets, need)
+	}
+	for _, set := range requiredSets(re) {
+		var folded []string
+		for _, l := range set {
+			if f := match.FoldKeyword(l); !slices.Contains(folded, f) {
+				folded = append(folded, f)
+			}
+		}
+		if len(sets) == maxReSets {
+			break
+		}
+		if !slices.ContainsFunc(sets, func(s []string) bool { return slices.Equal(s, folded) }) {
+			sets = append(sets, folded)
+		}
+	}
+	return sets, minRunes(re)
+}
+
+// maxReSets bounds the literal sets searched before an expression runs.
+const maxReSets = 4
+
+// requiredSets returns sets of literals every match of re holds one of
+// each: each member of a concatenation gives its own.
+func requiredSets(re *syntax.Regexp) [][]string {
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return requiredSets(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredSets(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		var out [][]string
+		for _, sub := range re.Sub {
+			out = append(out, requiredSets(sub)...)
+		}
+		return out
+	}
+	if set, ok := literalSet(re, 1); ok {
+		return [][]string{set}
+	}
+	return nil
+}
+
+// minRunes returns the fewest characters a match of re has.
+func minRunes(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return len(re.Rune)
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return minRunes(re.Sub[0])
+	case syntax.OpRepeat:
+		return min(re.Min, 1<<16) * minRunes(re.Sub[0])
+	case syntax.OpConcat:
+		n := 0
+		for _, sub := range re.Sub {
+			n += minRunes(sub)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, sub := range re.Sub {
+			if m := minRunes(sub); n < 0 || m < n {
+				n = m
+			}
+		}
+		return max(n, 0)
+	}
+	return 0 // empty matches, assertions, stars, quests
 }
 
 // maxReLiterals bounds the literals a regular expression is filed under.
@@ -207,7 +294,7 @@ func literalSet(re *syntax.Regexp, minLen int) ([]string, bool) {
 func (p *rePred) Match(ev *event.Event) bool {
 	v := ev.Get(p.slot)
 	if len(p.pre) == 0 {
-		return anyString(v, p.re.MatchString)
+		return anyString(v, p.match)
 	}
 	switch v.Kind() {
 	case event.KindString:
@@ -215,23 +302,41 @@ func (p *rePred) Match(ev *event.Event) bool {
 	case event.KindArray:
 		for i, e := range v.Array() {
 			if e.Kind() == event.KindString && p.test(ev, i, e.Str()) ||
-				e.Kind() != event.KindString && anyString(e, p.re.MatchString) {
+				e.Kind() != event.KindString && anyString(e, p.match) {
 				return true
 			}
 		}
 		return false
 	}
-	return anyString(v, p.re.MatchString)
+	return anyString(v, p.match)
+}
+
+// match runs the expression on a value long enough to hold a match (a
+// character is at least a byte).
+func (p *rePred) match(s string) bool {
+	return len(s) >= p.minRunes && p.re.MatchString(s)
 }
 
 // test runs the expression on element elem of the value when its folded
 // form (shared with the event's other case-insensitive tests) holds one
 // of the literals every match holds (pre).
 func (p *rePred) test(ev *event.Event, elem int, s string) bool {
+	if len(s) < p.minRunes {
+		return false
+	}
 	f := ev.Folded(p.slot, elem, s, match.AppendFolded)
-	for _, l := range p.pre {
-		if strings.Contains(f, l) {
-			return p.re.MatchString(s)
+	for _, set := range p.pre {
+		if !containsAny(f, set) {
+			return false
+		}
+	}
+	return p.re.MatchString(s)
+}
+
+func containsAny(s string, lits []string) bool {
+	for _, l := range lits {
+		if strings.Contains(s, l) {
+			return true
 		}
 	}
 	return false

@@ -28,6 +28,13 @@ func TestRegexLiteralPrefilter(t *testing.T) {
 		{"alternation, other member", `'(?i)(Net1?|Whoami)\.exe\s'`, `"CommandLine":"net1.exe user"`, true},
 		{"alternation absent", `'(?i)(Net1?|Whoami)\.exe\s'`, `"CommandLine":"net2.exe user"`, false},
 		{"repeat", `'(abc-){2}x'`, `"CommandLine":"abc-abc-x"`, true},
+		{"every member's literal", `'(?i)set.*&&.*invoke'`, `"CommandLine":"SET x && Invoke"`, true},
+		{"a member's literal missing", `'(?i)set.*&&.*invoke'`, `"CommandLine":"SET x & Invoke"`, false},
+		{"optional literal not required", `'(?i)set(&&)?x'`, `"CommandLine":"setx"`, true},
+		{"long enough", `'.{10,}'`, `"CommandLine":"0123456789"`, true},
+		{"too short", `'.{10,}'`, `"CommandLine":"012345678"`, false},
+		{"runes, not bytes", `'^.{3}$'`, `"CommandLine":"äöü"`, true},
+		{"minimum of an alternation", `'^(ab|c)$'`, `"CommandLine":"c"`, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,6 +100,28 @@ func TestReLiteral(t *testing.T) {
 		}
 		if got := reLiteral(tc.re, 1); !slices.Equal(got, tc.short) {
 			t.Errorf("reLiteral(%q, 1) = %q, want %q", tc.re, got, tc.short)
+		}
+	}
+}
+
+// TestRegexRequired: the literal sets and the length a regular
+// expression's matches must have.
+func TestRegexRequired(t *testing.T) {
+	tests := []struct {
+		re    string
+		sets  [][]string
+		runes int
+	}{
+		{`(?i)(set).*&&\s?set.*(environment|invoke|\$?\{?input).*&&.*"`, [][]string{{"set"}, {"&&"}, {"environment", "invoke", "input"}, {`"`}}, 16},
+		{`.{1000,}`, nil, 1000},
+		{`a(b|c)?d`, [][]string{{"a"}, {"d"}}, 2},
+		{`(ab)+|x`, [][]string{{"ab", "x"}}, 1},
+		{`^\w*$`, nil, 0},
+	}
+	for _, tc := range tests {
+		sets, runes := reRequired(tc.re, nil)
+		if !slices.EqualFunc(sets, tc.sets, slices.Equal) || runes != tc.runes {
+			t.Errorf("%s: %q, %d; want %q, %d", tc.re, sets, runes, tc.sets, tc.runes)
 		}
 	}
 }

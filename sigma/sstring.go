@@ -176,7 +176,7 @@ func (s sstring) expand(values map[string][]string) ([]sstring, error) {
 			name := lit[i+1 : i+1+j]
 			vals, ok := values[name]
 			if !ok {
-				return nil, unsupported("placeholder %%%s%% has no values (give them with --sigma-placeholder %s=VALUE)", name, name)
+				return nil, &unsetError{name: name}
 			}
 			var grown []sstring
 			for _, o := range out {
@@ -195,6 +195,35 @@ func (s sstring) expand(values map[string][]string) ([]sstring, error) {
 		}
 	}
 	return out, nil
+}
+
+// unsetError is a placeholder without values (see compiler.transform).
+type unsetError struct{ name string }
+
+func (e *unsetError) Error() string {
+	return fmt.Sprintf("placeholder %%%s%% has no values (give them with --sigma-placeholder %s=VALUE)", e.name, e.name)
+}
+
+// placeholders returns the names of the %name% placeholders of s, as
+// expand reads them.
+func (s sstring) placeholders() []string {
+	var out []string
+	for _, p := range s {
+		lit := p.lit
+		for p.wild == 0 && lit != "" {
+			i := strings.IndexByte(lit, '%')
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(lit[i+1:], '%')
+			if j < 0 {
+				break
+			}
+			out = append(out, lit[i+1:i+1+j])
+			lit = lit[i+2+j:]
+		}
+	}
+	return out
 }
 
 // encodeUTF16 encodes s as UTF-16 bytes (big endian if be, little endian

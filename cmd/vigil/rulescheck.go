@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/sigma"
 )
 
 const rulesUsage = `
@@ -26,11 +27,14 @@ it is written with enabled = false (hunt skips it without
 --include-disabled), and with which of its exceptions_list,
 alert_suppression and investigation_fields are in effect (exceptions need
 their lists: --exceptions, or exceptions TOML files among the rules),
-followed by a summary by rule type and language.
+and with warnings (a Sigma placeholder without values, read only in a
+negated filter: an empty allowlist), followed by a summary by rule type
+and language.
 
 The json format is one object:
   {"rules":[{"path","rule_id","name","type","language","status","error",
-             "disabled","in_effect":[...],"not_in_effect":{field: why}}],
+             "disabled","in_effect":[...],"not_in_effect":{field: why},
+             "warnings":[...]}],
    "summary":{"total":N,"disabled":N,"ok":N,"unsupported":N,"error":N,
               "by_type":{"eql/eql":{"ok":N,...},...}}}
 
@@ -114,6 +118,9 @@ type ruleReport struct {
 	// says why the others it has do not apply.
 	InEffect    []string          `json:"in_effect,omitempty"`
 	NotInEffect map[string]string `json:"not_in_effect,omitempty"`
+	// Warnings say how a rule that runs differs from the rule as
+	// written: a Sigma placeholder without values.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type statusCounts struct {
@@ -163,6 +170,11 @@ func checkRules(paths []string, f *fidelityFlags, placeholders map[string][]stri
 		rr := ruleReport{Path: r.Path, RuleID: r.ID, Name: r.Name, Type: r.Type, Language: r.Language, Status: string(s.State),
 			Disabled: !r.IsEnabled()}
 		rr.InEffect, rr.NotInEffect = inEffect(r, s.State == engine.OK, rs, store)
+		if sr := sigma.FromRule(r); sr != nil && s.State == engine.OK {
+			for _, name := range sr.UnsetPlaceholders(placeholders) {
+				rr.Warnings = append(rr.Warnings, fmt.Sprintf("placeholder %%%s%% has no values: an empty allowlist, its filter excludes nothing (--sigma-placeholder %s=VALUE)", name, name))
+			}
+		}
 		switch s.State {
 		case engine.Unsupported:
 			rr.Error = s.Reason
@@ -244,6 +256,9 @@ func (rr *ruleReport) effects() string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		b.WriteString(" [" + k + " not in effect: " + rr.NotInEffect[k] + "]")
+	}
+	for _, w := range rr.Warnings {
+		b.WriteString(" [warning: " + w + "]")
 	}
 	return b.String()
 }

@@ -97,3 +97,39 @@ func TestRulesCheckErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesCheckPlaceholderWarning: SigmaHQ's placeholder rules whose
+// unset placeholders are only in allowlist filters check ok with a
+// warning naming each; given values, the warning goes.
+func TestRulesCheckPlaceholderWarning(t *testing.T) {
+	dir := testenv.Path(t, "corpus", "sigma", "rules-placeholder", "windows", "builtin", "security")
+	path := filepath.Join(dir, "win_security_admin_logon.yml")
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{path}, 1},
+		{[]string{"--sigma-placeholder", "Admins_Workstations=ADMIN-*", path}, 0},
+	}
+	for _, tc := range tests {
+		var out bytes.Buffer
+		old := stdout
+		stdout = &out
+		err := (&rulesCmd{}).Run(context.Background(), append([]string{"check", "--format", "json"}, tc.args...))
+		stdout = old
+		if err != nil {
+			t.Fatalf("rules check %v: %v", tc.args, err)
+		}
+		var rep checkReport
+		if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+			t.Fatalf("bad JSON: %v", err)
+		}
+		if len(rep.Rules) != 1 || rep.Rules[0].Status != "ok" {
+			t.Fatalf("rules check %v: %+v, want one ok rule", tc.args, rep.Rules)
+		}
+		w := rep.Rules[0].Warnings
+		if len(w) != tc.want || tc.want > 0 && !strings.Contains(w[0], "%Admins_Workstations%") {
+			t.Errorf("rules check %v: warnings %q, want %d naming the placeholder", tc.args, w, tc.want)
+		}
+	}
+}

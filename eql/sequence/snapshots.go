@@ -38,6 +38,9 @@ type Snapshots struct {
 
 const sweepMin = 4096
 
+// maxFreeRaw is the largest document storage a recycled snapshot keeps.
+const maxFreeRaw = 8 << 10
+
 // Next tells the store a new event is about to be pushed: the matchers
 // that keep the current one share one snapshot until Next is called again.
 func (st *Snapshots) Next() { st.gen++ }
@@ -90,7 +93,11 @@ func (st *Snapshots) Sweep(each func(func(*Matcher))) {
 			continue
 		}
 		s.Raw = s.Raw[:0] // a recycled snapshot holds nothing
-		if len(st.free) < len(st.live) {
+		// Storage only grows as a snapshot is reused: one that held a
+		// large document is let go, or the free snapshots would come
+		// to hold the largest documents' size each, and memory would
+		// grow with the input.
+		if len(st.free) < len(st.live) && cap(s.Raw) <= maxFreeRaw {
 			st.free = append(st.free, s)
 		}
 	}
