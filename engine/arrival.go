@@ -157,16 +157,9 @@ func (f *Filter) byValue(fi *fieldIndex, elem int, v event.Value, ev *event.Even
 	if fi.exact == nil && fi.lits == nil {
 		return false
 	}
-	var key string
-	if v.Kind() == event.KindString {
-		key = ev.Folded(fi.slot, elem, v.Str(), match.AppendFolded)
-	} else {
-		b, ok := match.AppendKeyword(f.keyBuf[:0], v)
-		f.keyBuf = b
-		if !ok {
-			return false
-		}
-		key = string(b)
+	key, ok := fi.key(elem, v, ev, &f.keyBuf)
+	if !ok {
+		return false
 	}
 	if fi.exact != nil && fi.lens.has(len(key)) && f.any(fi.exact[key], mask) {
 		return true

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"time"
-	"unsafe"
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/eql/sequence"
@@ -317,16 +316,9 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	if fi.exact == nil && fi.lits == nil {
 		return
 	}
-	var key string
-	if v.Kind() == event.KindString {
-		key = ev.Folded(fi.slot, elem, v.Str(), match.AppendFolded)
-	} else {
-		b, ok := match.AppendKeyword(e.keyBuf[:0], v)
-		e.keyBuf = b
-		if !ok {
-			return
-		}
-		key = unsafe.String(unsafe.SliceData(b), len(b))
+	key, ok := fi.key(elem, v, ev, &e.keyBuf)
+	if !ok {
+		return
 	}
 	if fi.exact != nil && fi.lens.has(len(key)) {
 		e.offerTo(fi.exact[key], ev, mask)

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"strconv"
+	"unsafe"
 
+	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
 )
 
@@ -39,6 +41,23 @@ type fieldIndex struct {
 	nums   map[float64][]entry // by numeric value (match.NumberKey)
 	lits   *litIndex
 	exists []entry
+}
+
+// key returns what the exact and literal indexes of fi are looked up by
+// for element elem of a value: a string folded once per event (shared
+// with the rules' case-insensitive tests, event.Event.Folded), other
+// values in keyword form in *buf. The key is valid until *buf or the
+// event changes; false when the value has no keyword form.
+func (fi *fieldIndex) key(elem int, v event.Value, ev *event.Event, buf *[]byte) (string, bool) {
+	if v.Kind() == event.KindString {
+		return ev.Folded(fi.slot, elem, v.Str(), match.AppendFolded), true
+	}
+	b, ok := match.AppendKeyword((*buf)[:0], v)
+	*buf = b
+	if !ok {
+		return "", false
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b)), true
 }
 
 // routeFor returns the rules whose index patterns select index (or one of
