@@ -441,9 +441,11 @@ func scalarString(v event.Value, buf []byte) (string, bool) {
 // keywordsPred holds when a string of the event (any field of a
 // normalised document; the message of others) matches one of the
 // keywords: Sigma's full-text search. Keywords without wildcards are
-// found in one pass over the folded string (lits), the others tried as
-// patterns (t).
+// found in one pass over the folded string (lits; by the skip scan skip,
+// which reads a fraction of the string, when every keyword is long
+// enough), the others tried as patterns (t).
 type keywordsPred struct {
+	skip    *match.AnyFolded
 	lits    *match.Literals
 	t       *stringTests
 	message int
@@ -453,6 +455,11 @@ type keywordsPred struct {
 var foldBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func (p *keywordsPred) test(s string) bool {
+	if p.skip != nil {
+		if hit, ok := p.skip.Contains(s); ok {
+			return hit || p.t != nil && p.t.test(s)
+		}
+	}
 	if p.lits != nil {
 		var hb [4]match.LiteralHit
 		// ASCII text is folded as it is read; other text is folded first.
@@ -481,14 +488,22 @@ func (p *keywordsPred) test(s string) bool {
 func (p *keywordsPred) Match(ev *event.Event) bool {
 	if ev.Doc != nil {
 		for _, f := range ev.Doc.Fields() {
-			if (strings.HasPrefix(f.Key, "winlog.event_data.") || strings.HasPrefix(f.Key, "winlog.user_data.") ||
-				f.Key == "message") && anyString(f.Value, p.test) {
+			if ownData(f.Key) && anyString(f.Value, p.test) {
 				return true
 			}
 		}
 		return false
 	}
 	return anyString(ev.Get(p.message), p.test)
+}
+
+// ownData reports whether a normalised document's key is the record's own
+// data: winlog.event_data.*, winlog.user_data.* or message.
+func ownData(k string) bool {
+	if len(k) < 18 || k[7] != 'e' && k[7] != 'u' {
+		return k == "message"
+	}
+	return k[:7] == "winlog." && (strings.HasPrefix(k[7:], "event_data.") || strings.HasPrefix(k[7:], "user_data."))
 }
 
 // Script marks the predicate: the analyses cannot see into it.
@@ -510,6 +525,7 @@ func (c *compiler) keywords(s *Search) (match.Pred, error) {
 	}
 	if len(lits) > 0 {
 		p.lits = match.NewLiterals(lits)
+		p.skip = match.NewAnyFolded(lits)
 	}
 	if len(globs) > 0 {
 		p.t = globTest(globs, true)
