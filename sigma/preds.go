@@ -14,8 +14,10 @@ import (
 )
 
 // stringTests is a compiled list of GlobLucene patterns: those without an
-// escaped wildcard as one match.WildcardIn set (a set lookup, or patterns
-// prefiltered by their literals), the rest one by one.
+// escaped wildcard as one match.WildcardTest set (a set lookup, or
+// patterns prefiltered by their literals), the rest one by one. It is
+// compiled once and serves every field a Sigma field name is read from
+// (the raw field and its ECS fallbacks).
 type stringTests struct {
 	plain []string // GlobStarQuestion patterns
 	fold  bool
@@ -60,7 +62,7 @@ func starQuestion(p string) (string, bool) {
 func (t *stringTests) pred(slot int) match.Pred {
 	var ps []match.Pred
 	if len(t.plain) > 0 {
-		ps = append(ps, match.WildcardIn(slot, t.plain, t.fold, true))
+		ps = append(ps, t.set.Pred(slot))
 	}
 	for _, g := range t.globs {
 		ps = append(ps, match.WildcardGlob(slot, g))
