@@ -1,6 +1,12 @@
 package match
 
-import "slices"
+import (
+	"encoding/binary"
+	"runtime"
+	"slices"
+	"sync"
+	"weak"
+)
 
 // Literals finds in one pass which of a set of literals occur in a text:
 // an Aho-Corasick automaton with a dense transition table whose columns
@@ -22,8 +28,54 @@ type LiteralHit struct {
 	Lit, End int32
 }
 
+// litCache holds the automatons in use by their literals: rule indexes of
+// many routes, and the same pattern list in many rules, often compile the
+// same set, and a large automaton takes megabytes. Entries go when their
+// automaton is collected.
+var litCache struct {
+	sync.Mutex
+	m map[string]weak.Pointer[Literals]
+}
+
 // NewLiterals compiles a set of non-empty literals, numbered by position.
+// A set compiled before and still in use is shared.
 func NewLiterals(lits []string) *Literals {
+	n := 0
+	for _, l := range lits {
+		n += len(l) + 4
+	}
+	k := make([]byte, 0, n)
+	for _, l := range lits {
+		k = binary.LittleEndian.AppendUint32(k, uint32(len(l)))
+		k = append(k, l...)
+	}
+	key := string(k)
+	litCache.Lock()
+	if w, ok := litCache.m[key]; ok {
+		if x := w.Value(); x != nil {
+			litCache.Unlock()
+			return x
+		}
+	}
+	litCache.Unlock()
+	x := newLiterals(lits)
+	litCache.Lock()
+	if litCache.m == nil {
+		litCache.m = map[string]weak.Pointer[Literals]{}
+	}
+	litCache.m[key] = weak.Make(x)
+	litCache.Unlock()
+	runtime.AddCleanup(x, func(key string) {
+		litCache.Lock()
+		if w, ok := litCache.m[key]; ok && w.Value() == nil {
+			delete(litCache.m, key)
+		}
+		litCache.Unlock()
+	}, key)
+	return x
+}
+
+func newLiterals(lits []string) *Literals {
 	x := &Literals{cols: 1, minLen: 1 << 30}
 	for _, l := range lits {
 		for i := 0; i < len(l); i++ {

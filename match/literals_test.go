@@ -114,3 +114,34 @@ func BenchmarkLiterals(b *testing.B) {
 		hits = x.Find(text, hits[:0])
 	}
 }
+
+// TestLiteralsShared checks that a set compiled again while in use is the
+// same automaton, and that sets with the same bytes split otherwise are
+// not.
+func TestLiteralsShared(t *testing.T) {
+	a := NewLiterals([]string{"ab", "c"})
+	for _, tc := range []struct {
+		lits []string
+		same bool
+		hits int // in "xabcx"
+	}{
+		{[]string{"ab", "c"}, true, 2},
+		{[]string{"a", "bc"}, false, 2},
+		{[]string{"abc"}, false, 1},
+		{[]string{"c", "ab"}, false, 2}, // numbered by position
+	} {
+		b := NewLiterals(tc.lits)
+		if (a == b) != tc.same {
+			t.Errorf("%q: shared %v, want %v", tc.lits, a == b, tc.same)
+		}
+		got := b.Find("xabcx", nil)
+		if len(got) != tc.hits {
+			t.Errorf("%q in xabcx: %v", tc.lits, got)
+		}
+		for _, h := range got {
+			if !strings.HasSuffix("xabcx"[:h.End], tc.lits[h.Lit]) {
+				t.Errorf("%q in xabcx: hit %v is not its literal", tc.lits, h)
+			}
+		}
+	}
+}
