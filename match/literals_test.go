@@ -7,17 +7,20 @@ import (
 	"testing"
 )
 
+// randWord returns lo to lo+n-1 random bytes of alphabet.
+func randWord(rng *rand.Rand, alphabet string, lo, n int) string {
+	b := make([]byte, lo+rng.IntN(n))
+	for i := range b {
+		b[i] = alphabet[rng.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
 // TestLiterals compares the automaton with strings.Index at every offset,
 // on random literals over a small alphabet (overlapping, nested, repeated).
 func TestLiterals(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	word := func(n int) string {
-		b := make([]byte, 1+rng.IntN(n))
-		for i := range b {
-			b[i] = "ab.\xc3\xa9"[rng.IntN(5)]
-		}
-		return string(b)
-	}
+	word := func(n int) string { return randWord(rng, "ab.\xc3\xa9", 1, n) }
 	for round := range 300 {
 		var lits []string
 		for range 1 + rng.IntN(10) {
@@ -57,14 +60,7 @@ func TestLiterals(t *testing.T) {
 // text: the same hits for ASCII text, none and false for other text.
 func TestLiteralsFindFolded(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	word := func(n int) string {
-		b := make([]byte, 1+rng.IntN(n))
-		for i := range b {
-			const alphabet = "aAbB:\\.\xc3\xa9"
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		return string(b)
-	}
+	word := func(n int) string { return randWord(rng, "aAbB:\\.\xc3\xa9", 1, n) }
 	for round := range 300 {
 		var lits []string
 		for range 1 + rng.IntN(10) {

@@ -16,13 +16,7 @@ import (
 // folds to ASCII is left to the caller.
 func TestAnyFolded(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	word := func(alpha string, lo, n int) string {
-		b := make([]byte, lo+rng.IntN(n))
-		for i := range b {
-			b[i] = alpha[rng.IntN(len(alpha))]
-		}
-		return string(b)
-	}
+	word := func(alpha string, lo, n int) string { return randWord(rng, alpha, lo, n) }
 	for round := range 400 {
 		var lits []string
 		for range 1 + rng.IntN(8) {
