@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"context"
 	"math"
+	"runtime/pprof"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/vigilsec/vigil/alert"
@@ -113,18 +116,20 @@ func (rs *RuleSet) NewParallel(n int, sink alert.Sink, recycle func(*event.Event
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			p.runPartition(p.parts[i], partIn[i], results)
+			pprof.Do(context.Background(), pprof.Labels("stage", "partition", "partition", strconv.Itoa(i)), func(context.Context) {
+				p.runPartition(p.parts[i], partIn[i], results)
+			})
 		}()
 	}
 	workers.Add(1)
 	go func() {
 		defer workers.Done()
-		p.runShared(partIn, results)
+		pprof.Do(context.Background(), pprof.Labels("stage", "shared"), func(context.Context) { p.runShared(partIn, results) })
 	}()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		p.runMerger(results, n+1)
+		pprof.Do(context.Background(), pprof.Labels("stage", "alerts"), func(context.Context) { p.runMerger(results, n+1) })
 	}()
 	go func() {
 		workers.Wait()
