@@ -213,6 +213,9 @@ func (a *ahead) recycle(b *recBatch) {
 	}
 	clear(b.errs)
 	b.data, b.ends, b.pos, b.evs, b.errs = b.data[:0], b.ends[:0], b.pos[:0], b.evs[:0], b.errs[:0]
+	if cap(b.data) > 2*batchBytes {
+		b.data = nil // an unusually long record: do not keep its memory
+	}
 	a.free <- b
 }
 
