@@ -283,7 +283,7 @@ type stream struct {
 // peekAll learns when each input starts (see peek), reading Workers
 // inputs at once.
 func (m *merger) peekAll(ctx context.Context, streams []*stream) {
-	op := m.op.Quiet()
+	op := m.op.Peeker() // decodes times and indexes only
 	work := make(chan *stream)
 	var wg sync.WaitGroup
 	for range min(m.opt.Workers, len(streams)) {
