@@ -6,7 +6,7 @@
 # each on one core (taskset + GOMAXPROCS=1: events per CPU-second) and on
 # two (wall, and the 2-core/1-core wall ratio); then peak RSS of the ECS
 # input 1x against COPIES x (copies shifted in time, default 8), and over
-# a folder of SMALL small files (default 10,000; 0 skips). Figures are
+# a folder of at least SMALL small files (default 10,000; 0 skips). Figures are
 # medians of N runs (default 5; NBIG for the last two); CPU is user+system of the whole process,
 # RSS /usr/bin/time's maximum resident set. First it checks that one
 # engine and two write the same alerts over the whole corpus.
@@ -104,9 +104,10 @@ if [ "$COPIES" -gt 1 ]; then
 fi
 
 if [ "$SMALL" -gt 0 ]; then
-  # The ECS dump cut into SMALL files of equal line counts.
+  # The ECS dump cut into at least SMALL files of equal line counts
+  # (rounded down, so that there are no fewer files than SMALL).
   mkdir -p "$tmp/small"
   total=$(cat "$tmp"/ecs/* | wc -l)
-  cat "$tmp"/ecs/* | split -l $(((total + SMALL - 1) / SMALL)) -a 5 --additional-suffix=.ndjson - "$tmp/small/part-"
+  cat "$tmp"/ecs/* | split -l $((total / SMALL > 0 ? total / SMALL : 1)) -a 6 --additional-suffix=.ndjson - "$tmp/small/part-"
   RUNS=$NBIG measure "ecs in $(ls "$tmp/small" | wc -l) files" 2 "$tmp/small"
 fi

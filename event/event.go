@@ -424,10 +424,12 @@ func (e *Event) Own(b []byte) []byte {
 }
 
 // Footprint is the bytes of storage the event holds for its documents
-// (owned bytes, array elements, unescaped strings, folded values), reused
-// when it is recycled.
+// (owned bytes, array elements, unescaped strings, folded values) and its
+// values (the slot index and the value slices), reused when it is
+// recycled.
 func (e *Event) Footprint() int {
-	return cap(e.store) + cap(e.vstor)*int(unsafe.Sizeof(Value{})) + cap(e.buf) + cap(e.ownFolds.buf)
+	return cap(e.store) + (cap(e.vstor)+cap(e.cvals)+cap(e.arena))*int(unsafe.Sizeof(Value{})) + cap(e.buf) +
+		cap(e.ownFolds.buf) + 2*cap(e.idx) + 4*(cap(e.cslots)+cap(e.order))
 }
 
 // Size is about the bytes of the event's documents as decoded: the bytes

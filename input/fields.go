@@ -57,6 +57,18 @@ func (o *Opener) Quiet() *Opener {
 	return &q
 }
 
+// Peeker returns a quiet copy of the opener (see Quiet) whose events hold
+// nothing but what their time and index need: it decodes no other field,
+// for learning cheaply when an input starts (order peeks at each input's
+// first events before reading it). Times and indexes are those the
+// opener gives.
+func (o *Opener) Peeker() *Opener {
+	opt := o.opt
+	opt.Schema = event.NewSchema()
+	opt.Counters, opt.Warn = nil, nil
+	return NewOpener(opt)
+}
+
 // isRawWinlog reports whether a decoded JSON event is a raw Windows record
 // that Elastic's ingest pipelines have not mapped yet.
 func (o *Opener) isRawWinlog(ev *event.Event) bool {

@@ -294,7 +294,7 @@ type stream struct {
 // peekAll learns when each input starts (see peek), reading Workers
 // inputs at once.
 func (m *merger) peekAll(ctx context.Context, streams []*stream) {
-	op := m.op.Quiet()
+	op := m.op.Peeker() // decodes times and indexes only
 	work := make(chan *stream)
 	var wg sync.WaitGroup
 	for range min(m.opt.Workers, len(streams)) {
@@ -410,10 +410,15 @@ func (f *freeList[T]) Get() T {
 	}
 }
 
-func (f *freeList[T]) Put(x T) {
+func (f *freeList[T]) Put(x T) { f.put(x) }
+
+// put is Put, reporting whether x was kept.
+func (f *freeList[T]) put(x T) bool {
 	select {
 	case f.c <- x:
+		return true
 	default:
+		return false
 	}
 }
 
@@ -422,21 +427,45 @@ func (f *freeList[T]) Put(x T) {
 func Recycle(ev *event.Event) { putEvent(ev) }
 
 // putEvent pools an event for reuse unless an unusual document made it
-// large: pooled events keep their storage, which only grows.
+// large or the pool holds maxPoolBytes already: pooled events keep their
+// storage, which only grows. Events let go are counted (poolDropped).
 func putEvent(ev *event.Event) {
-	if ev.Footprint() <= maxPooled {
-		eventPool.Put(ev)
+	fp := int64(ev.Footprint())
+	if fp > maxPooled {
+		poolDropped.Add(1)
+		return
+	}
+	if poolBytes.Add(fp) > maxPoolBytes || !eventPool.put(ev) {
+		poolBytes.Add(-fp)
+		poolDropped.Add(1)
 	}
 }
 
-// maxPooled is the largest event storage pooled.
-const maxPooled = 16 << 10
+// getEvent takes an event from the pool (or a new one), to Recycle.
+func getEvent() *event.Event {
+	ev := eventPool.Get()
+	poolBytes.Add(-int64(ev.Footprint())) // unchanged since putEvent
+	return ev
+}
+
+var (
+	poolBytes   atomic.Int64 // the Footprint of the pooled events
+	poolDropped atomic.Int64 // events not pooled (too large, or the pool full)
+)
+
+// maxPooled is the largest event storage pooled (Footprint, which
+// counts the values too: about 13 KiB on average over the ECS corpus), and
+// maxPoolBytes the most all pooled events hold.
+const (
+	maxPooled    = 32 << 10
+	maxPoolBytes = 16 << 20
+)
 
 // maxPooledEvents is how many events the pool keeps: about the events in
 // flight between the inputs, the merge and the engines. Each keeps its
-// storage (values and arrays too, which Footprint does not count), so
-// a larger pool held more memory the longer the input (8 copies of the
-// ECS corpus: peak RSS 388 MiB with 16,384, 323 MiB with 2,048).
+// storage, so a larger pool held more memory the longer the input (8
+// copies of the ECS corpus: peak RSS 388 MiB with 16,384, 323 MiB with
+// 2,048); maxPoolBytes bounds what they keep.
 const maxPooledEvents = 2048
 
 // newBatch returns an empty batch.
@@ -516,7 +545,7 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	if fi, err := os.Stat(s.file.Path); err == nil && fi.Mode().IsRegular() {
 		decoders = m.opt.Decoders
 	}
-	src := input.Ahead(r, decoders, eventPool.Get, putEvent)
+	src := input.Ahead(r, decoders, getEvent, putEvent)
 	closed := false
 	closeInput := func() {
 		if !closed {

@@ -36,7 +36,14 @@ type Snapshots struct {
 	src, last   *event.Event
 }
 
-const sweepMin = 4096
+// sweepMin is the fewest snapshots made between sweeps. Between two
+// sweeps the snapshots made and the free ones together stay about this
+// many, each with storage up to maxFreeRaw, per engine: with 4,096 that
+// was ~18 MB an engine once a long input had grown them, against a few
+// dozen snapshots in use, and peak RSS over 8 copies of the ECS corpus
+// was 1.35x that over one; with 512 a sweep (a walk of the matchers) is
+// still too rare to show in a CPU profile of a hunt.
+const sweepMin = 512
 
 // maxFreeRaw is the largest document storage a recycled snapshot keeps.
 const maxFreeRaw = 8 << 10
