@@ -65,7 +65,7 @@ func BenchmarkBulkRequest(b *testing.B) {
 			docs[i], lines[i] = doc{index: items[i].index, source: items[i].source}, items[i].line
 		}
 		evs, errs := make([]*event.Event, n), make([]error, n)
-		decs.decode(docs, lines, newEvent, reuse, evs, errs)
+		decs.decode(docs, lines, newEvent, reuse, evs, make([]bool, n), errs)
 		for i, ev := range evs {
 			if errs[i] != nil {
 				b.Fatal(errs[i])

@@ -29,12 +29,14 @@ type Config struct {
 	MaxBuffered int           // events held for ordering (65,536)
 	Backlog     int           // log records waiting for the engine before ingest is refused with 429 (64)
 	// MaxBufferedBytes bounds the memory of the events held for ordering
-	// (256 MiB): past it, as past MaxBuffered, the oldest is evaluated
-	// early. BacklogBytes bounds the memory of the records waiting for
+	// (512 MiB): past it, as past MaxBuffered, the oldest is evaluated
+	// early. Held events are compact copies (Event.Clone), counted by
+	// an estimate of their heap (heldSize: about 11.6 KB a raw winlog
+	// record). BacklogBytes bounds the memory of the records waiting for
 	// the engine (decoded events and request bodies, 64 MiB): past it,
-	// as past Backlog, ingest is refused with 429. Events are counted by
-	// event.Footprint, their owned storage; the heap an event holds is
-	// about twice that (its values and normalised document's fields).
+	// as past Backlog, ingest is refused with 429. Events not held are
+	// counted there by event.Footprint, their owned storage; the heap
+	// such an event holds is about three times that.
 	MaxBufferedBytes int64
 	BacklogBytes     int64
 	// Engines evaluate rules in parallel, events partitioned by host
@@ -107,7 +109,7 @@ func (c *Config) Defaults() {
 		c.Backlog = 64
 	}
 	if c.MaxBufferedBytes <= 0 {
-		c.MaxBufferedBytes = 256 << 20
+		c.MaxBufferedBytes = 512 << 20
 	}
 	if c.BacklogBytes <= 0 {
 		c.BacklogBytes = 64 << 20

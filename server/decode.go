@@ -15,6 +15,9 @@ import (
 // gave.
 type decoder struct {
 	rec *input.RecordDecoder
+	// held tells the events the rules waiting for event-time order
+	// can use (nil: not asked, as for a decoder of a schema alone).
+	held *engine.Filter
 }
 
 func newDecoder(s *event.Schema) *decoder {
@@ -25,7 +28,24 @@ func newDecoder(s *event.Schema) *decoder {
 // event data of Windows records (input.Options.KeepEventData).
 func newRuleDecoder(rs *engine.RuleSet) *decoder {
 	opt := input.Options{Schema: rs.Schema(), KeepEventData: rs.HasSigma()}
-	return &decoder{rec: input.NewOpener(opt).NewRecordDecoder("_bulk")}
+	_, ordered := rs.SplitArrival()
+	return &decoder{rec: input.NewOpener(opt).NewRecordDecoder("_bulk"), held: ordered.NewFilter()}
+}
+
+// hold returns what the pipeline keeps of a decoded event, and whether
+// it will wait for event-time order: an event some ordered rule can use
+// is copied compactly (Event.Clone: the slots holding a value and the
+// document, about half the memory) and the decoded event given back to
+// free at once, so that decoding reuses warm events rather than growing
+// new ones while thousands wait; any other event is kept as it is, to be
+// given back once the rules judging events on arrival have seen it.
+func (d *decoder) hold(ev *event.Event, free func(*event.Event)) (*event.Event, bool) {
+	if !d.held.Wants(ev) {
+		return ev, false
+	}
+	c := ev.Clone()
+	free(ev)
+	return c, true
 }
 
 // decode decodes a document sent to index with the id the client gave it
@@ -68,9 +88,10 @@ func (ds *decoders) release() { <-ds.slots }
 
 // decode decodes docs into events taken from newEvent; a document that
 // cannot be decoded has a nil event (given back to free) and its error.
-// It returns the
-// generation of the schema the events were decoded with.
-func (ds *decoders) decode(docs []doc, lines []int, newEvent func() *event.Event, free func(*event.Event), evs []*event.Event, errs []error) uint64 {
+// An event held[i] is a compact copy that waits for event-time order
+// (decoder.hold). It returns the generation of the schema the events
+// were decoded with.
+func (ds *decoders) decode(docs []doc, lines []int, newEvent func() *event.Event, free func(*event.Event), evs []*event.Event, held []bool, errs []error) uint64 {
 	ds.mu.RLock()
 	defer ds.mu.RUnlock()
 	d, _ := ds.pool.Get().(*decoder)
@@ -84,7 +105,7 @@ func (ds *decoders) decode(docs []doc, lines []int, newEvent func() *event.Event
 			free(ev)
 			continue
 		}
-		evs[i] = ev
+		evs[i], held[i] = d.hold(ev, free)
 	}
 	ds.pool.Put(d)
 	return ds.gen

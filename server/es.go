@@ -307,8 +307,8 @@ func (s *Server) accept(w http.ResponseWriter, items []item, full bool, body *bo
 		}
 	}
 	defer done()
-	evs, errs := make([]*event.Event, len(docs)), make([]error, len(docs))
-	gen := s.pipe.decs.decode(docs, lines, s.pipe.newEvent, s.pipe.reuse, evs, errs)
+	evs, held, errs := make([]*event.Event, len(docs)), make([]bool, len(docs)), make([]error, len(docs))
+	gen := s.pipe.decs.decode(docs, lines, s.pipe.newEvent, s.pipe.reuse, evs, held, errs)
 	size := int64(body.Cap())
 	k := 0
 	for i := range docs {
@@ -321,16 +321,16 @@ func (s *Server) accept(w http.ResponseWriter, items []item, full bool, body *bo
 			s.pipe.st.rejected.Add(1)
 			continue
 		}
-		size += int64(evs[i].Footprint())
-		docs[k], evs[k] = docs[i], evs[i]
+		size += eventSize(evs[i], held[i])
+		docs[k], evs[k], held[k] = docs[i], evs[i], held[i]
 		k++
 	}
-	docs, evs = docs[:k], evs[:k]
+	docs, evs, held = docs[:k], evs[:k], held[:k]
 	if k == 0 {
 		body.release()
 		return
 	}
-	err := s.ingest(job{docs: docs, evs: evs, gen: gen, body: body, size: size}, done)
+	err := s.ingest(job{docs: docs, evs: evs, held: held, gen: gen, body: body, size: size}, done)
 	if err == nil {
 		s.pipe.st.accepted.Add(int64(len(docs)))
 		return

@@ -58,7 +58,8 @@ func TestDecodedBeforeReload(t *testing.T) {
 		t.Fatal("the pack already reads vigil_test.marker")
 	}
 	evs, errs := make([]*event.Event, len(docs)), make([]error, len(docs))
-	gen := ts.pipe.decs.decode(docs, make([]int, len(docs)), ts.pipe.newEvent, ts.pipe.reuse, evs, errs)
+	held := make([]bool, len(docs))
+	gen := ts.pipe.decs.decode(docs, make([]int, len(docs)), ts.pipe.newEvent, ts.pipe.reuse, evs, held, errs)
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestDecodedBeforeReload(t *testing.T) {
 	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != 200 {
 		t.Fatalf("reload: %d %v", st, res)
 	}
-	if err := ts.ingest(job{docs: docs, evs: evs, gen: gen}, nil); err != nil {
+	if err := ts.ingest(job{docs: docs, evs: evs, held: held, gen: gen}, nil); err != nil {
 		t.Fatal(err)
 	}
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)

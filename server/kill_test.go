@@ -152,6 +152,8 @@ func TestKillDuringIngest(t *testing.T) {
 	for round := 0; round <= kills; round++ {
 		c := startChild(t, dir)
 		last := round == kills
+		// Drawn before the sender starts: it draws from rng too.
+		pause := time.Duration(3+rng.IntN(40)) * time.Millisecond
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -166,7 +168,7 @@ func TestKillDuringIngest(t *testing.T) {
 		if last {
 			<-done
 		} else {
-			time.Sleep(time.Duration(3+rng.IntN(40)) * time.Millisecond)
+			time.Sleep(pause)
 			c.cmd.Process.Signal(syscall.SIGKILL)
 			<-done
 			c.cmd.Wait()
