@@ -488,11 +488,25 @@ func bounded(b []byte) []byte {
 // already lie in the event's storage (the record's bytes, kept with Own)
 // are not copied again.
 func (e *Event) OwnDoc(d *Doc) {
-	owned := e.store // bytes Own handed out so far; they never move
+	e.ownDoc(d, nil)
+}
+
+// OwnDocReusing is OwnDoc for a document whose builder knows which of its
+// buffers it writes again: only the strings lying in one of reused are
+// copied (and the elements of arrays, always). Every other string of d
+// must stay unchanged while the event holds it: constants, the event's
+// own storage, memory its builder has let go of and never writes again.
+func (e *Event) OwnDocReusing(d *Doc, reused [][]byte) {
+	e.ownDoc(d, reused)
+}
+
+// ownDoc is OwnDoc (reused nil) or OwnDocReusing.
+func (e *Event) ownDoc(d *Doc, reused [][]byte) {
+	o := owner{e: e, owned: e.store, reused: reused, some: reused != nil}
 	for i := range d.fields {
 		f := &d.fields[i]
-		f.Key = e.ownString(owned, f.Key)
-		f.Value = e.ownValue(owned, f.Value)
+		f.Key = o.str(f.Key)
+		f.Value = o.value(f.Value)
 	}
 	if d.index != nil {
 		clear(d.index)
@@ -502,26 +516,43 @@ func (e *Event) OwnDoc(d *Doc) {
 	}
 }
 
-// ownString is OwnString for s unless s lies in owned.
-func (e *Event) ownString(owned []byte, s string) string {
-	if _, ok := within(s, owned); ok {
-		return s
-	}
-	return e.OwnString(s)
+// owner copies a document's strings into an event; see ownDoc.
+type owner struct {
+	e      *Event
+	owned  []byte   // bytes Own handed out so far; they never move
+	reused [][]byte // with some: copy only strings lying here
+	some   bool
 }
 
-func (e *Event) ownValue(owned []byte, v Value) Value {
+// str returns s in memory the event may hold.
+func (o *owner) str(s string) string {
+	if o.some {
+		for _, b := range o.reused {
+			if _, ok := within(s, b); ok {
+				return o.e.OwnString(s)
+			}
+		}
+		return s
+	}
+	if _, ok := within(s, o.owned); ok {
+		return s
+	}
+	return o.e.OwnString(s)
+}
+
+func (o *owner) value(v Value) Value {
 	switch v.k {
 	case KindString:
-		v.s = e.ownString(owned, v.s)
+		v.s = o.str(v.s)
 	case KindArray:
+		e := o.e
 		n := len(v.a)
 		if cap(e.vstor)-len(e.vstor) < n {
 			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 64))
 		}
 		start := len(e.vstor)
 		for _, el := range v.a {
-			e.vstor = append(e.vstor, e.ownValue(owned, el))
+			e.vstor = append(e.vstor, o.value(el))
 		}
 		v.a = e.vstor[start:len(e.vstor):len(e.vstor)]
 	}

@@ -170,7 +170,7 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 		if err != nil {
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 		}
-		ev.OwnDoc(d)
+		ev.OwnDocReusing(d, r.winlog.n.Reused(&r.winlog.rec))
 		o.opt.Schema.LoadDoc(d, ev)
 		ev.Index = index
 	}
@@ -189,18 +189,9 @@ type winlogJSON struct {
 
 // decodeRaw decodes data into w.rec and reports whether it is a raw
 // record as Opener.isRawWinlog would judge it: it has a winlog.channel
-// and none of the fields only ingest pipelines add. A record that may
-// hold one of them (its bytes name it) or that does not decode is left
-// to the schema's decoding, which reports errors as for any record.
+// and none of the fields only ingest pipelines add. A record that names
+// one of them (winlog.Record.Mapped) or that does not decode is left to
+// the schema's decoding, which reports errors as for any record.
 func (w *winlogJSON) decodeRaw(data []byte) bool {
-	for _, k := range pipelineKeys {
-		if bytes.Contains(data, k) {
-			return false
-		}
-	}
-	return winlog.DecodeJSON(data, &w.rec) == nil && w.rec.Channel != ""
+	return winlog.DecodeJSON(data, &w.rec) == nil && w.rec.Channel != "" && !w.rec.Mapped
 }
-
-// pipelineKeys are the last names of the fields that say a record was
-// mapped (see Opener.isRawWinlog), as they appear in JSON.
-var pipelineKeys = [][]byte{[]byte(`category"`), []byte(`module"`), []byte(`ingested"`)}
