@@ -423,6 +423,31 @@ func (e *Event) Own(b []byte) []byte {
 	return e.store[start:len(e.store):len(e.store)]
 }
 
+// Spare returns the free end of the event's own storage, empty and with
+// room for at least n bytes, for a decoder that writes the strings of the
+// event's values there (winlog.DecodeJSONTo); give what it returns to
+// Keep before anything else uses the event's storage.
+func (e *Event) Spare(n int) []byte {
+	if cap(e.store)-len(e.store) < n {
+		e.store = make([]byte, 0, max(2*cap(e.store), n, 4096))
+	}
+	return e.store[len(e.store):len(e.store):cap(e.store)]
+}
+
+// Keep makes the bytes a decoder appended to Spare's buffer the event's
+// own, as Own does, until Recycle. When they outgrew it, b is a buffer
+// of the decoder's own (which the event's values keep alive) and an
+// unknown part of the spare room was written too: it is all kept.
+func (e *Event) Keep(b []byte) {
+	free := e.store[len(e.store):cap(e.store)]
+	e.owned += len(b)
+	if cap(b) == cap(free) && (cap(b) == 0 || &b[:1][0] == &free[:1][0]) {
+		e.store = e.store[:len(e.store)+len(b)]
+		return
+	}
+	e.store = e.store[:cap(e.store)]
+}
+
 // Footprint is the bytes of storage the event holds for its documents
 // (owned bytes, array elements, unescaped strings, folded values), reused
 // when it is recycled.
@@ -504,9 +529,20 @@ func (e *Event) OwnDocReusing(d *Doc, reused [][]byte) {
 func (e *Event) ownDoc(d *Doc, reused [][]byte) {
 	o := owner{e: e, owned: e.store, reused: reused, some: reused != nil}
 	for i := range d.fields {
+		// Write back only what was copied: most strings are not, and
+		// writing pointers into the document costs write barriers.
 		f := &d.fields[i]
-		f.Key = o.str(f.Key)
-		f.Value = o.value(f.Value)
+		if k, copied := o.str(f.Key); copied {
+			f.Key = k
+		}
+		switch f.Value.k {
+		case KindString:
+			if s, copied := o.str(f.Value.s); copied {
+				f.Value.s = s
+			}
+		case KindArray:
+			f.Value = o.value(f.Value)
+		}
 	}
 	if d.index != nil {
 		clear(d.index)
@@ -524,26 +560,26 @@ type owner struct {
 	some   bool
 }
 
-// str returns s in memory the event may hold.
-func (o *owner) str(s string) string {
+// str returns s in memory the event may hold, and whether it is a copy.
+func (o *owner) str(s string) (string, bool) {
 	if o.some {
 		for _, b := range o.reused {
 			if _, ok := within(s, b); ok {
-				return o.e.OwnString(s)
+				return o.e.OwnString(s), true
 			}
 		}
-		return s
+		return s, false
 	}
-	if _, ok := within(s, o.owned); ok {
-		return s
+	if _, ok := within(s, o.owned); ok || s == "" {
+		return s, false
 	}
-	return o.e.OwnString(s)
+	return o.e.OwnString(s), true
 }
 
 func (o *owner) value(v Value) Value {
 	switch v.k {
 	case KindString:
-		v.s = o.str(v.s)
+		v.s, _ = o.str(v.s)
 	case KindArray:
 		e := o.e
 		n := len(v.a)

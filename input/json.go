@@ -149,7 +149,7 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 	// Once an input has given a raw winlog record, its records are
 	// decoded as raw records first: the schema's decoding of the line
 	// would be thrown away by LoadDoc.
-	raw := r.winlog != nil && o.opt.RawWinlog == nil && r.winlog.decodeRaw(data)
+	raw := r.winlog != nil && o.opt.RawWinlog == nil && r.winlog.decodeRaw(data, ev)
 	if !raw {
 		if err := o.opt.Schema.Decode(data, ev); err != nil {
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
@@ -191,7 +191,11 @@ type winlogJSON struct {
 // record as Opener.isRawWinlog would judge it: it has a winlog.channel
 // and none of the fields only ingest pipelines add. A record that names
 // one of them (winlog.Record.Mapped) or that does not decode is left to
-// the schema's decoding, which reports errors as for any record.
-func (w *winlogJSON) decodeRaw(data []byte) bool {
-	return winlog.DecodeJSON(data, &w.rec) == nil && w.rec.Channel != "" && !w.rec.Mapped
+// the schema's decoding, which reports errors as for any record. The
+// strings it unescapes are written to ev's storage, so that the document
+// made of them is not copied again (Event.OwnDocReusing).
+func (w *winlogJSON) decodeRaw(data []byte, ev *event.Event) bool {
+	buf, err := winlog.DecodeJSONTo(data, &w.rec, ev.Spare(len(data)))
+	ev.Keep(buf)
+	return err == nil && w.rec.Channel != "" && !w.rec.Mapped
 }
