@@ -185,6 +185,8 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 type winlogJSON struct {
 	n   *winlog.Normalizer
 	rec winlog.Record
+	// mapped: the last record was one an ingest pipeline had mapped.
+	mapped bool
 }
 
 // decodeRaw decodes data into w.rec and reports whether it is a raw
@@ -193,9 +195,24 @@ type winlogJSON struct {
 // one of them (winlog.Record.Mapped) or that does not decode is left to
 // the schema's decoding, which reports errors as for any record. The
 // strings it unescapes are written to ev's storage, so that the document
-// made of them is not copied again (Event.OwnDocReusing).
+// made of them is not copied again (Event.OwnDocReusing). After a mapped
+// record (an input of mapped documents with a few raw-looking ones) the
+// record's bytes are searched for those fields' names first, so that
+// mapped records are not decoded twice.
 func (w *winlogJSON) decodeRaw(data []byte, ev *event.Event) bool {
+	if w.mapped {
+		for _, k := range pipelineKeys {
+			if bytes.Contains(data, k) {
+				return false
+			}
+		}
+	}
 	buf, err := winlog.DecodeJSONTo(data, &w.rec, ev.Spare(len(data)))
 	ev.Keep(buf)
+	w.mapped = w.rec.Mapped
 	return err == nil && w.rec.Channel != "" && !w.rec.Mapped
 }
+
+// pipelineKeys are the last names of the fields that say a record was
+// mapped (see Opener.isRawWinlog), as they appear in JSON.
+var pipelineKeys = [][]byte{[]byte(`category"`), []byte(`module"`), []byte(`ingested"`)}
