@@ -109,16 +109,7 @@ func BenchmarkRawToEvent(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				ev := &evs[i%len(evs)]
 				ev.Recycle()
-				data := ev.Own(lines[i%len(lines)])
-				var err error
-				if mode == "all" {
-					err = DecodeJSON(data, &rec)
-				} else {
-					var buf []byte
-					buf, err = DecodeJSONTo(data, &rec, ev.Spare(len(data)))
-					ev.Keep(buf)
-				}
-				if err != nil {
+				if err := decodeOwned(ev, lines[i%len(lines)], &rec, mode == "reused"); err != nil {
 					b.Fatal(err)
 				}
 				d := ev.NewDoc()

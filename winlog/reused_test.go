@@ -35,16 +35,7 @@ func TestReusedKeepsDocuments(t *testing.T) {
 				return
 			}
 			ev := new(event.Event)
-			data := ev.Own(line)
-			var err error
-			if ln%2 == 0 {
-				err = DecodeJSON(data, &rec)
-			} else {
-				var buf []byte
-				buf, err = DecodeJSONTo(data, &rec, ev.Spare(len(data)))
-				ev.Keep(buf)
-			}
-			if err != nil {
+			if err := decodeOwned(ev, line, &rec, ln%2 == 1); err != nil {
 				t.Fatalf("%s:%d: %v", rel, ln, err)
 			}
 			d := ev.NewDoc()
@@ -65,4 +56,17 @@ func TestReusedKeepsDocuments(t *testing.T) {
 			t.Errorf("%s: document changed\nmade %s\nnow  %s", h.where, h.json, got)
 		}
 	}
+}
+
+// decodeOwned copies line into ev and decodes it into rec, as input's
+// reader does: into ev's storage (DecodeJSONTo) when into is set, else
+// into rec's buffer (DecodeJSON).
+func decodeOwned(ev *event.Event, line []byte, rec *Record, into bool) error {
+	data := ev.Own(line)
+	if !into {
+		return DecodeJSON(data, rec)
+	}
+	buf, err := DecodeJSONTo(data, rec, ev.Spare(len(data)))
+	ev.Keep(buf)
+	return err
 }
