@@ -94,13 +94,16 @@ func fieldNeeds(preds []match.Pred, s *event.Schema) [][]string {
 
 // Unmatched tells which rules could not have matched an input: it learns
 // the fields each rule needs (FieldNeeds) and records which of them the
-// input's events had. Each event is checked for the fields not seen yet;
-// past the first 65536 events, one event in 16 is, to keep the cost per
-// event small on large inputs. It is not safe for concurrent use.
+// input's events had. Each event's values are checked against the fields
+// not seen yet (an event holds a few dozen values, the rules need hundreds
+// of fields); past the first 65536 events, one event in 16 is, to keep
+// the cost per event small on large inputs. It is not safe for concurrent
+// use.
 type Unmatched struct {
 	needs  map[*rule.Rule][][]string
 	schema *event.Schema
-	slots  []int // fields not seen yet
+	want   []bool // by slot: a needed field not seen yet
+	left   int    // how many want holds
 	seen   map[string]bool
 	events int64
 }
@@ -119,7 +122,12 @@ func NewUnmatched(rs *RuleSet) *Unmatched {
 			for _, name := range set {
 				if _, dup := u.seen[name]; !dup {
 					u.seen[name] = false
-					u.slots = append(u.slots, rs.schema.Slot(name))
+					slot := rs.schema.Slot(name)
+					if slot >= len(u.want) {
+						u.want = slices.Grow(u.want, slot+1-len(u.want))[:slot+1]
+					}
+					u.want[slot] = true
+					u.left++
 				}
 			}
 		}
@@ -130,18 +138,31 @@ func NewUnmatched(rs *RuleSet) *Unmatched {
 // Observe records the fields of one input event.
 func (u *Unmatched) Observe(ev *event.Event) {
 	u.events++
-	if len(u.slots) == 0 || u.events > 1<<16 && u.events%16 != 0 {
+	if u.left == 0 || u.events > 1<<16 && u.events%16 != 0 {
 		return
 	}
-	for i := 0; i < len(u.slots); {
-		if ev.Get(u.slots[i]).Exists() {
-			u.seen[u.schema.Name(u.slots[i])] = true
-			u.slots[i] = u.slots[len(u.slots)-1]
-			u.slots = u.slots[:len(u.slots)-1]
-			continue
+	slots, vals, ok := ev.Filled()
+	if !ok {
+		// A compact event: look each wanted field up.
+		for slot, w := range u.want {
+			if w && ev.Get(slot).Exists() {
+				u.saw(slot)
+			}
 		}
-		i++
+		return
 	}
+	for i, slot := range slots {
+		if int(slot) < len(u.want) && u.want[slot] && vals[i].Exists() {
+			u.saw(int(slot))
+		}
+	}
+}
+
+// saw records that a wanted field was seen.
+func (u *Unmatched) saw(slot int) {
+	u.want[slot] = false
+	u.left--
+	u.seen[u.schema.Name(slot)] = true
 }
 
 // Unmatchable is a rule that cannot have matched the input and the fields

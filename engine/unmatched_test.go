@@ -86,9 +86,17 @@ func TestUnmatchedCompiled(t *testing.T) {
 	if analysed < len(rules)/2 {
 		t.Errorf("needs found for %d of %d rules", analysed, len(rules))
 	}
-	for _, slot := range u.slots {
+	wanted := 0
+	for slot, w := range u.want {
+		if !w {
+			continue
+		}
+		wanted++
 		if rs.Schema().Name(slot) == "" {
 			t.Errorf("slot %d has no name", slot)
 		}
+	}
+	if wanted != u.left || wanted != len(u.seen) {
+		t.Errorf("%d slots wanted, %d left, %d fields", wanted, u.left, len(u.seen))
 	}
 }

@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,41 @@ func TestOwn(t *testing.T) {
 	ev.Recycle()
 	if c := ev.Own([]byte("x")); string(c) != "x" {
 		t.Fatal(string(c))
+	}
+}
+
+// TestSpareKeep: bytes a decoder wrote to Spare's room and gave to Keep
+// are not written again by later Own calls, whether they fit in the room
+// or outgrew it (then the decoder's first bytes lie in the room and its
+// last in a buffer of its own).
+func TestSpareKeep(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		n    int // bytes the decoder writes
+	}{{"fits", 100}, {"outgrows", 10000}, {"none", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := &Event{}
+			ev.Own([]byte("line"))
+			room := ev.Spare(200)
+			if len(room) != 0 || cap(room) < 200 {
+				t.Fatalf("Spare(200): len %d cap %d", len(room), cap(room))
+			}
+			// As jsonscan.Scanner.Alloc: 50 bytes in the room, the
+			// rest in the room or a new buffer when it does not fit.
+			first := append(room, bytes.Repeat([]byte{'a'}, min(tc.n, 50))...)
+			buf := first
+			if rest := tc.n - len(first); rest > 0 {
+				if cap(buf)-len(buf) < rest {
+					buf = make([]byte, 0, rest)
+				}
+				buf = append(buf, bytes.Repeat([]byte{'b'}, rest)...)
+			}
+			ev.Keep(buf)
+			ev.Own(bytes.Repeat([]byte{'x'}, 300))
+			if string(first) != strings.Repeat("a", len(first)) {
+				t.Errorf("kept bytes written again: %q", first)
+			}
+		})
 	}
 }
 

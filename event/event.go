@@ -423,6 +423,31 @@ func (e *Event) Own(b []byte) []byte {
 	return e.store[start:len(e.store):len(e.store)]
 }
 
+// Spare returns the free end of the event's own storage, empty and with
+// room for at least n bytes, for a decoder that writes the strings of the
+// event's values there (winlog.DecodeJSONTo); give what it returns to
+// Keep before anything else uses the event's storage.
+func (e *Event) Spare(n int) []byte {
+	if cap(e.store)-len(e.store) < n {
+		e.store = make([]byte, 0, max(2*cap(e.store), n, 4096))
+	}
+	return e.store[len(e.store):len(e.store):cap(e.store)]
+}
+
+// Keep makes the bytes a decoder appended to Spare's buffer the event's
+// own, as Own does, until Recycle. When they outgrew it, b is a buffer
+// of the decoder's own (which the event's values keep alive) and an
+// unknown part of the spare room was written too: it is all kept.
+func (e *Event) Keep(b []byte) {
+	free := e.store[len(e.store):cap(e.store)]
+	e.owned += len(b)
+	if cap(b) == cap(free) && (cap(b) == 0 || &b[:1][0] == &free[:1][0]) {
+		e.store = e.store[:len(e.store)+len(b)]
+		return
+	}
+	e.store = e.store[:cap(e.store)]
+}
+
 // Footprint is the bytes of storage the event holds for its documents
 // (owned bytes, array elements, unescaped strings, folded values) and its
 // values (the slot index and the value slices), reused when it is
@@ -490,11 +515,36 @@ func bounded(b []byte) []byte {
 // already lie in the event's storage (the record's bytes, kept with Own)
 // are not copied again.
 func (e *Event) OwnDoc(d *Doc) {
-	owned := e.store // bytes Own handed out so far; they never move
+	e.ownDoc(d, nil)
+}
+
+// OwnDocReusing is OwnDoc for a document whose builder knows which of its
+// buffers it writes again: only the strings lying in one of reused are
+// copied (and the elements of arrays, always). Every other string of d
+// must stay unchanged while the event holds it: constants, the event's
+// own storage, memory its builder has let go of and never writes again.
+func (e *Event) OwnDocReusing(d *Doc, reused [][]byte) {
+	e.ownDoc(d, reused)
+}
+
+// ownDoc is OwnDoc (reused nil) or OwnDocReusing.
+func (e *Event) ownDoc(d *Doc, reused [][]byte) {
+	o := owner{e: e, owned: e.store, reused: reused, some: reused != nil}
 	for i := range d.fields {
+		// Write back only what was copied: most strings are not, and
+		// writing pointers into the document costs write barriers.
 		f := &d.fields[i]
-		f.Key = e.ownString(owned, f.Key)
-		f.Value = e.ownValue(owned, f.Value)
+		if k, copied := o.str(f.Key); copied {
+			f.Key = k
+		}
+		switch f.Value.k {
+		case KindString:
+			if s, copied := o.str(f.Value.s); copied {
+				f.Value.s = s
+			}
+		case KindArray:
+			f.Value = o.value(f.Value)
+		}
 	}
 	if d.index != nil {
 		clear(d.index)
@@ -504,26 +554,43 @@ func (e *Event) OwnDoc(d *Doc) {
 	}
 }
 
-// ownString is OwnString for s unless s lies in owned.
-func (e *Event) ownString(owned []byte, s string) string {
-	if _, ok := within(s, owned); ok {
-		return s
-	}
-	return e.OwnString(s)
+// owner copies a document's strings into an event; see ownDoc.
+type owner struct {
+	e      *Event
+	owned  []byte   // bytes Own handed out so far; they never move
+	reused [][]byte // with some: copy only strings lying here
+	some   bool
 }
 
-func (e *Event) ownValue(owned []byte, v Value) Value {
+// str returns s in memory the event may hold, and whether it is a copy.
+func (o *owner) str(s string) (string, bool) {
+	if o.some {
+		for _, b := range o.reused {
+			if _, ok := within(s, b); ok {
+				return o.e.OwnString(s), true
+			}
+		}
+		return s, false
+	}
+	if _, ok := within(s, o.owned); ok || s == "" {
+		return s, false
+	}
+	return o.e.OwnString(s), true
+}
+
+func (o *owner) value(v Value) Value {
 	switch v.k {
 	case KindString:
-		v.s = e.ownString(owned, v.s)
+		v.s, _ = o.str(v.s)
 	case KindArray:
+		e := o.e
 		n := len(v.a)
 		if cap(e.vstor)-len(e.vstor) < n {
 			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 64))
 		}
 		start := len(e.vstor)
 		for _, el := range v.a {
-			e.vstor = append(e.vstor, e.ownValue(owned, el))
+			e.vstor = append(e.vstor, o.value(el))
 		}
 		v.a = e.vstor[start:len(e.vstor):len(e.vstor)]
 	}

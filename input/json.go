@@ -166,7 +166,7 @@ func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 	// Once an input has given a raw winlog record, its records are
 	// decoded as raw records first: the schema's decoding of the line
 	// would be thrown away by LoadDoc.
-	raw := r.winlog != nil && o.opt.RawWinlog == nil && r.winlog.decodeRaw(data)
+	raw := r.winlog != nil && o.opt.RawWinlog == nil && r.winlog.decodeRaw(data, ev)
 	if !raw {
 		if err := o.opt.Schema.Decode(data, ev); err != nil {
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
@@ -187,7 +187,7 @@ func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 		if err != nil {
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 		}
-		ev.OwnDoc(d)
+		ev.OwnDocReusing(d, r.winlog.n.Reused(&r.winlog.rec))
 		o.opt.Schema.LoadDoc(d, ev)
 		ev.Index = index
 	}
@@ -201,20 +201,32 @@ func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 type winlogJSON struct {
 	n   *winlog.Normalizer
 	rec winlog.Record
+	// mapped: the last record was one an ingest pipeline had mapped.
+	mapped bool
 }
 
 // decodeRaw decodes data into w.rec and reports whether it is a raw
 // record as Opener.isRawWinlog would judge it: it has a winlog.channel
-// and none of the fields only ingest pipelines add. A record that may
-// hold one of them (its bytes name it) or that does not decode is left
-// to the schema's decoding, which reports errors as for any record.
-func (w *winlogJSON) decodeRaw(data []byte) bool {
-	for _, k := range pipelineKeys {
-		if bytes.Contains(data, k) {
-			return false
+// and none of the fields only ingest pipelines add. A record that names
+// one of them (winlog.Record.Mapped) or that does not decode is left to
+// the schema's decoding, which reports errors as for any record. The
+// strings it unescapes are written to ev's storage, so that the document
+// made of them is not copied again (Event.OwnDocReusing). After a mapped
+// record (an input of mapped documents with a few raw-looking ones) the
+// record's bytes are searched for those fields' names first, so that
+// mapped records are not decoded twice.
+func (w *winlogJSON) decodeRaw(data []byte, ev *event.Event) bool {
+	if w.mapped {
+		for _, k := range pipelineKeys {
+			if bytes.Contains(data, k) {
+				return false
+			}
 		}
 	}
-	return winlog.DecodeJSON(data, &w.rec) == nil && w.rec.Channel != ""
+	buf, err := winlog.DecodeJSONTo(data, &w.rec, ev.Spare(len(data)))
+	ev.Keep(buf)
+	w.mapped = w.rec.Mapped
+	return err == nil && w.rec.Channel != "" && !w.rec.Mapped
 }
 
 // pipelineKeys are the last names of the fields that say a record was

@@ -89,6 +89,45 @@ func BenchmarkRawToECS(b *testing.B) {
 	p.stop(b, b.N)
 }
 
+// BenchmarkRawToEvent measures what a reader does with each raw record
+// of the shared corpus: copy the line into an event, decode it, Normalize
+// into the event's Doc and make the event own the document: all decodes
+// into the Record's buffer (DecodeJSON) and copies every string not in
+// the line (event.Event.OwnDoc); reused decodes into the event's storage
+// (DecodeJSONTo) and copies only the strings in the buffers the
+// Normalizer writes again (OwnDocReusing). The 1,024 events are recycled
+// in turn, as a reader's reordering window does.
+func BenchmarkRawToEvent(b *testing.B) {
+	lines, size := loadLines(b, benchLines)
+	for _, mode := range []string{"all", "reused"} {
+		b.Run(mode, func(b *testing.B) {
+			var rec Record
+			n := NewNormalizer()
+			evs := make([]event.Event, 1024)
+			b.SetBytes(int64(size / len(lines)))
+			p := startPerRecord(b)
+			for i := 0; i < b.N; i++ {
+				ev := &evs[i%len(evs)]
+				ev.Recycle()
+				if err := decodeOwned(ev, lines[i%len(lines)], &rec, mode == "reused"); err != nil {
+					b.Fatal(err)
+				}
+				d := ev.NewDoc()
+				if _, err := n.Normalize(&rec, d); err != nil {
+					b.Fatal(err)
+				}
+				if mode == "all" {
+					ev.OwnDoc(d)
+				} else {
+					ev.OwnDocReusing(d, n.Reused(&rec))
+				}
+				ev.Doc = d
+			}
+			p.stop(b, b.N)
+		})
+	}
+}
+
 // evtxFile is one EVTX file of the shared corpus, in memory.
 type evtxFile struct {
 	name string

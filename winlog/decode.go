@@ -131,8 +131,25 @@ func buildTrie(paths map[string]int) *jnode {
 // it does not know are skipped. Strings without escapes point into line,
 // which must stay unchanged while rec is in use; rec is reset first.
 func DecodeJSON(line []byte, rec *Record) error {
+	var err error
+	rec.buf, err = decodeJSON(line, rec, rec.buf[:0])
+	return err
+}
+
+// DecodeJSONTo is DecodeJSON writing the strings it unescapes (and the
+// dotted keys it joins) at the free end of buf rather than in rec's own
+// buffer, and returning buf with them appended. When they do not fit in
+// buf's capacity it is a buffer of its own, and buf's free end may hold
+// some of them too. A caller that keeps buf's bytes (see
+// event.Event.Spare and Keep) keeps rec's strings valid after rec is
+// decoded into again.
+func DecodeJSONTo(line []byte, rec *Record, buf []byte) ([]byte, error) {
+	return decodeJSON(line, rec, buf)
+}
+
+func decodeJSON(line []byte, rec *Record, buf []byte) ([]byte, error) {
 	rec.Reset()
-	d := jdecoder{Scanner: jsonscan.Scanner{Data: line, Buf: rec.buf}, rec: rec}
+	d := jdecoder{Scanner: jsonscan.Scanner{Data: line, Buf: buf}, rec: rec}
 	err := d.Begin()
 	if err == nil {
 		err = d.object(jroot, 0)
@@ -140,11 +157,10 @@ func DecodeJSON(line []byte, rec *Record) error {
 	if err == nil {
 		err = d.End()
 	}
-	rec.buf = d.Buf
 	if se, ok := err.(*jsonscan.SyntaxError); ok {
-		return &SyntaxError{Offset: se.Offset, Msg: se.Msg}
+		return d.Buf, &SyntaxError{Offset: se.Offset, Msg: se.Msg}
 	}
-	return err
+	return d.Buf, err
 }
 
 // jdecoder walks a raw record with the trie of the fields it keeps.

@@ -60,3 +60,32 @@ func TestDecodeJSONStringErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeJSONMapped checks which records are marked as possibly mapped
+// by the ingest pipelines: those naming event.category, event.module or
+// event.ingested, nested or dotted, whatever their value.
+func TestDecodeJSONMapped(t *testing.T) {
+	tests := []struct {
+		line string
+		want bool
+	}{
+		{`{"winlog":{"channel":"Security"},"event":{"code":"4688"}}`, false},
+		{`{"winlog":{"channel":"Security"},"event":{"category":["process"]}}`, true},
+		{`{"winlog":{"channel":"Security"},"event.module":"system"}`, true},
+		{`{"winlog":{"channel":"Security"},"event":{"ingested":null}}`, true},
+		{`{"winlog":{"channel":"Security"},"event":{"module":{"x":1}}}`, true},
+		{`{"winlog":{"channel":"Security","event_data":{"category":"x"}},"message":"module\""}`, false},
+		{`{"winlog":{"channel":"Security"},"x":{"event":{"category":"y"}}}`, false},
+	}
+	var rec Record
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			if err := DecodeJSON([]byte(tt.line), &rec); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Mapped != tt.want {
+				t.Errorf("Mapped = %v, want %v", rec.Mapped, tt.want)
+			}
+		})
+	}
+}

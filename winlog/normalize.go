@@ -95,6 +95,7 @@ type Normalizer struct {
 	code    uint32
 	codeStr string
 	order   []int16
+	reused  [][]byte // see Reused
 
 	// KeepEventData keeps every EventData value of the record under
 	// winlog.event_data.<Name> as the record has it, also those the
@@ -158,6 +159,17 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 	n.shipper()
 	n.finish(kind)
 	return n.index(kind), nil
+}
+
+// Reused returns the buffers that the strings of a document n built from
+// rec may lie in and that n's next Normalize (or rec's next decoding)
+// writes again: a copy of the document must copy the strings lying there
+// (event.Event.OwnDocReusing); its other strings point into rec's line,
+// into constants or into memory n and rec have let go of for good.
+// The slices are n's and rec's own, valid until either is used again.
+func (n *Normalizer) Reused(rec *Record) [][]byte {
+	n.reused = append(n.reused[:0], n.a.buf[:cap(n.a.buf)], n.a.scratch[:cap(n.a.scratch)], rec.buf[:cap(rec.buf)])
+	return n.reused
 }
 
 // load copies the record's event data into items and indexes the names

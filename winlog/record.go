@@ -69,6 +69,10 @@ type Record struct {
 	// the shipper added, which Elastic's pipelines keep unless they
 	// overwrite it. EVTX records have none.
 	Shipper []ShipperField
+	// Mapped reports that the record names event.category, event.module
+	// or event.ingested (with any value): fields only Elastic's ingest
+	// pipelines add, so the record may have been mapped already.
+	Mapped bool
 
 	// buf holds unescaped JSON strings; see DecodeJSON.
 	buf []byte

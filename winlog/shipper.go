@@ -30,6 +30,10 @@ func (d *jdecoder) path(n *jnode, k string) string {
 // arrays holding objects are dropped: a Doc has no arrays of objects, and
 // no Windows rule reads one from the shipper.
 func (d *jdecoder) shipper(key string, depth int) error {
+	switch key {
+	case "event.category", "event.module", "event.ingested":
+		d.rec.Mapped = true
+	}
 	switch d.Data[d.Pos] {
 	case '{':
 		return d.Object(depth, func(k string) error { return d.shipper(d.concat(key, k), depth+1) })
