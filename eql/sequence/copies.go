@@ -13,11 +13,12 @@ import (
 // stages are matched on the events pushed, and join keys live in the key
 // table. What must survive is what a result hands on: the raw document
 // and the values. A copy (copyRec) holds them in the matcher's own
-// storage, the document and the strings outside it in one buffer, and is
-// recycled as soon as no partial sequence or undecided result refers to it
-// any more, so that in a steady stream keeping an event costs copying its
-// bytes, not allocating and collecting a new object. A copy becomes an
-// event (a Clone, owning its memory) only when a result is emitted.
+// storage, the document and the strings outside it in one region of an
+// arena (see arena), and is recycled as soon as no partial sequence or
+// undecided result refers to it any more, so that in a steady stream
+// keeping an event costs copying its bytes, not allocating and collecting
+// a new object. A copy becomes an event (a clone owning its memory) only
+// when a result is emitted.
 
 // held is one event a partial sequence or result holds: the caller's own
 // event or the one Options.Retain made (ev), or the matcher's copy (c).
@@ -39,6 +40,8 @@ func (h held) none() bool { return h.ev == nil && h.c == nil }
 // copyRec is the matcher's copy of an event.
 type copyRec struct {
 	buf    []byte        // the raw document, then strings that lay outside it
+	ch     *chunk        // the arena chunk buf lies in, nil when buf is a buffer of its own
+	off    int           // buf's offset in ch
 	raw    int           // the document's length in buf
 	hasRaw bool          // the event had a raw document (Raw != nil)
 	slots  []int32       // the slots holding a value, and
@@ -54,13 +57,8 @@ type copyRec struct {
 	out  *event.Event // the event made for a result, shared while the copy is referred to
 }
 
-// maxFreeCopies bounds the copies kept for reuse, and maxFreeBuf the
-// buffer a reused copy keeps: one that held a large document is let go, so
-// that memory does not grow to the largest document times the copies.
-const (
-	maxFreeCopies = 1024
-	maxFreeBuf    = 8 << 10
-)
+// maxFreeCopies bounds the copies (and candidates) kept for reuse.
+const maxFreeCopies = 1024
 
 // copyOf returns a held copy of ev. Events whose values are not laid out
 // as decoded (a clone, a snapshot, an event built from a Doc) are cloned.
@@ -84,16 +82,8 @@ func (m *Matcher) copyOf(ev *event.Event) held {
 		size += b
 		elems += n
 	}
-	buf := c.buf[:0]
-	if cap(buf) < size {
-		// Not make: the bytes copied are not cleared first.
-		buf = append([]byte(nil), raw...)
-		if cap(buf) < size {
-			buf = append(make([]byte, 0, size), raw...)
-		}
-	} else {
-		buf = append(buf, raw...)
-	}
+	buf := m.arena.alloc(c, size)
+	buf = append(buf, raw...)
 	c.raw, c.hasRaw = len(raw), raw != nil
 	c.slots = c.slots[:0]
 	c.vals = c.vals[:0]
@@ -197,30 +187,26 @@ func (m *Matcher) event(h held) *event.Event {
 	if c.out != nil {
 		return c.out
 	}
-	// The copy's values go into a scratch event without a document,
-	// whose clone owns its values; the clone takes the copy's buffer as
-	// its document, without copying it again, and the copy is recycled
-	// without it.
+	// The copy's values go into a scratch event, whose clone owns its
+	// memory: the copy's region stays in the arena, to be reused.
 	s := m.scratch
 	if s == nil {
 		s = &event.Event{}
 		m.scratch = s
 	}
 	s.Recycle()
+	if c.hasRaw {
+		s.Raw = c.buf[:c.raw:c.raw]
+		if s.Raw == nil {
+			s.Raw = []byte{}
+		}
+	}
 	for i, slot := range c.slots {
 		s.Set(int(slot), c.vals[i])
 	}
-	s.Time, s.Seq, s.Source, s.Pos, s.Index = c.time, c.seq, c.source, c.pos, c.index
+	s.Time, s.Seq, s.Source, s.Pos, s.Index, s.ID = c.time, c.seq, c.source, c.pos, c.index, c.id
 	out := s.Clone()
-	s.Recycle() // no reference to the copy's buffer stays behind
-	if c.hasRaw {
-		out.Raw = c.buf[:c.raw:c.raw]
-		if out.Raw == nil {
-			out.Raw = []byte{}
-		}
-	}
-	out.ID = c.id
-	c.buf, c.elems, c.id = nil, nil, ""
+	s.Recycle() // no reference to the copy's region stays behind
 	c.out = out
 	return out
 }
@@ -250,9 +236,10 @@ func (m *Matcher) let(h held) {
 
 // recycle keeps a copy nothing refers to for reuse.
 func (m *Matcher) recycle(c *copyRec) {
-	c.out = nil
+	m.arena.release(c)
+	c.out, c.buf = nil, nil
 	c.source, c.index, c.id = "", "", ""
-	if len(m.freeCopies) < maxFreeCopies && cap(c.buf) <= maxFreeBuf {
+	if len(m.freeCopies) < maxFreeCopies {
 		m.freeCopies = append(m.freeCopies, c)
 	}
 }

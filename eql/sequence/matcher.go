@@ -64,6 +64,7 @@ type Matcher struct {
 	retained int
 	stats    Stats
 
+	arena      arena // the bytes of copies
 	freeCopies []*copyRec
 	freeCands  []*cand
 	scratch    *event.Event // for turning copies into events
