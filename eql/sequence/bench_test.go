@@ -7,12 +7,12 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/cputime"
 	"github.com/vigilsec/vigil/internal/synth"
 	"github.com/vigilsec/vigil/order"
 )
@@ -89,26 +89,6 @@ func (s *benchSetup) setKey(i, k int) event.Value {
 	return event.Str(unsafe.String(&b[0], len(b)))
 }
 
-// threadCPU returns the CPU time the calling thread has used.
-func threadCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(1 /* RUSAGE_THREAD */, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// processCPU returns the CPU time the process has used: with the
-// benchmark's thread locked, the garbage collector's work runs on other
-// threads, and threadCPU does not see it.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reusedEvents is how many events the benchmark's caller reuses in turn:
 // a reader decodes each record into the same event (or a few), whose
 // bytes are in the cache when it is pushed.
@@ -169,7 +149,7 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 			b.ReportAllocs()
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			cpu0, proc0 := threadCPU(), processCPU()
+			cpu0, proc0 := cputime.Thread(), cputime.Process()
 			i := 0
 			for b.Loop() {
 				st := sched[i&(n-1)]
@@ -188,13 +168,14 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 				m.Push(e, emit)
 				i++
 			}
-			cpu, proc := threadCPU()-cpu0, processCPU()-proc0
+			cpu, proc := cputime.Thread()-cpu0, cputime.Process()-proc0
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			if cpu > 0 && proc > 0 {
 				// Throughput per second of this thread's CPU time: the
 				// machine is shared, so wall time overstates the cost;
 				// and per second of the process's, which includes the
-				// garbage collector's work on other threads.
+				// garbage collector's work on other threads (with this
+				// thread locked, the collector runs on others).
 				b.ReportMetric(float64(b.N)/cpu.Seconds(), "events/cpu-s")
 				b.ReportMetric(float64(b.N)/proc.Seconds(), "events/proc-cpu-s")
 			}
@@ -327,7 +308,7 @@ func BenchmarkReorder(b *testing.B) {
 			b.ReportAllocs()
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			cpu0 := threadCPU()
+			cpu0 := cputime.Thread()
 			i := 0
 			for b.Loop() {
 				var e *event.Event
@@ -340,7 +321,7 @@ func BenchmarkReorder(b *testing.B) {
 				r.Push(e, emit)
 				i++
 			}
-			cpu := threadCPU() - cpu0
+			cpu := cputime.Thread() - cpu0
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			if cpu > 0 {
 				b.ReportMetric(float64(b.N)/cpu.Seconds(), "events/cpu-s")
