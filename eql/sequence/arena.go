@@ -85,12 +85,8 @@ func (a *arena) next() *chunk {
 	if old := a.cur; old != nil && old.live == 0 {
 		a.drop(old)
 	}
-	var ch *chunk
-	if n := len(a.free); n > 0 {
-		ch = a.free[n-1]
-		a.free[n-1] = nil
-		a.free = a.free[:n-1]
-	} else {
+	ch := pop(&a.free)
+	if ch == nil {
 		a.size = min(max(2*a.size, minChunk), maxChunk)
 		ch = &chunk{buf: make([]byte, a.size)}
 	}

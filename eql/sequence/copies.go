@@ -67,12 +67,8 @@ func (m *Matcher) copyOf(ev *event.Event) held {
 	if !ok || ev.Doc != nil || ev.IsSnapshot() {
 		return held{ev: ev.Clone()}
 	}
-	var c *copyRec
-	if n := len(m.freeCopies); n > 0 {
-		c = m.freeCopies[n-1]
-		m.freeCopies[n-1] = nil
-		m.freeCopies = m.freeCopies[:n-1]
-	} else {
+	c := pop(&m.freeCopies)
+	if c == nil {
 		c = &copyRec{}
 	}
 	raw := ev.Raw
@@ -209,6 +205,18 @@ func (m *Matcher) event(h held) *event.Event {
 	s.Recycle() // no reference to the copy's region stays behind
 	c.out = out
 	return out
+}
+
+// pop takes the last of a list of free things, or returns nil.
+func pop[T any](free *[]*T) *T {
+	n := len(*free)
+	if n == 0 {
+		return nil
+	}
+	x := (*free)[n-1]
+	(*free)[n-1] = nil
+	*free = (*free)[:n-1]
+	return x
 }
 
 // hold records one more reference to h.

@@ -478,12 +478,8 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 
 // newCand returns a candidate sequence, recycled if one is free.
 func (m *Matcher) newCand(first, last, lead int64) *cand {
-	var c *cand
-	if n := len(m.freeCands); n > 0 {
-		c = m.freeCands[n-1]
-		m.freeCands[n-1] = nil
-		m.freeCands = m.freeCands[:n-1]
-	} else {
+	c := pop(&m.freeCands)
+	if c == nil {
 		c = &cand{evs: make([]held, len(m.spec.Stages))}
 	}
 	c.first, c.last, c.lead, c.ent, c.state = first, last, lead, -1, undecided
