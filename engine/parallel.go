@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"context"
 	"math"
+	"runtime/pprof"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/vigilsec/vigil/alert"
@@ -34,15 +38,20 @@ type Parallel struct {
 	localIdx  map[int]int // compiled.order -> index in local.rules
 
 	steps  chan *step
-	seq    uint64          // events taken
-	k      uint64          // steps sent
-	cur    *step           // the step being filled
-	merged chan uint64     // the merger passed a Sync step
-	limits []signalLimiter // per local rule: max_signals across partitions
-	capped []int64         // per local rule: alerts the merge withheld
-	done   bool
-	wm     int64 // the last watermark given to Advance
-	wg     sync.WaitGroup
+	seq    uint64      // events taken
+	k      uint64      // steps sent
+	cur    *step       // the step being filled
+	merged chan uint64 // the merger passed a Sync step
+	// the partition of the last event's key, and of others (partitionOf)
+	lastKey  string
+	lastPart int32
+	haveLast bool
+	keyPart  map[string]keyPart
+	limits   []signalLimiter // per local rule: max_signals across partitions
+	capped   []int64         // per local rule: alerts the merge withheld
+	done     bool
+	wm       int64 // the last watermark given to Advance
+	wg       sync.WaitGroup
 }
 
 // stepSize is how many events travel between the goroutines at once.
@@ -99,7 +108,7 @@ func (rs *RuleSet) NewParallel(n int, sink alert.Sink, recycle func(*event.Event
 	n = max(n, 1)
 	local, shared := rs.Split()
 	p := &Parallel{rs: rs, local: local, shared: shared, sink: sink, recycle: recycle,
-		steps: make(chan *step, 4), merged: make(chan uint64, 1), wm: minTime}
+		steps: make(chan *step, 4), merged: make(chan uint64, 1), wm: minTime, keyPart: map[string]keyPart{}}
 	p.sharedEng = shared.NewEngine(nil)
 	for range n {
 		p.parts = append(p.parts, local.NewEngine(nil))
@@ -113,18 +122,20 @@ func (rs *RuleSet) NewParallel(n int, sink alert.Sink, recycle func(*event.Event
 		workers.Add(1)
 		go func() {
 			defer workers.Done()
-			p.runPartition(p.parts[i], partIn[i], results)
+			pprof.Do(context.Background(), pprof.Labels("stage", "partition", "partition", strconv.Itoa(i)), func(context.Context) {
+				p.runPartition(p.parts[i], partIn[i], results)
+			})
 		}()
 	}
 	workers.Add(1)
 	go func() {
 		defer workers.Done()
-		p.runShared(partIn, results)
+		pprof.Do(context.Background(), pprof.Labels("stage", "shared"), func(context.Context) { p.runShared(partIn, results) })
 	}()
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		p.runMerger(results, n+1)
+		pprof.Do(context.Background(), pprof.Labels("stage", "alerts"), func(context.Context) { p.runMerger(results, n+1) })
 	}()
 	go func() {
 		workers.Wait()
@@ -145,19 +156,48 @@ func (p *Parallel) Process(ev *event.Event) {
 			seqs: make([]uint64, 0, stepSize), part: make([]int32, 0, stepSize)}
 	}
 	p.seq++
-	key := p.rs.PartitionKey(ev)
-	if key == "" {
-		key = ev.Source
-	}
 	c := p.cur
 	c.evs = append(c.evs, ev)
 	c.seqs = append(c.seqs, p.seq)
-	c.part = append(c.part, int32(PartitionOf(key, len(p.parts))))
+	c.part = append(c.part, p.partitionOf(ev))
 	if len(c.evs) == stepSize {
 		p.send(c)
 		p.cur = nil
 	}
 }
+
+// partitionOf returns the partition of an event's host (PartitionKey,
+// else its Source). Events mostly come from few hosts in runs, so the
+// last host's partition, and a bounded map of the others, spare hashing
+// the key each time.
+func (p *Parallel) partitionOf(ev *event.Event) int32 {
+	key := p.rs.PartitionKey(ev)
+	if key == "" {
+		key = ev.Source
+	}
+	if key == p.lastKey && p.haveLast {
+		return p.lastPart
+	}
+	kp, ok := p.keyPart[key]
+	if !ok {
+		if len(p.keyPart) >= maxKeyParts {
+			clear(p.keyPart)
+		}
+		kp = keyPart{strings.Clone(key), int32(PartitionOf(key, len(p.parts)))} // key points into the event
+		p.keyPart[kp.key] = kp
+	}
+	p.lastKey, p.lastPart, p.haveLast = kp.key, kp.part, true
+	return kp.part
+}
+
+// keyPart is a partition key, owned, and its partition.
+type keyPart struct {
+	key  string
+	part int32
+}
+
+// maxKeyParts bounds Parallel's map of partition keys.
+const maxKeyParts = 4096
 
 // send passes a step on, numbered.
 func (p *Parallel) send(s *step) {

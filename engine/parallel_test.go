@@ -222,3 +222,36 @@ func TestParallelCorpusRules(t *testing.T) {
 	}
 	t.Logf("%d alerts identical", len(want))
 }
+
+// TestParallelPartitionOf: the memoised partition of an event is
+// PartitionOf of its key (its Source without one), through repeats, key
+// changes, an empty key and more keys than the memo holds.
+func TestParallelPartitionOf(t *testing.T) {
+	rs, _ := Compile(nil, Options{})
+	for _, n := range []int{1, 2, 3, 5} {
+		p := rs.NewParallel(n, nil, nil)
+		check := func(doc, source, key string) {
+			t.Helper()
+			ev := &event.Event{Source: source}
+			if err := rs.Schema().Decode([]byte(doc), ev); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := p.partitionOf(ev), int32(PartitionOf(key, n)); got != want {
+				t.Fatalf("%d partitions: %s from %q: partition %d, want %d", n, doc, source, got, want)
+			}
+		}
+		for range 3 {
+			check(`{"host":{"name":"WKS5"}}`, "a.json", "WKS5")
+			check(`{"host":{"name":"WKS5"}}`, "a.json", "WKS5")
+			check(`{"host":{"id":"h1","name":"WKS5"}}`, "a.json", "h1")
+			check(`{"process":{"name":"x"}}`, "", "")
+			check(`{"process":{"name":"x"}}`, "b.json", "b.json")
+			check(`{"agent":{"id":"WKS5"}}`, "b.json", "WKS5")
+		}
+		for i := range maxKeyParts + 100 {
+			k := fmt.Sprintf("host-%d", i%(maxKeyParts+7))
+			check(`{"host":{"name":"`+k+`"}}`, "c.json", k)
+		}
+		p.Close()
+	}
+}

@@ -21,7 +21,9 @@
 //
 // NewReader reads any io.Reader given a name for messages, which is how an
 // HTTP _bulk body or a Kafka record is fed; Open reads a file; Expand turns
-// paths into the inputs to open (lazily: see package order).
+// paths into the inputs to open (lazily: see package order). Ahead decodes
+// one file of JSON documents on several goroutines and yields its events in
+// input order, exactly as Next would.
 //
 // Adding an input format is one entry in the formats table (sniff.go) and
 // its reader in this package.

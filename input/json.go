@@ -82,13 +82,20 @@ func (r *jsonReader) Close() error {
 
 // Next decodes the next document into ev.
 func (r *jsonReader) Next(ev *event.Event) error {
+	rec, pos, err := r.frame()
+	if err != nil {
+		return err
+	}
+	return r.decode(ev.Own(rec), ev, pos)
+}
+
+// frame returns the next document's bytes, valid until the next call, and
+// its line; the errors are Next's.
+func (r *jsonReader) frame() (rec []byte, pos int64, err error) {
 	for {
 		if r.done {
-			return io.EOF
+			return nil, 0, io.EOF
 		}
-		var rec []byte
-		var pos int64
-		var err error
 		if r.array != nil {
 			rec, err = r.array.next()
 			pos = r.array.line
@@ -101,9 +108,9 @@ func (r *jsonReader) Next(ev *event.Event) error {
 		case err == nil:
 		case err == io.EOF:
 			r.done = true
-			return io.EOF
+			return nil, 0, io.EOF
 		case errors.As(err, &tl):
-			return &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err}
+			return nil, pos, &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err}
 		default:
 			// A read error of the stream, or an array that cannot be
 			// split further: it would repeat, so the input ends here.
@@ -113,7 +120,7 @@ func (r *jsonReader) Next(ev *event.Event) error {
 			} else {
 				pos = r.array.cur
 			}
-			return &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err, Fatal: true}
+			return nil, pos, &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err, Fatal: true}
 		}
 		rec = bytes.TrimSpace(rec)
 		if len(rec) == 0 {
@@ -124,7 +131,7 @@ func (r *jsonReader) Next(ev *event.Event) error {
 			r.fixed = appendValidUTF8(r.fixed[:0], rec)
 			rec = r.fixed
 		}
-		return r.decode(ev.Own(rec), ev, pos)
+		return rec, pos, nil
 	}
 }
 
@@ -144,6 +151,16 @@ func appendValidUTF8(dst, b []byte) []byte {
 
 // decode decodes one JSON document (owned by ev) into ev.
 func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
+	if err := r.decodeDoc(data, ev, pos); err != nil {
+		return err
+	}
+	r.o.finish(ev, &r.st)
+	return nil
+}
+
+// decodeDoc is decode without finish, which keeps per-input state: it
+// may run on several goroutines, each with its own jsonReader.
+func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 	o := r.o
 	ev.Source, ev.Pos = r.st.path, pos
 	// Once an input has given a raw winlog record, its records are
@@ -177,7 +194,6 @@ func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
 	if r.index != "" {
 		ev.Index = r.index
 	}
-	o.finish(ev, &r.st)
 	return nil
 }
 

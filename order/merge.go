@@ -9,6 +9,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -41,6 +43,11 @@ type Options struct {
 	MaxWindowBytes int64
 	// Workers bounds how many inputs decode at once (default 2).
 	Workers int
+	// Decoders is how many goroutines decode the records of one input
+	// that is a file of JSON documents (see input.Ahead; default
+	// GOMAXPROCS, at most 4). The events and their order do not depend
+	// on it.
+	Decoders int
 	// MaxOpen bounds how many inputs are open at once (default: a quarter
 	// of the process's file descriptor limit, at least 16). Inputs are
 	// opened when the merge needs them and closed as soon as they are
@@ -131,6 +138,9 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	if opt.Workers <= 0 {
 		opt.Workers = 2
 	}
+	if opt.Decoders <= 0 {
+		opt.Decoders = min(runtime.GOMAXPROCS(0), 4)
+	}
 	if opt.MaxOpen <= 0 {
 		opt.MaxOpen = defaultMaxOpen()
 	}
@@ -172,7 +182,8 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 			go func() {
 				defer wg.Done()
 				defer close(s.out)
-				m.produce(ctx, abort, s)
+				// Labelled for CPU profiles (vigil hunt --cpuprofile).
+				pprof.Do(context.Background(), pprof.Labels("stage", "read"), func(context.Context) { m.produce(ctx, abort, s) })
 			}()
 		}
 	}
@@ -498,11 +509,19 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 		m.report(err)
 		return
 	}
+	// A regular file's records decode on several goroutines when there
+	// are cores for them (not standard input or a FIFO, whose reads may
+	// block for ever).
+	decoders := 1
+	if fi, err := os.Stat(s.file.Path); err == nil && fi.Mode().IsRegular() {
+		decoders = m.opt.Decoders
+	}
+	src := input.Ahead(r, decoders, eventPool.Get, putEvent)
 	closed := false
 	closeInput := func() {
 		if !closed {
 			closed = true
-			r.Close()
+			src.Close()
 			release()
 		}
 	}
@@ -570,15 +589,11 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	}
 	m.tokens <- struct{}{}
 	for !aborted && ctx.Err() == nil {
-		ev := eventPool.Get()
-		ev.Recycle()
-		err := r.Next(ev)
+		ev, err := src.Next()
 		if err == io.EOF {
-			putEvent(ev)
 			break
 		}
 		if err != nil {
-			putEvent(ev)
 			if ctx.Err() != nil {
 				break // interrupted: not a fault of the input
 			}

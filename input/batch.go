@@ -1,0 +1,241 @@
+package input
+
+import (
+	"context"
+	"io"
+	"runtime/pprof"
+	"sync"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// EventReader yields the events of one input in input order, each in an
+// event of its own that the caller then holds (and hands back to the
+// pool it came from).
+type EventReader interface {
+	// Next returns the next event, or nil and an error as Reader.Next
+	// would return it.
+	Next() (*event.Event, error)
+	// Close stops reading and releases the input.
+	Close() error
+}
+
+// Ahead returns an EventReader over r that takes its events from get.
+// When decoders > 1 and r reads framed JSON documents (NDJSON lines, the
+// elements of an array), one goroutine splits the input into batches of
+// records and decoders goroutines decode the batches at once, ahead of
+// the caller; the events, errors and their order are exactly those of
+// r.Next, and what keeps per-input state (time warnings, index names) is
+// still done in order, on the caller's goroutine. Other readers are read
+// one event at a time. Events decoded ahead and not taken go back through
+// put. r must not be used afterwards except through the EventReader.
+// For a stream that may block for ever (standard input, a FIFO) pass
+// decoders 1: Close waits for the splitting goroutine's read.
+func Ahead(r Reader, decoders int, get func() *event.Event, put func(*event.Event)) EventReader {
+	jr, ok := r.(*jsonReader)
+	if !ok || decoders < 2 {
+		return &oneByOne{r: r, get: get, put: put}
+	}
+	a := &ahead{r: jr, get: get, put: put,
+		order: make(chan *recBatch, 2*decoders),
+		work:  make(chan *recBatch, 2*decoders),
+		free:  make(chan *recBatch, 2*decoders),
+		stop:  make(chan struct{}),
+	}
+	for range 2 * decoders {
+		a.free <- &recBatch{done: make(chan struct{}, 1)}
+	}
+	a.wg.Add(1 + decoders)
+	// Labelled for CPU profiles (vigil hunt --cpuprofile).
+	go pprof.Do(context.Background(), pprof.Labels("stage", "split"), func(context.Context) { a.split() })
+	for range decoders {
+		dec := &jsonReader{o: jr.o, st: recordState{path: jr.st.path, unit: jr.st.unit}, index: jr.index}
+		go pprof.Do(context.Background(), pprof.Labels("stage", "decode"), func(context.Context) { a.decode(dec) })
+	}
+	return a
+}
+
+// oneByOne is Ahead's reader without goroutines.
+type oneByOne struct {
+	r   Reader
+	get func() *event.Event
+	put func(*event.Event)
+}
+
+func (o *oneByOne) Next() (*event.Event, error) {
+	ev := o.get()
+	ev.Recycle()
+	if err := o.r.Next(ev); err != nil {
+		o.put(ev)
+		return nil, err
+	}
+	return ev, nil
+}
+
+func (o *oneByOne) Close() error { return o.r.Close() }
+
+// Records a batch holds at most, and bytes.
+const (
+	batchRecords = 64
+	batchBytes   = 256 << 10
+)
+
+// recBatch is a run of records split from the input, then decoded.
+type recBatch struct {
+	data []byte // the records, one after another
+	ends []int  // each record's end in data
+	pos  []int64
+	evs  []*event.Event // decoded: each record's event, or nil
+	errs []error        // each record's error (splitting or decoding)
+	done chan struct{}  // the batch is decoded
+}
+
+func (b *recBatch) add(rec []byte, pos int64, err error) {
+	b.data = append(b.data, rec...)
+	b.ends = append(b.ends, len(b.data))
+	b.pos = append(b.pos, pos)
+	b.errs = append(b.errs, err)
+}
+
+// ahead is Ahead's reader of framed documents.
+type ahead struct {
+	r        *jsonReader
+	get      func() *event.Event
+	put      func(*event.Event)
+	order    chan *recBatch // batches in input order, for Next
+	work     chan *recBatch // batches to decode
+	free     chan *recBatch // batches to fill: bounds those in flight
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+	cur      *recBatch
+	i        int
+	closed   bool
+}
+
+// split frames records into batches and hands them to the decoders and,
+// in order, to Next.
+func (a *ahead) split() {
+	defer a.wg.Done()
+	defer close(a.work)
+	defer close(a.order)
+	for eof := false; !eof; {
+		select {
+		case <-a.stop:
+			return
+		default:
+		}
+		var b *recBatch
+		select {
+		case b = <-a.free:
+		case <-a.stop:
+			return
+		}
+		for len(b.ends) < batchRecords && len(b.data) < batchBytes {
+			rec, pos, err := a.r.frame()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			b.add(rec, pos, err)
+		}
+		if len(b.ends) == 0 {
+			a.free <- b
+			continue
+		}
+		// Neither blocks: the channels hold every batch in flight.
+		a.order <- b
+		a.work <- b
+	}
+}
+
+// decode decodes batches with dec, its own reader state.
+func (a *ahead) decode(dec *jsonReader) {
+	defer a.wg.Done()
+	for b := range a.work {
+		start := 0
+		for i, end := range b.ends {
+			rec := b.data[start:end]
+			start = end
+			if b.errs[i] != nil {
+				b.evs = append(b.evs, nil)
+				continue
+			}
+			ev := a.get()
+			ev.Recycle()
+			if err := dec.decodeDoc(ev.Own(rec), ev, b.pos[i]); err != nil {
+				a.put(ev)
+				ev, b.errs[i] = nil, err
+			}
+			b.evs = append(b.evs, ev)
+		}
+		b.done <- struct{}{}
+	}
+}
+
+func (a *ahead) Next() (*event.Event, error) {
+	for {
+		if a.closed {
+			return nil, io.EOF
+		}
+		if b := a.cur; b != nil {
+			if a.i < len(b.ends) {
+				i := a.i
+				a.i++
+				ev, err := b.evs[i], b.errs[i]
+				b.evs[i] = nil
+				if err != nil {
+					return nil, err
+				}
+				a.r.o.finish(ev, &a.r.st)
+				return ev, nil
+			}
+			a.recycle(b)
+			a.cur = nil
+		}
+		b, ok := <-a.order
+		if !ok {
+			return nil, io.EOF
+		}
+		<-b.done
+		a.cur, a.i = b, 0
+	}
+}
+
+// recycle empties a batch, handing back its events not taken, for
+// split to fill again.
+func (a *ahead) recycle(b *recBatch) {
+	for i, ev := range b.evs {
+		if ev != nil {
+			a.put(ev)
+			b.evs[i] = nil
+		}
+	}
+	clear(b.errs)
+	b.data, b.ends, b.pos, b.evs, b.errs = b.data[:0], b.ends[:0], b.pos[:0], b.evs[:0], b.errs[:0]
+	if cap(b.data) > 2*batchBytes {
+		b.data = nil // an unusually long record: do not keep its memory
+	}
+	a.free <- b
+}
+
+// Close stops the goroutines, hands back the events decoded ahead, and
+// closes the input.
+func (a *ahead) Close() error {
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	close(a.stop)
+	// Drain what is in flight so that split and the decoders end.
+	if a.cur != nil {
+		a.recycle(a.cur)
+		a.cur = nil
+	}
+	for b := range a.order {
+		<-b.done
+		a.recycle(b)
+	}
+	a.wg.Wait()
+	return a.r.Close()
+}

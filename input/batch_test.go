@@ -1,0 +1,155 @@
+package input
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testenv"
+)
+
+// readAhead reads data through Ahead with the given decoders and returns
+// one line per event (place, time, index and every value decoded) or
+// error, then the warnings, in order. It checks that every event taken
+// from the pool is handed back.
+func readAhead(t *testing.T, data []byte, opt Options, decoders int) []string {
+	t.Helper()
+	s := event.NewSchema()
+	for _, f := range []string{"n", "host.name", "event.code", "process.name", "process.command_line", "user.name", "winlog.channel", "event.category"} {
+		s.Slot(f)
+	}
+	opt.Schema = s
+	var out []string
+	opt.Warn = func(err error) { out = append(out, "warn: "+err.Error()) }
+	r, err := NewOpener(opt).NewReader("in", bytes.NewReader(data))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var taken atomic.Int64
+	get := func() *event.Event { taken.Add(1); return new(event.Event) }
+	put := func(*event.Event) { taken.Add(-1) }
+	a := Ahead(r, decoders, get, put)
+	for {
+		ev, err := a.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			out = append(out, "error: "+err.Error())
+			continue
+		}
+		line := fmt.Sprintf("%s:%d %d %s", ev.Source, ev.Pos, ev.Time, ev.Index)
+		slots, vals, _ := ev.Filled()
+		for i, slot := range slots {
+			line += fmt.Sprintf(" %d=%s", slot, vals[i].AppendJSON(nil))
+		}
+		out = append(out, line)
+		put(ev)
+	}
+	if err := a.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if n := taken.Load(); n != 0 {
+		t.Errorf("%d events not handed back", n)
+	}
+	return out
+}
+
+// TestAheadSameAsNext: decoding a file's records on several goroutines
+// gives the events, errors and warnings of reading them one by one, in
+// the same order, over good and bad records and more batches than are in
+// flight.
+func TestAheadSameAsNext(t *testing.T) {
+	var mixed strings.Builder
+	for i := 1; i <= 1500; i++ {
+		switch {
+		case i%97 == 0:
+			mixed.WriteString("{not json\n")
+		case i%89 == 0:
+			mixed.WriteString("{\"n\":\"\xff\xfe\"}\n") // invalid UTF-8
+		case i%83 == 0:
+			fmt.Fprintf(&mixed, `{"n":%d,"pad":"%s"}`+"\n", i, strings.Repeat("x", 600)) // beyond MaxRecord
+		case i%79 == 0:
+			fmt.Fprintf(&mixed, `{"@timestamp":"yesterday","n":%d}`+"\n", i) // a bad time: warned
+		case i%71 == 0:
+			mixed.WriteString("   \n")
+		default:
+			fmt.Fprintf(&mixed, `{"@timestamp":"2026-01-01T00:00:%02dZ","n":%d,"data_stream":{"type":"logs","dataset":"d%d","namespace":"x"}}`+"\n", i%60, i, i%3)
+		}
+	}
+	var array strings.Builder
+	array.WriteString("[")
+	for i := 1; i <= 300; i++ {
+		fmt.Fprintf(&array, `{"n":%d},`, i)
+	}
+	array.WriteString(`{"n":301} {"n":302}]`) // the array breaks: the input ends
+	for _, tc := range []struct {
+		name string
+		data func(t *testing.T) []byte
+	}{
+		{"ndjson with bad records", func(*testing.T) []byte { return []byte(mixed.String()) }},
+		{"gzip", func(*testing.T) []byte { return gz(mixed.String()) }},
+		{"broken array", func(*testing.T) []byte { return []byte(array.String()) }},
+		{"empty", func(*testing.T) []byte { return nil }},
+		{"raw winlog records", func(t *testing.T) []byte {
+			return append(bytes.Join(testenv.WinlogSample(t, 3000), []byte("\n")), '\n')
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := tc.data(t)
+			opt := Options{MaxRecord: 512}
+			if strings.HasPrefix(tc.name, "raw") {
+				opt.MaxRecord = 0
+			}
+			want := readAhead(t, data, opt, 1)
+			if len(want) < 2 && data != nil {
+				t.Fatalf("read only %q", want)
+			}
+			for _, decoders := range []int{2, 3} {
+				got := readAhead(t, data, opt, decoders)
+				if len(got) != len(want) {
+					t.Fatalf("%d decoders: %d lines, want %d", decoders, len(got), len(want))
+				}
+				for i := range want {
+					if got[i] != want[i] {
+						t.Fatalf("%d decoders, line %d:\n got %s\nwant %s", decoders, i, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestAheadCloseEarly: closing before the end stops the goroutines and
+// hands back every event decoded ahead.
+func TestAheadCloseEarly(t *testing.T) {
+	data := []byte(lines(9) + strings.Repeat(`{"n":1}`+"\n", 5000))
+	s := event.NewSchema()
+	for _, stop := range []int{0, 1, 100, 1000} {
+		r, err := NewOpener(Options{Schema: s}).NewReader("in", bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var taken atomic.Int64
+		a := Ahead(r, 3, func() *event.Event { taken.Add(1); return new(event.Event) }, func(*event.Event) { taken.Add(-1) })
+		for range stop {
+			ev, err := a.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken.Add(-1)
+			_ = ev
+		}
+		a.Close()
+		if n := taken.Load(); n != 0 {
+			t.Errorf("closed after %d events: %d events not handed back", stop, n)
+		}
+		if ev, err := a.Next(); ev != nil || err != io.EOF {
+			t.Errorf("Next after Close: %v, %v", ev, err)
+		}
+	}
+}
