@@ -52,7 +52,8 @@
 // Memory is bounded: a key's state is dropped when maxspan has passed for
 // all of it, and Options.MaxPending caps the keys held (the least recently
 // updated key is evicted) and the results waiting for a decision. Both are
-// counted in Stats.
+// counted in Stats. The copies a matcher keeps of events its caller reuses
+// take at most about twice their bytes (see Options.Owned).
 //
 // # Samples
 //

@@ -33,6 +33,7 @@ type Matcher struct {
 	max     int // MaxPending
 	owned   bool
 	retain  func(*event.Event) *event.Event
+	copies  bool // the matcher copies the events it keeps (see copies.go)
 
 	info     []stageInfo
 	pos      []int // stage index of each positive stage
@@ -47,12 +48,12 @@ type Matcher struct {
 	kb keyBuilder
 
 	tab  table
-	evs  []*event.Event // e slots per key: group g holds g+1 events at off[g]
-	meta []partMeta     // g per key, with missing stages only
-	mis  []keyMissing   // per key, with missing stages only
+	evs  []held       // e slots per key: group g holds g+1 events at off[g]
+	meta []partMeta   // g per key, with missing stages only
+	mis  []keyMissing // per key, with missing stages only
 
 	now    int64
-	cur    *event.Event // owned copy of the event being pushed
+	cur    held // the kept copy of the event being pushed
 	curSrc *event.Event
 	done   []*cand // completions of the event being pushed
 	queue  []*cand // results in output order, waiting for a decision or for one before them
@@ -62,6 +63,11 @@ type Matcher struct {
 	inGroup  []int // partial sequences per group, for gating stages
 	retained int
 	stats    Stats
+
+	arena      arena // the bytes of copies
+	freeCopies []*copyRec
+	freeCands  []*cand
+	scratch    *event.Event // for turning copies into events
 }
 
 // NewMatcher returns a matcher for spec, which must not change afterwards.
@@ -70,6 +76,7 @@ func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
 		return nil, err
 	}
 	m := &Matcher{spec: *spec, maxSpan: int64(spec.MaxSpan), max: opt.MaxPending, owned: opt.Owned, retain: opt.Retain, now: noTime}
+	m.copies = !m.owned && m.retain == nil
 	if m.max <= 0 {
 		m.max = DefaultMaxPending
 	}
@@ -120,19 +127,20 @@ func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
 	return m, nil
 }
 
-// own returns a copy of the event being pushed that the matcher may keep.
-func (m *Matcher) own() *event.Event {
-	if m.cur == nil {
+// own returns a copy of the event being pushed that the matcher may keep,
+// counting one more reference to it.
+func (m *Matcher) own() held {
+	if m.cur.none() {
 		switch {
 		case m.owned:
-			m.cur = m.curSrc
+			m.cur = held{ev: m.curSrc}
 		case m.retain != nil:
-			m.cur = m.retain(m.curSrc)
+			m.cur = held{ev: m.retain(m.curSrc)}
 		default:
-			m.cur = m.curSrc.Clone()
+			m.cur = m.copyOf(m.curSrc)
 		}
 	}
-	return m.cur
+	return hold(m.cur)
 }
 
 // Push consumes the next event. Events must come in order of time, then
@@ -143,7 +151,7 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 		m.now = ev.Time
 	}
 	m.expire()
-	m.cur, m.curSrc = nil, ev
+	m.cur, m.curSrc = held{}, ev
 	t := ev.Time
 	// Stages are gated: a stage's filter is not evaluated when no state
 	// exists that a hit could change (see Active).
@@ -190,7 +198,10 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 	}
 	m.stats.FanoutTruncated = m.kb.truncated
 	m.finish(emit)
-	m.cur, m.curSrc = nil, nil
+	if c := m.cur.c; c != nil && c.refs == 0 {
+		m.recycle(c)
+	}
+	m.cur, m.curSrc = held{}, nil
 }
 
 // Active reports whether the matcher holds partial sequences or results
@@ -204,17 +215,18 @@ func (m *Matcher) Active() bool { return m.partials > 0 || m.qhead < len(m.queue
 // Retained calls fn for each event the matcher holds (an event held
 // several times more than once), so that a caller recycling what
 // Options.Retain made knows what is still in use. Events of results already
-// emitted are not held. It must not be called during Push.
+// emitted are not held, nor are the matcher's own copies (see Options). It
+// must not be called during Push.
 func (m *Matcher) Retained(fn func(*event.Event)) {
-	for _, e := range m.evs {
-		if e != nil {
-			fn(e)
+	for _, h := range m.evs {
+		if h.ev != nil {
+			fn(h.ev)
 		}
 	}
 	for _, c := range m.queue[m.qhead:] {
-		for _, e := range c.evs {
-			if e != nil {
-				fn(e)
+		for _, h := range c.evs {
+			if h.ev != nil {
+				fn(h.ev)
 			}
 		}
 	}
@@ -247,7 +259,7 @@ func (m *Matcher) Flush(emit func(Result)) {
 // reset drops all state but keeps the counters.
 func (m *Matcher) reset() {
 	m.tab.init(m.max)
-	clear(m.evs)
+	m.letAll(m.evs)
 	m.evs = m.evs[:0]
 	m.meta = m.meta[:0]
 	m.mis = m.mis[:0]
@@ -305,7 +317,7 @@ func (m *Matcher) insert(key []byte, h khash) int32 {
 	}
 	i := m.tab.insert(key, h, m.now)
 	if need := (int(i) + 1) * m.e; need > len(m.evs) {
-		m.evs = append(m.evs, make([]*event.Event, need-len(m.evs))...)
+		m.evs = append(m.evs, make([]held, need-len(m.evs))...)
 	}
 	if m.hasMiss {
 		if need := (int(i) + 1) * m.g; need > len(m.meta) {
@@ -323,7 +335,7 @@ func (m *Matcher) insert(key []byte, h khash) int32 {
 func (m *Matcher) evict(i int32) {
 	m.stats.Evictions++
 	for g := 0; g < m.g; g++ {
-		if m.evs[m.slot(i, g)] != nil {
+		if !m.evs[m.slot(i, g)].none() {
 			m.stats.EvictedPartials++
 		}
 	}
@@ -342,11 +354,11 @@ func (m *Matcher) evict(i int32) {
 func (m *Matcher) drop(i int32) {
 	for g := 0; g < m.g; g++ {
 		s := m.slot(i, g)
-		if m.evs[s] != nil {
+		if !m.evs[s].none() {
 			m.partials--
 			m.inGroup[g]--
 			m.retained -= g + 1
-			clear(m.evs[s : s+g+1])
+			m.letAll(m.evs[s : s+g+1])
 		}
 	}
 	m.tab.remove(i)
@@ -355,7 +367,7 @@ func (m *Matcher) drop(i int32) {
 // dropIfEmpty removes key i when it holds nothing any more.
 func (m *Matcher) dropIfEmpty(i int32) {
 	for g := 0; g < m.g; g++ {
-		if m.evs[m.slot(i, g)] != nil {
+		if !m.evs[m.slot(i, g)].none() {
 			return
 		}
 	}
@@ -376,7 +388,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 			lead = m.leadBefore(m.lookup(key), t)
 		}
 		if m.p == 1 {
-			c := &cand{evs: m.resultEvents(), first: t, last: t, lead: lead, ent: -1}
+			c := m.newCand(t, t, lead)
 			c.evs[m.pos[0]] = m.own()
 			c.key = string(key)
 			m.complete(c, -1)
@@ -384,8 +396,9 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		}
 		i := m.lookupOrInsert(key)
 		s := m.slot(i, 0)
-		if m.evs[s] != nil {
+		if !m.evs[s].none() {
 			m.stats.Replaced++
+			m.let(m.evs[s])
 		} else {
 			m.partials++
 			m.inGroup[0]++
@@ -404,13 +417,13 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	}
 	g := r - 1
 	s := m.slot(i, g)
-	if m.evs[s] == nil {
+	if m.evs[s].none() {
 		return
 	}
 	// Take the partial sequence out of its group.
 	m.partials--
 	m.inGroup[g]--
-	first := m.evs[s].Time
+	first := m.evs[s].time()
 	var pm partMeta
 	if m.hasMiss {
 		pm = m.meta[int(i)*m.g+g]
@@ -418,13 +431,20 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	if m.maxSpan > 0 && t-first > m.maxSpan {
 		m.stats.RejectedMaxSpan++
 		m.retained -= g + 1
-		clear(m.evs[s : s+g+1])
+		m.letAll(m.evs[s : s+g+1])
 		m.dropIfEmpty(i)
 		return
 	}
 	rej := pm.rejected || m.between[r] && pm.taint != noTime && pm.taint < t
 	if r == m.p-1 {
-		c := &cand{evs: m.resultEvents(), first: first, last: t, lead: pm.lead, ent: -1}
+		if rej {
+			m.stats.RejectedMissing++
+			m.retained -= g + 1
+			m.letAll(m.evs[s : s+g+1])
+			m.dropIfEmpty(i)
+			return
+		}
+		c := m.newCand(first, t, pm.lead)
 		for j := 0; j <= g; j++ {
 			c.evs[m.pos[j]] = m.evs[s+j]
 		}
@@ -432,20 +452,17 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		m.retained -= g + 1
 		clear(m.evs[s : s+g+1])
 		c.key = m.tab.ents[i].key
-		if rej {
-			m.stats.RejectedMissing++
-		} else {
-			m.complete(c, i)
-		}
+		m.complete(c, i)
 		m.dropIfEmpty(i)
 		return
 	}
 	d := m.slot(i, r)
-	if m.evs[d] != nil {
+	if !m.evs[d].none() {
 		m.stats.Replaced++
 		m.retained -= r + 1
 		m.partials--
 		m.inGroup[r]--
+		m.letAll(m.evs[d : d+r+1])
 	}
 	m.partials++
 	m.inGroup[r]++
@@ -459,9 +476,24 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	m.tab.touch(i, m.now)
 }
 
-// resultEvents returns a new events slice for a result.
-func (m *Matcher) resultEvents() []*event.Event {
-	return make([]*event.Event, len(m.spec.Stages))
+// newCand returns a candidate sequence, recycled if one is free.
+func (m *Matcher) newCand(first, last, lead int64) *cand {
+	c := pop(&m.freeCands)
+	if c == nil {
+		c = &cand{evs: make([]held, len(m.spec.Stages))}
+	}
+	c.first, c.last, c.lead, c.ent, c.state = first, last, lead, -1, undecided
+	return c
+}
+
+// freeCand recycles a candidate that is no longer linked or queued,
+// dropping its references to events.
+func (m *Matcher) freeCand(c *cand) {
+	m.letAll(c.evs)
+	c.key, c.next = "", nil
+	if len(m.freeCands) < maxFreeCopies {
+		m.freeCands = append(m.freeCands, c)
+	}
 }
 
 // cancel drops the partial sequences of a key (until).
@@ -472,12 +504,12 @@ func (m *Matcher) cancel(key []byte) {
 	}
 	for g := 0; g < m.g; g++ {
 		s := m.slot(i, g)
-		if m.evs[s] != nil {
+		if !m.evs[s].none() {
 			m.stats.Cancelled++
 			m.partials--
 			m.inGroup[g]--
 			m.retained -= g + 1
-			clear(m.evs[s : s+g+1])
+			m.letAll(m.evs[s : s+g+1])
 		}
 	}
 	m.dropIfEmpty(i)
@@ -491,10 +523,10 @@ func (m *Matcher) Stats() Stats {
 	s.Undecided = len(m.queue) - m.qhead
 	s.Retained = m.retained
 	s.Bytes = m.tab.bytes() +
-		int64(cap(m.evs))*8 +
+		int64(cap(m.evs))*16 +
 		int64(cap(m.meta))*24 +
 		int64(cap(m.mis))*32 +
 		int64(cap(m.queue))*8 +
-		int64(s.Undecided)*int64(80+8*len(m.spec.Stages))
+		int64(s.Undecided)*int64(80+16*len(m.spec.Stages))
 	return s
 }

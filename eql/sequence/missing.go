@@ -25,7 +25,7 @@ type keyMissing struct {
 // cand is a completed candidate sequence.
 type cand struct {
 	key               string
-	evs               []*event.Event
+	evs               []held
 	first, last, lead int64
 	state             uint8
 	next              *cand
@@ -75,11 +75,11 @@ func (m *Matcher) missingHit(si stageInfo, key []byte, t int64) {
 		}
 		g := si.rank
 		s := m.slot(i, g)
-		if m.evs[s] == nil {
+		if m.evs[s].none() {
 			return
 		}
 		pm := &m.meta[int(i)*m.g+g]
-		if pm.taint == noTime && t > m.evs[s+g].Time {
+		if pm.taint == noTime && t > m.evs[s+g].time() {
 			pm.taint = t
 		}
 	case kindTrailing:
@@ -146,6 +146,7 @@ func (m *Matcher) complete(c *cand, i int32) {
 	if c.state == rejected {
 		m.stats.RejectedMissing++
 		m.retained -= m.p
+		m.freeCand(c)
 		return
 	}
 	m.done = append(m.done, c)
@@ -248,6 +249,7 @@ func (m *Matcher) release(emit func(Result)) {
 			m.emit(c, emit)
 		default:
 			m.retained -= m.p
+			m.freeCand(c)
 		}
 		if m.qhead == len(m.queue) {
 			m.queue, m.qhead = m.queue[:0], 0
@@ -259,8 +261,17 @@ func (m *Matcher) release(emit func(Result)) {
 	}
 }
 
+// emit passes on an accepted result and recycles its candidate.
 func (m *Matcher) emit(c *cand, emit func(Result)) {
 	m.stats.Results++
 	m.retained -= m.p
-	emit(Result{Keys: decodeKey(c.key), Events: c.evs})
+	evs := make([]*event.Event, len(c.evs))
+	for i, h := range c.evs {
+		if !h.none() {
+			evs[i] = m.event(h)
+		}
+	}
+	res := Result{Keys: decodeKey(c.key), Events: evs}
+	m.freeCand(c)
+	emit(res)
 }

@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -305,6 +306,71 @@ func checkReference(t *testing.T, seed uint64) {
 	if got := format(runRouted(spec, evs)); got != want {
 		t.Errorf("seed %d (routed as Active allows): %s\nevents %s\ngot  %q\nwant %q", seed, desc, describe(evs), got, want)
 	}
+	got, err := runReused(spec, evs)
+	if err != nil {
+		t.Errorf("seed %d (one reused event): %s\nevents %s\n%v", seed, desc, describe(evs), err)
+	} else if got := format(got); got != want {
+		t.Errorf("seed %d (one reused event): %s\nevents %s\ngot  %q\nwant %q", seed, desc, describe(evs), got, want)
+	}
+}
+
+// runReused decodes each event from its JSON document into one event and
+// one buffer that are overwritten after each push, as a reader does, so
+// that the matcher keeps copies of its own. It checks that every event of
+// every result holds the document and values of the event pushed.
+func runReused(spec *Spec, evs []*event.Event) ([]Result, error) {
+	m, err := NewMatcher(spec, Options{})
+	if err != nil {
+		return nil, err
+	}
+	kslot := testSchema.Slot("k")
+	docs := make([][]byte, len(evs))
+	for i, e := range evs {
+		doc := fmt.Appendf(nil, `{"id":%d,"type":`, e.Get(slotID).Int())
+		doc = e.Get(slotType).AppendJSON(doc)
+		if v := e.Get(kslot); v.Kind() != event.KindMissing {
+			doc = v.AppendJSON(append(doc, `,"k":`...))
+		}
+		docs[i] = append(doc, '}')
+	}
+	var out []Result
+	emit := func(r Result) { out = append(out, r) }
+	reused := &event.Event{}
+	var buf []byte
+	for i, e := range evs {
+		buf = append(buf[:0], docs[i]...)
+		if err := testSchema.Decode(buf, reused); err != nil {
+			return nil, err
+		}
+		reused.Time, reused.Seq, reused.ID = e.Time, e.Seq, fmt.Sprint("doc-", i)
+		m.Push(reused, emit)
+		for j := range buf {
+			buf[j] = 'X'
+		}
+		reused.Reset(testSchema.Len())
+	}
+	m.Flush(emit)
+	for _, r := range out {
+		for _, e := range r.Events {
+			if e == nil {
+				continue
+			}
+			i := int(e.Get(slotID).Int()) - 1
+			if i < 0 || i >= len(evs) {
+				return nil, fmt.Errorf("result event with id %v", e.Get(slotID))
+			}
+			want := evs[i]
+			if string(e.Raw) != string(docs[i]) || e.Time != want.Time || e.Seq != want.Seq || e.ID != fmt.Sprint("doc-", i) {
+				return nil, fmt.Errorf("event %d kept as %q time %d seq %d id %q", i+1, e.Raw, e.Time, e.Seq, e.ID)
+			}
+			for _, slot := range []int{slotType, kslot} {
+				if g, w := e.Get(slot).String(), want.Get(slot).String(); g != w {
+					return nil, fmt.Errorf("event %d slot %d kept as %s, pushed %s", i+1, slot, g, w)
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // runRouted pushes only the events a rule index may limit a sequence to

@@ -54,8 +54,11 @@ type Options struct {
 	// taken from one array field. 0 means DefaultMaxFanout.
 	MaxFanout int
 	// Owned says that the caller hands events over to the matcher and does
-	// not reuse them, so they are retained without being cloned (events
-	// released by an order.Buffer are owned this way).
+	// not reuse them, so they are retained without being copied (events
+	// released by an order.Buffer are owned this way). Without Owned or
+	// Retain, the matcher keeps copies of its own (the document and the
+	// values, in recycled storage) and makes an event of a copy (a clone)
+	// only when a result holding it is emitted.
 	Owned bool
 	// Retain, when set, makes the copy of an event the matcher keeps,
 	// instead of Clone: event.Event.SnapshotTo, say, which copies only
@@ -77,11 +80,10 @@ type Result struct {
 	// keys), nil when the query has no `by`.
 	Keys []event.Value
 	// Events holds one event per stage, nil for a missing-event stage.
-	// They are the matcher's copies (or the caller's own events with
-	// Options.Owned), which it no longer uses; one event may appear in
-	// several results (a multi-valued key) and copies may be shared with
-	// other matchers (event.Clone shares a copy of an unchanged event), so
-	// treat them as read-only.
+	// They are clones of the matcher's copies (or the caller's own events
+	// with Options.Owned, or what Options.Retain made), which it no longer
+	// uses; one event may appear in several results (a multi-valued key),
+	// so treat them as read-only.
 	Events []*event.Event
 }
 

@@ -6,27 +6,41 @@ import (
 )
 
 // table maps encoded join keys to dense entry numbers, reusing the numbers
-// of removed keys, and keeps the entries in a list ordered by when they
-// were last touched, so that the least recently used key is found in O(1)
-// for eviction and maxspan expiry. Entries hold no pointers besides the
-// key, so a million of them cost the garbage collector little.
+// of removed keys, and keeps the order in which entries were last touched,
+// so that the least recently used key is found in O(1) for eviction and
+// maxspan expiry. Entries hold no pointers besides the key, so a million
+// of them cost the garbage collector little.
+//
+// The order is a queue of touches rather than a linked list of entries:
+// a touch appends to it (memory just written) instead of unlinking the
+// entry from its neighbours (two cache misses with many keys). A touch
+// makes the entry's earlier ones stale; they are skipped when they reach
+// the front and dropped when the queue holds more than twice the keys.
 type table struct {
 	index    []slotRef // open addressing by the key's hash, linear probing; see find
 	used     int       // slots of index in use
 	seeds    [2]maphash.Seed
 	ents     []entry
 	free     []int32
-	head     int32 // least recently touched, -1 when empty
-	tail     int32
+	order    []touchRef // touches, oldest first from ohead
+	ohead    int
+	tick     uint64 // touches so far
 	n        int
 	keyBytes int64
 }
 
 type entry struct {
-	key        string
-	prev, next int32
-	touch      int64 // time of the last update, the matcher's clock
-	h          khash // the key's hash, to remove it without hashing again
+	key   string
+	tick  uint64 // the entry's last touch (see touchRef), 0 when free
+	touch int64  // time of the last update, the matcher's clock
+	h     khash  // the key's hash, to remove it without hashing again
+}
+
+// touchRef is a touch of an entry: the entry's last one while its tick is
+// the entry's.
+type touchRef struct {
+	tick uint64
+	i    int32
 }
 
 // slotRef is one slot of the index: a key's hash and its entry plus one
@@ -57,7 +71,7 @@ func (t *table) init(max int) {
 	clear(t.ents)
 	t.ents = t.ents[:0]
 	t.free = t.free[:0]
-	t.head, t.tail = -1, -1
+	t.order, t.ohead = t.order[:0], 0
 	t.n = 0
 	t.keyBytes = 0
 }
@@ -159,15 +173,10 @@ func (t *table) insert(key []byte, h khash, now int64) int32 {
 		t.ents = append(t.ents, entry{})
 	}
 	k := string(key)
-	t.ents[i] = entry{key: k, prev: t.tail, next: -1, touch: now, h: h}
-	if t.tail >= 0 {
-		t.ents[t.tail].next = i
-	} else {
-		t.head = i
-	}
-	t.tail = i
+	t.ents[i] = entry{key: k, touch: now, h: h}
 	t.place(h, i)
 	t.n++
+	t.push(i)
 	t.keyBytes += int64(len(k))
 	return i
 }
@@ -178,48 +187,65 @@ func (t *table) touch(i int32, now int64) {
 	if now > e.touch {
 		e.touch = now
 	}
-	if t.tail == i {
-		return
+	if n := len(t.order); n > t.ohead && t.order[n-1].i == i {
+		return // the newest already (its last touch is the queue's last)
 	}
-	t.unlink(i)
-	e.prev, e.next = t.tail, -1
-	t.ents[t.tail].next = i
-	t.tail = i
+	t.push(i)
 }
 
-func (t *table) unlink(i int32) {
-	e := &t.ents[i]
-	if e.prev >= 0 {
-		t.ents[e.prev].next = e.next
-	} else {
-		t.head = e.next
+// push appends a touch of entry i to the order.
+func (t *table) push(i int32) {
+	t.tick++
+	t.ents[i].tick = t.tick
+	t.order = append(t.order, touchRef{t.tick, i})
+	t.trim()
+}
+
+// trim keeps the order within twice the keys: when it holds more, only
+// the live touches (one per key) are kept.
+func (t *table) trim() {
+	if len(t.order) <= 2*t.n+64 {
+		return
 	}
-	if e.next >= 0 {
-		t.ents[e.next].prev = e.prev
-	} else {
-		t.tail = e.prev
+	live := t.order[:0]
+	for _, r := range t.order[t.ohead:] {
+		if t.ents[r.i].tick == r.tick {
+			live = append(live, r)
+		}
 	}
+	t.order, t.ohead = live, 0
 }
 
 // remove deletes entry i.
 func (t *table) remove(i int32) {
-	t.unlink(i)
 	e := &t.ents[i]
 	t.unplace(e.h)
 	t.keyBytes -= int64(len(e.key))
-	*e = entry{prev: -1, next: -1}
+	*e = entry{} // tick 0: its touches are stale
 	t.free = append(t.free, i)
 	t.n--
+	t.trim()
 }
 
 // oldest returns the least recently touched entry, or -1.
-func (t *table) oldest() int32 { return t.head }
+func (t *table) oldest() int32 {
+	for t.ohead < len(t.order) {
+		r := t.order[t.ohead]
+		if t.ents[r.i].tick == r.tick {
+			return r.i
+		}
+		t.ohead++
+	}
+	t.order, t.ohead = t.order[:0], 0
+	return -1
+}
 
 // bytes estimates the table's memory: entries, free list, key strings and
 // the index.
 func (t *table) bytes() int64 {
 	return int64(cap(t.ents))*int64(unsafe.Sizeof(entry{})) +
 		int64(cap(t.free))*4 +
+		int64(cap(t.order))*int64(unsafe.Sizeof(touchRef{})) +
 		t.keyBytes +
 		int64(len(t.index))*int64(unsafe.Sizeof(slotRef{}))
 }

@@ -1,0 +1,198 @@
+package sequence
+
+import (
+	"unsafe"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// arena holds the bytes of a matcher's copies (see copies.go) in chunks
+// written one after the other. Writing a copy where the last one ended
+// costs a fraction of writing it to a recycled buffer somewhere in a heap
+// of a few hundred megabytes: the memory written next is the memory just
+// written, not a cache and TLB miss per line.
+//
+// A chunk is reused once no live copy lies in it. (Handing a copy's
+// region to a result's event instead of copying it out was tried: chunks
+// then cannot be reused, and writing fresh memory costs more than the copy
+// saves.) Copies that outlive most of their chunk's neighbours would keep
+// the arena growing: when the chunks hold more than twice the live bytes
+// plus two chunks, the live copies of chunks less than half live move to
+// the current chunk and those chunks are emptied.
+type arena struct {
+	cur    *chunk
+	chunks []*chunk // chunks holding live copies, cur included; see chunk.at
+	free   []*chunk // empty chunks to reuse
+	size   int      // of the next new chunk
+	held   int      // bytes of the chunks in chunks
+	live   int      // bytes of live copies
+	moved  int      // copies moved by compaction
+}
+
+type chunk struct {
+	buf    []byte
+	used   int
+	live   int         // bytes of live copies
+	copies []placement // copies placed here, some since moved or dead
+	at     int         // index in arena.chunks, -1 when not there
+}
+
+// placement is a copy placed in a chunk at an offset: it is still there
+// while the copy's ch and off say so.
+type placement struct {
+	c   *copyRec
+	off int
+}
+
+const (
+	minChunk = 16 << 10
+	maxChunk = 512 << 10
+	// Copies larger than this get a buffer of their own.
+	maxArenaCopy  = maxChunk / 8
+	maxFreeChunks = 2
+	minRegion     = 16
+)
+
+// alloc returns an empty slice with room for n bytes for copy c, which
+// records where it lies.
+func (a *arena) alloc(c *copyRec, n int) []byte {
+	switch {
+	case n == 0:
+		c.ch, c.off = nil, 0
+		return nil
+	case n > maxArenaCopy:
+		c.ch, c.off = nil, 0
+		return make([]byte, 0, n)
+	}
+	// At least minRegion, so that the placements a chunk records stay
+	// within its size.
+	n = max(n, minRegion)
+	ch := a.cur
+	if ch == nil || ch.used+n > len(ch.buf) {
+		ch = a.next()
+	}
+	off := ch.used
+	ch.used += n
+	ch.live += n
+	a.live += n
+	ch.copies = append(ch.copies, placement{c, off})
+	c.ch, c.off = ch, off
+	return ch.buf[off : off : off+n]
+}
+
+// next makes a new current chunk.
+func (a *arena) next() *chunk {
+	if old := a.cur; old != nil && old.live == 0 {
+		a.drop(old)
+	}
+	ch := pop(&a.free)
+	if ch == nil {
+		a.size = min(max(2*a.size, minChunk), maxChunk)
+		ch = &chunk{buf: make([]byte, a.size)}
+	}
+	ch.at = len(a.chunks)
+	a.chunks = append(a.chunks, ch)
+	a.held += len(ch.buf)
+	a.cur = ch
+	return ch
+}
+
+// drop takes an empty chunk out of the arena, keeping a few for reuse.
+func (a *arena) drop(ch *chunk) {
+	last := a.chunks[len(a.chunks)-1]
+	a.chunks[ch.at] = last
+	last.at = ch.at
+	a.chunks[len(a.chunks)-1] = nil
+	a.chunks = a.chunks[:len(a.chunks)-1]
+	ch.at = -1
+	a.held -= len(ch.buf)
+	if a.cur == ch {
+		a.cur = nil
+	}
+	clear(ch.copies)
+	ch.copies = ch.copies[:0]
+	ch.used, ch.live = 0, 0
+	if len(ch.buf) == maxChunk && len(a.free) < maxFreeChunks {
+		a.free = append(a.free, ch)
+	}
+}
+
+// release returns the region of a copy that is no longer used.
+func (a *arena) release(c *copyRec) {
+	ch := c.ch
+	if ch == nil {
+		return
+	}
+	c.ch = nil
+	n := cap(c.buf)
+	ch.live -= n
+	a.live -= n
+	switch {
+	case ch.live > 0:
+	case ch == a.cur:
+		// Start the current chunk over.
+		clear(ch.copies)
+		ch.copies = ch.copies[:0]
+		ch.used = 0
+	case ch != a.cur:
+		a.drop(ch)
+	}
+	if a.held > 2*a.live+2*maxChunk {
+		a.compact()
+	}
+}
+
+// compact moves the live copies of chunks less than half live to the
+// current chunk, and drops those chunks.
+func (a *arena) compact() {
+	var sparse []*chunk
+	for _, ch := range a.chunks {
+		if ch != a.cur && 2*ch.live < ch.used {
+			sparse = append(sparse, ch)
+		}
+	}
+	for _, ch := range sparse {
+		for _, p := range ch.copies {
+			if c := p.c; c.ch == ch && c.off == p.off {
+				a.move(c)
+			}
+		}
+		a.drop(ch)
+	}
+}
+
+// move copies c's bytes to the current chunk and re-points its strings.
+func (a *arena) move(c *copyRec) {
+	old := c.buf
+	n := cap(old)
+	ch := c.ch
+	ch.live -= n
+	a.live -= n
+	buf := a.alloc(c, n)[:len(old)]
+	copy(buf, old)
+	c.buf = buf
+	moveStrings(c, old, buf)
+	a.moved++
+}
+
+// moveStrings re-points the strings of c's values that lie in old to the
+// same place in buf.
+func moveStrings(c *copyRec, old, buf []byte) {
+	re := func(s string) string {
+		if off, ok := within(s, old[:cap(old)]); ok {
+			return unsafe.String(&buf[:cap(buf)][off], len(s))
+		}
+		return s
+	}
+	for i, v := range c.vals {
+		if v.Kind() == event.KindString {
+			c.vals[i] = event.Str(re(v.Str()))
+		}
+	}
+	for i, v := range c.elems {
+		if v.Kind() == event.KindString {
+			c.elems[i] = event.Str(re(v.Str()))
+		}
+	}
+	c.id = re(c.id)
+}
