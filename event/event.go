@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/span"
 )
 
 // Event is one decoded document: the values of the schema's fields, the
@@ -344,25 +346,12 @@ func (e *Event) expand() {
 	}
 }
 
-// within reports whether s lies inside b, returning its offset.
-func within(s string, b []byte) (int, bool) {
-	if len(s) == 0 || len(b) == 0 {
-		return 0, false
-	}
-	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	base := uintptr(unsafe.Pointer(&b[0]))
-	if p < base || p+uintptr(len(s)) > base+uintptr(len(b)) {
-		return 0, false
-	}
-	return int(p - base), true
-}
-
 // footprintOutside returns the string bytes (those not inside raw) and
 // array elements a value holds.
 func (v Value) footprintOutside(raw []byte) (bytes, elems int) {
 	switch v.k {
 	case KindString:
-		if _, ok := within(v.s, raw); ok {
+		if _, ok := span.Within(v.s, raw); ok {
 			return 0, 0
 		}
 		return len(v.s), 0
@@ -386,7 +375,7 @@ func (v Value) copyInto(block []byte, store []Value, raw, rawCopy []byte) (Value
 		if len(v.s) == 0 {
 			return v, block, store
 		}
-		if off, ok := within(v.s, raw); ok {
+		if off, ok := span.Within(v.s, raw); ok {
 			v.s = unsafe.String(&rawCopy[off], len(v.s))
 			return v, block, store
 		}
@@ -566,13 +555,13 @@ type owner struct {
 func (o *owner) str(s string) (string, bool) {
 	if o.some {
 		for _, b := range o.reused {
-			if _, ok := within(s, b); ok {
+			if _, ok := span.Within(s, b); ok {
 				return o.e.OwnString(s), true
 			}
 		}
 		return s, false
 	}
-	if _, ok := within(s, o.owned); ok || s == "" {
+	if _, ok := span.Within(s, o.owned); ok || s == "" {
 		return s, false
 	}
 	return o.e.OwnString(s), true

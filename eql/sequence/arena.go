@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/span"
 )
 
 // arena holds the bytes of a matcher's copies (see copies.go) in chunks
@@ -179,7 +180,7 @@ func (a *arena) move(c *copyRec) {
 // same place in buf.
 func moveStrings(c *copyRec, old, buf []byte) {
 	re := func(s string) string {
-		if off, ok := within(s, old[:cap(old)]); ok {
+		if off, ok := span.Within(s, old[:cap(old)]); ok {
 			return unsafe.String(&buf[:cap(buf)][off], len(s))
 		}
 		return s

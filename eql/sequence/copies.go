@@ -4,6 +4,7 @@ import (
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/span"
 )
 
 // Copies of the events a matcher keeps for a caller that reuses its events
@@ -113,7 +114,7 @@ func (m *Matcher) copyOf(ev *event.Event) held {
 func outside(v event.Value, raw []byte) (bytes, elems int) {
 	switch v.Kind() {
 	case event.KindString:
-		if _, ok := within(v.Str(), raw); !ok {
+		if _, ok := span.Within(v.Str(), raw); !ok {
 			return len(v.Str()), 0
 		}
 	case event.KindArray:
@@ -138,7 +139,7 @@ func (c *copyRec) copyValue(v event.Value, buf, raw []byte) (event.Value, []byte
 		if s == "" {
 			return v, buf
 		}
-		if off, ok := within(s, raw); ok {
+		if off, ok := span.Within(s, raw); ok {
 			return event.Str(unsafe.String(&buf[off], len(s))), buf
 		}
 		start := len(buf)
@@ -159,19 +160,6 @@ func (c *copyRec) copyValue(v event.Value, buf, raw []byte) (event.Value, []byte
 		return event.Array(c.elems[start : start+len(a) : start+len(a)]...), buf
 	}
 	return v, buf
-}
-
-// within reports whether s lies inside b, and where.
-func within(s string, b []byte) (int, bool) {
-	if len(s) == 0 || len(b) == 0 {
-		return 0, false
-	}
-	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	base := uintptr(unsafe.Pointer(&b[0]))
-	if p < base || p+uintptr(len(s)) > base+uintptr(len(b)) {
-		return 0, false
-	}
-	return int(p - base), true
 }
 
 // event returns the event a held copy stands for, for a result.
