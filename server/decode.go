@@ -34,13 +34,15 @@ func newRuleDecoder(rs *engine.RuleSet) *decoder {
 
 // hold returns what the pipeline keeps of a decoded event, and whether
 // it will wait for event-time order: an event some ordered rule can use
-// is copied compactly (Event.Clone: the slots holding a value and the
-// document, about half the memory) and the decoded event given back to
-// free at once, so that decoding reuses warm events rather than growing
-// new ones while thousands wait; any other event is kept as it is, to be
-// given back once the rules judging events on arrival have seen it.
-func (d *decoder) hold(ev *event.Event, free func(*event.Event)) (*event.Event, bool) {
-	if !d.held.Wants(ev) {
+// (held.Wants) is copied compactly (Event.Clone: the slots holding a value
+// and the document, about half the memory) and the decoded event given
+// back to free at once, so that decoding reuses warm events rather than
+// growing new ones while thousands wait; any other event is kept as it
+// is, to be given back once the rules judging events on arrival have seen
+// it. The request handlers (decoder) and the pipeline (a replay, or a
+// document decoded again after a reload) both hold through it.
+func hold(held *engine.Filter, ev *event.Event, free func(*event.Event)) (*event.Event, bool) {
+	if !held.Wants(ev) {
 		return ev, false
 	}
 	c := ev.Clone()
@@ -89,7 +91,7 @@ func (ds *decoders) release() { <-ds.slots }
 // decode decodes docs into events taken from newEvent; a document that
 // cannot be decoded has a nil event (given back to free) and its error.
 // An event held[i] is a compact copy that waits for event-time order
-// (decoder.hold). It returns the generation of the schema the events
+// (hold). It returns the generation of the schema the events
 // were decoded with.
 func (ds *decoders) decode(docs []doc, lines []int, newEvent func() *event.Event, free func(*event.Event), evs []*event.Event, held []bool, errs []error) uint64 {
 	ds.mu.RLock()
@@ -105,7 +107,7 @@ func (ds *decoders) decode(docs []doc, lines []int, newEvent func() *event.Event
 			free(ev)
 			continue
 		}
-		evs[i], held[i] = d.hold(ev, free)
+		evs[i], held[i] = hold(d.held, ev, free)
 	}
 	ds.pool.Put(d)
 	return ds.gen

@@ -89,7 +89,7 @@ type job struct {
 	// decoders' generation gen (nil: decode them here, as at replay).
 	evs []*event.Event
 	// held[i]: evs[i] is a compact copy to hold for event-time order
-	// (decoder.hold).
+	// (hold).
 	held []bool
 	gen  uint64
 	// body holds the documents' sources; it is reused once the job is
@@ -377,7 +377,7 @@ func (p *pipeline) process(j job, now time.Time) {
 				p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 				continue
 			}
-			ev, held = p.hold(ev)
+			ev, held = hold(p.held, ev, p.reuse)
 		}
 		if p.recent != nil {
 			p.recent.add(ev, d.source)
@@ -414,17 +414,6 @@ func (p *pipeline) advance(watermark int64) {
 	if p.now != nil {
 		p.now.Advance(watermark)
 	}
-}
-
-// hold is decoder.hold for an event decoded here (a replay, or a
-// document decoded again after a reload).
-func (p *pipeline) hold(ev *event.Event) (*event.Event, bool) {
-	if !p.held.Wants(ev) {
-		return ev, false
-	}
-	c := ev.Clone()
-	p.reuse(ev)
-	return c, true
 }
 
 // eventSize is what a decoded event holds in memory: a held copy's

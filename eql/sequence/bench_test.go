@@ -147,9 +147,11 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 				pool = reusedEvents
 			}
 			b.ReportAllocs()
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			cpu0, proc0 := cputime.Thread(), cputime.Process()
+			// Per second of this thread's CPU time (the machine is
+			// shared, so wall time overstates the cost) and of the
+			// process's, which includes the garbage collector's work
+			// on other threads.
+			meter := cputime.Start()
 			i := 0
 			for b.Loop() {
 				st := sched[i&(n-1)]
@@ -168,17 +170,8 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 				m.Push(e, emit)
 				i++
 			}
-			cpu, proc := cputime.Thread()-cpu0, cputime.Process()-proc0
+			meter.Report(b, b.N, "events")
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-			if cpu > 0 && proc > 0 {
-				// Throughput per second of this thread's CPU time: the
-				// machine is shared, so wall time overstates the cost;
-				// and per second of the process's, which includes the
-				// garbage collector's work on other threads (with this
-				// thread locked, the collector runs on others).
-				b.ReportMetric(float64(b.N)/cpu.Seconds(), "events/cpu-s")
-				b.ReportMetric(float64(b.N)/proc.Seconds(), "events/proc-cpu-s")
-			}
 			b.ReportMetric(float64(results)/float64(b.N), "results/event")
 		})
 	}

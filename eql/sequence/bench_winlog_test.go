@@ -4,7 +4,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -73,9 +72,7 @@ func BenchmarkSequenceWinlog(b *testing.B) {
 				staged[i] = isProc(e) || isOther(e)
 			}
 			b.ReportAllocs()
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			cpu0, proc0 := cputime.Thread(), cputime.Process()
+			meter := cputime.Start()
 			i := 0
 			for b.Loop() {
 				j := i % len(evs)
@@ -89,11 +86,7 @@ func BenchmarkSequenceWinlog(b *testing.B) {
 				m.Push(e, emit)
 				i++
 			}
-			cpu, proc := cputime.Thread()-cpu0, cputime.Process()-proc0
-			if cpu > 0 && proc > 0 {
-				b.ReportMetric(float64(b.N)/cpu.Seconds(), "events/cpu-s")
-				b.ReportMetric(float64(b.N)/proc.Seconds(), "events/proc-cpu-s")
-			}
+			meter.Report(b, b.N, "events")
 			b.ReportMetric(float64(results)/float64(b.N), "results/event")
 			b.ReportMetric(float64(m.Stats().Keys), "keys")
 		})

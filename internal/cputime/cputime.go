@@ -4,6 +4,7 @@
 package cputime
 
 import (
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -24,4 +25,27 @@ func usage(who int) time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Meter measures the CPU time of a benchmark's loop, from Start to Report.
+type Meter struct{ thread, proc time.Duration }
+
+// Start locks the calling goroutine to its OS thread, so that the
+// thread's CPU time is what the loop costs (the garbage collector then
+// runs on other threads), and starts measuring.
+func Start() Meter {
+	runtime.LockOSThread()
+	return Meter{Thread(), Process()}
+}
+
+// Report unlocks the thread and reports n per second of the thread's CPU
+// time as "UNIT/cpu-s", and per second of the process's (the collector's
+// work included) as "UNIT/proc-cpu-s".
+func (m Meter) Report(b interface{ ReportMetric(float64, string) }, n int, unit string) {
+	cpu, proc := Thread()-m.thread, Process()-m.proc
+	runtime.UnlockOSThread()
+	if cpu > 0 && proc > 0 {
+		b.ReportMetric(float64(n)/cpu.Seconds(), unit+"/cpu-s")
+		b.ReportMetric(float64(n)/proc.Seconds(), unit+"/proc-cpu-s")
+	}
 }
