@@ -170,8 +170,8 @@ func each(t *table, prefix string, fn func(k string, v *value, key string)) {
 	if t == nil {
 		return
 	}
-	for _, k := range t.keys {
-		fn(k, t.m[k], prefix+"."+k)
+	for i, k := range t.keys {
+		fn(k, t.vals[i], prefix+"."+k)
 	}
 }
 
@@ -179,8 +179,8 @@ func each(t *table, prefix string, fn func(k string, v *value, key string)) {
 func (d *decoder) document(root *table) *Rule {
 	r := &Rule{Path: d.path, has: map[string]bool{}}
 	var ruleTable *table
-	for _, k := range root.keys {
-		v := root.m[k]
+	for i, k := range root.keys {
+		v := root.vals[i]
 		switch k {
 		case "metadata":
 			d.metadata(d.tbl(v, k), &r.Metadata)

@@ -88,25 +88,32 @@ type value struct {
 	rawLine, rawCol int
 }
 
-// table is an ordered TOML table.
+// table is an ordered TOML table. Its keys are looked up by a scan: a
+// rule's tables hold a few dozen keys at most, and a map per table was a
+// third of the allocations of loading a corpus.
 type table struct {
 	kind tableKind
 	keys []string
-	m    map[string]*value
+	vals []*value // vals[i] is the value of keys[i]
 }
 
-func newTable(k tableKind) *table { return &table{kind: k, m: map[string]*value{}} }
+func newTable(k tableKind) *table { return &table{kind: k} }
 
 func (t *table) get(key string) *value {
 	if t == nil {
 		return nil
 	}
-	return t.m[key]
+	for i, k := range t.keys {
+		if k == key {
+			return t.vals[i]
+		}
+	}
+	return nil
 }
 
 func (t *table) set(key string, v *value) {
 	t.keys = append(t.keys, key)
-	t.m[key] = v
+	t.vals = append(t.vals, v)
 }
 
 // syntaxError is a TOML syntax or semantic error with its position.
@@ -123,12 +130,41 @@ type builder struct {
 	root  *table
 	cur   *table
 	lines []int // offsets where lines start
+
+	// Scratch for the parts of a key, and the blocks values and tables
+	// are handed out of (one allocation for many: a corpus has millions).
+	parts  []string
+	nodes  []*unstable.Node
+	values []value
+	tables []table
+}
+
+// newValue returns a zero value from the current block.
+func (b *builder) newValue() *value {
+	if len(b.values) == 0 {
+		b.values = make([]value, 32)
+	}
+	v := &b.values[0]
+	b.values = b.values[1:]
+	return v
+}
+
+// newTable returns an empty table of kind k from the current block.
+func (b *builder) newTable(k tableKind) *table {
+	if len(b.tables) == 0 {
+		b.tables = make([]table, 16)
+	}
+	t := &b.tables[0]
+	b.tables = b.tables[1:]
+	t.kind = k
+	return t
 }
 
 // parseTree parses data into a positioned tree. The error, if any, is a
 // *syntaxError.
 func parseTree(data []byte) (root *table, err error) {
-	b := &builder{p: &unstable.Parser{}, root: newTable(tHeader)}
+	b := &builder{p: &unstable.Parser{}}
+	b.root = b.newTable(tHeader)
 	b.cur = b.root
 	b.p.Reset(data)
 	b.lines = append(b.lines, 0)
@@ -191,27 +227,30 @@ func (b *builder) offsetPos(off int) (line, col int) {
 	return i + 1, off - b.lines[i] + 1
 }
 
-// keyParts returns the parts of a (dotted) key and the node of each part.
-func keyParts(it unstable.Iterator) (parts []string, nodes []*unstable.Node) {
+// keyParts returns the parts of a (dotted) key and the node of each part,
+// valid until the next call.
+func (b *builder) keyParts(it unstable.Iterator) (parts []string, nodes []*unstable.Node) {
+	parts, nodes = b.parts[:0], b.nodes[:0]
 	for it.Next() {
 		n := it.Node()
 		parts = append(parts, string(n.Data))
 		nodes = append(nodes, n)
 	}
+	b.parts, b.nodes = parts, nodes
 	return parts, nodes
 }
 
 // header handles [a.b.c] and [[a.b.c]].
 func (b *builder) header(e *unstable.Node, array bool) error {
-	parts, nodes := keyParts(e.Key())
+	parts, nodes := b.keyParts(e.Key())
 	t := b.root
 	for i, k := range parts[:len(parts)-1] {
 		v := t.get(k)
 		switch {
 		case v == nil:
-			nt := newTable(tImplicit)
+			nt := b.newTable(tImplicit)
 			line, col := b.pos(nodes[i])
-			t.set(k, &value{kind: kTable, tbl: nt, line: line, col: col})
+			t.set(k, b.tableValue(nt, line, col))
 			t = nt
 		case v.kind == kArray && v.aot:
 			t = v.arr[len(v.arr)-1].tbl
@@ -228,13 +267,14 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 	if array {
 		switch {
 		case v == nil:
-			nt := newTable(tArrayElem)
-			t.set(last, &value{kind: kArray, aot: true, line: line, col: col,
-				arr: []*value{{kind: kTable, tbl: nt, line: line, col: col}}})
+			nt := b.newTable(tArrayElem)
+			v := b.newValue()
+			*v = value{kind: kArray, aot: true, line: line, col: col, arr: []*value{b.tableValue(nt, line, col)}}
+			t.set(last, v)
 			b.cur = nt
 		case v.kind == kArray && v.aot:
-			nt := newTable(tArrayElem)
-			v.arr = append(v.arr, &value{kind: kTable, tbl: nt, line: line, col: col})
+			nt := b.newTable(tArrayElem)
+			v.arr = append(v.arr, b.tableValue(nt, line, col))
 			b.cur = nt
 		default:
 			return b.errAt(lastNode, "key %q is already defined as %s", strings.Join(parts, "."), describe(v))
@@ -243,8 +283,8 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 	}
 	switch {
 	case v == nil:
-		nt := newTable(tHeader)
-		t.set(last, &value{kind: kTable, tbl: nt, line: line, col: col})
+		nt := b.newTable(tHeader)
+		t.set(last, b.tableValue(nt, line, col))
 		b.cur = nt
 	case v.kind == kTable && v.tbl.kind == tImplicit:
 		v.tbl.kind = tHeader
@@ -256,6 +296,13 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 		return b.errAt(lastNode, "key %q is already defined as %s", strings.Join(parts, "."), describe(v))
 	}
 	return nil
+}
+
+// tableValue returns a value holding table t, introduced at line, col.
+func (b *builder) tableValue(t *table, line, col int) *value {
+	v := b.newValue()
+	v.kind, v.tbl, v.line, v.col = kTable, t, line, col
+	return v
 }
 
 // describe names what v is, with an article, for error messages.
@@ -276,14 +323,14 @@ func describe(v *value) string {
 // keyValue handles key = value inside t. dotted is the kind given to tables
 // created by the key's dotted parts (tDotted, or tInline inside inline tables).
 func (b *builder) keyValue(t *table, e *unstable.Node, dotted tableKind) error {
-	parts, nodes := keyParts(e.Key())
+	parts, nodes := b.keyParts(e.Key())
 	for i, k := range parts[:len(parts)-1] {
 		v := t.get(k)
 		switch {
 		case v == nil:
-			nt := newTable(dotted)
+			nt := b.newTable(dotted)
 			line, col := b.pos(nodes[i])
-			t.set(k, &value{kind: kTable, tbl: nt, line: line, col: col})
+			t.set(k, b.tableValue(nt, line, col))
 			t = nt
 		case v.kind == kTable && v.tbl.kind == dotted:
 			t = v.tbl
@@ -312,7 +359,8 @@ func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
 	if n.Raw.Length > 0 {
 		line, col = b.pos(n)
 	}
-	v := &value{line: line, col: col}
+	v := b.newValue()
+	v.line, v.col = line, col
 	switch n.Kind {
 	case unstable.String:
 		v.kind = kString
@@ -355,7 +403,7 @@ func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
 		}
 	case unstable.InlineTable:
 		v.kind = kTable
-		v.tbl = newTable(tInline)
+		v.tbl = b.newTable(tInline)
 		it := n.Children()
 		for it.Next() {
 			c := it.Node()
@@ -458,8 +506,8 @@ func plain(v *value) any {
 		return out
 	case kTable:
 		out := make(map[string]any, len(v.tbl.keys))
-		for _, k := range v.tbl.keys {
-			out[k] = plain(v.tbl.m[k])
+		for i, k := range v.tbl.keys {
+			out[k] = plain(v.tbl.vals[i])
 		}
 		return out
 	}
