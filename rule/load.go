@@ -18,7 +18,7 @@ import (
 // far as it could be decoded), the warnings (unknown keys, once per key
 // name), and an error that is a srcpos.ErrorList (see errors.go).
 func Parse(path string, data []byte) (*Rule, []Warning, error) {
-	root, err := parseTree(data)
+	b, err := parseTree(data)
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
@@ -27,7 +27,8 @@ func Parse(path string, data []byte) (*Rule, []Warning, error) {
 		return nil, nil, srcpos.ErrorList{keyError(path, 0, 0, "", err.Error())}
 	}
 	d := &decoder{path: path}
-	r := d.document(root)
+	r := d.document(b.root)
+	b.release()
 	sort.SliceStable(d.warns, func(i, j int) bool {
 		a, b := d.warns[i], d.warns[j]
 		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -132,42 +133,89 @@ type builder struct {
 	lines []int // offsets where lines start
 
 	// Scratch for the parts of a key, and the blocks values and tables
-	// are handed out of (one allocation for many: a corpus has millions).
+	// are handed out of: a corpus has millions, and the tree of a file
+	// is dropped once decoded (nothing of a Rule points into it), so a
+	// builder's blocks, cleared, serve its next file (see release).
 	parts  []string
 	nodes  []*unstable.Node
-	values []value
-	tables []table
+	values blocks[value]
+	tables blocks[table]
 }
 
-// newValue returns a zero value from the current block.
-func (b *builder) newValue() *value {
-	if len(b.values) == 0 {
-		b.values = make([]value, 32)
+// blocks hands out zero Ts from blocks that stay put, so that pointers
+// to them hold until reset clears them for reuse.
+type blocks[T any] struct {
+	all  [][]T
+	i, n int // the block in use, and the Ts of it handed out
+}
+
+// blockSize is the number of Ts in a block; maxBlocks bounds the blocks
+// kept for reuse.
+const (
+	blockSize = 64
+	maxBlocks = 64
+)
+
+func (bl *blocks[T]) next() *T {
+	if bl.n == blockSize {
+		bl.i, bl.n = bl.i+1, 0
 	}
-	v := &b.values[0]
-	b.values = b.values[1:]
-	return v
+	if bl.i == len(bl.all) {
+		bl.all = append(bl.all, make([]T, blockSize))
+	}
+	bl.n++
+	return &bl.all[bl.i][bl.n-1]
 }
 
-// newTable returns an empty table of kind k from the current block.
+// reset zeroes what was handed out, for reuse.
+func (bl *blocks[T]) reset() {
+	for i := 0; i < bl.i && i < len(bl.all); i++ {
+		clear(bl.all[i])
+	}
+	if bl.i < len(bl.all) {
+		clear(bl.all[bl.i][:bl.n])
+	}
+	if len(bl.all) > maxBlocks {
+		clear(bl.all[maxBlocks:])
+		bl.all = bl.all[:maxBlocks]
+	}
+	bl.i, bl.n = 0, 0
+}
+
+// newValue returns a zero value.
+func (b *builder) newValue() *value { return b.values.next() }
+
+// newTable returns an empty table of kind k.
 func (b *builder) newTable(k tableKind) *table {
-	if len(b.tables) == 0 {
-		b.tables = make([]table, 16)
-	}
-	t := &b.tables[0]
-	b.tables = b.tables[1:]
+	t := b.tables.next()
 	t.kind = k
 	return t
 }
 
-// parseTree parses data into a positioned tree. The error, if any, is a
+// builders holds builders between files.
+var builders = sync.Pool{New: func() any { return &builder{p: &unstable.Parser{}} }}
+
+// release returns b to the pool: the tree it built must no longer be
+// used.
+func (b *builder) release() {
+	b.values.reset()
+	b.tables.reset()
+	b.root, b.cur = nil, nil
+	b.p.Reset(nil)
+	clear(b.parts)
+	clear(b.nodes)
+	builders.Put(b)
+}
+
+// parseTree parses data into a positioned tree, the root of the builder
+// returned (release it once the tree is decoded). The error, if any, is a
 // *syntaxError.
-func parseTree(data []byte) (root *table, err error) {
-	b := &builder{p: &unstable.Parser{}}
+func parseTree(data []byte) (b *builder, err error) {
+	b = builders.Get().(*builder)
 	b.root = b.newTable(tHeader)
 	b.cur = b.root
 	b.p.Reset(data)
-	b.lines = append(b.lines, 0)
+	b.lines = append(b.lines[:0], 0)
 	for i, c := range data {
 		if c == '\n' {
 			b.lines = append(b.lines, i+1)
@@ -177,7 +225,8 @@ func parseTree(data []byte) (root *table, err error) {
 		// The unstable parser is not expected to panic, but a panic must not
 		// cross this package's boundary.
 		if r := recover(); r != nil {
-			root, err = nil, &syntaxError{line: 1, col: 1, msg: fmt.Sprintf("internal error: %v", r)}
+			b.release()
+			b, err = nil, &syntaxError{line: 1, col: 1, msg: fmt.Sprintf("internal error: %v", r)}
 		}
 	}()
 	for b.p.NextExpression() {
@@ -191,13 +240,16 @@ func parseTree(data []byte) (root *table, err error) {
 			err = b.header(e, true)
 		}
 		if err != nil {
+			b.release()
 			return nil, err
 		}
 	}
 	if perr := b.p.Error(); perr != nil {
-		return nil, b.parserError(perr)
+		err = b.parserError(perr)
+		b.release()
+		return nil, err
 	}
-	return b.root, nil
+	return b, nil
 }
 
 func (b *builder) parserError(err error) error {
