@@ -29,7 +29,7 @@ func Parse(path string, data []byte) (*Rule, []Warning, error) {
 		}
 		return nil, nil, srcpos.ErrorList{keyError(path, 0, 0, "", err.Error())}
 	}
-	d := &decoder{path: path}
+	d := &decoder{b: b, path: path}
 	r := d.document(b.root)
 	b.release()
 	sort.SliceStable(d.warns, func(i, j int) bool {

@@ -140,6 +140,44 @@ type builder struct {
 	nodes  []*unstable.Node
 	values blocks[value]
 	tables blocks[table]
+
+	// keys interns the keys of tables and the paths the decoder names
+	// them by: the same few hundred in every file.
+	keys  map[string]string
+	paths map[[2]string]string
+}
+
+// maxInterned bounds the keys and paths a builder keeps.
+const maxInterned = 1 << 14
+
+// intern returns key as a string, the one made before when there is one.
+func (b *builder) intern(key []byte) string {
+	if s, ok := b.keys[string(key)]; ok {
+		return s
+	}
+	s := string(key)
+	if b.keys == nil {
+		b.keys = map[string]string{}
+	}
+	if len(b.keys) < maxInterned {
+		b.keys[s] = s
+	}
+	return s
+}
+
+// path returns prefix + "." + key, the one made before when there is one.
+func (b *builder) path(prefix, key string) string {
+	if s, ok := b.paths[[2]string{prefix, key}]; ok {
+		return s
+	}
+	s := prefix + "." + key
+	if b.paths == nil {
+		b.paths = map[[2]string]string{}
+	}
+	if len(b.paths) < maxInterned {
+		b.paths[[2]string{prefix, key}] = s
+	}
+	return s
 }
 
 // blocks hands out zero Ts from blocks that stay put, so that pointers
@@ -167,13 +205,17 @@ func (bl *blocks[T]) next() *T {
 	return &bl.all[bl.i][bl.n-1]
 }
 
-// reset zeroes what was handed out, for reuse.
-func (bl *blocks[T]) reset() {
-	for i := 0; i < bl.i && i < len(bl.all); i++ {
-		clear(bl.all[i])
-	}
-	if bl.i < len(bl.all) {
-		clear(bl.all[bl.i][:bl.n])
+// reset readies what was handed out for reuse with zero, which zeroes a
+// T (keeping storage it owns).
+func (bl *blocks[T]) reset(zero func(*T)) {
+	for i := 0; i <= bl.i && i < len(bl.all); i++ {
+		b := bl.all[i]
+		if i == bl.i {
+			b = b[:bl.n]
+		}
+		for j := range b {
+			zero(&b[j])
+		}
 	}
 	if len(bl.all) > maxBlocks {
 		clear(bl.all[maxBlocks:])
@@ -198,8 +240,15 @@ var builders = sync.Pool{New: func() any { return &builder{p: &unstable.Parser{}
 // release returns b to the pool: the tree it built must no longer be
 // used.
 func (b *builder) release() {
-	b.values.reset()
-	b.tables.reset()
+	b.values.reset(func(v *value) {
+		clear(v.arr)
+		*v = value{arr: v.arr[:0]}
+	})
+	b.tables.reset(func(t *table) {
+		clear(t.keys)
+		clear(t.vals)
+		*t = table{keys: t.keys[:0], vals: t.vals[:0]}
+	})
 	b.root, b.cur = nil, nil
 	b.p.Reset(nil)
 	clear(b.parts)
@@ -285,7 +334,7 @@ func (b *builder) keyParts(it unstable.Iterator) (parts []string, nodes []*unsta
 	parts, nodes = b.parts[:0], b.nodes[:0]
 	for it.Next() {
 		n := it.Node()
-		parts = append(parts, string(n.Data))
+		parts = append(parts, b.intern(n.Data))
 		nodes = append(nodes, n)
 	}
 	b.parts, b.nodes = parts, nodes
