@@ -54,24 +54,37 @@ type copyRec struct {
 	source, index string
 	id            string // within buf
 
-	refs int32        // slots and results referring to the copy
-	out  *event.Event // the event made for a result, shared while the copy is referred to
+	refs    int32        // slots and results referring to the copy
+	pending bool         // the copy of the event being pushed, not made yet (see pendingCopy)
+	out     *event.Event // the event made for a result, shared while the copy is referred to
 }
 
 // maxFreeCopies bounds the copies (and candidates) kept for reuse.
 const maxFreeCopies = 1024
 
-// copyOf returns a held copy of ev. Events whose values are not laid out
-// as decoded (a clone, a snapshot, an event built from a Doc) are cloned.
-func (m *Matcher) copyOf(ev *event.Event) held {
-	slots, vals, ok := ev.Filled()
-	if !ok || ev.Doc != nil || ev.IsSnapshot() {
+// pendingCopy returns a held copy of ev, the event being pushed, whose
+// bytes are copied only at the end of Push (fill), and only if something
+// still holds it then: an event that completes a sequence at once is
+// turned into the result's event straight from the caller's, not copied
+// twice. Events whose values are not laid out as decoded (a clone, a
+// snapshot, an event built from a Doc) are cloned.
+func (m *Matcher) pendingCopy(ev *event.Event) held {
+	if _, _, ok := ev.Filled(); !ok || ev.Doc != nil || ev.IsSnapshot() {
 		return held{ev: ev.Clone()}
 	}
 	c := pop(&m.freeCopies)
 	if c == nil {
 		c = &copyRec{}
 	}
+	c.pending, c.time = true, ev.Time
+	c.refs, c.out = 0, nil
+	return held{c: c}
+}
+
+// fill copies ev, the event being pushed, into its pending copy c.
+func (m *Matcher) fill(c *copyRec, ev *event.Event) {
+	slots, vals, _ := ev.Filled()
+	c.pending = false
 	raw := ev.Raw
 	size, elems := len(raw)+len(ev.ID), 0
 	for _, v := range vals {
@@ -105,8 +118,6 @@ func (m *Matcher) copyOf(ev *event.Event) held {
 	c.buf = buf
 	c.time, c.pos, c.seq = ev.Time, ev.Pos, ev.Seq
 	c.source, c.index = ev.Source, ev.Index
-	c.refs, c.out = 0, nil
-	return held{c: c}
 }
 
 // outside returns the string bytes of v that do not lie within raw and the
@@ -171,6 +182,11 @@ func (m *Matcher) event(h held) *event.Event {
 	if c.out != nil {
 		return c.out
 	}
+	if c.pending {
+		// The event being pushed: its clone is its copy.
+		c.out = m.curSrc.Clone()
+		return c.out
+	}
 	// The copy's values go into a scratch event, whose clone owns its
 	// memory: the copy's region stays in the arena, to be reused.
 	s := m.scratch
@@ -233,7 +249,7 @@ func (m *Matcher) let(h held) {
 // recycle keeps a copy nothing refers to for reuse.
 func (m *Matcher) recycle(c *copyRec) {
 	m.arena.release(c)
-	c.out, c.buf = nil, nil
+	c.out, c.buf, c.pending = nil, nil, false
 	c.source, c.index, c.id = "", "", ""
 	if len(m.freeCopies) < maxFreeCopies {
 		m.freeCopies = append(m.freeCopies, c)

@@ -137,7 +137,7 @@ func (m *Matcher) own() held {
 		case m.retain != nil:
 			m.cur = held{ev: m.retain(m.curSrc)}
 		default:
-			m.cur = m.copyOf(m.curSrc)
+			m.cur = m.pendingCopy(m.curSrc)
 		}
 	}
 	return hold(m.cur)
@@ -198,8 +198,13 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 	}
 	m.stats.FanoutTruncated = m.kb.truncated
 	m.finish(emit)
-	if c := m.cur.c; c != nil && c.refs == 0 {
-		m.recycle(c)
+	if c := m.cur.c; c != nil {
+		switch {
+		case c.refs == 0:
+			m.recycle(c)
+		case c.pending:
+			m.fill(c, ev)
+		}
 	}
 	m.cur, m.curSrc = held{}, nil
 }
