@@ -123,18 +123,7 @@ func TestSetPrefilter(t *testing.T) {
 		prefiltered++
 		for range 60 {
 			v := word(10, false)
-			want := false
-			for _, p := range pats {
-				if CompileGlob(p, GlobStarQuestion, fold).Match(v) {
-					want = true
-				}
-			}
-			if got := st.test(v); got != want {
-				t.Fatalf("patterns %q (fold %v) on %q: got %v, want %v", pats, fold, v, got, want)
-			}
-			if got := st.testFolded(v, foldString(v)); got != want {
-				t.Fatalf("patterns %q (fold %v) on %q folded: got %v, want %v", pats, fold, v, got, want)
-			}
+			checkSet(t, st, pats, fold, v)
 		}
 	}
 	if prefiltered < 100 {
@@ -222,21 +211,28 @@ func TestSetSkipScan(t *testing.T) {
 				at := rng.IntN(len(v))
 				v = v[:at] + l + v[at:]
 			}
-			want := false
-			for _, p := range pats {
-				if CompileGlob(p, GlobStarQuestion, fold).Match(v) {
-					want = true
-				}
-			}
-			if got := st.test(v); got != want {
-				t.Fatalf("patterns %q (fold %v) on %q: got %v, want %v", pats, fold, v, got, want)
-			}
-			if got := st.testFolded(v, foldString(v)); got != want {
-				t.Fatalf("patterns %q (fold %v) on %q folded: got %v, want %v", pats, fold, v, got, want)
-			}
+			checkSet(t, st, pats, fold, v)
 		}
 	}
 	if skipped < 100 {
 		t.Errorf("only %d pattern lists had a skip scan", skipped)
+	}
+}
+
+// checkSet compares a set test on v, folded and not, with trying each
+// pattern in turn.
+func checkSet(t *testing.T, st *setTest, pats []string, fold bool, v string) {
+	t.Helper()
+	want := false
+	for _, p := range pats {
+		if CompileGlob(p, GlobStarQuestion, fold).Match(v) {
+			want = true
+		}
+	}
+	if got := st.test(v); got != want {
+		t.Fatalf("patterns %q (fold %v) on %q: got %v, want %v", pats, fold, v, got, want)
+	}
+	if got := st.testFolded(v, foldString(v)); got != want {
+		t.Fatalf("patterns %q (fold %v) on %q folded: got %v, want %v", pats, fold, v, got, want)
 	}
 }
