@@ -234,6 +234,34 @@ func TestSpareKeep(t *testing.T) {
 	}
 }
 
+// TestReserve: after Reserve(2n) a record of n bytes and n bytes of
+// Spare's room lie in one buffer, allocated once for a fresh event and
+// not at all for a recycled one that held such a record before.
+func TestReserve(t *testing.T) {
+	for _, n := range []int{10, 2500, 9000} {
+		line := bytes.Repeat([]byte{'l'}, n)
+		step := func(ev *Event) {
+			ev.Reserve(2 * len(line))
+			own := ev.Own(line)
+			room := ev.Spare(len(line))
+			if cap(room) < len(line) || unsafe.Add(unsafe.Pointer(&own[0]), len(own)) != unsafe.Pointer(&room[:1][0]) {
+				t.Fatalf("n=%d: Spare's room does not follow the record", n)
+			}
+			ev.Keep(append(room, line...))
+		}
+		fresh := make([]Event, 21)
+		i := 0
+		if a := testing.AllocsPerRun(20, func() { step(&fresh[i]); i++ }); a != 1 {
+			t.Errorf("n=%d: fresh event: %v allocations, want 1", n, a)
+		}
+		ev := &Event{}
+		step(ev)
+		if a := testing.AllocsPerRun(20, func() { ev.Recycle(); step(ev) }); a != 0 {
+			t.Errorf("n=%d: recycled event: %v allocations, want 0", n, a)
+		}
+	}
+}
+
 func TestOwnDoc(t *testing.T) {
 	buf := []byte("sc.exe")
 	var d Doc

@@ -412,6 +412,16 @@ func (e *Event) Own(b []byte) []byte {
 	return e.store[start:len(e.store):len(e.store)]
 }
 
+// Reserve makes room for at least n more bytes in the event's own
+// storage at once, for a reader that will Own a record and then decode
+// its strings into Spare: a fresh event allocates its storage once, not
+// once for the record and again for its strings.
+func (e *Event) Reserve(n int) {
+	if cap(e.store)-len(e.store) < n {
+		e.store = make([]byte, 0, max(2*cap(e.store), n, 4096))
+	}
+}
+
 // Spare returns the free end of the event's own storage, empty and with
 // room for at least n bytes, for a decoder that writes the strings of the
 // event's values there (winlog.DecodeJSONTo); give what it returns to

@@ -86,7 +86,17 @@ func (r *jsonReader) Next(ev *event.Event) error {
 	if err != nil {
 		return err
 	}
-	return r.decode(ev.Own(rec), ev, pos)
+	return r.decode(r.own(ev, rec), ev, pos)
+}
+
+// own copies a record into ev's storage (Event.Own). When the input's
+// records are raw winlog, room for the strings decodeRaw unescapes is
+// reserved with it, so that a fresh event grows its storage once.
+func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
+	if r.winlog != nil && r.o.opt.RawWinlog == nil {
+		ev.Reserve(2 * len(rec))
+	}
+	return ev.Own(rec)
 }
 
 // frame returns the next document's bytes, valid until the next call, and
