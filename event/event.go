@@ -596,13 +596,19 @@ func (o *owner) value(v Value) Value {
 	return v
 }
 
+// freshDocFields is the capacity of a fresh event's first Doc.
+const freshDocFields = 64
+
 // NewDoc returns an empty Doc for building this event's document, reusing
 // the one the event held before it was last reset.
 func (e *Event) NewDoc() *Doc {
 	d := e.spareDoc
 	e.spareDoc = nil
 	if d == nil {
-		return new(Doc)
+		// Room for a normalised Windows record at once (45 fields on
+		// average over the winlog corpus, 80% of them 32 to 47), rather
+		// than growing to it through a smaller array.
+		return &Doc{fields: make([]Field, 0, freshDocFields)}
 	}
 	d.Reset()
 	return d
