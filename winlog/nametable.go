@@ -1,6 +1,10 @@
 package winlog
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/vigilsec/vigil/internal/keyword"
+)
 
 // nameTable finds the nameInfo of an event data name. Every parameter of
 // every record meets it (a few dozen a record), so it is not a Go map,
@@ -20,32 +24,8 @@ type nameSlot struct {
 	info nameInfo
 }
 
-// nameWord folds a name into one word: its length and its first and last
-// eight bytes (fewer for shorter names).
-func nameWord(s string) uint64 {
-	n := len(s)
-	var w uint64
-	switch {
-	case n >= 8:
-		w = le64(s) ^ bits.RotateLeft64(le64(s[n-8:]), 29)
-	case n >= 4:
-		w = uint64(le32(s)) | uint64(le32(s[n-4:]))<<32
-	case n > 0:
-		w = uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16
-	}
-	return w ^ uint64(n)<<56 | 1 // never 0: 0 marks an empty slot
-}
-
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-func le32(s string) uint32 {
-	_ = s[3]
-	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
-}
+// nameWord is keyword.Word of a name, never 0 (0 marks an empty slot).
+func nameWord(s string) uint64 { return keyword.Word(s) | 1 }
 
 // start is the slot a word's probe begins at.
 func (t *nameTable) start(w uint64) uint64 {
