@@ -5,6 +5,8 @@ import (
 	"regexp/syntax"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/match"
 )
 
 // replacer returns REPLACE's function for a constant pattern: a pattern
@@ -35,17 +37,6 @@ func replacer(re *regexp.Regexp, goPattern string) func(s, repl string) string {
 	default:
 		return general
 	}
-	in := func(r rune) bool {
-		for i := 0; i+1 < len(ranges); i += 2 {
-			if r < ranges[i] {
-				return false
-			}
-			if r <= ranges[i+1] {
-				return true
-			}
-		}
-		return false
-	}
 	return func(s, repl string) string {
 		if strings.ContainsAny(repl, `$\`) {
 			return general(s, repl)
@@ -54,7 +45,7 @@ func replacer(re *regexp.Regexp, goPattern string) func(s, repl string) string {
 		last := 0 // s[last:i] is not yet written
 		for i := 0; i < len(s); {
 			r, w := utf8.DecodeRuneInString(s[i:])
-			if in(r) {
+			if match.InRanges(ranges, r) {
 				if b.Len() == 0 {
 					b.Grow(len(s))
 				}

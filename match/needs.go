@@ -411,6 +411,20 @@ func runeBounds(r *syntax.Regexp) (lo, hi int) {
 // ES|QL's REPLACE looks for them before it runs its regexp.
 func RegexLiterals(r *syntax.Regexp) (lits []string, ok bool) { return regexLits(r) }
 
+// InRanges reports whether c is in a regexp character class's sorted
+// [lo, hi] pairs (syntax.Regexp.Rune of an OpCharClass).
+func InRanges(ranges []rune, c rune) bool {
+	for i := 0; i+1 < len(ranges); i += 2 {
+		if c < ranges[i] {
+			return false
+		}
+		if c <= ranges[i+1] {
+			return true
+		}
+	}
+	return false
+}
+
 // regexLits returns folded literals one of which occurs in every string r
 // matches; ok is false when there are none.
 func regexLits(r *syntax.Regexp) ([]string, bool) {

@@ -255,24 +255,11 @@ func (r *run) in(s string) bool {
 		return false
 	}
 	for _, c := range s {
-		if !inRanges(r.ranges, c) {
+		if !match.InRanges(r.ranges, c) {
 			k = 0
 			continue
 		}
 		if k++; k == r.n {
-			return true
-		}
-	}
-	return false
-}
-
-// inRanges reports whether c is in a class's sorted [lo, hi] pairs.
-func inRanges(ranges []rune, c rune) bool {
-	for i := 0; i+1 < len(ranges); i += 2 {
-		if c < ranges[i] {
-			return false
-		}
-		if c <= ranges[i+1] {
 			return true
 		}
 	}
