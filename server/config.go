@@ -30,10 +30,10 @@ type Config struct {
 	Backlog     int           // log records waiting for the engine before ingest is refused with 429 (64)
 	// MaxBufferedBytes bounds the memory of the events held for ordering
 	// (512 MiB): past it, as past MaxBuffered, the oldest is evaluated
-	// early. Held events are compact copies (Event.Clone), counted by
-	// an estimate of their heap (heldSize: about 11.6 KB a raw winlog
-	// record). BacklogBytes bounds the memory of the records waiting for
-	// the engine (decoded events and request bodies, 64 MiB): past it,
+	// early. Held events are counted by an estimate of their heap
+	// (heldSize: about 27 KB a raw winlog record). BacklogBytes bounds
+	// the memory of the records waiting for the engine (decoded events
+	// and request bodies, 64 MiB): past it,
 	// as past Backlog, ingest is refused with 429. Events not held are
 	// counted there by event.Footprint, their owned storage; the heap
 	// such an event holds is about three times that.
