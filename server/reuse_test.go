@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/store"
 )
 
@@ -19,18 +17,7 @@ import (
 // garbage collector, and with a free list too small for them they were
 // dropped, so that documents were decoded into fresh events.
 func TestHeldEventsReused(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join(testenv.Path(t, "data", "winlog", "security-datasets"), "lateral_movement", "*.ndjson.gz"))
-	if len(files) == 0 {
-		t.Fatal("no corpus files")
-	}
-	var lines [][]byte
-	for _, f := range files {
-		testenv.EachLine(t, f, func(line []byte, _ int) {
-			if len(lines) < 3000 {
-				lines = append(lines, bytes.Clone(line))
-			}
-		})
-	}
+	lines := lateralMovement(t, 3000)
 	rs, _ := engine.Compile(builtinRules(t), testOptions)
 	for _, engines := range []int{1, 2} {
 		t.Run(fmt.Sprintf("engines=%d", engines), func(t *testing.T) {
