@@ -11,6 +11,9 @@
 # RSS /usr/bin/time's maximum resident set. First it checks that one
 # engine and two write the same alerts over the whole corpus.
 # Run from the repository root:  bash bench/hunt.sh   (N=3 COPIES=4 ... to shorten)
+# OLD=path/to/vigil also runs that binary (e.g. built from main) on the ECS
+# and raw rows, each of its runs next to one of ours, and prints its medians
+# under the label "old": compare the two on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${VIGIL_SHARED:-../shared}"
@@ -30,13 +33,15 @@ for f in "$raw"/security-datasets/*/*.ndjson.gz; do
   "$tmp/vigil" dump "$f" >"$tmp/ecs/$(basename "$f" .gz)"
 done
 
-# run NAME CORES PATH...: one hunt; prints "events cpu wall rss_mib".
+# run CORES PATH...: one hunt; prints "events cpu wall rss_mib". BIN is
+# the binary (default ours).
 run() {
   local cores=$1; shift
+  local bin=${BIN:-$tmp/vigil}
   local pin=(taskset -c 0) procs=1
   if [ "$cores" = 2 ]; then pin=(taskset -c 0,1); procs=2; fi
   GOMAXPROCS=$procs /usr/bin/time -f "%U %S %e %M" -o "$tmp/time.txt" "${pin[@]}" \
-    "$tmp/vigil" hunt --format jsonl --output /dev/null --progress never "${rules[@]}" "$@" 2>"$tmp/err.txt" || {
+    "$bin" hunt --format jsonl --output /dev/null --progress never "${rules[@]}" "$@" 2>"$tmp/err.txt" || {
     cat "$tmp/err.txt" >&2; exit 1; }
   local events
   events=$(sed -n 's/^vigil: .* files, \([0-9]*\) events in.*/\1/p' "$tmp/err.txt")
@@ -47,18 +52,30 @@ run() {
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# measure LABEL CORES PATH...: N runs; prints the medians.
+# measure LABEL CORES PATH...: N runs (with OLD set, each next to a run of
+# OLD, whose medians are printed as "LABEL old"); prints the medians.
 measure() {
   local label=$1 cores=$2; shift 2
   : >"$tmp/runs.txt"
-  for _ in $(seq "${RUNS:-$N}"); do run "$cores" "$@" >>"$tmp/runs.txt"; done
+  : >"$tmp/runs.old.txt"
+  for _ in $(seq "${RUNS:-$N}"); do
+    if [ -n "${OLD:-}" ] && [ -z "${NOOLD:-}" ]; then BIN=$OLD run "$cores" "$@" >>"$tmp/runs.old.txt"; fi
+    run "$cores" "$@" >>"$tmp/runs.txt"
+  done
+  if [ -s "$tmp/runs.old.txt" ]; then summarize "$label old" "$cores" "$tmp/runs.old.txt"; fi
+  summarize "$label" "$cores" "$tmp/runs.txt"
+}
+
+# summarize LABEL CORES FILE: the medians of the runs in FILE.
+summarize() {
+  local label=$1 cores=$2 runs=$3
   local events cpu wall rss
-  events=$(awk '{print $1}' "$tmp/runs.txt" | median)
-  cpu=$(awk '{print $2}' "$tmp/runs.txt" | median)
-  wall=$(awk '{print $3}' "$tmp/runs.txt" | median)
-  rss=$(awk '{print $4}' "$tmp/runs.txt" | median)
-  printf '%-28s %d core(s)  events %s  cpu %ss  wall %ss  events/cpu-s %.0f  peak RSS %s MiB\n' \
-    "$label" "$cores" "$events" "$cpu" "$wall" "$(echo "$events / $cpu" | bc -l)" "$rss"
+  events=$(awk '{print $1}' "$runs" | median)
+  cpu=$(awk '{print $2}' "$runs" | median)
+  wall=$(awk '{print $3}' "$runs" | median)
+  rss=$(awk '{print $4}' "$runs" | median)
+  printf '%-28s %d core(s)  events %s  cpu %ss  wall %ss  events/cpu-s %.0f  peak RSS %s MiB  (load %s)\n' \
+    "$label" "$cores" "$events" "$cpu" "$wall" "$(echo "$events / $cpu" | bc -l)" "$rss" "$(cut -d' ' -f1 /proc/loadavg)"
   echo "$wall" >"$tmp/wall.$label.$cores"
   echo "$rss" >"$tmp/rss.$label.$cores"
 }
@@ -86,8 +103,10 @@ for input in ecs raw; do
   [ "$input" = raw ] && path="$raw"
   measure "$input" 1 "$path"
   measure "$input" 2 "$path"
-  printf '%-28s 2-core/1-core wall speed-up %.2fx\n' "$input" \
-    "$(echo "$(cat "$tmp/wall.$input.1") / $(cat "$tmp/wall.$input.2")" | bc -l)"
+  for l in ${OLD:+"$input old"} "$input"; do
+    printf '%-28s 2-core/1-core wall speed-up %.2fx\n' "$l" \
+      "$(echo "$(cat "$tmp/wall.$l.1") / $(cat "$tmp/wall.$l.2")" | bc -l)"
+  done
 done
 
 if [ "$COPIES" -gt 1 ]; then
@@ -97,7 +116,7 @@ if [ "$COPIES" -gt 1 ]; then
     mkdir -p "$tmp/copies/$k"
     for f in "$tmp"/ecs/*; do "$tmp/shift" -days $((k * 1000)) <"$f" >"$tmp/copies/$k/$(basename "$f")"; done
   done
-  RUNS=$NBIG measure "ecs ${COPIES}x" 2 "$tmp/copies"
+  NOOLD=1 RUNS=$NBIG measure "ecs ${COPIES}x" 2 "$tmp/copies"
   printf '%-28s peak RSS %sx / 1x: %.2f\n' "ecs" "$COPIES" \
     "$(echo "$(cat "$tmp/rss.ecs ${COPIES}x.2") / $(cat "$tmp/rss.ecs.2")" | bc -l)"
   rm -rf "$tmp/copies"
@@ -109,5 +128,5 @@ if [ "$SMALL" -gt 0 ]; then
   mkdir -p "$tmp/small"
   total=$(cat "$tmp"/ecs/* | wc -l)
   cat "$tmp"/ecs/* | split -l $((total / SMALL > 0 ? total / SMALL : 1)) -a 6 --additional-suffix=.ndjson - "$tmp/small/part-"
-  RUNS=$NBIG measure "ecs in $(ls "$tmp/small" | wc -l) files" 2 "$tmp/small"
+  NOOLD=1 RUNS=$NBIG measure "ecs in $(ls "$tmp/small" | wc -l) files" 2 "$tmp/small"
 fi

@@ -81,20 +81,29 @@ const (
 )
 
 // recBatch is a run of records split from the input, then decoded.
+// Each record is copied once, by split, into the event that will hold it
+// (Event.Own), which the decoders then decode in place: the batch holds
+// no copy of its own.
 type recBatch struct {
-	data []byte // the records, one after another
-	ends []int  // each record's end in data
-	pos  []int64
-	evs  []*event.Event // decoded: each record's event, or nil
-	errs []error        // each record's error (splitting or decoding)
-	done chan struct{}  // the batch is decoded
+	recs  [][]byte // each record, owned by its event
+	pos   []int64
+	evs   []*event.Event // each record's event (nil when errs holds an error)
+	errs  []error        // each record's error (splitting or decoding)
+	bytes int            // the records' total length
+	done  chan struct{}  // the batch is decoded
 }
 
-func (b *recBatch) add(rec []byte, pos int64, err error) {
-	b.data = append(b.data, rec...)
-	b.ends = append(b.ends, len(b.data))
+// add appends a record: ev, taken from the pool, owns a copy of rec.
+func (b *recBatch) add(ev *event.Event, rec []byte, pos int64, err error) {
+	if err == nil {
+		ev.Recycle()
+		rec = ev.Own(rec)
+	}
+	b.recs = append(b.recs, rec)
 	b.pos = append(b.pos, pos)
+	b.evs = append(b.evs, ev)
 	b.errs = append(b.errs, err)
+	b.bytes += len(rec)
 }
 
 // ahead is Ahead's reader of framed documents.
@@ -131,15 +140,19 @@ func (a *ahead) split() {
 		case <-a.stop:
 			return
 		}
-		for len(b.ends) < batchRecords && len(b.data) < batchBytes {
+		for len(b.recs) < batchRecords && b.bytes < batchBytes {
 			rec, pos, err := a.r.frame()
 			if err == io.EOF {
 				eof = true
 				break
 			}
-			b.add(rec, pos, err)
+			var ev *event.Event
+			if err == nil {
+				ev = a.get()
+			}
+			b.add(ev, rec, pos, err)
 		}
-		if len(b.ends) == 0 {
+		if len(b.recs) == 0 {
 			a.free <- b
 			continue
 		}
@@ -153,21 +166,14 @@ func (a *ahead) split() {
 func (a *ahead) decode(dec *jsonReader) {
 	defer a.wg.Done()
 	for b := range a.work {
-		start := 0
-		for i, end := range b.ends {
-			rec := b.data[start:end]
-			start = end
-			if b.errs[i] != nil {
-				b.evs = append(b.evs, nil)
-				continue
+		for i, ev := range b.evs {
+			if ev == nil {
+				continue // a record split could not frame
 			}
-			ev := a.get()
-			ev.Recycle()
-			if err := dec.decodeDoc(ev.Own(rec), ev, b.pos[i]); err != nil {
+			if err := dec.decodeDoc(b.recs[i], ev, b.pos[i]); err != nil {
 				a.put(ev)
-				ev, b.errs[i] = nil, err
+				b.evs[i], b.errs[i] = nil, err
 			}
-			b.evs = append(b.evs, ev)
 		}
 		b.done <- struct{}{}
 	}
@@ -179,7 +185,7 @@ func (a *ahead) Next() (*event.Event, error) {
 			return nil, io.EOF
 		}
 		if b := a.cur; b != nil {
-			if a.i < len(b.ends) {
+			if a.i < len(b.recs) {
 				i := a.i
 				a.i++
 				ev, err := b.evs[i], b.errs[i]
@@ -212,10 +218,8 @@ func (a *ahead) recycle(b *recBatch) {
 		}
 	}
 	clear(b.errs)
-	b.data, b.ends, b.pos, b.evs, b.errs = b.data[:0], b.ends[:0], b.pos[:0], b.evs[:0], b.errs[:0]
-	if cap(b.data) > 2*batchBytes {
-		b.data = nil // an unusually long record: do not keep its memory
-	}
+	clear(b.recs)
+	b.recs, b.pos, b.evs, b.errs, b.bytes = b.recs[:0], b.pos[:0], b.evs[:0], b.errs[:0], 0
 	a.free <- b
 }
 

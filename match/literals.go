@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"weak"
 )
@@ -17,11 +18,25 @@ import (
 type Literals struct {
 	class  [256]int32 // byte → column; 0 for bytes no literal holds
 	cols   int32
-	next   []int32   // state*cols + column → next state's state*cols<<1, | 1 if literals end there
+	next   []int32   // state*cols + column → next state's state*cols<<2, | 1 if literals end there, | 2 if it is shallow
 	out    [][]int32 // per state: the literals that end there
 	minLen int       // the shortest literal: shorter texts hold none
 	start  [256]bool // the first bytes of literals: from the start state, others lead back to it
+	// first is the one byte every literal begins with (-1: several): the
+	// start state then skips to it by IndexByte, many bytes at a time.
+	first int
+	// pairs, when every literal has two bytes or more, holds the hashes
+	// of their first two bytes (pairHash): Find passes over text where
+	// no literal can begin by testing pairs, not running the automaton,
+	// whenever its state is shallow (the start or one byte deep).
+	pairs *[pairBits / 64]uint64
 }
+
+// pairBits is the size of Literals.pairs, in bits.
+const pairBits = 4096
+
+// pairHash hashes a pair of bytes for Literals.pairs.
+func pairHash(a, b byte) int { return (int(a)<<5 ^ int(b)) & (pairBits - 1) }
 
 // LiteralHit is one occurrence of literal Lit ending before byte End.
 type LiteralHit struct {
@@ -91,6 +106,7 @@ func newLiterals(lits []string) *Literals {
 	states := trieStates(lits)
 	x.next = make([]int32, x.cols, states*int(x.cols))
 	x.out = make([][]int32, 1, states)
+	depth := make([]int32, 1, states)
 	for i := range x.next {
 		x.next[i] = -1
 	}
@@ -106,6 +122,7 @@ func newLiterals(lits []string) *Literals {
 			if t < 0 {
 				t = int32(len(x.out))
 				x.out = append(x.out, nil)
+				depth = append(depth, depth[s]+1)
 				n := len(x.next)
 				x.next = slices.Grow(x.next, int(x.cols))[:n+int(x.cols)]
 				for j := n; j < len(x.next); j++ {
@@ -116,6 +133,16 @@ func newLiterals(lits []string) *Literals {
 			s = t
 		}
 		x.out[s] = append(x.out[s], int32(li))
+	}
+	x.first = -1
+	for c := range x.start {
+		if x.start[c] {
+			if x.first != -1 {
+				x.first = -1
+				break
+			}
+			x.first = c
+		}
 	}
 	// Breadth first: failure links become transitions, and each state
 	// inherits the outputs of its failure state.
@@ -146,15 +173,26 @@ func newLiterals(lits []string) *Literals {
 			queue = append(queue, t)
 		}
 	}
-	// Premultiply: a transition gives the next state's row, and its low
-	// bit whether literals end there, so that Find needs no other load
-	// for most bytes.
+	// Premultiply: a transition gives the next state's row, its low bit
+	// whether literals end there and the next whether the state is at
+	// most one byte deep, so that Find needs no other load for most
+	// bytes.
 	for i, t := range x.next {
-		v := t * x.cols << 1
+		v := t * x.cols << 2
 		if len(x.out[t]) > 0 {
 			v |= 1
 		}
+		if depth[t] <= 1 {
+			v |= 2
+		}
 		x.next[i] = v
+	}
+	if x.minLen >= 2 {
+		x.pairs = new([pairBits / 64]uint64)
+		for _, l := range lits {
+			h := pairHash(l[0], l[1])
+			x.pairs[h>>6] |= 1 << (h & 63)
+		}
 	}
 	return x
 }
@@ -182,25 +220,84 @@ func (x *Literals) Find(text string, hits []LiteralHit) []LiteralHit {
 	if len(text) < x.minLen {
 		return hits
 	}
+	if x.pairs != nil {
+		return x.findPairs(text, hits)
+	}
 	next, class, start := x.next, &x.class, &x.start
 	s := int32(0)
 	for i := 0; i < len(text); i++ {
 		if s == 0 {
 			// In the start state: skip to a byte that begins a literal.
+			if x.first >= 0 {
+				j := strings.IndexByte(text[i:], byte(x.first))
+				if j < 0 {
+					return hits
+				}
+				i += j
+			}
 			for !start[text[i]] {
 				if i++; i == len(text) {
 					return hits
 				}
 			}
 		}
-		s = next[s>>1+class[text[i]]]
+		s = next[s>>2+class[text[i]]] &^ 2
 		if s&1 != 0 {
-			for _, li := range x.out[s>>1/x.cols] {
+			for _, li := range x.out[s>>2/x.cols] {
 				hits = append(hits, LiteralHit{Lit: li, End: int32(i + 1)})
 			}
 		}
 	}
 	return hits
+}
+
+// findPairs is Find for literals of two bytes or more. Where no literal
+// can begin (its first two bytes' hash is not in pairs), the text is
+// passed over; from where one may, the automaton runs from its start
+// until its state is shallow again: at most one byte deep, which says
+// that no literal begins before that byte. Literals end only in deeper
+// states, so no occurrence is reported twice.
+func (x *Literals) findPairs(text string, hits []LiteralHit) []LiteralHit {
+	next, class, pairs := x.next, &x.class, x.pairs
+	n := len(text)
+	for i := 0; ; {
+		// Pass over text where no literal begins.
+		for {
+			if i+1 >= n {
+				return hits
+			}
+			if x.first >= 0 && text[i] != byte(x.first) {
+				j := strings.IndexByte(text[i+1:], byte(x.first))
+				if j < 0 {
+					return hits
+				}
+				i += 1 + j
+				continue
+			}
+			if h := pairHash(text[i], text[i+1]); pairs[h>>6]&(1<<(h&63)) != 0 {
+				break
+			}
+			i++
+		}
+		s := next[class[text[i]]]
+		for i++; i < n; i++ {
+			s = next[s>>2+class[text[i]]]
+			if s&1 != 0 {
+				for _, li := range x.out[s>>2/x.cols] {
+					hits = append(hits, LiteralHit{Lit: li, End: int32(i + 1)})
+				}
+			}
+			if s&2 != 0 {
+				break
+			}
+		}
+		if i >= n {
+			return hits
+		}
+		if s>>2 == 0 {
+			i++ // the start state: no literal begins at i
+		} // else one byte deep: one may begin at i
+	}
 }
 
 // FindFolded is Find over the folded form of text (AppendFolded) without
@@ -221,9 +318,9 @@ func (x *Literals) FindFolded(text string, hits []LiteralHit) ([]LiteralHit, boo
 		if s == 0 && !start[c] {
 			continue
 		}
-		s = next[s>>1+class[c]]
+		s = next[s>>2+class[c]] &^ 2
 		if s&1 != 0 {
-			for _, li := range x.out[s>>1/x.cols] {
+			for _, li := range x.out[s>>2/x.cols] {
 				hits = append(hits, LiteralHit{Lit: li, End: int32(i + 1)})
 			}
 		}

@@ -24,15 +24,25 @@ func TestLiterals(t *testing.T) {
 	for round := range 300 {
 		var lits []string
 		for range 1 + rng.IntN(10) {
-			lits = append(lits, word(4))
+			l := word(4)
+			if round%3 == 0 {
+				l = "." + l // one first byte for all: Find skips to it by IndexByte
+			}
+			lits = append(lits, l)
 		}
 		x := NewLiterals(lits)
 		// The table was sized once for exactly the trie's states.
 		if len(x.out) != cap(x.out) || len(x.next) != cap(x.next) {
 			t.Fatalf("round %d: %q: %d states, %d allocated", round, lits, len(x.out), cap(x.out))
 		}
-		for range 40 {
+		if (x.pairs != nil) != (x.minLen >= 2) {
+			t.Fatalf("round %d: %q: pairs %v with shortest literal %d", round, lits, x.pairs != nil, x.minLen)
+		}
+		for k := range 40 {
 			text := word(16)
+			if k%4 == 0 {
+				text = word(80) // long: passes over text between shallow states
+			}
 			got := x.Find(text, nil)
 			var want []LiteralHit
 			for end := 1; end <= len(text); end++ {

@@ -287,7 +287,14 @@ type setTest struct {
 	pre    *Literals
 	preOf  []int32 // literal → pattern
 	always []int32
+	// skip, when pre's literals allow a skip scan (5 bytes or more),
+	// tells in a pass over part of a long value that it holds none.
+	skip *AnyFolded
 }
+
+// skipText is the length from which a value is first searched by a skip
+// scan: on shorter ones the automaton's one pass costs as little.
+const skipText = 128
 
 // preMin is the number of wildcard patterns from which a setTest looks
 // for their literal text first.
@@ -316,6 +323,7 @@ func (t *setTest) prefilter() {
 	}
 	if len(lits) > 0 {
 		t.pre = NewLiterals(lits)
+		t.skip = NewAnyFolded(lits)
 	}
 }
 
@@ -340,6 +348,11 @@ func (t *setTest) tryWild(s, f string) bool {
 	for _, i := range t.always {
 		if t.wild[i].MatchFolded(s, f) {
 			return true
+		}
+	}
+	if t.skip != nil && len(f) >= skipText {
+		if found, ok := t.skip.Contains(f); ok && !found {
+			return false
 		}
 	}
 	var hb [32]LiteralHit

@@ -123,18 +123,7 @@ func TestSetPrefilter(t *testing.T) {
 		prefiltered++
 		for range 60 {
 			v := word(10, false)
-			want := false
-			for _, p := range pats {
-				if CompileGlob(p, GlobStarQuestion, fold).Match(v) {
-					want = true
-				}
-			}
-			if got := st.test(v); got != want {
-				t.Fatalf("patterns %q (fold %v) on %q: got %v, want %v", pats, fold, v, got, want)
-			}
-			if got := st.testFolded(v, foldString(v)); got != want {
-				t.Fatalf("patterns %q (fold %v) on %q folded: got %v, want %v", pats, fold, v, got, want)
-			}
+			checkSet(t, st, pats, fold, v)
 		}
 	}
 	if prefiltered < 100 {
@@ -177,5 +166,73 @@ func TestRegexChecks(t *testing.T) {
 	}
 	if matched < 500 {
 		t.Errorf("only %d matches", matched)
+	}
+}
+
+// TestSetSkipScan: long values are first searched by a skip scan for the
+// patterns' literals; it must never turn a match away. Random patterns of
+// long literals over a small alphabet, long values with some of them
+// planted (in other case too) or nearly.
+func TestSetSkipScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const alphabet = "abBx.\\K-"
+	word := func(lo, n int) string { return randWord(rng, alphabet, lo, n) }
+	skipped := 0
+	for round := range 300 {
+		fold := round%2 == 0
+		var pats, lits []string
+		for range preMin + rng.IntN(6) {
+			l := word(5, 5)
+			lits = append(lits, l)
+			switch rng.IntN(3) {
+			case 0:
+				pats = append(pats, "*"+l+"*")
+			case 1:
+				pats = append(pats, "*"+l+"?"+word(1, 3)+"*")
+			default:
+				pats = append(pats, word(1, 2)+"*"+l+"*")
+			}
+		}
+		st, ok := patternTest(pats, fold, true).(*setTest)
+		if !ok || st.skip == nil {
+			continue
+		}
+		skipped++
+		for range 40 {
+			v := word(skipText, 200)
+			if rng.IntN(2) == 0 {
+				l := lits[rng.IntN(len(lits))]
+				if rng.IntN(2) == 0 {
+					l = strings.ToUpper(l)
+				}
+				if rng.IntN(3) == 0 {
+					l = l[:len(l)-1] // nearly
+				}
+				at := rng.IntN(len(v))
+				v = v[:at] + l + v[at:]
+			}
+			checkSet(t, st, pats, fold, v)
+		}
+	}
+	if skipped < 100 {
+		t.Errorf("only %d pattern lists had a skip scan", skipped)
+	}
+}
+
+// checkSet compares a set test on v, folded and not, with trying each
+// pattern in turn.
+func checkSet(t *testing.T, st *setTest, pats []string, fold bool, v string) {
+	t.Helper()
+	want := false
+	for _, p := range pats {
+		if CompileGlob(p, GlobStarQuestion, fold).Match(v) {
+			want = true
+		}
+	}
+	if got := st.test(v); got != want {
+		t.Fatalf("patterns %q (fold %v) on %q: got %v, want %v", pats, fold, v, got, want)
+	}
+	if got := st.testFolded(v, foldString(v)); got != want {
+		t.Fatalf("patterns %q (fold %v) on %q folded: got %v, want %v", pats, fold, v, got, want)
 	}
 }

@@ -68,6 +68,11 @@ type Options struct {
 	// and whoever ends up holding one hands it back with Recycle (an
 	// engine running in other goroutines, see engine.Parallel).
 	Owned bool
+	// Starts, if it has one entry per input, is when each input starts,
+	// as Peek found it, and Read does not peek itself: a caller may peek
+	// while it still prepares (compiles rules), with the same From, To,
+	// Lateness and MaxWindow.
+	Starts []int64
 	// Report receives every problem: files that cannot be opened,
 	// records that cannot be read, late events (once per input), and the
 	// Warn notes of the input layer. Nil drops them.
@@ -126,24 +131,7 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	if prog == nil {
 		prog = new(Progress)
 	}
-	if opt.MaxWindow <= 0 {
-		opt.MaxWindow = windowEvents
-	}
-	if opt.MaxWindowBytes <= 0 {
-		opt.MaxWindowBytes = windowBytes
-	}
-	if opt.Lateness == 0 {
-		opt.Lateness = 5 * time.Second
-	}
-	if opt.Workers <= 0 {
-		opt.Workers = 2
-	}
-	if opt.Decoders <= 0 {
-		opt.Decoders = min(runtime.GOMAXPROCS(0), 4)
-	}
-	if opt.MaxOpen <= 0 {
-		opt.MaxOpen = defaultMaxOpen()
-	}
+	opt = opt.withDefaults()
 	var errMu sync.Mutex
 	report := func(err error) {
 		if opt.Report == nil {
@@ -169,7 +157,13 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	for i, f := range files {
 		streams[i] = &stream{index: i, file: f, out: make(chan []*event.Event, inFlight)}
 	}
-	m.peekAll(ctx, streams)
+	if len(opt.Starts) == len(files) {
+		for _, s := range streams {
+			s.first = opt.Starts[s.index]
+		}
+	} else {
+		m.peekAll(ctx, streams)
+	}
 	// Inputs in order of their first event; ties in input order.
 	slices.SortStableFunc(streams, func(a, b *stream) int { return cmp.Compare(a.first, b.first) })
 	var wg sync.WaitGroup
@@ -227,6 +221,48 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	}
 	prog.Window.Store(m.meter.Peak())
 	return ctx.Err()
+}
+
+// withDefaults fills in the defaults of what is unset.
+func (opt Options) withDefaults() Options {
+	if opt.MaxWindow <= 0 {
+		opt.MaxWindow = windowEvents
+	}
+	if opt.MaxWindowBytes <= 0 {
+		opt.MaxWindowBytes = windowBytes
+	}
+	if opt.Lateness == 0 {
+		opt.Lateness = 5 * time.Second
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 2
+	}
+	if opt.Decoders <= 0 {
+		opt.Decoders = min(runtime.GOMAXPROCS(0), 4)
+	}
+	if opt.MaxOpen <= 0 {
+		opt.MaxOpen = defaultMaxOpen()
+	}
+	return opt
+}
+
+// Peek returns when each input starts, as Read would learn it before
+// merging (see peek), for Options.Starts. It reads only times and
+// indexes, so op needs no rule's fields: a hunt peeks while its rules
+// compile, and every file is still read once more by Read. It counts
+// and reports nothing.
+func Peek(ctx context.Context, files []input.File, op *input.Opener, opt Options) []int64 {
+	m := &merger{opt: opt.withDefaults(), op: op}
+	streams := make([]*stream, len(files))
+	for i, f := range files {
+		streams[i] = &stream{index: i, file: f}
+	}
+	m.peekAll(ctx, streams)
+	starts := make([]int64, len(files))
+	for i, s := range streams {
+		starts[i] = s.first
+	}
+	return starts
 }
 
 // merger is the state of one Read shared by its inputs.

@@ -317,3 +317,75 @@ func TestWindowPerInput(t *testing.T) {
 		}
 	}
 }
+
+// TestPeekStarts: Peek finds when each input starts as Read's merge
+// would (the earliest event before one beyond the lateness, within the
+// time filter; none: at once), and Read given those starts merges the
+// same events in the same order, counts the same late events and holds
+// no more windows than when it peeks itself.
+func TestPeekStarts(t *testing.T) {
+	dir := t.TempDir()
+	ms := func(n int) string { return fmt.Sprint(1_700_000_000_000 + n) }
+	var paths []string
+	for f, lines := range [][]string{
+		// The second event is older than the first, within 1 s: it starts.
+		{ms(5000), ms(4500), ms(7000), ms(3000)},
+		// Its first event is outside --from: the next one starts it.
+		{ms(100), ms(20000), ms(21000)},
+		{`not json`},
+		{ms(9000), ms(9100)},
+	} {
+		var b strings.Builder
+		for i, l := range lines {
+			if l == "not json" {
+				b.WriteString(l + "\n")
+				continue
+			}
+			fmt.Fprintf(&b, `{"@timestamp":%s,"n":%d}`+"\n", l, f*10+i)
+		}
+		paths = append(paths, write(t, dir, fmt.Sprintf("f%d.ndjson", f), b.String()))
+	}
+	// Many more inputs, so that the admission order matters for memory.
+	for f := range 30 {
+		var b strings.Builder
+		for i := range 300 {
+			n := f*300 + i
+			fmt.Fprintf(&b, `{"@timestamp":%d,"n":%d}`+"\n", 1_700_000_100_000+5*n, 1000+n)
+		}
+		paths = append(paths, write(t, dir, fmt.Sprintf("g%02d.ndjson", 29-f), b.String()))
+	}
+	opt := Options{Lateness: time.Second, From: (1_700_000_000_000 + 1000) * 1e6}
+	inputs, _ := input.Expand(paths)
+	starts := Peek(context.Background(), inputs, input.NewOpener(input.Options{}), opt)
+	want := map[string]int64{"f0.ndjson": 4500, "f1.ndjson": 20000, "f2.ndjson": -1, "f3.ndjson": 9000}
+	for i, in := range inputs {
+		w, ok := want[filepath.Base(in.Path)]
+		if !ok {
+			continue
+		}
+		if w >= 0 {
+			w = (1_700_000_000_000 + w) * 1e6
+		} else {
+			w = noTime
+		}
+		if starts[i] != w {
+			t.Errorf("%s starts at %d, want %d", in.Path, starts[i], w)
+		}
+	}
+	g, prog := run(t, paths, opt)
+	opt.Starts = starts
+	g2, prog2 := run(t, paths, opt)
+	if !slices.Equal(g.ids, g2.ids) || !slices.Equal(g.errs, g2.errs) {
+		t.Errorf("with Peek's starts: %d events %v, errors %q; peeking itself: %d events %v, errors %q",
+			len(g2.ids), g2.ids[:10], g2.errs, len(g.ids), g.ids[:10], g.errs)
+	}
+	if len(g.ids) != 8+30*300 {
+		t.Errorf("%d events", len(g.ids))
+	}
+	if a, b := prog.Late.Load(), prog2.Late.Load(); a != b || a != 1 {
+		t.Errorf("late events: %d peeking itself, %d with Peek's starts, want 1", a, b)
+	}
+	if a, b := prog.Window.Load(), prog2.Window.Load(); b > a+a/2 {
+		t.Errorf("windows held %d events with Peek's starts, %d peeking itself", b, a)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
@@ -96,9 +97,186 @@ func (s source) regex(slotOf func(string) int, pattern, flags string) (match.Pre
 	}
 	need := reLiteral(prefix+pattern, 3)
 	pre, minRunes := reRequired(prefix+pattern, need)
+	find := finder(re, prefix+pattern)
 	return s.each(slotOf, func(slot int) (match.Pred, error) {
-		return &rePred{slot: slot, re: re, need: need, pre: pre, minRunes: minRunes}, nil
-	}, re.MatchString)
+		return &rePred{slot: slot, find: find, need: need, pre: pre, minRunes: minRunes}, nil
+	}, find)
+}
+
+// finder returns what finds a match of re, compiled from pattern: a
+// count of characters when the pattern is a run, else re.MatchString,
+// after the runs every match holds, if it has some.
+func finder(re *regexp.Regexp, pattern string) func(string) bool {
+	if r := runOf(pattern); r != nil {
+		return r.in
+	}
+	runs := requiredRuns(pattern)
+	if len(runs) == 0 {
+		return re.MatchString
+	}
+	return func(s string) bool {
+		for _, r := range runs {
+			if !r.in(s) {
+				return false
+			}
+		}
+		return re.MatchString(s)
+	}
+}
+
+// run is a regular expression that is one character class repeated at
+// least n times (`.{1000,}`: a line of 1,000 characters): found
+// anywhere, it matches where n characters of the class follow one
+// another, which a count finds in one pass, where Go's regexp would run
+// an automaton of n states over every byte (milliseconds over a
+// command line of a few kilobytes).
+type run struct {
+	n      int
+	notNL  bool // any character but a newline (.)
+	any    bool // any character (. with the s flag)
+	ranges []rune
+	ascii  *[256]bool // a class of ASCII characters only: its bytes
+}
+
+// runOf returns the run a pattern is, or nil.
+func runOf(pattern string) *run {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	return repeatRun(re, 2)
+}
+
+// repeatRun returns the run re is when it repeats one character class
+// at least least times, or nil.
+func repeatRun(re *syntax.Regexp, least int) *run {
+	if re.Op != syntax.OpRepeat || re.Min < least || re.Max != -1 && re.Max < re.Min {
+		return nil
+	}
+	r := &run{n: re.Min}
+	switch sub := re.Sub[0]; sub.Op {
+	case syntax.OpAnyCharNotNL:
+		r.notNL = true
+	case syntax.OpAnyChar:
+		r.any = true
+	case syntax.OpCharClass:
+		r.ranges = sub.Rune
+		if len(r.ranges) > 0 && r.ranges[len(r.ranges)-1] < utf8.RuneSelf {
+			r.ascii = new([256]bool)
+			for i := 0; i+1 < len(r.ranges); i += 2 {
+				for c := r.ranges[i]; c <= r.ranges[i+1]; c++ {
+					r.ascii[c] = true
+				}
+			}
+		}
+	default:
+		return nil
+	}
+	return r
+}
+
+// minRequiredRun is the shortest run worth a pass before an expression
+// without literals runs (`[a-f0-9]{64}`: a hash).
+const minRequiredRun = 8
+
+// requiredRuns returns runs of characters every match of a pattern holds
+// (members of its concatenations that repeat a class at least
+// minRequiredRun times), the two longest: a value without them is not
+// searched, as one without a required literal is not.
+func requiredRuns(pattern string) []*run {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	var runs []*run
+	var walk func(re *syntax.Regexp)
+	walk = func(re *syntax.Regexp) {
+		if r := repeatRun(re, minRequiredRun); r != nil && !r.any {
+			runs = append(runs, r)
+			return
+		}
+		switch re.Op {
+		case syntax.OpCapture, syntax.OpPlus:
+			walk(re.Sub[0])
+		case syntax.OpRepeat:
+			if re.Min >= 1 {
+				walk(re.Sub[0])
+			}
+		case syntax.OpConcat:
+			for _, sub := range re.Sub {
+				walk(sub)
+			}
+		}
+	}
+	walk(re)
+	slices.SortStableFunc(runs, func(a, b *run) int { return b.n - a.n })
+	return runs[:min(len(runs), 2)]
+}
+
+// in reports whether s holds n characters of the class in a row. Like
+// Go's regexp, it reads s as UTF-8, a byte that is not as U+FFFD.
+func (r *run) in(s string) bool {
+	if len(s) < r.n {
+		return false // a character is at least a byte
+	}
+	if r.any {
+		return utf8.RuneCountInString(s) >= r.n
+	}
+	if r.notNL {
+		for len(s) >= r.n {
+			line := s
+			if i := strings.IndexByte(s, '\n'); i >= 0 {
+				line, s = s[:i], s[i+1:]
+			} else {
+				s = ""
+			}
+			if len(line) >= r.n && utf8.RuneCountInString(line) >= r.n {
+				return true
+			}
+		}
+		return false
+	}
+	k := 0
+	if r.ascii != nil {
+		// Every byte from 0x80 belongs to a character not in the
+		// class, and breaks the run as the character does.
+		for i := 0; i < len(s); i++ {
+			if !r.ascii[s[i]] {
+				k = 0
+				continue
+			}
+			if k++; k == r.n {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range s {
+		if !inRanges(r.ranges, c) {
+			k = 0
+			continue
+		}
+		if k++; k == r.n {
+			return true
+		}
+	}
+	return false
+}
+
+// inRanges reports whether c is in a class's sorted [lo, hi] pairs.
+func inRanges(ranges []rune, c rune) bool {
+	for i := 0; i+1 < len(ranges); i += 2 {
+		if c < ranges[i] {
+			return false
+		}
+		if c <= ranges[i+1] {
+			return true
+		}
+	}
+	return false
 }
 
 // reError shortens a regexp error to its cause.
@@ -112,8 +290,8 @@ func reError(err error) string {
 // rePred holds when a value of the field has a match of re.
 type rePred struct {
 	slot int
-	re   *regexp.Regexp
-	need []string // folded literals, one of which every match holds (none: no such set)
+	find func(string) bool // whether a value holds a match: the expression's MatchString or a run's count
+	need []string          // folded literals, one of which every match holds (none: no such set)
 	// pre are sets of such literals of any length (need first when it
 	// has some): the folded value must hold one of each set before the
 	// expression runs on it.
@@ -316,7 +494,7 @@ func (p *rePred) Match(ev *event.Event) bool {
 // match runs the expression on a value long enough to hold a match (a
 // character is at least a byte).
 func (p *rePred) match(s string) bool {
-	return len(s) >= p.minRunes && p.re.MatchString(s)
+	return len(s) >= p.minRunes && p.find(s)
 }
 
 // test runs the expression on element elem of the value when its folded
@@ -332,7 +510,7 @@ func (p *rePred) test(ev *event.Event, elem int, s string) bool {
 			return false
 		}
 	}
-	return p.re.MatchString(s)
+	return p.find(s)
 }
 
 func containsAny(s string, lits []string) bool {

@@ -1,8 +1,11 @@
 package sigma
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -123,5 +126,67 @@ func TestRegexRequired(t *testing.T) {
 		if !slices.EqualFunc(sets, tc.sets, slices.Equal) || runes != tc.runes {
 			t.Errorf("%s: %q, %d; want %q, %d", tc.re, sets, runes, tc.sets, tc.runes)
 		}
+	}
+}
+
+// TestRunSameAsRegexp: a pattern that is one class repeated (`.{n,}`) is
+// answered by counting characters; the count must agree with Go's
+// regexp on lines, newlines, multi-byte and invalid UTF-8, flags and
+// classes.
+func TestRunSameAsRegexp(t *testing.T) {
+	patterns := []string{`.{5,}`, `(?s).{5,}`, `.{3,8}`, `(.{4,})`, `[a-f0-9]{4,}`, `(?i)[a-c]{3,}`, `[^\\]{3,}`, `\S{4,}`, `(?m).{4,}`}
+	values := []string{"", "abcd", "abcde", "ab\ncde", "abcd\nabcde", "abcd\n\nabc", "äöüß", "äöüßx", "ab\xffcd", "ab\xff\n", "\xff\xff\xff\xff\xff",
+		"ABCabc", "aBc", "cafe0", "ca fe01", `a\b\cd`, "x y z", "tab\tbed", "long line " + strings.Repeat("w", 40) + "\nshort"}
+	for _, p := range patterns {
+		r := runOf(p)
+		if r == nil {
+			t.Fatalf("%s: not taken for a run", p)
+		}
+		re := regexp.MustCompile(p)
+		for _, v := range values {
+			if got, want := r.in(v), re.MatchString(v); got != want {
+				t.Errorf("%s on %q: count %v, regexp %v", p, v, got, want)
+			}
+		}
+	}
+	for _, p := range []string{`a{5,}`, `.{5,}x`, `^.{5,}`, `.+`, `.{1}`} {
+		if runOf(p) != nil {
+			t.Errorf("%s: taken for a run", p)
+		}
+	}
+}
+
+// TestRequiredRunsNeverReject: an expression without literals runs only
+// on values holding the runs of characters every match holds; the check
+// must never turn a match away. Random values over a small alphabet.
+func TestRequiredRunsNeverReject(t *testing.T) {
+	patterns := []string{`\s[a-f0-9]{8}\s[a-f0-9]{9}`, `(?i)x[a-c]{8,}y`, `(ab[0-9]{8})+z`, `[^\\]{8,}\.exe`, `(?s)q.{8,}q`, `(?i)[a-f]{8}|zz`, `k?[0-9]{8,12}`}
+	alphabet := []string{"a", "b", "c", "F", "0", "9", " ", "\\", "x", "y", "z", "q", "\n", "é", "\xff", ".exe", "ab", "K"}
+	rng := rand.New(rand.NewPCG(9, 10))
+	checked := 0
+	for _, p := range patterns {
+		re := regexp.MustCompile(p)
+		find := finder(re, p)
+		for range 3000 {
+			var b strings.Builder
+			for range rng.IntN(40) {
+				c := alphabet[rng.IntN(len(alphabet))]
+				b.WriteString(strings.Repeat(c, 1+rng.IntN(3)))
+			}
+			v := b.String()
+			want := re.MatchString(v)
+			if want {
+				checked++
+			}
+			if got := find(v); got != want {
+				t.Fatalf("%s on %q: %v, regexp %v", p, v, got, want)
+			}
+		}
+	}
+	if checked < 200 {
+		t.Errorf("only %d values matched: the test tests little", checked)
+	}
+	if len(requiredRuns(`\s[a-fA-F0-9]{64}\s[a-fA-F0-9]{16}`)) != 2 {
+		t.Error("the hash runs of a literal-free expression were not found")
 	}
 }

@@ -32,6 +32,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -59,12 +60,21 @@ func main() {
 	speedEvents := flag.Int("speed-events", 500, "events of the sample sigma-go is timed on per run")
 	runs := flag.Int("runs", 5, "timed runs of each engine (the median is printed)")
 	show := flag.Int("show", 40, "rules with disagreements listed")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of vigil's timed runs to `file`")
+	flag.BoolVar(&costly, "costs", false, "time each event of the sample alone and print which cost most (with -speed-only)")
+	flag.BoolVar(&speedOnly, "speed-only", false, "skip the agreement and regression checks and sigma-go's timing")
 	flag.Parse()
 	if err := run(*shared, *stride, *evtxStride, *speedEvents, *runs, *show); err != nil {
 		fmt.Fprintln(os.Stderr, "sigmago:", err)
 		os.Exit(1)
 	}
 }
+
+var (
+	cpuProfile string
+	speedOnly  bool
+	costly     bool
+)
 
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
@@ -113,6 +123,9 @@ func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 	}
 	diffs := map[*pair]*diff{}
 	agree, both := 0, 0
+	if speedOnly {
+		vevs = nil
+	}
 	for i, ev := range vevs {
 		for k := range pairs {
 			p := &pairs[k]
@@ -140,36 +153,39 @@ func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 			}
 		}
 	}
-	checks := len(vevs) * len(pairs)
-	fmt.Printf("agreement: %d of %d (rule, record) pairs agree (%.4f%%); both match %d; disagree %d in %d rules\n",
-		agree, checks, 100*float64(agree)/float64(checks), both, checks-agree, len(diffs))
-	var ds []*pair
-	for p := range diffs {
-		ds = append(ds, p)
-	}
-	sort.Slice(ds, func(i, j int) bool {
-		a, b := diffs[ds[i]], diffs[ds[j]]
-		if x, y := a.vigilOnly+a.sigmagoOnly, b.vigilOnly+b.sigmagoOnly; x != y {
-			return x > y
+	if checks := len(vevs) * len(pairs); checks > 0 { // none with -speed-only
+		fmt.Printf("agreement: %d of %d (rule, record) pairs agree (%.4f%%); both match %d; disagree %d in %d rules\n",
+			agree, checks, 100*float64(agree)/float64(checks), both, checks-agree, len(diffs))
+		var ds []*pair
+		for p := range diffs {
+			ds = append(ds, p)
 		}
-		return ds[i].r.Path < ds[j].r.Path
-	})
-	byWhy := map[string]int{}
-	for _, p := range ds {
-		byWhy[why(p, diffs[p].vigilOnly > 0)]++
-	}
-	fmt.Printf("disagreeing rules by cause: %s\n", reasons(byWhy))
-	for i, p := range ds {
-		if i == show {
-			fmt.Printf("  ... %d more\n", len(ds)-show)
-			break
+		sort.Slice(ds, func(i, j int) bool {
+			a, b := diffs[ds[i]], diffs[ds[j]]
+			if x, y := a.vigilOnly+a.sigmagoOnly, b.vigilOnly+b.sigmagoOnly; x != y {
+				return x > y
+			}
+			return ds[i].r.Path < ds[j].r.Path
+		})
+		byWhy := map[string]int{}
+		for _, p := range ds {
+			byWhy[why(p, diffs[p].vigilOnly > 0)]++
 		}
-		d := diffs[p]
-		fmt.Printf("  %s: vigil only %d, sigma-go only %d (%s); e.g. %s\n", filepath.Base(p.r.Path), d.vigilOnly, d.sigmagoOnly, why(p, d.vigilOnly > 0), d.example)
+		fmt.Printf("disagreeing rules by cause: %s\n", reasons(byWhy))
+		for i, p := range ds {
+			if i == show {
+				fmt.Printf("  ... %d more\n", len(ds)-show)
+				break
+			}
+			d := diffs[p]
+			fmt.Printf("  %s: vigil only %d, sigma-go only %d (%s); e.g. %s\n", filepath.Base(p.r.Path), d.vigilOnly, d.sigmagoOnly, why(p, d.vigilOnly > 0), d.example)
+		}
 	}
 
-	if err := regression(shared, schema, pairs); err != nil {
-		return err
+	if !speedOnly {
+		if err := regression(shared, schema, pairs); err != nil {
+			return err
+		}
 	}
 
 	// Speed: each engine alone over the same events, one core, median of
@@ -216,6 +232,16 @@ func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 		}
 		return d, m / int64(k)
 	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	// The sample is small: enough passes for a fifth of a second.
 	d1, _ := vigilRun(vsample, 1)
 	k := max(1, int(200*time.Millisecond/max(d1, time.Microsecond)))
@@ -229,6 +255,16 @@ func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 		d, _ := vigilRun(vevs2, 1)
 		return float64(len(vevs2)) / d.Seconds()
 	})
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	if costly {
+		costs(rs, vevs2, vsample, 5)
+	}
+	if speedOnly {
+		fmt.Printf("vigil: %.0f events per CPU-second (%d rules, the same %d events, %d passes x %d runs, median; %d (rule, record) matches); over the whole sample (%d events): %.0f\n", vigilRate, len(pairs), len(vsample), k, runs, vigilMatches, len(vevs2), vigilAll)
+		return nil
+	}
 	sgMatches := 0
 	sgRate := median(runs, func() float64 {
 		matches := 0
@@ -803,4 +839,99 @@ func eventMap(schema *event.Schema, ev *event.Event) map[string]any {
 		}
 	}
 	return m
+}
+
+// costs times each event of evs alone in one engine (the median of reps
+// passes) and counts the rules routing offers it, then prints how the
+// sample's events compare with the whole sample's and which records and
+// kinds of record cost most: why the sample's rate differs.
+func costs(rs *engine.RuleSet, evs []*event.Event, sample []*event.Event, reps int) {
+	eng := rs.NewEngine(alert.SinkFunc(func(*alert.Alert) {}))
+	offeredNow := func() int64 {
+		var n int64
+		for _, st := range eng.Stats() {
+			n += st.Offered
+		}
+		return n
+	}
+	type cost struct {
+		ns      float64
+		offered int64
+		longest int
+	}
+	channel, _ := rs.Schema().Lookup("winlog.channel")
+	eid, _ := rs.Schema().Lookup("winlog.event_id")
+	byEv := map[*event.Event]cost{}
+	for _, ev := range evs {
+		o0 := offeredNow()
+		var ts []float64
+		for range reps {
+			ev.ForgetFolded()
+			c0 := cpu()
+			for range 8 {
+				eng.Process(ev)
+			}
+			ts = append(ts, float64(cpu()-c0)/8)
+		}
+		sort.Float64s(ts)
+		longest := 0
+		for s := range rs.Schema().Len() {
+			if v := ev.Get(s); v.Kind() == event.KindString {
+				longest = max(longest, len(v.Str()))
+			}
+		}
+		byEv[ev] = cost{ts[len(ts)/2], (offeredNow() - o0) / int64(reps*8), longest}
+	}
+	sum := func(set []*event.Event) (ns, offered float64) {
+		for _, ev := range set {
+			c := byEv[ev]
+			ns += c.ns
+			offered += float64(c.offered)
+		}
+		return ns / float64(len(set)), offered / float64(len(set))
+	}
+	wn, wo := sum(evs)
+	sn, so := sum(sample)
+	fmt.Printf("per event, timed alone: whole sample %.0f ns, %.0f rules offered; the %d: %.0f ns, %.0f offered\n", wn, wo, len(sample), sn, so)
+	kind := func(ev *event.Event) string { return ev.Get(channel).String() + " " + ev.Get(eid).String() }
+	type agg struct {
+		n, sn   int
+		ns, sns float64
+	}
+	inSample := map[*event.Event]bool{}
+	for _, ev := range sample {
+		inSample[ev] = true
+	}
+	kinds := map[string]*agg{}
+	for _, ev := range evs {
+		k := kind(ev)
+		a := kinds[k]
+		if a == nil {
+			a = &agg{}
+			kinds[k] = a
+		}
+		a.n++
+		a.ns += byEv[ev].ns
+		if inSample[ev] {
+			a.sn++
+			a.sns += byEv[ev].ns
+		}
+	}
+	var ks []string
+	for k := range kinds {
+		ks = append(ks, k)
+	}
+	sort.Slice(ks, func(i, j int) bool { return kinds[ks[i]].sns > kinds[ks[j]].sns })
+	fmt.Println("kinds by share of the sample's time (share of whole sample's time; records in sample / whole; mean ns):")
+	for _, k := range ks[:min(15, len(ks))] {
+		a := kinds[k]
+		fmt.Printf("  %-55s %5.1f%% (%5.1f%%)  %4d/%5d  %6.0f ns\n", k, 100*a.sns/(sn*float64(len(sample))), 100*a.ns/(wn*float64(len(evs))), a.sn, a.n, a.ns/float64(a.n))
+	}
+	top := slices.Clone(evs)
+	sort.Slice(top, func(i, j int) bool { return byEv[top[i]].ns > byEv[top[j]].ns })
+	fmt.Println("costliest records (ns, rules offered, longest string, in the sample):")
+	for _, ev := range top[:min(15, len(top))] {
+		c := byEv[ev]
+		fmt.Printf("  %8.0f ns %5d offered %6d bytes %-5v %s\n", c.ns, c.offered, c.longest, inSample[ev], kind(ev))
+	}
 }

@@ -224,6 +224,21 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		return usageError("hunt: unknown --input %q (want auto, ecs or winlog)", f.input)
 	}
 
+	// The inputs are found, and when each starts is read (order.Peek,
+	// times only), while the rules load and compile; what is wrong with
+	// them is reported after the rules' errors.
+	inputs, expandErrs := input.Expand(paths)
+	peekCtx, stopPeek := context.WithCancel(ctx)
+	var starts []int64
+	var peeking sync.WaitGroup
+	peeking.Go(func() {
+		op := input.NewOpener(input.Options{TimeField: f.timeField, Index: f.index, RawWinlog: raw, Stdin: stdin})
+		starts = order.Peek(peekCtx, inputs, op, order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers})
+	})
+	defer func() {
+		stopPeek()
+		peeking.Wait()
+	}()
 	rules, ruleErr := h.selectRules()
 	if rules == nil {
 		return ruleErr
@@ -251,7 +266,6 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		return err
 	}
 
-	inputs, expandErrs := input.Expand(paths)
 	h.reportExpand(expandErrs)
 	f.ux.missingPaths = len(expandErrs)
 	if len(inputs) == 0 {
@@ -301,6 +315,8 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	for _, in := range inputs {
 		total += in.Size
 	}
+	peeking.Wait()
+	oopt.Starts = starts
 	if f.sysmonDelay > 0 {
 		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.rs.Schema(), f.sysmonDelay), f.sysmonDelay
 	}

@@ -1,12 +1,5 @@
 package sequence
 
-import (
-	"unsafe"
-
-	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/internal/span"
-)
-
 // arena holds the bytes of a matcher's copies (see copies.go) in chunks
 // written one after the other. Writing a copy where the last one ended
 // costs a fraction of writing it to a recycled buffer somewhere in a heap
@@ -162,7 +155,8 @@ func (a *arena) compact() {
 	}
 }
 
-// move copies c's bytes to the current chunk and re-points its strings.
+// move copies c's bytes to the current chunk: its records refer to its
+// strings by offset, so nothing else changes.
 func (a *arena) move(c *copyRec) {
 	old := c.buf
 	n := cap(old)
@@ -172,28 +166,5 @@ func (a *arena) move(c *copyRec) {
 	buf := a.alloc(c, n)[:len(old)]
 	copy(buf, old)
 	c.buf = buf
-	moveStrings(c, old, buf)
 	a.moved++
-}
-
-// moveStrings re-points the strings of c's values that lie in old to the
-// same place in buf.
-func moveStrings(c *copyRec, old, buf []byte) {
-	re := func(s string) string {
-		if off, ok := span.Within(s, old[:cap(old)]); ok {
-			return unsafe.String(&buf[:cap(buf)][off], len(s))
-		}
-		return s
-	}
-	for i, v := range c.vals {
-		if v.Kind() == event.KindString {
-			c.vals[i] = event.Str(re(v.Str()))
-		}
-	}
-	for i, v := range c.elems {
-		if v.Kind() == event.KindString {
-			c.elems[i] = event.Str(re(v.Str()))
-		}
-	}
-	c.id = re(c.id)
 }

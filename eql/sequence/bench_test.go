@@ -173,6 +173,7 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 			meter.Report(b, b.N, "events")
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(results)/float64(b.N), "results/event")
+			b.ReportMetric(float64(m.arena.moved)/float64(b.N), "moved/event")
 		})
 	}
 }

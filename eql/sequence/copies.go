@@ -1,6 +1,8 @@
 package sequence
 
 import (
+	"encoding/binary"
+	"math"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
@@ -13,13 +15,16 @@ import (
 // The matcher itself reads nothing of a kept event but its time: later
 // stages are matched on the events pushed, and join keys live in the key
 // table. What must survive is what a result hands on: the raw document
-// and the values. A copy (copyRec) holds them in the matcher's own
-// storage, the document and the strings outside it in one region of an
-// arena (see arena), and is recycled as soon as no partial sequence or
-// undecided result refers to it any more, so that in a steady stream
-// keeping an event costs copying its bytes, not allocating and collecting
-// a new object. A copy becomes an event (a clone owning its memory) only
-// when a result is emitted.
+// and the values. A copy (copyRec) holds them in one region of an arena
+// (see arena): the document, the strings that lay outside it, the id,
+// then one fixed-size record per value (see putRec) that refers to its
+// strings by offset. So a copy is one block of bytes without pointers:
+// writing it is one pass over memory written just before, the garbage
+// collector never scans it, and moving it is a plain copy. A copy is
+// recycled as soon as no partial sequence or undecided result refers to
+// it any more, so that in a steady stream keeping an event costs copying
+// its bytes, not allocating and collecting a new object. A copy becomes
+// an event (a clone owning its memory) only when a result is emitted.
 
 // held is one event a partial sequence or result holds: the caller's own
 // event or the one Options.Retain made (ev), or the matcher's copy (c).
@@ -40,126 +45,217 @@ func (h held) none() bool { return h.ev == nil && h.c == nil }
 
 // copyRec is the matcher's copy of an event.
 type copyRec struct {
-	buf    []byte        // the raw document, then strings that lay outside it
-	ch     *chunk        // the arena chunk buf lies in, nil when buf is a buffer of its own
-	off    int           // buf's offset in ch
-	raw    int           // the document's length in buf
-	hasRaw bool          // the event had a raw document (Raw != nil)
-	slots  []int32       // the slots holding a value, and
-	vals   []event.Value // their values, strings within buf
-	elems  []event.Value // array elements of vals
+	buf    []byte // the region: document, strings outside it, id, value records
+	ch     *chunk // the arena chunk buf lies in, nil when buf is a buffer of its own
+	off    int    // buf's offset in ch
+	raw    int    // the document's length in buf
+	hasRaw bool   // the event had a raw document (Raw != nil)
+	idOff  int    // the id's offset in buf (its length is idLen)
+	idLen  int
+	recs   int // offset of the value records in buf
+	nvals  int // values (top-level records)
+	nelems int // array elements (records after their array's)
 
 	time, pos     int64
 	seq           uint64
 	source, index string
-	id            string // within buf
 
-	refs int32        // slots and results referring to the copy
-	out  *event.Event // the event made for a result, shared while the copy is referred to
+	refs    int32        // slots and results referring to the copy
+	pending bool         // the copy of the event being pushed, not made yet (see pendingCopy)
+	out     *event.Event // the event made for a result, shared while the copy is referred to
+	clone   *event.Event // the copy, when its region would be too large to encode (see maxRegion)
 }
 
 // maxFreeCopies bounds the copies (and candidates) kept for reuse.
 const maxFreeCopies = 1024
 
-// copyOf returns a held copy of ev. Events whose values are not laid out
-// as decoded (a clone, a snapshot, an event built from a Doc) are cloned.
-func (m *Matcher) copyOf(ev *event.Event) held {
-	slots, vals, ok := ev.Filled()
-	if !ok || ev.Doc != nil || ev.IsSnapshot() {
+// A value record is recSize bytes: the slot (4 bytes, little endian), the
+// kind, a flag (1: a nil array), two unused bytes, and the payload: for a
+// string its offset and length in the region (4 bytes each), for a number
+// or boolean its bits, for an array its element count, whose records
+// follow it.
+const recSize = 16
+
+// maxRegion bounds a copy's region, so that offsets fit in 4 bytes.
+const maxRegion = 1<<32 - 1
+
+// pendingCopy returns a held copy of ev, the event being pushed, whose
+// bytes are copied only at the end of Push (fill), and only if something
+// still holds it then: an event that completes a sequence at once is
+// turned into the result's event straight from the caller's, not copied
+// twice. Events whose values are not laid out as decoded (a clone, a
+// snapshot, an event built from a Doc) are cloned.
+func (m *Matcher) pendingCopy(ev *event.Event) held {
+	if _, _, ok := ev.Filled(); !ok || ev.Doc != nil || ev.IsSnapshot() {
 		return held{ev: ev.Clone()}
 	}
 	c := pop(&m.freeCopies)
 	if c == nil {
 		c = &copyRec{}
 	}
-	raw := ev.Raw
-	size, elems := len(raw)+len(ev.ID), 0
-	for _, v := range vals {
-		b, n := outside(v, raw)
-		size += b
-		elems += n
-	}
-	buf := m.arena.alloc(c, size)
-	buf = append(buf, raw...)
-	c.raw, c.hasRaw = len(raw), raw != nil
-	c.slots = c.slots[:0]
-	c.vals = c.vals[:0]
-	if cap(c.elems) < elems {
-		c.elems = make([]event.Value, 0, elems)
-	}
-	c.elems = c.elems[:0]
-	for i, v := range vals {
-		if v.Kind() == event.KindMissing {
-			continue
-		}
-		v, buf = c.copyValue(v, buf, raw)
-		c.slots = append(c.slots, slots[i])
-		c.vals = append(c.vals, v)
-	}
-	c.id = ""
-	if ev.ID != "" {
-		start := len(buf)
-		buf = append(buf, ev.ID...)
-		c.id = unsafe.String(&buf[start], len(ev.ID))
-	}
-	c.buf = buf
-	c.time, c.pos, c.seq = ev.Time, ev.Pos, ev.Seq
-	c.source, c.index = ev.Source, ev.Index
+	c.pending, c.time = true, ev.Time
 	c.refs, c.out = 0, nil
 	return held{c: c}
 }
 
-// outside returns the string bytes of v that do not lie within raw and the
-// array elements v holds.
-func outside(v event.Value, raw []byte) (bytes, elems int) {
+// fill copies ev, the event being pushed, into its pending copy c.
+func (m *Matcher) fill(c *copyRec, ev *event.Event) {
+	slots, vals, _ := ev.Filled()
+	c.pending = false
+	c.time, c.pos, c.seq = ev.Time, ev.Pos, ev.Seq
+	c.source, c.index = ev.Source, ev.Index
+	raw := ev.Raw
+	strs, nvals, nelems := 0, 0, 0
+	known := true
+	for _, v := range vals {
+		if v.Kind() == event.KindMissing {
+			continue
+		}
+		b, n, ok := footprint(v, raw)
+		strs += b
+		nelems += n
+		nvals++
+		known = known && ok
+	}
+	recs := len(raw) + strs + len(ev.ID)
+	size := recs + (nvals+nelems)*recSize
+	if !known || size > maxRegion {
+		c.clone = ev.Clone()
+		return
+	}
+	buf := m.arena.alloc(c, size)[:size]
+	copy(buf, raw)
+	w := copyWriter{buf: buf, raw: raw, str: len(raw), rec: recs}
+	for i, v := range vals {
+		if v.Kind() != event.KindMissing {
+			w.put(slots[i], v)
+		}
+	}
+	c.idOff, c.idLen = w.str, len(ev.ID)
+	copy(buf[w.str:], ev.ID)
+	c.buf = buf
+	c.raw, c.hasRaw = len(raw), raw != nil
+	c.recs, c.nvals, c.nelems = recs, nvals, nelems
+}
+
+// footprint returns the string bytes of v that do not lie within raw and
+// the array elements v holds, and whether a record can hold each of its
+// values.
+func footprint(v event.Value, raw []byte) (bytes, elems int, ok bool) {
 	switch v.Kind() {
 	case event.KindString:
-		if _, ok := span.Within(v.Str(), raw); !ok {
-			return len(v.Str()), 0
+		if _, in := span.Within(v.Str(), raw); !in {
+			return len(v.Str()), 0, true
 		}
 	case event.KindArray:
 		a := v.Array()
-		elems = len(a)
+		elems, ok = len(a), true
 		for _, e := range a {
-			b, n := outside(e, raw)
+			b, n, eok := footprint(e, raw)
 			bytes += b
 			elems += n
+			ok = ok && eok
 		}
+		return bytes, elems, ok
+	case event.KindNull, event.KindBool, event.KindInt, event.KindFloat, event.KindObject:
+	default:
+		return 0, 0, false
 	}
-	return bytes, elems
+	return 0, 0, true
 }
 
-// copyValue returns v with its strings in buf (which has room for them:
-// it is never reallocated, so the strings stay valid) and its array
-// elements in c.elems (likewise).
-func (c *copyRec) copyValue(v event.Value, buf, raw []byte) (event.Value, []byte) {
+// copyWriter writes value records into a region whose document is in
+// place: strings within the document are referred to there, others are
+// written from str on; records from rec on.
+type copyWriter struct {
+	buf      []byte
+	raw      []byte // the source's document
+	str, rec int
+}
+
+// put writes the record of value v of slot, and those of its elements.
+func (w *copyWriter) put(slot int32, v event.Value) {
+	var flag byte
+	var p uint64
 	switch v.Kind() {
 	case event.KindString:
 		s := v.Str()
-		if s == "" {
-			return v, buf
+		off, in := span.Within(s, w.raw)
+		if !in {
+			off = w.str
+			w.str += copy(w.buf[off:], s)
 		}
-		if off, ok := span.Within(s, raw); ok {
-			return event.Str(unsafe.String(&buf[off], len(s))), buf
+		p = uint64(off) | uint64(len(s))<<32
+	case event.KindInt:
+		p = uint64(v.Int())
+	case event.KindFloat:
+		p = math.Float64bits(v.Float())
+	case event.KindBool:
+		if v.Bool() {
+			p = 1
 		}
-		start := len(buf)
-		buf = append(buf, s...)
-		return event.Str(unsafe.String(&buf[start], len(s))), buf
 	case event.KindArray:
 		a := v.Array()
 		if a == nil {
-			return v, buf
+			flag = 1
 		}
-		start := len(c.elems)
-		c.elems = c.elems[:start+len(a)]
-		for i, e := range a {
-			var ce event.Value
-			ce, buf = c.copyValue(e, buf, raw)
-			c.elems[start+i] = ce
-		}
-		return event.Array(c.elems[start : start+len(a) : start+len(a)]...), buf
+		p = uint64(len(a))
 	}
-	return v, buf
+	putRec(w.buf[w.rec:w.rec+recSize], slot, v.Kind(), flag, p)
+	w.rec += recSize
+	if v.Kind() == event.KindArray {
+		for _, e := range v.Array() {
+			w.put(0, e)
+		}
+	}
+}
+
+func putRec(b []byte, slot int32, k event.Kind, flag byte, p uint64) {
+	binary.LittleEndian.PutUint32(b, uint32(slot))
+	b[4], b[5], b[6], b[7] = byte(k), flag, 0, 0
+	binary.LittleEndian.PutUint64(b[8:], p)
+}
+
+// value decodes the record at offset at of c's region and returns its
+// value, with strings in c's region and array elements in elems (which has
+// room for them), and the offset of the next record.
+func (c *copyRec) value(at int, elems *[]event.Value) (int32, event.Value, int) {
+	b := c.buf[at : at+recSize]
+	slot := int32(binary.LittleEndian.Uint32(b))
+	k, flag := event.Kind(b[4]), b[5]
+	p := binary.LittleEndian.Uint64(b[8:])
+	at += recSize
+	switch k {
+	case event.KindString:
+		off, n := int(uint32(p)), int(p>>32)
+		if n == 0 {
+			return slot, event.Str(""), at
+		}
+		return slot, event.Str(unsafe.String(&c.buf[off], n)), at
+	case event.KindInt:
+		return slot, event.Int(int64(p)), at
+	case event.KindFloat:
+		return slot, event.Float(math.Float64frombits(p)), at
+	case event.KindBool:
+		return slot, event.Bool(p != 0), at
+	case event.KindNull:
+		return slot, event.Null(), at
+	case event.KindObject:
+		return slot, event.Object(), at
+	}
+	// An array: its elements follow.
+	if flag == 1 {
+		return slot, event.Array(), at
+	}
+	n := int(p)
+	start := len(*elems)
+	*elems = (*elems)[:start+n]
+	for i := range n {
+		var e event.Value
+		_, e, at = c.value(at, elems)
+		(*elems)[start+i] = e
+	}
+	return slot, event.Array((*elems)[start : start+n : start+n]...), at
 }
 
 // event returns the event a held copy stands for, for a result.
@@ -168,7 +264,14 @@ func (m *Matcher) event(h held) *event.Event {
 		return h.ev
 	}
 	c := h.c
-	if c.out != nil {
+	switch {
+	case c.out != nil:
+		return c.out
+	case c.clone != nil:
+		return c.clone
+	case c.pending:
+		// The event being pushed: its clone is its copy.
+		c.out = m.curSrc.Clone()
 		return c.out
 	}
 	// The copy's values go into a scratch event, whose clone owns its
@@ -185,12 +288,24 @@ func (m *Matcher) event(h held) *event.Event {
 			s.Raw = []byte{}
 		}
 	}
-	for i, slot := range c.slots {
-		s.Set(int(slot), c.vals[i])
+	if cap(m.elems) < c.nelems {
+		m.elems = make([]event.Value, 0, c.nelems)
 	}
-	s.Time, s.Seq, s.Source, s.Pos, s.Index, s.ID = c.time, c.seq, c.source, c.pos, c.index, c.id
+	elems := m.elems[:0]
+	at := c.recs
+	for range c.nvals {
+		var slot int32
+		var v event.Value
+		slot, v, at = c.value(at, &elems)
+		s.Set(int(slot), v)
+	}
+	s.Time, s.Seq, s.Source, s.Pos, s.Index = c.time, c.seq, c.source, c.pos, c.index
+	if c.idLen > 0 {
+		s.ID = unsafe.String(&c.buf[c.idOff], c.idLen)
+	}
 	out := s.Clone()
 	s.Recycle() // no reference to the copy's region stays behind
+	clear(elems)
 	c.out = out
 	return out
 }
@@ -233,8 +348,8 @@ func (m *Matcher) let(h held) {
 // recycle keeps a copy nothing refers to for reuse.
 func (m *Matcher) recycle(c *copyRec) {
 	m.arena.release(c)
-	c.out, c.buf = nil, nil
-	c.source, c.index, c.id = "", "", ""
+	c.out, c.clone, c.buf, c.pending = nil, nil, nil, false
+	c.source, c.index = "", ""
 	if len(m.freeCopies) < maxFreeCopies {
 		m.freeCopies = append(m.freeCopies, c)
 	}

@@ -67,7 +67,8 @@ type Matcher struct {
 	arena      arena // the bytes of copies
 	freeCopies []*copyRec
 	freeCands  []*cand
-	scratch    *event.Event // for turning copies into events
+	scratch    *event.Event  // for turning copies into events
+	elems      []event.Value // array elements of the copy being turned into an event
 }
 
 // NewMatcher returns a matcher for spec, which must not change afterwards.
@@ -137,7 +138,7 @@ func (m *Matcher) own() held {
 		case m.retain != nil:
 			m.cur = held{ev: m.retain(m.curSrc)}
 		default:
-			m.cur = m.copyOf(m.curSrc)
+			m.cur = m.pendingCopy(m.curSrc)
 		}
 	}
 	return hold(m.cur)
@@ -198,8 +199,13 @@ func (m *Matcher) Push(ev *event.Event, emit func(Result)) {
 	}
 	m.stats.FanoutTruncated = m.kb.truncated
 	m.finish(emit)
-	if c := m.cur.c; c != nil && c.refs == 0 {
-		m.recycle(c)
+	if c := m.cur.c; c != nil {
+		switch {
+		case c.refs == 0:
+			m.recycle(c)
+		case c.pending:
+			m.fill(c, ev)
+		}
 	}
 	m.cur, m.curSrc = held{}, nil
 }
