@@ -2,6 +2,7 @@ package event
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,48 @@ func TestLoadDoc(t *testing.T) {
 	}
 	if string(ev.AppendJSON(nil)) != `{"process":{"args":["a","b"],"name":"sc.exe"},"unused":"x"}` {
 		t.Errorf("json %s", ev.AppendJSON(nil))
+	}
+}
+
+// TestLoadDocKeys: LoadDoc sees paths registered after an earlier
+// LoadDoc and agrees with Lookup over many keys.
+func TestLoadDocKeys(t *testing.T) {
+	s := NewSchema()
+	a := s.Slot("a.b")
+	var d Doc
+	d.Set("a.b", Str("x"))
+	d.Set("late", Str("z"))
+	ev := &Event{}
+	s.LoadDoc(&d, ev)
+	if got := ev.Get(a).Str(); got != "x" {
+		t.Errorf("a.b = %s, want x", got)
+	}
+	late := s.Slot("late")
+	s.LoadDoc(&d, ev)
+	if got := ev.Get(late).Str(); got != "z" {
+		t.Errorf("late = %q after registering it, want z", got)
+	}
+	var big Doc
+	for i := range 3000 {
+		key := fmt.Sprintf("f%d.k", i)
+		if i%3 == 0 {
+			s.Slot(key)
+		}
+		big.Set(key, Int(int64(i)))
+	}
+	s.LoadDoc(&big, ev)
+	for i := range 3000 {
+		key := fmt.Sprintf("f%d.k", i)
+		slot, ok := s.Lookup(key)
+		if ok != (i%3 == 0) {
+			t.Fatalf("Lookup(%s) = %v", key, ok)
+		}
+		if ok && ev.Get(slot).Int() != int64(i) {
+			t.Errorf("%s = %v, want %d", key, ev.Get(slot), i)
+		}
+	}
+	if n := len(ev.cvals); n != 1000 {
+		t.Errorf("%d values loaded, want 1000", n)
 	}
 }
 
@@ -188,6 +231,34 @@ func TestSpareKeep(t *testing.T) {
 				t.Errorf("kept bytes written again: %q", first)
 			}
 		})
+	}
+}
+
+// TestReserve: after Reserve(2n) a record of n bytes and n bytes of
+// Spare's room lie in one buffer, allocated once for a fresh event and
+// not at all for a recycled one that held such a record before.
+func TestReserve(t *testing.T) {
+	for _, n := range []int{10, 2500, 9000} {
+		line := bytes.Repeat([]byte{'l'}, n)
+		step := func(ev *Event) {
+			ev.Reserve(2 * len(line))
+			own := ev.Own(line)
+			room := ev.Spare(len(line))
+			if cap(room) < len(line) || unsafe.Add(unsafe.Pointer(&own[0]), len(own)) != unsafe.Pointer(&room[:1][0]) {
+				t.Fatalf("n=%d: Spare's room does not follow the record", n)
+			}
+			ev.Keep(append(room, line...))
+		}
+		fresh := make([]Event, 21)
+		i := 0
+		if a := testing.AllocsPerRun(20, func() { step(&fresh[i]); i++ }); a != 1 {
+			t.Errorf("n=%d: fresh event: %v allocations, want 1", n, a)
+		}
+		ev := &Event{}
+		step(ev)
+		if a := testing.AllocsPerRun(20, func() { ev.Recycle(); step(ev) }); a != 0 {
+			t.Errorf("n=%d: recycled event: %v allocations, want 0", n, a)
+		}
 	}
 }
 

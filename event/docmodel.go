@@ -239,15 +239,84 @@ func (d *Doc) Clone() *Doc {
 }
 
 // LoadDoc fills ev from a Doc: each field whose key the schema knows goes to
-// its slot. ev.Doc is set to d (not copied).
+// its slot. ev.Doc is set to d (not copied). Keys are looked up by the hash
+// the Doc already holds for each field (docTable), not hashed again.
 func (s *Schema) LoadDoc(d *Doc, ev *Event) {
 	src, pos, seq := ev.Source, ev.Pos, ev.Seq
 	ev.Reset(len(s.names))
 	ev.Source, ev.Pos, ev.Seq = src, pos, seq
 	ev.Doc = d
-	for _, f := range d.fields {
-		if i, ok := s.index[f.Key]; ok {
-			ev.Add(i, f.Value)
+	t := s.docKeys.Load()
+	if t == nil {
+		t = s.buildDocKeys()
+	}
+	idx := ev.idx
+	for i := range d.fields {
+		f := &d.fields[i]
+		slot := t.find(f.Key, f.h)
+		if slot < 0 {
+			continue
+		}
+		// Reset has just emptied the event for this schema: a first value
+		// is stored directly, without Add's checks for a changed event.
+		if slot < len(idx) && idx[slot] == 0 {
+			if f.Value.k != KindMissing {
+				ev.fill(slot, f.Value)
+			}
+			continue
+		}
+		ev.Add(slot, f.Value)
+	}
+}
+
+// docTable maps every path the schema knows (each spelling Slot was given)
+// to its slot by the keyHash a Doc keeps with each field: open addressing,
+// at most half full. It is built once registration is done (the first
+// LoadDoc after a Slot that added a path) and read-only after that.
+type docTable struct {
+	mask    uint64
+	entries []docEntry
+}
+
+type docEntry struct {
+	h    uint64
+	key  string
+	slot int32 // plus one; 0: empty
+}
+
+// buildDocKeys builds (or returns the built) docTable.
+func (s *Schema) buildDocKeys() *docTable {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.docKeys.Load(); t != nil {
+		return t
+	}
+	n := 16
+	for n < 2*len(s.index) {
+		n *= 2
+	}
+	t := &docTable{mask: uint64(n - 1), entries: make([]docEntry, n)}
+	for k, slot := range s.index {
+		h := keyHash(k)
+		i := h & t.mask
+		for t.entries[i].slot != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.entries[i] = docEntry{h: h, key: k, slot: int32(slot) + 1}
+	}
+	s.docKeys.Store(t)
+	return t
+}
+
+// find returns the slot of key, whose keyHash is h, or -1.
+func (t *docTable) find(key string, h uint64) int {
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		e := &t.entries[i]
+		if e.slot == 0 {
+			return -1
+		}
+		if e.h == h && e.key == key {
+			return int(e.slot) - 1
 		}
 	}
 }

@@ -412,6 +412,16 @@ func (e *Event) Own(b []byte) []byte {
 	return e.store[start:len(e.store):len(e.store)]
 }
 
+// Reserve makes room for at least n more bytes in the event's own
+// storage at once, for a reader that will Own a record and then decode
+// its strings into Spare: a fresh event allocates its storage once, not
+// once for the record and again for its strings.
+func (e *Event) Reserve(n int) {
+	if cap(e.store)-len(e.store) < n {
+		e.store = make([]byte, 0, max(2*cap(e.store), n, 4096))
+	}
+}
+
 // Spare returns the free end of the event's own storage, empty and with
 // room for at least n bytes, for a decoder that writes the strings of the
 // event's values there (winlog.DecodeJSONTo); give what it returns to
@@ -586,13 +596,19 @@ func (o *owner) value(v Value) Value {
 	return v
 }
 
+// freshDocFields is the capacity of a fresh event's first Doc.
+const freshDocFields = 64
+
 // NewDoc returns an empty Doc for building this event's document, reusing
 // the one the event held before it was last reset.
 func (e *Event) NewDoc() *Doc {
 	d := e.spareDoc
 	e.spareDoc = nil
 	if d == nil {
-		return new(Doc)
+		// Room for a normalised Windows record at once (45 fields on
+		// average over the winlog corpus, 80% of them 32 to 47), rather
+		// than growing to it through a smaller array.
+		return &Doc{fields: make([]Field, 0, freshDocFields)}
 	}
 	d.Reset()
 	return d

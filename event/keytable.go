@@ -3,7 +3,11 @@
 
 package event
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/vigilsec/vigil/internal/keyword"
+)
 
 // keyTable finds a node's child by key segment. Go's map hashes the whole
 // key with AES rounds and probes its groups; here a multiply-shift hash of
@@ -25,33 +29,8 @@ type keyEntry struct {
 	n *node
 }
 
-// keyWord folds a key into one word: its length and its first and last
-// eight bytes (fewer for shorter keys), loaded byte by byte so that the
-// compiler can merge the loads.
-func keyWord(k string) uint64 {
-	n := len(k)
-	var w uint64
-	switch {
-	case n >= 8:
-		w = le64(k) ^ bits.RotateLeft64(le64(k[n-8:]), 31)
-	case n >= 4:
-		w = uint64(le32(k)) | uint64(le32(k[n-4:]))<<32
-	case n > 0:
-		w = uint64(k[0]) | uint64(k[n/2])<<8 | uint64(k[n-1])<<16
-	}
-	return w + uint64(n)<<56
-}
-
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-func le32(s string) uint32 {
-	_ = s[3]
-	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
-}
+// keyWord is keyword.Word: a key's length and first and last eight bytes.
+func keyWord(k string) uint64 { return keyword.Word(k) }
 
 // find returns the child whose segment is key, or nil.
 func (t *keyTable) find(key string) *node {

@@ -19,6 +19,9 @@ type Schema struct {
 	// stale is set when Slot added a key that a node's keyTable lacks;
 	// the next Decode rebuilds the tables of the nodes marked stale.
 	stale atomic.Bool
+	// docKeys is index by Doc key hash for LoadDoc; nil until the first
+	// LoadDoc after Slot registered a path.
+	docKeys atomic.Pointer[docTable]
 }
 
 // node is one step of a dotted path in the key trie.
@@ -64,6 +67,7 @@ func (s *Schema) Slot(path string) int {
 		// Events address at most maxSlots slots; further fields share
 		// the last one, which no document fills.
 		s.index[path] = maxSlots - 1
+		s.docKeys.Store(nil)
 		return maxSlots - 1
 	}
 	if n.slot >= 0 {
@@ -75,6 +79,7 @@ func (s *Schema) Slot(path string) int {
 		s.names = append(s.names, path)
 	}
 	s.index[path] = i
+	s.docKeys.Store(nil)
 	return i
 }
 

@@ -86,7 +86,19 @@ func (r *jsonReader) Next(ev *event.Event) error {
 	if err != nil {
 		return err
 	}
-	return r.decode(ev.Own(rec), ev, pos)
+	return r.decode(r.own(ev, rec), ev, pos)
+}
+
+// own copies a record into ev's storage (Event.Own). When the input's
+// last record was a raw winlog one, room for the strings decodeRaw
+// unescapes is reserved with it, so that a fresh event grows its storage
+// once; not after a mapped record (an ECS input with a few raw-looking
+// records), whose like are not decoded as raw and need no such room.
+func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
+	if r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil {
+		ev.Reserve(2 * len(rec))
+	}
+	return ev.Own(rec)
 }
 
 // frame returns the next document's bytes, valid until the next call, and

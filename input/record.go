@@ -40,5 +40,5 @@ func (d *RecordDecoder) DecodeIndexed(pos int64, data []byte, index string, ev *
 		d.r.fixed = appendValidUTF8(d.r.fixed[:0], data)
 		data = d.r.fixed
 	}
-	return d.r.decode(ev.Own(data), ev, pos)
+	return d.r.decode(d.r.own(ev, data), ev, pos)
 }

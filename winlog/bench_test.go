@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigilsec/vigil/ecs"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/evtx"
 	"github.com/vigilsec/vigil/internal/cputime"
@@ -95,11 +96,17 @@ func BenchmarkRawToECS(b *testing.B) {
 // into the Record's buffer (DecodeJSON) and copies every string not in
 // the line (event.Event.OwnDoc); reused decodes into the event's storage
 // (DecodeJSONTo) and copies only the strings in the buffers the
-// Normalizer writes again (OwnDocReusing). The 1,024 events are recycled
-// in turn, as a reader's reordering window does.
+// Normalizer writes again (OwnDocReusing); loaded is reused followed by
+// the reader's last step, Schema.LoadDoc, with a schema of every ECS
+// field. The 1,024 events are recycled in turn, as a reader's reordering
+// window does.
 func BenchmarkRawToEvent(b *testing.B) {
 	lines, size := loadLines(b, benchLines)
-	for _, mode := range []string{"all", "reused"} {
+	schema := event.NewSchema()
+	for _, f := range ecs.Fields() {
+		schema.Slot(f)
+	}
+	for _, mode := range []string{"all", "reused", "loaded"} {
 		b.Run(mode, func(b *testing.B) {
 			var rec Record
 			n := NewNormalizer()
@@ -109,7 +116,7 @@ func BenchmarkRawToEvent(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				ev := &evs[i%len(evs)]
 				ev.Recycle()
-				if err := decodeOwned(ev, lines[i%len(lines)], &rec, mode == "reused"); err != nil {
+				if err := decodeOwned(ev, lines[i%len(lines)], &rec, mode != "all"); err != nil {
 					b.Fatal(err)
 				}
 				d := ev.NewDoc()
@@ -121,7 +128,11 @@ func BenchmarkRawToEvent(b *testing.B) {
 				} else {
 					ev.OwnDocReusing(d, n.Reused(&rec))
 				}
-				ev.Doc = d
+				if mode == "loaded" {
+					schema.LoadDoc(d, ev)
+				} else {
+					ev.Doc = d
+				}
 			}
 			p.stop(b, b.N)
 		})

@@ -2,7 +2,6 @@ package winlog
 
 import (
 	"errors"
-	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,15 +54,15 @@ type nameInfo struct {
 
 // edInfo holds the nameInfo of every name in edNames; each Normalizer
 // starts from a copy and adds the other names it meets.
-var edInfo = func() map[string]nameInfo {
-	m := make(map[string]nameInfo, numNames)
+var edInfo = func() *nameTable {
+	t := new(nameTable)
 	for i, name := range edNames {
 		if name == "" {
 			panic("winlog: event data name missing for constant " + strconv.Itoa(i))
 		}
-		m[name] = nameInfo{ed: uint8(i + 1), key: "winlog.event_data." + name}
+		t.put(name, nameInfo{ed: uint8(i + 1), key: "winlog.event_data." + name})
 	}
-	return m
+	return t
 }()
 
 // ed must hold every index in edNames plus one.
@@ -87,8 +86,8 @@ type Normalizer struct {
 	r       *Record
 	items   []item
 	slot    [numNames]int16
-	names   map[string]nameInfo // event data names; see key
-	indices map[nsKey]string    // data stream names in other namespaces; see index
+	names   nameTable        // event data names; see key
+	indices map[nsKey]string // data stream names in other namespaces; see index
 	ukeys   map[string]string
 	codes   map[uint32]string
 	related [numRel][]event.Value
@@ -109,7 +108,7 @@ type Normalizer struct {
 
 // NewNormalizer returns a Normalizer.
 func NewNormalizer() *Normalizer {
-	return &Normalizer{names: maps.Clone(edInfo), ukeys: map[string]string{}, codes: map[uint32]string{}}
+	return &Normalizer{names: edInfo.clone(), ukeys: map[string]string{}, codes: map[uint32]string{}}
 }
 
 var pool = sync.Pool{New: func() any { return NewNormalizer() }}
@@ -193,7 +192,7 @@ func (n *Normalizer) addItem(name, value string, null bool) {
 	n.items = append(n.items, item{})
 	it := &n.items[len(n.items)-1]
 	it.name, it.value, it.null = name, value, null
-	if ni, ok := n.names[name]; ok {
+	if ni, ok := n.names.get(name); ok {
 		it.ed, it.key = ni.ed, ni.key
 	}
 	if it.ed != 0 {
@@ -210,7 +209,7 @@ func (n *Normalizer) addItem(name, value string, null bool) {
 
 // setItem sets (or adds) an event data item by name.
 func (n *Normalizer) setItem(name, value string) {
-	if ni, ok := n.names[name]; ok && ni.ed != 0 && n.slot[ni.ed-1] != 0 {
+	if ni, ok := n.names.get(name); ok && ni.ed != 0 && n.slot[ni.ed-1] != 0 {
 		it := &n.items[n.slot[ni.ed-1]-1]
 		it.value, it.val, it.gone, it.null = value, event.Value{}, false, false
 		return
@@ -592,13 +591,13 @@ func (n *Normalizer) keepItem(key string, p Param) {
 // cached so that common names cost nothing.
 func (n *Normalizer) key(prefix, name string) string {
 	if prefix == "winlog.event_data." {
-		if ni, ok := n.names[name]; ok {
+		if ni, ok := n.names.get(name); ok {
 			return ni.key
 		}
 		k := n.a.concat(prefix, name)
-		if !n.a.detached && len(n.names) < numNames+maxEventDataKeyCache {
+		if !n.a.detached && n.names.len() < numNames+maxEventDataKeyCache {
 			k = strings.Clone(k)
-			n.names[strings.Clone(name)] = nameInfo{key: k}
+			n.names.put(strings.Clone(name), nameInfo{key: k})
 		}
 		return k
 	}
