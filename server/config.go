@@ -30,14 +30,13 @@ type Config struct {
 	Backlog     int           // log records waiting for the engine before ingest is refused with 429 (64)
 	// MaxBufferedBytes bounds the memory of the events held for ordering
 	// (512 MiB): past it, as past MaxBuffered, the oldest is evaluated
-	// early. Held events are counted by an estimate of their heap
-	// (heldSize: about 27 KB a raw winlog record). BacklogBytes bounds
-	// the memory of the records waiting for the engine (decoded events
-	// and request bodies, 128 MiB; held events counted by heldSize, so
-	// that it queues about as many requests as 64 MiB did when held
-	// events were counted as 11.7 KB copies): past it, as past Backlog,
-	// ingest is refused with 429. Events not held are counted there by
-	// event.Footprint, their owned storage.
+	// early. Held events are compact copies (Event.Clone), counted by
+	// an estimate of their heap (heldSize: about 11.6 KB a raw winlog
+	// record). BacklogBytes bounds the memory of the records waiting for
+	// the engine (decoded events and request bodies, 64 MiB): past it,
+	// as past Backlog, ingest is refused with 429. Events not held are
+	// counted there by event.Footprint, their owned storage; the heap
+	// such an event holds is about three times that.
 	MaxBufferedBytes int64
 	BacklogBytes     int64
 	// Engines evaluate rules in parallel, events partitioned by host
@@ -113,7 +112,7 @@ func (c *Config) Defaults() {
 		c.MaxBufferedBytes = 512 << 20
 	}
 	if c.BacklogBytes <= 0 {
-		c.BacklogBytes = 128 << 20
+		c.BacklogBytes = 64 << 20
 	}
 	if c.Engines <= 0 {
 		c.Engines = runtime.GOMAXPROCS(0)

@@ -32,17 +32,22 @@ func newRuleDecoder(rs *engine.RuleSet) *decoder {
 	return &decoder{rec: input.NewOpener(opt).NewRecordDecoder("_bulk"), held: ordered.NewFilter()}
 }
 
-// hold reports whether a decoded event will wait for event-time order:
-// whether some ordered rule can use it (held.Wants). A held event is kept
-// as decoded and given back for reuse once the ordered rules have
-// evaluated it (pipeline.evaluate, or Engine.Parallel's recycle), as a
-// hunt's events are: copying it (Event.Clone, as before) into fresh memory
-// was 44% of the service's CPU under load, and a copy left to the garbage
-// collector had every later document decoded into a cold event. The
-// request handlers (decoder) and the pipeline (a replay, or a document
-// decoded again after a reload) both hold through it.
-func hold(held *engine.Filter, ev *event.Event) bool {
-	return held.Wants(ev)
+// hold returns what the pipeline keeps of a decoded event, and whether
+// it will wait for event-time order: an event some ordered rule can use
+// (held.Wants) is copied compactly (Event.Clone: the slots holding a value
+// and the document, about half the memory) and the decoded event given
+// back to free at once, so that decoding reuses warm events rather than
+// growing new ones while thousands wait; any other event is kept as it
+// is, to be given back once the rules judging events on arrival have seen
+// it. The request handlers (decoder) and the pipeline (a replay, or a
+// document decoded again after a reload) both hold through it.
+func hold(held *engine.Filter, ev *event.Event, free func(*event.Event)) (*event.Event, bool) {
+	if !held.Wants(ev) {
+		return ev, false
+	}
+	c := ev.Clone()
+	free(ev)
+	return c, true
 }
 
 // decode decodes a document sent to index with the id the client gave it
@@ -85,8 +90,9 @@ func (ds *decoders) release() { <-ds.slots }
 
 // decode decodes docs into events taken from newEvent; a document that
 // cannot be decoded has a nil event (given back to free) and its error.
-// An event held[i] waits for event-time order (hold). It returns the
-// generation of the schema the events were decoded with.
+// An event held[i] is a compact copy that waits for event-time order
+// (hold). It returns the generation of the schema the events
+// were decoded with.
 func (ds *decoders) decode(docs []doc, lines []int, newEvent func() *event.Event, free func(*event.Event), evs []*event.Event, held []bool, errs []error) uint64 {
 	ds.mu.RLock()
 	defer ds.mu.RUnlock()
@@ -101,7 +107,7 @@ func (ds *decoders) decode(docs []doc, lines []int, newEvent func() *event.Event
 			free(ev)
 			continue
 		}
-		evs[i], held[i] = ev, hold(d.held, ev)
+		evs[i], held[i] = hold(d.held, ev, free)
 	}
 	ds.pool.Put(d)
 	return ds.gen

@@ -251,11 +251,6 @@ type KafkaPartitionStat struct {
 // unless an unusual document made it large. One goroutine uses it.
 type eventPool struct{ free []*event.Event }
 
-// maxPartitionFree bounds each partition's pool, of which a consumer has
-// many (the _bulk pipeline's one pool is bounded by maxFree and
-// maxFreeBytes).
-const maxPartitionFree = 1024
-
 // get returns an event to decode into.
 func (ep *eventPool) get() *event.Event {
 	if n := len(ep.free); n > 0 {
@@ -268,7 +263,7 @@ func (ep *eventPool) get() *event.Event {
 
 // put takes back an event that is done with.
 func (ep *eventPool) put(ev *event.Event) {
-	if len(ep.free) < maxPartitionFree && ev.Footprint() <= maxReused {
+	if len(ep.free) < maxFree && ev.Footprint() <= maxReused {
 		ev.Recycle()
 		ep.free = append(ep.free, ev)
 	}

@@ -36,15 +36,11 @@ type pipeline struct {
 	// held picks the events eng's rules can use (the rule index's
 	// answer); only those wait in src for event-time order, the others
 	// only move their source's event time on.
-	held *engine.Filter
-	// reuseEvaluated: eng is one engine, which keeps copies of what it
-	// needs, so that evaluate gives each held event back for reuse once
-	// processed (engine.Parallel does so itself).
-	reuseEvaluated bool
-	dec            *decoder       // for the log's records at start and after a reload
-	decs           *decoders      // for documents as they are received
-	src            *order.Sources // event time per source
-	queue          jobQueue
+	held  *engine.Filter
+	dec   *decoder       // for the log's records at start and after a reload
+	decs  *decoders      // for documents as they are received
+	src   *order.Sources // event time per source
+	queue jobQueue
 	// statsReq asks the pipeline's goroutine, which owns the engine, for
 	// its rules' counters.
 	statsReq chan chan []engine.RuleStats
@@ -54,7 +50,6 @@ type pipeline struct {
 	pending   []*alert.Alert // raised, not yet stored
 	freeMu    sync.Mutex     // evaluated events come back from the engines' goroutines
 	free      []*event.Event // evaluated events, for reuse
-	freeBytes int64          // their Footprint
 	outputs   []output       // where new alerts go besides the store
 	recent    *recentEvents  // each host's latest events, for the page; nil: none kept
 	marks     []mark         // records evaluated, in log order, for checkpoints
@@ -93,7 +88,8 @@ type job struct {
 	// evs are the documents decoded when they were received, under the
 	// decoders' generation gen (nil: decode them here, as at replay).
 	evs []*event.Event
-	// held[i]: evs[i] waits for event-time order (hold).
+	// held[i]: evs[i] is a compact copy to hold for event-time order
+	// (hold).
 	held []bool
 	gen  uint64
 	// body holds the documents' sources; it is reused once the job is
@@ -212,11 +208,11 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 		p.now = arrival.NewEngine(sink)
 	}
 	if cfg.Engines > 1 {
-		// Held events come back for reuse once no engine uses them.
-		p.eng = ordered.NewParallel(cfg.Engines, sink, p.reuse)
+		// The engines are given held copies (see process), which
+		// the garbage collector takes back.
+		p.eng = ordered.NewParallel(cfg.Engines, sink, nil)
 	} else {
 		p.eng = ordered.NewEngine(sink)
-		p.reuseEvaluated = true
 	}
 	p.held = ordered.NewFilter()
 	h, unbounded := rs.Horizon()
@@ -360,8 +356,10 @@ func (p *pipeline) process(j job, now time.Time) {
 	if j.evs != nil && j.gen != p.decs.gen {
 		// Decoded before a reload added fields to the schema (and
 		// maybe changed what the ordered rules use).
-		for _, ev := range j.evs {
-			p.reuse(ev)
+		for i, ev := range j.evs {
+			if !j.held[i] {
+				p.reuse(ev)
+			}
 		}
 		j.evs = nil
 	}
@@ -379,7 +377,7 @@ func (p *pipeline) process(j job, now time.Time) {
 				p.log.Warn("document not evaluated", "lsn", j.lsn, "index", d.index, "err", err)
 				continue
 			}
-			held = hold(p.held, ev)
+			ev, held = hold(p.held, ev, p.reuse)
 		}
 		if p.recent != nil {
 			p.recent.add(ev, d.source)
@@ -418,7 +416,7 @@ func (p *pipeline) advance(watermark int64) {
 	}
 }
 
-// eventSize is what a decoded event holds in memory: a held event's
+// eventSize is what a decoded event holds in memory: a held copy's
 // estimate, else the event's storage.
 func eventSize(ev *event.Event, held bool) int64 {
 	if held {
@@ -431,50 +429,35 @@ func (p *pipeline) evaluate(ev *event.Event) {
 	p.heldBytes -= heldSize(ev)
 	p.eng.Process(ev)
 	p.st.evaluated.Add(1)
-	if p.reuseEvaluated {
-		p.reuse(ev)
-	}
 }
 
-// heldSize estimates the heap a held (decoded) event takes: its storage
-// (Footprint: owned bytes, values, the slot index) and about its Size
-// again for what Footprint leaves out (the normalised document's fields
-// and table, the spare document, allocation slack). Measured over 20,000
-// raw winlog records of the corpus under every rule of the corpus (live
-// heap after GC): 26.7 KB of heap an event, Footprint 16.7 KB, Size
-// 10.0 KB. It does not change while the event is held (the stateless
-// rules have folded what they fold before it is pushed).
-func heldSize(ev *event.Event) int64 { return int64(ev.Footprint()) + int64(ev.Size()) }
+// heldSize estimates the heap a held copy (Event.Clone) takes: its
+// document's fields (Size counts 64 bytes a field), about as much again
+// for the copied keys and strings and the slots' values, and the event
+// itself. Measured over 20,000 raw winlog records of the corpus: 11.6 KB
+// of heap a copy, 3.7 KB of Size; the decoded event it is copied from
+// takes 24 KB (Footprint: 8.7 KB).
+func heldSize(c *event.Event) int64 { return 3*int64(c.Size()) + 512 }
 
 // reuse takes back an evaluated event. The engine keeps copies of what it
 // needs: the event's memory serves the next document, unless an unusual
-// document made it large. Held events come back too, so that the free
-// list must cover the events in flight between decoding and evaluation
-// (requests decoding at once, the queue, the engines' steps): with room
-// for 1,024 only, events came back in bursts past it and were dropped
-// while the handlers decoded into fresh events, growing their storage
-// from nothing (a quarter of the CPU under load). It is bounded by
-// events (maxFree) and by their storage (maxFreeBytes).
+// document made it large.
 func (p *pipeline) reuse(ev *event.Event) {
-	fp := int64(ev.Footprint())
-	if fp > maxReused {
+	if ev.Footprint() > maxReused {
 		return
 	}
 	ev.Recycle()
 	p.freeMu.Lock()
-	if len(p.free) < maxFree && p.freeBytes+fp <= maxFreeBytes {
+	if len(p.free) < maxFree {
 		p.free = append(p.free, ev)
-		p.freeBytes += fp
 	}
 	p.freeMu.Unlock()
 }
 
-// maxFree and maxFreeBytes bound the events kept for reuse, maxReused
-// the storage of one.
+// maxFree bounds the events kept for reuse, maxReused the storage of one.
 const (
-	maxFree      = 16384
-	maxFreeBytes = 192 << 20
-	maxReused    = 64 << 10
+	maxFree   = 1024
+	maxReused = 64 << 10
 )
 
 // newEvent returns an event to decode into, reusing evaluated ones.
@@ -484,7 +467,6 @@ func (p *pipeline) newEvent() *event.Event {
 	if n := len(p.free); n > 0 {
 		ev := p.free[n-1]
 		p.free = p.free[:n-1]
-		p.freeBytes -= int64(ev.Footprint())
 		return ev
 	}
 	return new(event.Event)
