@@ -15,6 +15,7 @@ import (
 	"github.com/vigilsec/vigil/internal/synth"
 	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/winlog"
 )
 
 // windowsRules loads the corpus rules tagged "OS: Windows".
@@ -203,4 +204,26 @@ func TestIndexChangesNoAlert(t *testing.T) {
 		}
 	}
 	t.Logf("%d distinct alerts agree", len(with))
+}
+
+// BenchmarkCompileWindowsRules compiles every Windows rule of the corpus
+// as vigil hunt does (the rules loaded once, before): the fixed cost
+// of every hunt next to rule.BenchmarkLoadCorpus's reading and parsing.
+// CPU time of the compiling thread per compile.
+func BenchmarkCompileWindowsRules(b *testing.B) {
+	rules := windowsRules(b)
+	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var took time.Duration
+	for b.Loop() {
+		start := cputime.Thread()
+		rs, _ := Compile(rules, Options{Aliases: winlog.Aliases})
+		took += cputime.Thread() - start
+		if rs.Len() == 0 {
+			b.Fatal("no rule compiled")
+		}
+	}
+	b.ReportMetric(took.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(len(rules)), "rules")
 }

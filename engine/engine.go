@@ -316,6 +316,9 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	if fi.exact == nil && fi.lits == nil {
 		return
 	}
+	if fi.lits == nil && v.Kind() == event.KindString && !fi.lens.has(len(v.Str())) && match.IsASCII(v.Str()) {
+		return // folding keeps an ASCII string's length: no filed value is as long
+	}
 	key, ok := fi.key(elem, v, ev, &e.keyBuf)
 	if !ok {
 		return

@@ -71,6 +71,8 @@ func TestKQLRequirements(t *testing.T) {
 		{`process.name:*.pif or process.name:x.exe`, `process.name == "x.exe" | process.name suffix ".pif"`},
 		{`not process.name:a.exe`, `always`},
 		{`event.code:4624 and winlog.logon.type:Network`, `event.code == "4624"`},
+		{`event.code:10 and winlog.event_data.TargetImage:*\\lsass.exe`, `winlog.event_data.TargetImage suffix "\\lsass.exe"`},
+		{`event.code:4688 and user.name:x`, `user.name == "x"`},
 		{`process.args:(-enc or -encodedcommand) and event.category:process`, `process.args == "-enc" | process.args == "-encodedcommand"`},
 		{`file.path:*\\AppData\\Roaming\\Microsoft\\Windows\\Start?Menu\\*`, `file.path contains "\\appdata\\roaming\\microsoft\\windows\\start?menu\\"`},
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/match"
 )
 
 // funcDef compiles a call of one scalar function given its compiled
@@ -338,6 +340,12 @@ func stringFuncs() map[string]funcDef {
 			})
 		}},
 		"match": {2, 3, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
+			// a constant query's terms are made once
+			qlit, _ := a[1].lit.(string)
+			var qterms map[string]bool
+			if a[1].isLit && a[0].t != TKeyword {
+				qterms = termSet(qlit)
+			}
 			return c.single(s, TBool, a[:2], func(v []any) (any, error) {
 				f, ok := v[0].(string)
 				q, ok2 := v[1].(string)
@@ -347,16 +355,10 @@ func stringFuncs() map[string]funcDef {
 				if a[0].t == TKeyword {
 					return f == q, nil
 				}
-				terms := map[string]bool{}
-				for _, t := range tokens(f) {
-					terms[t] = true
+				if qterms != nil && q == qlit {
+					return anyToken(f, qterms), nil
 				}
-				for _, t := range tokens(q) {
-					if terms[t] {
-						return true, nil
-					}
-				}
-				return false, nil
+				return anyToken(f, termSet(q)), nil
 			})
 		}},
 		"cidr_match": {2, -1, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
@@ -508,7 +510,56 @@ func javaReplacement(r string) string {
 // tokens splits text as the standard analyzer does, roughly: lower-cased
 // runs of letters and digits.
 func tokens(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return strings.FieldsFunc(strings.ToLower(s), notTokenRune)
+}
+
+// notTokenRune reports whether r separates tokens. Lower-casing keeps a
+// rune's class, so a text's tokens are the runs of its own token runes,
+// lower-cased.
+func notTokenRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// termSet returns the set of the tokens of s.
+func termSet(s string) map[string]bool {
+	set := map[string]bool{}
+	for _, t := range tokens(s) {
+		set[t] = true
+	}
+	return set
+}
+
+// anyToken reports whether one of the tokens of s is in set: tokens(s)
+// without making them, ASCII ones lower-cased on the stack.
+func anyToken(s string, set map[string]bool) bool {
+	if len(set) == 0 {
+		return false
+	}
+	var buf [64]byte
+	start := -1 // where the current token began, -1 between tokens
+	check := func(tok string) bool {
+		if len(tok) <= len(buf) && match.IsASCII(tok) {
+			b := buf[:len(tok)]
+			for i := range len(tok) {
+				c := tok[i]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b[i] = c
+			}
+			return set[string(b)]
+		}
+		return set[strings.ToLower(tok)]
+	}
+	for i, r := range s {
+		if notTokenRune(r) {
+			if start >= 0 && check(s[start:i]) {
+				return true
+			}
+			start = -1
+		} else if start < 0 {
+			start = i
+		}
+	}
+	return start >= 0 && check(s[start:])
 }
 
 func ipOf(v any) (netip.Addr, bool) {

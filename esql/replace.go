@@ -11,14 +11,21 @@ import (
 // that is one character class (or one character) with a replacement
 // holding no group reference is applied rune by rune, which the
 // PowerShell-obfuscation rules' counting replaces over whole script
-// blocks make worth it; any other through the regexp.
+// blocks make worth it; any other through the regexp, unless the text
+// holds none of the literals every match needs (regexGate).
 func replacer(re *regexp.Regexp, goPattern string) func(s, repl string) string {
-	general := func(s, repl string) string { return re.ReplaceAllString(s, javaReplacement(repl)) }
 	p, err := syntax.Parse(goPattern, syntax.Perl)
 	if err != nil {
-		return general
+		return func(s, repl string) string { return re.ReplaceAllString(s, javaReplacement(repl)) }
 	}
 	p = p.Simplify()
+	gate := newRegexGate(p)
+	general := func(s, repl string) string {
+		if !gate.mayMatch(s) {
+			return s // no match: nothing replaced
+		}
+		return re.ReplaceAllString(s, javaReplacement(repl))
+	}
 	var ranges []rune
 	switch {
 	case p.Op == syntax.OpCharClass:

@@ -406,6 +406,11 @@ func runeBounds(r *syntax.Regexp) (lo, hi int) {
 	return 0, unbounded
 }
 
+// RegexLiterals returns folded literals one of which occurs in every
+// string a simplified regexp matches; ok is false when there are none.
+// ES|QL's REPLACE looks for them before it runs its regexp.
+func RegexLiterals(r *syntax.Regexp) (lits []string, ok bool) { return regexLits(r) }
+
 // regexLits returns folded literals one of which occurs in every string r
 // matches; ok is false when there are none.
 func regexLits(r *syntax.Regexp) ([]string, bool) {

@@ -12,6 +12,7 @@ import (
 // decoder maps the positioned tree onto the Rule model. It collects every
 // type error of a file rather than stopping at the first.
 type decoder struct {
+	b       *builder // of the tree decoded (its paths)
 	path    string
 	errs    srcpos.ErrorList
 	warns   []Warning
@@ -165,13 +166,13 @@ func (d *decoder) plainTable(v *value, key string) map[string]any {
 	return plain(v).(map[string]any)
 }
 
-// each calls fn for every key of t in file order.
-func each(t *table, prefix string, fn func(k string, v *value, key string)) {
+// each calls fn for every key of t in file order, with its path.
+func (d *decoder) each(t *table, prefix string, fn func(k string, v *value, key string)) {
 	if t == nil {
 		return
 	}
-	for _, k := range t.keys {
-		fn(k, t.m[k], prefix+"."+k)
+	for i, k := range t.keys {
+		fn(k, t.vals[i], d.b.path(prefix, k))
 	}
 }
 
@@ -179,8 +180,8 @@ func each(t *table, prefix string, fn func(k string, v *value, key string)) {
 func (d *decoder) document(root *table) *Rule {
 	r := &Rule{Path: d.path, has: map[string]bool{}}
 	var ruleTable *table
-	for _, k := range root.keys {
-		v := root.m[k]
+	for i, k := range root.keys {
+		v := root.vals[i]
 		switch k {
 		case "metadata":
 			d.metadata(d.tbl(v, k), &r.Metadata)
@@ -205,7 +206,7 @@ func (d *decoder) document(root *table) *Rule {
 }
 
 func (d *decoder) metadata(t *table, m *Metadata) {
-	each(t, "metadata", func(k string, v *value, key string) {
+	d.each(t, "metadata", func(k string, v *value, key string) {
 		switch k {
 		case "creation_date":
 			m.CreationDate = d.str(v, key)
@@ -243,7 +244,7 @@ func (d *decoder) metadata(t *table, m *Metadata) {
 }
 
 func (d *decoder) rule(t *table, r *Rule) {
-	each(t, "rule", func(k string, v *value, key string) {
+	d.each(t, "rule", func(k string, v *value, key string) {
 		r.has[k] = true
 		switch k {
 		case "rule_id":
@@ -338,7 +339,7 @@ func (d *decoder) rule(t *table, r *Rule) {
 		case "exceptions_list":
 			d.tables(v, key, func(t *table, key string) { r.ExceptionsList = append(r.ExceptionsList, d.exceptionList(t, key)) })
 		case "investigation_fields":
-			each(d.tbl(v, key), key, func(k string, v *value, key string) {
+			d.each(d.tbl(v, key), key, func(k string, v *value, key string) {
 				if k == "field_names" {
 					r.InvestigationFields = d.strs(v, key)
 				} else {
@@ -465,7 +466,7 @@ func (d *decoder) defaults(t *table, r *Rule) {
 }
 
 func (d *decoder) severityMapping(t *table, prefix string) (m SeverityMapping) {
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "field":
 			m.Field = d.str(v, key)
@@ -483,7 +484,7 @@ func (d *decoder) severityMapping(t *table, prefix string) (m SeverityMapping) {
 }
 
 func (d *decoder) riskScoreMapping(t *table, prefix string) (m RiskScoreMapping) {
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "field":
 			m.Field = d.str(v, key)
@@ -503,7 +504,7 @@ func (d *decoder) threshold(t *table, prefix string) *Threshold {
 		return nil
 	}
 	th := &Threshold{}
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "field":
 			th.Field = d.strOrList(v, key)
@@ -512,7 +513,7 @@ func (d *decoder) threshold(t *table, prefix string) *Threshold {
 		case "cardinality":
 			d.tables(v, key, func(t *table, prefix string) {
 				var c Cardinality
-				each(t, prefix, func(k string, v *value, key string) {
+				d.each(t, prefix, func(k string, v *value, key string) {
 					switch k {
 					case "field":
 						c.Field = d.str(v, key)
@@ -536,7 +537,7 @@ func (d *decoder) newTerms(t *table, prefix string) *NewTerms {
 		return nil
 	}
 	nt := &NewTerms{}
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "field":
 			nt.Field = d.str(v, key)
@@ -544,7 +545,7 @@ func (d *decoder) newTerms(t *table, prefix string) *NewTerms {
 			nt.Value = d.strOrList(v, key)
 		case "history_window_start":
 			d.tables(v, key, func(t *table, prefix string) {
-				each(t, prefix, func(k string, v *value, key string) {
+				d.each(t, prefix, func(k string, v *value, key string) {
 					switch k {
 					case "field":
 						d.str(v, key)
@@ -567,7 +568,7 @@ func (d *decoder) alertSuppression(t *table, prefix string) *AlertSuppression {
 		return nil
 	}
 	as := &AlertSuppression{}
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "group_by":
 			as.GroupBy = d.strOrList(v, key)
@@ -575,7 +576,7 @@ func (d *decoder) alertSuppression(t *table, prefix string) *AlertSuppression {
 			as.MissingFieldsStrategy = d.str(v, key)
 		case "duration":
 			dur := &Duration{}
-			each(d.tbl(v, key), key, func(k string, v *value, key string) {
+			d.each(d.tbl(v, key), key, func(k string, v *value, key string) {
 				switch k {
 				case "value":
 					dur.Value = d.integer(v, key)
@@ -594,7 +595,7 @@ func (d *decoder) alertSuppression(t *table, prefix string) *AlertSuppression {
 }
 
 func (d *decoder) exceptionList(t *table, prefix string) (e ExceptionList) {
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "id":
 			e.ID = d.str(v, key)
@@ -612,7 +613,7 @@ func (d *decoder) exceptionList(t *table, prefix string) (e ExceptionList) {
 }
 
 func (d *decoder) threatEntry(t *table, prefix string, sub *[]ThreatEntry) (e ThreatEntry) {
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "id":
 			e.ID = d.str(v, key)
@@ -634,7 +635,7 @@ func (d *decoder) threatEntry(t *table, prefix string, sub *[]ThreatEntry) (e Th
 }
 
 func (d *decoder) threat(t *table, prefix string) (th Threat) {
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		switch k {
 		case "framework":
 			th.Framework = d.str(v, key)
@@ -656,14 +657,14 @@ func (d *decoder) threat(t *table, prefix string) (th Threat) {
 }
 
 func (d *decoder) threatMapping(t *table, prefix string) (m ThreatMapping) {
-	each(t, prefix, func(k string, v *value, key string) {
+	d.each(t, prefix, func(k string, v *value, key string) {
 		if k != "entries" {
 			d.unknownKey(v, key)
 			return
 		}
 		d.tables(v, key, func(t *table, prefix string) {
 			var e ThreatMappingEntry
-			each(t, prefix, func(k string, v *value, key string) {
+			d.each(t, prefix, func(k string, v *value, key string) {
 				switch k {
 				case "field":
 					e.Field = d.str(v, key)

@@ -25,7 +25,10 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, treeErr := parseTree(data)
+		b, treeErr := parseTree(data)
+		if b != nil {
+			b.release()
+		}
 		var m map[string]any
 		refErr := toml.Unmarshal(data, &m)
 		if (treeErr == nil) != (refErr == nil) {

@@ -2,12 +2,15 @@ package rule
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/internal/workers"
@@ -18,7 +21,7 @@ import (
 // far as it could be decoded), the warnings (unknown keys, once per key
 // name), and an error that is a srcpos.ErrorList (see errors.go).
 func Parse(path string, data []byte) (*Rule, []Warning, error) {
-	root, err := parseTree(data)
+	b, err := parseTree(data)
 	if err != nil {
 		var se *syntaxError
 		if errors.As(err, &se) {
@@ -26,8 +29,9 @@ func Parse(path string, data []byte) (*Rule, []Warning, error) {
 		}
 		return nil, nil, srcpos.ErrorList{keyError(path, 0, 0, "", err.Error())}
 	}
-	d := &decoder{path: path}
-	r := d.document(root)
+	d := &decoder{b: b, path: path}
+	r := d.document(b.root)
+	b.release()
 	sort.SliceStable(d.warns, func(i, j int) bool {
 		a, b := d.warns[i], d.warns[j]
 		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
@@ -206,7 +210,26 @@ func parseFiles(files []string) []parsedFile {
 
 // parseFile reads and parses one rule file.
 func parseFile(f string) parsedFile {
-	data, err := os.ReadFile(f)
+	if l := loaderOf(f); l != nil {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return parsedFile{err: err}
+		}
+		if IsExceptionsFile(data) {
+			return parsedFile{exceptions: true}
+		}
+		var p parsedFile
+		p.rules, p.warns, p.err = l(f, data)
+		return p
+	}
+	// Parse keeps nothing of the bytes (it copies what the rule holds):
+	// the buffer serves the next file.
+	buf := fileBufs.Get().(*[]byte)
+	defer fileBufs.Put(buf)
+	data, err := readFile(f, (*buf)[:0])
+	if cap(data) <= maxFileBuf {
+		*buf = data
+	}
 	if err != nil {
 		return parsedFile{err: err}
 	}
@@ -214,14 +237,41 @@ func parseFile(f string) parsedFile {
 		return parsedFile{exceptions: true}
 	}
 	var p parsedFile
-	if l := loaderOf(f); l != nil {
-		p.rules, p.warns, p.err = l(f, data)
-		return p
-	}
 	var r *Rule
 	r, p.warns, p.err = Parse(f, data)
 	p.rules = []*Rule{r}
 	return p
+}
+
+// fileBufs holds the buffers rule files are read into; a buffer that grew
+// past maxFileBuf is not kept.
+var fileBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxFileBuf = 1 << 20
+
+// readFile appends the contents of a file to buf.
+func readFile(name string, buf []byte) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return buf, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() < 1<<30 {
+		buf = slices.Grow(buf, int(fi.Size())+1)
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, 4096)
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // duplicate is the warning for a rule whose rule_id an earlier file

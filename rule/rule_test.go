@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 func TestParseSample(t *testing.T) {
@@ -353,5 +354,38 @@ func TestQueryPos(t *testing.T) {
 				t.Errorf("QueryPos(%d, %d) = %d:%d, want %d:%d", tc.qpos[0], tc.qpos[1], l, c, tc.wantFP[0], tc.wantFP[1])
 			}
 		})
+	}
+}
+
+// TestParseAfterOtherFiles parses files one after another, as a loader's
+// worker does with one builder, and checks each rule against the same
+// file parsed first: nothing of an earlier file's tree may show in a
+// later one (builders are reused).
+func TestParseAfterOtherFiles(t *testing.T) {
+	files := []string{"testdata/sample.toml"}
+	more, _ := filepath.Glob(filepath.Join(testenv.Path(t, "corpus", "detection-rules", "rules", "windows"), "*lateral_movement*.toml"))
+	files = append(files, more...)
+	if len(files) > 12 {
+		files = files[:12]
+	}
+	first := map[string]*Rule{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _, err := Parse(f, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first[f] = r
+	}
+	for i := range files {
+		f := files[len(files)-1-i] // the other order
+		data, _ := os.ReadFile(f)
+		r, _, _ := Parse(f, data)
+		if !reflect.DeepEqual(r, first[f]) {
+			t.Errorf("%s: parsed again after other files, the rule differs", f)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
@@ -88,25 +89,32 @@ type value struct {
 	rawLine, rawCol int
 }
 
-// table is an ordered TOML table.
+// table is an ordered TOML table. Its keys are looked up by a scan: a
+// rule's tables hold a few dozen keys at most, and a map per table was a
+// third of the allocations of loading a corpus.
 type table struct {
 	kind tableKind
 	keys []string
-	m    map[string]*value
+	vals []*value // vals[i] is the value of keys[i]
 }
 
-func newTable(k tableKind) *table { return &table{kind: k, m: map[string]*value{}} }
+func newTable(k tableKind) *table { return &table{kind: k} }
 
 func (t *table) get(key string) *value {
 	if t == nil {
 		return nil
 	}
-	return t.m[key]
+	for i, k := range t.keys {
+		if k == key {
+			return t.vals[i]
+		}
+	}
+	return nil
 }
 
 func (t *table) set(key string, v *value) {
 	t.keys = append(t.keys, key)
-	t.m[key] = v
+	t.vals = append(t.vals, v)
 }
 
 // syntaxError is a TOML syntax or semantic error with its position.
@@ -123,15 +131,140 @@ type builder struct {
 	root  *table
 	cur   *table
 	lines []int // offsets where lines start
+
+	// Scratch for the parts of a key, and the blocks values and tables
+	// are handed out of: a corpus has millions, and the tree of a file
+	// is dropped once decoded (nothing of a Rule points into it), so a
+	// builder's blocks, cleared, serve its next file (see release).
+	parts  []string
+	nodes  []*unstable.Node
+	values blocks[value]
+	tables blocks[table]
+
+	// keys interns the keys of tables and the paths the decoder names
+	// them by: the same few hundred in every file.
+	keys  map[string]string
+	paths map[[2]string]string
 }
 
-// parseTree parses data into a positioned tree. The error, if any, is a
+// maxInterned bounds the keys and paths a builder keeps.
+const maxInterned = 1 << 14
+
+// intern returns key as a string, the one made before when there is one.
+func (b *builder) intern(key []byte) string {
+	if s, ok := b.keys[string(key)]; ok {
+		return s
+	}
+	s := string(key)
+	if b.keys == nil {
+		b.keys = map[string]string{}
+	}
+	if len(b.keys) < maxInterned {
+		b.keys[s] = s
+	}
+	return s
+}
+
+// path returns prefix + "." + key, the one made before when there is one.
+func (b *builder) path(prefix, key string) string {
+	if s, ok := b.paths[[2]string{prefix, key}]; ok {
+		return s
+	}
+	s := prefix + "." + key
+	if b.paths == nil {
+		b.paths = map[[2]string]string{}
+	}
+	if len(b.paths) < maxInterned {
+		b.paths[[2]string{prefix, key}] = s
+	}
+	return s
+}
+
+// blocks hands out zero Ts from blocks that stay put, so that pointers
+// to them hold until reset clears them for reuse.
+type blocks[T any] struct {
+	all  [][]T
+	i, n int // the block in use, and the Ts of it handed out
+}
+
+// blockSize is the number of Ts in a block; maxBlocks bounds the blocks
+// kept for reuse.
+const (
+	blockSize = 64
+	maxBlocks = 64
+)
+
+func (bl *blocks[T]) next() *T {
+	if bl.n == blockSize {
+		bl.i, bl.n = bl.i+1, 0
+	}
+	if bl.i == len(bl.all) {
+		bl.all = append(bl.all, make([]T, blockSize))
+	}
+	bl.n++
+	return &bl.all[bl.i][bl.n-1]
+}
+
+// reset readies what was handed out for reuse with zero, which zeroes a
+// T (keeping storage it owns).
+func (bl *blocks[T]) reset(zero func(*T)) {
+	for i := 0; i <= bl.i && i < len(bl.all); i++ {
+		b := bl.all[i]
+		if i == bl.i {
+			b = b[:bl.n]
+		}
+		for j := range b {
+			zero(&b[j])
+		}
+	}
+	if len(bl.all) > maxBlocks {
+		clear(bl.all[maxBlocks:])
+		bl.all = bl.all[:maxBlocks]
+	}
+	bl.i, bl.n = 0, 0
+}
+
+// newValue returns a zero value.
+func (b *builder) newValue() *value { return b.values.next() }
+
+// newTable returns an empty table of kind k.
+func (b *builder) newTable(k tableKind) *table {
+	t := b.tables.next()
+	t.kind = k
+	return t
+}
+
+// builders holds builders between files.
+var builders = sync.Pool{New: func() any { return &builder{p: &unstable.Parser{}} }}
+
+// release returns b to the pool: the tree it built must no longer be
+// used.
+func (b *builder) release() {
+	b.values.reset(func(v *value) {
+		clear(v.arr)
+		*v = value{arr: v.arr[:0]}
+	})
+	b.tables.reset(func(t *table) {
+		clear(t.keys)
+		clear(t.vals)
+		*t = table{keys: t.keys[:0], vals: t.vals[:0]}
+	})
+	b.root, b.cur = nil, nil
+	b.p.Reset(nil)
+	clear(b.parts)
+	clear(b.nodes)
+	builders.Put(b)
+}
+
+// parseTree parses data into a positioned tree, the root of the builder
+// returned (release it once the tree is decoded). The error, if any, is a
 // *syntaxError.
-func parseTree(data []byte) (root *table, err error) {
-	b := &builder{p: &unstable.Parser{}, root: newTable(tHeader)}
+func parseTree(data []byte) (b *builder, err error) {
+	b = builders.Get().(*builder)
+	b.root = b.newTable(tHeader)
 	b.cur = b.root
 	b.p.Reset(data)
-	b.lines = append(b.lines, 0)
+	b.lines = append(b.lines[:0], 0)
 	for i, c := range data {
 		if c == '\n' {
 			b.lines = append(b.lines, i+1)
@@ -141,7 +274,8 @@ func parseTree(data []byte) (root *table, err error) {
 		// The unstable parser is not expected to panic, but a panic must not
 		// cross this package's boundary.
 		if r := recover(); r != nil {
-			root, err = nil, &syntaxError{line: 1, col: 1, msg: fmt.Sprintf("internal error: %v", r)}
+			b.release()
+			b, err = nil, &syntaxError{line: 1, col: 1, msg: fmt.Sprintf("internal error: %v", r)}
 		}
 	}()
 	for b.p.NextExpression() {
@@ -155,13 +289,16 @@ func parseTree(data []byte) (root *table, err error) {
 			err = b.header(e, true)
 		}
 		if err != nil {
+			b.release()
 			return nil, err
 		}
 	}
 	if perr := b.p.Error(); perr != nil {
-		return nil, b.parserError(perr)
+		err = b.parserError(perr)
+		b.release()
+		return nil, err
 	}
-	return b.root, nil
+	return b, nil
 }
 
 func (b *builder) parserError(err error) error {
@@ -191,27 +328,30 @@ func (b *builder) offsetPos(off int) (line, col int) {
 	return i + 1, off - b.lines[i] + 1
 }
 
-// keyParts returns the parts of a (dotted) key and the node of each part.
-func keyParts(it unstable.Iterator) (parts []string, nodes []*unstable.Node) {
+// keyParts returns the parts of a (dotted) key and the node of each part,
+// valid until the next call.
+func (b *builder) keyParts(it unstable.Iterator) (parts []string, nodes []*unstable.Node) {
+	parts, nodes = b.parts[:0], b.nodes[:0]
 	for it.Next() {
 		n := it.Node()
-		parts = append(parts, string(n.Data))
+		parts = append(parts, b.intern(n.Data))
 		nodes = append(nodes, n)
 	}
+	b.parts, b.nodes = parts, nodes
 	return parts, nodes
 }
 
 // header handles [a.b.c] and [[a.b.c]].
 func (b *builder) header(e *unstable.Node, array bool) error {
-	parts, nodes := keyParts(e.Key())
+	parts, nodes := b.keyParts(e.Key())
 	t := b.root
 	for i, k := range parts[:len(parts)-1] {
 		v := t.get(k)
 		switch {
 		case v == nil:
-			nt := newTable(tImplicit)
+			nt := b.newTable(tImplicit)
 			line, col := b.pos(nodes[i])
-			t.set(k, &value{kind: kTable, tbl: nt, line: line, col: col})
+			t.set(k, b.tableValue(nt, line, col))
 			t = nt
 		case v.kind == kArray && v.aot:
 			t = v.arr[len(v.arr)-1].tbl
@@ -228,13 +368,14 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 	if array {
 		switch {
 		case v == nil:
-			nt := newTable(tArrayElem)
-			t.set(last, &value{kind: kArray, aot: true, line: line, col: col,
-				arr: []*value{{kind: kTable, tbl: nt, line: line, col: col}}})
+			nt := b.newTable(tArrayElem)
+			v := b.newValue()
+			*v = value{kind: kArray, aot: true, line: line, col: col, arr: []*value{b.tableValue(nt, line, col)}}
+			t.set(last, v)
 			b.cur = nt
 		case v.kind == kArray && v.aot:
-			nt := newTable(tArrayElem)
-			v.arr = append(v.arr, &value{kind: kTable, tbl: nt, line: line, col: col})
+			nt := b.newTable(tArrayElem)
+			v.arr = append(v.arr, b.tableValue(nt, line, col))
 			b.cur = nt
 		default:
 			return b.errAt(lastNode, "key %q is already defined as %s", strings.Join(parts, "."), describe(v))
@@ -243,8 +384,8 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 	}
 	switch {
 	case v == nil:
-		nt := newTable(tHeader)
-		t.set(last, &value{kind: kTable, tbl: nt, line: line, col: col})
+		nt := b.newTable(tHeader)
+		t.set(last, b.tableValue(nt, line, col))
 		b.cur = nt
 	case v.kind == kTable && v.tbl.kind == tImplicit:
 		v.tbl.kind = tHeader
@@ -256,6 +397,13 @@ func (b *builder) header(e *unstable.Node, array bool) error {
 		return b.errAt(lastNode, "key %q is already defined as %s", strings.Join(parts, "."), describe(v))
 	}
 	return nil
+}
+
+// tableValue returns a value holding table t, introduced at line, col.
+func (b *builder) tableValue(t *table, line, col int) *value {
+	v := b.newValue()
+	v.kind, v.tbl, v.line, v.col = kTable, t, line, col
+	return v
 }
 
 // describe names what v is, with an article, for error messages.
@@ -276,14 +424,14 @@ func describe(v *value) string {
 // keyValue handles key = value inside t. dotted is the kind given to tables
 // created by the key's dotted parts (tDotted, or tInline inside inline tables).
 func (b *builder) keyValue(t *table, e *unstable.Node, dotted tableKind) error {
-	parts, nodes := keyParts(e.Key())
+	parts, nodes := b.keyParts(e.Key())
 	for i, k := range parts[:len(parts)-1] {
 		v := t.get(k)
 		switch {
 		case v == nil:
-			nt := newTable(dotted)
+			nt := b.newTable(dotted)
 			line, col := b.pos(nodes[i])
-			t.set(k, &value{kind: kTable, tbl: nt, line: line, col: col})
+			t.set(k, b.tableValue(nt, line, col))
 			t = nt
 		case v.kind == kTable && v.tbl.kind == dotted:
 			t = v.tbl
@@ -312,7 +460,8 @@ func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
 	if n.Raw.Length > 0 {
 		line, col = b.pos(n)
 	}
-	v := &value{line: line, col: col}
+	v := b.newValue()
+	v.line, v.col = line, col
 	switch n.Kind {
 	case unstable.String:
 		v.kind = kString
@@ -355,7 +504,7 @@ func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
 		}
 	case unstable.InlineTable:
 		v.kind = kTable
-		v.tbl = newTable(tInline)
+		v.tbl = b.newTable(tInline)
 		it := n.Children()
 		for it.Next() {
 			c := it.Node()
@@ -458,8 +607,8 @@ func plain(v *value) any {
 		return out
 	case kTable:
 		out := make(map[string]any, len(v.tbl.keys))
-		for _, k := range v.tbl.keys {
-			out[k] = plain(v.tbl.m[k])
+		for i, k := range v.tbl.keys {
+			out[k] = plain(v.tbl.vals[i])
 		}
 		return out
 	}

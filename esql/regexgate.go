@@ -1,0 +1,46 @@
+package esql
+
+import (
+	"regexp/syntax"
+	"slices"
+
+	"github.com/vigilsec/vigil/match"
+)
+
+// regexGate answers, before a regular expression runs over a text, whether
+// it certainly cannot match there: every match holds one of a set of
+// literals (found in the pattern's syntax tree), and the text holds none
+// of them, case ignored. Rules run REPLACE's regexps over whole script
+// blocks, most of which hold none of the pattern's words. A regexGate is
+// immutable and safe for concurrent use.
+type regexGate struct {
+	strs []string        // folded literals (match.RegexLiterals)
+	lits *match.Literals // their automaton
+}
+
+// newRegexGate returns the gate of a parsed, simplified pattern, or nil
+// when no literal is needed by every match (one may be empty, or match
+// only classes of characters) or there are more than maxGateLits.
+func newRegexGate(re *syntax.Regexp) *regexGate {
+	lits, ok := match.RegexLiterals(re)
+	if !ok || len(lits) == 0 || len(lits) > maxGateLits {
+		return nil
+	}
+	lits = slices.Compact(slices.Sorted(slices.Values(lits)))
+	return &regexGate{strs: lits, lits: match.NewLiterals(lits)}
+}
+
+// maxGateLits bounds the literals a gate looks for: an alternation of
+// more is left to the regexp.
+const maxGateLits = 64
+
+// mayMatch reports false only when the text holds none of the literals.
+func (g *regexGate) mayMatch(s string) bool {
+	if g == nil {
+		return true
+	}
+	var buf [1]match.LiteralHit
+	hits, ok := g.lits.FindFolded(s, buf[:0])
+	// A byte from 0x80 stops FindFolded: the regexp decides.
+	return !ok || len(hits) > 0
+}

@@ -1,0 +1,95 @@
+package esql
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// gatePatterns are REPLACE patterns of the corpus's PowerShell rules (in
+// Go's syntax, as javaRegex gives them) and a few shapes the gate must
+// not guess about.
+var gatePatterns = []struct {
+	pattern string
+	lits    []string // folded, sorted; nil: no gate
+}{
+	{`(?i)(rahc|metsys|stekcos|ecalper|eman\.|:vne$|daolnwod)`, []string{":vne", "calper", "daolnwod", "man.", "metsys", "rahc", "stekcos"}},
+	// the parser factors e(?:calper|man\.) out of the alternation
+	{`(?i)(rahc|metsys|stekcos|ecalper|eman\.|daolnwod)`, []string{"calper", "daolnwod", "man.", "metsys", "rahc", "stekcos"}},
+	{`(char\[\]\]\(\d+,\d+[^)]+|(\s?\(\[char\]\d+\s?\)\+){2,})`, []string{"([char]", "char[]]("}},
+	{`\$\w+\[\-\s?1\.\.`, []string{"1.."}},
+	{`((\{\d+\}){2,}["']\s?-f|::Format[^\{]+(\{\d+\}){2,})`, []string{"-f", "::format"}},
+	{`(?i)['"]['"].(Insert|Normalize|Chars|substring)[^\[]+\[\d+,\d+,\d+\]`, []string{"chars", "insert", "normalize", "substring"}},
+	{`\$\{(\w+` + "`" + `){2,}\w+\}`, []string{"${"}},
+	{`a*`, nil},
+	{`(abc)?x*`, nil},
+	{`[0-9]+`, nil},
+	{`abc|\d`, nil},
+	{`é+x`, []string{"É"}}, // folded: the least rune of its orbit
+	{`éé`, []string{"ÉÉ"}},
+	{`(?:ab){0,3}`, nil},
+	{`(?:abc){1,3}d?`, []string{"abc"}},
+}
+
+func TestRegexGateLiterals(t *testing.T) {
+	for _, tc := range gatePatterns {
+		t.Run(tc.pattern, func(t *testing.T) {
+			p, err := syntax.Parse(tc.pattern, syntax.Perl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := newRegexGate(p.Simplify())
+			var got []string
+			if g != nil {
+				got = slices.Sorted(slices.Values(g.strs))
+			}
+			if !slices.Equal(got, tc.lits) {
+				t.Errorf("gate literals %q, want %q", got, tc.lits)
+			}
+			if g != nil && g.mayMatch("nothing to see here") {
+				t.Errorf("gate lets through a text without its literals")
+			}
+		})
+	}
+}
+
+// TestRegexGateNeverHidesAMatch runs every pattern over texts made of its
+// own pieces, in both cases, with and without non-ASCII bytes: a text the
+// gate stops must be one the regexp does not match.
+func TestRegexGateNeverHidesAMatch(t *testing.T) {
+	texts := []string{
+		"", "plain text", "$Env:ComSpec[4,15,25]", "'Abc'+'DEF'+'gh'", "{0}{1}'-f", "[String]::Format('{0}{1}', 'a')",
+		"$a[-1..-10]", "$a[- 1..", "([char]65)+([char]66)+", "char[]](72,101,108)", "''.Insert(1,'x')[1,2,3]",
+		"${a`b`c}", "noitcennoc ECALPER", "RAHC", "KELVIN \u212a and long \u017f", "daolnwod\xff", "x", "éx", "ééx", "abcabc",
+	}
+	for _, tc := range gatePatterns {
+		re := regexp.MustCompile(tc.pattern)
+		p, _ := syntax.Parse(tc.pattern, syntax.Perl)
+		g := newRegexGate(p.Simplify())
+		var all []string
+		for _, s := range texts {
+			all = append(all, s, strings.ToUpper(s), strings.ToLower(s), "é"+s, s+"\u212a")
+		}
+		for _, s := range all {
+			if re.MatchString(s) && !g.mayMatch(s) {
+				t.Errorf("%s: gate stops %q, which the regexp matches", tc.pattern, s)
+			}
+		}
+	}
+}
+
+// TestReplaceGated checks REPLACE through the gate against the regexp
+// alone, over texts that hold a literal and texts that do not.
+func TestReplaceGated(t *testing.T) {
+	for _, tc := range gatePatterns {
+		re := regexp.MustCompile(tc.pattern)
+		replace := replacer(re, tc.pattern)
+		for _, s := range []string{"nothing here", "RAHC and metsys", "$x[-1..", "([char]65)+([char]66)+", "'x'.Chars(1)[1,2,3]"} {
+			if got, want := replace(s, "🔥"), re.ReplaceAllString(s, "🔥"); got != want {
+				t.Errorf("%s over %q: %q, want %q", tc.pattern, s, got, want)
+			}
+		}
+	}
+}
