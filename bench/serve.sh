@@ -20,9 +20,10 @@ PORT="${PORT:-19201}"
 tmp=$(mktemp -d)
 trap 'pkill -P $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 # VIGIL_BIN=/path/to/vigil runs a binary built elsewhere (an older commit,
-# to compare side by side); the load generator is always this tree's.
+# to compare side by side); SERVELOAD_BIN likewise for the load generator
+# (default: this tree's).
 if [ -n "${VIGIL_BIN:-}" ]; then cp "$VIGIL_BIN" "$tmp/vigil"; else go build -o "$tmp/vigil" ./cmd/vigil; fi
-go build -o "$tmp/serveload" ./bench/serveload
+if [ -n "${SERVELOAD_BIN:-}" ]; then cp "$SERVELOAD_BIN" "$tmp/serveload"; else go build -o "$tmp/serveload" ./bench/serveload; fi
 rules=()
 for d in "$SHARED/corpus/detection-rules/rules" "$SHARED/corpus/detection-rules/rules_building_block"; do rules+=(--rules "$d"); done
 # Windows rules only: the corpus' rules for other systems see no event here

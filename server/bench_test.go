@@ -16,16 +16,7 @@ import (
 // of Elastic's corpus, alerts stored. Records are taken in batches of 500,
 // as a bulk request brings them.
 func BenchmarkPipeline(b *testing.B) {
-	shared := testenv.Shared(b)
-	files, _ := filepath.Glob(filepath.Join(shared, "data", "winlog", "security-datasets", "lateral_movement", "*.ndjson.gz"))
-	var lines [][]byte
-	for _, f := range files {
-		testenv.EachLine(b, f, func(line []byte, _ int) {
-			if len(lines) < 50_000 {
-				lines = append(lines, bytes.Clone(line))
-			}
-		})
-	}
+	lines := lateralMovement(b, 50_000)
 	dir := testenv.Path(b, "corpus", "detection-rules")
 	rules, _, _ := rule.LoadPaths(dir+"/rules", dir+"/rules_building_block")
 	var win []*rule.Rule
@@ -68,4 +59,23 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	b.SetBytes(bytesIn / int64(b.N))
 	b.ReportMetric(float64(len(lines))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// lateralMovement returns up to n raw winlog records of the shared
+// corpus' lateral movement datasets, in file order.
+func lateralMovement(t testing.TB, n int) [][]byte {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(testenv.Path(t, "data", "winlog", "security-datasets"), "lateral_movement", "*.ndjson.gz"))
+	if len(files) == 0 {
+		t.Fatal("no corpus files")
+	}
+	var lines [][]byte
+	for _, f := range files {
+		testenv.EachLine(t, f, func(line []byte, _ int) {
+			if len(lines) < n {
+				lines = append(lines, bytes.Clone(line))
+			}
+		})
+	}
+	return lines
 }

@@ -35,6 +35,7 @@ func (b *bodyBuffer) release() {
 	bodies.Put(b)
 }
 
-// records are the buffers log records are encoded into; the log has
-// written a record before Append returns.
+// records are the buffers log records are encoded into (the log has
+// written a record before Append returns) and _bulk responses are
+// written into.
 var records = sync.Pool{New: func() any { return new([]byte) }}

@@ -94,8 +94,8 @@ func parseAction(line []byte) (bulkAction, error) {
 // item; the rest of the check is decoding it. Without validate,
 // documents are not checked (the request is refused whole).
 func parseBulk(body []byte, defIndex string, validate bool) ([]item, error) {
-	var items []item
 	lines := splitLines(body)
+	items := make([]item, 0, (len(lines)+1)/2)
 	for i := 0; i < len(lines); i++ {
 		line := bytes.TrimSpace(lines[i])
 		if len(line) == 0 {
@@ -143,7 +143,7 @@ func parseBulk(body []byte, defIndex string, validate bool) ([]item, error) {
 
 // splitLines splits on \n, keeping a last line without one.
 func splitLines(b []byte) [][]byte {
-	var out [][]byte
+	out := make([][]byte, 0, bytes.Count(b, []byte{'\n'})+1)
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		if i < 0 {

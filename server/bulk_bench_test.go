@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // BenchmarkBulkRequest is the request side of POST /_bulk without the log
@@ -19,18 +17,12 @@ import (
 // splitting it, decoding the documents (the check before they are
 // acknowledged) and writing the per-item response.
 func BenchmarkBulkRequest(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(testenv.Path(b, "data", "winlog", "security-datasets"), "lateral_movement", "*.ndjson.gz"))
-	if len(files) == 0 {
-		b.Fatal("no corpus files")
-	}
 	var body bytes.Buffer
-	n := 0
-	testenv.EachLine(b, files[0], func(line []byte, _ int) {
-		if n < 500 {
-			fmt.Fprintf(&body, "{\"create\":{\"_index\":\"winlogbeat-8.17.0\"}}\n%s\n", line)
-			n++
-		}
-	})
+	lines := lateralMovement(b, 500)
+	n := len(lines)
+	for _, line := range lines {
+		fmt.Fprintf(&body, "{\"create\":{\"_index\":\"winlogbeat-8.17.0\"}}\n%s\n", line)
+	}
 	s := &Server{cfg: Config{}}
 	s.cfg.Defaults()
 	rs, _ := engine.Compile(builtinRules(b), testOptions)
