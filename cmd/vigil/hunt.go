@@ -227,14 +227,16 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	// The inputs are found, and when each starts is read (order.Peek,
 	// times only), while the rules load and compile; what is wrong with
 	// them is reported after the rules' errors.
+	// iopt and oopt are completed once the rules are compiled; the peek
+	// takes copies of what they hold now (peek needs no rule's fields).
+	iopt := input.Options{TimeField: f.timeField, Index: f.index, RawWinlog: raw, Stdin: stdin}
+	oopt := order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers, Decoders: f.decoders, Report: h.onReadError}
 	inputs, expandErrs := input.Expand(paths)
 	peekCtx, stopPeek := context.WithCancel(ctx)
 	var starts []int64
 	var peeking sync.WaitGroup
-	peeking.Go(func() {
-		op := input.NewOpener(input.Options{TimeField: f.timeField, Index: f.index, RawWinlog: raw, Stdin: stdin})
-		starts = order.Peek(peekCtx, inputs, op, order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers})
-	})
+	peekIn, peekOrd := iopt, oopt
+	peeking.Go(func() { starts = order.Peek(peekCtx, inputs, input.NewOpener(peekIn), peekOrd) })
 	defer func() {
 		stopPeek()
 		peeking.Wait()
@@ -292,7 +294,6 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	h.writer = w
 	f.ux.prepare(h.rs, statuses)
-	oopt := order.Options{From: from, To: to, Lateness: f.lateness, Workers: f.workers, Decoders: f.decoders, Report: h.onReadError}
 	if f.engines > 1 {
 		h.eng = h.rs.NewParallel(f.engines, alert.SinkFunc(h.onAlert), order.Recycle)
 		oopt.Owned = true
@@ -301,10 +302,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	defer h.eng.Close()
 
-	iopt := input.Options{
-		Schema: h.rs.Schema(), TimeField: f.timeField, Index: f.index, RawWinlog: raw,
-		Stdin: stdin, Warn: h.onReadError, Counters: &h.prog.Counters, KeepEventData: h.rs.HasSigma(),
-	}
+	iopt.Schema, iopt.Warn, iopt.Counters, iopt.KeepEventData = h.rs.Schema(), h.onReadError, &h.prog.Counters, h.rs.HasSigma()
 	if len(f.indicators) > 0 {
 		if err := h.loadIndicators(ctx, iopt, oopt); err != nil {
 			return err
