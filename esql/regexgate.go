@@ -14,20 +14,30 @@ import (
 // blocks, most of which hold none of the pattern's words. A regexGate is
 // immutable and safe for concurrent use.
 type regexGate struct {
-	strs []string        // folded literals (match.RegexLiterals)
-	lits *match.Literals // their automaton
+	lits *match.Literals // gateLiterals' automaton
 }
 
 // newRegexGate returns the gate of a parsed, simplified pattern, or nil
-// when no literal is needed by every match (one may be empty, or match
-// only classes of characters) or there are more than maxGateLits.
+// when gateLiterals finds none.
 func newRegexGate(re *syntax.Regexp) *regexGate {
+	lits := gateLiterals(re)
+	if lits == nil {
+		return nil
+	}
+	return &regexGate{lits: match.NewLiterals(lits)}
+}
+
+// gateLiterals returns the folded literals, sorted and distinct, one of
+// which every match of a parsed, simplified pattern holds (see
+// match.RegexLiterals); nil when no literal is needed by every match (one
+// may be empty, or match only classes of characters) or there are more
+// than maxGateLits.
+func gateLiterals(re *syntax.Regexp) []string {
 	lits, ok := match.RegexLiterals(re)
 	if !ok || len(lits) == 0 || len(lits) > maxGateLits {
 		return nil
 	}
-	lits = slices.Compact(slices.Sorted(slices.Values(lits)))
-	return &regexGate{strs: lits, lits: match.NewLiterals(lits)}
+	return slices.Compact(slices.Sorted(slices.Values(lits)))
 }
 
 // maxGateLits bounds the literals a gate looks for: an alternation of
