@@ -107,10 +107,14 @@ func (s source) regex(slotOf func(string) int, pattern, flags string) (match.Pre
 // count of characters when the pattern is a run, else re.MatchString,
 // after the runs every match holds, if it has some.
 func finder(re *regexp.Regexp, pattern string) func(string) bool {
-	if r := runOf(pattern); r != nil {
+	tree, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return re.MatchString
+	}
+	if r := runOf(tree); r != nil {
 		return r.in
 	}
-	runs := requiredRuns(pattern)
+	runs := requiredRuns(tree)
 	if len(runs) == 0 {
 		return re.MatchString
 	}
@@ -138,12 +142,8 @@ type run struct {
 	ascii  *[256]bool // a class of ASCII characters only: its bytes
 }
 
-// runOf returns the run a pattern is, or nil.
-func runOf(pattern string) *run {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil
-	}
+// runOf returns the run a parsed pattern is, or nil.
+func runOf(re *syntax.Regexp) *run {
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
@@ -186,11 +186,7 @@ const minRequiredRun = 8
 // (members of its concatenations that repeat a class at least
 // minRequiredRun times), the two longest: a value without them is not
 // searched, as one without a required literal is not.
-func requiredRuns(pattern string) []*run {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil
-	}
+func requiredRuns(re *syntax.Regexp) []*run {
 	var runs []*run
 	var walk func(re *syntax.Regexp)
 	walk = func(re *syntax.Regexp) {

@@ -3,6 +3,7 @@ package sigma
 import (
 	"math/rand/v2"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,7 +139,7 @@ func TestRunSameAsRegexp(t *testing.T) {
 	values := []string{"", "abcd", "abcde", "ab\ncde", "abcd\nabcde", "abcd\n\nabc", "äöüß", "äöüßx", "ab\xffcd", "ab\xff\n", "\xff\xff\xff\xff\xff",
 		"ABCabc", "aBc", "cafe0", "ca fe01", `a\b\cd`, "x y z", "tab\tbed", "long line " + strings.Repeat("w", 40) + "\nshort"}
 	for _, p := range patterns {
-		r := runOf(p)
+		r := runOf(parsed(t, p))
 		if r == nil {
 			t.Fatalf("%s: not taken for a run", p)
 		}
@@ -150,7 +151,7 @@ func TestRunSameAsRegexp(t *testing.T) {
 		}
 	}
 	for _, p := range []string{`a{5,}`, `.{5,}x`, `^.{5,}`, `.+`, `.{1}`} {
-		if runOf(p) != nil {
+		if runOf(parsed(t, p)) != nil {
 			t.Errorf("%s: taken for a run", p)
 		}
 	}
@@ -186,7 +187,17 @@ func TestRequiredRunsNeverReject(t *testing.T) {
 	if checked < 200 {
 		t.Errorf("only %d values matched: the test tests little", checked)
 	}
-	if len(requiredRuns(`\s[a-fA-F0-9]{64}\s[a-fA-F0-9]{16}`)) != 2 {
+	if len(requiredRuns(parsed(t, `\s[a-fA-F0-9]{64}\s[a-fA-F0-9]{16}`))) != 2 {
 		t.Error("the hash runs of a literal-free expression were not found")
 	}
+}
+
+// parsed is a pattern's syntax tree, as finder parses it.
+func parsed(t *testing.T, pattern string) *syntax.Regexp {
+	t.Helper()
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return re
 }
