@@ -70,3 +70,93 @@ func decodeOwned(ev *event.Event, line []byte, rec *Record, into bool) error {
 	ev.Keep(buf)
 	return err
 }
+
+// TestLazyDocuments maps records of the shared raw winlog corpus (the
+// first 100 of each file) as input's reader does without KeepEventData:
+// each into the Normalizer's one document, whose slotted fields go to the
+// event (Schema.LoadDocLazy) with a lazy document that JSONMapper builds
+// again from the record's bytes. After all of them are read it checks
+// that every event's values are those of its document as first built,
+// and that its lazy document (and a clone's, and one changed after
+// cloning) writes the same JSON.
+func TestLazyDocuments(t *testing.T) {
+	type held struct {
+		where string
+		ev    *event.Event
+		json  string
+		vals  map[int]string
+	}
+	schema := event.NewSchema()
+	for _, f := range []string{"@timestamp", "event.code", "process.name", "process.args", "process.command_line",
+		"related.user", "winlog.event_data.SubjectUserName", "user.name", "host.name", "file.path", "dns.answers.data"} {
+		schema.Slot(f)
+	}
+	var (
+		rec  Record
+		doc  event.Doc
+		evs  []held
+		nrel int
+	)
+	n := NewNormalizer()
+	for _, f := range testenv.WinlogFiles(t) {
+		rel, _ := filepath.Rel(testenv.Shared(t), f)
+		testenv.EachLine(t, f, func(line []byte, ln int) {
+			if ln > 100 {
+				return
+			}
+			ev := new(event.Event)
+			data := ev.Own(line)
+			buf, err := DecodeJSONTo(data, &rec, ev.Spare(len(data)))
+			ev.Keep(buf)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", rel, ln, err)
+			}
+			if _, err := n.Normalize(&rec, &doc); err != nil {
+				t.Fatalf("%s:%d: %v", rel, ln, err)
+			}
+			h := held{where: rel + ":" + strconv.Itoa(ln), ev: ev, json: string(doc.AppendJSON(nil)), vals: map[int]string{}}
+			for _, f := range doc.Fields() {
+				if slot, ok := schema.Lookup(f.Key); ok {
+					h.vals[slot] = string(f.Value.AppendJSON(nil))
+					if f.Key == "related.user" {
+						nrel++
+					}
+				}
+			}
+			schema.LoadDocLazy(&doc, ev, n.Reused(&rec), data, JSONMapper)
+			if ev.Doc.Len() != doc.Len() {
+				t.Errorf("%s: lazy document of %d fields, built %d", h.where, ev.Doc.Len(), doc.Len())
+			}
+			evs = append(evs, h)
+		})
+	}
+	if len(evs) < 1000 || nrel == 0 {
+		t.Fatalf("only %d records read, %d with related.user", len(evs), nrel)
+	}
+	bad := 0
+	for _, h := range evs {
+		for slot := range schema.Len() {
+			got := ""
+			if v := h.ev.Get(slot); v.Kind() != event.KindMissing {
+				got = string(v.AppendJSON(nil))
+			}
+			if got != h.vals[slot] && bad < 5 {
+				bad++
+				t.Errorf("%s: %s is %s, built %s", h.where, schema.Name(slot), got, h.vals[slot])
+			}
+		}
+		c := h.ev.Clone()
+		if got := string(h.ev.AppendJSON(nil)); got != h.json && bad < 5 {
+			bad++
+			t.Errorf("%s: lazy document\nbuilt %s\nnow   %s", h.where, h.json, got)
+		}
+		h.ev.Doc.Set("vigil.test", event.Str("x"))
+		if got := string(c.AppendJSON(nil)); got != h.json && bad < 5 {
+			bad++
+			t.Errorf("%s: clone's document\nbuilt %s\nnow   %s", h.where, h.json, got)
+		}
+		if got, _ := h.ev.Doc.Get("vigil.test"); got.Str() != "x" || h.ev.Doc.Len() != c.Doc.Len()+1 {
+			t.Errorf("%s: a changed lazy document has %d fields, its clone %d", h.where, h.ev.Doc.Len(), c.Doc.Len())
+		}
+	}
+}
