@@ -66,7 +66,9 @@ func (d *Doc) cloneLazy() *Doc {
 // lying in one of reused are copied, as OwnDocReusing does, and the
 // elements of arrays); the rest of built is not looked at twice. src must
 // be the event's own (Own) and stay unchanged while ev holds it; m must
-// build from src exactly the document built is.
+// build from src a document whose fields with a slot are built's. built
+// may leave out fields no slot takes; the lazy document's Len is then
+// built's, not the whole document's.
 func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte, m DocMapper) {
 	srcName, pos, seq := ev.Source, ev.Pos, ev.Seq
 	ev.Reset(len(s.names))
@@ -105,4 +107,15 @@ func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte,
 		}
 		ev.Add(slot, v)
 	}
+}
+
+// HasKey reports whether a document key (a dotted path) has a slot: a
+// builder that leaves out what no slot takes (winlog.Normalizer.Only)
+// asks it.
+func (s *Schema) HasKey(key string) bool {
+	t := s.docKeys.Load()
+	if t == nil {
+		t = s.buildDocKeys()
+	}
+	return t.find(key, keyHash(key)) >= 0
 }

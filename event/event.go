@@ -418,7 +418,10 @@ func (e *Event) Own(b []byte) []byte {
 // once for the record and again for its strings.
 func (e *Event) Reserve(n int) {
 	if cap(e.store)-len(e.store) < n {
-		e.store = make([]byte, 0, max(2*cap(e.store), n, 4096))
+		// What is asked and an eighth, not double: a pooled event's
+		// storage only grows, and its size decides how many events the
+		// pools keep.
+		e.store = make([]byte, 0, max(n+n/8, 4096))
 	}
 }
 
@@ -585,7 +588,7 @@ func (o *owner) value(v Value) Value {
 		e := o.e
 		n := len(v.a)
 		if cap(e.vstor)-len(e.vstor) < n {
-			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 64))
+			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 32))
 		}
 		start := len(e.vstor)
 		for _, el := range v.a {

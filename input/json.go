@@ -217,7 +217,8 @@ type winlogJSON struct {
 
 // load maps the decoded record (of data, the event's own bytes) into ev.
 // Without KeepEventData the event gets only the fields the schema has
-// slots for and a lazy document that winlog.JSONMapper builds again from
+// slots for (the Normalizer leaves out the event data no slot takes) and
+// a lazy document that winlog.JSONMapper builds again from
 // data when it is written out (an alert's event): the whole document is
 // most of a record's cost and is read for few events. Sigma's keyword
 // searches read every event's document, so with KeepEventData the
@@ -233,6 +234,9 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 		o.opt.Schema.LoadDoc(d, ev)
 		ev.Index = index
 		return nil
+	}
+	if w.n.Only == nil {
+		w.n.Only = o.opt.Schema.HasKey
 	}
 	index, err := w.n.Normalize(&w.rec, &w.doc)
 	if err != nil {

@@ -104,6 +104,14 @@ type Normalizer struct {
 	// unnamed data (paramN) also as the array Data, as Sigma rules write
 	// them.
 	KeepEventData bool
+
+	// Only, when set, leaves out of the document the event data and
+	// related.* fields it does not report: the fields written last,
+	// which the mapping never reads back, so every other field is as
+	// without it. For a reader that loads only the fields rules read
+	// (event.Schema.LoadDocLazy) and builds the whole document again
+	// when it is needed (JSONMapper). Not with KeepEventData.
+	Only func(key string) bool
 }
 
 // NewNormalizer returns a Normalizer.
@@ -516,7 +524,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 func (n *Normalizer) finish(k kind) {
 	order := n.order[:0]
 	for i := range n.items {
-		if it := &n.items[i]; !it.gone && !it.null {
+		if it := &n.items[i]; !it.gone && !it.null && (n.Only == nil || n.Only(n.itemKey(it))) {
 			order = append(order, int16(i))
 		}
 	}
@@ -528,10 +536,7 @@ func (n *Normalizer) finish(k kind) {
 	n.order = order
 	for _, i := range order {
 		it := &n.items[i]
-		key := it.key
-		if key == "" {
-			key = n.key("winlog.event_data.", it.name)
-		}
+		key := n.itemKey(it)
 		if it.val.Kind() != event.KindMissing {
 			n.d.Set(key, it.val)
 			continue
@@ -543,10 +548,18 @@ func (n *Normalizer) finish(k kind) {
 	}
 	names := [numRel]string{"related.user", "related.ip", "related.hash", "related.hosts"}
 	for i, vs := range n.related {
-		if len(vs) > 0 {
+		if len(vs) > 0 && (n.Only == nil || n.Only(names[i])) {
 			n.d.Set(names[i], n.a.array(vs))
 		}
 	}
+}
+
+// itemKey returns an event data item's key in the document.
+func (n *Normalizer) itemKey(it *item) string {
+	if it.key == "" {
+		it.key = n.key("winlog.event_data.", it.name)
+	}
+	return it.key
 }
 
 // keepEventData writes the record's event data the mapping did not leave
