@@ -109,13 +109,24 @@ func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte,
 	}
 }
 
-// HasKey reports whether a document key (a dotted path) has a slot: a
-// builder that leaves out what no slot takes (winlog.Normalizer.Only)
-// asks it.
-func (s *Schema) HasKey(key string) bool {
+// HasKey reports whether a document key (a dotted path) has a slot.
+func (s *Schema) HasKey(key string) bool { return s.KeySet().Has(key) }
+
+// KeySet is the set of document keys (dotted paths) a schema had slots for
+// at one time, for a builder that leaves out what no slot takes
+// (winlog.Normalizer.Only): it may keep what it derived from one KeySet
+// while the schema's KeySet compares equal to it (==), that is until a
+// path is registered. The zero KeySet is empty.
+type KeySet struct{ t *docTable }
+
+// KeySet returns the schema's keys as they are now.
+func (s *Schema) KeySet() KeySet {
 	t := s.docKeys.Load()
 	if t == nil {
 		t = s.buildDocKeys()
 	}
-	return t.find(key, keyHash(key)) >= 0
+	return KeySet{t}
 }
+
+// Has reports whether key has a slot.
+func (k KeySet) Has(key string) bool { return k.t != nil && k.t.find(key, keyHash(key)) >= 0 }

@@ -461,13 +461,15 @@ func (e *Event) Footprint() int {
 
 // Size is about the bytes of the event's documents as decoded: the bytes
 // given to Own (the record), its values and the normalised document's
-// fields. Unlike Footprint it does not depend on what the event's storage
+// fields (or a lazy document's bytes and the fields it was loaded from). Unlike Footprint it does not depend on what the event's storage
 // held before, so that limits decided by it (order's reordering windows)
 // decide the same way in every run.
 func (e *Event) Size() int {
 	n := e.owned + (len(e.cvals)+len(e.arena))*int(unsafe.Sizeof(Value{}))
 	if e.Doc != nil {
-		n += e.Doc.Len() * int(unsafe.Sizeof(Field{}))
+		// A lazy document counts its bytes too: a copy of the event
+		// (Clone) holds them.
+		n += e.Doc.Len()*int(unsafe.Sizeof(Field{})) + len(e.Doc.src)
 	}
 	return n
 }

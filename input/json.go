@@ -217,7 +217,7 @@ type winlogJSON struct {
 
 // load maps the decoded record (of data, the event's own bytes) into ev.
 // Without KeepEventData the event gets only the fields the schema has
-// slots for (the Normalizer leaves out the event data no slot takes) and
+// slots for (the Normalizer leaves out most fields no slot takes) and
 // a lazy document that winlog.JSONMapper builds again from
 // data when it is written out (an alert's event): the whole document is
 // most of a record's cost and is read for few events. Sigma's keyword
@@ -235,9 +235,7 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 		ev.Index = index
 		return nil
 	}
-	if w.n.Only == nil {
-		w.n.Only = o.opt.Schema.HasKey
-	}
+	w.n.Only = o.opt.Schema
 	index, err := w.n.Normalize(&w.rec, &w.doc)
 	if err != nil {
 		return err
