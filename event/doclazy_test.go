@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 )
 
 // countingMapper builds a two-field document from src and counts builds.
@@ -23,13 +24,13 @@ func (m *countingMapper) MapDoc(src []byte) *Doc {
 // event's next record) forgets it.
 func TestLoadDocLazy(t *testing.T) {
 	s := NewSchema()
-	code := s.Slot("event.code")
-	built := new(Doc)
-	built.Set("message", Str("hello"))
-	built.Set("event.code", Str("1"))
+	code, msg := s.Slot("event.code"), s.Slot("message")
 	m := new(countingMapper)
 	ev := new(Event)
 	src := ev.Own([]byte("hello"))
+	built := new(Doc)
+	built.Set("message", Str(unsafe.String(&src[0], len(src)))) // in the event's bytes
+	built.Set("event.code", Str("1"))
 	s.LoadDocLazy(built, ev, nil, src, m)
 	if got := ev.Get(code).Str(); got != "1" {
 		t.Fatalf("event.code = %q", got)
@@ -60,6 +61,9 @@ func TestLoadDocLazy(t *testing.T) {
 	src[0] = 'j' // the clone's bytes are its own
 	if got := string(c.AppendJSON(nil)); got != want {
 		t.Fatalf("clone: %s", got)
+	}
+	if got := c.Get(msg).Str(); got != "hello" || c.Size() < len(src) {
+		t.Fatalf("clone's message %q, Size %d", got, c.Size())
 	}
 	ev.Reset(s.Len())
 	if ev.Doc != nil {

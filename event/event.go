@@ -251,26 +251,40 @@ func (e *Event) Clone() *Event {
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
 		Index: e.Index, ID: strings.Clone(e.ID), snapshot: e.snapshot,
 	}
-	size, elems, n := len(e.Raw), 0, 0
+	// The document's bytes: Raw, or a lazy Doc's (see LoadDocLazy), in
+	// which most values' strings lie.
+	raw := e.Raw
+	lazy := raw == nil && e.Doc != nil && e.Doc.mapper != nil
+	if lazy {
+		raw = e.Doc.src
+	}
+	size, elems, n := len(raw), 0, 0
 	e.each(func(_ int, v Value) {
-		b, m := v.footprintOutside(e.Raw)
+		b, m := v.footprintOutside(raw)
 		size += b
 		elems += m
 		n++
 	})
 	block := make([]byte, 0, size)
+	var rawCopy []byte
+	if raw != nil {
+		block = append(block, raw...)
+		rawCopy = block[:len(raw):len(raw)]
+	}
 	if e.Raw != nil {
-		block = append(block, e.Raw...)
-		c.Raw = block[:len(e.Raw):len(e.Raw)]
+		c.Raw = rawCopy
 	}
 	store := make([]Value, elems)
 	c.sparse = make([]slotValue, 0, n)
 	e.each(func(slot int, v Value) {
 		var cv Value
-		cv, block, store = v.copyInto(block, store, e.Raw, c.Raw)
+		cv, block, store = v.copyInto(block, store, raw, rawCopy)
 		c.sparse = append(c.sparse, slotValue{slot: int32(slot), v: cv})
 	})
-	if e.Doc != nil {
+	switch {
+	case lazy:
+		c.Doc = &Doc{src: rawCopy, mapper: e.Doc.mapper, lazyLen: e.Doc.lazyLen}
+	case e.Doc != nil:
 		c.Doc = e.Doc.Clone()
 	}
 	e.cloned = c
@@ -461,15 +475,18 @@ func (e *Event) Footprint() int {
 
 // Size is about the bytes of the event's documents as decoded: the bytes
 // given to Own (the record), its values and the normalised document's
-// fields (or a lazy document's bytes and the fields it was loaded from). Unlike Footprint it does not depend on what the event's storage
+// fields (or a lazy document's bytes). Unlike Footprint it does not depend on what the event's storage
 // held before, so that limits decided by it (order's reordering windows)
 // decide the same way in every run.
 func (e *Event) Size() int {
 	n := e.owned + (len(e.cvals)+len(e.arena))*int(unsafe.Sizeof(Value{}))
-	if e.Doc != nil {
-		// A lazy document counts its bytes too: a copy of the event
-		// (Clone) holds them.
-		n += e.Doc.Len()*int(unsafe.Sizeof(Field{})) + len(e.Doc.src)
+	switch d := e.Doc; {
+	case d != nil && d.mapper != nil:
+		// A lazy document holds its bytes (which a copy of the event,
+		// Clone, copies), not fields.
+		n += len(d.src)
+	case d != nil:
+		n += d.Len() * int(unsafe.Sizeof(Field{}))
 	}
 	return n
 }

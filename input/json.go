@@ -222,9 +222,9 @@ type winlogJSON struct {
 // data when it is written out (an alert's event): the whole document is
 // most of a record's cost and is read for few events. Sigma's keyword
 // searches read every event's document, so with KeepEventData the
-// document is built and kept whole.
+// document is built and kept whole, as it is for Options.WholeDocs.
 func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
-	if o.opt.KeepEventData {
+	if o.opt.KeepEventData || o.opt.WholeDocs {
 		d := ev.NewDoc()
 		index, err := w.n.Normalize(&w.rec, d)
 		if err != nil {

@@ -30,24 +30,18 @@ func TestReusedKeepsDocuments(t *testing.T) {
 		docs []held
 	)
 	n := NewNormalizer()
-	for _, f := range testenv.WinlogFiles(t) {
-		rel, _ := filepath.Rel(testenv.Shared(t), f)
-		testenv.EachLine(t, f, func(line []byte, ln int) {
-			if ln > 100 {
-				return
-			}
-			ev := new(event.Event)
-			if err := decodeOwned(ev, line, &rec, ln%2 == 1); err != nil {
-				t.Fatalf("%s:%d: %v", rel, ln, err)
-			}
-			d := ev.NewDoc()
-			if _, err := n.Normalize(&rec, d); err != nil {
-				t.Fatalf("%s:%d: %v", rel, ln, err)
-			}
-			ev.OwnDocReusing(d, n.Reused(&rec))
-			docs = append(docs, held{rel + ":" + strconv.Itoa(ln), d, string(d.AppendJSON(nil))})
-		})
-	}
+	eachFirst(t, 100, func(rel string, line []byte, ln int) {
+		ev := new(event.Event)
+		if err := decodeOwned(ev, line, &rec, ln%2 == 1); err != nil {
+			t.Fatalf("%s:%d: %v", rel, ln, err)
+		}
+		d := ev.NewDoc()
+		if _, err := n.Normalize(&rec, d); err != nil {
+			t.Fatalf("%s:%d: %v", rel, ln, err)
+		}
+		ev.OwnDocReusing(d, n.Reused(&rec))
+		docs = append(docs, held{rel + ":" + strconv.Itoa(ln), d, string(d.AppendJSON(nil))})
+	})
 	if len(docs) < 1000 {
 		t.Fatalf("only %d records read", len(docs))
 	}
@@ -103,50 +97,44 @@ func TestLazyDocuments(t *testing.T) {
 	)
 	n, full := NewNormalizer(), NewNormalizer()
 	n.Only = schema
-	for _, f := range testenv.WinlogFiles(t) {
-		rel, _ := filepath.Rel(testenv.Shared(t), f)
-		testenv.EachLine(t, f, func(line []byte, ln int) {
-			if ln > 100 {
-				return
-			}
-			ev := new(event.Event)
-			data := ev.Own(line)
-			buf, err := DecodeJSONTo(data, &rec, ev.Spare(len(data)))
-			ev.Keep(buf)
-			if err != nil {
-				t.Fatalf("%s:%d: %v", rel, ln, err)
-			}
-			if _, err := full.Normalize(&rec, &whole); err != nil {
-				t.Fatalf("%s:%d: %v", rel, ln, err)
-			}
-			h := held{where: rel + ":" + strconv.Itoa(ln), ev: ev, json: string(whole.AppendJSON(nil)), vals: map[int]string{}}
-			for _, f := range whole.Fields() {
-				if slot, ok := schema.Lookup(f.Key); ok {
-					h.vals[slot] = string(f.Value.AppendJSON(nil))
-					switch f.Key {
-					case "related.user":
-						nrel++
-					case "winlog.event_data.SubjectUserName":
-						nED++
-					}
+	eachFirst(t, 100, func(rel string, line []byte, ln int) {
+		ev := new(event.Event)
+		data := ev.Own(line)
+		buf, err := DecodeJSONTo(data, &rec, ev.Spare(len(data)))
+		ev.Keep(buf)
+		if err != nil {
+			t.Fatalf("%s:%d: %v", rel, ln, err)
+		}
+		if _, err := full.Normalize(&rec, &whole); err != nil {
+			t.Fatalf("%s:%d: %v", rel, ln, err)
+		}
+		h := held{where: rel + ":" + strconv.Itoa(ln), ev: ev, json: string(whole.AppendJSON(nil)), vals: map[int]string{}}
+		for _, f := range whole.Fields() {
+			if slot, ok := schema.Lookup(f.Key); ok {
+				h.vals[slot] = string(f.Value.AppendJSON(nil))
+				switch f.Key {
+				case "related.user":
+					nrel++
+				case "winlog.event_data.SubjectUserName":
+					nED++
 				}
 			}
-			if _, err := n.Normalize(&rec, &doc); err != nil {
-				t.Fatalf("%s:%d: %v", rel, ln, err)
+		}
+		if _, err := n.Normalize(&rec, &doc); err != nil {
+			t.Fatalf("%s:%d: %v", rel, ln, err)
+		}
+		for _, f := range doc.Fields() {
+			if (strings.HasPrefix(f.Key, "winlog.event_data.") || slices.Contains(outKeys[:], f.Key) &&
+				f.Key != "message" && f.Key != "data_stream.namespace") && !schema.HasKey(f.Key) && !shipped(&rec, f.Key) {
+				t.Errorf("%s: %s was not left out", h.where, f.Key)
 			}
-			for _, f := range doc.Fields() {
-				if (strings.HasPrefix(f.Key, "winlog.event_data.") || slices.Contains(outKeys[:], f.Key) &&
-					f.Key != "message" && f.Key != "data_stream.namespace") && !schema.HasKey(f.Key) && !shipped(&rec, f.Key) {
-					t.Errorf("%s: %s was not left out", h.where, f.Key)
-				}
-			}
-			schema.LoadDocLazy(&doc, ev, n.Reused(&rec), data, JSONMapper)
-			if ev.Doc.Len() != doc.Len() {
-				t.Errorf("%s: lazy document of %d fields, built %d", h.where, ev.Doc.Len(), doc.Len())
-			}
-			evs = append(evs, h)
-		})
-	}
+		}
+		schema.LoadDocLazy(&doc, ev, n.Reused(&rec), data, JSONMapper)
+		if ev.Doc.Len() != doc.Len() {
+			t.Errorf("%s: lazy document of %d fields, built %d", h.where, ev.Doc.Len(), doc.Len())
+		}
+		evs = append(evs, h)
+	})
 	if len(evs) < 1000 || nrel == 0 || nED == 0 {
 		t.Fatalf("only %d records read, %d with related.user, %d with SubjectUserName", len(evs), nrel, nED)
 	}
@@ -163,6 +151,16 @@ func TestLazyDocuments(t *testing.T) {
 			}
 		}
 		c := h.ev.Clone()
+		for slot := range schema.Len() {
+			got := ""
+			if v := c.Get(slot); v.Kind() != event.KindMissing {
+				got = string(v.AppendJSON(nil))
+			}
+			if got != h.vals[slot] && bad < 5 {
+				bad++
+				t.Errorf("%s: the clone's %s is %s, built %s", h.where, schema.Name(slot), got, h.vals[slot])
+			}
+		}
 		if got := string(h.ev.AppendJSON(nil)); got != h.json && bad < 5 {
 			bad++
 			t.Errorf("%s: lazy document\nbuilt %s\nnow   %s", h.where, h.json, got)
@@ -183,4 +181,17 @@ func TestLazyDocuments(t *testing.T) {
 func shipped(rec *Record, key string) bool {
 	_, ok := rec.ShipperValue(key)
 	return ok
+}
+
+// eachFirst calls fn with the first n lines of each file of the shared raw
+// winlog corpus, and the file's path within it.
+func eachFirst(t *testing.T, n int, fn func(rel string, line []byte, ln int)) {
+	for _, f := range testenv.WinlogFiles(t) {
+		rel, _ := filepath.Rel(testenv.Shared(t), f)
+		testenv.EachLine(t, f, func(line []byte, ln int) {
+			if ln <= n {
+				fn(rel, line, ln)
+			}
+		})
+	}
 }
