@@ -114,6 +114,9 @@ func BenchmarkRawToEvent(b *testing.B) {
 			var rec Record
 			var built event.Doc
 			n := NewNormalizer()
+			if mode == "lazy" {
+				n.Only = schema
+			}
 			evs := make([]event.Event, 1024)
 			b.SetBytes(int64(size / len(lines)))
 			p := startPerRecord(b)
