@@ -67,8 +67,6 @@ type Matcher struct {
 	arena      arena // the bytes of copies
 	freeCopies []*copyRec
 	freeCands  []*cand
-	scratch    *event.Event  // for turning copies into events
-	elems      []event.Value // array elements of the copy being turned into an event
 }
 
 // NewMatcher returns a matcher for spec, which must not change afterwards.
