@@ -8,7 +8,33 @@ package event
 // of the values given to PutCompact, become the event's: the caller must
 // never change them afterwards.
 func NewCompact(raw []byte, n int) *Event {
-	return &Event{Raw: raw, sparse: make([]slotValue, 0, n)}
+	// A few values share the event's allocation: one object to allocate
+	// and collect instead of two.
+	var e *Event
+	switch {
+	case n <= 4:
+		c := new(compactN[[4]slotValue])
+		e = &c.e
+		e.sparse = c.vals[:0:n]
+	case n <= 8:
+		c := new(compactN[[8]slotValue])
+		e = &c.e
+		e.sparse = c.vals[:0:n]
+	case n <= 16:
+		c := new(compactN[[16]slotValue])
+		e = &c.e
+		e.sparse = c.vals[:0:n]
+	default:
+		e = &Event{sparse: make([]slotValue, 0, n)}
+	}
+	e.Raw = raw
+	return e
+}
+
+// compactN is an event allocated with room for its values.
+type compactN[A [4]slotValue | [8]slotValue | [16]slotValue] struct {
+	e    Event
+	vals A
 }
 
 // PutCompact stores the value of a slot in an event made by NewCompact,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
@@ -274,8 +275,8 @@ func (m *Matcher) event(h held) *event.Event {
 	case c.clone != nil:
 		return c.clone
 	case c.pending:
-		// The event being pushed: its clone is its copy.
-		c.out = m.curSrc.Clone()
+		// The event being pushed: made straight from the caller's.
+		c.out = compactCopy(m.curSrc)
 		return c.out
 	}
 	// The region's bytes before its records (document, strings, id) are
@@ -308,6 +309,97 @@ func (m *Matcher) event(h held) *event.Event {
 	}
 	c.out = out
 	return out
+}
+
+// compactCopy returns a compact event owning a copy of ev's document,
+// values and id (as Clone does, without ordering the values first: they
+// mostly come in order of slot), for ev being pushed and laid out as
+// decoded (see pendingCopy).
+func compactCopy(ev *event.Event) *event.Event {
+	slots, vals, _ := ev.Filled()
+	raw := ev.Raw
+	strs, nvals, nelems := 0, 0, 0
+	for _, v := range vals {
+		if v.Kind() == event.KindMissing {
+			continue
+		}
+		b, n, ok := footprint(v, raw)
+		if !ok {
+			return ev.Clone()
+		}
+		strs += b
+		nelems += n
+		nvals++
+	}
+	// Strings outside the document and the id mostly fit in the room
+	// the document's allocation leaves; bytes.Clone does not zero it.
+	block := bytes.Clone(raw)
+	if extra := strs + len(ev.ID); extra > cap(block)-len(block) {
+		block = slices.Grow(block, extra)
+	}
+	var doc []byte
+	if raw != nil {
+		doc = block[:len(raw):len(raw)]
+		if doc == nil {
+			doc = []byte{}
+		}
+	}
+	out := event.NewCompact(doc, nvals)
+	w := compactWriter{block: block, raw: raw}
+	if nelems > 0 {
+		w.elems = make([]event.Value, 0, nelems)
+	}
+	for i, v := range vals {
+		if v.Kind() != event.KindMissing {
+			out.PutCompact(int(slots[i]), w.value(v))
+		}
+	}
+	out.Time, out.Seq, out.Source, out.Pos, out.Index = ev.Time, ev.Seq, ev.Source, ev.Pos, ev.Index
+	if ev.ID != "" {
+		out.ID = w.str(ev.ID)
+	}
+	return out
+}
+
+// compactWriter copies values into a block that starts with a copy of
+// their document: strings within the document are referred to there,
+// others appended to the block (which has room for them), array elements
+// go to elems (likewise).
+type compactWriter struct {
+	block []byte
+	raw   []byte
+	elems []event.Value
+}
+
+func (w *compactWriter) str(s string) string {
+	if s == "" {
+		return ""
+	}
+	off, in := span.Within(s, w.raw)
+	if !in {
+		off = len(w.block)
+		w.block = append(w.block, s...)
+	}
+	return unsafe.String(&w.block[off], len(s))
+}
+
+func (w *compactWriter) value(v event.Value) event.Value {
+	switch v.Kind() {
+	case event.KindString:
+		return event.Str(w.str(v.Str()))
+	case event.KindArray:
+		a := v.Array()
+		if a == nil {
+			return v
+		}
+		start := len(w.elems)
+		w.elems = w.elems[:start+len(a)]
+		for i, e := range a {
+			w.elems[start+i] = w.value(e)
+		}
+		return event.Array(w.elems[start : start+len(a) : start+len(a)]...)
+	}
+	return v
 }
 
 // pop takes the last of a list of free things, or returns nil.
