@@ -12,12 +12,24 @@ func NewCompact(raw []byte, n int) *Event {
 	// and collect instead of two.
 	var e *Event
 	switch {
+	case n <= 2:
+		c := new(compactN[[2]slotValue])
+		e = &c.e
+		e.sparse = c.vals[:0:n]
 	case n <= 4:
 		c := new(compactN[[4]slotValue])
 		e = &c.e
 		e.sparse = c.vals[:0:n]
+	case n <= 6:
+		c := new(compactN[[6]slotValue])
+		e = &c.e
+		e.sparse = c.vals[:0:n]
 	case n <= 8:
 		c := new(compactN[[8]slotValue])
+		e = &c.e
+		e.sparse = c.vals[:0:n]
+	case n <= 12:
+		c := new(compactN[[12]slotValue])
 		e = &c.e
 		e.sparse = c.vals[:0:n]
 	case n <= 16:
@@ -31,8 +43,10 @@ func NewCompact(raw []byte, n int) *Event {
 	return e
 }
 
-// compactN is an event allocated with room for its values.
-type compactN[A [4]slotValue | [8]slotValue | [16]slotValue] struct {
+// compactN is an event allocated with room for its values; the sizes
+// step so that the object stays near its size class (an event is 472
+// bytes, a value 64).
+type compactN[A [2]slotValue | [4]slotValue | [6]slotValue | [8]slotValue | [12]slotValue | [16]slotValue] struct {
 	e    Event
 	vals A
 }

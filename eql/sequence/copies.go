@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
-	"slices"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
@@ -331,12 +330,8 @@ func compactCopy(ev *event.Event) *event.Event {
 		nelems += n
 		nvals++
 	}
-	// Strings outside the document and the id mostly fit in the room
-	// the document's allocation leaves; bytes.Clone does not zero it.
-	block := bytes.Clone(raw)
-	if extra := strs + len(ev.ID); extra > cap(block)-len(block) {
-		block = slices.Grow(block, extra)
-	}
+	// One block: the document, then the strings outside it and the id.
+	block := append(make([]byte, 0, len(raw)+strs+len(ev.ID)), raw...)
 	var doc []byte
 	if raw != nil {
 		doc = block[:len(raw):len(raw)]

@@ -8,8 +8,10 @@ import (
 // table maps encoded join keys to dense entry numbers, reusing the numbers
 // of removed keys, and keeps the order in which entries were last touched,
 // so that the least recently used key is found in O(1) for eviction and
-// maxspan expiry. Entries hold no pointers besides the key, so a million
-// of them cost the garbage collector little.
+// maxspan expiry. Entries hold no pointers besides the key and, for a
+// matcher of two positive stages, its one event slot (the key's state in
+// the cache line the lookup reads), so a million of them cost the garbage
+// collector little.
 //
 // The order is a queue of touches rather than a linked list of entries:
 // a touch appends to it (memory just written) instead of unlinking the
@@ -31,9 +33,10 @@ type table struct {
 
 type entry struct {
 	key   string
-	tick  uint64 // the entry's last touch (see touchRef), 0 when free
-	touch int64  // time of the last update, the matcher's clock
-	h     khash  // the key's hash, to remove it without hashing again
+	tick  uint64  // the entry's last touch (see touchRef), 0 when free
+	touch int64   // time of the last update, the matcher's clock
+	h     khash   // the key's hash, to remove it without hashing again
+	ev0   [1]held // the matcher's event slot for the key, with one group (see Matcher.group)
 }
 
 // touchRef is a touch of an entry: the entry's last one while its tick is
