@@ -19,18 +19,19 @@ import (
 // use: feed it from one goroutine. Run several engines from one RuleSet to
 // evaluate several streams (or partitions of one) in parallel.
 type Engine struct {
-	rs     *RuleSet
-	sink   alert.Sink
-	now    func() time.Time
-	live   []*live // per rule, by compiled.idx
-	recent [4]recentRoute
-	gen    uint64 // Process calls, to offer an event to a rule once
-	keyBuf []byte
-	hits   []match.LiteralHit // scratch for literal matches
-	held   []heldField        // scratch: the indexed fields an event holds
-	snaps  sequence.Snapshots
-	tsMemo []tsMemo    // per slot: an override timestamp parsed for this event
-	folds  event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
+	rs      *RuleSet
+	sink    alert.Sink
+	now     func() time.Time
+	live    []*live // per rule, by compiled.idx
+	recent  [4]recentRoute
+	gen     uint64 // Process calls, to offer an event to a rule once
+	keyBuf  []byte
+	hits    []match.LiteralHit // scratch for literal matches
+	held    []heldField        // scratch: the indexed fields an event holds
+	touched byte               // see touch
+	snaps   sequence.Snapshots
+	tsMemo  []tsMemo    // per slot: an override timestamp parsed for this event
+	folds   event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
 
 	// srcRoutes are the routes of the channels and event ids seen (see
 	// sourceRoute), by the event's own values.
@@ -223,6 +224,7 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 			}
 		}
 	}
+	e.touch(held, vals, cat)
 	if !known {
 		mask = e.rs.cats.mask(cat)
 	}
@@ -237,6 +239,33 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 		e.offerField(&rs.fields[h.field], vals[h.val], ev, mask)
 	}
 	return mask
+}
+
+// touch reads the first byte of each string the index will look up (and
+// the categories), one after the other: the event was likely decoded
+// long ago (reorder buffers hold thousands), and loads that do not wait
+// on each other miss the cache together, where the lookups, each waiting
+// for the one before, would miss one at a time.
+func (e *Engine) touch(held []heldField, vals []event.Value, cat event.Value) {
+	var b byte
+	if cat.Kind() == event.KindString && cat.Str() != "" {
+		b = cat.Str()[0]
+	}
+	for _, h := range held {
+		switch v := vals[h.val]; v.Kind() {
+		case event.KindString:
+			if s := v.Str(); s != "" {
+				b |= s[0]
+			}
+		case event.KindArray:
+			for _, el := range v.Array() {
+				if el.Kind() == event.KindString && el.Str() != "" {
+					b |= el.Str()[0]
+				}
+			}
+		}
+	}
+	e.touched = b
 }
 
 // heldField is an indexed field an event holds: its index in the route's
