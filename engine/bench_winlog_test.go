@@ -140,10 +140,11 @@ func BenchmarkProcessWinlogSample(b *testing.B) {
 	}
 	evs := winlogSample(b, n)
 	rs, _ := Compile(windowsRules(b), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
-	// The hunt's reorder buffer holds tens of thousands of decoded
-	// events, so Process meets events that left the cache long ago;
-	// VIGIL_BENCH_BATCH sets how many are decoded ahead (default 16,384).
-	ahead := 16384
+	// In a hunt, events wait in reordering windows (1,024 per input,
+	// a few inputs at once) between decoding and Process, so they are
+	// out of the nearest caches; VIGIL_BENCH_BATCH sets how many are
+	// decoded ahead (default 4,096).
+	ahead := 4096
 	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_BATCH")); err == nil && v > 0 {
 		ahead = v
 	}
