@@ -86,23 +86,11 @@ func (p *plainLits) match(x *litIndex, text string, hits []match.LiteralHit) []m
 	return hits
 }
 
-// lowerByte lowers ASCII letters.
-var lowerByte = func() (t [256]byte) {
-	for i := range t {
-		c := byte(i)
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		t[i] = c
-	}
-	return
-}()
-
 // equalLower reports whether s, its ASCII letters lowered, is lit; s and
 // lit have the same length.
 func equalLower(s, lit string) bool {
 	for i := 0; i < len(lit); i++ {
-		if lowerByte[s[i]] != lit[i] {
+		if match.LowerASCII(s[i]) != lit[i] {
 			return false
 		}
 	}

@@ -3,8 +3,6 @@ package engine
 import (
 	"fmt"
 	"maps"
-	"math/rand/v2"
-	"slices"
 	"testing"
 	"time"
 
@@ -12,64 +10,6 @@ import (
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
-
-// TestPlainLits compares matching ASCII values unfolded (plainLits) with
-// the needs' own test on the folded value, over random literals and
-// values that mix cases, anchors and letters (so that candidates for an
-// anchor often fail), and checks that the engine's lookup takes the
-// folded path for values with bytes from 0x80 (the Kelvin sign folds to
-// an ASCII k).
-func TestPlainLits(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	const alphabet = "abAB\\.x :_"
-	word := func(max int) string {
-		b := make([]byte, 1+rng.IntN(max))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		return string(b)
-	}
-	ops := []match.NeedOp{match.NeedPrefix, match.NeedSuffix, match.NeedContains}
-	checked := 0
-	for round := range 400 {
-		var b litBuilder
-		var needs []match.Need
-		for i := range 1 + rng.IntN(10) {
-			n := match.Need{Op: ops[rng.IntN(3)], Lit: match.FoldKeyword(word(5))}
-			needs = append(needs, n)
-			b.add(n.Op, n.Lit, entry{r: i})
-		}
-		x := b.build()
-		if x.plain == nil {
-			continue // too many contained literals: the automaton's case
-		}
-		for range 60 {
-			v := word(30)
-			var got []int64
-			for _, h := range x.plain.match(x, v, nil) {
-				for _, en := range x.lits[h.Lit].ents {
-					got = append(got, int64(en.r))
-				}
-			}
-			folded := match.FoldKeyword(v)
-			var want []int64
-			for i, n := range needs {
-				if n.Holds(folded) {
-					want = append(want, int64(i))
-				}
-			}
-			slices.Sort(got)
-			got = slices.Compact(got)
-			if !slices.Equal(got, want) {
-				t.Fatalf("round %d: %q against %v: got %v, want %v", round, v, needs, got, want)
-			}
-			checked++
-		}
-	}
-	if checked < 10_000 {
-		t.Fatalf("only %d values checked: the plain matcher was rarely built", checked)
-	}
-}
 
 func TestAnchorRank(t *testing.T) {
 	for _, c := range []struct {

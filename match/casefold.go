@@ -42,6 +42,10 @@ func foldRune(r rune) rune {
 	return min
 }
 
+// LowerASCII lowers an ASCII letter; other bytes are returned as they are
+// (folding lowers ASCII letters and changes no other ASCII byte).
+func LowerASCII(c byte) byte { return lowerASCII[c] }
+
 // IsASCII reports whether s has only ASCII bytes.
 func IsASCII(s string) bool {
 	// Sixteen bytes at a step: long values (command lines, call traces)
