@@ -486,7 +486,9 @@ func AppendKeyword(dst []byte, v event.Value) ([]byte, bool) {
 	switch v.Kind() {
 	case event.KindString:
 		return appendFold(dst, v.Str()), true
-	case event.KindInt, event.KindFloat, event.KindBool:
+	case event.KindInt:
+		return strconv.AppendInt(dst, v.Int(), 10), true // digits: nothing to fold
+	case event.KindFloat, event.KindBool:
 		var buf [32]byte
 		return appendFold(dst, string(AppendScalar(buf[:0], v))), true
 	}
