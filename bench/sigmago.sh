@@ -9,7 +9,8 @@
 # 500) and the ratio. The harness is its own module (bench/sigmago/go.mod),
 # so vigil's module does not depend on sigma-go.
 # Run from the repository root:  bash bench/sigmago.sh   (STRIDE=100 EVTX_STRIDE=20 N=3 to shorten)
-# vigil's speed alone, and which records cost most (each timed alone):
+# vigil's speed alone, and which records cost most (each timed alone; then the rules
+# routing offers the sample's costliest record, with the engine's estimate of each one's cost):
 #   (cd bench/sigmago && go build -o /tmp/sigmago .) && GOMAXPROCS=1 taskset -c 0 /tmp/sigmago -speed-only -costs
 #   (-cpuprofile FILE profiles vigil's timed passes)
 set -euo pipefail

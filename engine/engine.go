@@ -277,7 +277,7 @@ type heldField struct {
 // offerField offers ev to the rules filed under one field, whose value in
 // ev is v.
 func (e *Engine) offerField(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) {
-	if v.Kind() == event.KindMissing {
+	if v.Kind() == event.KindMissing || fi.unless != 0 && ev.Get(int(fi.unless-1)).Kind() != event.KindMissing {
 		return
 	}
 	if fi.exact != nil || fi.lits != nil || fi.nums != nil {
@@ -406,7 +406,8 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 	for _, en := range ents {
 		l := e.live[en.r]
-		if l.gen != e.gen && l.c.wants(mask, e.rs.catSlot) && (!en.later || l.run.active()) {
+		if l.gen != e.gen && l.c.wants(mask, e.rs.catSlot) && (!en.later || l.run.active()) &&
+			(en.unless == 0 || ev.Get(int(en.unless-1)).Kind() == event.KindMissing) {
 			l.gen = e.gen
 			e.offer(l, ev)
 		}

@@ -70,6 +70,14 @@ var commonFragments = []string{
 // selective. Broad fields score highest, then bare presence of a field,
 // then short or common literals.
 func (rs *RuleSet) needScore(n match.Need) int {
+	if n.Unless != 0 {
+		// A fallback's need (Sigma's ECS fields): only events without
+		// the field read first meet it, and they then have no value
+		// there for the first field's needs.
+		g := n
+		g.Unless = 0
+		return rs.needScore(g)/fallbackShare + 1
+	}
 	name := rs.schema.Name(n.Slot)
 	if n.Op == match.NeedEqual && broadValues[name][n.Lit] {
 		return 60_000
@@ -93,6 +101,11 @@ func (rs *RuleSet) needScore(n match.Need) int {
 	}
 	return literalScore(n.Op, n.Lit)
 }
+
+// fallbackShare is how much less often a fallback's need (match.Need.Unless)
+// is met than the same need would be: raw records hold the fields read
+// first, normalised input holds only the fallbacks.
+const fallbackShare = 16
 
 // literalScore rates a prefix, suffix or substring literal by its length
 // and by whether common path fragments contain it.

@@ -28,8 +28,9 @@ type routeSet struct {
 // entry is one filing of a rule; later entries reach a sequence rule only
 // while its matcher holds state.
 type entry struct {
-	r     int // compiled.idx
-	later bool
+	r      int // compiled.idx
+	later  bool
+	unless int32 // 1 + a slot whose value makes the filing moot (match.Need.Unless); 0: none
 }
 
 // fieldIndex files rules under one field: by whole value, by literals
@@ -41,6 +42,10 @@ type fieldIndex struct {
 	nums   map[float64][]entry // by numeric value (match.NumberKey)
 	lits   *litIndex
 	exists []entry
+	// unless, when every rule filed here is filed as a fallback of the
+	// same field (match.Need.Unless), is 1 + that field's slot: events
+	// that hold it skip this field.
+	unless int32
 }
 
 // key returns what the exact and literal indexes of fi are looked up by
@@ -148,13 +153,17 @@ func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 				continue
 			}
 			for _, n := range f.req {
+				en.unless = int32(n.Unless)
 				i, ok := byField[n.Slot]
 				if !ok {
 					i = len(route.fields)
 					byField[n.Slot] = i
-					route.fields = append(route.fields, fieldIndex{slot: n.Slot})
+					route.fields = append(route.fields, fieldIndex{slot: n.Slot, unless: en.unless})
 				}
 				fi := &route.fields[i]
+				if fi.unless != en.unless {
+					fi.unless = 0 // filed under other conditions too
+				}
 				switch n.Op {
 				case match.NeedEqual:
 					if fi.exact == nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/internal/testenv"
+	"github.com/vigilsec/vigil/sigma"
 )
 
 // sprayRules are two Sigma rules over a Kerberos password spray
@@ -131,5 +132,60 @@ func readSigma(t *testing.T, eng *engine.Engine, path string) int64 {
 		}
 		last = max(last, ev.Time)
 		eng.Process(&ev)
+	}
+}
+
+// TestSigmaFallbackFiling: a Sigma field is read from the raw record and,
+// where the record lacks it, from its ECS fallback (or a value rebuilt
+// from ECS fields), so the rule index files the rule under the fallbacks
+// too, but only for records without the raw field (match.Need.Unless):
+// a raw record whose ECS copy alone holds the literal is not offered.
+// Indexed or not, the matches are the same.
+func TestSigmaFallbackFiling(t *testing.T) {
+	rules, _, err := sigma.Load("r.yml", []byte(`title: tool
+id: 22222222-0000-0000-0000-000000000001
+logsource: {product: windows, category: process_creation}
+detection:
+  sel:
+    - Image|endswith: '\evil.exe'
+    - Hashes|contains: 'IMPHASH=AB12'
+  condition: sel
+level: high
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = `{"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":"1"`
+	for _, tc := range []struct {
+		name, doc      string
+		offered, match bool // with the index
+	}{
+		{"raw image", head + `,"event_data":{"Image":"C:\\t\\evil.exe","Hashes":"IMPHASH=00"}}}`, true, true},
+		{"raw hashes", head + `,"event_data":{"Image":"C:\\t\\a.exe","Hashes":"SHA1=1,IMPHASH=AB12"}}}`, true, true},
+		{"raw read, ECS copies differ", head + `,"event_data":{"Image":"C:\\t\\a.exe","Hashes":"IMPHASH=00"}},` +
+			`"process":{"executable":"C:\\t\\evil.exe","pe":{"imphash":"ab12"}}}`, false, false},
+		{"ECS only: image", head + `},"process":{"executable":"C:\\t\\evil.exe"}}`, true, true},
+		{"ECS only: hashes rebuilt", head + `},"process":{"executable":"C:\\t\\a.exe","pe":{"imphash":"ab12"}}}`, true, true},
+		{"ECS only: neither", head + `},"process":{"executable":"C:\\t\\a.exe","pe":{"imphash":"00"}}}`, true, false},
+	} {
+		for _, noIndex := range []bool{false, true} {
+			rs, statuses := engine.Compile(rules, engine.Options{NoIndex: noIndex})
+			if statuses[0].State != engine.OK {
+				t.Fatalf("%s: %v", tc.name, statuses[0].Err)
+			}
+			eng := rs.NewEngine(nil)
+			var ev event.Event
+			if err := rs.Schema().Decode([]byte(tc.doc), &ev); err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			eng.Process(&ev)
+			st := eng.Stats()[0]
+			if got := st.Matched > 0; got != tc.match {
+				t.Errorf("%s (no index %v): matched %v, want %v", tc.name, noIndex, got, tc.match)
+			}
+			if got := st.Offered > 0; !noIndex && got != tc.offered {
+				t.Errorf("%s: offered %v, want %v", tc.name, got, tc.offered)
+			}
+		}
 	}
 }

@@ -25,6 +25,10 @@ type Literals struct {
 	// first is the one byte every literal begins with (-1: several): the
 	// start state then skips to it by IndexByte, many bytes at a time.
 	first int
+	// high: every literal begins with a byte from 0x80 (non-ASCII text:
+	// Cyrillic look-alikes, UTF-16), so runs of ASCII are passed over
+	// eight bytes at a time.
+	high bool
 	// pairs, when every literal has two bytes or more, holds the hashes
 	// of their first two bytes (pairHash): Find passes over text where
 	// no literal can begin by testing pairs, not running the automaton,
@@ -134,6 +138,7 @@ func newLiterals(lits []string) *Literals {
 		}
 		x.out[s] = append(x.out[s], int32(li))
 	}
+	x.high = !slices.Contains(x.start[:0x80], true)
 	x.first = -1
 	for c := range x.start {
 		if x.start[c] {
@@ -234,6 +239,10 @@ func (x *Literals) Find(text string, hits []LiteralHit) []LiteralHit {
 					return hits
 				}
 				i += j
+			} else if x.high {
+				if i = pastASCII(text, i); i == len(text) {
+					return hits
+				}
 			}
 			for !start[text[i]] {
 				if i++; i == len(text) {
@@ -272,6 +281,10 @@ func (x *Literals) findPairs(text string, hits []LiteralHit) []LiteralHit {
 					return hits
 				}
 				i += 1 + j
+				continue
+			}
+			if x.high && text[i] < 0x80 {
+				i = pastASCII(text, i)
 				continue
 			}
 			if h := pairHash(text[i], text[i+1]); pairs[h>>6]&(1<<(h&63)) != 0 {
@@ -326,4 +339,20 @@ func (x *Literals) FindFolded(text string, hits []LiteralHit) ([]LiteralHit, boo
 		}
 	}
 	return hits, true
+}
+
+// pastASCII returns the index of the first byte from 0x80 in text from
+// i on (len(text) if none), reading eight bytes at a time.
+func pastASCII(text string, i int) int {
+	for ; i+8 <= len(text); i += 8 {
+		w := uint64(text[i]) | uint64(text[i+1])<<8 | uint64(text[i+2])<<16 | uint64(text[i+3])<<24 |
+			uint64(text[i+4])<<32 | uint64(text[i+5])<<40 | uint64(text[i+6])<<48 | uint64(text[i+7])<<56
+		if w&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(text) && text[i] < 0x80 {
+		i++
+	}
+	return i
 }

@@ -30,7 +30,37 @@ func TestLiterals(t *testing.T) {
 			}
 			lits = append(lits, l)
 		}
+		textOf := func(n int) string { return word(n) }
+		if round%4 == 1 {
+			// Every literal begins with a byte from 0x80, not all
+			// with one: runs of ASCII are passed over.
+			for i := range lits {
+				lits[i] = []string{"\xc3\xa9", "\xd0\x96"}[rng.IntN(2)] + lits[i]
+			}
+			lits = append(lits, "\xd0\x96a", "\xc3\xa9b")
+			if round%8 == 1 {
+				lits = append(lits, "\xd0") // one byte: Find without pairs
+			}
+			textOf = func(n int) string {
+				var b strings.Builder
+				for b.Len() < n {
+					if rng.IntN(4) == 0 {
+						b.WriteString(lits[rng.IntN(len(lits))])
+					} else {
+						b.WriteString(randWord(rng, "ab.", 1, 12))
+					}
+				}
+				return b.String()
+			}
+		}
 		x := NewLiterals(lits)
+		high := true
+		for _, l := range lits {
+			high = high && l[0] >= 0x80
+		}
+		if x.high != high || round%4 == 1 && !high {
+			t.Fatalf("round %d: %q: high %v", round, lits, x.high)
+		}
 		// The table was sized once for exactly the trie's states.
 		if len(x.out) != cap(x.out) || len(x.next) != cap(x.next) {
 			t.Fatalf("round %d: %q: %d states, %d allocated", round, lits, len(x.out), cap(x.out))
@@ -39,9 +69,9 @@ func TestLiterals(t *testing.T) {
 			t.Fatalf("round %d: %q: pairs %v with shortest literal %d", round, lits, x.pairs != nil, x.minLen)
 		}
 		for k := range 40 {
-			text := word(16)
+			text := textOf(16)
 			if k%4 == 0 {
-				text = word(80) // long: passes over text between shallow states
+				text = textOf(80) // long: passes over text between shallow states
 			}
 			got := x.Find(text, nil)
 			var want []LiteralHit

@@ -37,11 +37,17 @@ var needOpNames = [...]string{"==", "prefix", "suffix", "contains", "exists", "n
 func (op NeedOp) String() string { return needOpNames[op] }
 
 // Need is one condition on one field: a value (an element of an array
-// value) of field Slot relates to Lit by Op.
+// value) of field Slot relates to Lit by Op. With Unless set, the need
+// is a fallback's: it holds only when field Unless-1 has no value (a
+// predicate that reads Slot only where that field is missing, as Sigma's
+// fallback fields; where the field has a value, another need of the
+// same disjunction holds). An index may then skip it for events that
+// hold that field; one that ignores Unless files more, never less.
 type Need struct {
-	Slot int
-	Op   NeedOp
-	Lit  string // folded (see AppendKeyword); empty for NeedExists
+	Slot   int
+	Op     NeedOp
+	Lit    string // folded (see AppendKeyword); empty for NeedExists
+	Unless int    // 1 + the slot whose value makes the need moot; 0: none
 }
 
 // Holds reports whether a folded keyword value (see AppendKeyword) meets
@@ -486,7 +492,9 @@ func AppendKeyword(dst []byte, v event.Value) ([]byte, bool) {
 	switch v.Kind() {
 	case event.KindString:
 		return appendFold(dst, v.Str()), true
-	case event.KindInt, event.KindFloat, event.KindBool:
+	case event.KindInt:
+		return strconv.AppendInt(dst, v.Int(), 10), true // digits: nothing to fold
+	case event.KindFloat, event.KindBool:
 		var buf [32]byte
 		return appendFold(dst, string(AppendScalar(buf[:0], v))), true
 	}

@@ -227,18 +227,30 @@ func (f *firstOf) Match(ev *event.Event) bool {
 }
 
 // Needs is the union of the fields' needs: one of them holds when the
-// predicate does (a composite's value cannot be filed).
+// predicate does. The fields after the first are read only when the
+// first is missing, and so is a composite (which needs one of its fields),
+// so their needs are fallbacks' (match.Need.Unless): an index skips them
+// for records that hold the first field (raw records and their ECS
+// copies).
 func (f *firstOf) Needs(score func(match.Need) int) ([]match.Need, bool) {
-	if f.comp != nil {
-		return nil, false
-	}
 	var out []match.Need
-	for _, p := range f.preds {
+	unless := f.slots[0] + 1
+	for i, p := range f.preds {
 		best, ok := match.BestNeed(match.Needs(p, score), score)
 		if !ok {
 			return nil, false
 		}
-		out = append(out, best...)
+		for _, n := range best {
+			if i > 0 && n.Unless == 0 {
+				n.Unless = unless
+			}
+			out = append(out, n)
+		}
+	}
+	if f.comp != nil {
+		for _, s := range f.comp.slots {
+			out = append(out, match.Need{Slot: s, Op: match.NeedExists, Unless: unless})
+		}
 	}
 	return out, true
 }

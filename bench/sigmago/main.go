@@ -215,6 +215,7 @@ func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 	// vigilRun runs one engine over evs k times, folding values afresh
 	// each pass as a reader's new records are, and returns the CPU time
 	// and the (rule, event) matches of a pass.
+	var offers int64 // rules offered the events of a pass (the last run's)
 	vigilRun := func(evs []*event.Event, k int) (time.Duration, int64) {
 		eng := rs.NewEngine(alert.SinkFunc(func(*alert.Alert) {}))
 		c0 := cpu()
@@ -226,10 +227,12 @@ func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 		}
 		eng.Flush()
 		d := cpu() - c0
-		var m int64
+		var m, o int64
 		for _, st := range eng.Stats() {
 			m += st.Matched
+			o += st.Offered
 		}
+		offers = o / int64(k)
 		return d, m / int64(k)
 	}
 	if cpuProfile != "" {
@@ -251,6 +254,8 @@ func run(shared string, stride, evtxStride, speedEvents, runs, show int) error {
 		d, vigilMatches = vigilRun(vsample, k)
 		return float64(k*len(vsample)) / d.Seconds()
 	})
+	fmt.Printf("vigil's rule index offers the %d events to %d rules per pass; %d (%.1f%%) match nothing\n",
+		len(vsample), offers, offers-vigilMatches, 100*float64(offers-vigilMatches)/float64(max(offers, 1)))
 	vigilAll := median(runs, func() float64 {
 		d, _ := vigilRun(vevs2, 1)
 		return float64(len(vevs2)) / d.Seconds()
@@ -933,5 +938,44 @@ func costs(rs *engine.RuleSet, evs []*event.Event, sample []*event.Event, reps i
 	for _, ev := range top[:min(15, len(top))] {
 		c := byEv[ev]
 		fmt.Printf("  %8.0f ns %5d offered %6d bytes %-5v %s\n", c.ns, c.offered, c.longest, inSample[ev], kind(ev))
+	}
+	for _, ev := range top {
+		if inSample[ev] {
+			ruleCosts(rs, ev)
+			break
+		}
+	}
+}
+
+// ruleCosts prints the rules routing offers one record and what each
+// costs on it (the engine's own estimate, RuleStats.EvalTime), for the
+// record processed alone many times.
+func ruleCosts(rs *engine.RuleSet, ev *event.Event) {
+	eng := rs.NewEngine(alert.SinkFunc(func(*alert.Alert) {}))
+	const reps = 3200
+	c0 := cpu()
+	for range reps {
+		ev.ForgetFolded()
+		eng.Process(ev)
+	}
+	all := float64(cpu()-c0) / reps
+	type rc struct {
+		name string
+		ns   float64
+	}
+	var rcs []rc
+	total := 0.0
+	for _, st := range eng.Stats() {
+		if st.Offered == 0 {
+			continue
+		}
+		ns := float64(st.EvalTime) / reps
+		total += ns
+		rcs = append(rcs, rc{filepath.Base(st.Rule.Path), ns})
+	}
+	sort.Slice(rcs, func(i, j int) bool { return rcs[i].ns > rcs[j].ns })
+	fmt.Printf("the sample's costliest record: %.0f ns; its %d offered rules %.0f ns in all; the costliest:\n", all, len(rcs), total)
+	for _, r := range rcs[:min(12, len(rcs))] {
+		fmt.Printf("  %8.0f ns %s\n", r.ns, r.name)
 	}
 }
