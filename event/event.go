@@ -456,7 +456,10 @@ func (e *Event) Keep(b []byte) {
 // hold as many bytes as data has: Decode unescapes the record's strings
 // there (they are never longer than their escaped text), next to the
 // record it has just read, rather than into a buffer of its own that a
-// pooled event last touched long ago. Readers Reserve that room.
+// pooled event last touched long ago. The room is what the storage has
+// spare (Own allocates at least 4 KiB, and doubles); reserving it for
+// every record costs more in allocations than it saves (measured with
+// a tenth of the events fresh, as in a hunt).
 func (e *Event) afterOwned(data []byte) ([]byte, bool) {
 	n := len(e.store)
 	if len(data) == 0 || n < len(data) || cap(e.store)-n < len(data) || &e.store[n-len(data)] != &data[0] {

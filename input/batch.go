@@ -97,7 +97,7 @@ type recBatch struct {
 func (b *recBatch) add(ev *event.Event, rec []byte, pos int64, err error) {
 	if err == nil {
 		ev.Recycle()
-		rec = ownRecord(ev, rec)
+		rec = ev.Own(rec)
 	}
 	b.recs = append(b.recs, rec)
 	b.pos = append(b.pos, pos)

@@ -89,17 +89,15 @@ func (r *jsonReader) Next(ev *event.Event) error {
 	return r.decode(r.own(ev, rec), ev, pos)
 }
 
-// own copies a record into ev's storage (Event.Own), with room after it
-// for the strings the decoder unescapes (Schema.Decode, or decodeRaw for
-// raw winlog records), so that a fresh event grows its storage once and
-// the unescaped strings lie next to the record.
+// own copies a record into ev's storage (Event.Own). When the input's
+// last record was a raw winlog one, room for the strings decodeRaw
+// unescapes is reserved with it, so that a fresh event grows its storage
+// once; not after a mapped record (an ECS input with a few raw-looking
+// records), whose like are not decoded as raw and need no such room.
 func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
-	return ownRecord(ev, rec)
-}
-
-// ownRecord is jsonReader.own; Ahead's splitter uses it too.
-func ownRecord(ev *event.Event, rec []byte) []byte {
-	ev.Reserve(2 * len(rec))
+	if r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil {
+		ev.Reserve(2 * len(rec))
+	}
 	return ev.Own(rec)
 }
 
