@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"unsafe"
@@ -24,7 +25,9 @@ import (
 // recycled as soon as no partial sequence or undecided result refers to
 // it any more, so that in a steady stream keeping an event costs copying
 // its bytes, not allocating and collecting a new object. A copy becomes
-// an event (a clone owning its memory) only when a result is emitted.
+// an event owning its memory only when a result is emitted: its bytes
+// before the records, copied in one piece, and values decoded from the
+// records (event.NewCompact).
 
 // held is one event a partial sequence or result holds: the caller's own
 // event or the one Options.Retain made (ev), or the matcher's copy (c).
@@ -217,9 +220,10 @@ func putRec(b []byte, slot int32, k event.Kind, flag byte, p uint64) {
 }
 
 // value decodes the record at offset at of c's region and returns its
-// value, with strings in c's region and array elements in elems (which has
-// room for them), and the offset of the next record.
-func (c *copyRec) value(at int, elems *[]event.Value) (int32, event.Value, int) {
+// value, with strings in strs (the region, or a copy of its start) and
+// array elements in elems (which has room for them), and the offset of
+// the next record.
+func (c *copyRec) value(strs []byte, at int, elems *[]event.Value) (int32, event.Value, int) {
 	b := c.buf[at : at+recSize]
 	slot := int32(binary.LittleEndian.Uint32(b))
 	k, flag := event.Kind(b[4]), b[5]
@@ -231,7 +235,7 @@ func (c *copyRec) value(at int, elems *[]event.Value) (int32, event.Value, int) 
 		if n == 0 {
 			return slot, event.Str(""), at
 		}
-		return slot, event.Str(unsafe.String(&c.buf[off], n)), at
+		return slot, event.Str(unsafe.String(&strs[off], n)), at
 	case event.KindInt:
 		return slot, event.Int(int64(p)), at
 	case event.KindFloat:
@@ -252,7 +256,7 @@ func (c *copyRec) value(at int, elems *[]event.Value) (int32, event.Value, int) 
 	*elems = (*elems)[:start+n]
 	for i := range n {
 		var e event.Value
-		_, e, at = c.value(at, elems)
+		_, e, at = c.value(strs, at, elems)
 		(*elems)[start+i] = e
 	}
 	return slot, event.Array((*elems)[start : start+n : start+n]...), at
@@ -270,44 +274,127 @@ func (m *Matcher) event(h held) *event.Event {
 	case c.clone != nil:
 		return c.clone
 	case c.pending:
-		// The event being pushed: its clone is its copy.
-		c.out = m.curSrc.Clone()
+		// The event being pushed: made straight from the caller's.
+		c.out = compactCopy(m.curSrc)
 		return c.out
 	}
-	// The copy's values go into a scratch event, whose clone owns its
-	// memory: the copy's region stays in the arena, to be reused.
-	s := m.scratch
-	if s == nil {
-		s = &event.Event{}
-		m.scratch = s
-	}
-	s.Recycle()
+	// The region's bytes before its records (document, strings, id) are
+	// copied in one piece and handed over to a compact event, whose
+	// values are read from the records: strings keep their offsets. The
+	// region stays in the arena, to be reused.
+	block := bytes.Clone(c.buf[:c.recs])
+	var raw []byte
 	if c.hasRaw {
-		s.Raw = c.buf[:c.raw:c.raw]
-		if s.Raw == nil {
-			s.Raw = []byte{}
+		raw = block[:c.raw:c.raw]
+		if raw == nil {
+			raw = []byte{}
 		}
 	}
-	if cap(m.elems) < c.nelems {
-		m.elems = make([]event.Value, 0, c.nelems)
+	out := event.NewCompact(raw, c.nvals)
+	var elems []event.Value
+	if c.nelems > 0 {
+		elems = make([]event.Value, 0, c.nelems)
 	}
-	elems := m.elems[:0]
 	at := c.recs
 	for range c.nvals {
 		var slot int32
 		var v event.Value
-		slot, v, at = c.value(at, &elems)
-		s.Set(int(slot), v)
+		slot, v, at = c.value(block, at, &elems)
+		out.PutCompact(int(slot), v)
 	}
-	s.Time, s.Seq, s.Source, s.Pos, s.Index = c.time, c.seq, c.source, c.pos, c.index
+	out.Time, out.Seq, out.Source, out.Pos, out.Index = c.time, c.seq, c.source, c.pos, c.index
 	if c.idLen > 0 {
-		s.ID = unsafe.String(&c.buf[c.idOff], c.idLen)
+		out.ID = unsafe.String(&block[c.idOff], c.idLen)
 	}
-	out := s.Clone()
-	s.Recycle() // no reference to the copy's region stays behind
-	clear(elems)
 	c.out = out
 	return out
+}
+
+// compactCopy returns a compact event owning a copy of ev's document,
+// values and id (as Clone does, without ordering the values first: they
+// mostly come in order of slot), for ev being pushed and laid out as
+// decoded (see pendingCopy).
+func compactCopy(ev *event.Event) *event.Event {
+	slots, vals, _ := ev.Filled()
+	raw := ev.Raw
+	strs, nvals, nelems := 0, 0, 0
+	for _, v := range vals {
+		if v.Kind() == event.KindMissing {
+			continue
+		}
+		b, n, ok := footprint(v, raw)
+		if !ok {
+			return ev.Clone()
+		}
+		strs += b
+		nelems += n
+		nvals++
+	}
+	// One block: the document, then the strings outside it and the id.
+	block := append(make([]byte, 0, len(raw)+strs+len(ev.ID)), raw...)
+	var doc []byte
+	if raw != nil {
+		doc = block[:len(raw):len(raw)]
+		if doc == nil {
+			doc = []byte{}
+		}
+	}
+	out := event.NewCompact(doc, nvals)
+	w := compactWriter{block: block, raw: raw}
+	if nelems > 0 {
+		w.elems = make([]event.Value, 0, nelems)
+	}
+	for i, v := range vals {
+		if v.Kind() != event.KindMissing {
+			out.PutCompact(int(slots[i]), w.value(v))
+		}
+	}
+	out.Time, out.Seq, out.Source, out.Pos, out.Index = ev.Time, ev.Seq, ev.Source, ev.Pos, ev.Index
+	if ev.ID != "" {
+		out.ID = w.str(ev.ID)
+	}
+	return out
+}
+
+// compactWriter copies values into a block that starts with a copy of
+// their document: strings within the document are referred to there,
+// others appended to the block (which has room for them), array elements
+// go to elems (likewise).
+type compactWriter struct {
+	block []byte
+	raw   []byte
+	elems []event.Value
+}
+
+func (w *compactWriter) str(s string) string {
+	if s == "" {
+		return ""
+	}
+	off, in := span.Within(s, w.raw)
+	if !in {
+		off = len(w.block)
+		w.block = append(w.block, s...)
+	}
+	return unsafe.String(&w.block[off], len(s))
+}
+
+func (w *compactWriter) value(v event.Value) event.Value {
+	switch v.Kind() {
+	case event.KindString:
+		return event.Str(w.str(v.Str()))
+	case event.KindArray:
+		a := v.Array()
+		if a == nil {
+			return v
+		}
+		start := len(w.elems)
+		w.elems = w.elems[:start+len(a)]
+		for i, e := range a {
+			w.elems[start+i] = w.value(e)
+		}
+		return event.Array(w.elems[start : start+len(a) : start+len(a)]...)
+	}
+	return v
 }
 
 // pop takes the last of a list of free things, or returns nil.

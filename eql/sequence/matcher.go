@@ -67,8 +67,6 @@ type Matcher struct {
 	arena      arena // the bytes of copies
 	freeCopies []*copyRec
 	freeCands  []*cand
-	scratch    *event.Event  // for turning copies into events
-	elems      []event.Value // array elements of the copy being turned into an event
 }
 
 // NewMatcher returns a matcher for spec, which must not change afterwards.
@@ -224,6 +222,13 @@ func (m *Matcher) Active() bool { return m.partials > 0 || m.qhead < len(m.queue
 // emitted are not held, nor are the matcher's own copies (see Options). It
 // must not be called during Push.
 func (m *Matcher) Retained(fn func(*event.Event)) {
+	for i := range m.tab.ents {
+		for _, h := range m.tab.ents[i].ev0 {
+			if h.ev != nil {
+				fn(h.ev)
+			}
+		}
+	}
 	for _, h := range m.evs {
 		if h.ev != nil {
 			fn(h.ev)
@@ -264,6 +269,9 @@ func (m *Matcher) Flush(emit func(Result)) {
 
 // reset drops all state but keeps the counters.
 func (m *Matcher) reset() {
+	for i := range m.tab.ents {
+		m.letAll(m.tab.ents[i].ev0[:])
+	}
 	m.tab.init(m.max)
 	m.letAll(m.evs)
 	m.evs = m.evs[:0]
@@ -300,8 +308,17 @@ func (m *Matcher) expire() {
 	}
 }
 
-// slot returns the first event slot of group g of key i.
-func (m *Matcher) slot(i int32, g int) int { return int(i)*m.e + m.off[g] }
+// group returns the event slots of group g of key i (g+1 events): in
+// the key's entry when there is one group (two positive stages), so that
+// a hit reads one entry, not an entry and a slot elsewhere; in evs
+// otherwise. The slice is valid until the next insert.
+func (m *Matcher) group(i int32, g int) []held {
+	if m.e == 1 {
+		return m.tab.ents[i].ev0[:]
+	}
+	s := int(i)*m.e + m.off[g]
+	return m.evs[s : s+g+1 : s+g+1]
+}
 
 // lookup returns the entry of a key, or -1.
 func (m *Matcher) lookup(key []byte) int32 { return m.tab.lookup(key) }
@@ -322,7 +339,7 @@ func (m *Matcher) insert(key []byte, h khash) int32 {
 		m.evict(m.tab.oldest())
 	}
 	i := m.tab.insert(key, h, m.now)
-	if need := (int(i) + 1) * m.e; need > len(m.evs) {
+	if need := (int(i) + 1) * m.e; m.e > 1 && need > len(m.evs) {
 		m.evs = append(m.evs, make([]held, need-len(m.evs))...)
 	}
 	if m.hasMiss {
@@ -341,7 +358,7 @@ func (m *Matcher) insert(key []byte, h khash) int32 {
 func (m *Matcher) evict(i int32) {
 	m.stats.Evictions++
 	for g := 0; g < m.g; g++ {
-		if !m.evs[m.slot(i, g)].none() {
+		if !m.group(i, g)[0].none() {
 			m.stats.EvictedPartials++
 		}
 	}
@@ -359,12 +376,11 @@ func (m *Matcher) evict(i int32) {
 // drop removes key i and its partial sequences.
 func (m *Matcher) drop(i int32) {
 	for g := 0; g < m.g; g++ {
-		s := m.slot(i, g)
-		if !m.evs[s].none() {
+		if gs := m.group(i, g); !gs[0].none() {
 			m.partials--
 			m.inGroup[g]--
 			m.retained -= g + 1
-			m.letAll(m.evs[s : s+g+1])
+			m.letAll(gs)
 		}
 	}
 	m.tab.remove(i)
@@ -373,7 +389,7 @@ func (m *Matcher) drop(i int32) {
 // dropIfEmpty removes key i when it holds nothing any more.
 func (m *Matcher) dropIfEmpty(i int32) {
 	for g := 0; g < m.g; g++ {
-		if !m.evs[m.slot(i, g)].none() {
+		if !m.group(i, g)[0].none() {
 			return
 		}
 	}
@@ -401,16 +417,16 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 			return
 		}
 		i := m.lookupOrInsert(key)
-		s := m.slot(i, 0)
-		if !m.evs[s].none() {
+		gs := m.group(i, 0)
+		if !gs[0].none() {
 			m.stats.Replaced++
-			m.let(m.evs[s])
+			m.let(gs[0])
 		} else {
 			m.partials++
 			m.inGroup[0]++
 			m.retained++
 		}
-		m.evs[s] = m.own()
+		gs[0] = m.own()
 		if m.hasMiss {
 			m.meta[int(i)*m.g] = partMeta{lead: lead, taint: noTime}
 		}
@@ -422,14 +438,14 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		return
 	}
 	g := r - 1
-	s := m.slot(i, g)
-	if m.evs[s].none() {
+	gs := m.group(i, g)
+	if gs[0].none() {
 		return
 	}
 	// Take the partial sequence out of its group.
 	m.partials--
 	m.inGroup[g]--
-	first := m.evs[s].time()
+	first := gs[0].time()
 	var pm partMeta
 	if m.hasMiss {
 		pm = m.meta[int(i)*m.g+g]
@@ -437,7 +453,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	if m.maxSpan > 0 && t-first > m.maxSpan {
 		m.stats.RejectedMaxSpan++
 		m.retained -= g + 1
-		m.letAll(m.evs[s : s+g+1])
+		m.letAll(gs)
 		m.dropIfEmpty(i)
 		return
 	}
@@ -446,36 +462,36 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		if rej {
 			m.stats.RejectedMissing++
 			m.retained -= g + 1
-			m.letAll(m.evs[s : s+g+1])
+			m.letAll(gs)
 			m.dropIfEmpty(i)
 			return
 		}
 		c := m.newCand(first, t, pm.lead)
 		for j := 0; j <= g; j++ {
-			c.evs[m.pos[j]] = m.evs[s+j]
+			c.evs[m.pos[j]] = gs[j]
 		}
 		c.evs[m.pos[r]] = m.own()
 		m.retained -= g + 1
-		clear(m.evs[s : s+g+1])
+		clear(gs)
 		c.key = m.tab.ents[i].key
 		m.complete(c, i)
 		m.dropIfEmpty(i)
 		return
 	}
-	d := m.slot(i, r)
-	if !m.evs[d].none() {
+	ds := m.group(i, r)
+	if !ds[0].none() {
 		m.stats.Replaced++
 		m.retained -= r + 1
 		m.partials--
 		m.inGroup[r]--
-		m.letAll(m.evs[d : d+r+1])
+		m.letAll(ds)
 	}
 	m.partials++
 	m.inGroup[r]++
-	copy(m.evs[d:d+r], m.evs[s:s+g+1])
-	m.evs[d+r] = m.own()
+	copy(ds[:r], gs)
+	ds[r] = m.own()
 	m.retained++
-	clear(m.evs[s : s+g+1])
+	clear(gs)
 	if m.hasMiss {
 		m.meta[int(i)*m.g+r] = partMeta{lead: pm.lead, taint: noTime, rejected: rej}
 	}
@@ -509,13 +525,12 @@ func (m *Matcher) cancel(key []byte) {
 		return
 	}
 	for g := 0; g < m.g; g++ {
-		s := m.slot(i, g)
-		if !m.evs[s].none() {
+		if gs := m.group(i, g); !gs[0].none() {
 			m.stats.Cancelled++
 			m.partials--
 			m.inGroup[g]--
 			m.retained -= g + 1
-			m.letAll(m.evs[s : s+g+1])
+			m.letAll(gs)
 		}
 	}
 	m.dropIfEmpty(i)

@@ -74,12 +74,12 @@ func (m *Matcher) missingHit(si stageInfo, key []byte, t int64) {
 			return
 		}
 		g := si.rank
-		s := m.slot(i, g)
-		if m.evs[s].none() {
+		gs := m.group(i, g)
+		if gs[0].none() {
 			return
 		}
 		pm := &m.meta[int(i)*m.g+g]
-		if pm.taint == noTime && t > m.evs[s+g].time() {
+		if pm.taint == noTime && t > gs[g].time() {
 			pm.taint = t
 		}
 	case kindTrailing:

@@ -57,8 +57,9 @@ type Options struct {
 	// not reuse them, so they are retained without being copied (events
 	// released by an order.Buffer are owned this way). Without Owned or
 	// Retain, the matcher keeps copies of its own (the document and the
-	// values, in recycled storage) and makes an event of a copy (a clone)
-	// only when a result holding it is emitted.
+	// values, in recycled storage) and makes an event of a copy (compact
+	// and owning its memory, like a clone) only when a result holding it
+	// is emitted.
 	Owned bool
 	// Retain, when set, makes the copy of an event the matcher keeps,
 	// instead of Clone: event.Event.SnapshotTo, say, which copies only
@@ -80,9 +81,9 @@ type Result struct {
 	// keys), nil when the query has no `by`.
 	Keys []event.Value
 	// Events holds one event per stage, nil for a missing-event stage.
-	// They are clones of the matcher's copies (or the caller's own events
-	// with Options.Owned, or what Options.Retain made), which it no longer
-	// uses; one event may appear in several results (a multi-valued key),
+	// They own their memory, made from the matcher's copies (or are the
+	// caller's own events with Options.Owned, or what Options.Retain
+	// made), which it no longer uses; one event may appear in several results (a multi-valued key),
 	// so treat them as read-only.
 	Events []*event.Event
 }

@@ -8,8 +8,10 @@ import (
 // table maps encoded join keys to dense entry numbers, reusing the numbers
 // of removed keys, and keeps the order in which entries were last touched,
 // so that the least recently used key is found in O(1) for eviction and
-// maxspan expiry. Entries hold no pointers besides the key, so a million
-// of them cost the garbage collector little.
+// maxspan expiry. Entries hold no pointers besides the key and, for a
+// matcher of two positive stages, its one event slot (the key's state in
+// the cache line the lookup reads), so a million of them cost the garbage
+// collector little.
 //
 // The order is a queue of touches rather than a linked list of entries:
 // a touch appends to it (memory just written) instead of unlinking the
@@ -31,9 +33,10 @@ type table struct {
 
 type entry struct {
 	key   string
-	tick  uint64 // the entry's last touch (see touchRef), 0 when free
-	touch int64  // time of the last update, the matcher's clock
-	h     khash  // the key's hash, to remove it without hashing again
+	tick  uint64  // the entry's last touch (see touchRef), 0 when free
+	touch int64   // time of the last update, the matcher's clock
+	h     khash   // the key's hash, to remove it without hashing again
+	ev0   [1]held // the matcher's event slot for the key, with one group (see Matcher.group)
 }
 
 // touchRef is a touch of an entry: the entry's last one while its tick is
@@ -43,21 +46,25 @@ type touchRef struct {
 	i    int32
 }
 
-// slotRef is one slot of the index: a key's hash and its entry plus one
-// (0: empty). The hash is random (seeded), so its low bits place the key.
+// slotRef is one slot of the index: the low 32 bits of a key's hash and
+// its entry plus one (0: empty). The hash is random (seeded), so its low
+// bits place the key; a slot whose bits match is confirmed by the entry's
+// whole hash, which costs no extra miss as the caller goes on to read the
+// entry anyway. Eight bytes a slot keep the index of 100,000 keys (2 MB)
+// mostly in the cache, where 24 took three times that.
 type slotRef struct {
-	h khash
-	i int32
+	lo uint32
+	i  int32
 }
 
 // minIndex is the smallest index size.
 const minIndex = 64
 
-// khash is a 128-bit hash of an encoded key. The index is keyed by it
+// khash is a 128-bit hash of an encoded key. Keys are told apart by it
 // rather than by the key string so that a lookup compares 16 bytes held in
-// the index instead of following a pointer to the key's bytes (a cache miss
-// per event with many keys). The seeds are random per table, so collisions
-// (about n²/2¹²⁹) cannot be provoked.
+// the entry instead of following a pointer to the key's bytes (a cache
+// miss per event with many keys). The seeds are random per table, so
+// collisions (about n²/2¹²⁹) cannot be provoked.
 type khash [2]uint64
 
 func (t *table) hash(key []byte) khash {
@@ -89,13 +96,14 @@ func (t *table) lookup(key []byte) int32 {
 // find returns the entry of a key, or -1, and the key's hash for insert.
 func (t *table) find(key []byte) (int32, khash) {
 	h := t.hash(key)
-	mask := uint64(len(t.index) - 1)
-	for p := h[0] & mask; ; p = (p + 1) & mask {
-		s := &t.index[p]
+	lo := uint32(h[0])
+	mask := uint32(len(t.index) - 1)
+	for p := lo & mask; ; p = (p + 1) & mask {
+		s := t.index[p]
 		if s.i == 0 {
 			return -1, h
 		}
-		if s.h == h {
+		if s.lo == lo && t.ents[s.i-1].h == h {
 			return s.i - 1, h
 		}
 	}
@@ -107,21 +115,21 @@ func (t *table) place(h khash, i int32) {
 	if 2*(t.used+1) > len(t.index) {
 		t.resize(2 * len(t.index))
 	}
-	mask := uint64(len(t.index) - 1)
-	p := h[0] & mask
+	mask := uint32(len(t.index) - 1)
+	p := uint32(h[0]) & mask
 	for t.index[p].i != 0 {
 		p = (p + 1) & mask
 	}
-	t.index[p] = slotRef{h: h, i: i + 1}
+	t.index[p] = slotRef{lo: uint32(h[0]), i: i + 1}
 	t.used++
 }
 
-// unplace removes the key hashing to h from the index, shifting back the
-// keys after it that would otherwise no longer be found.
-func (t *table) unplace(h khash) {
-	mask := uint64(len(t.index) - 1)
-	p := h[0] & mask
-	for t.index[p].h != h || t.index[p].i == 0 {
+// unplace removes entry i, whose key hashes to h, from the index,
+// shifting back the keys after it that would otherwise no longer be found.
+func (t *table) unplace(h khash, i int32) {
+	mask := uint32(len(t.index) - 1)
+	p := uint32(h[0]) & mask
+	for t.index[p].i != i+1 {
 		if t.index[p].i == 0 {
 			return // not present
 		}
@@ -129,7 +137,7 @@ func (t *table) unplace(h khash) {
 	}
 	for q := (p + 1) & mask; t.index[q].i != 0; q = (q + 1) & mask {
 		// The key at q may move to p if its home is not in (p, q].
-		home := t.index[q].h[0] & mask
+		home := t.index[q].lo & mask
 		if (q-home)&mask >= (q-p)&mask {
 			t.index[p] = t.index[q]
 			p = q
@@ -148,12 +156,12 @@ func (t *table) unplace(h khash) {
 func (t *table) resize(n int) {
 	old := t.index
 	t.index = make([]slotRef, n)
-	mask := uint64(n - 1)
+	mask := uint32(n - 1)
 	for _, s := range old {
 		if s.i == 0 {
 			continue
 		}
-		p := s.h[0] & mask
+		p := s.lo & mask
 		for t.index[p].i != 0 {
 			p = (p + 1) & mask
 		}
@@ -219,7 +227,7 @@ func (t *table) trim() {
 // remove deletes entry i.
 func (t *table) remove(i int32) {
 	e := &t.ents[i]
-	t.unplace(e.h)
+	t.unplace(e.h, i)
 	t.keyBytes -= int64(len(e.key))
 	*e = entry{} // tick 0: its touches are stale
 	t.free = append(t.free, i)
