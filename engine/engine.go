@@ -19,18 +19,19 @@ import (
 // use: feed it from one goroutine. Run several engines from one RuleSet to
 // evaluate several streams (or partitions of one) in parallel.
 type Engine struct {
-	rs     *RuleSet
-	sink   alert.Sink
-	now    func() time.Time
-	live   []*live // per rule, by compiled.idx
-	recent [4]recentRoute
-	gen    uint64 // Process calls, to offer an event to a rule once
-	keyBuf []byte
-	hits   []match.LiteralHit // scratch for literal matches
-	held   []heldField        // scratch: the indexed fields an event holds
-	snaps  sequence.Snapshots
-	tsMemo []tsMemo    // per slot: an override timestamp parsed for this event
-	folds  event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
+	rs      *RuleSet
+	sink    alert.Sink
+	now     func() time.Time
+	live    []*live // per rule, by compiled.idx
+	recent  [4]recentRoute
+	gen     uint64 // Process calls, to offer an event to a rule once
+	keyBuf  []byte
+	hits    []match.LiteralHit // scratch for literal matches
+	held    []heldField        // scratch: the indexed fields an event holds
+	touched byte               // see touch
+	snaps   sequence.Snapshots
+	tsMemo  []tsMemo    // per slot: an override timestamp parsed for this event
+	folds   event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
 
 	// srcRoutes are the routes of the channels and event ids seen (see
 	// sourceRoute), by the event's own values.
@@ -184,34 +185,50 @@ func (e *Engine) process(ev *event.Event) {
 		return
 	}
 	rs := e.routeFor(ev.Index)
-	mask := e.rs.cats.mask(ev.Get(e.rs.catSlot))
-	e.offerRoute(rs, ev, mask)
+	mask := e.offerRoute(rs, ev, 0, false)
 	if rs.sourced {
-		e.offerRoute(e.sourceRoute(ev), ev, mask)
+		e.offerRoute(e.sourceRoute(ev), ev, mask, true)
 	}
 }
 
-// offerRoute offers ev to the rules of a route that its values select.
-func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64) {
-	e.offerTo(rs.always, ev, mask)
+// offerRoute offers ev to the rules of a route that its values select,
+// and returns the bits of its categories (see categories), which it
+// finds unless known says mask holds them.
+func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bool) uint64 {
+	catSlot := e.rs.catSlot
 	slots, vals, ok := ev.Filled()
 	if !ok {
+		if !known {
+			mask = e.rs.cats.mask(ev.Get(catSlot))
+		}
+		e.offerTo(rs.always, ev, mask)
 		for i := range rs.fields {
 			e.offerField(&rs.fields[i], ev.Get(rs.fields[i].slot), ev, mask)
 		}
-		return
+		return mask
 	}
 	// The index's fields the event holds, found from its few values
 	// rather than by a lookup per indexed field, then offered in the
-	// index's order as a walk of its fields would.
+	// index's order as a walk of its fields would. The walk meets the
+	// categories too: a lookup by slot would read another line of the
+	// event, likely long out of cache.
 	held := e.held[:0]
+	var cat event.Value
 	for j, slot := range slots {
+		if int(slot) == catSlot {
+			cat = vals[j]
+		}
 		if uint(slot) < uint(len(rs.fieldOf)) {
 			if i := rs.fieldOf[slot]; i > 0 && vals[j].Kind() != event.KindMissing {
 				held = append(held, heldField{field: i - 1, val: int32(j)})
 			}
 		}
 	}
+	e.touch(held, vals, cat)
+	if !known {
+		mask = e.rs.cats.mask(cat)
+	}
+	e.offerTo(rs.always, ev, mask)
 	for i := 1; i < len(held); i++ { // insertion sort: a few dozen at most
 		for k := i; k > 0 && held[k].field < held[k-1].field; k-- {
 			held[k], held[k-1] = held[k-1], held[k]
@@ -221,6 +238,34 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64) {
 	for _, h := range held {
 		e.offerField(&rs.fields[h.field], vals[h.val], ev, mask)
 	}
+	return mask
+}
+
+// touch reads the first byte of each string the index will look up (and
+// the categories), one after the other: the event was likely decoded
+// long ago (reorder buffers hold thousands), and loads that do not wait
+// on each other miss the cache together, where the lookups, each waiting
+// for the one before, would miss one at a time.
+func (e *Engine) touch(held []heldField, vals []event.Value, cat event.Value) {
+	var b byte
+	if cat.Kind() == event.KindString && cat.Str() != "" {
+		b = cat.Str()[0]
+	}
+	for _, h := range held {
+		switch v := vals[h.val]; v.Kind() {
+		case event.KindString:
+			if s := v.Str(); s != "" {
+				b |= s[0]
+			}
+		case event.KindArray:
+			for _, el := range v.Array() {
+				if el.Kind() == event.KindString && el.Str() != "" {
+					b |= el.Str()[0]
+				}
+			}
+		}
+	}
+	e.touched = b
 }
 
 // heldField is an indexed field an event holds: its index in the route's
@@ -305,8 +350,12 @@ func (e *Engine) overrideTime(ev *event.Event, slot int) (int64, bool) {
 }
 
 // offerByValue offers ev to the rules filed under one of its values,
-// element elem of the field's value. Strings are folded once per event,
-// shared with the rules' case-insensitive tests (event.Event.Folded).
+// element elem of the field's value. Strings are folded at most once per
+// event, shared with the rules' case-insensitive tests
+// (event.Event.Folded), and only when a lookup needs the folded form: an
+// ASCII value is looked up whole only if some filed value is as long
+// (folding keeps its length), and its literals are found without folding
+// it when the field has few contained literals (plainLits).
 func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event.Event, mask uint64) {
 	if fi.nums != nil {
 		if f, ok := match.NumberKey(v); ok {
@@ -316,8 +365,26 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	if fi.exact == nil && fi.lits == nil {
 		return
 	}
-	if fi.lits == nil && v.Kind() == event.KindString && !fi.lens.has(len(v.Str())) && match.IsASCII(v.Str()) {
-		return // folding keeps an ASCII string's length: no filed value is as long
+	if v.Kind() == event.KindString {
+		s := v.Str()
+		ascii := match.IsASCII(s)
+		if fi.exact != nil && (!ascii || fi.lens.has(len(s))) {
+			if key := ev.Folded(fi.slot, elem, s, match.AppendFolded); fi.lens.has(len(key)) {
+				e.offerTo(fi.exact[key], ev, mask)
+			}
+		}
+		if fi.lits == nil {
+			return
+		}
+		if ascii && fi.lits.plain != nil {
+			e.hits = fi.lits.plain.match(fi.lits, s, e.hits[:0])
+		} else {
+			e.hits = fi.lits.match(ev.Folded(fi.slot, elem, s, match.AppendFolded), e.hits[:0])
+		}
+		for _, h := range e.hits {
+			e.offerTo(fi.lits.lits[h.Lit].ents, ev, mask)
+		}
+		return
 	}
 	key, ok := fi.key(elem, v, ev, &e.keyBuf)
 	if !ok {

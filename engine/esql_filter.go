@@ -12,8 +12,8 @@ import (
 // their definitions) into a predicate every row the query keeps satisfies
 // (the full condition is still evaluated on the row): the rule index files
 // the rule by its literals, and events that cannot pass never reach it.
-// ==, IN, LIKE, IS NOT NULL, KQL(), LOCATE(f, "s") > 0 and CASE(...) IS
-// NOT NULL translate over keyword fields read directly or through
+// ==, IN, LIKE, MATCH, IS NOT NULL, KQL(), LOCATE(f, "s") > 0 and CASE(...)
+// IS NOT NULL translate over keyword fields read directly or through
 // TO_LOWER/TO_UPPER; the rest (negations, arithmetic, other functions,
 // METADATA columns) stands for true.
 func esqlFilter(p *esql.Program, s *event.Schema) match.Pred {
@@ -142,6 +142,15 @@ func (f *esqlFilterer) pred(e esql.Expr) match.Pred {
 			return f.caseHolds(c.Args, func(esql.Expr) bool { return false })
 		}
 	case *esql.Call:
+		if x.Name == "match" && len(x.Args) >= 2 {
+			// MATCH (and ":") over a keyword field is the value equal to
+			// the query, as esql evaluates it (options such as fuzziness
+			// are not applied there, so not here either)
+			slot, fold, ok := f.field(x.Args[0])
+			if q, lok := strLit(x.Args[1]); ok && lok {
+				return match.StringEquals(slot, q, fold)
+			}
+		}
 		if x.Name == "kql" && len(x.Args) == 1 {
 			if q, ok := strLit(x.Args[0]); ok {
 				if p, err := kql.CompileQuery(q, f.s, kql.Options{}); err == nil {

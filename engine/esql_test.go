@@ -248,6 +248,23 @@ func TestESQLFilterRewrites(t *testing.T) {
 			[]bool{true, false},
 		},
 		{
+			// MATCH over a keyword field is equality, whatever its options
+			`from logs-* | where match(process.name, "svchost.exe", {"fuzziness": 1}) and process.name : "svchost.exe"`,
+			[]string{`{"process.name":"svchost.exe"}`, `{"process.name":"svch0st.exe"}`, `{"process.name":"SVCHOST.EXE"}`},
+			[]bool{true, false, false},
+		},
+		{
+			`from logs-* | where match(to_lower(process.name), "svchost.exe")`,
+			[]string{`{"process.name":"SvcHost.exe"}`, `{"process.name":"svchost.ex"}`},
+			[]bool{true, false},
+		},
+		{
+			// over a text field MATCH is any token: no need
+			`from logs-* | where match(message, "svchost")`,
+			[]string{`{"message":"ran svchost now"}`, `{"message":"other"}`},
+			[]bool{true, true},
+		},
+		{
 			// after GROK the columns are not followed
 			`from logs-* | grok message "%{WORD:process.name}" | where process.name == "cmd.exe"`,
 			[]string{`{"message":"cmd.exe","process.name":"x"}`},

@@ -9,9 +9,10 @@ import (
 // litIndex finds the literals a folded value begins with, ends with or
 // contains, in one pass (match.Literals).
 type litIndex struct {
-	set  *match.Literals // nil: few literals, tested one by one
-	lits []litEntry
-	strs []string
+	set   *match.Literals // nil: few literals, tested one by one
+	lits  []litEntry
+	strs  []string
+	plain *plainLits // matches ASCII values unfolded; nil: too many contained literals
 }
 
 // fewLits is the number of literals up to which testing each is cheaper
@@ -62,6 +63,7 @@ func (b *litBuilder) build() *litIndex {
 	if len(x.strs) > fewLits {
 		x.set = match.NewLiterals(x.strs)
 	}
+	x.plain = newPlainLits(x)
 	return x
 }
 

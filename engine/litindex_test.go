@@ -8,48 +8,59 @@ import (
 	"github.com/vigilsec/vigil/match"
 )
 
-// TestLitIndex compares the automaton with testing each literal in turn,
-// on random literals and values over a small alphabet (so that literals
-// overlap, nest and repeat).
+// TestLitIndex compares the automaton (over the folded value) and, where
+// the field has few contained literals, the unfolded matcher of ASCII
+// values (plainLits) with testing each literal in turn, on random
+// literals and values over a small alphabet (so that literals overlap,
+// nest and repeat, and candidates for an anchor often fail) in both
+// cases.
 func TestLitIndex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	word := func(max int) string {
-		b := make([]byte, 1+rng.IntN(max))
-		for i := range b {
-			b[i] = "ab\\.x"[rng.IntN(5)]
-		}
-		return string(b)
-	}
+	word := func(max int) string { return randomWord(rng, "abAB\\.x :_", max) }
 	ops := []match.NeedOp{match.NeedPrefix, match.NeedSuffix, match.NeedContains}
-	for round := range 300 {
+	plain := 0
+	for round := range 400 {
 		var b litBuilder
 		var needs []match.Need
 		for i := range 1 + rng.IntN(12) {
-			n := match.Need{Op: ops[rng.IntN(3)], Lit: word(5)}
+			n := match.Need{Op: ops[rng.IntN(3)], Lit: match.FoldKeyword(word(5))}
 			needs = append(needs, n)
 			b.add(n.Op, n.Lit, entry{r: i})
 		}
 		x := b.build()
-		for range 50 {
-			v := word(12)
+		rules := func(hits []match.LiteralHit) []int64 {
 			var got []int64
-			for _, h := range x.match(v, nil) {
+			for _, h := range hits {
 				for _, en := range x.lits[h.Lit].ents {
 					got = append(got, int64(en.r))
 				}
 			}
+			slices.Sort(got)
+			return slices.Compact(got)
+		}
+		for range 60 {
+			v := word(30)
+			folded := match.FoldKeyword(v)
 			var want []int64
 			for i, n := range needs {
-				if n.Holds(v) {
+				if n.Holds(folded) {
 					want = append(want, int64(i))
 				}
 			}
-			slices.Sort(got)
-			got = slices.Compact(got)
-			if !slices.Equal(got, want) {
+			if got := rules(x.match(folded, nil)); !slices.Equal(got, want) {
 				t.Fatalf("round %d: %q against %v: got %v, want %v", round, v, needs, got, want)
 			}
+			if x.plain == nil {
+				continue
+			}
+			plain++
+			if got := rules(x.plain.match(x, v, nil)); !slices.Equal(got, want) {
+				t.Fatalf("round %d, unfolded: %q against %v: got %v, want %v", round, v, needs, got, want)
+			}
 		}
+	}
+	if plain < 10_000 {
+		t.Fatalf("only %d values matched unfolded: plainLits was rarely built", plain)
 	}
 }
 
@@ -63,4 +74,14 @@ func TestLengthSet(t *testing.T) {
 			t.Errorf("has(%d) = %v", n, !want)
 		}
 	}
+}
+
+// randomWord returns 1 to max bytes of alphabet: literals and values
+// over a small alphabet overlap, nest and repeat.
+func randomWord(rng *rand.Rand, alphabet string, max int) string {
+	b := make([]byte, 1+rng.IntN(max))
+	for i := range b {
+		b[i] = alphabet[rng.IntN(len(alphabet))]
+	}
+	return string(b)
 }

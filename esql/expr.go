@@ -411,17 +411,18 @@ func (c *compiler) like(x *Like, cols []Column) *cexpr {
 	}
 	var match func(string) bool
 	if x.Regex {
-		var res []*regexp.Regexp
+		var res []func(string) bool
 		for _, p := range x.Patterns {
 			re, err := compileESRegex(p)
 			if err != nil {
 				c.errorf(x, "Invalid regex pattern for RLIKE [%s]: [%s]", p, err)
+				continue
 			}
-			res = append(res, re)
+			res = append(res, gatedMatch(re))
 		}
 		match = func(s string) bool {
-			for _, re := range res {
-				if re.MatchString(s) {
+			for _, m := range res {
+				if m(s) {
 					return true
 				}
 			}

@@ -353,6 +353,9 @@ func stringFuncs() map[string]funcDef {
 					return compareValues(v[0], v[1], a[0].t) == 0, nil
 				}
 				if a[0].t == TKeyword {
+					// the rule index files MATCH over a keyword
+					// field under this equality (engine's
+					// esqlFilter): keep them in step
 					return f == q, nil
 				}
 				if qterms != nil && q == qlit {

@@ -1,6 +1,7 @@
 package esql
 
 import (
+	"regexp"
 	"regexp/syntax"
 	"slices"
 
@@ -53,4 +54,19 @@ func (g *regexGate) mayMatch(s string) bool {
 	hits, ok := g.lits.FindFolded(s, buf[:0])
 	// A byte from 0x80 stops FindFolded: the regexp decides.
 	return !ok || len(hits) > 0
+}
+
+// gatedMatch returns re.MatchString behind re's gate: RLIKE runs whole
+// command lines through regexps whose every match needs one of a few
+// words, and most lines hold none of them.
+func gatedMatch(re *regexp.Regexp) func(string) bool {
+	p, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil {
+		return re.MatchString
+	}
+	gate := newRegexGate(p.Simplify())
+	if gate == nil {
+		return re.MatchString
+	}
+	return func(s string) bool { return gate.mayMatch(s) && re.MatchString(s) }
 }

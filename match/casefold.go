@@ -4,6 +4,7 @@ import (
 	"slices"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Case-insensitive comparison without allocation: ASCII bytes go through a
@@ -41,9 +42,22 @@ func foldRune(r rune) rune {
 	return min
 }
 
+// LowerASCII lowers an ASCII letter; other bytes are returned as they are
+// (folding lowers ASCII letters and changes no other ASCII byte).
+func LowerASCII(c byte) byte { return lowerASCII[c] }
+
 // IsASCII reports whether s has only ASCII bytes.
 func IsASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	// Sixteen bytes at a step: long values (command lines, call traces)
+	// are tested on every rule index lookup and length().
+	p := unsafe.Pointer(unsafe.StringData(s))
+	i := 0
+	for ; i+16 <= len(s); i += 16 {
+		if (*(*uint64)(unsafe.Add(p, i))|*(*uint64)(unsafe.Add(p, i+8)))&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}

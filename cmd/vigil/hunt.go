@@ -534,9 +534,11 @@ func (h *hunt) summary(inputs, failedRules int) {
 		}
 		fmt.Fprintln(w)
 	}
-	var capped int64
+	var capped, offered, matched int64
 	for _, st := range h.eng.Stats() {
 		capped += st.Capped
+		offered += st.Offered
+		matched += st.Matched
 		if st.Capped > 0 {
 			fmt.Fprintf(w, "  max_signals capped %q: %d alerts withheld\n", st.Rule.Name, st.Capped)
 		}
@@ -546,6 +548,9 @@ func (h *hunt) summary(inputs, failedRules int) {
 		if s := st.Sequence; s != nil && (s.Evictions > 0 || s.EvictedResults > 0) {
 			fmt.Fprintf(w, "  sequence state full for %q: %d keys evicted\n", st.Rule.Name, s.Evictions)
 		}
+	}
+	if h.flags.ux.warn.verbose {
+		fmt.Fprintf(w, "  rule evaluations (events the rule index offered rules): %d, matches: %d\n", offered, matched)
 	}
 	fmt.Fprintf(w, "  alerts: %d", h.written.Load())
 	for _, sev := range []string{"critical", "high", "medium", "low"} {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -313,6 +314,9 @@ func TestHuntSummary(t *testing.T) {
 	_, errOut, _ = runHunt(t, "--format", "jsonl", "--rules", rules, "-v", data)
 	if !strings.Contains(errOut, "needs dns.question.name\n") {
 		t.Errorf("-v does not list the rules that could not match:\n%s", errOut)
+	}
+	if !regexp.MustCompile(`rule evaluations \(events the rule index offered rules\): [1-9][0-9]*, matches: [1-9]`).MatchString(errOut) {
+		t.Errorf("-v does not count the rule evaluations and matches:\n%s", errOut)
 	}
 }
 
