@@ -23,6 +23,7 @@ import (
 // (jsonShape): writing a document is then copying that text and its
 // values. AppendJSON allocates nothing once its shape is cached.
 func (d *Doc) AppendJSON(dst []byte) []byte {
+	d = d.whole()
 	sh := d.shape()
 	prev := int32(0)
 	for _, st := range sh.steps {

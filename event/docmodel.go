@@ -18,6 +18,14 @@ type Doc struct {
 	// index is never set: lookups use slots. It stays only because
 	// Event.OwnDoc still rebuilds it when it is non-nil.
 	index map[string]int
+
+	// A lazy document (LoadDocLazy) has no fields of its own: mapper
+	// builds them from src on first use, into full (a *Doc); lazyLen is
+	// how many fields they are.
+	src     []byte
+	mapper  DocMapper
+	lazyLen int
+	full    unsafe.Pointer
 }
 
 // Field is one key of a Doc.
@@ -32,16 +40,24 @@ const indexAt = 8
 
 // Reset empties the document for reuse.
 func (d *Doc) Reset() {
+	if d.mapper != nil {
+		d.clearLazy()
+	}
 	clear(d.fields)
 	d.fields = d.fields[:0]
 	d.indexed = false
 }
 
 // Len returns the number of fields.
-func (d *Doc) Len() int { return len(d.fields) }
+func (d *Doc) Len() int {
+	if d.mapper != nil {
+		return d.lazyLen
+	}
+	return len(d.fields)
+}
 
 // Fields returns the fields in insertion order. The slice is the Doc's own.
-func (d *Doc) Fields() []Field { return d.fields }
+func (d *Doc) Fields() []Field { return d.whole().fields }
 
 // find returns the position of key, whose hash is h, or -1.
 func (d *Doc) find(key string, h uint64) int {
@@ -124,6 +140,9 @@ func (d *Doc) reindex() {
 // Set stores v at key, replacing any value there. A missing v deletes the
 // key.
 func (d *Doc) Set(key string, v Value) {
+	if d.mapper != nil {
+		d.settle()
+	}
 	if v.k == KindMissing {
 		d.Delete(key)
 		return
@@ -146,6 +165,9 @@ func (d *Doc) SetStr(key, s string) {
 // Append adds v to the array at key, creating it (or turning a scalar into
 // an array) as needed. Arrays in v are flattened.
 func (d *Doc) Append(key string, v Value) {
+	if d.mapper != nil {
+		d.settle()
+	}
 	h := keyHash(key)
 	i := d.find(key, h)
 	if i < 0 {
@@ -187,6 +209,9 @@ func (d *Doc) AppendUnique(key string, v Value) {
 
 // Get returns the value at key.
 func (d *Doc) Get(key string) (Value, bool) {
+	if d.mapper != nil {
+		return d.whole().Get(key)
+	}
 	if i := d.find(key, keyHash(key)); i >= 0 {
 		return d.fields[i].Value, true
 	}
@@ -201,6 +226,9 @@ func (d *Doc) GetStr(key string) string {
 
 // Delete removes key, keeping the order of the others.
 func (d *Doc) Delete(key string) {
+	if d.mapper != nil {
+		d.settle()
+	}
 	i := d.find(key, keyHash(key))
 	if i < 0 {
 		return
@@ -214,6 +242,9 @@ func (d *Doc) Delete(key string) {
 // Clone returns a deep copy of the document: one block for its strings,
 // one for its array elements.
 func (d *Doc) Clone() *Doc {
+	if d.mapper != nil {
+		return d.cloneLazy()
+	}
 	size, elems := 0, 0
 	for _, f := range d.fields {
 		b, n := f.Value.footprintOutside(nil)

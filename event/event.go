@@ -255,26 +255,40 @@ func (e *Event) Clone() *Event {
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
 		Index: e.Index, ID: strings.Clone(e.ID), snapshot: e.snapshot,
 	}
-	size, elems, n := len(e.Raw), 0, 0
+	// The document's bytes: Raw, or a lazy Doc's (see LoadDocLazy), in
+	// which most values' strings lie.
+	raw := e.Raw
+	lazy := raw == nil && e.Doc != nil && e.Doc.mapper != nil
+	if lazy {
+		raw = e.Doc.src
+	}
+	size, elems, n := len(raw), 0, 0
 	e.each(func(_ int, v Value) {
-		b, m := v.footprintOutside(e.Raw)
+		b, m := v.footprintOutside(raw)
 		size += b
 		elems += m
 		n++
 	})
 	block := make([]byte, 0, size)
+	var rawCopy []byte
+	if raw != nil {
+		block = append(block, raw...)
+		rawCopy = block[:len(raw):len(raw)]
+	}
 	if e.Raw != nil {
-		block = append(block, e.Raw...)
-		c.Raw = block[:len(e.Raw):len(e.Raw)]
+		c.Raw = rawCopy
 	}
 	store := make([]Value, elems)
 	c.sparse = make([]slotValue, 0, n)
 	e.each(func(slot int, v Value) {
 		var cv Value
-		cv, block, store = v.copyInto(block, store, e.Raw, c.Raw)
+		cv, block, store = v.copyInto(block, store, raw, rawCopy)
 		c.sparse = append(c.sparse, slotValue{slot: int32(slot), v: cv})
 	})
-	if e.Doc != nil {
+	switch {
+	case lazy:
+		c.Doc = &Doc{src: rawCopy, mapper: e.Doc.mapper, lazyLen: e.Doc.lazyLen}
+	case e.Doc != nil:
 		c.Doc = e.Doc.Clone()
 	}
 	e.cloned = c
@@ -422,7 +436,10 @@ func (e *Event) Own(b []byte) []byte {
 // once for the record and again for its strings.
 func (e *Event) Reserve(n int) {
 	if cap(e.store)-len(e.store) < n {
-		e.store = make([]byte, 0, max(2*cap(e.store), n, 4096))
+		// What is asked and an eighth, not double: a pooled event's
+		// storage only grows, and its size decides how many events the
+		// pools keep.
+		e.store = make([]byte, 0, max(n+n/8, 4096))
 	}
 }
 
@@ -488,13 +505,18 @@ func (e *Event) Footprint() int {
 
 // Size is about the bytes of the event's documents as decoded: the bytes
 // given to Own (the record), its values and the normalised document's
-// fields. Unlike Footprint it does not depend on what the event's storage
+// fields (or a lazy document's bytes). Unlike Footprint it does not depend on what the event's storage
 // held before, so that limits decided by it (order's reordering windows)
 // decide the same way in every run.
 func (e *Event) Size() int {
 	n := e.owned + (len(e.cvals)+len(e.arena))*int(unsafe.Sizeof(Value{}))
-	if e.Doc != nil {
-		n += e.Doc.Len() * int(unsafe.Sizeof(Field{}))
+	switch d := e.Doc; {
+	case d != nil && d.mapper != nil:
+		// A lazy document holds its bytes (which a copy of the event,
+		// Clone, copies), not fields.
+		n += len(d.src)
+	case d != nil:
+		n += d.Len() * int(unsafe.Sizeof(Field{}))
 	}
 	return n
 }
@@ -615,7 +637,7 @@ func (o *owner) value(v Value) Value {
 		e := o.e
 		n := len(v.a)
 		if cap(e.vstor)-len(e.vstor) < n {
-			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 64))
+			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 32))
 		}
 		start := len(e.vstor)
 		for _, el := range v.a {

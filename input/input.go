@@ -50,6 +50,12 @@ type Options struct {
 	// pipelines move or drop (winlog.Normalizer.KeepEventData): Sigma
 	// rules read them.
 	KeepEventData bool
+	// WholeDocs builds every raw winlog record's whole ECS document as it
+	// is read, for a reader that writes every document out (vigil dump).
+	// Otherwise an event gets the fields the schema has slots for and a
+	// document built again from its record when it is read
+	// (event.Schema.LoadDocLazy), unless KeepEventData is set.
+	WholeDocs bool
 	// Stdin is read for the path "-".
 	Stdin io.Reader
 	// MaxRecord caps one line or JSON array element (default 64 MiB);

@@ -194,14 +194,9 @@ func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 		}
 	}
 	if raw {
-		d := ev.NewDoc()
-		index, err := r.winlog.n.Normalize(&r.winlog.rec, d)
-		if err != nil {
+		if err := r.winlog.load(o, data, ev); err != nil {
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 		}
-		ev.OwnDocReusing(d, r.winlog.n.Reused(&r.winlog.rec))
-		o.opt.Schema.LoadDoc(d, ev)
-		ev.Index = index
 	}
 	if r.index != "" {
 		ev.Index = r.index
@@ -215,6 +210,39 @@ type winlogJSON struct {
 	rec winlog.Record
 	// mapped: the last record was one an ingest pipeline had mapped.
 	mapped bool
+	// doc is the document of the last record, when events keep their
+	// documents lazily (see load).
+	doc event.Doc
+}
+
+// load maps the decoded record (of data, the event's own bytes) into ev.
+// Without KeepEventData the event gets only the fields the schema has
+// slots for (the Normalizer leaves out most fields no slot takes) and
+// a lazy document that winlog.JSONMapper builds again from
+// data when it is written out (an alert's event): the whole document is
+// most of a record's cost and is read for few events. Sigma's keyword
+// searches read every event's document, so with KeepEventData the
+// document is built and kept whole, as it is for Options.WholeDocs.
+func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
+	if o.opt.KeepEventData || o.opt.WholeDocs {
+		d := ev.NewDoc()
+		index, err := w.n.Normalize(&w.rec, d)
+		if err != nil {
+			return err
+		}
+		ev.OwnDocReusing(d, w.n.Reused(&w.rec))
+		o.opt.Schema.LoadDoc(d, ev)
+		ev.Index = index
+		return nil
+	}
+	w.n.Only = o.opt.Schema
+	index, err := w.n.Normalize(&w.rec, &w.doc)
+	if err != nil {
+		return err
+	}
+	o.opt.Schema.LoadDocLazy(&w.doc, ev, w.n.Reused(&w.rec), data, winlog.JSONMapper)
+	ev.Index = index
+	return nil
 }
 
 // decodeRaw decodes data into w.rec and reports whether it is a raw

@@ -83,7 +83,7 @@ func TestDecodedBeforeReload(t *testing.T) {
 // bounded by their memory; past it the oldest are evaluated early
 // (counted), and every acknowledged event is still evaluated.
 func TestOrderingBufferBytes(t *testing.T) {
-	const bound = 8 << 10 // one or two events
+	const bound = 2 << 10 // a few events
 	ts := start(t, Config{MaxBufferedBytes: bound}, builtinRules(t))
 	docs := sample(t)
 	for i := 0; i < len(docs); i += 5 {

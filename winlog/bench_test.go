@@ -98,24 +98,44 @@ func BenchmarkRawToECS(b *testing.B) {
 // (DecodeJSONTo) and copies only the strings in the buffers the
 // Normalizer writes again (OwnDocReusing); loaded is reused followed by
 // the reader's last step, Schema.LoadDoc, with a schema of every ECS
-// field. The 1,024 events are recycled in turn, as a reader's reordering
-// window does.
+// field; lazy is what the reader does without KeepEventData: Normalize
+// into one reused document and Schema.LoadDocLazy, which makes only the
+// slotted values the event's own and leaves the document to be built
+// again from the line when it is written out. The 1,024 events are
+// recycled in turn, as a reader's reordering window does.
 func BenchmarkRawToEvent(b *testing.B) {
 	lines, size := loadLines(b, benchLines)
 	schema := event.NewSchema()
 	for _, f := range ecs.Fields() {
 		schema.Slot(f)
 	}
-	for _, mode := range []string{"all", "reused", "loaded"} {
+	for _, mode := range []string{"all", "reused", "loaded", "lazy"} {
 		b.Run(mode, func(b *testing.B) {
 			var rec Record
+			var built event.Doc
 			n := NewNormalizer()
+			if mode == "lazy" {
+				n.Only = schema
+			}
 			evs := make([]event.Event, 1024)
 			b.SetBytes(int64(size / len(lines)))
 			p := startPerRecord(b)
 			for i := 0; i < b.N; i++ {
 				ev := &evs[i%len(evs)]
 				ev.Recycle()
+				if mode == "lazy" {
+					data := ev.Own(lines[i%len(lines)])
+					buf, err := DecodeJSONTo(data, &rec, ev.Spare(len(data)))
+					ev.Keep(buf)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := n.Normalize(&rec, &built); err != nil {
+						b.Fatal(err)
+					}
+					schema.LoadDocLazy(&built, ev, n.Reused(&rec), data, JSONMapper)
+					continue
+				}
 				if err := decodeOwned(ev, lines[i%len(lines)], &rec, mode != "all"); err != nil {
 					b.Fatal(err)
 				}

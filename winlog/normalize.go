@@ -104,6 +104,19 @@ type Normalizer struct {
 	// unnamed data (paramN) also as the array Data, as Sigma rules write
 	// them.
 	KeepEventData bool
+
+	// Only, when set, leaves out of the document fields that the mapping
+	// never reads back and that Only has no slot for: the event data and
+	// related.* fields (written last) and most of the fields every record
+	// gets (common), so every other field is as without it. For a reader
+	// that loads only the fields rules read (event.Schema.LoadDocLazy)
+	// and builds the whole document again when it is needed
+	// (JSONMapper). Not with KeepEventData.
+	Only *event.Schema
+
+	keys    event.KeySet // Only's keys when want was set
+	want    [numOut]bool // which of outKeys to write; see wants
+	wantAll bool         // want is all true (no Only)
 }
 
 // NewNormalizer returns a Normalizer.
@@ -139,6 +152,7 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 	if rec.Channel == "" && rec.Provider == "" && !rec.HasEventID {
 		return "", ErrNotARecord
 	}
+	n.wants()
 	n.load()
 	kind := channelKind(rec)
 	n.common(rec, kind)
@@ -414,22 +428,22 @@ func (n *Normalizer) common(r *Record, k kind) {
 		}
 		n.codeStr = s
 		d.Set("event.code", event.Str(s))
-		d.Set("winlog.event_id", event.Str(s))
+		n.out(oEventID, event.Str(s))
 	} else {
 		n.code, n.codeStr = 0, ""
 	}
-	d.Set("event.kind", valEvent)
-	n.set("event.provider", r.Provider)
+	n.out(oKind, valEvent)
+	n.outStr(oProvider, r.Provider)
 	if m := kindModule[k]; m != "" {
-		d.Set("event.module", event.Str(m))
+		n.out(oModule, event.Str(m))
 	}
 	ds := event.Str(kindDataset[k])
-	d.Set("event.dataset", ds)
-	d.Set("data_stream.type", valLogs)
-	d.Set("data_stream.dataset", ds)
-	d.Set("data_stream.namespace", valDefault)
-	d.Set("ecs.version", valECS)
-	if r.HasTimeCreated {
+	n.out(oDataset, ds)
+	n.out(oStreamType, valLogs)
+	n.out(oStreamDataset, ds)
+	n.out(oStreamNamespace, valDefault)
+	n.out(oECSVersion, valECS)
+	if r.HasTimeCreated && n.want[oCreated] {
 		d.Set("event.created", event.Str(n.a.timeMillis(r.TimeCreated)))
 	}
 	if a := r.Action; a != "" {
@@ -450,50 +464,50 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 	if outcome != "" {
 		d.Set("event.outcome", event.Str(outcome))
-		d.Set("winlog.outcome", event.Str(outcome))
+		n.out(oOutcome, event.Str(outcome))
 	}
 	host := r.HostName
 	if host == "" {
 		host = r.Computer
 	}
-	n.set("host.name", host)
-	d.Set("host.os.type", valWindows)
-	d.Set("host.os.family", valWindows)
-	n.set("log.level", r.Level)
-	n.set("winlog.level", r.Level)
-	n.set("message", r.Message)
+	n.outStr(oHostName, host)
+	n.out(oOSType, valWindows)
+	n.out(oOSFamily, valWindows)
+	n.outStr(oLogLevel, r.Level)
+	n.outStr(oLevel, r.Level)
+	n.outStr(oMessage, r.Message)
 
-	n.set("winlog.channel", r.Channel)
-	n.set("winlog.computer_name", r.Computer)
-	n.set("winlog.provider_name", r.Provider)
-	n.set("winlog.provider_guid", r.ProviderGUID)
+	n.outStr(oChannel, r.Channel)
+	n.outStr(oComputer, r.Computer)
+	n.outStr(oProviderName, r.Provider)
+	n.outStr(oProviderGUID, r.ProviderGUID)
 	if r.EventSource != "" && r.EventSource != r.Provider {
-		n.set("winlog.event_source", r.EventSource)
+		n.outStr(oEventSource, r.EventSource)
 	}
-	if r.HasRecordID {
+	if r.HasRecordID && n.want[oRecordID] {
 		d.Set("winlog.record_id", event.Str(n.a.itoa(int64(r.RecordID))))
 	}
-	n.set("winlog.task", r.Task)
-	n.set("winlog.opcode", r.Opcode)
+	n.outStr(oTask, r.Task)
+	n.outStr(oOpcode, r.Opcode)
 	if r.Version >= 0 {
-		d.Set("winlog.version", event.Int(int64(r.Version)))
+		n.out(oVersion, event.Int(int64(r.Version)))
 	}
-	if len(r.Keywords) > 0 {
+	if len(r.Keywords) > 0 && n.want[oKeywords] {
 		d.Set("winlog.keywords", n.a.strArray(r.Keywords))
 	}
 	if r.HasProcess {
-		d.Set("winlog.process.pid", event.Int(int64(r.ProcessID)))
-		d.Set("winlog.process.thread.id", event.Int(int64(r.ThreadID)))
+		n.out(oPID, event.Int(int64(r.ProcessID)))
+		n.out(oTID, event.Int(int64(r.ThreadID)))
 	}
-	n.set("winlog.activity_id", r.ActivityID)
-	n.set("winlog.related_activity_id", r.RelatedActivityID)
-	n.set("winlog.user.identifier", r.User.Identifier)
-	n.set("winlog.user.name", r.User.Name)
-	n.set("winlog.user.domain", r.User.Domain)
-	n.set("winlog.user.type", r.User.Type)
+	n.outStr(oActivityID, r.ActivityID)
+	n.outStr(oRelatedActivityID, r.RelatedActivityID)
+	n.outStr(oUserIdentifier, r.User.Identifier)
+	n.outStr(oUserName, r.User.Name)
+	n.outStr(oUserDomain, r.User.Domain)
+	n.outStr(oUserType, r.User.Type)
 	if r.HasTimeCreated && k != kindSysmon && k != kindPowerShell && k != kindPowerShellOp {
 		// Only the pipelines that parse winlog.time_created remove it.
-		d.Set("winlog.time_created", event.Str(created))
+		n.out(oTimeCreated, event.Str(created))
 	}
 	for _, p := range r.UserData {
 		if p.Null {
@@ -508,6 +522,100 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 }
 
+// Fields common writes that the mapping never reads back (nor deletes,
+// but for winlog.level, which is then absent anyway): with Only, those no
+// slot takes are not written (see want).
+const (
+	oEventID = iota
+	oKind
+	oProvider
+	oModule
+	oDataset
+	oStreamType
+	oStreamDataset
+	oStreamNamespace
+	oECSVersion
+	oCreated
+	oOutcome
+	oHostName
+	oOSType
+	oOSFamily
+	oLogLevel
+	oLevel
+	oMessage
+	oChannel
+	oComputer
+	oProviderName
+	oProviderGUID
+	oEventSource
+	oRecordID
+	oTask
+	oOpcode
+	oVersion
+	oKeywords
+	oPID
+	oTID
+	oActivityID
+	oRelatedActivityID
+	oUserIdentifier
+	oUserName
+	oUserDomain
+	oUserType
+	oTimeCreated
+	numOut
+)
+
+var outKeys = [numOut]string{
+	oEventID: "winlog.event_id", oKind: "event.kind", oProvider: "event.provider", oModule: "event.module",
+	oDataset: "event.dataset", oStreamType: "data_stream.type", oStreamDataset: "data_stream.dataset",
+	oStreamNamespace: "data_stream.namespace", oECSVersion: "ecs.version", oCreated: "event.created",
+	oOutcome: "winlog.outcome", oHostName: "host.name", oOSType: "host.os.type", oOSFamily: "host.os.family",
+	oLogLevel: "log.level", oLevel: "winlog.level", oMessage: "message", oChannel: "winlog.channel",
+	oComputer: "winlog.computer_name", oProviderName: "winlog.provider_name", oProviderGUID: "winlog.provider_guid",
+	oEventSource: "winlog.event_source", oRecordID: "winlog.record_id", oTask: "winlog.task",
+	oOpcode: "winlog.opcode", oVersion: "winlog.version", oKeywords: "winlog.keywords",
+	oPID: "winlog.process.pid", oTID: "winlog.process.thread.id", oActivityID: "winlog.activity_id",
+	oRelatedActivityID: "winlog.related_activity_id", oUserIdentifier: "winlog.user.identifier",
+	oUserName: "winlog.user.name", oUserDomain: "winlog.user.domain", oUserType: "winlog.user.type",
+	oTimeCreated: "winlog.time_created",
+}
+
+// wants sets want for Only's slots as they are now: every field without
+// Only.
+func (n *Normalizer) wants() {
+	if n.Only == nil {
+		if !n.wantAll {
+			for i := range n.want {
+				n.want[i] = true
+			}
+			n.wantAll, n.keys = true, event.KeySet{}
+		}
+		return
+	}
+	ks := n.Only.KeySet()
+	if ks == n.keys && !n.wantAll {
+		return
+	}
+	for i, k := range outKeys {
+		n.want[i] = ks.Has(k)
+	}
+	n.wantAll, n.keys = false, ks
+}
+
+// out sets outKeys[o] to v unless Only leaves it out.
+func (n *Normalizer) out(o int, v event.Value) {
+	if n.want[o] {
+		n.d.Set(outKeys[o], v)
+	}
+}
+
+// outStr is out for a string, set only when not empty.
+func (n *Normalizer) outStr(o int, s string) {
+	if s != "" && n.want[o] {
+		n.d.Set(outKeys[o], event.Str(s))
+	}
+}
+
 // finish writes the remaining event data and the related fields. Records
 // of one kind must make documents of one shape (keys in the same order),
 // for Doc.AppendJSON caches the layout of each shape: EVTX records give
@@ -516,7 +624,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 func (n *Normalizer) finish(k kind) {
 	order := n.order[:0]
 	for i := range n.items {
-		if it := &n.items[i]; !it.gone && !it.null {
+		if it := &n.items[i]; !it.gone && !it.null && (n.Only == nil || n.keys.Has(n.itemKey(it))) {
 			order = append(order, int16(i))
 		}
 	}
@@ -528,10 +636,7 @@ func (n *Normalizer) finish(k kind) {
 	n.order = order
 	for _, i := range order {
 		it := &n.items[i]
-		key := it.key
-		if key == "" {
-			key = n.key("winlog.event_data.", it.name)
-		}
+		key := n.itemKey(it)
 		if it.val.Kind() != event.KindMissing {
 			n.d.Set(key, it.val)
 			continue
@@ -543,10 +648,18 @@ func (n *Normalizer) finish(k kind) {
 	}
 	names := [numRel]string{"related.user", "related.ip", "related.hash", "related.hosts"}
 	for i, vs := range n.related {
-		if len(vs) > 0 {
+		if len(vs) > 0 && (n.Only == nil || n.keys.Has(names[i])) {
 			n.d.Set(names[i], n.a.array(vs))
 		}
 	}
+}
+
+// itemKey returns an event data item's key in the document.
+func (n *Normalizer) itemKey(it *item) string {
+	if it.key == "" {
+		it.key = n.key("winlog.event_data.", it.name)
+	}
+	return it.key
 }
 
 // keepEventData writes the record's event data the mapping did not leave

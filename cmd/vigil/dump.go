@@ -60,8 +60,8 @@ func (c *dumpCmd) Run(ctx context.Context, args []string) error {
 		fmt.Fprintln(stderr, "vigil dump:", err)
 	}
 	// Every JSON record is a raw Windows record to map; the schema needs no
-	// fields, as the documents are printed whole.
-	op := input.NewOpener(input.Options{RawWinlog: &raw, Stdin: stdin, Warn: warn})
+	// fields, as the documents are printed whole (built whole at once).
+	op := input.NewOpener(input.Options{RawWinlog: &raw, WholeDocs: true, Stdin: stdin, Warn: warn})
 	files, errs := input.Expand(fs.Args())
 	for _, err := range errs {
 		warn(err)

@@ -1,0 +1,132 @@
+package event
+
+import (
+	"bytes"
+	"sync/atomic"
+	"unsafe"
+)
+
+// A DocMapper builds a document again from the bytes it was first built
+// from (a raw Windows record's JSON), for a Doc that LoadDocLazy made
+// without its fields. MapDoc must give the same document each time for the
+// same bytes, in memory of its own that nothing writes again; safe for
+// concurrent use. A document that cannot be built (which bytes that were
+// built from once never give) is empty.
+type DocMapper interface {
+	MapDoc(src []byte) *Doc
+}
+
+// whole returns the document itself, or for a lazy one the document its
+// mapper builds from its bytes, built on first use and then kept. Readers
+// on several goroutines may ask at once: one built document wins.
+func (d *Doc) whole() *Doc {
+	if d.mapper == nil {
+		return d
+	}
+	if p := atomic.LoadPointer(&d.full); p != nil {
+		return (*Doc)(p)
+	}
+	w := d.mapper.MapDoc(d.src)
+	if w == nil {
+		w = &Doc{}
+	}
+	if !atomic.CompareAndSwapPointer(&d.full, nil, unsafe.Pointer(w)) {
+		return (*Doc)(atomic.LoadPointer(&d.full))
+	}
+	return w
+}
+
+// settle turns a lazy document into an ordinary one holding the built
+// fields, before it is changed.
+func (d *Doc) settle() {
+	if d.mapper == nil {
+		return
+	}
+	w := d.whole()
+	d.fields = append(d.fields[:0], w.fields...)
+	d.clearLazy()
+	d.reindex()
+}
+
+func (d *Doc) clearLazy() {
+	d.src, d.mapper, d.lazyLen = nil, nil, 0
+	atomic.StorePointer(&d.full, nil)
+}
+
+// cloneLazy is Clone for a lazy document: a copy of its bytes.
+func (d *Doc) cloneLazy() *Doc {
+	return &Doc{src: bytes.Clone(d.src), mapper: d.mapper, lazyLen: d.lazyLen}
+}
+
+// LoadDocLazy fills ev from built, a document of src that its builder
+// reuses, as LoadDoc does, but without keeping built: ev.Doc is a lazy
+// document that m builds again from src when it is read (Fields, Get,
+// AppendJSON, ...), which only the rare event that raises an alert needs.
+// Only the values that go to slots are made the event's own (the strings
+// lying in one of reused are copied, as OwnDocReusing does, and the
+// elements of arrays); the rest of built is not looked at twice. src must
+// be the event's own (Own) and stay unchanged while ev holds it; m must
+// build from src a document whose fields with a slot are built's. built
+// may leave out fields no slot takes; the lazy document's Len is then
+// built's, not the whole document's.
+func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte, m DocMapper) {
+	srcName, pos, seq := ev.Source, ev.Pos, ev.Seq
+	ev.Reset(len(s.names))
+	ev.Source, ev.Pos, ev.Seq = srcName, pos, seq
+	d := ev.spareDoc
+	ev.spareDoc = nil
+	if d == nil {
+		d = &Doc{}
+	} else {
+		d.Reset()
+	}
+	d.src, d.mapper, d.lazyLen = src, m, len(built.fields)
+	ev.Doc = d
+	t := s.docKeys.Load()
+	if t == nil {
+		t = s.buildDocKeys()
+	}
+	o := owner{e: ev, owned: ev.store, reused: reused, some: reused != nil}
+	idx := ev.idx
+	for i := range built.fields {
+		f := &built.fields[i]
+		slot := t.find(f.Key, f.h)
+		if slot < 0 || f.Value.k == KindMissing {
+			continue
+		}
+		v := f.Value
+		switch v.k {
+		case KindString:
+			v.s, _ = o.str(v.s)
+		case KindArray:
+			v = o.value(v)
+		}
+		if slot < len(idx) && idx[slot] == 0 {
+			ev.fill(slot, v)
+			continue
+		}
+		ev.Add(slot, v)
+	}
+}
+
+// HasKey reports whether a document key (a dotted path) has a slot.
+func (s *Schema) HasKey(key string) bool { return s.KeySet().Has(key) }
+
+// KeySet is the set of document keys (dotted paths) a schema had slots for
+// at one time, for a builder that leaves out what no slot takes
+// (winlog.Normalizer.Only): it may keep what it derived from one KeySet
+// while the schema's KeySet compares equal to it (==), that is until a
+// path is registered. The zero KeySet is empty.
+type KeySet struct{ t *docTable }
+
+// KeySet returns the schema's keys as they are now.
+func (s *Schema) KeySet() KeySet {
+	t := s.docKeys.Load()
+	if t == nil {
+		t = s.buildDocKeys()
+	}
+	return KeySet{t}
+}
+
+// Has reports whether key has a slot.
+func (k KeySet) Has(key string) bool { return k.t != nil && k.t.find(key, keyHash(key)) >= 0 }
