@@ -21,7 +21,16 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 	ev.Reset(len(s.names))
 	ev.Source, ev.Pos, ev.Seq = src, pos, seq
 	ev.Raw = data
-	d := decoder{Scanner: jsonscan.Scanner{Data: data, Buf: ev.buf}, ev: ev}
+	if cap(ev.cvals) == 0 {
+		// A fresh event: room for as many values as the last document
+		// had, at once (see Schema.hint).
+		ev.reserveVals(int(s.hint.Load()))
+	}
+	buf, after := ev.afterOwned(data)
+	if !after {
+		buf = ev.buf
+	}
+	d := decoder{Scanner: jsonscan.Scanner{Data: data, Buf: buf}, ev: ev}
 	err := d.Begin()
 	if err == nil {
 		err = d.object(s.root, 0)
@@ -29,13 +38,24 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 	if err == nil {
 		err = d.End()
 	}
-	ev.buf = d.Buf
+	if after {
+		ev.keepAfter(d.Buf)
+	} else {
+		ev.buf = d.Buf
+	}
 	if err != nil {
 		return err
 	}
 	ev.decoded = data
+	if n := int32(min(len(ev.cvals), maxHint)); n > s.hint.Load() {
+		s.hint.Store(n) // a race between decoders loses at most a little room
+	}
 	return nil
 }
+
+// maxHint bounds Schema.hint, so that one document with very many fields
+// does not make every fresh event that large.
+const maxHint = 128
 
 // decoder walks a document with the schema's key trie.
 type decoder struct {

@@ -23,10 +23,13 @@ type keyTable struct {
 	shift   uint8  // 64 - log2(len(start)-1)
 }
 
-// keyEntry is a child and its segment's keyWord.
+// keyEntry is a child, its segment and the segment's keyWord. The
+// segment is kept here too, so that a hit is confirmed without reading
+// the node (another cache line, cold for most documents' keys).
 type keyEntry struct {
-	w uint64
-	n *node
+	w   uint64
+	seg string
+	n   *node
 }
 
 // keyWord is keyword.Word: a key's length and first and last eight bytes.
@@ -40,7 +43,7 @@ func (t *keyTable) find(key string) *node {
 	w := keyWord(key)
 	b := (w * t.mult) >> t.shift
 	for _, e := range t.entries[t.start[b]:t.start[b+1]] {
-		if e.w == w && e.n.seg == key {
+		if e.w == w && e.seg == key {
 			return e.n
 		}
 	}
@@ -91,7 +94,7 @@ func (t *keyTable) build(kids map[string]*node) {
 	fill := append([]uint32(nil), t.start[:size]...)
 	for i, w := range words {
 		b := (w * t.mult) >> t.shift
-		t.entries[fill[b]] = keyEntry{w, list[i]}
+		t.entries[fill[b]] = keyEntry{w, list[i].seg, list[i]}
 		fill[b]++
 	}
 }

@@ -22,6 +22,11 @@ type Schema struct {
 	// docKeys is index by Doc key hash for LoadDoc; nil until the first
 	// LoadDoc after Slot registered a path.
 	docKeys atomic.Pointer[docTable]
+	// hint is the values a fresh event makes room for when Decode first
+	// fills it: as many as the fullest document decoded so far had (up
+	// to maxHint), so that it does not grow its values twice (32, then
+	// 64, for the ~31 of an average Windows document).
+	hint atomic.Int32
 }
 
 // node is one step of a dotted path in the key trie.
