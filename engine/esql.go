@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
@@ -309,6 +310,12 @@ func (r *esqlRunner) offer(ev *event.Event) {
 		return
 	}
 	r.l.matched++
+	// The windows keep what the rows hold beyond this event, which
+	// the caller may reuse (a pool, engine.Parallel's recycle): their
+	// strings and documents are copied first.
+	for _, row := range rows {
+		ownCells(row.Cells)
+	}
 	for _, w := range r.windowsOf(ev.Time) {
 		for _, row := range rows {
 			if w.agg != nil {
@@ -320,6 +327,23 @@ func (r *esqlRunner) offer(ev *event.Event) {
 				continue
 			}
 			w.rows = append(w.rows, esql.Row{Cells: slices.Clone(row.Cells)})
+		}
+	}
+}
+
+// ownCells replaces the strings, arrays and documents of cells, which may
+// lie in the event they were read from (esql.FromEvent), by copies.
+func ownCells(cells []any) {
+	for i, c := range cells {
+		switch x := c.(type) {
+		case string:
+			cells[i] = strings.Clone(x)
+		case []any:
+			y := slices.Clone(x)
+			ownCells(y)
+			cells[i] = y
+		case *event.Event:
+			cells[i] = x.Clone()
 		}
 	}
 }

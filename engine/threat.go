@@ -199,7 +199,9 @@ func (ts *threatState) find(ev *event.Event) []alert.Enrichment {
 				if ind.obj == nil {
 					ind.obj = indicatorObject(ind.ev.AppendJSON(nil), ts.path)
 				}
-				out = append(out, alert.Enrichment{Indicator: ind.obj, Atomic: atomic, Field: first.field,
+				// atomic may lie in ev, which the caller may reuse
+				// (Parallel's recycle) before the alert is written.
+				out = append(out, alert.Enrichment{Indicator: ind.obj, Atomic: strings.Clone(atomic), Field: first.field,
 					ID: fields.EventID(ind.ev), Index: fields.EventIndex(ind.ev), Source: ind.ev})
 			}
 			return false
