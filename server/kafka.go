@@ -161,7 +161,7 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	k := &kafkaConsumer{cfg: cfg, log: log.With("kafka", cfg.Kafka.Topic), alerts: alerts, rs: rs,
 		replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{}),
 		reloadReq: make(chan kafkaReload)}
-	k.opener = input.NewOpener(input.Options{Schema: rs.Schema(), Index: cfg.Kafka.Index, MaxRecord: cfg.Kafka.MaxRecordBytes})
+	k.opener = input.NewOpener(input.Options{Schema: rs.Schema(), Index: cfg.Kafka.Index, MaxRecord: cfg.Kafka.MaxRecordBytes, KeepEventData: rs.HasSigma()})
 	k.local, k.shared = rs.Split()
 	if k.shared.Len() == 0 {
 		k.shared = nil
