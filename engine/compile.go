@@ -143,6 +143,7 @@ func (rs *RuleSet) eventFiling(p, file match.Pred) (match.Pred, []filing) {
 		file = p
 	}
 	f := rs.filingOf(file, false)
+	f.seconds = rs.secondRequirements(file, f.req)
 	filed := map[int]bool{}
 	for _, n := range f.req {
 		filed[n.Slot] = true
@@ -293,4 +294,8 @@ func (rs *RuleSet) compileKQL(c *compiled) (*query, error) {
 type filing struct {
 	req   requirement
 	later bool
+	// seconds are other requirements of an event query, best first (see
+	// secondRequirements): where a route can check one cheaply, the
+	// index offers the rule only events that meet both.
+	seconds []requirement
 }

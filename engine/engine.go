@@ -29,6 +29,7 @@ type Engine struct {
 	hits    []match.LiteralHit // scratch for literal matches
 	held    []heldField        // scratch: the indexed fields an event holds
 	touched byte               // see touch
+	pairs   pairState          // rules filed under two requirements (litpair.go)
 	snaps   sequence.Snapshots
 	tsMemo  []tsMemo    // per slot: an override timestamp parsed for this event
 	folds   event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
@@ -188,6 +189,9 @@ func (e *Engine) process(ev *event.Event) {
 	mask := e.offerRoute(rs, ev, 0, false)
 	if rs.sourced {
 		e.offerRoute(e.sourceRoute(ev), ev, mask, true)
+	}
+	if len(e.pairs.waiting) > 0 {
+		e.offerWaiting(ev)
 	}
 }
 
@@ -405,6 +409,10 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 // stages only to rules whose runners take them now.
 func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 	for _, en := range ents {
+		if en.pair != 0 {
+			e.offerPair(en, ev, mask)
+			continue
+		}
 		l := e.live[en.r]
 		if l.gen != e.gen && l.c.wants(mask, e.rs.catSlot) && (!en.later || l.run.active()) &&
 			(en.unless == 0 || ev.Get(int(en.unless-1)).Kind() == event.KindMissing) {

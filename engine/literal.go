@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 
 	"github.com/vigilsec/vigil/match"
@@ -156,3 +158,61 @@ func (rs *RuleSet) requirementOf(p match.Pred) (requirement, bool) {
 // it every event: a requirement on so many values or such common literals
 // that nearly every event meets it.
 const noFiling = 2_000_000
+
+// secondRequirements returns other requirements of p than first (each a
+// conjunct on other needs), the most selective first, at most
+// maxSeconds: needs on values (equal, prefix, suffix, contains, number;
+// presence only as a fallback's, match.Need.Unless). A route files a rule
+// under the first of them it can check cheaply too (see routeShape), and
+// offers it only the events that meet both; none when p has no
+// requirement selective enough to pay for the values it adds.
+func (rs *RuleSet) secondRequirements(p match.Pred, first requirement) []requirement {
+	if first == nil {
+		return nil
+	}
+	type scored struct {
+		r requirement
+		s int
+	}
+	var out []scored
+next:
+	for _, d := range match.Needs(p, rs.needScore) {
+		if len(d) == 0 || sameNeeds(d, first) {
+			continue
+		}
+		for _, n := range d {
+			if n.Unless == 0 && n.Op == match.NeedExists {
+				continue next
+			}
+		}
+		if s := rs.score(d); s < maxSecondScore {
+			out = append(out, scored{d, s})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b scored) int { return cmp.Compare(a.s, b.s) })
+	var reqs []requirement
+	for _, x := range out[:min(len(out), maxSeconds)] {
+		reqs = append(reqs, x.r)
+	}
+	return reqs
+}
+
+// maxSeconds is the most second requirements a rule offers routes.
+const maxSeconds = 4
+
+// maxSecondScore is the score (see needScore) from which a second
+// requirement lets through too many events to be worth checking.
+const maxSecondScore = 20_000
+
+// sameNeeds reports whether a and b hold the same needs in the same order.
+func sameNeeds(a, b []match.Need) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

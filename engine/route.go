@@ -30,6 +30,7 @@ type routeSet struct {
 type entry struct {
 	r      int // compiled.idx
 	later  bool
+	pair   uint8 // pairFirst, pairSecond: the rule has two requirements (see pairState); 0: one
 	unless int32 // 1 + a slot whose value makes the filing moot (match.Need.Unless); 0: none
 }
 
@@ -128,6 +129,7 @@ func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 	}
 	byField := map[int]int{}
 	lits := map[int]*litBuilder{}
+	var sel []*compiled
 	for _, r := range rs.rules {
 		selected := index == "" // no index at all: every rule
 		for _, n := range names {
@@ -146,50 +148,26 @@ func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 		if src != nil && (r.sources == nil || !r.sources.has(*src)) {
 			continue
 		}
+		sel = append(sel, r)
+	}
+	shape := shapeOf(sel)
+	for _, r := range sel {
 		for _, f := range r.filings {
 			en := entry{r: r.idx, later: f.later}
 			if f.req == nil {
 				route.always = append(route.always, en)
 				continue
 			}
+			req2 := shape.second(f.seconds)
+			if req2 != nil {
+				en.pair = pairFirst
+			}
 			for _, n := range f.req {
 				en.unless = int32(n.Unless)
-				i, ok := byField[n.Slot]
-				if !ok {
-					i = len(route.fields)
-					byField[n.Slot] = i
-					route.fields = append(route.fields, fieldIndex{slot: n.Slot, unless: en.unless})
-				}
-				fi := &route.fields[i]
-				if fi.unless != en.unless {
-					fi.unless = 0 // filed under other conditions too
-				}
-				switch n.Op {
-				case match.NeedEqual:
-					if fi.exact == nil {
-						fi.exact = map[string][]entry{}
-					}
-					fi.exact[n.Lit] = appendEntry(fi.exact[n.Lit], en)
-					fi.lens.add(len(n.Lit))
-				case match.NeedExists:
-					fi.exists = appendEntry(fi.exists, en)
-				case match.NeedNumber:
-					f, err := strconv.ParseFloat(n.Lit, 64)
-					if err != nil {
-						panic("engine: bad number need " + n.Lit) // eql formats them
-					}
-					if fi.nums == nil {
-						fi.nums = map[float64][]entry{}
-					}
-					fi.nums[f] = appendEntry(fi.nums[f], en)
-				default:
-					lb := lits[n.Slot]
-					if lb == nil {
-						lb = &litBuilder{}
-						lits[n.Slot] = lb
-					}
-					lb.add(n.Op, n.Lit, en)
-				}
+				route.file(n, en, byField, lits)
+			}
+			for _, n := range req2 {
+				route.file(n, entry{r: r.idx, pair: pairSecond, unless: int32(n.Unless)}, byField, lits)
 			}
 		}
 	}
@@ -203,6 +181,48 @@ func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 		route.fieldOf[fi.slot] = int32(i + 1)
 	}
 	return route
+}
+
+// file files en under need n: in the field index of n's field (made on
+// first use; byField maps slots to them), by value, by number, by
+// presence, or as a literal collected in lits.
+func (route *routeSet) file(n match.Need, en entry, byField map[int]int, lits map[int]*litBuilder) {
+	i, ok := byField[n.Slot]
+	if !ok {
+		i = len(route.fields)
+		byField[n.Slot] = i
+		route.fields = append(route.fields, fieldIndex{slot: n.Slot, unless: en.unless})
+	}
+	fi := &route.fields[i]
+	if fi.unless != en.unless {
+		fi.unless = 0 // filed under other conditions too
+	}
+	switch n.Op {
+	case match.NeedEqual:
+		if fi.exact == nil {
+			fi.exact = map[string][]entry{}
+		}
+		fi.exact[n.Lit] = appendEntry(fi.exact[n.Lit], en)
+		fi.lens.add(len(n.Lit))
+	case match.NeedExists:
+		fi.exists = appendEntry(fi.exists, en)
+	case match.NeedNumber:
+		f, err := strconv.ParseFloat(n.Lit, 64)
+		if err != nil {
+			panic("engine: bad number need " + n.Lit) // eql formats them
+		}
+		if fi.nums == nil {
+			fi.nums = map[float64][]entry{}
+		}
+		fi.nums[f] = appendEntry(fi.nums[f], en)
+	default:
+		lb := lits[n.Slot]
+		if lb == nil {
+			lb = &litBuilder{}
+			lits[n.Slot] = lb
+		}
+		lb.add(n.Op, n.Lit, en)
+	}
 }
 
 // appendEntry adds en unless the list ends with the same rule already
