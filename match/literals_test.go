@@ -25,6 +25,9 @@ func TestLiterals(t *testing.T) {
 		var lits []string
 		for range 1 + rng.IntN(10) {
 			l := word(4)
+			if round%5 == 2 {
+				l = randWord(rng, "ab.\xc3\xa9", 4, 5) // four bytes or more: Find tests quads
+			}
 			if round%3 == 0 {
 				l = "." + l // one first byte for all: Find skips to it by IndexByte
 			}
@@ -65,7 +68,7 @@ func TestLiterals(t *testing.T) {
 		if len(x.out) != cap(x.out) || len(x.next) != cap(x.next) {
 			t.Fatalf("round %d: %q: %d states, %d allocated", round, lits, len(x.out), cap(x.out))
 		}
-		if (x.pairs != nil) != (x.minLen >= 2) {
+		if (x.pairs != nil) != (x.minLen >= 2) || (x.quads != nil) != (x.minLen >= 4) {
 			t.Fatalf("round %d: %q: pairs %v with shortest literal %d", round, lits, x.pairs != nil, x.minLen)
 		}
 		for k := range 40 {
