@@ -177,7 +177,7 @@ func (rs *RuleSet) secondRequirements(p match.Pred, first requirement) []require
 	var out []scored
 next:
 	for _, d := range match.Needs(p, rs.needScore) {
-		if len(d) == 0 || sameNeeds(d, first) {
+		if len(d) == 0 || slices.Equal(d, first) {
 			continue
 		}
 		for _, n := range d {
@@ -203,16 +203,3 @@ const maxSeconds = 4
 // maxSecondScore is the score (see needScore) from which a second
 // requirement lets through too many events to be worth checking.
 const maxSecondScore = 20_000
-
-// sameNeeds reports whether a and b hold the same needs in the same order.
-func sameNeeds(a, b []match.Need) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
