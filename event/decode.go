@@ -91,6 +91,9 @@ func (d *decoder) field(n *node, depth int) error {
 	if n.slot < 0 {
 		return d.Skip(depth)
 	}
+	if n.escaped && d.Data[d.Pos] == '"' {
+		return d.escapedString(n.slot)
+	}
 	v, err := d.scalar()
 	if err != nil {
 		return err

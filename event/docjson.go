@@ -30,7 +30,7 @@ func (d *Doc) AppendJSON(dst []byte) []byte {
 		dst = append(dst, sh.text[prev:st.cut]...)
 		prev = st.cut
 		v := &d.fields[st.field].Value
-		if v.k != KindString {
+		if v.k != KindString || v.n != 0 { // n: see escapedString
 			dst = appendJSONValue(dst, v)
 		} else if plainJSON(v.s) == len(v.s) { // most strings
 			dst = append(dst, '"')
@@ -235,7 +235,7 @@ func compareDotted(a, b string) int {
 func appendJSONValue(dst []byte, v *Value) []byte {
 	switch v.k {
 	case KindString:
-		return appendJSONString(dst, v.s)
+		return appendJSONString(dst, v.Str())
 	case KindArray:
 		dst = append(dst, '[')
 		for i := range v.a {

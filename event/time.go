@@ -15,7 +15,7 @@ import (
 func ParseTime(v Value) (int64, bool) {
 	switch v.k {
 	case KindString:
-		return ParseTimeString(v.s)
+		return ParseTimeString(v.Str())
 	case KindInt:
 		return millis(int64(v.n))
 	case KindFloat:

@@ -93,7 +93,12 @@ func (v Value) Exists() bool {
 func (v Value) IsNull() bool { return v.k == KindMissing || v.k == KindNull }
 
 // Str returns the string of a string value, and "" otherwise.
-func (v Value) Str() string { return v.s }
+func (v Value) Str() string {
+	if v.n != 0 && v.k == KindString {
+		return v.unescape() // see escapedString
+	}
+	return v.s
+}
 
 // Int returns the integer of an int value, the truncated float of a float
 // value, and 0 otherwise.
@@ -159,7 +164,7 @@ func (v Value) String() string {
 	case KindFloat:
 		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
 	case KindString:
-		return v.s
+		return v.Str()
 	case KindObject:
 		return "{...}"
 	case KindArray:
@@ -184,7 +189,7 @@ func (v Value) Equal(w Value) bool {
 	}
 	switch v.k {
 	case KindString:
-		return v.s == w.s
+		return v.Str() == w.Str()
 	case KindArray:
 		if len(v.a) != len(w.a) {
 			return false
@@ -215,7 +220,7 @@ func (v Value) AppendJSON(dst []byte) []byte {
 		}
 		return strconv.AppendFloat(dst, f, 'g', -1, 64)
 	case KindString:
-		return AppendJSONString(dst, v.s)
+		return AppendJSONString(dst, v.Str())
 	case KindObject:
 		return append(dst, "{}"...)
 	case KindArray:
