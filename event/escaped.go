@@ -21,6 +21,11 @@ var lazyFields = map[string]bool{"message": true}
 // text as it is.
 const escapedString = 1
 
+// Escaped returns a string value for text, the inside of a JSON string
+// whose escapes were checked (jsonscan.Scanner.Escaped), unescaped only
+// when read.
+func Escaped(text string) Value { return Value{k: KindString, s: text, n: escapedString} }
+
 // unescape returns the string an escaped string value stands for.
 func (v Value) unescape() string { return jsonscan.Unescape(v.s) }
 
