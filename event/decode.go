@@ -135,7 +135,7 @@ func (d *decoder) scalar() (Value, error) {
 	}
 	switch k {
 	case jsonscan.String:
-		return Value{k: KindString, s: text}, nil
+		return strValue(text), nil
 	case jsonscan.True:
 		return Value{k: KindBool, n: 1}, nil
 	case jsonscan.False:

@@ -32,12 +32,12 @@ func (d *Doc) AppendJSON(dst []byte) []byte {
 		v := &d.fields[st.field].Value
 		if v.k != KindString || v.n != 0 { // n: see escapedString
 			dst = appendJSONValue(dst, v)
-		} else if plainJSON(v.s) == len(v.s) { // most strings
+		} else if s := v.str(); plainJSON(s) == len(s) { // most strings
 			dst = append(dst, '"')
-			dst = append(dst, v.s...)
+			dst = append(dst, s...)
 			dst = append(dst, '"')
 		} else {
-			dst = appendJSONString(dst, v.s)
+			dst = appendJSONString(dst, s)
 		}
 	}
 	return append(dst, sh.text[prev:]...)
@@ -238,11 +238,11 @@ func appendJSONValue(dst []byte, v *Value) []byte {
 		return appendJSONString(dst, v.Str())
 	case KindArray:
 		dst = append(dst, '[')
-		for i := range v.a {
+		for i := range v.l {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONValue(dst, &v.a[i])
+			dst = appendJSONValue(dst, &v.arr()[i])
 		}
 		return append(dst, ']')
 	}

@@ -24,10 +24,14 @@ const escapedString = 1
 // Escaped returns a string value for text, the inside of a JSON string
 // whose escapes were checked (jsonscan.Scanner.Escaped), unescaped only
 // when read.
-func Escaped(text string) Value { return Value{k: KindString, s: text, n: escapedString} }
+func Escaped(text string) Value {
+	v := strValue(text)
+	v.n = escapedString
+	return v
+}
 
 // unescape returns the string an escaped string value stands for.
-func (v Value) unescape() string { return jsonscan.Unescape(v.s) }
+func (v Value) unescape() string { return jsonscan.Unescape(v.str()) }
 
 // escapedString decodes the string at d.Pos for a slot of lazyFields:
 // checked and left escaped when it holds escapes, as any string otherwise.
@@ -36,7 +40,7 @@ func (d *decoder) escapedString(slot int) error {
 	if err != nil {
 		return err
 	}
-	v := Value{k: KindString, s: text}
+	v := strValue(text)
 	if escaped {
 		v.n = escapedString
 	}

@@ -21,8 +21,8 @@ func ParseTime(v Value) (int64, bool) {
 	case KindFloat:
 		return floatMillis(v.Float())
 	case KindArray:
-		if len(v.a) > 0 {
-			return ParseTime(v.a[0])
+		if v.l > 0 {
+			return ParseTime(v.arr()[0])
 		}
 	}
 	return 0, false
