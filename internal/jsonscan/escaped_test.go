@@ -1,8 +1,11 @@
 package jsonscan
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // checkEscaped reads the quoted JSON string q with Escaped, which must end
@@ -65,5 +68,50 @@ func TestUnescapeKeepsInvalid(t *testing.T) {
 		if got := Unescape(in); got != want {
 			t.Errorf("Unescape(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// BenchmarkMessagesReal reads the message strings of a slice of the
+// winlog corpus: unescaped (String, as every string was) against checked
+// and left escaped (Escaped, as a message now is).
+func BenchmarkMessagesReal(b *testing.B) {
+	var data []byte
+	var starts []int
+	for _, line := range testenv.WinlogSample(b, 2000) {
+		i := bytes.Index(line, []byte(`"message":"`))
+		if i < 0 {
+			continue
+		}
+		i += len(`"message":`)
+		end := End(line, i+1, i+1)
+		if end < 0 {
+			b.Fatalf("unterminated message in %s", line)
+		}
+		starts = append(starts, len(data))
+		data = append(data, line[i:end+1]...)
+	}
+	if len(starts) == 0 {
+		b.Fatal("no message in the sample")
+	}
+	for _, mode := range []string{"String", "Escaped"} {
+		b.Run(mode, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			s := Scanner{Data: data}
+			for b.Loop() {
+				s.Buf = s.Buf[:0]
+				for _, p := range starts {
+					s.Pos = p
+					var err error
+					if mode == "String" {
+						_, err = s.String()
+					} else {
+						_, _, err = s.Escaped()
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }
