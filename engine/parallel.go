@@ -32,7 +32,7 @@ type Parallel struct {
 	rs, local, shared *RuleSet
 	sink              alert.Sink
 	recycle           func(*event.Event)
-	onTouched         func(*event.Event) // see OnTouched
+	onTouched         func(*event.Event, uint64) // see OnTouched
 
 	sharedEng *Engine
 	parts     []*Engine
@@ -327,7 +327,7 @@ func (p *Parallel) runPartition(eng *Engine, in <-chan *step, results chan<- ste
 				touched = touched || eng.accepted
 			}
 			if touched && p.onTouched != nil {
-				p.onTouched(ev)
+				p.onTouched(ev, s.seqs[i])
 			}
 			p.recycle(ev)
 		}

@@ -16,8 +16,10 @@ import "github.com/vigilsec/vigil/event"
 func (e *Engine) Touched() bool { return e.accepted }
 
 // OnTouched has fn called with every event given to Process that some
-// engine's rules accepted (see Engine.Touched), before the event is
-// recycled, from the partitions' goroutines (concurrently: fn must be
-// safe for that). Set it before the first Process; Sync returns once fn
-// has been called for every event given before it.
-func (p *Parallel) OnTouched(fn func(*event.Event)) { p.onTouched = fn }
+// engine's rules accepted (see Engine.Touched) and its place in the
+// stream (1 for the first event given to Process, and so on), before the
+// event is recycled, from the partitions' goroutines (concurrently, in no
+// order across partitions: fn must be safe for that). Set it before the
+// first Process; Sync returns once fn has been called for every event
+// given before it.
+func (p *Parallel) OnTouched(fn func(ev *event.Event, seq uint64)) { p.onTouched = fn }

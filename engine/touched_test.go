@@ -89,7 +89,7 @@ func TestTouchedRebuildsState(t *testing.T) {
 		var mu sync.Mutex
 		var got []int
 		p := ordered.NewParallel(2, nil, nil)
-		p.OnTouched(func(ev *event.Event) {
+		p.OnTouched(func(ev *event.Event, _ uint64) {
 			mu.Lock()
 			got = append(got, int(ev.Pos))
 			mu.Unlock()
