@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"slices"
@@ -113,7 +114,7 @@ func (c *carry) write(upTo uint64, next uint64) (int, error) {
 	c.mu.Unlock()
 	if len(take) > 0 {
 		// The partitions report in no order across them.
-		slices.SortFunc(take, func(a, b carried) int { return cmpUint(a.seq, b.seq) })
+		slices.SortFunc(take, func(a, b carried) int { return cmp.Compare(a.seq, b.seq) })
 		maxTime := int64(minTime)
 		for _, e := range take {
 			maxTime = max(maxTime, e.ev.Time)
@@ -141,16 +142,6 @@ func (c *carry) write(upTo uint64, next uint64) (int, error) {
 	}
 	c.advances = append(c.advances[:0], c.advances[i:]...)
 	return len(take), nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // drop lets the carry log go of its records whose events are all older

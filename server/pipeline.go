@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -451,7 +452,7 @@ func eventSize(ev *event.Event, held bool) int64 {
 
 func (p *pipeline) evaluate(ev *event.Event) {
 	p.heldBytes -= heldSize(ev)
-	if i, ok := slices.BinarySearchFunc(p.marks, uint64(ev.Pos), func(m mark, lsn uint64) int { return cmpUint(m.lsn, lsn) }); ok {
+	if i, ok := slices.BinarySearchFunc(p.marks, uint64(ev.Pos), func(m mark, lsn uint64) int { return cmp.Compare(m.lsn, lsn) }); ok {
 		p.marks[i].held--
 	}
 	p.give(ev)
