@@ -21,6 +21,9 @@ type Config struct {
 	// bounds the carry log too (see carry), whose writes, when it is
 	// full, hold the log's checkpoint back.
 	WALMaxBytes int64
+	// WALCompression is how log records are compressed (S2); WALMaxBytes
+	// counts the compressed bytes.
+	WALCompression store.Compression
 	// StateHorizon is the longest rule state rebuilt after a restart
 	// (10m): the carry log keeps that much of the events rule state was
 	// built from (a few % of the input); the log itself keeps only what

@@ -70,7 +70,7 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 		return nil, errors.New("no rule to run")
 	}
 	var err error
-	s.wal, err = store.OpenWAL(filepath.Join(cfg.DataDir, "wal"), store.WALOptions{Durability: cfg.Durability, MaxBytes: cfg.WALMaxBytes})
+	s.wal, err = store.OpenWAL(filepath.Join(cfg.DataDir, "wal"), store.WALOptions{Durability: cfg.Durability, MaxBytes: cfg.WALMaxBytes, Compression: cfg.WALCompression})
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 	}
 	// The carry log is written once a second, synced before the log's
 	// checkpoint moves; small segments let its head go sooner.
-	s.carryWAL, err = store.OpenWAL(filepath.Join(cfg.DataDir, "carry"), store.WALOptions{Durability: store.Request, MaxBytes: cfg.WALMaxBytes, SegmentSize: 16 << 20})
+	s.carryWAL, err = store.OpenWAL(filepath.Join(cfg.DataDir, "carry"), store.WALOptions{Durability: store.Request, MaxBytes: cfg.WALMaxBytes, SegmentSize: 16 << 20, Compression: cfg.WALCompression})
 	if err != nil {
 		s.wal.Close()
 		return nil, err
