@@ -40,6 +40,7 @@ type Engine struct {
 
 	watermark int64
 	flushed   bool
+	accepted  bool // see Touched
 
 	// pend holds the alerts of the current Process, Advance or Flush
 	// call, put in rule order when it ends (see release); collect, when
@@ -174,10 +175,11 @@ func (e *Engine) Process(ev *event.Event) {
 // process offers ev to its rules; their alerts wait in e.pend.
 func (e *Engine) process(ev *event.Event) {
 	e.gen++
+	e.accepted = false
 	e.snaps.Next()
 	e.snaps.Sweep(e.eachMatcher)
-	if len(e.threats) > 0 {
-		e.AddIndicator(ev)
+	if len(e.threats) > 0 && e.AddIndicator(ev) {
+		e.accepted = true
 	}
 	if e.rs.opt.NoIndex {
 		for _, l := range e.live {
@@ -302,14 +304,18 @@ func (e *Engine) offerField(fi *fieldIndex, v event.Value, ev *event.Event, mask
 // rule's own time (timestamp_override).
 func (e *Engine) offer(l *live, ev *event.Event) {
 	l.offered++
+	matched := l.matched
 	if l.offered%evalSample == 1 {
 		start := time.Now()
 		e.run(l, ev)
 		l.timedNs += int64(time.Since(start))
 		l.timed++
-		return
+	} else {
+		e.run(l, ev)
 	}
-	e.run(l, ev)
+	if l.matched != matched {
+		e.accepted = true
+	}
 }
 
 // evalSample is how often a rule's evaluation is timed: one offer in

@@ -32,6 +32,7 @@ type Parallel struct {
 	rs, local, shared *RuleSet
 	sink              alert.Sink
 	recycle           func(*event.Event)
+	onTouched         func(*event.Event, uint64) // see OnTouched
 
 	sharedEng *Engine
 	parts     []*Engine
@@ -75,8 +76,11 @@ type step struct {
 	evs  []*event.Event
 	seqs []uint64 // each event's place in the stream, from 1
 	part []int32  // each event's partition
-	wm   int64
-	last uint64 // seq of the last event before the step
+	// touched[i]: the shared engine's rules accepted evs[i] (set only
+	// with OnTouched, in the steps sent to the partitions)
+	touched []bool
+	wm      int64
+	last    uint64 // seq of the last event before the step
 }
 
 // tagged is an alert with its place in the order of alerts: key is twice
@@ -292,12 +296,17 @@ func (p *Parallel) runShared(parts []chan *step, results chan<- stepResult) {
 			subs[i] = &step{k: s.k, kind: s.kind, wm: s.wm, last: s.last}
 		}
 		for i, ev := range s.evs {
+			touched := false
 			if wants.of(p.shared, ev.Index) {
 				w.process(ev, s.seqs[i])
+				touched = p.sharedEng.accepted
 			}
 			sub := subs[s.part[i]]
 			sub.evs = append(sub.evs, ev)
 			sub.seqs = append(sub.seqs, s.seqs[i])
+			if p.onTouched != nil {
+				sub.touched = append(sub.touched, touched)
+			}
 		}
 		w.finish(s, results)
 		for i, c := range parts {
@@ -312,8 +321,13 @@ func (p *Parallel) runPartition(eng *Engine, in <-chan *step, results chan<- ste
 	var wants indexWants
 	for s := range in {
 		for i, ev := range s.evs {
+			touched := s.touched != nil && s.touched[i]
 			if wants.of(p.local, ev.Index) {
 				w.process(ev, s.seqs[i])
+				touched = touched || eng.accepted
+			}
+			if touched && p.onTouched != nil {
+				p.onTouched(ev, s.seqs[i])
 			}
 			p.recycle(ev)
 		}

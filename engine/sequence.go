@@ -60,6 +60,7 @@ func (k *sequenceKind) horizon() time.Duration {
 func (k *sampleKind) horizon() time.Duration { return -1 }
 
 type sequenceRunner struct {
+	e        *Engine
 	m        *sequence.Matcher
 	pipe     *sequence.Pipe
 	onResult func(sequence.Result) // built once: no closure per event
@@ -70,7 +71,7 @@ func (k *sequenceKind) newRunner(e *Engine, l *live) runner {
 	if err != nil {
 		panic("engine: a compiled sequence failed to start: " + err.Error()) // checked by compileStages
 	}
-	r := &sequenceRunner{m: m, pipe: newPipe(e, l, k.ops)}
+	r := &sequenceRunner{e: e, m: m, pipe: newPipe(e, l, k.ops)}
 	r.onResult = func(res sequence.Result) {
 		res.Events = e.restore(res.Events)
 		r.pipe.Push(res)
@@ -78,9 +79,15 @@ func (k *sequenceKind) newRunner(e *Engine, l *live) runner {
 	return r
 }
 
-func (r *sequenceRunner) offer(ev *event.Event) { r.m.Push(ev, r.onResult) }
-func (r *sequenceRunner) advance(wm int64)      { r.m.Advance(wm, r.onResult) }
-func (r *sequenceRunner) active() bool          { return r.m.Active() }
+func (r *sequenceRunner) offer(ev *event.Event) {
+	h := r.m.Hits()
+	r.m.Push(ev, r.onResult)
+	if r.m.Hits() != h {
+		r.e.accepted = true
+	}
+}
+func (r *sequenceRunner) advance(wm int64) { r.m.Advance(wm, r.onResult) }
+func (r *sequenceRunner) active() bool     { return r.m.Active() }
 
 func (r *sequenceRunner) flush() {
 	r.m.Flush(r.onResult)
@@ -93,6 +100,7 @@ func (r *sequenceRunner) stats(st *RuleStats) {
 }
 
 type sampleRunner struct {
+	e    *Engine
 	s    *sequence.Sampler
 	pipe *sequence.Pipe
 }
@@ -102,13 +110,19 @@ func (k *sampleKind) newRunner(e *Engine, l *live) runner {
 	if err != nil {
 		panic("engine: a compiled sample failed to start: " + err.Error()) // checked by compileStages
 	}
-	return &sampleRunner{s: s, pipe: newPipe(e, l, k.ops)}
+	return &sampleRunner{e: e, s: s, pipe: newPipe(e, l, k.ops)}
 }
 
-func (r *sampleRunner) offer(ev *event.Event) { r.s.Push(ev) }
-func (r *sampleRunner) advance(int64)         {} // samples are built over the whole stream
-func (r *sampleRunner) active() bool          { return true }
-func (r *sampleRunner) stats(*RuleStats)      {}
+func (r *sampleRunner) offer(ev *event.Event) {
+	h := r.s.Hits()
+	r.s.Push(ev)
+	if r.s.Hits() != h {
+		r.e.accepted = true
+	}
+}
+func (r *sampleRunner) advance(int64)    {} // samples are built over the whole stream
+func (r *sampleRunner) active() bool     { return true }
+func (r *sampleRunner) stats(*RuleStats) {}
 
 func (r *sampleRunner) flush() {
 	r.s.Flush(r.pipe.Push)

@@ -222,7 +222,8 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		},
 		"alerts": map[string]int64{"raised": st.alerts.Load(), "stored": st.stored.Load(), "store_errors": st.storeErrors.Load()},
 		"log": map[string]any{"bytes": s.wal.Size(), "next_lsn": s.wal.Next(), "checkpoint": s.wal.Checkpointed(),
-			"backlog": s.pipe.queue.len(), "backlog_bytes": s.pipe.queue.size()},
+			"checkpoints": st.checkpoints.Load(), "backlog": s.pipe.queue.len(), "backlog_bytes": s.pipe.queue.size()},
+		"carry": s.pipe.carry.stats(st.evaluated.Load()),
 	}
 	if src := s.pipe.sourceStats.Load(); src != nil {
 		out["sources"] = *src // the 50 lagging most

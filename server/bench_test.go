@@ -44,7 +44,7 @@ func BenchmarkPipeline(b *testing.B) {
 	b.ResetTimer()
 	var bytesIn int64
 	for i := 0; i < b.N; i++ {
-		p := newPipeline(&cfg, testLog(), srv.wal, alerts, rs)
+		p := newPipeline(&cfg, testLog(), srv.wal, srv.carryWAL, alerts, rs)
 		lsn := uint64(0)
 		for start := 0; start < len(lines); start += 500 {
 			var docs []doc

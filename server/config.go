@@ -17,14 +17,17 @@ type Config struct {
 	DataDir string // the log and the alert store (./vigil-data)
 
 	Durability store.Durability // when an ingest request is acknowledged
-	// WALMaxBytes bounds the log: more is refused with 429 (8 GiB).
+	// WALMaxBytes bounds the log: more is refused with 429 (8 GiB). It
+	// bounds the carry log too (see carry), whose writes, when it is
+	// full, hold the log's checkpoint back.
 	WALMaxBytes int64
 	// WALCompression is how log records are compressed (S2); WALMaxBytes
 	// counts the compressed bytes.
 	WALCompression store.Compression
-	// StateHorizon is the longest rule state rebuilt from the log after a
-	// restart (10m): the log keeps that much input, so WALMaxBytes /
-	// StateHorizon bounds the sustained ingest rate.
+	// StateHorizon is the longest rule state rebuilt after a restart
+	// (10m): the carry log keeps that much of the events rule state was
+	// built from (a few % of the input); the log itself keeps only what
+	// is not yet evaluated.
 	StateHorizon time.Duration
 
 	Lateness    time.Duration // how late an event may come and still be put in order (5s)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/vigilsec/vigil/builtin"
 	"github.com/vigilsec/vigil/engine"
+	"github.com/vigilsec/vigil/rule"
 	"github.com/vigilsec/vigil/winlog"
 )
 
@@ -31,10 +32,15 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// serveChild serves the built-in pack on a free loopback port, writes the
+// serveChild serves the built-in pack (and the rules under
+// VIGIL_SERVE_CHILD_RULES, if set) on a free loopback port, writes the
 // address to dir/addr once listening, and serves until it is killed.
 func serveChild(dir string) int {
 	rules, _, errs := builtin.Load()
+	if extra := os.Getenv("VIGIL_SERVE_CHILD_RULES"); extra != "" {
+		more, _, moreErrs := rule.LoadPaths(extra)
+		rules, errs = append(rules, more...), append(errs, moreErrs...)
+	}
 	if len(errs) > 0 {
 		fmt.Fprintln(os.Stderr, errs[0])
 		return 1

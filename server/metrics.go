@@ -37,6 +37,8 @@ func newMetrics(s *Server) *metrics {
 	counter("alert_store_errors_total", "Failed writes to the alert store.", func() float64 { return float64(st.storeErrors.Load()) })
 	gauge("log_bytes", "Bytes in the write-ahead log.", func() float64 { return float64(s.wal.Size()) })
 	gauge("log_checkpoint", "The log's checkpoint (LSN).", func() float64 { return float64(s.wal.Checkpointed()) })
+	gauge("carry_log_bytes", "Bytes in the state carry log.", func() float64 { return float64(s.carryWAL.Size()) })
+	counter("events_carried_total", "Events that changed some rule's state, written to the carry log.", func() float64 { return float64(s.pipe.carry.events.Load()) })
 	gauge("order_buffered_events", "Events waiting for event-time order (for the stateful rules).", func() float64 { return float64(st.buffered.Load()) })
 	gauge("order_buffered_bytes", "Memory of the events waiting for event-time order.", func() float64 { return float64(st.bufferedBytes.Load()) })
 	gauge("backlog_records", "Log records waiting for the engine.", func() float64 { return float64(s.pipe.queue.len()) })

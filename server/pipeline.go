@@ -1,9 +1,11 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +35,13 @@ type pipeline struct {
 	// in event-time order, after the lateness window.
 	now *engine.Engine
 	eng evaluator
+	// single is eng when it is one engine (Config.Engines 1): it tells
+	// the touched events itself; a Parallel reports them (OnTouched).
+	single *engine.Engine
+	// carry keeps the touched events past the log's checkpoint.
+	carry *carry
+	// given counts the events given to eng (Parallel's stream places).
+	given uint64
 	// held picks the events eng's rules can use (the rule index's
 	// answer); only those wait in src for event-time order, the others
 	// only move their source's event time on.
@@ -52,7 +61,7 @@ type pipeline struct {
 	free      []*event.Event // evaluated events, for reuse
 	outputs   []output       // where new alerts go besides the store
 	recent    *recentEvents  // each host's latest events, for the page; nil: none kept
-	marks     []mark         // records evaluated, in log order, for checkpoints
+	marks     []mark         // records taken, in log order, for checkpoints
 	horizon   int64          // ns of event time the rules' state reaches back
 	heldBytes int64          // bytes of the events in src (their Footprint)
 
@@ -172,10 +181,11 @@ func (q *jobQueue) size() int64 {
 	return q.bytes
 }
 
-// mark is an evaluated record and its latest event time.
+// mark is a record taken by the pipeline and how many of its events
+// still wait for the ordered engine.
 type mark struct {
-	lsn     uint64
-	maxTime int64
+	lsn  uint64
+	held int
 }
 
 // stats are the service's counters (read by the API and metrics).
@@ -192,10 +202,11 @@ type stats struct {
 	forced                       atomic.Int64 // events evaluated early: the ordering buffer was full
 	checkpoint                   atomic.Uint64
 	storeErrors                  atomic.Int64
+	checkpoints                  atomic.Int64 // times the log's checkpoint moved
 }
 
-func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
-	p := &pipeline{cfg: cfg, log: log, wal: wal, alerts: alerts, rs: rs, dec: newRuleDecoder(rs), decs: newDecoders(rs),
+func newPipeline(cfg *Config, log *slog.Logger, wal, carryWAL *store.WAL, alerts *store.Alerts, rs *engine.RuleSet) *pipeline {
+	p := &pipeline{cfg: cfg, log: log, wal: wal, carry: &carry{wal: carryWAL}, alerts: alerts, rs: rs, dec: newRuleDecoder(rs), decs: newDecoders(rs),
 		queue: jobQueue{wake: make(chan struct{}, 1)}, statsReq: make(chan chan []engine.RuleStats), maxSeen: minTime}
 	sink := alert.SinkFunc(func(a *alert.Alert) {
 		p.alertMu.Lock()
@@ -210,9 +221,12 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 	if cfg.Engines > 1 {
 		// The engines are given held copies (see process), which
 		// the garbage collector takes back.
-		p.eng = ordered.NewParallel(cfg.Engines, sink, nil)
+		par := ordered.NewParallel(cfg.Engines, sink, nil)
+		par.OnTouched(p.carry.add)
+		p.eng = par
 	} else {
-		p.eng = ordered.NewEngine(sink)
+		p.single = ordered.NewEngine(sink)
+		p.eng = p.single
 	}
 	p.held = ordered.NewFilter()
 	h, unbounded := rs.Horizon()
@@ -227,10 +241,14 @@ func newPipeline(cfg *Config, log *slog.Logger, wal *store.WAL, alerts *store.Al
 
 const minTime = -1 << 63
 
-// replay evaluates the log from its checkpoint, before the service takes
-// requests: the rules' state is rebuilt and alerts already stored are
-// raised again under the same ids, which the store ignores.
+// replay evaluates the carry log, then the log from its checkpoint,
+// before the service takes requests: the rules' state is rebuilt and
+// alerts already stored are raised again under the same ids, which the
+// store ignores.
 func (p *pipeline) replay() error {
+	if err := p.replayCarry(); err != nil {
+		return err
+	}
 	err := p.wal.Replay(func(lsn uint64, payload []byte) error {
 		docs, err := decodeRecord(payload)
 		if err != nil {
@@ -299,6 +317,10 @@ func (p *pipeline) handle(j job) {
 		}
 		p.eng.Sync()
 		p.store()
+		// Everything is evaluated and stored: the log may let it go
+		// now (the carry log keeps what the rules' state needs).
+		p.lastCkpt = time.Time{}
+		p.checkpoint(time.Now())
 		close(j.refresh)
 		return
 	}
@@ -363,7 +385,11 @@ func (p *pipeline) process(j job, now time.Time) {
 		}
 		j.evs = nil
 	}
-	maxTime := int64(minTime)
+	// The record's events not yet evaluated by the ordered engine are
+	// counted (evaluate counts them down): the log may drop the record
+	// once none is left.
+	p.marks = append(p.marks, mark{lsn: j.lsn})
+	mi := len(p.marks) - 1
 	for i, d := range j.docs {
 		var ev *event.Event
 		var held bool
@@ -382,7 +408,6 @@ func (p *pipeline) process(j job, now time.Time) {
 		if p.recent != nil {
 			p.recent.add(ev, d.source)
 		}
-		maxTime = max(maxTime, ev.Time)
 		p.maxSeen = max(p.maxSeen, ev.Time)
 		if p.now != nil {
 			p.now.Process(ev)
@@ -400,16 +425,16 @@ func (p *pipeline) process(j job, now time.Time) {
 			continue
 		}
 		p.heldBytes += heldSize(ev)
+		p.marks[mi].held++
 		p.src.Push(ev, now, p.evaluate, func() { p.st.late.Add(1) })
 		p.setMax()
 	}
-
-	p.marks = append(p.marks, mark{lsn: j.lsn, maxTime: maxTime})
 	p.lastArrival = now
 }
 
 // advance tells the engines no event before watermark will come.
 func (p *pipeline) advance(watermark int64) {
+	p.carry.advanced(p.given, watermark)
 	p.eng.Advance(watermark)
 	if p.now != nil {
 		p.now.Advance(watermark)
@@ -427,8 +452,21 @@ func eventSize(ev *event.Event, held bool) int64 {
 
 func (p *pipeline) evaluate(ev *event.Event) {
 	p.heldBytes -= heldSize(ev)
-	p.eng.Process(ev)
+	if i, ok := slices.BinarySearchFunc(p.marks, uint64(ev.Pos), func(m mark, lsn uint64) int { return cmp.Compare(m.lsn, lsn) }); ok {
+		p.marks[i].held--
+	}
+	p.give(ev)
 	p.st.evaluated.Add(1)
+}
+
+// give gives an event to the ordered engine; one its rules accept is
+// carried (see carry).
+func (p *pipeline) give(ev *event.Event) {
+	p.given++
+	p.eng.Process(ev)
+	if p.single != nil && p.single.Touched() {
+		p.carry.add(ev, p.given)
+	}
 }
 
 // heldSize estimates the heap a held copy (Event.Clone) takes: its
@@ -538,40 +576,47 @@ func (p *pipeline) storeAlerts(pending []*alert.Alert) {
 	}
 }
 
-// checkpoint moves the log's checkpoint past the records whose events are
-// all older than the rules' horizon behind the watermark (and so stored,
-// evaluated, and unable to matter to any state), at most once a second.
+// checkpoint moves the log's checkpoint past the records whose events
+// are all evaluated and their alerts stored, at most once a second,
+// after writing the events among them that changed some rule's state to
+// the carry log (see carry); the carry log drops what is older than the
+// rules' horizon behind the watermark.
 func (p *pipeline) checkpoint(now time.Time) {
 	if now.Sub(p.lastCkpt) < time.Second || p.noCheckpoint {
 		return
 	}
-	// Everything before the watermark must be evaluated and its alerts
-	// stored before the log may drop it.
+	// Everything given to the engines must be evaluated and its alerts
+	// stored before the log may drop it; and every touched event
+	// reported.
 	p.eng.Sync()
 	p.store()
 	if p.noCheckpoint {
 		return
 	}
-	wm := p.eng.Watermark()
-	if wm == minTime {
-		return
-	}
-	limit := wm - p.horizon
+	p.lastCkpt = now
 	i := 0
-	for i < len(p.marks) && p.marks[i].maxTime < limit {
+	for i < len(p.marks) && p.marks[i].held <= 0 {
 		i++
 	}
-	if i == 0 {
-		return
+	if i > 0 {
+		lsn := p.marks[i-1].lsn + 1
+		if _, err := p.carry.write(lsn, p.given+1); err != nil {
+			p.log.Error("carry log: the log's checkpoint waits", "lsn", lsn, "err", err)
+			return
+		}
+		p.marks = append(p.marks[:0], p.marks[i:]...)
+		if err := p.wal.Checkpoint(lsn); err != nil {
+			p.log.Error("checkpoint", "lsn", lsn, "err", err)
+			return
+		}
+		p.st.checkpoint.Store(lsn)
+		p.st.checkpoints.Add(1)
 	}
-	lsn := p.marks[i-1].lsn + 1
-	p.marks = append(p.marks[:0], p.marks[i:]...)
-	if err := p.wal.Checkpoint(lsn); err != nil {
-		p.log.Error("checkpoint", "lsn", lsn, "err", err)
-		return
+	if wm := p.eng.Watermark(); wm != minTime {
+		if err := p.carry.drop(wm - p.horizon); err != nil {
+			p.log.Error("carry log checkpoint", "err", err)
+		}
 	}
-	p.st.checkpoint.Store(lsn)
-	p.lastCkpt = now
 }
 
 // ruleStats returns the engine's per-rule counters; false if ctx ended

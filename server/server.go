@@ -26,6 +26,7 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	wal      *store.WAL
+	carryWAL *store.WAL // the state carry log (see carry)
 	alerts   *store.Alerts
 	opt      engine.Options
 	rulesMu  sync.Mutex // guards rs, statuses and opt, which a reload replaces
@@ -76,19 +77,29 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 	if s.wal.Torn > 0 {
 		log.Warn("the log ended in a torn record (a crash while writing it, never acknowledged); cut", "bytes", s.wal.Torn)
 	}
-	s.alerts, err = store.OpenAlerts(filepath.Join(cfg.DataDir, "alerts.db"))
+	// The carry log is written once a second, synced before the log's
+	// checkpoint moves; small segments let its head go sooner.
+	s.carryWAL, err = store.OpenWAL(filepath.Join(cfg.DataDir, "carry"), store.WALOptions{Durability: store.Request, MaxBytes: cfg.WALMaxBytes, SegmentSize: 16 << 20, Compression: cfg.WALCompression})
 	if err != nil {
 		s.wal.Close()
 		return nil, err
 	}
-	s.pipe = newPipeline(&s.cfg, log, s.wal, s.alerts, s.rs)
+	if s.carryWAL.Torn > 0 {
+		log.Warn("the carry log ended in a torn record (a crash while writing it; the log still held its events); cut", "bytes", s.carryWAL.Torn)
+	}
+	s.alerts, err = store.OpenAlerts(filepath.Join(cfg.DataDir, "alerts.db"))
+	if err != nil {
+		s.closeLogs()
+		return nil, err
+	}
+	s.pipe = newPipeline(&s.cfg, log, s.wal, s.carryWAL, s.alerts, s.rs)
 	if cfg.RecentEvents > 0 {
 		s.pipe.recent = newRecentEvents(s.rs.Schema(), cfg.RecentEvents, cfg.RecentHosts)
 	}
 	if cfg.OutputJSONL != "" {
 		o, err := newJSONLOutput(cfg.OutputJSONL, s.rs.Fields(), log)
 		if err != nil {
-			s.wal.Close()
+			s.closeLogs()
 			s.alerts.Close()
 			return nil, fmt.Errorf("alert output: %w", err)
 		}
@@ -100,7 +111,7 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 	}
 	start := time.Now()
 	if err := s.pipe.replay(); err != nil {
-		s.wal.Close()
+		s.closeLogs()
 		s.alerts.Close()
 		return nil, fmt.Errorf("replaying the log: %w", err)
 	}
@@ -108,7 +119,7 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 		log.Info("replayed the log", "documents", n, "took", time.Since(start).Round(time.Millisecond))
 	}
 	if err := s.startKafka(rules, opt); err != nil {
-		s.wal.Close()
+		s.closeLogs()
 		s.alerts.Close()
 		return nil, err
 	}
@@ -301,8 +312,17 @@ func (s *Server) Close() error {
 		}
 	}
 	err := s.alerts.Close()
-	if werr := s.wal.Close(); err == nil {
+	if werr := s.closeLogs(); err == nil {
 		err = werr
+	}
+	return err
+}
+
+// closeLogs closes the log and the carry log.
+func (s *Server) closeLogs() error {
+	err := s.wal.Close()
+	if cerr := s.carryWAL.Close(); err == nil {
+		err = cerr
 	}
 	return err
 }

@@ -28,6 +28,7 @@ type stageInfo struct {
 // matcher never does), so its state is bounded by the number of keys, which
 // Options.MaxPending caps. A Matcher is not safe for concurrent use.
 type Matcher struct {
+	hits    uint64 // stage, missing-event and until hits that found state (see Hits)
 	spec    Spec
 	maxSpan int64
 	max     int // MaxPending
@@ -405,6 +406,7 @@ func (m *Matcher) dropIfEmpty(i int32) {
 // positiveHit matches an event of positive stage r (its rank) for a key.
 func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	if r == 0 {
+		m.hits++
 		lead := int64(noTime)
 		if m.hasLead {
 			lead = m.leadBefore(m.lookup(key), t)
@@ -442,6 +444,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 	if gs[0].none() {
 		return
 	}
+	m.hits++
 	// Take the partial sequence out of its group.
 	m.partials--
 	m.inGroup[g]--
@@ -524,6 +527,7 @@ func (m *Matcher) cancel(key []byte) {
 	if i < 0 {
 		return
 	}
+	m.hits++
 	for g := 0; g < m.g; g++ {
 		if gs := m.group(i, g); !gs[0].none() {
 			m.stats.Cancelled++

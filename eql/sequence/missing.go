@@ -59,6 +59,7 @@ func (m *Matcher) leadBefore(i int32, t int64) int64 {
 func (m *Matcher) missingHit(si stageInfo, key []byte, t int64) {
 	switch si.kind {
 	case kindLeading:
+		m.hits++
 		i := m.lookupOrInsert(key)
 		km := &m.mis[i]
 		switch {
@@ -78,6 +79,7 @@ func (m *Matcher) missingHit(si stageInfo, key []byte, t int64) {
 		if gs[0].none() {
 			return
 		}
+		m.hits++
 		pm := &m.meta[int(i)*m.g+g]
 		if pm.taint == noTime && t > gs[g].time() {
 			pm.taint = t
@@ -87,6 +89,7 @@ func (m *Matcher) missingHit(si stageInfo, key []byte, t int64) {
 		if i < 0 {
 			return
 		}
+		m.hits++
 		km := &m.mis[i]
 		for c := km.cands; c != nil && c.last < t; c = km.cands {
 			km.cands = c.next

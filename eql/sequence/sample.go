@@ -43,6 +43,7 @@ type SampleStats struct {
 // max_samples_per_key - 1, in arrival order), and MaxKeys caps the keys.
 // A Sampler is not safe for concurrent use.
 type Sampler struct {
+	hits    uint64 // stage hits (see Hits)
 	stages  []Stage
 	perKey  int // samples per key
 	keep    int // events kept per key and stage
@@ -106,6 +107,7 @@ func (s *Sampler) Push(ev *event.Event) {
 		if !st.Match(ev) {
 			continue
 		}
+		s.hits++
 		n := s.kb.build(ev, st.Keys)
 		for k := 0; k < n; k++ {
 			s.add(i, s.kb.key(k))
