@@ -46,6 +46,9 @@ func NewOpener(opt Options) *Opener {
 	}
 }
 
+// Options returns the options o was made with, defaults resolved.
+func (o *Opener) Options() Options { return o.opt }
+
 // Quiet returns a copy of the opener that counts nothing and warns of
 // nothing, for reading an input ahead of time (order peeks at each
 // input's first events) without counting what will be read again.

@@ -20,6 +20,9 @@ func (o *Opener) NewRecordDecoder(name string) *RecordDecoder {
 	return &RecordDecoder{r: jsonReader{o: o, st: recordState{path: name, unit: "record"}}}
 }
 
+// Opener returns the opener that made d.
+func (d *RecordDecoder) Opener() *Opener { return d.r.o }
+
 // Decode decodes one document into ev (recycled by the caller); pos is its
 // position in the stream (an offset, a record number) for messages. The
 // document is copied into ev. Invalid UTF-8 becomes U+FFFD and a document

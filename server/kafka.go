@@ -153,6 +153,13 @@ type kafkaStats struct {
 	fetchErrors                      atomic.Int64
 }
 
+// kafkaOpener makes the decoders of records whose events rs judges: with
+// Sigma rules among them, Windows records keep their event data whole
+// (input.Options.KeepEventData), as the _bulk decoders do.
+func kafkaOpener(kc *KafkaConfig, rs *engine.RuleSet) *input.Opener {
+	return input.NewOpener(input.Options{Schema: rs.Schema(), Index: kc.Index, MaxRecord: kc.MaxRecordBytes, KeepEventData: rs.HasSigma()})
+}
+
 // newKafkaConsumer compiles the rules for the consumer and joins the
 // group.
 func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alerts *store.Alerts, log *slog.Logger) (*kafkaConsumer, error) {
@@ -161,8 +168,8 @@ func newKafkaConsumer(cfg *Config, rules []*rule.Rule, opt engine.Options, alert
 	k := &kafkaConsumer{cfg: cfg, log: log.With("kafka", cfg.Kafka.Topic), alerts: alerts, rs: rs,
 		replayTo: map[int32]int64{}, refreshReq: make(chan chan struct{}),
 		reloadReq: make(chan kafkaReload)}
-	k.opener = input.NewOpener(input.Options{Schema: rs.Schema(), Index: cfg.Kafka.Index, MaxRecord: cfg.Kafka.MaxRecordBytes, KeepEventData: rs.HasSigma()})
 	k.local, k.shared = rs.Split()
+	k.opener = kafkaOpener(&cfg.Kafka, k.local)
 	if k.shared.Len() == 0 {
 		k.shared = nil
 	} else {

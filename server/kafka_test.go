@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/vigilsec/vigil/exception"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/sigma"
 	"github.com/vigilsec/vigil/store"
 )
 
@@ -317,6 +319,65 @@ func TestKafkaReload(t *testing.T) {
 		t.Errorf("missing %v\nextra %v", missing, extra)
 	}
 	t.Logf("alerts %d (reload: %v)", len(got), res)
+}
+
+// TestKafkaReloadSigma: a reload that brings the first Sigma rule to a
+// Kafka consumer switches its partitions' decoders to keeping Windows
+// records' event data whole, as the _bulk decoders do, and the Sigma
+// rule raises on the records that come next what a hunt raises.
+func TestKafkaReloadSigma(t *testing.T) {
+	src, data := sigmaSample(t)
+	sr, _, err := sigma.Load(filepath.Join(t.TempDir(), "r.yml"), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pack := builtinRules(t)
+	withSigma := append(slices.Clone(pack), sr...)
+	docs := winlogDocs(t, data, 400)
+	for i := range docs {
+		docs[i].index = "" // as a Kafka record names none: the record's channel chooses it
+	}
+	before, after := docs[:200], docs[200:]
+	want := append(expected(t, pack, before), expected(t, withSigma, after)...)
+	slices.Sort(want)
+	if slices.Equal(expected(t, pack, after), expected(t, withSigma, after)) {
+		t.Fatal("the Sigma rule raises nothing on the records after the reload: the test proves nothing")
+	}
+
+	c := fakeKafka(t, 4)
+	cfg := Config{IdleTimeout: time.Second, Kafka: KafkaConfig{Brokers: c.ListenAddrs(), Topic: "events", SessionTimeout: 2 * time.Second}}
+	ts := start(t, cfg, pack)
+	ts.SetLoader(func() ([]*rule.Rule, *exception.Store, error) { return withSigma, nil, nil })
+	counts := produce(t, c.ListenAddrs(), before)
+	waitConsumed(t, counts, ts)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	if ts.kafka.opener.Options().KeepEventData {
+		t.Fatal("without Sigma rules the decoders keep Windows event data")
+	}
+	var res map[string]any
+	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != http.StatusOK {
+		t.Fatalf("reload: %d %v", st, res)
+	}
+	// The reload has returned: the consumer's goroutine switched the
+	// decoders before answering.
+	if !ts.kafka.opener.Options().KeepEventData {
+		t.Error("after the reload the opener does not keep Windows event data")
+	}
+	for id, p := range ts.kafka.own.parts {
+		if p.dec.Opener() != ts.kafka.opener {
+			t.Errorf("partition %d decodes with the opener from before the reload", id)
+		}
+	}
+	for p, n := range produce(t, c.ListenAddrs(), after) {
+		counts[p] += n
+	}
+	waitConsumed(t, counts, ts)
+	ts.call(t, "POST", "/_refresh", nil, nil, nil)
+	got := ts.alertIDs(t, "")
+	if missing, extra := diff(want, got); len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("missing %v\nextra %v", missing, extra)
+	}
+	t.Logf("alerts %d", len(got))
 }
 
 // TestKafkaConfigCheck: the Kafka settings the server refuses.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/vigilsec/vigil/engine"
 )
@@ -69,8 +70,15 @@ func (k *kafkaConsumer) applyReload(ctx context.Context, j *reloadJob) error {
 	}
 	local, shared := rs.Split()
 	k.out.send()
+	sigmaChanged := local.HasSigma() != k.local.HasSigma()
+	if sigmaChanged {
+		k.opener = kafkaOpener(&k.cfg.Kafka, local)
+	}
 	for _, p := range k.own.parts {
 		p.eng.Reload(local)
+		if sigmaChanged {
+			p.dec = k.opener.NewRecordDecoder(p.topic + "/" + strconv.Itoa(int(p.id)))
+		}
 	}
 	k.rs, k.local = rs, local
 	k.own.horizon = stateHorizon(local, k.cfg)
@@ -98,6 +106,9 @@ func (r *sharedRunner) parked(resume chan *engine.RuleSet) {
 	r.out.send()
 	for _, sp := range r.own.parts {
 		sp.eng.Reload(rs)
+	}
+	if rs.HasSigma() != r.rs.HasSigma() {
+		r.dec = kafkaOpener(&r.cfg.Kafka, rs).NewRecordDecoder(r.cfg.Kafka.SharedTopic)
 	}
 	r.rs = rs
 	r.own.horizon = stateHorizon(rs, r.cfg)

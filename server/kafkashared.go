@@ -193,7 +193,7 @@ func newSharedRunner(cfg *Config, rs *engine.RuleSet, out *alertOut, log *slog.L
 	r.own = newPartOwner(kc.SharedTopic, r.log, &r.st, r.open)
 	r.watermark.Store(minTime)
 	r.own.horizon = stateHorizon(rs, cfg)
-	r.dec = input.NewOpener(input.Options{Schema: rs.Schema(), Index: kc.Index, MaxRecord: kc.MaxRecordBytes, KeepEventData: rs.HasSigma()}).NewRecordDecoder(kc.SharedTopic)
+	r.dec = kafkaOpener(kc, rs).NewRecordDecoder(kc.SharedTopic)
 	opts := memberOpts(kc, kc.ClientID+"-shared", kc.Group+"-shared", kc.SharedTopic, r.own.assigned, r.own.revoked, r.own.lost)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {

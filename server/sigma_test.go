@@ -18,13 +18,7 @@ import (
 // included (Sigma rules read the records' raw event data in the service
 // too).
 func TestServeSigma(t *testing.T) {
-	rulePath := testenv.Path(t, "corpus", "sigma", "rules-threat-hunting", "windows", "network_connection",
-		"net_connection_win_powershell_network_connection.yml")
-	data := testenv.Path(t, "data", "winlog", "security-datasets", "defense_evasion", "empire_scm_dll_hijack_ikeext_2019-04-03133337.ndjson.gz")
-	src, err := os.ReadFile(rulePath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, data := sigmaSample(t)
 	corr := "\n---\ntitle: PowerShell connections\nid: 33333333-0000-0000-0000-000000000001\ncorrelation:\n" +
 		"  type: event_count\n  rules: [1f21ec3f-810d-4b0e-8045-322202e22b4b]\n  group-by: [Computer]\n" +
 		"  timespan: 1h\n  condition: {gte: 2}\n  generate: true\nlevel: high\n"
@@ -34,21 +28,7 @@ func TestServeSigma(t *testing.T) {
 	}
 	rules := append(builtinRules(t), sr...)
 
-	f, err := os.Open(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var docs []doc
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() && len(docs) < 400 {
-		docs = append(docs, doc{index: "winlogbeat-8", source: append([]byte(nil), sc.Bytes()...)})
-	}
+	docs := winlogDocs(t, data, 400)
 
 	want := expected(t, rules, docs)
 	ts := start(t, Config{}, rules)
@@ -66,4 +46,42 @@ func TestServeSigma(t *testing.T) {
 	if len(base) < 2 || len(pairs) != len(base)/2 {
 		t.Errorf("%d alerts of the Sigma rule, %d of the correlation", len(base), len(pairs))
 	}
+}
+
+// sigmaSample returns a Sigma rule of the corpus (PowerShell network
+// connections) and a winlog file of the corpus in which it matches.
+func sigmaSample(t testing.TB) (rule []byte, data string) {
+	t.Helper()
+	rulePath := testenv.Path(t, "corpus", "sigma", "rules-threat-hunting", "windows", "network_connection",
+		"net_connection_win_powershell_network_connection.yml")
+	src, err := os.ReadFile(rulePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, testenv.Path(t, "data", "winlog", "security-datasets", "defense_evasion", "empire_scm_dll_hijack_ikeext_2019-04-03133337.ndjson.gz")
+}
+
+// winlogDocs reads the first n raw winlog records of a gzipped NDJSON
+// file as documents of a Winlogbeat index.
+func winlogDocs(t testing.TB, path string, n int) []doc {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []doc
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() && len(docs) < n {
+		docs = append(docs, doc{index: "winlogbeat-8", source: append([]byte(nil), sc.Bytes()...)})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return docs
 }
