@@ -78,6 +78,7 @@ type huntFlags struct {
 	workers, maxPending, engines  int
 	decoders                      int
 	strict, buildingBlocks, quiet bool
+	judge                         bool
 	newTermsBaseline              bool
 	progress                      string
 	cpuprofile, memprofile        string
@@ -107,6 +108,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&f.workers, "workers", 2, "inputs decoded in parallel")
 	fs.IntVar(&f.decoders, "decoders", 0, "goroutines decoding the records of one JSON file (0: as many as cores, at most 4); the events are the same")
 	fs.IntVar(&f.engines, "engines", defaultEngines(), "engines evaluating rules in parallel, events partitioned by host (1: one engine; default: one per core, one on two cores or fewer); the alerts are the same")
+	fs.BoolVar(&f.judge, "judge-as-decoded", true, "with one engine, run the rule index and event rules on each event where it is decoded, the rest in time order (false: every event whole in time order); the alerts are the same")
 	fs.IntVar(&f.maxPending, "max-pending", 0, "cap on pending state per sequence rule (0: default 100000)")
 	fs.Var(&f.indicators, "indicators", "threat intelligence indicator `path` (NDJSON/EVTX file or folder; repeatable) for indicator match rules, read before the hunt; documents without an index belong to "+indicatorIndex)
 	fs.BoolVar(&f.newTermsBaseline, "new-terms-baseline", false, "new_terms rules learn the terms of their first history window (e.g. 7 days) of events without alerting, as on a cluster that already holds that history; by default every first sighting is new, as on a fresh cluster")
@@ -299,6 +301,8 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	case f.engines > 1:
 		h.eng = h.rs.NewParallel(f.engines, alert.SinkFunc(h.onAlert), order.Recycle)
 		oopt.Owned = true
+	case !f.judge:
+		h.eng = h.rs.NewEngine(alert.SinkFunc(h.onAlert))
 	default:
 		// Event rules judge each event as it is decoded (see
 		// engine.Arrived).
