@@ -59,21 +59,22 @@ func BenchmarkDecode(b *testing.B) {
 // it. Their shape (long messages, many event_data fields the rules do not
 // read) is what a hunt over an ECS dump decodes.
 func BenchmarkDecodeReal(b *testing.B) {
-	benchDecode(b, realLines(b))
+	benchDecode(b, realLines(b, 20000))
 }
 
-// realLines maps a slice of the winlog corpus to ECS JSON documents.
-func realLines(b *testing.B) [][]byte {
-	raw := testenv.WinlogSample(b, 20000)
+// realLines maps a slice of the winlog corpus (about n records) to ECS
+// JSON documents.
+func realLines(tb testing.TB, n int) [][]byte {
+	raw := testenv.WinlogSample(tb, n)
 	lines := make([][]byte, 0, len(raw))
 	var rec winlog.Record
 	var doc event.Doc
-	n := winlog.NewNormalizer()
+	norm := winlog.NewNormalizer()
 	for _, l := range raw {
 		if winlog.DecodeJSON(l, &rec) != nil {
 			continue
 		}
-		if _, err := n.Normalize(&rec, &doc); err != nil {
+		if _, err := norm.Normalize(&rec, &doc); err != nil {
 			continue
 		}
 		lines = append(lines, doc.AppendJSON(nil))
@@ -96,7 +97,7 @@ var huntFields = []string{
 // pool lets that many go over the ECS dump), with the message and the
 // other escaped fields the Windows rules read.
 func BenchmarkDecodeRealPooled(b *testing.B) {
-	lines := realLines(b)
+	lines := realLines(b, 20000)
 	s := benchSchema()
 	for _, f := range huntFields {
 		s.Slot(f)

@@ -45,7 +45,7 @@ func NewCompact(raw []byte, n int) *Event {
 
 // compactN is an event allocated with room for its values; the sizes
 // step so that the object stays near its size class (an event is 472
-// bytes, a value 64).
+// bytes, a slot and its value 40).
 type compactN[A [2]slotValue | [4]slotValue | [6]slotValue | [8]slotValue | [12]slotValue | [16]slotValue] struct {
 	e    Event
 	vals A

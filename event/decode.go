@@ -91,6 +91,9 @@ func (d *decoder) field(n *node, depth int) error {
 	if n.slot < 0 {
 		return d.Skip(depth)
 	}
+	if n.escaped && d.Data[d.Pos] == '"' {
+		return d.escapedString(n.slot)
+	}
 	v, err := d.scalar()
 	if err != nil {
 		return err
@@ -132,7 +135,7 @@ func (d *decoder) scalar() (Value, error) {
 	}
 	switch k {
 	case jsonscan.String:
-		return Value{k: KindString, s: text}, nil
+		return strValue(text), nil
 	case jsonscan.True:
 		return Value{k: KindBool, n: 1}, nil
 	case jsonscan.False:

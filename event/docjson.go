@@ -30,14 +30,14 @@ func (d *Doc) AppendJSON(dst []byte) []byte {
 		dst = append(dst, sh.text[prev:st.cut]...)
 		prev = st.cut
 		v := &d.fields[st.field].Value
-		if v.k != KindString {
+		if v.k != KindString || v.n != 0 { // n: see escapedString
 			dst = appendJSONValue(dst, v)
-		} else if plainJSON(v.s) == len(v.s) { // most strings
+		} else if s := v.str(); plainJSON(s) == len(s) { // most strings
 			dst = append(dst, '"')
-			dst = append(dst, v.s...)
+			dst = append(dst, s...)
 			dst = append(dst, '"')
 		} else {
-			dst = appendJSONString(dst, v.s)
+			dst = appendJSONString(dst, s)
 		}
 	}
 	return append(dst, sh.text[prev:]...)
@@ -235,14 +235,14 @@ func compareDotted(a, b string) int {
 func appendJSONValue(dst []byte, v *Value) []byte {
 	switch v.k {
 	case KindString:
-		return appendJSONString(dst, v.s)
+		return appendJSONString(dst, v.Str())
 	case KindArray:
 		dst = append(dst, '[')
-		for i := range v.a {
+		for i := range v.l {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONValue(dst, &v.a[i])
+			dst = appendJSONValue(dst, &v.arr()[i])
 		}
 		return append(dst, ']')
 	}

@@ -97,7 +97,8 @@ func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte,
 		v := f.Value
 		switch v.k {
 		case KindString:
-			v.s, _ = o.str(v.s)
+			s, _ := o.str(v.str())
+			v.setStr(s)
 		case KindArray:
 			v = o.value(v)
 		}

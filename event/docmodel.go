@@ -93,7 +93,7 @@ func (d *Doc) add(key string, h uint64, v *Value) {
 	// stalls store forwarding (a third of the cost of Set).
 	f := &d.fields[n]
 	f.Key, f.h = key, h
-	f.Value.k, f.Value.n, f.Value.s, f.Value.a = v.k, v.n, v.s, v.a
+	f.Value.k, f.Value.n, f.Value.p, f.Value.l = v.k, v.n, v.p, v.l
 	switch {
 	case d.indexed && 2*len(d.fields) <= len(d.slots):
 		d.slot(h, int32(len(d.fields)))
@@ -172,7 +172,7 @@ func (d *Doc) Append(key string, v Value) {
 	i := d.find(key, h)
 	if i < 0 {
 		if v.k == KindArray {
-			a := Array(slices.Clone(v.a)...)
+			a := Array(slices.Clone(v.arr())...)
 			d.add(key, h, &a)
 		} else {
 			a := Array(v)
@@ -183,12 +183,12 @@ func (d *Doc) Append(key string, v Value) {
 	old := d.fields[i].Value
 	var arr []Value
 	if old.k == KindArray {
-		arr = old.a
+		arr = old.arr()
 	} else if old.k != KindMissing {
 		arr = []Value{old}
 	}
 	if v.k == KindArray {
-		arr = append(arr, v.a...)
+		arr = append(arr, v.arr()...)
 	} else {
 		arr = append(arr, v)
 	}

@@ -152,25 +152,25 @@ func (e *Event) Add(slot int, v Value) {
 	if old.k == KindArray && v.k != KindArray {
 		// Extend in place when the array is the last thing in the arena,
 		// as it is while the decoder reads an array of scalars.
-		n, l := len(old.a), len(e.arena)
-		if n > 0 && l >= n && &e.arena[l-n] == &old.a[0] {
+		n, l := old.l, len(e.arena)
+		if n > 0 && l >= n && unsafe.Pointer(&e.arena[l-n]) == old.p {
 			e.arena = append(e.arena, v)
-			e.cvals[i-1] = Value{k: KindArray, a: e.arena[l-n : l+1 : l+1]}
+			e.cvals[i-1] = arrValue(e.arena[l-n : l+1 : l+1])
 			return
 		}
 	}
 	start := len(e.arena)
 	if old.k == KindArray {
-		e.arena = append(e.arena, old.a...)
+		e.arena = append(e.arena, old.arr()...)
 	} else {
 		e.arena = append(e.arena, old)
 	}
 	if v.k == KindArray {
-		e.arena = append(e.arena, v.a...)
+		e.arena = append(e.arena, v.arr()...)
 	} else {
 		e.arena = append(e.arena, v)
 	}
-	e.cvals[i-1] = Value{k: KindArray, a: e.arena[start:len(e.arena):len(e.arena)]}
+	e.cvals[i-1] = arrValue(e.arena[start:len(e.arena):len(e.arena)])
 }
 
 // maxSlots is the number of slots an event can address (see idx).
@@ -372,13 +372,13 @@ func (e *Event) expand() {
 func (v Value) footprintOutside(raw []byte) (bytes, elems int) {
 	switch v.k {
 	case KindString:
-		if _, ok := span.Within(v.s, raw); ok {
+		if _, ok := span.Within(v.str(), raw); ok {
 			return 0, 0
 		}
-		return len(v.s), 0
+		return v.l, 0
 	case KindArray:
-		elems = len(v.a)
-		for _, e := range v.a {
+		elems = v.l
+		for _, e := range v.arr() {
 			b, n := e.footprintOutside(raw)
 			bytes += b
 			elems += n
@@ -393,24 +393,24 @@ func (v Value) footprintOutside(raw []byte) (bytes, elems int) {
 func (v Value) copyInto(block []byte, store []Value, raw, rawCopy []byte) (Value, []byte, []Value) {
 	switch v.k {
 	case KindString:
-		if len(v.s) == 0 {
+		if v.l == 0 {
 			return v, block, store
 		}
-		if off, ok := span.Within(v.s, raw); ok {
-			v.s = unsafe.String(&rawCopy[off], len(v.s))
+		if off, ok := span.Within(v.str(), raw); ok {
+			v.p = unsafe.Pointer(&rawCopy[off])
 			return v, block, store
 		}
 		start := len(block)
-		block = append(block, v.s...)
-		v.s = unsafe.String(&block[start], len(v.s))
+		block = append(block, v.str()...)
+		v.p = unsafe.Pointer(&block[start])
 	case KindArray:
-		n := len(v.a)
+		n := v.l
 		arr := store[:n:n]
 		store = store[n:]
-		for i, e := range v.a {
+		for i, e := range v.arr() {
 			arr[i], block, store = e.copyInto(block, store, raw, rawCopy)
 		}
-		v.a = arr
+		v.setArr(arr)
 	}
 	return v, block, store
 }
@@ -593,8 +593,8 @@ func (e *Event) ownDoc(d *Doc, reused [][]byte) {
 		}
 		switch f.Value.k {
 		case KindString:
-			if s, copied := o.str(f.Value.s); copied {
-				f.Value.s = s
+			if s, copied := o.str(f.Value.str()); copied {
+				f.Value.setStr(s)
 			}
 		case KindArray:
 			f.Value = o.value(f.Value)
@@ -635,18 +635,19 @@ func (o *owner) str(s string) (string, bool) {
 func (o *owner) value(v Value) Value {
 	switch v.k {
 	case KindString:
-		v.s, _ = o.str(v.s)
+		s, _ := o.str(v.str())
+		v.setStr(s)
 	case KindArray:
 		e := o.e
-		n := len(v.a)
+		n := v.l
 		if cap(e.vstor)-len(e.vstor) < n {
 			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 32))
 		}
 		start := len(e.vstor)
-		for _, el := range v.a {
+		for _, el := range v.arr() {
 			e.vstor = append(e.vstor, o.value(el))
 		}
-		v.a = e.vstor[start:len(e.vstor):len(e.vstor)]
+		v.setArr(e.vstor[start:len(e.vstor):len(e.vstor)])
 	}
 	return v
 }

@@ -53,9 +53,9 @@ func TestDecodeAfterOwned(t *testing.T) {
 					t.Errorf("%s reserve=%v: slot %s = %v, want %v", tc.rec, reserve, s.Name(slot), got, want)
 				}
 				got.Each(func(v Value) bool {
-					if v.k == KindString && v.s != "" {
-						if _, in := span.Within(v.s, data); !in {
-							if _, inStore := span.Within(v.s, ev.store); inStore {
+					if v.k == KindString && v.str() != "" {
+						if _, in := span.Within(v.str(), data); !in {
+							if _, inStore := span.Within(v.str(), ev.store); inStore {
 								after++
 							}
 						}

@@ -35,6 +35,8 @@ type node struct {
 	seg  string // the key segment that leads here from the parent
 	kids map[string]*node
 	keys keyTable // kids again, for the decoder's lookups
+	// escaped: the field's strings are kept escaped (see lazyFields).
+	escaped bool
 	// stale marks kids that keys does not hold yet.
 	stale bool
 }
@@ -81,6 +83,7 @@ func (s *Schema) Slot(path string) int {
 		i = n.slot
 	} else {
 		n.slot = i
+		n.escaped = lazyFields[path]
 		s.names = append(s.names, path)
 	}
 	s.index[path] = i

@@ -15,14 +15,14 @@ import (
 func ParseTime(v Value) (int64, bool) {
 	switch v.k {
 	case KindString:
-		return ParseTimeString(v.s)
+		return ParseTimeString(v.Str())
 	case KindInt:
 		return millis(int64(v.n))
 	case KindFloat:
 		return floatMillis(v.Float())
 	case KindArray:
-		if len(v.a) > 0 {
-			return ParseTime(v.a[0])
+		if v.l > 0 {
+			return ParseTime(v.arr()[0])
 		}
 	}
 	return 0, false

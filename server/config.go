@@ -19,6 +19,9 @@ type Config struct {
 	Durability store.Durability // when an ingest request is acknowledged
 	// WALMaxBytes bounds the log: more is refused with 429 (8 GiB).
 	WALMaxBytes int64
+	// WALCompression is how log records are compressed (S2); WALMaxBytes
+	// counts the compressed bytes.
+	WALCompression store.Compression
 	// StateHorizon is the longest rule state rebuilt from the log after a
 	// restart (10m): the log keeps that much input, so WALMaxBytes /
 	// StateHorizon bounds the sustained ingest rate.

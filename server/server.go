@@ -69,7 +69,7 @@ func New(cfg Config, rules []*rule.Rule, opt engine.Options, log *slog.Logger) (
 		return nil, errors.New("no rule to run")
 	}
 	var err error
-	s.wal, err = store.OpenWAL(filepath.Join(cfg.DataDir, "wal"), store.WALOptions{Durability: cfg.Durability, MaxBytes: cfg.WALMaxBytes})
+	s.wal, err = store.OpenWAL(filepath.Join(cfg.DataDir, "wal"), store.WALOptions{Durability: cfg.Durability, MaxBytes: cfg.WALMaxBytes, Compression: cfg.WALCompression})
 	if err != nil {
 		return nil, err
 	}

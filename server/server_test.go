@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -497,9 +499,14 @@ func TestRestart(t *testing.T) {
 // Retry-After instead of growing.
 func TestBackPressure(t *testing.T) {
 	ts := start(t, Config{WALMaxBytes: 4096, StateHorizon: time.Hour}, builtinRules(t))
-	line := `{"@timestamp":"2026-11-20T09:00:00Z","message":"` + strings.Repeat("x", 500) + `"}`
 	saw429 := false
 	for i := 0; i < 20 && !saw429; i++ {
+		// Random bytes: the log compresses records, and must fill anyway.
+		noise := make([]byte, 400)
+		for j := range noise {
+			noise[j] = byte(rand.Uint32())
+		}
+		line := `{"@timestamp":"2026-11-20T09:00:00Z","message":"` + base64.StdEncoding.EncodeToString(noise) + `"}`
 		req, _ := http.NewRequest("POST", ts.url+"/_bulk", strings.NewReader("{\"index\":{\"_index\":\"logs-a-default\"}}\n"+line+"\n"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

@@ -25,9 +25,17 @@ import (
 // log is bounded (MaxBytes): an append that would exceed it fails with
 // ErrFull, which the service turns into back-pressure (HTTP 429).
 //
-// A record on disk is: length (4 bytes), CRC-32C of the rest (4), LSN (8),
-// payload. A crash can leave a torn record at the end of the last segment:
-// opening the log cuts it off and counts it (Torn).
+// A segment starts with an 8-byte header, "VWAL" and the format version
+// (2); a record on disk is: the stored body's length (4 bytes), checksum
+// (4), LSN (8), codec (1: raw, s2 or zstd), the payload's length (4), the
+// body (the payload, compressed by Compression unless that did not shrink
+// it). The checksum is the CRC-32C of the header's last 13 bytes and of
+// the body's CRC-32C, so it covers every byte of the record while only 17
+// bytes of it are hashed under the log's lock. Segments written before
+// compression (version 1: no segment header, records of length, CRC-32C
+// of the rest, LSN, payload) are still read; the log never appends to one.
+// A crash can leave a torn record at the end of the last segment: opening
+// the log cuts it off and counts it (Torn).
 type WAL struct {
 	dir string
 	opt WALOptions
@@ -54,6 +62,7 @@ type segment struct {
 	first uint64 // LSN of its first record
 	path  string
 	size  int64
+	old   bool // version 1 (see WAL): read, never appended to
 }
 
 // Durability says when an append returns, as Elasticsearch's translog
@@ -72,7 +81,8 @@ type WALOptions struct {
 	Durability   Durability
 	SyncInterval time.Duration // Async: how often to sync (default 1s)
 	SegmentSize  int64         // a new segment after this many bytes (default 64 MiB)
-	MaxBytes     int64         // the log's bound (default 1 GiB)
+	MaxBytes     int64         // the log's bound on bytes on disk, compressed (default 1 GiB)
+	Compression  Compression   // how records are compressed (default S2)
 }
 
 // ErrFull is returned by Append when the log holds MaxBytes: checkpoints
@@ -82,10 +92,20 @@ var ErrFull = errors.New("wal: log full")
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("wal: closed")
 
+// errVersion refuses a segment of a later format than this code reads:
+// it is never cut as a torn end.
+var errVersion = errors.New("segment of format version")
+
 const (
-	recordHeader = 16
-	maxRecord    = 1 << 30
+	recordHeader   = 21
+	recordHeaderV1 = 16
+	maxRecord      = 1 << 30
 )
+
+// segmentHeader starts every segment of the present format. A version 1
+// segment starts with a record's length, at most maxRecord, which the
+// magic's first four bytes read as a little-endian integer exceed.
+const segmentHeader = "VWAL\x02\x00\x00\x00"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -101,6 +121,9 @@ func OpenWAL(dir string, opt WALOptions) (*WAL, error) {
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = 1 << 30
 	}
+	if opt.Compression > CompressZstd {
+		return nil, fmt.Errorf("wal: unknown compression %d", opt.Compression)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("wal: %w", err)
 	}
@@ -109,7 +132,9 @@ func OpenWAL(dir string, opt WALOptions) (*WAL, error) {
 	if err := l.load(); err != nil {
 		return nil, err
 	}
-	if len(l.segs) == 0 || l.segs[len(l.segs)-1].size >= opt.SegmentSize {
+	// A new segment unless the last one holds no record yet (the new
+	// one would have its name) and is not of version 1.
+	if n := len(l.segs); n == 0 || l.segs[n-1].first < l.next && (l.segs[n-1].size >= opt.SegmentSize || l.segs[n-1].old) {
 		if err := l.rotate(); err != nil {
 			return nil, err
 		}
@@ -120,6 +145,12 @@ func OpenWAL(dir string, opt WALOptions) (*WAL, error) {
 			return nil, fmt.Errorf("wal: %w", err)
 		}
 		l.f, l.w = f, bufio.NewWriterSize(f, 1<<20)
+		if last.size == 0 { // created, or cut back to nothing, before its header was written
+			last.old = false
+			l.w.WriteString(segmentHeader)
+			last.size = int64(len(segmentHeader))
+			l.size += last.size
+		}
 	}
 	l.written, l.synced = l.next, l.next
 	if opt.Durability == Async {
@@ -154,8 +185,8 @@ func (l *WAL) load() error {
 	for i := range l.segs {
 		s := &l.segs[i]
 		last := i == len(l.segs)-1
-		n, end, good, err := scanSegment(s.path, func(uint64, []byte) error { return nil })
-		if err != nil && !last {
+		n, end, good, old, err := scanSegment(s.path, nil)
+		if err != nil && (!last || errors.Is(err, errVersion)) {
 			return fmt.Errorf("wal: %s: %w", s.path, err)
 		}
 		if err != nil || good < fileSize(s.path) {
@@ -167,6 +198,7 @@ func (l *WAL) load() error {
 			}
 		}
 		s.size = good
+		s.old = old
 		l.size += good
 		if n > 0 {
 			l.next = max(l.next, end)
@@ -185,45 +217,117 @@ func fileSize(path string) int64 {
 	return fi.Size()
 }
 
-// scanSegment calls fn with each sound record of a segment file; it
-// returns the records read, the LSN after the last, and the offset after
-// the last sound record. err reports a damaged record (a torn end).
-func scanSegment(path string, fn func(lsn uint64, payload []byte) error) (n int, end uint64, good int64, err error) {
+// scanSegment calls fn (if not nil) with each sound record of a segment
+// file; it returns the records read, the LSN after the last, the offset
+// after the last sound record and whether the segment is of version 1.
+// err reports a damaged record (a torn end) and where it is. The payload
+// fn gets is valid only during the call.
+func scanSegment(path string, fn func(lsn uint64, payload []byte) error) (n int, end uint64, good int64, old bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, false, err
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
+	magic, err := r.Peek(len(segmentHeader))
+	switch {
+	case string(magic) == segmentHeader:
+		r.Discard(len(segmentHeader))
+		good = int64(len(segmentHeader))
+	case len(magic) >= 4 && string(magic[:4]) == segmentHeader[:4]:
+		if len(magic) < len(segmentHeader) {
+			return 0, 0, 0, false, fmt.Errorf("torn segment header")
+		}
+		return 0, 0, 0, false, fmt.Errorf("%w %d (this vigil reads versions 1 and 2)", errVersion, magic[4])
+	case len(magic) > 0 && len(magic) < 4 && segmentHeader[:len(magic)] == string(magic):
+		return 0, 0, 0, false, fmt.Errorf("torn segment header")
+	case len(magic) == 0:
+		return 0, 0, 0, false, nil
+	default:
+		return scanSegmentV1(r, fn)
+	}
 	var hdr [recordHeader]byte
+	var body, payload []byte
+	for {
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			if err == io.EOF {
+				return n, end, good, false, nil
+			}
+			return n, end, good, false, fmt.Errorf("torn record header at offset %d", good)
+		}
+		size := binary.LittleEndian.Uint32(hdr[0:])
+		sum := binary.LittleEndian.Uint32(hdr[4:])
+		lsn := binary.LittleEndian.Uint64(hdr[8:])
+		cd := codec(hdr[16])
+		raw := binary.LittleEndian.Uint32(hdr[17:])
+		if size > maxRecord || raw > maxRecord {
+			return n, end, good, false, fmt.Errorf("record at offset %d: size %d (payload %d)", good, size, raw)
+		}
+		body = slices.Grow(body[:0], int(size))[:size]
+		if _, err := io.ReadFull(r, body); err != nil {
+			return n, end, good, false, fmt.Errorf("torn record at offset %d", good)
+		}
+		if recordSum(hdr[8:], crc32.Checksum(body, castagnoli)) != sum {
+			return n, end, good, false, fmt.Errorf("record at offset %d: checksum mismatch", good)
+		}
+		if fn != nil {
+			var p []byte
+			p, payload, err = decompress(payload, body, cd, int(raw))
+			if err != nil {
+				return n, end, good, false, fmt.Errorf("record at offset %d (LSN %d): %w", good, lsn, err)
+			}
+			if err := fn(lsn, p); err != nil {
+				return n, end, good, false, err
+			}
+		}
+		n++
+		end = lsn + 1
+		good += recordHeader + int64(size)
+	}
+}
+
+// recordSum is a record's checksum: the CRC-32C of its header after the
+// checksum (LSN, codec, payload length) and of its body's CRC-32C.
+func recordSum(hdr []byte, bodySum uint32) uint32 {
+	var b [4]byte
+	binary.LittleEndian.PutUint32(b[:], bodySum)
+	return crc32.Update(crc32.Checksum(hdr, castagnoli), castagnoli, b[:])
+}
+
+// scanSegmentV1 reads the records of a version 1 segment (see WAL), as
+// scanSegment.
+func scanSegmentV1(r *bufio.Reader, fn func(lsn uint64, payload []byte) error) (n int, end uint64, good int64, old bool, err error) {
+	var hdr [recordHeaderV1]byte
 	var buf []byte
 	for {
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			if err == io.EOF {
-				return n, end, good, nil
+				return n, end, good, true, nil
 			}
-			return n, end, good, fmt.Errorf("torn record header at offset %d", good)
+			return n, end, good, true, fmt.Errorf("torn record header at offset %d", good)
 		}
 		size := binary.LittleEndian.Uint32(hdr[0:])
 		sum := binary.LittleEndian.Uint32(hdr[4:])
 		lsn := binary.LittleEndian.Uint64(hdr[8:])
 		if size > maxRecord {
-			return n, end, good, fmt.Errorf("record at offset %d: size %d", good, size)
+			return n, end, good, true, fmt.Errorf("record at offset %d: size %d", good, size)
 		}
 		buf = slices.Grow(buf[:0], int(size))[:size]
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return n, end, good, fmt.Errorf("torn record at offset %d", good)
+			return n, end, good, true, fmt.Errorf("torn record at offset %d", good)
 		}
 		c := crc32.Update(crc32.Checksum(hdr[8:], castagnoli), castagnoli, buf)
 		if c != sum {
-			return n, end, good, fmt.Errorf("record at offset %d: checksum mismatch", good)
+			return n, end, good, true, fmt.Errorf("record at offset %d: checksum mismatch", good)
 		}
-		if err := fn(lsn, buf); err != nil {
-			return n, end, good, err
+		if fn != nil {
+			if err := fn(lsn, buf); err != nil {
+				return n, end, good, true, err
+			}
 		}
 		n++
 		end = lsn + 1
-		good += recordHeader + int64(size)
+		good += recordHeaderV1 + int64(size)
 	}
 }
 
@@ -248,7 +352,9 @@ func (l *WAL) rotate() error {
 		return err
 	}
 	l.f, l.w = f, bufio.NewWriterSize(f, 1<<20)
-	l.segs = append(l.segs, segment{first: l.next, path: path})
+	l.w.WriteString(segmentHeader)
+	l.segs = append(l.segs, segment{first: l.next, path: path, size: int64(len(segmentHeader))})
+	l.size += int64(len(segmentHeader))
 	return nil
 }
 
@@ -268,11 +374,20 @@ func syncDir(dir string) error {
 // log's Durability asks. Concurrent appends share one sync (group commit).
 // written, if not nil, is called with the record's LSN as soon as it is
 // written, before it is durable, in LSN order across concurrent appends:
-// a consumer fed from it sees records in log order.
+// a consumer fed from it sees records in log order. The record is
+// compressed and checksummed before the lock is taken, so concurrent
+// appenders do that in parallel.
 func (l *WAL) Append(payload []byte, written func(lsn uint64)) (uint64, error) {
 	if len(payload) > maxRecord {
 		return 0, fmt.Errorf("wal: record of %d bytes (at most %d)", len(payload), maxRecord)
 	}
+	body, cd, buf := l.opt.Compression.compress(payload)
+	defer releaseBody(buf) // after the unlock: the body is copied or written by then
+	bodySum := crc32.Checksum(body, castagnoli)
+	var hdr [recordHeader]byte
+	binary.LittleEndian.PutUint32(hdr[0:], uint32(len(body)))
+	hdr[16] = byte(cd)
+	binary.LittleEndian.PutUint32(hdr[17:], uint32(len(payload)))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -281,11 +396,11 @@ func (l *WAL) Append(payload []byte, written func(lsn uint64)) (uint64, error) {
 	if l.err != nil {
 		return 0, l.err
 	}
-	n := int64(recordHeader + len(payload))
+	n := int64(recordHeader + len(body))
 	if l.size+n > l.opt.MaxBytes {
 		return 0, ErrFull
 	}
-	if l.segs[len(l.segs)-1].size >= l.opt.SegmentSize {
+	if s := &l.segs[len(l.segs)-1]; s.size >= l.opt.SegmentSize && s.first < l.next {
 		for l.pending != 0 { // a sync of the current segment is under way
 			l.cond.Wait()
 		}
@@ -295,15 +410,13 @@ func (l *WAL) Append(payload []byte, written func(lsn uint64)) (uint64, error) {
 		}
 	}
 	lsn := l.next
-	var hdr [recordHeader]byte
-	binary.LittleEndian.PutUint32(hdr[0:], uint32(len(payload)))
 	binary.LittleEndian.PutUint64(hdr[8:], lsn)
-	binary.LittleEndian.PutUint32(hdr[4:], crc32.Update(crc32.Checksum(hdr[8:], castagnoli), castagnoli, payload))
+	binary.LittleEndian.PutUint32(hdr[4:], recordSum(hdr[8:], bodySum))
 	if _, err := l.w.Write(hdr[:]); err != nil {
 		l.err = fmt.Errorf("wal: %w", err)
 		return 0, l.err
 	}
-	if _, err := l.w.Write(payload); err != nil {
+	if _, err := l.w.Write(body); err != nil {
 		l.err = fmt.Errorf("wal: %w", err)
 		return 0, l.err
 	}
@@ -469,7 +582,7 @@ func (l *WAL) Replay(fn func(lsn uint64, payload []byte) error) error {
 		if i+1 < len(segs) && segs[i+1].first <= from {
 			continue
 		}
-		_, _, _, err := scanSegment(s.path, func(lsn uint64, p []byte) error {
+		_, _, _, _, err := scanSegment(s.path, func(lsn uint64, p []byte) error {
 			if lsn < from {
 				return nil
 			}

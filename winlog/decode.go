@@ -218,6 +218,12 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	if t.id == jNone {
 		return d.Skip(depth)
 	}
+	if t.id == jMessage && c == '"' {
+		// Long, full of escapes, and read by few rules: left escaped.
+		text, escaped, err := d.Escaped()
+		d.rec.Message, d.rec.MessageEscaped = text, escaped
+		return err
+	}
 	s, null, err := d.scalar()
 	if err != nil || null {
 		return err

@@ -5,6 +5,10 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/jsonscan"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // TestDecodeJSONStrings checks unescaping against encoding/json: strings
@@ -87,5 +91,42 @@ func TestDecodeJSONMapped(t *testing.T) {
 				t.Errorf("Mapped = %v, want %v", rec.Mapped, tt.want)
 			}
 		})
+	}
+}
+
+// TestDecodeJSONMessageEscaped: a record's message is left escaped, and the
+// normalised document's message reads as encoding/json decodes it.
+func TestDecodeJSONMessageEscaped(t *testing.T) {
+	var rec Record
+	var doc event.Doc
+	n := NewNormalizer()
+	escaped := 0
+	for i, line := range testenv.WinlogSample(t, 2000) {
+		var want struct {
+			Message string `json:"message"`
+		}
+		if err := json.Unmarshal(line, &want); err != nil {
+			t.Fatalf("record %d: encoding/json: %v", i, err)
+		}
+		if err := DecodeJSON(line, &rec); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		got := rec.Message
+		if rec.MessageEscaped {
+			escaped++
+			got = jsonscan.Unescape(got)
+		}
+		if got != want.Message {
+			t.Fatalf("record %d: message %q, want %q", i, got, want.Message)
+		}
+		if _, err := n.Normalize(&rec, &doc); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if v, _ := doc.Get("message"); v.Str() != want.Message {
+			t.Fatalf("record %d: document's message %q, want %q", i, v.Str(), want.Message)
+		}
+	}
+	if escaped == 0 {
+		t.Fatal("no message in the sample had an escape")
 	}
 }

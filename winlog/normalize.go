@@ -475,7 +475,11 @@ func (n *Normalizer) common(r *Record, k kind) {
 	n.out(oOSFamily, valWindows)
 	n.outStr(oLogLevel, r.Level)
 	n.outStr(oLevel, r.Level)
-	n.outStr(oMessage, r.Message)
+	if r.MessageEscaped {
+		n.out(oMessage, event.Escaped(r.Message))
+	} else {
+		n.outStr(oMessage, r.Message)
+	}
 
 	n.outStr(oChannel, r.Channel)
 	n.outStr(oComputer, r.Computer)

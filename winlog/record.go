@@ -51,8 +51,12 @@ type Record struct {
 	EventData []Param
 	UserData  []Param
 
-	// Message is the rendered message, when the source has it.
-	Message string
+	// Message is the rendered message, when the source has it. From a
+	// JSON record it is the text between the quotes, still escaped when
+	// MessageEscaped is set: the normaliser hands it on so (event.Escaped),
+	// and only a reader of the value unescapes it.
+	Message        string
+	MessageEscaped bool
 
 	// Timestamp and HostName are the original "@timestamp" and "host.name"
 	// of a JSON record; Outcome its "event.outcome" (or "winlog.outcome").

@@ -72,7 +72,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs := newFlagSet("serve", serveUsage)
 	var cfg server.Config
 	var rules, apiKeys, users stringList
-	var configFile, durability, logLevel string
+	var configFile, durability, logLevel, logCompression string
 	fs.StringVar(&configFile, "config", "", "TOML configuration `file`")
 	fs.Var(&rules, "rules", "rule `path` (TOML or Sigma YAML file, or folder; repeatable); default: the built-in pack")
 	fs.StringVar(&cfg.DataDir, "data", "vigil-data", "`directory` for the write-ahead log and the alert store")
@@ -82,6 +82,7 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Second, "after this long without events, event time moves on with the wall clock (so sequences and thresholds close)")
 	fs.DurationVar(&cfg.StateHorizon, "state-horizon", 10*time.Minute, "the longest rule state rebuilt from the log after a restart: the log keeps that much input (older state, e.g. new terms history, restarts empty after a crash)")
 	fs.Int64Var(&cfg.WALMaxBytes, "log-max-bytes", 8<<30, "bound on the write-ahead log in bytes; ingest is refused with 429 beyond it (with --state-horizon it bounds the sustained rate)")
+	fs.StringVar(&logCompression, "log-compression", "s2", "how write-ahead log records are compressed: s2 (fast), zstd (smaller, more CPU) or none; --log-max-bytes counts compressed bytes")
 	fs.Int64Var(&cfg.MaxContentLength, "max-content-length", 100<<20, "largest request body in bytes (http.max_content_length)")
 	fs.Var(&apiKeys, "api-key", "accepted API `key` (id:key, or the base64 form clients send; repeatable)")
 	fs.Var(&users, "user", "accepted basic-auth `user:password` (repeatable)")
@@ -130,6 +131,11 @@ func (serveCmd) Run(ctx context.Context, args []string) error {
 	default:
 		return usageError("serve: --durability %q (want request or async)", durability)
 	}
+	c, err := store.ParseCompression(logCompression)
+	if err != nil {
+		return usageError("serve: --log-compression %q (want none, s2 or zstd)", logCompression)
+	}
+	cfg.WALCompression = c
 	if kafkaBrokers != "" {
 		cfg.Kafka.Brokers = strings.Split(kafkaBrokers, ",")
 	}

@@ -117,6 +117,7 @@ func checkString(t *testing.T, q []byte) {
 	if string(first) != "abc" {
 		t.Errorf("String(%s) overwrote earlier bytes of Buf: %q", q, first)
 	}
+	checkEscaped(t, q, want)
 }
 
 func TestStringVsEncodingJSON(t *testing.T) {
