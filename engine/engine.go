@@ -33,6 +33,7 @@ type Engine struct {
 	snaps   sequence.Snapshots
 	tsMemo  []tsMemo    // per slot: an override timestamp parsed for this event
 	folds   event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
+	judging *judgeMode  // set in a Judge's engine: offers and matches are recorded, not made
 
 	// srcRoutes are the routes of the channels and event ids seen (see
 	// sourceRoute), by the event's own values.
@@ -178,8 +179,12 @@ func (e *Engine) process(ev *event.Event) {
 	e.accepted = false
 	e.snaps.Next()
 	e.snaps.Sweep(e.eachMatcher)
-	if len(e.threats) > 0 && e.AddIndicator(ev) {
-		e.accepted = true
+	if len(e.threats) > 0 {
+		if e.judging != nil {
+			e.judging.v.Indicator = len(e.routeFor(ev.Index).threats) > 0
+		} else if e.AddIndicator(ev) {
+			e.accepted = true
+		}
 	}
 	if e.rs.opt.NoIndex {
 		for _, l := range e.live {
@@ -414,6 +419,10 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 // offerTo offers ev to rules that have not seen it yet; entries of later
 // stages only to rules whose runners take them now.
 func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
+	if e.judging != nil {
+		e.record(ents, ev, mask)
+		return
+	}
 	for _, en := range ents {
 		if en.pair != 0 {
 			e.offerPair(en, ev, mask)
@@ -513,6 +522,10 @@ func (e *Engine) raise(l *live, events []*event.Event, keys []event.Value) {
 // raiseEvent raises a single event's alert, cloning the event only when
 // max_signals lets the alert through.
 func (e *Engine) raiseEvent(l *live, ev *event.Event) {
+	if jm := e.judging; jm != nil {
+		jm.v.Matches = append(jm.v.Matches, event.Match{Rule: int32(l.c.idx), Time: ev.Time})
+		return
+	}
 	e.emit(l, ev.Time, func() *alert.Alert {
 		return alert.New(e.rs.fields, l.c.rule, []*event.Event{ev.Clone()}, nil, e.now())
 	})

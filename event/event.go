@@ -52,6 +52,8 @@ type Event struct {
 	Index string
 	// ID is the event's document id, when it has one.
 	ID string
+	// Verdict is what a stage before ordering decided (see Verdict).
+	Verdict Verdict
 }
 
 // Get returns the value in a slot; a slot the event has no value for is
@@ -215,6 +217,7 @@ func (e *Event) Reset(n int) {
 	e.Doc = nil
 	e.Time, e.Seq, e.Pos = 0, 0, 0
 	e.Source, e.Index, e.ID = "", "", ""
+	e.Verdict.reset()
 }
 
 // NumSlots returns how many slots the event holds.

@@ -245,7 +245,12 @@ func (r *Buffer) beforeLast(it *item) bool {
 // size is what an event held costs, for MaxBytes: its decoded size (not
 // its storage, which depends on what the event held before) and a fixed
 // cost, so that a buffer's limits decide the same way in every run.
-func size(ev *event.Event) int64 { return int64(ev.Size()) + 1024 }
+func size(ev *event.Event) int64 {
+	if ev.Verdict.Tick {
+		return int64(ev.Verdict.Size) + 1024 // the event it stands for
+	}
+	return int64(ev.Size()) + 1024
+}
 
 // Meter counts the events that several buffers hold together (Read's
 // inputs share one) and the most at once. It limits nothing: a limit

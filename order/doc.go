@@ -11,7 +11,9 @@
 // Data flow of Read: each input (package input) is opened lazily, when
 // the merge needs it, with a bounded number open at once; a goroutine per
 // input decodes records into events (at most Options.Workers decoding at
-// once), drops those outside From/To, and pushes them into the input's
+// once), drops those outside From/To, gives each to the input's judge
+// (Options.Judge: an event the judge has no further use for becomes a
+// tick, its time and position only), and pushes them into the input's
 // Buffer (lateness Options.Lateness, at most Options.MaxWindow events).
 // Released events travel in batches to the merge, which passes the event
 // with the smallest time among the inputs' heads on (ties: input order,

@@ -73,6 +73,16 @@ type Options struct {
 	// while it still prepares (compiles rules), with the same From, To,
 	// Lateness and MaxWindow.
 	Starts []int64
+	// Judge, if set, is called once by each goroutine that reads an
+	// input and returns what it gives every event it decodes, right
+	// after decoding, while the event is in cache (before it waits in
+	// the input's window, see engine.Judge), and what it calls when the
+	// input is read. The judge may record a verdict on the event, and
+	// returns whether the event's values are needed in order. An event
+	// whose values are not travels on as a tick (event.Verdict.Tick:
+	// its time, Seq, Pos and Source, nothing else), its storage reused
+	// at once; it is ordered, counted and late like any other.
+	Judge func() (judge func(*event.Event) bool, done func())
 	// Report receives every problem: files that cannot be opened,
 	// records that cannot be read, late events (once per input), and the
 	// Warn notes of the input layer. Nil drops them.
@@ -428,6 +438,7 @@ func (s *stream) recycle(events bool) {
 // drop them at every garbage collection, which those very buffers cause.
 var (
 	eventPool = freeList[*event.Event]{c: make(chan *event.Event, maxPooledEvents), new: func() *event.Event { return new(event.Event) }}
+	tickPool  = freeList[*event.Event]{c: make(chan *event.Event, maxPooledEvents), new: func() *event.Event { return new(event.Event) }}
 	batchPool = freeList[[]*event.Event]{c: make(chan []*event.Event, 1<<10), new: func() []*event.Event { return make([]*event.Event, 0, batchSize) }}
 )
 
@@ -466,6 +477,11 @@ func Recycle(ev *event.Event) { putEvent(ev) }
 // large or the pool holds maxPoolBytes already: pooled events keep their
 // storage, which only grows. Events let go are counted (poolDropped).
 func putEvent(ev *event.Event) {
+	if ev.Verdict.Tick {
+		ev.Reset(0)
+		tickPool.Put(ev)
+		return
+	}
 	fp := int64(ev.Footprint())
 	if fp > maxPooled {
 		poolDropped.Add(1)
@@ -475,6 +491,16 @@ func putEvent(ev *event.Event) {
 		poolBytes.Add(-fp)
 		poolDropped.Add(1)
 	}
+}
+
+// tick returns a tick standing for ev (see Options.Judge), which it
+// hands back to the pool.
+func tick(ev *event.Event) *event.Event {
+	t := tickPool.Get()
+	t.Time, t.Seq, t.Pos, t.Source = ev.Time, ev.Seq, ev.Pos, ev.Source
+	t.Verdict.Judged, t.Verdict.Tick, t.Verdict.Size = true, true, ev.Size()
+	putEvent(ev)
+	return t
 }
 
 // getEvent takes an event from the pool (or a new one), to Recycle.
@@ -652,6 +678,12 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			send()
 		}
 	}
+	var judge func(*event.Event) bool
+	if m.opt.Judge != nil {
+		var done func()
+		judge, done = m.opt.Judge()
+		defer done()
+	}
 	m.tokens <- struct{}{}
 	for !aborted && ctx.Err() == nil {
 		ev, err := src.Next()
@@ -677,6 +709,9 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			m.prog.Filtered.Add(1)
 			putEvent(ev)
 			continue
+		}
+		if judge != nil && !judge(ev) {
+			ev = tick(ev)
 		}
 		buf.Push(ev, pass)
 	}

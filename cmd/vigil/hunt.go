@@ -78,6 +78,7 @@ type huntFlags struct {
 	workers, maxPending, engines  int
 	decoders                      int
 	strict, buildingBlocks, quiet bool
+	judge                         bool
 	newTermsBaseline              bool
 	progress                      string
 	cpuprofile, memprofile        string
@@ -107,6 +108,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.IntVar(&f.workers, "workers", 2, "inputs decoded in parallel")
 	fs.IntVar(&f.decoders, "decoders", 0, "goroutines decoding the records of one JSON file (0: as many as cores, at most 4); the events are the same")
 	fs.IntVar(&f.engines, "engines", defaultEngines(), "engines evaluating rules in parallel, events partitioned by host (1: one engine; default: one per core, one on two cores or fewer); the alerts are the same")
+	fs.BoolVar(&f.judge, "judge-as-decoded", true, "with one engine, run the rule index and event rules on each event where it is decoded, the rest in time order (false: every event whole in time order); the alerts are the same")
 	fs.IntVar(&f.maxPending, "max-pending", 0, "cap on pending state per sequence rule (0: default 100000)")
 	fs.Var(&f.indicators, "indicators", "threat intelligence indicator `path` (NDJSON/EVTX file or folder; repeatable) for indicator match rules, read before the hunt; documents without an index belong to "+indicatorIndex)
 	fs.BoolVar(&f.newTermsBaseline, "new-terms-baseline", false, "new_terms rules learn the terms of their first history window (e.g. 7 days) of events without alerting, as on a cluster that already holds that history; by default every first sighting is new, as on a fresh cluster")
@@ -294,11 +296,18 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	h.writer = w
 	f.ux.prepare(h.rs, statuses)
-	if f.engines > 1 {
+	var arrived *engine.Arrived
+	switch {
+	case f.engines > 1:
 		h.eng = h.rs.NewParallel(f.engines, alert.SinkFunc(h.onAlert), order.Recycle)
 		oopt.Owned = true
-	} else {
+	case !f.judge:
 		h.eng = h.rs.NewEngine(alert.SinkFunc(h.onAlert))
+	default:
+		// Event rules judge each event as it is decoded (see
+		// engine.Arrived).
+		arrived = h.rs.NewArrived(alert.SinkFunc(h.onAlert))
+		h.eng = arrived
 	}
 	defer h.eng.Close()
 
@@ -306,6 +315,19 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	if len(f.indicators) > 0 {
 		if err := h.loadIndicators(ctx, iopt, oopt); err != nil {
 			return err
+		}
+	}
+	if arrived != nil {
+		// Set after the indicators are read: they are not judged.
+		// The fields the events hold are learnt there too.
+		oopt.Judge = func() (func(*event.Event) bool, func()) {
+			j, u := arrived.NewJudge(), f.ux.fork()
+			return func(ev *event.Event) bool {
+				if u != nil {
+					u.Observe(ev)
+				}
+				return j.Judge(ev)
+			}, j.Done
 		}
 	}
 	stopProgress := h.startProgress(inputs)
@@ -319,7 +341,9 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.rs.Schema(), f.sysmonDelay), f.sysmonDelay
 	}
 	err = order.Read(ctx, inputs, input.NewOpener(iopt), oopt, &h.prog, func(ev *event.Event) error {
-		f.ux.observe(ev)
+		if arrived == nil {
+			f.ux.observe(ev)
+		}
 		h.eng.Process(ev)
 		if f.memprofile != "" && h.prog.Bytes.Load() > total/2 {
 			h.writeHeapProfile(f.memprofile)
@@ -327,6 +351,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		}
 		return h.err()
 	})
+	f.ux.joinForks()
 	interrupted := errors.Is(err, context.Canceled)
 	if err == nil || interrupted {
 		h.eng.Flush()
@@ -551,6 +576,10 @@ func (h *hunt) summary(inputs, failedRules int) {
 	}
 	if h.flags.ux.warn.verbose {
 		fmt.Fprintf(w, "  rule evaluations (events the rule index offered rules): %d, matches: %d\n", offered, matched)
+		if a, ok := h.eng.(*engine.Arrived); ok {
+			events, ticks, offers := a.Counts()
+			fmt.Fprintf(w, "  events judged as decoded: %d, of which ordered by time only (nothing left to evaluate): %d; offers in order to rules that are not judged: %d\n", events, ticks, offers)
+		}
 	}
 	fmt.Fprintf(w, "  alerts: %d", h.written.Load())
 	for _, sev := range []string{"critical", "high", "medium", "low"} {

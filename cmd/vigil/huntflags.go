@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
@@ -32,6 +33,8 @@ type huntUX struct {
 	first, last  int64
 	alerts       map[*rule.Rule]int
 	unmatched    *engine.Unmatched
+	forks        []*engine.Unmatched // observing where events are decoded (see fork)
+	forkMu       sync.Mutex
 	missingPaths int
 	muted        int
 }
@@ -122,6 +125,29 @@ func (u *huntUX) observe(ev *event.Event) {
 	if u.unmatched != nil {
 		u.unmatched.Observe(ev)
 	}
+}
+
+// fork returns an Unmatched observing events in another goroutine (nil
+// without one), which joinForks merges back.
+func (u *huntUX) fork() *engine.Unmatched {
+	if u.unmatched == nil {
+		return nil
+	}
+	u.forkMu.Lock()
+	defer u.forkMu.Unlock()
+	f := u.unmatched.Fork()
+	u.forks = append(u.forks, f)
+	return f
+}
+
+// joinForks merges what the forks observed; call it when they are done.
+func (u *huntUX) joinForks() {
+	u.forkMu.Lock()
+	defer u.forkMu.Unlock()
+	for _, f := range u.forks {
+		u.unmatched.Merge(f)
+	}
+	u.forks = nil
 }
 
 // record counts an alert that was written.

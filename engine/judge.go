@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"sync"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/event"
+)
+
+// Judging on arrival (vigil hunt): the rule index, and the rules that
+// judge each event alone and raise an alert of that event (event queries
+// without alert suppression: judged rules), run in the goroutines that
+// read the inputs, on each event right after it is decoded, while it is
+// still in cache. A Judge records on the event (event.Verdict) which
+// judged rules matched, which other rules the index offers it (those
+// filed under a later stage of a sequence: only if the sequence then
+// waits for one) and whether a threat_match rule takes it as an
+// indicator. The events then wait to be put in time order, and an
+// Arrived, in order, raises the recorded matches (max_signals counts in
+// event-time order, as always) and offers the event to the recorded
+// rules, without walking the index again. An event with nothing left to
+// do need not wait with its values at all: the reader may pass on a tick
+// (its time only), which the Arrived counts as a step of the stream. The
+// alerts, their order and the rules' counters are a single Engine's.
+
+// Arrived is the in-order half of judging on arrival: an evaluator over a
+// rule set for one stream, like an Engine (whose events need not carry a
+// verdict: those without are evaluated whole). Its methods are called
+// from one goroutine; its Judges from one goroutine each.
+type Arrived struct {
+	eng            *Engine
+	judged         []bool // by compiled.idx: the rule is judged
+	events, offers int64  // events taken, and offers of them to rules that are not judged
+	ticks          int64  // events taken as ticks (see event.Verdict.Tick)
+
+	mu     sync.Mutex
+	judges []*Judge // every Judge made, for its counters (Stats)
+	free   []*Judge // Judges given back (Done), to reuse
+}
+
+// judgeable reports whether a Judge may run the rule: an event rule
+// (KQL, EQL or Sigma event query), whose only effect is one alert of
+// the matching event, without alert suppression.
+func judgeable(c *compiled) bool {
+	_, ok := c.kind.(*eventKind)
+	return ok && c.rule.AlertSuppression == nil
+}
+
+// NewArrived starts an Arrived over the rule set; its alerts go to sink
+// (alert.Discard when nil).
+func (rs *RuleSet) NewArrived(sink alert.Sink) *Arrived {
+	a := &Arrived{eng: rs.NewEngine(sink), judged: make([]bool, len(rs.rules))}
+	for i, c := range rs.rules {
+		a.judged[i] = judgeable(c)
+	}
+	return a
+}
+
+// judgeMode is what turns an engine into a Judge's: the verdict being
+// given and which rules are judged.
+type judgeMode struct {
+	v      *event.Verdict
+	judged []bool
+}
+
+// Judge gives events their verdicts (see Arrived). Each is used by one
+// goroutine at a time.
+type Judge struct {
+	a   *Arrived
+	eng *Engine // the whole rule set, in judging mode
+}
+
+// NewJudge returns a Judge, reused if one was given back (Done). It may
+// be called from any goroutine.
+func (a *Arrived) NewJudge() *Judge {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if n := len(a.free); n > 0 {
+		j := a.free[n-1]
+		a.free = a.free[:n-1]
+		return j
+	}
+	j := &Judge{a: a, eng: a.eng.rs.NewEngine(nil)}
+	j.eng.judging = &judgeMode{judged: a.judged}
+	a.judges = append(a.judges, j)
+	return j
+}
+
+// Done gives the Judge back for another goroutine to use.
+func (j *Judge) Done() {
+	j.a.mu.Lock()
+	defer j.a.mu.Unlock()
+	j.a.free = append(j.a.free, j)
+}
+
+// Judge runs the index and the judged rules on ev and records the
+// verdict on it. It reports whether the event's values are still needed
+// in order (event.Verdict.Keep); an event they are not may travel on as
+// a tick.
+func (j *Judge) Judge(ev *event.Event) (keep bool) {
+	v := &ev.Verdict
+	if j.eng.rs.opt.NoIndex {
+		return true // no index to run: the event is evaluated whole, in order
+	}
+	v.Matches, v.Offers = v.Matches[:0], v.Offers[:0]
+	j.eng.judging.v = v
+	j.eng.Process(ev)
+	j.eng.judging.v = nil
+	v.Judged = true
+	return v.Keep()
+}
+
+// record is offerTo in judging mode: judged rules are run (their matches
+// recorded, see raiseEvent), the others recorded as offers.
+func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
+	jm := e.judging
+	for _, en := range ents {
+		l := e.live[en.r]
+		if l.gen == e.gen || !l.c.wants(mask, e.rs.catSlot) ||
+			en.unless != 0 && ev.Get(int(en.unless-1)).Kind() != event.KindMissing {
+			continue
+		}
+		switch {
+		case jm.judged[en.r]:
+			l.gen = e.gen
+			e.offer(l, ev)
+		case en.later:
+			// Whether the sequence waits for a later stage is known
+			// only in order; the rule may still be recorded as offered
+			// outright by another filing.
+			jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(en.r), Later: true})
+		default:
+			l.gen = e.gen
+			jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(en.r)})
+		}
+	}
+}
+
+// Process takes the next event in time order (see Engine.Process).
+func (a *Arrived) Process(ev *event.Event) {
+	a.events++
+	v := &ev.Verdict
+	e := a.eng
+	if !v.Judged {
+		e.Process(ev)
+		return
+	}
+	a.offers += int64(len(v.Offers))
+	if v.Tick {
+		a.ticks++
+	}
+	ev.UseFolds(&e.folds)
+	e.gen++
+	e.snaps.Next()
+	e.snaps.Sweep(e.eachMatcher)
+	if v.Indicator {
+		e.AddIndicator(ev)
+	}
+	if len(v.Matches) > 0 {
+		saved := ev.Time
+		for _, m := range v.Matches {
+			// In the rule's time, as Engine.run offered it.
+			ev.Time = m.Time
+			e.raiseEvent(e.live[m.Rule], ev)
+		}
+		ev.Time = saved
+	}
+	for _, o := range v.Offers {
+		if l := e.live[o.Rule]; l.gen != e.gen && (!o.Later || l.run.active()) {
+			l.gen = e.gen
+			e.offer(l, ev)
+		}
+	}
+	ev.UseFolds(nil)
+	e.release()
+}
+
+// Counts returns how many events the Arrived took, how many of them came
+// as ticks, and how many offers of them it made to rules that are not
+// judged (evaluated in order).
+func (a *Arrived) Counts() (events, ticks, offers int64) { return a.events, a.ticks, a.offers }
+
+// Advance is Engine.Advance.
+func (a *Arrived) Advance(watermark int64) { a.eng.Advance(watermark) }
+
+// Flush is Engine.Flush.
+func (a *Arrived) Flush() { a.eng.Flush() }
+
+// Sync returns at once (see Engine.Sync).
+func (a *Arrived) Sync() {}
+
+// Close ends the Arrived without Flush; it holds nothing to release.
+func (a *Arrived) Close() {}
+
+// AddIndicator is Engine.AddIndicator.
+func (a *Arrived) AddIndicator(ev *event.Event) bool { return a.eng.AddIndicator(ev) }
+
+// IndicatorStats is Engine.IndicatorStats.
+func (a *Arrived) IndicatorStats() (kept, overflow int64) { return a.eng.IndicatorStats() }
+
+// Stats returns per-rule counters in rule order, a single Engine's: the
+// judged rules' evaluations are summed over the Judges. Call it when no
+// Judge is running.
+func (a *Arrived) Stats() []RuleStats {
+	out := a.eng.Stats()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range out {
+		if !a.judged[i] {
+			continue
+		}
+		st := &out[i]
+		l := a.eng.live[i]
+		timed, timedNs := l.timed, l.timedNs
+		for _, j := range a.judges {
+			l := j.eng.live[i]
+			st.Offered += l.offered
+			st.Matched += l.matched
+			timed += l.timed
+			timedNs += l.timedNs
+		}
+		if timed > 0 {
+			st.EvalTime = time.Duration(float64(timedNs) * float64(st.Offered) / float64(timed))
+		}
+	}
+	return out
+}

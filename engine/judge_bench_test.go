@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/alert"
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/cputime"
+	"github.com/vigilsec/vigil/winlog"
+)
+
+// BenchmarkJudgedWinlogSample times a hunt's evaluation over real
+// recorded events (a slice of the winlog corpus, ECS, every Windows rule)
+// with the events waiting in a window of 1,024 between decoding and
+// evaluation, as in a reorder window: "engine" evaluates each whole as it
+// leaves the window (Engine.Process), "judged" judges it right after
+// decoding (Judge) and evaluates the rest as it leaves (Arrived), events
+// with nothing left to do becoming ticks. Events per CPU-second of the
+// one thread doing all of it, decoding included; VIGIL_BENCH_EVENTS sets
+// the slice (default 50,000).
+func BenchmarkJudgedWinlogSample(b *testing.B) {
+	n := 50_000
+	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	evs := winlogSample(b, n)
+	rs, _ := Compile(windowsRules(b), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
+	probe := rs.NewEngine(nil)
+	const window = 1024
+	for _, judged := range []bool{false, true} {
+		name := "engine"
+		if judged {
+			name = "judged"
+		}
+		b.Run(name, func(b *testing.B) {
+			ring := make([]*event.Event, window)
+			for i := range ring {
+				ring[i] = new(event.Event)
+			}
+			ticks := make([]event.Event, window)
+			var took time.Duration
+			alerts := 0
+			for b.Loop() {
+				sink := alert.SinkFunc(func(*alert.Alert) { alerts++ })
+				var process func(*event.Event)
+				var judge *Judge
+				if judged {
+					a := rs.NewArrived(sink)
+					judge, process = a.NewJudge(), a.Process
+				} else {
+					process = rs.NewEngine(sink).Process
+				}
+				held := make([]*event.Event, window) // what each slot of the ring holds: the event or a tick
+				runtime.LockOSThread()
+				start := cputime.Thread()
+				for i := range len(evs) + window {
+					slot := i % window
+					if ev := held[slot]; ev != nil {
+						process(ev) // the event decoded window events ago
+					}
+					if i >= len(evs) {
+						held[slot] = nil
+						continue
+					}
+					ev := ring[slot]
+					ev.Recycle()
+					decodeInto(b, probe, evs[i], int64(i), ev)
+					held[slot] = ev
+					if judge != nil && !judge.Judge(ev) {
+						t := &ticks[slot]
+						t.Time, t.Pos = ev.Time, ev.Pos
+						t.Verdict.Judged, t.Verdict.Tick = true, true
+						held[slot] = t
+					}
+				}
+				took += cputime.Thread() - start
+				runtime.UnlockOSThread()
+			}
+			b.ReportMetric(float64(len(evs))*float64(b.N)/took.Seconds(), "events/cpu-s")
+			b.ReportMetric(float64(alerts)/float64(b.N), "alerts")
+		})
+	}
+}
