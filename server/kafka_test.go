@@ -302,23 +302,35 @@ func TestKafkaReload(t *testing.T) {
 	cfg := Config{IdleTimeout: time.Second, Kafka: KafkaConfig{Brokers: c.ListenAddrs(), Topic: "events", SessionTimeout: 2 * time.Second}}
 	ts := start(t, cfg, fewer)
 	ts.SetLoader(func() ([]*rule.Rule, *exception.Store, error) { return rules, nil, nil })
-	counts := produce(t, c.ListenAddrs(), before)
+	got, res := shipAroundReload(t, ts, c.ListenAddrs(), before, after, nil)
+	if missing, extra := diff(want, got); len(missing) > 0 || len(extra) > 0 {
+		t.Errorf("missing %v\nextra %v", missing, extra)
+	}
+	t.Logf("alerts %d (reload: %v)", len(got), res)
+}
+
+// shipAroundReload sends before to the events topic and waits until ts
+// has evaluated it, reloads ts's rules, calls between (if not nil), then
+// does the same with after. It returns the ids of the alerts ts stored
+// and the reload's answer.
+func shipAroundReload(t *testing.T, ts *testServer, brokers []string, before, after []doc, between func()) ([]string, map[string]any) {
+	t.Helper()
+	counts := produce(t, brokers, before)
 	waitConsumed(t, counts, ts)
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)
 	var res map[string]any
 	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != http.StatusOK {
 		t.Fatalf("reload: %d %v", st, res)
 	}
-	for p, n := range produce(t, c.ListenAddrs(), after) {
+	if between != nil {
+		between()
+	}
+	for p, n := range produce(t, brokers, after) {
 		counts[p] += n
 	}
 	waitConsumed(t, counts, ts)
 	ts.call(t, "POST", "/_refresh", nil, nil, nil)
-	got := ts.alertIDs(t, "")
-	if missing, extra := diff(want, got); len(missing) > 0 || len(extra) > 0 {
-		t.Errorf("missing %v\nextra %v", missing, extra)
-	}
-	t.Logf("alerts %d (reload: %v)", len(got), res)
+	return ts.alertIDs(t, ""), res
 }
 
 // TestKafkaReloadSigma: a reload that brings the first Sigma rule to a
@@ -348,32 +360,21 @@ func TestKafkaReloadSigma(t *testing.T) {
 	cfg := Config{IdleTimeout: time.Second, Kafka: KafkaConfig{Brokers: c.ListenAddrs(), Topic: "events", SessionTimeout: 2 * time.Second}}
 	ts := start(t, cfg, pack)
 	ts.SetLoader(func() ([]*rule.Rule, *exception.Store, error) { return withSigma, nil, nil })
-	counts := produce(t, c.ListenAddrs(), before)
-	waitConsumed(t, counts, ts)
-	ts.call(t, "POST", "/_refresh", nil, nil, nil)
 	if ts.kafka.opener.Options().KeepEventData {
 		t.Fatal("without Sigma rules the decoders keep Windows event data")
 	}
-	var res map[string]any
-	if st := ts.call(t, "POST", "/api/rules/_reload", nil, nil, &res); st != http.StatusOK {
-		t.Fatalf("reload: %d %v", st, res)
-	}
-	// The reload has returned: the consumer's goroutine switched the
-	// decoders before answering.
-	if !ts.kafka.opener.Options().KeepEventData {
-		t.Error("after the reload the opener does not keep Windows event data")
-	}
-	for id, p := range ts.kafka.own.parts {
-		if p.dec.Opener() != ts.kafka.opener {
-			t.Errorf("partition %d decodes with the opener from before the reload", id)
+	got, _ := shipAroundReload(t, ts, c.ListenAddrs(), before, after, func() {
+		// The reload has returned: the consumer's goroutine switched
+		// the decoders before answering.
+		if !ts.kafka.opener.Options().KeepEventData {
+			t.Error("after the reload the opener does not keep Windows event data")
 		}
-	}
-	for p, n := range produce(t, c.ListenAddrs(), after) {
-		counts[p] += n
-	}
-	waitConsumed(t, counts, ts)
-	ts.call(t, "POST", "/_refresh", nil, nil, nil)
-	got := ts.alertIDs(t, "")
+		for id, p := range ts.kafka.own.parts {
+			if p.dec.Opener() != ts.kafka.opener {
+				t.Errorf("partition %d decodes with the opener from before the reload", id)
+			}
+		}
+	})
 	if missing, extra := diff(want, got); len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("missing %v\nextra %v", missing, extra)
 	}
