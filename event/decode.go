@@ -30,7 +30,7 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 	if !after {
 		buf = ev.buf
 	}
-	d := decoder{Scanner: jsonscan.Scanner{Data: data, Buf: buf}, ev: ev}
+	d := decoder{Scanner: jsonscan.Scanner{Data: data, Buf: buf}, ev: ev, unescapeAll: s.unescapeAll.Load()}
 	err := d.Begin()
 	if err == nil {
 		err = d.object(s.root, 0)
@@ -60,7 +60,8 @@ const maxHint = 128
 // decoder walks a document with the schema's key trie.
 type decoder struct {
 	jsonscan.Scanner
-	ev *Event
+	ev          *Event
+	unescapeAll bool // see Schema.UnescapeAll
 }
 
 // object decodes an object whose '{' is at d.Pos, descending into keys the
@@ -91,7 +92,7 @@ func (d *decoder) field(n *node, depth int) error {
 	if n.slot < 0 {
 		return d.Skip(depth)
 	}
-	if n.escaped && d.Data[d.Pos] == '"' {
+	if n.escaped && !d.unescapeAll && d.Data[d.Pos] == '"' {
 		return d.escapedString(n.slot)
 	}
 	v, err := d.scalar()

@@ -30,6 +30,12 @@ func Escaped(text string) Value {
 	return v
 }
 
+// UnescapeAll makes Decode unescape lazyFields' strings as it does every
+// other string: for rules that read every event's whole text (Sigma's
+// keyword searches), an escaped string would be unescaped again, into new
+// memory, at every read.
+func (s *Schema) UnescapeAll() { s.unescapeAll.Store(true) }
+
 // unescape returns the string an escaped string value stands for.
 func (v Value) unescape() string { return jsonscan.Unescape(v.str()) }
 

@@ -27,6 +27,9 @@ type Schema struct {
 	// to maxHint), so that it does not grow its values twice (32, then
 	// 64, for the ~31 of an average Windows document).
 	hint atomic.Int32
+	// unescapeAll: Decode unescapes every string, lazyFields' too (see
+	// UnescapeAll).
+	unescapeAll atomic.Bool
 }
 
 // node is one step of a dotted path in the key trie.

@@ -37,6 +37,11 @@ func NewOpener(opt Options) *Opener {
 		c = new(Counters)
 	}
 	s := opt.Schema
+	if opt.KeepEventData {
+		// Rules that read whole records read their messages too:
+		// unescaped once, as decoded, not at every read.
+		s.UnescapeAll()
+	}
 	return &Opener{
 		opt: opt, counters: c,
 		tsSlot: s.Slot(opt.TimeField), idxSlot: s.Slot("_index"),

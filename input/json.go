@@ -186,6 +186,7 @@ func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 		if o.isRawWinlog(ev) {
 			if r.winlog == nil {
 				r.winlog = &winlogJSON{n: o.normalizer()}
+				r.winlog.rec.UnescapeMessage = o.opt.KeepEventData
 			}
 			if err := winlog.DecodeJSON(data, &r.winlog.rec); err != nil {
 				return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}

@@ -218,7 +218,7 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	if t.id == jNone {
 		return d.Skip(depth)
 	}
-	if t.id == jMessage && c == '"' {
+	if t.id == jMessage && c == '"' && !d.rec.UnescapeMessage {
 		// Long, full of escapes, and read by few rules: left escaped.
 		text, escaped, err := d.Escaped()
 		d.rec.Message, d.rec.MessageEscaped = text, escaped

@@ -57,6 +57,10 @@ type Record struct {
 	// and only a reader of the value unescapes it.
 	Message        string
 	MessageEscaped bool
+	// UnescapeMessage, set by the caller and kept by Reset, makes
+	// DecodeJSON unescape the message as any other string (for rules
+	// that read every record's whole text, see event.Schema.UnescapeAll).
+	UnescapeMessage bool
 
 	// Timestamp and HostName are the original "@timestamp" and "host.name"
 	// of a JSON record; Outcome its "event.outcome" (or "winlog.outcome").
@@ -111,7 +115,8 @@ func (r *Record) Reset() {
 	clear(r.UserData)
 	clear(r.Shipper)
 	clear(r.vals)
-	*r = Record{Version: -1, EventData: ed, UserData: ud, Keywords: kw, buf: buf, Shipper: sh, vals: vals}
+	*r = Record{Version: -1, EventData: ed, UserData: ud, Keywords: kw, buf: buf, Shipper: sh, vals: vals,
+		UnescapeMessage: r.UnescapeMessage}
 }
 
 // EventDataValue returns the value of the named EventData item.
