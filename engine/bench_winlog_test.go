@@ -20,6 +20,23 @@ import (
 // winlogSample returns up to n records of the winlog corpus (the
 // datasets of a few tactics, in file order) as the ECS documents vigil
 // dump prints, each with the index its channel gives.
+// sampleSize is the size of the corpus slice the winlog benchmarks
+// read: VIGIL_BENCH_EVENTS, default 50,000.
+func sampleSize() int {
+	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_EVENTS")); err == nil && v > 0 {
+		return v
+	}
+	return 50_000
+}
+
+// windowsSample returns the benchmarks' corpus slice (sampleSize) and
+// the corpus' Windows rules compiled for it.
+func windowsSample(b *testing.B) ([]benchEvent, *RuleSet) {
+	evs := winlogSample(b, sampleSize())
+	rs, _ := Compile(windowsRules(b), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
+	return evs, rs
+}
+
 func winlogSample(tb testing.TB, n int) []benchEvent {
 	dir := testenv.Path(tb, "data", "winlog", "security-datasets")
 	var files []string
@@ -62,12 +79,7 @@ func winlogSample(tb testing.TB, n int) []benchEvent {
 // CPU-second of the hunting thread; VIGIL_BENCH_EVENTS sets the slice
 // (default 50,000).
 func BenchmarkHuntWinlogSample(b *testing.B) {
-	n := 50_000
-	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
-	evs := winlogSample(b, n)
-	rs, _ := Compile(windowsRules(b), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
+	evs, rs := windowsSample(b)
 	var bytes int64
 	for _, e := range evs {
 		bytes += int64(len(e.line))
@@ -96,12 +108,7 @@ func BenchmarkHuntWinlogSample(b *testing.B) {
 // shared engine (decoding stays on the caller's goroutine): wall-clock
 // events per second, to compare with -cpu 1.
 func BenchmarkParallelWinlogSample(b *testing.B) {
-	n := 50_000
-	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
-	evs := winlogSample(b, n)
-	rs, _ := Compile(windowsRules(b), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
+	evs, rs := windowsSample(b)
 	probe := rs.NewEngine(nil)
 	free := make(chan *event.Event, 4096)
 	b.ResetTimer()
@@ -134,12 +141,7 @@ func BenchmarkParallelWinlogSample(b *testing.B) {
 // reports the offers (rule evaluations the index chose) and matches per
 // pass, so that the index's selectivity can be reproduced.
 func BenchmarkProcessWinlogSample(b *testing.B) {
-	n := 50_000
-	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
-	evs := winlogSample(b, n)
-	rs, _ := Compile(windowsRules(b), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
+	evs, rs := windowsSample(b)
 	// In a hunt, events wait in reordering windows (1,024 per input,
 	// a few inputs at once) between decoding and Process, so they are
 	// out of the nearest caches; VIGIL_BENCH_BATCH sets how many are

@@ -3,10 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -40,10 +38,7 @@ func BenchmarkESQLWindowsRules(b *testing.B) {
 			others = append(others, r)
 		}
 	}
-	n := 50_000
-	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
+	n := sampleSize()
 	s := event.NewSchema()
 	opt := Options{Schema: s, Now: func() time.Time { return time.Unix(0, 0) }}
 	rsE, _ := Compile(esqlRules, opt)

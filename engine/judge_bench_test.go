@@ -1,16 +1,13 @@
 package engine
 
 import (
-	"os"
 	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/internal/cputime"
-	"github.com/vigilsec/vigil/winlog"
 )
 
 // BenchmarkJudgedWinlogSample times a hunt's evaluation over real
@@ -23,12 +20,7 @@ import (
 // one thread doing all of it, decoding included; VIGIL_BENCH_EVENTS sets
 // the slice (default 50,000).
 func BenchmarkJudgedWinlogSample(b *testing.B) {
-	n := 50_000
-	if v, err := strconv.Atoi(os.Getenv("VIGIL_BENCH_EVENTS")); err == nil && v > 0 {
-		n = v
-	}
-	evs := winlogSample(b, n)
-	rs, _ := Compile(windowsRules(b), Options{Aliases: winlog.Aliases, Now: func() time.Time { return time.Unix(0, 0) }})
+	evs, rs := windowsSample(b)
 	probe := rs.NewEngine(nil)
 	const window = 1024
 	for _, judged := range []bool{false, true} {
