@@ -128,6 +128,9 @@ type Loaded struct {
 	// the rule files (see IsExceptionsFile), sorted: detection-rules keeps
 	// them beside its rules, and package exception loads them.
 	ExceptionFiles []string
+	// Unparsed counts the rule files a Selection left unparsed: they
+	// could not hold a selected rule (see LoadSelected).
+	Unparsed int
 }
 
 // LoadPaths loads rule files and folders: Load without the exceptions
@@ -147,9 +150,14 @@ func LoadPaths(paths ...string) (rules []*Rule, warns []Warning, errs []error) {
 // rule_id met again (in another file, or in the same file reached by two
 // paths) is loaded once, from the first path, with a warning naming both
 // files.
-func Load(paths ...string) Loaded {
+func Load(paths ...string) Loaded { return LoadSelected(Selection{}, paths...) }
+
+// LoadSelected is Load that parses only the rule files that could hold a
+// rule sel selects (see Selection); the caller still selects among the
+// rules loaded.
+func LoadSelected(sel Selection, paths ...string) Loaded {
 	files, errs := Files(paths...)
-	parsed := parseFiles(files)
+	parsed := parseFiles(files, sel)
 	l := Loaded{Errors: errs}
 	byKey := map[string]int{}
 	byID := map[string]*Rule{}
@@ -158,6 +166,10 @@ func Load(paths ...string) Loaded {
 		p := parsed[i]
 		if p.exceptions {
 			l.ExceptionFiles = append(l.ExceptionFiles, f)
+			continue
+		}
+		if p.unparsed {
+			l.Unparsed++
 			continue
 		}
 		for _, x := range p.warns {
@@ -196,20 +208,22 @@ type parsedFile struct {
 	warns      []Warning
 	err        error
 	exceptions bool // an exceptions file, not rules
+	unparsed   bool // left unparsed by a Selection
 }
 
 // parseFiles reads and parses files on every core (a corpus is some
 // thousands of small files, and parsing is most of loading it); the
 // results come back in the order of files, so that what LoadPaths makes of
 // them does not depend on timing.
-func parseFiles(files []string) []parsedFile {
+func parseFiles(files []string, sel Selection) []parsedFile {
 	out := make([]parsedFile, len(files))
-	workers.Each(len(files), func(i int) { out[i] = parseFile(files[i]) })
+	workers.Each(len(files), func(i int) { out[i] = parseFile(files[i], sel) })
 	return out
 }
 
-// parseFile reads and parses one rule file.
-func parseFile(f string) parsedFile {
+// parseFile reads and parses one rule file, unless it is a TOML file
+// that could not hold a rule sel selects.
+func parseFile(f string, sel Selection) parsedFile {
 	if l := loaderOf(f); l != nil {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -235,6 +249,9 @@ func parseFile(f string) parsedFile {
 	}
 	if IsExceptionsFile(data) {
 		return parsedFile{exceptions: true}
+	}
+	if !sel.mayHold(data) {
+		return parsedFile{unparsed: true}
 	}
 	var p parsedFile
 	var r *Rule

@@ -50,11 +50,18 @@ func (f *fidelityFlags) selectEnabled(rules []*rule.Rule) []*rule.Rule {
 // paths is empty (see loadRules), and keeps the exceptions TOML files met
 // among them for loadExceptions.
 func (f *fidelityFlags) loadRules(paths []string) ([]*rule.Rule, []rule.Warning, []error) {
+	return f.loadSelected(rule.Selection{}, paths)
+}
+
+// loadSelected is loadRules parsing only the rule files that could hold
+// a rule sel selects (see rule.Selection); the built-in pack is loaded
+// whole.
+func (f *fidelityFlags) loadSelected(sel rule.Selection, paths []string) ([]*rule.Rule, []rule.Warning, []error) {
 	if len(paths) == 0 {
 		f.beside = nil
 		return builtin.Load()
 	}
-	l := rule.Load(paths...)
+	l := rule.LoadSelected(sel, paths...)
 	f.beside = l.ExceptionFiles
 	return l.Rules, l.Warnings, l.Errors
 }

@@ -1,0 +1,85 @@
+package rule
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestSelectionMayHold(t *testing.T) {
+	windows := Selection{Groups: [][]string{{"OS: Windows"}}}
+	for _, tc := range []struct {
+		name string
+		sel  Selection
+		data string
+		want bool
+	}{
+		{"no selection", Selection{}, `tags = ["OS: Linux"]`, true},
+		{"tag present", windows, `tags = ["Domain: Endpoint", "OS: Windows"]`, true},
+		{"tag absent", windows, `tags = ["OS: Linux"]`, false},
+		{"other case", windows, `tags = ["os: WINDOWS"]`, true},
+		{"at the end", windows, `x = "OS: Windows`, true},
+		{"cut short", windows, `x = "OS: Window`, false},
+		{"unicode escape", windows, `tags = ["OS: \u0057indows"]`, true},
+		{"hex escape", windows, `tags = ["OS: \x57indows"]`, true},
+		{"line-ending backslash", windows, "tags = [\"\"\"OS: Win\\\n  dows\"\"\"]", true},
+		{"escaped backslash is not an escape", windows, `q = "C:\\Users\\x"`, false},
+		{"backslash at the end", windows, `q = "C:\`, true},
+		{"kelvin sign folds to k", Selection{Groups: [][]string{{"kernel"}}}, "tags = [\"\u212Aernel\"]", true},
+		{"long s folds to s", Selection{Groups: [][]string{{"sysmon"}}}, "tags = [\"\u017Fysmon\"]", true},
+		{"want not ASCII", Selection{Groups: [][]string{{"Système"}}}, `tags = ["OS: Linux"]`, true},
+		{"one of a group", Selection{Groups: [][]string{{"OS: macOS", "OS: Windows"}}}, `tags = ["OS: Windows"]`, true},
+		{"every group", Selection{Groups: [][]string{{"OS: Windows"}, {"a1b2"}}}, `rule_id = "a1b2"` + "\n" + `tags = ["OS: Windows"]`, true},
+		{"a group missing", Selection{Groups: [][]string{{"OS: Windows"}, {"a1b2"}}}, `rule_id = "c3"` + "\n" + `tags = ["OS: Windows"]`, false},
+		{"want trimmed", Selection{Groups: [][]string{{"  Windows "}}}, `tags = ["OS: Windows"]`, true},
+	} {
+		if got := tc.sel.mayHold([]byte(tc.data)); got != tc.want {
+			t.Errorf("%s: mayHold(%q) = %v, want %v", tc.name, tc.data, got, tc.want)
+		}
+	}
+}
+
+// TestLoadSelected checks that a selection leaves out only files that
+// cannot hold a selected rule, counts them, and reports nothing of them.
+func TestLoadSelected(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rule := func(id, tag string) string {
+		return `[metadata]
+creation_date = "2024/01/01"
+[rule]
+author = ["x"]
+description = "d"
+name = "` + id + `"
+risk_score = 21
+rule_id = "` + id + `"
+severity = "low"
+tags = ["` + tag + `"]
+type = "query"
+language = "kuery"
+index = ["logs-*"]
+query = "process.name: x"
+`
+	}
+	write("a.toml", rule("a", "OS: Windows"))
+	write("b.toml", rule("b", "OS: Linux"))
+	write("c.toml", rule("c", "OS: Linux")+"broken = \n")
+	write("d.toml", rule("d", "OS: Windows")+"broken = \n")
+	all := Load(dir)
+	if len(all.Rules) != 2 || len(all.Errors) != 2 || all.Unparsed != 0 {
+		t.Fatalf("Load: %d rules, %d errors, %d unparsed; want 2, 2, 0", len(all.Rules), len(all.Errors), all.Unparsed)
+	}
+	sel := LoadSelected(Selection{Groups: [][]string{{"windows"}}}, dir)
+	var ids []string
+	for _, r := range sel.Rules {
+		ids = append(ids, r.ID)
+	}
+	if !slices.Equal(ids, []string{"a"}) || len(sel.Errors) != 1 || sel.Unparsed != 2 {
+		t.Fatalf("LoadSelected: rules %v, errors %v, %d unparsed; want [a], d.toml's error, 2", ids, sel.Errors, sel.Unparsed)
+	}
+}
