@@ -33,8 +33,12 @@ type carry struct {
 	// events are not carried again.
 	replaying atomic.Bool
 
-	mu      sync.Mutex
-	pending []carried // touched events evaluated, not yet written
+	mu           sync.Mutex
+	pending      []carried    // touched events evaluated, not yet written
+	pendingBytes atomic.Int64 // their memory (heldSize), changed under mu
+	// refusals counts ingest requests refused because pendingBytes was
+	// past Config.CarryPendingBytes (see over).
+	refusals atomic.Int64
 
 	// The pipeline's goroutine only:
 	advances []advancePoint // watermarks given, by the events given before
@@ -46,10 +50,11 @@ type carry struct {
 }
 
 // carried is a touched event and its place among the events given to the
-// ordered engine (from 1).
+// ordered engine (from 1), with the memory it was counted as.
 type carried struct {
-	seq uint64
-	ev  *event.Event
+	seq  uint64
+	ev   *event.Event
+	size int64
 }
 
 // advancePoint: the watermark wm was given to the ordered engine after
@@ -70,9 +75,25 @@ func (c *carry) add(ev *event.Event, seq uint64) {
 	if c.replaying.Load() {
 		return
 	}
+	size := heldSize(ev)
 	c.mu.Lock()
-	c.pending = append(c.pending, carried{seq: seq, ev: ev})
+	c.pending = append(c.pending, carried{seq: seq, ev: ev, size: size})
+	c.pendingBytes.Add(size)
 	c.mu.Unlock()
+}
+
+// over reports whether the touched events waiting to be written hold more
+// than max bytes, and counts the refusal it causes. They wait for the
+// log's checkpoint, at most a second in the normal course; when the carry
+// log cannot be written (its disk is full, or it is at WALMaxBytes) they
+// would pile up with every event evaluated, so ingest is refused (429)
+// until they are written.
+func (c *carry) over(max int64) bool {
+	if c.pendingBytes.Load() <= max {
+		return false
+	}
+	c.refusals.Add(1)
+	return true
 }
 
 // advanced notes that wm was given to the ordered engine after seq events.
@@ -101,6 +122,7 @@ func (c *carry) write(upTo uint64, next uint64) (int, error) {
 	for _, e := range c.pending {
 		if uint64(e.ev.Pos) < upTo {
 			take = append(take, e)
+			c.pendingBytes.Add(-e.size)
 		} else {
 			keep = append(keep, e)
 		}
@@ -128,6 +150,9 @@ func (c *carry) write(upTo uint64, next uint64) (int, error) {
 			// Not written: keep them for the next try.
 			c.mu.Lock()
 			c.pending = append(c.pending, take...)
+			for _, e := range take {
+				c.pendingBytes.Add(e.size)
+			}
 			c.mu.Unlock()
 			return 0, err
 		}
@@ -330,5 +355,6 @@ func (c *carry) stats(evaluated int64) map[string]any {
 		share = float64(n) / float64(evaluated)
 	}
 	return map[string]any{"bytes": c.wal.Size(), "next_lsn": c.wal.Next(), "checkpoint": c.wal.Checkpointed(),
-		"events": n, "share_of_evaluated": share, "replayed": c.replayed.Load()}
+		"events": n, "share_of_evaluated": share, "replayed": c.replayed.Load(),
+		"pending_bytes": c.pendingBytes.Load(), "refusals": c.refusals.Load()}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
 	"github.com/vigilsec/vigil/rule"
+	"github.com/vigilsec/vigil/store"
 	"github.com/vigilsec/vigil/winlog"
 )
 
@@ -335,4 +336,53 @@ func carryRun(t *testing.T, docs []doc, cut int, kill bool) []string {
 	c.cmd.Process.Signal(syscall.SIGKILL)
 	c.cmd.Wait()
 	return got
+}
+
+// TestCarryPendingBound fills the carry log, so that the touched events
+// cannot be written: they are kept for the next try, and past
+// Config.CarryPendingBytes ingest is refused (and counted) until they are
+// written.
+func TestCarryPendingBound(t *testing.T) {
+	rs, _ := engine.Compile(builtinRules(t), testOptions)
+	d := newRuleDecoder(rs)
+	full, err := store.OpenWAL(t.TempDir(), store.WALOptions{MaxBytes: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	c := &carry{wal: full}
+	docs := sample(t)
+	for i, dc := range docs {
+		ev := new(event.Event)
+		if err := d.decode(int64(i+1), dc.source, dc.index, "id", ev); err != nil {
+			t.Fatal(err)
+		}
+		c.add(ev, uint64(i+1))
+	}
+	held := c.pendingBytes.Load()
+	if held <= 0 || c.over(held) {
+		t.Fatalf("%d bytes pending, over its own size", held)
+	}
+	if !c.over(held-1) || c.refusals.Load() != 1 {
+		t.Fatalf("over the bound: refusals %d, want 1", c.refusals.Load())
+	}
+	upTo := uint64(len(docs) + 1)
+	if _, err := c.write(upTo, upTo); err == nil {
+		t.Fatal("a full carry log took the events")
+	}
+	if got := c.pendingBytes.Load(); got != held || len(c.pending) != len(docs) {
+		t.Fatalf("after a failed write: %d events, %d bytes pending; want %d, %d", len(c.pending), got, len(docs), held)
+	}
+	room, err := store.OpenWAL(t.TempDir(), store.WALOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer room.Close()
+	c.wal = room
+	if n, err := c.write(upTo, upTo); err != nil || n != len(docs) {
+		t.Fatalf("write: %d events, %v", n, err)
+	}
+	if got := c.pendingBytes.Load(); got != 0 || c.over(0) {
+		t.Fatalf("after the write: %d bytes pending", got)
+	}
 }

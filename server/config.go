@@ -45,6 +45,12 @@ type Config struct {
 	// such an event holds is about three times that.
 	MaxBufferedBytes int64
 	BacklogBytes     int64
+	// CarryPendingBytes bounds the memory of the touched events waiting
+	// for the carry log (see carry; 256 MiB, counted as held copies are):
+	// they are written when the log's checkpoint moves, and pile up only
+	// when the carry log cannot be written; past the bound, ingest is
+	// refused with 429.
+	CarryPendingBytes int64
 	// Engines evaluate rules in parallel, events partitioned by host
 	// (engine.Parallel); 1 runs one engine (default: GOMAXPROCS).
 	Engines int
@@ -116,6 +122,9 @@ func (c *Config) Defaults() {
 	}
 	if c.MaxBufferedBytes <= 0 {
 		c.MaxBufferedBytes = 512 << 20
+	}
+	if c.CarryPendingBytes <= 0 {
+		c.CarryPendingBytes = 256 << 20
 	}
 	if c.BacklogBytes <= 0 {
 		c.BacklogBytes = 64 << 20

@@ -193,7 +193,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, defIndex string) {
 	// When the engine is already behind, the documents are refused
 	// without being checked: a client sends them again, and a shipper
 	// retrying a backlog must not cost the service what it is short of.
-	full := s.pipe.queue.full(s.cfg.Backlog, s.cfg.BacklogBytes)
+	full := s.behind()
 	items, err := parseBulk(body.Bytes(), defIndex, !full)
 	if err != nil {
 		body.release()

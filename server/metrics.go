@@ -39,6 +39,8 @@ func newMetrics(s *Server) *metrics {
 	gauge("log_checkpoint", "The log's checkpoint (LSN).", func() float64 { return float64(s.wal.Checkpointed()) })
 	gauge("carry_log_bytes", "Bytes in the state carry log.", func() float64 { return float64(s.carryWAL.Size()) })
 	counter("events_carried_total", "Events that changed some rule's state, written to the carry log.", func() float64 { return float64(s.pipe.carry.events.Load()) })
+	gauge("carry_pending_bytes", "Memory of the touched events waiting to be written to the carry log.", func() float64 { return float64(s.pipe.carry.pendingBytes.Load()) })
+	counter("carry_refusals_total", "Ingest requests refused because the touched events waiting for the carry log were past their bound.", func() float64 { return float64(s.pipe.carry.refusals.Load()) })
 	gauge("order_buffered_events", "Events waiting for event-time order (for the stateful rules).", func() float64 { return float64(st.buffered.Load()) })
 	gauge("order_buffered_bytes", "Memory of the events waiting for event-time order.", func() float64 { return float64(st.bufferedBytes.Load()) })
 	gauge("backlog_records", "Log records waiting for the engine.", func() float64 { return float64(s.pipe.queue.len()) })

@@ -50,8 +50,14 @@ type Server struct {
 }
 
 // errBacklog is returned when the engine is behind by Config.Backlog log
-// records: the shipper is asked to retry (429).
+// records (or BacklogBytes), or the carry log by CarryPendingBytes: the
+// shipper is asked to retry (429).
 var errBacklog = errors.New("the engine is behind: retry later")
+
+// behind reports whether ingest must be refused for now (see errBacklog).
+func (s *Server) behind() bool {
+	return s.pipe.queue.full(s.cfg.Backlog, s.cfg.BacklogBytes) || s.pipe.carry.over(s.cfg.CarryPendingBytes)
+}
 
 // New opens the data directory, compiles the rules and replays the log
 // since its last checkpoint; the server is then ready to take requests
@@ -172,7 +178,7 @@ func (s *Server) ingest(j job, queued func()) error {
 			j.body.release()
 		}
 	}()
-	if s.pipe.queue.full(s.cfg.Backlog, s.cfg.BacklogBytes) {
+	if s.behind() {
 		return errBacklog
 	}
 	rec := records.Get().(*[]byte)
