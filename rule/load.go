@@ -157,7 +157,7 @@ func Load(paths ...string) Loaded { return LoadSelected(Selection{}, paths...) }
 // rules loaded.
 func LoadSelected(sel Selection, paths ...string) Loaded {
 	files, errs := Files(paths...)
-	parsed := parseFiles(files, sel)
+	parsed := parseFiles(files, sel.compile())
 	l := Loaded{Errors: errs}
 	byKey := map[string]int{}
 	byID := map[string]*Rule{}
@@ -215,7 +215,7 @@ type parsedFile struct {
 // thousands of small files, and parsing is most of loading it); the
 // results come back in the order of files, so that what LoadPaths makes of
 // them does not depend on timing.
-func parseFiles(files []string, sel Selection) []parsedFile {
+func parseFiles(files []string, sel *selector) []parsedFile {
 	out := make([]parsedFile, len(files))
 	workers.Each(len(files), func(i int) { out[i] = parseFile(files[i], sel) })
 	return out
@@ -223,7 +223,7 @@ func parseFiles(files []string, sel Selection) []parsedFile {
 
 // parseFile reads and parses one rule file, unless it is a TOML file
 // that could not hold a rule sel selects.
-func parseFile(f string, sel Selection) parsedFile {
+func parseFile(f string, sel *selector) parsedFile {
 	if l := loaderOf(f); l != nil {
 		data, err := os.ReadFile(f)
 		if err != nil {

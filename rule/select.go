@@ -2,8 +2,13 @@ package rule
 
 import (
 	"bytes"
+	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/vigilsec/vigil/match"
 )
 
 // A Selection narrows a load to the rule files that could hold a selected
@@ -24,14 +29,70 @@ type Selection struct {
 	Groups [][]string
 }
 
+// selector is a Selection compiled for its test: one automaton a group
+// (a --rule-id list may hold hundreds of strings), over the file's bytes
+// with ASCII letters lowered. A nil group is one that holds a string that
+// is empty or not ASCII: every file may hold it.
+type selector struct {
+	groups []*match.Literals
+	buf    sync.Pool // *[]byte: a file lowered
+}
+
+func (s Selection) compile() *selector {
+	if len(s.Groups) == 0 {
+		return nil
+	}
+	sel := &selector{buf: sync.Pool{New: func() any { return new([]byte) }}}
+	for _, g := range s.Groups {
+		var lits []string
+		for _, w := range g {
+			w = strings.TrimSpace(w)
+			if w == "" || !isASCII(w) {
+				lits = nil
+				break
+			}
+			lits = append(lits, strings.ToLower(w))
+		}
+		if lits == nil {
+			continue
+		}
+		slices.Sort(lits)
+		sel.groups = append(sel.groups, match.NewLiterals(slices.Compact(lits)))
+	}
+	return sel
+}
+
 // mayHold reports whether data, a TOML rule file, could hold a rule the
 // selection selects.
-func (s Selection) mayHold(data []byte) bool {
-	if len(s.Groups) == 0 || mayRespell(data) {
+func (s *selector) mayHold(data []byte) bool {
+	if s == nil || len(s.groups) == 0 || mayRespell(data) {
 		return true
 	}
-	for _, g := range s.Groups {
-		if !containsAnyFold(data, g) {
+	bp := s.buf.Get().(*[]byte)
+	defer s.buf.Put(bp)
+	low := (*bp)[:0]
+	for _, c := range data {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low = append(low, c)
+	}
+	if cap(low) <= maxFileBuf {
+		*bp = low
+	}
+	text := unsafe.String(unsafe.SliceData(low), len(low))
+	var hits [1]match.LiteralHit
+	for _, g := range s.groups {
+		if len(g.Find(text, hits[:0])) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
@@ -64,71 +125,3 @@ func mayRespell(data []byte) bool {
 }
 
 var kelvin, longS = []byte("\u212A"), []byte("\u017F")
-
-// containsAnyFold reports whether data contains one of subs, ignoring
-// ASCII case; a string that is empty or not ASCII counts as contained.
-func containsAnyFold(data []byte, subs []string) bool {
-	for _, sub := range subs {
-		if containsFold(data, strings.TrimSpace(sub)) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsFold(data []byte, sub string) bool {
-	if sub == "" {
-		return true
-	}
-	for i := 0; i < len(sub); i++ {
-		if sub[i] >= utf8.RuneSelf {
-			return true
-		}
-	}
-	lo, up := lowerASCII(sub[0]), upperASCII(sub[0])
-	for len(data) >= len(sub) {
-		i := bytes.IndexByte(data, lo)
-		if lo != up {
-			lim := i
-			if i < 0 {
-				lim = len(data)
-			}
-			if j := bytes.IndexByte(data[:lim], up); j >= 0 {
-				i = j
-			}
-		}
-		if i < 0 || len(data)-i < len(sub) {
-			return false
-		}
-		if equalFoldASCII(data[i:i+len(sub)], sub) {
-			return true
-		}
-		data = data[i+1:]
-	}
-	return false
-}
-
-// equalFoldASCII reports whether b and s, of the same length and s ASCII,
-// are equal ignoring ASCII case.
-func equalFoldASCII(b []byte, s string) bool {
-	for i := 0; i < len(s); i++ {
-		if lowerASCII(b[i]) != lowerASCII(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func lowerASCII(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
-func upperASCII(c byte) byte {
-	if 'a' <= c && c <= 'z' {
-		return c - ('a' - 'A')
-	}
-	return c
-}

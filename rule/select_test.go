@@ -34,7 +34,7 @@ func TestSelectionMayHold(t *testing.T) {
 		{"a group missing", Selection{Groups: [][]string{{"OS: Windows"}, {"a1b2"}}}, `rule_id = "c3"` + "\n" + `tags = ["OS: Windows"]`, false},
 		{"want trimmed", Selection{Groups: [][]string{{"  Windows "}}}, `tags = ["OS: Windows"]`, true},
 	} {
-		if got := tc.sel.mayHold([]byte(tc.data)); got != tc.want {
+		if got := tc.sel.compile().mayHold([]byte(tc.data)); got != tc.want {
 			t.Errorf("%s: mayHold(%q) = %v, want %v", tc.name, tc.data, got, tc.want)
 		}
 	}

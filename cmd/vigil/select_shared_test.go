@@ -41,4 +41,21 @@ func TestSelectionKeepsTaggedRules(t *testing.T) {
 		}
 		t.Logf("--tag %q: %d rules of %d, %d files unparsed", tags, len(want), len(all.Rules), l.Unparsed)
 	}
+	// A --rule-id list of every third rule of the corpus.
+	var ids []string
+	for i, r := range all.Rules {
+		if i%3 == 0 {
+			ids = append(ids, r.ID)
+		}
+	}
+	l := rule.LoadSelected(rule.Selection{Groups: [][]string{ids}}, paths...)
+	var got []string
+	for _, r := range l.Rules {
+		if slices.Contains(ids, r.ID) {
+			got = append(got, r.ID)
+		}
+	}
+	if !slices.Equal(got, ids) || l.Unparsed == 0 {
+		t.Errorf("%d rule ids: %d rules after a selective load, %d files unparsed", len(ids), len(got), l.Unparsed)
+	}
 }
