@@ -117,7 +117,7 @@ func TestSetPrefilter(t *testing.T) {
 		}
 		t1 := patternTest(pats, fold, true)
 		st, ok := t1.(*setTest)
-		if !ok || st.pre == nil {
+		if !ok || st.preLits == nil {
 			continue
 		}
 		prefiltered++
@@ -194,6 +194,9 @@ func TestSetSkipScan(t *testing.T) {
 			}
 		}
 		st, ok := patternTest(pats, fold, true).(*setTest)
+		if ok {
+			st.build()
+		}
 		if !ok || st.skip == nil {
 			continue
 		}
