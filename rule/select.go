@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -29,20 +28,29 @@ type Selection struct {
 	Groups [][]string
 }
 
-// selector is a Selection compiled for its test: one automaton a group
-// (a --rule-id list may hold hundreds of strings), over the file's bytes
-// with ASCII letters lowered. A nil group is one that holds a string that
-// is empty or not ASCII: every file may hold it.
+// selector is a Selection compiled for its test. A group of a few
+// strings is searched string by string (an IndexByte scan for each of
+// their first byte's cases); a larger one (a --rule-id list may hold
+// hundreds) with one automaton over the file, ASCII letters lowered as
+// read. A group that holds a string that is empty or not ASCII is left
+// out: every file may hold it.
 type selector struct {
-	groups []*match.Literals
-	buf    sync.Pool // *[]byte: a file lowered
+	groups []selectorGroup
 }
+
+type selectorGroup struct {
+	strs []string        // lowered; when few
+	lits *match.Literals // else
+}
+
+// fewStrings is the largest group searched string by string.
+const fewStrings = 4
 
 func (s Selection) compile() *selector {
 	if len(s.Groups) == 0 {
 		return nil
 	}
-	sel := &selector{buf: sync.Pool{New: func() any { return new([]byte) }}}
+	sel := &selector{}
 	for _, g := range s.Groups {
 		var lits []string
 		for _, w := range g {
@@ -57,7 +65,12 @@ func (s Selection) compile() *selector {
 			continue
 		}
 		slices.Sort(lits)
-		sel.groups = append(sel.groups, match.NewLiterals(slices.Compact(lits)))
+		lits = slices.Compact(lits)
+		if len(lits) <= fewStrings {
+			sel.groups = append(sel.groups, selectorGroup{strs: lits})
+		} else {
+			sel.groups = append(sel.groups, selectorGroup{lits: match.NewLiterals(lits)})
+		}
 	}
 	return sel
 }
@@ -68,26 +81,68 @@ func (s *selector) mayHold(data []byte) bool {
 	if s == nil || len(s.groups) == 0 || mayRespell(data) {
 		return true
 	}
-	bp := s.buf.Get().(*[]byte)
-	defer s.buf.Put(bp)
-	low := (*bp)[:0]
-	for _, c := range data {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		low = append(low, c)
-	}
-	if cap(low) <= maxFileBuf {
-		*bp = low
-	}
-	text := unsafe.String(unsafe.SliceData(low), len(low))
-	var hits [1]match.LiteralHit
+	text := unsafe.String(unsafe.SliceData(data), len(data))
 	for _, g := range s.groups {
-		if len(g.Find(text, hits[:0])) == 0 {
+		if !g.in(text) {
 			return false
 		}
 	}
 	return true
+}
+
+// in reports whether text holds one of the group's strings, ignoring
+// ASCII case.
+func (g selectorGroup) in(text string) bool {
+	if g.lits == nil {
+		for _, w := range g.strs {
+			if containsFold(text, w) {
+				return true
+			}
+		}
+		return false
+	}
+	var hits [1]match.LiteralHit
+	found, ok := g.lits.FindFolded(text, hits[:0])
+	if !ok {
+		// A byte from 0x80: the text is lowered (ASCII only) first.
+		low := []byte(text)
+		for i, c := range low {
+			if 'A' <= c && c <= 'Z' {
+				low[i] = c + 'a' - 'A'
+			}
+		}
+		found = g.lits.Find(string(low), hits[:0])
+	}
+	return len(found) > 0
+}
+
+// containsFold reports whether text holds low, an ASCII string in lower
+// case, ignoring ASCII case.
+func containsFold(text, low string) bool {
+	lo, up := low[0], low[0]
+	if 'a' <= lo && lo <= 'z' {
+		up = lo - ('a' - 'A')
+	}
+	for len(text) >= len(low) {
+		i := strings.IndexByte(text, lo)
+		if lo != up {
+			lim := i
+			if i < 0 {
+				lim = len(text)
+			}
+			if j := strings.IndexByte(text[:lim], up); j >= 0 {
+				i = j
+			}
+		}
+		if i < 0 || len(text)-i < len(low) {
+			return false
+		}
+		if strings.EqualFold(text[i:i+len(low)], low) {
+			return true
+		}
+		text = text[i+1:]
+	}
+	return false
 }
 
 func isASCII(s string) bool {

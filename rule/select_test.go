@@ -32,6 +32,10 @@ func TestSelectionMayHold(t *testing.T) {
 		{"one of a group", Selection{Groups: [][]string{{"OS: macOS", "OS: Windows"}}}, `tags = ["OS: Windows"]`, true},
 		{"every group", Selection{Groups: [][]string{{"OS: Windows"}, {"a1b2"}}}, `rule_id = "a1b2"` + "\n" + `tags = ["OS: Windows"]`, true},
 		{"a group missing", Selection{Groups: [][]string{{"OS: Windows"}, {"a1b2"}}}, `rule_id = "c3"` + "\n" + `tags = ["OS: Windows"]`, false},
+		{"one of many", Selection{Groups: [][]string{{"r1", "r2", "r3", "r4", "R5", "r6"}}}, `rule_id = "r5"`, true},
+		{"none of many", Selection{Groups: [][]string{{"r1", "r2", "r3", "r4", "r5", "r6"}}}, `rule_id = "r7"`, false},
+		{"one of many, text not ASCII", Selection{Groups: [][]string{{"r1", "r2", "r3", "r4", "r5", "r6"}}}, `note = "é"` + "\n" + `rule_id = "R6"`, true},
+		{"none of many, text not ASCII", Selection{Groups: [][]string{{"r1", "r2", "r3", "r4", "r5", "r6"}}}, `note = "é"` + "\n" + `rule_id = "r7"`, false},
 		{"want trimmed", Selection{Groups: [][]string{{"  Windows "}}}, `tags = ["OS: Windows"]`, true},
 	} {
 		if got := tc.sel.compile().mayHold([]byte(tc.data)); got != tc.want {
