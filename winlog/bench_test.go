@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -102,19 +103,27 @@ func BenchmarkRawToECS(b *testing.B) {
 // into one reused document and Schema.LoadDocLazy, which makes only the
 // slotted values the event's own and leaves the document to be built
 // again from the line when it is written out. The 1,024 events are
-// recycled in turn, as a reader's reordering window does.
+// recycled in turn, as a reader's reordering window does. rules is lazy
+// with a schema of the fields Elastic's rules name (rulesSchema), about
+// the slots of a hunt with them, rather than every ECS field.
 func BenchmarkRawToEvent(b *testing.B) {
 	lines, size := loadLines(b, benchLines)
 	schema := event.NewSchema()
 	for _, f := range ecs.Fields() {
 		schema.Slot(f)
 	}
-	for _, mode := range []string{"all", "reused", "loaded", "lazy"} {
+	rules := rulesSchema(b)
+	for _, mode := range []string{"all", "reused", "loaded", "lazy", "rules"} {
 		b.Run(mode, func(b *testing.B) {
 			var rec Record
 			var built event.Doc
 			n := NewNormalizer()
-			if mode == "lazy" {
+			schema := schema
+			switch mode {
+			case "lazy":
+				n.Only = schema
+			case "rules":
+				schema, mode = rules, "lazy"
 				n.Only = schema
 			}
 			evs := make([]event.Event, 1024)
@@ -306,3 +315,34 @@ func BenchmarkDecodeJSON(b *testing.B) {
 // benchLines is how many records of the corpus the benchmarks cycle
 // through.
 var benchLines = 1 << 30
+
+// rulesSchema returns a schema of the fields the rules of Elastic's
+// detection-rules corpus name, as near as their text tells: every ECS
+// field found in it, and every winlog.event_data name.
+func rulesSchema(b *testing.B) *event.Schema {
+	var text strings.Builder
+	for _, dir := range testenv.DetectionRules(b) {
+		err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".toml") {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			text.Write(data)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	all := text.String()
+	schema := event.NewSchema()
+	for _, f := range ecs.Fields() {
+		if strings.Contains(all, f) {
+			schema.Slot(f)
+		}
+	}
+	for _, f := range regexp.MustCompile(`winlog\.event_data\.[A-Za-z0-9_]+`).FindAllString(all, -1) {
+		schema.Slot(f)
+	}
+	return schema
+}

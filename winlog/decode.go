@@ -2,6 +2,7 @@ package winlog
 
 import (
 	"bytes"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -59,7 +60,12 @@ const (
 // jnode is a node of the trie of dotted field paths DecodeJSON knows.
 type jnode struct {
 	id   int
-	kids map[string]*jnode
+	kids map[string]*jnode // while the trie is built; then table
+	// table holds the children for kid: every member of every record
+	// looks its name up, and a Go map's hash of the whole name was a
+	// tenth of the decoding. Open addressing by keyword.Word, at most a
+	// quarter full.
+	table []jslot
 	// path is the node's dotted path ("host" for the node above
 	// host.name); winlog is true for winlog and every node below it.
 	path   string
@@ -122,7 +128,59 @@ func buildTrie(paths map[string]int) *jnode {
 		}
 		n.id = id
 	}
+	root.index()
 	return root
+}
+
+// jslot is a slot of jnode.table: a child and the word of its name.
+type jslot struct {
+	w    uint64
+	name string
+	node *jnode
+}
+
+// index builds the tables of n and the nodes below it.
+func (n *jnode) index() {
+	if len(n.kids) == 0 {
+		return
+	}
+	size := 4
+	for size < 4*len(n.kids) {
+		size *= 2
+	}
+	n.table = make([]jslot, size)
+	for name, k := range n.kids {
+		w := nameWord(name)
+		i := jstart(w, size)
+		for n.table[i].node != nil {
+			i = (i + 1) & (size - 1)
+		}
+		n.table[i] = jslot{w: w, name: name, node: k}
+		k.index()
+	}
+	n.kids = nil
+}
+
+func jstart(w uint64, size int) int {
+	return int((w * 0x9e3779b97f4a7c15) >> (64 - bits.Len(uint(size-1))))
+}
+
+// kid returns the child named k, or nil.
+func (n *jnode) kid(k string) *jnode {
+	if len(n.table) == 0 {
+		return nil
+	}
+	w := nameWord(k)
+	mask := len(n.table) - 1
+	for i := jstart(w, len(n.table)); ; i = (i + 1) & mask {
+		s := &n.table[i]
+		if s.node == nil {
+			return nil
+		}
+		if s.w == w && s.name == k {
+			return s.node
+		}
+	}
 }
 
 // DecodeJSON fills rec from one raw winlog JSON record: the form Winlogbeat
@@ -177,11 +235,11 @@ func (d *jdecoder) object(n *jnode, depth int) error {
 func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	var t *jnode
 	if n != nil {
-		t = n.kids[k]
+		t = n.kid(k)
 		if t == nil && strings.IndexByte(k, '.') >= 0 {
 			t = n
 			for seg := range strings.SplitSeq(k, ".") {
-				if t = t.kids[seg]; t == nil {
+				if t = t.kid(seg); t == nil {
 					break
 				}
 			}
@@ -203,7 +261,7 @@ func (d *jdecoder) member(n *jnode, k string, depth int) error {
 		}
 		return d.params(&d.rec.UserData, "", depth)
 	case c == '{':
-		if t.kids == nil {
+		if t.table == nil {
 			return d.Skip(depth)
 		}
 		return d.object(t, depth)
