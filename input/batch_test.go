@@ -231,3 +231,74 @@ func TestAheadThenReplaces(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAhead reads NDJSON through Ahead with and without decoders,
+// with a per-event step on the decoders' goroutines (Then, as order
+// judges events there): synthetic lines, and raw winlog records of the
+// corpus (skipped without VIGIL_SHARED).
+func BenchmarkAhead(b *testing.B) {
+	var synth strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&synth, `{"@timestamp":"2026-01-01T00:00:%02dZ","n":%d,"process":{"name":"cmd.exe","command_line":"cmd /c echo %d"},"host":{"name":"h%d"}}`+"\n", i%60, i, i, i%7)
+	}
+	for _, data := range []struct {
+		name string
+		data func(b *testing.B) []byte
+	}{
+		{"synthetic", func(*testing.B) []byte { return []byte(synth.String()) }},
+		{"winlog", func(b *testing.B) []byte {
+			return append(bytes.Join(testenv.WinlogSample(b, 3000), []byte("\n")), '\n')
+		}},
+	} {
+		for _, decoders := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/decoders=%d", data.name, decoders), func(b *testing.B) {
+				in := data.data(b)
+				s := event.NewSchema()
+				for _, f := range []string{"n", "host.name", "event.code", "process.name", "process.command_line", "user.name", "winlog.channel"} {
+					s.Slot(f)
+				}
+				o := NewOpener(Options{Schema: s})
+				free := make(chan *event.Event, 4096)
+				get := func() *event.Event {
+					select {
+					case ev := <-free:
+						return ev
+					default:
+						return new(event.Event)
+					}
+				}
+				put := func(ev *event.Event) {
+					select {
+					case free <- ev:
+					default:
+					}
+				}
+				var seen atomic.Int64
+				then := func() (func(*event.Event) *event.Event, func()) {
+					n := int64(0)
+					return func(ev *event.Event) *event.Event { n += ev.Time & 1; return ev }, func() { seen.Add(n) }
+				}
+				b.SetBytes(int64(len(in)))
+				b.ReportAllocs()
+				for b.Loop() {
+					r, err := o.NewReader("in", bytes.NewReader(in))
+					if err != nil {
+						b.Fatal(err)
+					}
+					a := Ahead(r, AheadOptions{Decoders: decoders, Get: get, Put: put, Then: then})
+					for {
+						ev, err := a.Next()
+						if err == io.EOF {
+							break
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+						put(ev)
+					}
+					a.Close()
+				}
+			})
+		}
+	}
+}
