@@ -20,23 +20,47 @@ type EventReader interface {
 	Close() error
 }
 
-// Ahead returns an EventReader over r that takes its events from get.
-// When decoders > 1 and r reads framed JSON documents (NDJSON lines, the
-// elements of an array), one goroutine splits the input into batches of
-// records and decoders goroutines decode the batches at once, ahead of
-// the caller; the events, errors and their order are exactly those of
-// r.Next, and what keeps per-input state (time warnings, index names) is
-// still done in order, on the caller's goroutine. Other readers are read
-// one event at a time. Events decoded ahead and not taken go back through
-// put. r must not be used afterwards except through the EventReader.
-// For a stream that may block for ever (standard input, a FIFO) pass
-// decoders 1: Close waits for the splitting goroutine's read.
-func Ahead(r Reader, decoders int, get func() *event.Event, put func(*event.Event)) EventReader {
+// AheadOptions configure Ahead.
+type AheadOptions struct {
+	// Decoders is how many goroutines decode the records of an input of
+	// framed JSON documents (1 or less: none, the caller's decodes).
+	Decoders int
+	// Get gives the events to decode into; Put takes back those decoded
+	// ahead and not passed on.
+	Get func() *event.Event
+	Put func(*event.Event)
+	// Then, if set, is called once by each goroutine that decodes events
+	// (the caller's included), before its first, and returns what that
+	// goroutine does with each event it decodes, once the event's time
+	// and index are set, and what it calls when it is done. each returns
+	// the event to pass on in ev's place: ev itself, or another (a tick
+	// standing for it, say), having disposed of ev. It is how work on
+	// single events spreads over the decoders (vigil hunt judges events
+	// there, see order.Options.Judge): it must not depend on the order
+	// of the events.
+	Then func() (each func(ev *event.Event) *event.Event, done func())
+}
+
+// Ahead returns an EventReader over r that takes its events from
+// opt.Get. When opt.Decoders > 1 and r reads framed JSON documents
+// (NDJSON lines, the elements of an array), one goroutine splits the
+// input into batches of records and Decoders goroutines decode the
+// batches at once, ahead of the caller, and set their times and indexes
+// (each with index names of its own); the events, errors and their order
+// are exactly those of r.Next, and what keeps per-input state in input
+// order (time warnings) is still done on the caller's goroutine. Other
+// readers are read one event at a time. Events decoded ahead and not
+// taken go back through opt.Put. r must not be used afterwards except
+// through the EventReader. For a stream that may block for ever
+// (standard input, a FIFO) pass Decoders 1: Close waits for the
+// splitting goroutine's read.
+func Ahead(r Reader, opt AheadOptions) EventReader {
+	get, put, decoders := opt.Get, opt.Put, opt.Decoders
 	jr, ok := r.(*jsonReader)
 	if !ok || decoders < 2 {
-		return &oneByOne{r: r, get: get, put: put}
+		return &oneByOne{r: r, get: get, put: put, then: thenOf(opt.Then)}
 	}
-	a := &ahead{r: jr, get: get, put: put,
+	a := &ahead{r: jr, get: get, put: put, then: opt.Then, mine: thenOf(opt.Then),
 		order: make(chan *recBatch, 2*decoders),
 		work:  make(chan *recBatch, 2*decoders),
 		free:  make(chan *recBatch, 2*decoders),
@@ -55,11 +79,44 @@ func Ahead(r Reader, decoders int, get func() *event.Event, put func(*event.Even
 	return a
 }
 
+// then is one goroutine's AheadOptions.Then, made when it is first
+// needed: a goroutine that decodes nothing costs nothing.
+type then struct {
+	make func() (func(*event.Event) *event.Event, func())
+	each func(*event.Event) *event.Event
+	done func()
+}
+
+func thenOf(f func() (func(*event.Event) *event.Event, func())) *then {
+	return &then{make: f}
+}
+
+// apply is each (nothing without Then).
+func (t *then) apply(ev *event.Event) *event.Event {
+	if t.make == nil {
+		return ev
+	}
+	if t.each == nil {
+		t.each, t.done = t.make()
+	}
+	return t.each(ev)
+}
+
+// end calls done if each was made.
+func (t *then) end() {
+	if t.done != nil {
+		t.done()
+		t.done = nil
+	}
+	t.each = nil
+}
+
 // oneByOne is Ahead's reader without goroutines.
 type oneByOne struct {
-	r   Reader
-	get func() *event.Event
-	put func(*event.Event)
+	r    Reader
+	get  func() *event.Event
+	put  func(*event.Event)
+	then *then
 }
 
 func (o *oneByOne) Next() (*event.Event, error) {
@@ -69,10 +126,13 @@ func (o *oneByOne) Next() (*event.Event, error) {
 		o.put(ev)
 		return nil, err
 	}
-	return ev, nil
+	return o.then.apply(ev), nil
 }
 
-func (o *oneByOne) Close() error { return o.r.Close() }
+func (o *oneByOne) Close() error {
+	o.then.end()
+	return o.r.Close()
+}
 
 // Records a batch holds at most, and bytes.
 const (
@@ -89,6 +149,7 @@ type recBatch struct {
 	pos   []int64
 	evs   []*event.Event // each record's event (nil when errs holds an error)
 	errs  []error        // each record's error (splitting or decoding)
+	bad   []bool         // each record's time could not be read (see Opener.stamp)
 	bytes int            // the records' total length
 	done  chan struct{}  // the batch is decoded
 }
@@ -103,6 +164,7 @@ func (b *recBatch) add(ev *event.Event, rec []byte, pos int64, err error) {
 	b.pos = append(b.pos, pos)
 	b.evs = append(b.evs, ev)
 	b.errs = append(b.errs, err)
+	b.bad = append(b.bad, false)
 	b.bytes += len(rec)
 }
 
@@ -111,9 +173,11 @@ type ahead struct {
 	r        *jsonReader
 	get      func() *event.Event
 	put      func(*event.Event)
-	order    chan *recBatch // batches in input order, for Next
-	work     chan *recBatch // batches to decode
-	free     chan *recBatch // batches to fill: bounds those in flight
+	then     func() (func(*event.Event) *event.Event, func()) // AheadOptions.Then
+	mine     *then                                            // Then on the caller's goroutine
+	order    chan *recBatch                                   // batches in input order, for Next
+	work     chan *recBatch                                   // batches to decode
+	free     chan *recBatch                                   // batches to fill: bounds those in flight
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
@@ -162,9 +226,13 @@ func (a *ahead) split() {
 	}
 }
 
-// decode decodes batches with dec, its own reader state.
+// decode decodes batches with dec, its own reader state, and sets the
+// events' times and indexes. An event whose time cannot be read is left
+// to Next, which reports it in input order before Then sees it.
 func (a *ahead) decode(dec *jsonReader) {
 	defer a.wg.Done()
+	t := thenOf(a.then)
+	defer t.end()
 	for b := range a.work {
 		for i, ev := range b.evs {
 			if ev == nil {
@@ -173,7 +241,13 @@ func (a *ahead) decode(dec *jsonReader) {
 			if err := dec.decodeDoc(b.recs[i], ev, b.pos[i]); err != nil {
 				a.put(ev)
 				b.evs[i], b.errs[i] = nil, err
+				continue
 			}
+			if dec.o.stamp(ev, &dec.st.names) {
+				b.bad[i] = true
+				continue
+			}
+			b.evs[i] = t.apply(ev)
 		}
 		b.done <- struct{}{}
 	}
@@ -193,7 +267,10 @@ func (a *ahead) Next() (*event.Event, error) {
 				if err != nil {
 					return nil, err
 				}
-				a.r.o.finish(ev, &a.r.st)
+				if b.bad[i] {
+					a.r.o.badTime(ev, &a.r.st)
+					ev = a.mine.apply(ev)
+				}
 				return ev, nil
 			}
 			a.recycle(b)
@@ -219,7 +296,7 @@ func (a *ahead) recycle(b *recBatch) {
 	}
 	clear(b.errs)
 	clear(b.recs)
-	b.recs, b.pos, b.evs, b.errs, b.bytes = b.recs[:0], b.pos[:0], b.evs[:0], b.errs[:0], 0
+	b.recs, b.pos, b.evs, b.errs, b.bad, b.bytes = b.recs[:0], b.pos[:0], b.evs[:0], b.errs[:0], b.bad[:0], 0
 	a.free <- b
 }
 
@@ -241,5 +318,6 @@ func (a *ahead) Close() error {
 		a.recycle(b)
 	}
 	a.wg.Wait()
+	a.mine.end()
 	return a.r.Close()
 }

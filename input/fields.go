@@ -122,39 +122,55 @@ func (n *indexNames) intern(b []byte) string {
 // cannot be read or represented leaves the time 0 and the field as it was;
 // it is counted and the first few per input are reported.
 func (o *Opener) finish(ev *event.Event, st *recordState) {
+	if o.stamp(ev, &st.names) {
+		o.badTime(ev, st)
+	}
+}
+
+// stamp is finish without what keeps per-input state in input order (the
+// count of bad times): it may run on several goroutines, each with its
+// own names. It reports a time that is present but cannot be read, for
+// badTime.
+func (o *Opener) stamp(ev *event.Event, names *indexNames) (badTime bool) {
 	v := ev.Get(o.tsSlot)
 	var ok bool
 	ev.Time, ok = event.ParseTime(v)
-	if !ok && v.Exists() && !v.IsNull() {
-		o.counters.BadTimes.Add(1)
-		st.badTimes++
-		if st.badTimes <= maxTimeWarnings && o.opt.Warn != nil {
-			msg := fmt.Sprintf("%s %s is not a time between the years 1678 and 2262; the event keeps it and is ordered as 1970-01-01", o.opt.TimeField, v.AppendJSON(nil))
-			if st.badTimes == maxTimeWarnings {
-				msg += " (further bad times in this input are only counted)"
-			}
-			o.opt.Warn(&RecordError{Path: st.path, Pos: ev.Pos, Unit: st.unit, Err: fmt.Errorf("%s", msg)})
-		}
-	}
+	badTime = !ok && v.Exists() && !v.IsNull()
 	if ev.Index != "" {
-		return
+		return badTime
 	}
 	if v := ev.Get(o.idxSlot); v.Kind() == event.KindString {
-		ev.Index = st.names.intern([]byte(v.Str()))
-		return
+		ev.Index = names.intern([]byte(v.Str()))
+		return badTime
 	}
 	t, ds, ns := ev.Get(o.dsType), ev.Get(o.dsDataset), ev.Get(o.dsNamespace)
 	if t.Kind() == event.KindString && ds.Kind() == event.KindString && ns.Kind() == event.KindString {
-		b := append(st.names.buf[:0], t.Str()...)
+		b := append(names.buf[:0], t.Str()...)
 		b = append(b, '-')
 		b = append(b, ds.Str()...)
 		b = append(b, '-')
 		b = append(b, ns.Str()...)
-		st.names.buf = b
-		ev.Index = st.names.intern(b)
-		return
+		names.buf = b
+		ev.Index = names.intern(b)
+		return badTime
 	}
 	ev.Index = o.opt.Index
+	return badTime
+}
+
+// badTime counts an event whose time stamp could not be read, and reports
+// the first few of an input.
+func (o *Opener) badTime(ev *event.Event, st *recordState) {
+	o.counters.BadTimes.Add(1)
+	st.badTimes++
+	if st.badTimes <= maxTimeWarnings && o.opt.Warn != nil {
+		v := ev.Get(o.tsSlot)
+		msg := fmt.Sprintf("%s %s is not a time between the years 1678 and 2262; the event keeps it and is ordered as 1970-01-01", o.opt.TimeField, v.AppendJSON(nil))
+		if st.badTimes == maxTimeWarnings {
+			msg += " (further bad times in this input are only counted)"
+		}
+		o.opt.Warn(&RecordError{Path: st.path, Pos: ev.Pos, Unit: st.unit, Err: fmt.Errorf("%s", msg)})
+	}
 }
 
 // normalizer returns a Normalizer for Windows records, keeping their

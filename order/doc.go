@@ -10,11 +10,12 @@
 //
 // Data flow of Read: each input (package input) is opened lazily, when
 // the merge needs it, with a bounded number open at once; a goroutine per
-// input decodes records into events (at most Options.Workers decoding at
-// once), drops those outside From/To, gives each to the input's judge
-// (Options.Judge: an event the judge has no further use for becomes a
-// tick, its time and position only), and pushes them into the input's
-// Buffer (lateness Options.Lateness, at most Options.MaxWindow events).
+// input decodes records into events (at most Options.Workers inputs
+// decoding at once, the records of one on Options.Decoders goroutines,
+// see input.Ahead), where each event is given to a judge (Options.Judge:
+// an event the judge has no further use for becomes a tick, its time and
+// position only); it drops those outside From/To and pushes the rest into
+// the input's Buffer (lateness Options.Lateness, at most Options.MaxWindow events).
 // Released events travel in batches to the merge, which passes the event
 // with the smallest time among the inputs' heads on (ties: input order,
 // then position), through the delay stage if one is set, and reports the

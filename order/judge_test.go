@@ -17,9 +17,16 @@ import (
 // TestJudgeTicks: with a Judge, the events it has no use for travel as
 // ticks (time, position and source only), and the merge passes every
 // event, tick or not, in the same order as without a Judge, with the same
-// late events and early releases, also when windows fill by bytes; every
-// judge is given back.
+// late events and early releases, also when windows fill by bytes, and
+// whether the judges run on each input's goroutine or on its decoders';
+// every event is judged once, every judge is given back.
 func TestJudgeTicks(t *testing.T) {
+	for _, decoders := range []int{1, 3} {
+		t.Run(fmt.Sprintf("decoders=%d", decoders), func(t *testing.T) { testJudgeTicks(t, decoders) })
+	}
+}
+
+func testJudgeTicks(t *testing.T, decoders int) {
 	dir := t.TempDir()
 	const files, per = 4, 500
 	var paths []string
@@ -39,17 +46,19 @@ func TestJudgeTicks(t *testing.T) {
 		n         int64
 		tick      bool
 	}
+	var judgedEvents atomic.Int64
 	read := func(judged bool) ([]step, *Progress, int64) {
 		s := event.NewSchema()
 		n := s.Slot("n")
 		inputs, _ := input.Expand(paths)
 		prog := new(Progress)
-		opt := Options{Lateness: time.Second, MaxWindow: 60, MaxWindowBytes: 40 << 10, Workers: 2}
+		opt := Options{Lateness: time.Second, MaxWindow: 60, MaxWindowBytes: 40 << 10, Workers: 2, Decoders: decoders}
 		var open atomic.Int64
 		if judged {
 			opt.Judge = func() (func(*event.Event) bool, func()) {
 				open.Add(1)
 				return func(ev *event.Event) bool {
+					judgedEvents.Add(1)
 					ev.Verdict.Judged = true
 					return ev.Get(n).Int()%3 == 0
 				}, func() { open.Add(-1) }
@@ -73,6 +82,9 @@ func TestJudgeTicks(t *testing.T) {
 	got, prog, open := read(true)
 	if open != 0 {
 		t.Errorf("%d judges not given back", open)
+	}
+	if n := judgedEvents.Load(); n != files*per {
+		t.Errorf("%d events judged, want %d", n, files*per)
 	}
 	if wantProg.Overflow.Load() == 0 || wantProg.Late.Load() == 0 {
 		t.Fatalf("the inputs should overflow their windows: %d late, %d released early", wantProg.Late.Load(), wantProg.Overflow.Load())
@@ -99,5 +111,39 @@ func TestJudgeTicks(t *testing.T) {
 	}
 	if want := files * per * 2 / 3; ticks < want-files || ticks > want+files || !slices.ContainsFunc(got, func(s step) bool { return !s.tick }) {
 		t.Errorf("%d ticks of %d events", ticks, len(got))
+	}
+}
+
+// TestJudgeOnlyKept: events outside From/To are not judged (a rule's
+// counters would count them), wherever the judges run.
+func TestJudgeOnlyKept(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&b, `{"@timestamp":%d,"n":%d}`+"\n", 1_700_000_000_000+i, i)
+	}
+	paths := []string{write(t, dir, "a.ndjson", b.String())}
+	from, to := int64(1_700_000_000_100)*1e6, int64(1_700_000_000_300)*1e6
+	for _, decoders := range []int{1, 3} {
+		s := event.NewSchema()
+		inputs, _ := input.Expand(paths)
+		var judged, outside atomic.Int64
+		opt := Options{From: from, To: to, Decoders: decoders, Judge: func() (func(*event.Event) bool, func()) {
+			return func(ev *event.Event) bool {
+				judged.Add(1)
+				if ev.Time < from || ev.Time >= to {
+					outside.Add(1)
+				}
+				return true
+			}, func() {}
+		}}
+		n := 0
+		err := Read(context.Background(), inputs, input.NewOpener(input.Options{Schema: s}), opt, nil, func(*event.Event) error { n++; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 200 || judged.Load() != 200 || outside.Load() != 0 {
+			t.Errorf("%d decoders: %d events passed on, %d judged, %d of them outside --from/--to; want 200, 200, 0", decoders, n, judged.Load(), outside.Load())
+		}
 	}
 }

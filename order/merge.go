@@ -73,11 +73,14 @@ type Options struct {
 	// while it still prepares (compiles rules), with the same From, To,
 	// Lateness and MaxWindow.
 	Starts []int64
-	// Judge, if set, is called once by each goroutine that reads an
-	// input and returns what it gives every event it decodes, right
-	// after decoding, while the event is in cache (before it waits in
-	// the input's window, see engine.Judge), and what it calls when the
-	// input is read. The judge may record a verdict on the event, and
+	// Judge, if set, is called once by each goroutine that decodes the
+	// events of an input (the input's, or each of its Decoders) and
+	// returns what it gives every event it decodes, right after
+	// decoding, while the event is in cache (before it waits in the
+	// input's window, see engine.Judge), and what it calls when it is
+	// done. Events are judged in no particular order, on as many
+	// goroutines as decode, so judging spreads over the cores with
+	// decoding; events outside From/To are not judged. The judge may record a verdict on the event, and
 	// returns whether the event's values are needed in order. An event
 	// whose values are not travels on as a tick (event.Verdict.Tick:
 	// its time, Seq, Pos and Source, nothing else), its storage reused
@@ -607,7 +610,7 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	if fi, err := os.Stat(s.file.Path); err == nil && fi.Mode().IsRegular() {
 		decoders = m.opt.Decoders
 	}
-	src := input.Ahead(r, decoders, getEvent, putEvent)
+	src := input.Ahead(r, input.AheadOptions{Decoders: decoders, Get: getEvent, Put: putEvent, Then: m.judge()})
 	closed := false
 	closeInput := func() {
 		if !closed {
@@ -678,12 +681,6 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			send()
 		}
 	}
-	var judge func(*event.Event) bool
-	if m.opt.Judge != nil {
-		var done func()
-		judge, done = m.opt.Judge()
-		defer done()
-	}
 	m.tokens <- struct{}{}
 	for !aborted && ctx.Err() == nil {
 		ev, err := src.Next()
@@ -710,9 +707,6 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			putEvent(ev)
 			continue
 		}
-		if judge != nil && !judge(ev) {
-			ev = tick(ev)
-		}
 		buf.Push(ev, pass)
 	}
 	closeInput()
@@ -720,6 +714,27 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	m.prog.Overflow.Add(int64(buf.Stats().Forced))
 	send()
 	<-m.tokens
+}
+
+// judge returns what judges the events of an input where they are
+// decoded (input.AheadOptions.Then): on the decoders' goroutines when an
+// input has several, so that judging spreads over the cores with
+// decoding. An event the time filter drops is not judged (the rules'
+// counters would count it), and one the judge has no further use for is
+// passed on as a tick.
+func (m *merger) judge() func() (func(*event.Event) *event.Event, func()) {
+	if m.opt.Judge == nil {
+		return nil
+	}
+	return func() (func(*event.Event) *event.Event, func()) {
+		judge, done := m.opt.Judge()
+		return func(ev *event.Event) *event.Event {
+			if !m.keep(ev) || judge(ev) {
+				return ev
+			}
+			return tick(ev)
+		}, done
+	}
 }
 
 // defaultMaxOpen is a quarter of the soft limit on open files (Go raises
