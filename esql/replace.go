@@ -28,6 +28,14 @@ func replacer(re *regexp.Regexp, goPattern string) func(s, repl string) string {
 		}
 		return re.ReplaceAllString(s, javaReplacement(repl))
 	}
+	if lit, ranges, ok := literalRun(p); ok {
+		return func(s, repl string) string {
+			if strings.ContainsAny(repl, `$\`) {
+				return general(s, repl)
+			}
+			return replaceRuns(s, lit, ranges, repl)
+		}
+	}
 	var ranges []rune
 	switch {
 	case p.Op == syntax.OpCharClass:
@@ -61,4 +69,64 @@ func replacer(re *regexp.Regexp, goPattern string) func(s, repl string) string {
 		b.WriteString(s[last:])
 		return b.String()
 	}
+}
+
+// literalRun reports whether p is a literal followed by a greedy run of
+// one character class (`\n\s+`, which the PowerShell rules use to
+// squeeze indentation), and returns the literal and the class.
+func literalRun(p *syntax.Regexp) (lit string, ranges []rune, ok bool) {
+	if p.Op != syntax.OpConcat || len(p.Sub) != 2 {
+		return "", nil, false
+	}
+	l, run := p.Sub[0], p.Sub[1]
+	if l.Op != syntax.OpLiteral || l.Flags&syntax.FoldCase != 0 || run.Op != syntax.OpPlus ||
+		run.Flags&syntax.NonGreedy != 0 || run.Sub[0].Op != syntax.OpCharClass {
+		return "", nil, false
+	}
+	for _, r := range l.Rune {
+		if r == utf8.RuneError {
+			return "", nil, false // the regexp reads each invalid byte as one
+		}
+	}
+	return string(l.Rune), run.Sub[0].Rune, true
+}
+
+// replaceRuns replaces in s each leftmost match of lit followed by one or
+// more runes in ranges, taken greedily, with repl: what the regexp does,
+// found with strings.Index instead of the regexp's machine over the
+// whole text.
+func replaceRuns(s, lit string, ranges []rune, repl string) string {
+	var b strings.Builder
+	last := -1 // s[last:] is not yet written; -1: nothing replaced yet
+	for i := 0; ; {
+		k := strings.Index(s[i:], lit)
+		if k < 0 {
+			break
+		}
+		at := i + k
+		end := at + len(lit)
+		for end < len(s) {
+			r, w := utf8.DecodeRuneInString(s[end:])
+			if !match.InRanges(ranges, r) {
+				break
+			}
+			end += w
+		}
+		if end == at+len(lit) {
+			i = at + 1 // no run: the next match starts further on
+			continue
+		}
+		if last < 0 {
+			b.Grow(len(s))
+			last = 0
+		}
+		b.WriteString(s[last:at])
+		b.WriteString(repl)
+		last, i = end, end
+	}
+	if last < 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
