@@ -16,9 +16,11 @@ import (
 // of Elastic's PowerShell-obfuscation rules and a few more.
 func TestReplacerClasses(t *testing.T) {
 	patterns := []string{`[^0-9A-Za-z\s#=-]`, `[0-9]`, `🔥`, `(?i)[a-z]`, `[\p{L}]`, `a`, `\s`, `.`, `[^a]`,
-		`\n\s+`, `\n\n+`, `ab[0-9]+`, `🔥\s+`, `a[^a]+`, `(?i)a\s+`, `\n\s+?`}
+		`\n\s+`, `\n\n+`, `ab[0-9]+`, `🔥\s+`, `a[^a]+`, `(?i)a\s+`, `\n\s+?`,
+		"[A-Za-z0-9_-]`(?![rntb]|\\r|\\n|\\d)[A-Za-z0-9_-]", "[a-c]xy[b-d]", "[a-c]ab[a-d]", "[ab]`[é]"}
 	inputs := []string{"", "abc", "a1b2c3", "🔥x🔥", "bad\xffutf8\xfe", "tab\tnew\nline", "ÄÖÜ straße", "$1 \\ $",
-		"\n", "x\n", "\n\n\n", "a\n \t\n  b\nc\n", "ab1ab22abab3", "🔥 🔥\n🔥\xff ", "aaab", "\n\xff\n\v"}
+		"\n", "x\n", "\n\n\n", "a\n \t\n  b\nc\n", "ab1ab22abab3", "🔥 🔥\n🔥\xff ", "aaab", "\n\xff\n\v",
+		"a`b`c`d", "``a`b``", "x`r y`Z", "a`é", "é`b\xff`b", "axyb axyd cxyc", "aab aabb cabd"}
 	if os.Getenv("VIGIL_SHARED") != "" {
 		for _, l := range testenv.WinlogSample(t, 200) {
 			inputs = append(inputs, string(l))
@@ -76,5 +78,23 @@ func BenchmarkReplaceIndent(b *testing.B) {
 				tc.fn(text, "\n ")
 			}
 		})
+	}
+}
+
+// TestReplacerFlanked: the backquote pattern of Elastic's PowerShell
+// rules takes the class-literal-class path (TestReplacerClasses checks
+// that path against the regexp).
+func TestReplacerFlanked(t *testing.T) {
+	for _, tc := range []struct {
+		pattern string
+		want    bool
+	}{{"[A-Za-z0-9_-]`(?![rntb]|\\r|\\n|\\d)[A-Za-z0-9_-]", true}, {`[a-c]xy[b-d]`, true}, {`[a-c]ab[a-d]`, false}, {"[ab]`[é]", false}, {`(?i)[a-c]xy[b-d]`, false}} {
+		p, err := syntax.Parse(javaRegex(tc.pattern), syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, ok := classLiteralClass(p.Simplify()); ok != tc.want {
+			t.Errorf("classLiteralClass(%q) = %v, want %v", tc.pattern, ok, tc.want)
+		}
 	}
 }
