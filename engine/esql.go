@@ -544,3 +544,7 @@ func (r *esqlRunner) raiseRow(w *esqlWindow, cols []esql.Column, row esql.Row) {
 		return alert.New(e.rs.fields, r.l.c.rule, []*event.Event{ev}, nil, e.now())
 	})
 }
+
+// gate is the query's filter (see esqlFilter), which offer tests first:
+// a document that fails it yields no row.
+func (k *esqlKind) gate(ev *event.Event) bool { return k.pred.Match(ev) }

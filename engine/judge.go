@@ -22,17 +22,22 @@ import (
 // rules, without walking the index again. An event with nothing left to
 // do need not wait with its values at all: the reader may pass on a tick
 // (its time only), which the Arrived counts as a step of the stream. The
-// alerts, their order and the rules' counters are a single Engine's.
+// alerts, their order and the rules' counters are a single Engine's,
+// but for the offers of a gated rule (see gated), which count only the
+// events its gate let through.
 
 // Arrived is the in-order half of judging on arrival: an evaluator over a
 // rule set for one stream, like an Engine (whose events need not carry a
 // verdict: those without are evaluated whole). Its methods are called
 // from one goroutine; its Judges from one goroutine each.
 type Arrived struct {
-	eng            *Engine
-	judged         []bool // by compiled.idx: the rule is judged
-	events, offers int64  // events taken, and offers of them to rules that are not judged
-	ticks          int64  // events taken as ticks (see event.Verdict.Tick)
+	eng    *Engine
+	judged []bool // by compiled.idx: the rule is judged
+	// gates are, by compiled.idx, the gates of the rules that have one
+	// (see gated), nil for the others.
+	gates          []func(*event.Event) bool
+	events, offers int64 // events taken, and offers of them to rules that are not judged
+	ticks          int64 // events taken as ticks (see event.Verdict.Tick)
 
 	mu     sync.Mutex
 	judges []*Judge // every Judge made, for its counters (Stats)
@@ -50,11 +55,26 @@ func judgeable(c *compiled) bool {
 // NewArrived starts an Arrived over the rule set; its alerts go to sink
 // (alert.Discard when nil).
 func (rs *RuleSet) NewArrived(sink alert.Sink) *Arrived {
-	a := &Arrived{eng: rs.NewEngine(sink), judged: make([]bool, len(rs.rules))}
+	a := &Arrived{eng: rs.NewEngine(sink), judged: make([]bool, len(rs.rules)), gates: make([]func(*event.Event) bool, len(rs.rules))}
 	for i, c := range rs.rules {
 		a.judged[i] = judgeable(c)
+		if g, ok := c.kind.(gated); ok && !a.judged[i] {
+			a.gates[i] = g.gate
+		}
 	}
 	return a
+}
+
+// gated is a kind whose runner does nothing with an event that fails a
+// test of the event alone (a sequence's stage filters, an ES|QL query's
+// WHERE conditions, an indicator match rule's query): a Judge runs the
+// test, and only the events that pass wait to be offered in order. Most
+// events the index offers such rules fail it; with nothing else to do,
+// they travel on as ticks.
+type gated interface {
+	// gate reports whether offering ev may change the rule's state or
+	// raise an alert. It is called from any Judge's goroutine.
+	gate(ev *event.Event) bool
 }
 
 // judgeMode is what turns an engine into a Judge's: the verdict being
@@ -62,6 +82,7 @@ func (rs *RuleSet) NewArrived(sink alert.Sink) *Arrived {
 type judgeMode struct {
 	v      *event.Verdict
 	judged []bool
+	gates  []func(*event.Event) bool
 }
 
 // Judge gives events their verdicts (see Arrived). Each is used by one
@@ -82,7 +103,7 @@ func (a *Arrived) NewJudge() *Judge {
 		return j
 	}
 	j := &Judge{a: a, eng: a.eng.rs.NewEngine(nil)}
-	j.eng.judging = &judgeMode{judged: a.judged}
+	j.eng.judging = &judgeMode{judged: a.judged, gates: a.gates}
 	a.judges = append(a.judges, j)
 	return j
 }
@@ -112,7 +133,8 @@ func (j *Judge) Judge(ev *event.Event) (keep bool) {
 }
 
 // record is offerTo in judging mode: judged rules are run (their matches
-// recorded, see raiseEvent), the others recorded as offers.
+// recorded, see raiseEvent), the others recorded as offers, unless their
+// gate (see gated) turns the event away.
 func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 	jm := e.judging
 	for _, en := range ents {
@@ -125,6 +147,8 @@ func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 		case jm.judged[en.r]:
 			l.gen = e.gen
 			e.offer(l, ev)
+		case jm.gates[en.r] != nil && !jm.gates[en.r](ev):
+			l.gen = e.gen // whatever the filing, the rule has no use for ev
 		case en.later:
 			// Whether the sequence waits for a later stage is known
 			// only in order; the rule may still be recorded as offered

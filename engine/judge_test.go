@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -101,7 +102,13 @@ func TestArrivedMatchesEngine(t *testing.T) {
 				ws := single.Stats()
 				for i, s := range a.Stats() {
 					w := ws[i]
-					if s.Rule != w.Rule || s.Offered != w.Offered || s.Matched != w.Matched || s.Alerts != w.Alerts || s.Capped != w.Capped {
+					offered := s.Offered
+					if a.gates[i] != nil {
+						// A gated rule is offered only what passes its
+						// gate: at most what the engine offers it.
+						offered = max(offered, w.Offered)
+					}
+					if s.Rule != w.Rule || offered != w.Offered || s.Matched != w.Matched || s.Alerts != w.Alerts || s.Capped != w.Capped {
 						t.Errorf("rule %s: offered %d matched %d alerts %d capped %d, want %d %d %d %d",
 							w.Rule.ID, s.Offered, s.Matched, s.Alerts, s.Capped, w.Offered, w.Matched, w.Alerts, w.Capped)
 					}
@@ -121,5 +128,61 @@ func TestArrivedMatchesEngine(t *testing.T) {
 			}
 			t.Logf("%d alerts identical; %d of %d rules judged; %d of %d events ticks", len(want), judged, len(a.judged), ticks, len(evs))
 		})
+	}
+}
+
+// TestJudgeGates: an event the rule index offers a sequence or an ES|QL
+// rule, but which fails the rule's own test of it (every stage's filter,
+// the WHERE conditions), is a tick after judging; one that passes waits
+// to be offered in order, and the alerts are a single engine's.
+func TestJudgeGates(t *testing.T) {
+	base := func(r *rule.Rule) *rule.Rule {
+		r.Interval, r.From, r.MaxSignals, r.Severity, r.RiskScore = "5m", "now-6m", 100, "low", 21
+		r.Index = []string{"logs-test-*"}
+		return r
+	}
+	rules := []*rule.Rule{
+		base(&rule.Rule{ID: "seq", Name: "seq", Type: "eql", Language: "eql",
+			Query: `sequence by host.id with maxspan=1m [process where process.name : "a.exe" and process.args_count > 2] [network where process.name : "a.exe" and destination.port == 443]`}),
+		base(&rule.Rule{ID: "esql", Name: "esql", Type: "esql", Language: "esql",
+			Query: `FROM logs-test-* | WHERE process.name == "b.exe" AND match(process.executable, "bee.exe", {"fuzziness": 1})`}),
+	}
+	rs, st := Compile(rules, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+	for _, s := range st {
+		if s.Err != nil {
+			t.Fatal(s.Err)
+		}
+	}
+	cases := []struct {
+		name, doc string
+		keep      bool
+	}{
+		{"first stage", `{"event":{"category":"process"},"host":{"id":"h"},"process":{"name":"a.exe","args_count":3}}`, true},
+		{"no stage", `{"event":{"category":"process"},"host":{"id":"h"},"process":{"name":"a.exe","args_count":1}}`, false},
+		{"second stage", `{"event":{"category":"network"},"host":{"id":"h"},"process":{"name":"a.exe"},"destination":{"port":443}}`, true},
+		{"second stage other port", `{"event":{"category":"network"},"host":{"id":"h"},"process":{"name":"a.exe"},"destination":{"port":80}}`, false},
+		{"where", `{"process":{"name":"b.exe","executable":"bee.exe"}}`, true},
+		{"not where", `{"process":{"name":"b.exe","executable":"cmd.exe"}}`, false},
+	}
+	var evs []benchEvent
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			line := fmt.Sprintf(`{"@timestamp":"2026-01-01T00:00:%02dZ",%s`, i, tc.doc[1:])
+			evs = append(evs, benchEvent{line: []byte(line), index: "logs-test-1"})
+			ev := &event.Event{}
+			decodeInto(t, rs.NewEngine(nil), evs[len(evs)-1], int64(i), ev)
+			if !rs.NewFilter().Wants(ev) {
+				t.Fatal("the rule index does not offer the event: the case tests nothing")
+			}
+			j := rs.NewArrived(nil).NewJudge()
+			if keep := j.Judge(ev); keep != tc.keep {
+				t.Errorf("Judge = %v, want %v (offers %v)", keep, tc.keep, ev.Verdict.Offers)
+			}
+		})
+	}
+	want := runSingle(t, rs, evs, 0)
+	got, _, ticks := runArrived(t, rs, evs, 0)
+	if !slices.Equal(got, want) || len(want) != 2 || ticks != 3 {
+		t.Errorf("%d alerts, %d ticks; want the engine's %d alerts, 3 ticks", len(got), ticks, len(want))
 	}
 }

@@ -128,3 +128,18 @@ func (r *sampleRunner) flush() {
 	r.s.Flush(r.pipe.Push)
 	r.pipe.Flush()
 }
+
+// gate reports whether ev passes one of the sequence's stage filters (or
+// until's): an event that passes none changes no partial sequence. It
+// would move the matcher's clock on, which only the event time of
+// events routed to the rule does: events in time order have the same
+// effect through the next event the gate lets through or the next
+// watermark.
+func (k *sequenceKind) gate(ev *event.Event) bool {
+	for i := range k.spec.Stages {
+		if k.spec.Stages[i].Match(ev) {
+			return true
+		}
+	}
+	return k.spec.Until != nil && k.spec.Until.Match(ev)
+}

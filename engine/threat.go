@@ -327,3 +327,6 @@ func nest(obj map[string]any, path []string, v any) {
 	}
 	obj[path[len(path)-1]] = v
 }
+
+// gate is the rule's query, without which no indicator is looked up.
+func (k *threatKind) gate(ev *event.Event) bool { return k.pred.Match(ev) }

@@ -11,11 +11,18 @@ import (
 // regexGate answers, before a regular expression runs over a text, whether
 // it certainly cannot match there: every match holds one of a set of
 // literals (found in the pattern's syntax tree), and the text holds none
-// of them, case ignored. Rules run REPLACE's regexps over whole script
-// blocks, most of which hold none of the pattern's words. A regexGate is
-// immutable and safe for concurrent use.
+// of them, case ignored. A pattern that is a sequence of parts has such a
+// set for each part that needs one, and the text must hold one literal of
+// each: the pattern the PowerShell rules find ${a`b`c} with needs "${" and
+// a backquote, and most scripts with "${" hold no backquote. Rules run
+// REPLACE's regexps over whole script blocks, most of which hold none of
+// the pattern's words. A regexGate is immutable and safe for concurrent
+// use.
 type regexGate struct {
 	lits *match.Literals // gateLiterals' automaton
+	// parts are the automatons of the other sets of the parts of a
+	// sequence, each also needed.
+	parts []*match.Literals
 }
 
 // newRegexGate returns the gate of a parsed, simplified pattern, or nil
@@ -25,7 +32,20 @@ func newRegexGate(re *syntax.Regexp) *regexGate {
 	if lits == nil {
 		return nil
 	}
-	return &regexGate{lits: match.NewLiterals(lits)}
+	g := &regexGate{lits: match.NewLiterals(lits)}
+	if re.Op != syntax.OpConcat {
+		return g
+	}
+	seen := [][]string{lits}
+	for _, sub := range re.Sub {
+		pl := gateLiterals(sub)
+		if pl == nil || slices.ContainsFunc(seen, func(o []string) bool { return slices.Equal(o, pl) }) {
+			continue
+		}
+		seen = append(seen, pl)
+		g.parts = append(g.parts, match.NewLiterals(pl))
+	}
+	return g
 }
 
 // gateLiterals returns the folded literals, sorted and distinct, one of
@@ -45,13 +65,27 @@ func gateLiterals(re *syntax.Regexp) []string {
 // more is left to the regexp.
 const maxGateLits = 64
 
-// mayMatch reports false only when the text holds none of the literals.
+// mayMatch reports false only when the text holds none of the literals
+// of one of the gate's sets.
 func (g *regexGate) mayMatch(s string) bool {
 	if g == nil {
 		return true
 	}
+	if !holdsOne(g.lits, s) {
+		return false
+	}
+	for _, p := range g.parts {
+		if !holdsOne(p, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// holdsOne reports false only when s holds none of the literals.
+func holdsOne(lits *match.Literals, s string) bool {
 	var buf [1]match.LiteralHit
-	hits, ok := g.lits.FindFolded(s, buf[:0])
+	hits, ok := lits.FindFolded(s, buf[:0])
 	// A byte from 0x80 stops FindFolded: the regexp decides.
 	return !ok || len(hits) > 0
 }

@@ -1,11 +1,14 @@
 package esql
 
 import (
+	"os"
 	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // gatePatterns are REPLACE patterns of the corpus's PowerShell rules (in
@@ -64,6 +67,11 @@ func TestRegexGateNeverHidesAMatch(t *testing.T) {
 		"$a[-1..-10]", "$a[- 1..", "([char]65)+([char]66)+", "char[]](72,101,108)", "''.Insert(1,'x')[1,2,3]",
 		"${a`b`c}", "noitcennoc ECALPER", "RAHC", "KELVIN \u212a and long \u017f", "daolnwod\xff", "x", "éx", "ééx", "abcabc",
 	}
+	if os.Getenv("VIGIL_SHARED") != "" {
+		for _, l := range testenv.WinlogSample(t, 200) {
+			texts = append(texts, string(l))
+		}
+	}
 	for _, tc := range gatePatterns {
 		re := regexp.MustCompile(tc.pattern)
 		p, _ := syntax.Parse(tc.pattern, syntax.Perl)
@@ -90,6 +98,32 @@ func TestReplaceGated(t *testing.T) {
 			if got, want := replace(s, "🔥"), re.ReplaceAllString(s, "🔥"); got != want {
 				t.Errorf("%s over %q: %q, want %q", tc.pattern, s, got, want)
 			}
+		}
+	}
+}
+
+// TestRegexGateParts: a sequence needs a literal of each of its parts'
+// sets, so a text with "${" and no backquote is stopped; the texts of
+// TestRegexGateNeverHidesAMatch check that no match is.
+func TestRegexGateParts(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, text string
+		may           bool
+	}{
+		{`\$\{(\w+` + "`" + `){2,}\w+\}`, "${env:path}", false},
+		{`\$\{(\w+` + "`" + `){2,}\w+\}`, "${a" + "`" + "b" + "`" + "c}", true},
+		{`\$\{(\w+` + "`" + `){2,}\w+\}`, "} ` and ${", true},
+		{`\$\{(\w+` + "`" + `){2,}\w+\}`, "` and ${", false},
+		{`abc\d+xyz`, "abc1", false},
+		{`abc\d+xyz`, "xyz abc", true},
+		{`abc(?:d|e)xyz`, "abcd", false},
+	} {
+		p, err := syntax.Parse(tc.pattern, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := newRegexGate(p.Simplify()).mayMatch(tc.text); got != tc.may {
+			t.Errorf("%s over %q: mayMatch %v, want %v", tc.pattern, tc.text, got, tc.may)
 		}
 	}
 }
