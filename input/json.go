@@ -17,7 +17,7 @@ type jsonReader struct {
 	o      *Opener
 	st     recordState
 	closer io.Closer
-	lines  *lineSplitter
+	lines  *chunkLines
 	array  *arraySplitter
 	done   bool
 	fixed  []byte // a record with invalid UTF-8 replaced
@@ -43,7 +43,7 @@ func (o *Opener) newJSONReader(name string, br *bufio.Reader, closer io.Closer) 
 		}
 		return r, nil
 	}
-	r.lines = &lineSplitter{br: br, max: o.opt.MaxRecord}
+	r.lines = newChunkLines(br, o.opt.MaxRecord)
 	return r, nil
 }
 
@@ -74,6 +74,7 @@ func firstNonSpace(br *bufio.Reader) byte {
 func (r *jsonReader) Unit() string { return "line" }
 
 func (r *jsonReader) Close() error {
+	r.lines.release()
 	if r.closer == nil {
 		return nil
 	}
@@ -89,13 +90,22 @@ func (r *jsonReader) Next(ev *event.Event) error {
 	return r.decode(r.own(ev, rec), ev, pos)
 }
 
-// own copies a record into ev's storage (Event.Own). When the input's
-// last record was a raw winlog one, room for the strings decodeRaw
-// unescapes is reserved with it, so that a fresh event grows its storage
-// once; not after a mapped record (an ECS input with a few raw-looking
-// records), whose like are not decoded as raw and need no such room.
+// own makes a record ev's: it borrows the record's line from the chunk
+// it was read into (Event.Borrow) while the chunks lend, or copies it
+// into ev's storage (Event.Own). When the input's last record was a raw
+// winlog one, room for the strings decodeRaw unescapes is reserved (with
+// the record's copy), so that a fresh event grows its storage once; not
+// after a mapped record (an ECS input with a few raw-looking records),
+// whose like are not decoded as raw and need no such room.
 func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
-	if r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil {
+	raw := r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil
+	if c := r.lines.chunkOf(rec); c != nil && chunks.Lend() {
+		if raw {
+			ev.Reserve(len(rec))
+		}
+		return ev.Borrow(c, rec)
+	}
+	if raw {
 		ev.Reserve(2 * len(rec))
 	}
 	return ev.Own(rec)

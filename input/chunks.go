@@ -1,0 +1,136 @@
+package input
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+
+	"github.com/vigilsec/vigil/event"
+)
+
+// chunks is the pool the line readers of every input read into. The
+// records of a chunk are lent to their events (Event.Borrow) while the
+// chunks not yet given back hold at most chunkLimit bytes; beyond that
+// (events held long, many inputs at once) records are copied as before,
+// so that what chunks pin stays bounded.
+var chunks = event.NewChunkPool(chunkSize, 32, chunkLimit)
+
+// A chunk is twice the largest read buffer (readBufSize): bufio.Reader
+// reads straight into the caller's slice only when it is at least as
+// large as its buffer, and copies through the buffer otherwise.
+const (
+	chunkSize  = 512 << 10
+	chunkLimit = 64 << 20
+)
+
+// chunkLines yields the lines of a stream, as lineSplitter does, read
+// straight into chunks (see chunks) whose lines the reader's events may
+// borrow instead of copying: a line is valid until the next call, and
+// for as long as an event that borrowed it holds it.
+type chunkLines struct {
+	br    *bufio.Reader
+	max   int
+	line  int64 // number of the line last returned
+	size  int   // the size of the chunks to read into (less for a small file)
+	least int   // the least room a read is given: br's buffer size
+
+	c        *event.Chunk // the chunk being read; the reader's reference
+	buf      []byte       // c's bytes
+	pos, end int          // buf[pos:end] is read and not yet returned
+	eof      bool
+	err      error // a read error, returned once the lines before it are
+	skip     bool  // the line being read is too long: it is dropped
+}
+
+func newChunkLines(br *bufio.Reader, max int) *chunkLines {
+	return &chunkLines{br: br, max: max, size: min(2*br.Size(), chunks.Size()), least: br.Size()}
+}
+
+// next returns the next line, with its newline. A read error of the
+// stream is returned as it is, and the caller ends the input.
+func (s *chunkLines) next() ([]byte, error) {
+	for {
+		if i := bytes.IndexByte(s.buf[s.pos:s.end], '\n'); i >= 0 {
+			line := s.buf[s.pos : s.pos+i+1]
+			s.pos += i + 1
+			return s.give(line)
+		}
+		if s.err != nil {
+			return nil, s.err
+		}
+		if s.eof {
+			if s.pos == s.end && !s.skip {
+				return nil, io.EOF
+			}
+			line := s.buf[s.pos:s.end]
+			s.pos = s.end
+			return s.give(line)
+		}
+		if s.end-s.pos > s.max {
+			// Too long already: drop what was read of it.
+			s.skip, s.pos = true, s.end
+		}
+		s.fill()
+	}
+}
+
+// give returns a whole line, or errTooLong for one that was too long.
+func (s *chunkLines) give(line []byte) ([]byte, error) {
+	s.line++
+	if s.skip || len(line) > s.max {
+		s.skip = false
+		return nil, errTooLong{s.max}
+	}
+	return line, nil
+}
+
+// fill reads more of the stream after buf[pos:end]. When the current
+// chunk has less room than br's buffer, that start of a line is moved to
+// a new chunk (a lent chunk's bytes are never written again, only its
+// free end), so that br reads straight into the chunk.
+func (s *chunkLines) fill() {
+	if s.c == nil || len(s.buf)-s.end < s.least {
+		part := s.buf[s.pos:s.end]
+		size := s.size
+		if len(part)+s.least > size {
+			// A long line: room for it twice over, up to the cap.
+			size = max(len(part)+s.least, min(2*len(part), s.max+1))
+		}
+		c := chunks.Get(size)
+		buf := c.Bytes()
+		n := copy(buf, part)
+		s.release()
+		s.c, s.buf, s.pos, s.end = c, buf, 0, n
+	}
+	n, err := s.br.Read(s.buf[s.end:])
+	s.end += n
+	switch {
+	case err == io.EOF:
+		s.eof = true
+	case err != nil:
+		s.err = err
+	}
+}
+
+// chunkOf returns the chunk rec lies in, if it is the current one.
+func (s *chunkLines) chunkOf(rec []byte) *event.Chunk {
+	if s == nil || s.c == nil || len(rec) == 0 {
+		return nil
+	}
+	// A slice of buf ends where buf does: its capacity says where it
+	// would start in buf.
+	full := s.buf[:cap(s.buf)]
+	k := len(full) - cap(rec)
+	if k < 0 || k+len(rec) > s.end || &full[k] != &rec[0] {
+		return nil
+	}
+	return s.c
+}
+
+// release lets go of the reader's reference to its chunk.
+func (s *chunkLines) release() {
+	if s != nil && s.c != nil {
+		s.c.Release()
+		s.c, s.buf = nil, nil
+	}
+}
