@@ -125,13 +125,12 @@ func (r *jsonReader) frame() (rec []byte, pos int64, err error) {
 			rec, err = r.lines.next()
 			pos = r.lines.line
 		}
-		var tl errTooLong
 		switch {
 		case err == nil:
 		case err == io.EOF:
 			r.done = true
 			return nil, 0, io.EOF
-		case errors.As(err, &tl):
+		case isTooLong(err):
 			return nil, pos, &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err}
 		default:
 			// A read error of the stream, or an array that cannot be
@@ -155,6 +154,13 @@ func (r *jsonReader) frame() (rec []byte, pos int64, err error) {
 		}
 		return rec, pos, nil
 	}
+}
+
+// isTooLong reports whether err is an errTooLong. (A variable for
+// errors.As in frame itself would be allocated on every call.)
+func isTooLong(err error) bool {
+	var tl errTooLong
+	return errors.As(err, &tl)
 }
 
 // appendValidUTF8 appends b with each invalid byte replaced by U+FFFD.
