@@ -131,3 +131,33 @@ func (e *Event) releaseChunk() {
 		c.Release()
 	}
 }
+
+// UseRoom lends the event room, free bytes at the end of c, the chunk
+// it borrowed its record from (else it does nothing), for the strings Decode unescapes: written
+// next to the bytes the reader has just read, rather than into a buffer
+// of the event's own that a pooled event last touched long ago. The
+// reader gives the room to no one else until TakeRoom says how much of
+// it the event kept.
+func (e *Event) UseRoom(c *Chunk, room []byte) {
+	if e.chunk != c || c == nil || cap(room) == 0 {
+		return
+	}
+	e.room = room[:0]
+	e.roomAt = &room[:1][0]
+}
+
+// TakeRoom ends UseRoom: it returns how many bytes of the room the event
+// keeps, or -1 for all of it (Decode outgrew it, and the strings it
+// wrote there before are in use).
+func (e *Event) TakeRoom() int {
+	at := e.roomAt
+	if at == nil {
+		return 0
+	}
+	r := e.room
+	e.room, e.roomAt = nil, nil
+	if cap(r) > 0 && &r[:1][0] == at {
+		return len(r)
+	}
+	return -1
+}

@@ -33,17 +33,20 @@ type chunkLines struct {
 	line  int64 // number of the line last returned
 	size  int   // the size of the chunks to read into (less for a small file)
 	least int   // the least room a read is given: br's buffer size
+	spare int   // the bytes at the end of a chunk kept for strings (see room)
 
 	c        *event.Chunk // the chunk being read; the reader's reference
 	buf      []byte       // c's bytes
 	pos, end int          // buf[pos:end] is read and not yet returned
+	str      int          // buf[str:] is free for strings; see room
 	eof      bool
 	err      error // a read error, returned once the lines before it are
 	skip     bool  // the line being read is too long: it is dropped
 }
 
 func newChunkLines(br *bufio.Reader, max int) *chunkLines {
-	return &chunkLines{br: br, max: max, size: min(2*br.Size(), chunks.Size()), least: br.Size()}
+	size := min(2*br.Size(), chunks.Size())
+	return &chunkLines{br: br, max: max, size: size, least: br.Size(), spare: size / 5}
 }
 
 // next returns the next line, with its newline. A read error of the
@@ -84,25 +87,26 @@ func (s *chunkLines) give(line []byte) ([]byte, error) {
 	return line, nil
 }
 
-// fill reads more of the stream after buf[pos:end]. When the current
-// chunk has less room than br's buffer, that start of a line is moved to
-// a new chunk (a lent chunk's bytes are never written again, only its
-// free end), so that br reads straight into the chunk.
+// fill reads more of the stream after buf[pos:end], up to the spare
+// bytes at the end of the chunk. When the current chunk has less room
+// than br's buffer, that start of a line is moved to a new chunk (a lent
+// chunk's bytes are never written again, only its free end), so that br
+// reads straight into the chunk.
 func (s *chunkLines) fill() {
-	if s.c == nil || len(s.buf)-s.end < s.least {
+	if s.c == nil || len(s.buf)-s.spare-s.end < s.least {
 		part := s.buf[s.pos:s.end]
-		size := s.size
-		if len(part)+s.least > size {
+		size := max(s.size, len(part)+s.least+s.spare)
+		if 2*len(part) > s.size {
 			// A long line: room for it twice over, up to the cap.
-			size = max(len(part)+s.least, min(2*len(part), s.max+1))
+			size = max(size, min(2*len(part), s.max+1)+s.spare)
 		}
 		c := chunks.Get(size)
 		buf := c.Bytes()
 		n := copy(buf, part)
 		s.release()
-		s.c, s.buf, s.pos, s.end = c, buf, 0, n
+		s.c, s.buf, s.pos, s.end, s.str = c, buf, 0, n, len(buf)-s.spare
 	}
-	n, err := s.br.Read(s.buf[s.end:])
+	n, err := s.br.Read(s.buf[s.end : len(s.buf)-s.spare])
 	s.end += n
 	switch {
 	case err == io.EOF:
@@ -110,6 +114,26 @@ func (s *chunkLines) fill() {
 	case err != nil:
 		s.err = err
 	}
+}
+
+// room returns the free bytes for strings of the current chunk: an
+// event that borrowed a line of it decodes its strings there (see
+// Event.UseRoom), next to the bytes just read; kept then tells how many
+// it keeps (Event.TakeRoom).
+func (s *chunkLines) room() []byte {
+	if s.c == nil {
+		return nil
+	}
+	return s.buf[s.str:s.str:len(s.buf)]
+}
+
+// kept moves the strings' start past n bytes (-1: all of them).
+func (s *chunkLines) kept(n int) {
+	if n < 0 || s.str+n > len(s.buf) {
+		s.str = len(s.buf)
+		return
+	}
+	s.str += n
 }
 
 // chunkOf returns the chunk rec lies in, if it is the current one.

@@ -10,6 +10,7 @@ import (
 	"testing/iotest"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/span"
 )
 
 // TestChunkLinesAsLineSplitter checks that chunkLines yields the lines,
@@ -109,13 +110,14 @@ func TestChunkLinesReadError(t *testing.T) {
 }
 
 // TestChunkLinesLend checks that a reader's events borrow their lines
-// (the same bytes, no copy), that the lines stay unchanged while the
-// events hold them as the reader reads on, and that the chunks go back
-// to the pool once every event is recycled.
+// (the same bytes, no copy), that the lines and the strings unescaped
+// next to them stay unchanged while the events hold them as the reader
+// reads on, and that the chunks go back to the pool once every event is
+// recycled.
 func TestChunkLinesLend(t *testing.T) {
 	var data bytes.Buffer
 	for i := range 5000 {
-		data.WriteString(`{"n":"` + strings.Repeat("v", i%300) + `"}` + "\n")
+		data.WriteString(`{"n":"` + strings.Repeat(`v\\`, i%300) + `"}` + "\n")
 	}
 	s := event.NewSchema()
 	slot := s.Slot("n")
@@ -147,11 +149,19 @@ func TestChunkLinesLend(t *testing.T) {
 		if err := jr.decode(owned, ev, pos); err != nil {
 			t.Fatal(err)
 		}
+		if v := ev.Get(slot).Str(); v != "" && pos <= 200 {
+			// (The first lines' strings fit in the chunk's spare bytes;
+			// later ones go to the event's own buffer once those are
+			// used up.)
+			if _, ok := span.Within(v, c.Bytes()); !ok {
+				t.Fatalf("line %d: unescaped string not in the line's chunk", pos)
+			}
+		}
 		evs = append(evs, ev)
 	}
 	r.Close()
 	for i, ev := range evs {
-		if got, want := ev.Get(slot).Str(), strings.Repeat("v", i%300); got != want {
+		if got, want := ev.Get(slot).Str(), strings.Repeat(`v\`, i%300); got != want {
 			t.Fatalf("event %d: n is %q, want %q", i, got, want)
 		}
 		ev.Recycle()

@@ -91,22 +91,25 @@ func (r *jsonReader) Next(ev *event.Event) error {
 }
 
 // own makes a record ev's: it borrows the record's line from the chunk
-// it was read into (Event.Borrow) while the chunks lend, or copies it
-// into ev's storage (Event.Own). When the input's last record was a raw
-// winlog one, room for the strings decodeRaw unescapes is reserved (with
-// the record's copy), so that a fresh event grows its storage once; not
-// after a mapped record (an ECS input with a few raw-looking records),
-// whose like are not decoded as raw and need no such room.
+// it was read into (Event.Borrow), with room there for the strings
+// Decode unescapes, while the chunks lend; or copies it into ev's
+// storage (Event.Own). When the input's last record was a raw winlog
+// one, the record is copied, with room for the strings decodeRaw
+// unescapes, so that a fresh event grows its storage once: raw events
+// are let go by the merge's pool more often (their documents make them
+// larger), and a chunk one of them borrowed would stay out until a
+// collection (over the raw corpus, chunks out reached the 64 MiB limit
+// and peak RSS grew by a tenth). Not after a mapped record (an ECS input
+// with a few raw-looking records), whose like are not decoded as raw.
 func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
-	raw := r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil
-	if c := r.lines.chunkOf(rec); c != nil && chunks.Lend() {
-		if raw {
-			ev.Reserve(len(rec))
-		}
-		return ev.Borrow(c, rec)
-	}
-	if raw {
+	if r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil {
 		ev.Reserve(2 * len(rec))
+		return ev.Own(rec)
+	}
+	if c := r.lines.chunkOf(rec); c != nil && chunks.Lend() {
+		rec = ev.Borrow(c, rec)
+		ev.UseRoom(c, r.lines.room())
+		return rec
 	}
 	return ev.Own(rec)
 }
@@ -177,9 +180,14 @@ func appendValidUTF8(dst, b []byte) []byte {
 	return dst
 }
 
-// decode decodes one JSON document (owned by ev) into ev.
+// decode decodes one JSON document (owned by ev) into ev, and takes
+// back the room for strings own lent it.
 func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
-	if err := r.decodeDoc(data, ev, pos); err != nil {
+	err := r.decodeDoc(data, ev, pos)
+	if r.lines != nil {
+		r.lines.kept(ev.TakeRoom())
+	}
+	if err != nil {
 		return err
 	}
 	r.o.finish(ev, &r.st)
