@@ -155,6 +155,6 @@ func (s *chunkLines) chunkOf(rec []byte) *event.Chunk {
 func (s *chunkLines) release() {
 	if s != nil && s.c != nil {
 		s.c.Release()
-		s.c, s.buf = nil, nil
+		s.c, s.buf, s.pos, s.end, s.str = nil, nil, 0, 0, 0
 	}
 }
