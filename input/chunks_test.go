@@ -45,7 +45,7 @@ func TestChunkLinesAsLineSplitter(t *testing.T) {
 			for _, size := range []int{16, 64, 4096} {
 				t.Run(in.name+"/"+rd.name, func(t *testing.T) {
 					want := splitAll(&lineSplitter{br: bufio.NewReaderSize(rd.wrap(strings.NewReader(in.data)), size), max: 200})
-					cl := newChunkLines(bufio.NewReaderSize(rd.wrap(strings.NewReader(in.data)), size), 200)
+					cl := chunked(bufio.NewReaderSize(rd.wrap(strings.NewReader(in.data)), size), 200)
 					got := splitAll(cl)
 					cl.release()
 					if got != want {
@@ -86,12 +86,34 @@ func splitAll(s splitter) string {
 	return b.String() + "no end"
 }
 
+// TestChunkLinesSmall checks that a small input is read without chunks,
+// its lines copied.
+func TestChunkLinesSmall(t *testing.T) {
+	s := event.NewSchema()
+	s.Slot("n")
+	op := NewOpener(Options{Schema: s})
+	r, err := op.NewReader("t", strings.NewReader(`{"n":1}`+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	jr := r.(*jsonReader)
+	jr.lines = newChunkLines(bufio.NewReaderSize(strings.NewReader(`{"n":1}`+"\n"), 4096), 100)
+	rec, _, err := jr.frame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jr.lines.chunkOf(rec) != nil {
+		t.Errorf("a small input's line lies in a chunk")
+	}
+}
+
 // TestChunkLinesReadError checks that a read error is returned after the
 // lines read before it, and again after that.
 func TestChunkLinesReadError(t *testing.T) {
 	boom := errors.New("boom")
 	r := io.MultiReader(strings.NewReader("a\nb\npart"), iotest.ErrReader(boom))
-	s := newChunkLines(bufio.NewReaderSize(r, 16), 100)
+	s := chunked(bufio.NewReaderSize(r, 16), 100)
 	defer s.release()
 	var got []string
 	for {
