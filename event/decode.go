@@ -27,7 +27,11 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 		ev.reserveVals(int(s.hint.Load()))
 	}
 	buf, after := ev.afterOwned(data)
-	if !after {
+	room := !after && ev.room != nil
+	switch {
+	case room:
+		buf = ev.room
+	case !after:
 		buf = ev.buf
 	}
 	d := decoder{Scanner: jsonscan.Scanner{Data: data, Buf: buf}, ev: ev, unescapeAll: s.unescapeAll.Load()}
@@ -38,9 +42,12 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 	if err == nil {
 		err = d.End()
 	}
-	if after {
+	switch {
+	case after:
 		ev.keepAfter(d.Buf)
-	} else {
+	case room:
+		ev.room = d.Buf
+	default:
 		ev.buf = d.Buf
 	}
 	if err != nil {

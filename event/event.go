@@ -33,6 +33,9 @@ type Event struct {
 	store    []byte      // bytes the event owns across Decode/LoadDoc; see Own
 	owned    int         // bytes given to Own since Recycle; see Size
 	vstor    []Value     // array elements the event owns; see OwnDoc
+	chunk    *Chunk      // the chunk the event's record lies in; see Borrow
+	room     []byte      // free bytes of chunk for Decode's strings; see UseRoom
+	roomAt   *byte       // where room began
 
 	// Raw is the original JSON document, when the event was decoded from JSON.
 	Raw []byte
@@ -540,6 +543,8 @@ func (e *Event) OwnString(s string) string {
 // pooled events do not hold the largest record's memory for ever.
 func (e *Event) Recycle() {
 	e.Reset(len(e.idx))
+	e.room, e.roomAt = nil, nil
+	e.releaseChunk()
 	e.store = bounded(e.store)
 	e.owned = 0
 	e.buf = bounded(e.buf)

@@ -17,7 +17,7 @@ type jsonReader struct {
 	o      *Opener
 	st     recordState
 	closer io.Closer
-	lines  *lineSplitter
+	lines  *chunkLines
 	array  *arraySplitter
 	done   bool
 	fixed  []byte // a record with invalid UTF-8 replaced
@@ -43,7 +43,7 @@ func (o *Opener) newJSONReader(name string, br *bufio.Reader, closer io.Closer) 
 		}
 		return r, nil
 	}
-	r.lines = &lineSplitter{br: br, max: o.opt.MaxRecord}
+	r.lines = newChunkLines(br, o.opt.MaxRecord)
 	return r, nil
 }
 
@@ -74,6 +74,7 @@ func firstNonSpace(br *bufio.Reader) byte {
 func (r *jsonReader) Unit() string { return "line" }
 
 func (r *jsonReader) Close() error {
+	r.lines.release()
 	if r.closer == nil {
 		return nil
 	}
@@ -89,14 +90,26 @@ func (r *jsonReader) Next(ev *event.Event) error {
 	return r.decode(r.own(ev, rec), ev, pos)
 }
 
-// own copies a record into ev's storage (Event.Own). When the input's
-// last record was a raw winlog one, room for the strings decodeRaw
-// unescapes is reserved with it, so that a fresh event grows its storage
-// once; not after a mapped record (an ECS input with a few raw-looking
-// records), whose like are not decoded as raw and need no such room.
+// own makes a record ev's: it borrows the record's line from the chunk
+// it was read into (Event.Borrow), with room there for the strings
+// Decode unescapes, while the chunks lend; or copies it into ev's
+// storage (Event.Own). When the input's last record was a raw winlog
+// one, the record is copied, with room for the strings decodeRaw
+// unescapes, so that a fresh event grows its storage once: raw events
+// are let go by the merge's pool more often (their documents make them
+// larger), and a chunk one of them borrowed would stay out until a
+// collection (over the raw corpus, chunks out reached the 64 MiB limit
+// and peak RSS grew by a tenth). Not after a mapped record (an ECS input
+// with a few raw-looking records), whose like are not decoded as raw.
 func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
 	if r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil {
 		ev.Reserve(2 * len(rec))
+		return ev.Own(rec)
+	}
+	if c := r.lines.chunkOf(rec); c != nil && chunks.Lend() {
+		rec = ev.Borrow(c, rec)
+		ev.UseRoom(c, r.lines.room())
+		return rec
 	}
 	return ev.Own(rec)
 }
@@ -115,13 +128,12 @@ func (r *jsonReader) frame() (rec []byte, pos int64, err error) {
 			rec, err = r.lines.next()
 			pos = r.lines.line
 		}
-		var tl errTooLong
 		switch {
 		case err == nil:
 		case err == io.EOF:
 			r.done = true
 			return nil, 0, io.EOF
-		case errors.As(err, &tl):
+		case isTooLong(err):
 			return nil, pos, &RecordError{Path: r.st.path, Pos: pos, Unit: "line", Err: err}
 		default:
 			// A read error of the stream, or an array that cannot be
@@ -147,6 +159,13 @@ func (r *jsonReader) frame() (rec []byte, pos int64, err error) {
 	}
 }
 
+// isTooLong reports whether err is an errTooLong. (A variable for
+// errors.As in frame itself would be allocated on every call.)
+func isTooLong(err error) bool {
+	var tl errTooLong
+	return errors.As(err, &tl)
+}
+
 // appendValidUTF8 appends b with each invalid byte replaced by U+FFFD.
 func appendValidUTF8(dst, b []byte) []byte {
 	for len(b) > 0 {
@@ -161,9 +180,14 @@ func appendValidUTF8(dst, b []byte) []byte {
 	return dst
 }
 
-// decode decodes one JSON document (owned by ev) into ev.
+// decode decodes one JSON document (owned by ev) into ev, and takes
+// back the room for strings own lent it.
 func (r *jsonReader) decode(data []byte, ev *event.Event, pos int64) error {
-	if err := r.decodeDoc(data, ev, pos); err != nil {
+	err := r.decodeDoc(data, ev, pos)
+	if r.lines != nil {
+		r.lines.kept(ev.TakeRoom())
+	}
+	if err != nil {
 		return err
 	}
 	r.o.finish(ev, &r.st)

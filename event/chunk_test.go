@@ -1,0 +1,98 @@
+package event
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestBorrow checks that events share a chunk's bytes, that the chunk
+// goes back to its pool when the reader and the last event let go, and
+// that its bytes are then handed out again.
+func TestBorrow(t *testing.T) {
+	p := NewChunkPool(64, 4, 1<<20)
+	c := p.Get(64)
+	buf := c.Bytes()
+	copy(buf, `{"a":"x"}{"a":"y"}`)
+	s := NewSchema()
+	slot := s.Slot("a")
+	var evs [2]Event
+	for i := range evs {
+		rec := evs[i].Borrow(c, buf[9*i:9*i+9])
+		if &rec[0] != &buf[9*i] {
+			t.Fatalf("event %d: record copied", i)
+		}
+		if err := s.Decode(rec, &evs[i]); err != nil {
+			t.Fatal(err)
+		}
+		if got := evs[i].Size(); got < 9 {
+			t.Errorf("event %d: Size %d does not count the record", i, got)
+		}
+	}
+	c.Release() // the reader's reference
+	evs[0].Recycle()
+	if p.Out() != 64 {
+		t.Fatalf("out %d with one event holding the chunk, want 64", p.Out())
+	}
+	if got := evs[1].Get(slot).Str(); got != "y" {
+		t.Fatalf("a is %q", got)
+	}
+	evs[1].Recycle()
+	if p.Out() != 0 {
+		t.Fatalf("out %d after every reference was let go", p.Out())
+	}
+	if again := p.Get(64); &again.Bytes()[0] != &buf[0] {
+		t.Errorf("the chunk's bytes were not reused")
+	}
+}
+
+// TestBorrowOtherChunk checks that an event borrowing from a second chunk
+// copies the record instead and keeps its reference to the first.
+func TestBorrowOtherChunk(t *testing.T) {
+	p := NewChunkPool(64, 4, 1<<20)
+	c1, c2 := p.Get(64), p.Get(64)
+	var ev Event
+	ev.Borrow(c1, c1.Bytes()[:4])
+	rec := ev.Borrow(c2, c2.Bytes()[:4])
+	if &rec[0] == &c2.Bytes()[0] {
+		t.Errorf("a record of a second chunk was not copied")
+	}
+	c1.Release()
+	c2.Release()
+	if p.Out() != 64 {
+		t.Errorf("out %d, want the first chunk's 64", p.Out())
+	}
+	ev.Recycle()
+	if p.Out() != 0 {
+		t.Errorf("out %d after Recycle", p.Out())
+	}
+}
+
+// TestChunkPoolLend checks that the pool stops lending beyond its limit
+// and counts back a chunk whose events were dropped without Recycle.
+func TestChunkPoolLend(t *testing.T) {
+	p := NewChunkPool(64, 4, 100)
+	c1 := p.Get(64)
+	if !p.Lend() {
+		t.Fatal("not lending within the limit")
+	}
+	c2 := p.Get(64)
+	if p.Lend() {
+		t.Fatal("lending beyond the limit")
+	}
+	c1.Release()
+	func() {
+		ev := new(Event)
+		ev.Borrow(c2, c2.Bytes()[:1])
+		c2.Release()
+	}() // the event is dropped, not recycled
+	c2 = nil
+	for range 50 {
+		if p.Out() == 0 {
+			return
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	t.Errorf("out %d after the chunk's only event was collected", p.Out())
+}
