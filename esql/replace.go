@@ -104,8 +104,7 @@ func literalRun(p *syntax.Regexp) (lit string, ranges []rune, ok bool) {
 // found with strings.Index instead of the regexp's machine over the
 // whole text.
 func replaceRuns(s, lit string, ranges []rune, repl string) string {
-	var b strings.Builder
-	last := -1 // s[last:] is not yet written; -1: nothing replaced yet
+	sp := splicer{s: s}
 	for i := 0; ; {
 		k := strings.Index(s[i:], lit)
 		if k < 0 {
@@ -124,19 +123,39 @@ func replaceRuns(s, lit string, ranges []rune, repl string) string {
 			i = at + 1 // no run: the next match starts further on
 			continue
 		}
-		if last < 0 {
-			b.Grow(len(s))
-			last = 0
-		}
-		b.WriteString(s[last:at])
-		b.WriteString(repl)
-		last, i = end, end
+		sp.replace(at, end, repl)
+		i = end
 	}
-	if last < 0 {
-		return s
+	return sp.String()
+}
+
+// splicer writes s with spans replaced, left to right, and allocates only
+// once one is.
+type splicer struct {
+	s    string
+	b    strings.Builder
+	done int  // s[done:] is not yet written
+	any  bool // a span was replaced
+}
+
+// replace writes s up to from, then repl for s[from:to].
+func (p *splicer) replace(from, to int, repl string) {
+	if !p.any {
+		p.b.Grow(len(p.s))
+		p.any = true
 	}
-	b.WriteString(s[last:])
-	return b.String()
+	p.b.WriteString(p.s[p.done:from])
+	p.b.WriteString(repl)
+	p.done = to
+}
+
+// String returns s with the spans replaced: s itself when none was.
+func (p *splicer) String() string {
+	if !p.any {
+		return p.s
+	}
+	p.b.WriteString(p.s[p.done:])
+	return p.b.String()
 }
 
 // classLiteralClass reports whether p is an ASCII literal between two
@@ -194,8 +213,7 @@ func (s *asciiSet) has(c byte) bool { return c < utf8.RuneSelf && s[c>>6]&(1<<(c
 // from the one place of lit it holds; a byte from 0x80 is in neither set
 // and never inside a rune the regexp would read across an ASCII byte.
 func replaceFlanked(s string, before *asciiSet, lit string, after *asciiSet, repl string) string {
-	var b strings.Builder
-	last := -1 // s[last:] is not yet written; -1: nothing replaced yet
+	sp := splicer{s: s}
 	for i := 0; ; {
 		k := strings.Index(s[i:], lit)
 		if k < 0 {
@@ -204,20 +222,11 @@ func replaceFlanked(s string, before *asciiSet, lit string, after *asciiSet, rep
 		at := i + k
 		start, end := at-1, at+len(lit)+1
 		i = at + 1
-		if start < max(last, 0) || end > len(s) || !before.has(s[start]) || !after.has(s[end-1]) {
+		if start < sp.done || end > len(s) || !before.has(s[start]) || !after.has(s[end-1]) {
 			continue
 		}
-		if last < 0 {
-			b.Grow(len(s))
-			last = 0
-		}
-		b.WriteString(s[last:start])
-		b.WriteString(repl)
-		last, i = end, end
+		sp.replace(start, end, repl)
+		i = end
 	}
-	if last < 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return sp.String()
 }
