@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"slices"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/vigilsec/vigil/match"
@@ -55,7 +54,7 @@ func (s Selection) compile() *selector {
 		var lits []string
 		for _, w := range g {
 			w = strings.TrimSpace(w)
-			if w == "" || !isASCII(w) {
+			if w == "" || !match.IsASCII(w) {
 				lits = nil
 				break
 			}
@@ -104,14 +103,9 @@ func (g selectorGroup) in(text string) bool {
 	var hits [1]match.LiteralHit
 	found, ok := g.lits.FindFolded(text, hits[:0])
 	if !ok {
-		// A byte from 0x80: the text is lowered (ASCII only) first.
-		low := []byte(text)
-		for i, c := range low {
-			if 'A' <= c && c <= 'Z' {
-				low[i] = c + 'a' - 'A'
-			}
-		}
-		found = g.lits.Find(string(low), hits[:0])
+		// A byte from 0x80: the text is folded first, as FindFolded asks.
+		f := match.AppendFolded(nil, text)
+		found = g.lits.Find(unsafe.String(unsafe.SliceData(f), len(f)), hits[:0])
 	}
 	return len(found) > 0
 }
@@ -121,7 +115,7 @@ func (g selectorGroup) in(text string) bool {
 func containsFold(text, low string) bool {
 	lo, up := low[0], low[0]
 	if 'a' <= lo && lo <= 'z' {
-		up = lo - ('a' - 'A')
+		up = lo - ('a' - 'A') // low is lowered: its upper case
 	}
 	for len(text) >= len(low) {
 		i := strings.IndexByte(text, lo)
@@ -143,15 +137,6 @@ func containsFold(text, low string) bool {
 		text = text[i+1:]
 	}
 	return false
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // mayRespell reports whether a TOML file could spell a string in other
