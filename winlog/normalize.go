@@ -117,6 +117,10 @@ type Normalizer struct {
 	keys    event.KeySet // Only's keys when want was set
 	want    [numOut]bool // which of outKeys to write; see wants
 	wantAll bool         // want is all true (no Only)
+	// edKept caches whether keys has the key of each edNames name:
+	// 0 not asked yet, 1 yes, 2 no. finish asks for every item of every
+	// record; wants clears it when keys change.
+	edKept [numNames]uint8
 }
 
 // NewNormalizer returns a Normalizer.
@@ -604,6 +608,26 @@ func (n *Normalizer) wants() {
 		n.want[i] = ks.Has(k)
 	}
 	n.wantAll, n.keys = false, ks
+	clear(n.edKept[:])
+}
+
+// kept reports whether finish writes an item: always without Only, else
+// when Only has a slot for its key.
+func (n *Normalizer) kept(it *item) bool {
+	if n.Only == nil {
+		return true
+	}
+	if it.ed == 0 {
+		return n.keys.Has(n.itemKey(it))
+	}
+	k := &n.edKept[it.ed-1]
+	if *k == 0 {
+		*k = 2
+		if n.keys.Has(n.itemKey(it)) {
+			*k = 1
+		}
+	}
+	return *k == 1
 }
 
 // out sets outKeys[o] to v unless Only leaves it out.
@@ -628,7 +652,7 @@ func (n *Normalizer) outStr(o int, s string) {
 func (n *Normalizer) finish(k kind) {
 	order := n.order[:0]
 	for i := range n.items {
-		if it := &n.items[i]; !it.gone && !it.null && (n.Only == nil || n.keys.Has(n.itemKey(it))) {
+		if it := &n.items[i]; !it.gone && !it.null && n.kept(it) {
 			order = append(order, int16(i))
 		}
 	}
