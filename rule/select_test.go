@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/match"
 )
 
 func TestSelectionMayHold(t *testing.T) {
@@ -86,4 +89,45 @@ query = "process.name: x"
 	if !slices.Equal(ids, []string{"a"}) || len(sel.Errors) != 1 || sel.Unparsed != 2 {
 		t.Fatalf("LoadSelected: rules %v, errors %v, %d unparsed; want [a], d.toml's error, 2", ids, sel.Errors, sel.Unparsed)
 	}
+}
+
+// TestContainsFold checks the anchored search against lowering the text
+// and searching it, around the anchor's occurrences.
+func TestContainsFold(t *testing.T) {
+	for _, tc := range []struct{ text, low string }{
+		{"OS: Windows", "os: windows"},
+		{": Windows OS: Windows", "os: windows"},
+		{"xx: OS: Window", "os: windows"},
+		{"OS: WindowsOS", "os: windows"},
+		{"a: b", "a: b"},
+		{"", "q"},
+		{"Q", "q"},
+		{"zzZ", "zz"},
+		{"xqx", "qx"},
+		{"q", "xq"},
+		{"the quick brown fox", "quick"},
+		{"the quack brown fox", "quick"},
+		{"kernel KERNEL", "kernel"},
+		{"   ", "  "},
+		{"a b", "  "},
+	} {
+		want := strings.Contains(strings.ToLower(tc.text), tc.low)
+		if got := containsFold(tc.text, tc.low); got != want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", tc.text, tc.low, got, want)
+		}
+	}
+}
+
+func FuzzContainsFold(f *testing.F) {
+	f.Add("OS: Windows", "os: windows")
+	f.Add("xqx qx", "qx")
+	f.Fuzz(func(t *testing.T, text, low string) {
+		low = strings.ToLower(low)
+		if low == "" || !match.IsASCII(low) || !match.IsASCII(text) {
+			return
+		}
+		if got, want := containsFold(text, low), strings.Contains(strings.ToLower(text), low); got != want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", text, low, got, want)
+		}
+	})
 }
