@@ -274,7 +274,7 @@ const readChunk = 64 << 10
 // a buffer of readChunk holds most, so the file is not stat'ed for its
 // size (a system call per file, thousands per load).
 func readFile(name string, buf []byte) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := openRaw(name)
 	if err != nil {
 		return buf, err
 	}

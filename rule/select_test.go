@@ -131,3 +131,29 @@ func FuzzContainsFold(f *testing.F) {
 		}
 	})
 }
+
+// TestReadFile checks readFile over the sizes around its read chunk and
+// that its errors read as os.ReadFile's.
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, readChunk - 1, readChunk, readChunk + 1, 3*readChunk + 7} {
+		want := make([]byte, n)
+		for i := range want {
+			want[i] = byte('a' + i%26)
+		}
+		name := filepath.Join(dir, "f")
+		if err := os.WriteFile(name, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readFile(name, []byte("x"))
+		if err != nil || string(got) != "x"+string(want) {
+			t.Errorf("readFile of %d bytes: %d bytes, %v", n, len(got), err)
+		}
+	}
+	for _, name := range []string{filepath.Join(dir, "missing"), dir} {
+		_, want := os.ReadFile(name)
+		if _, err := readFile(name, nil); err == nil || want == nil || err.Error() != want.Error() {
+			t.Errorf("readFile(%q) = %v, want %v", name, err, want)
+		}
+	}
+}
