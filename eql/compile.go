@@ -569,9 +569,15 @@ func isStringish(t match.Type) bool {
 
 // patterns checks the constant patterns of a Match and returns them.
 func (c *compiler) patterns(e *Match) ([]string, bool) {
-	var out []string
+	out := make([]string, 0, len(e.Patterns))
 	ok := true
 	for _, p := range e.Patterns {
+		if l, isLit := p.(*Literal); isLit && l.Kind == LitString {
+			// A string literal, the common case, needs no node built
+			// and folded: a Match may list hundreds.
+			out = append(out, l.Str)
+			continue
+		}
 		n := c.compileValue(p)
 		if n.bad {
 			ok = false
