@@ -5,13 +5,15 @@ import (
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
+	"github.com/vigilsec/vigil/internal/workers"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
-// compile turns a supported rule into its compiled form.
-func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
+// compile turns a supported rule into its compiled form; pre is its
+// query as parseQueries parsed it, or nil.
+func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
 	c := &compiled{
 		rule:     r,
 		patterns: newPatternSet(r.Indices()),
@@ -37,7 +39,7 @@ func (rs *RuleSet) compile(r *rule.Rule) (*compiled, error) {
 	var err error
 	switch r.Language {
 	case "eql":
-		q, cats, err = rs.compileEQL(c)
+		q, cats, err = rs.compileEQL(c, pre)
 	case "kuery", "":
 		q, err = rs.compileKQL(c)
 	case "sigma":
@@ -91,11 +93,38 @@ func eventQuery(c *compiled, q *query) (match.Pred, error) {
 	return q.pred, nil
 }
 
-// compileEQL compiles an EQL rule's query; cats are the event categories
-// its events must have (nil: any).
-func (rs *RuleSet) compileEQL(c *compiled) (*query, []string, error) {
+// parsedQuery is a rule's query parsed ahead of compiling (see
+// parseQueries).
+type parsedQuery struct {
+	eql *eql.Query
+	err error
+}
+
+// parseQueries parses the EQL queries of rules on every core, the rest of
+// compiling being serial: parsing depends on nothing but the text, while
+// compiling registers fields in the shared schema, whose slots must come
+// out in the same order every time. The result is indexed as rules; nil
+// for a rule of another language.
+func parseQueries(rules []*rule.Rule) []*parsedQuery {
+	out := make([]*parsedQuery, len(rules))
+	workers.Each(len(rules), func(i int) {
+		if r := rules[i]; r.Language == "eql" {
+			q, err := eql.Parse(r.Query)
+			out[i] = &parsedQuery{eql: q, err: err}
+		}
+	})
+	return out
+}
+
+// compileEQL compiles an EQL rule's query, parsing it unless pre holds it
+// parsed; cats are the event categories its events must have (nil: any).
+func (rs *RuleSet) compileEQL(c *compiled, pre *parsedQuery) (*query, []string, error) {
 	r := c.rule
-	q, err := eql.Parse(r.Query)
+	if pre == nil {
+		q, err := eql.Parse(r.Query)
+		pre = &parsedQuery{eql: q, err: err}
+	}
+	q, err := pre.eql, pre.err
 	if err != nil {
 		return nil, nil, r.QueryErrors("query", err)
 	}

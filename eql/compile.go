@@ -569,9 +569,15 @@ func isStringish(t match.Type) bool {
 
 // patterns checks the constant patterns of a Match and returns them.
 func (c *compiler) patterns(e *Match) ([]string, bool) {
-	var out []string
+	out := make([]string, 0, len(e.Patterns))
 	ok := true
 	for _, p := range e.Patterns {
+		if l, isLit := p.(*Literal); isLit && l.Kind == LitString {
+			// A string literal, the common case, needs no node built
+			// and folded: a Match may list hundreds.
+			out = append(out, l.Str)
+			continue
+		}
 		n := c.compileValue(p)
 		if n.bad {
 			ok = false
@@ -625,17 +631,26 @@ func (c *compiler) compileMatchValue(e *Match) *node {
 }
 
 func (c *compiler) matchNode(e *Match, x *node, pats []string, ok bool) *node {
+	n, _ := c.matchTest(e, x, pats, ok)
+	return n
+}
+
+// matchTest is matchNode that also returns the string test the node
+// applies (the zero test when the node is bad), so that a field's
+// predicate reuses it: compiling a long wildcard list is most of compiling
+// some rules.
+func (c *compiler) matchTest(e *Match, x *node, pats []string, ok bool) (*node, match.StringTest) {
 	if !c.checkMatchSubject(e, x) || !ok {
-		return badNode(e)
+		return badNode(e), match.StringTest{}
 	}
 	t, ok := c.matcher(e, pats)
 	if !ok {
-		return badNode(e)
+		return badNode(e), match.StringTest{}
 	}
 	xe := x.e
 	return precompute(&node{t: match.TBool, refs: x.refs, src: e, e: evalFunc(func(ev *event.Event) event.Value {
 		return anyString(xe.eval(ev), t.Test)
-	})})
+	})}), t
 }
 
 // anyString applies a string test to a value with any-element semantics:

@@ -262,9 +262,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		q, err := Parse(src)
 		if err != nil {
-			var list *srcpos.ErrorList
-			if e, ok := err.(*srcpos.ErrorList); !ok || len(*e) == 0 {
-				t.Fatalf("Parse error is %T %v", err, list)
+			if e, ok := err.(srcpos.ErrorList); !ok || len(e) == 0 {
+				t.Fatalf("Parse error is %T %v", err, err)
 			}
 			return
 		}

@@ -183,13 +183,9 @@ func (c *compiler) fieldLeaf(e *Binary, f *fieldInfo, op match.CmpOp, lit event.
 func (c *compiler) matchLeaf(e *Match) match.Pred {
 	x := c.compileValue(e.X)
 	pats, ok := c.patterns(e)
-	n := c.matchNode(e, x, pats, ok)
+	n, t := c.matchTest(e, x, pats, ok)
 	if n.bad || n.isConst || x.field == nil {
 		return c.predOf(n)
-	}
-	t, ok := c.matcher(e, pats)
-	if !ok {
-		return match.False()
 	}
 	return t.Pred(x.field.slot)
 }

@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -741,33 +743,103 @@ func rewriteLookahead(p string) string {
 		if err1 != nil || err2 != nil {
 			return m
 		}
-		var b strings.Builder
-		b.WriteByte('[')
-		in := false
-		var start rune
-		flush := func(end rune) {
-			if end == start {
+		in := func(r rune) bool { return class.MatchString(string(r)) && !not.MatchString(string(r)) }
+		var bounds []rune // nil: every rune
+		if nb, ok := runeBounds(sub[1], nil); ok {
+			if cb, ok := runeBounds(sub[2], nb); ok {
+				bounds = lookaheadBounds(cb)
+			}
+		}
+		return classOf(in, bounds)
+	})
+}
+
+// classOf writes the class of the runes of the Basic Multilingual Plane
+// in holds, as ranges. in is tested at the bounds only, where it may
+// change (sorted, from 0 to 0x10000); nil bounds test every rune: 65,536
+// regexp matches, some milliseconds, where the bounds of a class are a few.
+func classOf(in func(rune) bool, bounds []rune) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	open := false
+	var start rune
+	step := func(r rune) {
+		ok := r < 0x10000 && in(r)
+		switch {
+		case ok && !open:
+			open, start = true, r
+		case !ok && open:
+			open = false
+			if end := r - 1; end == start {
 				fmt.Fprintf(&b, `\x{%x}`, start)
 			} else {
 				fmt.Fprintf(&b, `\x{%x}-\x{%x}`, start, end)
 			}
 		}
+	}
+	if bounds == nil {
 		for r := rune(0); r <= 0x10000; r++ {
-			ok := r < 0x10000 && class.MatchString(string(r)) && !not.MatchString(string(r))
-			switch {
-			case ok && !in:
-				in, start = true, r
-			case !ok && in:
-				in = false
-				flush(r - 1)
+			step(r)
+		}
+	} else {
+		for _, r := range bounds {
+			step(r)
+		}
+	}
+	b.WriteByte(']')
+	if b.Len() == 2 {
+		return `[^\x00-\x{10FFFF}]`
+	}
+	return b.String()
+}
+
+// runeBounds appends to bounds the runes where the set of one-rune
+// strings re matches may start or stop: the ends of its character classes
+// and literals. ok is false for any other regexp.
+func runeBounds(re string, bounds []rune) ([]rune, bool) {
+	p, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return bounds, false
+	}
+	var walk func(p *syntax.Regexp) bool
+	walk = func(p *syntax.Regexp) bool {
+		switch p.Op {
+		case syntax.OpCharClass:
+			for i := 0; i+1 < len(p.Rune); i += 2 {
+				bounds = append(bounds, p.Rune[i], p.Rune[i+1]+1)
 			}
+			return true
+		case syntax.OpLiteral:
+			if len(p.Rune) != 1 || p.Flags&syntax.FoldCase != 0 {
+				return false
+			}
+			bounds = append(bounds, p.Rune[0], p.Rune[0]+1)
+			return true
+		case syntax.OpAlternate:
+			for _, s := range p.Sub {
+				if !walk(s) {
+					return false
+				}
+			}
+			return true
 		}
-		b.WriteByte(']')
-		if b.Len() == 2 {
-			return `[^\x00-\x{10FFFF}]`
+		return false
+	}
+	return bounds, walk(p)
+}
+
+// lookaheadBounds sorts the bounds of a lookahead and its class for
+// classOf, clipped to the plane, with the ends of the plane and of the
+// surrogates (which classOf tests as U+FFFD, as string(r) makes them).
+func lookaheadBounds(bounds []rune) []rune {
+	out := []rune{0, 0xD800, 0xE000, 0x10000}
+	for _, r := range bounds {
+		if r < 0x10000 {
+			out = append(out, r)
 		}
-		return b.String()
-	})
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // roundLong rounds n to -d decimal digits (d < 0), half away from zero,

@@ -266,19 +266,25 @@ var fileBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxFileBuf = 1 << 20
 
-// readFile appends the contents of a file to buf.
+// readChunk is the room readFile makes before each read: more than most
+// rule files hold.
+const readChunk = 64 << 10
+
+// readFile appends the contents of a file to buf. Rule files are small:
+// a buffer of readChunk holds most, so the file is not stat'ed for its
+// size (a system call per file, thousands per load).
 func readFile(name string, buf []byte) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := openRaw(name)
 	if err != nil {
 		return buf, err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.Size() > 0 && fi.Size() < 1<<30 {
-		buf = slices.Grow(buf, int(fi.Size())+1)
+	if cap(buf)-len(buf) < readChunk {
+		buf = slices.Grow(buf, readChunk)
 	}
 	for {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, 4096)
+			buf = slices.Grow(buf, readChunk)
 		}
 		n, err := f.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

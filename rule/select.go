@@ -111,33 +111,67 @@ func (g selectorGroup) in(text string) bool {
 }
 
 // containsFold reports whether text holds low, an ASCII string in lower
-// case, ignoring ASCII case.
+// case, ignoring ASCII case. It scans for the byte of low that is rarest
+// in rule files (see anchorOf), then compares the window around it: the
+// first byte of "os: windows" is among the commonest of English, its colon
+// is rare.
 func containsFold(text, low string) bool {
-	lo, up := low[0], low[0]
+	k := anchorOf(low)
+	lo, up := low[k], low[k]
 	if 'a' <= lo && lo <= 'z' {
 		up = lo - ('a' - 'A') // low is lowered: its upper case
 	}
-	for len(text) >= len(low) {
-		i := strings.IndexByte(text, lo)
+	for off := k; len(text)-off >= len(low)-k; {
+		i := strings.IndexByte(text[off:], lo)
 		if lo != up {
-			lim := i
-			if i < 0 {
-				lim = len(text)
+			lim := len(text) - off
+			if i >= 0 {
+				lim = i
 			}
-			if j := strings.IndexByte(text[:lim], up); j >= 0 {
+			if j := strings.IndexByte(text[off:off+lim], up); j >= 0 {
 				i = j
 			}
 		}
-		if i < 0 || len(text)-i < len(low) {
+		if i < 0 {
 			return false
 		}
-		if strings.EqualFold(text[i:i+len(low)], low) {
+		i += off // the anchor's index in text
+		if len(text)-i < len(low)-k {
+			return false
+		}
+		if strings.EqualFold(text[i-k:i-k+len(low)], low) {
 			return true
 		}
-		text = text[i+1:]
+		off = i + 1
 	}
 	return false
 }
+
+// anchorOf returns the index of the byte of low that containsFold scans
+// for: a punctuation mark or digit if low has one (rule files are mostly
+// words), else its least common letter, by the rough order of English
+// letter frequency below.
+func anchorOf(low string) int {
+	best, bestRank := 0, -1
+	for i := 0; i < len(low); i++ {
+		c := low[i]
+		r := 0 // a letter's rank: higher is rarer
+		switch {
+		case 'a' <= c && c <= 'z':
+			r = strings.IndexByte(byFrequency, c) + 1
+		case c == ' ' || c == '\t':
+		default:
+			r = len(byFrequency) + 1
+		}
+		if r > bestRank {
+			best, bestRank = i, r
+		}
+	}
+	return best
+}
+
+// byFrequency lists the letters from the commonest in English text.
+const byFrequency = "etaoinshrdlcumwfgypbvkjxqz"
 
 // mayRespell reports whether a TOML file could spell a string in other
 // bytes than its own: an escape that names a character (\u, \U, \x), a

@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/match"
 )
 
 func TestSelectionMayHold(t *testing.T) {
@@ -85,5 +88,72 @@ query = "process.name: x"
 	}
 	if !slices.Equal(ids, []string{"a"}) || len(sel.Errors) != 1 || sel.Unparsed != 2 {
 		t.Fatalf("LoadSelected: rules %v, errors %v, %d unparsed; want [a], d.toml's error, 2", ids, sel.Errors, sel.Unparsed)
+	}
+}
+
+// TestContainsFold checks the anchored search against lowering the text
+// and searching it, around the anchor's occurrences.
+func TestContainsFold(t *testing.T) {
+	for _, tc := range []struct{ text, low string }{
+		{"OS: Windows", "os: windows"},
+		{": Windows OS: Windows", "os: windows"},
+		{"xx: OS: Window", "os: windows"},
+		{"OS: WindowsOS", "os: windows"},
+		{"a: b", "a: b"},
+		{"", "q"},
+		{"Q", "q"},
+		{"zzZ", "zz"},
+		{"xqx", "qx"},
+		{"q", "xq"},
+		{"the quick brown fox", "quick"},
+		{"the quack brown fox", "quick"},
+		{"kernel KERNEL", "kernel"},
+		{"   ", "  "},
+		{"a b", "  "},
+	} {
+		want := strings.Contains(strings.ToLower(tc.text), tc.low)
+		if got := containsFold(tc.text, tc.low); got != want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", tc.text, tc.low, got, want)
+		}
+	}
+}
+
+func FuzzContainsFold(f *testing.F) {
+	f.Add("OS: Windows", "os: windows")
+	f.Add("xqx qx", "qx")
+	f.Fuzz(func(t *testing.T, text, low string) {
+		low = strings.ToLower(low)
+		if low == "" || !match.IsASCII(low) || !match.IsASCII(text) {
+			return
+		}
+		if got, want := containsFold(text, low), strings.Contains(strings.ToLower(text), low); got != want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", text, low, got, want)
+		}
+	})
+}
+
+// TestReadFile checks readFile over the sizes around its read chunk and
+// that its errors read as os.ReadFile's.
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []int{0, 1, readChunk - 1, readChunk, readChunk + 1, 3*readChunk + 7} {
+		want := make([]byte, n)
+		for i := range want {
+			want[i] = byte('a' + i%26)
+		}
+		name := filepath.Join(dir, "f")
+		if err := os.WriteFile(name, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readFile(name, []byte("x"))
+		if err != nil || string(got) != "x"+string(want) {
+			t.Errorf("readFile of %d bytes: %d bytes, %v", n, len(got), err)
+		}
+	}
+	for _, name := range []string{filepath.Join(dir, "missing"), dir} {
+		_, want := os.ReadFile(name)
+		if _, err := readFile(name, nil); err == nil || want == nil || err.Error() != want.Error() {
+			t.Errorf("readFile(%q) = %v, want %v", name, err, want)
+		}
 	}
 }
