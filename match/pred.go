@@ -297,6 +297,32 @@ type setTest struct {
 	// skip, when pre's literals allow a skip scan (5 bytes or more),
 	// tells in a pass over part of a long value that it holds none.
 	skip *AnyFolded
+	// anchored: every pattern begins or ends with literal text (see
+	// anchoredGlob), so that trying one rejects most values within a
+	// few bytes. On a value long enough (directLen bytes per pattern)
+	// the patterns are tried in turn, not found by a pass over it all:
+	// Sysmon call traces are hundreds of bytes, tested by patterns
+	// such as "?:\WINDOWS\SYSTEM32\ntdll.dll*".
+	anchored bool
+}
+
+// directLen is the value length, per pattern, from which an anchored
+// setTest tries its patterns in turn: trying one costs about what a pass
+// of the automaton over a dozen bytes does.
+const directLen = 16
+
+// anchoredGlob reports whether a pattern's first or last part (as
+// MatchFolded matches it), which Match compares at the value's start or
+// end before anything else, holds at least three bytes of literal text.
+func anchoredGlob(g *Glob) bool {
+	if g.folded != nil {
+		g = g.folded
+	}
+	if len(g.segs) < 2 {
+		return true // no star: one comparison
+	}
+	literal := func(seg *globSeg) int { return len(seg.text) - seg.ones }
+	return literal(&g.segs[0]) >= 3 || literal(&g.segs[len(g.segs)-1]) >= 3
 }
 
 // skipText is the length from which a value is first searched by a skip
@@ -329,6 +355,10 @@ func (t *setTest) prefilter() {
 		t.preOf = append(t.preOf, int32(i))
 	}
 	t.preLits = lits
+	t.anchored = len(t.always) == 0
+	for _, w := range t.wild {
+		t.anchored = t.anchored && anchoredGlob(w)
+	}
 }
 
 // build makes pre and skip from preLits, once.
@@ -357,6 +387,14 @@ func (t *setTest) testWild(s string) bool {
 // tryWild tries the patterns whose literal text folded s, f, holds, and
 // those without literal text.
 func (t *setTest) tryWild(s, f string) bool {
+	if t.anchored && len(f) >= directLen*len(t.wild) {
+		for _, w := range t.wild {
+			if w.MatchFolded(s, f) {
+				return true
+			}
+		}
+		return false
+	}
 	t.build()
 	for _, i := range t.always {
 		if t.wild[i].MatchFolded(s, f) {
