@@ -300,8 +300,9 @@ type setTest struct {
 	// anchored: every pattern begins or ends with literal text (see
 	// anchoredGlob), so that trying one rejects most values within a
 	// few bytes. On a value long enough (directLen bytes per pattern)
-	// the patterns are tried in turn, not found by a pass over it all:
-	// Sysmon call traces are hundreds of bytes, tested by patterns
+	// the patterns are tried in turn, not found by a pass over it all,
+	// and without folding it when nothing else needs it folded: Sysmon
+	// call traces are hundreds of bytes, tested by patterns
 	// such as "?:\WINDOWS\SYSTEM32\ntdll.dll*".
 	anchored bool
 }
@@ -371,7 +372,7 @@ func (t *setTest) build() {
 
 // testWild tries the patterns whose literal text s holds.
 func (t *setTest) testWild(s string) bool {
-	if t.preLits == nil {
+	if t.preLits == nil || t.anchored && len(s) >= directLen*len(t.wild) {
 		for _, w := range t.wild {
 			if w.Match(s) {
 				return true
@@ -463,7 +464,12 @@ func (t *setTest) testFolded(s, f string) bool {
 	return t.tryWild(s, f)
 }
 
-func (t *setTest) wantsFolded() bool { return t.fold || t.preLits != nil }
+// wantsFolded: the folded value serves the members of a set that folds,
+// and the prefilter; an anchored list of patterns alone compares without
+// case at the value's ends (Glob.Match), and folds short values itself.
+func (t *setTest) wantsFolded() bool {
+	return t.fold && (len(t.set) > 0 || !t.anchored) || t.preLits != nil && !t.anchored
+}
 
 func (t *setTest) test(s string) bool {
 	if t.small != nil {
