@@ -138,9 +138,11 @@ func (j *Judge) Judge(ev *event.Event) (keep bool) {
 func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 	jm := e.judging
 	for _, en := range ents {
+		if !en.wants(mask) {
+			continue
+		}
 		l := e.live[en.r]
-		if l.gen == e.gen || !l.c.wants(mask, e.rs.catSlot) ||
-			en.unless != 0 && ev.Get(int(en.unless-1)).Kind() != event.KindMissing {
+		if l.gen == e.gen || en.unless != 0 && ev.Get(int(en.unless-1)).Kind() != event.KindMissing {
 			continue
 		}
 		switch {
