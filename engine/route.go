@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strconv"
 	"unsafe"
 
@@ -32,6 +33,7 @@ type entry struct {
 	later  bool
 	pair   uint8 // pairFirst, pairSecond: the rule has two requirements (see pairState); 0: one
 	unless int32 // 1 + a slot whose value makes the filing moot (match.Need.Unless); 0: none
+	stage  int16 // filing.stage: the one stage of a sequence the entry files, or 0
 	// cats is the rule's category prefilter (compiled.wants), 0 for
 	// none: most entries an event meets are of rules of other
 	// categories, turned away here without reading the rule's state.
@@ -169,6 +171,9 @@ func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 	for _, r := range sel {
 		for _, f := range r.filings {
 			en := entry{r: r.idx, later: f.later, cats: rs.entryCats(r)}
+			if f.stage <= math.MaxInt16 {
+				en.stage = int16(f.stage)
+			}
 			if f.req == nil {
 				route.always = append(route.always, en)
 				continue
