@@ -179,7 +179,7 @@ func (f *Filter) byValue(fi *fieldIndex, elem int, v event.Value, ev *event.Even
 // categories in mask.
 func (f *Filter) any(ents []entry, mask uint64) bool {
 	for _, en := range ents {
-		if f.rs.rules[en.r].wants(mask, f.rs.catSlot) {
+		if en.wants(mask) {
 			return true
 		}
 	}

@@ -213,8 +213,9 @@ func (rs *RuleSet) rank(c match.Pred, filed map[int]bool) int {
 func (rs *RuleSet) stageFilings(p *eql.Program) []filing {
 	var static, later []filing
 	firstSeen := false
-	for _, cs := range p.Stages {
+	for i, cs := range p.Stages {
 		f := rs.filingOf(cs.Pred, firstSeen && p.Kind() == eql.SequenceQuery)
+		f.stage = i + 1
 		if !cs.Missing {
 			firstSeen = true
 		}
@@ -225,12 +226,15 @@ func (rs *RuleSet) stageFilings(p *eql.Program) []filing {
 		}
 	}
 	if p.Until != nil {
-		later = append(later, rs.filingOf(p.Until.Pred, true))
+		f := rs.filingOf(p.Until.Pred, true)
+		f.stage = len(p.Stages) + 1
+		later = append(later, f)
 	}
 	// One filing without a requirement makes the others of its kind moot.
 	compact := func(fs []filing) []filing {
 		for _, f := range fs {
 			if f.req == nil {
+				f.stage = 0 // it stands for them all
 				return []filing{f}
 			}
 		}
@@ -328,6 +332,10 @@ func (rs *RuleSet) compileKQL(c *compiled) (*query, error) {
 type filing struct {
 	req   requirement
 	later bool
+	// stage is, for a sequence's filing of one stage, 1 + its index in
+	// the program's stages (1 + their number: until), 0 otherwise: a
+	// Judge then tests that stage alone (see sequenceKind.gateStage).
+	stage int
 	// seconds are other requirements of an event query, best first (see
 	// secondRequirements): where a route can check one cheaply, the
 	// index offers the rule only events that meet both.

@@ -428,8 +428,11 @@ func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 			e.offerPair(en, ev, mask)
 			continue
 		}
+		if !en.wants(mask) {
+			continue
+		}
 		l := e.live[en.r]
-		if l.gen != e.gen && l.c.wants(mask, e.rs.catSlot) && (!en.later || l.run.active()) &&
+		if l.gen != e.gen && (!en.later || l.run.active()) &&
 			(en.unless == 0 || ev.Get(int(en.unless-1)).Kind() == event.KindMissing) {
 			l.gen = e.gen
 			e.offer(l, ev)

@@ -35,7 +35,10 @@ type Arrived struct {
 	judged []bool // by compiled.idx: the rule is judged
 	// gates are, by compiled.idx, the gates of the rules that have one
 	// (see gated), nil for the others.
-	gates          []func(*event.Event) bool
+	gates []func(*event.Event) bool
+	// stageGates are, by compiled.idx, the gates of one stage of the
+	// rules that have them (see stageGated), nil for the others.
+	stageGates     []func(*event.Event, int16) bool
 	events, offers int64 // events taken, and offers of them to rules that are not judged
 	ticks          int64 // events taken as ticks (see event.Verdict.Tick)
 
@@ -55,11 +58,15 @@ func judgeable(c *compiled) bool {
 // NewArrived starts an Arrived over the rule set; its alerts go to sink
 // (alert.Discard when nil).
 func (rs *RuleSet) NewArrived(sink alert.Sink) *Arrived {
-	a := &Arrived{eng: rs.NewEngine(sink), judged: make([]bool, len(rs.rules)), gates: make([]func(*event.Event) bool, len(rs.rules))}
+	a := &Arrived{eng: rs.NewEngine(sink), judged: make([]bool, len(rs.rules)), gates: make([]func(*event.Event) bool, len(rs.rules)),
+		stageGates: make([]func(*event.Event, int16) bool, len(rs.rules))}
 	for i, c := range rs.rules {
 		a.judged[i] = judgeable(c)
 		if g, ok := c.kind.(gated); ok && !a.judged[i] {
 			a.gates[i] = g.gate
+			if sg, ok := g.(stageGated); ok {
+				a.stageGates[i] = sg.gateStage
+			}
 		}
 	}
 	return a
@@ -77,12 +84,22 @@ type gated interface {
 	gate(ev *event.Event) bool
 }
 
+// stageGated is a gated kind (a sequence) filed in the rule index stage
+// by stage (entry.stage): the gate of an entry of one stage tests that
+// stage alone. An event that fails it may still pass another stage,
+// through that stage's own entry.
+type stageGated interface {
+	gated
+	gateStage(ev *event.Event, stage int16) bool
+}
+
 // judgeMode is what turns an engine into a Judge's: the verdict being
 // given and which rules are judged.
 type judgeMode struct {
-	v      *event.Verdict
-	judged []bool
-	gates  []func(*event.Event) bool
+	v          *event.Verdict
+	judged     []bool
+	gates      []func(*event.Event) bool
+	stageGates []func(*event.Event, int16) bool
 }
 
 // Judge gives events their verdicts (see Arrived). Each is used by one
@@ -103,7 +120,7 @@ func (a *Arrived) NewJudge() *Judge {
 		return j
 	}
 	j := &Judge{a: a, eng: a.eng.rs.NewEngine(nil)}
-	j.eng.judging = &judgeMode{judged: a.judged, gates: a.gates}
+	j.eng.judging = &judgeMode{judged: a.judged, gates: a.gates, stageGates: a.stageGates}
 	a.judges = append(a.judges, j)
 	return j
 }
@@ -134,21 +151,32 @@ func (j *Judge) Judge(ev *event.Event) (keep bool) {
 
 // record is offerTo in judging mode: judged rules are run (their matches
 // recorded, see raiseEvent), the others recorded as offers, unless their
-// gate (see gated) turns the event away.
+// gate (see gated) turns the event away: the gate of the entry's stage
+// when the rule has those (see stageGated), else the whole gate.
 func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 	jm := e.judging
 	for _, en := range ents {
-		l := e.live[en.r]
-		if l.gen == e.gen || !l.c.wants(mask, e.rs.catSlot) ||
-			en.unless != 0 && ev.Get(int(en.unless-1)).Kind() != event.KindMissing {
+		if !en.wants(mask) {
 			continue
+		}
+		l := e.live[en.r]
+		if l.gen == e.gen || en.unless != 0 && ev.Get(int(en.unless-1)).Kind() != event.KindMissing {
+			continue
+		}
+		if g := jm.gates[en.r]; g != nil {
+			if sg := jm.stageGates[en.r]; sg != nil && en.stage != 0 {
+				if !sg(ev, en.stage) {
+					continue // not this entry's stage; another's may let ev through
+				}
+			} else if !g(ev) {
+				l.gen = e.gen // whatever the filing, the rule has no use for ev
+				continue
+			}
 		}
 		switch {
 		case jm.judged[en.r]:
 			l.gen = e.gen
 			e.offer(l, ev)
-		case jm.gates[en.r] != nil && !jm.gates[en.r](ev):
-			l.gen = e.gen // whatever the filing, the rule has no use for ev
 		case en.later:
 			// Whether the sequence waits for a later stage is known
 			// only in order; the rule may still be recorded as offered

@@ -134,7 +134,10 @@ func TestArrivedMatchesEngine(t *testing.T) {
 // TestJudgeGates: an event the rule index offers a sequence or an ES|QL
 // rule, but which fails the rule's own test of it (every stage's filter,
 // the WHERE conditions), is a tick after judging; one that passes waits
-// to be offered in order, and the alerts are a single engine's.
+// to be offered in order, and the alerts are a single engine's. A
+// sequence's entries test their own stage (entry.stage): an event met
+// through one stage's filing that passes only another stage, or until,
+// still waits.
 func TestJudgeGates(t *testing.T) {
 	base := func(r *rule.Rule) *rule.Rule {
 		r.Interval, r.From, r.MaxSignals, r.Severity, r.RiskScore = "5m", "now-6m", 100, "low", 21
@@ -146,6 +149,8 @@ func TestJudgeGates(t *testing.T) {
 			Query: `sequence by host.id with maxspan=1m [process where process.name : "a.exe" and process.args_count > 2] [network where process.name : "a.exe" and destination.port == 443]`}),
 		base(&rule.Rule{ID: "esql", Name: "esql", Type: "esql", Language: "esql",
 			Query: `FROM logs-test-* | WHERE process.name == "b.exe" AND match(process.executable, "bee.exe", {"fuzziness": 1})`}),
+		base(&rule.Rule{ID: "until", Name: "until", Type: "eql", Language: "eql",
+			Query: `sequence by host.id with maxspan=1m [process where process.name : "c.exe" and process.args_count > 2] [network where process.name : "c.exe"] until [process where process.name : "c.exe" and event.type == "end"]`}),
 	}
 	rs, st := Compile(rules, Options{Now: func() time.Time { return time.Unix(0, 0) }})
 	for _, s := range st {
@@ -163,6 +168,8 @@ func TestJudgeGates(t *testing.T) {
 		{"second stage other port", `{"event":{"category":"network"},"host":{"id":"h"},"process":{"name":"a.exe"},"destination":{"port":80}}`, false},
 		{"where", `{"process":{"name":"b.exe","executable":"bee.exe"}}`, true},
 		{"not where", `{"process":{"name":"b.exe","executable":"cmd.exe"}}`, false},
+		{"until", `{"event":{"category":"process","type":"end"},"host":{"id":"h"},"process":{"name":"c.exe","args_count":1}}`, true},
+		{"not until", `{"event":{"category":"process","type":"start"},"host":{"id":"h"},"process":{"name":"c.exe","args_count":1}}`, false},
 	}
 	var evs []benchEvent
 	for i, tc := range cases {
@@ -182,7 +189,7 @@ func TestJudgeGates(t *testing.T) {
 	}
 	want := runSingle(t, rs, evs, 0)
 	got, _, ticks := runArrived(t, rs, evs, 0)
-	if !slices.Equal(got, want) || len(want) != 2 || ticks != 3 {
-		t.Errorf("%d alerts, %d ticks; want the engine's %d alerts, 3 ticks", len(got), ticks, len(want))
+	if !slices.Equal(got, want) || len(want) != 2 || ticks != 4 {
+		t.Errorf("%d alerts, %d ticks; want the engine's %d alerts, 4 ticks", len(got), ticks, len(want))
 	}
 }

@@ -48,7 +48,7 @@ func (e *Engine) offerPair(en entry, ev *event.Event, mask uint64) {
 		return
 	}
 	l := e.live[en.r]
-	if l.gen == e.gen || p.wait[en.r] == e.gen || !l.c.wants(mask, e.rs.catSlot) {
+	if l.gen == e.gen || p.wait[en.r] == e.gen || !en.wants(mask) {
 		return
 	}
 	if p.met[en.r] == e.gen {

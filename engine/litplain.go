@@ -18,6 +18,16 @@ import (
 // IndexByte, instead of folded into a copy and run through the automaton.
 type plainLits struct {
 	anchor []int // per literal of a litIndex: the place of its anchor (contains only)
+	// pre are the literals (indices into the litIndex's) a value must
+	// begin with, by first byte: those whose first byte is c are
+	// pre[preAt[c]:preAt[c+1]], the only ones a value beginning with c
+	// (lowered) may hold; suf and sufAt the same for those it must end
+	// with, by last byte. A field such as registry.path has dozens of
+	// them; a value is compared with a few.
+	pre, suf     []int32
+	preAt, sufAt [257]int32
+	contains     []int32 // the literals it must contain
+	always       []int32 // empty literals: every value holds them
 }
 
 // maxPlainContains is the most "contains" literals a field may have for
@@ -28,14 +38,24 @@ const maxPlainContains = 6
 // many contained literals for it.
 func newPlainLits(x *litIndex) *plainLits {
 	p := &plainLits{anchor: make([]int, len(x.strs))}
+	var pre, suf [256][]int32
 	n := 0
 	for i, l := range x.strs {
-		if x.lits[i].op != match.NeedContains {
+		switch op := x.lits[i].op; {
+		case l == "":
+			p.always = append(p.always, int32(i))
+			continue
+		case op == match.NeedPrefix:
+			pre[l[0]] = append(pre[l[0]], int32(i))
+			continue
+		case op == match.NeedSuffix:
+			suf[l[len(l)-1]] = append(suf[l[len(l)-1]], int32(i))
 			continue
 		}
 		if n++; n > maxPlainContains {
 			return nil
 		}
+		p.contains = append(p.contains, int32(i))
 		best := 0
 		for j := 1; j < len(l); j++ {
 			if anchorRank(l[j]) < anchorRank(l[best]) {
@@ -43,6 +63,12 @@ func newPlainLits(x *litIndex) *plainLits {
 			}
 		}
 		p.anchor[i] = best
+	}
+	for c := range 256 {
+		p.pre = append(p.pre, pre[c]...)
+		p.preAt[c+1] = int32(len(p.pre))
+		p.suf = append(p.suf, suf[c]...)
+		p.sufAt[c+1] = int32(len(p.suf))
 	}
 	return p
 }
@@ -69,18 +95,26 @@ func anchorRank(c byte) int {
 // match appends to hits the literals of x that ASCII text (not folded)
 // holds, each once, as indices into x.lits.
 func (p *plainLits) match(x *litIndex, text string, hits []match.LiteralHit) []match.LiteralHit {
-	for i, l := range x.strs {
-		var ok bool
-		switch x.lits[i].op {
-		case match.NeedPrefix:
-			ok = len(text) >= len(l) && equalLower(text[:len(l)], l)
-		case match.NeedSuffix:
-			ok = len(text) >= len(l) && equalLower(text[len(text)-len(l):], l)
-		default:
-			ok = containsLower(text, l, p.anchor[i])
+	for _, i := range p.always {
+		hits = append(hits, match.LiteralHit{Lit: i})
+	}
+	if text != "" {
+		c := match.LowerASCII(text[0])
+		for _, i := range p.pre[p.preAt[c]:p.preAt[int(c)+1]] {
+			if l := x.strs[i]; len(text) >= len(l) && equalLower(text[:len(l)], l) {
+				hits = append(hits, match.LiteralHit{Lit: i})
+			}
 		}
-		if ok {
-			hits = append(hits, match.LiteralHit{Lit: int32(i)})
+		c = match.LowerASCII(text[len(text)-1])
+		for _, i := range p.suf[p.sufAt[c]:p.sufAt[int(c)+1]] {
+			if l := x.strs[i]; len(text) >= len(l) && equalLower(text[len(text)-len(l):], l) {
+				hits = append(hits, match.LiteralHit{Lit: i})
+			}
+		}
+	}
+	for _, i := range p.contains {
+		if containsLower(text, x.strs[i], p.anchor[i]) {
+			hits = append(hits, match.LiteralHit{Lit: i})
 		}
 	}
 	return hits

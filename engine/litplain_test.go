@@ -84,3 +84,51 @@ func TestIndexFoldsNonASCII(t *testing.T) {
 		t.Errorf("with the index %v, without %v", with, without)
 	}
 }
+
+// BenchmarkPlainLits matches values, unfolded, against literals of the
+// shapes Elastic's Windows rules file fields under: a registry path
+// against a few dozen prefixes and suffixes and a few contained
+// literals, and a process name against a dozen prefixes.
+func BenchmarkPlainLits(b *testing.B) {
+	cases := []struct {
+		name, value                 string
+		prefixes, suffixes, contain []string
+	}{
+		{"registry", `HKLM\System\CurrentControlSet\Services\bam\State\UserSettings\S-1-5-21-3940915590-64593676-1414006259-500\Device\HarddiskVolume2\Windows\System32\svchost.exe`,
+			[]string{`hklm\software\microsoft\windows\currentversion\run`, `hkey_users\`, `\registry\machine\system\`,
+				`hklm\system\currentcontrolset\services\`, `hkcu\software\classes\`, `hklm\software\policies\microsoft\windows defender\`,
+				`\registry\user\`, `hklm\software\microsoft\windows nt\currentversion\image file execution options\`,
+				`hklm\system\controlset001\control\lsa\`, `hklm\software\wow6432node\`, `hkcu\environment\`, `hklm\sam\`,
+				`\registry\machine\software\`, `hklm\software\microsoft\windows\`, `hkcu\software\microsoft\`, `\registry\user\s-1-5-`},
+			[]string{`\debugger`, `\imagepath`, `\servicedll`, `\start`, `\shell\open\command\(default)`, `\userinit`,
+				`\appinit_dlls`, `\scriptpath`, `\notify`, `\runasppl`, `\disableantispyware`, `\enablelua`, `\dllname`, `\shell`},
+			[]string{`\timeproviders\`, `\appcertdlls\`, `\portproxy\`}},
+		{"process-name", `svchost.exe`,
+			[]string{`psexe`, `paexe`, `remcom`, `winrs`, `wmic`, `rundll`, `regsvr`, `mshta`, `cscript`, `wscript`, `certutil`, `bitsadmin`},
+			nil, []string{`.tmp`, `mimi`}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			var lb litBuilder
+			for i, s := range c.prefixes {
+				lb.add(match.NeedPrefix, s, entry{r: i})
+			}
+			for i, s := range c.suffixes {
+				lb.add(match.NeedSuffix, s, entry{r: 100 + i})
+			}
+			for i, s := range c.contain {
+				lb.add(match.NeedContains, s, entry{r: 200 + i})
+			}
+			x := lb.build()
+			if x.plain == nil {
+				b.Fatal("no plain matcher")
+			}
+			var hits []match.LiteralHit
+			b.SetBytes(int64(len(c.value)))
+			b.ReportAllocs()
+			for b.Loop() {
+				hits = x.plain.match(x, c.value, hits[:0])
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strconv"
 	"unsafe"
 
@@ -32,6 +33,22 @@ type entry struct {
 	later  bool
 	pair   uint8 // pairFirst, pairSecond: the rule has two requirements (see pairState); 0: one
 	unless int32 // 1 + a slot whose value makes the filing moot (match.Need.Unless); 0: none
+	stage  int16 // filing.stage: the one stage of a sequence the entry files, or 0
+	// cats is the rule's category prefilter (compiled.wants), 0 for
+	// none: most entries an event meets are of rules of other
+	// categories, turned away here without reading the rule's state.
+	cats uint64
+}
+
+// wants is compiled.wants for the categories of an event, mask.
+func (en *entry) wants(mask uint64) bool { return en.cats == 0 || mask&en.cats != 0 }
+
+// entryCats returns the categories of c's entries (see entry.cats).
+func (rs *RuleSet) entryCats(c *compiled) uint64 {
+	if c.catSlot != rs.catSlot {
+		return 0
+	}
+	return c.catMask
 }
 
 // fieldIndex files rules under one field: by whole value, by literals
@@ -153,7 +170,10 @@ func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 	shape := shapeOf(sel)
 	for _, r := range sel {
 		for _, f := range r.filings {
-			en := entry{r: r.idx, later: f.later}
+			en := entry{r: r.idx, later: f.later, cats: rs.entryCats(r)}
+			if f.stage <= math.MaxInt16 {
+				en.stage = int16(f.stage)
+			}
 			if f.req == nil {
 				route.always = append(route.always, en)
 				continue
@@ -167,7 +187,7 @@ func (rs *RuleSet) buildRoute(index string, src *srcKey) *routeSet {
 				route.file(n, en, byField, lits)
 			}
 			for _, n := range req2 {
-				route.file(n, entry{r: r.idx, pair: pairSecond, unless: int32(n.Unless)}, byField, lits)
+				route.file(n, entry{r: r.idx, pair: pairSecond, unless: int32(n.Unless), cats: en.cats}, byField, lits)
 			}
 		}
 	}

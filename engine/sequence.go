@@ -15,6 +15,9 @@ type sequenceKind struct {
 	spec  *sequence.Spec
 	ops   []sequence.PipeOp
 	names [][]string // join key names per stage, then until (see Locality)
+	// first is, per stage of the program, the index in spec.Stages of
+	// its first copy (a stage with runs=N is N of them), for gateStage.
+	first []int
 }
 
 // sampleKind is an EQL sample rule.
@@ -39,7 +42,13 @@ func compileStages(rs *RuleSet, c *compiled, p *eql.Program) (kind, error) {
 	if _, err := sequence.NewMatcher(spec, sequence.Options{MaxPending: rs.opt.MaxPending}); err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", r.Path, r.QueryLine, err)
 	}
-	return &sequenceKind{spec: spec, ops: PipeOps(p), names: keyNames(p)}, nil
+	k := &sequenceKind{spec: spec, ops: PipeOps(p), names: keyNames(p)}
+	i := 0
+	for _, cs := range p.Stages {
+		k.first = append(k.first, i)
+		i += max(cs.Runs, 1)
+	}
+	return k, nil
 }
 
 // newPipe makes the pipes a rule's results go through to become alerts.
@@ -142,4 +151,22 @@ func (k *sequenceKind) gate(ev *event.Event) bool {
 		}
 	}
 	return k.spec.Until != nil && k.spec.Until.Match(ev)
+}
+
+// gateStage is gate for an event the index offers the rule under the
+// filing of one stage (filing.stage: 1 + its index among the program's
+// stages, 1 + their number for until; 0: any stage): it tests that
+// stage alone. An event that passes another stage meets the filing of
+// that one too, as the index files each stage under needs that every
+// event it matches meets.
+func (k *sequenceKind) gateStage(ev *event.Event, stage int16) bool {
+	switch i := int(stage) - 1; {
+	case i < 0:
+		return k.gate(ev)
+	case i < len(k.first):
+		return k.spec.Stages[k.first[i]].Match(ev)
+	case i == len(k.first) && k.spec.Until != nil:
+		return k.spec.Until.Match(ev)
+	}
+	return k.gate(ev)
 }

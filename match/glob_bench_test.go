@@ -40,3 +40,43 @@ func BenchmarkGlob(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWildcardList tests a field against a list of patterns, as EQL's
+// `field : ("a*", "b*", ...)`: Sysmon call traces (hundreds of bytes)
+// against patterns anchored at their start, as Elastic's "Suspicious
+// Process Access via Direct System Call" tests them, and a short path
+// against patterns with literal text anywhere.
+func BenchmarkWildcardList(b *testing.B) {
+	frames := `|C:\\windows\\System32\\KERNELBASE.dll+305fe|C:\\windows\\system32\\twinui.pcshell.dll+1d207|C:\\windows\\system32\\twinui.dll+1780b|C:\\windows\\system32\\twinui.dll+1734c|C:\\windows\\System32\\USER32.dll+15c1d|C:\\Windows\\System32\\windows.immersiveshell.serviceprovider.dll+45f0|C:\\windows\\System32\\KERNEL32.DLL+17c24|C:\\windows\\SYSTEM32\\ntdll.dll+6cea1`
+	calltrace := []string{`?:\WINDOWS\SYSTEM32\ntdll.dll*`, `?:\WINDOWS\SysWOW64\ntdll.dll*`, `?:\Windows\System32\sysfer.dll*`,
+		`?:\Windows\System32\wow64cpu.dll*`, `?:\WINDOWS\System32\wow64win.dll*`, `?:\Windows\System32\win32u.dll*`,
+		`?:\ProgramData\Symantec\Symantec Endpoint Protection\*\sysfer.dll*`}
+	cases := []struct {
+		name, field, value string
+		patterns           []string
+	}{
+		{"calltrace-hit", "winlog.event_data.CallTrace", `C:\\windows\\SYSTEM32\\ntdll.dll+9c584` + frames, calltrace},
+		{"calltrace-miss", "winlog.event_data.CallTrace", `UNKNOWN(00007FF6A2B41F32)` + frames, calltrace},
+		{"path-floating", "process.executable", `C:\\Users\\bob\\AppData\\Local\\Temp\\setup\\x.exe`,
+			[]string{`*\Temp\*.exe`, `*\Downloads\*`, `*\PerfLogs\*`, `*\Users\Public\*`, `*\$Recycle.Bin\*`}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			s := event.NewSchema()
+			p := WildcardIn(s.Slot(c.field), c.patterns, true, true)
+			var ev event.Event
+			if err := s.Decode([]byte(`{"`+c.field+`":"`+c.value+`"}`), &ev); err != nil {
+				b.Fatal(err)
+			}
+			v := ev.Get(s.Slot(c.field)).Str()
+			if v == "" {
+				b.Fatalf("no %s", c.field)
+			}
+			b.SetBytes(int64(len(v)))
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Match(&ev)
+			}
+		})
+	}
+}

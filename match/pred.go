@@ -297,6 +297,33 @@ type setTest struct {
 	// skip, when pre's literals allow a skip scan (5 bytes or more),
 	// tells in a pass over part of a long value that it holds none.
 	skip *AnyFolded
+	// anchored: every pattern begins or ends with literal text (see
+	// anchoredGlob), so that trying one rejects most values within a
+	// few bytes. On a value long enough (directLen bytes per pattern)
+	// the patterns are tried in turn, not found by a pass over it all,
+	// and without folding it when nothing else needs it folded: Sysmon
+	// call traces are hundreds of bytes, tested by patterns
+	// such as "?:\WINDOWS\SYSTEM32\ntdll.dll*".
+	anchored bool
+}
+
+// directLen is the value length, per pattern, from which an anchored
+// setTest tries its patterns in turn: trying one costs about what a pass
+// of the automaton over a dozen bytes does.
+const directLen = 16
+
+// anchoredGlob reports whether a pattern's first or last part (as
+// MatchFolded matches it), which Match compares at the value's start or
+// end before anything else, holds at least three bytes of literal text.
+func anchoredGlob(g *Glob) bool {
+	if g.folded != nil {
+		g = g.folded
+	}
+	if len(g.segs) < 2 {
+		return true // no star: one comparison
+	}
+	literal := func(seg *globSeg) int { return len(seg.text) - seg.ones }
+	return literal(&g.segs[0]) >= 3 || literal(&g.segs[len(g.segs)-1]) >= 3
 }
 
 // skipText is the length from which a value is first searched by a skip
@@ -329,6 +356,10 @@ func (t *setTest) prefilter() {
 		t.preOf = append(t.preOf, int32(i))
 	}
 	t.preLits = lits
+	t.anchored = len(t.always) == 0
+	for _, w := range t.wild {
+		t.anchored = t.anchored && anchoredGlob(w)
+	}
 }
 
 // build makes pre and skip from preLits, once.
@@ -341,7 +372,7 @@ func (t *setTest) build() {
 
 // testWild tries the patterns whose literal text s holds.
 func (t *setTest) testWild(s string) bool {
-	if t.preLits == nil {
+	if t.preLits == nil || t.anchored && len(s) >= directLen*len(t.wild) {
 		for _, w := range t.wild {
 			if w.Match(s) {
 				return true
@@ -357,6 +388,14 @@ func (t *setTest) testWild(s string) bool {
 // tryWild tries the patterns whose literal text folded s, f, holds, and
 // those without literal text.
 func (t *setTest) tryWild(s, f string) bool {
+	if t.anchored && len(f) >= directLen*len(t.wild) {
+		for _, w := range t.wild {
+			if w.MatchFolded(s, f) {
+				return true
+			}
+		}
+		return false
+	}
 	t.build()
 	for _, i := range t.always {
 		if t.wild[i].MatchFolded(s, f) {
@@ -425,7 +464,12 @@ func (t *setTest) testFolded(s, f string) bool {
 	return t.tryWild(s, f)
 }
 
-func (t *setTest) wantsFolded() bool { return t.fold || t.preLits != nil }
+// wantsFolded: the folded value serves the members of a set that folds,
+// and the prefilter; an anchored list of patterns alone compares without
+// case at the value's ends (Glob.Match), and folds short values itself.
+func (t *setTest) wantsFolded() bool {
+	return t.fold && (len(t.set) > 0 || !t.anchored) || t.preLits != nil && !t.anchored
+}
 
 func (t *setTest) test(s string) bool {
 	if t.small != nil {

@@ -222,6 +222,61 @@ func TestSetSkipScan(t *testing.T) {
 	}
 }
 
+// TestSetAnchored: patterns that begin or end with literal text are
+// tried in turn on long values instead of through the prefilter; the
+// answers must be those of trying each pattern, on values short and long,
+// with a planted pattern's text or without.
+func TestSetAnchored(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const alphabet = "abBx.:\\K-\u017f"
+	word := func(lo, n int) string { return randWord(rng, alphabet, lo, n) }
+	calltrace := []string{`?:\WINDOWS\SYSTEM32\ntdll.dll*`, `?:\WINDOWS\SysWOW64\ntdll.dll*`, `?:\Windows\System32\sysfer.dll*`,
+		`?:\Windows\System32\wow64cpu.dll*`, `?:\ProgramData\Symantec\Symantec Endpoint Protection\*\sysfer.dll*`}
+	if st, ok := patternTest(calltrace, true, true).(*setTest); !ok || !st.anchored {
+		t.Fatalf("call trace patterns: not an anchored set test")
+	}
+	anchored := 0
+	for round := range 300 {
+		fold := round%2 == 0
+		var pats []string
+		for range preMin + rng.IntN(6) {
+			switch rng.IntN(4) {
+			case 0:
+				pats = append(pats, word(3, 4)+"*")
+			case 1:
+				pats = append(pats, "*"+word(3, 4))
+			case 2:
+				pats = append(pats, "?"+word(3, 4)+"*"+word(1, 3)+"*")
+			default:
+				pats = append(pats, word(1, 3)+"*"+word(1, 2)+"?"+word(3, 3))
+			}
+		}
+		st, ok := patternTest(pats, fold, true).(*setTest)
+		if !ok || !st.anchored {
+			continue
+		}
+		anchored++
+		for range 40 {
+			v := word(1, directLen*len(pats)*2)
+			if rng.IntN(2) == 0 {
+				p := strings.NewReplacer("*", "", "?", "x").Replace(pats[rng.IntN(len(pats))])
+				if rng.IntN(2) == 0 {
+					p = strings.ToUpper(p)
+				}
+				if rng.IntN(2) == 0 {
+					v = p + v
+				} else {
+					v += p
+				}
+			}
+			checkSet(t, st, pats, fold, v)
+		}
+	}
+	if anchored < 100 {
+		t.Errorf("only %d pattern lists were anchored", anchored)
+	}
+}
+
 // checkSet compares a set test on v, folded and not, with trying each
 // pattern in turn.
 func checkSet(t *testing.T, st *setTest, pats []string, fold bool, v string) {
