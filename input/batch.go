@@ -141,22 +141,44 @@ const (
 )
 
 // recBatch is a run of records split from the input, then decoded.
-// Each record is copied once, by split, into the event that will hold it
+// Each record is copied once into the event that will hold it
 // (Event.Own), which the decoders then decode in place: the batch holds
-// no copy of its own.
+// no copy of its own. A record read into a chunk (see chunks) is copied
+// by the decoder that decodes it, on its own core, while the batch
+// holds the chunk; any other (an array's element, a line with invalid
+// UTF-8 replaced) by split.
 type recBatch struct {
-	recs  [][]byte // each record, owned by its event
+	recs  [][]byte // each record, owned by its event or lying in a chunk held
 	pos   []int64
-	evs   []*event.Event // each record's event (nil when errs holds an error)
+	evs   []*event.Event // each record's event (nil when errs holds an error, or for a decoder to take)
 	errs  []error        // each record's error (splitting or decoding)
 	bad   []bool         // each record's time could not be read (see Opener.stamp)
 	bytes int            // the records' total length
 	done  chan struct{}  // the batch is decoded
+	// held[:nheld] hold a reference each to the chunks records lie in
+	// (Event.Borrow), chunk the last of them.
+	held  []*event.Event
+	nheld int
+	chunk *event.Chunk
 }
 
-// add appends a record: ev, taken from the pool, owns a copy of rec.
+// hold makes the batch hold c, which rec lies in, until it is recycled.
+func (b *recBatch) hold(c *event.Chunk, rec []byte) {
+	if b.chunk == c {
+		return
+	}
+	if b.nheld == len(b.held) {
+		b.held = append(b.held, new(event.Event))
+	}
+	b.held[b.nheld].Borrow(c, rec)
+	b.nheld++
+	b.chunk = c
+}
+
+// add appends a record: ev, taken from the pool, owns a copy of rec
+// (nil ev: a decoder will take one, see hold).
 func (b *recBatch) add(ev *event.Event, rec []byte, pos int64, err error) {
-	if err == nil {
+	if ev != nil {
 		ev.Recycle()
 		rec = ev.Own(rec)
 	}
@@ -210,11 +232,16 @@ func (a *ahead) split() {
 				eof = true
 				break
 			}
-			var ev *event.Event
 			if err == nil {
-				ev = a.get()
+				if c := a.r.lines.chunkOf(rec); c != nil {
+					b.hold(c, rec)
+					b.add(nil, rec, pos, nil)
+					continue
+				}
+				b.add(a.get(), rec, pos, nil)
+				continue
 			}
-			b.add(ev, rec, pos, err)
+			b.add(nil, rec, pos, err)
 		}
 		if len(b.recs) == 0 {
 			a.free <- b
@@ -236,7 +263,13 @@ func (a *ahead) decode(dec *jsonReader) {
 	for b := range a.work {
 		for i, ev := range b.evs {
 			if ev == nil {
-				continue // a record split could not frame
+				if b.errs[i] != nil {
+					continue // a record split could not frame
+				}
+				ev = a.get()
+				ev.Recycle()
+				b.recs[i] = ev.Own(b.recs[i])
+				b.evs[i] = ev
 			}
 			if err := dec.decodeDoc(b.recs[i], ev, b.pos[i]); err != nil {
 				a.put(ev)
@@ -296,6 +329,10 @@ func (a *ahead) recycle(b *recBatch) {
 	}
 	clear(b.errs)
 	clear(b.recs)
+	for _, h := range b.held[:b.nheld] {
+		h.Recycle()
+	}
+	b.nheld, b.chunk = 0, nil
 	b.recs, b.pos, b.evs, b.errs, b.bad, b.bytes = b.recs[:0], b.pos[:0], b.evs[:0], b.errs[:0], b.bad[:0], 0
 	a.free <- b
 }

@@ -18,9 +18,10 @@ import (
 // error, then the warnings, in order. It checks that every event taken
 // from the pool is handed back, that Then saw every event once, with its
 // time and index set, before it was passed on, and that each goroutine's
-// Then is done.
+// Then is done, and that the chunks the batches held are given back.
 func readAhead(t *testing.T, data []byte, opt Options, decoders int) []string {
 	t.Helper()
+	chunksOut := chunks.Out()
 	s := event.NewSchema()
 	for _, f := range []string{"n", "host.name", "event.code", "process.name", "process.command_line", "user.name", "winlog.channel", "event.category"} {
 		s.Slot(f)
@@ -34,7 +35,7 @@ func readAhead(t *testing.T, data []byte, opt Options, decoders int) []string {
 	}
 	var taken atomic.Int64
 	get := func() *event.Event { taken.Add(1); return new(event.Event) }
-	put := func(*event.Event) { taken.Add(-1) }
+	put := func(ev *event.Event) { taken.Add(-1); ev.Recycle() } // letting go of a chunk it borrowed
 	var mu sync.Mutex
 	seen := map[*event.Event]string{} // the time and index Then saw (get never reuses an event)
 	var made, done atomic.Int64
@@ -82,6 +83,9 @@ func readAhead(t *testing.T, data []byte, opt Options, decoders int) []string {
 	if made.Load() != done.Load() {
 		t.Errorf("Then made %d times, done %d times", made.Load(), done.Load())
 	}
+	if got := chunks.Out(); got != chunksOut {
+		t.Errorf("%d decoders: chunks out %d bytes after Close, want %d", decoders, got, chunksOut)
+	}
 	return out
 }
 
@@ -107,6 +111,11 @@ func TestAheadSameAsNext(t *testing.T) {
 			fmt.Fprintf(&mixed, `{"@timestamp":"2026-01-01T00:00:%02dZ","n":%d,"data_stream":{"type":"logs","dataset":"d%d","namespace":"x"}}`+"\n", i%60, i, i%3)
 		}
 	}
+	// Lines over many chunks (chunkSize), some across their ends.
+	var long strings.Builder
+	for i := 1; long.Len() < 5*chunkSize; i++ {
+		fmt.Fprintf(&long, `{"@timestamp":"2026-01-01T00:%02d:%02dZ","n":%d,"process":{"command_line":"%s"}}`+"\n", i/60%60, i%60, i, strings.Repeat("y", i%300))
+	}
 	var array strings.Builder
 	array.WriteString("[")
 	for i := 1; i <= 300; i++ {
@@ -119,6 +128,7 @@ func TestAheadSameAsNext(t *testing.T) {
 	}{
 		{"ndjson with bad records", func(*testing.T) []byte { return []byte(mixed.String()) }},
 		{"gzip", func(*testing.T) []byte { return gz(mixed.String()) }},
+		{"ndjson over many chunks", func(*testing.T) []byte { return []byte(long.String()) }},
 		{"broken array", func(*testing.T) []byte { return []byte(array.String()) }},
 		{"empty", func(*testing.T) []byte { return nil }},
 		{"raw winlog records", func(t *testing.T) []byte {
@@ -128,7 +138,7 @@ func TestAheadSameAsNext(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			data := tc.data(t)
 			opt := Options{MaxRecord: 512}
-			if strings.HasPrefix(tc.name, "raw") {
+			if strings.HasPrefix(tc.name, "raw") || strings.HasSuffix(tc.name, "chunks") {
 				opt.MaxRecord = 0
 			}
 			want := readAhead(t, data, opt, 1)

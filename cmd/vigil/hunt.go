@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"sort"
 	"strings"
@@ -82,6 +83,7 @@ type huntFlags struct {
 	newTermsBaseline              bool
 	progress                      string
 	cpuprofile, memprofile        string
+	trace                         string
 	sysmonDelay                   time.Duration
 	ux                            *huntUX // output, muting and report flags (huntflags.go)
 	fidelity                      fidelityFlags
@@ -117,6 +119,7 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 	fs.StringVar(&f.progress, "progress", "auto", "progress bar on stderr when it is a terminal: auto, or never (never into a file or pipe)")
 	fs.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	fs.StringVar(&f.memprofile, "memprofile", "", "write a heap profile to `file` when half the input is read (for performance work)")
+	fs.StringVar(&f.trace, "trace", "", "write an execution trace to `file` (go tool trace; for performance work)")
 	f.ux = registerHuntUX(fs)
 	f.fidelity.register(fs)
 	f.sigma.register(fs)
@@ -131,6 +134,11 @@ func (c *huntCmd) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer stop()
+	stopTrace, err := startTrace("hunt", f.trace)
+	if err != nil {
+		return err
+	}
+	defer stopTrace()
 	h := &hunt{flags: f, started: time.Now()}
 	return h.run(ctx, fs.Args())
 }
@@ -640,6 +648,23 @@ func printCounts(w io.Writer, title string, m map[string]int, limit int) {
 		}
 		fmt.Fprintf(w, "    %6d  %s\n", m[k], k)
 	}
+}
+
+// startTrace starts an execution trace into path, if set, and returns
+// what stops it.
+func startTrace(cmd, path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	tf, err := os.Create(path)
+	if err != nil {
+		return nil, usageError("%s: %v", cmd, err)
+	}
+	if err := trace.Start(tf); err != nil {
+		tf.Close()
+		return nil, usageError("%s: %v", cmd, err)
+	}
+	return func() { trace.Stop(); tf.Close() }, nil
 }
 
 // writeHeapProfile writes a heap profile for performance work.
