@@ -207,7 +207,16 @@ func appendFold(dst []byte, s string) []byte {
 func AppendFolded(dst []byte, s string) []byte { return appendFold(dst, s) }
 
 // foldString returns the canonical folded form of s.
-func foldString(s string) string { return string(appendFold(nil, s)) }
+func foldString(s string) string {
+	// Most strings rules compare are folded already: those are their own
+	// fold, without a copy.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf || lowerASCII[c] != c {
+			return string(appendFold(nil, s))
+		}
+	}
+	return s
+}
 
 // PrefixLenFold returns the byte length in s of a prefix that matched p
 // ignoring case (folded runes may differ in width).
