@@ -44,8 +44,16 @@ type Scanner struct {
 // Fail returns a syntax error at the current position.
 func (s *Scanner) Fail(msg string) error { return &SyntaxError{Offset: s.Pos, Msg: msg} }
 
-// WS skips white space.
+// WS skips white space. Documents written by machines have none between
+// tokens: that case is decided inline, by one comparison.
 func (s *Scanner) WS() {
+	if s.Pos < len(s.Data) && s.Data[s.Pos] > ' ' {
+		return
+	}
+	s.ws()
+}
+
+func (s *Scanner) ws() {
 	for s.Pos < len(s.Data) {
 		switch s.Data[s.Pos] {
 		case ' ', '\t', '\n', '\r':
