@@ -14,9 +14,10 @@ import (
 // into again. Clone makes a copy that owns its memory.
 type Event struct {
 	// The fields are laid out for the caches: what Decode, Get and Set
-	// touch comes first, in as few lines as the struct allows, and
-	// the event fits the allocator's 576-byte class (clones and
-	// snapshots are Events too).
+	// touch comes first, in as few lines as the struct allows, then the
+	// storage Footprint reads (order's pool reads it of events gone cold
+	// in the reordering windows), and the event fits the allocator's
+	// 576-byte class (clones and snapshots are Events too).
 
 	// A value's slot maps through idx to its place in cvals (0: no value),
 	// so an event costs two bytes per schema slot plus what it holds, and
@@ -40,6 +41,12 @@ type Event struct {
 	roomOff, roomCap, roomKept int32
 	snapshot                   bool // the event is a snapshot: Raw without values
 
+	store    []byte  // bytes the event owns across Decode/LoadDoc; see Own
+	vstor    []Value // array elements the event owns; see OwnDoc
+	ownFolds Folds   // the event's own memo, when none is lent
+	owned    int     // bytes given to Own since Recycle; see Size
+	spareDoc *Doc    // a Doc to reuse; see NewDoc
+
 	// Raw is the original JSON document, when the event was decoded from JSON.
 	Raw []byte
 	// Doc is the normalised document, when the event was built from a Doc.
@@ -58,12 +65,6 @@ type Event struct {
 	Index string
 	// ID is the event's document id, when it has one.
 	ID string
-
-	store    []byte  // bytes the event owns across Decode/LoadDoc; see Own
-	owned    int     // bytes given to Own since Recycle; see Size
-	vstor    []Value // array elements the event owns; see OwnDoc
-	spareDoc *Doc    // a Doc to reuse; see NewDoc
-	ownFolds Folds   // the event's own memo, when none is lent
 
 	// Verdict is what a stage before ordering decided (see Verdict).
 	Verdict Verdict
