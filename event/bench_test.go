@@ -3,7 +3,10 @@ package event_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,6 +129,54 @@ func BenchmarkDecodeRealPooled(b *testing.B) {
 	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(n)/cpu.Seconds(), "events/cpu-s")
 	}
+}
+
+// BenchmarkDecodeRealHunt is BenchmarkDecodeRealPooled with the schema
+// of a hunt over the ECS dump, every field the Windows rules reference
+// (testdata/huntfields.txt): most keys of a document are the schema's,
+// where benchSchema knows a few.
+func BenchmarkDecodeRealHunt(b *testing.B) {
+	lines := realLines(b, 20000)
+	s := huntSchema(b)
+	pool := make([]*event.Event, 4096)
+	for i := range pool {
+		pool[i] = new(event.Event)
+	}
+	b.SetBytes(int64(ndjsonSize(lines)))
+	b.ReportAllocs()
+	cpu0 := cputime.Process()
+	n := 0
+	for b.Loop() {
+		for _, l := range lines {
+			n++
+			if n%11 == 0 {
+				pool[n%len(pool)] = new(event.Event)
+			}
+			ev := pool[n%len(pool)]
+			ev.Recycle()
+			if err := s.Decode(ev.Own(l), ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(n)/cpu.Seconds(), "events/cpu-s")
+	}
+}
+
+// huntSchema is a schema of the fields in testdata/huntfields.txt.
+func huntSchema(tb testing.TB) *event.Schema {
+	data, err := os.ReadFile(filepath.Join("testdata", "huntfields.txt"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := event.NewSchema()
+	for f := range strings.Lines(string(data)) {
+		if f = strings.TrimSpace(f); f != "" && !strings.HasPrefix(f, "#") {
+			s.Slot(f)
+		}
+	}
+	return s
 }
 
 func benchDecode(b *testing.B, lines [][]byte) {

@@ -4,6 +4,7 @@
 package event
 
 import (
+	"math"
 	"runtime"
 	"sync/atomic"
 )
@@ -133,31 +134,48 @@ func (e *Event) releaseChunk() {
 }
 
 // UseRoom lends the event room, free bytes at the end of c, the chunk
-// it borrowed its record from (else it does nothing), for the strings Decode unescapes: written
-// next to the bytes the reader has just read, rather than into a buffer
-// of the event's own that a pooled event last touched long ago. The
-// reader gives the room to no one else until TakeRoom says how much of
-// it the event kept.
+// it borrowed its record from (else it does nothing), for the strings
+// Decode unescapes: written next to the bytes the reader has just read,
+// rather than into a buffer of the event's own that a pooled event last
+// touched long ago. The reader gives the room to no one else until
+// TakeRoom says how much of it the event kept. The event keeps where
+// the room lies in c, not a slice of it: four bytes each.
 func (e *Event) UseRoom(c *Chunk, room []byte) {
-	if e.chunk != c || c == nil || cap(room) == 0 {
+	if e.chunk != c || c == nil || cap(room) == 0 || len(c.buf) > math.MaxInt32 {
 		return
 	}
-	e.room = room[:0]
-	e.roomAt = &room[:1][0]
+	off := cap(c.buf) - cap(room) // room ends where c's bytes do
+	if off < 0 || &c.buf[off] != &room[:1][0] {
+		return
+	}
+	e.roomOff, e.roomCap, e.roomKept = int32(off), int32(cap(room)), 0
+}
+
+// lentRoom returns the room UseRoom lent, empty, or nil when there is
+// none.
+func (e *Event) lentRoom() []byte {
+	if e.roomCap == 0 {
+		return nil
+	}
+	return e.chunk.buf[e.roomOff : e.roomOff : e.roomOff+e.roomCap]
+}
+
+// keepRoom records what Decode did with lentRoom's room: buf is what it
+// appended to it, or a buffer of its own when it outgrew it. The room
+// is lent no more.
+func (e *Event) keepRoom(buf []byte) {
+	e.roomKept = -1
+	if cap(buf) == int(e.roomCap) && &buf[:1][0] == &e.chunk.buf[e.roomOff] {
+		e.roomKept = int32(len(buf))
+	}
+	e.roomCap = 0
 }
 
 // TakeRoom ends UseRoom: it returns how many bytes of the room the event
 // keeps, or -1 for all of it (Decode outgrew it, and the strings it
 // wrote there before are in use).
 func (e *Event) TakeRoom() int {
-	at := e.roomAt
-	if at == nil {
-		return 0
-	}
-	r := e.room
-	e.room, e.roomAt = nil, nil
-	if cap(r) > 0 && &r[:1][0] == at {
-		return len(r)
-	}
-	return -1
+	n := e.roomKept
+	e.roomCap, e.roomKept = 0, 0
+	return int(n)
 }

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestBorrow checks that events share a chunk's bytes, that the chunk
@@ -95,4 +96,56 @@ func TestChunkPoolLend(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Errorf("out %d after the chunk's only event was collected", p.Out())
+}
+
+// TestUseRoom decodes a record borrowed from a chunk with room lent at
+// the chunk's end: the unescaped strings are written there and TakeRoom
+// says how many bytes were kept, -1 when Decode outgrew the room, 0 when
+// it did not decode.
+func TestUseRoom(t *testing.T) {
+	const rec = `{"a":"x\ty","b":"plain"}`
+	for _, tc := range []struct {
+		name   string
+		room   int // bytes of room at the chunk's end
+		decode bool
+		want   int
+	}{
+		{"fits", 16, true, 3},
+		{"outgrown", 2, true, -1},
+		{"not decoded", 16, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewChunkPool(64, 4, 1<<20)
+			c := p.Get(64)
+			buf := c.Bytes()
+			copy(buf, rec)
+			s := NewSchema()
+			a := s.Slot("a")
+			var ev Event
+			r := ev.Borrow(c, buf[:len(rec)])
+			room := buf[len(buf)-tc.room : len(buf)-tc.room : len(buf)]
+			ev.UseRoom(c, room)
+			if tc.decode {
+				if err := s.Decode(r, &ev); err != nil {
+					t.Fatal(err)
+				}
+				if got := ev.Get(a).Str(); got != "x\ty" {
+					t.Errorf("a is %q", got)
+				}
+			}
+			if got := ev.TakeRoom(); got != tc.want {
+				t.Errorf("TakeRoom = %d, want %d", got, tc.want)
+			}
+			if tc.want > 0 {
+				if s := ev.Get(a).Str(); &unsafe.Slice(unsafe.StringData(s), 1)[0] != &room[:1][0] {
+					t.Errorf("the string was not unescaped into the room")
+				}
+			}
+			if got := ev.TakeRoom(); got != 0 {
+				t.Errorf("TakeRoom again = %d, want 0", got)
+			}
+			ev.Recycle()
+			c.Release()
+		})
+	}
 }

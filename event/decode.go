@@ -1,6 +1,7 @@
 package event
 
 import (
+	"math"
 	"strconv"
 
 	"github.com/vigilsec/vigil/internal/jsonscan"
@@ -27,10 +28,10 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 		ev.reserveVals(int(s.hint.Load()))
 	}
 	buf, after := ev.afterOwned(data)
-	room := !after && ev.room != nil
+	room := !after && ev.roomCap != 0
 	switch {
 	case room:
-		buf = ev.room
+		buf = ev.lentRoom()
 	case !after:
 		buf = ev.buf
 	}
@@ -46,14 +47,16 @@ func (s *Schema) Decode(data []byte, ev *Event) error {
 	case after:
 		ev.keepAfter(d.Buf)
 	case room:
-		ev.room = d.Buf
+		ev.keepRoom(d.Buf)
 	default:
 		ev.buf = d.Buf
 	}
 	if err != nil {
 		return err
 	}
-	ev.decoded = data
+	if len(data) <= math.MaxInt32 {
+		ev.decodedAt, ev.decodedLen = &data[0], int32(len(data))
+	}
 	if n := int32(min(len(ev.cvals), maxHint)); n > s.hint.Load() {
 		s.hint.Store(n) // a race between decoders loses at most a little room
 	}
@@ -106,7 +109,7 @@ func (d *decoder) field(n *node, depth int) error {
 	if err != nil {
 		return err
 	}
-	d.ev.Add(n.slot, v)
+	d.ev.add(n.slot, v)
 	return nil
 }
 

@@ -50,6 +50,6 @@ func (d *decoder) escapedString(slot int) error {
 	if escaped {
 		v.n = escapedString
 	}
-	d.ev.Add(slot, v)
+	d.ev.add(slot, v)
 	return nil
 }

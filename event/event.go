@@ -13,29 +13,39 @@ import (
 // values (and the strings in them) stay valid until the Event is decoded
 // into again. Clone makes a copy that owns its memory.
 type Event struct {
+	// The fields are laid out for the caches: what Decode, Get and Set
+	// touch comes first, in as few lines as the struct allows, then the
+	// storage Footprint reads (order's pool reads it of events gone cold
+	// in the reordering windows), and the event fits the allocator's
+	// 576-byte class (clones and snapshots are Events too).
+
 	// A value's slot maps through idx to its place in cvals (0: no value),
 	// so an event costs two bytes per schema slot plus what it holds, and
 	// lookups stay one index away.
-	idx      []uint16
-	cvals    []Value
-	cslots   []int32 // the slot of each cvals entry
-	order    []int32 // scratch for each
-	arena    []Value
-	buf      []byte
-	sparse   []slotValue // the values of a compact (cloned) event; see Clone
-	cloned   *Event      // the last clone, shared while the event is unchanged
-	snap     *Event      // the last snapshot, likewise; see Snapshot
-	decoded  []byte      // the document Decode gave the values from, until they change; see Snapshot
-	snapshot bool        // the event is a snapshot: Raw without values
-	folds    *Folds      // the memo of folded strings in use: &ownFolds or lent (see UseFolds)
-	ownFolds Folds       // the event's own memo, when none is lent
-	spareDoc *Doc        // a Doc to reuse; see NewDoc
-	store    []byte      // bytes the event owns across Decode/LoadDoc; see Own
-	owned    int         // bytes given to Own since Recycle; see Size
-	vstor    []Value     // array elements the event owns; see OwnDoc
-	chunk    *Chunk      // the chunk the event's record lies in; see Borrow
-	room     []byte      // free bytes of chunk for Decode's strings; see UseRoom
-	roomAt   *byte       // where room began
+	idx       []uint16
+	cvals     []Value
+	cslots    []int32     // the slot of each cvals entry
+	sparse    []slotValue // the values of a compact (cloned) event; see Clone
+	cloned    *Event      // the last clone, shared while the event is unchanged
+	snap      *Event      // the last snapshot, likewise; see Snapshot
+	decodedAt *byte       // the document Decode gave the values from (with decodedLen), until they change; see Snapshot
+	folds     *Folds      // the memo of folded strings in use: &ownFolds or lent (see UseFolds)
+	arena     []Value
+	buf       []byte
+	chunk     *Chunk // the chunk the event's record lies in; see Borrow
+	// decodedLen is the length of the document at decodedAt.
+	decodedLen int32
+	// chunk.buf[roomOff:roomOff+roomCap] is the room lent for Decode's
+	// strings (roomCap 0: none); roomKept is what Decode kept of it, -1
+	// when it outgrew it. See UseRoom.
+	roomOff, roomCap, roomKept int32
+	snapshot                   bool // the event is a snapshot: Raw without values
+
+	store    []byte  // bytes the event owns across Decode/LoadDoc; see Own
+	vstor    []Value // array elements the event owns; see OwnDoc
+	ownFolds Folds   // the event's own memo, when none is lent
+	owned    int     // bytes given to Own since Recycle; see Size
+	spareDoc *Doc    // a Doc to reuse; see NewDoc
 
 	// Raw is the original JSON document, when the event was decoded from JSON.
 	Raw []byte
@@ -55,6 +65,7 @@ type Event struct {
 	Index string
 	// ID is the event's document id, when it has one.
 	ID string
+
 	// Verdict is what a stage before ordering decided (see Verdict).
 	Verdict Verdict
 }
@@ -98,7 +109,7 @@ func (e *Event) has(slot int) bool {
 // dropped, and the event grows if the schema grew.
 func (e *Event) change(slot int) {
 	e.expand()
-	e.cloned, e.snap, e.decoded = nil, nil, nil
+	e.cloned, e.snap, e.decodedAt = nil, nil, nil
 	e.forgetFolded()
 	if slot >= len(e.idx) {
 		e.grow(slot + 1)
@@ -176,6 +187,17 @@ func (e *Event) Add(slot int, v Value) {
 	e.cvals[i-1] = arrValue(e.arena[start:len(e.arena):len(e.arena)])
 }
 
+// add is Add for Decode, which reset the event first: nothing derived
+// from its values needs dropping (see change) until Decode is done, and
+// the first value of a slot is stored at once.
+func (e *Event) add(slot int, v Value) {
+	if uint(slot) < uint(len(e.idx)) && e.idx[slot] == 0 && v.k != KindMissing {
+		e.fill(slot, v)
+		return
+	}
+	e.Add(slot, v)
+}
+
 // maxSlots is the number of slots an event can address (see idx).
 const maxSlots = 1<<16 - 1
 
@@ -193,7 +215,7 @@ func (e *Event) grow(n int) {
 // Reset clears the event for reuse with a schema of n slots.
 func (e *Event) Reset(n int) {
 	e.sparse = nil
-	e.cloned, e.snap, e.decoded, e.snapshot = nil, nil, nil, false
+	e.cloned, e.snap, e.decodedAt, e.snapshot = nil, nil, nil, false
 	e.forgetFolded()
 	// Clear only the slots that were filled: a schema may have thousands
 	// of slots and an event a few dozen values.
@@ -268,8 +290,13 @@ func (e *Event) Clone() *Event {
 	if lazy {
 		raw = e.Doc.src
 	}
+	var scratch [128]int32
+	var order []int32
+	if e.sparse == nil {
+		order = e.slotOrder(scratch[:0])
+	}
 	size, elems, n := len(raw), 0, 0
-	e.each(func(_ int, v Value) {
+	e.each(order, func(_ int, v Value) {
 		b, m := v.footprintOutside(raw)
 		size += b
 		elems += m
@@ -286,7 +313,7 @@ func (e *Event) Clone() *Event {
 	}
 	store := make([]Value, elems)
 	c.sparse = make([]slotValue, 0, n)
-	e.each(func(slot int, v Value) {
+	e.each(order, func(slot int, v Value) {
 		var cv Value
 		cv, block, store = v.copyInto(block, store, raw, rawCopy)
 		c.sparse = append(c.sparse, slotValue{slot: int32(slot), v: cv})
@@ -307,25 +334,31 @@ type slotValue struct {
 	v    Value
 }
 
-// each calls fn for every slot that holds a value, in slot order.
-func (e *Event) each(fn func(slot int, v Value)) {
+// each calls fn for every slot that holds a value, in slot order;
+// order is the event's values in slot order (slotOrder), nil for a
+// compact event.
+func (e *Event) each(order []int32, fn func(slot int, v Value)) {
 	if e.sparse != nil {
 		for _, sv := range e.sparse {
 			fn(int(sv.slot), sv.v)
 		}
 		return
 	}
-	order := e.order[:0]
-	for i := range e.cslots {
-		order = append(order, int32(i))
-	}
-	slices.SortFunc(order, func(a, b int32) int { return int(e.cslots[a] - e.cslots[b]) })
-	e.order = order
 	for _, i := range order {
 		if v := e.cvals[i]; v.k != KindMissing {
 			fn(int(e.cslots[i]), v)
 		}
 	}
+}
+
+// slotOrder returns the places of the values in cvals in slot order,
+// appended to dst (scratch of the caller's: an event keeps none).
+func (e *Event) slotOrder(dst []int32) []int32 {
+	for i := range e.cslots {
+		dst = append(dst, int32(i))
+	}
+	slices.SortFunc(dst, func(a, b int32) int { return int(e.cslots[a] - e.cslots[b]) })
+	return dst
 }
 
 // getSparse looks a slot up in a compact event.
@@ -506,7 +539,7 @@ func (e *Event) keepAfter(b []byte) {
 // recycled.
 func (e *Event) Footprint() int {
 	return cap(e.store) + (cap(e.vstor)+cap(e.cvals)+cap(e.arena))*int(unsafe.Sizeof(Value{})) + cap(e.buf) +
-		cap(e.ownFolds.buf) + 2*cap(e.idx) + 4*(cap(e.cslots)+cap(e.order))
+		cap(e.ownFolds.buf) + 2*cap(e.idx) + 4*cap(e.cslots)
 }
 
 // Size is about the bytes of the event's documents as decoded: the bytes
@@ -543,7 +576,7 @@ func (e *Event) OwnString(s string) string {
 // pooled events do not hold the largest record's memory for ever.
 func (e *Event) Recycle() {
 	e.Reset(len(e.idx))
-	e.room, e.roomAt = nil, nil
+	e.roomCap, e.roomKept = 0, 0
 	e.releaseChunk()
 	e.store = bounded(e.store)
 	e.owned = 0

@@ -11,16 +11,16 @@ import (
 
 // keyTable finds a node's child by key segment. Go's map hashes the whole
 // key with AES rounds and probes its groups; here a multiply-shift hash of
-// the key's length and its first and last eight bytes picks a bucket of
-// a table with at least twice as many buckets as keys; a bucket's few
-// entries hold their keys' words, so a miss (most document keys) is
-// settled without reading a node, and a hit compares one segment. It is rebuilt whenever a child is added
-// (Schema.reindex) and read-only after that.
+// the key's length and its first and last eight bytes picks a place in
+// an open-addressed table with at least half again as many places as
+// keys, probed linearly: a lookup reads one entry, most often, and an
+// entry holds its key's word, so a miss (many document keys) is settled
+// without reading a node, and a hit compares one segment. It is rebuilt
+// whenever a child is added (Schema.reindex) and read-only after that.
 type keyTable struct {
-	start   []uint32 // bucket b holds entries[start[b]:start[b+1]]
-	entries []keyEntry
-	mult    uint64 // odd multiplier of the hash
-	shift   uint8  // 64 - log2(len(start)-1)
+	entries []keyEntry // a power of two of them; n is nil in an empty one
+	mult    uint64     // odd multiplier of the hash
+	shift   uint8      // 64 - log2(len(entries))
 }
 
 // keyEntry is a child, its segment and the segment's keyWord. The
@@ -41,20 +41,23 @@ func (t *keyTable) find(key string) *node {
 		return nil
 	}
 	w := keyWord(key)
-	b := (w * t.mult) >> t.shift
-	for _, e := range t.entries[t.start[b]:t.start[b+1]] {
+	mask := uint64(len(t.entries) - 1)
+	for b := (w * t.mult) >> t.shift; ; b = (b + 1) & mask {
+		e := &t.entries[b]
+		if e.n == nil {
+			return nil
+		}
 		if e.w == w && e.seg == key {
 			return e.n
 		}
 	}
-	return nil
 }
 
 // build fills t with kids. It tries a few multipliers and keeps the one
-// whose fullest bucket is smallest: one node per bucket is the usual
-// outcome, and a bucket's extra nodes cost a comparison of lengths each.
+// that leaves the fewest keys away from their home place: one probe is
+// the usual outcome, and each further one costs a comparison of words.
 func (t *keyTable) build(kids map[string]*node) {
-	lg := bits.Len(uint(len(kids))) + 1 // 2^lg > 2*len(kids) buckets
+	lg := bits.Len(uint(len(kids) + len(kids)/2)) // 2^lg > 1.5*len(kids) places
 	size := 1 << lg
 	words := make([]uint64, 0, len(kids))
 	list := make([]*node, 0, len(kids))
@@ -62,39 +65,38 @@ func (t *keyTable) build(kids map[string]*node) {
 		words = append(words, keyWord(seg))
 		list = append(list, k)
 	}
-	count := make([]int, size)
-	best, bestMult := len(kids)+1, uint64(0)
+	used := make([]bool, size)
+	place := func(mult uint64) (displaced int) {
+		clear(used)
+		for _, w := range words {
+			b := (w * mult) >> (64 - lg)
+			for used[b] {
+				b = (b + 1) & uint64(size-1)
+				displaced++
+			}
+			used[b] = true
+		}
+		return displaced
+	}
+	best, bestMult := len(kids)*len(kids)+1, uint64(0)
 	mult := uint64(0x9e3779b97f4a7c15)
 	tries := 16
 	if len(kids) > 4096 {
 		tries = 1
 	}
-	for try := 0; try < tries && best > 1; try++ {
-		clear(count)
-		fullest := 0
-		for _, w := range words {
-			b := (w * mult) >> (64 - lg)
-			count[b]++
-			fullest = max(fullest, count[b])
-		}
-		if fullest < best {
-			best, bestMult = fullest, mult
+	for try := 0; try < tries && best > 0; try++ {
+		if d := place(mult); d < best {
+			best, bestMult = d, mult
 		}
 		mult = mult*0x5851f42d4c957f2d + 0x14057b7ef767814f | 1
 	}
 	t.mult, t.shift = bestMult, uint8(64-lg)
-	t.start = make([]uint32, size+1)
-	for _, w := range words {
-		t.start[(w*t.mult)>>t.shift+1]++
-	}
-	for b := range size {
-		t.start[b+1] += t.start[b]
-	}
-	t.entries = make([]keyEntry, len(list))
-	fill := append([]uint32(nil), t.start[:size]...)
+	t.entries = make([]keyEntry, size)
 	for i, w := range words {
 		b := (w * t.mult) >> t.shift
-		t.entries[fill[b]] = keyEntry{w, list[i].seg, list[i]}
-		fill[b]++
+		for t.entries[b].n != nil {
+			b = (b + 1) & uint64(size-1)
+		}
+		t.entries[b] = keyEntry{w, list[i].seg, list[i]}
 	}
 }

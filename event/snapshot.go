@@ -76,5 +76,5 @@ func (s *Schema) Restore(snap *Event) (*Event, error) {
 // fromRaw reports whether the event's values are exactly those Decode gave
 // it for Raw.
 func (e *Event) fromRaw() bool {
-	return len(e.Raw) > 0 && len(e.decoded) == len(e.Raw) && &e.decoded[0] == &e.Raw[0]
+	return len(e.Raw) > 0 && int(e.decodedLen) == len(e.Raw) && e.decodedAt == &e.Raw[0]
 }

@@ -60,12 +60,6 @@ func floatMillis(f float64) (int64, bool) {
 	return int64(ns), true
 }
 
-// The times nanoseconds since the epoch can hold.
-var (
-	minTime = time.Unix(0, math.MinInt64).UTC()
-	maxTime = time.Unix(0, math.MaxInt64).UTC()
-)
-
 func digits(s string, n int) (int, bool) {
 	if len(s) < n {
 		return 0, false
@@ -149,11 +143,46 @@ func parseISO(s string) (int64, bool) {
 	default:
 		return 0, false
 	}
-	t := time.Date(year, time.Month(month), day, hour, min, sec, nsec, time.UTC).Add(-time.Duration(offset) * time.Second)
-	if t.Before(minTime) || t.After(maxTime) {
+	return unixNano(unixSeconds(year, month, day, hour, min, sec)-int64(offset), nsec)
+}
+
+// unixSeconds returns the seconds since the epoch of a date and time in
+// UTC. Fields past their range count on, as time.Date normalises them
+// (February 30th is March 1st or 2nd, 23:59:60 the next day's first
+// second): the day is an offset from the month's first. It is the civil
+// calendar's day count (proleptic Gregorian, eras of 400 years): every
+// event's timestamp is parsed, and time.Date's normalisation cost more
+// than the parsing itself.
+func unixSeconds(year, month, day, hour, min, sec int) int64 {
+	y, m := int64(year), int64(month)
+	if m <= 2 {
+		y-- // years run from March, so that leap days fall last
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400                           // year of the era, [0, 399]
+	doy := (153*((m+9)%12)+2)/5 + int64(day) - 1 // day of the year from March 1st
+	doe := yoe*365 + yoe/4 - yoe/100 + doy       // day of the era
+	days := era*146097 + doe - 719468            // 1970-01-01 is day 719,468 of era 0
+	return days*86400 + int64(hour)*3600 + int64(min)*60 + int64(sec)
+}
+
+// unixNano returns sec seconds and nsec nanoseconds since the epoch in
+// nanoseconds, if they fit in an int64.
+func unixNano(sec int64, nsec int) (int64, bool) {
+	const (
+		second  = 1_000_000_000
+		maxSec  = math.MaxInt64 / second // and maxNsec nanoseconds
+		minSec  = -maxSec - 1            // and minNsec nanoseconds
+		maxNsec = math.MaxInt64 - maxSec*second
+		minNsec = math.MinInt64 - minSec*second
+	)
+	if sec > maxSec || sec < minSec || sec == maxSec && nsec > maxNsec || sec == minSec && nsec < minNsec {
 		return 0, false
 	}
-	return t.UnixNano(), true
+	return sec*second + int64(nsec), true // wraps below minSec*second and back
 }
 
 // FormatTime renders nanoseconds since the epoch as RFC 3339 in UTC with

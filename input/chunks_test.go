@@ -144,7 +144,11 @@ func TestChunkLinesLend(t *testing.T) {
 	s := event.NewSchema()
 	slot := s.Slot("n")
 	op := NewOpener(Options{Schema: s})
-	out := chunks.Out()
+	// A pool of the test's own: chunks other tests' events dropped are
+	// counted back in the shared one whenever the collector finds them,
+	// which made its count before and after differ now and then.
+	defer func(p *event.ChunkPool) { chunks = p }(chunks)
+	chunks = event.NewChunkPool(chunkSize, 8, chunkLimit)
 	r, err := op.NewReader("t", bytes.NewReader(data.Bytes()))
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +192,7 @@ func TestChunkLinesLend(t *testing.T) {
 		}
 		ev.Recycle()
 	}
-	if got := chunks.Out(); got != out {
-		t.Errorf("chunks out %d after every event was recycled, %d before", got, out)
+	if got := chunks.Out(); got != 0 {
+		t.Errorf("chunks out %d after every event was recycled", got)
 	}
 }

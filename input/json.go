@@ -295,5 +295,8 @@ func (w *winlogJSON) decodeRaw(data []byte, ev *event.Event) bool {
 }
 
 // pipelineKeys are the last names of the fields that say a record was
-// mapped (see Opener.isRawWinlog), as they appear in JSON.
-var pipelineKeys = [][]byte{[]byte(`category"`), []byte(`module"`), []byte(`ingested"`)}
+// mapped (see Opener.isRawWinlog), as they appear in JSON. event.module
+// first: every mapped record names it, near its start (the event object
+// comes early in key order), where a record without event.category
+// (most Security events) was searched to its end for that first.
+var pipelineKeys = [][]byte{[]byte(`module"`), []byte(`category"`), []byte(`ingested"`)}

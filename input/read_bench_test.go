@@ -3,6 +3,7 @@ package input_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -46,17 +47,38 @@ func ecsSample(tb testing.TB, n int) []byte {
 // first, as the merge's pool does not: a chunk borrowed by an event let
 // go without Recycle is reused only after a collection).
 func BenchmarkReadECSPooled(b *testing.B) {
+	benchReadECSPooled(b, []string{
+		"@timestamp", "event.category", "event.type", "event.action", "event.code", "host.name", "user.name",
+		"process.name", "process.executable", "process.args", "process.command_line", "process.parent.name",
+		"file.path", "registry.path", "message", "winlog.event_data.CallTrace", "winlog.channel",
+	})
+}
+
+// BenchmarkReadECSPooledHunt is BenchmarkReadECSPooled with the schema of
+// a hunt with every Windows rule (event/testdata/huntfields.txt), which
+// knows most keys of a document.
+func BenchmarkReadECSPooledHunt(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "event", "testdata", "huntfields.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fields []string
+	for f := range strings.Lines(string(data)) {
+		if f = strings.TrimSpace(f); f != "" && !strings.HasPrefix(f, "#") {
+			fields = append(fields, f)
+		}
+	}
+	benchReadECSPooled(b, fields)
+}
+
+func benchReadECSPooled(b *testing.B, fields []string) {
 	data := ecsSample(b, 20000)
 	path := filepath.Join(b.TempDir(), "ecs.ndjson")
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		b.Fatal(err)
 	}
 	s := event.NewSchema()
-	for _, f := range []string{
-		"@timestamp", "event.category", "event.type", "event.action", "event.code", "host.name", "user.name",
-		"process.name", "process.executable", "process.args", "process.command_line", "process.parent.name",
-		"file.path", "registry.path", "message", "winlog.event_data.CallTrace", "winlog.channel",
-	} {
+	for _, f := range fields {
 		s.Slot(f)
 	}
 	op := input.NewOpener(input.Options{Schema: s})

@@ -91,6 +91,17 @@ func TestSkip(t *testing.T) {
 		err  string
 	}{
 		{`"a\"b",`, `,`, ""},
+		// strings past the words searched inline, quotes and
+		// backslashes at either side of a word's edge
+		{`"abcdefg",0123456789`, `,0123456789`, ""},
+		{`"abcdefgh",0123456789`, `,0123456789`, ""},
+		{`"abcdef\\",0123456789`, `,0123456789`, ""},
+		{`"abcdef\"",0123456789`, `,0123456789`, ""},
+		{`"abcdefg\"h\\",01234567`, `,01234567`, ""},
+		{`"` + strings.Repeat("x", 40) + `",0123456789`, `,0123456789`, ""},
+		{`"` + strings.Repeat("x", 31) + `\"",0123456789`, `,0123456789`, ""},
+		{`"` + strings.Repeat("x", 40) + `0123456789`, ``, "invalid JSON at byte 51: unterminated string"},
+		{`"abcdefgh\",01234567`, ``, "invalid JSON at byte 20: unterminated string"},
 		{`{"a":[1,{"b":"]}"}]}x`, `x`, ""},
 		{`[[]]]`, `]`, ""},
 		{`12.5e-3,`, `,`, ""},
