@@ -90,6 +90,10 @@ func (p *ChunkPool) Out() int64 { return p.out.Load() }
 // Bytes returns the chunk's bytes.
 func (c *Chunk) Bytes() []byte { return c.buf }
 
+// Retain adds a reference to the chunk, for a holder that is not an
+// event (Borrow); the holder gives it back with Release.
+func (c *Chunk) Retain() { c.refs.Add(1) }
+
 // Release drops a reference; the last gives the chunk's bytes back.
 func (c *Chunk) Release() {
 	if c.refs.Add(-1) != 0 {

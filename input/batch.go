@@ -155,24 +155,19 @@ type recBatch struct {
 	bad   []bool         // each record's time could not be read (see Opener.stamp)
 	bytes int            // the records' total length
 	done  chan struct{}  // the batch is decoded
-	// held[:nheld] hold a reference each to the chunks records lie in
-	// (Event.Borrow), chunk the last of them.
-	held  []*event.Event
-	nheld int
-	chunk *event.Chunk
+	// held are the chunks records lie in, each with the batch's
+	// reference (Chunk.Retain), the last one the current.
+	held []*event.Chunk
 }
 
-// hold makes the batch hold c, which rec lies in, until it is recycled.
-func (b *recBatch) hold(c *event.Chunk, rec []byte) {
-	if b.chunk == c {
+// hold makes the batch hold c, which a record lies in, until it is
+// recycled.
+func (b *recBatch) hold(c *event.Chunk) {
+	if n := len(b.held); n > 0 && b.held[n-1] == c {
 		return
 	}
-	if b.nheld == len(b.held) {
-		b.held = append(b.held, new(event.Event))
-	}
-	b.held[b.nheld].Borrow(c, rec)
-	b.nheld++
-	b.chunk = c
+	c.Retain()
+	b.held = append(b.held, c)
 }
 
 // add appends a record: ev, taken from the pool, owns a copy of rec
@@ -234,7 +229,7 @@ func (a *ahead) split() {
 			}
 			if err == nil {
 				if c := a.r.lines.chunkOf(rec); c != nil {
-					b.hold(c, rec)
+					b.hold(c)
 					b.add(nil, rec, pos, nil)
 					continue
 				}
@@ -329,10 +324,11 @@ func (a *ahead) recycle(b *recBatch) {
 	}
 	clear(b.errs)
 	clear(b.recs)
-	for _, h := range b.held[:b.nheld] {
-		h.Recycle()
+	for _, c := range b.held {
+		c.Release()
 	}
-	b.nheld, b.chunk = 0, nil
+	clear(b.held)
+	b.held = b.held[:0]
 	b.recs, b.pos, b.evs, b.errs, b.bad, b.bytes = b.recs[:0], b.pos[:0], b.evs[:0], b.errs[:0], b.bad[:0], 0
 	a.free <- b
 }
