@@ -129,6 +129,14 @@ func (e *Event) Borrow(c *Chunk, rec []byte) []byte {
 	return rec[:len(rec):len(rec)]
 }
 
+// Park gives back the chunk the event borrowed its record from, for an
+// event put aside in a pool until its next Recycle: its values may still
+// lie in the chunk's bytes, which another reader may write once the
+// chunk is free, so the event must not be read again before Recycle.
+// Parked, an event pins no chunk while it waits to be reused (or for the
+// collector, when the pool drops it).
+func (e *Event) Park() { e.releaseChunk() }
+
 // releaseChunk lets go of the chunk the event borrowed from, if any.
 func (e *Event) releaseChunk() {
 	if c := e.chunk; c != nil {

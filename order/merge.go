@@ -485,6 +485,7 @@ func putEvent(ev *event.Event) {
 		tickPool.Put(ev)
 		return
 	}
+	ev.Park()
 	fp := int64(ev.Footprint())
 	if fp > maxPooled {
 		poolDropped.Add(1)
