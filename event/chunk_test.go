@@ -47,6 +47,43 @@ func TestBorrow(t *testing.T) {
 	}
 }
 
+// TestPark checks that a parked event gives its chunk back at once, that
+// its Recycle does not give it back a second time, and that it can then
+// borrow and decode again.
+func TestPark(t *testing.T) {
+	p := NewChunkPool(64, 4, 1<<20)
+	c := p.Get(64)
+	copy(c.Bytes(), `{"a":"x"}`)
+	s := NewSchema()
+	slot := s.Slot("a")
+	var ev Event
+	if err := s.Decode(ev.Borrow(c, c.Bytes()[:9]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	c.Release() // the reader's reference
+	ev.Park()
+	if p.Out() != 0 {
+		t.Fatalf("out %d after the only borrower was parked", p.Out())
+	}
+	c2 := p.Get(64)
+	ev.Recycle()
+	if p.Out() != 64 {
+		t.Fatalf("out %d: Recycle after Park gave a chunk back again", p.Out())
+	}
+	copy(c2.Bytes(), `{"a":"z"}`)
+	if err := s.Decode(ev.Borrow(c2, c2.Bytes()[:9]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if got := ev.Get(slot).Str(); got != "z" {
+		t.Fatalf("a is %q after reuse, want z", got)
+	}
+	c2.Release()
+	ev.Recycle()
+	if p.Out() != 0 {
+		t.Fatalf("out %d after every reference was let go", p.Out())
+	}
+}
+
 // TestBorrowOtherChunk checks that an event borrowing from a second chunk
 // copies the record instead and keeps its reference to the first.
 func TestBorrowOtherChunk(t *testing.T) {
