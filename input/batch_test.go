@@ -218,20 +218,13 @@ func TestAheadThenReplaces(t *testing.T) {
 		}
 		a := Ahead(r, AheadOptions{Decoders: decoders, Get: get, Put: put, Then: then})
 		n := int64(0)
-		for {
-			ev, err := a.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		each(t, a, func(ev *event.Event) {
 			n++
 			if ev.Pos != n || ev.Pos%2 == 0 && ev.Time != -n {
 				t.Fatalf("%d decoders: event %d is line %d, time %d", decoders, n, ev.Pos, ev.Time)
 			}
 			put(ev)
-		}
+		})
 		a.Close()
 		if n != 3009 {
 			t.Errorf("%d decoders: %d events", decoders, n)
@@ -296,19 +289,25 @@ func BenchmarkAhead(b *testing.B) {
 						b.Fatal(err)
 					}
 					a := Ahead(r, AheadOptions{Decoders: decoders, Get: get, Put: put, Then: then})
-					for {
-						ev, err := a.Next()
-						if err == io.EOF {
-							break
-						}
-						if err != nil {
-							b.Fatal(err)
-						}
-						put(ev)
-					}
+					each(b, a, put)
 					a.Close()
 				}
 			})
 		}
+	}
+}
+
+// each calls fn with each event a passes on, to the end; an error fails
+// the test.
+func each(tb testing.TB, a EventReader, fn func(*event.Event)) {
+	for {
+		ev, err := a.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		fn(ev)
 	}
 }
