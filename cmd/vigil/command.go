@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strings"
 )
@@ -169,16 +170,28 @@ func parseQuietly(fs *flag.FlagSet, args []string) error {
 // startCPUProfile writes a CPU profile to path (none when path is empty)
 // until the returned function is called.
 func startCPUProfile(cmd, path string) (stop func(), err error) {
+	return startRecording(cmd, path, pprof.StartCPUProfile, pprof.StopCPUProfile)
+}
+
+// startTrace writes an execution trace to path (none when path is
+// empty) until the returned function is called.
+func startTrace(cmd, path string) (stop func(), err error) {
+	return startRecording(cmd, path, trace.Start, trace.Stop)
+}
+
+// startRecording creates path, unless it is empty, and has start write
+// into it until the returned function calls end and closes the file.
+func startRecording(cmd, path string, start func(io.Writer) error, end func()) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}
-	pf, err := os.Create(path)
+	f, err := os.Create(path)
 	if err != nil {
 		return nil, usageError("%s: %v", cmd, err)
 	}
-	if err := pprof.StartCPUProfile(pf); err != nil {
-		pf.Close()
+	if err := start(f); err != nil {
+		f.Close()
 		return nil, usageError("%s: %v", cmd, err)
 	}
-	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+	return func() { end(); f.Close() }, nil
 }

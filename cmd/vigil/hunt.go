@@ -8,7 +8,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"runtime/trace"
 	"slices"
 	"sort"
 	"strings"
@@ -648,23 +647,6 @@ func printCounts(w io.Writer, title string, m map[string]int, limit int) {
 		}
 		fmt.Fprintf(w, "    %6d  %s\n", m[k], k)
 	}
-}
-
-// startTrace starts an execution trace into path, if set, and returns
-// what stops it.
-func startTrace(cmd, path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	tf, err := os.Create(path)
-	if err != nil {
-		return nil, usageError("%s: %v", cmd, err)
-	}
-	if err := trace.Start(tf); err != nil {
-		tf.Close()
-		return nil, usageError("%s: %v", cmd, err)
-	}
-	return func() { trace.Stop(); tf.Close() }, nil
 }
 
 // writeHeapProfile writes a heap profile for performance work.
