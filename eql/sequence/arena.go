@@ -12,11 +12,15 @@ package sequence
 // saves.) Copies that outlive most of their chunk's neighbours would keep
 // the arena growing: when the chunks hold more than twice the live bytes
 // plus two chunks, the live copies of chunks less than half live move to
-// the current chunk and those chunks are emptied.
+// the current chunk and those chunks are emptied. Emptied chunks are kept
+// for reuse within that same bound (chunks in use and free together), so
+// that a steady stream writes its copies into the same memory over and
+// over instead of allocating (and the collector freeing) a chunk every
+// few hundred copies.
 type arena struct {
 	cur    *chunk
 	chunks []*chunk // chunks holding live copies, cur included; see chunk.at
-	free   []*chunk // empty chunks to reuse
+	free   []*chunk // empty chunks to reuse, all of maxChunk bytes
 	size   int      // of the next new chunk
 	held   int      // bytes of the chunks in chunks
 	live   int      // bytes of live copies
@@ -42,9 +46,8 @@ const (
 	minChunk = 16 << 10
 	maxChunk = 512 << 10
 	// Copies larger than this get a buffer of their own.
-	maxArenaCopy  = maxChunk / 8
-	maxFreeChunks = 2
-	minRegion     = 16
+	maxArenaCopy = maxChunk / 8
+	minRegion    = 16
 )
 
 // alloc returns an empty slice with room for n bytes for copy c, which
@@ -91,7 +94,8 @@ func (a *arena) next() *chunk {
 	return ch
 }
 
-// drop takes an empty chunk out of the arena, keeping a few for reuse.
+// drop takes an empty chunk out of the arena, keeping it for reuse while
+// the arena stays within its bound (see keep).
 func (a *arena) drop(ch *chunk) {
 	last := a.chunks[len(a.chunks)-1]
 	a.chunks[ch.at] = last
@@ -106,8 +110,29 @@ func (a *arena) drop(ch *chunk) {
 	clear(ch.copies)
 	ch.copies = ch.copies[:0]
 	ch.used, ch.live = 0, 0
-	if len(ch.buf) == maxChunk && len(a.free) < maxFreeChunks {
+	if len(ch.buf) == maxChunk && a.keep(len(a.free)+1) {
 		a.free = append(a.free, ch)
+	}
+}
+
+// limit is the bytes the arena's chunks in use may hold before it
+// compacts them: twice the live bytes plus two chunks.
+func (a *arena) limit() int { return 2*a.live + 2*maxChunk }
+
+// keep reports whether the arena may hold n free chunks: chunks in use
+// and free ones together within twice the live bytes plus two chunks
+// (what compaction keeps the chunks in use within), and always two.
+func (a *arena) keep(n int) bool {
+	return n <= 2 || a.held+n*maxChunk <= a.limit()
+}
+
+// trim lets go of free chunks once the live bytes shrank well below what
+// the arena holds: two chunks beyond its bound (see keep), so that a
+// stream whose live bytes go up and down a little does not drop and
+// allocate chunks in turn.
+func (a *arena) trim() {
+	for n := len(a.free); n > 2 && a.held+n*maxChunk > a.limit()+2*maxChunk; n-- {
+		pop(&a.free)
 	}
 }
 
@@ -131,9 +156,10 @@ func (a *arena) release(c *copyRec) {
 	case ch != a.cur:
 		a.drop(ch)
 	}
-	if a.held > 2*a.live+2*maxChunk {
+	if a.held > a.limit() {
 		a.compact()
 	}
+	a.trim()
 }
 
 // compact moves the live copies of chunks less than half live to the

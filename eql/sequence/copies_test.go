@@ -70,7 +70,7 @@ func TestCopiesArena(t *testing.T) {
 	}
 	ev := &event.Event{}
 	var buf []byte
-	maxHeld := 0
+	maxHeld, maxFree := 0, 0
 	for i := 1; i <= n; i++ {
 		typ := "a"
 		if rng.IntN(5) < 2 {
@@ -96,14 +96,22 @@ func TestCopiesArena(t *testing.T) {
 		if a.held > 2*a.live+3*maxChunk {
 			t.Fatalf("after %d events the arena holds %d bytes for %d live", i, a.held, a.live)
 		}
+		if free := len(a.free) * maxChunk; a.held+free > 2*a.live+5*maxChunk {
+			t.Fatalf("after %d events the arena holds %d bytes and %d free for %d live", i, a.held, free, a.live)
+		}
 		maxHeld = max(maxHeld, a.held)
+		maxFree = max(maxFree, len(a.free))
 	}
 	m.Flush(check)
 	if failure != nil {
 		t.Fatal(failure)
 	}
+	// Nothing is live after Flush: the free chunks go but a few.
+	if n := len(m.arena.free); n > 4 {
+		t.Fatalf("%d free chunks kept after Flush", n)
+	}
 	if checked == 0 || m.arena.moved == 0 {
 		t.Fatalf("%d result events checked, %d copies moved: the test tests nothing", checked, m.arena.moved)
 	}
-	t.Logf("%d results, %d events checked, %d copies moved, arena at most %d KiB", results, checked, m.arena.moved, maxHeld>>10)
+	t.Logf("%d results, %d events checked, %d copies moved, arena at most %d KiB (+ %d free chunks)", results, checked, m.arena.moved, maxHeld>>10, maxFree)
 }
