@@ -104,7 +104,17 @@ func (s *Scanner) String() (string, error) {
 	i := start
 	// Eight bytes at a time to the first quote or backslash: keys and
 	// most values are short, and one pass beats two searches.
-	for i+8 <= len(data) {
+	for {
+		if i+8 > len(data) {
+			for i < len(data) && data[i] != '"' && data[i] != '\\' {
+				i++
+			}
+			if i == len(data) {
+				s.Pos = i
+				return "", s.Fail("unterminated string")
+			}
+			break
+		}
 		w := binary.LittleEndian.Uint64(data[i:])
 		if m := hasByte(w, '"') | hasByte(w, '\\'); m != 0 {
 			i += bits.TrailingZeros64(m) / 8
@@ -112,14 +122,7 @@ func (s *Scanner) String() (string, error) {
 		}
 		i += 8
 	}
-	for i < len(data) && data[i] != '"' && data[i] != '\\' {
-		i++
-	}
-	switch {
-	case i == len(data):
-		s.Pos = i
-		return "", s.Fail("unterminated string")
-	case data[i] == '"':
+	if data[i] == '"' {
 		s.Pos = i + 1
 		return str(data[start:i]), nil
 	}

@@ -106,14 +106,36 @@ func (s *Scanner) Open(depth int) (empty bool, err error) {
 
 // Key reads a member's key, the ':' after it and the white space up to its
 // value, which is not at the end of the data. Machines write the key's
-// quote, the ':' and the value with nothing between: that case is decided
-// inline, with the document in registers.
+// quote, the key without escapes, the ':' and the value with nothing
+// between: that case is decided here, with the document in locals and the
+// key searched for its end as String does; anything else goes to key,
+// from the same position.
 func (s *Scanner) Key() (string, error) {
-	if s.Pos >= len(s.Data) || s.Data[s.Pos] != '"' {
-		s.ws()
-		if s.Pos >= len(s.Data) || s.Data[s.Pos] != '"' {
-			return "", s.Fail("expected a string key")
+	data, p := s.Data, s.Pos
+	if p < len(data) && data[p] == '"' {
+		i := p + 1
+		for i+8 <= len(data) {
+			w := binary.LittleEndian.Uint64(data[i:])
+			if m := hasByte(w, '"') | hasByte(w, '\\'); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				if i+2 < len(data) && data[i] == '"' && data[i+1] == ':' && data[i+2] > ' ' {
+					s.Pos = i + 2
+					return str(data[p+1 : i]), nil
+				}
+				break
+			}
+			i += 8
 		}
+	}
+	return s.key()
+}
+
+// key is Key for any key: white space, escapes, the end of the data,
+// errors.
+func (s *Scanner) key() (string, error) {
+	s.WS()
+	if s.Pos >= len(s.Data) || s.Data[s.Pos] != '"' {
+		return "", s.Fail("expected a string key")
 	}
 	k, err := s.String()
 	if err != nil {
@@ -126,7 +148,7 @@ func (s *Scanner) Key() (string, error) {
 	return s.colon(k)
 }
 
-// colon is the rest of Key for a key followed by white space or by
+// colon is the rest of key for a key followed by white space or by
 // something else than a ':' and a value.
 func (s *Scanner) colon(k string) (string, error) {
 	s.WS()
