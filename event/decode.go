@@ -87,7 +87,11 @@ func (d *decoder) object(n *node, depth int) error {
 		if err != nil {
 			return err
 		}
-		if k := n.child(key); k != nil {
+		k := n.keys.find(key)
+		if k == nil {
+			k = n.dotted(key)
+		}
+		if k != nil {
 			err = d.field(k, depth+1)
 		} else {
 			err = d.Skip(depth + 1)
