@@ -99,6 +99,12 @@ func (d *decoder) object(n *node, depth int) error {
 		if err != nil {
 			return err
 		}
+		// A comma and the next key's quote, as machines write them, are
+		// passed here; Next takes the rest.
+		if p := d.Pos; p+1 < len(d.Data) && d.Data[p] == ',' && d.Data[p+1] == '"' {
+			d.Pos = p + 1
+			continue
+		}
 		end, err := d.Next('}')
 		if err != nil || end {
 			return err
