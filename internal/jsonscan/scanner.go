@@ -118,7 +118,7 @@ func (s *Scanner) Key() (string, error) {
 			w := binary.LittleEndian.Uint64(data[i:])
 			if m := hasByte(w, '"') | hasByte(w, '\\'); m != 0 {
 				i += bits.TrailingZeros64(m) / 8
-				if i+2 < len(data) && data[i] == '"' && data[i+1] == ':' && data[i+2] > ' ' {
+				if after := data[i:]; len(after) > 2 && after[0] == '"' && after[1] == ':' && after[2] > ' ' {
 					s.Pos = i + 2
 					return str(data[p+1 : i]), nil
 				}
