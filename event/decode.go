@@ -75,19 +75,60 @@ type decoder struct {
 }
 
 // object decodes an object whose '{' is at d.Pos, descending into keys the
-// trie node n knows and skipping the rest.
+// trie node n knows and skipping the rest. It walks the members itself,
+// as Scanner.Object does, without a call through a closure per member.
 func (d *decoder) object(n *node, depth int) error {
-	return d.Object(depth, func(key string) error {
-		if k := n.child(key); k != nil {
-			return d.field(k, depth+1)
+	empty, err := d.Open(depth)
+	if err != nil || empty {
+		return err
+	}
+	for {
+		key, err := d.Key()
+		if err != nil {
+			return err
 		}
-		return d.Skip(depth + 1)
-	})
+		k := n.keys.find(key)
+		if k == nil {
+			k = n.dotted(key)
+		}
+		if k != nil {
+			err = d.field(k, depth+1)
+		} else {
+			err = d.Skip(depth + 1)
+		}
+		if err != nil {
+			return err
+		}
+		// A comma and the next key's quote, as machines write them, are
+		// passed here; Next takes the rest.
+		if p := d.Pos; p+1 < len(d.Data) && d.Data[p] == ',' && d.Data[p+1] == '"' {
+			d.Pos = p + 1
+			continue
+		}
+		end, err := d.Next('}')
+		if err != nil || end {
+			return err
+		}
+	}
 }
 
-// field decodes the value at d.Pos for trie node n.
+// field decodes the value at d.Pos for trie node n. Strings, most values,
+// are read here rather than through scalar.
 func (d *decoder) field(n *node, depth int) error {
 	switch d.Data[d.Pos] {
+	case '"':
+		if n.slot < 0 {
+			return d.Skip(depth)
+		}
+		if n.escaped && !d.unescapeAll {
+			return d.escapedString(n.slot)
+		}
+		s, err := d.String()
+		if err != nil {
+			return err
+		}
+		d.ev.add(n.slot, strValue(s))
+		return nil
 	case '{':
 		if n.slot >= 0 && !d.ev.has(n.slot) {
 			d.ev.fill(n.slot, Value{k: KindObject})
@@ -101,9 +142,6 @@ func (d *decoder) field(n *node, depth int) error {
 	}
 	if n.slot < 0 {
 		return d.Skip(depth)
-	}
-	if n.escaped && !d.unescapeAll && d.Data[d.Pos] == '"' {
-		return d.escapedString(n.slot)
 	}
 	v, err := d.scalar()
 	if err != nil {

@@ -192,6 +192,16 @@ func (e *Event) Add(slot int, v Value) {
 // the first value of a slot is stored at once.
 func (e *Event) add(slot int, v Value) {
 	if uint(slot) < uint(len(e.idx)) && e.idx[slot] == 0 && v.k != KindMissing {
+		// fill, without its call, when there is room (a decoded event
+		// made room for as many values as the fullest document had).
+		if n := len(e.cvals); n < cap(e.cvals) && n < cap(e.cslots) {
+			e.cvals = e.cvals[:n+1]
+			e.cvals[n] = v
+			e.cslots = e.cslots[:n+1]
+			e.cslots[n] = int32(slot)
+			e.idx[slot] = uint16(n + 1)
+			return
+		}
 		e.fill(slot, v)
 		return
 	}

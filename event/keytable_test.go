@@ -8,7 +8,7 @@ import (
 
 // TestKeyTable checks that a node's key table finds exactly its children:
 // every key, and none of the near misses (same length, same first and last
-// eight bytes, a prefix, a dotted form), over key sets of every size up to
+// eight bytes, another middle byte, a prefix, a NUL after, a dotted form), over key sets of every size up to
 // several hundred, like winlog.event_data under a Windows rule set.
 func TestKeyTable(t *testing.T) {
 	base := []string{
@@ -35,7 +35,15 @@ func TestKeyTable(t *testing.T) {
 			if got := tab.find(k); got != want {
 				t.Errorf("%d keys: find(%q) = %v, want %v", n, k, got, want)
 			}
-			for _, miss := range []string{k + "x", "x" + k, k + ".", strings.ToUpper(k) + "_", "AAAAAAAA_middle_9_ZZZZZZZZ"} {
+			misses := []string{k + "x", "x" + k, k + ".", k + "\x00", strings.ToUpper(k) + "_", "AAAAAAAA_middle_9_ZZZZZZZZ"}
+			if len(k) > 0 {
+				// The middle byte changed: in a short key, the entry's bytes
+				// alone must tell the keys apart.
+				b := []byte(k)
+				b[len(b)/2] ^= 0x20
+				misses = append(misses, string(b))
+			}
+			for _, miss := range misses {
 				if _, in := kids[miss]; in {
 					continue
 				}

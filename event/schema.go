@@ -148,30 +148,23 @@ func (s *Schema) Fields() []string {
 	return out
 }
 
-// child follows a possibly dotted key from n. It returns nil when no
+// dotted follows a dotted key from n, one segment at a time, for a key
+// that n's table does not hold: no segment holds a dot, but a key may be
+// a dotted path ("process.name" as one key). It returns nil when no
 // registered field lies at or below the key.
-func (n *node) child(key string) *node {
-	if k := n.keys.find(key); k != nil {
-		return k
-	}
-	// No segment holds a dot: a miss may still be a dotted path.
-	if n.kids == nil || strings.IndexByte(key, '.') < 0 {
+func (n *node) dotted(key string) *node {
+	dot := strings.IndexByte(key, '.')
+	if n.kids == nil || dot < 0 {
 		return nil
 	}
-	return n.dotted(key)
-}
-
-// dotted follows a dotted key from n, one segment at a time.
-func (n *node) dotted(key string) *node {
 	for {
-		dot := strings.IndexByte(key, '.')
-		if dot < 0 {
-			return n.keys.find(key)
-		}
 		n = n.keys.find(key[:dot])
 		if n == nil || n.kids == nil && dot+1 < len(key) {
 			return nil
 		}
 		key = key[dot+1:]
+		if dot = strings.IndexByte(key, '.'); dot < 0 {
+			return n.keys.find(key)
+		}
 	}
 }

@@ -99,28 +99,32 @@ func hex4[T string | []byte](b T, i int) (rune, bool) {
 // String reads the string at Pos (its opening quote). A string without
 // escapes points into Data; one with escapes is unescaped into Buf.
 func (s *Scanner) String() (string, error) {
+	data := s.Data
 	start := s.Pos + 1
 	i := start
 	// Eight bytes at a time to the first quote or backslash: keys and
 	// most values are short, and one pass beats two searches.
-	for i+8 <= len(s.Data) {
-		w := binary.LittleEndian.Uint64(s.Data[i:])
+	for {
+		if i+8 > len(data) {
+			for i < len(data) && data[i] != '"' && data[i] != '\\' {
+				i++
+			}
+			if i == len(data) {
+				s.Pos = i
+				return "", s.Fail("unterminated string")
+			}
+			break
+		}
+		w := binary.LittleEndian.Uint64(data[i:])
 		if m := hasByte(w, '"') | hasByte(w, '\\'); m != 0 {
 			i += bits.TrailingZeros64(m) / 8
 			break
 		}
 		i += 8
 	}
-	for i < len(s.Data) && s.Data[i] != '"' && s.Data[i] != '\\' {
-		i++
-	}
-	switch {
-	case i == len(s.Data):
-		s.Pos = i
-		return "", s.Fail("unterminated string")
-	case s.Data[i] == '"':
+	if data[i] == '"' {
 		s.Pos = i + 1
-		return str(s.Data[start:i]), nil
+		return str(data[start:i]), nil
 	}
 	return s.unescape(start, i)
 }

@@ -105,8 +105,34 @@ func (s *Scanner) Open(depth int) (empty bool, err error) {
 }
 
 // Key reads a member's key, the ':' after it and the white space up to its
-// value, which is not at the end of the data.
+// value, which is not at the end of the data. Machines write the key's
+// quote, the key without escapes, the ':' and the value with nothing
+// between: that case is decided here, with the document in locals and the
+// key searched for its end as String does; anything else goes to key,
+// from the same position.
 func (s *Scanner) Key() (string, error) {
+	data, p := s.Data, s.Pos
+	if p < len(data) && data[p] == '"' {
+		i := p + 1
+		for i+8 <= len(data) {
+			w := binary.LittleEndian.Uint64(data[i:])
+			if m := hasByte(w, '"') | hasByte(w, '\\'); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				if after := data[i:]; len(after) > 2 && after[0] == '"' && after[1] == ':' && after[2] > ' ' {
+					s.Pos = i + 2
+					return str(data[p+1 : i]), nil
+				}
+				break
+			}
+			i += 8
+		}
+	}
+	return s.key()
+}
+
+// key is Key for any key: white space, escapes, the end of the data,
+// errors.
+func (s *Scanner) key() (string, error) {
 	s.WS()
 	if s.Pos >= len(s.Data) || s.Data[s.Pos] != '"' {
 		return "", s.Fail("expected a string key")
@@ -115,6 +141,16 @@ func (s *Scanner) Key() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if data, p := s.Data, s.Pos; p+1 < len(data) && data[p] == ':' && data[p+1] > ' ' {
+		s.Pos = p + 1
+		return k, nil
+	}
+	return s.colon(k)
+}
+
+// colon is the rest of key for a key followed by white space or by
+// something else than a ':' and a value.
+func (s *Scanner) colon(k string) (string, error) {
 	s.WS()
 	if s.Pos >= len(s.Data) || s.Data[s.Pos] != ':' {
 		return "", s.Fail("expected ':' after key")
@@ -129,8 +165,28 @@ func (s *Scanner) Key() (string, error) {
 
 // Next consumes the ',' or the closing bracket after a member of an object
 // (close '}') or an element of an array (close ']'), and the white space
-// after a comma; it reports whether the object or array ended.
+// after a comma; it reports whether the object or array ended. A comma or
+// bracket right after the value, and no white space after a comma, is
+// the case decided here; next takes the rest.
 func (s *Scanner) Next(close byte) (end bool, err error) {
+	data, p := s.Data, s.Pos
+	if p+1 < len(data) {
+		switch data[p] {
+		case ',':
+			if data[p+1] > ' ' {
+				s.Pos = p + 1
+				return false, nil
+			}
+		case close:
+			s.Pos = p + 1
+			return true, nil
+		}
+	}
+	return s.next(close)
+}
+
+// next is Next for any input: white space, the end of the data, errors.
+func (s *Scanner) next(close byte) (end bool, err error) {
 	s.WS()
 	if s.Pos >= len(s.Data) {
 		if close == '}' {
