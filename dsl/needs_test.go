@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
@@ -103,5 +104,96 @@ func TestTextNeeds(t *testing.T) {
 				t.Fatalf("needs %v, want %v", best, want)
 			}
 		})
+	}
+}
+
+// TestTextLiteralNeeds: a match query on a text field files its rule
+// under a literal of each term or phrase, when that is more selective
+// than the field's presence: the longest run of the token without an 'i'
+// (a dotted capital I lowercases to 'i' but folds to itself), of at least
+// five bytes; else the presence.
+func TestTextLiteralNeeds(t *testing.T) {
+	score := func(n match.Need) int {
+		if n.Op == match.NeedExists {
+			return 50_000
+		}
+		return 10
+	}
+	tests := []struct {
+		name string
+		pred func(c *Compiler) (match.Pred, error)
+		want []string // the literals; nil: presence
+	}{
+		{"terms", func(c *Compiler) (match.Pred, error) {
+			return c.Match("powershell.file.script_block_text", "Invoke-ShareFinder", false)
+		}, []string{"nvoke", "sharef"}},
+		{"phrase", func(c *Compiler) (match.Pred, error) {
+			return c.MatchPhrase("powershell.file.script_block_text", "shi1_netname shi1_remark")
+		}, []string{"1_netname"}},
+		{"short", func(c *Compiler) (match.Pred, error) {
+			return c.Match("powershell.file.script_block_text", "iex DownloadString", false)
+		}, nil},
+		{"non-ASCII", func(c *Compiler) (match.Pred, error) {
+			return c.Match("powershell.file.script_block_text", "Größenänderung", false)
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := event.NewSchema()
+			c := New(s, Options{})
+			p, err := tc.pred(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slot := s.Slot("powershell.file.script_block_text")
+			want := []match.Need{{Slot: slot, Op: match.NeedExists}}
+			if tc.want != nil {
+				want = nil
+				for _, l := range tc.want {
+					want = append(want, match.Need{Slot: slot, Op: match.NeedContains, Lit: l})
+				}
+			}
+			best, ok := match.BestNeed(match.Needs(p, score), score)
+			if !ok || !slices.Equal(best, want) {
+				t.Fatalf("needs %v, want %v", best, want)
+			}
+		})
+	}
+}
+
+// TestTextLiteralNeedsHold: whenever a text predicate matches, its value
+// folded holds one of its literal needs, whatever the case of the text,
+// with the characters that lowercase to ASCII letters.
+func TestTextLiteralNeedsHold(t *testing.T) {
+	tests := []struct{ query, text string }{
+		{"Invoke-ShareFinder", "x Invoke-ShareFinder y"},
+		{"Invoke-ShareFinder", "\u0130nvoke-ShareF\u0130nder"},
+		{"DownloadString", "x DOWNLOADSTRING('u')"},
+		{"wmiobject", "get-WM\u0130OBJECT"},
+		{"keylogger", "\u212aEYLOGGER"},
+		{"kerberoast", "Invoke-\u212aERBEROAST"},
+	}
+	s := event.NewSchema()
+	c := New(s, Options{})
+	for _, tc := range tests {
+		p, err := c.Match("powershell.file.script_block_text", tc.query, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, ok := p.(*textPred)
+		if !ok {
+			t.Fatalf("%s: %T, want a text predicate", tc.query, p)
+		}
+		needs, ok := tp.tokenNeeds()
+		if !ok {
+			t.Fatalf("%s: no literal needs", tc.query)
+		}
+		if !tp.matchText(tc.text) {
+			t.Fatalf("%q does not match %q", tc.text, tc.query)
+		}
+		folded := string(match.AppendFolded(nil, tc.text))
+		if !slices.ContainsFunc(needs, func(n match.Need) bool { return n.Holds(folded) }) {
+			t.Errorf("%q matches %q, but its fold %q holds none of %v", tc.text, tc.query, folded, needs)
+		}
 	}
 }

@@ -207,13 +207,80 @@ func (p *textPred) Match(ev *event.Event) bool {
 	return false
 }
 
-// Needs says what the rule index may file the predicate under: the field
-// must hold a value (a string, whatever its tokens). Without it a rule
-// such as `event.category:process and script_block_text:(...)` is filed
-// under its broad category and offered every process event, though only
-// the few that carry the text can match.
-func (p *textPred) Needs(func(match.Need) int) ([]match.Need, bool) {
-	return []match.Need{{Slot: p.slot, Op: match.NeedExists}}, true
+// Needs says what the rule index may file the predicate under: a literal
+// of each term and phrase that the field's value contains (see
+// tokenNeeds), or, when that is not known or no more selective (score),
+// that the field holds a value (a string, whatever its tokens). Without
+// either a rule such as `event.category:process and script_block_text:(...)`
+// is filed under its broad category and offered every process event,
+// though only the few that carry the text can match; with the literals,
+// the few dozen PowerShell rules are offered only the script blocks that
+// hold one of their words, found in one pass of the index over the text
+// instead of a search per rule.
+func (p *textPred) Needs(score func(match.Need) int) ([]match.Need, bool) {
+	exists := []match.Need{{Slot: p.slot, Op: match.NeedExists}}
+	lits, ok := p.tokenNeeds()
+	if !ok {
+		return exists, true
+	}
+	s := 0
+	for _, n := range lits {
+		s += score(n)
+	}
+	if s >= score(exists[0]) {
+		return exists, true
+	}
+	return lits, true
+}
+
+// tokenNeeds returns, for each term and phrase, a substring that the
+// case-folded value (match.AppendFolded) holds wherever the token matches:
+// the longest run without an 'i' of the term (of the phrase's token with
+// the longest such run). A token matches a term when it lowercases to it;
+// with an ASCII term, each of the token's characters is the term's
+// letter in either case, or a character that lowercases to ASCII: the
+// Kelvin sign, which folds to 'k' too, and the dotted capital I (U+0130),
+// which lowercases to 'i' but folds to itself. False when a term or
+// phrase is not ASCII or has no such run of minTextLit bytes, or the
+// predicate has patterns.
+func (p *textPred) tokenNeeds() ([]match.Need, bool) {
+	// minTextLit is the shortest literal worth filing a rule under: short
+	// tokens (numbers, years, common words) occur in most texts, where
+	// the rule is better filed under another of its fields.
+	const minTextLit = 5
+	if len(p.globs) > 0 || len(p.terms)+len(p.phrases) == 0 {
+		return nil, false
+	}
+	var out []match.Need
+	add := func(toks ...string) bool {
+		best := ""
+		for _, t := range toks {
+			if !isASCII(t) {
+				return false
+			}
+			for _, run := range strings.Split(t, "i") {
+				if len(run) > len(best) {
+					best = run
+				}
+			}
+		}
+		if len(best) < minTextLit {
+			return false
+		}
+		out = append(out, match.Need{Slot: p.slot, Op: match.NeedContains, Lit: string(match.AppendFolded(nil, best))})
+		return true
+	}
+	for _, t := range p.terms {
+		if !add(t) {
+			return nil, false
+		}
+	}
+	for _, ph := range p.phrases {
+		if !add(ph...) {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // maxLowerBuf bounds the stack buffer a token is lowercased into for a map

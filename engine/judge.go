@@ -156,6 +156,10 @@ func (j *Judge) Judge(ev *event.Event) (keep bool) {
 func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 	jm := e.judging
 	for _, en := range ents {
+		if en.pair != 0 {
+			e.offerPair(en, ev, mask) // see recordRule
+			continue
+		}
 		if !en.wants(mask) {
 			continue
 		}
@@ -186,6 +190,22 @@ func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 			l.gen = e.gen
 			jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(en.r)})
 		}
+	}
+}
+
+// recordRule is record for a rule filed under two requirements (see
+// offerPair) once the event has met both: such filings are of event
+// queries, which have neither stages nor later entries.
+func (e *Engine) recordRule(l *live, ev *event.Event) {
+	jm := e.judging
+	r := l.c.idx
+	l.gen = e.gen
+	switch {
+	case jm.gates[r] != nil && !jm.gates[r](ev):
+	case jm.judged[r]:
+		e.offer(l, ev)
+	default:
+		jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(r)})
 	}
 }
 

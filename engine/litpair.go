@@ -52,12 +52,22 @@ func (e *Engine) offerPair(en entry, ev *event.Event, mask uint64) {
 		return
 	}
 	if p.met[en.r] == e.gen {
-		l.gen = e.gen
-		e.offer(l, ev)
+		e.offerBoth(l, ev)
 		return
 	}
 	p.wait[en.r] = e.gen
 	p.waiting = append(p.waiting, en.r)
+}
+
+// offerBoth offers ev to a rule filed under two requirements, which ev
+// meets both of; a Judge records the offer (recordRule).
+func (e *Engine) offerBoth(l *live, ev *event.Event) {
+	if e.judging != nil {
+		e.recordRule(l, ev)
+		return
+	}
+	l.gen = e.gen
+	e.offer(l, ev)
 }
 
 // offerWaiting offers ev to the rules that met their first requirement
@@ -66,8 +76,7 @@ func (e *Engine) offerWaiting(ev *event.Event) {
 	p := &e.pairs
 	for _, r := range p.waiting {
 		if l := e.live[r]; p.met[r] == e.gen && l.gen != e.gen {
-			l.gen = e.gen
-			e.offer(l, ev)
+			e.offerBoth(l, ev)
 		}
 	}
 	p.waiting = p.waiting[:0]

@@ -13,7 +13,8 @@ import (
 // its fields the index walks first, and still matches those it should:
 // rule "pair" needs an image and a parent image, and rule "parent" makes
 // the parent image a field the index searches, so that the route checks
-// the second requirement there.
+// the second requirement there. A Judge (judging on arrival) offers the
+// rule the same events.
 func TestSecondRequirement(t *testing.T) {
 	rules, _, err := sigma.Load("r.yml", []byte(`title: pair
 id: 22222222-0000-0000-0000-000000000002
@@ -67,6 +68,24 @@ detection:
 			}
 			if got := st.Offered > 0; !noIndex && got != tc.offered {
 				t.Errorf("%s: offered %d, want %v", tc.name, st.Offered, tc.offered)
+			}
+			if noIndex {
+				continue
+			}
+			// A Judge offers (or records) the rule as the engine does.
+			a := rs.NewArrived(nil)
+			j := a.NewJudge()
+			for range 2 {
+				j.Judge(&ev)
+				a.Process(&ev)
+			}
+			j.Done()
+			st = a.Stats()[0]
+			if got := st.Matched == 2; got != tc.match {
+				t.Errorf("%s (judged): matched %d of 2, want %v", tc.name, st.Matched, tc.match)
+			}
+			if got := st.Offered > 0; got != tc.offered {
+				t.Errorf("%s (judged): offered %d, want %v", tc.name, st.Offered, tc.offered)
 			}
 		}
 	}

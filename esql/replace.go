@@ -14,7 +14,9 @@ import (
 // holding no group reference is applied rune by rune, which the
 // PowerShell-obfuscation rules' counting replaces over whole script
 // blocks make worth it; any other through the regexp, unless the text
-// holds none of the literals every match needs (regexGate).
+// holds none of the literals every match needs (regexGate), tried only
+// where a match may begin when that is a few ASCII characters
+// (startSkipper).
 func replacer(re *regexp.Regexp, goPattern string) func(s, repl string) string {
 	p, err := syntax.Parse(goPattern, syntax.Perl)
 	if err != nil {
@@ -22,9 +24,13 @@ func replacer(re *regexp.Regexp, goPattern string) func(s, repl string) string {
 	}
 	p = p.Simplify()
 	gate := newRegexGate(p)
+	skip := newStartSkipper(p, goPattern)
 	general := func(s, repl string) string {
 		if !gate.mayMatch(s) {
 			return s // no match: nothing replaced
+		}
+		if skip != nil && !strings.ContainsAny(repl, `$\`) {
+			return skip.replaceAll(s, repl)
 		}
 		return re.ReplaceAllString(s, javaReplacement(repl))
 	}

@@ -98,3 +98,99 @@ func TestReplacerFlanked(t *testing.T) {
 		}
 	}
 }
+
+// TestStartSkipper checks REPLACE tried only where a match may begin
+// (startSkipper) against the regexp, with the pattern of Elastic's
+// dynamic-IEX-reconstruction rule and others, on edge cases and the raw
+// lines of the shared winlog corpus; and that it stands aside for
+// patterns whose matches may be empty, that hold assertions, or may
+// begin with too many or non-ASCII characters.
+func TestStartSkipper(t *testing.T) {
+	iex := `(?i)(\$(?:\w+|\w+\:\w+)\[\d++\]\+\$(?:\w+|\w+\:\w+)\[\d++\]\+['"]x['"]|\$(?:\w+\:\w+)\[\d++,\d++,\d++\]|\.name\[\d++,\d++,\d++\])`
+	for _, tc := range []struct {
+		pattern string
+		skips   bool
+	}{
+		{iex, true}, {`\$\w+`, true}, {`\$\{[^}]+\}`, true}, {`(?i)\.name\[\d+\]`, true}, {`a|b|\.`, true},
+		{`(?:\$|@)?\(\w+\)`, true}, {`x(?:y|)`, true}, {`[%$]\w*\b`, false}, {`^\$\w+`, false}, {`\$*`, false},
+		{`(?i)k\w+`, false}, {`\w+`, false}, {`.x`, false}, {`é\w`, false}, {`(?:a|b)?c`, true}, {`a?`, false},
+	} {
+		gp := javaRegex(tc.pattern)
+		p, err := syntax.Parse(gp, syntax.Perl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := newStartSkipper(p.Simplify(), gp) != nil; got != tc.skips {
+			t.Errorf("newStartSkipper(%q): %v, want %v", tc.pattern, got, tc.skips)
+		}
+	}
+	patterns := []string{iex, `\$\w+`, `\$\{[^}]+\}`, `(?i)\.name\[\d+\]`, `a|b|\.`, `(?:\$|@)?\(\w+\)`, `x(?:y|)`, `(?:a|b)?c`}
+	inputs := []string{"", "$", "$a", "$a[1]+$b[2]+'x'", "$env:x[1,2,3]", ".Name[1,2,3]", "$$a$b", "${x}${", "ab.c",
+		"@(x)$(y)(z)", "xy x xyy", "\xff$a\xfe$", "ä$ä$a", "$a:b[1,2,3]$c:d[4,5,6]", "bc ac c cc"}
+	if os.Getenv("VIGIL_SHARED") != "" {
+		for _, l := range testenv.WinlogSample(t, 200) {
+			inputs = append(inputs, string(l))
+		}
+	}
+	for _, p := range patterns {
+		gp := javaRegex(p)
+		re := regexp.MustCompile(gp)
+		fast := replacer(re, gp)
+		for _, repl := range []string{"🔥", "", "$0"} {
+			for _, s := range inputs {
+				want := re.ReplaceAllString(s, javaReplacement(repl))
+				if got := fast(s, repl); got != want {
+					t.Fatalf("replace(%.200q, %q, %q) = %.200q, want %.200q", s, p, repl, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkReplaceIEX runs the pattern of Elastic's dynamic IEX
+// reconstruction rule over a 20 kB script block full of variables and
+// method calls, where it never matches: tried where a match may begin
+// (startSkipper) against the regexp over the whole text.
+func BenchmarkReplaceIEX(b *testing.B) {
+	line := "    $items = $list.Where({ $_.Name -ne $null }) | ForEach-Object { $_.Value[0] }\n"
+	text := strings.Repeat(line, 20_000/len(line))
+	gp := javaRegex(`(?i)(\$(?:\w+|\w+\:\w+)\[\d++\]\+\$(?:\w+|\w+\:\w+)\[\d++\]\+['"]x['"]|\$(?:\w+\:\w+)\[\d++,\d++,\d++\]|\.name\[\d++,\d++,\d++\])`)
+	re := regexp.MustCompile(gp)
+	for _, tc := range []struct {
+		name string
+		fn   func(s, repl string) string
+	}{{"skipper", replacer(re, gp)}, {"regexp", func(s, repl string) string { return re.ReplaceAllString(s, repl) }}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				tc.fn(text, "🔥")
+			}
+		})
+	}
+}
+
+// FuzzStartSkipper: REPLACE tried only where a match may begin gives the
+// regexp's result for any pattern it takes and any text.
+func FuzzStartSkipper(f *testing.F) {
+	f.Add(`\$(?:\w+|\w+:\w+)\[\d+\]`, "$a[1] $b:c[22]")
+	f.Add(`(?i)\.name\[\d+,\d+\]|\$\{[^}]+\}`, ".NAME[1,2] ${x}")
+	f.Add(`(?:a|b)?c`, "bc ac c cc")
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		p, err := syntax.Parse(pattern, syntax.Perl)
+		if err != nil {
+			return
+		}
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return
+		}
+		sk := newStartSkipper(p.Simplify(), pattern)
+		if sk == nil {
+			return
+		}
+		if got, want := sk.replaceAll(s, "#"), re.ReplaceAllLiteralString(s, "#"); got != want {
+			t.Fatalf("replace(%q, %q) = %q, want %q", s, pattern, got, want)
+		}
+	})
+}
