@@ -440,36 +440,58 @@ func (s *stream) recycle(events bool) {
 // buffers (their document, the strings they own), and a sync.Pool would
 // drop them at every garbage collection, which those very buffers cause.
 var (
-	eventPool = freeList[*event.Event]{c: make(chan *event.Event, maxPooledEvents), new: func() *event.Event { return new(event.Event) }}
-	tickPool  = freeList[*event.Event]{c: make(chan *event.Event, maxPooledEvents), new: func() *event.Event { return new(event.Event) }}
-	batchPool = freeList[[]*event.Event]{c: make(chan []*event.Event, 1<<10), new: func() []*event.Event { return make([]*event.Event, 0, batchSize) }}
+	eventPool = newFreeList(maxPooledEvents, func() *event.Event { return new(event.Event) })
+	tickPool  = newFreeList(maxPooledEvents, func() *event.Event { return new(event.Event) })
+	batchPool = newFreeList(1<<10, func() []*event.Event { return make([]*event.Event, 0, batchSize) })
 )
 
-// freeList is a bounded list of things to reuse.
+// freeList is a bounded stack of things to reuse. It hands out the thing
+// put last: an event pooled a moment ago is still in the cache, one
+// pooled a thousand events ago (as a queue would hand out) is not, and
+// its first touch after reuse was a cache miss per line of its header
+// and index.
 type freeList[T any] struct {
-	c   chan T
-	new func() T
+	mu   sync.Mutex
+	list []T
+	new  func() T
+}
+
+func newFreeList[T any](max int, new func() T) *freeList[T] {
+	return &freeList[T]{list: make([]T, 0, max), new: new}
 }
 
 func (f *freeList[T]) Get() T {
-	select {
-	case x := <-f.c:
+	f.mu.Lock()
+	if n := len(f.list) - 1; n >= 0 {
+		x := f.list[n]
+		var zero T
+		f.list[n] = zero
+		f.list = f.list[:n]
+		f.mu.Unlock()
 		return x
-	default:
-		return f.new()
 	}
+	f.mu.Unlock()
+	return f.new()
 }
 
 func (f *freeList[T]) Put(x T) { f.put(x) }
 
 // put is Put, reporting whether x was kept.
 func (f *freeList[T]) put(x T) bool {
-	select {
-	case f.c <- x:
-		return true
-	default:
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.list) == cap(f.list) {
 		return false
 	}
+	f.list = append(f.list, x)
+	return true
+}
+
+// Len is the number of things in the list.
+func (f *freeList[T]) Len() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.list)
 }
 
 // Recycle hands back an event Read passed on with Options.Owned, for

@@ -23,7 +23,7 @@ func TestPoolBounded(t *testing.T) {
 		return ev
 	}
 	// Drain what other tests left.
-	for len(eventPool.c) > 0 {
+	for eventPool.Len() > 0 {
 		getEvent()
 	}
 	for _, tc := range []struct {
@@ -37,26 +37,26 @@ func TestPoolBounded(t *testing.T) {
 		{"many", 12 << 10, maxPooledEvents, true}, // 2,048 x 12 KiB > maxPoolBytes
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dropped, held := poolDropped.Load(), len(eventPool.c)
+			dropped, held := poolDropped.Load(), eventPool.Len()
 			for range tc.n {
 				putEvent(decode(tc.size))
 			}
-			if kept := len(eventPool.c) > held; kept != tc.pooled {
+			if kept := eventPool.Len() > held; kept != tc.pooled {
 				t.Errorf("pooled: %v, want %v", kept, tc.pooled)
 			}
-			if got, want := poolDropped.Load()-dropped, int64(tc.n-(len(eventPool.c)-held)); got != want {
+			if got, want := poolDropped.Load()-dropped, int64(tc.n-(eventPool.Len()-held)); got != want {
 				t.Errorf("counted %d let go, want %d", got, want)
 			}
 			if b := poolBytes.Load(); b > maxPoolBytes || b <= 0 {
 				t.Errorf("pool holds %d bytes, bound %d", b, maxPoolBytes)
 			}
-			if tc.n == maxPooledEvents && len(eventPool.c) == maxPooledEvents {
+			if tc.n == maxPooledEvents && eventPool.Len() == maxPooledEvents {
 				t.Errorf("the byte bound let the pool fill to %d events", maxPooledEvents)
 			}
 		})
 	}
 	// Taking every event back empties the count of pooled bytes.
-	for len(eventPool.c) > 0 {
+	for eventPool.Len() > 0 {
 		getEvent()
 	}
 	if b := poolBytes.Load(); b != 0 {
