@@ -174,23 +174,29 @@ func (rs *RuleSet) eventFiling(p, file match.Pred, second bool) (match.Pred, []f
 	if file == nil {
 		file = p
 	}
-	f := rs.filingOf(file, false)
+	// The needs of the whole and of each member it is sorted by come from
+	// one cache: every field test is analysed once.
+	nc := match.NewNeedCache(rs.needScore)
+	all := nc.Needs(file)
+	var f filing
+	f.req, _ = rs.bestRequirement(all)
 	if second {
-		f.seconds = rs.secondRequirements(file, f.req)
+		f.seconds = rs.secondRequirements(all, f.req)
 	}
 	filed := map[int]bool{}
 	for _, n := range f.req {
 		filed[n.Slot] = true
 	}
-	return match.SortConjuncts(p, func(c match.Pred) int { return rs.rank(c, filed) }), []filing{f}
+	return match.SortConjuncts(p, func(c match.Pred) int { return rs.rank(nc.Needs(c), filed) }), []filing{f}
 }
 
-// rank orders the members of a conjunction for evaluation: those whose
-// needs fewest events meet first, then tests of fields the index filed the
-// rule under and of broad fields (which most events pass), then members
-// with no needs (negations, mostly exclusions that hold, and scripts).
-func (rs *RuleSet) rank(c match.Pred, filed map[int]bool) int {
-	best, ok := match.BestNeed(match.Needs(c, rs.needScore), rs.needScore)
+// rank orders the members of a conjunction for evaluation, given a
+// member's needs: those whose needs fewest events meet first, then tests
+// of fields the index filed the rule under and of broad fields (which most
+// events pass), then members with no needs (negations, mostly exclusions
+// that hold, and scripts).
+func (rs *RuleSet) rank(needs [][]match.Need, filed map[int]bool) int {
+	best, ok := match.BestNeed(needs, rs.needScore)
 	if !ok {
 		return 1 << 40
 	}
@@ -302,16 +308,18 @@ func PipeOps(p *eql.Program) []sequence.PipeOp {
 // event rules' (see rank): the stages' events reach the rule through any of
 // its filings, so no field is known to hold.
 func (rs *RuleSet) rankStages(spec *sequence.Spec, p *eql.Program) {
+	nc := match.NewNeedCache(rs.needScore)
+	rank := func(c match.Pred) int { return rs.rank(nc.Needs(c), nil) }
 	i := 0
 	for _, cs := range p.Stages {
-		pred := match.SortConjuncts(cs.Pred, func(c match.Pred) int { return rs.rank(c, nil) })
+		pred := match.SortConjuncts(cs.Pred, rank)
 		for range max(cs.Runs, 1) {
 			spec.Stages[i].Match = pred.Match
 			i++
 		}
 	}
 	if p.Until != nil {
-		spec.Until.Match = match.SortConjuncts(p.Until.Pred, func(c match.Pred) int { return rs.rank(c, nil) }).Match
+		spec.Until.Match = match.SortConjuncts(p.Until.Pred, rank).Match
 	}
 }
 
