@@ -100,16 +100,20 @@ type parsedQuery struct {
 	err error
 }
 
-// parseQueries parses the EQL queries of rules on every core, the rest of
-// compiling being serial: parsing depends on nothing but the text, while
-// compiling registers fields in the shared schema, whose slots must come
-// out in the same order every time. The result is indexed as rules; nil
-// for a rule of another language.
+// parseQueries parses the EQL queries of rules on every core, and builds
+// their pattern tests (eql.Prepare), the rest of compiling being serial:
+// parsing depends on nothing but the text, while compiling registers
+// fields in the shared schema, whose slots must come out in the same order
+// every time. The result is indexed as rules; nil for a rule of another
+// language.
 func parseQueries(rules []*rule.Rule) []*parsedQuery {
 	out := make([]*parsedQuery, len(rules))
 	workers.Each(len(rules), func(i int) {
 		if r := rules[i]; r.Language == "eql" {
 			q, err := eql.Parse(r.Query)
+			if err == nil {
+				eql.Prepare(q)
+			}
 			out[i] = &parsedQuery{eql: q, err: err}
 		}
 	})
