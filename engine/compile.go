@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
+	"github.com/vigilsec/vigil/esql"
 	"github.com/vigilsec/vigil/internal/workers"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
@@ -45,7 +48,7 @@ func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
 	case "sigma":
 		q, err = rs.compileSigma(c)
 	case "esql":
-		q, err = rs.compileESQL(c)
+		q, err = rs.compileESQL(c, pre)
 	default:
 		return nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
 	}
@@ -94,30 +97,73 @@ func eventQuery(c *compiled, q *query) (match.Pred, error) {
 }
 
 // parsedQuery is a rule's query parsed ahead of compiling (see
-// parseQueries).
+// prepareQueries): an EQL query parsed and prepared, or an ES|QL query
+// compiled up to the schema, or the error that gave.
 type parsedQuery struct {
-	eql *eql.Query
-	err error
+	eql  *eql.Query
+	esql *esql.Program
+	err  error
 }
 
-// parseQueries parses the EQL queries of rules on every core, and builds
-// their pattern tests (eql.Prepare), the rest of compiling being serial:
-// parsing depends on nothing but the text, while compiling registers
-// fields in the shared schema, whose slots must come out in the same order
-// every time. The result is indexed as rules; nil for a rule of another
-// language.
-func parseQueries(rules []*rule.Rule) []*parsedQuery {
-	out := make([]*parsedQuery, len(rules))
-	workers.Each(len(rules), func(i int) {
-		if r := rules[i]; r.Language == "eql" {
-			q, err := eql.Parse(r.Query)
-			if err == nil {
-				eql.Prepare(q)
-			}
-			out[i] = &parsedQuery{eql: q, err: err}
+// errKQLInESQL stops compiling an ES|QL query ahead: its KQL() filters
+// register fields, which only the serial compile may.
+var errKQLInESQL = errors.New("KQL() is compiled with the rule set")
+
+// prepareQuery does for one rule what compiling its query needs and the
+// schema does not: parse an EQL query and build its pattern tests
+// (eql.Prepare), or compile an ES|QL query (esqlProgram) at now. Nil: the
+// serial compile does it all.
+func prepareQuery(r *rule.Rule, now time.Time) *parsedQuery {
+	if ok, _ := Supported(r); !ok {
+		return nil
+	}
+	switch r.Language {
+	case "eql":
+		q, err := eql.Parse(r.Query)
+		if err == nil {
+			eql.Prepare(q)
 		}
+		return &parsedQuery{eql: q, err: err}
+	case "esql":
+		usesKQL := false
+		kqlc := func(string) (func(any) bool, error) {
+			usesKQL = true
+			return nil, errKQLInESQL
+		}
+		p, err := esqlProgram(r.Query, now, kqlc)
+		if usesKQL {
+			return nil
+		}
+		return &parsedQuery{esql: p, err: err}
+	}
+	return nil
+}
+
+// prepareQueries prepares the queries of rules (prepareQuery) on every
+// core while the caller compiles them in order, which is serial: it
+// registers fields in the shared schema, whose slots must come out in the
+// same order every time. next returns rule i's, waiting for it; it is
+// called once per rule, in order. now is the time of ES|QL rules' now().
+func prepareQueries(rules []*rule.Rule, now func() time.Time) (next func(i int) *parsedQuery) {
+	out := make([]*parsedQuery, len(rules))
+	done := make([]chan struct{}, len(rules))
+	nows := make([]time.Time, len(rules))
+	for i, r := range rules {
+		done[i] = make(chan struct{})
+		if r.Language == "esql" {
+			nows[i] = now() // on this goroutine: now need not be safe for concurrent use
+		}
+	}
+	go workers.Each(len(rules), func(i int) {
+		out[i] = prepareQuery(rules[i], nows[i])
+		close(done[i])
 	})
-	return out
+	return func(i int) *parsedQuery {
+		<-done[i]
+		p := out[i]
+		out[i] = nil // garbage once compiled
+		return p
+	}
 }
 
 // compileEQL compiles an EQL rule's query, parsing it unless pre holds it

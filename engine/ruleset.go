@@ -105,15 +105,15 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 	}
 	rs.sigma = indexSigma(rules)
 	statuses := make([]Status, len(rules))
-	pre := parseQueries(rules)
+	next := prepareQueries(rules, opt.Now)
 	for i, r := range rules {
+		pre := next(i)
 		statuses[i] = Status{Rule: r, State: OK}
 		if ok, reason := Supported(r); !ok {
 			statuses[i].State, statuses[i].Reason = Unsupported, reason
 			continue
 		}
-		c, err := rs.compile(r, pre[i])
-		pre[i] = nil // the parse tree is garbage once compiled
+		c, err := rs.compile(r, pre)
 		if err != nil {
 			if u, ok := err.(unsupportedError); ok {
 				statuses[i].State, statuses[i].Reason = Unsupported, string(u)
