@@ -15,8 +15,23 @@ import (
 )
 
 // compile turns a supported rule into its compiled form; pre is its
-// query as parseQueries parsed it, or nil.
+// query as prepareQueries prepared it, or nil.
 func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
+	c, q, err := rs.begin(r, pre)
+	if err != nil {
+		return nil, err
+	}
+	if err := rs.finish(c, q); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// begin is the part of compile that registers fields in the schema (and
+// event categories): the query, exceptions and the fields alerts read.
+// Rules begin one at a time, in order, so that slots come out the same
+// every time.
+func (rs *RuleSet) begin(r *rule.Rule, pre *parsedQuery) (*compiled, *query, error) {
 	c := &compiled{
 		rule:     r,
 		patterns: newPatternSet(r.Indices()),
@@ -50,22 +65,14 @@ func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
 	case "esql":
 		q, err = rs.compileESQL(c, pre)
 	default:
-		return nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
+		return nil, nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.needs = needPreds(r.Language, q)
 	if err := rs.applyExceptions(c, q); err != nil {
-		return nil, err
-	}
-	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
-		// Only Sigma rules get second requirements: Elastic's grew the
-		// ECS hunt's automatons (+10% peak RSS) for no measured gain.
-		q.pred, c.filings = rs.eventFiling(q.pred, q.file, r.Language == sigmaLanguages[0])
-	} else {
-		c.filings = rs.stageFilings(q.prog)
-		c.staged = true
+		return nil, nil, err
 	}
 	for _, cat := range cats {
 		b := rs.cats.bit(cat)
@@ -75,15 +82,29 @@ func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
 		}
 		c.catMask |= b
 	}
-	rt := ruleTypes[r.Type]
-	if rt.compile == nil {
-		return nil, unsupportedError("unknown rule type " + quote(r.Type))
+	if ruleTypes[r.Type].compile == nil {
+		return nil, nil, unsupportedError("unknown rule type " + quote(r.Type))
 	}
-	c.kind, err = rt.compile(rs, c, q)
-	if err != nil {
-		return nil, err
+	return c, q, nil
+}
+
+// finish files a begun rule in the rule index and compiles its rule type.
+// It registers fields only where the rule type does (ruleType.fieldless),
+// and changes nothing of the rule set but c: rules of fieldless types
+// finish on any goroutine while others begin.
+func (rs *RuleSet) finish(c *compiled, q *query) error {
+	r := c.rule
+	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
+		// Only Sigma rules get second requirements: Elastic's grew the
+		// ECS hunt's automatons (+10% peak RSS) for no measured gain.
+		q.pred, c.filings = rs.eventFiling(q.pred, q.file, r.Language == sigmaLanguages[0])
+	} else {
+		c.filings = rs.stageFilings(q.prog)
+		c.staged = true
 	}
-	return c, nil
+	var err error
+	c.kind, err = ruleTypes[r.Type].compile(rs, c, q)
+	return err
 }
 
 // eventQuery returns the predicate of a rule type that takes only event
