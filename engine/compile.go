@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vigilsec/vigil/dsl"
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/esql"
@@ -59,7 +60,7 @@ func (rs *RuleSet) begin(r *rule.Rule, pre *parsedQuery) (*compiled, *query, err
 	case "eql":
 		q, cats, err = rs.compileEQL(c, pre)
 	case "kuery", "":
-		q, err = rs.compileKQL(c)
+		q, err = rs.compileKQL(c, pre)
 	case "sigma":
 		q, err = rs.compileSigma(c)
 	case "esql":
@@ -123,6 +124,7 @@ func eventQuery(c *compiled, q *query) (match.Pred, error) {
 type parsedQuery struct {
 	eql  *eql.Query
 	esql *esql.Program
+	kql  *kql.Parsed
 	err  error
 }
 
@@ -132,8 +134,9 @@ var errKQLInESQL = errors.New("KQL() is compiled with the rule set")
 
 // prepareQuery does for one rule what compiling its query needs and the
 // schema does not: parse an EQL query and build its pattern tests
-// (eql.Prepare), or compile an ES|QL query (esqlProgram) at now. Nil: the
-// serial compile does it all.
+// (eql.Prepare), compile an ES|QL query (esqlProgram) at now, or parse a
+// KQL query (and list the known fields if it has field patterns to expand
+// against them). Nil: the serial compile does it all.
 func prepareQuery(r *rule.Rule, now time.Time) *parsedQuery {
 	if ok, _ := Supported(r); !ok {
 		return nil
@@ -156,6 +159,14 @@ func prepareQuery(r *rule.Rule, now time.Time) *parsedQuery {
 			return nil
 		}
 		return &parsedQuery{esql: p, err: err}
+	case "kuery":
+		p := kql.ParseQuery(r.Query)
+		if p.FieldPatterns() {
+			if l, ok := match.ECSAndNonECS().(dsl.Lister); ok {
+				l.Fields() // built once, then kept
+			}
+		}
+		return &parsedQuery{kql: p}
 	}
 	return nil
 }
@@ -394,9 +405,14 @@ func (rs *RuleSet) rankStages(spec *sequence.Spec, p *eql.Program) {
 	}
 }
 
-// compileKQL compiles a kuery rule's query and its filters.
-func (rs *RuleSet) compileKQL(c *compiled) (*query, error) {
-	p, err := compileKQLRule(c.rule, rs.schema, kql.Options{})
+// compileKQL compiles a kuery rule's query and its filters; pre holds the
+// query parsed, or is nil.
+func (rs *RuleSet) compileKQL(c *compiled, pre *parsedQuery) (*query, error) {
+	var parsed *kql.Parsed
+	if pre != nil {
+		parsed = pre.kql
+	}
+	p, err := compileParsedKQLRule(c.rule, parsed, rs.schema, kql.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,8 @@ func TestPreparedQueriesCompileAsUnprepared(t *testing.T) {
 		esqlRule(`FROM logs-* | WHERE`, "now-6m"),
 		esqlRule(`ROW a = 1`, "now-6m"),
 		{ID: "kql", Name: "kql", Type: "query", Language: "kuery", Severity: "low", RiskScore: 21, Query: `registry.path : *run*`},
+		{ID: "kql-pattern", Name: "kql", Type: "query", Language: "kuery", Severity: "low", RiskScore: 21, Query: `file.hash.* : "abc" and process.name : x`},
+		{ID: "kql-bad", Name: "kql", Type: "query", Language: "kuery", Severity: "low", RiskScore: 21, Query: `process.name : (a or`},
 	}
 	for i, r := range rules[5:9] {
 		r.ID = fmt.Sprintf("esql-%d", i)
@@ -55,8 +57,8 @@ func TestPreparedQueriesCompileAsUnprepared(t *testing.T) {
 	if st[6].State != OK {
 		t.Errorf("the ES|QL rule with KQL(): %v %v", st[6].State, st[6].Err)
 	}
-	if st[2].Err == nil || st[3].Err == nil || st[7].Err == nil {
-		t.Errorf("bad queries compiled: %v, %v, %v", st[2].Err, st[3].Err, st[7].Err)
+	if st[2].Err == nil || st[3].Err == nil || st[7].Err == nil || st[11].Err == nil {
+		t.Errorf("bad queries compiled: %v, %v, %v, %v", st[2].Err, st[3].Err, st[7].Err, st[11].Err)
 	}
 	a, b := fieldsInSlotOrder(prepared), fieldsInSlotOrder(one)
 	if !slices.Equal(a, b) {
