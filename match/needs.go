@@ -3,6 +3,7 @@ package match
 import (
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -191,9 +192,19 @@ func BestNeed(all [][]Need, score func(Need) int) ([]Need, bool) {
 	return best, best != nil
 }
 
+// dedupNeeds drops the needs met before from ns, in place.
 func dedupNeeds(ns []Need) []Need {
-	seen := make(map[Need]bool, len(ns))
 	out := ns[:0]
+	if len(ns) <= smallDedup {
+		// a few: comparing is cheaper than a map
+		for _, n := range ns {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	seen := make(map[Need]bool, len(ns))
 	for _, n := range ns {
 		if !seen[n] {
 			seen[n] = true
@@ -202,6 +213,9 @@ func dedupNeeds(ns []Need) []Need {
 	}
 	return out
 }
+
+// smallDedup is the most needs dedupNeeds compares pairwise.
+const smallDedup = 16
 
 // leafNeeds returns the disjunction a field predicate needs.
 func leafNeeds(p Pred, score func(Need) int) ([]Need, bool) {
@@ -258,7 +272,7 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 		}
 		return []Need{n}, true
 	case *setTest:
-		var out []Need
+		out := make([]Need, 0, len(x.small)+len(x.set)+len(x.wild))
 		if t := x.small; t != nil {
 			for _, m := range t {
 				out = append(out, equalNeed(slot, m))
