@@ -90,9 +90,9 @@ func (rs *RuleSet) begin(r *rule.Rule, pre *parsedQuery) (*compiled, *query, err
 }
 
 // finish files a begun rule in the rule index and compiles its rule type.
-// It registers fields only where the rule type does (ruleType.fieldless),
-// and changes nothing of the rule set but c: rules of fieldless types
-// finish on any goroutine while others begin.
+// Only a rule type's compile may register fields (unless the type is
+// fieldless), and finish changes nothing of the rule set but c: rules of
+// fieldless types finish on other goroutines while later rules begin.
 func (rs *RuleSet) finish(c *compiled, q *query) error {
 	r := c.rule
 	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
