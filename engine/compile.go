@@ -9,14 +9,13 @@ import (
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
 	"github.com/vigilsec/vigil/esql"
-	"github.com/vigilsec/vigil/internal/workers"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
 // compile turns a supported rule into its compiled form; pre is its
-// query as prepareQueries prepared it, or nil.
+// query as a compilePool prepared it, or nil.
 func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
 	c, q, err := rs.begin(r, pre)
 	if err != nil {
@@ -119,7 +118,7 @@ func eventQuery(c *compiled, q *query) (match.Pred, error) {
 }
 
 // parsedQuery is a rule's query parsed ahead of compiling (see
-// prepareQueries): an EQL query parsed and prepared, or an ES|QL query
+// compilePool): an EQL query parsed and prepared, or an ES|QL query
 // compiled up to the schema, or the error that gave.
 type parsedQuery struct {
 	eql  *eql.Query
@@ -169,33 +168,6 @@ func prepareQuery(r *rule.Rule, now time.Time) *parsedQuery {
 		return &parsedQuery{kql: p}
 	}
 	return nil
-}
-
-// prepareQueries prepares the queries of rules (prepareQuery) on every
-// core while the caller compiles them in order, which is serial: it
-// registers fields in the shared schema, whose slots must come out in the
-// same order every time. next returns rule i's, waiting for it; it is
-// called once per rule, in order. now is the time of ES|QL rules' now().
-func prepareQueries(rules []*rule.Rule, now func() time.Time) (next func(i int) *parsedQuery) {
-	out := make([]*parsedQuery, len(rules))
-	done := make([]chan struct{}, len(rules))
-	nows := make([]time.Time, len(rules))
-	for i, r := range rules {
-		done[i] = make(chan struct{})
-		if r.Language == "esql" {
-			nows[i] = now() // on this goroutine: now need not be safe for concurrent use
-		}
-	}
-	go workers.Each(len(rules), func(i int) {
-		out[i] = prepareQuery(rules[i], nows[i])
-		close(done[i])
-	})
-	return func(i int) *parsedQuery {
-		<-done[i]
-		p := out[i]
-		out[i] = nil // garbage once compiled
-		return p
-	}
 }
 
 // compileEQL compiles an EQL rule's query, parsing it unless pre holds it

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -108,10 +107,9 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 	statuses := make([]Status, len(rules))
 	out := make([]*compiled, len(rules))
 	errs := make([]error, len(rules))
-	next := prepareQueries(rules, opt.Now)
-	finishing := newFinisher()
+	pool := newCompilePool(rules, opt.Now)
 	for i, r := range rules {
-		pre := next(i)
+		pre := pool.prepared(i)
 		statuses[i] = Status{Rule: r, State: OK}
 		if ok, reason := Supported(r); !ok {
 			statuses[i].State, statuses[i].Reason = Unsupported, reason
@@ -122,12 +120,12 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 		case err != nil:
 			errs[i] = err
 		case ruleTypes[r.Type].fieldless:
-			finishing.add(func() { out[i], errs[i] = c, rs.finish(c, q) })
+			pool.finish(func() { out[i], errs[i] = c, rs.finish(c, q) })
 		default:
 			out[i], errs[i] = c, rs.finish(c, q)
 		}
 	}
-	finishing.wait()
+	pool.wait()
 	for i, c := range out {
 		if err := errs[i]; err != nil {
 			if u, ok := err.(unsupportedError); ok {
@@ -148,36 +146,6 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 		}
 	}
 	return rs, statuses
-}
-
-// finisher runs RuleSet.finish for rules of fieldless types on other
-// goroutines (one per core) while Compile begins the next rules: filing a
-// rule (its needs, the order of its conjunctions) is a third of compiling
-// the Windows rules and touches nothing other rules share.
-type finisher struct {
-	jobs chan func()
-	wg   sync.WaitGroup
-}
-
-func newFinisher() *finisher {
-	f := &finisher{jobs: make(chan func(), 64)}
-	for range runtime.GOMAXPROCS(0) {
-		f.wg.Go(func() {
-			for job := range f.jobs {
-				job()
-			}
-		})
-	}
-	return f
-}
-
-// add queues a job; it blocks while the queue is full.
-func (f *finisher) add(job func()) { f.jobs <- job }
-
-// wait returns once every job queued has run.
-func (f *finisher) wait() {
-	close(f.jobs)
-	f.wg.Wait()
 }
 
 // unsupportedError marks a rule that is valid but uses what vigil does not
