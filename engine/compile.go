@@ -1,19 +1,37 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/vigilsec/vigil/dsl"
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/eql/sequence"
-	"github.com/vigilsec/vigil/internal/workers"
+	"github.com/vigilsec/vigil/esql"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
 )
 
 // compile turns a supported rule into its compiled form; pre is its
-// query as parseQueries parsed it, or nil.
+// query as a compilePool prepared it, or nil.
 func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
+	c, q, err := rs.begin(r, pre)
+	if err != nil {
+		return nil, err
+	}
+	if err := rs.finish(c, q); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// begin is the part of compile that registers fields in the schema (and
+// event categories): the query, exceptions and the fields alerts read.
+// Rules begin one at a time, in order, so that slots come out the same
+// every time.
+func (rs *RuleSet) begin(r *rule.Rule, pre *parsedQuery) (*compiled, *query, error) {
 	c := &compiled{
 		rule:     r,
 		patterns: newPatternSet(r.Indices()),
@@ -41,28 +59,20 @@ func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
 	case "eql":
 		q, cats, err = rs.compileEQL(c, pre)
 	case "kuery", "":
-		q, err = rs.compileKQL(c)
+		q, err = rs.compileKQL(c, pre)
 	case "sigma":
 		q, err = rs.compileSigma(c)
 	case "esql":
-		q, err = rs.compileESQL(c)
+		q, err = rs.compileESQL(c, pre)
 	default:
-		return nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
+		return nil, nil, unsupportedError(fmt.Sprintf("query language %q is not supported", r.Language))
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.needs = needPreds(r.Language, q)
 	if err := rs.applyExceptions(c, q); err != nil {
-		return nil, err
-	}
-	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
-		// Only Sigma rules get second requirements: Elastic's grew the
-		// ECS hunt's automatons (+10% peak RSS) for no measured gain.
-		q.pred, c.filings = rs.eventFiling(q.pred, q.file, r.Language == sigmaLanguages[0])
-	} else {
-		c.filings = rs.stageFilings(q.prog)
-		c.staged = true
+		return nil, nil, err
 	}
 	for _, cat := range cats {
 		b := rs.cats.bit(cat)
@@ -72,15 +82,29 @@ func (rs *RuleSet) compile(r *rule.Rule, pre *parsedQuery) (*compiled, error) {
 		}
 		c.catMask |= b
 	}
-	rt := ruleTypes[r.Type]
-	if rt.compile == nil {
-		return nil, unsupportedError("unknown rule type " + quote(r.Type))
+	if ruleTypes[r.Type].compile == nil {
+		return nil, nil, unsupportedError("unknown rule type " + quote(r.Type))
 	}
-	c.kind, err = rt.compile(rs, c, q)
-	if err != nil {
-		return nil, err
+	return c, q, nil
+}
+
+// finish files a begun rule in the rule index and compiles its rule type.
+// Only a rule type's compile may register fields (unless the type is
+// fieldless), and finish changes nothing of the rule set but c: rules of
+// fieldless types finish on other goroutines while later rules begin.
+func (rs *RuleSet) finish(c *compiled, q *query) error {
+	r := c.rule
+	if q.prog == nil || q.prog.Kind() == eql.EventQuery {
+		// Only Sigma rules get second requirements: Elastic's grew the
+		// ECS hunt's automatons (+10% peak RSS) for no measured gain.
+		q.pred, c.filings = rs.eventFiling(q.pred, q.file, r.Language == sigmaLanguages[0])
+	} else {
+		c.filings = rs.stageFilings(q.prog)
+		c.staged = true
 	}
-	return c, nil
+	var err error
+	c.kind, err = ruleTypes[r.Type].compile(rs, c, q)
+	return err
 }
 
 // eventQuery returns the predicate of a rule type that takes only event
@@ -94,26 +118,56 @@ func eventQuery(c *compiled, q *query) (match.Pred, error) {
 }
 
 // parsedQuery is a rule's query parsed ahead of compiling (see
-// parseQueries).
+// compilePool): an EQL query parsed and prepared, or an ES|QL query
+// compiled up to the schema, or the error that gave.
 type parsedQuery struct {
-	eql *eql.Query
-	err error
+	eql  *eql.Query
+	esql *esql.Program
+	kql  *kql.Parsed
+	err  error
 }
 
-// parseQueries parses the EQL queries of rules on every core, the rest of
-// compiling being serial: parsing depends on nothing but the text, while
-// compiling registers fields in the shared schema, whose slots must come
-// out in the same order every time. The result is indexed as rules; nil
-// for a rule of another language.
-func parseQueries(rules []*rule.Rule) []*parsedQuery {
-	out := make([]*parsedQuery, len(rules))
-	workers.Each(len(rules), func(i int) {
-		if r := rules[i]; r.Language == "eql" {
-			q, err := eql.Parse(r.Query)
-			out[i] = &parsedQuery{eql: q, err: err}
+// errKQLInESQL stops compiling an ES|QL query ahead: its KQL() filters
+// register fields, which only the serial compile may.
+var errKQLInESQL = errors.New("KQL() is compiled with the rule set")
+
+// prepareQuery does for one rule what compiling its query needs and the
+// schema does not: parse an EQL query and build its pattern tests
+// (eql.Prepare), compile an ES|QL query (esqlProgram) at now, or parse a
+// KQL query (and list the known fields if it has field patterns to expand
+// against them). Nil: the serial compile does it all.
+func prepareQuery(r *rule.Rule, now time.Time) *parsedQuery {
+	if ok, _ := Supported(r); !ok {
+		return nil
+	}
+	switch r.Language {
+	case "eql":
+		q, err := eql.Parse(r.Query)
+		if err == nil {
+			eql.Prepare(q)
 		}
-	})
-	return out
+		return &parsedQuery{eql: q, err: err}
+	case "esql":
+		usesKQL := false
+		kqlc := func(string) (func(any) bool, error) {
+			usesKQL = true
+			return nil, errKQLInESQL
+		}
+		p, err := esqlProgram(r.Query, now, kqlc)
+		if usesKQL {
+			return nil
+		}
+		return &parsedQuery{esql: p, err: err}
+	case "kuery":
+		p := kql.ParseQuery(r.Query)
+		if p.FieldPatterns() {
+			if l, ok := match.ECSAndNonECS().(dsl.Lister); ok {
+				l.Fields() // built once, then kept
+			}
+		}
+		return &parsedQuery{kql: p}
+	}
+	return nil
 }
 
 // compileEQL compiles an EQL rule's query, parsing it unless pre holds it
@@ -174,23 +228,29 @@ func (rs *RuleSet) eventFiling(p, file match.Pred, second bool) (match.Pred, []f
 	if file == nil {
 		file = p
 	}
-	f := rs.filingOf(file, false)
+	// The needs of the whole and of each member it is sorted by come from
+	// one cache: every field test is analysed once.
+	nc := match.NewNeedCache(rs.needScore)
+	all := nc.Needs(file)
+	var f filing
+	f.req, _ = rs.bestRequirement(all)
 	if second {
-		f.seconds = rs.secondRequirements(file, f.req)
+		f.seconds = rs.secondRequirements(all, f.req)
 	}
 	filed := map[int]bool{}
 	for _, n := range f.req {
 		filed[n.Slot] = true
 	}
-	return match.SortConjuncts(p, func(c match.Pred) int { return rs.rank(c, filed) }), []filing{f}
+	return match.SortConjuncts(p, func(c match.Pred) int { return rs.rank(nc.Needs(c), filed) }), []filing{f}
 }
 
-// rank orders the members of a conjunction for evaluation: those whose
-// needs fewest events meet first, then tests of fields the index filed the
-// rule under and of broad fields (which most events pass), then members
-// with no needs (negations, mostly exclusions that hold, and scripts).
-func (rs *RuleSet) rank(c match.Pred, filed map[int]bool) int {
-	best, ok := match.BestNeed(match.Needs(c, rs.needScore), rs.needScore)
+// rank orders the members of a conjunction for evaluation, given a
+// member's needs: those whose needs fewest events meet first, then tests
+// of fields the index filed the rule under and of broad fields (which most
+// events pass), then members with no needs (negations, mostly exclusions
+// that hold, and scripts).
+func (rs *RuleSet) rank(needs [][]match.Need, filed map[int]bool) int {
+	best, ok := match.BestNeed(needs, rs.needScore)
 	if !ok {
 		return 1 << 40
 	}
@@ -302,22 +362,29 @@ func PipeOps(p *eql.Program) []sequence.PipeOp {
 // event rules' (see rank): the stages' events reach the rule through any of
 // its filings, so no field is known to hold.
 func (rs *RuleSet) rankStages(spec *sequence.Spec, p *eql.Program) {
+	nc := match.NewNeedCache(rs.needScore)
+	rank := func(c match.Pred) int { return rs.rank(nc.Needs(c), nil) }
 	i := 0
 	for _, cs := range p.Stages {
-		pred := match.SortConjuncts(cs.Pred, func(c match.Pred) int { return rs.rank(c, nil) })
+		pred := match.SortConjuncts(cs.Pred, rank)
 		for range max(cs.Runs, 1) {
 			spec.Stages[i].Match = pred.Match
 			i++
 		}
 	}
 	if p.Until != nil {
-		spec.Until.Match = match.SortConjuncts(p.Until.Pred, func(c match.Pred) int { return rs.rank(c, nil) }).Match
+		spec.Until.Match = match.SortConjuncts(p.Until.Pred, rank).Match
 	}
 }
 
-// compileKQL compiles a kuery rule's query and its filters.
-func (rs *RuleSet) compileKQL(c *compiled) (*query, error) {
-	p, err := compileKQLRule(c.rule, rs.schema, kql.Options{})
+// compileKQL compiles a kuery rule's query and its filters; pre holds the
+// query parsed, or is nil.
+func (rs *RuleSet) compileKQL(c *compiled, pre *parsedQuery) (*query, error) {
+	var parsed *kql.Parsed
+	if pre != nil {
+		parsed = pre.kql
+	}
+	p, err := compileParsedKQLRule(c.rule, parsed, rs.schema, kql.Options{})
 	if err != nil {
 		return nil, err
 	}

@@ -58,6 +58,25 @@ const (
 // use, KQL() filters compile with package kql, now() is now. Errors are
 // an srcpos.ErrorList or an *esql.UnsupportedError.
 func CompileESQL(query string, s *event.Schema, fields *alert.Fields, now time.Time) (*ESQLQuery, error) {
+	prog, err := esqlProgram(query, now, func(query string) (func(any) bool, error) {
+		p, err := kql.CompileQuery(query, s, kql.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return func(doc any) bool {
+			ev, ok := doc.(*event.Event)
+			return ok && p.Match(ev)
+		}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return bindESQL(prog, s, fields), nil
+}
+
+// esqlProgram is CompileESQL up to the schema: it registers no field but
+// through kqlc, the compiler of KQL() filters.
+func esqlProgram(query string, now time.Time, kqlc func(string) (func(any) bool, error)) (*esql.Program, error) {
 	q, err := esql.Parse(query)
 	if err != nil {
 		return nil, err
@@ -79,21 +98,13 @@ func CompileESQL(query string, s *event.Schema, fields *alert.Fields, now time.T
 			}
 			return t, true
 		},
-		KQL: func(query string) (func(any) bool, error) {
-			p, err := kql.CompileQuery(query, s, kql.Options{})
-			if err != nil {
-				return nil, err
-			}
-			return func(doc any) bool {
-				ev, ok := doc.(*event.Event)
-				return ok && p.Match(ev)
-			}, nil
-		},
+		KQL: kqlc,
 	}
-	prog, err := esql.Compile(q, opts)
-	if err != nil {
-		return nil, err
-	}
+	return esql.Compile(q, opts)
+}
+
+// bindESQL gives a compiled query's source fields their slots in s.
+func bindESQL(prog *esql.Program, s *event.Schema, fields *alert.Fields) *ESQLQuery {
 	eq := &ESQLQuery{Prog: prog, prog: prog, fields: fields}
 	for _, col := range prog.Inputs {
 		switch col.Name {
@@ -103,7 +114,7 @@ func CompileESQL(query string, s *event.Schema, fields *alert.Fields, now time.T
 			eq.slots = append(eq.slots, s.Slot(col.Name))
 		}
 	}
-	return eq, nil
+	return eq
 }
 
 // Row reads the query's source columns from an event.
@@ -148,11 +159,20 @@ func (q *ESQLQuery) Reads(index string) bool {
 	return newPatternSet(q.prog.From.Indices).match(index)
 }
 
-// compileESQL compiles an ES|QL rule's query.
-func (rs *RuleSet) compileESQL(c *compiled) (*query, error) {
+// compileESQL compiles an ES|QL rule's query, from pre when it holds
+// the program (see prepareQuery).
+func (rs *RuleSet) compileESQL(c *compiled, pre *parsedQuery) (*query, error) {
 	r := c.rule
 	rs.fields.Add("_id")
-	eq, err := CompileESQL(r.Query, rs.schema, rs.fields, rs.opt.Now())
+	var eq *ESQLQuery
+	var err error
+	if pre != nil && (pre.esql != nil || pre.err != nil) {
+		if err = pre.err; err == nil {
+			eq = bindESQL(pre.esql, rs.schema, rs.fields)
+		}
+	} else {
+		eq, err = CompileESQL(r.Query, rs.schema, rs.fields, rs.opt.Now())
+	}
 	if err != nil {
 		var u *esql.UnsupportedError
 		if errors.As(err, &u) {

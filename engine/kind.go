@@ -17,8 +17,8 @@ import (
 //
 // ruleTypes maps a detection rule's type to how it is compiled.
 var ruleTypes = map[string]ruleType{
-	"query":        {languages: append(kqlLanguages[:1:1], sigmaLanguages...), compile: compileQuery},
-	"eql":          {languages: []string{"eql"}, compile: compileQuery},
+	"query":        {languages: append(kqlLanguages[:1:1], sigmaLanguages...), compile: compileQuery, fieldless: true},
+	"eql":          {languages: []string{"eql"}, compile: compileQuery, fieldless: true},
 	"threshold":    {languages: kqlLanguages, compile: compileThreshold},
 	"new_terms":    {languages: kqlLanguages, compile: compileNewTerms},
 	"threat_match": {languages: kqlLanguages, compile: compileThreatMatch},
@@ -38,6 +38,10 @@ var kqlLanguages = []string{"kuery"}
 type ruleType struct {
 	languages []string // query languages the type takes
 	compile   func(rs *RuleSet, c *compiled, q *query) (kind, error)
+	// fieldless: compile registers no field in the schema, so it (and
+	// filing the rule) may run on another goroutine than the compiling
+	// of other rules (see RuleSet.finish).
+	fieldless bool
 }
 
 // query is a rule's compiled query: an event query's predicate, or an EQL

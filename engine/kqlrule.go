@@ -16,10 +16,19 @@ import (
 // filters. Errors are positioned in the rule file
 // ("rules/x.toml:12:31: kql: ...", "rules/x.toml: filter 2: ...").
 func compileKQLRule(r *rule.Rule, s *event.Schema, opt kql.Options) (match.Pred, error) {
+	return compileParsedKQLRule(r, nil, s, opt)
+}
+
+// compileParsedKQLRule is compileKQLRule with the query parsed unless pre
+// holds it parsed.
+func compileParsedKQLRule(r *rule.Rule, pre *kql.Parsed, s *event.Schema, opt kql.Options) (match.Pred, error) {
 	if r.Language != "kuery" {
 		return nil, fmt.Errorf("%s: the rule's language is %q, not kuery", r.Path, r.Language)
 	}
-	p, err := kql.CompileFiltered(r.Query, r.Filters, s, opt)
+	if pre == nil {
+		pre = kql.ParseQuery(r.Query)
+	}
+	p, err := pre.CompileFiltered(r.Filters, s, opt)
 	return p, r.QueryErrors("query", err)
 }
 

@@ -146,7 +146,11 @@ func (rs *RuleSet) score(r requirement) int {
 // requirementOf returns the most selective requirement of a predicate, if
 // it has one.
 func (rs *RuleSet) requirementOf(p match.Pred) (requirement, bool) {
-	all := match.Needs(p, rs.needScore)
+	return rs.bestRequirement(match.Needs(p, rs.needScore))
+}
+
+// bestRequirement is requirementOf for a predicate's needs, all.
+func (rs *RuleSet) bestRequirement(all [][]match.Need) (requirement, bool) {
 	best, ok := match.BestNeed(all, rs.needScore)
 	if !ok || rs.score(best) >= noFiling {
 		return nil, false
@@ -159,14 +163,15 @@ func (rs *RuleSet) requirementOf(p match.Pred) (requirement, bool) {
 // that nearly every event meets it.
 const noFiling = 2_000_000
 
-// secondRequirements returns other requirements of p than first (each a
-// conjunct on other needs), the most selective first, at most
-// maxSeconds: needs on values (equal, prefix, suffix, contains, number;
-// presence only as a fallback's, match.Need.Unless). A route files a rule
-// under the first of them it can check cheaply too (see routeShape), and
-// offers it only the events that meet both; none when p has no
-// requirement selective enough to pay for the values it adds.
-func (rs *RuleSet) secondRequirements(p match.Pred, first requirement) []requirement {
+// secondRequirements returns other requirements than first of a
+// predicate whose needs are all (each a conjunct on other needs), the
+// most selective first, at most maxSeconds: needs on values (equal,
+// prefix, suffix, contains, number; presence only as a fallback's,
+// match.Need.Unless). A route files a rule under the first of them it can
+// check cheaply too (see routeShape), and offers it only the events that
+// meet both; none when the predicate has no requirement selective enough
+// to pay for the values it adds.
+func (rs *RuleSet) secondRequirements(all [][]match.Need, first requirement) []requirement {
 	if first == nil {
 		return nil
 	}
@@ -176,7 +181,7 @@ func (rs *RuleSet) secondRequirements(p match.Pred, first requirement) []require
 	}
 	var out []scored
 next:
-	for _, d := range match.Needs(p, rs.needScore) {
+	for _, d := range all {
 		if len(d) == 0 || slices.Equal(d, first) {
 			continue
 		}

@@ -105,21 +105,37 @@ func Compile(rules []*rule.Rule, opt Options) (*RuleSet, []Status) {
 	}
 	rs.sigma = indexSigma(rules)
 	statuses := make([]Status, len(rules))
-	pre := parseQueries(rules)
+	out := make([]*compiled, len(rules))
+	errs := make([]error, len(rules))
+	pool := newCompilePool(rules, opt.Now)
 	for i, r := range rules {
+		pre := pool.prepared(i)
 		statuses[i] = Status{Rule: r, State: OK}
 		if ok, reason := Supported(r); !ok {
 			statuses[i].State, statuses[i].Reason = Unsupported, reason
 			continue
 		}
-		c, err := rs.compile(r, pre[i])
-		pre[i] = nil // the parse tree is garbage once compiled
-		if err != nil {
+		c, q, err := rs.begin(r, pre)
+		switch {
+		case err != nil:
+			errs[i] = err
+		case ruleTypes[r.Type].fieldless:
+			pool.finish(func() { out[i], errs[i] = c, rs.finish(c, q) })
+		default:
+			out[i], errs[i] = c, rs.finish(c, q)
+		}
+	}
+	pool.wait()
+	for i, c := range out {
+		if err := errs[i]; err != nil {
 			if u, ok := err.(unsupportedError); ok {
 				statuses[i].State, statuses[i].Reason = Unsupported, string(u)
 				continue
 			}
 			statuses[i].State, statuses[i].Err = Failed, err
+			continue
+		}
+		if c == nil {
 			continue
 		}
 		c.idx = len(rs.rules)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/eql"
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/workers"
 	"github.com/vigilsec/vigil/kql"
 	"github.com/vigilsec/vigil/match"
 	"github.com/vigilsec/vigil/rule"
@@ -109,11 +110,13 @@ type Unmatched struct {
 }
 
 // NewUnmatched prepares for the rules of rs, whose queries it compiled:
-// their needs are read from them, not compiled again.
+// their needs are read from them, not compiled again, on every core.
 func NewUnmatched(rs *RuleSet) *Unmatched {
 	u := &Unmatched{needs: map[*rule.Rule][][]string{}, schema: rs.schema, seen: map[string]bool{}}
-	for _, c := range rs.rules {
-		n := fieldNeeds(c.needs, rs.schema)
+	needs := make([][][]string, len(rs.rules))
+	workers.Each(len(rs.rules), func(i int) { needs[i] = fieldNeeds(rs.rules[i].needs, rs.schema) })
+	for i, c := range rs.rules {
+		n := needs[i]
 		if len(n) == 0 {
 			continue
 		}

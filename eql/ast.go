@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/srcpos"
+	"github.com/vigilsec/vigil/match"
 )
 
 // QueryKind tells an event query from a sequence or a sample.
@@ -155,6 +156,10 @@ type Match struct {
 	X        Expr
 	Patterns []Expr
 	List     bool
+
+	// test is the string test of literal Patterns, built by Prepare;
+	// nil: Compile builds it.
+	test *match.StringTest
 }
 
 // In is `x in (...)`, `x in~ (...)`, `x not in (...)`, `x not in~ (...)`.

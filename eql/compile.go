@@ -593,24 +593,33 @@ func (c *compiler) patterns(e *Match) ([]string, bool) {
 	return out, ok
 }
 
-// matcher builds the string test of a Match: wildcard patterns for : and
-// like, Lucene regexps for regex.
+// matcher builds the string test of a Match (see buildMatcher), unless
+// Prepare built it.
 func (c *compiler) matcher(e *Match, pats []string) (match.StringTest, bool) {
-	fold := e.Op == ":" || strings.HasSuffix(e.Op, "~")
-	if strings.HasPrefix(e.Op, "regex") {
-		t, err := match.RegexTest(pats, fold)
-		if err != nil {
-			var pe *match.PatternError
-			if errors.As(err, &pe) {
-				c.errorf(e.Patterns[pe.Index].Position(), "%v", pe.Err)
-			} else {
-				c.errorf(e.Pos, "%v", err)
-			}
-			return match.StringTest{}, false
-		}
-		return t, true
+	if e.test != nil {
+		return *e.test, true
 	}
-	return match.WildcardTest(pats, fold), true
+	t, err := buildMatcher(e.Op, pats)
+	if err != nil {
+		var pe *match.PatternError
+		if errors.As(err, &pe) {
+			c.errorf(e.Patterns[pe.Index].Position(), "%v", pe.Err)
+		} else {
+			c.errorf(e.Pos, "%v", err)
+		}
+		return match.StringTest{}, false
+	}
+	return t, true
+}
+
+// buildMatcher builds the string test of a Match operator over its
+// patterns: wildcard patterns for : and like, Lucene regexps for regex.
+func buildMatcher(op string, pats []string) (match.StringTest, error) {
+	fold := op == ":" || strings.HasSuffix(op, "~")
+	if strings.HasPrefix(op, "regex") {
+		return match.RegexTest(pats, fold)
+	}
+	return match.WildcardTest(pats, fold), nil
 }
 
 func (c *compiler) checkMatchSubject(e *Match, x *node) bool {

@@ -71,17 +71,7 @@ func Compile(n Node, s *event.Schema, opt Options) (match.Pred, error) {
 // CompileQuery parses and compiles a KQL query; errors carry the source
 // line for Snippet.
 func CompileQuery(query string, s *event.Schema, opt Options) (match.Pred, error) {
-	n, err := Parse(query)
-	if err != nil {
-		return nil, err
-	}
-	p, err := Compile(n, s, opt)
-	if list, ok := err.(srcpos.ErrorList); ok {
-		for i, e := range list {
-			list[i] = srcpos.NewError(query, e.Pos, e.Msg)
-		}
-	}
-	return p, err
+	return ParseQuery(query).Compile(s, opt)
 }
 
 type compiler struct {

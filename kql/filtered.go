@@ -15,8 +15,13 @@ import (
 // srcpos.ErrorList: the query's, positioned in it, then the filters' one,
 // without a position ("filter 2: ...").
 func CompileFiltered(query string, filters []any, s *event.Schema, opt Options) (match.Pred, error) {
+	return ParseQuery(query).CompileFiltered(filters, s, opt)
+}
+
+// CompileFiltered is the package's CompileFiltered for a parsed query.
+func (q *Parsed) CompileFiltered(filters []any, s *event.Schema, opt Options) (match.Pred, error) {
 	var errs srcpos.ErrorList
-	p, err := CompileQuery(query, s, opt)
+	p, err := q.Compile(s, opt)
 	if err != nil {
 		var list srcpos.ErrorList
 		if !errors.As(err, &list) {

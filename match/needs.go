@@ -3,6 +3,7 @@ package match
 import (
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -96,19 +97,48 @@ type Needer interface {
 // (the literal parts of a wildcard pattern, the conjuncts below an or),
 // the lowest total wins.
 func Needs(p Pred, score func(Need) int) [][]Need {
+	return needsOf(p, score, nil)
+}
+
+// NeedCache is Needs with one score over the parts of one predicate: it
+// keeps each field test's needs, so that a caller that asks for the needs
+// of a predicate and of its members (to rank them, to file the whole)
+// analyses every test once. Its results are Needs's. It is not safe for
+// concurrent use.
+type NeedCache struct {
+	score  func(Need) int
+	leaves map[Pred]leafNeed
+}
+
+type leafNeed struct {
+	any []Need
+	ok  bool
+}
+
+// NewNeedCache returns an empty cache for needs rated by score.
+func NewNeedCache(score func(Need) int) *NeedCache {
+	return &NeedCache{score: score, leaves: make(map[Pred]leafNeed)}
+}
+
+// Needs returns Needs(p, score) for the cache's score. The disjunctions
+// of field tests are shared between calls: callers must not change them.
+func (nc *NeedCache) Needs(p Pred) [][]Need { return needsOf(p, nc.score, nc) }
+
+// needsOf is Needs, through nc when not nil.
+func needsOf(p Pred, score func(Need) int, nc *NeedCache) [][]Need {
 	switch x := p.(type) {
 	case andPred:
 		var out [][]Need
 		for _, c := range x {
-			out = append(out, Needs(c, score)...)
+			out = append(out, needsOf(c, score, nc)...)
 		}
 		return out
 	case and2:
-		return append(Needs(x.a, score), Needs(x.b, score)...)
+		return append(needsOf(x.a, score, nc), needsOf(x.b, score, nc)...)
 	case orPred:
 		var out []Need
 		for _, c := range x {
-			best, ok := BestNeed(Needs(c, score), score)
+			best, ok := BestNeed(needsOf(c, score, nc), score)
 			if !ok {
 				return nil
 			}
@@ -121,10 +151,29 @@ func Needs(p Pred, score func(Need) int) [][]Need {
 		}
 		return nil
 	}
-	if any, ok := leafNeeds(p, score); ok {
+	if any, ok := nc.leaf(p, score); ok {
 		return [][]Need{any}
 	}
 	return nil
+}
+
+// leaf returns leafNeeds(p, score), from the cache when p is a field test
+// it holds (nc may be nil: no cache).
+func (nc *NeedCache) leaf(p Pred, score func(Need) int) ([]Need, bool) {
+	if nc == nil {
+		return leafNeeds(p, score)
+	}
+	switch p.(type) {
+	case *eqPred, *eqFoldPred, *strPred, existsPred, *cmpPred, *rangePred, *cidrPred:
+	default:
+		return leafNeeds(p, score) // not known to be comparable
+	}
+	if l, ok := nc.leaves[p]; ok {
+		return l.any, l.ok
+	}
+	any, ok := leafNeeds(p, score)
+	nc.leaves[p] = leafNeed{any, ok}
+	return any, ok
 }
 
 // BestNeed picks the disjunction with the lowest total score.
@@ -143,9 +192,19 @@ func BestNeed(all [][]Need, score func(Need) int) ([]Need, bool) {
 	return best, best != nil
 }
 
+// dedupNeeds drops the needs met before from ns, in place.
 func dedupNeeds(ns []Need) []Need {
-	seen := make(map[Need]bool, len(ns))
 	out := ns[:0]
+	if len(ns) <= smallDedup {
+		// a few: comparing is cheaper than a map
+		for _, n := range ns {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	seen := make(map[Need]bool, len(ns))
 	for _, n := range ns {
 		if !seen[n] {
 			seen[n] = true
@@ -154,6 +213,9 @@ func dedupNeeds(ns []Need) []Need {
 	}
 	return out
 }
+
+// smallDedup is the most needs dedupNeeds compares pairwise.
+const smallDedup = 16
 
 // leafNeeds returns the disjunction a field predicate needs.
 func leafNeeds(p Pred, score func(Need) int) ([]Need, bool) {
@@ -210,7 +272,7 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 		}
 		return []Need{n}, true
 	case *setTest:
-		var out []Need
+		out := make([]Need, 0, len(x.small)+len(x.set)+len(x.wild))
 		if t := x.small; t != nil {
 			for _, m := range t {
 				out = append(out, equalNeed(slot, m))
