@@ -181,7 +181,7 @@ func (e *Engine) process(ev *event.Event) {
 	e.snaps.Sweep(e.eachMatcher)
 	if len(e.threats) > 0 {
 		if e.judging != nil {
-			e.judging.v.Indicator = len(e.routeFor(ev.Index).threats) > 0
+			e.judging.v.Indicator = e.indicatorCandidate(ev)
 		} else if e.AddIndicator(ev) {
 			e.accepted = true
 		}

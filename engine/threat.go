@@ -262,6 +262,23 @@ func (e *Engine) AddIndicator(ev *event.Event) bool {
 	return ind != nil
 }
 
+// indicatorCandidate reports whether AddIndicator would offer ev to a
+// rule as an indicator: whether a threat_match rule whose threat_index
+// selects it has a threat query it meets. A Judge asks, so that only
+// those events wait, with their values, for the Arrived to add them in
+// order (an event of an index every pattern selects, as a file's events
+// are, would otherwise wait for every threat_match rule).
+func (e *Engine) indicatorCandidate(ev *event.Event) bool {
+	for _, c := range e.routeFor(ev.Index).threats {
+		ts := e.live[c].run.(*threatState)
+		ts.now = ev.Time
+		if ts.tq.Match(ev) {
+			return true
+		}
+	}
+	return false
+}
+
 // IndicatorStats returns the number of indicator documents kept, and of
 // those refused because Options.MaxIndicators was reached.
 func (e *Engine) IndicatorStats() (kept, overflow int64) {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +156,46 @@ func TestThreatMatchRuleErrors(t *testing.T) {
 		if st[0].State != Failed || !strings.Contains(st[0].Err.Error(), tc.want) {
 			t.Errorf("got %s %v, want an error with %q", st[0].State, st[0].Err, tc.want)
 		}
+	}
+}
+
+// TestThreatIndicatorsJudged: judging on arrival, an event of a threat
+// index waits to be added as an indicator only if it meets the threat
+// query; one that does not (and that no rule wants otherwise) is a tick.
+// Indicators in the stream still find later events: the alerts are a
+// single engine's.
+func TestThreatIndicatorsJudged(t *testing.T) {
+	const ti = "logs-ti_custom.indicator-default"
+	const ep = "logs-endpoint.events.file-default"
+	var evs []benchEvent
+	add := func(index, doc string) { evs = append(evs, benchEvent{[]byte(doc), index}) }
+	const fillers = 200
+	for i := range fillers {
+		// Of a threat index, but not indicators by the threat query.
+		add(ti, fmt.Sprintf(`{"@timestamp":"2024-05-01T00:%02d:%02dZ","_id":"other-%d","event.type":"info","threat.indicator.file.hash.sha256":"aaa"}`, i/60, i%60, i))
+	}
+	add(ti, `{"@timestamp":"2024-05-02T00:00:00Z","_id":"ind-1","event.type":"indicator","threat.indicator.file.hash.sha256":"aaa"}`)
+	add(ep, `{"@timestamp":"2024-05-03T00:00:00Z","event.id":"e1","host.name":"h1","file.hash.sha256":"aaa"}`)
+	add(ep, `{"@timestamp":"2024-05-03T00:00:01Z","event.id":"e2","host.name":"h1","file.hash.sha256":"bbb"}`)
+	add(ti, `{"@timestamp":"2024-05-04T00:00:00Z","_id":"ind-2","event.type":"indicator","threat.indicator.file.hash.sha256":"bbb"}`)
+	add(ep, `{"@timestamp":"2024-05-05T00:00:00Z","event.id":"e3","host.name":"h1","file.hash.sha256":"bbb"}`)
+
+	rs, st := Compile([]*rule.Rule{threatRule()}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+	if st[0].State != OK {
+		t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
+	}
+	want := runSingle(t, rs, evs, 0)
+	if len(want) != 2 {
+		t.Fatalf("a single engine raised %d alerts, want 2 (e1 by ind-1, e3 by ind-2)", len(want))
+	}
+	got, a, ticks := runArrived(t, rs, evs, 0)
+	if !slices.Equal(got, want) {
+		t.Errorf("judged on arrival:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if ticks < fillers {
+		t.Errorf("%d ticks, want at least the %d events of the threat index that are not indicators", ticks, fillers)
+	}
+	if kept, _ := a.IndicatorStats(); kept != 2 {
+		t.Errorf("%d indicators kept, want 2", kept)
 	}
 }
