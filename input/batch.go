@@ -141,14 +141,15 @@ const (
 )
 
 // recBatch is a run of records split from the input, then decoded.
-// Each record is copied once into the event that will hold it
-// (Event.Own), which the decoders then decode in place: the batch holds
-// no copy of its own. A record read into a chunk (see chunks) is copied
-// by the decoder that decodes it, on its own core, while the batch
-// holds the chunk; any other (an array's element, a line with invalid
-// UTF-8 replaced) by split.
+// The batch holds no copy of its own: a record read into a chunk (see
+// chunks) is lent to its event (Event.Borrow) by the decoder that decodes
+// it, while the batch holds the chunk, or copied there when the chunks do
+// not lend (see jsonReader.lend); any other (an array's element, a line
+// with invalid UTF-8 replaced) is copied into its event by split
+// (Event.Own). The decoders then decode each record in place.
 type recBatch struct {
-	recs  [][]byte // each record, owned by its event or lying in a chunk held
+	recs  [][]byte       // each record, owned by its event or lying in a chunk held
+	from  []*event.Chunk // the chunk each record lies in, nil for one its event owns
 	pos   []int64
 	evs   []*event.Event // each record's event (nil when errs holds an error, or for a decoder to take)
 	errs  []error        // each record's error (splitting or decoding)
@@ -170,14 +171,16 @@ func (b *recBatch) hold(c *event.Chunk) {
 	b.held = append(b.held, c)
 }
 
-// add appends a record: ev, taken from the pool, owns a copy of rec
-// (nil ev: a decoder will take one, see hold).
-func (b *recBatch) add(ev *event.Event, rec []byte, pos int64, err error) {
+// add appends a record: ev, taken from the pool, owns a copy of rec, or
+// (nil ev) a decoder will take an event for rec, which lies in c, held
+// (see hold).
+func (b *recBatch) add(ev *event.Event, c *event.Chunk, rec []byte, pos int64, err error) {
 	if ev != nil {
 		ev.Recycle()
 		rec = ev.Own(rec)
 	}
 	b.recs = append(b.recs, rec)
+	b.from = append(b.from, c)
 	b.pos = append(b.pos, pos)
 	b.evs = append(b.evs, ev)
 	b.errs = append(b.errs, err)
@@ -230,13 +233,13 @@ func (a *ahead) split() {
 			if err == nil {
 				if c := a.r.lines.chunkOf(rec); c != nil {
 					b.hold(c)
-					b.add(nil, rec, pos, nil)
+					b.add(nil, c, rec, pos, nil)
 					continue
 				}
-				b.add(a.get(), rec, pos, nil)
+				b.add(a.get(), nil, rec, pos, nil)
 				continue
 			}
-			b.add(nil, rec, pos, err)
+			b.add(nil, nil, rec, pos, err)
 		}
 		if len(b.recs) == 0 {
 			a.free <- b
@@ -263,7 +266,7 @@ func (a *ahead) decode(dec *jsonReader) {
 				}
 				ev = a.get()
 				ev.Recycle()
-				b.recs[i] = ev.Own(b.recs[i])
+				b.recs[i] = dec.lend(ev, b.from[i], b.recs[i])
 				b.evs[i] = ev
 			}
 			if err := dec.decodeDoc(b.recs[i], ev, b.pos[i]); err != nil {
@@ -324,12 +327,13 @@ func (a *ahead) recycle(b *recBatch) {
 	}
 	clear(b.errs)
 	clear(b.recs)
+	clear(b.from)
 	for _, c := range b.held {
 		c.Release()
 	}
 	clear(b.held)
 	b.held = b.held[:0]
-	b.recs, b.pos, b.evs, b.errs, b.bad, b.bytes = b.recs[:0], b.pos[:0], b.evs[:0], b.errs[:0], b.bad[:0], 0
+	b.recs, b.from, b.pos, b.evs, b.errs, b.bad, b.bytes = b.recs[:0], b.from[:0], b.pos[:0], b.evs[:0], b.errs[:0], b.bad[:0], 0
 	a.free <- b
 }
 

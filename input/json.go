@@ -102,7 +102,7 @@ func (r *jsonReader) Next(ev *event.Event) error {
 // and peak RSS grew by a tenth). Not after a mapped record (an ECS input
 // with a few raw-looking records), whose like are not decoded as raw.
 func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
-	if r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil {
+	if r.rawRecords() {
 		ev.Reserve(2 * len(rec))
 		return ev.Own(rec)
 	}
@@ -110,6 +110,22 @@ func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
 		rec = ev.Borrow(c, rec)
 		ev.UseRoom(c, r.lines.room())
 		return rec
+	}
+	return ev.Own(rec)
+}
+
+// rawRecords reports whether the input's last record was a raw winlog
+// one, not mapped: its next is copied (see own).
+func (r *jsonReader) rawRecords() bool {
+	return r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil
+}
+
+// lend is own for a decoder of Ahead, r its own state: rec lies in chunk
+// c (nil: in no chunk) that another goroutine reads into, so the event
+// may borrow rec but not the room after it.
+func (r *jsonReader) lend(ev *event.Event, c *event.Chunk, rec []byte) []byte {
+	if c != nil && !r.rawRecords() && chunks.Lend() {
+		return ev.Borrow(c, rec)
 	}
 	return ev.Own(rec)
 }
