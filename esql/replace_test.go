@@ -64,18 +64,24 @@ func TestReplacerLiteralRun(t *testing.T) {
 // the regexp it stands for.
 func BenchmarkReplaceIndent(b *testing.B) {
 	line := "    if ($x -eq 1) {\n        Write-Host \"a b c\" -ForegroundColor Red\n\t\t}\n"
-	text := strings.Repeat(line, 20_000/len(line))
-	gp := javaRegex(`\n\s+`)
+	benchAgainstRegexp(b, strings.Repeat(line, 20_000/len(line)), `\n\s+`, "literal-run", "\n ")
+}
+
+// benchAgainstRegexp runs REPLACE of pattern (Java syntax) by repl over
+// text, through replacer (its sub-benchmark named fast) and through the
+// regexp alone.
+func benchAgainstRegexp(b *testing.B, text, pattern, fast, repl string) {
+	gp := javaRegex(pattern)
 	re := regexp.MustCompile(gp)
 	for _, tc := range []struct {
 		name string
 		fn   func(s, repl string) string
-	}{{"literal-run", replacer(re, gp)}, {"regexp", func(s, repl string) string { return re.ReplaceAllString(s, repl) }}} {
+	}{{fast, replacer(re, gp)}, {"regexp", func(s, repl string) string { return re.ReplaceAllString(s, repl) }}} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(text)))
 			b.ReportAllocs()
 			for b.Loop() {
-				tc.fn(text, "\n ")
+				tc.fn(text, repl)
 			}
 		})
 	}
@@ -153,21 +159,8 @@ func TestStartSkipper(t *testing.T) {
 // (startSkipper) against the regexp over the whole text.
 func BenchmarkReplaceIEX(b *testing.B) {
 	line := "    $items = $list.Where({ $_.Name -ne $null }) | ForEach-Object { $_.Value[0] }\n"
-	text := strings.Repeat(line, 20_000/len(line))
-	gp := javaRegex(`(?i)(\$(?:\w+|\w+\:\w+)\[\d++\]\+\$(?:\w+|\w+\:\w+)\[\d++\]\+['"]x['"]|\$(?:\w+\:\w+)\[\d++,\d++,\d++\]|\.name\[\d++,\d++,\d++\])`)
-	re := regexp.MustCompile(gp)
-	for _, tc := range []struct {
-		name string
-		fn   func(s, repl string) string
-	}{{"skipper", replacer(re, gp)}, {"regexp", func(s, repl string) string { return re.ReplaceAllString(s, repl) }}} {
-		b.Run(tc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(text)))
-			b.ReportAllocs()
-			for b.Loop() {
-				tc.fn(text, "🔥")
-			}
-		})
-	}
+	benchAgainstRegexp(b, strings.Repeat(line, 20_000/len(line)),
+		`(?i)(\$(?:\w+|\w+\:\w+)\[\d++\]\+\$(?:\w+|\w+\:\w+)\[\d++\]\+['"]x['"]|\$(?:\w+\:\w+)\[\d++,\d++,\d++\]|\.name\[\d++,\d++,\d++\])`, "skipper", "🔥")
 }
 
 // FuzzStartSkipper: REPLACE tried only where a match may begin gives the

@@ -3,7 +3,11 @@
 
 package event
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/vigilsec/vigil/internal/keyword"
+)
 
 // keyTable finds a node's child by key segment. Go's map hashes the whole
 // key with AES rounds and probes its groups; here a multiply-shift hash of
@@ -33,34 +37,10 @@ type keyEntry struct {
 // shortKey is the longest key whose keyBytes are the whole key.
 const shortKey = 16
 
-// keyBytes returns a key's first and last eight bytes, overlapping in a
-// key of 8 to 16 bytes; a shorter key's bytes are in lo (for 4 to 7
-// bytes, its first and last four; for 1 to 3, its first, middle and last
-// byte), hi zero. With the key's length they are the whole key, up to
-// shortKey bytes. They are keyword.Word's, not folded: lo ^ hi<<<31 plus
-// the length is that word.
-func keyBytes(k string) (lo, hi uint64) {
-	switch n := len(k); {
-	case n >= 8:
-		return le64(k), le64(k[n-8:])
-	case n >= 4:
-		return uint64(le32(k)) | uint64(le32(k[n-4:]))<<32, 0
-	case n > 0:
-		return uint64(k[0]) | uint64(k[n/2])<<8 | uint64(k[n-1])<<16, 0
-	}
-	return 0, 0
-}
-
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
-func le32(s string) uint32 {
-	_ = s[3]
-	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
-}
+// keyBytes returns a key's first and last eight bytes (keyword.Bytes):
+// with the key's length they are the whole key, up to shortKey bytes, and
+// lo ^ hi<<<31 plus the length is its keyword.Word.
+func keyBytes(k string) (lo, hi uint64) { return keyword.Bytes(k) }
 
 // segHash is the key's word (keyword.Word) from its bytes and length.
 func segHash(lo, hi uint64, n int) uint64 {

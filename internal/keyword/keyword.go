@@ -3,21 +3,29 @@ package keyword
 import "math/bits"
 
 // Word folds s into one word: its length and its first and last eight
-// bytes (fewer for shorter strings), loaded byte by byte so that the
-// compiler can merge the loads. Strings that differ only in their
-// middle bytes share a word: a table compares the strings when words agree.
+// bytes (fewer for shorter strings, see Bytes). Strings that differ only
+// in their middle bytes share a word: a table compares the strings when
+// words agree.
 func Word(s string) uint64 {
-	n := len(s)
-	var w uint64
-	switch {
+	lo, hi := Bytes(s)
+	return (lo ^ bits.RotateLeft64(hi, 31)) + uint64(len(s))<<56
+}
+
+// Bytes returns s's first and last eight bytes, overlapping in a string
+// of 8 to 16 bytes; a shorter string's bytes are in lo (for 4 to 7 bytes,
+// its first and last four; for 1 to 3, its first, middle and last byte),
+// hi zero. With the length they are the whole string, up to 16 bytes.
+// They are loaded byte by byte so that the compiler can merge the loads.
+func Bytes(s string) (lo, hi uint64) {
+	switch n := len(s); {
 	case n >= 8:
-		w = le64(s) ^ bits.RotateLeft64(le64(s[n-8:]), 31)
+		return le64(s), le64(s[n-8:])
 	case n >= 4:
-		w = uint64(le32(s)) | uint64(le32(s[n-4:]))<<32
+		return uint64(le32(s)) | uint64(le32(s[n-4:]))<<32, 0
 	case n > 0:
-		w = uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16
+		return uint64(s[0]) | uint64(s[n/2])<<8 | uint64(s[n-1])<<16, 0
 	}
-	return w + uint64(n)<<56
+	return 0, 0
 }
 
 func le64(s string) uint64 {
