@@ -160,6 +160,29 @@ func TestAheadSameAsNext(t *testing.T) {
 	}
 }
 
+// FuzzAhead: over any input, decoding on several goroutines gives the
+// events, errors and warnings of one decoder, in the same order, and
+// every event and chunk is handed back (readAhead's checks).
+func FuzzAhead(f *testing.F) {
+	f.Add([]byte(`{"@timestamp":"2026-01-01T00:00:01Z","n":1}` + "\n" + `{"n":"\u00e9\\x","host":{"name":"h"}}` + "\n{bad\n"))
+	f.Add([]byte(`[{"n":1},{"n":2}`))
+	f.Add(gz(`{"n":1}` + "\n" + `{"n":2}` + "\n"))
+	f.Add([]byte("\xef\xbb\xbf" + `{"n":"\xff"}` + "\n   \n" + `{"@timestamp":"yesterday"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opt := Options{MaxRecord: 256}
+		want := readAhead(t, data, opt, 1)
+		got := readAhead(t, data, opt, 3)
+		if len(got) != len(want) {
+			t.Fatalf("3 decoders: %d lines, want %d:\n%q\n%q", len(got), len(want), got, want)
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("3 decoders, line %d:\n got %s\nwant %s", i, got[i], want[i])
+			}
+		}
+	})
+}
+
 // TestAheadCloseEarly: closing before the end stops the goroutines and
 // hands back every event decoded ahead.
 func TestAheadCloseEarly(t *testing.T) {
