@@ -21,6 +21,14 @@ func TestReplacerClasses(t *testing.T) {
 	inputs := []string{"", "abc", "a1b2c3", "🔥x🔥", "bad\xffutf8\xfe", "tab\tnew\nline", "ÄÖÜ straße", "$1 \\ $",
 		"\n", "x\n", "\n\n\n", "a\n \t\n  b\nc\n", "ab1ab22abab3", "🔥 🔥\n🔥\xff ", "aaab", "\n\xff\n\v",
 		"a`b`c`d", "``a`b``", "x`r y`Z", "a`é", "é`b\xff`b", "axyb axyd cxyc", "aab aabb cabd"}
+	sameAsRegexp(t, patterns, inputs, "🔥", "", "$0", `\$`)
+}
+
+// sameAsRegexp checks that REPLACE of each pattern (Java syntax) by each
+// replacement, through replacer, gives the regexp's result on each input,
+// and on 200 records of the winlog corpus when VIGIL_SHARED is set.
+func sameAsRegexp(t *testing.T, patterns, inputs []string, repls ...string) {
+	t.Helper()
 	if os.Getenv("VIGIL_SHARED") != "" {
 		for _, l := range testenv.WinlogSample(t, 200) {
 			inputs = append(inputs, string(l))
@@ -30,11 +38,11 @@ func TestReplacerClasses(t *testing.T) {
 		gp := javaRegex(p)
 		re := regexp.MustCompile(gp)
 		fast := replacer(re, gp)
-		for _, repl := range []string{"🔥", "", "$0", `\$`} {
+		for _, repl := range repls {
 			for _, s := range inputs {
 				want := re.ReplaceAllString(s, javaReplacement(repl))
 				if got := fast(s, repl); got != want {
-					t.Fatalf("replace(%q, %q, %q) = %q, want %q", s, p, repl, got, want)
+					t.Fatalf("replace(%.200q, %q, %q) = %.200q, want %.200q", s, p, repl, got, want)
 				}
 			}
 		}
@@ -133,24 +141,7 @@ func TestStartSkipper(t *testing.T) {
 	patterns := []string{iex, `\$\w+`, `\$\{[^}]+\}`, `(?i)\.name\[\d+\]`, `a|b|\.`, `(?:\$|@)?\(\w+\)`, `x(?:y|)`, `(?:a|b)?c`}
 	inputs := []string{"", "$", "$a", "$a[1]+$b[2]+'x'", "$env:x[1,2,3]", ".Name[1,2,3]", "$$a$b", "${x}${", "ab.c",
 		"@(x)$(y)(z)", "xy x xyy", "\xff$a\xfe$", "ä$ä$a", "$a:b[1,2,3]$c:d[4,5,6]", "bc ac c cc"}
-	if os.Getenv("VIGIL_SHARED") != "" {
-		for _, l := range testenv.WinlogSample(t, 200) {
-			inputs = append(inputs, string(l))
-		}
-	}
-	for _, p := range patterns {
-		gp := javaRegex(p)
-		re := regexp.MustCompile(gp)
-		fast := replacer(re, gp)
-		for _, repl := range []string{"🔥", "", "$0"} {
-			for _, s := range inputs {
-				want := re.ReplaceAllString(s, javaReplacement(repl))
-				if got := fast(s, repl); got != want {
-					t.Fatalf("replace(%.200q, %q, %q) = %.200q, want %.200q", s, p, repl, got, want)
-				}
-			}
-		}
-	}
+	sameAsRegexp(t, patterns, inputs, "🔥", "", "$0")
 }
 
 // BenchmarkReplaceIEX runs the pattern of Elastic's dynamic IEX
