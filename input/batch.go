@@ -43,9 +43,9 @@ type AheadOptions struct {
 
 // Ahead returns an EventReader over r that takes its events from
 // opt.Get. When opt.Decoders > 1 and r reads framed JSON documents
-// (NDJSON lines, the elements of an array), one goroutine splits the
-// input into batches of records and Decoders goroutines decode the
-// batches at once, ahead of the caller, and set their times and indexes
+// (NDJSON lines, the elements of an array), Decoders goroutines take
+// turns to split the input into batches of records and each decodes the
+// batch it split, ahead of the caller, and sets their times and indexes
 // (each with index names of its own); the events, errors and their order
 // are exactly those of r.Next, and what keeps per-input state in input
 // order (time warnings) is still done on the caller's goroutine. Other
@@ -53,7 +53,7 @@ type AheadOptions struct {
 // taken go back through opt.Put. r must not be used afterwards except
 // through the EventReader. For a stream that may block for ever
 // (standard input, a FIFO) pass Decoders 1: Close waits for the
-// splitting goroutine's read.
+// decoders' reads.
 func Ahead(r Reader, opt AheadOptions) EventReader {
 	get, put, decoders := opt.Get, opt.Put, opt.Decoders
 	jr, ok := r.(*jsonReader)
@@ -62,18 +62,16 @@ func Ahead(r Reader, opt AheadOptions) EventReader {
 	}
 	a := &ahead{r: jr, get: get, put: put, then: opt.Then, mine: thenOf(opt.Then),
 		order: make(chan *recBatch, 2*decoders),
-		work:  make(chan *recBatch, 2*decoders),
 		free:  make(chan *recBatch, 2*decoders),
 		stop:  make(chan struct{}),
 	}
 	for range 2 * decoders {
 		a.free <- &recBatch{done: make(chan struct{}, 1)}
 	}
-	a.wg.Add(1 + decoders)
-	// Labelled for CPU profiles (vigil hunt --cpuprofile).
-	go pprof.Do(context.Background(), pprof.Labels("stage", "split"), func(context.Context) { a.split() })
+	a.wg.Add(decoders)
 	for range decoders {
 		dec := &jsonReader{o: jr.o, st: recordState{path: jr.st.path, unit: jr.st.unit}, index: jr.index}
+		// Labelled for CPU profiles (vigil hunt --cpuprofile).
 		go pprof.Do(context.Background(), pprof.Labels("stage", "decode"), func(context.Context) { a.decode(dec) })
 	}
 	return a
@@ -196,9 +194,10 @@ type ahead struct {
 	then     func() (func(*event.Event) *event.Event, func()) // AheadOptions.Then
 	mine     *then                                            // Then on the caller's goroutine
 	order    chan *recBatch                                   // batches in input order, for Next
-	work     chan *recBatch                                   // batches to decode
 	free     chan *recBatch                                   // batches to fill: bounds those in flight
 	stop     chan struct{}
+	splitMu  sync.Mutex // held to split a batch from r and pass it to order
+	ended    bool       // the input is split to the end, or stopped: order is closed (splitMu)
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 	cur      *recBatch
@@ -206,24 +205,32 @@ type ahead struct {
 	closed   bool
 }
 
-// split frames records into batches and hands them to the decoders and,
-// in order, to Next.
-func (a *ahead) split() {
-	defer a.wg.Done()
-	defer close(a.work)
-	defer close(a.order)
-	for eof := false; !eof; {
+// split frames the next batch of records and passes it, in input order,
+// to Next; the caller decodes it. It returns nil once the input is split
+// to the end or Close has stopped it. The decoders take turns to split,
+// each then decoding the batch it split: a batch's records are still in
+// the cache of the core that framed them (a splitting goroutine of its
+// own handed every batch over to another core, and cost the decoders a
+// cache miss on every line of the input), and no goroutine wakes up
+// another to decode.
+func (a *ahead) split() *recBatch {
+	a.splitMu.Lock()
+	defer a.splitMu.Unlock()
+	for !a.ended {
+		var b *recBatch
 		select {
 		case <-a.stop:
-			return
+			a.end()
+			return nil
 		default:
 		}
-		var b *recBatch
 		select {
 		case b = <-a.free:
 		case <-a.stop:
-			return
+			a.end()
+			return nil
 		}
+		eof := false
 		for len(b.recs) < batchRecords && b.bytes < batchBytes {
 			rec, pos, err := a.r.frame()
 			if err == io.EOF {
@@ -241,24 +248,39 @@ func (a *ahead) split() {
 			}
 			b.add(nil, nil, rec, pos, err)
 		}
-		if len(b.recs) == 0 {
+		if len(b.recs) > 0 {
+			a.order <- b // never blocks: order holds every batch in flight
+		} else {
 			a.free <- b
-			continue
+			b = nil
 		}
-		// Neither blocks: the channels hold every batch in flight.
-		a.order <- b
-		a.work <- b
+		if eof {
+			a.end()
+		}
+		if b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// end closes order: nothing more is split. splitMu is held.
+func (a *ahead) end() {
+	if !a.ended {
+		a.ended = true
+		close(a.order)
 	}
 }
 
-// decode decodes batches with dec, its own reader state, and sets the
-// events' times and indexes. An event whose time cannot be read is left
-// to Next, which reports it in input order before Then sees it.
+// decode splits batches and decodes them with dec, its own reader state,
+// and sets the events' times and indexes. An event whose time cannot be
+// read is left to Next, which reports it in input order before Then sees
+// it.
 func (a *ahead) decode(dec *jsonReader) {
 	defer a.wg.Done()
 	t := thenOf(a.then)
 	defer t.end()
-	for b := range a.work {
+	for b := a.split(); b != nil; b = a.split() {
 		for i, ev := range b.evs {
 			if ev == nil {
 				if b.errs[i] != nil {
@@ -345,7 +367,7 @@ func (a *ahead) Close() error {
 	}
 	a.closed = true
 	close(a.stop)
-	// Drain what is in flight so that split and the decoders end.
+	// Drain what is in flight so that the decoders end.
 	if a.cur != nil {
 		a.recycle(a.cur)
 		a.cur = nil
