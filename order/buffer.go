@@ -107,12 +107,15 @@ type Buffer struct {
 // and it holds what orders it but the tiebreaker, so that comparing two
 // items need not read their events (a cache miss each, in a heap larger
 // than the cache); the tiebreaker is read from the event only when times
-// are equal.
+// are equal. It holds the event's size too, so that releasing the event
+// does not read it either: on two cores it was decoded on the other, and
+// it has waited in the window long enough to leave the cache.
 type item struct {
-	t   int64  // sort time: Time plus any delay
-	seq uint64 // ev.Seq
-	arr uint64
-	ev  *event.Event
+	t    int64  // sort time: Time plus any delay
+	seq  uint64 // ev.Seq
+	arr  uint64
+	size int64 // size(ev), charged while the event is held
+	ev   *event.Event
 }
 
 // NewBuffer returns an event-time buffer that accepts events up to lateness
@@ -155,7 +158,7 @@ func (r *Buffer) Push(ev *event.Event, out func(*event.Event)) {
 	if !r.opt.Owned {
 		own = ev.Clone()
 	}
-	it := item{ev: own, t: own.Time, seq: own.Seq, arr: r.arrival}
+	it := item{ev: own, t: own.Time, seq: own.Seq, arr: r.arrival, size: size(own)}
 	if r.maxDelay > 0 {
 		if d := min(int64(r.opt.Delay(own)), r.maxDelay); d > 0 {
 			it.t += d
@@ -206,7 +209,7 @@ func (r *Buffer) Stats() BufferStats {
 
 func (r *Buffer) pop(out func(*event.Event)) {
 	it := r.h[0]
-	r.charge(-1, -size(it.ev))
+	r.charge(-1, -it.size)
 	n := len(r.h) - 1
 	r.h[0] = r.h[n]
 	r.h[n] = item{}
@@ -292,7 +295,7 @@ func (r *Buffer) charge(n, bytes int64) {
 }
 
 func (r *Buffer) push(it item) {
-	r.charge(1, size(it.ev))
+	r.charge(1, it.size)
 	r.h = append(r.h, it)
 	i := len(r.h) - 1
 	for i > 0 {

@@ -239,3 +239,26 @@ func TestBufferProperties(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkBuffer pushes 65,536 events, up to a second out of order,
+// through a window such as each of Read's inputs holds (1,024 events,
+// 8 MiB).
+func BenchmarkBuffer(b *testing.B) {
+	const n = 1 << 16
+	r := rand.New(rand.NewPCG(1, 2))
+	evs := make([]*event.Event, n)
+	for i := range evs {
+		evs[i] = ev{id: i, ms: int64(i) + r.Int64N(1000)}.build(uint64(i))
+	}
+	b.ReportAllocs()
+	released := 0
+	for b.Loop() {
+		buf := NewBuffer(time.Second, BufferOptions{Owned: true, MaxBuffered: windowEvents, MaxBytes: windowBytes})
+		out := func(*event.Event) { released++ }
+		for _, e := range evs {
+			buf.Push(e, out)
+		}
+		buf.Flush(out)
+	}
+	b.ReportMetric(float64(released)/float64(b.N)/n, "released/event")
+}
