@@ -118,6 +118,29 @@ func BenchmarkDecodeRealHunt(b *testing.B) {
 	decodePooled(b, lines, s)
 }
 
+// BenchmarkDecodeRealHuntOne decodes the real sample with the hunt's
+// schema into one event, its strings unescaped into the event's buffer:
+// the decoder alone, without the pool's misses and copies that
+// BenchmarkDecodeRealHunt adds (steadier on a shared machine).
+func BenchmarkDecodeRealHuntOne(b *testing.B) {
+	lines := realLines(b, 20000)
+	s := huntSchema(b)
+	ev := &event.Event{}
+	b.SetBytes(int64(ndjsonSize(lines)))
+	b.ReportAllocs()
+	cpu0 := cputime.Process()
+	for b.Loop() {
+		for _, l := range lines {
+			if err := s.Decode(l, ev); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(b.N*len(lines))/cpu.Seconds(), "events/cpu-s")
+	}
+}
+
 // huntSchema is a schema of the fields in testdata/huntfields.txt.
 func huntSchema(tb testing.TB) *event.Schema {
 	data, err := os.ReadFile(filepath.Join("testdata", "huntfields.txt"))

@@ -87,12 +87,12 @@ func (d *decoder) object(n *node, depth int) error {
 		if err != nil {
 			return err
 		}
-		k := n.keys.find(key)
-		if k == nil {
-			k = n.dotted(key)
-		}
-		if k != nil {
-			err = d.field(k, depth+1)
+		// The entry holds the slot: a string or a number does not read
+		// the child node, a cache miss for most keys.
+		if e := n.keys.entry(key); e != nil {
+			err = d.field(e.n, e.slot(), e.escaped(), depth+1)
+		} else if k := n.dotted(key); k != nil {
+			err = d.field(k, k.slot, k.escaped, depth+1)
 		} else {
 			err = d.Skip(depth + 1)
 		}
@@ -112,26 +112,28 @@ func (d *decoder) object(n *node, depth int) error {
 	}
 }
 
-// field decodes the value at d.Pos for trie node n. Strings, most values,
-// are read here rather than through scalar.
-func (d *decoder) field(n *node, depth int) error {
+// field decodes the value at d.Pos for trie node n, whose slot and
+// escaped flag (node.slot, node.escaped) the caller passes: strings and
+// numbers are decoded without reading n. Strings, most values, are read
+// here rather than through scalar.
+func (d *decoder) field(n *node, slot int, escaped bool, depth int) error {
 	switch d.Data[d.Pos] {
 	case '"':
-		if n.slot < 0 {
+		if slot < 0 {
 			return d.Skip(depth)
 		}
-		if n.escaped && !d.unescapeAll {
-			return d.escapedString(n.slot)
+		if escaped && !d.unescapeAll {
+			return d.escapedString(slot)
 		}
 		s, err := d.String()
 		if err != nil {
 			return err
 		}
-		d.ev.add(n.slot, strValue(s))
+		d.ev.add(slot, strValue(s))
 		return nil
 	case '{':
-		if n.slot >= 0 && !d.ev.has(n.slot) {
-			d.ev.fill(n.slot, Value{k: KindObject})
+		if slot >= 0 && !d.ev.has(slot) {
+			d.ev.fill(slot, Value{k: KindObject})
 		}
 		if n.kids == nil {
 			return d.Skip(depth)
@@ -140,14 +142,14 @@ func (d *decoder) field(n *node, depth int) error {
 	case '[':
 		return d.array(n, depth)
 	}
-	if n.slot < 0 {
+	if slot < 0 {
 		return d.Skip(depth)
 	}
 	v, err := d.scalar()
 	if err != nil {
 		return err
 	}
-	d.ev.add(n.slot, v)
+	d.ev.add(slot, v)
 	return nil
 }
 
@@ -157,7 +159,7 @@ func (d *decoder) array(n *node, depth int) error {
 	if n.slot >= 0 && !d.ev.has(n.slot) && d.emptyArray() {
 		d.ev.fill(n.slot, Value{k: KindArray})
 	}
-	return d.Array(depth, func() error { return d.field(n, depth+1) })
+	return d.Array(depth, func() error { return d.field(n, n.slot, n.escaped, depth+1) })
 }
 
 // emptyArray reports whether the array at d.Pos is empty.

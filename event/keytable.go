@@ -27,11 +27,32 @@ type keyTable struct {
 }
 
 // keyEntry is a child, the first and last bytes of its segment (see
-// keyBytes) and the segment's length.
+// keyBytes) and the segment's length, and what the decoder needs of the
+// child for a value: its slot, and whether its strings are kept escaped.
+// The child node itself lies elsewhere in memory, a cache line that most
+// keys would miss: the decoder reads it only for an object or an array.
 type keyEntry struct {
 	lo, hi uint64
-	size   int
 	n      *node
+	size   int32
+	// info is the child's slot times two, plus one when its strings are
+	// kept escaped (node.escaped): -2 for no slot.
+	info int32
+}
+
+// slot is the child's slot, -1 for none.
+func (e *keyEntry) slot() int { return int(e.info >> 1) }
+
+// escaped reports whether the child's strings are kept escaped.
+func (e *keyEntry) escaped() bool { return e.info&1 != 0 }
+
+// entryInfo is keyEntry.info for node n.
+func entryInfo(n *node) int32 {
+	info := int32(n.slot) << 1
+	if n.escaped {
+		info |= 1
+	}
+	return info
 }
 
 // shortKey is the longest key whose keyBytes are the whole key.
@@ -49,6 +70,14 @@ func segHash(lo, hi uint64, n int) uint64 {
 
 // find returns the child whose segment is key, or nil.
 func (t *keyTable) find(key string) *node {
+	if e := t.entry(key); e != nil {
+		return e.n
+	}
+	return nil
+}
+
+// entry returns the entry of the child whose segment is key, or nil.
+func (t *keyTable) entry(key string) *keyEntry {
 	if t.entries == nil {
 		return nil
 	}
@@ -59,8 +88,8 @@ func (t *keyTable) find(key string) *node {
 		if e.n == nil {
 			return nil
 		}
-		if e.lo == lo && e.hi == hi && e.size == len(key) && (len(key) <= shortKey || e.n.seg == key) {
-			return e.n
+		if e.lo == lo && e.hi == hi && int(e.size) == len(key) && (len(key) <= shortKey || e.n.seg == key) {
+			return e
 		}
 	}
 }
@@ -111,6 +140,6 @@ func (t *keyTable) build(kids map[string]*node) {
 			b = (b + 1) & uint64(size-1)
 		}
 		lo, hi := keyBytes(list[i].seg)
-		t.entries[b] = keyEntry{lo, hi, len(list[i].seg), list[i]}
+		t.entries[b] = keyEntry{lo: lo, hi: hi, n: list[i], size: int32(len(list[i].seg)), info: entryInfo(list[i])}
 	}
 }

@@ -70,3 +70,24 @@ func TestSlotAfterDecode(t *testing.T) {
 		t.Fatalf("process.pid = %d after registering it late", got)
 	}
 }
+
+// TestSlotOfInnerKeyAfterDecode registers, after the schema has decoded,
+// a field whose key was already in a table as the way to another field:
+// its entry held no slot (keyEntry.info), and the next decode reads it.
+func TestSlotOfInnerKeyAfterDecode(t *testing.T) {
+	doc := `{"process":{"parent":{"name":"b.exe"},"name":"a.exe"},"message":"x\ty"}`
+	s, ev := decodeOne(t, []string{"process.parent.name"}, doc)
+	parent, msg := s.Slot("process.parent"), s.Slot("message")
+	if err := s.Decode([]byte(doc), ev); err != nil {
+		t.Fatal(err)
+	}
+	if got := ev.Get(parent); got.Kind() != KindObject {
+		t.Errorf("process.parent = %v after registering it late, want an object", got)
+	}
+	if got := ev.Get(s.Slot("process.parent.name")).Str(); got != "b.exe" {
+		t.Errorf("process.parent.name = %q", got)
+	}
+	if got := ev.Get(msg); got.unescape() != "x\ty" || got.n != escapedString {
+		t.Errorf("message = %q (n %d), want it kept escaped", got.str(), got.n)
+	}
+}

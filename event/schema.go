@@ -16,8 +16,9 @@ type Schema struct {
 	root  *node
 	names []string
 	index map[string]int
-	// stale is set when Slot added a key that a node's keyTable lacks;
-	// the next Decode rebuilds the tables of the nodes marked stale.
+	// stale is set when Slot added a key that a node's keyTable lacks,
+	// or gave a key a slot that its entry lacks; the next Decode
+	// rebuilds the tables of the nodes marked stale.
 	stale atomic.Bool
 	// docKeys is index by Doc key hash for LoadDoc; nil until the first
 	// LoadDoc after Slot registered a path.
@@ -40,7 +41,7 @@ type node struct {
 	keys keyTable // kids again, for the decoder's lookups
 	// escaped: the field's strings are kept escaped (see lazyFields).
 	escaped bool
-	// stale marks kids that keys does not hold yet.
+	// stale marks kids (or their slots) that keys does not hold yet.
 	stale bool
 }
 
@@ -58,7 +59,7 @@ func (s *Schema) Slot(path string) int {
 	if i, ok := s.index[path]; ok {
 		return i
 	}
-	n := s.root
+	n, parent := s.root, (*node)(nil)
 	for seg := range strings.SplitSeq(path, ".") {
 		if n.kids == nil {
 			n.kids = make(map[string]*node)
@@ -70,7 +71,7 @@ func (s *Schema) Slot(path string) int {
 			n.stale = true
 			s.stale.Store(true)
 		}
-		n = k
+		n, parent = k, n
 	}
 	i := len(s.names)
 	if i >= maxSlots-1 && n.slot < 0 {
@@ -88,6 +89,9 @@ func (s *Schema) Slot(path string) int {
 		n.slot = i
 		n.escaped = lazyFields[path]
 		s.names = append(s.names, path)
+		// The parent's table holds the slot too (keyEntry.info).
+		parent.stale = true
+		s.stale.Store(true)
 	}
 	s.index[path] = i
 	s.docKeys.Store(nil)

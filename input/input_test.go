@@ -309,6 +309,16 @@ func TestRawWinlogAmongMapped(t *testing.T) {
 		`{"@timestamp":"2026-01-01T00:00:05.000Z","winlog":{"channel":"Security","event_id":1.2.3}}`,
 		`{"@timestamp":"2026-01-01T00:00:06.000Z","winlog":{"channel":""}}`,
 		fmt.Sprintf(raw, 7),
+		// after a mapped record, records are decoded with the schema
+		// first: a raw one, a broken one, one without a channel
+		`{"@timestamp":"2026-01-01T00:00:08.000Z","winlog":{"channel":"Security"},"event":{"module":"m"},"data_stream":{"type":"logs","dataset":"y","namespace":"default"}}`,
+		fmt.Sprintf(raw, 9),
+		`{"@timestamp":"2026-01-01T00:00:08.000Z","event":{"ingested":"2026-01-01T00:00:09.000Z"}}`,
+		`{"@timestamp":"2026-01-01T00:00:05.000Z","winlog":{"channel":"Security","event_id":1.2.3}}`,
+		`{"@timestamp":"2026-01-01T00:00:08.000Z","winlog":{"channel":"Security"},"event":{"module":"m"},"data_stream":{"type":"logs","dataset":"y","namespace":"default"}}`,
+		`{"@timestamp":"2026-01-01T00:00:06.000Z","winlog":{"channel":""}}`,
+		fmt.Sprintf(raw, 8),
+		fmt.Sprintf(raw, 9),
 	}, "\n")
 	s := event.NewSchema()
 	cat := s.Slot("event.category")
@@ -325,6 +335,14 @@ func TestRawWinlogAmongMapped(t *testing.T) {
 		`logs-z-default null`,
 		`in:line 5: invalid JSON at byte 83: invalid number "1.2.3"`,
 		`in:line 6: winlog: not a Windows event record: no channel, provider or event id`,
+		`logs-system.security-default ["authentication"]`,
+		`logs-y-default null`,
+		`logs-system.security-default ["authentication"]`,
+		` null`,
+		`in:line 11: invalid JSON at byte 83: invalid number "1.2.3"`,
+		`logs-y-default null`,
+		`in:line 13: winlog: not a Windows event record: no channel, provider or event id`,
+		`logs-system.security-default ["authentication"]`,
 		`logs-system.security-default ["authentication"]`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {

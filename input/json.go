@@ -216,9 +216,13 @@ func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 	o := r.o
 	ev.Source, ev.Pos = r.st.path, pos
 	// Once an input has given a raw winlog record, its records are
-	// decoded as raw records first: the schema's decoding of the line
-	// would be thrown away by LoadDoc.
-	raw := r.winlog != nil && o.opt.RawWinlog == nil && r.winlog.decodeRaw(data, ev)
+	// decoded as raw records first, the schema's decoding of the line
+	// would be thrown away by LoadDoc; but not after a mapped record (an
+	// input of mapped documents with a few raw-looking ones), whose like
+	// would be decoded twice. A raw one among those is decoded twice
+	// instead, as an input's first raw record is.
+	w := r.winlog
+	raw := w != nil && o.opt.RawWinlog == nil && !w.mapped && w.decodeRaw(data, ev)
 	if !raw {
 		if err := o.opt.Schema.Decode(data, ev); err != nil {
 			return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
@@ -231,7 +235,10 @@ func (r *jsonReader) decodeDoc(data []byte, ev *event.Event, pos int64) error {
 			if err := winlog.DecodeJSON(data, &r.winlog.rec); err != nil {
 				return &RecordError{Path: r.st.path, Pos: pos, Unit: r.st.unit, Err: err}
 			}
+			r.winlog.mapped = false
 			raw = true
+		} else if w != nil {
+			w.mapped = o.pipelineMapped(ev)
 		}
 	}
 	if raw {
@@ -292,27 +299,17 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 // one of them (winlog.Record.Mapped) or that does not decode is left to
 // the schema's decoding, which reports errors as for any record. The
 // strings it unescapes are written to ev's storage, so that the document
-// made of them is not copied again (Event.OwnDocReusing). After a mapped
-// record (an input of mapped documents with a few raw-looking ones) the
-// record's bytes are searched for those fields' names first, so that
-// mapped records are not decoded twice.
+// made of them is not copied again (Event.OwnDocReusing).
 func (w *winlogJSON) decodeRaw(data []byte, ev *event.Event) bool {
-	if w.mapped {
-		for _, k := range pipelineKeys {
-			if bytes.Contains(data, k) {
-				return false
-			}
-		}
-	}
 	buf, err := winlog.DecodeJSONTo(data, &w.rec, ev.Spare(len(data)))
 	ev.Keep(buf)
 	w.mapped = w.rec.Mapped
 	return err == nil && w.rec.Channel != "" && !w.rec.Mapped
 }
 
-// pipelineKeys are the last names of the fields that say a record was
-// mapped (see Opener.isRawWinlog), as they appear in JSON. event.module
-// first: every mapped record names it, near its start (the event object
-// comes early in key order), where a record without event.category
-// (most Security events) was searched to its end for that first.
-var pipelineKeys = [][]byte{[]byte(`module"`), []byte(`category"`), []byte(`ingested"`)}
+// pipelineMapped reports whether a decoded event names one of the fields
+// that only ingest pipelines add (see Opener.isRawWinlog), as
+// winlog.Record.Mapped does of a raw decoding.
+func (o *Opener) pipelineMapped(ev *event.Event) bool {
+	return ev.Get(o.evCategory).Exists() || ev.Get(o.evModule).Exists() || ev.Get(o.evIngested).Exists()
+}

@@ -49,6 +49,11 @@ escapes:
 			s.Pos = i
 			return "", false, s.Fail("invalid escape '\\" + string(rune(e)) + "'")
 		}
+		if data[i] == '\\' {
+			// Escapes in a row (\r\n\t in messages): no run between.
+			// (data[end] is the closing quote, so i <= end is in range.)
+			continue
+		}
 		// To the next backslash, eight bytes at a time while eight remain
 		// (runs between a message's escapes are short: no call per run).
 		for i+8 <= end {

@@ -44,6 +44,8 @@ func TestEscapedErrors(t *testing.T) {
 	for _, doc := range []string{
 		`"abc`, `"abc\"`, `"a\x"`, `"a\\\q"`, `"\u12"`, `"\u12g4"`, `"ok\u0041\ud83d\uZZZZ"`,
 		`"C:\\Windows\\` + "\n" + `\k"`, `"`, `"\`,
+		// an invalid escape after others in a row
+		`"\r\n\q"`, `"\t\t\u00zz"`, `"\\\r\n\t\x"`,
 	} {
 		t.Run(doc, func(t *testing.T) {
 			a := Scanner{Data: []byte(doc)}
