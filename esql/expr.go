@@ -455,6 +455,11 @@ func (c *compiler) like(x *Like, cols []Column) *cexpr {
 	}}
 }
 
+// LikeMatcher returns the test LIKE makes of one string value with
+// pattern p, for callers that must agree with a query exactly (the rule
+// index's negated conditions, engine.esqlFilter).
+func LikeMatcher(p string) func(string) bool { return likeMatcher(p) }
+
 // likeMatcher compiles a LIKE pattern: * any characters, ? one, \ escapes.
 func likeMatcher(p string) func(string) bool {
 	var b strings.Builder
