@@ -25,6 +25,9 @@ type cexpr struct {
 	lit   any
 	isLit bool
 	src   Expr
+	// removal, when set, says the expression is REPLACE(col, lit, "")
+	// of a column and a literal string pattern (see lengthOfRemoval).
+	removal *removal
 }
 
 // compiler checks and compiles expressions against a row schema.
