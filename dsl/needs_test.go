@@ -130,6 +130,9 @@ func TestTextLiteralNeeds(t *testing.T) {
 		{"phrase", func(c *Compiler) (match.Pred, error) {
 			return c.MatchPhrase("powershell.file.script_block_text", "shi1_netname shi1_remark")
 		}, []string{"1_netname"}},
+		{"i", func(c *Compiler) (match.Pred, error) {
+			return c.MatchPhrase("powershell.file.script_block_text", "Get-DomainPolicy")
+		}, []string{"domainpolicy", string(match.AppendFolded(nil, "\u0130"))}},
 		{"short", func(c *Compiler) (match.Pred, error) {
 			return c.Match("powershell.file.script_block_text", "iex DownloadString", false)
 		}, nil},
@@ -168,6 +171,10 @@ func TestTextLiteralNeedsHold(t *testing.T) {
 	tests := []struct{ query, text string }{
 		{"Invoke-ShareFinder", "x Invoke-ShareFinder y"},
 		{"Invoke-ShareFinder", "\u0130nvoke-ShareF\u0130nder"},
+		{"DomainPolicy", "$x = Get-DomainPolicy"},
+		{"DomainPolicy", "get-doma\u0130npol\u0130cy"},
+		{"DomainPolicy", "GET-DOMA\u0130NPOLICY"},
+		{"minPwdLength", "$x = MINPWDLENGTH"},
 		{"DownloadString", "x DOWNLOADSTRING('u')"},
 		{"wmiobject", "get-WM\u0130OBJECT"},
 		{"keylogger", "\u212aEYLOGGER"},

@@ -240,9 +240,12 @@ func (p *textPred) Needs(score func(match.Need) int) ([]match.Need, bool) {
 // with an ASCII term, each of the token's characters is the term's
 // letter in either case, or a character that lowercases to ASCII: the
 // Kelvin sign, which folds to 'k' too, and the dotted capital I (U+0130),
-// which lowercases to 'i' but folds to itself. False when a term or
-// phrase is not ASCII or has no such run of minTextLit bytes, or the
-// predicate has patterns.
+// which lowercases to 'i' but folds to itself. A term or phrase with no
+// such run of minTextLit bytes takes its longest token whole, 'i's and
+// all, and the dotted capital I joins the needs: a text that holds the
+// token's letters in other places holds one of the two. False when a
+// term or phrase is not ASCII or has no token of minTextLit bytes, or
+// the predicate has patterns.
 func (p *textPred) tokenNeeds() ([]match.Need, bool) {
 	// minTextLit is the shortest literal worth filing a rule under: short
 	// tokens (numbers, years, common words) occur in most texts, where
@@ -252,8 +255,9 @@ func (p *textPred) tokenNeeds() ([]match.Need, bool) {
 		return nil, false
 	}
 	var out []match.Need
+	dotted := false // a literal holds an 'i': U+0130 is needed too
 	add := func(toks ...string) bool {
-		best := ""
+		best, whole := "", ""
 		for _, t := range toks {
 			if !isASCII(t) {
 				return false
@@ -263,9 +267,15 @@ func (p *textPred) tokenNeeds() ([]match.Need, bool) {
 					best = run
 				}
 			}
+			if len(t) > len(whole) {
+				whole = t
+			}
 		}
 		if len(best) < minTextLit {
-			return false
+			if len(whole) < minTextLit {
+				return false
+			}
+			best, dotted = whole, true
 		}
 		out = append(out, match.Need{Slot: p.slot, Op: match.NeedContains, Lit: string(match.AppendFolded(nil, best))})
 		return true
@@ -279,6 +289,9 @@ func (p *textPred) tokenNeeds() ([]match.Need, bool) {
 		if !add(ph...) {
 			return nil, false
 		}
+	}
+	if dotted {
+		out = append(out, match.Need{Slot: p.slot, Op: match.NeedContains, Lit: string(match.AppendFolded(nil, "\u0130"))})
 	}
 	return out, true
 }

@@ -127,7 +127,7 @@ func (f *Filter) Wants(ev *event.Event) bool {
 
 // field is Wants for one indexed field, whose value in ev is v.
 func (f *Filter) field(fi *fieldIndex, v event.Value, ev *event.Event, mask uint64) bool {
-	if v.Kind() == event.KindMissing {
+	if v.Kind() == event.KindMissing || fi.skips(mask) {
 		return false
 	}
 	if fi.exists != nil && v.Exists() && f.any(fi.exists, mask) {

@@ -214,7 +214,9 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 		}
 		e.offerTo(rs.always, ev, mask)
 		for i := range rs.fields {
-			e.offerField(&rs.fields[i], ev.Get(rs.fields[i].slot), ev, mask)
+			if fi := &rs.fields[i]; !fi.skips(mask) {
+				e.offerField(fi, ev.Get(fi.slot), ev, mask)
+			}
 		}
 		return mask
 	}
@@ -222,7 +224,9 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 	// rather than by a lookup per indexed field, then offered in the
 	// index's order as a walk of its fields would. The walk meets the
 	// categories too: a lookup by slot would read another line of the
-	// event, likely long out of cache.
+	// event, likely long out of cache. Fields whose rules are all of
+	// other categories than the event's are dropped before their values
+	// are read.
 	held := e.held[:0]
 	var cat event.Value
 	for j, slot := range slots {
@@ -235,10 +239,17 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 			}
 		}
 	}
-	e.touch(held, vals, cat)
 	if !known {
 		mask = e.rs.cats.mask(cat)
 	}
+	kept := held[:0]
+	for _, h := range held {
+		if !rs.fields[h.field].skips(mask) {
+			kept = append(kept, h)
+		}
+	}
+	held = kept
+	e.touch(held, vals, cat)
 	e.offerTo(rs.always, ev, mask)
 	for i := 1; i < len(held); i++ { // insertion sort: a few dozen at most
 		for k := i; k > 0 && held[k].field < held[k-1].field; k-- {

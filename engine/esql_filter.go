@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strings"
+
 	"github.com/vigilsec/vigil/esql"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/kql"
@@ -14,8 +16,9 @@ import (
 // the rule by its literals, and events that cannot pass never reach it.
 // ==, IN, LIKE, MATCH, IS NOT NULL, KQL(), LOCATE(f, "s") > 0 and CASE(...)
 // IS NOT NULL translate over keyword fields read directly or through
-// TO_LOWER/TO_UPPER; the rest (negations, arithmetic, other functions,
-// METADATA columns) stands for true.
+// TO_LOWER/TO_UPPER; NOT of ==, IN or LIKE over such a field translates
+// too (see notString); the rest (other negations, arithmetic, other
+// functions, METADATA columns) stands for true.
 func esqlFilter(p *esql.Program, s *event.Schema) match.Pred {
 	types := map[string]esql.Type{}
 	for _, c := range p.Inputs {
@@ -69,6 +72,12 @@ func strLit(e esql.Expr) (string, bool) {
 
 func (f *esqlFilterer) pred(e esql.Expr) match.Pred {
 	switch x := e.(type) {
+	case *esql.Unary:
+		if x.Op == "not" {
+			if p, ok := f.negated(x.X); ok {
+				return p
+			}
+		}
 	case *esql.Binary:
 		switch x.Op {
 		case "and":
@@ -104,6 +113,9 @@ func (f *esqlFilterer) pred(e esql.Expr) match.Pred {
 		}
 	case *esql.In:
 		if x.Not {
+			if p, ok := f.negated(&esql.In{X: x.X, List: x.List}); ok {
+				return p
+			}
 			break
 		}
 		slot, fold, ok := f.field(x.X)
@@ -120,6 +132,11 @@ func (f *esqlFilterer) pred(e esql.Expr) match.Pred {
 		}
 		return match.StringIn(slot, vals, fold)
 	case *esql.Like:
+		if x.Not && !x.Regex {
+			if p, ok := f.negated(&esql.Like{X: x.X, Patterns: x.Patterns}); ok {
+				return p
+			}
+		}
 		if x.Not || x.Regex {
 			break
 		}
@@ -203,4 +220,111 @@ func (f *esqlFilterer) locate(x *esql.Binary) (match.Pred, bool) {
 		return nil, false
 	}
 	return match.Contains(slot, str, fold), true
+}
+
+// negated translates NOT e, for e an ==, IN or LIKE (not RLIKE) of a
+// keyword field, read directly or through TO_LOWER/TO_UPPER, with string
+// literals: see notString.
+func (f *esqlFilterer) negated(e esql.Expr) (match.Pred, bool) {
+	var arg esql.Expr
+	var lits []string
+	var likes []string
+	switch x := e.(type) {
+	case *esql.Binary:
+		if x.Op != "==" {
+			return nil, false
+		}
+		arg = x.L
+		lit, ok := strLit(x.R)
+		if !ok {
+			arg = x.R
+			if lit, ok = strLit(x.L); !ok {
+				return nil, false
+			}
+		}
+		lits = []string{lit}
+	case *esql.In:
+		if x.Not {
+			return nil, false
+		}
+		arg = x.X
+		for _, it := range x.List {
+			s, ok := strLit(it)
+			if !ok {
+				return nil, false
+			}
+			lits = append(lits, s)
+		}
+	case *esql.Like:
+		if x.Not || x.Regex {
+			return nil, false
+		}
+		arg, likes = x.X, x.Patterns
+	default:
+		return nil, false
+	}
+	p := &notString{}
+	if c, ok := arg.(*esql.Call); ok && len(c.Args) == 1 {
+		switch c.Name {
+		case "to_lower":
+			p.conv = strings.ToLower
+		case "to_upper":
+			p.conv = strings.ToUpper
+		default:
+			return nil, false
+		}
+		arg = c.Args[0]
+	}
+	fl, ok := arg.(*esql.Field)
+	if !ok || f.types[fl.Name] != esql.TKeyword || esqlMetadata[fl.Name] {
+		return nil, false
+	}
+	p.slot = f.s.Slot(fl.Name)
+	if lits != nil {
+		p.set = map[string]bool{}
+		for _, l := range lits {
+			p.set[l] = true
+		}
+	}
+	for _, l := range likes {
+		p.likes = append(p.likes, esql.LikeMatcher(l))
+	}
+	return p, true
+}
+
+// notString is NOT of a test of one keyword field (==, IN, LIKE), made
+// as the query makes it (esql.FromEvent's string, TO_LOWER as the query
+// lowers, esql.LikeMatcher), so that it is exact where it decides: a
+// field holding one string fails it when the test holds. Any other value
+// (none, several, not a string) passes: the query's own evaluation
+// decides those. A negated test is true of most documents, so filing
+// gains nothing from it; but the rows an ES|QL rule's gate lets through
+// wait, whole, to be run in order, and such conditions are often what
+// tells the few documents the rule looks for from the many it names
+// ("process.name == svchost.exe and not executable in (the real paths)").
+type notString struct {
+	slot  int
+	conv  func(string) string // TO_LOWER, TO_UPPER, or nil: the value itself
+	set   map[string]bool     // ==, IN: the literals
+	likes []func(string) bool // LIKE: its patterns
+}
+
+func (p *notString) Match(ev *event.Event) bool {
+	v := ev.Get(p.slot)
+	if v.Kind() != event.KindString {
+		return true
+	}
+	s := v.Str()
+	if p.conv != nil {
+		s = p.conv(s)
+	}
+	if p.set != nil {
+		return !p.set[s]
+	}
+	for _, m := range p.likes {
+		if m(s) {
+			return false
+		}
+	}
+	return true
 }

@@ -259,6 +259,29 @@ func TestESQLFilterRewrites(t *testing.T) {
 			[]bool{true, false},
 		},
 		{
+			// NOT of IN and LIKE over TO_LOWER, as the svchost masquerading rule
+			// writes them, decide a single string (one in an array too)
+			// exactly; numbers and missing fields are left to the query
+			"from logs-* | where process.name == \"svchost.exe\" and not to_lower(process.executable) in (\"c:\\\\windows\\\\system32\\\\svchost.exe\", \"c:\\\\windows\\\\syswow64\\\\svchost.exe\") and " +
+				"not to_lower(process.executable) like \"\"\"\\\\device\\\\harddiskvolume*\\\\windows\\\\system32\\\\svchost.exe\"\"\"",
+			[]string{
+				`{"process.name":"svchost.exe","process.executable":"C:\\Windows\\System32\\svchost.exe"}`,
+				`{"process.name":"svchost.exe","process.executable":"\\Device\\HarddiskVolume3\\Windows\\System32\\svchost.exe"}`,
+				`{"process.name":"svchost.exe","process.executable":"C:\\Users\\x\\svchost.exe"}`,
+				`{"process.name":"svchost.exe"}`,
+				`{"process.name":"svchost.exe","process.executable":["C:\\Windows\\System32\\svchost.exe"]}`,
+				`{"process.name":"svchost.exe","process.executable":"C:\\Windows\\System32\\svchost.exe\u212a"}`,
+			},
+			[]bool{false, false, true, true, false, true},
+		},
+		{
+			// NOT ==, NOT IN and NOT LIKE written after the operand; TO_UPPER;
+			// a literal in upper case that TO_LOWER never yields
+			`from logs-* | where not process.name == "a.exe" and process.name not in ("b.exe") and to_upper(process.name) not like "C*" and not to_lower(process.name) in ("D.EXE")`,
+			[]string{`{"process.name":"a.exe"}`, `{"process.name":"b.exe"}`, `{"process.name":"c.exe"}`, `{"process.name":"d.exe"}`, `{"process.name":"A.exe"}`, `{"process.name":4}`},
+			[]bool{false, false, false, true, true, true},
+		},
+		{
 			// over a text field MATCH is any token: no need
 			`from logs-* | where match(message, "svchost")`,
 			[]string{`{"message":"ran svchost now"}`, `{"message":"other"}`},

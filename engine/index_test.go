@@ -1,6 +1,11 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/rule"
+)
 
 func TestPatterns(t *testing.T) {
 	tests := []struct {
@@ -41,5 +46,46 @@ func TestRouteRecent(t *testing.T) {
 				t.Fatalf("round %d, index %q: route %p, want %p", round, n, got, want)
 			}
 		}
+	}
+}
+
+// TestRouteFieldCategories: a field whose rules all filter on categories
+// is skipped by events of other categories, and by events without one,
+// but not by events of one of them; a rule without a category filter
+// makes the field read by every event.
+func TestRouteFieldCategories(t *testing.T) {
+	eqlRule := func(id, q string) *rule.Rule {
+		return &rule.Rule{ID: id, Name: id, Type: "eql", Language: "eql", Severity: "low", RiskScore: 21, Query: q}
+	}
+	for _, tc := range []struct {
+		name  string
+		rules []*rule.Rule
+		skips map[string]bool // by event.category
+	}{
+		{"categories", []*rule.Rule{eqlRule("p", `process where process.name == "a.exe"`), eqlRule("f", `file where process.name : "b*"`)},
+			map[string]bool{"process": false, "file": false, "network": true, "": true}},
+		{"any", []*rule.Rule{eqlRule("p", `process where process.name == "a.exe"`), eqlRule("a", `any where process.name == "c.exe"`)},
+			map[string]bool{"process": false, "network": false, "": false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs, st := Compile(tc.rules, Options{})
+			for _, s := range st {
+				if s.Err != nil {
+					t.Fatal(s.Err)
+				}
+			}
+			route := rs.routeOf("")
+			slot := rs.Schema().Slot("process.name")
+			i := route.fieldOf[slot] - 1
+			if i < 0 {
+				t.Fatal("process.name is not indexed")
+			}
+			for cat, want := range tc.skips {
+				mask := rs.cats.mask(event.Str(cat))
+				if got := route.fields[i].skips(mask); got != want {
+					t.Errorf("category %q: skips %v, want %v", cat, got, want)
+				}
+			}
+		})
 	}
 }

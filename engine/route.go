@@ -64,6 +64,26 @@ type fieldIndex struct {
 	// same field (match.Need.Unless), is 1 + that field's slot: events
 	// that hold it skip this field.
 	unless int32
+	// cats are the categories of the rules filed here (entry.cats), 0
+	// when one of them has no category prefilter: an event of none of
+	// them skips the field, its value unread. Every entry of a rule
+	// carries the rule's categories, so none of them could offer it.
+	cats   uint64
+	anyCat bool // some rule filed here has no category prefilter
+}
+
+// skips reports whether an event of categories mask has no use for fi.
+func (fi *fieldIndex) skips(mask uint64) bool { return fi.cats != 0 && mask&fi.cats == 0 }
+
+// addCats counts en's categories in fi's (see fieldIndex.cats).
+func (fi *fieldIndex) addCats(en entry) {
+	if en.cats == 0 {
+		fi.anyCat = true
+	}
+	fi.cats |= en.cats
+	if fi.anyCat {
+		fi.cats = 0
+	}
 }
 
 // key returns what the exact and literal indexes of fi are looked up by
@@ -217,6 +237,7 @@ func (route *routeSet) file(n match.Need, en entry, byField map[int]int, lits ma
 	if fi.unless != en.unless {
 		fi.unless = 0 // filed under other conditions too
 	}
+	fi.addCats(en)
 	switch n.Op {
 	case match.NeedEqual:
 		if fi.exact == nil {

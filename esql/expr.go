@@ -25,6 +25,9 @@ type cexpr struct {
 	lit   any
 	isLit bool
 	src   Expr
+	// removal, when set, says the expression is REPLACE(col, lit, "")
+	// of a column and a literal string pattern (see lengthOfRemoval).
+	removal *removal
 }
 
 // compiler checks and compiles expressions against a row schema.
@@ -454,6 +457,11 @@ func (c *compiler) like(x *Like, cols []Column) *cexpr {
 		return nil
 	}}
 }
+
+// LikeMatcher returns the test LIKE makes of one string value with
+// pattern p, for callers that must agree with a query exactly (the rule
+// index's negated conditions, engine.esqlFilter).
+func LikeMatcher(p string) func(string) bool { return likeMatcher(p) }
 
 // likeMatcher compiles a LIKE pattern: * any characters, ? one, \ escapes.
 func likeMatcher(p string) func(string) bool {

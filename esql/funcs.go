@@ -153,7 +153,14 @@ func strEach(f func(string) (any, error)) funcDef {
 
 func stringFuncs() map[string]funcDef {
 	return map[string]funcDef{
-		"length":      str1(TInt, func(s string) (any, error) { return int64(utf8.RuneCountInString(s)), nil }),
+		"length": {1, 1, func(c *compiler, x *Call, s *site, a []*cexpr) *cexpr {
+			c.wantType(x, 0, a[0], "string", isStr)
+			e := c.single(s, TInt, a, func(v []any) (any, error) { return int64(utf8.RuneCountInString(v[0].(string))), nil })
+			if r := a[0].removal; r != nil {
+				return lengthOfRemoval(r, e)
+			}
+			return e
+		}},
 		"bit_length":  str1(TInt, func(s string) (any, error) { return int64(len(s) * 8), nil }),
 		"byte_length": str1(TInt, func(s string) (any, error) { return int64(len(s)), nil }),
 		"to_lower":    strEach(func(s string) (any, error) { return strings.ToLower(s), nil }),
@@ -318,9 +325,11 @@ func stringFuncs() map[string]funcDef {
 					c.errorf(x, "Invalid regex pattern [%s]: %v", p, err)
 				}
 				replace := replacer(re, gp)
-				return c.single(s, TKeyword, []*cexpr{a[0], a[2]}, func(v []any) (any, error) {
+				e := c.single(s, TKeyword, []*cexpr{a[0], a[2]}, func(v []any) (any, error) {
 					return replace(v[0].(string), v[1].(string)), nil
 				})
+				e.removal = newRemoval(x, a, gp)
+				return e
 			}
 			return c.single(s, TKeyword, a, func(v []any) (any, error) {
 				re, err := regexp.Compile(javaRegex(v[1].(string)))

@@ -344,14 +344,23 @@ func (t regexesTest) test(s string) bool {
 	return false
 }
 
-// regexNeeds returns literals one of which occurs in every value the
-// (whole-value) regexp matches.
+// regexNeeds returns the values the (whole-value) regexp matches, when
+// they are few (regexValues), else literals one of which occurs in every
+// value it matches.
 func regexNeeds(slot int, re *regexp.Regexp) ([]Need, bool) {
 	r, err := syntax.Parse(re.String(), syntax.Perl)
 	if err != nil {
 		return nil, false
 	}
-	lits, ok := regexLits(r.Simplify())
+	r = r.Simplify()
+	if vals, ok := regexValues(r, maxRegexValues); ok && len(vals) > 0 && len(vals) <= maxRegexValues {
+		out := make([]Need, 0, len(vals))
+		for _, v := range vals {
+			out = append(out, equalNeed(slot, v))
+		}
+		return dedupNeeds(out), true
+	}
+	lits, ok := regexLits(r)
 	if !ok {
 		return []Need{{Slot: slot, Op: NeedExists}}, true
 	}
