@@ -25,6 +25,7 @@ type arena struct {
 	held   int      // bytes of the chunks in chunks
 	live   int      // bytes of live copies
 	moved  int      // copies moved by compaction
+	slabs  *slabs   // the chunks whose bytes are slabs (see slab.go), nil for none
 }
 
 type chunk struct {
@@ -33,6 +34,7 @@ type chunk struct {
 	live   int         // bytes of live copies
 	copies []placement // copies placed here, some since moved or dead
 	at     int         // index in arena.chunks, -1 when not there
+	slab   int         // index in arena.slabs, -1 when buf is in the Go heap
 }
 
 // placement is a copy placed in a chunk at an offset: it is still there
@@ -44,7 +46,7 @@ type placement struct {
 
 const (
 	minChunk = 16 << 10
-	maxChunk = 512 << 10
+	maxChunk = 2 << 20 // a huge page (see slab.go)
 	// Copies larger than this get a buffer of their own.
 	maxArenaCopy = maxChunk / 8
 	minRegion    = 16
@@ -85,7 +87,7 @@ func (a *arena) next() *chunk {
 	ch := pop(&a.free)
 	if ch == nil {
 		a.size = min(max(2*a.size, minChunk), maxChunk)
-		ch = &chunk{buf: make([]byte, a.size)}
+		ch = a.newChunk(a.size)
 	}
 	ch.at = len(a.chunks)
 	a.chunks = append(a.chunks, ch)
@@ -112,6 +114,8 @@ func (a *arena) drop(ch *chunk) {
 	ch.used, ch.live = 0, 0
 	if len(ch.buf) == maxChunk && a.keep(len(a.free)+1) {
 		a.free = append(a.free, ch)
+	} else {
+		a.forget(ch)
 	}
 }
 
@@ -132,7 +136,7 @@ func (a *arena) keep(n int) bool {
 // allocate chunks in turn.
 func (a *arena) trim() {
 	for n := len(a.free); n > 2 && a.held+n*maxChunk > a.limit()+2*maxChunk; n-- {
-		pop(&a.free)
+		a.forget(pop(&a.free))
 	}
 }
 
