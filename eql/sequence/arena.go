@@ -15,8 +15,9 @@ package sequence
 // the current chunk and those chunks are emptied. Emptied chunks are kept
 // for reuse within that same bound (chunks in use and free together), so
 // that a steady stream writes its copies into the same memory over and
-// over instead of allocating (and the collector freeing) a chunk every
-// few hundred copies.
+// over instead of mapping (and unmapping) a chunk every chunk's worth of
+// copies. Chunks grow from minChunk to maxChunk, in the Go heap; full-size
+// ones are slabs outside it (see slab.go).
 type arena struct {
 	cur    *chunk
 	chunks []*chunk // chunks holding live copies, cur included; see chunk.at
