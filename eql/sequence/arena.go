@@ -15,8 +15,9 @@ package sequence
 // the current chunk and those chunks are emptied. Emptied chunks are kept
 // for reuse within that same bound (chunks in use and free together), so
 // that a steady stream writes its copies into the same memory over and
-// over instead of allocating (and the collector freeing) a chunk every
-// few hundred copies.
+// over instead of mapping (and unmapping) a chunk every chunk's worth of
+// copies. Chunks grow from minChunk to maxChunk, in the Go heap; full-size
+// ones are slabs outside it (see slab.go).
 type arena struct {
 	cur    *chunk
 	chunks []*chunk // chunks holding live copies, cur included; see chunk.at
@@ -25,6 +26,7 @@ type arena struct {
 	held   int      // bytes of the chunks in chunks
 	live   int      // bytes of live copies
 	moved  int      // copies moved by compaction
+	slabs  *slabs   // the chunks whose bytes are slabs (see slab.go), nil for none
 }
 
 type chunk struct {
@@ -33,6 +35,7 @@ type chunk struct {
 	live   int         // bytes of live copies
 	copies []placement // copies placed here, some since moved or dead
 	at     int         // index in arena.chunks, -1 when not there
+	slab   int         // index in arena.slabs, -1 when buf is in the Go heap
 }
 
 // placement is a copy placed in a chunk at an offset: it is still there
@@ -44,7 +47,7 @@ type placement struct {
 
 const (
 	minChunk = 16 << 10
-	maxChunk = 512 << 10
+	maxChunk = 2 << 20 // a huge page (see slab.go)
 	// Copies larger than this get a buffer of their own.
 	maxArenaCopy = maxChunk / 8
 	minRegion    = 16
@@ -85,7 +88,7 @@ func (a *arena) next() *chunk {
 	ch := pop(&a.free)
 	if ch == nil {
 		a.size = min(max(2*a.size, minChunk), maxChunk)
-		ch = &chunk{buf: make([]byte, a.size)}
+		ch = a.newChunk(a.size)
 	}
 	ch.at = len(a.chunks)
 	a.chunks = append(a.chunks, ch)
@@ -112,6 +115,8 @@ func (a *arena) drop(ch *chunk) {
 	ch.used, ch.live = 0, 0
 	if len(ch.buf) == maxChunk && a.keep(len(a.free)+1) {
 		a.free = append(a.free, ch)
+	} else {
+		a.forget(ch)
 	}
 }
 
@@ -132,7 +137,7 @@ func (a *arena) keep(n int) bool {
 // allocate chunks in turn.
 func (a *arena) trim() {
 	for n := len(a.free); n > 2 && a.held+n*maxChunk > a.limit()+2*maxChunk; n-- {
-		pop(&a.free)
+		a.forget(pop(&a.free))
 	}
 }
 

@@ -140,6 +140,9 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 			// shared, so wall time overstates the cost) and of the
 			// process's, which includes the garbage collector's work
 			// on other threads.
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			gc0, faults0 := ms.NumGC, pageFaults()
 			meter := cputime.Start()
 			i := 0
 			for b.Loop() {
@@ -168,6 +171,10 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 				i++
 			}
 			meter.Report(b, b.N, "events")
+			faults := pageFaults() - faults0
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.NumGC-gc0), "gc-cycles")
+			b.ReportMetric(float64(faults), "page-faults")
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			b.ReportMetric(float64(results)/float64(b.N), "results/event")
 			b.ReportMetric(float64(m.arena.moved)/float64(b.N), "moved/event")

@@ -122,7 +122,7 @@ func (m *Matcher) fill(c *copyRec, ev *event.Event) {
 	}
 	recs := len(raw) + strs + len(ev.ID)
 	size := recs + (nvals+nelems)*recSize
-	if !known || size > maxRegion {
+	if !known || uint64(size) > maxRegion {
 		c.clone = ev.Clone()
 		return
 	}

@@ -3,6 +3,7 @@ package sequence
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -99,6 +100,9 @@ func TestCopiesArena(t *testing.T) {
 		if free := len(a.free) * maxChunk; a.held+free > 2*a.live+5*maxChunk {
 			t.Fatalf("after %d events the arena holds %d bytes and %d free for %d live", i, a.held, free, a.live)
 		}
+		if i%1000 == 0 {
+			checkSlabs(t, a)
+		}
 		maxHeld = max(maxHeld, a.held)
 		maxFree = max(maxFree, len(a.free))
 	}
@@ -106,6 +110,7 @@ func TestCopiesArena(t *testing.T) {
 	if failure != nil {
 		t.Fatal(failure)
 	}
+	checkSlabs(t, &m.arena)
 	// Nothing is live after Flush: the free chunks go but a few.
 	if n := len(m.arena.free); n > 4 {
 		t.Fatalf("%d free chunks kept after Flush", n)
@@ -114,4 +119,30 @@ func TestCopiesArena(t *testing.T) {
 		t.Fatalf("%d result events checked, %d copies moved: the test tests nothing", checked, m.arena.moved)
 	}
 	t.Logf("%d results, %d events checked, %d copies moved, arena at most %d KiB (+ %d free chunks)", results, checked, m.arena.moved, maxHeld>>10, maxFree)
+}
+
+// checkSlabs fails the test unless the arena's slabs are exactly its
+// full-size chunks in use or free (where slabs can be mapped): a slab
+// the arena let go of must have been unmapped, and one it holds listed
+// for the matcher's cleanup.
+func checkSlabs(t *testing.T, a *arena) {
+	t.Helper()
+	if a.slabs == nil {
+		t.Fatal("a matcher that copies has no slab list")
+	}
+	want := 0
+	for _, ch := range append(append([]*chunk(nil), a.chunks...), a.free...) {
+		if ch.slab >= 0 {
+			want++
+			if a.slabs.chunks[ch.slab] != ch {
+				t.Fatalf("chunk at slab %d is not listed there", ch.slab)
+			}
+		}
+	}
+	if got := len(a.slabs.chunks); got != want {
+		t.Fatalf("%d slabs listed, %d chunks in use or free are slabs", got, want)
+	}
+	if runtime.GOOS == "linux" && want == 0 && a.size == maxChunk && len(a.chunks)+len(a.free) > 1 {
+		t.Fatal("no full-size chunk is a slab")
+	}
 }

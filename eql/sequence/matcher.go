@@ -77,6 +77,9 @@ func NewMatcher(spec *Spec, opt Options) (*Matcher, error) {
 	}
 	m := &Matcher{spec: *spec, maxSpan: int64(spec.MaxSpan), max: opt.MaxPending, owned: opt.Owned, retain: opt.Retain, now: noTime}
 	m.copies = !m.owned && m.retain == nil
+	if m.copies {
+		m.arena.slabs = newSlabs(m)
+	}
 	if m.max <= 0 {
 		m.max = DefaultMaxPending
 	}
