@@ -501,16 +501,15 @@ func Recycle(ev *event.Event) { putEvent(ev) }
 // putEvent pools an event for reuse unless an unusual document made it
 // large or the pool holds maxPoolBytes already: pooled events keep their
 // storage, which only grows. Events let go are counted (poolDropped).
-// The event is recycled here, not only when it is taken again, so that
-// while pooled it pins nothing but its own storage: not its chunk, nor
-// the clone or snapshot last made of it, nor its document.
+// A pooled event is parked: it pins nothing but its own storage (see
+// event.Event.Park).
 func putEvent(ev *event.Event) {
 	if ev.Verdict.Tick {
 		ev.Reset(0)
 		tickPool.Put(ev)
 		return
 	}
-	ev.Recycle()
+	ev.Park()
 	fp := int64(ev.Footprint())
 	if fp > maxPooled {
 		poolDropped.Add(1)
