@@ -2,8 +2,10 @@ package order
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/vigilsec/vigil/event"
 )
@@ -61,5 +63,32 @@ func TestPoolBounded(t *testing.T) {
 	}
 	if b := poolBytes.Load(); b != 0 {
 		t.Errorf("empty pool counts %d bytes", b)
+	}
+}
+
+// TestPooledEventPinsNothing pools an event that a clone was made of and
+// whose record lies in a chunk: once pooled, it holds neither (the clone
+// is collected, the chunk given back), so that what the pool holds is
+// its events' own storage, the bytes it counts.
+func TestPooledEventPinsNothing(t *testing.T) {
+	s := event.NewSchema()
+	s.Slot("pad")
+	chunks := event.NewChunkPool(4<<10, 1, 1<<20)
+	c := chunks.Get(4 << 10)
+	rec := c.Bytes()[:copy(c.Bytes(), `{"pad":"a\\b","n":1}`)]
+	ev := new(event.Event)
+	if err := s.Decode(ev.Borrow(c, rec), ev); err != nil {
+		t.Fatal(err)
+	}
+	c.Release() // the reader's reference
+	clone := weak.Make(ev.Clone())
+	putEvent(ev)
+	defer getEvent()
+	if out := chunks.Out(); out != 0 {
+		t.Errorf("the pooled event pins %d bytes of chunks", out)
+	}
+	runtime.GC()
+	if clone.Value() != nil {
+		t.Error("the pooled event pins the clone made of it")
 	}
 }
