@@ -62,13 +62,7 @@ func regexValues(r *syntax.Regexp, limit int) ([]string, bool) {
 			if !ok || len(out)*len(vs) > limit {
 				return nil, false
 			}
-			next := make([]string, 0, len(out)*len(vs))
-			for _, a := range out {
-				for _, b := range vs {
-					next = append(next, a+b)
-				}
-			}
-			out = next
+			out = concatAll(out, vs)
 		}
 		return out, true
 	case syntax.OpRepeat:
@@ -94,15 +88,20 @@ func regexValues(r *syntax.Regexp, limit int) ([]string, bool) {
 			if len(cur)*len(vs) > limit {
 				return nil, false
 			}
-			next := make([]string, 0, len(cur)*len(vs))
-			for _, a := range cur {
-				for _, b := range vs {
-					next = append(next, a+b)
-				}
-			}
-			cur = next
+			cur = concatAll(cur, vs)
 		}
 		return out, true
 	}
 	return nil, false
+}
+
+// concatAll returns every a+b of a string a of as and b of bs.
+func concatAll(as, bs []string) []string {
+	out := make([]string, 0, len(as)*len(bs))
+	for _, a := range as {
+		for _, b := range bs {
+			out = append(out, a+b)
+		}
+	}
+	return out
 }
