@@ -94,15 +94,22 @@ func (r *jsonReader) Next(ev *event.Event) error {
 // it was read into (Event.Borrow), with room there for the strings
 // Decode unescapes, while the chunks lend; or copies it into ev's
 // storage (Event.Own). When the input's last record was a raw winlog
-// one, the record is copied, with room for the strings decodeRaw
-// unescapes, so that a fresh event grows its storage once: raw events
-// are let go by the merge's pool more often (their documents make them
-// larger), and a chunk one of them borrowed would stay out until a
-// collection (over the raw corpus, chunks out reached the 64 MiB limit
-// and peak RSS grew by a tenth). Not after a mapped record (an ECS input
-// with a few raw-looking records), whose like are not decoded as raw.
+// one, the record is borrowed too but without the chunk's room:
+// decodeRaw writes its strings to ev's own storage (Event.Spare), where
+// a copied record is given room for them at once (Event.Reserve). Copying
+// every raw record cost a pass over its bytes (6% of a 1-core hunt over
+// the raw corpus); it was done because raw events, let go by the merge's
+// pool more often, kept borrowed chunks out until a collection, and peak
+// RSS grew by a tenth. Measured again (Dec 2026, hunt over the raw
+// corpus), borrowing left peak RSS where copying had it (139-148 MiB on
+// 1 core, 148-155 on 2) and took ~3% less CPU. Not after a mapped record
+// (an ECS input with a few raw-looking records), whose like are not
+// decoded as raw.
 func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
 	if r.rawRecords() {
+		if c := r.lines.chunkOf(rec); c != nil && chunks.Lend() {
+			return ev.Borrow(c, rec)
+		}
 		ev.Reserve(2 * len(rec))
 		return ev.Own(rec)
 	}
@@ -115,7 +122,7 @@ func (r *jsonReader) own(ev *event.Event, rec []byte) []byte {
 }
 
 // rawRecords reports whether the input's last record was a raw winlog
-// one, not mapped: its next is copied (see own).
+// one, not mapped: its next is decoded as raw first (see own).
 func (r *jsonReader) rawRecords() bool {
 	return r.winlog != nil && !r.winlog.mapped && r.o.opt.RawWinlog == nil
 }
@@ -299,7 +306,12 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 // one of them (winlog.Record.Mapped) or that does not decode is left to
 // the schema's decoding, which reports errors as for any record. The
 // strings it unescapes are written to ev's storage, so that the document
-// made of them is not copied again (Event.OwnDocReusing).
+// made of them is not copied again (Event.OwnDocReusing). The room asked
+// for is the record's length, which its unescaped strings never outgrow:
+// with less, the strings written past a full room are not counted in the
+// event's Size (Event.Keep), which then depends on the storage the event
+// had (and single and parallel decoding released different events from a
+// full reorder window: TestHuntParallelMatchesSingle).
 func (w *winlogJSON) decodeRaw(data []byte, ev *event.Event) bool {
 	buf, err := winlog.DecodeJSONTo(data, &w.rec, ev.Spare(len(data)))
 	ev.Keep(buf)
