@@ -129,9 +129,10 @@ func (r *jsonReader) rawRecords() bool {
 
 // lend is own for a decoder of Ahead, r its own state: rec lies in chunk
 // c (nil: in no chunk) that another goroutine reads into, so the event
-// may borrow rec but not the room after it.
+// may borrow rec but not the room after it. A raw winlog record is
+// borrowed too, as own does: its strings go to ev's own storage.
 func (r *jsonReader) lend(ev *event.Event, c *event.Chunk, rec []byte) []byte {
-	if c != nil && !r.rawRecords() && chunks.Lend() {
+	if c != nil && chunks.Lend() {
 		return ev.Borrow(c, rec)
 	}
 	return ev.Own(rec)
