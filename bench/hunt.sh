@@ -7,7 +7,7 @@
 # two (wall, and the 2-core/1-core wall ratio); then peak RSS of the ECS
 # input 1x against COPIES x (copies shifted in time, default 8), and over
 # a folder of at least SMALL small files (default 10,000; 0 skips). Figures are
-# medians of N runs (default 5; NBIG for the last two); CPU is user+system of the whole process,
+# medians of N runs (default 5; NBIG for the last two, 0 skips them); CPU is user+system of the whole process,
 # RSS /usr/bin/time's maximum resident set. First it checks that one
 # engine and two write the same alerts over the whole corpus.
 # Run from the repository root:  bash bench/hunt.sh   (N=3 COPIES=4 ... to shorten)
@@ -52,18 +52,25 @@ run() {
 # median of the numbers on stdin
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-# measure LABEL CORES PATH...: N runs (with OLD set, each next to a run of
-# OLD, whose medians are printed as "LABEL old"); prints the medians.
+# measure LABEL "CORES..." PATH...: N rounds, each a run on every number of
+# cores in CORES (with OLD set, each next to a run of OLD, whose medians are
+# printed as "LABEL old"); prints the medians for each number of cores.
+# The 1-core and 2-core runs alternate within a round, so that the
+# 2-core/1-core ratio compares runs of the same minutes: this machine's
+# second core is slower at some times than at others.
 measure() {
-  local label=$1 cores=$2; shift 2
-  : >"$tmp/runs.txt"
-  : >"$tmp/runs.old.txt"
+  local label=$1 cores=$2 c; shift 2
+  for c in $cores; do : >"$tmp/runs.$c.txt"; : >"$tmp/runs.old.$c.txt"; done
   for _ in $(seq "${RUNS:-$N}"); do
-    if [ -n "${OLD:-}" ] && [ -z "${NOOLD:-}" ]; then BIN=$OLD run "$cores" "$@" >>"$tmp/runs.old.txt"; fi
-    run "$cores" "$@" >>"$tmp/runs.txt"
+    for c in $cores; do
+      if [ -n "${OLD:-}" ] && [ -z "${NOOLD:-}" ]; then BIN=$OLD run "$c" "$@" >>"$tmp/runs.old.$c.txt"; fi
+      run "$c" "$@" >>"$tmp/runs.$c.txt"
+    done
   done
-  if [ -s "$tmp/runs.old.txt" ]; then summarize "$label old" "$cores" "$tmp/runs.old.txt"; fi
-  summarize "$label" "$cores" "$tmp/runs.txt"
+  for c in $cores; do
+    if [ -s "$tmp/runs.old.$c.txt" ]; then summarize "$label old" "$c" "$tmp/runs.old.$c.txt"; fi
+    summarize "$label" "$c" "$tmp/runs.$c.txt"
+  done
 }
 
 # summarize LABEL CORES FILE: the medians of the runs in FILE.
@@ -101,15 +108,14 @@ echo "vigil hunt, $(nproc) cores here, medians of $N runs"
 for input in ecs raw; do
   path="$tmp/ecs"
   [ "$input" = raw ] && path="$raw"
-  measure "$input" 1 "$path"
-  measure "$input" 2 "$path"
+  measure "$input" "1 2" "$path"
   for l in ${OLD:+"$input old"} "$input"; do
     printf '%-28s 2-core/1-core wall speed-up %.2fx\n' "$l" \
       "$(echo "$(cat "$tmp/wall.$l.1") / $(cat "$tmp/wall.$l.2")" | bc -l)"
   done
 done
 
-if [ "$COPIES" -gt 1 ]; then
+if [ "$COPIES" -gt 1 ] && [ "$NBIG" -gt 0 ]; then
   # COPIES copies of the ECS dump, copy k shifted k*1000 days later: the
   # same events over disjoint time ranges.
   for k in $(seq 0 $((COPIES - 1))); do
@@ -122,7 +128,7 @@ if [ "$COPIES" -gt 1 ]; then
   rm -rf "$tmp/copies"
 fi
 
-if [ "$SMALL" -gt 0 ]; then
+if [ "$SMALL" -gt 0 ] && [ "$NBIG" -gt 0 ]; then
   # The ECS dump cut into at least SMALL files of equal line counts
   # (rounded down, so that there are no fewer files than SMALL).
   mkdir -p "$tmp/small"
