@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/jsonscan"
 )
 
 func TestDocJSON(t *testing.T) {
@@ -231,6 +233,28 @@ func TestSpareKeep(t *testing.T) {
 				t.Errorf("kept bytes written again: %q", first)
 			}
 		})
+	}
+}
+
+// TestSpareKeepSizeHistoryFree: a decoder that outgrows Spare's room
+// (jsonscan.Scanner.Alloc's way: a buffer of its own once the room is
+// full) leaves the same Size whatever storage the event had before, so
+// that order's windows release the same events in every run (single and
+// parallel decoding recycle events in different orders).
+func TestSpareKeepSizeHistoryFree(t *testing.T) {
+	decode := func(ev *Event) int {
+		s := jsonscan.Scanner{Buf: ev.Spare(4000)}
+		for range 3 {
+			copy(s.Alloc(2000), strings.Repeat("v", 2000))
+		}
+		ev.Keep(s.Buf)
+		return ev.Size()
+	}
+	fresh := decode(&Event{})
+	roomy := &Event{}
+	roomy.Reserve(64 << 10)
+	if got := decode(roomy); got != fresh {
+		t.Errorf("Size after the same decoding: %d with a roomy store, %d fresh", got, fresh)
 	}
 }
 

@@ -500,7 +500,11 @@ func (e *Event) Spare(n int) []byte {
 	if cap(e.store)-len(e.store) < n {
 		e.store = make([]byte, 0, max(2*cap(e.store), n, 4096))
 	}
-	return e.store[len(e.store):len(e.store):cap(e.store)]
+	// Exactly n bytes of room, however much the storage has: a decoder
+	// that outgrows it then does so at the same point whatever the event
+	// held before, so that the bytes Keep counts (Size) do not depend on
+	// the event's history.
+	return e.store[len(e.store) : len(e.store) : len(e.store)+n]
 }
 
 // Keep makes the bytes a decoder appended to Spare's buffer the event's
@@ -510,7 +514,7 @@ func (e *Event) Spare(n int) []byte {
 func (e *Event) Keep(b []byte) {
 	free := e.store[len(e.store):cap(e.store)]
 	e.owned += len(b)
-	if cap(b) == cap(free) && (cap(b) == 0 || &b[:1][0] == &free[:1][0]) {
+	if cap(b) == 0 || cap(b) <= cap(free) && &b[:1][0] == &free[:1][0] {
 		e.store = e.store[:len(e.store)+len(b)]
 		return
 	}
