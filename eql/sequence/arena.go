@@ -97,15 +97,22 @@ func (a *arena) next() *chunk {
 	return ch
 }
 
+// removeChunk takes the chunk at *at out of list, moving its last chunk
+// into the gap (index, the chunk's field holding its place in list, is
+// updated), and sets *at to -1.
+func removeChunk(list []*chunk, at *int, index func(*chunk) *int) []*chunk {
+	i, last := *at, list[len(list)-1]
+	list[i] = last
+	*index(last) = i
+	list[len(list)-1] = nil
+	*at = -1
+	return list[:len(list)-1]
+}
+
 // drop takes an empty chunk out of the arena, keeping it for reuse while
 // the arena stays within its bound (see keep).
 func (a *arena) drop(ch *chunk) {
-	last := a.chunks[len(a.chunks)-1]
-	a.chunks[ch.at] = last
-	last.at = ch.at
-	a.chunks[len(a.chunks)-1] = nil
-	a.chunks = a.chunks[:len(a.chunks)-1]
-	ch.at = -1
+	a.chunks = removeChunk(a.chunks, &ch.at, func(c *chunk) *int { return &c.at })
 	a.held -= len(ch.buf)
 	if a.cur == ch {
 		a.cur = nil

@@ -53,13 +53,7 @@ func (a *arena) forget(ch *chunk) {
 	if ch.slab < 0 {
 		return
 	}
-	s := a.slabs
-	last := s.chunks[len(s.chunks)-1]
-	s.chunks[ch.slab] = last
-	last.slab = ch.slab
-	s.chunks[len(s.chunks)-1] = nil
-	s.chunks = s.chunks[:len(s.chunks)-1]
-	ch.slab = -1
+	a.slabs.chunks = removeChunk(a.slabs.chunks, &ch.slab, func(c *chunk) *int { return &c.slab })
 	unmapSlab(ch.buf)
 	ch.buf = nil
 }
