@@ -432,7 +432,7 @@ func (d *decoder) queryPosition(v *value, r *Rule) {
 		}
 	}
 	r.QueryLine, r.QueryCol = line, col
-	r.queryBody = string(body)
+	r.queryBody = d.b.str(body)
 }
 
 func (d *decoder) defaults(t *table, r *Rule) {
