@@ -189,7 +189,9 @@ func (d *decoder) document(root *table) *Rule {
 			ruleTable = d.tbl(v, k)
 			r.Line = v.line
 		case "transform":
-			r.Transform = d.plainTable(v, k)
+			if d.tbl(v, k) != nil {
+				r.transform = d.b.text // decoded when asked for
+			}
 		default:
 			d.unknownKey(v, k)
 		}

@@ -103,9 +103,9 @@ type Rule struct {
 	// for a Sigma rule), for the engine to compile; nil for TOML rules.
 	Parsed any
 
-	// Transform is the [transform] table (osquery and investigate entries
-	// that Kibana renders into the note), as a plain tree.
-	Transform map[string]any
+	// transform is the text of the file when it has a [transform] table
+	// (see Transform).
+	transform string
 
 	has       map[string]bool // keys written in [rule]
 	queryBody string          // the query as written, between its quotes
@@ -234,6 +234,27 @@ type ThreatMapping struct {
 type ThreatMappingEntry struct {
 	Field, Type, Value string
 	Negate             bool
+}
+
+// Transform returns the [transform] table (osquery and investigate
+// entries that Kibana renders into the note) as a plain tree, or nil when
+// the file has none. It is decoded from the rule file's text when called:
+// nothing vigil runs reads it, and a plain tree of it for every rule was
+// a tenth of the allocations of loading Elastic's Windows rules.
+func (r *Rule) Transform() map[string]any {
+	if r.transform == "" {
+		return nil
+	}
+	b, err := parseTree([]byte(r.transform))
+	if err != nil {
+		return nil // it parsed when the rule was loaded
+	}
+	defer b.release()
+	v := b.root.get("transform")
+	if v == nil || v.kind != kTable {
+		return nil
+	}
+	return plain(v).(map[string]any)
 }
 
 // Has reports whether key was written in the [rule] table (e.g. "index",
