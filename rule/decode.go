@@ -141,7 +141,7 @@ func (d *decoder) tables(v *value, key string, fn func(t *table, key string)) {
 		return
 	}
 	for i, e := range v.arr {
-		k := fmt.Sprintf("%s[%d]", key, i)
+		k := d.b.indexed(key, i)
 		if e.kind != kTable {
 			d.typeError(e, k, "table")
 			continue

@@ -154,8 +154,15 @@ type builder struct {
 
 	// keys interns the keys of tables and the paths the decoder names
 	// them by: the same few hundred in every file.
-	keys  map[string]string
-	paths map[[2]string]string
+	keys    map[string]string
+	paths   map[[2]string]string
+	indexes map[indexKey]string
+}
+
+// indexKey is a key and an index into the array it names.
+type indexKey struct {
+	key string
+	i   int
 }
 
 // maxInterned bounds the keys and paths a builder keeps.
@@ -199,6 +206,21 @@ func (b *builder) str(s []byte) string {
 		return b.text[off : off+len(s)]
 	}
 	return string(s)
+}
+
+// indexed returns key + "[i]", the one made before when there is one.
+func (b *builder) indexed(key string, i int) string {
+	if s, ok := b.indexes[indexKey{key, i}]; ok {
+		return s
+	}
+	s := key + "[" + strconv.Itoa(i) + "]"
+	if b.indexes == nil {
+		b.indexes = map[indexKey]string{}
+	}
+	if len(b.indexes) < maxInterned {
+		b.indexes[indexKey{key, i}] = s
+	}
+	return s
 }
 
 // blocks hands out zero Ts from blocks that stay put, so that pointers
