@@ -197,7 +197,6 @@ func (d *decoder) document(root *table) *Rule {
 		}
 	}
 	if ruleTable == nil {
-		r.has = map[string]bool{}
 		if root.get("rule") == nil {
 			d.errs = append(d.errs, keyError(d.path, 1, 1, "", "missing [rule] table"))
 		}
@@ -247,11 +246,12 @@ func (d *decoder) metadata(t *table, m *Metadata) {
 }
 
 func (d *decoder) rule(t *table, r *Rule) {
-	// Sized for every key at once: grown from empty, the map was a
-	// twentieth of loading the Windows rules (profile of a hunt).
-	r.has = make(map[string]bool, len(t.keys))
+	// A list of the keys rather than a map: a rule's [rule] has a few
+	// dozen, and a map of them was a sixth of decoding a rule file
+	// (profile of a hunt's start).
+	r.has = make([]string, 0, len(t.keys))
 	d.each(t, "rule", func(k string, v *value, key string) {
-		r.has[k] = true
+		r.has = append(r.has, k)
 		switch k {
 		case "rule_id":
 			r.ID = d.str(v, key)
@@ -400,7 +400,7 @@ func (d *decoder) rule(t *table, r *Rule) {
 		case "required_fields":
 			r.RequiredFields = d.plainList(v, key)
 		default:
-			delete(r.has, k)
+			r.has = r.has[:len(r.has)-1]
 			d.unknownKey(v, key)
 		}
 	})
@@ -466,7 +466,7 @@ func (d *decoder) defaults(t *table, r *Rule) {
 	if r.To == "" {
 		r.To = "now"
 	}
-	if !r.has["max_signals"] {
+	if !r.Has("max_signals") {
 		r.MaxSignals = DefaultMaxSignals
 	}
 }

@@ -1,5 +1,7 @@
 package rule
 
+import "slices"
+
 // Rule is one detection rule as written in a detection-rules TOML file: the
 // [metadata] table, the [rule] table and the optional [transform] table.
 //
@@ -107,8 +109,8 @@ type Rule struct {
 	// (see Transform).
 	transform string
 
-	has       map[string]bool // keys written in [rule]
-	queryBody string          // the query as written, between its quotes
+	has       []string // keys written in [rule] (interned: see builder.intern)
+	queryBody string   // the query as written, between its quotes
 }
 
 // Metadata is the [metadata] table. Dates are kept as written ("2023/05/17").
@@ -259,7 +261,7 @@ func (r *Rule) Transform() map[string]any {
 
 // Has reports whether key was written in the [rule] table (e.g. "index",
 // "from", "max_signals"), as opposed to filled in with a default.
-func (r *Rule) Has(key string) bool { return r.has[key] }
+func (r *Rule) Has(key string) bool { return slices.Contains(r.has, key) }
 
 // DefaultIndex is the index pattern list Kibana's security solution searches
 // when a rule names neither index patterns nor a data view
