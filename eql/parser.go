@@ -727,8 +727,14 @@ func (p *parser) peekKind() tokKind {
 }
 
 func (p *parser) parseField(optional bool) *Field {
-	f := &Field{Pos: p.tok.pos, Optional: optional}
-	f.Parts = append(f.Parts, p.tok.val)
+	// A field and room for the parts of most names, in one allocation.
+	fp := &struct {
+		f     Field
+		parts [4]string
+	}{f: Field{Pos: p.tok.pos, Optional: optional}}
+	f := &fp.f
+	f.Parts = append(fp.parts[:0], p.tok.val)
+	start, end := p.tok.pos.Offset, p.tok.end
 	p.advance()
 	for {
 		switch p.tok.kind {
@@ -738,6 +744,7 @@ func (p *parser) parseField(optional bool) *Field {
 			case tIdent, tQuotedIdent, tKeyword:
 				// a keyword after a dot is a field name part (process.any)
 				f.Parts = append(f.Parts, p.tok.val)
+				end = p.tok.end
 				p.advance()
 			case tInt:
 				p.failf(p.tok.pos, "a field name part cannot start with a digit; quote it with backticks")
@@ -752,8 +759,32 @@ func (p *parser) parseField(optional bool) *Field {
 		}
 		break
 	}
-	f.Name = strings.Join(f.Parts, ".")
+	f.Name = joinedIn(p.src, start, end, f.Parts)
 	return f
+}
+
+// joinedIn returns the parts joined by dots: src[start:end] when it spells
+// them so (a name written without quotes or spaces), else a new string.
+func joinedIn(src string, start, end int, parts []string) string {
+	if 0 <= start && start <= end && end <= len(src) {
+		s, off := src[start:end], 0
+		for i, part := range parts {
+			if i > 0 {
+				if off >= len(s) || s[off] != '.' {
+					return strings.Join(parts, ".")
+				}
+				off++
+			}
+			if !strings.HasPrefix(s[off:], part) {
+				return strings.Join(parts, ".")
+			}
+			off += len(part)
+		}
+		if off == len(s) {
+			return s
+		}
+	}
+	return strings.Join(parts, ".")
 }
 
 func (p *parser) parseCall() Expr {

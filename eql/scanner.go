@@ -348,8 +348,19 @@ func (s *scanner) str(p srcpos.Pos) token {
 		s.advance(end - s.off)
 		return token{kind: tString, pos: p, end: s.off, val: v, raw: true}
 	}
-	var b strings.Builder
+	// Most strings have no escapes: their value is cut from the source.
 	i := s.off + 1
+	for i < len(s.src) && s.src[i] != '"' && s.src[i] != '\\' && s.src[i] != '\n' && s.src[i] != '\r' {
+		i++
+	}
+	if i < len(s.src) && s.src[i] == '"' {
+		v := s.src[s.off+1 : i]
+		s.advance(i + 1 - s.off)
+		return token{kind: tString, pos: p, end: s.off, val: v}
+	}
+	var b strings.Builder
+	b.Grow(i - s.off + 16)
+	b.WriteString(s.src[s.off+1 : i])
 	for i < len(s.src) {
 		c := s.src[i]
 		switch c {

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"cmp"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -204,14 +205,45 @@ func dedupNeeds(ns []Need) []Need {
 		}
 		return out
 	}
-	seen := make(map[Need]bool, len(ns))
-	for _, n := range ns {
-		if !seen[n] {
-			seen[n] = true
+	// Many (an in list's members): sorted, the duplicates of a need sit
+	// after the first of them. Sorting indexes was cheaper than a map of
+	// so many needs, whose table was cleared fresh for every list.
+	idx := make([]int32, len(ns))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(a, b int32) int {
+		if c := compareNeeds(ns[a], ns[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	dup := make([]bool, len(ns))
+	for k := 1; k < len(idx); k++ {
+		if ns[idx[k]] == ns[idx[k-1]] {
+			dup[idx[k]] = true
+		}
+	}
+	for i, n := range ns {
+		if !dup[i] {
 			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// compareNeeds orders needs by slot, operation, literal and fallback.
+func compareNeeds(a, b Need) int {
+	if c := cmp.Compare(a.Slot, b.Slot); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Op, b.Op); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Lit, b.Lit); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Unless, b.Unless)
 }
 
 // smallDedup is the most needs dedupNeeds compares pairwise.

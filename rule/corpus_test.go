@@ -104,6 +104,23 @@ func BenchmarkLoadCorpus(b *testing.B) {
 	}
 }
 
+// BenchmarkLoadWindows loads the corpus as vigil hunt --tag "OS: Windows"
+// does: every file read, the few hundred that may hold the tag parsed.
+func BenchmarkLoadWindows(b *testing.B) {
+	paths := testenv.DetectionRules(b)
+	sel := Selection{Groups: [][]string{{"OS: Windows"}}}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		l := LoadSelected(sel, paths...)
+		if len(l.Errors) > 0 || len(l.Rules) == 0 {
+			b.Fatal(l.Errors)
+		}
+		n = len(l.Rules)
+	}
+	b.ReportMetric(float64(n), "rules")
+}
+
 func BenchmarkParse(b *testing.B) {
 	data, err := os.ReadFile("testdata/sample.toml")
 	if err != nil {

@@ -141,7 +141,7 @@ func (d *decoder) tables(v *value, key string, fn func(t *table, key string)) {
 		return
 	}
 	for i, e := range v.arr {
-		k := fmt.Sprintf("%s[%d]", key, i)
+		k := d.b.indexed(key, i)
 		if e.kind != kTable {
 			d.typeError(e, k, "table")
 			continue
@@ -189,13 +189,14 @@ func (d *decoder) document(root *table) *Rule {
 			ruleTable = d.tbl(v, k)
 			r.Line = v.line
 		case "transform":
-			r.Transform = d.plainTable(v, k)
+			if d.tbl(v, k) != nil {
+				r.transform = d.b.text // decoded when asked for
+			}
 		default:
 			d.unknownKey(v, k)
 		}
 	}
 	if ruleTable == nil {
-		r.has = map[string]bool{}
 		if root.get("rule") == nil {
 			d.errs = append(d.errs, keyError(d.path, 1, 1, "", "missing [rule] table"))
 		}
@@ -245,11 +246,12 @@ func (d *decoder) metadata(t *table, m *Metadata) {
 }
 
 func (d *decoder) rule(t *table, r *Rule) {
-	// Sized for every key at once: grown from empty, the map was a
-	// twentieth of loading the Windows rules (profile of a hunt).
-	r.has = make(map[string]bool, len(t.keys))
+	// A list of the keys rather than a map: a rule's [rule] has a few
+	// dozen, and a map of them was a sixth of decoding a rule file
+	// (profile of a hunt's start).
+	r.has = make([]string, 0, len(t.keys))
 	d.each(t, "rule", func(k string, v *value, key string) {
-		r.has[k] = true
+		r.has = append(r.has, k)
 		switch k {
 		case "rule_id":
 			r.ID = d.str(v, key)
@@ -398,7 +400,7 @@ func (d *decoder) rule(t *table, r *Rule) {
 		case "required_fields":
 			r.RequiredFields = d.plainList(v, key)
 		default:
-			delete(r.has, k)
+			r.has = r.has[:len(r.has)-1]
 			d.unknownKey(v, key)
 		}
 	})
@@ -432,7 +434,7 @@ func (d *decoder) queryPosition(v *value, r *Rule) {
 		}
 	}
 	r.QueryLine, r.QueryCol = line, col
-	r.queryBody = string(body)
+	r.queryBody = d.b.str(body)
 }
 
 func (d *decoder) defaults(t *table, r *Rule) {
@@ -464,7 +466,7 @@ func (d *decoder) defaults(t *table, r *Rule) {
 	if r.To == "" {
 		r.To = "now"
 	}
-	if !r.has["max_signals"] {
+	if !r.Has("max_signals") {
 		r.MaxSignals = DefaultMaxSignals
 	}
 }

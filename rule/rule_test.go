@@ -76,7 +76,7 @@ func TestParseSample(t *testing.T) {
 			GroupBy: []string{"host.name"}, MissingFieldsStrategy: "suppress", Duration: &Duration{Value: 6, Unit: "h"},
 		}},
 		{"InvestigationFields", r.InvestigationFields, []string{"host.name", "user.name"}},
-		{"Transform", r.Transform, map[string]any{"osquery": []any{map[string]any{
+		{"Transform", r.Transform(), map[string]any{"osquery": []any{map[string]any{
 			"label": "Osquery - processes", "query": "SELECT * FROM processes",
 		}}}},
 		{"Has(index)", r.Has("index"), true},

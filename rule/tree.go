@@ -9,9 +9,12 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/vigilsec/vigil/internal/span"
 )
 
 // This file turns a TOML document into a tree of positioned values. go-toml's
@@ -132,6 +135,14 @@ type builder struct {
 	cur   *table
 	lines []int // offsets where lines start
 
+	// data is the document parsed and text a copy of it made once: the
+	// strings of values written without escapes are cut from text rather
+	// than copied one by one (a rule's strings are most of its file, and
+	// one allocation per file instead of dozens makes loading a corpus
+	// cheaper), so a rule keeps its file's text alive.
+	data []byte
+	text string
+
 	// Scratch for the parts of a key, and the blocks values and tables
 	// are handed out of: a corpus has millions, and the tree of a file
 	// is dropped once decoded (nothing of a Rule points into it), so a
@@ -143,8 +154,15 @@ type builder struct {
 
 	// keys interns the keys of tables and the paths the decoder names
 	// them by: the same few hundred in every file.
-	keys  map[string]string
-	paths map[[2]string]string
+	keys    map[string]string
+	paths   map[[2]string]string
+	indexes map[indexKey]string
+}
+
+// indexKey is a key and an index into the array it names.
+type indexKey struct {
+	key string
+	i   int
 }
 
 // maxInterned bounds the keys and paths a builder keeps.
@@ -176,6 +194,31 @@ func (b *builder) path(prefix, key string) string {
 	}
 	if len(b.paths) < maxInterned {
 		b.paths[[2]string{prefix, key}] = s
+	}
+	return s
+}
+
+// str returns s, bytes of the document or of a buffer the parser made
+// (for a string with escapes), as a string: cut from the document's text
+// when it lies in the document, else copied.
+func (b *builder) str(s []byte) string {
+	if off, ok := span.Within(unsafe.String(unsafe.SliceData(s), len(s)), b.data); ok {
+		return b.text[off : off+len(s)]
+	}
+	return string(s)
+}
+
+// indexed returns key + "[i]", the one made before when there is one.
+func (b *builder) indexed(key string, i int) string {
+	if s, ok := b.indexes[indexKey{key, i}]; ok {
+		return s
+	}
+	s := key + "[" + strconv.Itoa(i) + "]"
+	if b.indexes == nil {
+		b.indexes = map[indexKey]string{}
+	}
+	if len(b.indexes) < maxInterned {
+		b.indexes[indexKey{key, i}] = s
 	}
 	return s
 }
@@ -250,6 +293,7 @@ func (b *builder) release() {
 		*t = table{keys: t.keys[:0], vals: t.vals[:0]}
 	})
 	b.root, b.cur = nil, nil
+	b.data, b.text = nil, ""
 	b.p.Reset(nil)
 	clear(b.parts)
 	clear(b.nodes)
@@ -263,6 +307,7 @@ func parseTree(data []byte) (b *builder, err error) {
 	b = builders.Get().(*builder)
 	b.root = b.newTable(tHeader)
 	b.cur = b.root
+	b.data, b.text = data, string(data)
 	b.p.Reset(data)
 	b.lines = append(b.lines[:0], 0)
 	for i, c := range data {
@@ -465,7 +510,7 @@ func (b *builder) value(n *unstable.Node, line, col int) (*value, error) {
 	switch n.Kind {
 	case unstable.String:
 		v.kind = kString
-		v.str = string(n.Data)
+		v.str = b.str(n.Data)
 		v.raw = b.p.Raw(n.Raw)
 		v.rawLine, v.rawCol = line, col
 	case unstable.Integer:
