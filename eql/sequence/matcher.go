@@ -418,6 +418,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 			c := m.newCand(t, t, lead)
 			c.evs[m.pos[0]] = m.own()
 			c.key = string(key)
+			c.keys = decodeKeyFrom(key, c.key)
 			m.complete(c, -1)
 			return
 		}
@@ -480,6 +481,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		m.retained -= g + 1
 		clear(gs)
 		c.key = m.tab.ents[i].key
+		c.keys = decodeKeyFrom(key, c.key)
 		m.complete(c, i)
 		m.dropIfEmpty(i)
 		return
@@ -518,7 +520,7 @@ func (m *Matcher) newCand(first, last, lead int64) *cand {
 // dropping its references to events.
 func (m *Matcher) freeCand(c *cand) {
 	m.letAll(c.evs)
-	c.key, c.next = "", nil
+	c.key, c.keys, c.next = "", nil, nil
 	if len(m.freeCands) < maxFreeCopies {
 		m.freeCands = append(m.freeCands, c)
 	}

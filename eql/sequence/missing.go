@@ -25,6 +25,7 @@ type keyMissing struct {
 // cand is a completed candidate sequence.
 type cand struct {
 	key               string
+	keys              []event.Value // the key's values, when decoded at completion (see decodeKeyFrom)
 	evs               []held
 	first, last, lead int64
 	state             uint8
@@ -274,7 +275,11 @@ func (m *Matcher) emit(c *cand, emit func(Result)) {
 			evs[i] = m.event(h)
 		}
 	}
-	res := Result{Keys: decodeKey(c.key), Events: evs}
+	keys := c.keys
+	if keys == nil {
+		keys = decodeKey(c.key)
+	}
+	res := Result{Keys: keys, Events: evs}
 	m.freeCand(c)
 	emit(res)
 }
