@@ -68,6 +68,11 @@ type Matcher struct {
 	arena      arena // the bytes of copies
 	freeCopies []*copyRec
 	freeCands  []*cand
+
+	from       []lentFrom       // see emit
+	lent       map[*byte][]byte // blocks of results emitted, by their address (see Recycle)
+	freeBlocks [][]byte         // blocks handed back
+	recycling  bool             // a result was handed back (see Recycle)
 }
 
 // NewMatcher returns a matcher for spec, which must not change afterwards.

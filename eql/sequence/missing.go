@@ -270,9 +270,13 @@ func (m *Matcher) emit(c *cand, emit func(Result)) {
 	m.stats.Results++
 	m.retained -= m.p
 	evs := make([]*event.Event, len(c.evs))
+	from := m.from[:0]
 	for i, h := range c.evs {
 		if !h.none() {
 			evs[i] = m.event(h)
+			if h.c != nil {
+				from = append(from, lentFrom{c: h.c, block: h.c.block, outs: h.c.outs, stage: i})
+			}
 		}
 	}
 	keys := c.keys
@@ -281,5 +285,8 @@ func (m *Matcher) emit(c *cand, emit func(Result)) {
 	}
 	res := Result{Keys: keys, Events: evs}
 	m.freeCand(c)
+	m.lend(evs, from)
+	clear(from)
+	m.from = from[:0]
 	emit(res)
 }
