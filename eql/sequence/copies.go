@@ -293,7 +293,7 @@ func (m *Matcher) event(h held) *event.Event {
 			raw = []byte{}
 		}
 	}
-	out := event.NewCompact(raw, c.nvals)
+	out := m.newEvent(raw, c.nvals)
 	var elems []event.Value
 	if c.nelems > 0 {
 		elems = make([]event.Value, 0, c.nelems)
@@ -342,7 +342,7 @@ func (m *Matcher) compactCopy(ev *event.Event) (*event.Event, []byte) {
 			doc = []byte{}
 		}
 	}
-	out := event.NewCompact(doc, nvals)
+	out := m.newEvent(doc, nvals)
 	w := compactWriter{block: block, raw: raw}
 	if nelems > 0 {
 		w.elems = make([]event.Value, 0, nelems)

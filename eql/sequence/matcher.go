@@ -69,10 +69,11 @@ type Matcher struct {
 	freeCopies []*copyRec
 	freeCands  []*cand
 
-	from       []lentFrom       // see emit
-	lent       map[*byte][]byte // blocks of results emitted, by their address (see Recycle)
-	freeBlocks [][]byte         // blocks handed back
-	recycling  bool             // a result was handed back (see Recycle)
+	from       []lentFrom          // see emit
+	lent       map[*byte]lentBlock // blocks of results emitted, by their address (see Recycle)
+	freeBlocks [][]byte            // blocks handed back
+	freeEvents []*event.Event      // and their events
+	recycling  bool                // a result was handed back (see Recycle)
 }
 
 // NewMatcher returns a matcher for spec, which must not change afterwards.

@@ -20,7 +20,8 @@ import (
 // no other result (a copy kept for several join keys, or an event ending
 // sequences of several keys at once, is handed out more than once). The
 // matcher then notes the block by the address of its document, which is
-// the event's Raw, and takes it back when the result is handed back.
+// the event's Raw, and takes it back, with the event, when the result is
+// handed back.
 
 // maxLent bounds the blocks noted as lent: a caller that hands back few
 // results must not make the matcher hold on to the others. When it is
@@ -28,7 +29,7 @@ import (
 // not reused.
 const maxLent = 1024
 
-// maxFreeBlocks bounds the blocks kept for reuse.
+// maxFreeBlocks bounds the blocks (and events) kept for reuse.
 const maxFreeBlocks = 64
 
 // lend notes the blocks of the events of a result that only the result
@@ -49,13 +50,19 @@ func (m *Matcher) lend(evs []*event.Event, from []lentFrom) {
 			continue
 		}
 		if m.lent == nil {
-			m.lent = make(map[*byte][]byte)
+			m.lent = make(map[*byte]lentBlock)
 		}
 		if len(m.lent) >= maxLent {
 			clear(m.lent)
 		}
-		m.lent[unsafe.SliceData(f.block)] = f.block
+		m.lent[unsafe.SliceData(f.block)] = lentBlock{f.block, ev}
 	}
+}
+
+// lentBlock is a block lent with a result, and the event around it.
+type lentBlock struct {
+	block []byte
+	ev    *event.Event
 }
 
 // lentFrom is where the event of one stage of a result came from.
@@ -82,15 +89,22 @@ func (m *Matcher) Recycle(r Result) {
 			continue
 		}
 		p := unsafe.SliceData(ev.Raw)
-		b, ok := m.lent[p]
-		if !ok {
+		l, ok := m.lent[p]
+		if !ok || l.ev != ev {
 			continue
 		}
 		delete(m.lent, p)
 		if len(m.freeBlocks) < maxFreeBlocks {
-			m.freeBlocks = append(m.freeBlocks, b[:0])
+			m.freeBlocks = append(m.freeBlocks, l.block[:0])
+			m.freeEvents = append(m.freeEvents, ev)
 		}
 	}
+}
+
+// newEvent returns an empty compact event with raw as its document and
+// room for n values (event.NewCompact), one handed back if there is one.
+func (m *Matcher) newEvent(raw []byte, n int) *event.Event {
+	return event.RenewCompact(pop(&m.freeEvents), raw, n)
 }
 
 // takeBlock returns an empty block with room for n bytes, one handed back
