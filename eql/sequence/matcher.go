@@ -563,6 +563,7 @@ func (m *Matcher) Stats() Stats {
 		int64(cap(m.meta))*24 +
 		int64(cap(m.mis))*32 +
 		int64(cap(m.queue))*8 +
-		int64(s.Undecided)*int64(80+16*len(m.spec.Stages))
+		int64(s.Undecided)*int64(80+16*len(m.spec.Stages)) +
+		m.spareBytes()
 	return s
 }

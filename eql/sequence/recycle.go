@@ -128,3 +128,12 @@ func (m *Matcher) takeBlock(n int) []byte {
 	}
 	return make([]byte, 0, n)
 }
+
+// spareBytes is the memory of the blocks and events kept for reuse.
+func (m *Matcher) spareBytes() int64 {
+	n := int64(len(m.freeEvents)) * int64(unsafe.Sizeof(event.Event{}))
+	for _, b := range m.freeBlocks {
+		n += int64(cap(b))
+	}
+	return n
+}
