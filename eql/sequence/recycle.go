@@ -77,8 +77,9 @@ type lentFrom struct {
 // the matcher may reuse the storage of the events it made for it, which
 // must not be read afterwards. It is optional, may be called during emit,
 // and does nothing for results of a matcher that keeps the caller's
-// events (Options.Owned or Options.Retain) or for a result handed back
-// twice.
+// events (Options.Owned or Options.Retain). A result must be handed back
+// at most once, by its matcher's caller: its storage may already serve
+// another result.
 func (m *Matcher) Recycle(r Result) {
 	m.recycling = true
 	if len(m.lent) == 0 {
