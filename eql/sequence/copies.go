@@ -1,6 +1,7 @@
 package sequence
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math"
 	"unsafe"
@@ -285,7 +286,12 @@ func (m *Matcher) event(h held) *event.Event {
 	// copied in one piece and handed over to a compact event, whose
 	// values are read from the records: strings keep their offsets. The
 	// region stays in the arena, to be reused.
-	block := append(m.takeBlock(c.recs), c.buf[:c.recs]...)
+	block := m.reuseBlock(c.recs)
+	if block == nil {
+		block = bytes.Clone(c.buf[:c.recs]) // not cleared first, as make would
+	} else {
+		block = append(block, c.buf[:c.recs]...)
+	}
 	var raw []byte
 	if c.hasRaw {
 		raw = block[:c.raw:c.raw]

@@ -274,7 +274,7 @@ func (m *Matcher) emit(c *cand, emit func(Result)) {
 	for i, h := range c.evs {
 		if !h.none() {
 			evs[i] = m.event(h)
-			if h.c != nil {
+			if h.c != nil && m.recycling {
 				from = append(from, lentFrom{c: h.c, block: h.c.block, outs: h.c.outs, stage: i})
 			}
 		}

@@ -37,10 +37,7 @@ const maxFreeBlocks = 64
 // blocks and how many results the events went to, taken before the
 // candidate let go of its copies.
 func (m *Matcher) lend(evs []*event.Event, from []lentFrom) {
-	if !m.recycling {
-		return // no result was ever handed back
-	}
-	for _, f := range from {
+	for _, f := range from { // empty unless a result was handed back
 		c := f.c
 		if c == nil || f.outs != 1 || c.refs != 0 || len(f.block) == 0 {
 			continue
@@ -108,19 +105,27 @@ func (m *Matcher) newEvent(raw []byte, n int) *event.Event {
 	return event.RenewCompact(pop(&m.freeEvents), raw, n)
 }
 
+// reuseBlock returns an empty block handed back with room for n bytes, or
+// nil.
+func (m *Matcher) reuseBlock(n int) []byte {
+	k := len(m.freeBlocks)
+	if k == 0 {
+		return nil
+	}
+	b := m.freeBlocks[k-1]
+	m.freeBlocks[k-1] = nil
+	m.freeBlocks = m.freeBlocks[:k-1]
+	if cap(b) < n {
+		return nil // let go: the blocks kept fit the events that come
+	}
+	return b
+}
+
 // takeBlock returns an empty block with room for n bytes, one handed back
 // if it is large enough.
 func (m *Matcher) takeBlock(n int) []byte {
-	if k := len(m.freeBlocks); k > 0 {
-		b := m.freeBlocks[k-1]
-		m.freeBlocks[k-1] = nil
-		m.freeBlocks = m.freeBlocks[:k-1]
-		if cap(b) >= n {
-			return b
-		}
-	}
-	if n == 0 {
-		return nil
+	if b := m.reuseBlock(n); b != nil || n == 0 {
+		return b
 	}
 	if m.recycling {
 		// Some room to spare, so that a block handed back fits the
