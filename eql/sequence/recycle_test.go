@@ -3,7 +3,9 @@ package sequence
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/vigilsec/vigil/event"
 )
@@ -132,4 +134,41 @@ func runRecycled(spec *Spec, evs []*event.Event, seed uint64) (string, int, erro
 		}
 	}
 	return format(out), reused, failure
+}
+
+// TestRecycleAllocs completes sequences of a caller that reuses its
+// events and hands every result back: the events of a result come from
+// those handed back, and only its two slices (events and keys) and the
+// key's entry (the pair's key is new to the table) are new.
+func TestRecycleAllocs(t *testing.T) {
+	spec := &Spec{Stages: []Stage{stage("a", "k"), stage("b", "k")}, MaxSpan: time.Minute}
+	m, err := NewMatcher(spec, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := 0
+	emit := func(r Result) { results++; m.Recycle(r) }
+	reused := &event.Event{}
+	var buf []byte
+	push := func(id int, typ string) {
+		buf = strconv.AppendInt(append(buf[:0], `{"id":`...), int64(id), 10)
+		buf = append(append(append(buf, `,"type":"`...), typ...), `","k":"key-`...)
+		buf = append(strconv.AppendInt(buf, int64(id%7), 10), `"}`...)
+		if err := testSchema.Decode(buf, reused); err != nil {
+			t.Fatal(err)
+		}
+		reused.Time = int64(id)
+		m.Push(reused, emit)
+	}
+	id := 0
+	pair := func() { id++; push(id, "a"); push(id, "b") }
+	for range 100 {
+		pair()
+	}
+	if a := testing.AllocsPerRun(1000, pair); a > 3 {
+		t.Errorf("%v allocations per result handed back", a)
+	}
+	if results < 1000 {
+		t.Fatalf("%d results", results)
+	}
 }
