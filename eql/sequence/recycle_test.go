@@ -10,17 +10,11 @@ import (
 	"github.com/vigilsec/vigil/event"
 )
 
-// TestRecycleAgainstReference runs the random cases of
-// TestAgainstReference through a matcher that keeps copies and is handed
-// back results at random, some during emit: every result must match the
-// reference, and results not handed back must keep their events intact
-// while the storage of others is reused (an event several results share
-// must never be reused).
+// TestRecycleAgainstReference runs random cases of TestAgainstReference
+// (which, like FuzzAgainstReference, runs each through runRecycled too)
+// and checks that storage is in fact reused.
 func TestRecycleAgainstReference(t *testing.T) {
-	n := 20000
-	if testing.Short() {
-		n = 2000
-	}
+	n := 2000
 	lent := 0
 	for seed := range uint64(n) {
 		spec, evs, desc := randomCase(seed)
@@ -39,9 +33,11 @@ func TestRecycleAgainstReference(t *testing.T) {
 	}
 }
 
-// runRecycled is runReused with results handed back at random; it returns
-// the results formatted as they were emitted and how many blocks were
-// reused.
+// runRecycled is runReused with results handed back at random, some
+// during emit: results not handed back must keep their events intact while
+// the storage of others is reused (an event several results share must
+// never be). It returns the results formatted as they were emitted and
+// how many blocks were taken back.
 func runRecycled(spec *Spec, evs []*event.Event, seed uint64) (string, int, error) {
 	m, err := NewMatcher(spec, Options{})
 	if err != nil {
