@@ -43,6 +43,21 @@ func NewCompact(raw []byte, n int) *Event {
 	return e
 }
 
+// RenewCompact returns e, an event NewCompact made that nothing uses any
+// more, emptied to be what NewCompact(raw, n) returns, or a new one when
+// e is nil or has no room for n values: a caller that is handed back the
+// events it made reuses them instead of allocating (eql/sequence's
+// results, see sequence.Matcher.Recycle).
+func RenewCompact(e *Event, raw []byte, n int) *Event {
+	if e == nil || e.sparse == nil || cap(e.sparse) < n {
+		return NewCompact(raw, n)
+	}
+	vals := e.sparse[:0]
+	clear(vals[:cap(vals)])
+	*e = Event{sparse: vals, Raw: raw}
+	return e
+}
+
 // compactN is an event allocated with room for its values; the sizes
 // step so that the object stays near its size class (an event is 472
 // bytes, a slot and its value 40).

@@ -64,3 +64,39 @@ func TestPutCompact(t *testing.T) {
 		t.Errorf("PutCompact on a dense event: %d", got)
 	}
 }
+
+// TestRenewCompact reuses a compact event for another document and
+// values: nothing of the first may show, and an event without room (or
+// none, or one that was set and is no longer compact) gives a new one.
+func TestRenewCompact(t *testing.T) {
+	s := NewSchema()
+	a, b, c := s.Slot("a"), s.Slot("b"), s.Slot("c")
+	e := NewCompact([]byte(`{"a":"x","b":2}`), 2)
+	e.PutCompact(a, Str("x"))
+	e.PutCompact(b, Int(2))
+	e.Time, e.ID = 7, "first"
+	r := RenewCompact(e, []byte(`{"c":true}`), 1)
+	if r != e {
+		t.Fatal("an event with room was not reused")
+	}
+	r.PutCompact(c, Bool(true))
+	if string(r.Raw) != `{"c":true}` || r.Time != 0 || r.ID != "" {
+		t.Fatalf("renewed event: Raw %q, Time %d, ID %q", r.Raw, r.Time, r.ID)
+	}
+	if r.Get(a).Kind() != KindMissing || r.Get(b).Kind() != KindMissing || !r.Get(c).Bool() {
+		t.Fatalf("renewed event: a %v, b %v, c %v", r.Get(a), r.Get(b), r.Get(c))
+	}
+	if _, _, dense := r.Filled(); dense {
+		t.Error("a renewed event reports dense values")
+	}
+	if RenewCompact(r, nil, 3) == r {
+		t.Error("an event without room for 3 values was reused")
+	}
+	if RenewCompact(nil, nil, 1) == nil {
+		t.Error("no event for nil")
+	}
+	r.Set(a, Int(1)) // no longer compact
+	if RenewCompact(r, nil, 1) == r {
+		t.Error("an event that is no longer compact was reused")
+	}
+}

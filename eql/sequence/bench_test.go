@@ -100,21 +100,25 @@ const reusedEvents = 16
 // of first-stage / second-stage / other events. The caller reuses
 // reusedEvents events in turn, as a reader does, unless owned (a fresh
 // event per retained one) or cold (4,096 events in turn, whose bytes are
-// mostly not in the cache).
+// mostly not in the cache). recycled hands each result back once it is
+// counted (Matcher.Recycle).
 func BenchmarkSequenceTwoStage(b *testing.B) {
 	for _, mix := range []struct {
-		name        string
-		proc, net   int // percent
-		owned, cold bool
+		name                  string
+		proc, net             int // percent
+		owned, cold, recycled bool
 	}{
-		{"half-process-half-network", 50, 50, false, false},
-		{"10pct-process-10pct-network", 10, 10, false, false},
-		{"no-match", 0, 0, false, false},
-		{"half-process-half-network-cold", 50, 50, false, true},
+		{"half-process-half-network", 50, 50, false, false, false},
+		{"10pct-process-10pct-network", 10, 10, false, false, false},
+		{"no-match", 0, 0, false, false, false},
+		{"half-process-half-network-cold", 50, 50, false, true, false},
+		// A caller done with each result as it is emitted.
+		{"half-process-half-network-recycled", 50, 50, false, false, true},
+		{"half-process-half-network-cold-recycled", 50, 50, false, true, true},
 		// Events handed over (a reader that allocates each event): the
 		// matcher keeps them without copying.
-		{"half-process-half-network-owned", 50, 50, true, false},
-		{"10pct-process-10pct-network-owned", 10, 10, true, false},
+		{"half-process-half-network-owned", 50, 50, true, false, false},
+		{"10pct-process-10pct-network-owned", 10, 10, true, false, false},
 	} {
 		b.Run(mix.name, func(b *testing.B) {
 			s := newBenchSetup(b, 100_000)
@@ -130,7 +134,12 @@ func BenchmarkSequenceTwoStage(b *testing.B) {
 			rng := rand.NewPCG(1, 2)
 			nkeys := uint64(len(s.keys))
 			results := 0
-			emit := func(Result) { results++ }
+			emit := func(r Result) {
+				results++
+				if mix.recycled {
+					m.Recycle(r)
+				}
+			}
 			pool := len(s.pool)
 			if !mix.owned && !mix.cold {
 				pool = reusedEvents

@@ -66,6 +66,8 @@ type copyRec struct {
 	refs    int32        // slots and results referring to the copy
 	pending bool         // the copy of the event being pushed, not made yet (see pendingCopy)
 	out     *event.Event // the event made for a result, shared while the copy is referred to
+	block   []byte       // out's storage (document, strings, id), nil for none
+	outs    int32        // results out was handed to (see Matcher.Recycle)
 	clone   *event.Event // the copy, when its region would be too large to encode (see maxRegion)
 }
 
@@ -97,7 +99,7 @@ func (m *Matcher) pendingCopy(ev *event.Event) held {
 		c = &copyRec{}
 	}
 	c.pending, c.time = true, ev.Time
-	c.refs, c.out = 0, nil
+	c.refs, c.out, c.block, c.outs = 0, nil, nil, 0
 	return held{c: c}
 }
 
@@ -270,19 +272,26 @@ func (m *Matcher) event(h held) *event.Event {
 	c := h.c
 	switch {
 	case c.out != nil:
+		c.outs++
 		return c.out
 	case c.clone != nil:
 		return c.clone
 	case c.pending:
 		// The event being pushed: made straight from the caller's.
-		c.out = compactCopy(m.curSrc)
+		c.out, c.block = m.compactCopy(m.curSrc)
+		c.outs = 1
 		return c.out
 	}
 	// The region's bytes before its records (document, strings, id) are
 	// copied in one piece and handed over to a compact event, whose
 	// values are read from the records: strings keep their offsets. The
 	// region stays in the arena, to be reused.
-	block := bytes.Clone(c.buf[:c.recs])
+	block := m.reuseBlock(c.recs)
+	if block == nil {
+		block = bytes.Clone(c.buf[:c.recs]) // not cleared first, as make would
+	} else {
+		block = append(block, c.buf[:c.recs]...)
+	}
 	var raw []byte
 	if c.hasRaw {
 		raw = block[:c.raw:c.raw]
@@ -290,7 +299,7 @@ func (m *Matcher) event(h held) *event.Event {
 			raw = []byte{}
 		}
 	}
-	out := event.NewCompact(raw, c.nvals)
+	out := m.newEvent(raw, c.nvals)
 	var elems []event.Value
 	if c.nelems > 0 {
 		elems = make([]event.Value, 0, c.nelems)
@@ -306,15 +315,15 @@ func (m *Matcher) event(h held) *event.Event {
 	if c.idLen > 0 {
 		out.ID = unsafe.String(&block[c.idOff], c.idLen)
 	}
-	c.out = out
+	c.out, c.block, c.outs = out, block, 1
 	return out
 }
 
 // compactCopy returns a compact event owning a copy of ev's document,
 // values and id (as Clone does, without ordering the values first: they
 // mostly come in order of slot), for ev being pushed and laid out as
-// decoded (see pendingCopy).
-func compactCopy(ev *event.Event) *event.Event {
+// decoded (see pendingCopy), and the block holding them (nil for a clone).
+func (m *Matcher) compactCopy(ev *event.Event) (*event.Event, []byte) {
 	slots, vals, _ := ev.Filled()
 	raw := ev.Raw
 	strs, nvals, nelems := 0, 0, 0
@@ -324,14 +333,14 @@ func compactCopy(ev *event.Event) *event.Event {
 		}
 		b, n, ok := footprint(v, raw)
 		if !ok {
-			return ev.Clone()
+			return ev.Clone(), nil
 		}
 		strs += b
 		nelems += n
 		nvals++
 	}
 	// One block: the document, then the strings outside it and the id.
-	block := append(make([]byte, 0, len(raw)+strs+len(ev.ID)), raw...)
+	block := append(m.takeBlock(len(raw)+strs+len(ev.ID)), raw...)
 	var doc []byte
 	if raw != nil {
 		doc = block[:len(raw):len(raw)]
@@ -339,7 +348,7 @@ func compactCopy(ev *event.Event) *event.Event {
 			doc = []byte{}
 		}
 	}
-	out := event.NewCompact(doc, nvals)
+	out := m.newEvent(doc, nvals)
 	w := compactWriter{block: block, raw: raw}
 	if nelems > 0 {
 		w.elems = make([]event.Value, 0, nelems)
@@ -353,7 +362,7 @@ func compactCopy(ev *event.Event) *event.Event {
 	if ev.ID != "" {
 		out.ID = w.str(ev.ID)
 	}
-	return out
+	return out, block
 }
 
 // compactWriter copies values into a block that starts with a copy of
@@ -435,7 +444,7 @@ func (m *Matcher) let(h held) {
 // recycle keeps a copy nothing refers to for reuse.
 func (m *Matcher) recycle(c *copyRec) {
 	m.arena.release(c)
-	c.out, c.clone, c.buf, c.pending = nil, nil, nil, false
+	c.out, c.block, c.outs, c.clone, c.buf, c.pending = nil, nil, 0, nil, nil, false
 	c.source, c.index = "", ""
 	if len(m.freeCopies) < maxFreeCopies {
 		m.freeCopies = append(m.freeCopies, c)

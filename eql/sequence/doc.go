@@ -53,7 +53,9 @@
 // all of it, and Options.MaxPending caps the keys held (the least recently
 // updated key is evicted) and the results waiting for a decision. Both are
 // counted in Stats. The copies a matcher keeps of events its caller reuses
-// take at most about twice their bytes (see Options.Owned).
+// take at most about twice their bytes (see Options.Owned). A caller done
+// with a result may hand it back (Matcher.Recycle), and its events'
+// storage then serves later results.
 //
 // # Samples
 //

@@ -121,6 +121,25 @@ func decodeKey(key string) []event.Value {
 	return out
 }
 
+// decodeKeyFrom is decodeKey(key) read from hot, a copy of key's bytes
+// still in the cache: the key string of an entry is seldom in the cache
+// when a sequence completes, and its bytes need not be read, only referred
+// to (the values' strings are key's).
+func decodeKeyFrom(hot []byte, key string) []event.Value {
+	s := unsafe.String(unsafe.SliceData(hot), len(hot))
+	var out []event.Value
+	for s != "" {
+		v, rest := keyValue(s)
+		if v.Kind() == event.KindString {
+			end := len(key) - len(rest)
+			v = event.Str(key[end-len(v.Str()) : end])
+		}
+		out = append(out, v)
+		s = rest
+	}
+	return out
+}
+
 // compareKeys orders encoded key tuples as Elasticsearch orders join keys
 // (composite aggregation order): value by value, null first, then booleans
 // (false before true), numbers by value, strings byte-wise.

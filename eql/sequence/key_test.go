@@ -65,6 +65,30 @@ func TestKeyEncoding(t *testing.T) {
 	}
 }
 
+// TestDecodeKeyFrom checks that decoding a key from a copy of its bytes
+// gives decodeKey's values, with strings in the key itself.
+func TestDecodeKeyFrom(t *testing.T) {
+	for _, vals := range [][]event.Value{
+		nil,
+		{event.Str("")},
+		{event.Str("{0000-1D2E}")},
+		{event.Null(), event.Bool(true), event.Int(-3), event.Float(2.5), event.Str("ab"), event.Str(strings.Repeat("x", 300)), event.Str("c")},
+	} {
+		key := encode(t, vals...)
+		hot := []byte(key)
+		got, want := decodeKeyFrom(hot, key), decodeKey(key)
+		if !slices.EqualFunc(got, want, event.Value.Equal) {
+			t.Errorf("%q: %v, want %v", key, got, want)
+		}
+		clear(hot) // the values must not refer to the copy
+		for i, v := range got {
+			if v.Kind() == event.KindString && v.Str() != want[i].Str() {
+				t.Errorf("%q: value %d refers to the copy", key, i)
+			}
+		}
+	}
+}
+
 func TestKeyOrder(t *testing.T) {
 	// Elasticsearch's composite order: null first, false < true, numbers
 	// by value, strings byte-wise.

@@ -68,6 +68,12 @@ type Matcher struct {
 	arena      arena // the bytes of copies
 	freeCopies []*copyRec
 	freeCands  []*cand
+
+	from       []lentFrom          // see emit
+	lent       map[*byte]lentBlock // blocks of results emitted, by their address (see Recycle)
+	freeBlocks [][]byte            // blocks handed back
+	freeEvents []*event.Event      // and their events
+	recycling  bool                // a result was handed back (see Recycle)
 }
 
 // NewMatcher returns a matcher for spec, which must not change afterwards.
@@ -418,6 +424,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 			c := m.newCand(t, t, lead)
 			c.evs[m.pos[0]] = m.own()
 			c.key = string(key)
+			c.keys = decodeKeyFrom(key, c.key)
 			m.complete(c, -1)
 			return
 		}
@@ -480,6 +487,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		m.retained -= g + 1
 		clear(gs)
 		c.key = m.tab.ents[i].key
+		c.keys = decodeKeyFrom(key, c.key)
 		m.complete(c, i)
 		m.dropIfEmpty(i)
 		return
@@ -518,7 +526,7 @@ func (m *Matcher) newCand(first, last, lead int64) *cand {
 // dropping its references to events.
 func (m *Matcher) freeCand(c *cand) {
 	m.letAll(c.evs)
-	c.key, c.next = "", nil
+	c.key, c.keys, c.next = "", nil, nil
 	if len(m.freeCands) < maxFreeCopies {
 		m.freeCands = append(m.freeCands, c)
 	}
@@ -555,6 +563,7 @@ func (m *Matcher) Stats() Stats {
 		int64(cap(m.meta))*24 +
 		int64(cap(m.mis))*32 +
 		int64(cap(m.queue))*8 +
-		int64(s.Undecided)*int64(80+16*len(m.spec.Stages))
+		int64(s.Undecided)*int64(80+16*len(m.spec.Stages)) +
+		m.spareBytes()
 	return s
 }

@@ -25,6 +25,7 @@ type keyMissing struct {
 // cand is a completed candidate sequence.
 type cand struct {
 	key               string
+	keys              []event.Value // the key's values, when decoded at completion (see decodeKeyFrom)
 	evs               []held
 	first, last, lead int64
 	state             uint8
@@ -269,12 +270,23 @@ func (m *Matcher) emit(c *cand, emit func(Result)) {
 	m.stats.Results++
 	m.retained -= m.p
 	evs := make([]*event.Event, len(c.evs))
+	from := m.from[:0]
 	for i, h := range c.evs {
 		if !h.none() {
 			evs[i] = m.event(h)
+			if h.c != nil && m.recycling {
+				from = append(from, lentFrom{c: h.c, block: h.c.block, outs: h.c.outs, stage: i})
+			}
 		}
 	}
-	res := Result{Keys: decodeKey(c.key), Events: evs}
+	keys := c.keys
+	if keys == nil {
+		keys = decodeKey(c.key)
+	}
+	res := Result{Keys: keys, Events: evs}
 	m.freeCand(c)
+	m.lend(evs, from)
+	clear(from)
+	m.from = from[:0]
 	emit(res)
 }

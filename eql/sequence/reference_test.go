@@ -306,6 +306,11 @@ func checkReference(t *testing.T, seed uint64) {
 	if got := format(runRouted(spec, evs)); got != want {
 		t.Errorf("seed %d (routed as Active allows): %s\nevents %s\ngot  %q\nwant %q", seed, desc, describe(evs), got, want)
 	}
+	if got, _, err := runRecycled(spec, evs, seed); err != nil {
+		t.Errorf("seed %d (results handed back): %s\nevents %s\n%v", seed, desc, describe(evs), err)
+	} else if got != want {
+		t.Errorf("seed %d (results handed back): %s\nevents %s\ngot  %q\nwant %q", seed, desc, describe(evs), got, want)
+	}
 	got, err := runReused(spec, evs)
 	if err != nil {
 		t.Errorf("seed %d (one reused event): %s\nevents %s\n%v", seed, desc, describe(evs), err)

@@ -84,7 +84,8 @@ type Result struct {
 	// They own their memory, made from the matcher's copies (or are the
 	// caller's own events with Options.Owned, or what Options.Retain
 	// made), which it no longer uses; one event may appear in several results (a multi-valued key),
-	// so treat them as read-only.
+	// so treat them as read-only. A caller done with a result may hand it
+	// back (Matcher.Recycle), and must not read its events afterwards.
 	Events []*event.Event
 }
 
