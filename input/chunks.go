@@ -16,9 +16,9 @@ import (
 // spare chunks.
 var chunks = event.NewChunkPool(chunkSize, chunkSpare, chunkLimit)
 
-// A chunk is twice the largest read buffer (readBufSize): bufio.Reader
-// reads straight into the caller's slice only when it is at least as
-// large as its buffer, and copies through the buffer otherwise.
+// A chunk is four times the largest read buffer (readBufSize):
+// bufio.Reader reads straight into the caller's slice only when it is at
+// least as large as its buffer, and copies through the buffer otherwise.
 //
 // chunkSpare is how many chunks given back the pool keeps for the next
 // ones. A 1-core hunt over the ECS dump has about 16 MiB of chunks out
@@ -63,17 +63,19 @@ func newChunkLines(br *bufio.Reader, max int) *chunkLines {
 	return chunked(br, max)
 }
 
-// chunked returns a chunkLines that reads into chunks whatever br's size.
+// chunked returns a chunkLines that reads into the pool's chunks whatever
+// br's size.
 func chunked(br *bufio.Reader, max int) *chunkLines {
-	size := min(2*br.Size(), chunks.Size())
+	size := chunks.Size()
 	return &chunkLines{br: br, max: max, size: size, least: br.Size(), spare: size / 5}
 }
 
 // smallInput is the read buffer size (readBufSize) below which an input
-// is read with a lineSplitter, its lines copied: a small file is mostly
-// in br's buffer once sniffed, and a chunk of its own for each of
-// thousands of small files cost more to allocate than copying saves (10,000
-// files of 48 KB: 1.4x the CPU and 30 MiB more peak RSS).
+// is read with a lineSplitter, its lines copied: a small file is all in
+// br's buffer once sniffed, and a chunk of its own for each of thousands
+// of small files cost more to allocate than copying saves (10,000 files
+// of 48 KB: 1.4x the CPU and 30 MiB more peak RSS). It is the largest
+// read buffer: a file at least that large is read into the pool's chunks.
 const smallInput = chunkSize / 4
 
 // next returns the next line, with its newline. A read error of the

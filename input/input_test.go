@@ -390,7 +390,7 @@ func TestReadBufSize(t *testing.T) {
 		size int64
 		want int
 	}{
-		{-1, 256 << 10}, {0, 4 << 10}, {100, 4 << 10}, {50_000, 50_001}, {256 << 10, 256 << 10}, {1 << 30, 256 << 10},
+		{-1, 128 << 10}, {0, 4 << 10}, {100, 4 << 10}, {50_000, 50_001}, {128 << 10, 128 << 10}, {1 << 30, 128 << 10},
 	} {
 		if got := readBufSize(tc.size); got != tc.want {
 			t.Errorf("readBufSize(%d) = %d, want %d", tc.size, got, tc.want)
