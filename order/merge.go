@@ -84,7 +84,9 @@ type Options struct {
 	// returns whether the event's values are needed in order. An event
 	// whose values are not travels on as a tick (event.Verdict.Tick:
 	// its time, Seq, Pos and Source, nothing else), its storage reused
-	// at once; it is ordered, counted and late like any other.
+	// at once; it is ordered, counted and late like any other. One whose
+	// verdict holds offers (event.Verdict.Held) travels as a held tick,
+	// a snapshot of its record with the offers (see tick).
 	Judge func() (judge func(*event.Event) bool, done func())
 	// Report receives every problem: files that cannot be opened,
 	// records that cannot be read, late events (once per input), and the
