@@ -186,9 +186,13 @@ func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 			// only in order; the rule may still be recorded as offered
 			// outright by another filing.
 			jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(en.r), Later: true})
+			jm.v.Held++ // see held
 		default:
 			l.gen = e.gen
 			jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(en.r)})
+			if held(l.c) {
+				jm.v.Held++ // see held
+			}
 		}
 	}
 }
@@ -206,6 +210,9 @@ func (e *Engine) recordRule(l *live, ev *event.Event) {
 		e.offer(l, ev)
 	default:
 		jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(r)})
+		if held(l.c) {
+			jm.v.Held++ // see held
+		}
 	}
 }
 
@@ -238,7 +245,12 @@ func (a *Arrived) Process(ev *event.Event) {
 		}
 		ev.Time = saved
 	}
-	for _, o := range v.Offers {
+	offers := v.Offers
+	if v.Tick && len(offers) > 0 {
+		e.offerHeld(ev) // a held tick's (see held)
+		offers = nil
+	}
+	for _, o := range offers {
 		if l := e.live[o.Rule]; l.gen != e.gen && (!o.Later || l.run.active()) {
 			l.gen = e.gen
 			e.offer(l, ev)

@@ -35,9 +35,7 @@ func runArrived(t *testing.T, rs *RuleSet, evs []benchEvent, advanceEvery int) (
 					ev := &event.Event{}
 					decodeInto(t, probe, evs[start+i], int64(start+i), ev)
 					if !j.Judge(ev) {
-						tick := &event.Event{Time: ev.Time, Seq: ev.Seq, Pos: ev.Pos, Source: ev.Source}
-						tick.Verdict.Judged, tick.Verdict.Tick = true, true
-						ev = tick
+						ev = tickOf(ev)
 					}
 					batch[i] = ev
 				}
@@ -137,7 +135,8 @@ func TestArrivedMatchesEngine(t *testing.T) {
 // to be offered in order, and the alerts are a single engine's. A
 // sequence's entries test their own stage (entry.stage): an event met
 // through one stage's filing that passes only another stage, or until,
-// still waits.
+// still waits. An event of a later stage waits held (see held): its
+// offer is made in order only if the sequence then waits for the stage.
 func TestJudgeGates(t *testing.T) {
 	base := func(r *rule.Rule) *rule.Rule {
 		r.Interval, r.From, r.MaxSignals, r.Severity, r.RiskScore = "5m", "now-6m", 100, "low", 21
@@ -159,17 +158,17 @@ func TestJudgeGates(t *testing.T) {
 		}
 	}
 	cases := []struct {
-		name, doc string
-		keep      bool
+		name, doc  string
+		keep, held bool
 	}{
-		{"first stage", `{"event":{"category":"process"},"host":{"id":"h"},"process":{"name":"a.exe","args_count":3}}`, true},
-		{"no stage", `{"event":{"category":"process"},"host":{"id":"h"},"process":{"name":"a.exe","args_count":1}}`, false},
-		{"second stage", `{"event":{"category":"network"},"host":{"id":"h"},"process":{"name":"a.exe"},"destination":{"port":443}}`, true},
-		{"second stage other port", `{"event":{"category":"network"},"host":{"id":"h"},"process":{"name":"a.exe"},"destination":{"port":80}}`, false},
-		{"where", `{"process":{"name":"b.exe","executable":"bee.exe"}}`, true},
-		{"not where", `{"process":{"name":"b.exe","executable":"cmd.exe"}}`, false},
-		{"until", `{"event":{"category":"process","type":"end"},"host":{"id":"h"},"process":{"name":"c.exe","args_count":1}}`, true},
-		{"not until", `{"event":{"category":"process","type":"start"},"host":{"id":"h"},"process":{"name":"c.exe","args_count":1}}`, false},
+		{"first stage", `{"event":{"category":"process"},"host":{"id":"h"},"process":{"name":"a.exe","args_count":3}}`, true, false},
+		{"no stage", `{"event":{"category":"process"},"host":{"id":"h"},"process":{"name":"a.exe","args_count":1}}`, false, false},
+		{"second stage", `{"event":{"category":"network"},"host":{"id":"h"},"process":{"name":"a.exe"},"destination":{"port":443}}`, false, true},
+		{"second stage other port", `{"event":{"category":"network"},"host":{"id":"h"},"process":{"name":"a.exe"},"destination":{"port":80}}`, false, false},
+		{"where", `{"process":{"name":"b.exe","executable":"bee.exe"}}`, true, false},
+		{"not where", `{"process":{"name":"b.exe","executable":"cmd.exe"}}`, false, false},
+		{"until", `{"event":{"category":"process","type":"end"},"host":{"id":"h"},"process":{"name":"c.exe","args_count":1}}`, false, true},
+		{"not until", `{"event":{"category":"process","type":"start"},"host":{"id":"h"},"process":{"name":"c.exe","args_count":1}}`, false, false},
 	}
 	var evs []benchEvent
 	for i, tc := range cases {
@@ -185,11 +184,14 @@ func TestJudgeGates(t *testing.T) {
 			if keep := j.Judge(ev); keep != tc.keep {
 				t.Errorf("Judge = %v, want %v (offers %v)", keep, tc.keep, ev.Verdict.Offers)
 			}
+			if held := !tc.keep && len(ev.Verdict.Offers) > 0; held != tc.held {
+				t.Errorf("held %v, want %v (offers %v)", held, tc.held, ev.Verdict.Offers)
+			}
 		})
 	}
 	want := runSingle(t, rs, evs, 0)
 	got, _, ticks := runArrived(t, rs, evs, 0)
-	if !slices.Equal(got, want) || len(want) != 2 || ticks != 4 {
-		t.Errorf("%d alerts, %d ticks; want the engine's %d alerts, 4 ticks", len(got), ticks, len(want))
+	if !slices.Equal(got, want) || len(want) != 2 || ticks != 6 {
+		t.Errorf("%d alerts, %d ticks; want the engine's %d alerts, 6 ticks (2 held)", len(got), ticks, len(want))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
@@ -49,6 +50,10 @@ type threatKind struct {
 	patterns patternSet
 	path     string // threat_indicator_path
 	mappings []threatMapping
+	// armed is set once an engine running the rule has kept an
+	// indicator for it (add). Until then a Judge holds its offers of
+	// the rule (see held): most hunts have no indicator at all.
+	armed atomic.Bool
 }
 
 type threatMapping struct {
@@ -153,6 +158,9 @@ func (ts *threatState) stats(*RuleStats) {}
 // add files an indicator under its values of each mapping's first field.
 func (ts *threatState) add(ind *indicator) {
 	ts.indicators++
+	if !ts.armed.Load() {
+		ts.armed.Store(true)
+	}
 	for i := range ts.mappings {
 		m, lookup := &ts.mappings[i], ts.lookups[i]
 		ind.ev.Get(m.entries[0].indSlot).Each(func(v event.Value) bool {

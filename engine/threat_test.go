@@ -180,15 +180,20 @@ func TestThreatIndicatorsJudged(t *testing.T) {
 	add(ti, `{"@timestamp":"2024-05-04T00:00:00Z","_id":"ind-2","event.type":"indicator","threat.indicator.file.hash.sha256":"bbb"}`)
 	add(ep, `{"@timestamp":"2024-05-05T00:00:00Z","event.id":"e3","host.name":"h1","file.hash.sha256":"bbb"}`)
 
-	rs, st := Compile([]*rule.Rule{threatRule()}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
-	if st[0].State != OK {
-		t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
+	compile := func() *RuleSet {
+		rs, st := Compile([]*rule.Rule{threatRule()}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+		if st[0].State != OK {
+			t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
+		}
+		return rs
 	}
-	want := runSingle(t, rs, evs, 0)
+	want := runSingle(t, compile(), evs, 0)
 	if len(want) != 2 {
 		t.Fatalf("a single engine raised %d alerts, want 2 (e1 by ind-1, e3 by ind-2)", len(want))
 	}
-	got, a, ticks := runArrived(t, rs, evs, 0)
+	// A rule set of its own: an engine that kept an indicator arms the
+	// rule for every Judge of its rule set (see held).
+	got, a, ticks := runArrived(t, compile(), evs, 0)
 	if !slices.Equal(got, want) {
 		t.Errorf("judged on arrival:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -197,5 +202,122 @@ func TestThreatIndicatorsJudged(t *testing.T) {
 	}
 	if kept, _ := a.IndicatorStats(); kept != 2 {
 		t.Errorf("%d indicators kept, want 2", kept)
+	}
+}
+
+// tickOf is what order makes of an event a Judge has no use for: a
+// tick, or a held tick (a snapshot with the held offers) when the
+// verdict holds offers (see held), or the event itself when it cannot
+// be snapshotted without a clone.
+func tickOf(ev *event.Event) *event.Event {
+	if len(ev.Verdict.Offers) > 0 {
+		if !ev.Snapshots() {
+			return ev
+		}
+		t := ev.HoldTo(nil)
+		t.Verdict.Offers = slices.Clone(ev.Verdict.Offers)
+		t.Verdict.Judged, t.Verdict.Tick = true, true
+		return t
+	}
+	t := &event.Event{Time: ev.Time, Seq: ev.Seq, Pos: ev.Pos, Source: ev.Source}
+	t.Verdict.Judged, t.Verdict.Tick = true, true
+	return t
+}
+
+// TestThreatOffersHeld: judged on arrival, the events an indicator match
+// rule without indicators is offered (and nothing else wants) travel as
+// held ticks; in order they are decoded again for the rule once it has
+// an indicator, an indicator added by AddIndicator before (which arms the
+// rule: its offers are no longer held) or one of the stream judged after
+// them, and the alerts and the rule's counters are a single engine's.
+func TestThreatOffersHeld(t *testing.T) {
+	const ti = "logs-ti_custom.indicator-default"
+	const ep = "logs-endpoint.events.file-default"
+	var evs []benchEvent
+	add := func(index, doc string) { evs = append(evs, benchEvent{[]byte(doc), index}) }
+	for i := range 600 {
+		if i == 300 {
+			add(ti, `{"@timestamp":"2024-05-03T00:05:00Z","_id":"ind-1","event.type":"indicator","threat.indicator.file.hash.sha256":"h1"}`)
+		}
+		add(ep, fmt.Sprintf(`{"@timestamp":"2024-05-03T00:%02d:%02dZ","event.id":"e%d","host.name":"h1","file.hash.sha256":"h%d"}`, i/60, i%60, i, i%3))
+	}
+	const indicator = `{"@timestamp":"2024-05-01T00:00:00Z","_id":"feed-1","event.type":"indicator","threat.indicator.file.hash.sha256":"h2"}`
+	for _, tc := range []struct {
+		name       string
+		feed, tail bool // an indicator by AddIndicator; the stream's indicator
+		alerts     int
+		held       bool
+	}{
+		{"none", false, false, 0, true},
+		{"in the stream", false, true, 100, true},
+		{"added before", true, false, 200, false},
+		{"both", true, true, 300, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := evs
+			if !tc.tail {
+				in = slices.DeleteFunc(slices.Clone(evs), func(b benchEvent) bool { return b.index == ti })
+			}
+			compile := func() *RuleSet {
+				r := threatRule()
+				r.MaxSignals = 1000
+				rs, st := Compile([]*rule.Rule{r}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+				if st[0].State != OK {
+					t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
+				}
+				return rs
+			}
+			var want []string
+			single := compile()
+			eng := single.NewEngine(alert.SinkFunc(func(al *alert.Alert) { want = append(want, string(al.AppendJSON(single.Fields(), nil))) }))
+			arrivedRS := compile()
+			var got []string
+			a := arrivedRS.NewArrived(alert.SinkFunc(func(al *alert.Alert) { got = append(got, string(al.AppendJSON(arrivedRS.Fields(), nil))) }))
+			probe := arrivedRS.NewEngine(nil) // decodes for a's schema
+			if tc.feed {
+				ev := &event.Event{}
+				decodeInto(t, eng, benchEvent{[]byte(indicator), ti}, 0, ev)
+				ok := eng.AddIndicator(ev)
+				ev = &event.Event{}
+				decodeInto(t, probe, benchEvent{[]byte(indicator), ti}, 0, ev)
+				if !ok || !a.AddIndicator(ev) {
+					t.Fatal("the feed's indicator was not kept")
+				}
+			}
+			feed(t, eng, in)
+			if len(want) != tc.alerts {
+				t.Fatalf("a single engine raised %d alerts, want %d", len(want), tc.alerts)
+			}
+			// Judge every event before any is evaluated in order: the
+			// stream's indicator is judged after the events it finds.
+			held := 0
+			var judged []*event.Event
+			j := a.NewJudge()
+			for i, b := range in {
+				ev := &event.Event{}
+				decodeInto(t, probe, b, int64(i), ev)
+				if !j.Judge(ev) {
+					ev = tickOf(ev)
+					if ev.IsSnapshot() {
+						held++
+					}
+				}
+				judged = append(judged, ev)
+			}
+			j.Done()
+			for _, ev := range judged {
+				a.Process(ev)
+			}
+			a.Flush()
+			if !slices.Equal(got, want) {
+				t.Errorf("judged on arrival, %d alerts:\n%s\nwant %d:\n%s", len(got), strings.Join(got, "\n"), len(want), strings.Join(want, "\n"))
+			}
+			if (held > 0) != tc.held {
+				t.Errorf("%d events held, want held: %t", held, tc.held)
+			}
+			if gs, ws := a.Stats()[0], eng.Stats()[0]; gs.Offered != ws.Offered || gs.Matched != ws.Matched || gs.Alerts != ws.Alerts {
+				t.Errorf("counters offered/matched/alerts %d/%d/%d, a single engine's %d/%d/%d", gs.Offered, gs.Matched, gs.Alerts, ws.Offered, ws.Matched, ws.Alerts)
+			}
+		})
 	}
 }

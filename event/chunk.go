@@ -142,6 +142,9 @@ func (e *Event) Borrow(c *Chunk, rec []byte) []byte {
 // a batch of events as they were pooled cost 2-4% more CPU in a 1-core
 // hunt: their values were out of the cache by then, and again at reuse).
 func (e *Event) Park() {
+	if e.snapshot && e.chunk != nil {
+		e.Raw = nil // shared with the chunk (HoldTo)
+	}
 	e.releaseChunk()
 	e.cloned, e.snap = nil, nil
 }

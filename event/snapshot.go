@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"strings"
+	"unsafe"
 )
 
 // Snapshot returns a copy of the event that may be retained while the
@@ -51,6 +52,37 @@ func (e *Event) SnapshotTo(s *Event) *Event {
 	return s
 }
 
+// HoldTo is SnapshotTo for a snapshot held a short while (an event that
+// travels in time order as a held tick, see order): when the event's
+// record lies in the chunk it borrowed it from (Borrow), the snapshot
+// shares the record and holds a reference to the chunk, until Park,
+// instead of copying it. s is a snapshot HoldTo made before, parked and
+// no longer in use, or nil. The event must be one Snapshots.
+func (e *Event) HoldTo(s *Event) *Event {
+	if s == nil || !s.snapshot {
+		s = &Event{snapshot: true}
+	}
+	if c := e.chunk; c != nil && within(c.buf, e.Raw) {
+		c.Retain()
+		s.chunk, s.Raw = c, e.Raw
+	} else {
+		s.Raw = append(s.Raw[:0], e.Raw...)
+	}
+	s.Time, s.Seq, s.Source, s.Pos = e.Time, e.Seq, e.Source, e.Pos
+	s.Index, s.ID = e.Index, strings.Clone(e.ID)
+	return s
+}
+
+// within reports whether b lies in buf's backing array.
+func within(buf, b []byte) bool {
+	if len(b) == 0 || cap(buf) == 0 {
+		return false
+	}
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(buf[:1])))
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return p >= lo && p+uintptr(len(b)) <= lo+uintptr(cap(buf))
+}
+
 // IsSnapshot reports whether the event is a snapshot without values (see
 // Snapshot).
 func (e *Event) IsSnapshot() bool { return e.snapshot }
@@ -72,6 +104,11 @@ func (s *Schema) Restore(snap *Event) (*Event, error) {
 	ev.Time, ev.Index, ev.ID = snap.Time, snap.Index, snap.ID
 	return ev, nil
 }
+
+// Snapshots reports whether Snapshot keeps only the event's document
+// (rather than cloning it): whether its values are exactly those Decode
+// gave it.
+func (e *Event) Snapshots() bool { return e.fromRaw() }
 
 // fromRaw reports whether the event's values are exactly those Decode gave
 // it for Raw.

@@ -24,6 +24,13 @@ type Verdict struct {
 	Matches []Match
 	// Offers are the other rules to offer the event to, in time order.
 	Offers []Offer
+	// Held is how many of the Offers are seldom made in order (a later
+	// stage's, or an indicator match rule's that had no indicator when
+	// the event was judged): those alone do not keep its values. Such an
+	// event travels on as a tick that holds a snapshot of its record and
+	// its Offers, decoded again in order only if one is made (see
+	// engine's held offers).
+	Held int
 }
 
 // Match is a rule that matched an event: its number in the rule set and
@@ -44,7 +51,7 @@ type Offer struct {
 
 // Keep reports whether the event's values are still needed in order.
 func (v *Verdict) Keep() bool {
-	return !v.Judged || v.Indicator || len(v.Matches) > 0 || len(v.Offers) > 0
+	return !v.Judged || v.Indicator || len(v.Matches) > 0 || len(v.Offers) > v.Held
 }
 
 // reset forgets the verdict, keeping the room of its lists.

@@ -14,7 +14,8 @@
 // decoding at once, the records of one on Options.Decoders goroutines,
 // see input.Ahead), where each event is given to a judge (Options.Judge:
 // an event the judge has no further use for becomes a tick, its time and
-// position only); it drops those outside From/To and pushes the rest into
+// position only, or a held tick, a snapshot of its record that the judge's
+// held offers may need); it drops those outside From/To and pushes the rest into
 // the input's Buffer (lateness Options.Lateness, at most Options.MaxWindow events).
 // Released events travel in batches to the merge, which passes the event
 // with the smallest time among the inputs' heads on (ties: input order,

@@ -84,7 +84,9 @@ type Options struct {
 	// returns whether the event's values are needed in order. An event
 	// whose values are not travels on as a tick (event.Verdict.Tick:
 	// its time, Seq, Pos and Source, nothing else), its storage reused
-	// at once; it is ordered, counted and late like any other.
+	// at once; it is ordered, counted and late like any other. One whose
+	// verdict holds offers (event.Verdict.Held) travels as a held tick,
+	// a snapshot of its record with the offers (see tick).
 	Judge func() (judge func(*event.Event) bool, done func())
 	// Report receives every problem: files that cannot be opened,
 	// records that cannot be read, late events (once per input), and the
@@ -442,6 +444,9 @@ func (s *stream) recycle(events bool) {
 var (
 	eventPool = newFreeList(maxPooledEvents, func() *event.Event { return new(event.Event) })
 	tickPool  = newFreeList(maxPooledEvents, func() *event.Event { return new(event.Event) })
+	// heldPool's events are held ticks (see tick), parked; nil for a
+	// new one.
+	heldPool  = newFreeList(maxPooledEvents, func() *event.Event { return nil })
 	batchPool = newFreeList(1<<10, func() []*event.Event { return make([]*event.Event, 0, batchSize) })
 )
 
@@ -505,6 +510,10 @@ func Recycle(ev *event.Event) { putEvent(ev) }
 // event.Event.Park).
 func putEvent(ev *event.Event) {
 	if ev.Verdict.Tick {
+		if ev.IsSnapshot() {
+			putHeld(ev)
+			return
+		}
 		ev.Reset(0)
 		tickPool.Put(ev)
 		return
@@ -522,14 +531,63 @@ func putEvent(ev *event.Event) {
 }
 
 // tick returns a tick standing for ev (see Options.Judge), which it
-// hands back to the pool.
-func tick(ev *event.Event) *event.Event {
+// hands back to the pool. An event whose verdict still has offers, all
+// of them held (event.Verdict.Held), becomes a held tick: a snapshot of
+// its record that carries the offers, decoded again in order only if
+// the rules then need it, unless hold is false. One that cannot be
+// snapshotted without a clone of its values is returned as it is,
+// whole, and so is every such event when hold is false: a Delay reads
+// the values of the events it holds back.
+func tick(ev *event.Event, hold bool) *event.Event {
+	if len(ev.Verdict.Offers) > 0 {
+		if !hold || !ev.Snapshots() {
+			return ev
+		}
+		t := ev.HoldTo(getHeld())
+		v := &t.Verdict
+		v.Offers = append(v.Offers[:0], ev.Verdict.Offers...)
+		v.Judged, v.Tick, v.Size = true, true, ev.Size()
+		putEvent(ev)
+		return t
+	}
 	t := tickPool.Get()
 	t.Time, t.Seq, t.Pos, t.Source = ev.Time, ev.Seq, ev.Pos, ev.Source
 	t.Verdict.Judged, t.Verdict.Tick, t.Verdict.Size = true, true, ev.Size()
 	putEvent(ev)
 	return t
 }
+
+// putHeld pools a held tick (see tick) for reuse with its record's
+// room, unless an unusual document made that large or the pooled held
+// ticks hold maxHeldBytes already.
+func putHeld(t *event.Event) {
+	t.Park() // gives back a shared record's chunk
+	n := int64(cap(t.Raw))
+	if n > maxPooled {
+		return
+	}
+	t.Verdict = event.Verdict{Offers: t.Verdict.Offers[:0]}
+	if heldBytes.Add(n) > maxHeldBytes || !heldPool.put(t) {
+		heldBytes.Add(-n)
+	}
+}
+
+// getHeld takes a held tick from the pool, nil if there is none.
+func getHeld() *event.Event {
+	t := heldPool.Get()
+	if t != nil {
+		heldBytes.Add(-int64(cap(t.Raw))) // unchanged since putHeld
+	}
+	return t
+}
+
+// heldBytes is the room of the pooled held ticks' own records, at most
+// maxHeldBytes. Most held ticks share their record with the chunk it was
+// read into (event.Event.HoldTo) and own none; the others copy theirs
+// (2.4 KB on average over the ECS corpus).
+var heldBytes atomic.Int64
+
+const maxHeldBytes = 8 << 20
 
 // getEvent takes an event from the pool (or a new one), to Recycle.
 func getEvent() *event.Event {
@@ -769,7 +827,7 @@ func (m *merger) judge() func() (func(*event.Event) *event.Event, func()) {
 			if !m.keep(ev) || judge(ev) {
 				return ev
 			}
-			return tick(ev)
+			return tick(ev, m.opt.Delay == nil)
 		}, done
 	}
 }
