@@ -19,12 +19,17 @@ import (
 // use: feed it from one goroutine. Run several engines from one RuleSet to
 // evaluate several streams (or partitions of one) in parallel.
 type Engine struct {
-	rs      *RuleSet
-	sink    alert.Sink
-	now     func() time.Time
-	live    []*live // per rule, by compiled.idx
-	recent  [4]recentRoute
-	gen     uint64 // Process calls, to offer an event to a rule once
+	rs     *RuleSet
+	sink   alert.Sink
+	now    func() time.Time
+	live   []*live // per rule, by compiled.idx
+	recent [4]recentRoute
+	gen    uint64 // Process calls, to offer an event to a rule once
+	// seen is, by compiled.idx, the last Process call (gen) whose event
+	// was offered to the rule or turned away for it: one small block,
+	// where the rules' own states lie far apart, read for every filing
+	// an event meets.
+	seen    []uint64
 	keyBuf  []byte
 	hits    []match.LiteralHit // scratch for literal matches
 	held    []heldField        // scratch: the indexed fields an event holds
@@ -60,7 +65,6 @@ type Engine struct {
 type live struct {
 	c     *compiled
 	run   runner
-	gen   uint64
 	limit signalLimiter
 	sup   *suppress.Suppressor // alert suppression, nil without
 
@@ -76,6 +80,7 @@ func (rs *RuleSet) NewEngine(sink alert.Sink) *Engine {
 	}
 	e := &Engine{rs: rs, sink: sink, now: rs.opt.Now, watermark: minTime}
 	e.live = make([]*live, len(rs.rules))
+	e.seen = make([]uint64, len(rs.rules))
 	backing := make([]live, len(rs.rules)) // one block, for locality
 	for i, c := range rs.rules {
 		e.live[i] = &backing[i]
@@ -114,6 +119,7 @@ func (e *Engine) Reload(rs *RuleSet) (kept int) {
 	}
 	e.rs = rs
 	e.live = make([]*live, len(rs.rules))
+	e.seen = make([]uint64, len(rs.rules))
 	e.threats = e.threats[:0]
 	clear(e.recent[:])
 	clear(e.srcRoutes)
@@ -442,10 +448,13 @@ func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 		if !en.wants(mask) {
 			continue
 		}
+		if e.seen[en.r] == e.gen {
+			continue
+		}
 		l := e.live[en.r]
-		if l.gen != e.gen && (!en.later || l.run.active()) &&
+		if (!en.later || l.run.active()) &&
 			(en.unless == 0 || ev.Get(int(en.unless-1)).Kind() == event.KindMissing) {
-			l.gen = e.gen
+			e.seen[en.r] = e.gen
 			e.offer(l, ev)
 		}
 	}
