@@ -400,7 +400,7 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	if v.Kind() == event.KindString {
 		s := v.Str()
 		ascii := match.IsASCII(s)
-		if fi.exact != nil && (!ascii || fi.lens.has(len(s))) {
+		if fi.exact != nil && (!ascii || fi.lens.has(len(s)) && fi.edges.has(s)) {
 			if key := ev.Folded(fi.slot, elem, s, match.AppendFolded); fi.lens.has(len(key)) {
 				e.offerTo(fi.exact[key], ev, mask)
 			}
@@ -422,7 +422,7 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	if !ok {
 		return
 	}
-	if fi.exact != nil && fi.lens.has(len(key)) {
+	if fi.exact != nil && fi.lens.has(len(key)) && fi.edges.has(key) {
 		e.offerTo(fi.exact[key], ev, mask)
 	}
 	if fi.lits != nil {
