@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"math/bits"
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
@@ -32,7 +33,8 @@ type Engine struct {
 	seen    []uint64
 	keyBuf  []byte
 	hits    []match.LiteralHit // scratch for literal matches
-	held    []heldField        // scratch: the indexed fields an event holds
+	held    []uint64           // scratch: the indexed fields an event holds, by place in the route (see offerRoute)
+	heldVal []int32            // scratch: by place in the route, the place of a held field's value in the event
 	touched byte               // see touch
 	pairs   pairState          // rules filed under two requirements (litpair.go)
 	snaps   sequence.Snapshots
@@ -228,12 +230,18 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 	}
 	// The index's fields the event holds, found from its few values
 	// rather than by a lookup per indexed field, then offered in the
-	// index's order as a walk of its fields would. The walk meets the
-	// categories too: a lookup by slot would read another line of the
-	// event, likely long out of cache. Fields whose rules are all of
-	// other categories than the event's are dropped before their values
-	// are read.
-	held := e.held[:0]
+	// index's order as a walk of its fields would: each is a bit of
+	// e.held, by its place in the route's fields, and e.heldVal its
+	// value's place in the event. The walk meets the categories too: a
+	// lookup by slot would read another line of the event, likely long
+	// out of cache. Fields whose rules are all of other categories than
+	// the event's are dropped before their values are read.
+	words := (len(rs.fields) + 63) / 64
+	if len(e.heldVal) < len(rs.fields) {
+		e.heldVal = make([]int32, len(rs.fields))
+		e.held = make([]uint64, words)
+	}
+	held, heldVal := e.held[:words], e.heldVal
 	var cat event.Value
 	for j, slot := range slots {
 		if int(slot) == catSlot {
@@ -241,65 +249,61 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 		}
 		if uint(slot) < uint(len(rs.fieldOf)) {
 			if i := rs.fieldOf[slot]; i > 0 && vals[j].Kind() != event.KindMissing {
-				held = append(held, heldField{field: i - 1, val: int32(j)})
+				held[(i-1)>>6] |= 1 << ((i - 1) & 63)
+				heldVal[i-1] = int32(j)
 			}
 		}
 	}
 	if !known {
 		mask = e.rs.cats.mask(cat)
 	}
-	kept := held[:0]
-	for _, h := range held {
-		if !rs.fields[h.field].skips(mask) {
-			kept = append(kept, h)
-		}
-	}
-	held = kept
-	e.touch(held, vals, cat)
+	e.touch(rs, held, vals, cat, mask)
 	e.offerTo(rs.always, ev, mask)
-	for i := 1; i < len(held); i++ { // insertion sort: a few dozen at most
-		for k := i; k > 0 && held[k].field < held[k-1].field; k-- {
-			held[k], held[k-1] = held[k-1], held[k]
+	for w := range held {
+		bs := held[w]
+		held[w] = 0
+		for ; bs != 0; bs &= bs - 1 {
+			f := w<<6 | bits.TrailingZeros64(bs)
+			e.offerField(&rs.fields[f], vals[heldVal[f]], ev, mask)
 		}
-	}
-	e.held = held
-	for _, h := range held {
-		e.offerField(&rs.fields[h.field], vals[h.val], ev, mask)
 	}
 	return mask
 }
 
-// touch reads the first byte of each string the index will look up (and
-// the categories), one after the other: the event was likely decoded
-// long ago (reorder buffers hold thousands), and loads that do not wait
-// on each other miss the cache together, where the lookups, each waiting
-// for the one before, would miss one at a time.
-func (e *Engine) touch(held []heldField, vals []event.Value, cat event.Value) {
+// touch drops from held the fields an event of categories mask skips
+// (fieldIndex.skips), and reads the first byte of each string the index
+// will look up in the others (and the categories), one after the other:
+// the event was likely decoded long ago (reorder buffers hold
+// thousands), and loads that do not wait on each other miss the cache
+// together, where the lookups, each waiting for the one before, would
+// miss one at a time.
+func (e *Engine) touch(rs *routeSet, held []uint64, vals []event.Value, cat event.Value, mask uint64) {
 	var b byte
 	if cat.Kind() == event.KindString && cat.Str() != "" {
 		b = cat.Str()[0]
 	}
-	for _, h := range held {
-		switch v := vals[h.val]; v.Kind() {
-		case event.KindString:
-			if s := v.Str(); s != "" {
-				b |= s[0]
+	for w := range held {
+		for bs := held[w]; bs != 0; bs &= bs - 1 {
+			f := w<<6 | bits.TrailingZeros64(bs)
+			if rs.fields[f].skips(mask) {
+				held[w] &^= 1 << (f & 63)
+				continue
 			}
-		case event.KindArray:
-			for _, el := range v.Array() {
-				if el.Kind() == event.KindString && el.Str() != "" {
-					b |= el.Str()[0]
+			switch v := vals[e.heldVal[f]]; v.Kind() {
+			case event.KindString:
+				if s := v.Str(); s != "" {
+					b |= s[0]
+				}
+			case event.KindArray:
+				for _, el := range v.Array() {
+					if el.Kind() == event.KindString && el.Str() != "" {
+						b |= el.Str()[0]
+					}
 				}
 			}
 		}
 	}
 	e.touched = b
-}
-
-// heldField is an indexed field an event holds: its index in the route's
-// fields and its value's place in the event (see Event.Filled).
-type heldField struct {
-	field, val int32
 }
 
 // offerField offers ev to the rules filed under one field, whose value in
