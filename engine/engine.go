@@ -444,9 +444,10 @@ func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 		e.record(ents, ev, mask)
 		return
 	}
-	for _, en := range ents {
+	for i := range ents {
+		en := &ents[i]
 		if en.pair != 0 {
-			e.offerPair(en, ev, mask)
+			e.offerPair(*en, ev, mask)
 			continue
 		}
 		if !en.wants(mask) {

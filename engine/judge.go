@@ -155,9 +155,10 @@ func (j *Judge) Judge(ev *event.Event) (keep bool) {
 // when the rule has those (see stageGated), else the whole gate.
 func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 	jm := e.judging
-	for _, en := range ents {
+	for i := range ents {
+		en := &ents[i]
 		if en.pair != 0 {
-			e.offerPair(en, ev, mask) // see recordRule
+			e.offerPair(*en, ev, mask) // see recordRule
 			continue
 		}
 		if !en.wants(mask) {
