@@ -30,17 +30,20 @@ type Engine struct {
 	// was offered to the rule or turned away for it: one small block,
 	// where the rules' own states lie far apart, read for every filing
 	// an event meets.
-	seen    []uint64
-	keyBuf  []byte
-	hits    []match.LiteralHit // scratch for literal matches
-	held    []uint64           // scratch: the indexed fields an event holds, by place in the route (see offerRoute)
-	heldVal []int32            // scratch: by place in the route, the place of a held field's value in the event
-	touched byte               // see touch
-	pairs   pairState          // rules filed under two requirements (litpair.go)
-	snaps   sequence.Snapshots
-	tsMemo  []tsMemo    // per slot: an override timestamp parsed for this event
-	folds   event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
-	judging *judgeMode  // set in a Judge's engine: offers and matches are recorded, not made
+	seen   []uint64
+	keyBuf []byte
+	hits   []match.LiteralHit // scratch for literal matches
+	// hitMemos are the literals recent values held, by litIndex (see
+	// hitMemo).
+	hitMemos map[*litIndex]*hitMemo
+	held     []uint64  // scratch: the indexed fields an event holds, by place in the route (see offerRoute)
+	heldVal  []int32   // scratch: by place in the route, the place of a held field's value in the event
+	touched  byte      // see touch
+	pairs    pairState // rules filed under two requirements (litpair.go)
+	snaps    sequence.Snapshots
+	tsMemo   []tsMemo    // per slot: an override timestamp parsed for this event
+	folds    event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
+	judging  *judgeMode  // set in a Judge's engine: offers and matches are recorded, not made
 
 	// srcRoutes are the routes of the channels and event ids seen (see
 	// sourceRoute), by the event's own values.
@@ -412,9 +415,12 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 		if fi.lits == nil {
 			return
 		}
-		if ascii && fi.lits.plain != nil {
+		switch {
+		case ascii && fi.lits.plain != nil:
 			e.hits = fi.lits.plain.match(fi.lits, s, e.hits[:0])
-		} else {
+		case fi.lits.set != nil && len(s) <= hitMemoLen:
+			e.hits = e.memoHits(fi, elem, s, ev)
+		default:
 			e.hits = fi.lits.match(ev.Folded(fi.slot, elem, s, match.AppendFolded), e.hits[:0])
 		}
 		for _, h := range e.hits {

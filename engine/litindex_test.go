@@ -3,8 +3,10 @@ package engine
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
 )
 
@@ -84,4 +86,42 @@ func randomWord(rng *rand.Rand, alphabet string, max int) string {
 		b[i] = alphabet[rng.IntN(len(alphabet))]
 	}
 	return string(b)
+}
+
+// TestMemoHits checks that the literals an engine remembers for a value
+// (hitMemo) are those the automaton finds in it, for values seen again,
+// values that share a memo entry, empty values and values too long to
+// keep, with and without capitals and bytes from 0x80.
+func TestMemoHits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	word := func(max int) string { return randomWord(rng, "abAB\\.x :_\u00e9\u0130", max) }
+	ops := []match.NeedOp{match.NeedPrefix, match.NeedSuffix, match.NeedContains}
+	for round := range 100 {
+		var b litBuilder
+		for i := range fewLits + 1 + rng.IntN(12) {
+			b.add(ops[rng.IntN(3)], match.FoldKeyword(word(4)), entry{r: i})
+		}
+		fi := &fieldIndex{slot: 0, lits: b.build()}
+		var e Engine
+		values := []string{""}
+		for range 2 * hitMemoSize {
+			values = append(values, word(12))
+		}
+		values = append(values, strings.Repeat("ab\\", hitMemoLen))
+		for range 4 * len(values) {
+			s := values[rng.IntN(len(values))]
+			var ev event.Event
+			want := fi.lits.match(match.FoldKeyword(s), nil)
+			got := e.memoHits(fi, 0, s, &ev)
+			if len(got) != len(want) {
+				t.Fatalf("round %d: %q: got %v, want %v", round, s, got, want)
+			}
+			for i := range got {
+				if got[i].Lit != want[i].Lit {
+					t.Fatalf("round %d: %q: got %v, want %v", round, s, got, want)
+				}
+			}
+			e.hits = got
+		}
+	}
 }
