@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/match"
@@ -123,5 +124,47 @@ func TestMemoHits(t *testing.T) {
 			}
 			e.hits = got
 		}
+	}
+}
+
+// BenchmarkMemoHits finds a path field's literals (too many contained
+// ones for plainLits) in a few recurring executables' paths: "automaton"
+// folds each and runs the automaton, "memo" remembers them (hitMemo).
+func BenchmarkMemoHits(b *testing.B) {
+	var lb litBuilder
+	for i, l := range []string{`\users\public\`, `\programdata\`, `\windows\temp\`, `\appdata\local\temp\`, `\downloads\`,
+		`\perflogs\`, `\intel\`, `\$recycle.bin\`, `\windows\tasks\`, `.scr`, `.pif`, `c:\windows\`} {
+		op := match.NeedContains
+		if strings.HasPrefix(l, ".") {
+			op = match.NeedSuffix
+		}
+		lb.add(op, l, entry{r: i})
+	}
+	fi := &fieldIndex{lits: lb.build()}
+	values := []string{`C:\Windows\System32\svchost.exe`, `C:\Program Files\Google\Chrome\Application\chrome.exe`,
+		`C:\Users\Public\Downloads\x.exe`, `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`,
+		`C:\Windows\explorer.exe`, `C:\ProgramData\Microsoft\Windows Defender\Platform\4.18\MsMpEng.exe`}
+	for _, memo := range []bool{false, true} {
+		name := "automaton"
+		if memo {
+			name = "memo"
+		}
+		b.Run(name, func(b *testing.B) {
+			var e Engine
+			var ev event.Event
+			var buf []byte
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				s := values[i%len(values)]
+				i++
+				if memo {
+					e.hits = e.memoHits(fi, 0, s, &ev)
+				} else {
+					buf = match.AppendFolded(buf[:0], s)
+					e.hits = fi.lits.match(unsafe.String(unsafe.SliceData(buf), len(buf)), e.hits[:0])
+				}
+			}
+		})
 	}
 }
