@@ -227,10 +227,10 @@ func (e *Engine) offerHeld(snap *event.Event) {
 	var ev *event.Event
 	for _, o := range snap.Verdict.Offers {
 		l := e.live[o.Rule]
-		if l.gen == e.gen || o.Later && !l.run.active() {
+		if e.seen[o.Rule] == e.gen || o.Later && !l.run.active() {
 			continue
 		}
-		l.gen = e.gen
+		e.seen[o.Rule] = e.gen
 		if ts, ok := l.run.(*threatState); ok && ts.indicators == 0 {
 			l.offered++
 			continue

@@ -3,6 +3,7 @@ package engine
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"math/bits"
 	"time"
 
 	"github.com/vigilsec/vigil/alert"
@@ -19,21 +20,30 @@ import (
 // use: feed it from one goroutine. Run several engines from one RuleSet to
 // evaluate several streams (or partitions of one) in parallel.
 type Engine struct {
-	rs      *RuleSet
-	sink    alert.Sink
-	now     func() time.Time
-	live    []*live // per rule, by compiled.idx
-	recent  [4]recentRoute
-	gen     uint64 // Process calls, to offer an event to a rule once
-	keyBuf  []byte
-	hits    []match.LiteralHit // scratch for literal matches
-	held    []heldField        // scratch: the indexed fields an event holds
-	touched byte               // see touch
-	pairs   pairState          // rules filed under two requirements (litpair.go)
-	snaps   sequence.Snapshots
-	tsMemo  []tsMemo    // per slot: an override timestamp parsed for this event
-	folds   event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
-	judging *judgeMode  // set in a Judge's engine: offers and matches are recorded, not made
+	rs     *RuleSet
+	sink   alert.Sink
+	now    func() time.Time
+	live   []*live // per rule, by compiled.idx
+	recent [4]recentRoute
+	gen    uint64 // Process calls, to offer an event to a rule once
+	// seen is, by compiled.idx, the last Process call (gen) whose event
+	// was offered to the rule or turned away for it: one small block,
+	// where the rules' own states lie far apart, read for every filing
+	// an event meets.
+	seen   []uint64
+	keyBuf []byte
+	hits   []match.LiteralHit // scratch for literal matches
+	// hitMemos are the literals recent values held, by litIndex (see
+	// hitMemo).
+	hitMemos map[*litIndex]*hitMemo
+	held     []uint64  // scratch: the indexed fields an event holds, by place in the route (see offerRoute)
+	heldVal  []int32   // scratch: by place in the route, the place of a held field's value in the event
+	touched  byte      // see touch
+	pairs    pairState // rules filed under two requirements (litpair.go)
+	snaps    sequence.Snapshots
+	tsMemo   []tsMemo    // per slot: an override timestamp parsed for this event
+	folds    event.Folds // lent to each event while it is evaluated (see event.Event.UseFolds)
+	judging  *judgeMode  // set in a Judge's engine: offers and matches are recorded, not made
 
 	// srcRoutes are the routes of the channels and event ids seen (see
 	// sourceRoute), by the event's own values.
@@ -60,7 +70,6 @@ type Engine struct {
 type live struct {
 	c     *compiled
 	run   runner
-	gen   uint64
 	limit signalLimiter
 	sup   *suppress.Suppressor // alert suppression, nil without
 
@@ -76,6 +85,7 @@ func (rs *RuleSet) NewEngine(sink alert.Sink) *Engine {
 	}
 	e := &Engine{rs: rs, sink: sink, now: rs.opt.Now, watermark: minTime}
 	e.live = make([]*live, len(rs.rules))
+	e.seen = make([]uint64, len(rs.rules))
 	backing := make([]live, len(rs.rules)) // one block, for locality
 	for i, c := range rs.rules {
 		e.live[i] = &backing[i]
@@ -114,6 +124,7 @@ func (e *Engine) Reload(rs *RuleSet) (kept int) {
 	}
 	e.rs = rs
 	e.live = make([]*live, len(rs.rules))
+	e.seen = make([]uint64, len(rs.rules))
 	e.threats = e.threats[:0]
 	clear(e.recent[:])
 	clear(e.srcRoutes)
@@ -222,12 +233,18 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 	}
 	// The index's fields the event holds, found from its few values
 	// rather than by a lookup per indexed field, then offered in the
-	// index's order as a walk of its fields would. The walk meets the
-	// categories too: a lookup by slot would read another line of the
-	// event, likely long out of cache. Fields whose rules are all of
-	// other categories than the event's are dropped before their values
-	// are read.
-	held := e.held[:0]
+	// index's order as a walk of its fields would: each is a bit of
+	// e.held, by its place in the route's fields, and e.heldVal its
+	// value's place in the event. The walk meets the categories too: a
+	// lookup by slot would read another line of the event, likely long
+	// out of cache. Fields whose rules are all of other categories than
+	// the event's are dropped before their values are read.
+	words := (len(rs.fields) + 63) / 64
+	if len(e.heldVal) < len(rs.fields) {
+		e.heldVal = make([]int32, len(rs.fields))
+		e.held = make([]uint64, words)
+	}
+	held, heldVal := e.held[:words], e.heldVal
 	var cat event.Value
 	for j, slot := range slots {
 		if int(slot) == catSlot {
@@ -235,65 +252,61 @@ func (e *Engine) offerRoute(rs *routeSet, ev *event.Event, mask uint64, known bo
 		}
 		if uint(slot) < uint(len(rs.fieldOf)) {
 			if i := rs.fieldOf[slot]; i > 0 && vals[j].Kind() != event.KindMissing {
-				held = append(held, heldField{field: i - 1, val: int32(j)})
+				held[(i-1)>>6] |= 1 << ((i - 1) & 63)
+				heldVal[i-1] = int32(j)
 			}
 		}
 	}
 	if !known {
 		mask = e.rs.cats.mask(cat)
 	}
-	kept := held[:0]
-	for _, h := range held {
-		if !rs.fields[h.field].skips(mask) {
-			kept = append(kept, h)
-		}
-	}
-	held = kept
-	e.touch(held, vals, cat)
+	e.touch(rs, held, vals, cat, mask)
 	e.offerTo(rs.always, ev, mask)
-	for i := 1; i < len(held); i++ { // insertion sort: a few dozen at most
-		for k := i; k > 0 && held[k].field < held[k-1].field; k-- {
-			held[k], held[k-1] = held[k-1], held[k]
+	for w := range held {
+		bs := held[w]
+		held[w] = 0
+		for ; bs != 0; bs &= bs - 1 {
+			f := w<<6 | bits.TrailingZeros64(bs)
+			e.offerField(&rs.fields[f], vals[heldVal[f]], ev, mask)
 		}
-	}
-	e.held = held
-	for _, h := range held {
-		e.offerField(&rs.fields[h.field], vals[h.val], ev, mask)
 	}
 	return mask
 }
 
-// touch reads the first byte of each string the index will look up (and
-// the categories), one after the other: the event was likely decoded
-// long ago (reorder buffers hold thousands), and loads that do not wait
-// on each other miss the cache together, where the lookups, each waiting
-// for the one before, would miss one at a time.
-func (e *Engine) touch(held []heldField, vals []event.Value, cat event.Value) {
+// touch drops from held the fields an event of categories mask skips
+// (fieldIndex.skips), and reads the first byte of each string the index
+// will look up in the others (and the categories), one after the other:
+// the event was likely decoded long ago (reorder buffers hold
+// thousands), and loads that do not wait on each other miss the cache
+// together, where the lookups, each waiting for the one before, would
+// miss one at a time.
+func (e *Engine) touch(rs *routeSet, held []uint64, vals []event.Value, cat event.Value, mask uint64) {
 	var b byte
 	if cat.Kind() == event.KindString && cat.Str() != "" {
 		b = cat.Str()[0]
 	}
-	for _, h := range held {
-		switch v := vals[h.val]; v.Kind() {
-		case event.KindString:
-			if s := v.Str(); s != "" {
-				b |= s[0]
+	for w := range held {
+		for bs := held[w]; bs != 0; bs &= bs - 1 {
+			f := w<<6 | bits.TrailingZeros64(bs)
+			if rs.fields[f].skips(mask) {
+				held[w] &^= 1 << (f & 63)
+				continue
 			}
-		case event.KindArray:
-			for _, el := range v.Array() {
-				if el.Kind() == event.KindString && el.Str() != "" {
-					b |= el.Str()[0]
+			switch v := vals[e.heldVal[f]]; v.Kind() {
+			case event.KindString:
+				if s := v.Str(); s != "" {
+					b |= s[0]
+				}
+			case event.KindArray:
+				for _, el := range v.Array() {
+					if el.Kind() == event.KindString && el.Str() != "" {
+						b |= el.Str()[0]
+					}
 				}
 			}
 		}
 	}
 	e.touched = b
-}
-
-// heldField is an indexed field an event holds: its index in the route's
-// fields and its value's place in the event (see Event.Filled).
-type heldField struct {
-	field, val int32
 }
 
 // offerField offers ev to the rules filed under one field, whose value in
@@ -394,7 +407,7 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	if v.Kind() == event.KindString {
 		s := v.Str()
 		ascii := match.IsASCII(s)
-		if fi.exact != nil && (!ascii || fi.lens.has(len(s))) {
+		if fi.exact != nil && (!ascii || fi.lens.has(len(s)) && fi.edges.has(s)) {
 			if key := ev.Folded(fi.slot, elem, s, match.AppendFolded); fi.lens.has(len(key)) {
 				e.offerTo(fi.exact[key], ev, mask)
 			}
@@ -402,9 +415,12 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 		if fi.lits == nil {
 			return
 		}
-		if ascii && fi.lits.plain != nil {
+		switch {
+		case ascii && fi.lits.plain != nil:
 			e.hits = fi.lits.plain.match(fi.lits, s, e.hits[:0])
-		} else {
+		case fi.lits.set != nil && len(s) <= hitMemoLen:
+			e.hits = e.memoHits(fi, elem, s, ev)
+		default:
 			e.hits = fi.lits.match(ev.Folded(fi.slot, elem, s, match.AppendFolded), e.hits[:0])
 		}
 		for _, h := range e.hits {
@@ -416,7 +432,7 @@ func (e *Engine) offerByValue(fi *fieldIndex, elem int, v event.Value, ev *event
 	if !ok {
 		return
 	}
-	if fi.exact != nil && fi.lens.has(len(key)) {
+	if fi.exact != nil && fi.lens.has(len(key)) && fi.edges.has(key) {
 		e.offerTo(fi.exact[key], ev, mask)
 	}
 	if fi.lits != nil {
@@ -434,18 +450,22 @@ func (e *Engine) offerTo(ents []entry, ev *event.Event, mask uint64) {
 		e.record(ents, ev, mask)
 		return
 	}
-	for _, en := range ents {
+	for i := range ents {
+		en := &ents[i]
 		if en.pair != 0 {
-			e.offerPair(en, ev, mask)
+			e.offerPair(*en, ev, mask)
 			continue
 		}
 		if !en.wants(mask) {
 			continue
 		}
+		if e.seen[en.r] == e.gen {
+			continue
+		}
 		l := e.live[en.r]
-		if l.gen != e.gen && (!en.later || l.run.active()) &&
+		if (!en.later || l.run.active()) &&
 			(en.unless == 0 || ev.Get(int(en.unless-1)).Kind() == event.KindMissing) {
-			l.gen = e.gen
+			e.seen[en.r] = e.gen
 			e.offer(l, ev)
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
@@ -87,5 +88,32 @@ func TestRouteFieldCategories(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEdgeSetFolds checks that an exact value's edge set lets through the
+// value itself and every ASCII value that folds to it, whatever its case,
+// and turns away most others.
+func TestEdgeSetFolds(t *testing.T) {
+	filed := []string{"", "a", "event", "cmd.exe", "4688", "hklm\\software", "\u0430dmin"}
+	var x edgeSet
+	for _, s := range filed {
+		x.add(s)
+	}
+	for _, s := range append(filed, "A", "EVENT", "Cmd.EXE", "HKLM\\Software") {
+		t.Run(s, func(t *testing.T) {
+			if !x.has(s) {
+				t.Errorf("has(%q) = false, want true", s)
+			}
+		})
+	}
+	passed := 0
+	for i := range 1000 {
+		if x.has(fmt.Sprintf("value-%d", i)) {
+			passed++
+		}
+	}
+	if passed > 100 {
+		t.Errorf("%d of 1000 other values passed, want few", passed)
 	}
 }

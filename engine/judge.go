@@ -155,16 +155,16 @@ func (j *Judge) Judge(ev *event.Event) (keep bool) {
 // when the rule has those (see stageGated), else the whole gate.
 func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 	jm := e.judging
-	for _, en := range ents {
+	for i := range ents {
+		en := &ents[i]
 		if en.pair != 0 {
-			e.offerPair(en, ev, mask) // see recordRule
+			e.offerPair(*en, ev, mask) // see recordRule
 			continue
 		}
 		if !en.wants(mask) {
 			continue
 		}
-		l := e.live[en.r]
-		if l.gen == e.gen || en.unless != 0 && ev.Get(int(en.unless-1)).Kind() != event.KindMissing {
+		if e.seen[en.r] == e.gen || en.unless != 0 && ev.Get(int(en.unless-1)).Kind() != event.KindMissing {
 			continue
 		}
 		if g := jm.gates[en.r]; g != nil {
@@ -173,14 +173,14 @@ func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 					continue // not this entry's stage; another's may let ev through
 				}
 			} else if !g(ev) {
-				l.gen = e.gen // whatever the filing, the rule has no use for ev
+				e.seen[en.r] = e.gen // whatever the filing, the rule has no use for ev
 				continue
 			}
 		}
 		switch {
 		case jm.judged[en.r]:
-			l.gen = e.gen
-			e.offer(l, ev)
+			e.seen[en.r] = e.gen
+			e.offer(e.live[en.r], ev)
 		case en.later:
 			// Whether the sequence waits for a later stage is known
 			// only in order; the rule may still be recorded as offered
@@ -188,9 +188,9 @@ func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 			jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(en.r), Later: true})
 			jm.v.Held++ // see held
 		default:
-			l.gen = e.gen
+			e.seen[en.r] = e.gen
 			jm.v.Offers = append(jm.v.Offers, event.Offer{Rule: int32(en.r)})
-			if held(l.c) {
+			if held(e.live[en.r].c) {
 				jm.v.Held++ // see held
 			}
 		}
@@ -203,7 +203,7 @@ func (e *Engine) record(ents []entry, ev *event.Event, mask uint64) {
 func (e *Engine) recordRule(l *live, ev *event.Event) {
 	jm := e.judging
 	r := l.c.idx
-	l.gen = e.gen
+	e.seen[r] = e.gen
 	switch {
 	case jm.gates[r] != nil && !jm.gates[r](ev):
 	case jm.judged[r]:
@@ -251,8 +251,11 @@ func (a *Arrived) Process(ev *event.Event) {
 		offers = nil
 	}
 	for _, o := range offers {
-		if l := e.live[o.Rule]; l.gen != e.gen && (!o.Later || l.run.active()) {
-			l.gen = e.gen
+		if e.seen[o.Rule] == e.gen {
+			continue
+		}
+		if l := e.live[o.Rule]; !o.Later || l.run.active() {
+			e.seen[o.Rule] = e.gen
 			e.offer(l, ev)
 		}
 	}

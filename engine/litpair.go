@@ -47,12 +47,11 @@ func (e *Engine) offerPair(en entry, ev *event.Event, mask uint64) {
 		p.met[en.r] = e.gen
 		return
 	}
-	l := e.live[en.r]
-	if l.gen == e.gen || p.wait[en.r] == e.gen || !en.wants(mask) {
+	if e.seen[en.r] == e.gen || p.wait[en.r] == e.gen || !en.wants(mask) {
 		return
 	}
 	if p.met[en.r] == e.gen {
-		e.offerBoth(l, ev)
+		e.offerBoth(e.live[en.r], ev)
 		return
 	}
 	p.wait[en.r] = e.gen
@@ -66,7 +65,7 @@ func (e *Engine) offerBoth(l *live, ev *event.Event) {
 		e.recordRule(l, ev)
 		return
 	}
-	l.gen = e.gen
+	e.seen[l.c.idx] = e.gen
 	e.offer(l, ev)
 }
 
@@ -75,8 +74,8 @@ func (e *Engine) offerBoth(l *live, ev *event.Event) {
 func (e *Engine) offerWaiting(ev *event.Event) {
 	p := &e.pairs
 	for _, r := range p.waiting {
-		if l := e.live[r]; p.met[r] == e.gen && l.gen != e.gen {
-			e.offerBoth(l, ev)
+		if p.met[r] == e.gen && e.seen[r] != e.gen {
+			e.offerBoth(e.live[r], ev)
 		}
 	}
 	p.waiting = p.waiting[:0]

@@ -6,7 +6,7 @@ import (
 	"github.com/vigilsec/vigil/match"
 )
 
-// plainLits is how a litIndex with few "contains" literals matches an
+// plainLits is how a litIndex with few ASCII "contains" literals matches an
 // ASCII value without folding it first: prefixes and suffixes are
 // compared at the value's ends, and each contained literal is found by
 // searching the value for one of its bytes (its anchor, the rarest by
@@ -30,8 +30,8 @@ type plainLits struct {
 	always       []int32 // empty literals: every value holds them
 }
 
-// maxPlainContains is the most "contains" literals a field may have for
-// plainLits: each is one IndexByte pass over the value.
+// maxPlainContains is the most ASCII "contains" literals a field may
+// have for plainLits: each is one IndexByte pass over the value.
 const maxPlainContains = 6
 
 // newPlainLits returns the plain matcher of x, or nil when x has too
@@ -50,6 +50,11 @@ func newPlainLits(x *litIndex) *plainLits {
 			continue
 		case op == match.NeedSuffix:
 			suf[l[len(l)-1]] = append(suf[l[len(l)-1]], int32(i))
+			continue
+		case !match.IsASCII(l):
+			// Never in the ASCII values plainLits reads: a pass over
+			// each for nothing (the right-to-left override, U+202E, is
+			// among many rules' name and path literals).
 			continue
 		}
 		if n++; n > maxPlainContains {

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -130,5 +131,38 @@ func BenchmarkPlainLits(b *testing.B) {
 				hits = x.plain.match(x, c.value, hits[:0])
 			}
 		})
+	}
+}
+
+// TestPlainLitsSkipsNonASCII checks that contained literals no ASCII value
+// can hold do not count against maxPlainContains nor get searched for,
+// and that the ASCII values' literals are still all found.
+func TestPlainLitsSkipsNonASCII(t *testing.T) {
+	var b litBuilder
+	lits := []string{"\u202e", "\\temp\\", "\\users\\", ".exe", "cmd", "x:", "\\public\\", "caf\u00e9"}
+	for i, l := range lits {
+		b.add(match.NeedContains, l, entry{r: i})
+	}
+	b.add(match.NeedPrefix, "c:\\", entry{r: len(lits)})
+	x := b.build()
+	if x.plain == nil {
+		t.Fatalf("no plainLits for %d ASCII contained literals", maxPlainContains)
+	}
+	if len(x.plain.contains) != maxPlainContains {
+		t.Errorf("plainLits searches %d contained literals, want %d", len(x.plain.contains), maxPlainContains)
+	}
+	for _, v := range []string{`C:\Users\Public\Temp\CMD.EXE`, `d:\x:\y`, ``, `cafe`, `C:\`} {
+		var want, got []int32
+		for _, h := range x.match(match.FoldKeyword(v), nil) {
+			want = append(want, h.Lit)
+		}
+		for _, h := range x.plain.match(x, v, nil) {
+			got = append(got, h.Lit)
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%q: got %v, want %v", v, got, want)
+		}
 	}
 }

@@ -57,6 +57,7 @@ type fieldIndex struct {
 	slot   int
 	exact  map[string][]entry
 	lens   lengthSet           // the lengths of the exact values
+	edges  edgeSet             // their lengths and end bytes
 	nums   map[float64][]entry // by numeric value (match.NumberKey)
 	lits   *litIndex
 	exists []entry
@@ -245,6 +246,7 @@ func (route *routeSet) file(n match.Need, en entry, byField map[int]int, lits ma
 		}
 		fi.exact[n.Lit] = appendEntry(fi.exact[n.Lit], en)
 		fi.lens.add(len(n.Lit))
+		fi.edges.add(n.Lit)
 	case match.NeedExists:
 		fi.exists = appendEntry(fi.exists, en)
 	case match.NeedNumber:
@@ -287,4 +289,33 @@ func (l *lengthSet) add(n int) {
 func (l *lengthSet) has(n int) bool {
 	n = min(n, 255)
 	return l[n>>6]&(1<<(n&63)) != 0
+}
+
+// edgeSet is a set of hashes of the length and the first and last bytes
+// (ASCII letters lowered) of values, to skip the folding and lookup of a
+// value no filed value could be the folded form of: most values of a
+// field such as event.kind or registry.value are none of the few its
+// rules name, and often of a length one of those has. An ASCII value's
+// folded form has its length and its end bytes lowered.
+type edgeSet [8]uint64
+
+// edgeHash hashes s's length and end bytes for edgeSet.
+func edgeHash(s string) uint32 {
+	h := uint32(len(s)) << 16
+	if s != "" {
+		h |= uint32(match.LowerASCII(s[0]))<<8 | uint32(match.LowerASCII(s[len(s)-1]))
+	}
+	return h * 0x9E3779B1 >> (32 - 9)
+}
+
+func (x *edgeSet) add(s string) {
+	h := edgeHash(s)
+	x[h>>6] |= 1 << (h & 63)
+}
+
+// has reports whether some value added may be s or, for ASCII s, its
+// folded form.
+func (x *edgeSet) has(s string) bool {
+	h := edgeHash(s)
+	return x[h>>6]&(1<<(h&63)) != 0
 }
