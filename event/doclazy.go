@@ -72,11 +72,20 @@ func (d *Doc) cloneLazy() *Doc {
 // may leave out fields no slot takes; the lazy document's Len is then
 // built's, not the whole document's.
 func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte, m DocMapper) {
-	s.LoadDocLazyMoving(built, ev, reused, nil, src, m)
+	s.LoadDocLazyMoving(built, nil, ev, reused, nil, src, m)
 }
 
-// LoadDocLazyMoving is LoadDocLazy for a builder with one more buffer it
-// writes again, moved, holding many short strings that slotted values
+// SlotValue is a value for a slot, given by a builder that knows the slot
+// of the field (see LoadDocLazyMoving).
+type SlotValue struct {
+	Slot  int
+	Value Value
+}
+
+// LoadDocLazyMoving is LoadDocLazy for a builder that gives some of the
+// document's fields by slot, slotted, rather than in built (after built's
+// fields, and counted in the lazy document's Len), and that has one more
+// buffer it writes again, moved, holding many short strings that slotted values
 // share (the strings a raw record's decoder unescaped: a command line
 // and the arguments split from it, a path and the name cut from it).
 // The event gets them by copying moved whole, once, when the first of
@@ -84,7 +93,7 @@ func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte,
 // hundred bytes rather than one for each value, and a string that
 // several values share is held once. Strings in moved need not also be
 // in reused.
-func (s *Schema) LoadDocLazyMoving(built *Doc, ev *Event, reused [][]byte, moved []byte, src []byte, m DocMapper) {
+func (s *Schema) LoadDocLazyMoving(built *Doc, slotted []SlotValue, ev *Event, reused [][]byte, moved []byte, src []byte, m DocMapper) {
 	srcName, pos, seq := ev.Source, ev.Pos, ev.Seq
 	ev.Reset(len(s.names))
 	ev.Source, ev.Pos, ev.Seq = srcName, pos, seq
@@ -95,7 +104,7 @@ func (s *Schema) LoadDocLazyMoving(built *Doc, ev *Event, reused [][]byte, moved
 	} else {
 		d.Reset()
 	}
-	d.src, d.mapper, d.lazyLen = src, m, len(built.fields)
+	d.src, d.mapper, d.lazyLen = src, m, len(built.fields)+len(slotted)
 	ev.Doc = d
 	t := s.docKeys.Load()
 	if t == nil {
@@ -109,19 +118,28 @@ func (s *Schema) LoadDocLazyMoving(built *Doc, ev *Event, reused [][]byte, moved
 		if slot < 0 || f.Value.k == KindMissing {
 			continue
 		}
-		v := f.Value
-		switch v.k {
-		case KindString:
-			v.setStr(o.str(v.str()))
-		case KindArray:
-			v = o.value(v)
-		}
-		if slot < len(idx) && idx[slot] == 0 {
-			ev.fill(slot, v)
-			continue
-		}
-		ev.Add(slot, v)
+		o.load(slot, f.Value, idx)
 	}
+	for i := range slotted {
+		if sv := &slotted[i]; sv.Slot >= 0 && sv.Value.k != KindMissing {
+			o.load(sv.Slot, sv.Value, idx)
+		}
+	}
+}
+
+// load gives slot the value v, made the event's own; idx is the event's.
+func (o *mover) load(slot int, v Value, idx []uint16) {
+	switch v.k {
+	case KindString:
+		v.setStr(o.str(v.str()))
+	case KindArray:
+		v = o.value(v)
+	}
+	if slot < len(idx) && idx[slot] == 0 {
+		o.e.fill(slot, v)
+		return
+	}
+	o.e.Add(slot, v)
 }
 
 // mover is an owner that copies the strings lying in moved as one block

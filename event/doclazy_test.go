@@ -96,7 +96,7 @@ func TestLoadDocLazyMoving(t *testing.T) {
 	built.Set("not.slotted", Str(str(moved, 0, 2)))
 	ev := new(Event)
 	src := ev.Own([]byte("{}"))
-	s.LoadDocLazyMoving(built, ev, [][]byte{reused}, moved, src, new(countingMapper))
+	s.LoadDocLazyMoving(built, nil, ev, [][]byte{reused}, moved, src, new(countingMapper))
 	copy(moved, "################")
 	reused[0] = '#'
 	for _, c := range []struct {

@@ -108,15 +108,24 @@ type Normalizer struct {
 	// Only, when set, leaves out of the document fields that the mapping
 	// never reads back and that Only has no slot for: the event data and
 	// related.* fields (written last) and most of the fields every record
-	// gets (common), so every other field is as without it. For a reader
-	// that loads only the fields rules read (event.Schema.LoadDocLazy)
-	// and builds the whole document again when it is needed
+	// gets (common), so every other field is as without it. Those of the
+	// fields every record gets that Only has a slot for are not written
+	// to the document either but given by slot (Slotted): they would
+	// only be looked up again to find their slots. For a reader that
+	// loads only the fields rules read (event.Schema.LoadDocLazyMoving
+	// with Slotted) and builds the whole document again when it is needed
 	// (JSONMapper). Not with KeepEventData.
 	Only *event.Schema
 
 	keys    event.KeySet // Only's keys when want was set
 	want    [numOut]bool // which of outKeys to write; see wants
 	wantAll bool         // want is all true (no Only)
+	// outSlot is Only's slot of each of outKeys, plus one (0: none);
+	// outVal holds the value given to it (with outHas) in this record.
+	outSlot [numOut]int32
+	outVal  [numOut]event.Value
+	outHas  [numOut]bool
+	slotted []event.SlotValue // see Slotted
 	// edKept caches whether keys has the key of each edNames name:
 	// 0 not asked yet, 1 yes, 2 no. finish asks for every item of every
 	// record; wants clears it when keys change.
@@ -157,6 +166,8 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 		return "", ErrNotARecord
 	}
 	n.wants()
+	clear(n.outHas[:])
+	n.slotted = n.slotted[:0]
 	n.load()
 	kind := channelKind(rec)
 	n.common(rec, kind)
@@ -175,8 +186,20 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 	}
 	n.shipper()
 	n.finish(kind)
-	return n.index(kind), nil
+	idx := n.index(kind)
+	for o, ok := range n.outHas {
+		if ok {
+			n.slotted = append(n.slotted, event.SlotValue{Slot: int(n.outSlot[o]) - 1, Value: n.outVal[o]})
+		}
+	}
+	return idx, nil
 }
+
+// Slotted returns the values of the last document's fields that Only has
+// slots for and that n gave by slot rather than writing them to the
+// document (see Only), in n's memory until its next call. Without Only it
+// is empty.
+func (n *Normalizer) Slotted() []event.SlotValue { return n.slotted }
 
 // Reused returns the buffers that the strings of a document n built from
 // rec may lie in and that n's next Normalize (or rec's next decoding)
@@ -321,8 +344,14 @@ func (n *Normalizer) convertLong(e int, key string) (int64, bool) {
 func (n *Normalizer) set(key, s string) { n.d.SetStr(key, s) }
 
 func (n *Normalizer) has(key string) bool {
-	_, ok := n.d.Get(key)
-	return ok
+	if _, ok := n.d.Get(key); ok {
+		return true
+	}
+	if n.wantAll {
+		return false
+	}
+	o, ok := outIndex[key]
+	return ok && n.outHas[o]
 }
 
 func (n *Normalizer) str(key string) string { return n.d.GetStr(key) }
@@ -606,6 +635,10 @@ func (n *Normalizer) wants() {
 	}
 	for i, k := range outKeys {
 		n.want[i] = ks.Has(k)
+		n.outSlot[i] = 0
+		if slot, ok := n.Only.Lookup(k); ok && n.want[i] {
+			n.outSlot[i] = int32(slot) + 1
+		}
 	}
 	n.wantAll, n.keys = false, ks
 	clear(n.edKept[:])
@@ -630,17 +663,47 @@ func (n *Normalizer) kept(it *item) bool {
 	return *k == 1
 }
 
-// out sets outKeys[o] to v unless Only leaves it out.
+// out sets outKeys[o] to v unless Only leaves it out: in the document,
+// or with Only by slot (see Slotted).
 func (n *Normalizer) out(o int, v event.Value) {
-	if n.want[o] {
+	switch {
+	case n.outSlot[o] != 0 && !n.wantAll:
+		n.outVal[o], n.outHas[o] = v, true
+	case n.want[o]:
 		n.d.Set(outKeys[o], v)
 	}
 }
 
+// setOut sets outKeys[o] to v as out does, but also when Only has no
+// slot for it, as the mappings that change one of those fields did
+// before Only left any out.
+func (n *Normalizer) setOut(o int, v event.Value) {
+	if n.outSlot[o] != 0 && !n.wantAll {
+		n.outVal[o], n.outHas[o] = v, true
+		return
+	}
+	n.d.Set(outKeys[o], v)
+}
+
+// deleteOut removes outKeys[o], wherever out put it.
+func (n *Normalizer) deleteOut(o int) {
+	n.outHas[o] = false
+	n.d.Delete(outKeys[o])
+}
+
+// outIndex is the index in outKeys of each of them.
+var outIndex = func() map[string]int {
+	m := make(map[string]int, numOut)
+	for o, k := range outKeys {
+		m[k] = o
+	}
+	return m
+}()
+
 // outStr is out for a string, set only when not empty.
 func (n *Normalizer) outStr(o int, s string) {
-	if s != "" && n.want[o] {
-		n.d.Set(outKeys[o], event.Str(s))
+	if s != "" {
+		n.out(o, event.Str(s))
 	}
 }
 
