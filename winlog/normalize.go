@@ -109,9 +109,10 @@ type Normalizer struct {
 	// never reads back and that Only has no slot for: the event data and
 	// related.* fields (written last) and most of the fields every record
 	// gets (common), so every other field is as without it. Those of the
-	// fields every record gets that Only has a slot for are not written
-	// to the document either but given by slot (Slotted): they would
-	// only be looked up again to find their slots. For a reader that
+	// fields every record gets and of the event data (by the names the
+	// mappings know) that Only has a slot for are not written to the
+	// document either but given by slot (Slotted): they would only be
+	// looked up again to find their slots. For a reader that
 	// loads only the fields rules read (event.Schema.LoadDocLazyMoving
 	// with Slotted) and builds the whole document again when it is needed
 	// (JSONMapper). Not with KeepEventData.
@@ -126,10 +127,10 @@ type Normalizer struct {
 	outVal  [numOut]event.Value
 	outHas  [numOut]bool
 	slotted []event.SlotValue // see Slotted
-	// edKept caches whether keys has the key of each edNames name:
-	// 0 not asked yet, 1 yes, 2 no. finish asks for every item of every
-	// record; wants clears it when keys change.
-	edKept [numNames]uint8
+	// edSlot caches Only's slot of the key of each edNames name: 0 not
+	// asked yet, -1 none, else the slot plus one. finish asks for every
+	// item of every record; wants clears it when keys change.
+	edSlot [numNames]int32
 }
 
 // NewNormalizer returns a Normalizer.
@@ -641,7 +642,7 @@ func (n *Normalizer) wants() {
 		}
 	}
 	n.wantAll, n.keys = false, ks
-	clear(n.edKept[:])
+	clear(n.edSlot[:])
 }
 
 // kept reports whether finish writes an item: always without Only, else
@@ -653,14 +654,23 @@ func (n *Normalizer) kept(it *item) bool {
 	if it.ed == 0 {
 		return n.keys.Has(n.itemKey(it))
 	}
-	k := &n.edKept[it.ed-1]
+	return n.itemSlot(it) >= 0
+}
+
+// itemSlot returns Only's slot of the key of an item whose name is one of
+// edNames (it.ed != 0), or -1.
+func (n *Normalizer) itemSlot(it *item) int {
+	k := &n.edSlot[it.ed-1]
 	if *k == 0 {
-		*k = 2
-		if n.keys.Has(n.itemKey(it)) {
-			*k = 1
+		*k = -1
+		if slot, ok := n.Only.Lookup(n.itemKey(it)); ok && n.keys.Has(n.itemKey(it)) {
+			*k = int32(slot) + 1
 		}
 	}
-	return *k == 1
+	if *k < 0 {
+		return -1
+	}
+	return int(*k) - 1
 }
 
 // out sets outKeys[o] to v unless Only leaves it out: in the document,
@@ -727,12 +737,17 @@ func (n *Normalizer) finish(k kind) {
 	n.order = order
 	for _, i := range order {
 		it := &n.items[i]
-		key := n.itemKey(it)
-		if it.val.Kind() != event.KindMissing {
-			n.d.Set(key, it.val)
+		v := it.val
+		if v.Kind() == event.KindMissing {
+			v = event.Str(it.value)
+		}
+		if it.ed != 0 && !n.wantAll {
+			// With Only, by slot (see Slotted): an edNames name is
+			// one item, whose key no other field has.
+			n.slotted = append(n.slotted, event.SlotValue{Slot: n.itemSlot(it), Value: v})
 			continue
 		}
-		n.d.Set(key, event.Str(it.value))
+		n.d.Set(n.itemKey(it), v)
 	}
 	if n.KeepEventData {
 		n.keepEventData()

@@ -213,7 +213,7 @@ func eachFirst(t *testing.T, n int, fn func(rel string, line []byte, ln int)) {
 func TestSlottedMatchesDocument(t *testing.T) {
 	for _, tc := range []struct{ name, rec string }{
 		{"sysmon level", `{"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":1,"level":"information",` +
-			`"provider_name":"Microsoft-Windows-Sysmon","event_data":{"Image":"C:\\x.exe"}},"message":"m"}`},
+			`"provider_name":"Microsoft-Windows-Sysmon","event_data":{"Image":"C:\\x.exe","Other":"1","Other":"2"}},"message":"m"}`},
 		{"powershell level", `{"winlog":{"channel":"Microsoft-Windows-PowerShell/Operational","event_id":4104,` +
 			`"level":"verbose","provider_name":"Microsoft-Windows-PowerShell","event_data":{"ScriptBlockText":"x"}}}`},
 		{"clipboard message", `{"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":25,` +
@@ -224,7 +224,8 @@ func TestSlottedMatchesDocument(t *testing.T) {
 			`"data_stream":{"namespace":"prod","type":"metrics"},"event":{"kind":"alert"},"ecs":{"version":"1.0"}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			keys := append(outKeys[:], "process.executable", "event.category")
+			keys := append(outKeys[:], "process.executable", "event.category", "winlog.event_data.Image",
+				"winlog.event_data.Type", "winlog.event_data.ScriptBlockText", "winlog.event_data.Other")
 			schema := event.NewSchema()
 			for _, k := range keys {
 				schema.Slot(k)
