@@ -84,7 +84,8 @@ type SlotValue struct {
 
 // LoadDocLazyMoving is LoadDocLazy for a builder that gives some of the
 // document's fields by slot, slotted, rather than in built (after built's
-// fields, and counted in the lazy document's Len), and that has one more
+// fields, and counted in the lazy document's Len; a negative slot is no
+// field), and that has one more
 // buffer it writes again, moved, holding many short strings that slotted values
 // share (the strings a raw record's decoder unescaped: a command line
 // and the arguments split from it, a path and the name cut from it).
@@ -104,7 +105,7 @@ func (s *Schema) LoadDocLazyMoving(built *Doc, slotted []SlotValue, ev *Event, r
 	} else {
 		d.Reset()
 	}
-	d.src, d.mapper, d.lazyLen = src, m, len(built.fields)+len(slotted)
+	d.src, d.mapper, d.lazyLen = src, m, len(built.fields)
 	ev.Doc = d
 	t := s.docKeys.Load()
 	if t == nil {
@@ -123,6 +124,7 @@ func (s *Schema) LoadDocLazyMoving(built *Doc, slotted []SlotValue, ev *Event, r
 	for i := range slotted {
 		if sv := &slotted[i]; sv.Slot >= 0 && sv.Value.k != KindMissing {
 			o.load(sv.Slot, sv.Value, idx)
+			d.lazyLen++
 		}
 	}
 }

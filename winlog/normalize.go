@@ -122,10 +122,10 @@ type Normalizer struct {
 	want    [numOut]bool // which of outKeys to write; see wants
 	wantAll bool         // want is all true (no Only)
 	// outSlot is Only's slot of each of outKeys, plus one (0: none);
-	// outVal holds the value given to it (with outHas) in this record.
+	// outPos is where in slotted this record's value of each is, plus
+	// one (0: none).
 	outSlot [numOut]int32
-	outVal  [numOut]event.Value
-	outHas  [numOut]bool
+	outPos  [numOut]uint16
 	slotted []event.SlotValue // see Slotted
 	// edSlot caches Only's slot of the key of each edNames name: 0 not
 	// asked yet, -1 none, else the slot plus one. finish asks for every
@@ -167,7 +167,7 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 		return "", ErrNotARecord
 	}
 	n.wants()
-	clear(n.outHas[:])
+	clear(n.outPos[:])
 	n.slotted = n.slotted[:0]
 	n.load()
 	kind := channelKind(rec)
@@ -187,19 +187,13 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 	}
 	n.shipper()
 	n.finish(kind)
-	idx := n.index(kind)
-	for o, ok := range n.outHas {
-		if ok {
-			n.slotted = append(n.slotted, event.SlotValue{Slot: int(n.outSlot[o]) - 1, Value: n.outVal[o]})
-		}
-	}
-	return idx, nil
+	return n.index(kind), nil
 }
 
 // Slotted returns the values of the last document's fields that Only has
 // slots for and that n gave by slot rather than writing them to the
-// document (see Only), in n's memory until its next call. Without Only it
-// is empty.
+// document (see Only), in n's memory until its next call; one whose
+// field the mapping deleted has the slot -1. Without Only it is empty.
 func (n *Normalizer) Slotted() []event.SlotValue { return n.slotted }
 
 // Reused returns the buffers that the strings of a document n built from
@@ -352,7 +346,7 @@ func (n *Normalizer) has(key string) bool {
 		return false
 	}
 	o, ok := outIndex[key]
-	return ok && n.outHas[o]
+	return ok && n.outPos[o] != 0
 }
 
 func (n *Normalizer) str(key string) string { return n.d.GetStr(key) }
@@ -678,10 +672,21 @@ func (n *Normalizer) itemSlot(it *item) int {
 func (n *Normalizer) out(o int, v event.Value) {
 	switch {
 	case n.outSlot[o] != 0 && !n.wantAll:
-		n.outVal[o], n.outHas[o] = v, true
+		n.slot1(o, v)
 	case n.want[o]:
 		n.d.Set(outKeys[o], v)
 	}
+}
+
+// slot1 gives outKeys[o] the value v by slot, replacing the one given
+// before in this record.
+func (n *Normalizer) slot1(o int, v event.Value) {
+	if p := n.outPos[o]; p != 0 {
+		n.slotted[p-1] = event.SlotValue{Slot: int(n.outSlot[o]) - 1, Value: v}
+		return
+	}
+	n.slotted = append(n.slotted, event.SlotValue{Slot: int(n.outSlot[o]) - 1, Value: v})
+	n.outPos[o] = uint16(len(n.slotted))
 }
 
 // setOut sets outKeys[o] to v as out does, but also when Only has no
@@ -689,7 +694,7 @@ func (n *Normalizer) out(o int, v event.Value) {
 // before Only left any out.
 func (n *Normalizer) setOut(o int, v event.Value) {
 	if n.outSlot[o] != 0 && !n.wantAll {
-		n.outVal[o], n.outHas[o] = v, true
+		n.slot1(o, v)
 		return
 	}
 	n.d.Set(outKeys[o], v)
@@ -697,7 +702,10 @@ func (n *Normalizer) setOut(o int, v event.Value) {
 
 // deleteOut removes outKeys[o], wherever out put it.
 func (n *Normalizer) deleteOut(o int) {
-	n.outHas[o] = false
+	if p := n.outPos[o]; p != 0 {
+		n.slotted[p-1] = event.SlotValue{Slot: -1}
+		n.outPos[o] = 0
+	}
 	n.d.Delete(outKeys[o])
 }
 
