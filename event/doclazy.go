@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"sync/atomic"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/span"
 )
 
 // A DocMapper builds a document again from the bytes it was first built
@@ -70,6 +72,29 @@ func (d *Doc) cloneLazy() *Doc {
 // may leave out fields no slot takes; the lazy document's Len is then
 // built's, not the whole document's.
 func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte, m DocMapper) {
+	s.LoadDocLazyMoving(built, nil, ev, reused, nil, src, m)
+}
+
+// SlotValue is a value for a slot, given by a builder that knows the slot
+// of the field (see LoadDocLazyMoving).
+type SlotValue struct {
+	Slot  int
+	Value Value
+}
+
+// LoadDocLazyMoving is LoadDocLazy for a builder that gives some of the
+// document's fields by slot, slotted, rather than in built (after built's
+// fields, and counted in the lazy document's Len; a negative slot is no
+// field), and that has one more
+// buffer it writes again, moved, holding many short strings that slotted values
+// share (the strings a raw record's decoder unescaped: a command line
+// and the arguments split from it, a path and the name cut from it).
+// The event gets them by copying moved whole, once, when the first of
+// them fills a slot, and each at its offset there: one copy of a few
+// hundred bytes rather than one for each value, and a string that
+// several values share is held once. Strings in moved need not also be
+// in reused.
+func (s *Schema) LoadDocLazyMoving(built *Doc, slotted []SlotValue, ev *Event, reused [][]byte, moved []byte, src []byte, m DocMapper) {
 	srcName, pos, seq := ev.Source, ev.Pos, ev.Seq
 	ev.Reset(len(s.names))
 	ev.Source, ev.Pos, ev.Seq = srcName, pos, seq
@@ -86,7 +111,7 @@ func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte,
 	if t == nil {
 		t = s.buildDocKeys()
 	}
-	o := owner{e: ev, owned: ev.store, reused: reused, some: reused != nil}
+	o := mover{owner: owner{e: ev, owned: ev.store, reused: reused, some: reused != nil}, moved: moved}
 	idx := ev.idx
 	for i := range built.fields {
 		f := &built.fields[i]
@@ -94,20 +119,69 @@ func (s *Schema) LoadDocLazy(built *Doc, ev *Event, reused [][]byte, src []byte,
 		if slot < 0 || f.Value.k == KindMissing {
 			continue
 		}
-		v := f.Value
-		switch v.k {
-		case KindString:
-			s, _ := o.str(v.str())
-			v.setStr(s)
-		case KindArray:
-			v = o.value(v)
-		}
-		if slot < len(idx) && idx[slot] == 0 {
-			ev.fill(slot, v)
-			continue
-		}
-		ev.Add(slot, v)
+		o.load(slot, f.Value, idx)
 	}
+	for i := range slotted {
+		if sv := &slotted[i]; sv.Slot >= 0 && sv.Value.k != KindMissing {
+			o.load(sv.Slot, sv.Value, idx)
+			d.lazyLen++
+		}
+	}
+}
+
+// load gives slot the value v, made the event's own; idx is the event's.
+func (o *mover) load(slot int, v Value, idx []uint16) {
+	switch v.k {
+	case KindString:
+		v.setStr(o.str(v.str()))
+	case KindArray:
+		v = o.value(v)
+	}
+	if slot < len(idx) && idx[slot] == 0 {
+		o.e.fill(slot, v)
+		return
+	}
+	o.e.Add(slot, v)
+}
+
+// mover is an owner that copies the strings lying in moved as one block
+// (see LoadDocLazyMoving).
+type mover struct {
+	owner
+	moved []byte
+	copy  []byte // the event's copy of moved, once made
+}
+
+// str returns s in memory the event may hold.
+func (o *mover) str(s string) string {
+	if off, ok := span.Within(s, o.moved); ok {
+		if o.copy == nil {
+			o.copy = o.e.Own(o.moved)
+		}
+		return unsafe.String(&o.copy[off], len(s))
+	}
+	s, _ = o.owner.str(s)
+	return s
+}
+
+// value is owner.value with the strings of moved copied as str does.
+func (o *mover) value(v Value) Value {
+	switch v.k {
+	case KindString:
+		v.setStr(o.str(v.str()))
+	case KindArray:
+		e := o.e
+		n := v.l
+		if cap(e.vstor)-len(e.vstor) < n {
+			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 32))
+		}
+		start := len(e.vstor)
+		for _, el := range v.arr() {
+			e.vstor = append(e.vstor, o.value(el))
+		}
+		v.setArr(e.vstor[start:len(e.vstor):len(e.vstor)])
+	}
+	return v
 }
 
 // HasKey reports whether a document key (a dotted path) has a slot.

@@ -74,3 +74,48 @@ func TestLoadDocLazy(t *testing.T) {
 		t.Fatal("a reused lazy document was not emptied")
 	}
 }
+
+// TestLoadDocLazyMoving checks that the slotted strings lying in the
+// moved buffer reach the event through one copy of it, each at its
+// offset (a string shared by two values is held once), that strings in a
+// reused buffer are copied one by one, that others are left where they
+// are, and that the builder may then write its buffers again.
+func TestLoadDocLazyMoving(t *testing.T) {
+	s := NewSchema()
+	line, args, name, code, kind := s.Slot("process.command_line"), s.Slot("process.args"),
+		s.Slot("process.name"), s.Slot("event.code"), s.Slot("event.kind")
+	moved := []byte(`c:\x.exe -a|x.exe`)
+	reused := []byte("1")
+	str := func(b []byte, i, j int) string { return unsafe.String(&b[i], j-i) }
+	built := new(Doc)
+	built.Set("process.command_line", Str(str(moved, 0, 11)))
+	built.Set("process.args", Array(Str(str(moved, 0, 8)), Str(str(moved, 9, 11))))
+	built.Set("process.name", Str(str(moved, 12, 17)))
+	built.Set("event.code", Str(str(reused, 0, 1)))
+	built.Set("event.kind", Str("event"))
+	built.Set("not.slotted", Str(str(moved, 0, 2)))
+	ev := new(Event)
+	src := ev.Own([]byte("{}"))
+	s.LoadDocLazyMoving(built, nil, ev, [][]byte{reused}, moved, src, new(countingMapper))
+	copy(moved, "################")
+	reused[0] = '#'
+	for _, c := range []struct {
+		slot int
+		want string
+	}{{line, `c:\x.exe -a`}, {name, "x.exe"}, {code, "1"}, {kind, "event"}} {
+		if got := ev.Get(c.slot).Str(); got != c.want {
+			t.Errorf("slot %d = %q, want %q", c.slot, got, c.want)
+		}
+	}
+	a := ev.Get(args).Array()
+	if len(a) != 2 || a[0].Str() != `c:\x.exe` || a[1].Str() != "-a" {
+		t.Errorf("process.args = %s", ev.Get(args).AppendJSON(nil))
+	}
+	// The command line and its first argument share their bytes.
+	if unsafe.StringData(ev.Get(line).Str()) != unsafe.StringData(a[0].Str()) {
+		t.Error("strings of the moved buffer were copied one by one")
+	}
+	if want := len(src) + len(moved) + 1; ev.Size() < want {
+		t.Errorf("Size %d, want at least %d (the record, the moved block and the reused string)", ev.Size(), want)
+	}
+}

@@ -28,6 +28,10 @@ func FuzzReader(f *testing.F) {
 		string(gz("[{\"n\":1}]")),
 		"",
 		"   \n\n",
+		// Raw winlog records: the second and later go through the raw
+		// reader's lazy path (slots filled by the normaliser).
+		"{\"winlog\":{\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"event_id\":1,\"level\":\"x\",\"event_data\":{\"Image\":\"C:\\\\a\\tb.exe\",\"CommandLine\":\"a \\\"b\\\"\"}},\"n\":\"1\"}\n" +
+			"{\"winlog\":{\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"event_id\":25,\"event_data\":{\"Type\":\"t\",\"X\":\"1\",\"X\":\"2\"}},\"data_stream\":{\"namespace\":\"p\"},\"n\":\"\\u00e9\"}\n",
 	} {
 		f.Add([]byte(seed))
 	}

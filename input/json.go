@@ -296,7 +296,7 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 	if err != nil {
 		return err
 	}
-	o.opt.Schema.LoadDocLazy(&w.doc, ev, w.n.Reused(&w.rec), data, winlog.JSONMapper)
+	o.opt.Schema.LoadDocLazyMoving(&w.doc, w.n.Slotted(), ev, w.n.Reused(&w.rec), w.rec.Unescaped(), data, winlog.JSONMapper)
 	ev.Index = index
 	return nil
 }
@@ -305,17 +305,32 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 // record as Opener.isRawWinlog would judge it: it has a winlog.channel
 // and none of the fields only ingest pipelines add. A record that names
 // one of them (winlog.Record.Mapped) or that does not decode is left to
-// the schema's decoding, which reports errors as for any record. The
-// strings it unescapes are written to ev's storage, so that the document
-// made of them is not copied again (Event.OwnDocReusing). The room asked
-// for is the record's length, which its unescaped strings never outgrow:
-// with less, the strings written past a full room are not counted in the
-// event's Size (Event.Keep), which then depends on the storage the event
-// had (and single and parallel decoding released different events from a
-// full reorder window: TestHuntParallelMatchesSingle).
+// the schema's decoding, which reports errors as for any record.
+//
+// When events keep their documents lazily (load set the normaliser's
+// Only), the strings it unescapes go to the record's own buffer, which
+// stays hot in cache, and LoadDocLazy copies to the event only those of
+// them that fill a slot (a few dozen bytes of a record's 124 unescaped
+// at the median, 400 on average, over the winlog corpus). Giving the
+// decoder room in the event's storage instead (the record's length, 1.9
+// KB on average) grew every pooled event's storage to the longest
+// record it had held and made a fresh one allocate that much: 10 KB of
+// storage an event against 4 KB for ECS input. A whole document
+// (KeepEventData, WholeDocs) keeps every string, so its strings are
+// written to ev's storage, where OwnDocReusing need not copy them; the
+// room asked for is the record's length, which they outgrow only
+// through long shipper prefixes (then the decoder's own buffer, which
+// the event's values keep alive, takes the rest; what is kept depends
+// only on the record, so Size does not depend on the event's history).
 func (w *winlogJSON) decodeRaw(data []byte, ev *event.Event) bool {
-	buf, err := winlog.DecodeJSONTo(data, &w.rec, ev.Spare(len(data)))
-	ev.Keep(buf)
+	var err error
+	if w.n.Only != nil {
+		err = winlog.DecodeJSON(data, &w.rec)
+	} else {
+		var buf []byte
+		buf, err = winlog.DecodeJSONTo(data, &w.rec, ev.Spare(len(data)))
+		ev.Keep(buf)
+	}
 	w.mapped = w.rec.Mapped
 	return err == nil && w.rec.Channel != "" && !w.rec.Mapped
 }

@@ -100,10 +100,12 @@ func BenchmarkRawToECS(b *testing.B) {
 // (DecodeJSONTo) and copies only the strings in the buffers the
 // Normalizer writes again (OwnDocReusing); loaded is reused followed by
 // the reader's last step, Schema.LoadDoc, with a schema of every ECS
-// field; lazy is what the reader does without KeepEventData: Normalize
-// into one reused document and Schema.LoadDocLazy, which makes only the
-// slotted values the event's own and leaves the document to be built
-// again from the line when it is written out. The 1,024 events are
+// field; lazy is what the reader does without KeepEventData: decode into
+// the Record's buffer, Normalize into one reused document and
+// Schema.LoadDocLazyMoving, which makes only the slotted values the
+// event's own (the record's unescaped strings copied as one block) and
+// leaves the document to be built again from the line when it is
+// written out. The 1,024 events are
 // recycled in turn, as a reader's reordering window does. rules is lazy
 // with a schema of the fields Elastic's rules name (rulesSchema), about
 // the slots of a hunt with them, rather than every ECS field.
@@ -135,15 +137,13 @@ func BenchmarkRawToEvent(b *testing.B) {
 				ev.Recycle()
 				if mode == "lazy" {
 					data := ev.Own(lines[i%len(lines)])
-					buf, err := DecodeJSONTo(data, &rec, ev.Spare(len(data)))
-					ev.Keep(buf)
-					if err != nil {
+					if err := DecodeJSON(data, &rec); err != nil {
 						b.Fatal(err)
 					}
 					if _, err := n.Normalize(&rec, &built); err != nil {
 						b.Fatal(err)
 					}
-					schema.LoadDocLazy(&built, ev, n.Reused(&rec), data, JSONMapper)
+					schema.LoadDocLazyMoving(&built, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
 					continue
 				}
 				if err := decodeOwned(ev, lines[i%len(lines)], &rec, mode != "all"); err != nil {

@@ -108,19 +108,29 @@ type Normalizer struct {
 	// Only, when set, leaves out of the document fields that the mapping
 	// never reads back and that Only has no slot for: the event data and
 	// related.* fields (written last) and most of the fields every record
-	// gets (common), so every other field is as without it. For a reader
-	// that loads only the fields rules read (event.Schema.LoadDocLazy)
-	// and builds the whole document again when it is needed
+	// gets (common), so every other field is as without it. Those of the
+	// fields every record gets and of the event data (by the names the
+	// mappings know) that Only has a slot for are not written to the
+	// document either but given by slot (Slotted): they would only be
+	// looked up again to find their slots. For a reader that
+	// loads only the fields rules read (event.Schema.LoadDocLazyMoving
+	// with Slotted) and builds the whole document again when it is needed
 	// (JSONMapper). Not with KeepEventData.
 	Only *event.Schema
 
 	keys    event.KeySet // Only's keys when want was set
 	want    [numOut]bool // which of outKeys to write; see wants
 	wantAll bool         // want is all true (no Only)
-	// edKept caches whether keys has the key of each edNames name:
-	// 0 not asked yet, 1 yes, 2 no. finish asks for every item of every
-	// record; wants clears it when keys change.
-	edKept [numNames]uint8
+	// outSlot is Only's slot of each of outKeys, plus one (0: none);
+	// outPos is where in slotted this record's value of each is, plus
+	// one (0: none).
+	outSlot [numOut]int32
+	outPos  [numOut]uint16
+	slotted []event.SlotValue // see Slotted
+	// edSlot caches Only's slot of the key of each edNames name: 0 not
+	// asked yet, -1 none, else the slot plus one. finish asks for every
+	// item of every record; wants clears it when keys change.
+	edSlot [numNames]int32
 }
 
 // NewNormalizer returns a Normalizer.
@@ -157,6 +167,8 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 		return "", ErrNotARecord
 	}
 	n.wants()
+	clear(n.outPos[:])
+	n.slotted = n.slotted[:0]
 	n.load()
 	kind := channelKind(rec)
 	n.common(rec, kind)
@@ -177,6 +189,12 @@ func (n *Normalizer) Normalize(rec *Record, doc *event.Doc) (string, error) {
 	n.finish(kind)
 	return n.index(kind), nil
 }
+
+// Slotted returns the values of the last document's fields that Only has
+// slots for and that n gave by slot rather than writing them to the
+// document (see Only), in n's memory until its next call; one whose
+// field the mapping deleted has the slot -1. Without Only it is empty.
+func (n *Normalizer) Slotted() []event.SlotValue { return n.slotted }
 
 // Reused returns the buffers that the strings of a document n built from
 // rec may lie in and that n's next Normalize (or rec's next decoding)
@@ -321,8 +339,14 @@ func (n *Normalizer) convertLong(e int, key string) (int64, bool) {
 func (n *Normalizer) set(key, s string) { n.d.SetStr(key, s) }
 
 func (n *Normalizer) has(key string) bool {
-	_, ok := n.d.Get(key)
-	return ok
+	if _, ok := n.d.Get(key); ok {
+		return true
+	}
+	if n.wantAll {
+		return false
+	}
+	o, ok := outIndex[key]
+	return ok && n.outPos[o] != 0
 }
 
 func (n *Normalizer) str(key string) string { return n.d.GetStr(key) }
@@ -606,9 +630,13 @@ func (n *Normalizer) wants() {
 	}
 	for i, k := range outKeys {
 		n.want[i] = ks.Has(k)
+		n.outSlot[i] = 0
+		if slot, ok := n.Only.Lookup(k); ok && n.want[i] {
+			n.outSlot[i] = int32(slot) + 1
+		}
 	}
 	n.wantAll, n.keys = false, ks
-	clear(n.edKept[:])
+	clear(n.edSlot[:])
 }
 
 // kept reports whether finish writes an item: always without Only, else
@@ -620,27 +648,80 @@ func (n *Normalizer) kept(it *item) bool {
 	if it.ed == 0 {
 		return n.keys.Has(n.itemKey(it))
 	}
-	k := &n.edKept[it.ed-1]
-	if *k == 0 {
-		*k = 2
-		if n.keys.Has(n.itemKey(it)) {
-			*k = 1
-		}
-	}
-	return *k == 1
+	return n.itemSlot(it) >= 0
 }
 
-// out sets outKeys[o] to v unless Only leaves it out.
+// itemSlot returns Only's slot of the key of an item whose name is one of
+// edNames (it.ed != 0), or -1.
+func (n *Normalizer) itemSlot(it *item) int {
+	k := &n.edSlot[it.ed-1]
+	if *k == 0 {
+		*k = -1
+		if slot, ok := n.Only.Lookup(n.itemKey(it)); ok && n.keys.Has(n.itemKey(it)) {
+			*k = int32(slot) + 1
+		}
+	}
+	if *k < 0 {
+		return -1
+	}
+	return int(*k) - 1
+}
+
+// out sets outKeys[o] to v unless Only leaves it out: in the document,
+// or with Only by slot (see Slotted).
 func (n *Normalizer) out(o int, v event.Value) {
-	if n.want[o] {
+	switch {
+	case n.outSlot[o] != 0 && !n.wantAll:
+		n.slot1(o, v)
+	case n.want[o]:
 		n.d.Set(outKeys[o], v)
 	}
 }
 
+// slot1 gives outKeys[o] the value v by slot, replacing the one given
+// before in this record.
+func (n *Normalizer) slot1(o int, v event.Value) {
+	if p := n.outPos[o]; p != 0 {
+		n.slotted[p-1] = event.SlotValue{Slot: int(n.outSlot[o]) - 1, Value: v}
+		return
+	}
+	n.slotted = append(n.slotted, event.SlotValue{Slot: int(n.outSlot[o]) - 1, Value: v})
+	n.outPos[o] = uint16(len(n.slotted))
+}
+
+// setOut sets outKeys[o] to v as out does, but also when Only has no
+// slot for it, as the mappings that change one of those fields did
+// before Only left any out.
+func (n *Normalizer) setOut(o int, v event.Value) {
+	if n.outSlot[o] != 0 && !n.wantAll {
+		n.slot1(o, v)
+		return
+	}
+	n.d.Set(outKeys[o], v)
+}
+
+// deleteOut removes outKeys[o], wherever out put it.
+func (n *Normalizer) deleteOut(o int) {
+	if p := n.outPos[o]; p != 0 {
+		n.slotted[p-1] = event.SlotValue{Slot: -1}
+		n.outPos[o] = 0
+	}
+	n.d.Delete(outKeys[o])
+}
+
+// outIndex is the index in outKeys of each of them.
+var outIndex = func() map[string]int {
+	m := make(map[string]int, numOut)
+	for o, k := range outKeys {
+		m[k] = o
+	}
+	return m
+}()
+
 // outStr is out for a string, set only when not empty.
 func (n *Normalizer) outStr(o int, s string) {
-	if s != "" && n.want[o] {
-		n.d.Set(outKeys[o], event.Str(s))
+	if s != "" {
+		n.out(o, event.Str(s))
 	}
 }
 
@@ -664,12 +745,17 @@ func (n *Normalizer) finish(k kind) {
 	n.order = order
 	for _, i := range order {
 		it := &n.items[i]
-		key := n.itemKey(it)
-		if it.val.Kind() != event.KindMissing {
-			n.d.Set(key, it.val)
+		v := it.val
+		if v.Kind() == event.KindMissing {
+			v = event.Str(it.value)
+		}
+		if it.ed != 0 && !n.wantAll {
+			// With Only, by slot (see Slotted): an edNames name is
+			// one item, whose key no other field has.
+			n.slotted = append(n.slotted, event.SlotValue{Slot: n.itemSlot(it), Value: v})
 			continue
 		}
-		n.d.Set(key, event.Str(it.value))
+		n.d.Set(n.itemKey(it), v)
 	}
 	if n.KeepEventData {
 		n.keepEventData()

@@ -151,7 +151,7 @@ func (n *Normalizer) powershellCommon() {
 	n.d.Set("event.category", n.strArray("process"))
 	n.convertLong(eSequenceNumber, "event.sequence")
 	if n.r.Level != "" {
-		n.d.Delete("winlog.level")
+		n.deleteOut(oLevel)
 	}
 }
 

@@ -119,6 +119,13 @@ func (r *Record) Reset() {
 		UnescapeMessage: r.UnescapeMessage}
 }
 
+// Unescaped returns the bytes DecodeJSON wrote for the record's strings
+// that are not in its line (unescaped strings, joined dotted keys), for
+// a reader that copies them as one block (event.Schema.LoadDocLazyMoving).
+// They are the record's own, valid until it is decoded into again;
+// DecodeJSONTo leaves them empty.
+func (r *Record) Unescaped() []byte { return r.buf }
+
 // EventDataValue returns the value of the named EventData item.
 func (r *Record) EventDataValue(name string) (string, bool) {
 	for i := range r.EventData {

@@ -69,10 +69,12 @@ func decodeOwned(ev *event.Event, line []byte, rec *Record, into bool) error {
 
 // TestLazyDocuments maps records of the shared raw winlog corpus (the
 // first 100 of each file) as input's reader does without KeepEventData:
-// each into the Normalizer's one document, leaving out the event data no
-// slot takes (Normalizer.Only), whose slotted fields go to the event
-// (Schema.LoadDocLazy) with a lazy document that JSONMapper builds again
-// from the record's bytes. After all of them are read it checks
+// each decoded into the Record's buffer and mapped into the Normalizer's
+// one document, leaving out the event data no slot takes and giving the
+// common fields that have one by slot (Normalizer.Only, Slotted), whose
+// slotted fields go to the event (Schema.LoadDocLazyMoving, the
+// Record's unescaped strings moved as one block) with a lazy document
+// that JSONMapper builds again from the record's bytes. After all of them are read it checks
 // that every event's values are those of its document as first built,
 // and that its lazy document (and a clone's, and one changed after
 // cloning) writes the same JSON.
@@ -86,7 +88,10 @@ func TestLazyDocuments(t *testing.T) {
 	schema := event.NewSchema()
 	for _, f := range []string{"@timestamp", "event.code", "process.name", "process.args", "process.command_line",
 		"related.user", "winlog.event_data.SubjectUserName", "user.name", "host.name", "file.path", "dns.answers.data",
-		"winlog.channel", "winlog.record_id", "event.created", "winlog.keywords"} {
+		"winlog.channel", "winlog.record_id", "event.created", "winlog.keywords",
+		// Common fields the mappings delete (Sysmon, PowerShell), replace
+		// (Sysmon's clipboard message, a namespace) or the shipper gives.
+		"winlog.level", "message", "data_stream.namespace", "event.kind", "ecs.version"} {
 		schema.Slot(f)
 	}
 	var (
@@ -100,9 +105,7 @@ func TestLazyDocuments(t *testing.T) {
 	eachFirst(t, 100, func(rel string, line []byte, ln int) {
 		ev := new(event.Event)
 		data := ev.Own(line)
-		buf, err := DecodeJSONTo(data, &rec, ev.Spare(len(data)))
-		ev.Keep(buf)
-		if err != nil {
+		if err := DecodeJSON(data, &rec); err != nil {
 			t.Fatalf("%s:%d: %v", rel, ln, err)
 		}
 		if _, err := full.Normalize(&rec, &whole); err != nil {
@@ -128,10 +131,20 @@ func TestLazyDocuments(t *testing.T) {
 				f.Key != "message" && f.Key != "data_stream.namespace") && !schema.HasKey(f.Key) && !shipped(&rec, f.Key) {
 				t.Errorf("%s: %s was not left out", h.where, f.Key)
 			}
+			if o, ok := outIndex[f.Key]; ok && n.outSlot[o] != 0 && !shipped(&rec, f.Key) &&
+				f.Key != "event.created" && f.Key != "winlog.record_id" && f.Key != "winlog.keywords" {
+				t.Errorf("%s: %s is in the document, not given by slot", h.where, f.Key)
+			}
 		}
-		schema.LoadDocLazy(&doc, ev, n.Reused(&rec), data, JSONMapper)
-		if ev.Doc.Len() != doc.Len() {
-			t.Errorf("%s: lazy document of %d fields, built %d", h.where, ev.Doc.Len(), doc.Len())
+		slotted := 0
+		for _, sv := range n.Slotted() {
+			if sv.Slot >= 0 {
+				slotted++
+			}
+		}
+		schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
+		if ev.Doc.Len() != doc.Len()+slotted {
+			t.Errorf("%s: lazy document of %d fields, built %d and %d by slot", h.where, ev.Doc.Len(), doc.Len(), slotted)
 		}
 		evs = append(evs, h)
 	})
@@ -191,6 +204,65 @@ func eachFirst(t *testing.T, n int, fn func(rel string, line []byte, ln int)) {
 		testenv.EachLine(t, f, func(line []byte, ln int) {
 			if ln <= n {
 				fn(rel, line, ln)
+			}
+		})
+	}
+}
+
+// TestSlottedMatchesDocument checks that the fields a Normalizer with
+// Only gives by slot (Slotted) are those of the whole document where the
+// mappings change them after common wrote them: Sysmon and PowerShell
+// delete winlog.level, Sysmon's clipboard event replaces the message, a
+// shipper's namespace replaces data_stream.namespace, and a shipper's
+// field is written only when the mapping wrote none.
+func TestSlottedMatchesDocument(t *testing.T) {
+	for _, tc := range []struct{ name, rec string }{
+		{"sysmon level", `{"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":1,"level":"information",` +
+			`"provider_name":"Microsoft-Windows-Sysmon","event_data":{"Image":"C:\\x.exe","Other":"1","Other":"2"}},"message":"m"}`},
+		{"powershell level", `{"winlog":{"channel":"Microsoft-Windows-PowerShell/Operational","event_id":4104,` +
+			`"level":"verbose","provider_name":"Microsoft-Windows-PowerShell","event_data":{"ScriptBlockText":"x"}}}`},
+		{"clipboard message", `{"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":25,` +
+			`"provider_name":"Microsoft-Windows-Sysmon","event_data":{"Type":"Image is replaced"}},"message":"m"}`},
+		{"security level", `{"winlog":{"channel":"Security","event_id":4624,"level":"information",` +
+			`"provider_name":"Microsoft-Windows-Security-Auditing"},"log":{"level":"information"}}`},
+		{"namespace", `{"winlog":{"channel":"System","event_id":7036,"provider_name":"x"},` +
+			`"data_stream":{"namespace":"prod","type":"metrics"},"event":{"kind":"alert"},"ecs":{"version":"1.0"}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := append(outKeys[:], "process.executable", "event.category", "winlog.event_data.Image",
+				"winlog.event_data.Type", "winlog.event_data.ScriptBlockText", "winlog.event_data.Other")
+			schema := event.NewSchema()
+			for _, k := range keys {
+				schema.Slot(k)
+			}
+			var rec Record
+			if err := DecodeJSON([]byte(tc.rec), &rec); err != nil {
+				t.Fatal(err)
+			}
+			var whole, doc event.Doc
+			if _, err := NewNormalizer().Normalize(&rec, &whole); err != nil {
+				t.Fatal(err)
+			}
+			n := NewNormalizer()
+			n.Only = schema
+			if _, err := n.Normalize(&rec, &doc); err != nil {
+				t.Fatal(err)
+			}
+			ev := new(event.Event)
+			data := ev.Own([]byte(tc.rec))
+			schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
+			for _, k := range keys {
+				want := ""
+				if v, ok := whole.Get(k); ok {
+					want = string(v.AppendJSON(nil))
+				}
+				got := ""
+				if v := ev.Get(schema.Slot(k)); v.Kind() != event.KindMissing {
+					got = string(v.AppendJSON(nil))
+				}
+				if got != want {
+					t.Errorf("%s = %s, want %s", k, got, want)
+				}
 			}
 		})
 	}

@@ -151,7 +151,7 @@ func (n *Normalizer) index(k kind) string {
 		return kindIndex[k]
 	}
 	ns := v.Str()
-	n.d.Set("data_stream.namespace", v)
+	n.setOut(oStreamNamespace, v)
 	key := nsKey{k, ns}
 	if idx, ok := n.indices[key]; ok {
 		return idx

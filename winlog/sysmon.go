@@ -112,7 +112,7 @@ func (n *Normalizer) sysmon() {
 		}
 	}
 	if n.r.Level != "" {
-		d.Delete("winlog.level")
+		n.deleteOut(oLevel)
 	}
 	if t, ok := n.get(eUtcTime); ok {
 		if ts, ok := sysmonTime(&n.a, t); ok {
@@ -132,7 +132,7 @@ func (n *Normalizer) sysmon() {
 	}
 	if code == 25 {
 		if v := n.val(eType); v != "" {
-			d.Set("message", event.Str(v))
+			n.setOut(oMessage, event.Str(v))
 			n.drop(eType)
 		}
 	}
