@@ -19,6 +19,7 @@ import (
 	"github.com/vigilsec/vigil/engine"
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
+	"github.com/vigilsec/vigil/internal/heapcap"
 	"github.com/vigilsec/vigil/internal/srcpos"
 	"github.com/vigilsec/vigil/order"
 	"github.com/vigilsec/vigil/rule"
@@ -365,6 +366,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	peeking.Wait()
 	oopt.Starts = starts
+	defer heapcap.Start(heapHeadroom)()
 	if f.sysmonDelay > 0 {
 		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.rs.Schema(), f.sysmonDelay), f.sysmonDelay
 	}
@@ -415,6 +417,11 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	return f.ux.finish(paths)
 }
+
+// heapHeadroom is how far the heap may grow past what is live while the
+// hunt reads (see heapcap): with the whole Windows corpus live is ~54 MB,
+// which the collector's default would let grow to ~108.
+const heapHeadroom = 16 << 20
 
 // indicatorIndex is the index of indicator documents that name none.
 const indicatorIndex = "logs-ti_vigil.indicators-default"
