@@ -51,15 +51,9 @@ func TestBorrow(t *testing.T) {
 // its Recycle does not give it back a second time, and that it can then
 // borrow and decode again.
 func TestPark(t *testing.T) {
-	p := NewChunkPool(64, 4, 1<<20)
-	c := p.Get(64)
-	copy(c.Bytes(), `{"a":"x"}`)
-	s := NewSchema()
-	slot := s.Slot("a")
+	p, s := NewChunkPool(64, 4, 1<<20), NewSchema()
 	var ev Event
-	if err := s.Decode(ev.Borrow(c, c.Bytes()[:9]), &ev); err != nil {
-		t.Fatal(err)
-	}
+	c, slot := borrowDecoded(t, p, s, &ev)
 	c.Release() // the reader's reference
 	ev.Park()
 	if p.Out() != 0 {
@@ -185,4 +179,17 @@ func TestUseRoom(t *testing.T) {
 			c.Release()
 		})
 	}
+}
+
+// borrowDecoded has ev borrow a chunk of p holding {"a":"x"} and decodes
+// it with s: it returns the chunk and the slot of a.
+func borrowDecoded(t *testing.T, p *ChunkPool, s *Schema, ev *Event) (*Chunk, int) {
+	t.Helper()
+	c := p.Get(64)
+	copy(c.Bytes(), `{"a":"x"}`)
+	slot := s.Slot("a")
+	if err := s.Decode(ev.Borrow(c, c.Bytes()[:9]), ev); err != nil {
+		t.Fatal(err)
+	}
+	return c, slot
 }

@@ -170,16 +170,7 @@ func (o *mover) value(v Value) Value {
 	case KindString:
 		v.setStr(o.str(v.str()))
 	case KindArray:
-		e := o.e
-		n := v.l
-		if cap(e.vstor)-len(e.vstor) < n {
-			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 32))
-		}
-		start := len(e.vstor)
-		for _, el := range v.arr() {
-			e.vstor = append(e.vstor, o.value(el))
-		}
-		v.setArr(e.vstor[start:len(e.vstor):len(e.vstor)])
+		v = o.e.storeArray(v, o.value)
 	}
 	return v
 }

@@ -690,17 +690,23 @@ func (o *owner) value(v Value) Value {
 		s, _ := o.str(v.str())
 		v.setStr(s)
 	case KindArray:
-		e := o.e
-		n := v.l
-		if cap(e.vstor)-len(e.vstor) < n {
-			e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 32))
-		}
-		start := len(e.vstor)
-		for _, el := range v.arr() {
-			e.vstor = append(e.vstor, o.value(el))
-		}
-		v.setArr(e.vstor[start:len(e.vstor):len(e.vstor)])
+		v = o.e.storeArray(v, o.value)
 	}
+	return v
+}
+
+// storeArray returns v, an array, with its elements passed through f
+// and stored in e's value storage.
+func (e *Event) storeArray(v Value, f func(Value) Value) Value {
+	n := v.l
+	if cap(e.vstor)-len(e.vstor) < n {
+		e.vstor = make([]Value, 0, max(2*cap(e.vstor), n, 32))
+	}
+	start := len(e.vstor)
+	for _, el := range v.arr() {
+		e.vstor = append(e.vstor, f(el))
+	}
+	v.setArr(e.vstor[start:len(e.vstor):len(e.vstor)])
 	return v
 }
 

@@ -8,15 +8,9 @@ import "testing"
 // copied record does not write into the chunk; a record that does not
 // lie in the chunk is copied. Restore gives the event's values back.
 func TestHoldTo(t *testing.T) {
-	p := NewChunkPool(64, 4, 1<<20)
-	c := p.Get(64)
-	copy(c.Bytes(), `{"a":"x"}`)
-	s := NewSchema()
-	slot := s.Slot("a")
+	p, s := NewChunkPool(64, 4, 1<<20), NewSchema()
 	var ev Event
-	if err := s.Decode(ev.Borrow(c, c.Bytes()[:9]), &ev); err != nil {
-		t.Fatal(err)
-	}
+	c, slot := borrowDecoded(t, p, s, &ev)
 	ev.Time, ev.Pos = 7, 3
 	c.Release() // the reader's
 	if !ev.Snapshots() {

@@ -78,15 +78,7 @@ func TestHuntHeldThreatOffers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\n%s", err, errOut)
 		}
-		var got []string
-		for _, a := range alertDocs(t, out) {
-			id := a["event"].(map[string]any)["id"].(string)
-			for _, en := range a["threat.enrichments"].([]any) {
-				m := en.(map[string]any)["matched"].(map[string]any)
-				got = append(got, id+"~"+m["id"].(string))
-			}
-		}
-		return got
+		return enrichments(t, out, false)
 	}
 	// matches lists the sources from first on whose hash is h, matched
 	// by indicator id.

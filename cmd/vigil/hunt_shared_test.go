@@ -129,14 +129,7 @@ func TestHuntThreatMatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
 	}
-	var got []string
-	for _, a := range alertDocs(t, out) {
-		id := a["event"].(map[string]any)["id"].(string)
-		for _, en := range a["threat.enrichments"].([]any) {
-			m := en.(map[string]any)["matched"].(map[string]any)
-			got = append(got, id+"~"+m["id"].(string)+":"+m["field"].(string))
-		}
-	}
+	got := enrichments(t, out, true)
 	want := "f1~ioc-1:file.hash.sha256 f4~ioc-3:file.hash.sha256"
 	if strings.Join(got, " ") != want {
 		t.Errorf("matches %v, want %s\n%s", got, want, errOut)
@@ -144,4 +137,23 @@ func TestHuntThreatMatch(t *testing.T) {
 	if !strings.Contains(errOut, "threat indicators kept: 2") {
 		t.Errorf("summary lacks the indicator count:\n%s", errOut)
 	}
+}
+
+// enrichments lists the indicator matches of the alerts in out as
+// "event id~indicator id", with ":field" when withField.
+func enrichments(t *testing.T, out string, withField bool) []string {
+	t.Helper()
+	var got []string
+	for _, a := range alertDocs(t, out) {
+		id := a["event"].(map[string]any)["id"].(string)
+		for _, en := range a["threat.enrichments"].([]any) {
+			m := en.(map[string]any)["matched"].(map[string]any)
+			s := id + "~" + m["id"].(string)
+			if withField {
+				s += ":" + m["field"].(string)
+			}
+			got = append(got, s)
+		}
+	}
+	return got
 }

@@ -43,16 +43,7 @@ func runRecycled(spec *Spec, evs []*event.Event, seed uint64) (string, int, erro
 	if err != nil {
 		return "", 0, err
 	}
-	kslot := testSchema.Slot("k")
-	docs := make([][]byte, len(evs))
-	for i, e := range evs {
-		doc := fmt.Appendf(nil, `{"id":%d,"type":`, e.Get(slotID).Int())
-		doc = e.Get(slotType).AppendJSON(doc)
-		if v := e.Get(kslot); v.Kind() != event.KindMissing {
-			doc = v.AppendJSON(append(doc, `,"k":`...))
-		}
-		docs[i] = append(doc, '}')
-	}
+	kslot, docs := testSchema.Slot("k"), refDocs(evs)
 	check := func(r Result) error {
 		for _, e := range r.Events {
 			if e == nil {
@@ -109,21 +100,9 @@ func runRecycled(spec *Spec, evs []*event.Event, seed uint64) (string, int, erro
 			}
 		}
 	}
-	reusedEv := &event.Event{}
-	var buf []byte
-	for i, e := range evs {
-		buf = append(buf[:0], docs[i]...)
-		if err := testSchema.Decode(buf, reusedEv); err != nil {
-			return "", 0, err
-		}
-		reusedEv.Time, reusedEv.Seq, reusedEv.ID = e.Time, e.Seq, fmt.Sprint("doc-", i)
-		m.Push(reusedEv, emit)
-		for j := range buf {
-			buf[j] = 'X'
-		}
-		reusedEv.Reset(testSchema.Len())
+	if err := pushReused(m, evs, docs, emit); err != nil {
+		return "", 0, err
 	}
-	m.Flush(emit)
 	for _, k := range kept {
 		if err := check(k); err != nil && failure == nil {
 			failure = fmt.Errorf("a result not handed back changed: %v", err)

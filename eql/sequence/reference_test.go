@@ -328,33 +328,12 @@ func runReused(spec *Spec, evs []*event.Event) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	kslot := testSchema.Slot("k")
-	docs := make([][]byte, len(evs))
-	for i, e := range evs {
-		doc := fmt.Appendf(nil, `{"id":%d,"type":`, e.Get(slotID).Int())
-		doc = e.Get(slotType).AppendJSON(doc)
-		if v := e.Get(kslot); v.Kind() != event.KindMissing {
-			doc = v.AppendJSON(append(doc, `,"k":`...))
-		}
-		docs[i] = append(doc, '}')
-	}
+	kslot, docs := testSchema.Slot("k"), refDocs(evs)
 	var out []Result
 	emit := func(r Result) { out = append(out, r) }
-	reused := &event.Event{}
-	var buf []byte
-	for i, e := range evs {
-		buf = append(buf[:0], docs[i]...)
-		if err := testSchema.Decode(buf, reused); err != nil {
-			return nil, err
-		}
-		reused.Time, reused.Seq, reused.ID = e.Time, e.Seq, fmt.Sprint("doc-", i)
-		m.Push(reused, emit)
-		for j := range buf {
-			buf[j] = 'X'
-		}
-		reused.Reset(testSchema.Len())
+	if err := pushReused(m, evs, docs, emit); err != nil {
+		return nil, err
 	}
-	m.Flush(emit)
 	for _, r := range out {
 		for _, e := range r.Events {
 			if e == nil {
@@ -411,4 +390,42 @@ func FuzzAgainstReference(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, seed uint64) { checkReference(t, seed) })
+}
+
+// refDocs writes the reference events' documents: their id, type and
+// join key k, as the matcher's copies keep them.
+func refDocs(evs []*event.Event) [][]byte {
+	kslot := testSchema.Slot("k")
+	docs := make([][]byte, len(evs))
+	for i, e := range evs {
+		doc := fmt.Appendf(nil, `{"id":%d,"type":`, e.Get(slotID).Int())
+		doc = e.Get(slotType).AppendJSON(doc)
+		if v := e.Get(kslot); v.Kind() != event.KindMissing {
+			doc = v.AppendJSON(append(doc, `,"k":`...))
+		}
+		docs[i] = append(doc, '}')
+	}
+	return docs
+}
+
+// pushReused pushes the reference events to m as a caller that reuses
+// one event and its document buffer does (the buffer is overwritten
+// after each push), then flushes m.
+func pushReused(m *Matcher, evs []*event.Event, docs [][]byte, emit func(Result)) error {
+	reused := &event.Event{}
+	var buf []byte
+	for i, e := range evs {
+		buf = append(buf[:0], docs[i]...)
+		if err := testSchema.Decode(buf, reused); err != nil {
+			return err
+		}
+		reused.Time, reused.Seq, reused.ID = e.Time, e.Seq, fmt.Sprint("doc-", i)
+		m.Push(reused, emit)
+		for j := range buf {
+			buf[j] = 'X'
+		}
+		reused.Reset(testSchema.Len())
+	}
+	m.Flush(emit)
+	return nil
 }
