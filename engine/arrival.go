@@ -226,11 +226,10 @@ func held(c *compiled) bool {
 func (e *Engine) offerHeld(snap *event.Event) {
 	var ev *event.Event
 	for _, o := range snap.Verdict.Offers {
-		l := e.live[o.Rule]
-		if e.seen[o.Rule] == e.gen || o.Later && !l.run.active() {
+		l := e.due(o)
+		if l == nil {
 			continue
 		}
-		e.seen[o.Rule] = e.gen
 		if ts, ok := l.run.(*threatState); ok && ts.indicators == 0 {
 			l.offered++
 			continue

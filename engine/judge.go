@@ -251,16 +251,27 @@ func (a *Arrived) Process(ev *event.Event) {
 		offers = nil
 	}
 	for _, o := range offers {
-		if e.seen[o.Rule] == e.gen {
-			continue
-		}
-		if l := e.live[o.Rule]; !o.Later || l.run.active() {
-			e.seen[o.Rule] = e.gen
+		if l := e.due(o); l != nil {
 			e.offer(l, ev)
 		}
 	}
 	ev.UseFolds(nil)
 	e.release()
+}
+
+// due returns the rule of a recorded offer if the offer is to be made
+// now, marking it made for this event: once per event, and a later
+// stage's only while its sequence waits for one. It returns nil if not.
+func (e *Engine) due(o event.Offer) *live {
+	if e.seen[o.Rule] == e.gen {
+		return nil
+	}
+	l := e.live[o.Rule]
+	if o.Later && !l.run.active() {
+		return nil
+	}
+	e.seen[o.Rule] = e.gen
+	return l
 }
 
 // Counts returns how many events the Arrived took, how many of them came

@@ -232,7 +232,9 @@ func dedupNeeds(ns []Need) []Need {
 	return out
 }
 
-// compareNeeds orders needs by slot, operation, literal and fallback.
+// compareNeeds orders needs by slot, operation, literal and the slot
+// that makes them moot (Unless): by every field, so equal needs sort
+// together.
 func compareNeeds(a, b Need) int {
 	if c := cmp.Compare(a.Slot, b.Slot); c != 0 {
 		return c

@@ -670,11 +670,8 @@ func (n *Normalizer) itemSlot(it *item) int {
 // out sets outKeys[o] to v unless Only leaves it out: in the document,
 // or with Only by slot (see Slotted).
 func (n *Normalizer) out(o int, v event.Value) {
-	switch {
-	case n.outSlot[o] != 0 && !n.wantAll:
-		n.slot1(o, v)
-	case n.want[o]:
-		n.d.Set(outKeys[o], v)
+	if n.want[o] { // which every field Only has a slot for is (wants)
+		n.setOut(o, v)
 	}
 }
 

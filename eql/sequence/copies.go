@@ -406,14 +406,16 @@ func (w *compactWriter) value(v event.Value) event.Value {
 	return v
 }
 
-// pop takes the last of a list of free things, or returns nil.
-func pop[T any](free *[]*T) *T {
+// pop takes the last of a list of free things, or the zero value (nil)
+// when there is none.
+func pop[T any](free *[]T) T {
+	var zero T
 	n := len(*free)
 	if n == 0 {
-		return nil
+		return zero
 	}
 	x := (*free)[n-1]
-	(*free)[n-1] = nil
+	(*free)[n-1] = zero
 	*free = (*free)[:n-1]
 	return x
 }

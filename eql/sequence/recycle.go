@@ -108,13 +108,7 @@ func (m *Matcher) newEvent(raw []byte, n int) *event.Event {
 // reuseBlock returns an empty block handed back with room for n bytes, or
 // nil.
 func (m *Matcher) reuseBlock(n int) []byte {
-	k := len(m.freeBlocks)
-	if k == 0 {
-		return nil
-	}
-	b := m.freeBlocks[k-1]
-	m.freeBlocks[k-1] = nil
-	m.freeBlocks = m.freeBlocks[:k-1]
+	b := pop(&m.freeBlocks)
 	if cap(b) < n {
 		return nil // let go: the blocks kept fit the events that come
 	}
