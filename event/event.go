@@ -32,7 +32,8 @@ type Event struct {
 	folds     *Folds      // the memo of folded strings in use: &ownFolds or lent (see UseFolds)
 	arena     []Value
 	buf       []byte
-	chunk     *Chunk // the chunk the event's record lies in; see Borrow
+	chunk     *Chunk   // the chunk the event's record lies in; see Borrow
+	restorer  Restorer // what gave the values from the record at decodedAt, if not Decode; see Restorable
 	// decodedLen is the length of the document at decodedAt.
 	decodedLen int32
 	// chunk.buf[roomOff:roomOff+roomCap] is the room lent for Decode's
@@ -225,7 +226,7 @@ func (e *Event) grow(n int) {
 // Reset clears the event for reuse with a schema of n slots.
 func (e *Event) Reset(n int) {
 	e.sparse = nil
-	e.cloned, e.snap, e.decodedAt, e.snapshot = nil, nil, nil, false
+	e.cloned, e.snap, e.decodedAt, e.snapshot, e.restorer = nil, nil, nil, false, nil
 	e.forgetFolded()
 	// Clear only the slots that were filled: a schema may have thousands
 	// of slots and an event a few dozen values.
@@ -292,6 +293,7 @@ func (e *Event) Clone() *Event {
 	c := &Event{
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
 		Index: e.Index, ID: strings.Clone(e.ID), snapshot: e.snapshot,
+		restorer: e.restorer, // a snapshot's (see Snapshot)
 	}
 	// The document's bytes: Raw, or a lazy Doc's (see LoadDocLazy), in
 	// which most values' strings lie.
