@@ -113,35 +113,61 @@ func describe(ev *event.Event, doc bool) string {
 }
 
 // TestRestoreRawChanged: a raw event whose values changed after it was
-// decoded is cloned, not snapshotted, and a record that is not raw winlog
-// is refused rather than restored as something else.
+// decoded is cloned, not snapshotted.
 func TestRestoreRawChanged(t *testing.T) {
 	s := event.NewSchema()
 	name := s.Slot("process.name")
 	rec := `{"@timestamp":"2024-01-02T03:04:05Z","winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":1,"event_data":{"Image":"C:\\Windows\\cmd.exe"}}}`
-	r, err := NewOpener(Options{Schema: s}).NewReader("in", strings.NewReader(rec+"\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	ev := new(event.Event)
-	defer ev.Recycle()
-	if err := r.Next(ev); err != nil {
-		t.Fatal(err)
-	}
+	ev := readOne(t, Options{Schema: s}, rec)
 	if got := ev.Get(name).Str(); got != "cmd.exe" || !ev.Snapshots() {
 		t.Fatalf("process.name %q, snapshots %v", got, ev.Snapshots())
 	}
-	snap := ev.Snapshot()
-	if !bytes.Equal(snap.Raw, []byte(rec)) {
+	if snap := ev.Snapshot(); !bytes.Equal(snap.Raw, []byte(rec)) {
 		t.Fatalf("snapshot keeps %s", snap.Raw)
 	}
 	ev.Set(name, event.Str("other.exe"))
 	if ev.Snapshots() || ev.Snapshot().IsSnapshot() {
 		t.Fatal("a changed event is snapshotted")
 	}
-	snap.Raw = []byte(`{"process":{"name":"ecs.exe"}}`)
-	if got, err := s.Restore(snap); err == nil {
-		t.Fatalf("restored a record that is not raw winlog: %q", got.Get(name).Str())
+}
+
+// TestRestoreRawForced: with Options.RawWinlog set, a record is mapped as
+// raw winlog even without the fields that would say so (no
+// winlog.channel here), and so is it when restored.
+func TestRestoreRawForced(t *testing.T) {
+	s := event.NewSchema()
+	for _, f := range []string{"winlog.event_id", "event.code", "process.name", "host.name", "message"} {
+		s.Slot(f)
 	}
+	raw := true
+	ev := readOne(t, Options{Schema: s, RawWinlog: &raw},
+		`{"@timestamp":"2024-01-02T03:04:05Z","winlog":{"event_id":1,"computer_name":"wks1","event_data":{"Image":"C:\\x\\a.exe"}},"message":"m"}`)
+	if !ev.Snapshots() {
+		t.Fatal("a forced raw record's event does not snapshot")
+	}
+	want := describe(ev, true)
+	got, err := s.Restore(ev.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := describe(got, true); g != want {
+		t.Fatalf("restored\n%s\nwant\n%s", g, want)
+	}
+}
+
+// readOne reads the one record of an input with opt; the event is
+// recycled when the test ends.
+func readOne(t *testing.T, opt Options, rec string) *event.Event {
+	t.Helper()
+	r, err := NewOpener(opt).NewReader("in", strings.NewReader(rec+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ev := new(event.Event)
+	t.Cleanup(ev.Recycle)
+	if err := r.Next(ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }
