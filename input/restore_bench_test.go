@@ -8,7 +8,6 @@ import (
 
 	"github.com/vigilsec/vigil/event"
 	"github.com/vigilsec/vigil/input"
-	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // BenchmarkRestore decodes events again from their snapshots, as a hunt
@@ -17,14 +16,10 @@ import (
 // Restorer) and as ECS documents (decoded again by the schema), with
 // the hunt's fields. Bytes are the records'.
 func BenchmarkRestore(b *testing.B) {
-	var raw []byte
-	for _, l := range testenv.WinlogSample(b, 2000) {
-		raw = append(append(raw, l...), '\n')
-	}
 	for _, in := range []struct {
 		name string
 		data []byte
-	}{{"raw", raw}, {"ecs", ecsSample(b, 20000)}} {
+	}{{"raw", rawSample(b, 2000)}, {"ecs", ecsSample(b, 20000)}} {
 		b.Run(in.name, func(b *testing.B) {
 			s := event.NewSchema()
 			for _, f := range huntFields(b) {
