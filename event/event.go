@@ -32,8 +32,7 @@ type Event struct {
 	folds     *Folds      // the memo of folded strings in use: &ownFolds or lent (see UseFolds)
 	arena     []Value
 	buf       []byte
-	chunk     *Chunk   // the chunk the event's record lies in; see Borrow
-	restorer  Restorer // what gave the values from the record at decodedAt, if not Decode; see Restorable
+	chunk     *Chunk // the chunk the event's record lies in; see Borrow
 	// decodedLen is the length of the document at decodedAt.
 	decodedLen int32
 	// chunk.buf[roomOff:roomOff+roomCap] is the room lent for Decode's
@@ -69,6 +68,10 @@ type Event struct {
 
 	// Verdict is what a stage before ordering decided (see Verdict).
 	Verdict Verdict
+
+	// restorer gave the values from the record at decodedAt, when Decode
+	// did not; see Restorable. Last: only snapshots read it.
+	restorer Restorer
 }
 
 // Get returns the value in a slot; a slot the event has no value for is
