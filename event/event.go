@@ -68,6 +68,10 @@ type Event struct {
 
 	// Verdict is what a stage before ordering decided (see Verdict).
 	Verdict Verdict
+
+	// restorer gave the values from the record at decodedAt, when Decode
+	// did not; see Restorable. Last: only snapshots read it.
+	restorer Restorer
 }
 
 // Get returns the value in a slot; a slot the event has no value for is
@@ -225,7 +229,7 @@ func (e *Event) grow(n int) {
 // Reset clears the event for reuse with a schema of n slots.
 func (e *Event) Reset(n int) {
 	e.sparse = nil
-	e.cloned, e.snap, e.decodedAt, e.snapshot = nil, nil, nil, false
+	e.cloned, e.snap, e.decodedAt, e.snapshot, e.restorer = nil, nil, nil, false, nil
 	e.forgetFolded()
 	// Clear only the slots that were filled: a schema may have thousands
 	// of slots and an event a few dozen values.
@@ -292,6 +296,7 @@ func (e *Event) Clone() *Event {
 	c := &Event{
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
 		Index: e.Index, ID: strings.Clone(e.ID), snapshot: e.snapshot,
+		restorer: e.restorer, // a snapshot's (see Snapshot)
 	}
 	// The document's bytes: Raw, or a lazy Doc's (see LoadDocLazy), in
 	// which most values' strings lie.

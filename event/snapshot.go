@@ -2,15 +2,17 @@ package event
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"unsafe"
 )
 
 // Snapshot returns a copy of the event that may be retained while the
 // original is reused, like Clone, but cheaper to make when the event was
-// decoded from JSON: if its values are exactly those Schema.Decode gave it
-// for Raw (no Set or Add since, Raw not replaced), the snapshot holds only
-// a copy of Raw and the metadata (Time, Seq, Source, Pos, Index, ID) and no
+// decoded from a record: if its values are exactly those Schema.Decode
+// gave it for Raw (no Set or Add since, Raw not replaced), or those its
+// Restorer gave it (see Restorable), the snapshot holds only a copy of the
+// record and the metadata (Time, Seq, Source, Pos, Index, ID) and no
 // values at all; Schema.Restore decodes them again when they are needed.
 // Otherwise it is a Clone. Like clones, the snapshot of an unchanged event
 // is shared by every caller.
@@ -19,16 +21,17 @@ import (
 // sequence waiting for its next stage): Get on it reports every field
 // missing, so only its metadata may be read before Restore.
 func (e *Event) Snapshot() *Event {
-	if !e.fromRaw() {
+	rec := e.record()
+	if rec == nil {
 		return e.Clone()
 	}
 	if c := e.snap; c != nil && c.Time == e.Time && c.Index == e.Index {
 		return c
 	}
 	c := &Event{
-		Raw:  bytes.Clone(e.Raw), // bytes.Clone does not zero before copying
+		Raw:  bytes.Clone(rec), // bytes.Clone does not zero before copying
 		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
-		Index: e.Index, ID: strings.Clone(e.ID), snapshot: true,
+		Index: e.Index, ID: strings.Clone(e.ID), snapshot: true, restorer: e.restorer,
 	}
 	e.snap = c
 	return c
@@ -39,16 +42,17 @@ func (e *Event) Snapshot() *Event {
 // use anywhere (or nil, for a new one), reusing the memory of its document.
 // An event that Snapshot would clone is cloned, and s is left alone.
 func (e *Event) SnapshotTo(s *Event) *Event {
-	if !e.fromRaw() {
+	rec := e.record()
+	if rec == nil {
 		return e.Clone()
 	}
 	if s == nil || !s.snapshot {
 		s = &Event{snapshot: true}
 	}
 	// A snapshot has nothing but these: set them, not the whole struct.
-	s.Raw = append(s.Raw[:0], e.Raw...)
+	s.Raw = append(s.Raw[:0], rec...)
 	s.Time, s.Seq, s.Source, s.Pos = e.Time, e.Seq, e.Source, e.Pos
-	s.Index, s.ID = e.Index, strings.Clone(e.ID)
+	s.Index, s.ID, s.restorer = e.Index, strings.Clone(e.ID), e.restorer
 	return s
 }
 
@@ -62,14 +66,15 @@ func (e *Event) HoldTo(s *Event) *Event {
 	if s == nil || !s.snapshot {
 		s = &Event{snapshot: true}
 	}
-	if c := e.chunk; c != nil && within(c.buf, e.Raw) {
+	rec := e.record()
+	if c := e.chunk; c != nil && within(c.buf, rec) {
 		c.Retain()
-		s.chunk, s.Raw = c, e.Raw
+		s.chunk, s.Raw = c, rec
 	} else {
-		s.Raw = append(s.Raw[:0], e.Raw...)
+		s.Raw = append(s.Raw[:0], rec...)
 	}
 	s.Time, s.Seq, s.Source, s.Pos = e.Time, e.Seq, e.Source, e.Pos
-	s.Index, s.ID = e.Index, strings.Clone(e.ID)
+	s.Index, s.ID, s.restorer = e.Index, strings.Clone(e.ID), e.restorer
 	return s
 }
 
@@ -88,30 +93,72 @@ func within(buf, b []byte) bool {
 func (e *Event) IsSnapshot() bool { return e.snapshot }
 
 // Restore returns the event a snapshot was taken of, decoded again from its
-// raw document with the schema (which must be the one the original was
-// decoded with, and must not have grown since if the values are to be the
-// same); any other event is returned as it is. The result owns its memory
-// (a copy of the document, so that the snapshot may be recycled) and may be
-// retained.
+// record with the schema, or with the Restorer that first decoded it (the
+// schema must be the one the original was decoded with, and must not have
+// grown since if the values are to be the same); any other event is
+// returned as it is. The result owns its memory (a copy of the record, so
+// that the snapshot may be recycled) and may be retained.
 func (s *Schema) Restore(snap *Event) (*Event, error) {
 	if !snap.snapshot {
 		return snap, nil
 	}
 	ev := &Event{Source: snap.Source, Pos: snap.Pos, Seq: snap.Seq}
-	if err := s.Decode(bytes.Clone(snap.Raw), ev); err != nil {
+	rec := bytes.Clone(snap.Raw)
+	var err error
+	if r := snap.restorer; r != nil {
+		err = r.Restore(rec, ev)
+	} else {
+		err = s.Decode(rec, ev)
+	}
+	if err != nil {
 		return nil, err
 	}
 	ev.Time, ev.Index, ev.ID = snap.Time, snap.Index, snap.ID
 	return ev, nil
 }
 
-// Snapshots reports whether Snapshot keeps only the event's document
-// (rather than cloning it): whether its values are exactly those Decode
-// gave it.
-func (e *Event) Snapshots() bool { return e.fromRaw() }
+// A Restorer decodes an event again from its record, for the snapshots
+// of events whose values an input did not get by Schema.Decode of the
+// record (a raw Windows record, mapped to ECS as it is read): Schema.Restore
+// hands it a copy of the record and a fresh event with only Source, Pos
+// and Seq set, and it must give that event exactly the values the input
+// gave the original, in the same order (Filled), from memory the event may
+// hold (rec is its own). Time, Index and ID are the snapshot's. It is
+// called on any goroutine.
+type Restorer interface {
+	Restore(rec []byte, ev *Event) error
+}
 
-// fromRaw reports whether the event's values are exactly those Decode gave
-// it for Raw.
-func (e *Event) fromRaw() bool {
-	return len(e.Raw) > 0 && int(e.decodedLen) == len(e.Raw) && e.decodedAt == &e.Raw[0]
+// Restorable tells that the event's values are exactly those r gives for
+// rec (see Restorer), which the event holds as it holds its values (its
+// lazy document's bytes, Own or Borrow): until they change (Set, Add,
+// Reset), the event Snapshots, and Schema.Restore decodes its snapshots
+// again with r. The decoder that filled the event calls it last.
+func (e *Event) Restorable(r Restorer, rec []byte) {
+	if len(rec) == 0 || len(rec) > math.MaxInt32 || r == nil {
+		return
+	}
+	e.decodedAt, e.decodedLen, e.restorer = &rec[0], int32(len(rec)), r
+}
+
+// Snapshots reports whether Snapshot keeps only the event's record
+// (rather than cloning it): whether its values are exactly those Decode,
+// or its Restorer, gave it.
+func (e *Event) Snapshots() bool { return e.record() != nil }
+
+// record returns the record the event's values were decoded from when
+// they are exactly what its decoding gave (see Snapshot), else nil: Raw,
+// or for a Restorable event the record it was given.
+func (e *Event) record() []byte {
+	if e.decodedAt == nil {
+		return nil
+	}
+	if e.restorer != nil {
+		// The event holds it (see Restorable): decodedAt keeps it alive.
+		return unsafe.Slice(e.decodedAt, e.decodedLen)
+	}
+	if len(e.Raw) > 0 && int(e.decodedLen) == len(e.Raw) && e.decodedAt == &e.Raw[0] {
+		return e.Raw
+	}
+	return nil
 }

@@ -16,6 +16,8 @@ type Opener struct {
 	wlChannel, evCategory, evModule int
 	evIngested                      int
 	counters                        *Counters
+	// raw decodes raw winlog events again for their snapshots.
+	raw *rawRestorer
 }
 
 // NewOpener resolves opt.
@@ -42,13 +44,15 @@ func NewOpener(opt Options) *Opener {
 		// unescaped once, as decoded, not at every read.
 		s.UnescapeAll()
 	}
-	return &Opener{
+	o := &Opener{
 		opt: opt, counters: c,
 		tsSlot: s.Slot(opt.TimeField), idxSlot: s.Slot("_index"),
 		dsType: s.Slot("data_stream.type"), dsDataset: s.Slot("data_stream.dataset"), dsNamespace: s.Slot("data_stream.namespace"),
 		wlChannel: s.Slot("winlog.channel"), evCategory: s.Slot("event.category"), evModule: s.Slot("event.module"),
 		evIngested: s.Slot("event.ingested"),
 	}
+	o.raw = &rawRestorer{o: o}
+	return o
 }
 
 // Options returns the options o was made with, defaults resolved.

@@ -279,6 +279,9 @@ type winlogJSON struct {
 // most of a record's cost and is read for few events. Sigma's keyword
 // searches read every event's document, so with KeepEventData the
 // document is built and kept whole, as it is for Options.WholeDocs.
+// A lazily mapped event is Restorable (o.raw): its snapshots (a held
+// tick, a sequence's partial match) keep only data, as an ECS
+// document's keep only the document, rather than a clone of its values.
 func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 	if o.opt.KeepEventData || o.opt.WholeDocs {
 		d := ev.NewDoc()
@@ -298,6 +301,7 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 	}
 	o.opt.Schema.LoadDocLazyMoving(&w.doc, w.n.Slotted(), ev, w.n.Reused(&w.rec), w.rec.Unescaped(), data, winlog.JSONMapper)
 	ev.Index = index
+	ev.Restorable(o.raw, data)
 	return nil
 }
 

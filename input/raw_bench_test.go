@@ -16,13 +16,19 @@ import (
 // how many events the merge's pool keeps and how often a recycled one
 // must grow.
 func BenchmarkReadRawPooled(b *testing.B) {
-	var raw []byte
-	for _, l := range testenv.WinlogSample(b, 20000) {
-		raw = append(append(raw, l...), '\n')
-	}
+	raw := rawSample(b, 20000)
 	path := filepath.Join(b.TempDir(), "raw.ndjson")
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		b.Fatal(err)
 	}
 	benchReadPooled(b, path, len(raw), huntFields(b))
+}
+
+// rawSample is about n records of the raw winlog corpus, as NDJSON.
+func rawSample(tb testing.TB, n int) []byte {
+	var raw []byte
+	for _, l := range testenv.WinlogSample(tb, n) {
+		raw = append(append(raw, l...), '\n')
+	}
+	return raw
 }
