@@ -64,3 +64,37 @@ func TestStartUserPace(t *testing.T) {
 	}
 	stop()
 }
+
+// TestLoading raises the GC percent while loading and restores the one
+// in force before, once, however often done is called.
+func TestLoading(t *testing.T) {
+	old := debug.SetGCPercent(70)
+	defer debug.SetGCPercent(old)
+	done := Loading()
+	if now := debug.SetGCPercent(LoadPercent); now != LoadPercent {
+		t.Errorf("while loading the GC percent is %d, want %d", now, LoadPercent)
+	}
+	done()
+	if now := debug.SetGCPercent(90); now != 70 {
+		t.Errorf("after done the GC percent is %d, want 70", now)
+	}
+	done() // restores nothing again
+	if now := debug.SetGCPercent(70); now != 90 {
+		t.Errorf("a second done set the GC percent to %d, want it left at 90", now)
+	}
+}
+
+// TestLoadingUserPace leaves GOGC to the user.
+func TestLoadingUserPace(t *testing.T) {
+	t.Setenv("GOGC", "200")
+	old := debug.SetGCPercent(200)
+	defer debug.SetGCPercent(old)
+	done := Loading()
+	if now := debug.SetGCPercent(200); now != 200 {
+		t.Errorf("with GOGC set Loading changed the GC percent to %d", now)
+	}
+	done()
+	if now := debug.SetGCPercent(200); now != 200 {
+		t.Errorf("with GOGC set done changed the GC percent to %d", now)
+	}
+}
