@@ -368,8 +368,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	peeking.Wait()
 	oopt.Starts = starts
-	loaded()
-	defer heapcap.Start(heapHeadroom)()
+	defer heapcap.Start(heapHeadroom)() // takes over from loaded
 	if f.sysmonDelay > 0 {
 		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.rs.Schema(), f.sysmonDelay), f.sysmonDelay
 	}
