@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 func TestSplitEnabled(t *testing.T) {
@@ -165,19 +163,7 @@ func TestIsExceptionsFile(t *testing.T) {
 }
 
 func BenchmarkIsExceptionsFile(b *testing.B) {
-	var files [][]byte
-	var size int64
-	for _, dir := range testenv.DetectionRules(b) {
-		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".toml") {
-				if data, err := os.ReadFile(path); err == nil {
-					files = append(files, data)
-					size += int64(len(data))
-				}
-			}
-			return nil
-		})
-	}
+	files, size := corpusTOML(b)
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vigilsec/vigil/internal/testenv"
 	"github.com/vigilsec/vigil/match"
 )
 
@@ -165,19 +164,7 @@ func TestReadFile(t *testing.T) {
 // BenchmarkSelectionMayHold tests every file of the corpus against
 // vigil hunt --tag "OS: Windows"'s selection.
 func BenchmarkSelectionMayHold(b *testing.B) {
-	var files [][]byte
-	var size int64
-	for _, dir := range testenv.DetectionRules(b) {
-		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".toml") {
-				if data, err := os.ReadFile(path); err == nil {
-					files = append(files, data)
-					size += int64(len(data))
-				}
-			}
-			return nil
-		})
-	}
+	files, size := corpusTOML(b)
 	sel := Selection{Groups: [][]string{{"OS: Windows"}}}.compile()
 	b.SetBytes(size)
 	b.ReportAllocs()
