@@ -157,10 +157,14 @@ func (c *Compiler) Expand(pattern string) []string {
 		return []string{pattern}
 	}
 	g := match.CompileGlob(pattern, match.GlobStar, false)
+	// Every name the pattern matches begins with the text before its
+	// first wildcard (or backslash, to be safe): a Lister's names, sorted
+	// and ten thousand or more, are searched from there.
+	prefix := pattern[:strings.IndexAny(pattern, `*?\`)]
 	seen := map[string]bool{}
 	var out []string
 	add := func(name string) {
-		if !seen[name] && g.Match(name) {
+		if strings.HasPrefix(name, prefix) && !seen[name] && g.Match(name) {
 			seen[name] = true
 			out = append(out, name)
 		}
@@ -169,7 +173,11 @@ func (c *Compiler) Expand(pattern string) []string {
 		add(name)
 	}
 	if l, ok := c.types.(Lister); ok {
-		for _, name := range l.Fields() {
+		names := l.Fields()
+		for _, name := range names[sort.SearchStrings(names, prefix):] {
+			if !strings.HasPrefix(name, prefix) {
+				break
+			}
 			add(name)
 		}
 	}
@@ -178,7 +186,7 @@ func (c *Compiler) Expand(pattern string) []string {
 }
 
 // Lister is a FieldTypes that can list its fields, for the expansion of
-// field names with wildcards.
+// field names with wildcards. Fields returns them sorted.
 type Lister interface {
 	Fields() []string
 }

@@ -104,7 +104,7 @@ func (e ecsTypes) FieldType(path string) (string, bool) {
 
 // Fields lists the fields the table knows, so that KQL and query DSL field
 // patterns (file.hash.*) expand to them as Elasticsearch expands them to
-// the fields of an index's mapping.
+// the fields of an index's mapping. They come sorted (dsl.Lister).
 func (e ecsTypes) Fields() []string {
 	if e.nonECS {
 		return allFields()

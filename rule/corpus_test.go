@@ -134,3 +134,20 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// corpusTOML reads every TOML file of the detection-rules corpus, for
+// benchmarks of what loading does to each file; size is their bytes.
+func corpusTOML(tb testing.TB) (files [][]byte, size int64) {
+	for _, dir := range testenv.DetectionRules(tb) {
+		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".toml") {
+				if data, err := os.ReadFile(path); err == nil {
+					files = append(files, data)
+					size += int64(len(data))
+				}
+			}
+			return nil
+		})
+	}
+	return files, size
+}

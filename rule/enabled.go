@@ -27,8 +27,23 @@ func SplitEnabled(rules []*Rule, includeDisabled bool) (run, disabled []*Rule) {
 // exceptions file ([metadata] and [[exceptions]], no [rule] table) rather
 // than a rule: such files may sit among rules, and LoadPaths skips them.
 func IsExceptionsFile(data []byte) bool {
-	has := func(header string) bool {
-		return bytes.HasPrefix(data, []byte(header)) || bytes.Contains(data, []byte("\n"+header))
+	return hasHeader(data, "[[exceptions]]") && !hasHeader(data, "[rule]")
+}
+
+// hasHeader reports whether a line of data starts with header. It looks
+// for the header itself, whose bracket is rare in a rule file, rather than
+// for a newline before it, which every line has: this runs over every file
+// of a corpus, most of which have no such line.
+func hasHeader(data []byte, header string) bool {
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte(header))
+		if i < 0 {
+			return false
+		}
+		i += off
+		if i == 0 || data[i-1] == '\n' {
+			return true
+		}
+		off = i + 1
 	}
-	return has("[[exceptions]]") && !has("[rule]")
 }

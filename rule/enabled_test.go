@@ -132,3 +132,43 @@ func TestLoadExceptionsFiles(t *testing.T) {
 		t.Error("a rule taken for an exceptions file")
 	}
 }
+
+// TestIsExceptionsFile: a header counts only at the start of a line, and
+// a bracket sequence that is not one (inside a string, indented, after
+// other text) is passed over for a later one that is.
+func TestIsExceptionsFile(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       bool
+	}{
+		{"first line", "[[exceptions]]\nname = \"a\"\n", true},
+		{"after metadata", "[metadata]\ncreation_date = \"2020/01/01\"\n\n[[exceptions]]\nname = \"a\"\n", true},
+		{"rule too", "[[exceptions]]\nname = \"a\"\n[rule]\nname = \"b\"\n", false},
+		{"rule first", "[rule]\nname = \"b\"\n[[exceptions]]\n", false},
+		{"rule mid-line only", "[[exceptions]]\nnote = \"see [rule]\"\n", true},
+		{"indented", "[metadata]\n  [[exceptions]]\n", false},
+		{"in a string, then a header", "note = \"x[[exceptions]]\"\n[[exceptions]]\n", true},
+		{"in a string only", "note = \"x[[exceptions]]\"\n", false},
+		{"at the very end", "[metadata]\n[[exceptions]]", true},
+		{"truncated", "[metadata]\n[[exceptions]", false},
+		{"empty", "", false},
+		{"rule", minimal, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := IsExceptionsFile([]byte(tc.text)); got != tc.want {
+				t.Errorf("IsExceptionsFile(%q) = %v, want %v", tc.text, got, tc.want)
+			}
+		})
+	}
+}
+
+func BenchmarkIsExceptionsFile(b *testing.B) {
+	files, size := corpusTOML(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			IsExceptionsFile(f)
+		}
+	}
+}

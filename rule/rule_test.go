@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -386,6 +387,26 @@ func TestParseAfterOtherFiles(t *testing.T) {
 		r, _, _ := Parse(f, data)
 		if !reflect.DeepEqual(r, first[f]) {
 			t.Errorf("%s: parsed again after other files, the rule differs", f)
+		}
+	}
+}
+
+// TestLineStarts: a line begins at 0 and after each newline, whatever
+// the lines hold (empty lines, a carriage return, no final newline).
+func TestLineStarts(t *testing.T) {
+	for _, tc := range []struct {
+		data string
+		want []int
+	}{
+		{"", []int{0}},
+		{"a", []int{0}},
+		{"\n", []int{0, 1}},
+		{"ab\ncd\n", []int{0, 3, 6}},
+		{"ab\r\n\n\ncd", []int{0, 4, 5, 6}},
+		{strings.Repeat("x", 100) + "\n" + strings.Repeat("y", 40), []int{0, 101}},
+	} {
+		if got := lineStarts([]int{-1}[:0], []byte(tc.data)); !slices.Equal(got, tc.want) {
+			t.Errorf("lineStarts(%q) = %v, want %v", tc.data, got, tc.want)
 		}
 	}
 }

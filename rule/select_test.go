@@ -40,6 +40,9 @@ func TestSelectionMayHold(t *testing.T) {
 		{"one of many, text not ASCII", Selection{Groups: [][]string{{"r1", "r2", "r3", "r4", "r5", "r6"}}}, `note = "é"` + "\n" + `rule_id = "R6"`, true},
 		{"none of many, text not ASCII", Selection{Groups: [][]string{{"r1", "r2", "r3", "r4", "r5", "r6"}}}, `note = "é"` + "\n" + `rule_id = "r7"`, false},
 		{"want trimmed", Selection{Groups: [][]string{{"  Windows "}}}, `tags = ["OS: Windows"]`, true},
+		{"tag present, an escape elsewhere", windows, `tags = ["OS: Windows"]` + "\n" + `q = "\u0041"`, true},
+		{"second group only escaped", Selection{Groups: [][]string{{"OS: Windows"}, {"a1b2"}}}, `rule_id = "\u00611b2"` + "\n" + `tags = ["OS: Windows"]`, true},
+		{"first group only escaped", Selection{Groups: [][]string{{"OS: Windows"}, {"a1b2"}}}, `rule_id = "a1b2"` + "\n" + `tags = ["\u004FS: Windows"]`, true},
 	} {
 		if got := tc.sel.compile().mayHold([]byte(tc.data)); got != tc.want {
 			t.Errorf("%s: mayHold(%q) = %v, want %v", tc.name, tc.data, got, tc.want)
@@ -154,6 +157,20 @@ func TestReadFile(t *testing.T) {
 		_, want := os.ReadFile(name)
 		if _, err := readFile(name, nil); err == nil || want == nil || err.Error() != want.Error() {
 			t.Errorf("readFile(%q) = %v, want %v", name, err, want)
+		}
+	}
+}
+
+// BenchmarkSelectionMayHold tests every file of the corpus against
+// vigil hunt --tag "OS: Windows"'s selection.
+func BenchmarkSelectionMayHold(b *testing.B) {
+	files, size := corpusTOML(b)
+	sel := Selection{Groups: [][]string{{"OS: Windows"}}}.compile()
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, f := range files {
+			sel.mayHold(f)
 		}
 	}
 }

@@ -251,6 +251,8 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 		stopPeek()
 		peeking.Wait()
 	}()
+	loaded := heapcap.Loading() // until the hunt's heapcap takes over
+	defer loaded()
 	rules, ruleErr := h.selectRules()
 	if rules == nil {
 		return ruleErr
@@ -366,7 +368,7 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	}
 	peeking.Wait()
 	oopt.Starts = starts
-	defer heapcap.Start(heapHeadroom)()
+	defer heapcap.Start(heapHeadroom)() // takes over from loaded
 	if f.sysmonDelay > 0 {
 		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.rs.Schema(), f.sysmonDelay), f.sysmonDelay
 	}

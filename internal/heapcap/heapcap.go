@@ -31,9 +31,11 @@ var samples = []string{"/gc/heap/live:bytes", "/gc/scan/stack:bytes", "/gc/scan/
 
 // Start makes the collector, after each collection, aim at no more than
 // headroom bytes of growth past what it found live (see the package
-// comment), between Least and 100 percent. The stop function it returns
-// restores the GC percent in force before. When the user chose the
-// collector's pace (GOGC or GOMEMLIMIT set) Start does nothing.
+// comment), between Least and 100 percent. It takes over from a Loading:
+// the first collection comes once the heap has grown by headroom. The
+// stop function it returns restores the GC percent in force before. When
+// the user chose the collector's pace (GOGC or GOMEMLIMIT set) Start does
+// nothing.
 func Start(headroom uint64) (stop func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
@@ -43,6 +45,9 @@ func Start(headroom uint64) (stop func()) {
 
 func start(headroom uint64) *capper {
 	c := &capper{headroom: headroom, ms: make([]metrics.Sample, len(samples)), pct: 100}
+	if pct, ok := endLoading(headroom); ok {
+		c.pct = pct // until the first collection sets the capper's own
+	}
 	for i, name := range samples {
 		c.ms[i].Name = name
 	}
