@@ -222,9 +222,11 @@ func held(c *compiled) bool {
 // for one, as Arrived.Process makes them; those of an indicator match
 // rule without an indicator are only counted, as threatState.offer
 // would do nothing more. For the others the event is decoded again from
-// the tick's snapshot, once.
+// the tick's snapshot, once. If that fails (it should not: the record
+// was decoded before), the offers due are counted as lost, per rule.
 func (e *Engine) offerHeld(snap *event.Event) {
 	var ev *event.Event
+	var err error
 	for _, o := range snap.Verdict.Offers {
 		l := e.due(o)
 		if l == nil {
@@ -234,12 +236,12 @@ func (e *Engine) offerHeld(snap *event.Event) {
 			l.offered++
 			continue
 		}
-		if ev == nil {
-			r, err := e.rs.schema.Restore(snap)
-			if err != nil {
-				return // cannot happen: the document was decoded before
-			}
-			ev = r
+		if ev == nil && err == nil {
+			ev, err = e.rs.schema.Restore(snap)
+		}
+		if err != nil {
+			l.lost++
+			continue
 		}
 		e.offer(l, ev)
 	}

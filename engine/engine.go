@@ -74,7 +74,10 @@ type live struct {
 	sup   *suppress.Suppressor // alert suppression, nil without
 
 	offered, matched, alerts, excepted int64
-	timed, timedNs                     int64 // offers timed and their time (see evalSample)
+	// lost counts offers of held ticks not made because the event could
+	// not be decoded again from its snapshot (see offerHeld).
+	lost           int64
+	timed, timedNs int64 // offers timed and their time (see evalSample)
 }
 
 // NewEngine starts an engine over a new stream; its alerts go to sink
@@ -521,7 +524,7 @@ func (e *Engine) Close() {}
 func (e *Engine) Stats() []RuleStats {
 	out := make([]RuleStats, 0, len(e.live))
 	for _, l := range e.live {
-		st := RuleStats{Rule: l.c.rule, Offered: l.offered, Matched: l.matched, Alerts: l.alerts, Capped: l.limit.capped, Excepted: l.excepted}
+		st := RuleStats{Rule: l.c.rule, Offered: l.offered, Matched: l.matched, Alerts: l.alerts, Capped: l.limit.capped, Excepted: l.excepted, Lost: l.lost}
 		if l.timed > 0 {
 			st.EvalTime = time.Duration(float64(l.timedNs) * float64(l.offered) / float64(l.timed))
 		}

@@ -93,4 +93,9 @@ type RuleStats struct {
 	// SuppressionOverflow the groups emitted early because the state was
 	// full.
 	Excepted, Suppressed, SuppressionOverflow int64
+	// Lost counts events the rule was due to be offered but was not: a
+	// held event (see Verdict.Held) that could not be rebuilt from its
+	// snapshot. It should stay zero; it is counted so that it cannot go
+	// unseen.
+	Lost int64
 }

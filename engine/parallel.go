@@ -556,6 +556,7 @@ func addStats(o *RuleStats, st RuleStats) {
 	o.EvalTime += st.EvalTime
 	o.Overflow += st.Overflow
 	o.Excepted += st.Excepted
+	o.Lost += st.Lost
 	o.Suppressed += st.Suppressed
 	o.SuppressionOverflow += st.SuppressionOverflow
 	if s := st.Sequence; s != nil {

@@ -321,3 +321,64 @@ func TestThreatOffersHeld(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldLost: a held tick whose record cannot be decoded again (it
+// should not happen: the record was decoded once) loses its offers, and
+// each is counted per rule, none silently: what the arrived engine
+// offered and lost adds up to what a single engine offered. Every event
+// is judged before the indicator that arms the rule is evaluated, so all
+// are held.
+func TestHeldLost(t *testing.T) {
+	const ti = "logs-ti_custom.indicator-default"
+	const ep = "logs-endpoint.events.file-default"
+	in := []benchEvent{{[]byte(`{"@timestamp":"2024-05-03T00:05:00Z","_id":"ind-1","event.type":"indicator","threat.indicator.file.hash.sha256":"h1"}`), ti}}
+	for i := range 60 {
+		in = append(in, benchEvent{[]byte(fmt.Sprintf(`{"@timestamp":"2024-05-03T00:06:%02dZ","event.id":"e%d","host.name":"h1","file.hash.sha256":"h1"}`, i, i)), ep})
+	}
+	compile := func() *RuleSet {
+		r := threatRule()
+		r.MaxSignals = 1000
+		rs, st := Compile([]*rule.Rule{r}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+		if st[0].State != OK {
+			t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
+		}
+		return rs
+	}
+	single := compile()
+	eng := single.NewEngine(alert.SinkFunc(func(*alert.Alert) {}))
+	feed(t, eng, in)
+	rs := compile()
+	alerts := 0
+	a := rs.NewArrived(alert.SinkFunc(func(*alert.Alert) { alerts++ }))
+	probe := rs.NewEngine(nil)
+	j := a.NewJudge()
+	var judged []*event.Event
+	held := 0
+	for i, b := range in {
+		ev := &event.Event{}
+		decodeInto(t, probe, b, int64(i), ev)
+		if !j.Judge(ev) {
+			ev = tickOf(ev)
+			if ev.IsSnapshot() {
+				ev.Raw = []byte(`{"@timestamp":`) // damaged: Restore fails
+				held++
+			}
+		}
+		judged = append(judged, ev)
+	}
+	j.Done()
+	for _, ev := range judged {
+		a.Process(ev)
+	}
+	a.Flush()
+	if held == 0 {
+		t.Fatal("no event was held")
+	}
+	gs, ws := a.Stats()[0], eng.Stats()[0]
+	if gs.Lost == 0 || gs.Lost+gs.Offered != ws.Offered {
+		t.Errorf("lost %d + offered %d, want a single engine's offers %d with some lost", gs.Lost, gs.Offered, ws.Offered)
+	}
+	if ws.Alerts == 0 || alerts >= int(ws.Alerts) {
+		t.Errorf("%d alerts from damaged records, a single engine raised %d", alerts, ws.Alerts)
+	}
+}

@@ -617,6 +617,9 @@ func (h *hunt) summary(inputs, failedRules int) {
 		if st.Overflow > 0 {
 			fmt.Fprintf(w, "  state full for %q: %d groups or terms not kept\n", st.Rule.Name, st.Overflow)
 		}
+		if st.Lost > 0 {
+			fmt.Fprintf(w, "  %q: %d events not evaluated: their record could not be decoded again (a bug: please report it)\n", st.Rule.Name, st.Lost)
+		}
 		if s := st.Sequence; s != nil && (s.Evictions > 0 || s.EvictedResults > 0) {
 			fmt.Fprintf(w, "  sequence state full for %q: %d keys evicted\n", st.Rule.Name, s.Evictions)
 		}
