@@ -67,6 +67,8 @@ type Matcher struct {
 
 	arena      arena // the bytes of copies
 	freeCopies []*copyRec
+	outs       []copyOut // see copyRec.out
+	freeOuts   []int32   // entries of outs free
 	freeCands  []*cand
 
 	from       []lentFrom          // see emit
