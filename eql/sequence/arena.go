@@ -17,7 +17,12 @@ package sequence
 // that a steady stream writes its copies into the same memory over and
 // over instead of mapping (and unmapping) a chunk every chunk's worth of
 // copies. Chunks grow from minChunk to maxChunk, in the Go heap; full-size
-// ones are slabs outside it (see slab.go).
+// ones are slabs outside it (see slab.go). A copy larger than maxArenaCopy
+// gets a chunk of its own, which no other copy shares (solo).
+//
+// A copy names its chunk by number (chunk.id), not by pointer, so that a
+// copy holds no pointers: the collector then marks the tens of thousands
+// of copies a busy matcher keeps without scanning them.
 type arena struct {
 	cur    *chunk
 	chunks []*chunk // chunks holding live copies, cur included; see chunk.at
@@ -27,6 +32,8 @@ type arena struct {
 	live   int      // bytes of live copies
 	moved  int      // copies moved by compaction
 	slabs  *slabs   // the chunks whose bytes are slabs (see slab.go), nil for none
+	byID   []*chunk // chunks by id, nil for ids free
+	ids    []int32  // ids free
 }
 
 type chunk struct {
@@ -36,6 +43,8 @@ type chunk struct {
 	copies []placement // copies placed here, some since moved or dead
 	at     int         // index in arena.chunks, -1 when not there
 	slab   int         // index in arena.slabs, -1 when buf is in the Go heap
+	id     int32       // index in arena.byID
+	solo   bool        // the chunk of one large copy, in no list
 }
 
 // placement is a copy placed in a chunk at an offset: it is still there
@@ -54,15 +63,17 @@ const (
 )
 
 // alloc returns an empty slice with room for n bytes for copy c, which
-// records where it lies.
+// records where it lies (see region).
 func (a *arena) alloc(c *copyRec, n int) []byte {
 	switch {
 	case n == 0:
-		c.ch, c.off = nil, 0
+		c.ch, c.off, c.cap = -1, 0, 0
 		return nil
 	case n > maxArenaCopy:
-		c.ch, c.off = nil, 0
-		return make([]byte, 0, n)
+		ch := &chunk{buf: make([]byte, n), at: -1, slab: -1, solo: true}
+		a.name(ch)
+		c.ch, c.off, c.cap = ch.id, 0, n
+		return ch.buf[:0]
 	}
 	// At least minRegion, so that the placements a chunk records stay
 	// within its size.
@@ -76,8 +87,35 @@ func (a *arena) alloc(c *copyRec, n int) []byte {
 	ch.live += n
 	a.live += n
 	ch.copies = append(ch.copies, placement{c, off})
-	c.ch, c.off = ch, off
+	c.ch, c.off, c.cap = ch.id, off, n
 	return ch.buf[off : off : off+n]
+}
+
+// region returns the bytes of copy c (its size), nil for none.
+func (a *arena) region(c *copyRec) []byte {
+	if c.ch < 0 {
+		return nil
+	}
+	return a.byID[c.ch].buf[c.off : c.off+c.size : c.off+c.cap]
+}
+
+// name gives ch an id.
+func (a *arena) name(ch *chunk) {
+	if n := len(a.ids); n > 0 {
+		ch.id = a.ids[n-1]
+		a.ids = a.ids[:n-1]
+		a.byID[ch.id] = ch
+		return
+	}
+	ch.id = int32(len(a.byID))
+	a.byID = append(a.byID, ch)
+}
+
+// unname frees ch's id.
+func (a *arena) unname(ch *chunk) {
+	a.byID[ch.id] = nil
+	a.ids = append(a.ids, ch.id)
+	ch.id = -1
 }
 
 // next makes a new current chunk.
@@ -150,12 +188,16 @@ func (a *arena) trim() {
 
 // release returns the region of a copy that is no longer used.
 func (a *arena) release(c *copyRec) {
-	ch := c.ch
-	if ch == nil {
+	if c.ch < 0 {
 		return
 	}
-	c.ch = nil
-	n := cap(c.buf)
+	ch := a.byID[c.ch]
+	c.ch = -1
+	if ch.solo {
+		a.unname(ch)
+		return
+	}
+	n := c.cap
 	ch.live -= n
 	a.live -= n
 	switch {
@@ -185,7 +227,7 @@ func (a *arena) compact() {
 	}
 	for _, ch := range sparse {
 		for _, p := range ch.copies {
-			if c := p.c; c.ch == ch && c.off == p.off {
+			if c := p.c; c.ch == ch.id && c.off == p.off {
 				a.move(c)
 			}
 		}
@@ -196,13 +238,11 @@ func (a *arena) compact() {
 // move copies c's bytes to the current chunk: its records refer to its
 // strings by offset, so nothing else changes.
 func (a *arena) move(c *copyRec) {
-	old := c.buf
-	n := cap(old)
-	ch := c.ch
+	old := a.region(c)
+	n := c.cap
+	ch := a.byID[c.ch]
 	ch.live -= n
 	a.live -= n
-	buf := a.alloc(c, n)[:len(old)]
-	copy(buf, old)
-	c.buf = buf
+	copy(a.alloc(c, n)[:len(old)], old)
 	a.moved++
 }

@@ -17,11 +17,15 @@ import (
 // stages are matched on the events pushed, and join keys live in the key
 // table. What must survive is what a result hands on: the raw document
 // and the values. A copy (copyRec) holds them in one region of an arena
-// (see arena): the document, the strings that lay outside it, the id,
-// then one fixed-size record per value (see putRec) that refers to its
-// strings by offset. So a copy is one block of bytes without pointers:
-// writing it is one pass over memory written just before, the garbage
-// collector never scans it, and moving it is a plain copy. A copy is
+// (see arena): the document, the strings that lay outside it, the id, the
+// source and index names, then one fixed-size record per value (see
+// putRec) that refers to its strings by offset. So a copy is one block of
+// bytes without pointers: writing it is one pass over memory written just
+// before, the garbage collector never scans it, and moving it is a plain
+// copy. Nor does the copy's own record (copyRec) hold pointers: it names
+// its region by chunk number and offset, and what a copy holds only once
+// a result is made from it is in a side table (copyOut), so the collector
+// marks the copies a matcher keeps without reading them. A copy is
 // recycled as soon as no partial sequence or undecided result refers to
 // it any more, so that in a steady stream keeping an event costs copying
 // its bytes, not allocating and collecting a new object. A copy becomes
@@ -46,29 +50,60 @@ func (h held) time() int64 {
 
 func (h held) none() bool { return h.ev == nil && h.c == nil }
 
-// copyRec is the matcher's copy of an event.
+// copyRec is the matcher's copy of an event. It holds no pointers (see
+// above).
 type copyRec struct {
-	buf    []byte // the region: document, strings outside it, id, value records
-	ch     *chunk // the arena chunk buf lies in, nil when buf is a buffer of its own
-	off    int    // buf's offset in ch
-	raw    int    // the document's length in buf
-	hasRaw bool   // the event had a raw document (Raw != nil)
-	idOff  int    // the id's offset in buf (its length is idLen)
+	ch     int32 // the arena chunk (arena.byID) of the region, -1 for none
+	off    int   // the region's offset in the chunk
+	size   int   // the region's size: document, strings outside it, id, names, value records
+	cap    int   // the bytes the arena gave the region
+	raw    int   // the document's length in the region
+	hasRaw bool  // the event had a raw document (Raw != nil)
+	idOff  int   // the id's offset in the region (its length is idLen), then source, index
 	idLen  int
-	recs   int // offset of the value records in buf
+	srcLen int
+	idxLen int
+	recs   int // offset of the value records in the region
 	nvals  int // values (top-level records)
 	nelems int // array elements (records after their array's)
 
-	time, pos     int64
-	seq           uint64
-	source, index string
+	time, pos int64
+	seq       uint64
 
-	refs    int32        // slots and results referring to the copy
-	pending bool         // the copy of the event being pushed, not made yet (see pendingCopy)
-	out     *event.Event // the event made for a result, shared while the copy is referred to
-	block   []byte       // out's storage (document, strings, id), nil for none
-	outs    int32        // results out was handed to (see Matcher.Recycle)
-	clone   *event.Event // the copy, when its region would be too large to encode (see maxRegion)
+	refs    int32 // slots and results referring to the copy
+	pending bool  // the copy of the event being pushed, not made yet (see pendingCopy)
+	out     int32 // the copy's entry in Matcher.outs plus one, 0 for none
+}
+
+// copyOut is what a copy holds once a result is made from it, or when it
+// is a clone.
+type copyOut struct {
+	ev    *event.Event // the event made for a result, shared while the copy is referred to
+	block []byte       // ev's storage (document, strings, id), nil for none
+	outs  int32        // results ev was handed to (see Matcher.Recycle)
+	clone *event.Event // the copy, when its region would be too large to encode (see maxRegion)
+}
+
+// copyOut returns c's side entry, making one if it has none.
+func (m *Matcher) copyOut(c *copyRec) *copyOut {
+	if c.out == 0 {
+		if n := len(m.freeOuts); n > 0 {
+			c.out = m.freeOuts[n-1] + 1
+			m.freeOuts = m.freeOuts[:n-1]
+		} else {
+			m.outs = append(m.outs, copyOut{})
+			c.out = int32(len(m.outs))
+		}
+	}
+	return &m.outs[c.out-1]
+}
+
+// made returns c's side entry, or nil for none.
+func (m *Matcher) made(c *copyRec) *copyOut {
+	if c.out == 0 {
+		return nil
+	}
+	return &m.outs[c.out-1]
 }
 
 // maxFreeCopies bounds the copies (and candidates) kept for reuse.
@@ -99,7 +134,7 @@ func (m *Matcher) pendingCopy(ev *event.Event) held {
 		c = &copyRec{}
 	}
 	c.pending, c.time = true, ev.Time
-	c.refs, c.out, c.block, c.outs = 0, nil, nil, 0
+	c.refs, c.out, c.ch = 0, 0, -1
 	return held{c: c}
 }
 
@@ -108,7 +143,6 @@ func (m *Matcher) fill(c *copyRec, ev *event.Event) {
 	slots, vals, _ := ev.Filled()
 	c.pending = false
 	c.time, c.pos, c.seq = ev.Time, ev.Pos, ev.Seq
-	c.source, c.index = ev.Source, ev.Index
 	raw := ev.Raw
 	strs, nvals, nelems := 0, 0, 0
 	known := true
@@ -122,10 +156,10 @@ func (m *Matcher) fill(c *copyRec, ev *event.Event) {
 		nvals++
 		known = known && ok
 	}
-	recs := len(raw) + strs + len(ev.ID)
+	recs := len(raw) + strs + len(ev.ID) + len(ev.Source) + len(ev.Index)
 	size := recs + (nvals+nelems)*recSize
 	if !known || uint64(size) > maxRegion {
-		c.clone = ev.Clone()
+		m.copyOut(c).clone = ev.Clone()
 		return
 	}
 	buf := m.arena.alloc(c, size)[:size]
@@ -136,9 +170,11 @@ func (m *Matcher) fill(c *copyRec, ev *event.Event) {
 			w.put(slots[i], v)
 		}
 	}
-	c.idOff, c.idLen = w.str, len(ev.ID)
-	copy(buf[w.str:], ev.ID)
-	c.buf = buf
+	c.idOff, c.idLen, c.srcLen, c.idxLen = w.str, len(ev.ID), len(ev.Source), len(ev.Index)
+	at := w.str + copy(buf[w.str:], ev.ID)
+	at += copy(buf[at:], ev.Source)
+	copy(buf[at:], ev.Index)
+	c.size = size
 	c.raw, c.hasRaw = len(raw), raw != nil
 	c.recs, c.nvals, c.nelems = recs, nvals, nelems
 }
@@ -221,12 +257,12 @@ func putRec(b []byte, slot int32, k event.Kind, flag byte, p uint64) {
 	binary.LittleEndian.PutUint64(b[8:], p)
 }
 
-// value decodes the record at offset at of c's region and returns its
-// value, with strings in strs (the region, or a copy of its start) and
-// array elements in elems (which has room for them), and the offset of
-// the next record.
-func (c *copyRec) value(strs []byte, at int, elems *[]event.Value) (int32, event.Value, int) {
-	b := c.buf[at : at+recSize]
+// value decodes the record at offset at of region and returns its value,
+// with strings in strs (the region, or a copy of its start) and array
+// elements in elems (which has room for them), and the offset of the next
+// record.
+func value(region, strs []byte, at int, elems *[]event.Value) (int32, event.Value, int) {
+	b := region[at : at+recSize]
 	slot := int32(binary.LittleEndian.Uint32(b))
 	k, flag := event.Kind(b[4]), b[5]
 	p := binary.LittleEndian.Uint64(b[8:])
@@ -258,7 +294,7 @@ func (c *copyRec) value(strs []byte, at int, elems *[]event.Value) (int32, event
 	*elems = (*elems)[:start+n]
 	for i := range n {
 		var e event.Value
-		_, e, at = c.value(strs, at, elems)
+		_, e, at = value(region, strs, at, elems)
 		(*elems)[start+i] = e
 	}
 	return slot, event.Array((*elems)[start : start+n : start+n]...), at
@@ -270,27 +306,32 @@ func (m *Matcher) event(h held) *event.Event {
 		return h.ev
 	}
 	c := h.c
-	switch {
-	case c.out != nil:
-		c.outs++
-		return c.out
-	case c.clone != nil:
-		return c.clone
-	case c.pending:
+	if o := m.made(c); o != nil {
+		switch {
+		case o.ev != nil:
+			o.outs++
+			return o.ev
+		case o.clone != nil:
+			return o.clone
+		}
+	}
+	if c.pending {
 		// The event being pushed: made straight from the caller's.
-		c.out, c.block = m.compactCopy(m.curSrc)
-		c.outs = 1
-		return c.out
+		o := m.copyOut(c)
+		o.ev, o.block = m.compactCopy(m.curSrc)
+		o.outs = 1
+		return o.ev
 	}
 	// The region's bytes before its records (document, strings, id) are
 	// copied in one piece and handed over to a compact event, whose
 	// values are read from the records: strings keep their offsets. The
 	// region stays in the arena, to be reused.
+	region := m.arena.region(c)
 	block := m.reuseBlock(c.recs)
 	if block == nil {
-		block = bytes.Clone(c.buf[:c.recs]) // not cleared first, as make would
+		block = bytes.Clone(region[:c.recs]) // not cleared first, as make would
 	} else {
-		block = append(block, c.buf[:c.recs]...)
+		block = append(block, region[:c.recs]...)
 	}
 	var raw []byte
 	if c.hasRaw {
@@ -308,15 +349,25 @@ func (m *Matcher) event(h held) *event.Event {
 	for range c.nvals {
 		var slot int32
 		var v event.Value
-		slot, v, at = c.value(block, at, &elems)
+		slot, v, at = value(region, block, at, &elems)
 		out.PutCompact(int(slot), v)
 	}
-	out.Time, out.Seq, out.Source, out.Pos, out.Index = c.time, c.seq, c.source, c.pos, c.index
-	if c.idLen > 0 {
-		out.ID = unsafe.String(&block[c.idOff], c.idLen)
-	}
-	c.out, c.block, c.outs = out, block, 1
+	out.Time, out.Seq, out.Pos = c.time, c.seq, c.pos
+	out.ID = blockString(block, c.idOff, c.idLen)
+	out.Source = blockString(block, c.idOff+c.idLen, c.srcLen)
+	out.Index = blockString(block, c.idOff+c.idLen+c.srcLen, c.idxLen)
+	o := m.copyOut(c)
+	o.ev, o.block, o.outs = out, block, 1
 	return out
+}
+
+// blockString returns the n bytes of block at off as a string: block is
+// the storage of a result's event, which nothing writes afterwards.
+func blockString(block []byte, off, n int) string {
+	if n == 0 {
+		return ""
+	}
+	return unsafe.String(&block[off], n)
 }
 
 // compactCopy returns a compact event owning a copy of ev's document,
@@ -446,8 +497,11 @@ func (m *Matcher) let(h held) {
 // recycle keeps a copy nothing refers to for reuse.
 func (m *Matcher) recycle(c *copyRec) {
 	m.arena.release(c)
-	c.out, c.block, c.outs, c.clone, c.buf, c.pending = nil, nil, 0, nil, nil, false
-	c.source, c.index = "", ""
+	if c.out != 0 {
+		m.outs[c.out-1] = copyOut{}
+		m.freeOuts = append(m.freeOuts, c.out-1)
+	}
+	c.out, c.size, c.pending = 0, 0, false
 	if len(m.freeCopies) < maxFreeCopies {
 		m.freeCopies = append(m.freeCopies, c)
 	}

@@ -3,6 +3,7 @@ package sequence_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +69,10 @@ func TestCopiesKeepEveryValue(t *testing.T) {
 						t.Fatalf("line %d: %v", i+1, err)
 					}
 					ev.Time = int64(i) * int64(time.Millisecond)
-					ev.Seq, ev.Pos, ev.Source, ev.Index = uint64(i), int64(i+1), "src", "idx"
+					// Names of several lengths (some empty), so that a copy
+					// that misplaced them next to the id would show.
+					ev.Seq, ev.Pos = uint64(i), int64(i+1)
+					ev.Source, ev.Index = strings.Repeat("s", i%5), fmt.Sprint("idx-", i%3)
 					ev.ID = fmt.Sprint("id-", i)
 					m.Push(ev, emit)
 					if !owned {

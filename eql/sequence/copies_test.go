@@ -3,6 +3,7 @@ package sequence
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -145,4 +146,33 @@ func checkSlabs(t *testing.T, a *arena) {
 	if runtime.GOOS == "linux" && want == 0 && a.size == maxChunk && len(a.chunks)+len(a.free) > 1 {
 		t.Fatal("no full-size chunk is a slab")
 	}
+}
+
+// TestCopyRecordsHoldNoPointers checks that a copy's record holds no
+// pointers, so that the collector marks the copies a matcher keeps without
+// scanning them (see copyRec).
+func TestCopyRecordsHoldNoPointers(t *testing.T) {
+	if p := pointerField(reflect.TypeFor[copyRec](), "copyRec"); p != "" {
+		t.Errorf("%s holds pointers", p)
+	}
+}
+
+// pointerField returns the path of a field of t that holds pointers, or "".
+func pointerField(t reflect.Type, path string) string {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return ""
+	case reflect.Array:
+		return pointerField(t.Elem(), path+"[]")
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if p := pointerField(t.Field(i).Type, path+"."+t.Field(i).Name); p != "" {
+				return p
+			}
+		}
+		return ""
+	}
+	return path
 }

@@ -67,6 +67,8 @@ type Matcher struct {
 
 	arena      arena // the bytes of copies
 	freeCopies []*copyRec
+	outs       []copyOut // see copyRec.out
+	freeOuts   []int32   // entries of outs free
 	freeCands  []*cand
 
 	from       []lentFrom          // see emit
@@ -339,16 +341,16 @@ func (m *Matcher) lookupOrInsert(key []byte) int32 {
 	if i >= 0 {
 		return i
 	}
-	return m.insert(key, h)
+	return m.insert(h)
 }
 
 // insert adds an entry for a key not present, whose hash is h, evicting
 // the oldest key when the table is full.
-func (m *Matcher) insert(key []byte, h khash) int32 {
+func (m *Matcher) insert(h khash) int32 {
 	if m.tab.n >= m.max {
 		m.evict(m.tab.oldest())
 	}
-	i := m.tab.insert(key, h, m.now)
+	i := m.tab.insert(h, m.now)
 	if need := (int(i) + 1) * m.e; m.e > 1 && need > len(m.evs) {
 		m.evs = append(m.evs, make([]held, need-len(m.evs))...)
 	}
@@ -486,7 +488,7 @@ func (m *Matcher) positiveHit(r int, key []byte, t int64) {
 		c.evs[m.pos[r]] = m.own()
 		m.retained -= g + 1
 		clear(gs)
-		c.key = m.tab.ents[i].key
+		c.key = string(key) // the entry's key: the table keeps none
 		c.keys = decodeKeyFrom(key, c.key)
 		m.complete(c, i)
 		m.dropIfEmpty(i)

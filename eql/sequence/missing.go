@@ -275,7 +275,9 @@ func (m *Matcher) emit(c *cand, emit func(Result)) {
 		if !h.none() {
 			evs[i] = m.event(h)
 			if h.c != nil && m.recycling {
-				from = append(from, lentFrom{c: h.c, block: h.c.block, outs: h.c.outs, stage: i})
+				if o := m.made(h.c); o != nil {
+					from = append(from, lentFrom{c: h.c, block: o.block, outs: o.outs, stage: i})
+				}
 			}
 		}
 	}

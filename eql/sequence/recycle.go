@@ -15,6 +15,17 @@ import (
 // that nothing else refers to are reused for later results: memory just
 // written, instead of fresh memory the collector must reclaim.
 //
+// Without Recycle nothing else can stand in: a result's events are the
+// caller's for as long as it keeps them, so each needs memory of its own,
+// and writing it fresh is the cost. In BenchmarkSequenceTwoStage (two
+// stages, 100,000 keys, ~0.23 results per event) the blocks (~2.7 KB a
+// result) and events (~1.5 KB) take about 40% of the time of a caller that
+// keeps its results; a caller that hands them back runs as fast as one
+// given no result memory at all. Sharing the partial's copy with the
+// result instead of copying it saves a copy, not the fresh memory (see
+// arena); dropping fields from results, or results valid only during
+// emit, would change what a caller may rely on.
+//
 // A block is lent with its result only when the result is the only holder
 // of its event: the copy it was made from is gone, and the event went to
 // no other result (a copy kept for several join keys, or an event ending

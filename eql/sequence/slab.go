@@ -35,6 +35,7 @@ func newSlabs(m *Matcher) *slabs {
 // be mapped.
 func (a *arena) newChunk(n int) *chunk {
 	ch := &chunk{slab: -1}
+	a.name(ch)
 	if n == maxChunk && a.slabs != nil {
 		if b := mapSlab(n); b != nil {
 			ch.buf = b
@@ -50,6 +51,7 @@ func (a *arena) newChunk(n int) *chunk {
 // forget lets go of a chunk that is neither in use nor kept free: a slab
 // is unmapped at once, other chunks are left to the collector.
 func (a *arena) forget(ch *chunk) {
+	a.unname(ch)
 	if ch.slab < 0 {
 		return
 	}

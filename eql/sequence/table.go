@@ -8,10 +8,13 @@ import (
 // table maps encoded join keys to dense entry numbers, reusing the numbers
 // of removed keys, and keeps the order in which entries were last touched,
 // so that the least recently used key is found in O(1) for eviction and
-// maxspan expiry. Entries hold no pointers besides the key and, for a
-// matcher of two positive stages, its one event slot (the key's state in
-// the cache line the lookup reads), so a million of them cost the garbage
-// collector little.
+// maxspan expiry. Entries hold no pointers besides, for a matcher of two
+// positive stages, its one event slot (the key's state in the cache line
+// the lookup reads), so a million of them cost the garbage collector
+// little. Nor do they hold the key: keys are told apart by their hash
+// (see khash), and a result's key is its last event's (see
+// Matcher.positiveHit), so that keys are not a heap object each for the
+// collector to mark on every cycle.
 //
 // The order is a queue of touches rather than a linked list of entries:
 // a touch appends to it (memory just written) instead of unlinking the
@@ -19,24 +22,23 @@ import (
 // makes the entry's earlier ones stale; they are skipped when they reach
 // the front and dropped when the queue holds more than twice the keys.
 type table struct {
-	index    []slotRef // open addressing by the key's hash, linear probing; see find
-	used     int       // slots of index in use
-	seeds    [2]maphash.Seed
-	ents     []entry
-	free     []int32
-	order    []touchRef // touches, oldest first from ohead
-	ohead    int
-	tick     uint64 // touches so far
-	n        int
-	keyBytes int64
+	index []slotRef // open addressing by the key's hash, linear probing; see find
+	used  int       // slots of index in use
+	seeds [2]maphash.Seed
+	ents  []entry
+	free  []int32
+	order []touchRef // touches, oldest first from ohead
+	ohead int
+	tick  uint64 // touches so far
+	n     int
 }
 
 type entry struct {
-	key   string
-	tick  uint64  // the entry's last touch (see touchRef), 0 when free
-	touch int64   // time of the last update, the matcher's clock
-	h     khash   // the key's hash, to remove it without hashing again
-	ev0   [1]held // the matcher's event slot for the key, with one group (see Matcher.group)
+	tick  uint64   // the entry's last touch (see touchRef), 0 when free
+	touch int64    // time of the last update, the matcher's clock
+	h     khash    // the key's hash, to remove it without hashing again
+	ev0   [1]held  // the matcher's event slot for the key, with one group (see Matcher.group)
+	_     [16]byte // one cache line an entry (a large ents starts on a page), not two for half of them
 }
 
 // touchRef is a touch of an entry: the entry's last one while its tick is
@@ -80,7 +82,6 @@ func (t *table) init(max int) {
 	t.free = t.free[:0]
 	t.order, t.ohead = t.order[:0], 0
 	t.n = 0
-	t.keyBytes = 0
 }
 
 // keyBytes views a string as bytes without copying; the bytes must not be
@@ -171,7 +172,7 @@ func (t *table) resize(n int) {
 
 // insert adds a key that is not present, whose hash is h, and returns its
 // entry number.
-func (t *table) insert(key []byte, h khash, now int64) int32 {
+func (t *table) insert(h khash, now int64) int32 {
 	var i int32
 	if n := len(t.free); n > 0 {
 		i = t.free[n-1]
@@ -180,12 +181,10 @@ func (t *table) insert(key []byte, h khash, now int64) int32 {
 		i = int32(len(t.ents))
 		t.ents = append(t.ents, entry{})
 	}
-	k := string(key)
-	t.ents[i] = entry{key: k, touch: now, h: h}
+	t.ents[i] = entry{touch: now, h: h}
 	t.place(h, i)
 	t.n++
 	t.push(i)
-	t.keyBytes += int64(len(k))
 	return i
 }
 
@@ -228,7 +227,6 @@ func (t *table) trim() {
 func (t *table) remove(i int32) {
 	e := &t.ents[i]
 	t.unplace(e.h, i)
-	t.keyBytes -= int64(len(e.key))
 	*e = entry{} // tick 0: its touches are stale
 	t.free = append(t.free, i)
 	t.n--
@@ -248,12 +246,11 @@ func (t *table) oldest() int32 {
 	return -1
 }
 
-// bytes estimates the table's memory: entries, free list, key strings and
-// the index.
+// bytes estimates the table's memory: entries, free list, order and the
+// index.
 func (t *table) bytes() int64 {
 	return int64(cap(t.ents))*int64(unsafe.Sizeof(entry{})) +
 		int64(cap(t.free))*4 +
 		int64(cap(t.order))*int64(unsafe.Sizeof(touchRef{})) +
-		t.keyBytes +
 		int64(len(t.index))*int64(unsafe.Sizeof(slotRef{}))
 }
