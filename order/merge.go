@@ -823,6 +823,10 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			send()
 		}
 	}
+	// Events are counted batchSize at a time: Progress's counters share
+	// cache lines with those the decoders count on other cores.
+	var counted int64
+	defer func() { m.prog.Events.Add(counted) }()
 	m.tokens <- struct{}{}
 	for !aborted && ctx.Err() == nil {
 		ev, err := src.Next()
@@ -843,7 +847,10 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			m.report(err)
 			break
 		}
-		m.prog.Events.Add(1)
+		if counted++; counted == batchSize {
+			m.prog.Events.Add(counted)
+			counted = 0
+		}
 		if !m.keep(ev) {
 			m.prog.Filtered.Add(1)
 			putEvent(ev)
