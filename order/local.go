@@ -36,13 +36,10 @@ func (l *localPool) getEvent() *event.Event {
 	if l == nil {
 		return getEvent()
 	}
-	if len(l.events) == 0 {
-		l.events = takeEvents(l.events)
-		if len(l.events) == 0 {
-			return new(event.Event)
-		}
+	if ev := from(&l.events, takeEvents); ev != nil {
+		return ev
 	}
-	return pop(&l.events)
+	return new(event.Event)
 }
 
 // getTick returns a tick to fill, from l.
@@ -50,13 +47,10 @@ func (l *localPool) getTick() *event.Event {
 	if l == nil {
 		return tickPool.Get()
 	}
-	if len(l.ticks) == 0 {
-		l.ticks = tickPool.take(l.ticks, localBulk)
-		if len(l.ticks) == 0 {
-			return new(event.Event)
-		}
+	if t := from(&l.ticks, takeTicks); t != nil {
+		return t
 	}
-	return pop(&l.ticks)
+	return new(event.Event)
 }
 
 // getHeld is getHeld from l.
@@ -64,13 +58,7 @@ func (l *localPool) getHeld() *event.Event {
 	if l == nil {
 		return getHeld()
 	}
-	if len(l.held) == 0 {
-		l.held = takeHeld(l.held)
-		if len(l.held) == 0 {
-			return nil
-		}
-	}
-	return pop(&l.held)
+	return from(&l.held, takeHeld)
 }
 
 // putEvent is putEvent into l.
@@ -82,29 +70,41 @@ func (l *localPool) putEvent(ev *event.Event) {
 	switch {
 	case ev.Verdict.Tick && ev.IsSnapshot():
 		if parkHeld(ev) {
-			if len(l.held) == localMax {
-				giveHeld(l.held[localBulk:])
-				l.held = l.held[:localBulk]
-			}
-			l.held = append(l.held, ev)
+			keep(&l.held, ev, giveHeld)
 		}
 	case ev.Verdict.Tick:
 		ev.Reset(0)
-		if len(l.ticks) == localMax {
-			giveTicks(l.ticks[localBulk:])
-			l.ticks = l.ticks[:localBulk]
-		}
-		l.ticks = append(l.ticks, ev)
+		keep(&l.ticks, ev, giveTicks)
 	default:
-		if !parkEvent(ev) {
-			return
+		if parkEvent(ev) {
+			keep(&l.events, ev, giveEvents)
 		}
-		if len(l.events) == localMax {
-			giveEvents(l.events[localBulk:])
-			l.events = l.events[:localBulk]
-		}
-		l.events = append(l.events, ev)
 	}
+}
+
+// from pops the last of *list, first taking some from the shared list
+// with take if it is empty; nil if both are.
+func from(list *[]*event.Event, take func([]*event.Event) []*event.Event) *event.Event {
+	if len(*list) == 0 {
+		if *list = take(*list); len(*list) == 0 {
+			return nil
+		}
+	}
+	n := len(*list) - 1
+	ev := (*list)[n]
+	(*list)[n] = nil
+	*list = (*list)[:n]
+	return ev
+}
+
+// keep pushes ev onto *list, first giving the newer half of a full list
+// to the shared one with give.
+func keep(list *[]*event.Event, ev *event.Event, give func([]*event.Event)) {
+	if len(*list) == localMax {
+		give((*list)[localBulk:])
+		*list = (*list)[:localBulk]
+	}
+	*list = append(*list, ev)
 }
 
 // flush hands back everything l holds to the shared lists.
@@ -113,15 +113,6 @@ func (l *localPool) flush() {
 	giveTicks(l.ticks)
 	giveHeld(l.held)
 	l.events, l.ticks, l.held = l.events[:0], l.ticks[:0], l.held[:0]
-}
-
-// pop takes the last of *list.
-func pop(list *[]*event.Event) *event.Event {
-	n := len(*list) - 1
-	ev := (*list)[n]
-	(*list)[n] = nil
-	*list = (*list)[:n]
-	return ev
 }
 
 // takeEvents appends up to localBulk pooled events to dst.
@@ -135,6 +126,9 @@ func takeEvents(dst []*event.Event) []*event.Event {
 func giveEvents(evs []*event.Event) {
 	poolDropped.Add(int64(giveWeighed(eventPool, evs, footprint, &poolBytes, maxPoolBytes)))
 }
+
+// takeTicks appends up to localBulk pooled ticks to dst.
+func takeTicks(dst []*event.Event) []*event.Event { return tickPool.take(dst, localBulk) }
 
 // giveTicks pools the ticks of ts (each Reset) as far as the list has
 // room, and clears ts.

@@ -1,17 +1,12 @@
 package order
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
-	"github.com/vigilsec/vigil/input"
-	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // TestLocalPoolEachOnce runs goroutines that take events and ticks from
@@ -21,18 +16,10 @@ import (
 // they flush, the shared lists hold each event at most once and
 // poolBytes counts exactly the storage of the events pooled.
 func TestLocalPoolEachOnce(t *testing.T) {
+	emptyPools()
+	defer emptyPools()
 	s := event.NewSchema()
 	s.Slot("pad")
-	drain := func() {
-		for eventPool.Len() > 0 {
-			getEvent()
-		}
-		for tickPool.Len() > 0 {
-			tickPool.Get()
-		}
-	}
-	drain()
-	defer drain()
 	var mu sync.Mutex
 	out := map[*event.Event]bool{} // events taken and not given back
 	take := func(ev *event.Event) {
@@ -116,70 +103,13 @@ func TestLocalPoolEachOnce(t *testing.T) {
 	}
 }
 
-// BenchmarkReadTicks merges files of NDJSON through Read with decoders
-// (GOMAXPROCS, as a hunt has them) and a judge that, as a hunt's does,
-// has no further use for most events, which travel on as ticks: the
-// events, ticks and their pools go round between the decoders and the
-// merge. Synthetic ECS lines, and raw winlog records of the corpus
-// (the first records of each of 8 files; skipped without VIGIL_SHARED).
-func BenchmarkReadTicks(b *testing.B) {
-	for _, data := range []struct {
-		name  string
-		files func(b *testing.B) [][]byte
-	}{
-		{"synthetic", func(*testing.B) [][]byte {
-			files := make([][]byte, 4)
-			for f := range files {
-				for i := range 5000 {
-					files[f] = fmt.Appendf(files[f], `{"@timestamp":"2026-01-0%dT00:%02d:%02dZ","n":%d,"process":{"name":"cmd.exe","command_line":"cmd /c echo %d"},"host":{"name":"h%d"}}`+"\n", f+1, i/60%60, i%60, i, i, i%7)
-				}
+// emptyPools takes every event and tick out of the shared lists.
+func emptyPools() {
+	for _, f := range []*freeList[*event.Event]{eventPool, tickPool} {
+		for f.Len() > 0 {
+			if ev := f.Get(); f == eventPool {
+				poolBytes.Add(-int64(ev.Footprint()))
 			}
-			return files
-		}},
-		{"winlog", func(b *testing.B) [][]byte {
-			paths := testenv.WinlogFiles(b)
-			files := make([][]byte, min(8, len(paths)))
-			for f := range files {
-				testenv.EachLine(b, paths[f], func(line []byte, n int) {
-					if n <= 2000 {
-						files[f] = append(append(files[f], line...), '\n')
-					}
-				})
-			}
-			return files
-		}},
-	} {
-		b.Run(data.name, func(b *testing.B) {
-			dir := b.TempDir()
-			var in []input.File
-			var size int64
-			for i, f := range data.files(b) {
-				p := filepath.Join(dir, fmt.Sprintf("%d.ndjson", i))
-				if err := os.WriteFile(p, f, 0o600); err != nil {
-					b.Fatal(err)
-				}
-				in = append(in, input.File{Path: p, Size: int64(len(f))})
-				size += int64(len(f))
-			}
-			s := event.NewSchema()
-			for _, f := range []string{"n", "host.name", "event.code", "process.name", "process.command_line", "user.name", "winlog.channel"} {
-				s.Slot(f)
-			}
-			op := input.NewOpener(input.Options{Schema: s})
-			opt := Options{Judge: func() (func(*event.Event) bool, func()) {
-				return func(ev *event.Event) bool { return ev.Pos%5 == 0 }, func() {}
-			}}
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				n := 0
-				if err := Read(context.Background(), in, op, opt, nil, func(*event.Event) error { n++; return nil }); err != nil {
-					b.Fatal(err)
-				}
-				if n == 0 {
-					b.Fatal("no events")
-				}
-			}
-		})
+		}
 	}
 }
