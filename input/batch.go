@@ -25,24 +25,34 @@ type AheadOptions struct {
 	// Decoders is how many goroutines decode the records of an input of
 	// framed JSON documents (1 or less: none, the caller's decodes).
 	Decoders int
-	// Get gives the events to decode into; Put takes back those decoded
-	// ahead and not passed on.
+	// Worker is called once by each goroutine that takes events (the
+	// caller's included), before its first, and returns what that
+	// goroutine takes its events from, and what it does with each (see
+	// Worker). A goroutine of its own may keep a few events in hand
+	// rather than go to a pool other cores share for every event.
+	Worker func() Worker
+}
+
+// Worker is what one goroutine that decodes an input's events uses.
+type Worker struct {
+	// Get gives an event to decode into; Put takes back one decoded and
+	// not passed on (it may come from another goroutine's Get).
 	Get func() *event.Event
 	Put func(*event.Event)
-	// Then, if set, is called once by each goroutine that decodes events
-	// (the caller's included), before its first, and returns what that
-	// goroutine does with each event it decodes, once the event's time
-	// and index are set, and what it calls when it is done. each returns
-	// the event to pass on in ev's place: ev itself, or another (a tick
-	// standing for it, say), having disposed of ev. It is how work on
-	// single events spreads over the decoders (vigil hunt judges events
-	// there, see order.Options.Judge): it must not depend on the order
-	// of the events.
-	Then func() (each func(ev *event.Event) *event.Event, done func())
+	// Each, if set, is given each event the goroutine decodes, once the
+	// event's time and index are set, and returns the event to pass on
+	// in ev's place: ev itself, or another (a tick standing for it, say),
+	// having disposed of ev. It is how work on single events spreads
+	// over the decoders (vigil hunt judges events there, see
+	// order.Options.Judge): it must not depend on the order of the
+	// events.
+	Each func(ev *event.Event) *event.Event
+	// Done, if set, is called when the goroutine is done.
+	Done func()
 }
 
 // Ahead returns an EventReader over r that takes its events from
-// opt.Get. When opt.Decoders > 1 and r reads framed JSON documents
+// opt.Worker's Get. When opt.Decoders > 1 and r reads framed JSON documents
 // (NDJSON lines, the elements of an array), Decoders goroutines take
 // turns to split the input into batches of records and each decodes the
 // batch it split, ahead of the caller, and sets their times and indexes
@@ -50,17 +60,17 @@ type AheadOptions struct {
 // are exactly those of r.Next, and what keeps per-input state in input
 // order (time warnings) is still done on the caller's goroutine. Other
 // readers are read one event at a time. Events decoded ahead and not
-// taken go back through opt.Put. r must not be used afterwards except
+// taken go back through a Worker's Put. r must not be used afterwards except
 // through the EventReader. For a stream that may block for ever
 // (standard input, a FIFO) pass Decoders 1: Close waits for the
 // decoders' reads.
 func Ahead(r Reader, opt AheadOptions) EventReader {
-	get, put, decoders := opt.Get, opt.Put, opt.Decoders
+	decoders := opt.Decoders
 	jr, ok := r.(*jsonReader)
 	if !ok || decoders < 2 {
-		return &oneByOne{r: r, get: get, put: put, then: thenOf(opt.Then)}
+		return &oneByOne{r: r, w: workerOf(opt.Worker)}
 	}
-	a := &ahead{r: jr, get: get, put: put, then: opt.Then, mine: thenOf(opt.Then),
+	a := &ahead{r: jr, worker: opt.Worker, mine: workerOf(opt.Worker),
 		order: make(chan *recBatch, 2*decoders),
 		free:  make(chan *recBatch, 2*decoders),
 		stop:  make(chan struct{}),
@@ -77,58 +87,70 @@ func Ahead(r Reader, opt AheadOptions) EventReader {
 	return a
 }
 
-// then is one goroutine's AheadOptions.Then, made when it is first
+// worker is one goroutine's AheadOptions.Worker, made when it is first
 // needed: a goroutine that decodes nothing costs nothing.
-type then struct {
-	make func() (func(*event.Event) *event.Event, func())
-	each func(*event.Event) *event.Event
-	done func()
+type worker struct {
+	make func() Worker
+	w    Worker
+	made bool
 }
 
-func thenOf(f func() (func(*event.Event) *event.Event, func())) *then {
-	return &then{make: f}
+func workerOf(f func() Worker) *worker { return &worker{make: f} }
+
+// use makes the Worker if it is not made yet.
+func (w *worker) use() *Worker {
+	if !w.made {
+		w.made = true
+		if w.make != nil {
+			w.w = w.make()
+		}
+		if w.w.Get == nil {
+			w.w.Get = func() *event.Event { return new(event.Event) }
+		}
+		if w.w.Put == nil {
+			w.w.Put = func(*event.Event) {}
+		}
+	}
+	return &w.w
 }
 
-// apply is each (nothing without Then).
-func (t *then) apply(ev *event.Event) *event.Event {
-	if t.make == nil {
-		return ev
+func (w *worker) get() *event.Event   { return w.use().Get() }
+func (w *worker) put(ev *event.Event) { w.use().Put(ev) }
+
+// apply is Each (nothing without it).
+func (w *worker) apply(ev *event.Event) *event.Event {
+	if each := w.use().Each; each != nil {
+		return each(ev)
 	}
-	if t.each == nil {
-		t.each, t.done = t.make()
-	}
-	return t.each(ev)
+	return ev
 }
 
-// end calls done if each was made.
-func (t *then) end() {
-	if t.done != nil {
-		t.done()
-		t.done = nil
+// end calls Done if the Worker was made.
+func (w *worker) end() {
+	if w.made && w.w.Done != nil {
+		w.w.Done()
 	}
-	t.each = nil
+	w.made, w.w = false, Worker{}
 }
 
 // oneByOne is Ahead's reader without goroutines.
 type oneByOne struct {
-	r    Reader
-	get  func() *event.Event
-	put  func(*event.Event)
-	then *then
+	r Reader
+	w *worker
 }
 
 func (o *oneByOne) Next() (*event.Event, error) {
-	ev := o.get()
+	ev := o.w.get()
 	ev.Recycle()
 	if err := o.r.Next(ev); err != nil {
-		o.put(ev)
+		o.w.put(ev)
 		return nil, err
 	}
-	return o.then.apply(ev), nil
+	return o.w.apply(ev), nil
 }
 
 func (o *oneByOne) Close() error {
-	o.then.end()
+	o.w.end()
 	return o.r.Close()
 }
 
@@ -189,12 +211,10 @@ func (b *recBatch) add(ev *event.Event, c *event.Chunk, rec []byte, pos int64, e
 // ahead is Ahead's reader of framed documents.
 type ahead struct {
 	r        *jsonReader
-	get      func() *event.Event
-	put      func(*event.Event)
-	then     func() (func(*event.Event) *event.Event, func()) // AheadOptions.Then
-	mine     *then                                            // Then on the caller's goroutine
-	order    chan *recBatch                                   // batches in input order, for Next
-	free     chan *recBatch                                   // batches to fill: bounds those in flight
+	worker   func() Worker  // AheadOptions.Worker
+	mine     *worker        // the caller's goroutine's
+	order    chan *recBatch // batches in input order, for Next
+	free     chan *recBatch // batches to fill: bounds those in flight
 	stop     chan struct{}
 	splitMu  sync.Mutex // held to split a batch from r and pass it to order
 	ended    bool       // the input is split to the end, or stopped: order is closed (splitMu)
@@ -213,7 +233,7 @@ type ahead struct {
 // own handed every batch over to another core, and cost the decoders a
 // cache miss on every line of the input), and no goroutine wakes up
 // another to decode.
-func (a *ahead) split() *recBatch {
+func (a *ahead) split(w *worker) *recBatch {
 	a.splitMu.Lock()
 	defer a.splitMu.Unlock()
 	for !a.ended {
@@ -243,7 +263,7 @@ func (a *ahead) split() *recBatch {
 					b.add(nil, c, rec, pos, nil)
 					continue
 				}
-				b.add(a.get(), nil, rec, pos, nil)
+				b.add(w.get(), nil, rec, pos, nil)
 				continue
 			}
 			b.add(nil, nil, rec, pos, err)
@@ -278,21 +298,21 @@ func (a *ahead) end() {
 // it.
 func (a *ahead) decode(dec *jsonReader) {
 	defer a.wg.Done()
-	t := thenOf(a.then)
-	defer t.end()
-	for b := a.split(); b != nil; b = a.split() {
+	w := workerOf(a.worker)
+	defer w.end()
+	for b := a.split(w); b != nil; b = a.split(w) {
 		for i, ev := range b.evs {
 			if ev == nil {
 				if b.errs[i] != nil {
 					continue // a record split could not frame
 				}
-				ev = a.get()
+				ev = w.get()
 				ev.Recycle()
 				b.recs[i] = dec.lend(ev, b.from[i], b.recs[i])
 				b.evs[i] = ev
 			}
 			if err := dec.decodeDoc(b.recs[i], ev, b.pos[i]); err != nil {
-				a.put(ev)
+				w.put(ev)
 				b.evs[i], b.errs[i] = nil, err
 				continue
 			}
@@ -300,7 +320,7 @@ func (a *ahead) decode(dec *jsonReader) {
 				b.bad[i] = true
 				continue
 			}
-			b.evs[i] = t.apply(ev)
+			b.evs[i] = w.apply(ev)
 		}
 		b.done <- struct{}{}
 	}
@@ -343,7 +363,7 @@ func (a *ahead) Next() (*event.Event, error) {
 func (a *ahead) recycle(b *recBatch) {
 	for i, ev := range b.evs {
 		if ev != nil {
-			a.put(ev)
+			a.mine.put(ev)
 			b.evs[i] = nil
 		}
 	}

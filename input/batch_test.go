@@ -51,7 +51,7 @@ func readAhead(t *testing.T, data []byte, opt Options, decoders int) []string {
 			return ev
 		}, func() { done.Add(1) }
 	}
-	a := Ahead(r, AheadOptions{Decoders: decoders, Get: get, Put: put, Then: then})
+	a := Ahead(r, AheadOptions{Decoders: decoders, Worker: workerOf3(get, put, then)})
 	for {
 		ev, err := a.Next()
 		if err == io.EOF {
@@ -199,7 +199,8 @@ func TestAheadCloseEarly(t *testing.T) {
 		// only when the collector finds it, which moved chunks.Out
 		// under another test's feet (readAhead's check).
 		put := func(ev *event.Event) { taken.Add(-1); ev.Recycle() }
-		a := Ahead(r, AheadOptions{Decoders: 3, Get: func() *event.Event { taken.Add(1); return new(event.Event) }, Put: put})
+		get := func() *event.Event { taken.Add(1); return new(event.Event) }
+		a := Ahead(r, AheadOptions{Decoders: 3, Worker: workerOf3(get, put, nil)})
 		for range stop {
 			ev, err := a.Next()
 			if err != nil {
@@ -243,7 +244,7 @@ func TestAheadThenReplaces(t *testing.T) {
 				return t
 			}, func() {}
 		}
-		a := Ahead(r, AheadOptions{Decoders: decoders, Get: get, Put: put, Then: then})
+		a := Ahead(r, AheadOptions{Decoders: decoders, Worker: workerOf3(get, put, then)})
 		n := int64(0)
 		each(t, a, func(ev *event.Event) {
 			n++
@@ -315,12 +316,25 @@ func BenchmarkAhead(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					a := Ahead(r, AheadOptions{Decoders: decoders, Get: get, Put: put, Then: then})
+					a := Ahead(r, AheadOptions{Decoders: decoders, Worker: workerOf3(get, put, then)})
 					each(b, a, put)
 					a.Close()
 				}
 			})
 		}
+	}
+}
+
+// workerOf3 is an AheadOptions.Worker whose goroutines share get and
+// put, each with the Each and Done that then makes for it (none if then
+// is nil).
+func workerOf3(get func() *event.Event, put func(*event.Event), then func() (func(*event.Event) *event.Event, func())) func() Worker {
+	return func() Worker {
+		w := Worker{Get: get, Put: put}
+		if then != nil {
+			w.Each, w.Done = then()
+		}
+		return w
 	}
 }
 

@@ -200,6 +200,10 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 	defer cancel()
 
 	emit, flush := m.output(fn)
+	// The merge's own few events to reuse (see localPool), for the
+	// decoders to take back in bulk.
+	mine := new(localPool)
+	defer mine.flush()
 	h := &streamHeap{}
 	admitted := 0
 	for {
@@ -223,7 +227,7 @@ func Read(ctx context.Context, files []input.File, op *input.Opener, opt Options
 		}
 		s.pos++
 		if s.pos == len(s.batch) {
-			s.recycle(!opt.Owned)
+			s.recycle(mine, !opt.Owned)
 			if !s.fill(abort) {
 				heap.Pop(h)
 				continue
@@ -424,13 +428,13 @@ func (s *stream) fill(abort context.Context) bool {
 	}
 }
 
-// recycle hands the events of a consumed batch, and the batch, back to
-// the pools every input draws from: an input that has finished lends its
-// events to the others.
-func (s *stream) recycle(events bool) {
+// recycle hands the events of a consumed batch back to l, and the batch
+// to the pool every input draws from: an input that has finished lends
+// its events to the others.
+func (s *stream) recycle(l *localPool, events bool) {
 	for i, ev := range s.batch {
 		if events {
-			putEvent(ev)
+			l.putEvent(ev)
 		}
 		s.batch[i] = nil
 	}
@@ -481,6 +485,27 @@ func (f *freeList[T]) Get() T {
 
 func (f *freeList[T]) Put(x T) { f.put(x) }
 
+// take appends up to n things to dst, the one put last at the end.
+func (f *freeList[T]) take(dst []T, n int) []T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := max(0, len(f.list)-n)
+	dst = append(dst, f.list[k:]...)
+	clear(f.list[k:])
+	f.list = f.list[:k]
+	return dst
+}
+
+// give puts as many of xs as there is room for, from the first, and
+// returns how many.
+func (f *freeList[T]) give(xs []T) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := min(len(xs), cap(f.list)-len(f.list))
+	f.list = append(f.list, xs[:n]...)
+	return n
+}
+
 // put is Put, reporting whether x was kept.
 func (f *freeList[T]) put(x T) bool {
 	f.mu.Lock()
@@ -518,42 +543,55 @@ func putEvent(ev *event.Event) {
 		tickPool.Put(ev)
 		return
 	}
-	ev.Park()
-	fp := int64(ev.Footprint())
-	if fp > maxPooled {
-		poolDropped.Add(1)
+	if !parkEvent(ev) {
 		return
 	}
+	fp := int64(ev.Footprint())
 	if poolBytes.Add(fp) > maxPoolBytes || !eventPool.put(ev) {
 		poolBytes.Add(-fp)
 		poolDropped.Add(1)
 	}
 }
 
+// parkEvent parks ev (event.Event.Park) to pool it, unless an unusual
+// document made it larger than maxPooled: then it counts it dropped and
+// returns false.
+func parkEvent(ev *event.Event) bool {
+	ev.Park()
+	if ev.Footprint() > maxPooled {
+		poolDropped.Add(1)
+		return false
+	}
+	return true
+}
+
+// tick is (*localPool).tick on the shared pools.
+func tick(ev *event.Event, hold bool) *event.Event { return (*localPool)(nil).tick(ev, hold) }
+
 // tick returns a tick standing for ev (see Options.Judge), which it
-// hands back to the pool. An event whose verdict still has offers, all
+// hands back to l. An event whose verdict still has offers, all
 // of them held (event.Verdict.Held), becomes a held tick: a snapshot of
 // its record that carries the offers, decoded again in order only if
 // the rules then need it, unless hold is false. One that cannot be
 // snapshotted without a clone of its values is returned as it is,
 // whole, and so is every such event when hold is false: a Delay reads
 // the values of the events it holds back.
-func tick(ev *event.Event, hold bool) *event.Event {
+func (l *localPool) tick(ev *event.Event, hold bool) *event.Event {
 	if len(ev.Verdict.Offers) > 0 {
 		if !hold || !ev.Snapshots() {
 			return ev
 		}
-		t := ev.HoldTo(getHeld())
+		t := ev.HoldTo(l.getHeld())
 		v := &t.Verdict
 		v.Offers = append(v.Offers[:0], ev.Verdict.Offers...)
 		v.Judged, v.Tick, v.Size = true, true, ev.Size()
-		putEvent(ev)
+		l.putEvent(ev)
 		return t
 	}
-	t := tickPool.Get()
+	t := l.getTick()
 	t.Time, t.Seq, t.Pos, t.Source = ev.Time, ev.Seq, ev.Pos, ev.Source
 	t.Verdict.Judged, t.Verdict.Tick, t.Verdict.Size = true, true, ev.Size()
-	putEvent(ev)
+	l.putEvent(ev)
 	return t
 }
 
@@ -561,15 +599,24 @@ func tick(ev *event.Event, hold bool) *event.Event {
 // room, unless an unusual document made that large or the pooled held
 // ticks hold maxHeldBytes already.
 func putHeld(t *event.Event) {
-	t.Park() // gives back a shared record's chunk
-	n := int64(cap(t.Raw))
-	if n > maxPooled {
+	if !parkHeld(t) {
 		return
 	}
-	t.Verdict = event.Verdict{Offers: t.Verdict.Offers[:0]}
+	n := int64(cap(t.Raw))
 	if heldBytes.Add(n) > maxHeldBytes || !heldPool.put(t) {
 		heldBytes.Add(-n)
 	}
+}
+
+// parkHeld parks a held tick to pool it, unless an unusual document made
+// its record's room larger than maxPooled (then it returns false).
+func parkHeld(t *event.Event) bool {
+	t.Park() // gives back a shared record's chunk
+	if cap(t.Raw) > maxPooled {
+		return false
+	}
+	t.Verdict = event.Verdict{Offers: t.Verdict.Offers[:0]}
+	return true
 }
 
 // getHeld takes a held tick from the pool, nil if there is none.
@@ -705,7 +752,7 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	if fi, err := os.Stat(s.file.Path); err == nil && fi.Mode().IsRegular() {
 		decoders = m.opt.Decoders
 	}
-	src := input.Ahead(r, input.AheadOptions{Decoders: decoders, Get: getEvent, Put: putEvent, Then: m.judge()})
+	src := input.Ahead(r, input.AheadOptions{Decoders: decoders, Worker: m.worker})
 	closed := false
 	closeInput := func() {
 		if !closed {
@@ -776,6 +823,10 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			send()
 		}
 	}
+	// Events are counted batchSize at a time: Progress's counters share
+	// cache lines with those the decoders count on other cores.
+	var counted int64
+	defer func() { m.prog.Events.Add(counted) }()
 	m.tokens <- struct{}{}
 	for !aborted && ctx.Err() == nil {
 		ev, err := src.Next()
@@ -796,7 +847,10 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 			m.report(err)
 			break
 		}
-		m.prog.Events.Add(1)
+		if counted++; counted == batchSize {
+			m.prog.Events.Add(counted)
+			counted = 0
+		}
 		if !m.keep(ev) {
 			m.prog.Filtered.Add(1)
 			putEvent(ev)
@@ -811,25 +865,32 @@ func (m *merger) produce(ctx, abort context.Context, s *stream) {
 	<-m.tokens
 }
 
-// judge returns what judges the events of an input where they are
-// decoded (input.AheadOptions.Then): on the decoders' goroutines when an
+// worker is what each goroutine that decodes the events of an input
+// uses (input.AheadOptions.Worker): a pool of its own (see localPool),
+// and the judge (Options.Judge), on the decoders' goroutines when an
 // input has several, so that judging spreads over the cores with
 // decoding. An event the time filter drops is not judged (the rules'
 // counters would count it), and one the judge has no further use for is
 // passed on as a tick.
-func (m *merger) judge() func() (func(*event.Event) *event.Event, func()) {
+func (m *merger) worker() input.Worker {
+	l := new(localPool)
+	w := input.Worker{Get: l.getEvent, Put: l.putEvent, Done: l.flush}
 	if m.opt.Judge == nil {
-		return nil
+		return w
 	}
-	return func() (func(*event.Event) *event.Event, func()) {
-		judge, done := m.opt.Judge()
-		return func(ev *event.Event) *event.Event {
-			if !m.keep(ev) || judge(ev) {
-				return ev
-			}
-			return tick(ev, m.opt.Delay == nil)
-		}, done
+	judge, done := m.opt.Judge()
+	hold := m.opt.Delay == nil
+	w.Each = func(ev *event.Event) *event.Event {
+		if !m.keep(ev) || judge(ev) {
+			return ev
+		}
+		return l.tick(ev, hold)
 	}
+	w.Done = func() {
+		done()
+		l.flush()
+	}
+	return w
 }
 
 // defaultMaxOpen is a quarter of the soft limit on open files (Go raises

@@ -155,10 +155,12 @@ type hunt struct {
 	byTac   map[string]int
 	byRule  map[string]int
 	hidden  int
-	failMu  sync.Mutex // alerts are written from the engines' goroutine with --engines > 1
-	failed  error
-	prog    order.Progress
-	errs    int
+	// failed is the first error writing alerts, which are written from
+	// the engines' goroutine with --engines > 1. It is read for every
+	// event: a load, not a lock.
+	failed atomic.Pointer[error]
+	prog   order.Progress
+	errs   int
 }
 
 // evaluator is what a hunt runs its events through: one engine, or
@@ -190,18 +192,15 @@ var huntNow = time.Now
 
 // fail records the first error writing alerts.
 func (h *hunt) fail(err error) {
-	h.failMu.Lock()
-	defer h.failMu.Unlock()
-	if h.failed == nil {
-		h.failed = err
-	}
+	h.failed.CompareAndSwap(nil, &err)
 }
 
 // err returns the first error writing alerts.
 func (h *hunt) err() error {
-	h.failMu.Lock()
-	defer h.failMu.Unlock()
-	return h.failed
+	if p := h.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (h *hunt) run(ctx context.Context, paths []string) error {
