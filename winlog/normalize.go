@@ -93,8 +93,12 @@ type Normalizer struct {
 	related [numRel][]event.Value
 	code    uint32
 	codeStr string
-	order   []int16
-	reused  [][]byte // see Reused
+	// lastCode and lastCodeStr are eventCode's cache of the last id
+	// whose text codes keeps (lastCodeStr "": none).
+	lastCode    uint32
+	lastCodeStr string
+	order       []int16
+	reused      [][]byte // see Reused
 
 	// KeepEventData keeps every EventData value of the record under
 	// winlog.event_data.<Name> as the record has it, also those the
@@ -304,16 +308,39 @@ func (n *Normalizer) drop(e int) {
 // rename moves a non-empty event data item to key, as the rename
 // processor does: nothing happens when key is already set.
 func (n *Normalizer) rename(e int, key string) bool {
+	return n.renameAs(e, key, false) != ""
+}
+
+// renamed is rename returning the value it moved, or "" when it moved
+// none: the value key then has when nothing else sets it, without
+// looking it up again.
+func (n *Normalizer) renamed(e int, key string) string {
+	return n.renameAs(e, key, false)
+}
+
+// renameGUID is rename for a process GUID, which it writes as vigil
+// keeps every process GUID (normalizeGUID: lower case, in braces). Sysmon
+// writes them either way depending on its version and on how the record
+// was rendered, and a join on process.entity_id must not depend on that.
+func (n *Normalizer) renameGUID(e int, key string) bool {
+	return n.renameAs(e, key, true) != ""
+}
+
+func (n *Normalizer) renameAs(e int, key string, guid bool) string {
 	it := n.item(e)
 	if it == nil || it.value == "" {
-		return false
+		return ""
 	}
 	if _, ok := n.d.Get(key); ok {
-		return false
+		return ""
 	}
-	n.d.Set(key, event.Str(it.value))
+	v := it.value
+	if guid {
+		v = normalizeGUID(&n.a, v)
+	}
+	n.d.Set(key, event.Str(v))
 	it.gone = true
-	return true
+	return v
 }
 
 // copyItem copies a non-empty event data item to key.
@@ -446,14 +473,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 	if r.HasEventID {
 		n.code = r.EventID
-		s, ok := n.codes[r.EventID]
-		if !ok {
-			s = n.a.itoa(int64(r.EventID))
-			if !n.a.detached && len(n.codes) < 70000 {
-				s = strings.Clone(s)
-				n.codes[r.EventID] = s
-			}
-		}
+		s := n.eventCode(r.EventID)
 		n.codeStr = s
 		d.Set("event.code", event.Str(s))
 		n.out(oEventID, event.Str(s))
@@ -552,6 +572,26 @@ func (n *Normalizer) common(r *Record, k kind) {
 			d.Set(key, event.Str(p.Value))
 		}
 	}
+}
+
+// eventCode returns an event id's text: the last record's when the id is
+// the same (records of one kind come in runs), else from codes, which
+// keeps the text of every id met (up to a bound) when n is not detached.
+func (n *Normalizer) eventCode(id uint32) string {
+	if id == n.lastCode && n.lastCodeStr != "" {
+		return n.lastCodeStr
+	}
+	s, ok := n.codes[id]
+	if !ok {
+		s = n.a.itoa(int64(id))
+		if n.a.detached || len(n.codes) >= 70000 {
+			return s // in the arena: not kept past this record
+		}
+		s = strings.Clone(s)
+		n.codes[id] = s
+	}
+	n.lastCode, n.lastCodeStr = id, s
+	return s
 }
 
 // Fields common writes that the mapping never reads back (nor deletes,

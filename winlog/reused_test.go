@@ -91,7 +91,12 @@ func TestLazyDocuments(t *testing.T) {
 		"winlog.channel", "winlog.record_id", "event.created", "winlog.keywords",
 		// Common fields the mappings delete (Sysmon, PowerShell), replace
 		// (Sysmon's clipboard message, a namespace) or the shipper gives.
-		"winlog.level", "message", "data_stream.namespace", "event.kind", "ecs.version"} {
+		"winlog.level", "message", "data_stream.namespace", "event.kind", "ecs.version",
+		// Strings the mappings build in the Normalizer's arena (GUIDs
+		// and hashes in lower case, registry numbers), which the
+		// event must copy (Normalizer.Written).
+		"process.entity_id", "process.parent.entity_id", "process.hash.sha256", "file.hash.sha256", "related.hash",
+		"registry.data.strings"} {
 		schema.Slot(f)
 	}
 	var (
