@@ -206,8 +206,19 @@ func (n *Normalizer) Slotted() []event.SlotValue { return n.slotted }
 // (event.Event.OwnDocReusing); its other strings point into rec's line,
 // into constants or into memory n and rec have let go of for good.
 // The slices are n's and rec's own, valid until either is used again.
+// The arena's scratch space is not among them: what is built there is
+// copied into the arena (or only looked up) before it is used.
 func (n *Normalizer) Reused(rec *Record) [][]byte {
-	n.reused = append(n.reused[:0], n.a.buf[:cap(n.a.buf)], n.a.scratch[:cap(n.a.scratch)], rec.buf[:cap(rec.buf)])
+	n.reused = append(n.reused[:0], n.a.buf[:cap(n.a.buf)], rec.buf[:cap(rec.buf)])
+	return n.reused
+}
+
+// Written is Reused without the record's buffer (rec.Unescaped), for a
+// caller that copies that one whole when one of the document's strings
+// lies in it (event.Schema.LoadDocLazyMoving's moved): the fewer
+// buffers, the fewer each string of the document is looked for in.
+func (n *Normalizer) Written() [][]byte {
+	n.reused = append(n.reused[:0], n.a.buf[:cap(n.a.buf)])
 	return n.reused
 }
 
@@ -774,7 +785,9 @@ func (n *Normalizer) finish(k kind) {
 			order = append(order, int16(i))
 		}
 	}
-	for i := 1; i < len(order) && !n.r.ordered; i++ {
+	// With Only the document is not written out (see Only), and its
+	// fields, one for each name, go to their slots whatever their order.
+	for i := 1; i < len(order) && !n.r.ordered && n.Only == nil; i++ {
 		for j := i; j > 0 && n.items[order[j-1]].name > n.items[order[j]].name; j-- {
 			order[j-1], order[j] = order[j], order[j-1]
 		}

@@ -147,7 +147,7 @@ func TestLazyDocuments(t *testing.T) {
 				slotted++
 			}
 		}
-		schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
+		schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Written(), rec.Unescaped(), data, JSONMapper)
 		if ev.Doc.Len() != doc.Len()+slotted {
 			t.Errorf("%s: lazy document of %d fields, built %d and %d by slot", h.where, ev.Doc.Len(), doc.Len(), slotted)
 		}
@@ -255,7 +255,7 @@ func TestSlottedMatchesDocument(t *testing.T) {
 			}
 			ev := new(event.Event)
 			data := ev.Own([]byte(tc.rec))
-			schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
+			schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Written(), rec.Unescaped(), data, JSONMapper)
 			for _, k := range keys {
 				want := ""
 				if v, ok := whole.Get(k); ok {
