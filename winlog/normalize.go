@@ -99,6 +99,9 @@ type Normalizer struct {
 	lastCodeStr string
 	order       []int16
 	reused      [][]byte // see Reused
+	// nameHints are nameAt's: the names table's slot of each event
+	// data name of the last records, by place.
+	nameHints []*nameSlot
 
 	// KeepEventData keeps every EventData value of the record under
 	// winlog.event_data.<Name> as the record has it, also those the
@@ -231,20 +234,41 @@ func (n *Normalizer) load() {
 	for i := range n.related {
 		n.related[i] = n.related[i][:0]
 	}
-	for _, p := range n.r.EventData {
-		n.addItem(p.Name, p.Value, p.Null)
+	for i, p := range n.r.EventData {
+		n.addItem(n.nameAt(i, p.Name), p.Name, p.Value, p.Null)
 		if len(p.Values) > 1 {
 			n.items[len(n.items)-1].val = n.a.strArray(p.Values)
 		}
 	}
 }
 
-func (n *Normalizer) addItem(name, value string, null bool) {
+// nameAt returns the names table's slot of the record's ith event data
+// name (nil: none), through nameHints: records of one kind name their
+// event data in one order, so comparing a name with the one at the same
+// place in the record before costs less than hashing it.
+func (n *Normalizer) nameAt(i int, name string) *nameSlot {
+	if i < len(n.nameHints) {
+		if s := n.nameHints[i]; s != nil && s.name == name {
+			return s
+		}
+	}
+	s := n.names.find(name) // nil is kept too, to keep places
+	if i < len(n.nameHints) {
+		n.nameHints[i] = s
+	} else if i == len(n.nameHints) && i < maxHints {
+		n.nameHints = append(n.nameHints, s)
+	}
+	return s
+}
+
+// addItem adds an event data item; s is the names table's slot of its
+// name, or nil.
+func (n *Normalizer) addItem(s *nameSlot, name, value string, null bool) {
 	n.items = append(n.items, item{})
 	it := &n.items[len(n.items)-1]
 	it.name, it.value, it.null = name, value, null
-	if ni, ok := n.names.get(name); ok {
-		it.ed, it.key = ni.ed, ni.key
+	if s != nil {
+		it.ed, it.key = s.info.ed, s.info.key
 	}
 	if it.ed != 0 {
 		id := it.ed - 1
@@ -271,7 +295,7 @@ func (n *Normalizer) setItem(name, value string) {
 			return
 		}
 	}
-	n.addItem(name, value, false)
+	n.addItem(n.names.find(name), name, value, false)
 }
 
 // setItemValue sets an event data item to a non-string value.
