@@ -299,7 +299,7 @@ func (w *winlogJSON) load(o *Opener, data []byte, ev *event.Event) error {
 	if err != nil {
 		return err
 	}
-	o.opt.Schema.LoadDocLazyMoving(&w.doc, w.n.Slotted(), ev, w.n.Reused(&w.rec), w.rec.Unescaped(), data, winlog.JSONMapper)
+	o.opt.Schema.LoadDocLazyMoving(&w.doc, w.n.Slotted(), ev, w.n.Written(), w.rec.Unescaped(), data, winlog.JSONMapper)
 	ev.Index = index
 	ev.Restorable(o.raw, data)
 	return nil

@@ -1,6 +1,7 @@
 package winlog
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 	"time"
@@ -70,22 +71,66 @@ func (a *arena) concat(parts ...string) string {
 
 // lower returns s in ASCII lower case, copying only when needed.
 func (a *arena) lower(s string) string {
-	i := 0
-	for i < len(s) && !(s[i] >= 'A' && s[i] <= 'Z') {
-		i++
-	}
+	i := firstUpper(s)
 	if i == len(s) {
 		return s
 	}
 	dst := a.bytes(len(s))
 	copy(dst, s)
-	for ; i < len(dst); i++ {
-		if c := dst[i]; c >= 'A' && c <= 'Z' {
-			dst[i] = c + 'a' - 'A'
+	// Eight bytes at a time while eight remain and are ASCII (hashes,
+	// the one caller's values, are); bytes one by one otherwise.
+	for i+8 <= len(dst) {
+		x := leWord(dst[i:])
+		if x&wordMSB != 0 {
+			lowerBytes(dst[i : i+8])
+		} else {
+			putLEWord(dst[i:], x|upperMask(x)>>2)
 		}
+		i += 8
 	}
+	lowerBytes(dst[i:])
 	return unsafe.String(&dst[0], len(dst))
 }
+
+const (
+	wordLSB = 0x0101010101010101
+	wordMSB = 0x8080808080808080
+)
+
+// upperMask has the high bit of each byte of x that is an ASCII capital
+// letter set, for an x whose bytes are all below 0x80 (no sum below
+// carries into the next byte).
+func upperMask(x uint64) uint64 {
+	return (x + wordLSB*(0x80-'A')) &^ (x + wordLSB*(0x80-'Z'-1)) & wordMSB
+}
+
+// firstUpper returns the index of the first ASCII capital letter in s,
+// or len(s).
+func firstUpper(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := leWord(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		if x&wordMSB != 0 || upperMask(x) != 0 {
+			break
+		}
+	}
+	for i < len(s) && !(s[i] >= 'A' && s[i] <= 'Z') {
+		i++
+	}
+	return i
+}
+
+func lowerBytes(b []byte) {
+	for j, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[j] = c + 'a' - 'A'
+		}
+	}
+}
+
+func leWord(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+
+func putLEWord(b []byte, x uint64) { binary.LittleEndian.PutUint64(b, x) }
 
 // withoutSpaces returns s without ASCII white space (isSpace).
 func (a *arena) withoutSpaces(s string) string {

@@ -43,3 +43,37 @@ func TestSmallNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestLower checks the eight-bytes-at-a-time lower case against a byte
+// by byte one: every byte value at every position of strings of up to
+// 20 bytes (a word, a word and a tail, two words), upper case runs and
+// bytes above 0x7f next to letters.
+func TestLower(t *testing.T) {
+	want := func(s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			if c >= 'A' && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		return string(b)
+	}
+	var a arena
+	cases := []string{"", "a", "A", "abcdefgh", "ABCDEFGH", "0123456789ABCDEF0123456789abcdef",
+		"SHA256=E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855", "héLLo WÖRLD", "@[`{AZaz"}
+	for n := 0; n <= 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("aZ", n)[:n])
+				b[pos] = byte(c)
+				cases = append(cases, string(b))
+			}
+		}
+	}
+	for _, s := range cases {
+		a.reset()
+		if got := a.lower(s); got != want(s) {
+			t.Fatalf("lower(%q) = %q, want %q", s, got, want(s))
+		}
+	}
+}

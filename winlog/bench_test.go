@@ -143,7 +143,7 @@ func BenchmarkRawToEvent(b *testing.B) {
 					if _, err := n.Normalize(&rec, &built); err != nil {
 						b.Fatal(err)
 					}
-					schema.LoadDocLazyMoving(&built, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
+					schema.LoadDocLazyMoving(&built, n.Slotted(), ev, n.Written(), rec.Unescaped(), data, JSONMapper)
 					continue
 				}
 				if err := decodeOwned(ev, lines[i%len(lines)], &rec, mode != "all"); err != nil {

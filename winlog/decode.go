@@ -167,6 +167,14 @@ func jstart(w uint64, size int) int {
 
 // kid returns the child named k, or nil.
 func (n *jnode) kid(k string) *jnode {
+	if s := n.slot(k); s != nil {
+		return s.node
+	}
+	return nil
+}
+
+// slot returns the slot of the child named k, or nil.
+func (n *jnode) slot(k string) *jslot {
 	if len(n.table) == 0 {
 		return nil
 	}
@@ -178,10 +186,45 @@ func (n *jnode) kid(k string) *jnode {
 			return nil
 		}
 		if s.w == w && s.name == k {
-			return s.node
+			return s
 		}
 	}
 }
+
+// jhint is what the member at one place in a record (the nth whose name
+// a trie node looked up) was in the record before: records from one
+// shipper name their members in one order, so comparing the name with
+// the last one's costs less than hashing it.
+type jhint struct {
+	parent *jnode
+	slot   *jslot // its name is the trie's own, never the record's; nil: none
+}
+
+// kid is n.kid(k) for the record's next member, through the record's
+// hints.
+func (d *jdecoder) kid(n *jnode, k string) *jnode {
+	i := d.nkid
+	d.nkid++
+	hints := d.rec.hints
+	if i < len(hints) {
+		if h := hints[i]; h.parent == n && h.slot != nil && h.slot.name == k {
+			return h.slot.node
+		}
+	}
+	s := n.slot(k) // nil (a name the trie lacks) is kept too, to keep places
+	if i < len(hints) {
+		hints[i] = jhint{parent: n, slot: s}
+	} else if i == len(hints) && i < maxHints {
+		d.rec.hints = append(hints, jhint{parent: n, slot: s})
+	}
+	if s == nil {
+		return nil
+	}
+	return s.node
+}
+
+// maxHints bounds the hints a Record keeps.
+const maxHints = 64
 
 // DecodeJSON fills rec from one raw winlog JSON record: the form Winlogbeat
 // 8 and Elastic Agent ship before Elastic's ingest pipelines run, nested
@@ -224,7 +267,8 @@ func decodeJSON(line []byte, rec *Record, buf []byte) ([]byte, error) {
 // jdecoder walks a raw record with the trie of the fields it keeps.
 type jdecoder struct {
 	jsonscan.Scanner
-	rec *Record
+	rec  *Record
+	nkid int // members looked up so far (see kid)
 }
 
 func (d *jdecoder) object(n *jnode, depth int) error {
@@ -235,7 +279,7 @@ func (d *jdecoder) object(n *jnode, depth int) error {
 func (d *jdecoder) member(n *jnode, k string, depth int) error {
 	var t *jnode
 	if n != nil {
-		t = n.kid(k)
+		t = d.kid(n, k)
 		if t == nil && strings.IndexByte(k, '.') >= 0 {
 			t = n
 			for seg := range strings.SplitSeq(k, ".") {

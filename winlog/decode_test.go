@@ -130,3 +130,30 @@ func TestDecodeJSONMessageEscaped(t *testing.T) {
 		t.Fatal("no message in the sample had an escape")
 	}
 }
+
+// TestDecodeJSONHints decodes records into one Record, as a reader does,
+// where a member's name at one place matches the one before it under
+// another parent (host.name, then winlog.user.name): the hint of the
+// first record must not be taken for the second's.
+func TestDecodeJSONHints(t *testing.T) {
+	var rec Record
+	lines := []string{
+		`{"x":{},"host":{"name":"H"},"winlog":{"channel":"Security"}}`,
+		`{"winlog":{"user":{"name":"U"},"channel":"Security"}}`,
+		`{"x":{},"host":{"name":"H2"},"winlog":{"channel":"System"}}`,
+		`{"winlog":{"channel":"Application","user":{"name":"U2"}},"host":{"name":"H3"}}`,
+	}
+	want := []struct{ host, user, channel string }{
+		{"H", "", "Security"}, {"", "U", "Security"}, {"H2", "", "System"}, {"H3", "U2", "Application"},
+	}
+	for round := range 2 {
+		for i, l := range lines {
+			if err := DecodeJSON([]byte(l), &rec); err != nil {
+				t.Fatal(err)
+			}
+			if got := (struct{ host, user, channel string }{rec.HostName, rec.User.Name, rec.Channel}); got != want[i] {
+				t.Errorf("round %d, record %d: got %+v, want %+v", round, i, got, want[i])
+			}
+		}
+	}
+}

@@ -34,18 +34,27 @@ func (t *nameTable) start(w uint64) uint64 {
 
 // get returns the nameInfo of name.
 func (t *nameTable) get(name string) (nameInfo, bool) {
+	if s := t.find(name); s != nil {
+		return s.info, true
+	}
+	return nameInfo{}, false
+}
+
+// find returns the slot of name, or nil. A slot's name and info do not
+// change once put, and stay readable after the table grows.
+func (t *nameTable) find(name string) *nameSlot {
 	if len(t.slots) == 0 {
-		return nameInfo{}, false
+		return nil
 	}
 	w := nameWord(name)
 	mask := uint64(len(t.slots) - 1)
 	for i := t.start(w); ; i = (i + 1) & mask {
 		s := &t.slots[i]
 		if s.w == w && s.name == name {
-			return s.info, true
+			return s
 		}
 		if s.w == 0 {
-			return nameInfo{}, false
+			return nil
 		}
 	}
 }

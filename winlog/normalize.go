@@ -93,8 +93,15 @@ type Normalizer struct {
 	related [numRel][]event.Value
 	code    uint32
 	codeStr string
-	order   []int16
-	reused  [][]byte // see Reused
+	// lastCode and lastCodeStr are eventCode's cache of the last id
+	// whose text codes keeps (lastCodeStr "": none).
+	lastCode    uint32
+	lastCodeStr string
+	order       []int16
+	reused      [][]byte // see Reused
+	// nameHints are nameAt's: the names table's slot of each event
+	// data name of the last records, by place.
+	nameHints []*nameSlot
 
 	// KeepEventData keeps every EventData value of the record under
 	// winlog.event_data.<Name> as the record has it, also those the
@@ -202,8 +209,19 @@ func (n *Normalizer) Slotted() []event.SlotValue { return n.slotted }
 // (event.Event.OwnDocReusing); its other strings point into rec's line,
 // into constants or into memory n and rec have let go of for good.
 // The slices are n's and rec's own, valid until either is used again.
+// The arena's scratch space is not among them: what is built there is
+// copied into the arena (or only looked up) before it is used.
 func (n *Normalizer) Reused(rec *Record) [][]byte {
-	n.reused = append(n.reused[:0], n.a.buf[:cap(n.a.buf)], n.a.scratch[:cap(n.a.scratch)], rec.buf[:cap(rec.buf)])
+	n.reused = append(n.reused[:0], n.a.buf[:cap(n.a.buf)], rec.buf[:cap(rec.buf)])
+	return n.reused
+}
+
+// Written is Reused without the record's buffer (rec.Unescaped), for a
+// caller that copies that one whole when one of the document's strings
+// lies in it (event.Schema.LoadDocLazyMoving's moved): the fewer
+// buffers, the fewer each string of the document is looked for in.
+func (n *Normalizer) Written() [][]byte {
+	n.reused = append(n.reused[:0], n.a.buf[:cap(n.a.buf)])
 	return n.reused
 }
 
@@ -216,20 +234,41 @@ func (n *Normalizer) load() {
 	for i := range n.related {
 		n.related[i] = n.related[i][:0]
 	}
-	for _, p := range n.r.EventData {
-		n.addItem(p.Name, p.Value, p.Null)
+	for i, p := range n.r.EventData {
+		n.addItem(n.nameAt(i, p.Name), p.Name, p.Value, p.Null)
 		if len(p.Values) > 1 {
 			n.items[len(n.items)-1].val = n.a.strArray(p.Values)
 		}
 	}
 }
 
-func (n *Normalizer) addItem(name, value string, null bool) {
+// nameAt returns the names table's slot of the record's ith event data
+// name (nil: none), through nameHints: records of one kind name their
+// event data in one order, so comparing a name with the one at the same
+// place in the record before costs less than hashing it.
+func (n *Normalizer) nameAt(i int, name string) *nameSlot {
+	if i < len(n.nameHints) {
+		if s := n.nameHints[i]; s != nil && s.name == name {
+			return s
+		}
+	}
+	s := n.names.find(name) // nil is kept too, to keep places
+	if i < len(n.nameHints) {
+		n.nameHints[i] = s
+	} else if i == len(n.nameHints) && i < maxHints {
+		n.nameHints = append(n.nameHints, s)
+	}
+	return s
+}
+
+// addItem adds an event data item; s is the names table's slot of its
+// name, or nil.
+func (n *Normalizer) addItem(s *nameSlot, name, value string, null bool) {
 	n.items = append(n.items, item{})
 	it := &n.items[len(n.items)-1]
 	it.name, it.value, it.null = name, value, null
-	if ni, ok := n.names.get(name); ok {
-		it.ed, it.key = ni.ed, ni.key
+	if s != nil {
+		it.ed, it.key = s.info.ed, s.info.key
 	}
 	if it.ed != 0 {
 		id := it.ed - 1
@@ -256,7 +295,7 @@ func (n *Normalizer) setItem(name, value string) {
 			return
 		}
 	}
-	n.addItem(name, value, false)
+	n.addItem(n.names.find(name), name, value, false)
 }
 
 // setItemValue sets an event data item to a non-string value.
@@ -304,16 +343,39 @@ func (n *Normalizer) drop(e int) {
 // rename moves a non-empty event data item to key, as the rename
 // processor does: nothing happens when key is already set.
 func (n *Normalizer) rename(e int, key string) bool {
+	return n.renameAs(e, key, false) != ""
+}
+
+// renamed is rename returning the value it moved, or "" when it moved
+// none: the value key then has when nothing else sets it, without
+// looking it up again.
+func (n *Normalizer) renamed(e int, key string) string {
+	return n.renameAs(e, key, false)
+}
+
+// renameGUID is rename for a process GUID, which it writes as vigil
+// keeps every process GUID (normalizeGUID: lower case, in braces). Sysmon
+// writes them either way depending on its version and on how the record
+// was rendered, and a join on process.entity_id must not depend on that.
+func (n *Normalizer) renameGUID(e int, key string) bool {
+	return n.renameAs(e, key, true) != ""
+}
+
+func (n *Normalizer) renameAs(e int, key string, guid bool) string {
 	it := n.item(e)
 	if it == nil || it.value == "" {
-		return false
+		return ""
 	}
 	if _, ok := n.d.Get(key); ok {
-		return false
+		return ""
 	}
-	n.d.Set(key, event.Str(it.value))
+	v := it.value
+	if guid {
+		v = normalizeGUID(&n.a, v)
+	}
+	n.d.Set(key, event.Str(v))
 	it.gone = true
-	return true
+	return v
 }
 
 // copyItem copies a non-empty event data item to key.
@@ -446,14 +508,7 @@ func (n *Normalizer) common(r *Record, k kind) {
 	}
 	if r.HasEventID {
 		n.code = r.EventID
-		s, ok := n.codes[r.EventID]
-		if !ok {
-			s = n.a.itoa(int64(r.EventID))
-			if !n.a.detached && len(n.codes) < 70000 {
-				s = strings.Clone(s)
-				n.codes[r.EventID] = s
-			}
-		}
+		s := n.eventCode(r.EventID)
 		n.codeStr = s
 		d.Set("event.code", event.Str(s))
 		n.out(oEventID, event.Str(s))
@@ -552,6 +607,26 @@ func (n *Normalizer) common(r *Record, k kind) {
 			d.Set(key, event.Str(p.Value))
 		}
 	}
+}
+
+// eventCode returns an event id's text: the last record's when the id is
+// the same (records of one kind come in runs), else from codes, which
+// keeps the text of every id met (up to a bound) when n is not detached.
+func (n *Normalizer) eventCode(id uint32) string {
+	if id == n.lastCode && n.lastCodeStr != "" {
+		return n.lastCodeStr
+	}
+	s, ok := n.codes[id]
+	if !ok {
+		s = n.a.itoa(int64(id))
+		if n.a.detached || len(n.codes) >= 70000 {
+			return s // in the arena: not kept past this record
+		}
+		s = strings.Clone(s)
+		n.codes[id] = s
+	}
+	n.lastCode, n.lastCodeStr = id, s
+	return s
 }
 
 // Fields common writes that the mapping never reads back (nor deletes,
@@ -734,7 +809,9 @@ func (n *Normalizer) finish(k kind) {
 			order = append(order, int16(i))
 		}
 	}
-	for i := 1; i < len(order) && !n.r.ordered; i++ {
+	// With Only the document is not written out (see Only), and its
+	// fields, one for each name, go to their slots whatever their order.
+	for i := 1; i < len(order) && !n.r.ordered && n.Only == nil; i++ {
 		for j := i; j > 0 && n.items[order[j-1]].name > n.items[order[j]].name; j-- {
 			order[j-1], order[j] = order[j], order[j-1]
 		}

@@ -89,6 +89,8 @@ type Record struct {
 	// ordered reports that EventData comes in an order that records of one
 	// kind share (an EVTX template's).
 	ordered bool
+	// hints are DecodeJSON's, kept by Reset (see jdecoder.kid).
+	hints []jhint
 }
 
 // UserInfo is the user a record runs as.
@@ -116,7 +118,7 @@ func (r *Record) Reset() {
 	clear(r.Shipper)
 	clear(r.vals)
 	*r = Record{Version: -1, EventData: ed, UserData: ud, Keywords: kw, buf: buf, Shipper: sh, vals: vals,
-		UnescapeMessage: r.UnescapeMessage}
+		UnescapeMessage: r.UnescapeMessage, hints: r.hints}
 }
 
 // Unescaped returns the bytes DecodeJSON wrote for the record's strings

@@ -91,7 +91,12 @@ func TestLazyDocuments(t *testing.T) {
 		"winlog.channel", "winlog.record_id", "event.created", "winlog.keywords",
 		// Common fields the mappings delete (Sysmon, PowerShell), replace
 		// (Sysmon's clipboard message, a namespace) or the shipper gives.
-		"winlog.level", "message", "data_stream.namespace", "event.kind", "ecs.version"} {
+		"winlog.level", "message", "data_stream.namespace", "event.kind", "ecs.version",
+		// Strings the mappings build in the Normalizer's arena (GUIDs
+		// and hashes in lower case, registry numbers), which the
+		// event must copy (Normalizer.Written).
+		"process.entity_id", "process.parent.entity_id", "process.hash.sha256", "file.hash.sha256", "related.hash",
+		"registry.data.strings"} {
 		schema.Slot(f)
 	}
 	var (
@@ -142,7 +147,7 @@ func TestLazyDocuments(t *testing.T) {
 				slotted++
 			}
 		}
-		schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
+		schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Written(), rec.Unescaped(), data, JSONMapper)
 		if ev.Doc.Len() != doc.Len()+slotted {
 			t.Errorf("%s: lazy document of %d fields, built %d and %d by slot", h.where, ev.Doc.Len(), doc.Len(), slotted)
 		}
@@ -250,7 +255,7 @@ func TestSlottedMatchesDocument(t *testing.T) {
 			}
 			ev := new(event.Event)
 			data := ev.Own([]byte(tc.rec))
-			schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Reused(&rec), rec.Unescaped(), data, JSONMapper)
+			schema.LoadDocLazyMoving(&doc, n.Slotted(), ev, n.Written(), rec.Unescaped(), data, JSONMapper)
 			for _, k := range keys {
 				want := ""
 				if v, ok := whole.Get(k); ok {

@@ -37,8 +37,10 @@ func strArrayValue(ss []string) event.Value {
 
 func strs(s ...string) []string { return s }
 
-// sysmonCategories is the Sysmon pipeline's categorization table.
-var sysmonCategories = map[uint32]category{
+// sysmonCategories is the Sysmon pipeline's categorization table, by
+// event id (an array: every Sysmon record looks its id up); an id without
+// a categorization has no action.
+var sysmonCategories = [256]category{
 	1:   cat(strs("process"), strs("start"), "Process creation"),
 	2:   cat(strs("file"), strs("change"), "A process changed a file creation time"),
 	3:   cat(strs("network"), strs("start", "connection", "protocol"), "Network connection"),
@@ -119,8 +121,8 @@ func (n *Normalizer) sysmon() {
 			d.Set("@timestamp", event.Str(ts))
 		}
 	}
-	if c, ok := sysmonCategories[code]; ok {
-		n.categorize(c)
+	if code < uint32(len(sysmonCategories)) && sysmonCategories[code].action.Kind() != event.KindMissing {
+		n.categorize(sysmonCategories[code])
 	}
 	if code == 255 {
 		if v := n.val(eID); v != "" && !n.has("error.code") {
@@ -163,7 +165,7 @@ func (n *Normalizer) sysmon() {
 		n.setHashes("file", hashes[:nh])
 	}
 	n.sysmonFile(code)
-	n.sysmonNetwork(code)
+	sourceIP, destinationIP := n.sysmonNetwork(code)
 
 	if id := n.r.User.Identifier; id != "" {
 		d.Set("user.id", event.Str(id))
@@ -185,12 +187,8 @@ func (n *Normalizer) sysmon() {
 		d.Set("sysmon.file.is_executable", event.Bool(b))
 	}
 	n.rel(relUser, n.str("user.name"))
-	if ip := n.str("source.ip"); ip != "" {
-		n.rel(relIP, ip)
-	}
-	if ip := n.str("destination.ip"); ip != "" {
-		n.rel(relIP, ip)
-	}
+	n.rel(relIP, sourceIP)
+	n.rel(relIP, destinationIP)
 	if code == 12 || code == 13 || code == 14 {
 		if v := n.val(eTargetObject); v != "" {
 			n.registry(v, n.val(eDetails))
@@ -335,26 +333,26 @@ func javaStringHash(s string) uint32 {
 
 func (n *Normalizer) sysmonProcess(code uint32) {
 	d := n.d
-	if n.rename(eProcessGuid, "process.entity_id") {
-		n.normalizeGUID("process.entity_id")
-	}
+	// Nothing before sets the keys below that are read back (the
+	// executables and command lines): each has the value of the first
+	// rename that moved one, kept here rather than looked up again.
+	n.renameGUID(eProcessGuid, "process.entity_id")
 	n.convertLong(eProcessId, "process.pid")
-	n.rename(eImage, "process.executable")
-	if n.rename(eSourceProcessGuid, "process.entity_id") || n.rename(eSourceProcessGUID, "process.entity_id") {
-		n.normalizeGUID("process.entity_id")
-	}
+	exe := n.renamed(eImage, "process.executable")
+	_ = n.renameGUID(eSourceProcessGuid, "process.entity_id") || n.renameGUID(eSourceProcessGUID, "process.entity_id")
 	n.convertLong(eSourceProcessId, "process.pid")
 	n.convertLong(eSourceThreadId, "process.thread.id")
-	n.rename(eSourceImage, "process.executable")
-	n.rename(eDestination, "process.executable")
-	n.rename(eCommandLine, "process.command_line")
-	n.rename(eCurrentDirectory, "process.working_directory")
-	if n.rename(eParentProcessGuid, "process.parent.entity_id") {
-		n.normalizeGUID("process.parent.entity_id")
+	for _, e := range [...]int{eSourceImage, eDestination} {
+		if v := n.renamed(e, "process.executable"); v != "" {
+			exe = v
+		}
 	}
+	cmd := n.renamed(eCommandLine, "process.command_line")
+	n.rename(eCurrentDirectory, "process.working_directory")
+	n.renameGUID(eParentProcessGuid, "process.parent.entity_id")
 	n.convertLong(eParentProcessId, "process.parent.pid")
-	n.rename(eParentImage, "process.parent.executable")
-	n.rename(eParentCommandLine, "process.parent.command_line")
+	parentExe := n.renamed(eParentImage, "process.parent.executable")
+	parentCmd := n.renamed(eParentCommandLine, "process.parent.command_line")
 	if code != 7 {
 		n.rename(eOriginalFileName, "process.pe.original_file_name")
 		n.copyItem(eCompany, "process.pe.company")
@@ -362,18 +360,18 @@ func (n *Normalizer) sysmonProcess(code uint32) {
 		n.copyItem(eFileVersion, "process.pe.file_version")
 		n.copyItem(eProduct, "process.pe.product")
 	}
-	if cmd := n.str("process.command_line"); cmd != "" {
+	if cmd != "" {
 		n.setArgs("process.args", "process.args_count", cmd)
 	}
-	if cmd := n.str("process.parent.command_line"); cmd != "" {
-		n.setArgs("process.parent.args", "process.parent.args_count", cmd)
+	if parentCmd != "" {
+		n.setArgs("process.parent.args", "process.parent.args_count", parentCmd)
 	}
-	if exe := n.str("process.executable"); len(exe) > 1 && !n.has("process.name") {
+	if len(exe) > 1 && !n.has("process.name") {
 		if i := strings.LastIndexByte(exe, '\\'); i >= 0 && i+1 < len(exe) {
 			d.Set("process.name", event.Str(exe[i+1:]))
 		}
 	}
-	if exe := n.str("process.parent.executable"); len(exe) > 1 && !n.has("process.parent.name") {
+	if exe := parentExe; len(exe) > 1 && !n.has("process.parent.name") {
 		if i := strings.LastIndexByte(exe, '\\'); i >= 0 && i+1 < len(exe) {
 			d.Set("process.parent.name", event.Str(exe[i+1:]))
 		}
@@ -386,20 +384,6 @@ func (n *Normalizer) setArgs(key, countKey, cmd string) {
 	args := splitCommandLine(&n.a, cmd, buf[:0])
 	n.d.Set(key, n.a.strArray(args))
 	n.d.Set(countKey, event.Int(int64(len(args))))
-}
-
-// normalizeGUID rewrites the GUID at key as vigil keeps every process
-// GUID: lower case, in braces. Sysmon writes them either way depending on
-// its version and on how the record was rendered, and a join on
-// process.entity_id must not depend on that.
-func (n *Normalizer) normalizeGUID(key string) {
-	g := n.str(key)
-	if g == "" {
-		return
-	}
-	if ng := normalizeGUID(&n.a, g); ng != g {
-		n.d.Set(key, event.Str(ng))
-	}
 }
 
 // NormalizeGUID returns a GUID as vigil writes process.entity_id: lower
@@ -453,10 +437,15 @@ func normalizeGUID(a *arena, g string) string {
 
 func (n *Normalizer) sysmonFile(code uint32) {
 	d := n.d
-	n.rename(eTargetFilename, "file.path")
-	n.rename(eDevice, "file.path")
+	// file.path is set here only (by the first rename that moves one).
+	path := n.renamed(eTargetFilename, "file.path")
+	if v := n.renamed(eDevice, "file.path"); v != "" {
+		path = v
+	}
 	n.rename(ePipeName, "file.name")
-	n.rename(eImageLoaded, "file.path")
+	if v := n.renamed(eImageLoaded, "file.path"); v != "" {
+		path = v
+	}
 	n.copyItem(eSignature, "file.code_signature.subject_name")
 	n.copyItem(eSignatureStatus, "file.code_signature.status")
 	if code == 7 {
@@ -473,7 +462,7 @@ func (n *Normalizer) sysmonFile(code uint32) {
 	if n.val(eSignatureStatus) == "Valid" {
 		d.Set("file.code_signature.valid", event.Bool(true))
 	}
-	if p := n.str("file.path"); len(p) > 1 {
+	if p := path; len(p) > 1 {
 		if i := strings.LastIndexByte(p, '\\'); i >= 0 {
 			d.Set("file.name", event.Str(p[i+1:]))
 			d.Set("file.directory", event.Str(p[:i]))
@@ -540,9 +529,11 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-func (n *Normalizer) sysmonNetwork(code uint32) {
+// sysmonNetwork maps the network fields and returns source.ip and
+// destination.ip ("" when not set), which it alone sets.
+func (n *Normalizer) sysmonNetwork(code uint32) (sourceIP, destinationIP string) {
 	d := n.d
-	n.rename(eProtocol, "network.transport")
+	transport := n.renamed(eProtocol, "network.transport") // set here only
 	if code != 22 {
 		n.rename(eDestinationPortName, "network.protocol")
 		n.rename(eSourcePortName, "network.protocol")
@@ -551,15 +542,17 @@ func (n *Normalizer) sysmonNetwork(code uint32) {
 	}
 	if v := n.val(eSourceIp); validIP(v) {
 		d.Set("source.ip", event.Str(v))
+		sourceIP = v
 	}
 	n.rename(eSourceHostname, "source.domain")
 	sport, sok := n.convertLong(eSourcePort, "source.port")
 	if v := n.val(eDestinationIp); validIP(v) {
 		d.Set("destination.ip", event.Str(v))
+		destinationIP = v
 	}
 	n.rename(eDestinationHostname, "destination.domain")
 	dport, dok := n.convertLong(eDestinationPort, "destination.port")
-	n.rename(eQueryName, "dns.question.name")
+	question := n.renamed(eQueryName, "dns.question.name") // set here only
 	switch n.val(eInitiated) {
 	case "true":
 		d.Set("network.direction", event.Str("egress"))
@@ -572,10 +565,11 @@ func (n *Normalizer) sysmonNetwork(code uint32) {
 	case "true":
 		d.Set("network.type", event.Str("ipv6"))
 	}
+	var resolved []event.Value // dns.resolved_ip, which dnsAnswers alone sets
 	if v := n.val(eQueryResults); v != "" {
-		n.dnsAnswers(v)
+		resolved = n.dnsAnswers(v)
 	}
-	if q := n.str("dns.question.name"); q != "" {
+	if q := question; q != "" {
 		if reg, sub, tld, ok := registeredDomain(q); ok {
 			d.Set("dns.question.registered_domain", event.Str(reg))
 			n.set("dns.question.subdomain", sub)
@@ -583,23 +577,23 @@ func (n *Normalizer) sysmonNetwork(code uint32) {
 		}
 		n.rel(relHosts, q)
 	}
-	if rips, ok := d.Get("dns.resolved_ip"); ok {
-		for _, ip := range rips.Array() {
-			n.rel(relIP, ip.Str())
-		}
+	for _, ip := range resolved {
+		n.rel(relIP, ip.Str())
 	}
 	if sok && dok {
-		if id := communityID(&n.a, n.str("source.ip"), n.str("destination.ip"), sport, dport, n.str("network.transport")); id != "" {
+		if id := communityID(&n.a, sourceIP, destinationIP, sport, dport, transport); id != "" {
 			d.Set("network.community_id", event.Str(id))
 		}
 	}
+	return sourceIP, destinationIP
 }
 
 // dnsAnswers parses Sysmon's QueryResults ("type:  5 cname;::ffff:1.2.3.4;")
 // into dns.answers (kept flattened as dns.answers.type and
 // dns.answers.data, since a Doc holds no arrays of objects),
-// dns.resolved_ip and related.hosts.
-func (n *Normalizer) dnsAnswers(results string) {
+// dns.resolved_ip and related.hosts. It returns the resolved addresses
+// (in n's arena), none when it set no dns.resolved_ip.
+func (n *Normalizer) dnsAnswers(results string) []event.Value {
 	var types, data, ips [32]event.Value
 	nt, ni := 0, 0
 	for ans := range strings.SplitSeq(results, ";") {
@@ -643,9 +637,12 @@ func (n *Normalizer) dnsAnswers(results string) {
 		n.d.Set("dns.answers.type", n.a.array(types[:nt]))
 		n.d.Set("dns.answers.data", n.a.array(data[:nt]))
 	}
-	if ni > 0 {
-		n.d.Set("dns.resolved_ip", n.a.array(ips[:ni]))
+	if ni == 0 {
+		return nil
 	}
+	resolved := n.a.array(ips[:ni])
+	n.d.Set("dns.resolved_ip", resolved)
+	return resolved.Array()
 }
 
 // splitUser splits "DOMAIN\name" into two keys, only when it has exactly
