@@ -180,20 +180,13 @@ func TestThreatIndicatorsJudged(t *testing.T) {
 	add(ti, `{"@timestamp":"2024-05-04T00:00:00Z","_id":"ind-2","event.type":"indicator","threat.indicator.file.hash.sha256":"bbb"}`)
 	add(ep, `{"@timestamp":"2024-05-05T00:00:00Z","event.id":"e3","host.name":"h1","file.hash.sha256":"bbb"}`)
 
-	compile := func() *RuleSet {
-		rs, st := Compile([]*rule.Rule{threatRule()}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
-		if st[0].State != OK {
-			t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
-		}
-		return rs
-	}
-	want := runSingle(t, compile(), evs, 0)
+	want := runSingle(t, compileThreat(t), evs, 0)
 	if len(want) != 2 {
 		t.Fatalf("a single engine raised %d alerts, want 2 (e1 by ind-1, e3 by ind-2)", len(want))
 	}
 	// A rule set of its own: an engine that kept an indicator arms the
 	// rule for every Judge of its rule set (see held).
-	got, a, ticks := runArrived(t, compile(), evs, 0)
+	got, a, ticks := runArrived(t, compileThreat(t), evs, 0)
 	if !slices.Equal(got, want) {
 		t.Errorf("judged on arrival:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -222,6 +215,48 @@ func tickOf(ev *event.Event) *event.Event {
 	t := &event.Event{Time: ev.Time, Seq: ev.Seq, Pos: ev.Pos, Source: ev.Source}
 	t.Verdict.Judged, t.Verdict.Tick = true, true
 	return t
+}
+
+// compileThreat compiles threatRule with room for many alerts.
+func compileThreat(t *testing.T) *RuleSet {
+	t.Helper()
+	r := threatRule()
+	r.MaxSignals = 1000
+	rs, st := Compile([]*rule.Rule{r}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
+	if st[0].State != OK {
+		t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
+	}
+	return rs
+}
+
+// judgeThenProcess judges every event of in (decoded by probe, for a's
+// schema) before any is evaluated in order, as a hunt whose inputs are
+// read ahead of the merge, then processes them all in a and flushes it.
+// Each held tick is passed to heldTick before it is processed; it
+// returns how many there were.
+func judgeThenProcess(t *testing.T, a *Arrived, probe *Engine, in []benchEvent, heldTick func(*event.Event)) int {
+	t.Helper()
+	held := 0
+	var judged []*event.Event
+	j := a.NewJudge()
+	for i, b := range in {
+		ev := &event.Event{}
+		decodeInto(t, probe, b, int64(i), ev)
+		if !j.Judge(ev) {
+			ev = tickOf(ev)
+			if ev.IsSnapshot() {
+				heldTick(ev)
+				held++
+			}
+		}
+		judged = append(judged, ev)
+	}
+	j.Done()
+	for _, ev := range judged {
+		a.Process(ev)
+	}
+	a.Flush()
+	return held
 }
 
 // TestThreatOffersHeld: judged on arrival, the events an indicator match
@@ -258,19 +293,10 @@ func TestThreatOffersHeld(t *testing.T) {
 			if !tc.tail {
 				in = slices.DeleteFunc(slices.Clone(evs), func(b benchEvent) bool { return b.index == ti })
 			}
-			compile := func() *RuleSet {
-				r := threatRule()
-				r.MaxSignals = 1000
-				rs, st := Compile([]*rule.Rule{r}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
-				if st[0].State != OK {
-					t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
-				}
-				return rs
-			}
 			var want []string
-			single := compile()
+			single := compileThreat(t)
 			eng := single.NewEngine(alert.SinkFunc(func(al *alert.Alert) { want = append(want, string(al.AppendJSON(single.Fields(), nil))) }))
-			arrivedRS := compile()
+			arrivedRS := compileThreat(t)
 			var got []string
 			a := arrivedRS.NewArrived(alert.SinkFunc(func(al *alert.Alert) { got = append(got, string(al.AppendJSON(arrivedRS.Fields(), nil))) }))
 			probe := arrivedRS.NewEngine(nil) // decodes for a's schema
@@ -288,27 +314,8 @@ func TestThreatOffersHeld(t *testing.T) {
 			if len(want) != tc.alerts {
 				t.Fatalf("a single engine raised %d alerts, want %d", len(want), tc.alerts)
 			}
-			// Judge every event before any is evaluated in order: the
-			// stream's indicator is judged after the events it finds.
-			held := 0
-			var judged []*event.Event
-			j := a.NewJudge()
-			for i, b := range in {
-				ev := &event.Event{}
-				decodeInto(t, probe, b, int64(i), ev)
-				if !j.Judge(ev) {
-					ev = tickOf(ev)
-					if ev.IsSnapshot() {
-						held++
-					}
-				}
-				judged = append(judged, ev)
-			}
-			j.Done()
-			for _, ev := range judged {
-				a.Process(ev)
-			}
-			a.Flush()
+			// The stream's indicator is judged after the events it finds.
+			held := judgeThenProcess(t, a, probe, in, func(*event.Event) {})
 			if !slices.Equal(got, want) {
 				t.Errorf("judged on arrival, %d alerts:\n%s\nwant %d:\n%s", len(got), strings.Join(got, "\n"), len(want), strings.Join(want, "\n"))
 			}
@@ -335,42 +342,16 @@ func TestHeldLost(t *testing.T) {
 	for i := range 60 {
 		in = append(in, benchEvent{[]byte(fmt.Sprintf(`{"@timestamp":"2024-05-03T00:06:%02dZ","event.id":"e%d","host.name":"h1","file.hash.sha256":"h1"}`, i, i)), ep})
 	}
-	compile := func() *RuleSet {
-		r := threatRule()
-		r.MaxSignals = 1000
-		rs, st := Compile([]*rule.Rule{r}, Options{Now: func() time.Time { return time.Unix(0, 0) }})
-		if st[0].State != OK {
-			t.Fatalf("rule: %s %s %v", st[0].State, st[0].Reason, st[0].Err)
-		}
-		return rs
-	}
-	single := compile()
+	single := compileThreat(t)
 	eng := single.NewEngine(alert.SinkFunc(func(*alert.Alert) {}))
 	feed(t, eng, in)
-	rs := compile()
+	rs := compileThreat(t)
 	alerts := 0
 	a := rs.NewArrived(alert.SinkFunc(func(*alert.Alert) { alerts++ }))
 	probe := rs.NewEngine(nil)
-	j := a.NewJudge()
-	var judged []*event.Event
-	held := 0
-	for i, b := range in {
-		ev := &event.Event{}
-		decodeInto(t, probe, b, int64(i), ev)
-		if !j.Judge(ev) {
-			ev = tickOf(ev)
-			if ev.IsSnapshot() {
-				ev.Raw = []byte(`{"@timestamp":`) // damaged: Restore fails
-				held++
-			}
-		}
-		judged = append(judged, ev)
-	}
-	j.Done()
-	for _, ev := range judged {
-		a.Process(ev)
-	}
-	a.Flush()
+	held := judgeThenProcess(t, a, probe, in, func(ev *event.Event) {
+		ev.Raw = []byte(`{"@timestamp":`) // damaged: Restore fails
+	})
 	if held == 0 {
 		t.Fatal("no event was held")
 	}
