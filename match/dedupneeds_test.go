@@ -87,3 +87,24 @@ func TestSetNeeds(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSetNeeds analyses a case-insensitive list of 60 values and 20
+// patterns, the shape of an EQL `:` list of process names (the real
+// rules' lists: engine's BenchmarkNewUnmatchedWindows).
+func BenchmarkSetNeeds(b *testing.B) {
+	var list []string
+	for i := range 60 {
+		list = append(list, fmt.Sprintf("Tool%d.EXE", i))
+	}
+	for i := range 20 {
+		list = append(list, fmt.Sprintf("*\\Temp\\x%d*.exe", i%15))
+	}
+	x := patternTest(list, true, true).(*setTest)
+	score := func(n Need) int { return 100 - len(n.Lit) }
+	b.ReportAllocs()
+	for b.Loop() {
+		if ns, ok := testNeeds(1, x, score); !ok || len(ns) != 75 {
+			b.Fatalf("%d needs", len(ns))
+		}
+	}
+}
