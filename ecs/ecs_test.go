@@ -1,6 +1,9 @@
 package ecs
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestLookup(t *testing.T) {
 	tests := []struct {
@@ -35,5 +38,28 @@ func TestLookup(t *testing.T) {
 		if typ, ok := LookupNonECS(path); !ok || typ != want {
 			t.Errorf("LookupNonECS(%s) = %q, %v; want %q", path, typ, ok, want)
 		}
+	}
+}
+
+// TestFields checks the generated list against the tables: every path of
+// either, once, sorted, and a copy the caller may change.
+func TestFields(t *testing.T) {
+	var want []string
+	for k := range fields() {
+		want = append(want, k)
+	}
+	for k := range nonECS() {
+		if _, dup := fields()[k]; !dup {
+			want = append(want, k)
+		}
+	}
+	slices.Sort(want)
+	got := Fields()
+	if !slices.Equal(got, want) {
+		t.Fatalf("Fields() has %d paths, want the tables' %d", len(got), len(want))
+	}
+	got[0] = "changed"
+	if Fields()[0] != want[0] {
+		t.Error("changing the list Fields returned changed the next one")
 	}
 }

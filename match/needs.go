@@ -307,15 +307,22 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 		return []Need{n}, true
 	case *setTest:
 		out := make([]Need, 0, len(x.small)+len(x.set)+len(x.wild))
+		// A folded set's members are folded (folding again gives them
+		// back) and distinct: their needs are, without a copy or a check.
+		need := equalNeed
+		if x.fold {
+			need = func(slot int, m string) Need { return Need{Slot: slot, Op: NeedEqual, Lit: m} }
+		}
 		if t := x.small; t != nil {
 			for _, m := range t {
-				out = append(out, equalNeed(slot, m))
+				out = append(out, need(slot, m))
 			}
 		} else {
 			for m := range x.set {
-				out = append(out, equalNeed(slot, m))
+				out = append(out, need(slot, m))
 			}
 		}
+		members := len(out)
 		for _, w := range x.wild {
 			n, ok := globNeed(slot, w, score)
 			if !ok {
@@ -323,7 +330,19 @@ func testNeeds(slot int, t strTest, score func(Need) int) ([]Need, bool) {
 			}
 			out = append(out, n)
 		}
-		return dedupNeeds(out), len(out) > 0
+		if !x.fold {
+			return dedupNeeds(out), len(out) > 0
+		}
+		// Only the patterns' needs can repeat one met before: those of
+		// other patterns, or a member's (a set lookup finds it).
+		globs := dedupNeeds(out[members:])
+		out = out[:members]
+		for _, n := range globs {
+			if _, dup := x.set[n.Lit]; !dup || n.Op != NeedEqual {
+				out = append(out, n)
+			}
+		}
+		return out, len(out) > 0
 	case regexTest:
 		return regexNeeds(slot, x.re)
 	case regexesTest:

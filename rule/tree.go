@@ -135,6 +135,7 @@ type builder struct {
 	root  *table
 	cur   *table
 	lines []int // offsets where lines start
+	line  int   // the index in lines of the last position asked for
 
 	// data is the document parsed and text a copy of it made once: the
 	// strings of values written without escapes are cut from text rather
@@ -310,7 +311,7 @@ func parseTree(data []byte) (b *builder, err error) {
 	b.cur = b.root
 	b.data, b.text = data, string(data)
 	b.p.Reset(data)
-	b.lines = lineStarts(b.lines[:0], data)
+	b.lines, b.line = lineStarts(b.lines[:0], data), 0
 	defer func() {
 		// The unstable parser is not expected to panic, but a panic must not
 		// cross this package's boundary.
@@ -379,8 +380,23 @@ func lineStarts(starts []int, data []byte) []int {
 }
 
 // offsetPos converts a byte offset to a 1-based line and byte column.
+// The parser asks in the order of the document, mostly on the line of
+// the last position or a few after it: those are found by stepping on
+// from it, the others by a binary search.
 func (b *builder) offsetPos(off int) (line, col int) {
-	i := sort.SearchInts(b.lines, off+1) - 1
+	i := b.line
+	if i >= len(b.lines) || off < b.lines[i] {
+		i = sort.SearchInts(b.lines, off+1) - 1
+	} else {
+		for k := 0; i+1 < len(b.lines) && b.lines[i+1] <= off; k++ {
+			if k == 8 {
+				i = sort.SearchInts(b.lines, off+1) - 1
+				break
+			}
+			i++
+		}
+	}
+	b.line = i
 	return i + 1, off - b.lines[i] + 1
 }
 

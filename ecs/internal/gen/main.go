@@ -62,6 +62,7 @@ func main() {
 	fmt.Fprintf(&b, "const ecsVersion = %q\n\n", version)
 	writeMap(&b, "fields", ecsFields)
 	writeMap(&b, "nonECS", nonECS)
+	writeNames(&b, "fieldNames", ecsFields, nonECS)
 	src, err := format.Source(b.Bytes())
 	if err != nil {
 		log.Fatal(err)
@@ -86,6 +87,25 @@ func writeMap(b *bytes.Buffer, name string, m map[string]string) {
 	fmt.Fprintln(b, "\t}")
 	fmt.Fprintln(b, "}")
 	fmt.Fprintln(b)
+}
+
+// writeNames writes the keys of the tables, which share none, sorted: an
+// array the linker lays out, so that listing them (Fields) neither builds
+// nor sorts anything.
+func writeNames(b *bytes.Buffer, name string, tables ...map[string]string) {
+	var keys []string
+	for _, m := range tables {
+		for k := range m {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(b, "// %s holds every field path of the tables, sorted.\n", name)
+	fmt.Fprintf(b, "var %s = [...]string{\n", name)
+	for _, k := range keys {
+		fmt.Fprintf(b, "\t%q,\n", k)
+	}
+	fmt.Fprintln(b, "}")
 }
 
 // readECS reads field types and multi-fields from ecs_flat.yml.
