@@ -151,6 +151,7 @@ func TestFirstPercent(t *testing.T) {
 		})
 	}
 }
+
 // TestLoadingUserPace leaves GOGC to the user.
 func TestLoadingUserPace(t *testing.T) {
 	t.Setenv("GOGC", "200")
