@@ -2,6 +2,7 @@ package input
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/event"
+	"github.com/vigilsec/vigil/internal/testenv"
 )
 
 // TestReadersReused opens files one after another: each is read whole
@@ -100,5 +102,36 @@ func TestCloseTwice(t *testing.T) {
 	r.Close()
 	if n := len(free); n != 1 {
 		t.Errorf("%d buffers given back, want 1", n)
+	}
+}
+
+// TestEVTXOpenedAtOffsets opens an EVTX file, which is read at offsets
+// without a read buffer: it reads the events the same file read as a
+// stream (through a buffer) does, and counts its bytes once.
+func TestEVTXOpenedAtOffsets(t *testing.T) {
+	path := testenv.Path(t, "data", "evtx", "EVTX-to-MITRE-Attack", "TA0008-Lateral Movement",
+		"T1021.002-SMB Windows Admin Shares", "ID4688,4697,5140-5145 PSexec remote execution + admin share.evtx")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := event.NewSchema()
+	read := func(open func(*Opener) (Reader, error)) ([]string, int64) {
+		var c Counters
+		r, err := open(NewOpener(Options{Schema: s, Counters: &c}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := drain(r, func(ev *event.Event) string { return string(ev.AppendJSON(nil)) })
+		r.Close()
+		return got, c.Bytes.Load()
+	}
+	file, n := read(func(o *Opener) (Reader, error) { return o.Open(path) })
+	stream, _ := read(func(o *Opener) (Reader, error) { return o.NewReader("s", bytes.NewReader(data)) })
+	if len(file) == 0 || fmt.Sprint(file) != fmt.Sprint(stream) {
+		t.Errorf("file: %d events, stream: %d, or they differ", len(file), len(stream))
+	}
+	if n != int64(len(data)) {
+		t.Errorf("%d bytes counted, want %d", n, len(data))
 	}
 }
