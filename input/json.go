@@ -17,6 +17,7 @@ type jsonReader struct {
 	o      *Opener
 	st     recordState
 	closer io.Closer
+	br     *bufio.Reader // the stream, kept for putReader at Close
 	lines  *chunkLines
 	array  *arraySplitter
 	done   bool
@@ -34,7 +35,7 @@ func (o *Opener) newJSONReader(name string, br *bufio.Reader, closer io.Closer) 
 	if b, _ := br.Peek(3); bytes.Equal(b, utf8BOM) {
 		br.Discard(3)
 	}
-	r := &jsonReader{o: o, st: recordState{path: name, unit: "line"}, closer: closer}
+	r := &jsonReader{o: o, st: recordState{path: name, unit: "line"}, closer: closer, br: br}
 	if c := firstNonSpace(br); c == '[' {
 		r.array = &arraySplitter{br: br, max: o.opt.MaxRecord}
 		if err := r.array.start(); err != nil {
@@ -75,6 +76,12 @@ func (r *jsonReader) Unit() string { return "line" }
 
 func (r *jsonReader) Close() error {
 	r.lines.release()
+	if r.br != nil {
+		// Its records were copied or borrowed from chunks, not from
+		// br's buffer.
+		putReader(r.br)
+		r.br, r.lines, r.array, r.done = nil, nil, nil, true
+	}
 	if r.closer == nil {
 		return nil
 	}
