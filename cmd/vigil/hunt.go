@@ -365,9 +365,12 @@ func (h *hunt) run(ctx context.Context, paths []string) error {
 	for _, in := range inputs {
 		total += in.Size
 	}
+	// The rules are loaded: the hunt's pace from here, peeking included
+	// (under Loading's, a peek of thousands of files grew the heap to
+	// eleven times what was live).
+	defer heapcap.Start(heapHeadroom)() // takes over from loaded
 	peeking.Wait()
 	oopt.Starts = starts
-	defer heapcap.Start(heapHeadroom)() // takes over from loaded
 	if f.sysmonDelay > 0 {
 		oopt.Delay, oopt.MaxDelay = order.SysmonNetworkDelay(h.rs.Schema(), f.sysmonDelay), f.sysmonDelay
 	}
