@@ -11,9 +11,10 @@
 # RSS /usr/bin/time's maximum resident set. First it checks that one
 # engine and two write the same alerts over the whole corpus.
 # Run from the repository root:  bash bench/hunt.sh   (N=3 COPIES=4 ... to shorten)
-# OLD=path/to/vigil also runs that binary (e.g. built from main) on the ECS
-# and raw rows, each of its runs next to one of ours, and prints its medians
-# under the label "old": compare the two on a shared machine.
+# OLD=path/to/vigil also runs that binary (e.g. built from main) on every
+# row, each of its runs next to one of ours, and prints its medians under
+# the label "old": compare the two on a shared machine (a memory row that
+# moves shows up beside the old figure, not only against the target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${VIGIL_SHARED:-../shared}"
@@ -63,7 +64,7 @@ measure() {
   for c in $cores; do : >"$tmp/runs.$c.txt"; : >"$tmp/runs.old.$c.txt"; done
   for _ in $(seq "${RUNS:-$N}"); do
     for c in $cores; do
-      if [ -n "${OLD:-}" ] && [ -z "${NOOLD:-}" ]; then BIN=$OLD run "$c" "$@" >>"$tmp/runs.old.$c.txt"; fi
+      if [ -n "${OLD:-}" ]; then BIN=$OLD run "$c" "$@" >>"$tmp/runs.old.$c.txt"; fi
       run "$c" "$@" >>"$tmp/runs.$c.txt"
     done
   done
@@ -122,9 +123,11 @@ if [ "$COPIES" -gt 1 ] && [ "$NBIG" -gt 0 ]; then
     mkdir -p "$tmp/copies/$k"
     for f in "$tmp"/ecs/*; do "$tmp/shift" -days $((k * 1000)) <"$f" >"$tmp/copies/$k/$(basename "$f")"; done
   done
-  NOOLD=1 RUNS=$NBIG measure "ecs ${COPIES}x" 2 "$tmp/copies"
-  printf '%-28s peak RSS %sx / 1x: %.2f\n' "ecs" "$COPIES" \
-    "$(echo "$(cat "$tmp/rss.ecs ${COPIES}x.2") / $(cat "$tmp/rss.ecs.2")" | bc -l)"
+  RUNS=$NBIG measure "ecs ${COPIES}x" 2 "$tmp/copies"
+  for l in ${OLD:+"old"} ""; do
+    printf '%-28s peak RSS %sx / 1x: %.2f\n' "ecs${l:+ $l}" "$COPIES" \
+      "$(echo "$(cat "$tmp/rss.ecs ${COPIES}x${l:+ $l}.2") / $(cat "$tmp/rss.ecs${l:+ $l}.2")" | bc -l)"
+  done
   rm -rf "$tmp/copies"
 fi
 
@@ -134,5 +137,5 @@ if [ "$SMALL" -gt 0 ] && [ "$NBIG" -gt 0 ]; then
   mkdir -p "$tmp/small"
   total=$(cat "$tmp"/ecs/* | wc -l)
   cat "$tmp"/ecs/* | split -l $((total / SMALL > 0 ? total / SMALL : 1)) -a 6 --additional-suffix=.ndjson - "$tmp/small/part-"
-  NOOLD=1 RUNS=$NBIG measure "ecs in $(ls "$tmp/small" | wc -l) files" 2 "$tmp/small"
+  RUNS=$NBIG measure "ecs in $(ls "$tmp/small" | wc -l) files" 2 "$tmp/small"
 fi
