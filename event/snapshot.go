@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/span"
 )
 
 // Snapshot returns a copy of the event that may be retained while the
@@ -28,11 +30,8 @@ func (e *Event) Snapshot() *Event {
 	if c := e.snap; c != nil && c.Time == e.Time && c.Index == e.Index {
 		return c
 	}
-	c := &Event{
-		Raw:  bytes.Clone(rec), // bytes.Clone does not zero before copying
-		Time: e.Time, Seq: e.Seq, Source: e.Source, Pos: e.Pos,
-		Index: e.Index, ID: strings.Clone(e.ID), snapshot: true, restorer: e.restorer,
-	}
+	c := &Event{Raw: bytes.Clone(rec), snapshot: true} // bytes.Clone does not zero before copying
+	c.snapOf(e)
 	e.snap = c
 	return c
 }
@@ -49,11 +48,17 @@ func (e *Event) SnapshotTo(s *Event) *Event {
 	if s == nil || !s.snapshot {
 		s = &Event{snapshot: true}
 	}
-	// A snapshot has nothing but these: set them, not the whole struct.
 	s.Raw = append(s.Raw[:0], rec...)
+	s.snapOf(e)
+	return s
+}
+
+// snapOf sets what a snapshot s of e holds besides its record: e's
+// metadata and restorer. A snapshot has nothing else, so these are set,
+// not the whole struct.
+func (s *Event) snapOf(e *Event) {
 	s.Time, s.Seq, s.Source, s.Pos = e.Time, e.Seq, e.Source, e.Pos
 	s.Index, s.ID, s.restorer = e.Index, strings.Clone(e.ID), e.restorer
-	return s
 }
 
 // HoldTo is SnapshotTo for a snapshot held a short while (an event that
@@ -67,25 +72,20 @@ func (e *Event) HoldTo(s *Event) *Event {
 		s = &Event{snapshot: true}
 	}
 	rec := e.record()
-	if c := e.chunk; c != nil && within(c.buf, rec) {
+	if c := e.chunk; c != nil && inChunk(c, rec) {
 		c.Retain()
 		s.chunk, s.Raw = c, rec
 	} else {
 		s.Raw = append(s.Raw[:0], rec...)
 	}
-	s.Time, s.Seq, s.Source, s.Pos = e.Time, e.Seq, e.Source, e.Pos
-	s.Index, s.ID, s.restorer = e.Index, strings.Clone(e.ID), e.restorer
+	s.snapOf(e)
 	return s
 }
 
-// within reports whether b lies in buf's backing array.
-func within(buf, b []byte) bool {
-	if len(b) == 0 || cap(buf) == 0 {
-		return false
-	}
-	lo := uintptr(unsafe.Pointer(unsafe.SliceData(buf[:1])))
-	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	return p >= lo && p+uintptr(len(b)) <= lo+uintptr(cap(buf))
+// inChunk reports whether rec lies in c's buffer (its whole capacity).
+func inChunk(c *Chunk, rec []byte) bool {
+	_, ok := span.Within(unsafe.String(unsafe.SliceData(rec), len(rec)), c.buf[:cap(c.buf)])
+	return ok
 }
 
 // IsSnapshot reports whether the event is a snapshot without values (see
