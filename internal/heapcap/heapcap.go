@@ -37,7 +37,7 @@ var samples = []string{"/gc/heap/live:bytes", "/gc/scan/stack:bytes", "/gc/scan/
 // the user chose the collector's pace (GOGC or GOMEMLIMIT set) Start does
 // nothing.
 func Start(headroom uint64) (stop func()) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if userPace() {
 		return func() {}
 	}
 	return start(headroom).stop
@@ -80,12 +80,9 @@ func (c *capper) collected() {
 	if c.stopped {
 		return
 	}
-	metrics.Read(c.ms)
 	var live uint64
-	for _, s := range c.ms {
-		if s.Value.Kind() == metrics.KindUint64 {
-			live += s.Value.Uint64()
-		}
+	for _, v := range read(c.ms) {
+		live += v
 	}
 	if pct := Percent(live, c.headroom); pct != c.pct {
 		debug.SetGCPercent(pct)
@@ -108,6 +105,25 @@ func (c *capper) stop() {
 		debug.SetGCPercent(100)
 	}
 	c.stopped = true
+}
+
+// userPace reports whether the user chose the collector's pace (GOGC or
+// GOMEMLIMIT set), which Start and Loading then leave alone.
+func userPace() bool {
+	return os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != ""
+}
+
+// read reads ms, and returns their values (0 for one the runtime does
+// not have).
+func read(ms []metrics.Sample) []uint64 {
+	metrics.Read(ms)
+	v := make([]uint64, len(ms))
+	for i, s := range ms {
+		if s.Value.Kind() == metrics.KindUint64 {
+			v[i] = s.Value.Uint64()
+		}
+	}
+	return v
 }
 
 // Percent is the GC percent that lets a heap of live bytes grow by at most

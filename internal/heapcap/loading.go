@@ -1,7 +1,6 @@
 package heapcap
 
 import (
-	"os"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
@@ -33,7 +32,7 @@ var loading struct {
 // Loading does nothing. done may be called more than once, and after
 // Start: it restores at most once, and only what Start did not take over.
 func Loading() (done func()) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if userPace() {
 		return func() {}
 	}
 	loading.Lock()
@@ -83,19 +82,12 @@ type heapState struct {
 }
 
 func readHeap() heapState {
-	ms := []metrics.Sample{
+	v := read([]metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/gc/heap/live:bytes"},
 		{Name: "/gc/scan/stack:bytes"},
 		{Name: "/gc/scan/globals:bytes"},
-	}
-	metrics.Read(ms)
-	v := make([]uint64, len(ms))
-	for i, s := range ms {
-		if s.Value.Kind() == metrics.KindUint64 {
-			v[i] = s.Value.Uint64()
-		}
-	}
+	})
 	return heapState{now: v[0], marked: v[1], roots: v[2] + v[3]}
 }
 
